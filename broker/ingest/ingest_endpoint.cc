@@ -1,0 +1,68 @@
+#include "broker/ingest/ingest_endpoint.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace omni::ingest {
+
+IngestEndpoint::IngestEndpoint(zmq::context_t& zmq) : socket_(zmq, zmq::socket_type::router) {
+  socket_.set(zmq::sockopt::linger, 0);
+  // A frame above this disconnects its sender instead of being read into memory.
+  socket_.set(zmq::sockopt::maxmsgsize, kMaxFrameBytes);
+  // Acks are small; a deep queue keeps a burst from dropping them (a dropped ack only costs a
+  // resend, which the dedupe answers).
+  socket_.set(zmq::sockopt::sndhwm, 100000);
+  socket_.set(zmq::sockopt::rcvhwm, 100000);
+}
+
+absl::Status IngestEndpoint::Bind(const std::vector<std::string>& endpoints) {
+  for (const auto& endpoint : endpoints) {
+    try {
+      socket_.bind(endpoint);
+      bound_.push_back(socket_.get(zmq::sockopt::last_endpoint));
+    } catch (const zmq::error_t& e) {
+      return absl::UnavailableError(absl::StrCat("cannot bind ingest endpoint ", endpoint, ": ", e.what()));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::optional<Received> IngestEndpoint::TryReceive() {
+  zmq::message_t id;
+  zmq::message_t body;
+  try {
+    if (!socket_.recv(id, zmq::recv_flags::dontwait)) return std::nullopt;
+    if (!id.more()) return Received{id.to_string(), absl::InvalidArgumentError("frame has no body")};
+    (void)socket_.recv(body, zmq::recv_flags::none);  // a multipart message arrives whole
+    // Drain any further parts of a malformed multipart message.
+    while (body.more()) {
+      zmq::message_t extra;
+      (void)socket_.recv(extra, zmq::recv_flags::none);
+      if (!extra.more()) {
+        return Received{id.to_string(), absl::InvalidArgumentError("frame has more than one part")};
+      }
+    }
+  } catch (const zmq::error_t&) {
+    return std::nullopt;
+  }
+  omnibroker::v1::ConnectorFrame frame;
+  if (!frame.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
+    return Received{id.to_string(), absl::InvalidArgumentError("frame is not a ConnectorFrame")};
+  }
+  return Received{id.to_string(), std::move(frame)};
+}
+
+bool IngestEndpoint::Send(const std::string& routing_id, const omnibroker::v1::BrokerFrame& frame) {
+  const std::string bytes = frame.SerializeAsString();
+  try {
+    if (!socket_.send(zmq::buffer(routing_id), zmq::send_flags::sndmore | zmq::send_flags::dontwait)) {
+      return false;
+    }
+    return socket_.send(zmq::buffer(bytes), zmq::send_flags::dontwait).has_value();
+  } catch (const zmq::error_t&) {
+    return false;
+  }
+}
+
+void IngestEndpoint::Close() { socket_.close(); }
+
+}  // namespace omni::ingest

@@ -1,0 +1,43 @@
+#include "broker/store/keys.h"
+
+#include "absl/strings/str_cat.h"
+#include "base/strings.h"
+
+namespace omni::store {
+namespace {
+constexpr char kSep = '\0';
+constexpr absl::string_view kSepView(&kSep, 1);
+}  // namespace
+
+std::string EventPrefix(std::string_view conversation_id) {
+  return absl::StrCat(ToAbsl(conversation_id), kSepView);
+}
+
+std::string EventKey(std::string_view conversation_id, uint64_t sequence) {
+  std::string key = EventPrefix(conversation_id);
+  for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>(sequence >> shift));
+  return key;
+}
+
+std::optional<uint64_t> SequenceOfEventKey(std::string_view key) {
+  if (key.size() < 9 || key[key.size() - 9] != kSep) return std::nullopt;
+  uint64_t sequence = 0;
+  for (size_t i = key.size() - 8; i < key.size(); ++i) {
+    sequence = (sequence << 8) | static_cast<unsigned char>(key[i]);
+  }
+  return sequence;
+}
+
+std::string IdentityKey(std::string_view tenant, std::string_view provider, std::string_view handle) {
+  return absl::StrCat(ToAbsl(tenant), kSepView, ToAbsl(provider), kSepView, ToAbsl(handle));
+}
+
+std::string ThreadKey(std::string_view tenant, std::string_view provider, std::string_view thread_key) {
+  return absl::StrCat(ToAbsl(tenant), kSepView, ToAbsl(provider), kSepView, ToAbsl(thread_key));
+}
+
+std::string DedupeKey(std::string_view tenant, std::string_view event_id) {
+  return absl::StrCat(ToAbsl(tenant), kSepView, ToAbsl(event_id));
+}
+
+}  // namespace omni::store

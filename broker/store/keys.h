@@ -1,0 +1,27 @@
+// Key encodings of the RocksDB column families. Parts are joined with '\0' (ids never contain
+// it) and sequences are big-endian, so a conversation's events sort in order and its history is
+// one prefix scan.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace omni::store {
+
+// events: <conversation id> \0 <u64 big-endian sequence>
+std::string EventKey(std::string_view conversation_id, uint64_t sequence);
+// The common prefix of every event of a conversation.
+std::string EventPrefix(std::string_view conversation_id);
+// The sequence of an events key, or nullopt when the key is not one.
+std::optional<uint64_t> SequenceOfEventKey(std::string_view key);
+
+// identities: <tenant> \0 <provider> \0 <handle>  -> customer id
+std::string IdentityKey(std::string_view tenant, std::string_view provider, std::string_view handle);
+// threads: <tenant> \0 <provider> \0 <thread key>  -> conversation id
+std::string ThreadKey(std::string_view tenant, std::string_view provider, std::string_view thread_key);
+// dedupe: <tenant> \0 <event id>  -> IngestAck
+std::string DedupeKey(std::string_view tenant, std::string_view event_id);
+
+}  // namespace omni::store

@@ -1,0 +1,81 @@
+// Store: the broker's one RocksDB, with a column family per kind of record (ARCHITECTURE.md,
+// Storage). Writes are unsynced here; durability comes from GroupCommit, which syncs the WAL for
+// many writes at once before anything is acknowledged. Thread-safe (RocksDB is); records are
+// protobuf messages.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <google/protobuf/message_lite.h>
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+
+namespace omni::store {
+
+enum class Family {
+  kEvents,         // conversation id + sequence -> Event
+  kConversations,  // conversation id -> Conversation
+  kCustomers,      // customer id -> Customer
+  kIdentities,     // tenant + provider + handle -> customer id
+  kThreads,        // tenant + provider + thread key -> conversation id
+  kDedupe,         // tenant + event id -> IngestAck
+  kAgents,         // agent id -> Agent
+  kOutbox,         // delivery id -> Delivery (outbound not yet confirmed by a connector)
+  kMeta,           // schema version and other facts about the store itself
+};
+
+struct StoreOptions {
+  std::filesystem::path dir;
+  // Tests and benchmarks shrink this; production keeps RocksDB's default.
+  size_t write_buffer_bytes = 64 << 20;
+};
+
+absl::Status FromRocks(const rocksdb::Status& s, std::string_view what);
+
+class Store {
+ public:
+  // Opens or creates the store. A directory that exists but is not a store, or a store whose
+  // schema is newer, is an error that says so.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
+  ~Store();
+
+  rocksdb::ColumnFamilyHandle* Handle(Family family) const;
+
+  // Puts `message` into `batch` under `key`.
+  void Put(rocksdb::WriteBatch& batch, Family family, std::string_view key,
+           const google::protobuf::MessageLite& message) const;
+  void Put(rocksdb::WriteBatch& batch, Family family, std::string_view key, std::string_view value) const;
+  void Delete(rocksdb::WriteBatch& batch, Family family, std::string_view key) const;
+
+  // Applies `batch` atomically, without syncing the WAL (see GroupCommit).
+  absl::Status Write(rocksdb::WriteBatch& batch);
+  // Makes every write applied so far durable.
+  absl::Status SyncWal();
+
+  // The raw value at `key`, nullopt when absent.
+  absl::StatusOr<std::optional<std::string>> GetRaw(Family family, std::string_view key) const;
+  // Parses the record at `key` into `out`; false when absent.
+  absl::StatusOr<bool> Get(Family family, std::string_view key, google::protobuf::MessageLite& out) const;
+  // Visits every record whose key starts with `prefix`, in key order (reverse when `reverse`),
+  // starting at `start` when given (inclusive); stops when `visit` returns false.
+  absl::Status Scan(Family family, std::string_view prefix, bool reverse,
+                    std::optional<std::string_view> start,
+                    const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
+
+  rocksdb::DB* db() const { return db_.get(); }
+
+ private:
+  Store() = default;
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+};
+
+}  // namespace omni::store

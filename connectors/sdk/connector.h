@@ -1,0 +1,66 @@
+// The connector interface: what a channel plug-in implements and the small context it sees.
+// Connectors never see ZeroMQ, RocksDB or gRPC; they publish events and deliver replies.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "base/clock.h"
+#include "omnibroker/v1/event.pb.h"
+#include "omnibroker/v1/ingest.pb.h"
+
+namespace omni::connectors {
+
+// Runs once the broker acknowledged (or rejected) a published event, on the SDK's I/O thread:
+// keep it short.
+using AckCallback = std::function<void(const omnibroker::v1::IngestAck&)>;
+
+// What a running connector may use.
+class ConnectorContext {
+ public:
+  virtual ~ConnectorContext() = default;
+  // Hands `event` to the broker. It is kept until the broker acks it (resent as needed, spooled to
+  // disk while the broker is away); `done` runs with the ack. Fails only when the event cannot
+  // even be queued (outbox and spool full).
+  virtual absl::Status Publish(omnibroker::v1::Event event, AckCallback done) = 0;
+  virtual const Clock& clock() const = 0;
+  virtual std::string_view tenant() const = 0;
+};
+
+class Connector {
+ public:
+  virtual ~Connector() = default;
+  // Providers whose outbound events this connector delivers ("webchat", "telegram"…).
+  virtual std::vector<std::string> Providers() const = 0;
+  // Starts listening for provider traffic. `context` outlives the connector's Stop().
+  virtual absl::Status Start(ConnectorContext& context) = 0;
+  virtual void Stop() = 0;
+  // Sends an agent's reply to the customer. Called again for the same event after a failure or a
+  // broker resend, so it must be idempotent on event.id(). Runs on the host's delivery thread.
+  virtual absl::Status Deliver(const omnibroker::v1::Event& event) = 0;
+};
+
+// A connector instance's settings: its factory name, a unique instance name, and key/values.
+struct ConnectorConfig {
+  std::string type;  // the factory name, e.g. "webchat"
+  std::string name;  // the instance name, unique in a process
+  std::map<std::string, std::string> settings;
+
+  // The value of `key`, or `fallback` when absent.
+  std::string Get(const std::string& key, const std::string& fallback = "") const;
+};
+
+class ConnectorFactory {
+ public:
+  virtual ~ConnectorFactory() = default;
+  virtual std::string_view Name() const = 0;
+  virtual absl::StatusOr<std::unique_ptr<Connector>> Create(const ConnectorConfig& config) const = 0;
+};
+
+}  // namespace omni::connectors

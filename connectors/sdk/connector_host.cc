@@ -1,0 +1,139 @@
+#include "connectors/sdk/connector_host.h"
+
+#include "absl/strings/str_cat.h"
+#include "base/log.h"
+
+namespace omni::connectors {
+
+// One connector with its link to the broker and its delivery thread.
+class ConnectorHost::Hosted : public ConnectorContext {
+ public:
+  Hosted(zmq::context_t& zmq, const ConnectorHostOptions& options, const Clock& clock,
+         std::string name, std::unique_ptr<Connector> connector)
+      : name_(std::move(name)),
+        tenant_(options.tenant),
+        clock_(clock),
+        connector_(std::move(connector)),
+        client_(zmq,
+                ReliableClientOptions{.broker_endpoint = options.broker_endpoint,
+                                      .connector_name = name_,
+                                      .providers = connector_->Providers(),
+                                      .ack_timeout = options.ack_timeout,
+                                      .spool_dir = options.spool_dir},
+                [this](omnibroker::v1::Delivery d) { EnqueueDelivery(std::move(d)); }) {}
+
+  absl::Status Start() {
+    if (auto s = client_.Start(); !s.ok()) return s;
+    delivery_thread_ = std::thread([this] { DeliverLoop(); });
+    if (auto s = connector_->Start(*this); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat("connector '", name_, "': ", s.message()));
+    }
+    return absl::OkStatus();
+  }
+
+  void Stop() {
+    connector_->Stop();
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    if (delivery_thread_.joinable()) delivery_thread_.join();
+    client_.Stop();
+  }
+
+  absl::Status Publish(omnibroker::v1::Event event, AckCallback done) override {
+    if (event.tenant().empty()) event.set_tenant(tenant_);
+    return client_.Publish(std::move(event), std::move(done));
+  }
+  const Clock& clock() const override { return clock_; }
+  std::string_view tenant() const override { return tenant_; }
+
+  const std::string& name() const { return name_; }
+  Connector* connector() const { return connector_.get(); }
+
+ private:
+  // Called on the client's I/O thread: hand off, because Deliver may talk to a slow provider.
+  void EnqueueDelivery(omnibroker::v1::Delivery delivery) {
+    {
+      std::lock_guard lock(mu_);
+      deliveries_.push_back(std::move(delivery));
+    }
+    cv_.notify_one();
+  }
+
+  void DeliverLoop() {
+    while (true) {
+      omnibroker::v1::Delivery delivery;
+      {
+        std::unique_lock lock(mu_);
+        cv_.wait(lock, [&] { return stopping_ || !deliveries_.empty(); });
+        if (stopping_) return;  // undelivered ones stay in the broker's outbox
+        delivery = std::move(deliveries_.front());
+        deliveries_.pop_front();
+      }
+      const absl::Status s = connector_->Deliver(delivery.event());
+      omnibroker::v1::DeliveryAck ack;
+      ack.set_delivery_id(delivery.delivery_id());
+      ack.set_ok(s.ok());
+      if (!s.ok()) {
+        ack.set_error(std::string(s.message()));
+        // Invalid or refused for good: resending cannot help.
+        ack.set_permanent(s.code() == absl::StatusCode::kInvalidArgument ||
+                          s.code() == absl::StatusCode::kFailedPrecondition ||
+                          s.code() == absl::StatusCode::kNotFound);
+        LogWarning("connector_host", absl::StrCat(name_, ": delivery ", delivery.delivery_id(),
+                                                  " failed: ", s.ToString()));
+      }
+      client_.SendDeliveryAck(std::move(ack));
+    }
+  }
+
+  const std::string name_;
+  const std::string tenant_;
+  const Clock& clock_;
+  std::unique_ptr<Connector> connector_;
+  ReliableClient client_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<omnibroker::v1::Delivery> deliveries_;
+  bool stopping_ = false;
+  std::thread delivery_thread_;
+};
+
+ConnectorHost::ConnectorHost(zmq::context_t& zmq, ConnectorHostOptions options, const Clock& clock)
+    : zmq_(zmq), options_(std::move(options)), clock_(clock) {}
+
+ConnectorHost::~ConnectorHost() { Stop(); }
+
+void ConnectorHost::Add(std::string name, std::unique_ptr<Connector> connector) {
+  hosted_.push_back(
+      std::make_unique<Hosted>(zmq_, options_, clock_, std::move(name), std::move(connector)));
+}
+
+absl::Status ConnectorHost::Start() {
+  started_ = true;
+  for (auto& h : hosted_) {
+    if (auto s = h->Start(); !s.ok()) {
+      Stop();
+      return s;
+    }
+  }
+  return absl::OkStatus();
+}
+
+void ConnectorHost::Stop() {
+  if (!started_) return;
+  started_ = false;
+  for (auto it = hosted_.rbegin(); it != hosted_.rend(); ++it) (*it)->Stop();
+}
+
+Connector* ConnectorHost::Find(std::string_view name) const {
+  for (const auto& h : hosted_) {
+    if (h->name() == name) return h->connector();
+  }
+  return nullptr;
+}
+
+}  // namespace omni::connectors

@@ -1,0 +1,55 @@
+// ConnectorHost runs connectors against a broker: for each one a ReliableClient, the context the
+// connector sees, and a delivery thread that calls Connector::Deliver and acks the broker. The
+// broker hosts its built-in connectors with it over inproc://; omni-gateway over tcp://.
+//
+// Lifecycle: Add() connectors, Start() them all, Stop() them all (in reverse), then destroy.
+#pragma once
+
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "absl/status/status.h"
+#include "base/clock.h"
+#include "connectors/sdk/connector.h"
+#include "connectors/sdk/reliable_client.h"
+
+namespace omni::connectors {
+
+struct ConnectorHostOptions {
+  std::string broker_endpoint;
+  std::string tenant = "default";
+  std::filesystem::path spool_dir;  // empty = no spool
+  std::chrono::milliseconds ack_timeout{2000};
+};
+
+class ConnectorHost {
+ public:
+  ConnectorHost(zmq::context_t& zmq, ConnectorHostOptions options, const Clock& clock);
+  ~ConnectorHost();
+
+  void Add(std::string name, std::unique_ptr<Connector> connector);
+  absl::Status Start();
+  void Stop();
+
+  // The named connector, or nullptr (for tests and tools).
+  Connector* Find(std::string_view name) const;
+
+ private:
+  class Hosted;
+
+  zmq::context_t& zmq_;
+  const ConnectorHostOptions options_;
+  const Clock& clock_;
+  std::vector<std::unique_ptr<Hosted>> hosted_;
+  bool started_ = false;
+};
+
+}  // namespace omni::connectors

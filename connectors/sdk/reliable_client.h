@@ -1,0 +1,103 @@
+// ReliableClient: a connector's link to a broker. Events go over a ZeroMQ DEALER to the broker's
+// ROUTER and stay in an outbox until the broker acks them; unacked events are resent after a
+// timeout; beyond the memory budget (and on Stop) they spill to a disk spool, so a broker that is
+// away never costs an event. The same code serves inproc:// (connectors inside the broker) and
+// tcp:// (omni-gateway).
+//
+// Threads: one I/O thread, started by Start() and joined by Stop(), owns the socket. Publish()
+// and SendDeliveryAck() may be called from any thread. Callbacks run on the I/O thread.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <deque>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "absl/status/status.h"
+#include "base/clock.h"
+#include "base/wake_queue.h"
+#include "connectors/sdk/connector.h"
+#include "connectors/sdk/spool.h"
+#include "omnibroker/v1/ingest.pb.h"
+
+namespace omni::connectors {
+
+struct ReliableClientOptions {
+  std::string broker_endpoint;  // "inproc://omni-ingest" or "tcp://127.0.0.1:5570"
+  std::string connector_name;
+  std::vector<std::string> providers;  // announced in Hello: outbound deliveries come for these
+  // Resend an event when its ack has not come within this time.
+  std::chrono::milliseconds ack_timeout{2000};
+  // How often Hello is sent (it also tells a restarted broker who we are).
+  std::chrono::milliseconds hello_interval{1000};
+  // Events sent and not yet acked, at most.
+  size_t max_in_flight = 4096;
+  // Bytes of events kept in memory; beyond this they go to the spool.
+  size_t max_memory_bytes = 64 << 20;
+  // Where the spool lives; empty = no spool (Publish fails with RESOURCE_EXHAUSTED when full).
+  std::filesystem::path spool_dir;
+};
+
+// Handles one delivery from the broker; the answer is sent later with SendDeliveryAck().
+using DeliveryHandler = std::function<void(omnibroker::v1::Delivery)>;
+
+class ReliableClient {
+ public:
+  ReliableClient(zmq::context_t& zmq, ReliableClientOptions options, DeliveryHandler on_delivery);
+  ~ReliableClient();
+  ReliableClient(const ReliableClient&) = delete;
+  ReliableClient& operator=(const ReliableClient&) = delete;
+
+  // Opens the spool (replaying what a previous run left in it) and starts the I/O thread.
+  absl::Status Start();
+  // Stops the I/O thread; whatever is still unacked is written to the spool for the next Start.
+  void Stop();
+
+  absl::Status Publish(omnibroker::v1::Event event, AckCallback done);
+  void SendDeliveryAck(omnibroker::v1::DeliveryAck ack);
+
+  // Events accepted by Publish and not yet acked (memory and spool).
+  size_t pending() const;
+
+ private:
+  struct InFlight {
+    std::string frame;  // the serialized ConnectorFrame, resent as is
+    std::chrono::steady_clock::time_point sent_at;
+    bool sent = false;
+  };
+
+  void Run();
+  void SendHello(zmq::socket_t& socket);
+  // Moves events from the queue (and spool) into flight and sends them.
+  void SendQueued(zmq::socket_t& socket);
+  void ResendExpired(zmq::socket_t& socket);
+  void HandleFrame(const zmq::message_t& message);
+  bool TrySend(zmq::socket_t& socket, const std::string& frame);
+  void SpillToSpool();
+  static std::string EventIdOf(const std::string& frame);
+
+  zmq::context_t& zmq_;
+  const ReliableClientOptions options_;
+  const DeliveryHandler on_delivery_;
+  WakeQueue<std::string> control_;  // frames other threads want sent (delivery acks)
+
+  mutable std::mutex mu_;
+  std::deque<std::string> queue_;  // accepted, in memory, not yet in flight
+  std::unordered_map<std::string, InFlight> in_flight_;  // by event id
+  std::unordered_map<std::string, std::vector<AckCallback>> callbacks_;
+  std::unique_ptr<Spool> spool_;
+  size_t memory_bytes_ = 0;
+  bool stopping_ = false;
+
+  std::thread thread_;
+};
+
+}  // namespace omni::connectors

@@ -1,0 +1,180 @@
+#include "connectors/webchat/webchat_connector.h"
+
+#include <httplib.h>
+
+#include <future>
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "base/strings.h"
+#include "absl/time/time.h"
+#include "base/log.h"
+#include "base/time_util.h"
+
+namespace omni::connectors::webchat {
+namespace {
+
+using nlohmann::json;
+
+void ReplyJson(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+void ReplyError(httplib::Response& res, int status, std::string_view message) {
+  ReplyJson(res, status, json{{"error", message}});
+}
+
+std::string Rfc3339(const google::protobuf::Timestamp& ts) {
+  return absl::FormatTime(absl::RFC3339_full, absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos()),
+                          absl::UTCTimeZone());
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<WebChatConnector>> WebChatConnector::Create(WebChatOptions options) {
+  auto tokens = VisitorTokens::Create(options.secret);
+  if (!tokens.ok()) return tokens.status();
+  return std::unique_ptr<WebChatConnector>(
+      new WebChatConnector(std::move(options), std::move(tokens).value()));
+}
+
+WebChatConnector::WebChatConnector(WebChatOptions options, VisitorTokens tokens)
+    : options_(std::move(options)), tokens_(std::move(tokens)) {}
+
+WebChatConnector::~WebChatConnector() { Stop(); }
+
+absl::Status WebChatConnector::Start(ConnectorContext& context) {
+  context_ = &context;
+  server_ = std::make_unique<httplib::Server>();
+  server_->set_payload_max_length(options_.max_body_bytes);
+  server_->Post("/v1/visitors", [this](const auto& req, auto& res) { HandleRegister(req, res); });
+  server_->Post("/v1/messages", [this](const auto& req, auto& res) { HandlePost(req, res); });
+  server_->Get("/v1/messages", [this](const auto& req, auto& res) { HandlePoll(req, res); });
+  if (options_.port == 0) {
+    bound_port_ = server_->bind_to_any_port(options_.host);
+  } else {
+    bound_port_ = server_->bind_to_port(options_.host, options_.port) ? options_.port : -1;
+  }
+  if (bound_port_ <= 0) {
+    return absl::UnavailableError(
+        absl::StrCat("webchat: cannot listen on ", options_.host, ":", options_.port));
+  }
+  server_thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return absl::OkStatus();
+}
+
+void WebChatConnector::Stop() {
+  mailbox_.Shutdown();
+  if (server_) server_->stop();
+  if (server_thread_.joinable()) server_thread_.join();
+}
+
+absl::StatusOr<Visitor> WebChatConnector::Authenticate(const httplib::Request& req,
+                                                       httplib::Response& res) {
+  const std::string header = req.get_header_value("Authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!std::string_view(header).starts_with(kBearer)) {
+    ReplyError(res, 401, "missing 'Authorization: Bearer <visitor token>'");
+    return absl::UnauthenticatedError("no token");
+  }
+  auto visitor_id = tokens_.Verify(std::string_view(header).substr(kBearer.size()));
+  if (!visitor_id.ok()) {
+    ReplyError(res, 401, ToStd(visitor_id.status().message()));
+    return visitor_id.status();
+  }
+  std::lock_guard lock(visitors_mu_);
+  auto it = visitors_.find(*visitor_id);
+  if (it != visitors_.end()) return it->second;
+  Visitor visitor;
+  visitor.id = *visitor_id;
+  return visitor;
+}
+
+void WebChatConnector::HandleRegister(const httplib::Request& req, httplib::Response& res) {
+  json body = json::object();
+  if (!req.body.empty()) {
+    body = json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object()) return ReplyError(res, 400, "body must be a JSON object");
+  }
+  Visitor visitor;
+  visitor.id = tokens_.NewVisitorId();
+  if (body.contains("name") && body["name"].is_string()) visitor.display_name = body["name"];
+  if (body.contains("language") && body["language"].is_string()) visitor.language = body["language"];
+  {
+    std::lock_guard lock(visitors_mu_);
+    visitors_[visitor.id] = visitor;
+  }
+  ReplyJson(res, 201, json{{"visitor_id", visitor.id}, {"token", tokens_.Issue(visitor.id)}});
+}
+
+void WebChatConnector::HandlePost(const httplib::Request& req, httplib::Response& res) {
+  auto visitor = Authenticate(req, res);
+  if (!visitor.ok()) return;
+  auto event = ParseVisitorMessage(req.body, *visitor, context_->clock().Now());
+  if (!event.ok()) return ReplyError(res, 400, ToStd(event.status().message()));
+  const std::string event_id = event->id();
+
+  // Answer the visitor only once the broker has the message durably; if it does not answer in
+  // time the event still waits in the outbox, and a retry with the same client_message_id is
+  // deduplicated.
+  auto acked = std::make_shared<std::promise<omnibroker::v1::IngestAck>>();
+  auto future = acked->get_future();
+  const absl::Status queued = context_->Publish(
+      std::move(event).value(), [acked](const omnibroker::v1::IngestAck& ack) { acked->set_value(ack); });
+  if (!queued.ok()) return ReplyError(res, 503, ToStd(queued.message()));
+  if (future.wait_for(options_.ack_wait) != std::future_status::ready) {
+    return ReplyJson(res, 503, json{{"error", "broker did not acknowledge in time; retry with the same client_message_id"},
+                                    {"event_id", event_id}});
+  }
+  const auto ack = future.get();
+  if (ack.status() == omnibroker::v1::INGEST_STATUS_REJECTED) {
+    return ReplyError(res, 422, ack.reason());
+  }
+  ReplyJson(res, 202, json{{"event_id", event_id}, {"conversation_id", ack.conversation_id()},
+                           {"duplicate", ack.status() == omnibroker::v1::INGEST_STATUS_DUPLICATE}});
+}
+
+void WebChatConnector::HandlePoll(const httplib::Request& req, httplib::Response& res) {
+  auto visitor = Authenticate(req, res);
+  if (!visitor.ok()) return;
+  uint64_t after = 0;
+  int64_t wait_s = 0;
+  if (req.has_param("after") && !absl::SimpleAtoi(req.get_param_value("after"), &after)) {
+    return ReplyError(res, 400, "after must be a non-negative integer");
+  }
+  if (req.has_param("wait") && (!absl::SimpleAtoi(req.get_param_value("wait"), &wait_s) || wait_s < 0)) {
+    return ReplyError(res, 400, "wait must be a non-negative number of seconds");
+  }
+  wait_s = std::min<int64_t>(wait_s, options_.max_long_poll.count());
+  const auto messages = mailbox_.WaitAfter(visitor->id, after,
+                                           std::chrono::steady_clock::now() + std::chrono::seconds(wait_s));
+  json out = json::array();
+  uint64_t next = after;
+  for (const auto& m : messages) {
+    json item = json::parse(m.json);
+    item["index"] = m.index;
+    out.push_back(std::move(item));
+    next = m.index;
+  }
+  ReplyJson(res, 200, json{{"messages", out}, {"next", next}});
+}
+
+absl::Status WebChatConnector::Deliver(const omnibroker::v1::Event& event) {
+  const std::string& visitor_id =
+      event.recipient().handle().empty() ? event.thread_key() : event.recipient().handle();
+  if (visitor_id.empty()) {
+    return absl::InvalidArgumentError("webchat delivery names no visitor (recipient.handle)");
+  }
+  json message{{"event_id", event.id()},
+               {"conversation_id", event.conversation_id()},
+               {"agent_id", event.agent_id()},
+               {"text", event.content().text()},
+               {"sent_at", Rfc3339(event.occurred_at())}};
+  mailbox_.Add(visitor_id, event.id(), message.dump());
+  return absl::OkStatus();
+}
+
+}  // namespace omni::connectors::webchat

@@ -1,0 +1,73 @@
+// The web chat connector's I/O part: an HTTP server (cpp-httplib) on a configured address where
+// visitors register, post messages and long-poll for agent replies.
+//
+//   POST /v1/visitors                       {"name","email","language"} -> 201 {"visitor_id","token"}
+//   POST /v1/messages   Bearer <token>      message body (webchat_parser.h) -> 202 after broker ack
+//   GET  /v1/messages?after=N&wait=S  Bearer <token>   -> 200 {"messages":[…],"next":N}
+//
+// Threads: the HTTP server's own pool, started in Start() and joined in Stop().
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+
+#include "connectors/sdk/connector.h"
+#include "connectors/webchat/mailbox.h"
+#include "connectors/webchat/visitor_token.h"
+#include "connectors/webchat/webchat_parser.h"
+
+namespace httplib {
+class Server;
+class Request;
+class Response;
+}  // namespace httplib
+
+namespace omni::connectors::webchat {
+
+struct WebChatOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;  // 0 = any free port; see port()
+  std::string secret;
+  std::chrono::milliseconds ack_wait{10000};
+  std::chrono::seconds max_long_poll{30};
+  size_t max_body_bytes = 64 * 1024;
+};
+
+class WebChatConnector : public Connector {
+ public:
+  static absl::StatusOr<std::unique_ptr<WebChatConnector>> Create(WebChatOptions options);
+  ~WebChatConnector() override;
+
+  std::vector<std::string> Providers() const override { return {std::string(kProvider)}; }
+  absl::Status Start(ConnectorContext& context) override;
+  void Stop() override;
+  absl::Status Deliver(const omnibroker::v1::Event& event) override;
+
+  // The bound port (useful with port 0). Valid after Start().
+  int port() const { return bound_port_; }
+
+ private:
+  WebChatConnector(WebChatOptions options, VisitorTokens tokens);
+  void HandleRegister(const httplib::Request& req, httplib::Response& res);
+  void HandlePost(const httplib::Request& req, httplib::Response& res);
+  void HandlePoll(const httplib::Request& req, httplib::Response& res);
+  // The visitor named by the request's bearer token, or an error already written to `res`.
+  absl::StatusOr<Visitor> Authenticate(const httplib::Request& req, httplib::Response& res);
+
+  const WebChatOptions options_;
+  const VisitorTokens tokens_;
+  ConnectorContext* context_ = nullptr;
+  Mailbox mailbox_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread server_thread_;
+  int bound_port_ = 0;
+
+  std::mutex visitors_mu_;
+  std::unordered_map<std::string, Visitor> visitors_;  // profiles given at registration
+};
+
+}  // namespace omni::connectors::webchat

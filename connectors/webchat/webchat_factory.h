@@ -1,0 +1,14 @@
+// The web chat connector's factory, found by the name "webchat".
+#pragma once
+
+#include <memory>
+
+#include "connectors/sdk/connector.h"
+
+namespace omni::connectors::webchat {
+
+// Settings: listen ("127.0.0.1:8080"; port 0 picks one), token_secret or token_secret_file
+// (created when missing), ack_wait_ms (10000), max_long_poll_s (30).
+std::unique_ptr<ConnectorFactory> MakeWebChatFactory();
+
+}  // namespace omni::connectors::webchat

@@ -1,0 +1,32 @@
+// The web chat connector's pure part: a visitor's message body (JSON) -> omnibroker Event, or a
+// clear error naming the field. No I/O; tested on ../shared/corpus/webchat.
+//
+// Body: {"text": "...", "attachments": [{"type": "image/jpeg", "url": "https://..."}],
+//        "client_message_id": "m-1", "language": "en",
+//        "user": {"full_name": "...", ...}}   (user is optional display information)
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "base/clock.h"
+#include "omnibroker/v1/event.pb.h"
+
+namespace omni::connectors::webchat {
+
+inline constexpr std::string_view kProvider = "webchat";
+inline constexpr size_t kMaxTextBytes = 32 * 1024;
+inline constexpr size_t kMaxAttachments = 10;
+
+// Who is writing: established by the visitor token, never taken from the body.
+struct Visitor {
+  std::string id;
+  std::string display_name;
+  std::string language;
+};
+
+absl::StatusOr<omnibroker::v1::Event> ParseVisitorMessage(std::string_view body,
+                                                          const Visitor& visitor, TimePoint now);
+
+}  // namespace omni::connectors::webchat
