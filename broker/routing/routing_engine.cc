@@ -120,6 +120,10 @@ bool RoutingEngine::Eligible(const AgentState& agent, const WorkItem& item) cons
 }
 
 std::vector<Offer> RoutingEngine::Dispatch(TimePoint now) {
+  const bool anyone_available = std::any_of(agents_.begin(), agents_.end(), [](const auto& a) {
+    return a.second.agent.presence() == omnibroker::v1::PRESENCE_AVAILABLE;
+  });
+  if (!anyone_available) return {};
   std::vector<QueuedItem*> waiting;
   for (auto& [id, queued] : queue_) {
     if (!queued.offer) waiting.push_back(&queued);

@@ -1,0 +1,36 @@
+// The Admin gRPC service (callback API): every call runs on the broker core thread.
+#pragma once
+
+#include "broker/core/broker_core.h"
+#include "omnibroker/v1/admin.grpc.pb.h"
+
+namespace omni::admin {
+
+class AdminService final : public omnibroker::v1::Admin::CallbackService {
+ public:
+  explicit AdminService(core::BrokerCore& core) : core_(core) {}
+
+  grpc::ServerUnaryReactor* ListAgents(grpc::CallbackServerContext* context,
+                                       const omnibroker::v1::ListAgentsRequest* request,
+                                       omnibroker::v1::ListAgentsResponse* response) override;
+  grpc::ServerUnaryReactor* UpsertAgent(grpc::CallbackServerContext* context,
+                                        const omnibroker::v1::UpsertAgentRequest* request,
+                                        omnibroker::v1::Agent* response) override;
+  grpc::ServerUnaryReactor* ListConversations(grpc::CallbackServerContext* context,
+                                              const omnibroker::v1::ListConversationsRequest* request,
+                                              omnibroker::v1::ListConversationsResponse* response) override;
+  grpc::ServerUnaryReactor* GetConversation(grpc::CallbackServerContext* context,
+                                            const omnibroker::v1::GetConversationRequest* request,
+                                            omnibroker::v1::Conversation* response) override;
+  grpc::ServerUnaryReactor* GetQueueSnapshot(grpc::CallbackServerContext* context,
+                                             const omnibroker::v1::GetQueueSnapshotRequest* request,
+                                             omnibroker::v1::QueueSnapshot* response) override;
+
+ private:
+  // Runs `work` on the core thread and finishes the call with the status it returns.
+  grpc::ServerUnaryReactor* OnCore(grpc::CallbackServerContext* context, std::function<absl::Status()> work);
+
+  core::BrokerCore& core_;
+};
+
+}  // namespace omni::admin

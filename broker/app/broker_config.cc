@@ -1,0 +1,119 @@
+#include "broker/app/broker_config.h"
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace omni::app {
+namespace {
+
+using omnibroker::v1::Agent;
+
+Agent DemoAgent(const std::string& id, const std::string& name, std::vector<std::string> languages,
+                std::vector<std::pair<std::string, int>> skills) {
+  Agent agent;
+  agent.set_id(id);
+  agent.set_display_name(name);
+  agent.add_teams("support");
+  agent.add_roles("agent");
+  for (auto& l : languages) agent.add_languages(l);
+  for (auto& [skill, level] : skills) {
+    auto* s = agent.add_skills();
+    s->set_name(skill);
+    s->set_proficiency(level);
+  }
+  const std::pair<omnibroker::v1::Channel, int> capacity[] = {
+      {omnibroker::v1::CHANNEL_CHAT, 3},      {omnibroker::v1::CHANNEL_MESSENGER, 3},
+      {omnibroker::v1::CHANNEL_EMAIL, 5},     {omnibroker::v1::CHANNEL_SOCIAL, 3},
+      {omnibroker::v1::CHANNEL_VOICE, 1}};
+  for (auto [channel, n] : capacity) {
+    auto* c = agent.add_capacity();
+    c->set_channel(channel);
+    c->set_max_concurrent(n);
+  }
+  return agent;
+}
+
+connectors::ConnectorConfig* FindConnector(BrokerConfig& config, const std::string& name) {
+  for (auto& c : config.connectors) {
+    if (c.name == name) return &c;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+BrokerConfig DefaultConfig() {
+  BrokerConfig config;
+  config.connectors.push_back(connectors::ConnectorConfig{
+      .type = "webchat",
+      .name = "webchat",
+      .settings = {{"listen", "127.0.0.1:8080"}, {"token_secret_file", "data/webchat.secret"}}});
+  config.agents = {
+      DemoAgent("alice", "Alice Martin", {"en", "fr"}, {{"support", 8}, {"billing", 6}}),
+      DemoAgent("boris", "Boris Ivanov", {"ru", "en"}, {{"support", 6}, {"technical", 7}}),
+      DemoAgent("chen", "Chen Wei", {"en", "zh"}, {{"support", 7}, {"technical", 9}}),
+  };
+  return config;
+}
+
+std::string Usage() {
+  return R"(usage: omnibroker [flags]
+  --data-dir=DIR           RocksDB data and connector state (default: data)
+  --grpc-listen=HOST:PORT  AgentConsole and Admin gRPC (default: 127.0.0.1:50051; port 0 = any)
+  --ingest-listen=ENDPOINT ZeroMQ endpoint for out-of-process connectors (default:
+                           tcp://127.0.0.1:5570; empty = in-process connectors only)
+  --webchat-listen=HOST:PORT  built-in web chat connector (default: 127.0.0.1:8080)
+  --no-webchat             do not start the built-in web chat connector
+  --offer-timeout-ms=N     how long an agent has to accept an offer (default: 20000)
+  --tenant=NAME            tenant of events from built-in connectors (default: default)
+)";
+}
+
+absl::Status ApplyFlags(const std::vector<std::string>& args, BrokerConfig& config) {
+  bool data_dir_set = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string name = args[i];
+    std::string value;
+    if (name == "--help" || name == "-h") return absl::CancelledError(Usage());
+    if (name.rfind("--", 0) != 0) return absl::InvalidArgumentError(absl::StrCat("unexpected argument '", name, "'\n", Usage()));
+    const bool boolean = name == "--no-webchat";
+    if (const size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+    } else if (!boolean) {
+      if (i + 1 >= args.size()) return absl::InvalidArgumentError(absl::StrCat(name, " needs a value"));
+      value = args[++i];
+    }
+    if (name == "--data-dir") {
+      config.data_dir = value;
+      data_dir_set = true;
+    } else if (name == "--grpc-listen") {
+      config.grpc_listen = value;
+    } else if (name == "--ingest-listen") {
+      config.ingest_listen = value;
+    } else if (name == "--webchat-listen") {
+      if (auto* c = FindConnector(config, "webchat")) c->settings["listen"] = value;
+    } else if (name == "--no-webchat") {
+      std::erase_if(config.connectors, [](const auto& c) { return c.name == "webchat"; });
+    } else if (name == "--offer-timeout-ms") {
+      int64_t ms;
+      if (!absl::SimpleAtoi(value, &ms) || ms <= 0) {
+        return absl::InvalidArgumentError("--offer-timeout-ms must be a positive integer");
+      }
+      config.offer_timeout = std::chrono::milliseconds(ms);
+    } else if (name == "--tenant") {
+      config.tenant = value;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat("unknown flag ", name, "\n", Usage()));
+    }
+  }
+  // Connector state follows the data directory unless configured elsewhere.
+  if (data_dir_set) {
+    if (auto* c = FindConnector(config, "webchat")) {
+      c->settings["token_secret_file"] = (config.data_dir / "webchat.secret").string();
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace omni::app

@@ -1,0 +1,36 @@
+// The broker's configuration: embedded defaults that make one process a whole working system
+// (web chat on 127.0.0.1, a demo roster), overridden by command-line flags.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "connectors/sdk/connector.h"
+#include "omnibroker/v1/agent.pb.h"
+
+namespace omni::app {
+
+struct BrokerConfig {
+  std::filesystem::path data_dir = "data";
+  std::string grpc_listen = "127.0.0.1:50051";  // port 0 picks a free one
+  // Connectors outside this process (omni-gateway) connect here; "" = in-process only.
+  std::string ingest_listen = "tcp://127.0.0.1:5570";
+  std::string tenant = "default";
+  std::chrono::milliseconds offer_timeout{20000};
+  std::vector<connectors::ConnectorConfig> connectors;
+  std::vector<omnibroker::v1::Agent> agents;  // upserted into the roster at start
+};
+
+// The embedded defaults: web chat on 127.0.0.1:8080 and three demo agents.
+BrokerConfig DefaultConfig();
+
+// Applies flags (--name=value or --name value) over `config`; --help yields the usage text as an
+// error of code kCancelled.
+absl::Status ApplyFlags(const std::vector<std::string>& args, BrokerConfig& config);
+
+std::string Usage();
+
+}  // namespace omni::app

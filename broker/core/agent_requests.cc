@@ -1,0 +1,299 @@
+// BrokerCore: requests from agent consoles (login, presence, accept/decline, send, close).
+#include "absl/strings/str_cat.h"
+#include "base/ids.h"
+#include "base/status_macros.h"
+#include "base/time_util.h"
+#include "broker/core/broker_core.h"
+#include "broker/store/keys.h"
+
+namespace omni::core {
+
+using omnibroker::v1::AgentRequest;
+using omnibroker::v1::AgentUpdate;
+using omnibroker::v1::Conversation;
+using omnibroker::v1::Event;
+using store::Family;
+
+namespace {
+
+absl::StatusOr<Conversation*> AssignedTo(std::unordered_map<std::string, Conversation>& open,
+                                         const std::string& conversation_id,
+                                         const std::string& agent_id) {
+  auto it = open.find(conversation_id);
+  if (it == open.end()) {
+    return absl::NotFoundError(absl::StrCat("conversation_id: no open conversation ", conversation_id));
+  }
+  if (it->second.assigned_agent_id() != agent_id ||
+      it->second.state() != omnibroker::v1::CONVERSATION_STATE_ASSIGNED) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("conversation ", conversation_id, " is not assigned to ", agent_id));
+  }
+  return &it->second;
+}
+
+}  // namespace
+
+void BrokerCore::OnAgentRequest(const std::shared_ptr<AgentSession>& session, const AgentRequest& request) {
+  if (request.has_login()) {
+    if (auto s = OnLogin(session, request); !s.ok()) {
+      AgentUpdate update;
+      update.mutable_result()->set_request_id(request.request_id());
+      update.mutable_result()->set_code(static_cast<int>(s.code()));
+      update.mutable_result()->set_message(std::string(s.message()));
+      session->Send(std::move(update));
+    }
+    return;
+  }
+  auto who = session_agents_.find(session.get());
+  if (who == session_agents_.end()) {
+    AgentUpdate update;
+    update.mutable_result()->set_request_id(request.request_id());
+    update.mutable_result()->set_code(static_cast<int>(absl::StatusCode::kUnauthenticated));
+    update.mutable_result()->set_message("log in first");
+    session->Send(std::move(update));
+    return;
+  }
+  const std::string agent_id = who->second;
+  absl::Status status;
+  switch (request.body_case()) {
+    case AgentRequest::kSetPresence:
+      status = OnSetPresence(agent_id, request.set_presence());
+      break;
+    case AgentRequest::kDecline:
+      status = OnDecline(agent_id, request.decline());
+      break;
+    // These answer once their write is durable.
+    case AgentRequest::kAccept:
+      status = OnAccept(agent_id, request);
+      if (status.ok()) return;
+      break;
+    case AgentRequest::kSend:
+      status = OnSend(agent_id, request);
+      if (status.ok()) return;
+      break;
+    case AgentRequest::kClose:
+      status = OnClose(agent_id, request);
+      if (status.ok()) return;
+      break;
+    default:
+      status = absl::InvalidArgumentError("request has no body");
+  }
+  Reply(agent_id, request.request_id(), status);
+}
+
+absl::Status BrokerCore::OnLogin(const std::shared_ptr<AgentSession>& session, const AgentRequest& request) {
+  const std::string& agent_id = request.login().agent_id();
+  auto agent = agents_.find(agent_id);
+  if (agent == agents_.end()) {
+    return absl::NotFoundError(absl::StrCat("login.agent_id: no agent '", agent_id, "' in the roster"));
+  }
+  if (auto previous = sessions_.find(agent_id); previous != sessions_.end()) {
+    // Logged in again (a reconnect): the newest stream wins.
+    session_agents_.erase(previous->second.get());
+  }
+  sessions_[agent_id] = session;
+  session_agents_[session.get()] = agent_id;
+  // Logged in, but taking no new work until the agent says they are available.
+  agent->second.set_presence(omnibroker::v1::PRESENCE_BUSY);
+  routing_.SetPresence(agent_id, omnibroker::v1::PRESENCE_BUSY);
+
+  AgentUpdate update;
+  auto* result = update.mutable_login_result();
+  *result->mutable_agent() = agent->second;
+  for (const auto& [id, c] : open_) {
+    if (c.assigned_agent_id() == agent_id && c.state() == omnibroker::v1::CONVERSATION_STATE_ASSIGNED) {
+      *result->add_assigned() = c;
+    }
+  }
+  session->Send(std::move(update));
+  Reply(agent_id, request.request_id(), absl::OkStatus());
+  return absl::OkStatus();
+}
+
+absl::Status BrokerCore::OnSetPresence(const std::string& agent_id, const omnibroker::v1::SetPresence& request) {
+  const auto presence = request.presence();
+  if (presence == omnibroker::v1::PRESENCE_UNSPECIFIED || !omnibroker::v1::Presence_IsValid(presence)) {
+    return absl::InvalidArgumentError("set_presence.presence: must be a known presence");
+  }
+  agents_[agent_id].set_presence(presence);
+  for (const auto& offer : routing_.SetPresence(agent_id, presence)) RevokeOffer(offer, "agent_offline");
+  Route();
+  return absl::OkStatus();
+}
+
+absl::Status BrokerCore::OnAccept(const std::string& agent_id, const AgentRequest& request) {
+  OMNI_ASSIGN_OR_RETURN(routing::Offer offer, routing_.Accept(request.accept().offer_id(), agent_id));
+  Conversation& conversation = open_[offer.conversation_id];
+  const auto now = ToProto(clock_.Now());
+  conversation.set_state(omnibroker::v1::CONVERSATION_STATE_ASSIGNED);
+  conversation.set_assigned_agent_id(agent_id);
+  *conversation.mutable_updated_at() = now;
+  auto* assignment = conversation.add_assignments();
+  assignment->set_agent_id(agent_id);
+  *assignment->mutable_started_at() = now;
+
+  rocksdb::WriteBatch batch;
+  store_.Put(batch, Family::kConversations, conversation.id(), conversation);
+  omnibroker::v1::Customer customer;
+  OMNI_ASSIGN_OR_RETURN(bool have_customer, store_.Get(Family::kCustomers, conversation.customer_id(), customer));
+  if (have_customer) {
+    customer.set_last_agent_id(agent_id);
+    store_.Put(batch, Family::kCustomers, customer.id(), customer);
+  }
+  auto committed = CommitThen(batch, [this, agent_id, request_id = request.request_id(),
+                                      conversation_id = conversation.id(), customer] {
+    auto it = open_.find(conversation_id);
+    if (it == open_.end()) return;
+    AgentUpdate update;
+    *update.mutable_assigned()->mutable_conversation() = it->second;
+    *update.mutable_assigned()->mutable_customer() = customer;
+    SendToAgent(agent_id, std::move(update));
+    Reply(agent_id, request_id, absl::OkStatus(), conversation_id);
+  });
+  if (!committed.ok()) {
+    // Not assigned after all: the conversation waits again.
+    routing_.Release(conversation.id());
+    conversation.set_state(omnibroker::v1::CONVERSATION_STATE_QUEUED);
+    conversation.clear_assigned_agent_id();
+    conversation.mutable_assignments()->RemoveLast();
+    routing_.Enqueue(WorkItemFor(conversation));
+  }
+  return committed;
+}
+
+absl::Status BrokerCore::OnDecline(const std::string& agent_id, const omnibroker::v1::DeclineOffer& request) {
+  OMNI_ASSIGN_OR_RETURN(routing::Offer offer, routing_.Decline(request.offer_id(), agent_id, clock_.Now()));
+  if (auto it = open_.find(offer.conversation_id); it != open_.end()) {
+    it->second.set_state(omnibroker::v1::CONVERSATION_STATE_QUEUED);
+  }
+  Route();
+  return absl::OkStatus();
+}
+
+absl::Status BrokerCore::OnSend(const std::string& agent_id, const AgentRequest& request) {
+  const auto& send = request.send();
+  OMNI_ASSIGN_OR_RETURN(Conversation * conversation, AssignedTo(open_, send.conversation_id(), agent_id));
+  if (send.content().text().empty() && send.content().attachments().empty()) {
+    return absl::InvalidArgumentError("send.content: neither text nor attachments");
+  }
+  if (send.content().text().size() > options_.limits.max_text_bytes) {
+    return absl::InvalidArgumentError(absl::StrCat("send.content.text: at most ", options_.limits.max_text_bytes, " bytes"));
+  }
+  // The console's resend of the same message is the same event.
+  const std::string event_id = absl::StrCat(
+      "agent:", agent_id, ":", send.client_message_id().empty() ? NewId("") : send.client_message_id());
+  const std::string dedupe_key = store::DedupeKey(conversation->tenant(), event_id);
+  omnibroker::v1::IngestAck first;
+  OMNI_ASSIGN_OR_RETURN(bool seen, store_.Get(Family::kDedupe, dedupe_key, first));
+  if (seen) {
+    AfterDurable([this, agent_id, request_id = request.request_id(), first] {
+      Reply(agent_id, request_id, absl::OkStatus(), first.conversation_id(), first.event_id());
+    });
+    return absl::OkStatus();
+  }
+
+  Event event;
+  event.set_id(event_id);
+  event.set_tenant(conversation->tenant());
+  event.set_channel(conversation->channel());
+  event.set_provider(conversation->provider());
+  event.set_direction(omnibroker::v1::DIRECTION_OUTBOUND);
+  event.set_kind(omnibroker::v1::EVENT_KIND_MESSAGE);
+  *event.mutable_recipient() = conversation->customer_identity();
+  event.set_thread_key(conversation->thread_key());
+  *event.mutable_occurred_at() = ToProto(clock_.Now());
+  *event.mutable_received_at() = event.occurred_at();
+  *event.mutable_content() = send.content();
+  const uint64_t sequence = conversation->last_sequence() + 1;
+  event.set_conversation_id(conversation->id());
+  event.set_sequence(sequence);
+  event.set_customer_id(conversation->customer_id());
+  event.set_agent_id(agent_id);
+
+  Conversation updated = *conversation;
+  updated.set_last_sequence(sequence);
+  *updated.mutable_updated_at() = event.occurred_at();
+  PendingDelivery pending;
+  pending.delivery.set_delivery_id(event_id);
+  *pending.delivery.mutable_event() = event;
+  omnibroker::v1::IngestAck ack;
+  ack.set_event_id(event_id);
+  ack.set_status(omnibroker::v1::INGEST_STATUS_ACCEPTED);
+  ack.set_conversation_id(updated.id());
+  ack.set_sequence(sequence);
+
+  rocksdb::WriteBatch batch;
+  store_.Put(batch, Family::kEvents, store::EventKey(updated.id(), sequence), event);
+  store_.Put(batch, Family::kConversations, updated.id(), updated);
+  store_.Put(batch, Family::kDedupe, dedupe_key, ack);
+  store_.Put(batch, Family::kOutbox, event_id, pending.delivery);
+  OMNI_RETURN_IF_ERROR(CommitThen(batch, [this, agent_id, request_id = request.request_id(), pending] {
+    Reply(agent_id, request_id, absl::OkStatus(), pending.delivery.event().conversation_id(),
+          pending.delivery.delivery_id());
+    auto& slot = deliveries_[pending.delivery.delivery_id()];
+    slot = pending;
+    SendDelivery(slot);
+  }));
+  *conversation = std::move(updated);
+  return absl::OkStatus();
+}
+
+absl::Status BrokerCore::OnClose(const std::string& agent_id, const AgentRequest& request) {
+  const auto& close = request.close();
+  OMNI_ASSIGN_OR_RETURN(Conversation * conversation, AssignedTo(open_, close.conversation_id(), agent_id));
+  Conversation closed = *conversation;
+  const auto now = ToProto(clock_.Now());
+  closed.set_state(omnibroker::v1::CONVERSATION_STATE_CLOSED);
+  closed.set_disposition(close.disposition());
+  *closed.mutable_updated_at() = now;
+  if (closed.assignments_size() > 0) {
+    auto* last = closed.mutable_assignments(closed.assignments_size() - 1);
+    *last->mutable_ended_at() = now;
+    last->set_end_reason("closed");
+  }
+  rocksdb::WriteBatch batch;
+  store_.Put(batch, Family::kConversations, closed.id(), closed);
+  OMNI_RETURN_IF_ERROR(CommitThen(batch, [this, agent_id, request_id = request.request_id(), id = closed.id()] {
+    routing_.Release(id);
+    AgentUpdate update;
+    update.mutable_closed()->set_conversation_id(id);
+    SendToAgent(agent_id, std::move(update));
+    Reply(agent_id, request_id, absl::OkStatus(), id);
+    Route();  // capacity freed
+  }));
+  // A new message on this thread from now on opens a new conversation.
+  open_.erase(closed.id());
+  return absl::OkStatus();
+}
+
+void BrokerCore::OnDisconnect(const std::shared_ptr<AgentSession>& session) {
+  auto who = session_agents_.find(session.get());
+  if (who == session_agents_.end()) return;
+  const std::string agent_id = who->second;
+  session_agents_.erase(who);
+  sessions_.erase(agent_id);
+  agents_[agent_id].set_presence(omnibroker::v1::PRESENCE_OFFLINE);
+  for (const auto& offer : routing_.SetPresence(agent_id, omnibroker::v1::PRESENCE_OFFLINE)) {
+    RevokeOffer(offer, "agent_offline");
+  }
+  Route();
+}
+
+void BrokerCore::Reply(const std::string& agent_id, const std::string& request_id, const absl::Status& status,
+                       const std::string& conversation_id, const std::string& event_id) {
+  AgentUpdate update;
+  auto* result = update.mutable_result();
+  result->set_request_id(request_id);
+  result->set_code(static_cast<int>(status.code()));
+  result->set_message(std::string(status.message()));
+  result->set_conversation_id(conversation_id);
+  result->set_event_id(event_id);
+  SendToAgent(agent_id, std::move(update));
+}
+
+void BrokerCore::SendToAgent(const std::string& agent_id, AgentUpdate update) {
+  auto it = sessions_.find(agent_id);
+  if (it != sessions_.end()) it->second->Send(std::move(update));
+}
+
+}  // namespace omni::core

@@ -1,0 +1,145 @@
+// BrokerCore: the one thread that owns the broker's live state. It reads connector frames from
+// the ingest ROUTER, resolves customers and conversations, writes to the store (durable through
+// group commit before any ack), drives the routing engine, and pushes offers and messages to
+// agent sessions. Other threads (gRPC) hand it work with Post(); nothing else touches its state.
+//
+// Lifecycle: construct, Start() (recovers queue and assignments from the store, binds, starts the
+// thread), Stop() (joins). Methods marked "core thread" may only run inside a posted task.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "absl/status/status.h"
+#include "base/clock.h"
+#include "base/wake_queue.h"
+#include "broker/core/agent_session.h"
+#include "broker/ingest/ingest_endpoint.h"
+#include "broker/ingest/validate.h"
+#include "broker/routing/routing_engine.h"
+#include "broker/store/group_commit.h"
+#include "broker/store/store.h"
+#include "omnibroker/v1/admin.pb.h"
+#include "omnibroker/v1/agent_console.pb.h"
+#include "omnibroker/v1/conversation.pb.h"
+#include "omnibroker/v1/customer.pb.h"
+
+namespace omni::core {
+
+struct BrokerCoreOptions {
+  std::vector<std::string> ingest_endpoints = {"inproc://omni-ingest"};
+  routing::RoutingOptions routing;
+  // Unconfirmed deliveries to connectors are sent again after this long.
+  std::chrono::milliseconds delivery_retry{3000};
+  ingest::Limits limits;
+};
+
+class BrokerCore {
+ public:
+  BrokerCore(zmq::context_t& zmq, store::Store& store, const Clock& clock, BrokerCoreOptions options);
+  ~BrokerCore();
+
+  absl::Status Start();
+  void Stop();
+  // The ingest endpoints as bound (tcp ports resolved).
+  const std::vector<std::string>& ingest_endpoints() const { return ingest_.bound(); }
+
+  // Runs `task` on the core thread. Thread-safe.
+  void Post(std::function<void()> task);
+
+  // Agent console entry points. Thread-safe (they post).
+  void HandleAgentRequest(std::shared_ptr<AgentSession> session, omnibroker::v1::AgentRequest request);
+  void Disconnect(std::shared_ptr<AgentSession> session);
+
+  // Core thread: admin views and actions.
+  omnibroker::v1::ListAgentsResponse ListAgents() const;
+  omnibroker::v1::ListConversationsResponse ListConversations(
+      const omnibroker::v1::ListConversationsRequest& request) const;
+  absl::StatusOr<omnibroker::v1::Conversation> GetConversation(const std::string& id) const;
+  omnibroker::v1::QueueSnapshot QueueSnapshot() const;
+  // Adds or replaces an agent in the roster (stored; routing sees it at once).
+  absl::Status UpsertAgent(const omnibroker::v1::Agent& agent);
+  // A page of a conversation's history, if `agent_id` may read it (assigned to them).
+  absl::StatusOr<omnibroker::v1::GetHistoryResponse> History(
+      const std::string& agent_id, const omnibroker::v1::GetHistoryRequest& request) const;
+
+ private:
+  struct OpenConversation {
+    omnibroker::v1::Conversation conversation;
+  };
+  struct PendingDelivery {
+    omnibroker::v1::Delivery delivery;
+    std::chrono::steady_clock::time_point last_sent{};
+  };
+
+  // broker_core.cc: lifecycle, loop, commit plumbing, recovery.
+  absl::Status Recover();
+  void Run();
+  void Tick();
+  // Applies `batch` now and runs `after` on this thread once it is durable.
+  absl::Status CommitThen(rocksdb::WriteBatch& batch, std::function<void()> after);
+  // Runs `after` once everything written so far is durable.
+  void AfterDurable(std::function<void()> after);
+
+  // inbound.cc: connector frames.
+  void HandleFrame(ingest::Received received);
+  void HandleHello(const std::string& routing_id, const omnibroker::v1::Hello& hello);
+  void HandleEvent(const std::string& routing_id, omnibroker::v1::Event event);
+  void HandleDeliveryAck(const omnibroker::v1::DeliveryAck& ack);
+  void SendAck(const std::string& routing_id, const omnibroker::v1::IngestAck& ack);
+  absl::StatusOr<omnibroker::v1::Customer> ResolveCustomer(const omnibroker::v1::Event& event,
+                                                           rocksdb::WriteBatch& batch, bool& created);
+  omnibroker::v1::Conversation NewConversation(const omnibroker::v1::Event& event,
+                                               const std::string& customer_id);
+  void SendDelivery(PendingDelivery& pending);
+
+  // agent_requests.cc: the AgentConsole stream.
+  void OnAgentRequest(const std::shared_ptr<AgentSession>& session, const omnibroker::v1::AgentRequest& request);
+  absl::Status OnLogin(const std::shared_ptr<AgentSession>& session, const omnibroker::v1::AgentRequest& request);
+  absl::Status OnSetPresence(const std::string& agent_id, const omnibroker::v1::SetPresence& request);
+  absl::Status OnAccept(const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
+  absl::Status OnDecline(const std::string& agent_id, const omnibroker::v1::DeclineOffer& request);
+  absl::Status OnSend(const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
+  absl::Status OnClose(const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
+  void OnDisconnect(const std::shared_ptr<AgentSession>& session);
+  void Reply(const std::string& agent_id, const std::string& request_id, const absl::Status& status,
+             const std::string& conversation_id = "", const std::string& event_id = "");
+  void SendToAgent(const std::string& agent_id, omnibroker::v1::AgentUpdate update);
+
+  // offers.cc: routing decisions applied.
+  void Route();
+  void SendOffer(const routing::Offer& offer);
+  void RevokeOffer(const routing::Offer& offer, const std::string& reason);
+  routing::WorkItem WorkItemFor(const omnibroker::v1::Conversation& conversation) const;
+  absl::Status StoreConversation(const omnibroker::v1::Conversation& conversation);
+
+  zmq::context_t& zmq_;
+  store::Store& store_;
+  const Clock& clock_;
+  const BrokerCoreOptions options_;
+  store::GroupCommit group_commit_;
+  ingest::IngestEndpoint ingest_;
+  routing::RoutingEngine routing_;
+  WakeQueue<std::function<void()>> tasks_;
+  bool stopping_ = false;  // set by a posted task
+  std::thread thread_;
+
+  // State owned by the core thread.
+  std::map<std::string, omnibroker::v1::Agent> agents_;
+  std::unordered_map<std::string, std::shared_ptr<AgentSession>> sessions_;  // agent id -> session
+  std::unordered_map<const AgentSession*, std::string> session_agents_;     // session -> agent id
+  std::unordered_map<std::string, omnibroker::v1::Conversation> open_;      // not closed, by id
+  std::unordered_map<std::string, std::string> provider_routes_;            // provider -> routing id
+  std::map<std::string, PendingDelivery> deliveries_;                       // by delivery id
+  std::chrono::steady_clock::time_point next_delivery_scan_{};
+};
+
+}  // namespace omni::core

@@ -1,0 +1,219 @@
+// BrokerCore: what connectors send (hello, inbound events, delivery acks).
+#include "absl/strings/str_cat.h"
+#include "base/ids.h"
+#include "base/log.h"
+#include "base/strings.h"
+#include "base/time_util.h"
+#include "broker/core/broker_core.h"
+#include "broker/store/keys.h"
+
+namespace omni::core {
+
+using omnibroker::v1::Conversation;
+using omnibroker::v1::Customer;
+using omnibroker::v1::Event;
+using omnibroker::v1::IngestAck;
+using store::Family;
+
+void BrokerCore::HandleFrame(ingest::Received received) {
+  if (!received.frame.ok()) {
+    LogWarning("ingest", absl::StrCat("dropped a frame: ", received.frame.status().message()));
+    return;
+  }
+  auto& frame = *received.frame;
+  switch (frame.body_case()) {
+    case omnibroker::v1::ConnectorFrame::kHello:
+      HandleHello(received.routing_id, frame.hello());
+      break;
+    case omnibroker::v1::ConnectorFrame::kEvent:
+      HandleEvent(received.routing_id, std::move(*frame.mutable_event()));
+      break;
+    case omnibroker::v1::ConnectorFrame::kDeliveryAck:
+      HandleDeliveryAck(frame.delivery_ack());
+      break;
+    default:
+      LogWarning("ingest", "dropped an empty frame");
+  }
+}
+
+void BrokerCore::HandleHello(const std::string& routing_id, const omnibroker::v1::Hello& hello) {
+  for (const auto& provider : hello.providers()) {
+    std::string& route = provider_routes_[provider];
+    if (route == routing_id) continue;
+    route = routing_id;
+    LogInfo("ingest", absl::StrCat("connector '", hello.connector(), "' delivers for '", provider, "'"));
+    // A new (or restarted) connector: hand it what is waiting for its provider now.
+    for (auto& [id, pending] : deliveries_) {
+      if (pending.delivery.event().provider() == provider) SendDelivery(pending);
+    }
+  }
+}
+
+void BrokerCore::SendAck(const std::string& routing_id, const IngestAck& ack) {
+  omnibroker::v1::BrokerFrame frame;
+  *frame.mutable_ack() = ack;
+  ingest_.Send(routing_id, frame);
+}
+
+void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
+  IngestAck ack;
+  ack.set_event_id(event.id());
+  auto fail = [&](omnibroker::v1::IngestStatus status, const absl::Status& why) {
+    ack.set_status(status);
+    ack.set_reason(std::string(why.message()));
+    SendAck(routing_id, ack);
+  };
+  if (auto s = ingest::ValidateInbound(event, options_.limits); !s.ok()) {
+    return fail(omnibroker::v1::INGEST_STATUS_REJECTED, s);
+  }
+
+  // A provider retry or a connector resend: answer with the first ack, once that is durable.
+  const std::string dedupe_key = store::DedupeKey(event.tenant(), event.id());
+  IngestAck first;
+  auto seen = store_.Get(Family::kDedupe, dedupe_key, first);
+  if (!seen.ok()) return fail(omnibroker::v1::INGEST_STATUS_RETRY_LATER, seen.status());
+  if (*seen) {
+    first.set_status(omnibroker::v1::INGEST_STATUS_DUPLICATE);
+    AfterDurable([this, routing_id, first] { SendAck(routing_id, first); });
+    return;
+  }
+
+  rocksdb::WriteBatch batch;
+  bool new_customer = false;
+  auto customer = ResolveCustomer(event, batch, new_customer);
+  if (!customer.ok()) return fail(omnibroker::v1::INGEST_STATUS_RETRY_LATER, customer.status());
+
+  const std::string thread_key = store::ThreadKey(event.tenant(), event.provider(), event.thread_key());
+  auto threaded = store_.GetRaw(Family::kThreads, thread_key);
+  if (!threaded.ok()) return fail(omnibroker::v1::INGEST_STATUS_RETRY_LATER, threaded.status());
+  Conversation conversation;
+  bool new_conversation = true;
+  if (threaded->has_value()) {
+    if (auto it = open_.find(**threaded); it != open_.end()) {
+      conversation = it->second;
+      new_conversation = false;
+    }
+  }
+  if (new_conversation) {
+    // A closed conversation's thread starts a new conversation; the history stays with the old.
+    conversation = NewConversation(event, customer->id());
+    store_.Put(batch, Family::kThreads, thread_key, conversation.id());
+  }
+
+  const uint64_t sequence = conversation.last_sequence() + 1;
+  conversation.set_last_sequence(sequence);
+  *conversation.mutable_updated_at() = ToProto(clock_.Now());
+  event.set_conversation_id(conversation.id());
+  event.set_sequence(sequence);
+  event.set_customer_id(customer->id());
+  store_.Put(batch, Family::kEvents, store::EventKey(conversation.id(), sequence), event);
+  store_.Put(batch, Family::kConversations, conversation.id(), conversation);
+  ack.set_status(omnibroker::v1::INGEST_STATUS_ACCEPTED);
+  ack.set_conversation_id(conversation.id());
+  ack.set_sequence(sequence);
+  store_.Put(batch, Family::kDedupe, dedupe_key, ack);
+
+  const std::string conversation_id = conversation.id();
+  auto committed = CommitThen(batch, [this, routing_id, ack, new_conversation, conversation_id, event] {
+    SendAck(routing_id, ack);
+    auto it = open_.find(conversation_id);
+    if (it == open_.end()) return;  // closed meanwhile
+    if (new_conversation) {
+      routing_.Enqueue(WorkItemFor(it->second));
+      Route();
+    } else if (!it->second.assigned_agent_id().empty() &&
+               it->second.state() == omnibroker::v1::CONVERSATION_STATE_ASSIGNED) {
+      omnibroker::v1::AgentUpdate update;
+      *update.mutable_message()->mutable_event() = event;
+      SendToAgent(it->second.assigned_agent_id(), std::move(update));
+    }
+  });
+  if (!committed.ok()) return fail(omnibroker::v1::INGEST_STATUS_RETRY_LATER, committed);
+  // Later events of this thread see the conversation at once, before the sync.
+  open_[conversation_id] = std::move(conversation);
+}
+
+absl::StatusOr<Customer> BrokerCore::ResolveCustomer(const Event& event, rocksdb::WriteBatch& batch,
+                                                     bool& created) {
+  const auto& sender = event.sender();
+  const std::string identity_key = store::IdentityKey(event.tenant(), sender.provider(), sender.handle());
+  auto customer_id = store_.GetRaw(Family::kIdentities, identity_key);
+  if (!customer_id.ok()) return customer_id.status();
+  Customer customer;
+  if (customer_id->has_value()) {
+    auto found = store_.Get(Family::kCustomers, **customer_id, customer);
+    if (!found.ok()) return found.status();
+    if (*found) return customer;
+    // An identity pointing at a missing customer: recreate the customer under the same id.
+    customer.set_id(**customer_id);
+  } else {
+    customer.set_id(NewId("cus_"));
+  }
+  created = true;
+  customer.set_tenant(event.tenant());
+  customer.set_display_name(sender.display_name());
+  customer.set_tier(omnibroker::v1::TIER_STANDARD);
+  customer.set_preferred_language(event.language());
+  *customer.mutable_created_at() = ToProto(clock_.Now());
+  auto* link = customer.add_identities();
+  *link->mutable_identity() = sender;
+  link->set_linked_by("ingest");
+  *link->mutable_linked_at() = ToProto(clock_.Now());
+  link->set_source_event_id(event.id());
+  store_.Put(batch, Family::kCustomers, customer.id(), customer);
+  store_.Put(batch, Family::kIdentities, identity_key, customer.id());
+  return customer;
+}
+
+Conversation BrokerCore::NewConversation(const Event& event, const std::string& customer_id) {
+  Conversation c;
+  c.set_id(NewId("c_"));
+  c.set_tenant(event.tenant());
+  c.set_customer_id(customer_id);
+  c.set_channel(event.channel());
+  c.set_provider(event.provider());
+  c.set_thread_key(event.thread_key());
+  c.set_state(omnibroker::v1::CONVERSATION_STATE_QUEUED);
+  auto* req = c.mutable_requirements();
+  req->set_queue(event.routing().queue());
+  *req->mutable_skills() = event.routing().skills();
+  req->set_language(event.language());
+  req->set_priority(event.routing().priority());
+  const auto now = ToProto(clock_.Now());
+  *c.mutable_created_at() = now;
+  *c.mutable_updated_at() = now;
+  *c.mutable_queued_at() = now;
+  *c.mutable_customer_identity() = event.sender();
+  return c;
+}
+
+void BrokerCore::HandleDeliveryAck(const omnibroker::v1::DeliveryAck& ack) {
+  auto it = deliveries_.find(ack.delivery_id());
+  if (it == deliveries_.end()) return;  // already confirmed
+  if (!ack.ok() && !ack.permanent()) return;  // sent again on the next retry scan
+  const Event& event = it->second.delivery.event();
+  if (!ack.ok()) {
+    LogWarning("delivery", absl::StrCat("provider refused ", event.id(), ": ", ack.error()));
+    Reply(event.agent_id(), "", absl::FailedPreconditionError(absl::StrCat("delivery failed: ", ack.error())),
+          event.conversation_id(), event.id());
+  }
+  rocksdb::WriteBatch batch;
+  store_.Delete(batch, Family::kOutbox, ack.delivery_id());
+  // Unsynced is enough: losing this delete only means one more (idempotent) delivery.
+  if (auto s = store_.Write(batch); !s.ok()) {
+    LogWarning("delivery", absl::StrCat("outbox delete failed: ", s.ToString()));
+  }
+  deliveries_.erase(it);
+}
+
+void BrokerCore::SendDelivery(PendingDelivery& pending) {
+  pending.last_sent = std::chrono::steady_clock::now();
+  auto route = provider_routes_.find(pending.delivery.event().provider());
+  if (route == provider_routes_.end()) return;  // no connector yet; its Hello triggers the send
+  pending.delivery.set_attempt(pending.delivery.attempt() + 1);
+  omnibroker::v1::BrokerFrame frame;
+  *frame.mutable_delivery() = pending.delivery;
+  ingest_.Send(route->second, frame);
+}
+
+}  // namespace omni::core

@@ -1,0 +1,123 @@
+// BrokerCore: read views for Admin and history, and roster changes.
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "base/time_util.h"
+#include "broker/core/broker_core.h"
+#include "broker/store/keys.h"
+
+namespace omni::core {
+
+using store::Family;
+
+omnibroker::v1::ListAgentsResponse BrokerCore::ListAgents() const {
+  omnibroker::v1::ListAgentsResponse out;
+  for (const auto& [id, agent] : agents_) {
+    auto* status = out.add_agents();
+    *status->mutable_agent() = agent;
+    status->set_connected(sessions_.contains(id));
+    status->set_assigned_conversations(routing_.AssignedCount(id));
+    status->set_offered_conversations(routing_.OfferedCount(id));
+  }
+  return out;
+}
+
+omnibroker::v1::ListConversationsResponse BrokerCore::ListConversations(
+    const omnibroker::v1::ListConversationsRequest& request) const {
+  omnibroker::v1::ListConversationsResponse out;
+  for (const auto& [id, c] : open_) {
+    const auto& states = request.states();
+    if (!states.empty() && std::find(states.begin(), states.end(), c.state()) == states.end()) continue;
+    *out.add_conversations() = c;
+  }
+  std::sort(out.mutable_conversations()->begin(), out.mutable_conversations()->end(),
+            [](const auto& a, const auto& b) { return a.created_at().seconds() < b.created_at().seconds(); });
+  return out;
+}
+
+absl::StatusOr<omnibroker::v1::Conversation> BrokerCore::GetConversation(const std::string& id) const {
+  if (auto it = open_.find(id); it != open_.end()) return it->second;
+  omnibroker::v1::Conversation c;
+  OMNI_ASSIGN_OR_RETURN(bool found, store_.Get(Family::kConversations, id, c));
+  if (!found) return absl::NotFoundError(absl::StrCat("conversation_id: no conversation ", id));
+  return c;
+}
+
+omnibroker::v1::QueueSnapshot BrokerCore::QueueSnapshot() const {
+  omnibroker::v1::QueueSnapshot out;
+  *out.mutable_taken_at() = ToProto(clock_.Now());
+  for (const auto& waiting : routing_.Queue()) {
+    auto* entry = out.add_entries();
+    entry->set_conversation_id(waiting.item.conversation_id);
+    *entry->mutable_queued_at() = ToProto(waiting.item.queued_at);
+    if (auto it = open_.find(waiting.item.conversation_id); it != open_.end()) {
+      entry->set_queue(it->second.requirements().queue());
+      entry->set_state(it->second.state());
+    }
+    if (waiting.offer) entry->set_offered_to_agent_id(waiting.offer->agent_id);
+  }
+  return out;
+}
+
+absl::Status BrokerCore::UpsertAgent(const omnibroker::v1::Agent& agent) {
+  if (agent.id().empty()) return absl::InvalidArgumentError("agent.id: is required");
+  for (const auto& skill : agent.skills()) {
+    if (skill.proficiency() < 1 || skill.proficiency() > 10) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("agent.skills[", skill.name(), "].proficiency: must be 1..10"));
+    }
+  }
+  for (const auto& c : agent.capacity()) {
+    if (c.max_concurrent() < 0) return absl::InvalidArgumentError("agent.capacity: must not be negative");
+  }
+  omnibroker::v1::Agent stored = agent;
+  stored.clear_presence();  // live state, not roster data
+  rocksdb::WriteBatch batch;
+  store_.Put(batch, Family::kAgents, stored.id(), stored);
+  OMNI_RETURN_IF_ERROR(store_.Write(batch));
+  auto& current = agents_[agent.id()];
+  const auto presence = current.presence();
+  current = stored;
+  current.set_presence(presence == omnibroker::v1::PRESENCE_UNSPECIFIED ? omnibroker::v1::PRESENCE_OFFLINE
+                                                                       : presence);
+  routing_.UpsertAgent(current);
+  Route();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<omnibroker::v1::GetHistoryResponse> BrokerCore::History(
+    const std::string& agent_id, const omnibroker::v1::GetHistoryRequest& request) const {
+  auto it = open_.find(request.conversation_id());
+  if (it == open_.end() || it->second.assigned_agent_id() != agent_id) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("conversation ", request.conversation_id(), " is not assigned to ", agent_id));
+  }
+  const int page_size = request.page_size() <= 0 ? 50 : std::min(request.page_size(), 500);
+  std::optional<std::string> start;
+  if (!request.page_token().empty()) {
+    uint64_t sequence;
+    if (!absl::SimpleAtoi(request.page_token(), &sequence)) {
+      return absl::InvalidArgumentError("page_token: not a token this broker issued");
+    }
+    start = store::EventKey(request.conversation_id(), sequence);
+  }
+  omnibroker::v1::GetHistoryResponse out;
+  absl::Status parse_error;
+  OMNI_RETURN_IF_ERROR(store_.Scan(
+      Family::kEvents, store::EventPrefix(request.conversation_id()), request.newest_first(), start,
+      [&](std::string_view key, std::string_view value) {
+        if (out.events_size() == page_size) {
+          out.set_next_page_token(absl::StrCat(store::SequenceOfEventKey(key).value_or(0)));
+          return false;
+        }
+        if (!out.add_events()->ParseFromArray(value.data(), value.size())) {
+          parse_error = absl::DataLossError("unparsable event record");
+          return false;
+        }
+        return true;
+      }));
+  OMNI_RETURN_IF_ERROR(parse_error);
+  return out;
+}
+
+}  // namespace omni::core
