@@ -1,0 +1,68 @@
+#include "broker/ingest/validate.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+
+namespace omni::ingest {
+namespace {
+
+using omnibroker::v1::Event;
+
+Event ValidEvent() {
+  Event e;
+  e.set_id("webchat:v1:m1");
+  e.set_tenant("default");
+  e.set_channel(omnibroker::v1::CHANNEL_CHAT);
+  e.set_provider("webchat");
+  e.set_direction(omnibroker::v1::DIRECTION_INBOUND);
+  e.set_kind(omnibroker::v1::EVENT_KIND_MESSAGE);
+  e.mutable_sender()->set_provider("webchat");
+  e.mutable_sender()->set_handle("v1");
+  e.set_thread_key("v1");
+  e.mutable_occurred_at()->set_seconds(1700000000);
+  e.mutable_content()->set_text("hello");
+  return e;
+}
+
+TEST(ValidateTest, AcceptsAValidEvent) { EXPECT_TRUE(ValidateInbound(ValidEvent()).ok()); }
+
+struct Case {
+  const char* name;
+  std::function<void(Event&)> breakIt;
+  const char* field;  // the rejection names it
+};
+
+TEST(ValidateTest, RejectsEachMissingOrBadFieldByName) {
+  const Case cases[] = {
+      {"no id", [](Event& e) { e.clear_id(); }, "id"},
+      {"no tenant", [](Event& e) { e.clear_tenant(); }, "tenant"},
+      {"no provider", [](Event& e) { e.clear_provider(); }, "provider"},
+      {"no sender", [](Event& e) { e.mutable_sender()->clear_handle(); }, "sender.handle"},
+      {"no thread", [](Event& e) { e.clear_thread_key(); }, "thread_key"},
+      {"no channel", [](Event& e) { e.set_channel(omnibroker::v1::CHANNEL_UNSPECIFIED); }, "channel"},
+      {"unknown channel", [](Event& e) { e.set_channel(static_cast<omnibroker::v1::Channel>(99)); }, "channel"},
+      {"outbound", [](Event& e) { e.set_direction(omnibroker::v1::DIRECTION_OUTBOUND); }, "direction"},
+      {"no kind", [](Event& e) { e.set_kind(omnibroker::v1::EVENT_KIND_UNSPECIFIED); }, "kind"},
+      {"no time", [](Event& e) { e.clear_occurred_at(); }, "occurred_at"},
+      {"NUL in id", [](Event& e) { e.set_id(std::string("a\0b", 3)); }, "id"},
+      {"huge id", [](Event& e) { e.set_id(std::string(600, 'x')); }, "id"},
+      {"huge text", [](Event& e) { e.mutable_content()->set_text(std::string(300 * 1024, 'x')); }, "content.text"},
+      {"too many attachments",
+       [](Event& e) {
+         for (int i = 0; i < 51; ++i) e.mutable_content()->add_attachments()->set_url("https://x/" + std::to_string(i));
+       },
+       "content.attachments"},
+      {"broker fields set", [](Event& e) { e.set_conversation_id("c1"); }, "conversation_id"},
+  };
+  for (const auto& c : cases) {
+    Event e = ValidEvent();
+    c.breakIt(e);
+    const absl::Status s = ValidateInbound(e);
+    EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << c.name;
+    EXPECT_EQ(s.message().substr(0, std::string(c.field).size()), c.field) << c.name << ": " << s;
+  }
+}
+
+}  // namespace
+}  // namespace omni::ingest

@@ -1,0 +1,52 @@
+#include "connectors/sdk/registry.h"
+
+#include <gtest/gtest.h>
+
+namespace omni::connectors {
+namespace {
+
+class NamedFactory : public ConnectorFactory {
+ public:
+  explicit NamedFactory(std::string name) : name_(std::move(name)) {}
+  std::string_view Name() const override { return name_; }
+  absl::StatusOr<std::unique_ptr<Connector>> Create(const ConnectorConfig&) const override {
+    return absl::UnimplementedError("not needed here");
+  }
+
+ private:
+  std::string name_;
+};
+
+TEST(RegistryTest, BuiltinListComesFromTheChannelFolders) {
+  auto registry = BuiltinConnectors();
+  ASSERT_TRUE(registry.ok()) << registry.status();
+  EXPECT_NE(registry->Find("webchat"), nullptr);
+}
+
+TEST(RegistryTest, DuplicateNameFails) {
+  ConnectorRegistry registry;
+  ASSERT_TRUE(registry.Register(std::make_unique<NamedFactory>("x")).ok());
+  const absl::Status s = registry.Register(std::make_unique<NamedFactory>("x"));
+  EXPECT_EQ(s.code(), absl::StatusCode::kAlreadyExists);
+}
+
+TEST(RegistryTest, UnknownTypeNamesTheBuiltIns) {
+  auto registry = BuiltinConnectors();
+  ASSERT_TRUE(registry.ok());
+  auto c = registry->Create(ConnectorConfig{.type = "fax", .name = "fax"});
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.status().message().find("webchat"), absl::string_view::npos);
+}
+
+TEST(RegistryTest, WebChatFactoryValidatesSettings) {
+  auto registry = BuiltinConnectors();
+  ASSERT_TRUE(registry.ok());
+  auto no_secret = registry->Create(ConnectorConfig{.type = "webchat", .name = "w", .settings = {{"listen", "127.0.0.1:0"}}});
+  EXPECT_EQ(no_secret.status().code(), absl::StatusCode::kInvalidArgument);
+  auto bad_listen = registry->Create(ConnectorConfig{
+      .type = "webchat", .name = "w", .settings = {{"listen", "nowhere"}, {"token_secret", "0123456789abcdef0"}}});
+  EXPECT_EQ(bad_listen.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace omni::connectors
