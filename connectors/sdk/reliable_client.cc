@@ -87,6 +87,7 @@ void ReliableClient::Run() {
   // Without a live connection, sends fail at once instead of queueing inside ZeroMQ, so every
   // event stays in our outbox (and our spool) until the broker really has it.
   socket.set(zmq::sockopt::immediate, 1);
+  socket.set(zmq::sockopt::sndhwm, 10000);
   socket.connect(options_.broker_endpoint);
 
   auto next_hello = SteadyClock::now();
@@ -107,7 +108,12 @@ void ReliableClient::Run() {
     }
     SendQueued(socket);
 
-    zmq::pollitem_t items[] = {{socket.handle(), 0, ZMQ_POLLIN, 0},
+    short socket_events = ZMQ_POLLIN;
+    {
+      std::lock_guard lock(mu_);
+      if (!unsent_.empty()) socket_events |= ZMQ_POLLOUT;
+    }
+    zmq::pollitem_t items[] = {{socket.handle(), 0, socket_events, 0},
                                {nullptr, control_.fd(), ZMQ_POLLIN, 0}};
     try {
       zmq::poll(items, 2, kPollGranularity);
@@ -151,6 +157,15 @@ std::string ReliableClient::EventIdOf(const std::string& frame) {
 
 void ReliableClient::SendQueued(zmq::socket_t& socket) {
   std::lock_guard lock(mu_);
+  while (!unsent_.empty()) {
+    auto it = in_flight_.find(unsent_.front());
+    if (it != in_flight_.end()) {
+      if (!TrySend(socket, it->second.frame)) return;  // still full: wait for POLLOUT
+      it->second.sent = true;
+      it->second.sent_at = SteadyClock::now();
+    }
+    unsent_.pop_front();
+  }
   while (in_flight_.size() < options_.max_in_flight) {
     std::string frame;
     if (!queue_.empty()) {
@@ -173,17 +188,25 @@ void ReliableClient::SendQueued(zmq::socket_t& socket) {
     entry.frame = std::move(frame);
     entry.sent = TrySend(socket, entry.frame);
     entry.sent_at = SteadyClock::now();
+    if (!entry.sent) {
+      unsent_.push_back(id);
+      return;
+    }
   }
 }
 
 void ReliableClient::ResendExpired(zmq::socket_t& socket) {
   std::lock_guard lock(mu_);
   const auto now = SteadyClock::now();
+  // Unsent entries are SendQueued's; this resends those whose ack is overdue.
   for (auto& [id, entry] : in_flight_) {
-    if (entry.sent && now - entry.sent_at < options_.ack_timeout) continue;
-    entry.sent = TrySend(socket, entry.frame);
+    if (!entry.sent || now - entry.sent_at < options_.ack_timeout) continue;
     entry.sent_at = now;
-    if (!entry.sent) break;  // no broker; try again on the next scan
+    if (!TrySend(socket, entry.frame)) {
+      entry.sent = false;
+      unsent_.push_back(id);
+      break;  // full or no broker: the rest wait for the next scan
+    }
   }
 }
 
@@ -226,6 +249,7 @@ void ReliableClient::SpillToSpool() {
                                              " unacked events could not be spooled at stop"));
   }
   in_flight_.clear();
+  unsent_.clear();
   queue_.clear();
   memory_bytes_ = 0;
 }

@@ -92,6 +92,9 @@ class ReliableClient {
   mutable std::mutex mu_;
   std::deque<std::string> queue_;  // accepted, in memory, not yet in flight
   std::unordered_map<std::string, InFlight> in_flight_;  // by event id
+  // In flight but not yet sent (ZeroMQ was full or had no peer), oldest first: retried before
+  // anything new, as soon as the socket is writable.
+  std::deque<std::string> unsent_;
   std::unordered_map<std::string, std::vector<AckCallback>> callbacks_;
   std::unique_ptr<Spool> spool_;
   size_t memory_bytes_ = 0;
