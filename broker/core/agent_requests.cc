@@ -31,26 +31,29 @@ absl::StatusOr<Conversation*> AssignedTo(std::unordered_map<std::string, Convers
   return &it->second;
 }
 
+// The RequestResult that answers request `request_id` with `status`.
+AgentUpdate ResultUpdate(const std::string& request_id, const absl::Status& status,
+                         const std::string& conversation_id = "", const std::string& event_id = "") {
+  AgentUpdate update;
+  auto* result = update.mutable_result();
+  result->set_request_id(request_id);
+  result->set_code(static_cast<int>(status.code()));
+  result->set_message(std::string(status.message()));
+  result->set_conversation_id(conversation_id);
+  result->set_event_id(event_id);
+  return update;
+}
+
 }  // namespace
 
 void BrokerCore::OnAgentRequest(const std::shared_ptr<AgentSession>& session, const AgentRequest& request) {
   if (request.has_login()) {
-    if (auto s = OnLogin(session, request); !s.ok()) {
-      AgentUpdate update;
-      update.mutable_result()->set_request_id(request.request_id());
-      update.mutable_result()->set_code(static_cast<int>(s.code()));
-      update.mutable_result()->set_message(std::string(s.message()));
-      session->Send(std::move(update));
-    }
+    if (auto s = OnLogin(session, request); !s.ok()) session->Send(ResultUpdate(request.request_id(), s));
     return;
   }
   auto who = session_agents_.find(session.get());
   if (who == session_agents_.end()) {
-    AgentUpdate update;
-    update.mutable_result()->set_request_id(request.request_id());
-    update.mutable_result()->set_code(static_cast<int>(absl::StatusCode::kUnauthenticated));
-    update.mutable_result()->set_message("log in first");
-    session->Send(std::move(update));
+    session->Send(ResultUpdate(request.request_id(), absl::UnauthenticatedError("log in first")));
     return;
   }
   const std::string agent_id = who->second;
@@ -281,14 +284,7 @@ void BrokerCore::OnDisconnect(const std::shared_ptr<AgentSession>& session) {
 
 void BrokerCore::Reply(const std::string& agent_id, const std::string& request_id, const absl::Status& status,
                        const std::string& conversation_id, const std::string& event_id) {
-  AgentUpdate update;
-  auto* result = update.mutable_result();
-  result->set_request_id(request_id);
-  result->set_code(static_cast<int>(status.code()));
-  result->set_message(std::string(status.message()));
-  result->set_conversation_id(conversation_id);
-  result->set_event_id(event_id);
-  SendToAgent(agent_id, std::move(update));
+  SendToAgent(agent_id, ResultUpdate(request_id, status, conversation_id, event_id));
 }
 
 void BrokerCore::SendToAgent(const std::string& agent_id, AgentUpdate update) {

@@ -47,7 +47,8 @@ void RoutingEngine::RestoreAssigned(const std::string& conversation_id, const st
   agents_[agent_id].load[channel]++;
 }
 
-absl::StatusOr<Offer> RoutingEngine::Accept(const std::string& offer_id, const std::string& agent_id) {
+absl::StatusOr<RoutingEngine::QueuedItem*> RoutingEngine::OpenOffer(const std::string& offer_id,
+                                                                     const std::string& agent_id) {
   auto idx = offer_index_.find(offer_id);
   if (idx == offer_index_.end()) {
     return absl::NotFoundError(absl::StrCat("offer ", offer_id, " is not open (expired or withdrawn)"));
@@ -56,25 +57,25 @@ absl::StatusOr<Offer> RoutingEngine::Accept(const std::string& offer_id, const s
   if (it == queue_.end() || !it->second.offer || it->second.offer->agent_id != agent_id) {
     return absl::PermissionDeniedError(absl::StrCat("offer ", offer_id, " is not for agent ", agent_id));
   }
-  Offer offer = *it->second.offer;
+  return &it->second;
+}
+
+absl::StatusOr<Offer> RoutingEngine::Accept(const std::string& offer_id, const std::string& agent_id) {
+  auto queued = OpenOffer(offer_id, agent_id);
+  if (!queued.ok()) return queued.status();
+  Offer offer = *(*queued)->offer;
   // The load taken by the offer becomes the load of the assignment.
-  assigned_[offer.conversation_id] = Assigned{agent_id, it->second.item.channel};
-  offer_index_.erase(idx);
-  queue_.erase(it);
+  assigned_[offer.conversation_id] = Assigned{agent_id, (*queued)->item.channel};
+  offer_index_.erase(offer_id);
+  queue_.erase(offer.conversation_id);
   return offer;
 }
 
 absl::StatusOr<Offer> RoutingEngine::Decline(const std::string& offer_id, const std::string& agent_id,
                                              TimePoint now) {
-  auto idx = offer_index_.find(offer_id);
-  if (idx == offer_index_.end()) {
-    return absl::NotFoundError(absl::StrCat("offer ", offer_id, " is not open (expired or withdrawn)"));
-  }
-  auto it = queue_.find(idx->second);
-  if (it == queue_.end() || !it->second.offer || it->second.offer->agent_id != agent_id) {
-    return absl::PermissionDeniedError(absl::StrCat("offer ", offer_id, " is not for agent ", agent_id));
-  }
-  return Withdraw(it->second, /*refused=*/true, now);
+  auto queued = OpenOffer(offer_id, agent_id);
+  if (!queued.ok()) return queued.status();
+  return Withdraw(**queued, /*refused=*/true, now);
 }
 
 void RoutingEngine::Release(const std::string& conversation_id) {

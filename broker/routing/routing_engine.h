@@ -91,6 +91,8 @@ class RoutingEngine {
     std::map<std::string, TimePoint> refused_until;  // agent -> cooldown end
   };
 
+  // The queued item whose open offer is `offer_id`, if that offer is `agent_id`'s.
+  absl::StatusOr<QueuedItem*> OpenOffer(const std::string& offer_id, const std::string& agent_id);
   bool Eligible(const AgentState& agent, const WorkItem& item) const;
   int Capacity(const AgentState& agent, Channel channel) const;
   // Ends an offer: the conversation waits again; `refused` puts the agent on cooldown for it.

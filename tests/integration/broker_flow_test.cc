@@ -79,6 +79,22 @@ std::optional<omnibroker::v1::Offer> NextOffer(AgentClient& agent, std::chrono::
   return std::nullopt;
 }
 
+// Logs `agent_id` in, makes them available and accepts the first offer: the conversation id.
+std::string TakeFirstConversation(app::BrokerApp& broker, const std::string& agent_id,
+                                  std::unique_ptr<AgentClient>& agent) {
+  auto connected = AgentClient::Connect(broker.grpc_address(), agent_id);
+  EXPECT_TRUE(connected.ok()) << connected.status();
+  if (!connected.ok()) return "";
+  agent = std::move(connected).value();
+  EXPECT_TRUE(agent->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  auto offer = NextOffer(*agent);
+  EXPECT_TRUE(offer.has_value());
+  if (!offer) return "";
+  auto conversation = agent->Accept(offer->offer_id());
+  EXPECT_TRUE(conversation.ok()) << conversation.status();
+  return conversation.value_or("");
+}
+
 TEST(BrokerFlowTest, VisitorAndAgentExchangeMessages) {
   TempDir dir;
   app::BrokerApp broker(TestConfig(dir.path()));
@@ -149,21 +165,17 @@ TEST(BrokerFlowTest, DuplicateMessageIsStoredOnce) {
   EXPECT_EQ(again.second["duplicate"], true);
   EXPECT_EQ(first.second["conversation_id"], again.second["conversation_id"]);
 
-  auto alice = AgentClient::Connect(broker.grpc_address(), "alice");
-  ASSERT_TRUE(alice.ok());
-  ASSERT_TRUE((*alice)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
-  auto offer = NextOffer(**alice);
-  ASSERT_TRUE(offer.has_value());
-  auto conversation = (*alice)->Accept(offer->offer_id());
-  ASSERT_TRUE(conversation.ok());
-  EXPECT_EQ((*alice)->History(*conversation)->events_size(), 1);
+  std::unique_ptr<AgentClient> alice;
+  const std::string conversation = TakeFirstConversation(broker, "alice", alice);
+  ASSERT_FALSE(conversation.empty());
+  EXPECT_EQ(alice->History(conversation)->events_size(), 1);
   // The agent's resend of the same reply is one reply too.
-  auto r1 = (*alice)->SendText(*conversation, "Yes!", "same");
-  auto r2 = (*alice)->SendText(*conversation, "Yes!", "same");
+  auto r1 = alice->SendText(conversation, "Yes!", "same");
+  auto r2 = alice->SendText(conversation, "Yes!", "same");
   ASSERT_TRUE(r1.ok() && r2.ok());
   EXPECT_EQ(*r1, *r2);
-  EXPECT_EQ((*alice)->History(*conversation)->events_size(), 2);
-  (*alice)->Close();
+  EXPECT_EQ(alice->History(conversation)->events_size(), 2);
+  alice->Close();
 }
 
 TEST(BrokerFlowTest, RestartKeepsWaitingConversationsAndAssignments) {
@@ -179,15 +191,10 @@ TEST(BrokerFlowTest, RestartKeepsWaitingConversationsAndAssignments) {
       ASSERT_EQ(v.Say(std::string("I am ") + name).first, 202);
       tokens.push_back(v.token());
     }
-    auto alice = AgentClient::Connect(broker.grpc_address(), "alice");
-    ASSERT_TRUE(alice.ok());
-    ASSERT_TRUE((*alice)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
-    auto offer = NextOffer(**alice);
-    ASSERT_TRUE(offer.has_value());
-    auto accepted = (*alice)->Accept(offer->offer_id());
-    ASSERT_TRUE(accepted.ok());
-    assigned_conversation = *accepted;
-    (*alice)->Close();
+    std::unique_ptr<AgentClient> alice;
+    assigned_conversation = TakeFirstConversation(broker, "alice", alice);
+    ASSERT_FALSE(assigned_conversation.empty());
+    alice->Close();
     broker.Stop();
   }
 
