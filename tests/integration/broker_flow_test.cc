@@ -151,6 +151,39 @@ TEST(BrokerFlowTest, VisitorAndAgentExchangeMessages) {
   (*boris)->Close();
 }
 
+TEST(BrokerFlowTest, UnansweredOfferTimesOutAndGoesToAnotherAgent) {
+  TempDir dir;
+  app::BrokerConfig config = TestConfig(dir.path());
+  config.offer_timeout = 300ms;
+  app::BrokerApp broker(config);
+  ASSERT_TRUE(broker.Start().ok());
+  auto alice = AgentClient::Connect(broker.grpc_address(), "alice");
+  auto boris = AgentClient::Connect(broker.grpc_address(), "boris");
+  ASSERT_TRUE(alice.ok() && boris.ok());
+  ASSERT_TRUE((*alice)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  ASSERT_TRUE((*boris)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  Visitor ann(WebChatPort(broker));
+  ann.Register("Ann");
+  ASSERT_EQ(ann.Say("hello?").first, 202);
+
+  // Equal load: the tie goes to alice, who does not answer.
+  auto first = NextOffer(**alice);
+  ASSERT_TRUE(first.has_value());
+  bool revoked = false;
+  ASSERT_TRUE(WaitFor([&] {
+    auto u = (*alice)->Next(50ms);
+    if (u && u->has_offer_revoked()) revoked = u->offer_revoked().reason() == "timeout";
+    return revoked;
+  }));
+  auto second = NextOffer(**boris);
+  ASSERT_TRUE(second.has_value());
+  EXPECT_EQ(second->conversation().id(), first->conversation().id());
+  EXPECT_EQ((*alice)->Accept(first->offer_id()).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE((*boris)->Accept(second->offer_id()).ok());
+  (*alice)->Close();
+  (*boris)->Close();
+}
+
 TEST(BrokerFlowTest, DuplicateMessageIsStoredOnce) {
   TempDir dir;
   app::BrokerApp broker(TestConfig(dir.path()));
