@@ -8,7 +8,7 @@ packages=(
   g++ cmake ninja-build ccache pkg-config git
   # fixed dependencies
   libzmq3-dev cppzmq-dev libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
-  librocksdb-dev libabsl-dev libssl-dev
+  librocksdb-dev libabsl-dev libssl-dev zlib1g-dev
   # web chat connector: HTTP server and JSON
   libcpp-httplib-dev nlohmann-json3-dev
   # tests and benchmarks
