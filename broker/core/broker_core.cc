@@ -18,8 +18,7 @@ constexpr std::chrono::milliseconds kTick{50};
 
 BrokerCore::BrokerCore(zmq::context_t& zmq, store::Store& store, const Clock& clock,
                        BrokerCoreOptions options)
-    : zmq_(zmq),
-      store_(store),
+    : store_(store),
       clock_(clock),
       options_(std::move(options)),
       group_commit_(store),
@@ -84,11 +83,11 @@ void BrokerCore::Run() {
 }
 
 void BrokerCore::Tick() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_tick_) return;
+  next_tick_ = now + kTick;
   for (const auto& offer : routing_.ExpireOffers(clock_.Now())) RevokeOffer(offer, "timeout");
   Route();
-  const auto now = std::chrono::steady_clock::now();
-  if (now < next_delivery_scan_) return;
-  next_delivery_scan_ = now + std::chrono::milliseconds(500);
   for (auto& [id, pending] : deliveries_) {
     if (now - pending.last_sent >= options_.delivery_retry) SendDelivery(pending);
   }

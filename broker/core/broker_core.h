@@ -72,9 +72,6 @@ class BrokerCore {
       const std::string& agent_id, const omnibroker::v1::GetHistoryRequest& request) const;
 
  private:
-  struct OpenConversation {
-    omnibroker::v1::Conversation conversation;
-  };
   struct PendingDelivery {
     omnibroker::v1::Delivery delivery;
     std::chrono::steady_clock::time_point last_sent{};
@@ -83,6 +80,8 @@ class BrokerCore {
   // broker_core.cc: lifecycle, loop, commit plumbing, recovery.
   absl::Status Recover();
   void Run();
+  // Timer work (offer expiry, decline cooldowns, delivery retries), at most once per tick:
+  // state changes route at once, so only time passing is left for it.
   void Tick();
   // Applies `batch` now and runs `after` on this thread once it is durable.
   absl::Status CommitThen(rocksdb::WriteBatch& batch, std::function<void()> after);
@@ -119,9 +118,7 @@ class BrokerCore {
   void SendOffer(const routing::Offer& offer);
   void RevokeOffer(const routing::Offer& offer, const std::string& reason);
   routing::WorkItem WorkItemFor(const omnibroker::v1::Conversation& conversation) const;
-  absl::Status StoreConversation(const omnibroker::v1::Conversation& conversation);
 
-  zmq::context_t& zmq_;
   store::Store& store_;
   const Clock& clock_;
   const BrokerCoreOptions options_;
@@ -139,7 +136,7 @@ class BrokerCore {
   std::unordered_map<std::string, omnibroker::v1::Conversation> open_;      // not closed, by id
   std::unordered_map<std::string, std::string> provider_routes_;            // provider -> routing id
   std::map<std::string, PendingDelivery> deliveries_;                       // by delivery id
-  std::chrono::steady_clock::time_point next_delivery_scan_{};
+  std::chrono::steady_clock::time_point next_tick_{};
 };
 
 }  // namespace omni::core
