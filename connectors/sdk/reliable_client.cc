@@ -62,7 +62,7 @@ absl::Status ReliableClient::Publish(omnibroker::v1::Event event, AckCallback do
       if (auto s = spool_->Append(bytes); !s.ok()) return s;
     } else {
       memory_bytes_ += bytes.size();
-      queue_.push_back(std::move(bytes));
+      queue_.push_back(Queued{id, std::move(bytes)});
     }
     if (done) callbacks_[id].push_back(std::move(done));
   }
@@ -167,19 +167,21 @@ void ReliableClient::SendQueued(zmq::socket_t& socket) {
     unsent_.pop_front();
   }
   while (in_flight_.size() < options_.max_in_flight) {
+    std::string id;
     std::string frame;
     if (!queue_.empty()) {
-      frame = std::move(queue_.front());
+      id = std::move(queue_.front().event_id);
+      frame = std::move(queue_.front().frame);
       queue_.pop_front();
     } else if (spool_ && !spool_->empty()) {
       auto record = spool_->PopFront();
       if (!record.ok() || !record->has_value()) break;
       frame = std::move(**record);
+      id = EventIdOf(frame);
       memory_bytes_ += frame.size();
     } else {
       break;
     }
-    const std::string id = EventIdOf(frame);
     if (in_flight_.contains(id)) {  // the same event published twice: one copy is enough
       memory_bytes_ -= frame.size();
       continue;
@@ -243,7 +245,7 @@ void ReliableClient::SpillToSpool() {
   if (!spool_) return;
   size_t lost = 0;
   for (auto& [id, entry] : in_flight_) lost += spool_->Append(entry.frame).ok() ? 0 : 1;
-  for (auto& frame : queue_) lost += spool_->Append(frame).ok() ? 0 : 1;
+  for (auto& queued : queue_) lost += spool_->Append(queued.frame).ok() ? 0 : 1;
   if (lost > 0) {
     LogError("reliable_client", absl::StrCat(options_.connector_name, ": ", lost,
                                              " unacked events could not be spooled at stop"));

@@ -82,6 +82,7 @@ class ReliableClient {
   void HandleFrame(const zmq::message_t& message);
   bool TrySend(zmq::socket_t& socket, const std::string& frame);
   void SpillToSpool();
+  // The event id inside a serialized ConnectorFrame (for frames read back from the spool).
   static std::string EventIdOf(const std::string& frame);
 
   zmq::context_t& zmq_;
@@ -90,7 +91,11 @@ class ReliableClient {
   WakeQueue<std::string> control_;  // frames other threads want sent (delivery acks)
 
   mutable std::mutex mu_;
-  std::deque<std::string> queue_;  // accepted, in memory, not yet in flight
+  struct Queued {
+    std::string event_id;
+    std::string frame;
+  };
+  std::deque<Queued> queue_;  // accepted, in memory, not yet in flight
   std::unordered_map<std::string, InFlight> in_flight_;  // by event id
   // In flight but not yet sent (ZeroMQ was full or had no peer), oldest first: retried before
   // anything new, as soon as the socket is writable.
