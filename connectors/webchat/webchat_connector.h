@@ -1,7 +1,7 @@
 // The web chat connector's I/O part: an HTTP server (cpp-httplib) on a configured address where
 // visitors register, post messages and long-poll for agent replies.
 //
-//   POST /v1/visitors                       {"name","email","language"} -> 201 {"visitor_id","token"}
+//   POST /v1/visitors                       {"name","language"} (optional) -> 201 {"visitor_id","token"}
 //   POST /v1/messages   Bearer <token>      message body (webchat_parser.h) -> 202 after broker ack
 //   GET  /v1/messages?after=N&wait=S  Bearer <token>   -> 200 {"messages":[…],"next":N}
 //
