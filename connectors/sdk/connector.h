@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -56,11 +57,28 @@ struct ConnectorConfig {
   std::string Get(const std::string& key, const std::string& fallback = "") const;
 };
 
+// One inbound unit exactly as the provider delivered it: an HTTP request for webhook channels, or
+// a raw message (an RFC 5322 mail, a SIP request) with empty method and path for the others.
+struct InboundRequest {
+  std::string method;  // "POST", or empty when not HTTP
+  std::string path;
+  std::vector<std::pair<std::string, std::string>> headers;  // in arrival order
+  std::string body;  // the raw bytes: signatures are verified over exactly these
+
+  // The first value of header `name` (compared case-insensitively), or "" when absent.
+  std::string Header(std::string_view name) const;
+};
+
 class ConnectorFactory {
  public:
   virtual ~ConnectorFactory() = default;
   virtual std::string_view Name() const = 0;
   virtual absl::StatusOr<std::unique_ptr<Connector>> Create(const ConnectorConfig& config) const = 0;
+  // The connector's inbound path without any I/O: authenticates and parses `request` into the
+  // events it carries (a batch fans out; none for a handshake), or rejects it with a status that
+  // says why. The running connector and `omni-gateway normalize` both go through it.
+  virtual absl::StatusOr<std::vector<omnibroker::v1::Event>> Normalize(
+      const ConnectorConfig& config, const InboundRequest& request, TimePoint now) const = 0;
 };
 
 }  // namespace omni::connectors

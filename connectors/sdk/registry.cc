@@ -6,11 +6,6 @@
 
 namespace omni::connectors {
 
-std::string ConnectorConfig::Get(const std::string& key, const std::string& fallback) const {
-  auto it = settings.find(key);
-  return it == settings.end() ? fallback : it->second;
-}
-
 absl::Status ConnectorRegistry::Register(std::unique_ptr<ConnectorFactory> factory) {
   if (Find(factory->Name()) != nullptr) {
     return absl::AlreadyExistsError(

@@ -67,18 +67,29 @@ absl::StatusOr<std::string> VisitorTokens::Verify(std::string_view token) const 
   return std::string(id);
 }
 
-absl::StatusOr<std::string> LoadOrCreateSecret(const std::string& path) {
-  std::ifstream in(path);
-  if (in) {
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    std::string secret(absl::StripAsciiWhitespace(buffer.str()));
-    if (secret.size() < 16) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("webchat token secret in ", path, " is shorter than 16 bytes"));
-    }
-    return secret;
+absl::StatusOr<std::string> VisitorTokens::VerifyBearer(std::string_view authorization) const {
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!authorization.starts_with(kBearer)) {
+    return absl::UnauthenticatedError("missing 'Authorization: Bearer <visitor token>'");
   }
+  return Verify(authorization.substr(kBearer.size()));
+}
+
+absl::StatusOr<std::string> ReadSecret(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read webchat token secret ", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string secret(absl::StripAsciiWhitespace(buffer.str()));
+  if (secret.size() < 16) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("webchat token secret in ", path, " is shorter than 16 bytes"));
+  }
+  return secret;
+}
+
+absl::StatusOr<std::string> LoadOrCreateSecret(const std::string& path) {
+  if (std::ifstream(path)) return ReadSecret(path);
   unsigned char raw[32];
   if (RAND_bytes(raw, sizeof raw) != 1) return absl::InternalError("no random bytes for secret");
   const std::string secret =

@@ -19,6 +19,8 @@ class VisitorTokens {
   std::string Issue(std::string_view visitor_id) const;
   // The visitor id the token names, or UNAUTHENTICATED. Constant-time in the MAC comparison.
   absl::StatusOr<std::string> Verify(std::string_view token) const;
+  // The same for an HTTP Authorization header value, "Bearer <token>".
+  absl::StatusOr<std::string> VerifyBearer(std::string_view authorization) const;
 
  private:
   explicit VisitorTokens(std::string secret) : secret_(std::move(secret)) {}
@@ -27,6 +29,8 @@ class VisitorTokens {
   std::string secret_;
 };
 
+// Reads the secret from `path`; it must hold at least 16 bytes.
+absl::StatusOr<std::string> ReadSecret(const std::string& path);
 // Reads the secret from `path`, creating it with 32 random bytes (hex) when missing.
 absl::StatusOr<std::string> LoadOrCreateSecret(const std::string& path);
 

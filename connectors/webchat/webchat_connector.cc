@@ -74,13 +74,7 @@ void WebChatConnector::Stop() {
 
 absl::StatusOr<Visitor> WebChatConnector::Authenticate(const httplib::Request& req,
                                                        httplib::Response& res) {
-  const std::string header = req.get_header_value("Authorization");
-  constexpr std::string_view kBearer = "Bearer ";
-  if (!std::string_view(header).starts_with(kBearer)) {
-    ReplyError(res, 401, "missing 'Authorization: Bearer <visitor token>'");
-    return absl::UnauthenticatedError("no token");
-  }
-  auto visitor_id = tokens_.Verify(std::string_view(header).substr(kBearer.size()));
+  auto visitor_id = tokens_.VerifyBearer(req.get_header_value("Authorization"));
   if (!visitor_id.ok()) {
     ReplyError(res, 401, ToStd(visitor_id.status().message()));
     return visitor_id.status();

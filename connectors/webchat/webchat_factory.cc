@@ -19,6 +19,18 @@ absl::StatusOr<int64_t> IntSetting(const ConnectorConfig& config, const std::str
   return out;
 }
 
+// The token secret: given inline, or read from a file that Create() makes when missing.
+absl::StatusOr<std::string> TokenSecret(const ConnectorConfig& config, bool create_missing) {
+  if (std::string secret = config.Get("token_secret"); !secret.empty()) return secret;
+  const std::string file = config.Get("token_secret_file");
+  if (file.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("connector '", config.name, "': set token_secret or token_secret_file"));
+  }
+  if (create_missing) return LoadOrCreateSecret(file);
+  return ReadSecret(file);
+}
+
 class WebChatFactory : public ConnectorFactory {
  public:
   std::string_view Name() const override { return kProvider; }
@@ -33,17 +45,9 @@ class WebChatFactory : public ConnectorFactory {
                                                      "': listen must be host:port, got '", listen, "'"));
     }
     options.host = listen.substr(0, colon);
-    options.secret = config.Get("token_secret");
-    if (options.secret.empty()) {
-      const std::string file = config.Get("token_secret_file");
-      if (file.empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "connector '", config.name, "': set token_secret or token_secret_file"));
-      }
-      auto secret = LoadOrCreateSecret(file);
-      if (!secret.ok()) return secret.status();
-      options.secret = *secret;
-    }
+    auto secret = TokenSecret(config, /*create_missing=*/true);
+    if (!secret.ok()) return secret.status();
+    options.secret = *std::move(secret);
     auto ack_wait = IntSetting(config, "ack_wait_ms", 10000);
     if (!ack_wait.ok()) return ack_wait.status();
     options.ack_wait = std::chrono::milliseconds(*ack_wait);
@@ -53,6 +57,23 @@ class WebChatFactory : public ConnectorFactory {
     auto connector = WebChatConnector::Create(std::move(options));
     if (!connector.ok()) return connector.status();
     return std::unique_ptr<Connector>(std::move(connector).value());
+  }
+
+  // A captured POST /v1/messages: the bearer token names the visitor, the body is the message.
+  absl::StatusOr<std::vector<omnibroker::v1::Event>> Normalize(const ConnectorConfig& config,
+                                                               const InboundRequest& request,
+                                                               TimePoint now) const override {
+    auto secret = TokenSecret(config, /*create_missing=*/false);
+    if (!secret.ok()) return secret.status();
+    auto tokens = VisitorTokens::Create(*std::move(secret));
+    if (!tokens.ok()) return tokens.status();
+    auto visitor_id = tokens->VerifyBearer(request.Header("Authorization"));
+    if (!visitor_id.ok()) return visitor_id.status();
+    Visitor visitor;
+    visitor.id = *std::move(visitor_id);
+    auto event = ParseVisitorMessage(request.body, visitor, now);
+    if (!event.ok()) return event.status();
+    return std::vector<omnibroker::v1::Event>{*std::move(event)};
   }
 };
 

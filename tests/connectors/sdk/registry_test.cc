@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "connectors/webchat/visitor_token.h"
+
 namespace omni::connectors {
 namespace {
 
@@ -10,6 +12,10 @@ class NamedFactory : public ConnectorFactory {
   explicit NamedFactory(std::string name) : name_(std::move(name)) {}
   std::string_view Name() const override { return name_; }
   absl::StatusOr<std::unique_ptr<Connector>> Create(const ConnectorConfig&) const override {
+    return absl::UnimplementedError("not needed here");
+  }
+  absl::StatusOr<std::vector<omnibroker::v1::Event>> Normalize(const ConnectorConfig&, const InboundRequest&,
+                                                               TimePoint) const override {
     return absl::UnimplementedError("not needed here");
   }
 
@@ -46,6 +52,29 @@ TEST(RegistryTest, WebChatFactoryValidatesSettings) {
   auto bad_listen = registry->Create(ConnectorConfig{
       .type = "webchat", .name = "w", .settings = {{"listen", "nowhere"}, {"token_secret", "0123456789abcdef0"}}});
   EXPECT_EQ(bad_listen.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(RegistryTest, WebChatNormalizeChecksTheVisitorTokenThenParses) {
+  auto registry = BuiltinConnectors();
+  ASSERT_TRUE(registry.ok());
+  const ConnectorFactory* factory = registry->Find("webchat");
+  ASSERT_NE(factory, nullptr);
+  const ConnectorConfig config{.type = "webchat", .name = "w", .settings = {{"token_secret", "0123456789abcdef0"}}};
+  auto tokens = webchat::VisitorTokens::Create("0123456789abcdef0");
+  ASSERT_TRUE(tokens.ok());
+  InboundRequest request{.method = "POST", .path = "/v1/messages",
+                         .headers = {{"authorization", "Bearer " + tokens->Issue("v-12")}},
+                         .body = R"({"text": "hello", "client_message_id": "m-1"})"};
+  auto events = factory->Normalize(config, request, TimePoint{});
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ((*events)[0].sender().handle(), "v-12");
+  EXPECT_EQ((*events)[0].content().text(), "hello");
+
+  request.headers = {{"Authorization", "Bearer v-1.00"}};
+  EXPECT_EQ(factory->Normalize(config, request, TimePoint{}).status().code(), absl::StatusCode::kUnauthenticated);
+  request.headers = {};
+  EXPECT_EQ(factory->Normalize(config, request, TimePoint{}).status().code(), absl::StatusCode::kUnauthenticated);
 }
 
 }  // namespace
