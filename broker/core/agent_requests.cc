@@ -98,7 +98,7 @@ absl::Status BrokerCore::OnLogin(const std::shared_ptr<AgentSession>& session, c
   session_agents_[session.get()] = agent_id;
   // Logged in, but taking no new work until the agent says they are available.
   agent->second.set_presence(omnibroker::v1::PRESENCE_BUSY);
-  routing_.SetPresence(agent_id, omnibroker::v1::PRESENCE_BUSY);
+  routing_.SetPresence(agent_id, omnibroker::v1::PRESENCE_BUSY, clock_.Now());
 
   AgentUpdate update;
   auto* result = update.mutable_login_result();
@@ -119,13 +119,12 @@ absl::Status BrokerCore::OnSetPresence(const std::string& agent_id, const omnibr
     return absl::InvalidArgumentError("set_presence.presence: must be a known presence");
   }
   agents_[agent_id].set_presence(presence);
-  for (const auto& offer : routing_.SetPresence(agent_id, presence)) RevokeOffer(offer, "agent_offline");
-  Route();
+  routing_.SetPresence(agent_id, presence, clock_.Now());
   return absl::OkStatus();
 }
 
 absl::Status BrokerCore::OnAccept(const std::string& agent_id, const AgentRequest& request) {
-  OMNI_ASSIGN_OR_RETURN(routing::Offer offer, routing_.Accept(request.accept().offer_id(), agent_id));
+  OMNI_ASSIGN_OR_RETURN(routing::Offer offer, routing_.Accept(request.accept().offer_id(), agent_id, clock_.Now()));
   Conversation& conversation = open_[offer.conversation_id];
   const auto now = ToProto(clock_.Now());
   conversation.set_state(omnibroker::v1::CONVERSATION_STATE_ASSIGNED);
@@ -155,21 +154,21 @@ absl::Status BrokerCore::OnAccept(const std::string& agent_id, const AgentReques
   });
   if (!committed.ok()) {
     // Not assigned after all: the conversation waits again.
-    routing_.Release(conversation.id());
+    routing_.EndWrapUp(conversation.id(), clock_.Now());
     conversation.set_state(omnibroker::v1::CONVERSATION_STATE_QUEUED);
     conversation.clear_assigned_agent_id();
     conversation.mutable_assignments()->RemoveLast();
-    routing_.Enqueue(WorkItemFor(conversation));
+    routing_.Enqueue(WorkItemFor(conversation), clock_.Now());
   }
   return committed;
 }
 
 absl::Status BrokerCore::OnDecline(const std::string& agent_id, const omnibroker::v1::DeclineOffer& request) {
   OMNI_ASSIGN_OR_RETURN(routing::Offer offer, routing_.Decline(request.offer_id(), agent_id, clock_.Now()));
+  // Waiting again; an offer to someone else, applied after this, marks it offered.
   if (auto it = open_.find(offer.conversation_id); it != open_.end()) {
     it->second.set_state(omnibroker::v1::CONVERSATION_STATE_QUEUED);
   }
-  Route();
   return absl::OkStatus();
 }
 
@@ -216,6 +215,9 @@ absl::Status BrokerCore::OnSend(const std::string& agent_id, const AgentRequest&
   Conversation updated = *conversation;
   updated.set_last_sequence(sequence);
   *updated.mutable_updated_at() = event.occurred_at();
+  // Deadlines: the first response is given, and the customer's last message is answered.
+  if (!updated.has_first_response_at()) *updated.mutable_first_response_at() = event.occurred_at();
+  updated.clear_awaiting_reply_since();
   PendingDelivery pending;
   pending.delivery.set_delivery_id(event_id);
   *pending.delivery.mutable_event() = event;
@@ -231,6 +233,7 @@ absl::Status BrokerCore::OnSend(const std::string& agent_id, const AgentRequest&
   store_.Put(batch, Family::kDedupe, dedupe_key, ack);
   store_.Put(batch, Family::kOutbox, event_id, pending.delivery);
   OMNI_RETURN_IF_ERROR(CommitThen(batch, [this, agent_id, request_id = request.request_id(), pending] {
+    routing_.AgentReplied(pending.delivery.event().conversation_id(), clock_.Now());
     Reply(agent_id, request_id, absl::OkStatus(), pending.delivery.event().conversation_id(),
           pending.delivery.delivery_id());
     auto& slot = deliveries_[pending.delivery.delivery_id()];
@@ -257,12 +260,12 @@ absl::Status BrokerCore::OnClose(const std::string& agent_id, const AgentRequest
   rocksdb::WriteBatch batch;
   store_.Put(batch, Family::kConversations, closed.id(), closed);
   OMNI_RETURN_IF_ERROR(CommitThen(batch, [this, agent_id, request_id = request.request_id(), id = closed.id()] {
-    routing_.Release(id);
+    routing_.Close(id, clock_.Now());  // capacity is freed after the wrap-up time
     AgentUpdate update;
     update.mutable_closed()->set_conversation_id(id);
+    update.mutable_closed()->set_reason("closed");
     SendToAgent(agent_id, std::move(update));
     Reply(agent_id, request_id, absl::OkStatus(), id);
-    Route();  // capacity freed
   }));
   // A new message on this thread from now on opens a new conversation.
   open_.erase(closed.id());
@@ -276,10 +279,7 @@ void BrokerCore::OnDisconnect(const std::shared_ptr<AgentSession>& session) {
   session_agents_.erase(who);
   sessions_.erase(agent_id);
   agents_[agent_id].set_presence(omnibroker::v1::PRESENCE_OFFLINE);
-  for (const auto& offer : routing_.SetPresence(agent_id, omnibroker::v1::PRESENCE_OFFLINE)) {
-    RevokeOffer(offer, "agent_offline");
-  }
-  Route();
+  routing_.SetPresence(agent_id, omnibroker::v1::PRESENCE_OFFLINE, clock_.Now());
 }
 
 void BrokerCore::Reply(const std::string& agent_id, const std::string& request_id, const absl::Status& status,

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
+#include "base/time_util.h"
 #include "base/status_macros.h"
 
 namespace omni::core {
@@ -79,6 +80,7 @@ void BrokerCore::Run() {
       }
     }
     Tick();
+    ApplyRoutingDecisions();
   }
 }
 
@@ -86,8 +88,7 @@ void BrokerCore::Tick() {
   const auto now = std::chrono::steady_clock::now();
   if (now < next_tick_) return;
   next_tick_ = now + kTick;
-  for (const auto& offer : routing_.ExpireOffers(clock_.Now())) RevokeOffer(offer, "timeout");
-  Route();
+  routing_.Advance(clock_.Now());
   for (auto& [id, pending] : deliveries_) {
     if (now - pending.last_sent >= options_.delivery_retry) SendDelivery(pending);
   }
@@ -121,7 +122,7 @@ absl::Status BrokerCore::Recover() {
                                        return false;
                                      }
                                      agent.set_presence(omnibroker::v1::PRESENCE_OFFLINE);
-                                     routing_.UpsertAgent(agent);
+                                     routing_.UpsertAgent(agent, clock_.Now());
                                      agents_[agent.id()] = std::move(agent);
                                      return true;
                                    }));
@@ -140,13 +141,16 @@ absl::Status BrokerCore::Recover() {
             return true;
           case omnibroker::v1::CONVERSATION_STATE_ASSIGNED:
           case omnibroker::v1::CONVERSATION_STATE_WRAP_UP:
-            routing_.RestoreAssigned(c.id(), c.assigned_agent_id(), c.channel());
+            routing_.RestoreAssigned(
+                WorkItemFor(c), c.assigned_agent_id(),
+                c.assignments().empty() ? clock_.Now() : FromProto(c.assignments().rbegin()->started_at()),
+                clock_.Now());
             ++assigned;
             break;
           default:
             // An offer is a reservation in memory only: after a restart it waits again.
             c.set_state(omnibroker::v1::CONVERSATION_STATE_QUEUED);
-            routing_.Enqueue(WorkItemFor(c));
+            routing_.Enqueue(WorkItemFor(c), clock_.Now());
             ++queued;
         }
         open_[c.id()] = std::move(c);

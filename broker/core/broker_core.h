@@ -36,7 +36,7 @@ namespace omni::core {
 
 struct BrokerCoreOptions {
   std::vector<std::string> ingest_endpoints = {"inproc://omni-ingest"};
-  routing::RoutingOptions routing;
+  routing::RoutingPolicy routing = routing::DefaultRoutingPolicy();
   // Unconfirmed deliveries to connectors are sent again after this long.
   std::chrono::milliseconds delivery_retry{3000};
   ingest::Limits limits;
@@ -113,8 +113,10 @@ class BrokerCore {
              const std::string& conversation_id = "", const std::string& event_id = "");
   void SendToAgent(const std::string& agent_id, omnibroker::v1::AgentUpdate update);
 
-  // offers.cc: routing decisions applied.
-  void Route();
+  // offers.cc: routing decisions applied (after every task, frame batch and tick).
+  void ApplyRoutingDecisions();
+  void Reclaimed(const routing::Decision& decision);
+  void Breached(const routing::Decision& decision);
   void SendOffer(const routing::Offer& offer);
   void RevokeOffer(const routing::Offer& offer, const std::string& reason);
   routing::WorkItem WorkItemFor(const omnibroker::v1::Conversation& conversation) const;

@@ -103,6 +103,10 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
   const uint64_t sequence = conversation.last_sequence() + 1;
   conversation.set_last_sequence(sequence);
   *conversation.mutable_updated_at() = ToProto(clock_.Now());
+  // The next-response deadline counts from the oldest unanswered customer message.
+  if (!new_conversation && !conversation.has_awaiting_reply_since()) {
+    *conversation.mutable_awaiting_reply_since() = conversation.updated_at();
+  }
   event.set_conversation_id(conversation.id());
   event.set_sequence(sequence);
   event.set_customer_id(customer->id());
@@ -119,9 +123,11 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
     auto it = open_.find(conversation_id);
     if (it == open_.end()) return;  // closed meanwhile
     if (new_conversation) {
-      routing_.Enqueue(WorkItemFor(it->second));
-      Route();
-    } else if (!it->second.assigned_agent_id().empty() &&
+      routing_.Enqueue(WorkItemFor(it->second), clock_.Now());
+      return;
+    }
+    routing_.CustomerMessage(conversation_id, clock_.Now());
+    if (!it->second.assigned_agent_id().empty() &&
                it->second.state() == omnibroker::v1::CONVERSATION_STATE_ASSIGNED) {
       omnibroker::v1::AgentUpdate update;
       *update.mutable_message()->mutable_event() = event;

@@ -1,4 +1,6 @@
-// BrokerCore: applying routing decisions (offers made, offers withdrawn).
+// BrokerCore: applying routing decisions (offers, withdrawals, reclaims, deadline breaches).
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
 #include "base/time_util.h"
@@ -8,10 +10,73 @@
 namespace omni::core {
 
 using omnibroker::v1::AgentUpdate;
+using omnibroker::v1::Conversation;
 using store::Family;
 
-void BrokerCore::Route() {
-  for (const auto& offer : routing_.Dispatch(clock_.Now())) SendOffer(offer);
+void BrokerCore::ApplyRoutingDecisions() {
+  using Kind = routing::Decision::Kind;
+  for (auto& d : routing_.TakeDecisions()) {
+    const routing::Offer offer{d.offer_id, d.conversation_id, d.agent_id, d.at};
+    switch (d.kind) {
+      case Kind::kOffer:
+        SendOffer(offer);
+        break;
+      case Kind::kOfferWithdrawn:
+        RevokeOffer(offer, d.reason);
+        break;
+      case Kind::kReclaimed:
+        Reclaimed(d);
+        break;
+      case Kind::kBreach:
+        Breached(d);
+        break;
+      case Kind::kWrapUpEnded:
+        LogInfo("routing", absl::StrCat("wrap-up of ", d.conversation_id, " by ", d.agent_id, " ended"));
+        break;
+    }
+  }
+}
+
+void BrokerCore::Reclaimed(const routing::Decision& decision) {
+  auto it = open_.find(decision.conversation_id);
+  if (it == open_.end()) return;
+  Conversation& conversation = it->second;
+  const auto now = ToProto(clock_.Now());
+  // The conversation waits again (the engine may already have offered it to someone else).
+  conversation.set_state(omnibroker::v1::CONVERSATION_STATE_QUEUED);
+  conversation.clear_assigned_agent_id();
+  *conversation.mutable_updated_at() = now;
+  if (conversation.assignments_size() > 0) {
+    auto* last = conversation.mutable_assignments(conversation.assignments_size() - 1);
+    *last->mutable_ended_at() = now;
+    last->set_end_reason(decision.reason);
+  }
+  rocksdb::WriteBatch batch;
+  store_.Put(batch, Family::kConversations, conversation.id(), conversation);
+  const std::string reason = absl::StrCat("reclaimed: ", decision.reason);
+  auto committed = CommitThen(batch, [this, decision, reason] {
+    AgentUpdate update;
+    update.mutable_closed()->set_conversation_id(decision.conversation_id);
+    update.mutable_closed()->set_reason(reason);
+    SendToAgent(decision.agent_id, std::move(update));
+  });
+  if (!committed.ok()) LogError("routing", absl::StrCat("cannot store reclaim: ", committed.ToString()));
+  LogInfo("routing", absl::StrCat("conversation ", decision.conversation_id, " taken back from ", decision.agent_id,
+                                  " (", decision.reason, ")"));
+}
+
+void BrokerCore::Breached(const routing::Decision& decision) {
+  auto it = open_.find(decision.conversation_id);
+  if (it == open_.end()) return;
+  auto* breach = it->second.add_breaches();
+  breach->set_kind(decision.reason);
+  *breach->mutable_due_at() = ToProto(decision.at);
+  breach->set_agent_id(decision.agent_id);
+  rocksdb::WriteBatch batch;
+  store_.Put(batch, Family::kConversations, it->second.id(), it->second);
+  if (auto s = store_.Write(batch); !s.ok()) LogError("routing", absl::StrCat("cannot store breach: ", s.ToString()));
+  LogWarning("routing", absl::StrCat("SLA breach: ", decision.reason, " of conversation ", decision.conversation_id,
+                                     decision.agent_id.empty() ? "" : " held by ", decision.agent_id));
 }
 
 void BrokerCore::SendOffer(const routing::Offer& offer) {
@@ -50,14 +115,28 @@ void BrokerCore::RevokeOffer(const routing::Offer& offer, const std::string& rea
 
 routing::WorkItem BrokerCore::WorkItemFor(const omnibroker::v1::Conversation& conversation) const {
   const auto& req = conversation.requirements();
-  return routing::WorkItem{
+  omnibroker::v1::Customer customer;
+  if (auto s = store_.Get(Family::kCustomers, conversation.customer_id(), customer); !s.ok()) {
+    LogWarning("routing", absl::StrCat("routing without the customer card: ", s.status().ToString()));
+  }
+  omnibroker::v1::Requirements effective = req;
+  // The customer's tier unless the conversation was given one (a VIP hotline, a transfer).
+  if (effective.tier() == omnibroker::v1::TIER_UNSPECIFIED) effective.set_tier(customer.tier());
+  routing::WorkItem item{
       .conversation_id = conversation.id(),
       .channel = conversation.channel(),
-      .skills = {req.skills().begin(), req.skills().end()},
-      .language = req.language(),
+      .tier = effective.tier(),
       .priority = req.priority(),
+      .language = req.language().empty() ? customer.preferred_language() : req.language(),
+      .steps = routing::StepsFor(effective, routing_.policy()),
+      .difficult = std::find(customer.flags().begin(), customer.flags().end(), "difficult") != customer.flags().end(),
+      .personal_manager = customer.personal_manager_agent_id(),
+      .last_agent = customer.last_agent_id(),
       .queued_at = FromProto(conversation.queued_at()),
+      .agent_replied = conversation.has_first_response_at(),
   };
+  if (conversation.has_awaiting_reply_since()) item.awaiting_reply_since = FromProto(conversation.awaiting_reply_since());
+  return item;
 }
 
 }  // namespace omni::core

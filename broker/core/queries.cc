@@ -80,8 +80,7 @@ absl::Status BrokerCore::UpsertAgent(const omnibroker::v1::Agent& agent) {
   current = stored;
   current.set_presence(presence == omnibroker::v1::PRESENCE_UNSPECIFIED ? omnibroker::v1::PRESENCE_OFFLINE
                                                                        : presence);
-  routing_.UpsertAgent(current);
-  Route();
+  routing_.UpsertAgent(current, clock_.Now());
   return absl::OkStatus();
 }
 

@@ -1,213 +1,482 @@
+// RoutingEngine: the facts the core reports (roster, presence, conversations, offers answered,
+// replies, transfers, closes) and the timers that follow from them.
 #include "broker/routing/routing_engine.h"
 
-#include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
-#include "base/ids.h"
 
 namespace omni::routing {
+namespace {
 
-using omnibroker::v1::Presence;
+using omnibroker::v1::PRESENCE_AVAILABLE;
+using omnibroker::v1::PRESENCE_AWAY;
+using omnibroker::v1::PRESENCE_OFFLINE;
 
-RoutingEngine::RoutingEngine(RoutingOptions options) : options_(options) {}
+double Minutes(Duration d) { return std::chrono::duration<double, std::ratio<60>>(d).count(); }
+double Seconds(TimePoint t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); }
 
-void RoutingEngine::UpsertAgent(const omnibroker::v1::Agent& agent) {
-  AgentState& state = agents_[agent.id()];
-  const Presence presence = state.agent.presence();
-  state.agent = agent;
-  // Presence is live state, not roster data: an upsert of the roster keeps it.
-  state.agent.set_presence(presence == omnibroker::v1::PRESENCE_UNSPECIFIED
-                               ? omnibroker::v1::PRESENCE_OFFLINE
-                               : presence);
+}  // namespace
+
+RoutingEngine::RoutingEngine(RoutingPolicy policy) : policy_(std::move(policy)) {}
+
+absl::Status RoutingEngine::SetPolicy(RoutingPolicy policy, TimePoint now) {
+  if (auto s = Validate(policy); !s.ok()) return s;
+  policy_ = std::move(policy);
+  for (Slot slot = 0; slot < agents_.size(); ++slot) UpsertAgent(agents_[slot].agent, now);
+  for (auto& [id, conv] : conversations_) {
+    if (conv.state == State::kWaiting) Route(conv, now);
+  }
+  return absl::OkStatus();
 }
 
-std::vector<Offer> RoutingEngine::SetPresence(const std::string& agent_id, Presence presence) {
-  std::vector<Offer> revoked;
-  auto it = agents_.find(agent_id);
-  if (it == agents_.end()) return revoked;
-  it->second.agent.set_presence(presence);
-  if (presence != omnibroker::v1::PRESENCE_OFFLINE) return revoked;
-  for (auto& [id, queued] : queue_) {
-    if (queued.offer && queued.offer->agent_id == agent_id) {
-      revoked.push_back(Withdraw(queued, /*refused=*/false, TimePoint{}));
+Slot RoutingEngine::SlotOf(const std::string& agent_id) {
+  auto [it, created] = slots_.try_emplace(agent_id, static_cast<Slot>(agents_.size()));
+  if (created) agents_.emplace_back().agent.set_id(agent_id);
+  return it->second;
+}
+
+// ---- effort: each agent's recent effort decays exponentially; log(effort) + rate * t orders
+// agents the same way at every instant, so the index never needs re-sorting as time passes.
+
+double RoutingEngine::Effort(const AgentState& agent, TimePoint now) const {
+  if (!agent.has_effort) return 0;
+  const double rate = std::log(2.0) / std::chrono::duration<double>(policy_.effort_half_life).count();
+  return std::exp(agent.effort_key - rate * Seconds(now));
+}
+
+void RoutingEngine::AddEffort(AgentState& agent, double weighted_minutes, TimePoint now) {
+  if (weighted_minutes <= 0) return;
+  const double rate = std::log(2.0) / std::chrono::duration<double>(policy_.effort_half_life).count();
+  agent.effort_key = std::log(Effort(agent, now) + weighted_minutes) + rate * Seconds(now);
+  agent.has_effort = true;
+}
+
+// ---- agents
+
+void RoutingEngine::UpsertAgent(const omnibroker::v1::Agent& roster, TimePoint now) {
+  const Slot slot = SlotOf(roster.id());
+  AgentState& agent = agents_[slot];
+  for (const auto& [pool, max] : agent.capacity) agent_index_.Remove(slot, pool);
+  difficult_rotation_.erase({agent.last_difficult, slot});
+  agent.agent = roster;
+  agent.skills.clear();
+  for (const auto& s : roster.skills()) agent.skills[s.name()] = s.proficiency();
+  agent.capacity.clear();
+  for (const auto& c : roster.capacity()) {
+    // A channel that shares another's units has no capacity of its own.
+    if (policy_.PoolOf(c.channel()) == c.channel()) agent.capacity[c.channel()] = c.max_concurrent();
+  }
+  if (roster.handles_difficult()) difficult_rotation_.insert({agent.last_difficult, slot});
+  Reindex(slot, now);
+  FillAgent(slot, now);
+}
+
+void RoutingEngine::SetPresence(const std::string& agent_id, Presence presence, TimePoint now) {
+  auto found = slots_.find(agent_id);
+  if (found == slots_.end()) return;
+  const Slot slot = found->second;
+  AgentState& agent = agents_[slot];
+  const Presence before = agent.presence;
+  if (before == presence) return;
+  agent.presence = presence;
+  agent.generation++;
+  if (presence == PRESENCE_OFFLINE) {
+    // Offers cannot be answered offline; assignments wait out the grace period.
+    std::vector<std::string> offered;
+    for (const auto& id : agent.holding) {
+      if (conversations_.at(id).state == State::kOffered) offered.push_back(id);
+    }
+    for (const auto& id : offered) {
+      Conv& conv = conversations_.at(id);
+      Emit(Decision{.kind = Decision::Kind::kOfferWithdrawn, .conversation_id = id, .agent_id = agent_id,
+                    .offer_id = conv.offer->offer_id, .at = now, .reason = "agent_offline"});
+      Unassign(conv, now);
+      Requeue(conv, /*new_phases=*/false, now);
+    }
+    agent.offline_since = now;
+    Schedule(now + policy_.presence_grace, Timer::kAgent, agent_id, agent.generation);
+  }
+  if (presence == PRESENCE_AVAILABLE) {
+    const bool flapped = before == PRESENCE_OFFLINE && agent.offline_since != TimePoint{} &&
+                         now - agent.offline_since < policy_.presence_grace;
+    if ((before == PRESENCE_AWAY || before == PRESENCE_OFFLINE) && !flapped && policy_.ramp_step > Duration::zero()) {
+      agent.ramp_from = now;
+      Schedule(now + policy_.ramp_step, Timer::kAgent, agent_id, agent.generation);
     }
   }
-  return revoked;
+  Reindex(slot, now);
+  FillAgent(slot, now);
 }
 
-void RoutingEngine::Enqueue(WorkItem item) {
-  const std::string id = item.conversation_id;
-  if (assigned_.contains(id) || queue_.contains(id)) return;
-  queue_[id] = QueuedItem{.item = std::move(item)};
+void RoutingEngine::Reindex(Slot slot, TimePoint now) {
+  AgentState& agent = agents_[slot];
+  for (const auto& [pool, max] : agent.capacity) {
+    if (agent.presence == PRESENCE_AVAILABLE && Room(agent, pool, now) > 0) {
+      AgentIndex::Entry entry{.pool = pool,
+                              .languages = {agent.agent.languages().begin(), agent.agent.languages().end()},
+                              .effort_key = agent.has_effort ? agent.effort_key
+                                                             : -std::numeric_limits<double>::infinity()};
+      for (const auto& s : agent.agent.skills()) entry.skills.emplace_back(s.name(), s.proficiency());
+      agent_index_.Insert(slot, entry);
+    } else {
+      agent_index_.Remove(slot, pool);
+    }
+  }
 }
 
-void RoutingEngine::RestoreAssigned(const std::string& conversation_id, const std::string& agent_id,
-                                    Channel channel) {
-  assigned_[conversation_id] = Assigned{agent_id, channel};
-  agents_[agent_id].load[channel]++;
+void RoutingEngine::AddLoad(Slot slot, Channel pool, int delta, TimePoint now) {
+  agents_[slot].load[pool] += delta;
+  Reindex(slot, now);
 }
 
-absl::StatusOr<RoutingEngine::QueuedItem*> RoutingEngine::OpenOffer(const std::string& offer_id,
-                                                                     const std::string& agent_id) {
-  auto idx = offer_index_.find(offer_id);
-  if (idx == offer_index_.end()) {
+// ---- conversations
+
+void RoutingEngine::Enqueue(WorkItem item, TimePoint now) {
+  if (conversations_.contains(item.conversation_id)) return;
+  if (item.language.empty()) item.language = policy_.default_language;
+  Conv& conv = conversations_[item.conversation_id];
+  conv.item = std::move(item);
+  conv.sequence = next_sequence_++;
+  conv.phases = PhasesFor(conv.item);
+  conv.phases_since = now;
+  ScheduleDeadlines(conv);
+  Route(conv, now);
+}
+
+void RoutingEngine::RestoreAssigned(WorkItem item, const std::string& agent_id, TimePoint assigned_at,
+                                    TimePoint now) {
+  if (conversations_.contains(item.conversation_id)) return;
+  if (item.language.empty()) item.language = policy_.default_language;
+  const Slot slot = SlotOf(agent_id);
+  Conv& conv = conversations_[item.conversation_id];
+  conv.item = std::move(item);
+  conv.sequence = next_sequence_++;
+  conv.phases = PhasesFor(conv.item);
+  conv.phases_since = now;
+  conv.state = State::kAssigned;
+  conv.agent_id = agent_id;
+  conv.assigned_at = assigned_at;
+  conv.replied_since_assigned = conv.item.agent_replied;
+  conv.rule = "restored after a restart";
+  conv.decided_at = now;
+  AgentState& agent = agents_[slot];
+  agent.holding.insert(conv.item.conversation_id);
+  AddLoad(slot, policy_.PoolOf(conv.item.channel), +1, now);
+  if (!conv.replied_since_assigned) {
+    Schedule(assigned_at + policy_.reply_timeout, Timer::kConversation, conv.item.conversation_id, conv.generation);
+  }
+  if (agent.presence == PRESENCE_OFFLINE) {
+    // Not back yet: like a disconnect at `now`, the agent has the grace period to return.
+    agent.offline_since = now;
+    Schedule(now + policy_.presence_grace, Timer::kAgent, agent_id, agent.generation);
+  }
+  ScheduleDeadlines(conv);
+}
+
+absl::StatusOr<RoutingEngine::Conv*> RoutingEngine::OpenOffer(const std::string& offer_id,
+                                                              const std::string& agent_id) {
+  auto idx = offers_.find(offer_id);
+  if (idx == offers_.end()) {
     return absl::NotFoundError(absl::StrCat("offer ", offer_id, " is not open (expired or withdrawn)"));
   }
-  auto it = queue_.find(idx->second);
-  if (it == queue_.end() || !it->second.offer || it->second.offer->agent_id != agent_id) {
+  Conv& conv = conversations_.at(idx->second);
+  if (conv.agent_id != agent_id) {
     return absl::PermissionDeniedError(absl::StrCat("offer ", offer_id, " is not for agent ", agent_id));
+  }
+  return &conv;
+}
+
+absl::StatusOr<RoutingEngine::Conv*> RoutingEngine::AssignedTo(const std::string& conversation_id,
+                                                               const std::string& agent_id) {
+  auto it = conversations_.find(conversation_id);
+  if (it == conversations_.end() || it->second.state != State::kAssigned || it->second.agent_id != agent_id) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("conversation ", conversation_id, " is not assigned to ", agent_id));
   }
   return &it->second;
 }
 
-absl::StatusOr<Offer> RoutingEngine::Accept(const std::string& offer_id, const std::string& agent_id) {
-  auto queued = OpenOffer(offer_id, agent_id);
-  if (!queued.ok()) return queued.status();
-  Offer offer = *(*queued)->offer;
-  // The load taken by the offer becomes the load of the assignment.
-  assigned_[offer.conversation_id] = Assigned{agent_id, (*queued)->item.channel};
-  offer_index_.erase(offer_id);
-  queue_.erase(offer.conversation_id);
+absl::StatusOr<Offer> RoutingEngine::Accept(const std::string& offer_id, const std::string& agent_id,
+                                            TimePoint now) {
+  auto found = OpenOffer(offer_id, agent_id);
+  if (!found.ok()) return found.status();
+  Conv& conv = **found;
+  Offer offer = *conv.offer;
+  offers_.erase(offer_id);
+  conv.offer.reset();
+  conv.generation++;
+  conv.state = State::kAssigned;
+  conv.assigned_at = now;
+  conv.replied_since_assigned = false;
+  conv.item.transfer_target.clear();
+  const Slot slot = slots_.at(agent_id);
+  const ChannelPolicy channel = policy_.ForChannel(conv.item.channel);
+  AddEffort(agents_[slot], channel.effort_weight * Minutes(channel.nominal_handle_time), now);
+  Reindex(slot, now);
+  Schedule(now + policy_.reply_timeout, Timer::kConversation, conv.item.conversation_id, conv.generation);
   return offer;
 }
 
 absl::StatusOr<Offer> RoutingEngine::Decline(const std::string& offer_id, const std::string& agent_id,
                                              TimePoint now) {
-  auto queued = OpenOffer(offer_id, agent_id);
-  if (!queued.ok()) return queued.status();
-  return Withdraw(**queued, /*refused=*/true, now);
-}
-
-void RoutingEngine::Release(const std::string& conversation_id) {
-  if (auto it = assigned_.find(conversation_id); it != assigned_.end()) {
-    agents_[it->second.agent_id].load[it->second.channel]--;
-    assigned_.erase(it);
-  }
-  if (auto it = queue_.find(conversation_id); it != queue_.end()) {
-    if (it->second.offer) Withdraw(it->second, false, TimePoint{});
-    queue_.erase(conversation_id);
-  }
-}
-
-Offer RoutingEngine::Withdraw(QueuedItem& queued, bool refused, TimePoint now) {
-  Offer offer = *queued.offer;
-  queued.offer.reset();
-  offer_index_.erase(offer.offer_id);
-  agents_[offer.agent_id].load[queued.item.channel]--;
-  if (refused) queued.refused_until[offer.agent_id] = now + options_.decline_cooldown;
+  auto found = OpenOffer(offer_id, agent_id);
+  if (!found.ok()) return found.status();
+  Conv& conv = **found;
+  Offer offer = *conv.offer;
+  conv.refused_until[agent_id] = now + policy_.decline_cooldown;
+  const Slot slot = Unassign(conv, now);
+  Requeue(conv, /*new_phases=*/false, now);
+  FillAgent(slot, now);
   return offer;
 }
 
-int RoutingEngine::Capacity(const AgentState& agent, Channel channel) const {
-  for (const auto& c : agent.agent.capacity()) {
-    if (c.channel() == channel) return c.max_concurrent();
-  }
-  return options_.default_capacity;
+void RoutingEngine::AgentReplied(const std::string& conversation_id, TimePoint now) {
+  auto it = conversations_.find(conversation_id);
+  if (it == conversations_.end()) return;
+  it->second.item.agent_replied = true;
+  it->second.item.awaiting_reply_since.reset();
+  it->second.replied_since_assigned = true;
 }
 
-bool RoutingEngine::Eligible(const AgentState& agent, const WorkItem& item) const {
-  for (const auto& need : item.skills) {
-    const auto& skills = agent.agent.skills();
-    const bool has = std::any_of(skills.begin(), skills.end(), [&](const auto& s) {
-      return s.name() == need.skill() && s.proficiency() >= need.min_proficiency();
-    });
-    if (!has) return false;
-  }
-  if (!item.language.empty()) {
-    const auto& langs = agent.agent.languages();
-    if (std::find(langs.begin(), langs.end(), item.language) == langs.end()) return false;
-  }
-  return true;
+void RoutingEngine::CustomerMessage(const std::string& conversation_id, TimePoint now) {
+  auto it = conversations_.find(conversation_id);
+  if (it == conversations_.end() || it->second.item.awaiting_reply_since) return;
+  it->second.item.awaiting_reply_since = now;
+  it->second.next_breached = false;
+  Schedule(now + policy_.ForTier(it->second.item.tier).next_response, Timer::kDeadline, conversation_id, 0);
 }
 
-std::vector<Offer> RoutingEngine::Dispatch(TimePoint now) {
-  const bool anyone_available = std::any_of(agents_.begin(), agents_.end(), [](const auto& a) {
-    return a.second.agent.presence() == omnibroker::v1::PRESENCE_AVAILABLE;
-  });
-  if (!anyone_available) return {};
-  std::vector<QueuedItem*> waiting;
-  for (auto& [id, queued] : queue_) {
-    if (!queued.offer) waiting.push_back(&queued);
-  }
-  std::sort(waiting.begin(), waiting.end(), [](const QueuedItem* a, const QueuedItem* b) {
-    if (a->item.priority != b->item.priority) return a->item.priority > b->item.priority;
-    return a->item.queued_at < b->item.queued_at;
-  });
+absl::Status RoutingEngine::TransferToAgent(const std::string& conversation_id, const std::string& from_agent,
+                                            const std::string& to_agent, TimePoint now) {
+  if (!slots_.contains(to_agent)) return absl::NotFoundError(absl::StrCat("no agent ", to_agent));
+  if (to_agent == from_agent) return absl::InvalidArgumentError("a conversation cannot be transferred to its own agent");
+  auto found = AssignedTo(conversation_id, from_agent);
+  if (!found.ok()) return found.status();
+  Conv& conv = **found;
+  conv.item.transfer_target = to_agent;
+  conv.refused_until[from_agent] = now + policy_.decline_cooldown;
+  const Slot slot = Unassign(conv, now);
+  Requeue(conv, /*new_phases=*/true, now);
+  FillAgent(slot, now);
+  return absl::OkStatus();
+}
 
-  std::vector<Offer> offers;
-  for (QueuedItem* queued : waiting) {
-    AgentState* best = nullptr;
-    double best_load = 0;
-    for (auto& [agent_id, agent] : agents_) {
-      if (agent.agent.presence() != omnibroker::v1::PRESENCE_AVAILABLE) continue;
-      const int capacity = Capacity(agent, queued->item.channel);
-      const int load = agent.load[queued->item.channel];
-      if (load >= capacity || !Eligible(agent, queued->item)) continue;
-      if (auto r = queued->refused_until.find(agent_id); r != queued->refused_until.end() && now < r->second) {
-        continue;
+absl::Status RoutingEngine::TransferToQueue(const std::string& conversation_id, const std::string& from_agent,
+                                            std::vector<omnibroker::v1::RoutingStep> steps, TimePoint now) {
+  auto found = AssignedTo(conversation_id, from_agent);
+  if (!found.ok()) return found.status();
+  Conv& conv = **found;
+  conv.item.steps = std::move(steps);
+  conv.item.transfer_target.clear();
+  conv.item.personal_manager.clear();
+  conv.item.last_agent.clear();
+  conv.refused_until[from_agent] = now + policy_.decline_cooldown;
+  const Slot slot = Unassign(conv, now);
+  Requeue(conv, /*new_phases=*/true, now);
+  FillAgent(slot, now);
+  return absl::OkStatus();
+}
+
+void RoutingEngine::Close(const std::string& conversation_id, TimePoint now) {
+  auto it = conversations_.find(conversation_id);
+  if (it == conversations_.end()) return;
+  Conv& conv = it->second;
+  switch (conv.state) {
+    case State::kWaiting:
+      waiting_.Remove(conversation_id);
+      Erase(conversation_id);
+      return;
+    case State::kOffered: {
+      Emit(Decision{.kind = Decision::Kind::kOfferWithdrawn, .conversation_id = conversation_id,
+                    .agent_id = conv.agent_id, .offer_id = conv.offer->offer_id, .at = now, .reason = "closed"});
+      const Slot slot = Unassign(conv, now);
+      Erase(conversation_id);
+      FillAgent(slot, now);
+      return;
+    }
+    case State::kAssigned:
+      if (policy_.wrap_up > Duration::zero()) {
+        conv.state = State::kWrapUp;
+        conv.generation++;
+        Schedule(now + policy_.wrap_up, Timer::kConversation, conversation_id, conv.generation);
+        return;
       }
-      // Least occupied first; the id breaks ties so decisions are reproducible.
-      const double occupancy = static_cast<double>(load) / capacity;
-      if (best == nullptr || occupancy < best_load ||
-          (occupancy == best_load && agent_id < best->agent.id())) {
-        best = &agent;
-        best_load = occupancy;
+      [[fallthrough]];
+    case State::kWrapUp:
+      EndWrapUp(conversation_id, now);
+      return;
+  }
+}
+
+void RoutingEngine::EndWrapUp(const std::string& conversation_id, TimePoint now) {
+  auto it = conversations_.find(conversation_id);
+  if (it == conversations_.end() || (it->second.state != State::kWrapUp && it->second.state != State::kAssigned)) return;
+  Conv& conv = it->second;
+  const std::string agent_id = conv.agent_id;
+  const bool wrapped = conv.state == State::kWrapUp;
+  const Slot slot = Unassign(conv, now);
+  Erase(conversation_id);
+  if (wrapped) {
+    Emit(Decision{.kind = Decision::Kind::kWrapUpEnded, .conversation_id = conversation_id, .agent_id = agent_id, .at = now});
+  }
+  FillAgent(slot, now);
+}
+
+void RoutingEngine::Erase(const std::string& conversation_id) {
+  waiting_.Remove(conversation_id);
+  conversations_.erase(conversation_id);
+}
+
+Slot RoutingEngine::Unassign(Conv& conv, TimePoint now) {
+  const Slot slot = slots_.at(conv.agent_id);
+  AgentState& agent = agents_[slot];
+  if (conv.offer) offers_.erase(conv.offer->offer_id);
+  if (conv.state == State::kAssigned || conv.state == State::kWrapUp) {
+    // The nominal effort was counted at accept; a long conversation adds what went beyond it.
+    const ChannelPolicy channel = policy_.ForChannel(conv.item.channel);
+    AddEffort(agent, channel.effort_weight * (Minutes(now - conv.assigned_at) - Minutes(channel.nominal_handle_time)),
+              now);
+  }
+  agent.holding.erase(conv.item.conversation_id);
+  conv.offer.reset();
+  conv.agent_id.clear();
+  conv.generation++;
+  AddLoad(slot, policy_.PoolOf(conv.item.channel), -1, now);
+  return slot;
+}
+
+void RoutingEngine::Reclaim(Conv& conv, const std::string& reason, bool cooldown, TimePoint now) {
+  Emit(Decision{.kind = Decision::Kind::kReclaimed, .conversation_id = conv.item.conversation_id,
+                .agent_id = conv.agent_id, .at = now, .reason = reason});
+  if (cooldown) conv.refused_until[conv.agent_id] = now + policy_.decline_cooldown;
+  const Slot slot = Unassign(conv, now);
+  Requeue(conv, /*new_phases=*/false, now);
+  FillAgent(slot, now);
+}
+
+void RoutingEngine::Requeue(Conv& conv, bool new_phases, TimePoint now) {
+  conv.state = State::kWaiting;
+  if (new_phases) {
+    conv.phases = PhasesFor(conv.item);
+    conv.phases_since = now;
+  }
+  Route(conv, now);
+}
+
+// ---- timers
+
+void RoutingEngine::Schedule(TimePoint at, Timer::Kind kind, const std::string& id, uint64_t generation) {
+  timers_.push(Timer{at, kind, id, generation});
+}
+
+void RoutingEngine::ScheduleDeadlines(const Conv& conv) {
+  const TierPolicy& tier = policy_.ForTier(conv.item.tier);
+  const std::string& id = conv.item.conversation_id;
+  if (!conv.item.agent_replied) Schedule(conv.item.queued_at + tier.first_response, Timer::kDeadline, id, 0);
+  if (conv.item.awaiting_reply_since) Schedule(*conv.item.awaiting_reply_since + tier.next_response, Timer::kDeadline, id, 0);
+  Schedule(conv.item.queued_at + tier.resolution, Timer::kDeadline, id, 0);
+}
+
+void RoutingEngine::Advance(TimePoint now) {
+  while (!timers_.empty() && timers_.top().at <= now) {
+    const Timer timer = timers_.top();
+    timers_.pop();
+    if (timer.kind == Timer::kAgent) {
+      auto slot = slots_.find(timer.id);
+      if (slot != slots_.end() && agents_[slot->second].generation == timer.generation) OnAgentTimer(slot->second, now);
+      continue;
+    }
+    auto it = conversations_.find(timer.id);
+    if (it == conversations_.end()) continue;
+    if (timer.kind == Timer::kDeadline) {
+      CheckDeadlines(it->second, now);
+    } else if (it->second.generation == timer.generation) {
+      OnConversationTimer(it->second, now);
+    }
+  }
+}
+
+std::optional<TimePoint> RoutingEngine::NextWakeup() const {
+  if (timers_.empty()) return std::nullopt;
+  return timers_.top().at;
+}
+
+void RoutingEngine::OnConversationTimer(Conv& conv, TimePoint now) {
+  switch (conv.state) {
+    case State::kWaiting:
+      Route(conv, now);
+      return;
+    case State::kOffered: {
+      if (now < conv.offer->expires_at) return;
+      Emit(Decision{.kind = Decision::Kind::kOfferWithdrawn, .conversation_id = conv.item.conversation_id,
+                    .agent_id = conv.agent_id, .offer_id = conv.offer->offer_id, .at = now, .reason = "timeout"});
+      conv.refused_until[conv.agent_id] = now + policy_.decline_cooldown;
+      const Slot slot = Unassign(conv, now);
+      Requeue(conv, /*new_phases=*/false, now);
+      FillAgent(slot, now);
+      return;
+    }
+    case State::kAssigned:
+      if (!conv.replied_since_assigned && now >= conv.assigned_at + policy_.reply_timeout) {
+        Reclaim(conv, "no_reply", /*cooldown=*/true, now);
+      }
+      return;
+    case State::kWrapUp:
+      EndWrapUp(conv.item.conversation_id, now);
+      return;
+  }
+}
+
+void RoutingEngine::CheckDeadlines(Conv& conv, TimePoint now) {
+  const TierPolicy& tier = policy_.ForTier(conv.item.tier);
+  auto breach = [&](bool& flag, TimePoint due, const char* what) {
+    if (flag || now < due) return;
+    flag = true;
+    Emit(Decision{.kind = Decision::Kind::kBreach, .conversation_id = conv.item.conversation_id,
+                  .agent_id = conv.agent_id, .at = due, .reason = what});
+  };
+  if (!conv.item.agent_replied) breach(conv.first_breached, conv.item.queued_at + tier.first_response, "first_response");
+  if (conv.item.awaiting_reply_since) {
+    breach(conv.next_breached, *conv.item.awaiting_reply_since + tier.next_response, "next_response");
+  }
+  breach(conv.resolution_breached, conv.item.queued_at + tier.resolution, "resolution");
+}
+
+void RoutingEngine::OnAgentTimer(Slot slot, TimePoint now) {
+  AgentState& agent = agents_[slot];
+  if (agent.presence == PRESENCE_OFFLINE && now >= agent.offline_since + policy_.presence_grace) {
+    // Gone for good: their conversations go back to the queue, keeping their queued time.
+    const std::vector<std::string> held(agent.holding.begin(), agent.holding.end());
+    for (const auto& id : held) {
+      Conv& conv = conversations_.at(id);
+      if (conv.state == State::kWrapUp) {
+        EndWrapUp(id, now);
+      } else if (conv.state == State::kAssigned) {
+        Reclaim(conv, "agent_offline", /*cooldown=*/false, now);
       }
     }
-    if (best == nullptr) continue;
-    best->load[queued->item.channel]++;
-    queued->offer = Offer{.offer_id = NewId("o_"),
-                          .conversation_id = queued->item.conversation_id,
-                          .agent_id = best->agent.id(),
-                          .expires_at = now + options_.offer_timeout};
-    offer_index_[queued->offer->offer_id] = queued->item.conversation_id;
-    offers.push_back(*queued->offer);
+    return;
   }
-  return offers;
-}
-
-std::vector<Offer> RoutingEngine::ExpireOffers(TimePoint now) {
-  std::vector<Offer> expired;
-  for (auto& [id, queued] : queue_) {
-    if (queued.offer && queued.offer->expires_at <= now) {
-      expired.push_back(Withdraw(queued, /*refused=*/true, now));
+  if (agent.ramp_from) {
+    bool ramping = false;
+    for (const auto& [pool, max] : agent.capacity) ramping |= EffectiveCapacity(agent, pool, now) < max;
+    if (ramping) {
+      const auto next_step = *agent.ramp_from + policy_.ramp_step * (1 + (now - *agent.ramp_from) / policy_.ramp_step);
+      Schedule(next_step, Timer::kAgent, agent.agent.id(), agent.generation);
+    } else {
+      agent.ramp_from.reset();
     }
+    Reindex(slot, now);
+    FillAgent(slot, now);
   }
-  return expired;
 }
 
-std::optional<TimePoint> RoutingEngine::NextExpiry() const {
-  std::optional<TimePoint> next;
-  for (const auto& [id, queued] : queue_) {
-    if (queued.offer && (!next || queued.offer->expires_at < *next)) next = queued.offer->expires_at;
-  }
-  return next;
-}
-
-std::vector<RoutingEngine::Waiting> RoutingEngine::Queue() const {
-  std::vector<Waiting> out;
-  for (const auto& [id, queued] : queue_) out.push_back(Waiting{queued.item, queued.offer});
-  std::sort(out.begin(), out.end(),
-            [](const Waiting& a, const Waiting& b) { return a.item.queued_at < b.item.queued_at; });
+std::vector<Decision> RoutingEngine::TakeDecisions() {
+  std::vector<Decision> out;
+  out.swap(decisions_);
   return out;
-}
-
-int RoutingEngine::AssignedCount(const std::string& agent_id) const {
-  int n = 0;
-  for (const auto& [id, a] : assigned_) n += a.agent_id == agent_id ? 1 : 0;
-  return n;
-}
-
-int RoutingEngine::OfferedCount(const std::string& agent_id) const {
-  int n = 0;
-  for (const auto& [id, queued] : queue_) n += queued.offer && queued.offer->agent_id == agent_id ? 1 : 0;
-  return n;
-}
-
-std::optional<std::string> RoutingEngine::AssignedAgent(const std::string& conversation_id) const {
-  auto it = assigned_.find(conversation_id);
-  if (it == assigned_.end()) return std::nullopt;
-  return it->second.agent_id;
 }
 
 }  // namespace omni::routing

@@ -1,41 +1,62 @@
-// RoutingEngine, first cut: matches waiting conversations to available agents by skills and
-// language within per-channel capacity, as timed offers (reservations). Pure and single-threaded:
-// it takes facts and a time and returns decisions; the broker core persists and delivers them.
-// The full engine (tiers, stickiness, deadlines, explanations; issue 3) keeps this interface.
+// RoutingEngine: gives each waiting conversation to the best agent by skill, language and client
+// tier, within each agent's capacity, and keeps every conversation's deadlines. Pure and
+// single-threaded: it takes facts and the time and records decisions (offers, withdrawals,
+// reclaims, breaches) for the broker core to persist and deliver (TakeDecisions()).
+//
+// The rules, in the order they apply to a conversation:
+// - Phases: first the named agents (a transfer's target, the personal manager, then the last
+//   agent, each for a short wait and only if logged in), then the routing steps in order; a step
+//   relaxes after its wait, and all remaining steps relax when the first-response deadline is at
+//   risk. A difficult customer goes only to agents who handle difficult customers, in rotation.
+// - Among eligible agents with room: best fit in the first required skill, then least recent
+//   effort (decaying, weighted by channel), then the roster order.
+// - When an agent gains room, they get the most urgent conversation they may serve:
+//   urgency = tier weight + seconds waited + priority + risk.
+// - Offers time out; a declined or timed-out offer puts the agent on cooldown for that
+//   conversation; an accepted conversation without an agent reply within reply_timeout is
+//   reclaimed; an agent offline past the grace period loses their conversations to the queue with
+//   their original queued time (so their priority is kept); an agent back from away ramps up.
 #pragma once
 
+#include <cstdint>
 #include <map>
 #include <optional>
+#include <queue>
 #include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "base/clock.h"
+#include "broker/routing/agent_index.h"
+#include "broker/routing/routing_policy.h"
+#include "broker/routing/waiting_index.h"
 #include "omnibroker/v1/agent.pb.h"
-#include "omnibroker/v1/common.pb.h"
+#include "omnibroker/v1/conversation.pb.h"
 
 namespace omni::routing {
 
-using omnibroker::v1::Channel;
+using omnibroker::v1::Presence;
 
-struct RoutingOptions {
-  Duration offer_timeout = std::chrono::seconds(20);
-  // A conversation is not offered again to an agent who declined it (or let it time out) for this
-  // long, unless no one else can take it.
-  Duration decline_cooldown = std::chrono::minutes(2);
-  int default_capacity = 1;  // for channels an agent has no capacity entry for
-};
-
-// A conversation waiting for an agent.
+// A conversation to route, as the core knows it.
 struct WorkItem {
   std::string conversation_id;
   Channel channel = omnibroker::v1::CHANNEL_UNSPECIFIED;
-  std::vector<omnibroker::v1::SkillRequirement> skills;
-  std::string language;  // empty = any
+  Tier tier = omnibroker::v1::TIER_UNSPECIFIED;
   int priority = 0;
+  std::string language;  // resolved by the core; empty = the policy's default language
+  std::vector<omnibroker::v1::RoutingStep> steps;  // StepsFor(); empty = any agent
+  bool difficult = false;
+  std::string personal_manager;
+  std::string last_agent;
+  std::string transfer_target;  // set by TransferToAgent
+  // When the conversation first waited: urgency and deadlines count from here, also after a
+  // restart or a reclaim.
   TimePoint queued_at;
+  bool agent_replied = false;  // the first response was given (no first-response deadline)
+  std::optional<TimePoint> awaiting_reply_since;  // a customer message waits for an answer
 };
 
 struct Offer {
@@ -45,32 +66,84 @@ struct Offer {
   TimePoint expires_at;
 };
 
+struct Decision {
+  enum class Kind {
+    kOffer,           // offer_id to agent_id until `at`
+    kOfferWithdrawn,  // reason: timeout, declined, agent_offline, closed
+    kReclaimed,       // agent_id lost the conversation; reason: no_reply, agent_offline
+    kBreach,          // a deadline passed at `at`; reason: first_response, next_response, resolution
+    kWrapUpEnded,     // agent_id's after-work time for the conversation is over
+  };
+  Kind kind;
+  std::string conversation_id;
+  std::string agent_id;
+  std::string offer_id;
+  TimePoint at;
+  std::string reason;
+};
+
+// Why a conversation is where it is: see Explain().
+struct Explanation {
+  struct Candidate {
+    std::string agent_id;
+    bool eligible = false;
+    std::string verdict;  // "eligible", or why not: "away", "at capacity", "needs billing>=7"…
+    int fit = 0;          // proficiency in the first required skill
+    double effort = 0;    // recent effort, weighted minutes
+    int load = 0;
+    int capacity = 0;
+  };
+  std::string conversation_id;
+  std::string state;  // waiting, offered, assigned, wrap_up
+  std::string phase;  // "personal manager alice", "step 1 of 2: billing>=7 en senior pool"…
+  double urgency = 0;
+  std::string agent_id;  // the agent of the last decision
+  std::string rule;      // the rule that made the last decision
+  TimePoint decided_at;
+  std::vector<Candidate> candidates;  // eligible first, in the engine's order
+};
+
 class RoutingEngine {
  public:
-  explicit RoutingEngine(RoutingOptions options = {});
+  explicit RoutingEngine(RoutingPolicy policy = DefaultRoutingPolicy());
 
-  void UpsertAgent(const omnibroker::v1::Agent& agent);
-  // Going offline revokes the agent's open offers; their conversations wait again.
-  std::vector<Offer> SetPresence(const std::string& agent_id, omnibroker::v1::Presence presence);
+  // Replaces the policy (validated); waiting conversations are routed again under it.
+  absl::Status SetPolicy(RoutingPolicy policy, TimePoint now);
+  const RoutingPolicy& policy() const { return policy_; }
 
-  void Enqueue(WorkItem item);
+  // Roster: adds or replaces an agent's skills, languages, tiers and capacities; presence is
+  // live state and is kept.
+  void UpsertAgent(const omnibroker::v1::Agent& agent, TimePoint now);
+  void SetPresence(const std::string& agent_id, Presence presence, TimePoint now);
+
+  void Enqueue(WorkItem item, TimePoint now);
   // Records an assignment that exists already (after a restart).
-  void RestoreAssigned(const std::string& conversation_id, const std::string& agent_id, Channel channel);
+  void RestoreAssigned(WorkItem item, const std::string& agent_id, TimePoint assigned_at, TimePoint now);
 
-  // The agent takes the offer: its conversation is assigned to them.
-  absl::StatusOr<Offer> Accept(const std::string& offer_id, const std::string& agent_id);
-  // The agent refuses the offer: the conversation waits again.
+  absl::StatusOr<Offer> Accept(const std::string& offer_id, const std::string& agent_id, TimePoint now);
   absl::StatusOr<Offer> Decline(const std::string& offer_id, const std::string& agent_id, TimePoint now);
-  // The conversation ended (closed): frees its capacity or removes it from the queue.
-  void Release(const std::string& conversation_id);
+  // Facts that move deadlines.
+  void AgentReplied(const std::string& conversation_id, TimePoint now);
+  void CustomerMessage(const std::string& conversation_id, TimePoint now);
 
-  // Makes offers for waiting conversations, most urgent first.
-  std::vector<Offer> Dispatch(TimePoint now);
-  // Offers past their expiry; their conversations wait again.
-  std::vector<Offer> ExpireOffers(TimePoint now);
-  std::optional<TimePoint> NextExpiry() const;
+  // Transfers: the conversation leaves `from_agent` and waits for `to_agent` (for transfer_wait,
+  // then by its steps), or is routed by new steps. Its queued time, and so its urgency, is kept.
+  absl::Status TransferToAgent(const std::string& conversation_id, const std::string& from_agent,
+                               const std::string& to_agent, TimePoint now);
+  absl::Status TransferToQueue(const std::string& conversation_id, const std::string& from_agent,
+                               std::vector<omnibroker::v1::RoutingStep> steps, TimePoint now);
+  // The conversation ended: an agent keeps its capacity taken for the wrap-up time.
+  void Close(const std::string& conversation_id, TimePoint now);
+  void EndWrapUp(const std::string& conversation_id, TimePoint now);
 
-  // Read-only views (admin, tests).
+  // Runs the timers due at `now` (offer expiry, step relaxation, deadlines, grace, ramp-up).
+  void Advance(TimePoint now);
+  std::optional<TimePoint> NextWakeup() const;
+  // Decisions made since the last call, in order.
+  std::vector<Decision> TakeDecisions();
+
+  // Views.
+  Explanation Explain(const std::string& conversation_id, TimePoint now) const;
   struct Waiting {
     WorkItem item;
     std::optional<Offer> offer;
@@ -79,34 +152,111 @@ class RoutingEngine {
   int AssignedCount(const std::string& agent_id) const;
   int OfferedCount(const std::string& agent_id) const;
   std::optional<std::string> AssignedAgent(const std::string& conversation_id) const;
+  // Checks the engine's invariants (loads match conversations, no load over capacity, every
+  // waiting conversation indexed once); for tests.
+  absl::Status CheckInvariants() const;
 
  private:
+  enum class State { kWaiting, kOffered, kAssigned, kWrapUp };
+  struct Phase {
+    std::string target_agent;  // a named agent, or "" for a routing step
+    int step = -1;             // index into item.steps
+    Duration length{};         // zero = for ever
+    std::string label;
+  };
+  struct Conv {
+    WorkItem item;
+    State state = State::kWaiting;
+    std::vector<Phase> phases;
+    TimePoint phases_since;  // phases count from here
+    std::optional<Offer> offer;
+    std::string agent_id;  // offered to, assigned to or wrapping up
+    TimePoint assigned_at;
+    bool replied_since_assigned = false;
+    std::map<std::string, TimePoint> refused_until;  // agent -> cooldown end
+    uint64_t generation = 0;  // bumped on every state change; stale timers are ignored
+    uint64_t sequence = 0;    // arrival order, to break urgency ties
+    bool first_breached = false, next_breached = false, resolution_breached = false;
+    std::string rule;  // of the last decision
+    TimePoint decided_at;
+  };
   struct AgentState {
     omnibroker::v1::Agent agent;
-    std::map<int, int> load;  // channel -> assigned + offered
+    Presence presence = omnibroker::v1::PRESENCE_OFFLINE;
+    std::unordered_map<std::string, int> skills;
+    std::map<Channel, int> capacity;  // pool -> max concurrent
+    std::map<Channel, int> load;      // pool -> offered + assigned + wrapping up
+    std::set<std::string> holding;    // conversations offered, assigned or wrapping up
+    double effort_key = 0;            // see EffortKey
+    bool has_effort = false;
+    std::optional<TimePoint> ramp_from;  // ramping up since
+    TimePoint offline_since;
+    TimePoint last_difficult;
+    uint64_t generation = 0;
   };
-  struct QueuedItem {
-    WorkItem item;
-    std::optional<Offer> offer;
-    std::map<std::string, TimePoint> refused_until;  // agent -> cooldown end
+  struct Timer {
+    TimePoint at;
+    enum Kind { kConversation, kDeadline, kAgent } kind;
+    std::string id;
+    uint64_t generation;
+    bool operator>(const Timer& o) const { return at > o.at; }
   };
 
-  // The queued item whose open offer is `offer_id`, if that offer is `agent_id`'s.
-  absl::StatusOr<QueuedItem*> OpenOffer(const std::string& offer_id, const std::string& agent_id);
-  bool Eligible(const AgentState& agent, const WorkItem& item) const;
-  int Capacity(const AgentState& agent, Channel channel) const;
-  // Ends an offer: the conversation waits again; `refused` puts the agent on cooldown for it.
-  Offer Withdraw(QueuedItem& queued, bool refused, TimePoint now);
+  // Phases and requirements.
+  std::vector<Phase> PhasesFor(const WorkItem& item) const;
+  int PhaseAt(const Conv& conv, TimePoint now) const;
+  bool AtRisk(const Conv& conv, TimePoint now) const;
+  double Urgency(const Conv& conv, TimePoint now) const;
+  WaitClassSpec SpecFor(const Conv& conv, const Phase& phase) const;
+  std::string Language(const Conv& conv, const omnibroker::v1::RoutingStep* step) const;
 
-  const RoutingOptions options_;
-  std::unordered_map<std::string, AgentState> agents_;
-  std::map<std::string, QueuedItem> queue_;  // by conversation id
-  std::unordered_map<std::string, std::string> offer_index_;  // offer id -> conversation id
-  struct Assigned {
-    std::string agent_id;
-    Channel channel;
-  };
-  std::unordered_map<std::string, Assigned> assigned_;  // conversation id -> agent
+  // Agents.
+  Slot SlotOf(const std::string& agent_id);
+  int Room(const AgentState& agent, Channel pool, TimePoint now) const;
+  int EffectiveCapacity(const AgentState& agent, Channel pool, TimePoint now) const;
+  // Why `agent` may not serve `spec`, or "" when they may (room is checked apart).
+  std::string Ineligible(const AgentState& agent, const WaitClassSpec& spec) const;
+  bool Refused(const Conv& conv, const std::string& agent_id, TimePoint now) const;
+  void Reindex(Slot slot, TimePoint now);
+  void AddLoad(Slot slot, Channel pool, int delta, TimePoint now);
+  void AddEffort(AgentState& agent, double weighted_minutes, TimePoint now);
+  double Effort(const AgentState& agent, TimePoint now) const;
+
+  // Routing.
+  void Route(Conv& conv, TimePoint now);  // a waiting conversation: offer it or file it
+  std::optional<Slot> FindAgent(const Conv& conv, const WaitClassSpec& spec, TimePoint now, std::string& rule);
+  void FillAgent(Slot slot, TimePoint now);  // offer the agent what they may take
+  void MakeOffer(Conv& conv, Slot slot, std::string rule, TimePoint now);
+  // Ends an offer or assignment: the conversation waits again.
+  // `new_phases` starts its phases again (a transfer); otherwise they go on where they were.
+  void Requeue(Conv& conv, bool new_phases, TimePoint now);
+  // Gives back the agent's load (recording the effort of an assignment); the caller requeues or
+  // erases the conversation, then refills the agent.
+  Slot Unassign(Conv& conv, TimePoint now);
+  void Reclaim(Conv& conv, const std::string& reason, bool cooldown, TimePoint now);
+  void Erase(const std::string& conversation_id);
+  absl::StatusOr<Conv*> OpenOffer(const std::string& offer_id, const std::string& agent_id);
+  absl::StatusOr<Conv*> AssignedTo(const std::string& conversation_id, const std::string& agent_id);
+
+  // Timers.
+  void Schedule(TimePoint at, Timer::Kind kind, const std::string& id, uint64_t generation);
+  void ScheduleDeadlines(const Conv& conv);
+  void OnConversationTimer(Conv& conv, TimePoint now);
+  void CheckDeadlines(Conv& conv, TimePoint now);
+  void OnAgentTimer(Slot slot, TimePoint now);
+  void Emit(Decision decision) { decisions_.push_back(std::move(decision)); }
+
+  RoutingPolicy policy_;
+  std::vector<AgentState> agents_;
+  std::unordered_map<std::string, Slot> slots_;
+  std::unordered_map<std::string, Conv> conversations_;  // every open conversation
+  std::unordered_map<std::string, std::string> offers_;  // offer id -> conversation id
+  AgentIndex agent_index_;
+  WaitingIndex waiting_;
+  std::set<std::pair<TimePoint, Slot>> difficult_rotation_;  // available difficult agents, least recent first
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  std::vector<Decision> decisions_;
+  uint64_t next_sequence_ = 0;
 };
 
 }  // namespace omni::routing

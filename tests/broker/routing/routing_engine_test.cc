@@ -1,166 +1,395 @@
-// The first-cut routing engine on a controlled clock: no threads, no I/O.
+// Scenario tests for every routing rule, on a controlled clock: agents, conversations, time ->
+// expected offers, reclaims and breaches.
 #include "broker/routing/routing_engine.h"
 
 #include <gtest/gtest.h>
 
+#include "tests/broker/routing/routing_scenario.h"
+
 namespace omni::routing {
 namespace {
 
-using namespace std::chrono_literals;
-using omnibroker::v1::Agent;
+using omnibroker::v1::PRESENCE_AVAILABLE;
+using omnibroker::v1::PRESENCE_AWAY;
+using omnibroker::v1::PRESENCE_BUSY;
+using omnibroker::v1::PRESENCE_OFFLINE;
+using omnibroker::v1::TIER_GOLD;
+using omnibroker::v1::TIER_STANDARD;
+using omnibroker::v1::TIER_VIP;
 
-const TimePoint kT0 = TimePoint{} + std::chrono::hours(1000);
-
-Agent MakeAgent(const std::string& id, std::vector<std::string> langs, std::vector<std::pair<std::string, int>> skills,
-                int chat_capacity = 2) {
-  Agent a;
-  a.set_id(id);
-  for (auto& l : langs) a.add_languages(l);
-  for (auto& [name, level] : skills) {
-    auto* s = a.add_skills();
-    s->set_name(name);
-    s->set_proficiency(level);
-  }
-  auto* c = a.add_capacity();
-  c->set_channel(omnibroker::v1::CHANNEL_CHAT);
-  c->set_max_concurrent(chat_capacity);
-  return a;
-}
-
-WorkItem Chat(const std::string& id, std::string language = "", std::vector<std::pair<std::string, int>> skills = {},
-              TimePoint at = kT0, int priority = 0) {
-  WorkItem w{.conversation_id = id, .channel = omnibroker::v1::CHANNEL_CHAT, .language = language,
-             .priority = priority, .queued_at = at};
-  for (auto& [name, level] : skills) {
-    omnibroker::v1::SkillRequirement r;
-    r.set_skill(name);
-    r.set_min_proficiency(level);
-    w.skills.push_back(r);
-  }
-  return w;
-}
-
-class RoutingEngineTest : public ::testing::Test {
- protected:
-  void AddAvailable(const Agent& a) {
-    engine.UpsertAgent(a);
-    engine.SetPresence(a.id(), omnibroker::v1::PRESENCE_AVAILABLE);
-  }
-  RoutingEngine engine{RoutingOptions{.offer_timeout = 20s, .decline_cooldown = 2min}};
+struct MatchCase {
+  std::string name;
+  std::vector<AgentSpec> agents;
+  ConvSpec conversation;
+  std::string expected_agent;  // "" = nobody may take it
 };
 
-TEST_F(RoutingEngineTest, MatchesSkillAndLanguage) {
-  AddAvailable(MakeAgent("en_support", {"en"}, {{"support", 8}}));
-  AddAvailable(MakeAgent("ru_billing", {"ru"}, {{"billing", 7}}));
-  engine.Enqueue(Chat("c_ru", "ru", {{"billing", 5}}));
-  engine.Enqueue(Chat("c_en", "en", {{"support", 5}}));
-  engine.Enqueue(Chat("c_nobody", "en", {{"billing", 9}}));
-  auto offers = engine.Dispatch(kT0);
-  std::map<std::string, std::string> got;
-  for (auto& o : offers) got[o.conversation_id] = o.agent_id;
-  EXPECT_EQ(got, (std::map<std::string, std::string>{{"c_en", "en_support"}, {"c_ru", "ru_billing"}}));
+class MatchTest : public ::testing::TestWithParam<MatchCase> {};
+
+TEST_P(MatchTest, OffersToTheExpectedAgent) {
+  Scenario s;
+  for (const auto& a : GetParam().agents) s.Login(a);
+  s.Arrive(GetParam().conversation);
+  EXPECT_EQ(s.OfferedTo(GetParam().conversation.id), GetParam().expected_agent);
+  EXPECT_TRUE(s.engine.CheckInvariants().ok()) << s.engine.CheckInvariants();
 }
 
-TEST_F(RoutingEngineTest, OnlyAvailableAgentsGetOffers) {
-  engine.UpsertAgent(MakeAgent("offline", {"en"}, {}));
-  engine.UpsertAgent(MakeAgent("busy", {"en"}, {}));
-  engine.SetPresence("busy", omnibroker::v1::PRESENCE_BUSY);
-  engine.Enqueue(Chat("c1"));
-  EXPECT_TRUE(engine.Dispatch(kT0).empty());
-  engine.SetPresence("busy", omnibroker::v1::PRESENCE_AVAILABLE);
-  auto offers = engine.Dispatch(kT0);
-  ASSERT_EQ(offers.size(), 1u);
-  EXPECT_EQ(offers[0].agent_id, "busy");
+INSTANTIATE_TEST_SUITE_P(
+    Rules, MatchTest,
+    ::testing::Values(
+        MatchCase{"skill_and_language",
+                  {{.id = "en_support", .skills = "support:8"}, {.id = "ru_billing", .languages = "ru", .skills = "billing:7"}},
+                  {.id = "c", .language = "ru", .skills = "billing:5"}, "ru_billing"},
+        MatchCase{"proficiency_below_minimum", {{.id = "a", .skills = "billing:4"}},
+                  {.id = "c", .skills = "billing:5"}, ""},
+        MatchCase{"language_nobody_speaks", {{.id = "a", .skills = "billing:9"}},
+                  {.id = "c", .language = "zh", .skills = "billing:5"}, ""},
+        MatchCase{"best_skill_fit_wins", {{.id = "a", .skills = "billing:6"}, {.id = "b", .skills = "billing:9"}},
+                  {.id = "c", .skills = "billing:5"}, "b"},
+        MatchCase{"all_skills_needed",
+                  {{.id = "a", .skills = "billing:9"}, {.id = "b", .skills = "billing:6,refunds:5"}},
+                  {.id = "c", .skills = "billing:5,refunds:3"}, "b"},
+        MatchCase{"no_skills_any_speaker", {{.id = "a", .languages = "fr"}, {.id = "b", .languages = "en,fr"}},
+                  {.id = "c", .language = "en"}, "b"},
+        MatchCase{"vip_goes_to_senior_pool",
+                  {{.id = "junior", .skills = "support:9"}, {.id = "senior", .skills = "support:5", .tiers = {TIER_VIP}}},
+                  {.id = "c", .skills = "support:5", .tier = TIER_VIP}, "senior"},
+        MatchCase{"vip_waits_when_pool_absent", {{.id = "junior", .skills = "support:9"}},
+                  {.id = "c", .skills = "support:5", .tier = TIER_VIP}, ""},
+        MatchCase{"difficult_only_to_their_agents",
+                  {{.id = "a", .skills = "support:9"}, {.id = "d", .skills = "support:3", .difficult = true}},
+                  {.id = "c", .skills = "support:1", .difficult = true}, "d"},
+        MatchCase{"voice_needs_voice_capacity", {{.id = "chat_only"}, {.id = "phone", .chat = 0, .voice = 1}},
+                  {.id = "c", .channel = omnibroker::v1::CHANNEL_VOICE}, "phone"},
+        MatchCase{"messenger_uses_chat_units", {{.id = "a", .chat = 1}},
+                  {.id = "c", .channel = omnibroker::v1::CHANNEL_MESSENGER}, "a"},
+        MatchCase{"personal_manager_first",
+                  {{.id = "a", .skills = "support:9"}, {.id = "pm", .skills = "support:1"}},
+                  {.id = "c", .skills = "support:5", .personal_manager = "pm"}, "pm"},
+        MatchCase{"last_agent_next", {{.id = "a"}, {.id = "b"}, {.id = "last"}},
+                  {.id = "c", .last_agent = "last"}, "last"}),
+    [](const auto& info) { return info.param.name; });
+
+TEST(RoutingEngineTest, LeastRecentEffortBreaksEqualFit) {
+  Scenario s;
+  s.Login({.id = "a", .skills = "support:5", .chat = 3});
+  s.Login({.id = "b", .skills = "support:5", .chat = 3});
+  s.Arrive({.id = "c1", .skills = "support:1"});
+  const std::string first = s.OfferedTo("c1");
+  s.Take("c1");
+  s.Arrive({.id = "c2", .skills = "support:1"});
+  EXPECT_NE(s.OfferedTo("c2"), first) << "the agent who just took work is not the least occupied";
 }
 
-TEST_F(RoutingEngineTest, RespectsCapacityAndBalancesLoad) {
-  AddAvailable(MakeAgent("a", {"en"}, {}, /*chat_capacity=*/2));
-  AddAvailable(MakeAgent("b", {"en"}, {}, /*chat_capacity=*/2));
-  for (int i = 0; i < 5; ++i) engine.Enqueue(Chat("c" + std::to_string(i), "", {}, kT0 + std::chrono::seconds(i)));
-  auto offers = engine.Dispatch(kT0);
-  ASSERT_EQ(offers.size(), 4u);  // 2 + 2; the fifth waits
-  EXPECT_EQ(engine.OfferedCount("a"), 2);
-  EXPECT_EQ(engine.OfferedCount("b"), 2);
-  // The oldest four were offered; the newest waits.
-  for (auto& o : offers) EXPECT_NE(o.conversation_id, "c4");
-  // Closing one frees capacity for the waiting one.
-  ASSERT_TRUE(engine.Accept(offers[0].offer_id, offers[0].agent_id).ok());
-  engine.Release(offers[0].conversation_id);
-  auto next = engine.Dispatch(kT0);
-  ASSERT_EQ(next.size(), 1u);
-  EXPECT_EQ(next[0].conversation_id, "c4");
+TEST(RoutingEngineTest, MoreUrgentConversationGetsTheFreedAgent) {
+  Scenario s;
+  s.Login({.id = "a", .chat = 1});
+  s.Arrive({.id = "busy"});
+  s.Take("busy");
+  s.Arrive({.id = "standard_old", .tier = TIER_STANDARD});
+  s.Wait(60s);
+  s.Arrive({.id = "gold_new", .tier = TIER_GOLD});  // weight 300 > 60 s waited
+  s.Arrive({.id = "standard_new", .tier = TIER_STANDARD});
+  s.Close("busy");
+  EXPECT_EQ(s.OfferedTo("gold_new"), "a");
+  EXPECT_EQ(s.OfferedTo("standard_old"), "");
 }
 
-TEST_F(RoutingEngineTest, PriorityBeforeAge) {
-  AddAvailable(MakeAgent("a", {"en"}, {}, 1));
-  engine.Enqueue(Chat("old", "", {}, kT0));
-  engine.Enqueue(Chat("urgent", "", {}, kT0 + 10s, /*priority=*/5));
-  auto offers = engine.Dispatch(kT0 + 20s);
-  ASSERT_EQ(offers.size(), 1u);
-  EXPECT_EQ(offers[0].conversation_id, "urgent");
+TEST(RoutingEngineTest, AmongEqualsTheOldestWaitingGoesFirst) {
+  Scenario s;
+  s.Login({.id = "a", .chat = 1});
+  s.Arrive({.id = "busy"});
+  s.Take("busy");
+  s.Arrive({.id = "older"});
+  s.Wait(5s);
+  s.Arrive({.id = "newer"});
+  s.Close("busy");
+  EXPECT_EQ(s.OfferedTo("older"), "a");
 }
 
-TEST_F(RoutingEngineTest, DeclineReoffersElsewhereAndNotBackSoon) {
-  AddAvailable(MakeAgent("a", {"en"}, {}));
-  AddAvailable(MakeAgent("b", {"en"}, {}));
-  engine.Enqueue(Chat("c1"));
-  auto first = engine.Dispatch(kT0);
-  ASSERT_EQ(first.size(), 1u);
-  const std::string declined_by = first[0].agent_id;
-  ASSERT_TRUE(engine.Decline(first[0].offer_id, declined_by, kT0 + 1s).ok());
-  auto second = engine.Dispatch(kT0 + 1s);
-  ASSERT_EQ(second.size(), 1u);
-  EXPECT_NE(second[0].agent_id, declined_by);
-  // The other agent declines too: nobody else, and both are cooling down.
-  ASSERT_TRUE(engine.Decline(second[0].offer_id, second[0].agent_id, kT0 + 2s).ok());
-  EXPECT_TRUE(engine.Dispatch(kT0 + 3s).empty());
-  EXPECT_EQ(engine.Dispatch(kT0 + 3min).size(), 1u);  // after the cooldown
+TEST(RoutingEngineTest, StepRelaxesAfterItsWait) {
+  Scenario s;
+  s.Login({.id = "a", .skills = "billing:4"});
+  s.Arrive({.id = "c", .skills = "billing:8"});
+  EXPECT_EQ(s.OfferedTo("c"), "");
+  s.Wait(59s);
+  EXPECT_EQ(s.OfferedTo("c"), "");
+  s.Wait(2s);
+  EXPECT_EQ(s.OfferedTo("c"), "a") << "the second default step accepts any proficiency";
 }
 
-TEST_F(RoutingEngineTest, OfferTimesOutAndIsReoffered) {
-  AddAvailable(MakeAgent("a", {"en"}, {}));
-  AddAvailable(MakeAgent("b", {"en"}, {}));
-  engine.Enqueue(Chat("c1"));
-  auto offers = engine.Dispatch(kT0);
-  ASSERT_EQ(offers.size(), 1u);
-  EXPECT_EQ(engine.NextExpiry(), kT0 + 20s);
-  EXPECT_TRUE(engine.ExpireOffers(kT0 + 19s).empty());
-  auto expired = engine.ExpireOffers(kT0 + 20s);
-  ASSERT_EQ(expired.size(), 1u);
-  EXPECT_FALSE(engine.Accept(offers[0].offer_id, offers[0].agent_id).ok());  // too late
-  auto again = engine.Dispatch(kT0 + 20s);
-  ASSERT_EQ(again.size(), 1u);
-  EXPECT_NE(again[0].agent_id, offers[0].agent_id);
+TEST(RoutingEngineTest, AtRiskRelaxesAllStepsAndDropsThePool) {
+  RoutingPolicy policy = Scenario::TestPolicy();
+  policy.default_relax_after = 1h;  // only the risk can relax it
+  Scenario s(policy);
+  s.Login({.id = "junior", .skills = "support:2"});
+  s.Arrive({.id = "vip", .skills = "support:8", .tier = TIER_VIP});  // first response 2 min, at risk at 96 s
+  s.Wait(95s);
+  EXPECT_EQ(s.OfferedTo("vip"), "");
+  s.Wait(2s);
+  EXPECT_EQ(s.OfferedTo("vip"), "junior");
+  auto why = s.engine.Explain("vip", s.now);
+  EXPECT_NE(why.phase.find("at risk"), std::string::npos) << why.phase;
 }
 
-TEST_F(RoutingEngineTest, GoingOfflineRevokesOffers) {
-  AddAvailable(MakeAgent("a", {"en"}, {}));
-  engine.Enqueue(Chat("c1"));
-  ASSERT_EQ(engine.Dispatch(kT0).size(), 1u);
-  auto revoked = engine.SetPresence("a", omnibroker::v1::PRESENCE_OFFLINE);
-  ASSERT_EQ(revoked.size(), 1u);
-  EXPECT_EQ(engine.OfferedCount("a"), 0);
-  ASSERT_EQ(engine.Queue().size(), 1u);
-  EXPECT_FALSE(engine.Queue()[0].offer.has_value());
+TEST(RoutingEngineTest, DifficultCustomersRotateAmongTheirAgents) {
+  Scenario s;
+  s.Login({.id = "d1", .chat = 5, .difficult = true});
+  s.Login({.id = "d2", .chat = 5, .difficult = true});
+  std::vector<std::string> got;
+  for (int i = 0; i < 4; ++i) {
+    const std::string id = "c" + std::to_string(i);
+    s.Arrive({.id = id, .difficult = true});
+    got.push_back(s.OfferedTo(id));
+    s.Take(id);
+    s.Close(id);
+    s.Wait(1s);
+  }
+  EXPECT_NE(got[0], got[1]);
+  EXPECT_EQ(got[0], got[2]);
+  EXPECT_EQ(got[1], got[3]);
 }
 
-TEST_F(RoutingEngineTest, OnlyTheOfferedAgentCanAccept) {
-  AddAvailable(MakeAgent("a", {"en"}, {}));
-  engine.UpsertAgent(MakeAgent("b", {"en"}, {}));
-  engine.Enqueue(Chat("c1"));
-  auto offers = engine.Dispatch(kT0);
-  ASSERT_EQ(offers.size(), 1u);
-  EXPECT_EQ(engine.Accept(offers[0].offer_id, "b").status().code(), absl::StatusCode::kPermissionDenied);
-  ASSERT_TRUE(engine.Accept(offers[0].offer_id, "a").ok());
-  EXPECT_EQ(engine.AssignedAgent("c1"), "a");
-  EXPECT_EQ(engine.AssignedCount("a"), 1);
+TEST(RoutingEngineTest, StickinessWaitsForTheBusyPersonalManagerThenRoutesNormally) {
+  Scenario s;
+  s.Login({.id = "pm", .chat = 1});
+  s.Login({.id = "other", .chat = 1});
+  s.Arrive({.id = "busy"});
+  const std::string holder = s.OfferedTo("busy");
+  s.Take("busy");
+  const std::string pm = holder;  // whoever is busy plays the personal manager
+  const std::string free_agent = pm == "pm" ? "other" : "pm";
+  s.Arrive({.id = "c", .personal_manager = pm});
+  EXPECT_EQ(s.OfferedTo("c"), "") << "waits for the personal manager first";
+  s.Close("busy");
+  EXPECT_EQ(s.OfferedTo("c"), pm) << "the manager freed up within the wait";
+
+  Scenario t;
+  t.Login({.id = "pm", .chat = 1});
+  t.Login({.id = "other", .chat = 1});
+  t.SetPresence("pm", PRESENCE_BUSY);
+  t.Arrive({.id = "c", .personal_manager = "pm"});
+  EXPECT_EQ(t.OfferedTo("c"), "");
+  t.Wait(t.engine.policy().personal_manager_wait + 1s);
+  EXPECT_EQ(t.OfferedTo("c"), "other");
 }
 
-TEST_F(RoutingEngineTest, RestoredAssignmentsCountAgainstCapacity) {
-  AddAvailable(MakeAgent("a", {"en"}, {}, /*chat_capacity=*/1));
-  engine.RestoreAssigned("old", "a", omnibroker::v1::CHANNEL_CHAT);
-  engine.Enqueue(Chat("new"));
-  EXPECT_TRUE(engine.Dispatch(kT0).empty());
+TEST(RoutingEngineTest, OfflinePersonalManagerIsNotWaitedFor) {
+  Scenario s;
+  s.Login({.id = "pm"}, PRESENCE_OFFLINE);
+  s.Login({.id = "other"});
+  s.Arrive({.id = "c", .personal_manager = "pm"});
+  EXPECT_EQ(s.OfferedTo("c"), "other");
+}
+
+TEST(RoutingEngineTest, TimedOutOfferGoesElsewhereAndNotBackDuringCooldown) {
+  Scenario s;
+  s.Login({.id = "a"});
+  s.Arrive({.id = "c"});
+  ASSERT_EQ(s.OfferedTo("c"), "a");
+  s.Login({.id = "b"});
+  s.Wait(s.engine.policy().offer_timeout);
+  EXPECT_EQ(s.OfferedTo("c"), "b");
+  ASSERT_EQ(s.Decisions(Decision::Kind::kOfferWithdrawn).size(), 1u);
+  EXPECT_EQ(s.Decisions(Decision::Kind::kOfferWithdrawn)[0].reason, "timeout");
+  ASSERT_TRUE(s.Decline("c"));
+  EXPECT_EQ(s.OfferedTo("c"), "") << "both refused it, both are on cooldown";
+  s.Wait(s.engine.policy().decline_cooldown);
+  EXPECT_NE(s.OfferedTo("c"), "");
+}
+
+TEST(RoutingEngineTest, AcceptedWithoutReplyIsReclaimed) {
+  Scenario s;
+  s.Login({.id = "a"});
+  s.Arrive({.id = "silent"});
+  ASSERT_TRUE(s.Accept("silent"));
+  s.Arrive({.id = "answered"});
+  ASSERT_EQ(s.OfferedTo("answered"), "a");
+  s.Take("answered");
+  s.Login({.id = "b"});
+  s.Wait(s.engine.policy().reply_timeout + 1s);
+  auto reclaimed = s.Decisions(Decision::Kind::kReclaimed);
+  ASSERT_EQ(reclaimed.size(), 1u);
+  EXPECT_EQ(reclaimed[0].conversation_id, "silent");
+  EXPECT_EQ(reclaimed[0].reason, "no_reply");
+  EXPECT_EQ(s.OfferedTo("silent"), "b");
+  EXPECT_EQ(s.HeldBy("answered"), "a");
+}
+
+TEST(RoutingEngineTest, DisconnectWithinGraceKeepsWorkBeyondGraceRequeuesItFirst) {
+  Scenario s;
+  s.Login({.id = "a", .chat = 2});
+  s.Arrive({.id = "c1"});
+  s.Take("c1");
+  s.SetPresence("a", PRESENCE_OFFLINE);
+  s.Wait(10s);
+  s.SetPresence("a", PRESENCE_AVAILABLE);  // a flapping connection
+  s.Wait(60s);
+  EXPECT_EQ(s.HeldBy("c1"), "a");
+
+  s.SetPresence("a", PRESENCE_OFFLINE);
+  s.Login({.id = "b", .chat = 1}, PRESENCE_BUSY);
+  s.Arrive({.id = "newer"});
+  s.Wait(s.engine.policy().presence_grace + 1s);
+  ASSERT_EQ(s.Decisions(Decision::Kind::kReclaimed).size(), 1u);
+  EXPECT_EQ(s.Decisions(Decision::Kind::kReclaimed)[0].reason, "agent_offline");
+  s.SetPresence("b", PRESENCE_AVAILABLE);
+  EXPECT_EQ(s.OfferedTo("c1"), "b") << "the reclaimed conversation kept its place ahead of newer ones";
+  EXPECT_EQ(s.OfferedTo("newer"), "");
+}
+
+TEST(RoutingEngineTest, AgentBackFromAwayRampsUp) {
+  RoutingPolicy policy = Scenario::TestPolicy();
+  policy.ramp_step = 2min;
+  Scenario s(policy);
+  s.Login({.id = "a", .chat = 3}, PRESENCE_AWAY);
+  for (int i = 0; i < 3; ++i) s.Arrive({.id = "c" + std::to_string(i)});
+  s.SetPresence("a", PRESENCE_AVAILABLE);
+  auto take_offers = [&] {
+    for (int i = 0; i < 3; ++i) s.Take("c" + std::to_string(i));
+    return s.engine.AssignedCount("a");
+  };
+  EXPECT_EQ(take_offers(), 1);
+  s.Wait(119s);
+  EXPECT_EQ(take_offers(), 1);
+  s.Wait(1s);
+  EXPECT_EQ(take_offers(), 2);
+  s.Wait(2min);
+  EXPECT_EQ(take_offers(), 3);
+}
+
+TEST(RoutingEngineTest, CapacityIsNeverExceededAcrossSharedPools) {
+  Scenario s;
+  s.Login({.id = "a", .chat = 2});
+  s.Arrive({.id = "chat"});
+  s.Arrive({.id = "telegram", .channel = omnibroker::v1::CHANNEL_MESSENGER});
+  s.Arrive({.id = "x", .channel = omnibroker::v1::CHANNEL_SOCIAL});
+  EXPECT_EQ(s.engine.OfferedCount("a"), 2);
+  EXPECT_TRUE(s.engine.CheckInvariants().ok());
+}
+
+TEST(RoutingEngineTest, DeadlinesBreachOnceAndOnlyWhenMissed) {
+  Scenario s;
+  s.Arrive({.id = "unanswered", .tier = TIER_VIP});  // first response due in 2 min
+  s.Login({.id = "a", .tiers = {TIER_VIP}});
+  s.Arrive({.id = "answered", .tier = TIER_VIP});
+  s.Take("unanswered");
+  s.Take("answered");
+  s.engine.CustomerMessage("answered", s.now);  // next response due in 5 min
+  s.Wait(3min);
+  auto breaches = s.Decisions(Decision::Kind::kBreach);
+  EXPECT_TRUE(breaches.empty()) << "both were answered in time";
+
+  s.Arrive({.id = "late", .tier = TIER_VIP});
+  s.Wait(6min);
+  breaches = s.Decisions(Decision::Kind::kBreach);
+  ASSERT_EQ(breaches.size(), 2u);
+  std::set<std::pair<std::string, std::string>> got;
+  for (auto& b : breaches) got.insert({b.conversation_id, b.reason});
+  EXPECT_TRUE(got.contains({"late", "first_response"}));
+  EXPECT_TRUE(got.contains({"answered", "next_response"}));
+}
+
+TEST(RoutingEngineTest, TransferToAgentAndToQueue) {
+  Scenario s;
+  s.Login({.id = "a", .skills = "support:5"});
+  s.Login({.id = "b", .skills = "support:5"});
+  s.Login({.id = "billing", .skills = "billing:8"});
+  s.Arrive({.id = "c", .skills = "support:5"});
+  const std::string first = s.OfferedTo("c");
+  s.Take("c");
+  const std::string second = first == "a" ? "b" : "a";
+  ASSERT_TRUE(s.engine.TransferToAgent("c", first, second, s.now).ok());
+  s.Settle();
+  EXPECT_EQ(s.OfferedTo("c"), second);
+  EXPECT_EQ(s.engine.TransferToAgent("c", first, second, s.now).code(), absl::StatusCode::kFailedPrecondition)
+      << "only the holder transfers";
+  s.Take("c");
+  omnibroker::v1::RoutingStep billing;
+  auto* skill = billing.add_skills();
+  skill->set_skill("billing");
+  skill->set_min_proficiency(7);
+  ASSERT_TRUE(s.engine.TransferToQueue("c", second, {billing}, s.now).ok());
+  s.Settle();
+  EXPECT_EQ(s.OfferedTo("c"), "billing");
+}
+
+TEST(RoutingEngineTest, WrapUpHoldsCapacityUntilItEnds) {
+  RoutingPolicy policy = Scenario::TestPolicy();
+  policy.wrap_up = 30s;
+  Scenario s(policy);
+  s.Login({.id = "a", .chat = 1});
+  s.Arrive({.id = "c1"});
+  s.Take("c1");
+  s.Close("c1");
+  s.Arrive({.id = "c2"});
+  EXPECT_EQ(s.OfferedTo("c2"), "");
+  s.Wait(31s);
+  EXPECT_EQ(s.OfferedTo("c2"), "a");
+  EXPECT_EQ(s.Decisions(Decision::Kind::kWrapUpEnded).size(), 1u);
+}
+
+TEST(RoutingEngineTest, ExplainNamesTheRuleAndEachCandidatesVerdict) {
+  Scenario s;
+  s.Login({.id = "fit", .skills = "billing:9"});
+  s.Login({.id = "weak", .skills = "billing:2"});
+  s.Login({.id = "away", .skills = "billing:9"}, PRESENCE_AWAY);
+  s.Login({.id = "russian", .languages = "ru", .skills = "billing:9"});
+  s.Arrive({.id = "c", .skills = "billing:5"});
+  auto why = s.engine.Explain("c", s.now);
+  EXPECT_EQ(why.state, "offered");
+  EXPECT_EQ(why.agent_id, "fit");
+  EXPECT_NE(why.rule.find("best fit in billing"), std::string::npos) << why.rule;
+  std::map<std::string, std::string> verdicts;
+  for (auto& c : why.candidates) verdicts[c.agent_id] = c.verdict;
+  EXPECT_EQ(verdicts["weak"], "needs billing>=5");
+  EXPECT_EQ(verdicts["away"], "PRESENCE_AWAY");
+  EXPECT_EQ(verdicts["russian"], "does not speak en");
+  EXPECT_NE(verdicts["fit"].find("holds it"), std::string::npos);
+}
+
+TEST(RoutingEngineTest, RestoredStateKeepsItsTimers) {
+  Scenario before;
+  before.Login({.id = "a", .chat = 1});
+  before.Arrive({.id = "held", .tier = TIER_VIP});
+  before.Arrive({.id = "waiting", .tier = TIER_VIP});
+  before.Wait(60s);
+
+  // A restart: a new engine learns the stored facts.
+  Scenario after;
+  after.now = before.now;
+  after.engine.UpsertAgent(MakeAgent({.id = "a", .chat = 1}), after.now);
+  WorkItem held = before.Item({.id = "held", .tier = TIER_VIP});
+  held.queued_at = kT0;
+  WorkItem waiting = before.Item({.id = "waiting", .tier = TIER_VIP});
+  waiting.queued_at = kT0;
+  after.engine.RestoreAssigned(held, "a", kT0, after.now);
+  after.engine.Enqueue(waiting, after.now);
+  after.Settle();
+  EXPECT_EQ(after.HeldBy("held"), "a");
+  after.Wait(61s);  // 2 min after the original arrival
+  std::set<std::string> breached;
+  for (auto& b : after.Decisions(Decision::Kind::kBreach)) breached.insert(b.conversation_id + ":" + b.reason);
+  EXPECT_TRUE(breached.contains("waiting:first_response"));
+  EXPECT_TRUE(breached.contains("held:first_response"));
+  EXPECT_EQ(after.Decisions(Decision::Kind::kReclaimed).size(), 1u)
+      << "the agent did not come back within the grace period";
+}
+
+TEST(RoutingPolicyTest, ValidateNamesTheField) {
+  RoutingPolicy p = DefaultRoutingPolicy();
+  EXPECT_TRUE(Validate(p).ok());
+  p.offer_timeout = 0s;
+  EXPECT_NE(Validate(p).message().find("offer_timeout"), absl::string_view::npos);
+  p = DefaultRoutingPolicy();
+  p.risk_fraction = 1.5;
+  EXPECT_NE(Validate(p).message().find("risk_fraction"), absl::string_view::npos);
+  p = DefaultRoutingPolicy();
+  p.tiers[TIER_GOLD].first_response = -1s;
+  EXPECT_NE(Validate(p).message().find("TIER_GOLD.first_response"), absl::string_view::npos);
+  p = DefaultRoutingPolicy();
+  p.channels[omnibroker::v1::CHANNEL_CHAT].capacity_pool = omnibroker::v1::CHANNEL_MESSENGER;
+  EXPECT_FALSE(Validate(p).ok()) << "chat into messenger, which itself shares chat";
 }
 
 }  // namespace

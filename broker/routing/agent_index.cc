@@ -1,0 +1,64 @@
+#include "broker/routing/agent_index.h"
+
+#include "absl/strings/str_cat.h"
+#include "base/strings.h"
+
+namespace omni::routing {
+namespace {
+
+uint64_t FiledKey(Slot slot, omnibroker::v1::Channel pool) {
+  return (static_cast<uint64_t>(slot) << 8) | static_cast<uint64_t>(pool);
+}
+
+}  // namespace
+
+std::string AgentIndex::Key(omnibroker::v1::Channel pool, std::string_view language, std::string_view skill) {
+  return absl::StrCat(static_cast<int>(pool), "|", ToAbsl(language), "|", ToAbsl(skill));
+}
+
+void AgentIndex::Insert(Slot slot, const Entry& entry) {
+  // Filed already with the same effort: nothing to move (the common case after a load change).
+  if (auto it = filed_.find(FiledKey(slot, entry.pool));
+      it != filed_.end() && it->second.ranks.front().effort_key == entry.effort_key) {
+    return;
+  }
+  Remove(slot, entry.pool);
+  Filed& filed = filed_[FiledKey(slot, entry.pool)];
+  auto file = [&](std::string_view language, std::string_view skill, int proficiency) {
+    std::string key = Key(entry.pool, language, skill);
+    const AgentRank rank{-proficiency, entry.effort_key, slot};
+    buckets_[key].insert(rank);
+    filed.keys.push_back(std::move(key));
+    filed.ranks.push_back(rank);
+  };
+  auto file_language = [&](std::string_view language) {
+    file(language, kAnySkill, 0);
+    for (const auto& [skill, proficiency] : entry.skills) file(language, skill, proficiency);
+  };
+  file_language(kAnyLanguage);
+  for (const auto& language : entry.languages) file_language(language);
+}
+
+void AgentIndex::Remove(Slot slot, omnibroker::v1::Channel pool) {
+  auto it = filed_.find(FiledKey(slot, pool));
+  if (it == filed_.end()) return;
+  for (size_t i = 0; i < it->second.keys.size(); ++i) {
+    auto bucket = buckets_.find(it->second.keys[i]);
+    bucket->second.erase(it->second.ranks[i]);
+    if (bucket->second.empty()) buckets_.erase(bucket);
+  }
+  filed_.erase(it);
+}
+
+bool AgentIndex::Contains(Slot slot, omnibroker::v1::Channel pool) const {
+  return filed_.contains(FiledKey(slot, pool));
+}
+
+const AgentIndex::Bucket& AgentIndex::Find(omnibroker::v1::Channel pool, std::string_view language,
+                                           std::string_view skill) const {
+  static const Bucket kEmpty;
+  auto it = buckets_.find(Key(pool, language, skill));
+  return it == buckets_.end() ? kEmpty : it->second;
+}
+
+}  // namespace omni::routing

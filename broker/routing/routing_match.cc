@@ -1,0 +1,280 @@
+// RoutingEngine: matching. Phases and requirements of a conversation, agent eligibility and room,
+// and the two directions of a decision: the best agent for a conversation (Route) and the most
+// urgent conversation for an agent (FillAgent).
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "base/ids.h"
+#include "base/strings.h"
+#include "broker/routing/routing_engine.h"
+
+namespace omni::routing {
+namespace {
+
+double Seconds(TimePoint t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); }
+
+std::string StepLabel(const omnibroker::v1::RoutingStep& step, const std::string& language, int index, int count) {
+  std::vector<std::string> parts;
+  for (const auto& s : step.skills()) parts.push_back(absl::StrCat(s.skill(), ">=", s.min_proficiency()));
+  parts.push_back(language == kAnyLanguage ? "any language" : language);
+  if (step.tier_pool()) parts.push_back("tier pool");
+  return absl::StrCat("step ", index + 1, " of ", count, ": ", absl::StrJoin(parts, " "));
+}
+
+}  // namespace
+
+std::vector<RoutingEngine::Phase> RoutingEngine::PhasesFor(const WorkItem& item) const {
+  std::vector<Phase> phases;
+  auto named = [&](const std::string& agent_id, Duration wait, std::string_view what) {
+    if (agent_id.empty() || wait <= Duration::zero()) return;
+    auto slot = slots_.find(agent_id);
+    // Waiting for someone who is not logged in would only delay the customer.
+    if (slot == slots_.end() || agents_[slot->second].presence == omnibroker::v1::PRESENCE_OFFLINE) return;
+    for (const auto& p : phases) {
+      if (p.target_agent == agent_id) return;
+    }
+    phases.push_back(Phase{.target_agent = agent_id, .length = wait,
+                           .label = absl::StrCat(ToAbsl(what), " ", agent_id)});
+  };
+  if (!item.transfer_target.empty()) {
+    named(item.transfer_target, policy_.transfer_wait, "transfer to");
+  } else {
+    named(item.personal_manager, policy_.personal_manager_wait, "personal manager");
+    named(item.last_agent, policy_.last_agent_wait, "last agent");
+  }
+  const int count = static_cast<int>(item.steps.size());
+  for (int i = 0; i < count; ++i) {
+    const auto& step = item.steps[i];
+    Duration length = i + 1 == count ? Duration::zero()
+                      : step.wait_seconds() > 0 ? Duration(std::chrono::seconds(step.wait_seconds()))
+                                                : policy_.default_relax_after;
+    phases.push_back(Phase{.step = i, .length = length,
+                           .label = StepLabel(step, step.language().empty() ? item.language : step.language(), i, count)});
+  }
+  if (count == 0) phases.push_back(Phase{.label = absl::StrCat("any agent speaking ", item.language)});
+  return phases;
+}
+
+bool RoutingEngine::AtRisk(const Conv& conv, TimePoint now) const {
+  if (conv.item.agent_replied) return false;
+  const auto deadline = policy_.ForTier(conv.item.tier).first_response;
+  return now >= conv.item.queued_at + std::chrono::duration_cast<Duration>(deadline * policy_.risk_fraction);
+}
+
+int RoutingEngine::PhaseAt(const Conv& conv, TimePoint now) const {
+  const int last = static_cast<int>(conv.phases.size()) - 1;
+  if (AtRisk(conv, now)) return last;
+  TimePoint end = conv.phases_since;
+  for (int i = 0; i < last; ++i) {
+    const Phase& phase = conv.phases[i];
+    // A named agent who refused the conversation is not waited for.
+    if (!phase.target_agent.empty() && Refused(conv, phase.target_agent, now)) continue;
+    if (phase.length == Duration::zero()) return i;
+    end += phase.length;
+    if (now < end) return i;
+  }
+  return last;
+}
+
+double RoutingEngine::Urgency(const Conv& conv, TimePoint now) const {
+  return policy_.ForTier(conv.item.tier).weight + policy_.urgency_per_priority * conv.item.priority +
+         (AtRisk(conv, now) ? policy_.risk_urgency : 0) +
+         policy_.urgency_per_second * (Seconds(now) - Seconds(conv.item.queued_at));
+}
+
+std::string RoutingEngine::Language(const Conv& conv, const omnibroker::v1::RoutingStep* step) const {
+  if (step != nullptr && !step->language().empty()) return step->language();
+  return conv.item.language;
+}
+
+WaitClassSpec RoutingEngine::SpecFor(const Conv& conv, const Phase& phase) const {
+  WaitClassSpec spec{.pool = policy_.PoolOf(conv.item.channel)};
+  if (!phase.target_agent.empty()) {
+    // A named agent was chosen for this customer: no further requirements.
+    spec.language = std::string(kAnyLanguage);
+    spec.target_agent = phase.target_agent;
+    return spec;
+  }
+  spec.difficult = conv.item.difficult;
+  if (phase.step < 0) {
+    spec.language = conv.item.language;
+    return spec;
+  }
+  const auto& step = conv.item.steps[phase.step];
+  spec.language = Language(conv, &step);
+  for (const auto& s : step.skills()) spec.skills.emplace_back(s.skill(), s.min_proficiency());
+  if (step.tier_pool()) spec.tier_pool = conv.item.tier;
+  return spec;
+}
+
+int RoutingEngine::EffectiveCapacity(const AgentState& agent, Channel pool, TimePoint now) const {
+  auto it = agent.capacity.find(pool);
+  if (it == agent.capacity.end()) return 0;
+  if (!agent.ramp_from) return it->second;
+  const int steps = 1 + static_cast<int>((now - *agent.ramp_from) / policy_.ramp_step);
+  return std::min(it->second, steps);
+}
+
+int RoutingEngine::Room(const AgentState& agent, Channel pool, TimePoint now) const {
+  auto load = agent.load.find(pool);
+  return EffectiveCapacity(agent, pool, now) - (load == agent.load.end() ? 0 : load->second);
+}
+
+std::string RoutingEngine::Ineligible(const AgentState& agent, const WaitClassSpec& spec) const {
+  if (!spec.target_agent.empty()) {
+    return spec.target_agent == agent.agent.id() ? "" : absl::StrCat("waits for ", spec.target_agent);
+  }
+  if (spec.language != kAnyLanguage) {
+    const auto& languages = agent.agent.languages();
+    if (std::find(languages.begin(), languages.end(), spec.language) == languages.end()) {
+      return absl::StrCat("does not speak ", spec.language);
+    }
+  }
+  for (const auto& [skill, min] : spec.skills) {
+    auto it = agent.skills.find(skill);
+    if (it == agent.skills.end() || it->second < min) return absl::StrCat("needs ", skill, ">=", min);
+  }
+  if (spec.tier_pool != omnibroker::v1::TIER_UNSPECIFIED) {
+    const auto& tiers = agent.agent.tiers();
+    if (std::find(tiers.begin(), tiers.end(), spec.tier_pool) == tiers.end()) {
+      return absl::StrCat("not in the ", omnibroker::v1::Tier_Name(spec.tier_pool), " pool");
+    }
+  }
+  if (spec.difficult && !agent.agent.handles_difficult()) return "not for difficult customers";
+  return "";
+}
+
+bool RoutingEngine::Refused(const Conv& conv, const std::string& agent_id, TimePoint now) const {
+  auto it = conv.refused_until.find(agent_id);
+  return it != conv.refused_until.end() && now < it->second;
+}
+
+void RoutingEngine::Route(Conv& conv, TimePoint now) {
+  conv.generation++;
+  waiting_.Remove(conv.item.conversation_id);
+  const int index = PhaseAt(conv, now);
+  const Phase& phase = conv.phases[index];
+  const WaitClassSpec spec = SpecFor(conv, phase);
+  std::string rule;
+  if (auto slot = FindAgent(conv, spec, now, rule)) {
+    MakeOffer(conv, *slot, absl::StrCat(phase.label, ": ", rule), now);
+    return;
+  }
+  const double key = Urgency(conv, now) - policy_.urgency_per_second * Seconds(now);
+  waiting_.Insert(spec, WaitRank{-key, conv.sequence, conv.item.conversation_id});
+  conv.rule = absl::StrCat(phase.label, ": no eligible agent with room, waiting");
+  conv.decided_at = now;
+
+  // Wake up when the phase relaxes, when the deadline comes at risk, or when a cooldown ends.
+  std::optional<TimePoint> wake;
+  auto earliest = [&](TimePoint t) {
+    if (t > now && (!wake || t < *wake)) wake = t;
+  };
+  TimePoint end = conv.phases_since;
+  for (int i = 0; i <= index && i + 1 < static_cast<int>(conv.phases.size()); ++i) {
+    if (conv.phases[i].length == Duration::zero()) break;
+    end += conv.phases[i].length;
+  }
+  if (index + 1 < static_cast<int>(conv.phases.size())) earliest(end);
+  if (!AtRisk(conv, now) && !conv.item.agent_replied) {
+    const auto deadline = policy_.ForTier(conv.item.tier).first_response;
+    earliest(conv.item.queued_at + std::chrono::duration_cast<Duration>(deadline * policy_.risk_fraction));
+  }
+  for (const auto& [agent, until] : conv.refused_until) earliest(until);
+  if (wake) Schedule(*wake, Timer::kConversation, conv.item.conversation_id, conv.generation);
+}
+
+std::optional<Slot> RoutingEngine::FindAgent(const Conv& conv, const WaitClassSpec& spec, TimePoint now,
+                                             std::string& rule) {
+  auto usable = [&](Slot slot) {
+    const AgentState& agent = agents_[slot];
+    return agent.presence == omnibroker::v1::PRESENCE_AVAILABLE && Room(agent, spec.pool, now) > 0 &&
+           Ineligible(agent, spec).empty() && !Refused(conv, agent.agent.id(), now);
+  };
+  if (!spec.target_agent.empty()) {
+    auto it = slots_.find(spec.target_agent);
+    if (it == slots_.end() || !usable(it->second)) return std::nullopt;
+    rule = "the named agent is available";
+    return it->second;
+  }
+  if (spec.difficult) {
+    for (const auto& [last, slot] : difficult_rotation_) {
+      if (!usable(slot)) continue;
+      rule = "difficult customer: the agent for difficult customers who had one least recently";
+      return slot;
+    }
+    return std::nullopt;
+  }
+  const std::string_view skill = spec.skills.empty() ? kAnySkill : std::string_view(spec.skills[0].first);
+  const int min = spec.skills.empty() ? 0 : spec.skills[0].second;
+  for (const AgentRank& rank : agent_index_.Find(spec.pool, spec.language, skill)) {
+    if (-rank.negative_fit < min) break;  // the rest fit even less
+    if (!usable(rank.slot)) continue;
+    rule = spec.skills.empty() ? "least recent effort among available agents"
+                               : absl::StrCat("best fit in ", ToAbsl(skill), ", then least recent effort");
+    return rank.slot;
+  }
+  return std::nullopt;
+}
+
+void RoutingEngine::FillAgent(Slot slot, TimePoint now) {
+  AgentState& agent = agents_[slot];
+  if (agent.presence != omnibroker::v1::PRESENCE_AVAILABLE) return;
+  while (true) {
+    const WaitRank* best = nullptr;
+    auto consider = [&](const WaitingIndex::Class* cls) {
+      if (Room(agent, cls->spec.pool, now) <= 0 || !Ineligible(agent, cls->spec).empty()) return;
+      int looked = 0;
+      for (const WaitRank& rank : cls->items) {
+        if (best != nullptr && !(rank < *best)) return;
+        // Cooldowns are rare: look a little past them, not through the whole class.
+        if (++looked > 16) return;
+        if (Refused(conversations_.at(rank.conversation_id), agent.agent.id(), now)) continue;
+        best = &rank;
+        return;
+      }
+    };
+    for (const auto& [pool, max] : agent.capacity) {
+      if (Room(agent, pool, now) <= 0) continue;
+      for (const auto* cls : waiting_.ForPoolLanguage(pool, std::string(kAnyLanguage))) consider(cls);
+      for (const auto& language : agent.agent.languages()) {
+        for (const auto* cls : waiting_.ForPoolLanguage(pool, language)) consider(cls);
+      }
+    }
+    for (const auto* cls : waiting_.ForTarget(agent.agent.id())) consider(cls);
+    if (best == nullptr) return;
+    Conv& conv = conversations_.at(best->conversation_id);
+    MakeOffer(conv, slot, "agent had room: the most urgent conversation they may serve", now);
+  }
+}
+
+void RoutingEngine::MakeOffer(Conv& conv, Slot slot, std::string rule, TimePoint now) {
+  AgentState& agent = agents_[slot];
+  waiting_.Remove(conv.item.conversation_id);
+  conv.generation++;
+  conv.state = State::kOffered;
+  conv.agent_id = agent.agent.id();
+  conv.offer = Offer{.offer_id = NewId("o_"),
+                     .conversation_id = conv.item.conversation_id,
+                     .agent_id = agent.agent.id(),
+                     .expires_at = now + policy_.offer_timeout};
+  conv.rule = std::move(rule);
+  conv.decided_at = now;
+  offers_[conv.offer->offer_id] = conv.item.conversation_id;
+  agent.holding.insert(conv.item.conversation_id);
+  if (conv.item.difficult && agent.agent.handles_difficult()) {
+    difficult_rotation_.erase({agent.last_difficult, slot});
+    agent.last_difficult = now;
+    difficult_rotation_.insert({agent.last_difficult, slot});
+  }
+  AddLoad(slot, policy_.PoolOf(conv.item.channel), +1, now);
+  Schedule(conv.offer->expires_at, Timer::kConversation, conv.item.conversation_id, conv.generation);
+  Emit(Decision{.kind = Decision::Kind::kOffer,
+                .conversation_id = conv.item.conversation_id,
+                .agent_id = agent.agent.id(),
+                .offer_id = conv.offer->offer_id,
+                .at = conv.offer->expires_at});
+}
+
+}  // namespace omni::routing

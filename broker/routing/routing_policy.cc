@@ -1,0 +1,113 @@
+#include "broker/routing/routing_policy.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace omni::routing {
+namespace {
+
+absl::Status Positive(Duration d, const char* field) {
+  if (d > Duration::zero()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(
+      "routing.", field, " must be positive, got ",
+      std::chrono::duration_cast<std::chrono::milliseconds>(d).count(), " ms"));
+}
+
+absl::Status NotNegative(Duration d, const char* field) {
+  if (d >= Duration::zero()) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat("routing.", field, " must not be negative"));
+}
+
+}  // namespace
+
+const TierPolicy& RoutingPolicy::ForTier(Tier tier) const {
+  static const TierPolicy kFallback;
+  if (auto it = tiers.find(tier); it != tiers.end()) return it->second;
+  if (auto it = tiers.find(omnibroker::v1::TIER_STANDARD); it != tiers.end()) return it->second;
+  return kFallback;
+}
+
+ChannelPolicy RoutingPolicy::ForChannel(Channel channel) const {
+  if (auto it = channels.find(channel); it != channels.end()) return it->second;
+  return ChannelPolicy{};
+}
+
+Channel RoutingPolicy::PoolOf(Channel channel) const {
+  const Channel pool = ForChannel(channel).capacity_pool;
+  return pool == omnibroker::v1::CHANNEL_UNSPECIFIED ? channel : pool;
+}
+
+RoutingPolicy DefaultRoutingPolicy() {
+  using namespace omnibroker::v1;
+  RoutingPolicy policy;
+  policy.tiers[TIER_STANDARD] = TierPolicy{.weight = 0, .first_response = 10min};
+  policy.tiers[TIER_GOLD] = TierPolicy{.weight = 300, .first_response = 5min, .next_response = 10min};
+  policy.tiers[TIER_VIP] = TierPolicy{
+      .weight = 600, .first_response = 2min, .next_response = 5min, .resolution = 24h, .senior_pool = true};
+  policy.channels[CHANNEL_VOICE] = ChannelPolicy{.effort_weight = 3, .nominal_handle_time = 6min};
+  policy.channels[CHANNEL_CHAT] = ChannelPolicy{.effort_weight = 1, .nominal_handle_time = 10min};
+  policy.channels[CHANNEL_EMAIL] = ChannelPolicy{.effort_weight = 0.5, .nominal_handle_time = 8min};
+  for (Channel shared : {CHANNEL_MESSENGER, CHANNEL_SOCIAL, CHANNEL_SMS}) {
+    policy.channels[shared] = ChannelPolicy{.capacity_pool = CHANNEL_CHAT, .effort_weight = 1};
+  }
+  return policy;
+}
+
+absl::Status Validate(const RoutingPolicy& policy) {
+  if (auto s = Positive(policy.offer_timeout, "offer_timeout"); !s.ok()) return s;
+  if (auto s = Positive(policy.reply_timeout, "reply_timeout"); !s.ok()) return s;
+  if (auto s = Positive(policy.effort_half_life, "effort_half_life"); !s.ok()) return s;
+  if (auto s = Positive(policy.default_relax_after, "default_relax_after"); !s.ok()) return s;
+  for (auto [d, name] : {std::pair{policy.decline_cooldown, "decline_cooldown"},
+                         {policy.personal_manager_wait, "personal_manager_wait"},
+                         {policy.last_agent_wait, "last_agent_wait"},
+                         {policy.transfer_wait, "transfer_wait"},
+                         {policy.presence_grace, "presence_grace"},
+                         {policy.ramp_step, "ramp_step"},
+                         {policy.wrap_up, "wrap_up"}}) {
+    if (auto s = NotNegative(d, name); !s.ok()) return s;
+  }
+  if (!(policy.risk_fraction > 0 && policy.risk_fraction <= 1)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("routing.risk_fraction must be in (0, 1], got ", policy.risk_fraction));
+  }
+  for (const auto& [tier, t] : policy.tiers) {
+    const std::string field = absl::StrCat("tiers.", omnibroker::v1::Tier_Name(tier));
+    if (t.weight < 0) return absl::InvalidArgumentError(field + ".weight must not be negative");
+    for (auto [d, name] : {std::pair{t.first_response, ".first_response"},
+                           {t.next_response, ".next_response"}, {t.resolution, ".resolution"}}) {
+      if (d <= Duration::zero()) return absl::InvalidArgumentError(field + name + " must be positive");
+    }
+  }
+  for (const auto& [channel, c] : policy.channels) {
+    const std::string field = absl::StrCat("channels.", omnibroker::v1::Channel_Name(channel));
+    if (c.effort_weight < 0) return absl::InvalidArgumentError(field + ".effort_weight must not be negative");
+    const Channel pool = policy.PoolOf(channel);
+    if (pool != channel && policy.PoolOf(pool) != pool) {
+      return absl::InvalidArgumentError(field + ".capacity_pool must name a channel that uses its own units");
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::vector<omnibroker::v1::RoutingStep> StepsFor(const omnibroker::v1::Requirements& requirements,
+                                                  const RoutingPolicy& policy) {
+  if (!requirements.steps().empty()) return {requirements.steps().begin(), requirements.steps().end()};
+  const int relax_after =
+      static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(policy.default_relax_after).count());
+  std::vector<omnibroker::v1::RoutingStep> steps(1);
+  steps[0].mutable_skills()->CopyFrom(requirements.skills());
+  steps[0].set_tier_pool(policy.ForTier(requirements.tier()).senior_pool);
+  bool relaxable = steps[0].tier_pool();
+  for (const auto& s : requirements.skills()) relaxable |= s.min_proficiency() > 1;
+  if (!relaxable) return steps;
+  steps[0].set_wait_seconds(relax_after);
+  auto& relaxed = steps.emplace_back();
+  for (const auto& s : requirements.skills()) {
+    auto* r = relaxed.add_skills();
+    r->set_skill(s.skill());
+    r->set_min_proficiency(1);
+  }
+  return steps;
+}
+
+}  // namespace omni::routing

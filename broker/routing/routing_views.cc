@@ -1,0 +1,135 @@
+// RoutingEngine: read-only views (explanations, the queue, counts) and the invariant check the
+// property tests run after every step. Admin paths: these may scan.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "broker/routing/routing_engine.h"
+
+namespace omni::routing {
+
+Explanation RoutingEngine::Explain(const std::string& conversation_id, TimePoint now) const {
+  Explanation out{.conversation_id = conversation_id};
+  auto it = conversations_.find(conversation_id);
+  if (it == conversations_.end()) {
+    out.state = "not routed (closed or unknown)";
+    return out;
+  }
+  const Conv& conv = it->second;
+  static constexpr const char* kStates[] = {"waiting", "offered", "assigned", "wrap_up"};
+  out.state = kStates[static_cast<int>(conv.state)];
+  const Phase& phase = conv.phases[PhaseAt(conv, now)];
+  out.phase = phase.label;
+  if (AtRisk(conv, now)) out.phase += " (first response at risk: steps relaxed)";
+  out.urgency = Urgency(conv, now);
+  out.agent_id = conv.agent_id;
+  out.rule = conv.rule;
+  out.decided_at = conv.decided_at;
+
+  const WaitClassSpec spec = SpecFor(conv, phase);
+  const std::string first_skill = spec.skills.empty() ? "" : spec.skills[0].first;
+  for (Slot slot = 0; slot < agents_.size(); ++slot) {
+    const AgentState& agent = agents_[slot];
+    Explanation::Candidate c{.agent_id = agent.agent.id()};
+    if (auto skill = agent.skills.find(first_skill); skill != agent.skills.end()) c.fit = skill->second;
+    c.effort = Effort(agent, now);
+    const Channel pool = policy_.PoolOf(conv.item.channel);
+    if (auto load = agent.load.find(pool); load != agent.load.end()) c.load = load->second;
+    c.capacity = EffectiveCapacity(agent, pool, now);
+    if (conv.agent_id == agent.agent.id()) {
+      c.verdict = absl::StrCat("holds it (", out.state, ")");
+    } else if (agent.presence != omnibroker::v1::PRESENCE_AVAILABLE) {
+      c.verdict = omnibroker::v1::Presence_Name(agent.presence);
+    } else if (std::string why = Ineligible(agent, spec); !why.empty()) {
+      c.verdict = why;
+    } else if (Refused(conv, agent.agent.id(), now)) {
+      c.verdict = "declined it recently (cooldown)";
+    } else if (c.load >= c.capacity) {
+      c.verdict = agent.ramp_from ? "ramping up after a break" : "at capacity";
+    } else {
+      c.eligible = true;
+      c.verdict = "eligible";
+    }
+    out.candidates.push_back(std::move(c));
+  }
+  // The engine's own order: eligible first, best fit, least effort.
+  std::stable_sort(out.candidates.begin(), out.candidates.end(), [](const auto& a, const auto& b) {
+    if (a.eligible != b.eligible) return a.eligible;
+    if (a.fit != b.fit) return a.fit > b.fit;
+    return a.effort < b.effort;
+  });
+  return out;
+}
+
+std::vector<RoutingEngine::Waiting> RoutingEngine::Queue() const {
+  std::vector<Waiting> out;
+  for (const auto& [id, conv] : conversations_) {
+    if (conv.state == State::kWaiting || conv.state == State::kOffered) out.push_back(Waiting{conv.item, conv.offer});
+  }
+  std::sort(out.begin(), out.end(), [](const Waiting& a, const Waiting& b) {
+    return a.item.queued_at < b.item.queued_at ||
+           (a.item.queued_at == b.item.queued_at && a.item.conversation_id < b.item.conversation_id);
+  });
+  return out;
+}
+
+int RoutingEngine::AssignedCount(const std::string& agent_id) const {
+  auto slot = slots_.find(agent_id);
+  if (slot == slots_.end()) return 0;
+  int n = 0;
+  for (const auto& id : agents_[slot->second].holding) n += conversations_.at(id).state != State::kOffered;
+  return n;
+}
+
+int RoutingEngine::OfferedCount(const std::string& agent_id) const {
+  auto slot = slots_.find(agent_id);
+  if (slot == slots_.end()) return 0;
+  int n = 0;
+  for (const auto& id : agents_[slot->second].holding) n += conversations_.at(id).state == State::kOffered;
+  return n;
+}
+
+std::optional<std::string> RoutingEngine::AssignedAgent(const std::string& conversation_id) const {
+  auto it = conversations_.find(conversation_id);
+  if (it == conversations_.end() || it->second.state == State::kWaiting || it->second.state == State::kOffered) {
+    return std::nullopt;
+  }
+  return it->second.agent_id;
+}
+
+absl::Status RoutingEngine::CheckInvariants() const {
+  std::vector<std::map<Channel, int>> loads(agents_.size());
+  for (const auto& [id, conv] : conversations_) {
+    const bool waiting = conv.state == State::kWaiting;
+    if (waiting != waiting_.Contains(id)) {
+      return absl::InternalError(absl::StrCat(id, ": waiting=", waiting, " but indexed=", waiting_.Contains(id)));
+    }
+    if (waiting != conv.agent_id.empty()) return absl::InternalError(absl::StrCat(id, ": agent set while waiting"));
+    if ((conv.state == State::kOffered) != conv.offer.has_value()) {
+      return absl::InternalError(absl::StrCat(id, ": offer does not match state"));
+    }
+    if (waiting) continue;
+    const Slot slot = slots_.at(conv.agent_id);
+    if (!agents_[slot].holding.contains(id)) return absl::InternalError(absl::StrCat(id, ": not held by ", conv.agent_id));
+    loads[slot][policy_.PoolOf(conv.item.channel)]++;
+  }
+  if (waiting_.size() > conversations_.size()) return absl::InternalError("a closed conversation is still indexed");
+  for (Slot slot = 0; slot < agents_.size(); ++slot) {
+    const AgentState& agent = agents_[slot];
+    size_t held = 0;
+    for (const auto& [pool, n] : agent.load) {
+      const int expected = loads[slot].contains(pool) ? loads[slot].at(pool) : 0;
+      if (n != expected) {
+        return absl::InternalError(absl::StrCat(agent.agent.id(), ": load ", n, " in pool ", pool, ", holds ", expected));
+      }
+      auto cap = agent.capacity.find(pool);
+      if (n > (cap == agent.capacity.end() ? 0 : cap->second)) {
+        return absl::InternalError(absl::StrCat(agent.agent.id(), ": load ", n, " over capacity in pool ", pool));
+      }
+      held += n;
+    }
+    if (held != agent.holding.size()) return absl::InternalError(absl::StrCat(agent.agent.id(), ": holding mismatch"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace omni::routing

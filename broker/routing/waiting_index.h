@@ -1,0 +1,65 @@
+// WaitingIndex: conversations that wait for an agent, grouped into classes of equal requirements
+// (pool, language, skills, tier pool, difficult, a named agent) and ordered inside a class by
+// urgency. When an agent frees up, the engine looks only at the classes of the agent's pools and
+// languages (and the ones waiting for that agent by name), and at each class's most urgent
+// conversation: the cost follows the number of distinct requirements, not the queue's length.
+// Owned by the routing engine's thread; no locks.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "omnibroker/v1/common.pb.h"
+
+namespace omni::routing {
+
+// What an agent must have to serve a class.
+struct WaitClassSpec {
+  omnibroker::v1::Channel pool = omnibroker::v1::CHANNEL_UNSPECIFIED;
+  std::string language;                             // kAnyLanguage = any
+  std::vector<std::pair<std::string, int>> skills;  // name, minimum proficiency
+  omnibroker::v1::Tier tier_pool = omnibroker::v1::TIER_UNSPECIFIED;  // unspecified = no pool
+  bool difficult = false;
+  std::string target_agent;  // waits for this agent only (stickiness, a transfer)
+
+  std::string Key() const;
+};
+
+struct WaitRank {
+  double negative_urgency;  // most urgent first
+  uint64_t sequence;        // then first come
+  std::string conversation_id;
+  auto operator<=>(const WaitRank&) const = default;
+};
+
+class WaitingIndex {
+ public:
+  struct Class {
+    WaitClassSpec spec;
+    std::set<WaitRank> items;
+  };
+
+  void Insert(const WaitClassSpec& spec, WaitRank rank);
+  // Takes the conversation out of its class, if it waits.
+  void Remove(const std::string& conversation_id);
+  bool Contains(const std::string& conversation_id) const { return where_.contains(conversation_id); }
+  size_t size() const { return where_.size(); }
+
+  // Classes an agent may serve by pool and language, without a named agent.
+  const std::set<Class*>& ForPoolLanguage(omnibroker::v1::Channel pool, const std::string& language) const;
+  // Classes waiting for `agent_id` by name.
+  const std::set<Class*>& ForTarget(const std::string& agent_id) const;
+
+ private:
+  std::unordered_map<std::string, Class> classes_;  // by spec key; nodes are stable
+  std::map<std::pair<int, std::string>, std::set<Class*>> by_pool_language_;
+  std::unordered_map<std::string, std::set<Class*>> by_target_;
+  std::unordered_map<std::string, std::pair<Class*, WaitRank>> where_;  // conversation -> class
+};
+
+}  // namespace omni::routing
