@@ -12,31 +12,36 @@ uint64_t FiledKey(Slot slot, omnibroker::v1::Channel pool) {
 
 }  // namespace
 
-std::string AgentIndex::Key(omnibroker::v1::Channel pool, std::string_view language, std::string_view skill) {
+std::string FilingKey(omnibroker::v1::Channel pool, std::string_view language, std::string_view skill) {
   return absl::StrCat(static_cast<int>(pool), "|", ToAbsl(language), "|", ToAbsl(skill));
 }
 
-void AgentIndex::Insert(Slot slot, const Entry& entry) {
-  // Filed already with the same effort: nothing to move (the common case after a load change).
-  if (auto it = filed_.find(FiledKey(slot, entry.pool));
-      it != filed_.end() && it->second.ranks.front().effort_key == entry.effort_key) {
-    return;
-  }
-  Remove(slot, entry.pool);
-  Filed& filed = filed_[FiledKey(slot, entry.pool)];
-  auto file = [&](std::string_view language, std::string_view skill, int proficiency) {
-    std::string key = Key(entry.pool, language, skill);
-    const AgentRank rank{-proficiency, entry.effort_key, slot};
-    buckets_[key].insert(rank);
-    filed.keys.push_back(std::move(key));
-    filed.ranks.push_back(rank);
-  };
+std::vector<Filing> FilingsFor(omnibroker::v1::Channel pool, const std::vector<std::string>& languages,
+                               const std::vector<std::pair<std::string, int>>& skills) {
+  std::vector<Filing> out;
   auto file_language = [&](std::string_view language) {
-    file(language, kAnySkill, 0);
-    for (const auto& [skill, proficiency] : entry.skills) file(language, skill, proficiency);
+    out.push_back(Filing{FilingKey(pool, language, kAnySkill), 0});
+    for (const auto& [skill, proficiency] : skills) out.push_back(Filing{FilingKey(pool, language, skill), proficiency});
   };
   file_language(kAnyLanguage);
-  for (const auto& language : entry.languages) file_language(language);
+  for (const auto& language : languages) file_language(language);
+  return out;
+}
+
+void AgentIndex::Insert(Slot slot, omnibroker::v1::Channel pool, const std::vector<Filing>& filings,
+                        double effort_key) {
+  // Filed already with the same effort: nothing to move (the common case after a load change).
+  if (auto it = filed_.find(FiledKey(slot, pool)); it != filed_.end() && it->second.ranks.front().effort_key == effort_key) {
+    return;
+  }
+  Remove(slot, pool);
+  Filed& filed = filed_[FiledKey(slot, pool)];
+  for (const Filing& f : filings) {
+    const AgentRank rank{-f.fit, effort_key, slot};
+    buckets_[f.key].insert(rank);
+    filed.keys.push_back(f.key);
+    filed.ranks.push_back(rank);
+  }
 }
 
 void AgentIndex::Remove(Slot slot, omnibroker::v1::Channel pool) {
@@ -57,7 +62,7 @@ bool AgentIndex::Contains(Slot slot, omnibroker::v1::Channel pool) const {
 const AgentIndex::Bucket& AgentIndex::Find(omnibroker::v1::Channel pool, std::string_view language,
                                            std::string_view skill) const {
   static const Bucket kEmpty;
-  auto it = buckets_.find(Key(pool, language, skill));
+  auto it = buckets_.find(FilingKey(pool, language, skill));
   return it == buckets_.end() ? kEmpty : it->second;
 }
 

@@ -23,6 +23,17 @@ inline constexpr std::string_view kAnyLanguage = "*";
 // Skills: an agent is also filed under kAnySkill (fit 0), for conversations that need none.
 inline constexpr std::string_view kAnySkill = "";
 
+// The name of one bucket: the same names file agents here and waiting classes in WaitingIndex.
+std::string FilingKey(omnibroker::v1::Channel pool, std::string_view language, std::string_view skill);
+
+// Where an agent is filed in one pool: every (language, skill) bucket with the agent's fit there.
+struct Filing {
+  std::string key;
+  int fit;
+};
+std::vector<Filing> FilingsFor(omnibroker::v1::Channel pool, const std::vector<std::string>& languages,
+                               const std::vector<std::pair<std::string, int>>& skills);
+
 struct AgentRank {
   int negative_fit;    // -proficiency in the bucket's skill: best fit first
   double effort_key;   // recent effort, comparable across agents at any time (see EffortKey)
@@ -34,17 +45,10 @@ class AgentIndex {
  public:
   using Bucket = std::set<AgentRank>;
 
-  // What the index needs to file an agent in one pool.
-  struct Entry {
-    omnibroker::v1::Channel pool;
-    std::vector<std::string> languages;
-    std::vector<std::pair<std::string, int>> skills;  // name, proficiency
-    double effort_key;
-  };
-
-  // Files `slot` in every bucket of `entry`'s pool (replacing what it had there, unless only the
-  // languages or skills changed: Remove first then).
-  void Insert(Slot slot, const Entry& entry);
+  // Files `slot` in the buckets of `pool` named by `filings` (FilingsFor), ranked by fit and
+  // `effort_key`. Filed already with the same effort: nothing moves (after a change of languages
+  // or skills, Remove first).
+  void Insert(Slot slot, omnibroker::v1::Channel pool, const std::vector<Filing>& filings, double effort_key);
   // Takes `slot` out of every bucket of `pool`.
   void Remove(Slot slot, omnibroker::v1::Channel pool);
   bool Contains(Slot slot, omnibroker::v1::Channel pool) const;
@@ -55,8 +59,6 @@ class AgentIndex {
   size_t bucket_count() const { return buckets_.size(); }
 
  private:
-  static std::string Key(omnibroker::v1::Channel pool, std::string_view language, std::string_view skill);
-
   std::unordered_map<std::string, Bucket> buckets_;
   // Where each (slot, pool) is filed, so it can be taken out again.
   struct Filed {

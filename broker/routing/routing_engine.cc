@@ -22,6 +22,7 @@ double Seconds(TimePoint t) { return std::chrono::duration<double>(t.time_since_
 RoutingEngine::RoutingEngine(RoutingPolicy policy) : policy_(std::move(policy)) {}
 
 absl::Status RoutingEngine::SetPolicy(RoutingPolicy policy, TimePoint now) {
+  ReindexAtEnd reindex{*this, now};
   if (auto s = Validate(policy); !s.ok()) return s;
   policy_ = std::move(policy);
   for (Slot slot = 0; slot < agents_.size(); ++slot) UpsertAgent(agents_[slot].agent, now);
@@ -46,8 +47,10 @@ double RoutingEngine::Effort(const AgentState& agent, TimePoint now) const {
   return std::exp(agent.effort_key - rate * Seconds(now));
 }
 
-void RoutingEngine::AddEffort(AgentState& agent, double weighted_minutes, TimePoint now) {
+void RoutingEngine::AddEffort(Slot slot, double weighted_minutes, TimePoint now) {
   if (weighted_minutes <= 0) return;
+  AgentState& agent = agents_[slot];
+  MarkForReindex(slot);
   const double rate = std::log(2.0) / std::chrono::duration<double>(policy_.effort_half_life).count();
   agent.effort_key = std::log(Effort(agent, now) + weighted_minutes) + rate * Seconds(now);
   agent.has_effort = true;
@@ -56,6 +59,7 @@ void RoutingEngine::AddEffort(AgentState& agent, double weighted_minutes, TimePo
 // ---- agents
 
 void RoutingEngine::UpsertAgent(const omnibroker::v1::Agent& roster, TimePoint now) {
+  ReindexAtEnd reindex{*this, now};
   const Slot slot = SlotOf(roster.id());
   AgentState& agent = agents_[slot];
   for (const auto& [pool, max] : agent.capacity) agent_index_.Remove(slot, pool);
@@ -68,12 +72,18 @@ void RoutingEngine::UpsertAgent(const omnibroker::v1::Agent& roster, TimePoint n
     // A channel that shares another's units has no capacity of its own.
     if (policy_.PoolOf(c.channel()) == c.channel()) agent.capacity[c.channel()] = c.max_concurrent();
   }
+  agent.filings.clear();
+  const std::vector<std::string> languages(roster.languages().begin(), roster.languages().end());
+  std::vector<std::pair<std::string, int>> skills;
+  for (const auto& s : roster.skills()) skills.emplace_back(s.name(), s.proficiency());
+  for (const auto& [pool, max] : agent.capacity) agent.filings[pool] = FilingsFor(pool, languages, skills);
   if (roster.handles_difficult()) difficult_rotation_.insert({agent.last_difficult, slot});
   Reindex(slot, now);
   FillAgent(slot, now);
 }
 
 void RoutingEngine::SetPresence(const std::string& agent_id, Presence presence, TimePoint now) {
+  ReindexAtEnd reindex{*this, now};
   auto found = slots_.find(agent_id);
   if (found == slots_.end()) return;
   const Slot slot = found->second;
@@ -114,26 +124,37 @@ void RoutingEngine::Reindex(Slot slot, TimePoint now) {
   AgentState& agent = agents_[slot];
   for (const auto& [pool, max] : agent.capacity) {
     if (agent.presence == PRESENCE_AVAILABLE && Room(agent, pool, now) > 0) {
-      AgentIndex::Entry entry{.pool = pool,
-                              .languages = {agent.agent.languages().begin(), agent.agent.languages().end()},
-                              .effort_key = agent.has_effort ? agent.effort_key
-                                                             : -std::numeric_limits<double>::infinity()};
-      for (const auto& s : agent.agent.skills()) entry.skills.emplace_back(s.name(), s.proficiency());
-      agent_index_.Insert(slot, entry);
+      agent_index_.Insert(slot, pool, agent.filings.at(pool),
+                          agent.has_effort ? agent.effort_key : -std::numeric_limits<double>::infinity());
     } else {
       agent_index_.Remove(slot, pool);
     }
   }
 }
 
-void RoutingEngine::AddLoad(Slot slot, Channel pool, int delta, TimePoint now) {
+void RoutingEngine::AddLoad(Slot slot, Channel pool, int delta) {
   agents_[slot].load[pool] += delta;
-  Reindex(slot, now);
+  MarkForReindex(slot);
+}
+
+void RoutingEngine::MarkForReindex(Slot slot) {
+  if (agents_[slot].needs_reindex) return;
+  agents_[slot].needs_reindex = true;
+  needs_reindex_.push_back(slot);
+}
+
+void RoutingEngine::FlushReindex(TimePoint now) {
+  for (Slot slot : needs_reindex_) {
+    agents_[slot].needs_reindex = false;
+    Reindex(slot, now);
+  }
+  needs_reindex_.clear();
 }
 
 // ---- conversations
 
 void RoutingEngine::Enqueue(WorkItem item, TimePoint now) {
+  ReindexAtEnd reindex{*this, now};
   if (conversations_.contains(item.conversation_id)) return;
   if (item.language.empty()) item.language = policy_.default_language;
   Conv& conv = conversations_[item.conversation_id];
@@ -147,6 +168,7 @@ void RoutingEngine::Enqueue(WorkItem item, TimePoint now) {
 
 void RoutingEngine::RestoreAssigned(WorkItem item, const std::string& agent_id, TimePoint assigned_at,
                                     TimePoint now) {
+  ReindexAtEnd reindex{*this, now};
   if (conversations_.contains(item.conversation_id)) return;
   if (item.language.empty()) item.language = policy_.default_language;
   const Slot slot = SlotOf(agent_id);
@@ -163,7 +185,7 @@ void RoutingEngine::RestoreAssigned(WorkItem item, const std::string& agent_id, 
   conv.decided_at = now;
   AgentState& agent = agents_[slot];
   agent.holding.insert(conv.item.conversation_id);
-  AddLoad(slot, policy_.PoolOf(conv.item.channel), +1, now);
+  AddLoad(slot, policy_.PoolOf(conv.item.channel), +1);
   if (!conv.replied_since_assigned) {
     Schedule(assigned_at + policy_.reply_timeout, Timer::kConversation, conv.item.conversation_id, conv.generation);
   }
@@ -200,6 +222,7 @@ absl::StatusOr<RoutingEngine::Conv*> RoutingEngine::AssignedTo(const std::string
 
 absl::StatusOr<Offer> RoutingEngine::Accept(const std::string& offer_id, const std::string& agent_id,
                                             TimePoint now) {
+  ReindexAtEnd reindex{*this, now};
   auto found = OpenOffer(offer_id, agent_id);
   if (!found.ok()) return found.status();
   Conv& conv = **found;
@@ -213,14 +236,14 @@ absl::StatusOr<Offer> RoutingEngine::Accept(const std::string& offer_id, const s
   conv.item.transfer_target.clear();
   const Slot slot = slots_.at(agent_id);
   const ChannelPolicy channel = policy_.ForChannel(conv.item.channel);
-  AddEffort(agents_[slot], channel.effort_weight * Minutes(channel.nominal_handle_time), now);
-  Reindex(slot, now);
+  AddEffort(slot, channel.effort_weight * Minutes(channel.nominal_handle_time), now);
   Schedule(now + policy_.reply_timeout, Timer::kConversation, conv.item.conversation_id, conv.generation);
   return offer;
 }
 
 absl::StatusOr<Offer> RoutingEngine::Decline(const std::string& offer_id, const std::string& agent_id,
                                              TimePoint now) {
+  ReindexAtEnd reindex{*this, now};
   auto found = OpenOffer(offer_id, agent_id);
   if (!found.ok()) return found.status();
   Conv& conv = **found;
@@ -250,6 +273,7 @@ void RoutingEngine::CustomerMessage(const std::string& conversation_id, TimePoin
 
 absl::Status RoutingEngine::TransferToAgent(const std::string& conversation_id, const std::string& from_agent,
                                             const std::string& to_agent, TimePoint now) {
+  ReindexAtEnd reindex{*this, now};
   if (!slots_.contains(to_agent)) return absl::NotFoundError(absl::StrCat("no agent ", to_agent));
   if (to_agent == from_agent) return absl::InvalidArgumentError("a conversation cannot be transferred to its own agent");
   auto found = AssignedTo(conversation_id, from_agent);
@@ -265,6 +289,7 @@ absl::Status RoutingEngine::TransferToAgent(const std::string& conversation_id, 
 
 absl::Status RoutingEngine::TransferToQueue(const std::string& conversation_id, const std::string& from_agent,
                                             std::vector<omnibroker::v1::RoutingStep> steps, TimePoint now) {
+  ReindexAtEnd reindex{*this, now};
   auto found = AssignedTo(conversation_id, from_agent);
   if (!found.ok()) return found.status();
   Conv& conv = **found;
@@ -280,6 +305,7 @@ absl::Status RoutingEngine::TransferToQueue(const std::string& conversation_id, 
 }
 
 void RoutingEngine::Close(const std::string& conversation_id, TimePoint now) {
+  ReindexAtEnd reindex{*this, now};
   auto it = conversations_.find(conversation_id);
   if (it == conversations_.end()) return;
   Conv& conv = it->second;
@@ -311,6 +337,7 @@ void RoutingEngine::Close(const std::string& conversation_id, TimePoint now) {
 }
 
 void RoutingEngine::EndWrapUp(const std::string& conversation_id, TimePoint now) {
+  ReindexAtEnd reindex{*this, now};
   auto it = conversations_.find(conversation_id);
   if (it == conversations_.end() || (it->second.state != State::kWrapUp && it->second.state != State::kAssigned)) return;
   Conv& conv = it->second;
@@ -336,14 +363,14 @@ Slot RoutingEngine::Unassign(Conv& conv, TimePoint now) {
   if (conv.state == State::kAssigned || conv.state == State::kWrapUp) {
     // The nominal effort was counted at accept; a long conversation adds what went beyond it.
     const ChannelPolicy channel = policy_.ForChannel(conv.item.channel);
-    AddEffort(agent, channel.effort_weight * (Minutes(now - conv.assigned_at) - Minutes(channel.nominal_handle_time)),
+    AddEffort(slot, channel.effort_weight * (Minutes(now - conv.assigned_at) - Minutes(channel.nominal_handle_time)),
               now);
   }
   agent.holding.erase(conv.item.conversation_id);
   conv.offer.reset();
   conv.agent_id.clear();
   conv.generation++;
-  AddLoad(slot, policy_.PoolOf(conv.item.channel), -1, now);
+  AddLoad(slot, policy_.PoolOf(conv.item.channel), -1);
   return slot;
 }
 
@@ -383,6 +410,7 @@ void RoutingEngine::Advance(TimePoint now) {
   while (!timers_.empty() && timers_.top().at <= now) {
     const Timer timer = timers_.top();
     timers_.pop();
+    ReindexAtEnd reindex{*this, now};  // each timer sees the index as the previous one left it
     if (timer.kind == Timer::kAgent) {
       auto slot = slots_.find(timer.id);
       if (slot != slots_.end() && agents_[slot->second].generation == timer.generation) OnAgentTimer(slot->second, now);

@@ -185,6 +185,7 @@ class RoutingEngine {
     Presence presence = omnibroker::v1::PRESENCE_OFFLINE;
     std::unordered_map<std::string, int> skills;
     std::map<Channel, int> capacity;  // pool -> max concurrent
+    std::map<Channel, std::vector<Filing>> filings;  // pool -> where the agent is filed
     std::map<Channel, int> load;      // pool -> offered + assigned + wrapping up
     std::set<std::string> holding;    // conversations offered, assigned or wrapping up
     double effort_key = 0;            // see EffortKey
@@ -193,6 +194,7 @@ class RoutingEngine {
     TimePoint offline_since;
     TimePoint last_difficult;
     uint64_t generation = 0;
+    bool needs_reindex = false;
   };
   struct Timer {
     TimePoint at;
@@ -214,12 +216,22 @@ class RoutingEngine {
   Slot SlotOf(const std::string& agent_id);
   int Room(const AgentState& agent, Channel pool, TimePoint now) const;
   int EffectiveCapacity(const AgentState& agent, Channel pool, TimePoint now) const;
-  // Why `agent` may not serve `spec`, or "" when they may (room is checked apart).
-  std::string Ineligible(const AgentState& agent, const WaitClassSpec& spec) const;
+  // Whether `agent` may serve `spec` (room is checked apart); if not and `why` is given, why not.
+  bool Eligible(const AgentState& agent, const WaitClassSpec& spec, std::string* why = nullptr) const;
   bool Refused(const Conv& conv, const std::string& agent_id, TimePoint now) const;
   void Reindex(Slot slot, TimePoint now);
-  void AddLoad(Slot slot, Channel pool, int delta, TimePoint now);
-  void AddEffort(AgentState& agent, double weighted_minutes, TimePoint now);
+  // Load and effort changes refile an agent once, when the public call that made them ends
+  // (FlushReindex): an offer right after a close would otherwise file and unfile the agent.
+  void AddLoad(Slot slot, Channel pool, int delta);
+  void FlushReindex(TimePoint now);
+  void MarkForReindex(Slot slot);
+  // Declared first in every public call that changes state: refiles what the call changed.
+  struct ReindexAtEnd {
+    RoutingEngine& engine;
+    TimePoint now;
+    ~ReindexAtEnd() { engine.FlushReindex(now); }
+  };
+  void AddEffort(Slot slot, double weighted_minutes, TimePoint now);
   double Effort(const AgentState& agent, TimePoint now) const;
 
   // Routing.
@@ -256,6 +268,7 @@ class RoutingEngine {
   std::set<std::pair<TimePoint, Slot>> difficult_rotation_;  // available difficult agents, least recent first
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   std::vector<Decision> decisions_;
+  std::vector<Slot> needs_reindex_;
   uint64_t next_sequence_ = 0;
 };
 

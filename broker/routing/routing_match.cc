@@ -121,28 +121,33 @@ int RoutingEngine::Room(const AgentState& agent, Channel pool, TimePoint now) co
   return EffectiveCapacity(agent, pool, now) - (load == agent.load.end() ? 0 : load->second);
 }
 
-std::string RoutingEngine::Ineligible(const AgentState& agent, const WaitClassSpec& spec) const {
+bool RoutingEngine::Eligible(const AgentState& agent, const WaitClassSpec& spec, std::string* why) const {
+  // Reasons are spelled out only when asked (Explain): the hot path does not allocate.
+  auto no = [why](auto&&... reason) {
+    if (why != nullptr) *why = absl::StrCat(reason...);
+    return false;
+  };
   if (!spec.target_agent.empty()) {
-    return spec.target_agent == agent.agent.id() ? "" : absl::StrCat("waits for ", spec.target_agent);
+    return spec.target_agent == agent.agent.id() || no("waits for ", spec.target_agent);
   }
   if (spec.language != kAnyLanguage) {
     const auto& languages = agent.agent.languages();
     if (std::find(languages.begin(), languages.end(), spec.language) == languages.end()) {
-      return absl::StrCat("does not speak ", spec.language);
+      return no("does not speak ", spec.language);
     }
   }
   for (const auto& [skill, min] : spec.skills) {
     auto it = agent.skills.find(skill);
-    if (it == agent.skills.end() || it->second < min) return absl::StrCat("needs ", skill, ">=", min);
+    if (it == agent.skills.end() || it->second < min) return no("needs ", skill, ">=", min);
   }
   if (spec.tier_pool != omnibroker::v1::TIER_UNSPECIFIED) {
     const auto& tiers = agent.agent.tiers();
     if (std::find(tiers.begin(), tiers.end(), spec.tier_pool) == tiers.end()) {
-      return absl::StrCat("not in the ", omnibroker::v1::Tier_Name(spec.tier_pool), " pool");
+      return no("not in the ", omnibroker::v1::Tier_Name(spec.tier_pool), " pool");
     }
   }
-  if (spec.difficult && !agent.agent.handles_difficult()) return "not for difficult customers";
-  return "";
+  if (spec.difficult && !agent.agent.handles_difficult()) return no("not for difficult customers");
+  return true;
 }
 
 bool RoutingEngine::Refused(const Conv& conv, const std::string& agent_id, TimePoint now) const {
@@ -190,7 +195,7 @@ std::optional<Slot> RoutingEngine::FindAgent(const Conv& conv, const WaitClassSp
   auto usable = [&](Slot slot) {
     const AgentState& agent = agents_[slot];
     return agent.presence == omnibroker::v1::PRESENCE_AVAILABLE && Room(agent, spec.pool, now) > 0 &&
-           Ineligible(agent, spec).empty() && !Refused(conv, agent.agent.id(), now);
+           Eligible(agent, spec) && !Refused(conv, agent.agent.id(), now);
   };
   if (!spec.target_agent.empty()) {
     auto it = slots_.find(spec.target_agent);
@@ -224,7 +229,7 @@ void RoutingEngine::FillAgent(Slot slot, TimePoint now) {
   while (true) {
     const WaitRank* best = nullptr;
     auto consider = [&](const WaitingIndex::Class* cls) {
-      if (Room(agent, cls->spec.pool, now) <= 0 || !Ineligible(agent, cls->spec).empty()) return;
+      if (Room(agent, cls->spec.pool, now) <= 0 || !Eligible(agent, cls->spec)) return;
       int looked = 0;
       for (const WaitRank& rank : cls->items) {
         if (best != nullptr && !(rank < *best)) return;
@@ -235,11 +240,11 @@ void RoutingEngine::FillAgent(Slot slot, TimePoint now) {
         return;
       }
     };
-    for (const auto& [pool, max] : agent.capacity) {
+    // The classes filed where the agent is filed: the same buckets, seen from the other side.
+    for (const auto& [pool, filings] : agent.filings) {
       if (Room(agent, pool, now) <= 0) continue;
-      for (const auto* cls : waiting_.ForPoolLanguage(pool, std::string(kAnyLanguage))) consider(cls);
-      for (const auto& language : agent.agent.languages()) {
-        for (const auto* cls : waiting_.ForPoolLanguage(pool, language)) consider(cls);
+      for (const Filing& f : filings) {
+        for (const auto* cls : waiting_.Filed(f.key)) consider(cls);
       }
     }
     for (const auto* cls : waiting_.ForTarget(agent.agent.id())) consider(cls);
@@ -268,7 +273,7 @@ void RoutingEngine::MakeOffer(Conv& conv, Slot slot, std::string rule, TimePoint
     agent.last_difficult = now;
     difficult_rotation_.insert({agent.last_difficult, slot});
   }
-  AddLoad(slot, policy_.PoolOf(conv.item.channel), +1, now);
+  AddLoad(slot, policy_.PoolOf(conv.item.channel), +1);
   Schedule(conv.offer->expires_at, Timer::kConversation, conv.item.conversation_id, conv.generation);
   Emit(Decision{.kind = Decision::Kind::kOffer,
                 .conversation_id = conv.item.conversation_id,

@@ -39,7 +39,7 @@ Explanation RoutingEngine::Explain(const std::string& conversation_id, TimePoint
       c.verdict = absl::StrCat("holds it (", out.state, ")");
     } else if (agent.presence != omnibroker::v1::PRESENCE_AVAILABLE) {
       c.verdict = omnibroker::v1::Presence_Name(agent.presence);
-    } else if (std::string why = Ineligible(agent, spec); !why.empty()) {
+    } else if (std::string why; !Eligible(agent, spec, &why)) {
       c.verdict = why;
     } else if (Refused(conv, agent.agent.id(), now)) {
       c.verdict = "declined it recently (cooldown)";

@@ -1,6 +1,7 @@
 #include "broker/routing/waiting_index.h"
 
 #include "absl/strings/str_cat.h"
+#include "broker/routing/agent_index.h"
 
 namespace omni::routing {
 
@@ -11,6 +12,12 @@ std::string WaitClassSpec::Key() const {
   return key;
 }
 
+namespace {
+std::string_view FirstSkill(const WaitClassSpec& spec) {
+  return spec.skills.empty() ? std::string_view() : std::string_view(spec.skills[0].first);
+}
+}  // namespace
+
 void WaitingIndex::Insert(const WaitClassSpec& spec, WaitRank rank) {
   Remove(rank.conversation_id);
   auto [it, created] = classes_.try_emplace(spec.Key());
@@ -18,7 +25,7 @@ void WaitingIndex::Insert(const WaitClassSpec& spec, WaitRank rank) {
   if (created) {
     cls->spec = spec;
     if (spec.target_agent.empty()) {
-      by_pool_language_[{spec.pool, spec.language}].insert(cls);
+      filed_[FilingKey(spec.pool, spec.language, FirstSkill(spec))].insert(cls);
     } else {
       by_target_[spec.target_agent].insert(cls);
     }
@@ -37,9 +44,9 @@ void WaitingIndex::Remove(const std::string& conversation_id) {
   if (!cls->items.empty()) return;
   const WaitClassSpec& spec = cls->spec;
   if (spec.target_agent.empty()) {
-    auto group = by_pool_language_.find({spec.pool, spec.language});
+    auto group = filed_.find(FilingKey(spec.pool, spec.language, FirstSkill(spec)));
     group->second.erase(cls);
-    if (group->second.empty()) by_pool_language_.erase(group);
+    if (group->second.empty()) filed_.erase(group);
   } else {
     auto group = by_target_.find(spec.target_agent);
     group->second.erase(cls);
@@ -48,11 +55,10 @@ void WaitingIndex::Remove(const std::string& conversation_id) {
   classes_.erase(spec.Key());
 }
 
-const std::set<WaitingIndex::Class*>& WaitingIndex::ForPoolLanguage(omnibroker::v1::Channel pool,
-                                                                    const std::string& language) const {
+const std::set<WaitingIndex::Class*>& WaitingIndex::Filed(const std::string& filing_key) const {
   static const std::set<Class*> kNone;
-  auto it = by_pool_language_.find({pool, language});
-  return it == by_pool_language_.end() ? kNone : it->second;
+  auto it = filed_.find(filing_key);
+  return it == filed_.end() ? kNone : it->second;
 }
 
 const std::set<WaitingIndex::Class*>& WaitingIndex::ForTarget(const std::string& agent_id) const {

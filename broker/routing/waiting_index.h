@@ -1,8 +1,9 @@
 // WaitingIndex: conversations that wait for an agent, grouped into classes of equal requirements
 // (pool, language, skills, tier pool, difficult, a named agent) and ordered inside a class by
-// urgency. When an agent frees up, the engine looks only at the classes of the agent's pools and
-// languages (and the ones waiting for that agent by name), and at each class's most urgent
-// conversation: the cost follows the number of distinct requirements, not the queue's length.
+// urgency. Classes are filed by (pool, language, first skill), like agents in the AgentIndex, so
+// an agent who frees up looks only at the classes of its pools, languages and skills (and the
+// ones waiting for it by name), and at each class's most urgent conversation: the cost follows the
+// number of distinct requirements the agent could meet, not the queue's length.
 // Owned by the routing engine's thread; no locks.
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -50,14 +52,15 @@ class WaitingIndex {
   bool Contains(const std::string& conversation_id) const { return where_.contains(conversation_id); }
   size_t size() const { return where_.size(); }
 
-  // Classes an agent may serve by pool and language, without a named agent.
-  const std::set<Class*>& ForPoolLanguage(omnibroker::v1::Channel pool, const std::string& language) const;
+  // Classes without a named agent filed under `filing_key` (FilingKey of their pool, language and
+  // first required skill, kAnySkill when none).
+  const std::set<Class*>& Filed(const std::string& filing_key) const;
   // Classes waiting for `agent_id` by name.
   const std::set<Class*>& ForTarget(const std::string& agent_id) const;
 
  private:
   std::unordered_map<std::string, Class> classes_;  // by spec key; nodes are stable
-  std::map<std::pair<int, std::string>, std::set<Class*>> by_pool_language_;
+  std::unordered_map<std::string, std::set<Class*>> filed_;  // by FilingKey
   std::unordered_map<std::string, std::set<Class*>> by_target_;
   std::unordered_map<std::string, std::pair<Class*, WaitRank>> where_;  // conversation -> class
 };
