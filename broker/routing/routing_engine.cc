@@ -182,6 +182,7 @@ void RoutingEngine::RestoreAssigned(WorkItem item, const std::string& agent_id, 
   conv.assigned_at = assigned_at;
   conv.replied_since_assigned = conv.item.agent_replied;
   conv.rule = "restored after a restart";
+  conv.rule_phase = -1;
   conv.decided_at = now;
   AgentState& agent = agents_[slot];
   agent.holding.insert(conv.item.conversation_id);

@@ -160,9 +160,9 @@ class RoutingEngine {
   enum class State { kWaiting, kOffered, kAssigned, kWrapUp };
   struct Phase {
     std::string target_agent;  // a named agent, or "" for a routing step
+    const char* why_named = "";  // "personal manager", "last agent", "transfer to"
     int step = -1;             // index into item.steps
     Duration length{};         // zero = for ever
-    std::string label;
   };
   struct Conv {
     WorkItem item;
@@ -177,7 +177,10 @@ class RoutingEngine {
     uint64_t generation = 0;  // bumped on every state change; stale timers are ignored
     uint64_t sequence = 0;    // arrival order, to break urgency ties
     bool first_breached = false, next_breached = false, resolution_breached = false;
-    std::string rule;  // of the last decision
+    // The last decision: a rule (static text, so deciding does not allocate) and the phase it
+    // applied in; Explain() spells them out.
+    const char* rule = "";
+    int rule_phase = -1;
     TimePoint decided_at;
   };
   struct AgentState {
@@ -236,9 +239,10 @@ class RoutingEngine {
 
   // Routing.
   void Route(Conv& conv, TimePoint now);  // a waiting conversation: offer it or file it
-  std::optional<Slot> FindAgent(const Conv& conv, const WaitClassSpec& spec, TimePoint now, std::string& rule);
+  std::optional<Slot> FindAgent(const Conv& conv, const WaitClassSpec& spec, TimePoint now, const char*& rule);
   void FillAgent(Slot slot, TimePoint now);  // offer the agent what they may take
-  void MakeOffer(Conv& conv, Slot slot, std::string rule, TimePoint now);
+  void MakeOffer(Conv& conv, Slot slot, const char* rule, int phase, TimePoint now);
+  std::string PhaseLabel(const Conv& conv, const Phase& phase) const;
   // Ends an offer or assignment: the conversation waits again.
   // `new_phases` starts its phases again (a transfer); otherwise they go on where they were.
   void Requeue(Conv& conv, bool new_phases, TimePoint now);

@@ -14,19 +14,18 @@ namespace {
 
 double Seconds(TimePoint t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); }
 
-std::string StepLabel(const omnibroker::v1::RoutingStep& step, const std::string& language, int index, int count) {
-  std::vector<std::string> parts;
-  for (const auto& s : step.skills()) parts.push_back(absl::StrCat(s.skill(), ">=", s.min_proficiency()));
-  parts.push_back(language == kAnyLanguage ? "any language" : language);
-  if (step.tier_pool()) parts.push_back("tier pool");
-  return absl::StrCat("step ", index + 1, " of ", count, ": ", absl::StrJoin(parts, " "));
-}
+constexpr char kRuleNamedAgent[] = "the named agent is available";
+constexpr char kRuleDifficult[] = "difficult customer: the agent for difficult customers who had one least recently";
+constexpr char kRuleBestFit[] = "best fit in the first required skill, then least recent effort";
+constexpr char kRuleAnyAgent[] = "least recent effort among available agents";
+constexpr char kRuleAgentFreed[] = "agent had room: the most urgent conversation they may serve";
+constexpr char kRuleWaiting[] = "no eligible agent with room, waiting";
 
 }  // namespace
 
 std::vector<RoutingEngine::Phase> RoutingEngine::PhasesFor(const WorkItem& item) const {
   std::vector<Phase> phases;
-  auto named = [&](const std::string& agent_id, Duration wait, std::string_view what) {
+  auto named = [&](const std::string& agent_id, Duration wait, const char* why) {
     if (agent_id.empty() || wait <= Duration::zero()) return;
     auto slot = slots_.find(agent_id);
     // Waiting for someone who is not logged in would only delay the customer.
@@ -34,8 +33,7 @@ std::vector<RoutingEngine::Phase> RoutingEngine::PhasesFor(const WorkItem& item)
     for (const auto& p : phases) {
       if (p.target_agent == agent_id) return;
     }
-    phases.push_back(Phase{.target_agent = agent_id, .length = wait,
-                           .label = absl::StrCat(ToAbsl(what), " ", agent_id)});
+    phases.push_back(Phase{.target_agent = agent_id, .why_named = why, .length = wait});
   };
   if (!item.transfer_target.empty()) {
     named(item.transfer_target, policy_.transfer_wait, "transfer to");
@@ -49,10 +47,9 @@ std::vector<RoutingEngine::Phase> RoutingEngine::PhasesFor(const WorkItem& item)
     Duration length = i + 1 == count ? Duration::zero()
                       : step.wait_seconds() > 0 ? Duration(std::chrono::seconds(step.wait_seconds()))
                                                 : policy_.default_relax_after;
-    phases.push_back(Phase{.step = i, .length = length,
-                           .label = StepLabel(step, step.language().empty() ? item.language : step.language(), i, count)});
+    phases.push_back(Phase{.step = i, .length = length});
   }
-  if (count == 0) phases.push_back(Phase{.label = absl::StrCat("any agent speaking ", item.language)});
+  if (count == 0) phases.push_back(Phase{});
   return phases;
 }
 
@@ -161,14 +158,15 @@ void RoutingEngine::Route(Conv& conv, TimePoint now) {
   const int index = PhaseAt(conv, now);
   const Phase& phase = conv.phases[index];
   const WaitClassSpec spec = SpecFor(conv, phase);
-  std::string rule;
+  const char* rule = "";
   if (auto slot = FindAgent(conv, spec, now, rule)) {
-    MakeOffer(conv, *slot, absl::StrCat(phase.label, ": ", rule), now);
+    MakeOffer(conv, *slot, rule, index, now);
     return;
   }
   const double key = Urgency(conv, now) - policy_.urgency_per_second * Seconds(now);
   waiting_.Insert(spec, WaitRank{-key, conv.sequence, conv.item.conversation_id});
-  conv.rule = absl::StrCat(phase.label, ": no eligible agent with room, waiting");
+  conv.rule = kRuleWaiting;
+  conv.rule_phase = index;
   conv.decided_at = now;
 
   // Wake up when the phase relaxes, when the deadline comes at risk, or when a cooldown ends.
@@ -191,7 +189,7 @@ void RoutingEngine::Route(Conv& conv, TimePoint now) {
 }
 
 std::optional<Slot> RoutingEngine::FindAgent(const Conv& conv, const WaitClassSpec& spec, TimePoint now,
-                                             std::string& rule) {
+                                             const char*& rule) {
   auto usable = [&](Slot slot) {
     const AgentState& agent = agents_[slot];
     return agent.presence == omnibroker::v1::PRESENCE_AVAILABLE && Room(agent, spec.pool, now) > 0 &&
@@ -200,13 +198,13 @@ std::optional<Slot> RoutingEngine::FindAgent(const Conv& conv, const WaitClassSp
   if (!spec.target_agent.empty()) {
     auto it = slots_.find(spec.target_agent);
     if (it == slots_.end() || !usable(it->second)) return std::nullopt;
-    rule = "the named agent is available";
+    rule = kRuleNamedAgent;
     return it->second;
   }
   if (spec.difficult) {
     for (const auto& [last, slot] : difficult_rotation_) {
       if (!usable(slot)) continue;
-      rule = "difficult customer: the agent for difficult customers who had one least recently";
+      rule = kRuleDifficult;
       return slot;
     }
     return std::nullopt;
@@ -216,8 +214,7 @@ std::optional<Slot> RoutingEngine::FindAgent(const Conv& conv, const WaitClassSp
   for (const AgentRank& rank : agent_index_.Find(spec.pool, spec.language, skill)) {
     if (-rank.negative_fit < min) break;  // the rest fit even less
     if (!usable(rank.slot)) continue;
-    rule = spec.skills.empty() ? "least recent effort among available agents"
-                               : absl::StrCat("best fit in ", ToAbsl(skill), ", then least recent effort");
+    rule = spec.skills.empty() ? kRuleAnyAgent : kRuleBestFit;
     return rank.slot;
   }
   return std::nullopt;
@@ -229,6 +226,9 @@ void RoutingEngine::FillAgent(Slot slot, TimePoint now) {
   while (true) {
     const WaitRank* best = nullptr;
     auto consider = [&](const WaitingIndex::Class* cls) {
+      // A class whose most urgent conversation is not more urgent than the best so far has nothing
+      // better: skip it before checking eligibility.
+      if (best != nullptr && !(*cls->items.begin() < *best)) return;
       if (Room(agent, cls->spec.pool, now) <= 0 || !Eligible(agent, cls->spec)) return;
       int looked = 0;
       for (const WaitRank& rank : cls->items) {
@@ -250,11 +250,11 @@ void RoutingEngine::FillAgent(Slot slot, TimePoint now) {
     for (const auto* cls : waiting_.ForTarget(agent.agent.id())) consider(cls);
     if (best == nullptr) return;
     Conv& conv = conversations_.at(best->conversation_id);
-    MakeOffer(conv, slot, "agent had room: the most urgent conversation they may serve", now);
+    MakeOffer(conv, slot, kRuleAgentFreed, PhaseAt(conv, now), now);
   }
 }
 
-void RoutingEngine::MakeOffer(Conv& conv, Slot slot, std::string rule, TimePoint now) {
+void RoutingEngine::MakeOffer(Conv& conv, Slot slot, const char* rule, int phase, TimePoint now) {
   AgentState& agent = agents_[slot];
   waiting_.Remove(conv.item.conversation_id);
   conv.generation++;
@@ -264,7 +264,8 @@ void RoutingEngine::MakeOffer(Conv& conv, Slot slot, std::string rule, TimePoint
                      .conversation_id = conv.item.conversation_id,
                      .agent_id = agent.agent.id(),
                      .expires_at = now + policy_.offer_timeout};
-  conv.rule = std::move(rule);
+  conv.rule = rule;
+  conv.rule_phase = phase;
   conv.decided_at = now;
   offers_[conv.offer->offer_id] = conv.item.conversation_id;
   agent.holding.insert(conv.item.conversation_id);

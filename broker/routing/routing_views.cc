@@ -3,9 +3,22 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "broker/routing/routing_engine.h"
 
 namespace omni::routing {
+
+std::string RoutingEngine::PhaseLabel(const Conv& conv, const Phase& phase) const {
+  if (!phase.target_agent.empty()) return absl::StrCat(phase.why_named, " ", phase.target_agent);
+  if (phase.step < 0) return absl::StrCat("any agent speaking ", conv.item.language);
+  const auto& step = conv.item.steps[phase.step];
+  std::vector<std::string> parts;
+  for (const auto& s : step.skills()) parts.push_back(absl::StrCat(s.skill(), ">=", s.min_proficiency()));
+  const std::string language = Language(conv, &step);
+  parts.push_back(language == kAnyLanguage ? "any language" : language);
+  if (step.tier_pool()) parts.push_back("tier pool");
+  return absl::StrCat("step ", phase.step + 1, " of ", conv.item.steps.size(), ": ", absl::StrJoin(parts, " "));
+}
 
 Explanation RoutingEngine::Explain(const std::string& conversation_id, TimePoint now) const {
   Explanation out{.conversation_id = conversation_id};
@@ -18,11 +31,12 @@ Explanation RoutingEngine::Explain(const std::string& conversation_id, TimePoint
   static constexpr const char* kStates[] = {"waiting", "offered", "assigned", "wrap_up"};
   out.state = kStates[static_cast<int>(conv.state)];
   const Phase& phase = conv.phases[PhaseAt(conv, now)];
-  out.phase = phase.label;
+  out.phase = PhaseLabel(conv, phase);
   if (AtRisk(conv, now)) out.phase += " (first response at risk: steps relaxed)";
   out.urgency = Urgency(conv, now);
   out.agent_id = conv.agent_id;
-  out.rule = conv.rule;
+  out.rule = conv.rule_phase >= 0 ? absl::StrCat(PhaseLabel(conv, conv.phases[conv.rule_phase]), ": ", conv.rule)
+                                   : conv.rule;
   out.decided_at = conv.decided_at;
 
   const WaitClassSpec spec = SpecFor(conv, phase);

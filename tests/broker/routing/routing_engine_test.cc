@@ -339,7 +339,7 @@ TEST(RoutingEngineTest, ExplainNamesTheRuleAndEachCandidatesVerdict) {
   auto why = s.engine.Explain("c", s.now);
   EXPECT_EQ(why.state, "offered");
   EXPECT_EQ(why.agent_id, "fit");
-  EXPECT_NE(why.rule.find("best fit in billing"), std::string::npos) << why.rule;
+  EXPECT_NE(why.rule.find("step 1 of 2: billing>=5 en: best fit in the first required skill"), std::string::npos) << why.rule;
   std::map<std::string, std::string> verdicts;
   for (auto& c : why.candidates) verdicts[c.agent_id] = c.verdict;
   EXPECT_EQ(verdicts["weak"], "needs billing>=5");
