@@ -97,7 +97,7 @@ class BrokerCore {
   absl::StatusOr<omnibroker::v1::Customer> ResolveCustomer(const omnibroker::v1::Event& event,
                                                            rocksdb::WriteBatch& batch, bool& created);
   omnibroker::v1::Conversation NewConversation(const omnibroker::v1::Event& event,
-                                               const std::string& customer_id);
+                                               const omnibroker::v1::Customer& customer);
   void SendDelivery(PendingDelivery& pending);
 
   // agent_requests.cc: the AgentConsole stream.

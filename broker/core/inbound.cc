@@ -5,6 +5,7 @@
 #include "base/strings.h"
 #include "base/time_util.h"
 #include "broker/core/broker_core.h"
+#include "broker/routing/language_detect.h"
 #include "broker/store/keys.h"
 
 namespace omni::core {
@@ -96,7 +97,7 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
   }
   if (new_conversation) {
     // A closed conversation's thread starts a new conversation; the history stays with the old.
-    conversation = NewConversation(event, customer->id());
+    conversation = NewConversation(event, *customer);
     store_.Put(batch, Family::kThreads, thread_key, conversation.id());
   }
 
@@ -171,11 +172,11 @@ absl::StatusOr<Customer> BrokerCore::ResolveCustomer(const Event& event, rocksdb
   return customer;
 }
 
-Conversation BrokerCore::NewConversation(const Event& event, const std::string& customer_id) {
+Conversation BrokerCore::NewConversation(const Event& event, const Customer& customer) {
   Conversation c;
   c.set_id(NewId("c_"));
   c.set_tenant(event.tenant());
-  c.set_customer_id(customer_id);
+  c.set_customer_id(customer.id());
   c.set_channel(event.channel());
   c.set_provider(event.provider());
   c.set_thread_key(event.thread_key());
@@ -183,7 +184,11 @@ Conversation BrokerCore::NewConversation(const Event& event, const std::string& 
   auto* req = c.mutable_requirements();
   req->set_queue(event.routing().queue());
   *req->mutable_skills() = event.routing().skills();
-  req->set_language(event.language());
+  // The language asked for: the event's hint, else the customer's, else a guess from the text.
+  std::string language = event.language();
+  if (language.empty()) language = customer.preferred_language();
+  if (language.empty()) language = routing::DetectLanguage(absl::StrCat(event.content().subject(), "\n", event.content().text()));
+  req->set_language(language);
   req->set_priority(event.routing().priority());
   const auto now = ToProto(clock_.Now());
   *c.mutable_created_at() = now;
