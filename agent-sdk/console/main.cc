@@ -55,7 +55,10 @@ void ShowUpdate(const omnibroker::v1::AgentUpdate& u) {
   } else if (u.has_message()) {
     PrintEvent(u.message().event());
   } else if (u.has_closed()) {
-    Print("closed " + u.closed().conversation_id());
+    Print("no longer yours: " + u.closed().conversation_id() + " (" + u.closed().reason() + ")");
+  } else if (u.has_escalation()) {
+    Print("ESCALATION: " + u.escalation().conversation_id() + " missed its " + u.escalation().breach().kind() +
+          " deadline" + (u.escalation().breach().agent_id().empty() ? "" : " with " + u.escalation().breach().agent_id()));
   } else if (u.has_result()) {
     Print("note: " + u.result().message());
   }
@@ -75,7 +78,10 @@ void Usage() {
   /decline [offer]           decline it
   /open <conversation>       make it current and show its history
   /history [conversation]    show the history
-  /close [disposition]       close the current conversation
+  /close [disposition]       close the current conversation (then wrap-up)
+  /endwrap [conversation]    end the wrap-up now
+  /transfer <agent> [note]   hand the current conversation to an agent, with a note
+  /requeue <skill>[:level] [note]   back to the queue for agents with that skill
   /quit
   anything else              reply to the current conversation)");
 }
@@ -153,6 +159,24 @@ int main(int argc, char** argv) {
       ShowHistory(client, arg.empty() ? target : arg);
     } else if (command == "/close") {
       status = client.CloseConversation(target, arg);
+    } else if (command == "/endwrap") {
+      status = client.EndWrapUp(arg.empty() ? target : arg);
+    } else if (command == "/transfer" || command == "/requeue") {
+      const auto split = arg.find(' ');
+      const std::string to = arg.substr(0, split);
+      const std::string note = split == std::string::npos ? "" : arg.substr(split + 1);
+      if (to.empty()) {
+        status = absl::InvalidArgumentError(command + " needs a target; /help shows how");
+      } else if (command == "/transfer") {
+        status = client.TransferToAgent(target, to, note);
+      } else {
+        omnibroker::v1::Requirements queue;
+        auto* skill = queue.add_skills();
+        const auto colon = to.find(':');
+        skill->set_skill(to.substr(0, colon));
+        skill->set_min_proficiency(colon == std::string::npos ? 1 : std::atoi(to.c_str() + colon + 1));
+        status = client.TransferToQueue(target, queue, note);
+      }
     } else if (line[0] == '/') {
       status = absl::InvalidArgumentError("unknown command " + command + "; /help lists them");
     } else if (target.empty()) {

@@ -132,6 +132,30 @@ absl::Status AgentClient::CloseConversation(const std::string& conversation_id, 
   return Request(request).status();
 }
 
+absl::Status AgentClient::TransferToAgent(const std::string& conversation_id, const std::string& to_agent_id,
+                                          const std::string& note) {
+  AgentRequest request;
+  request.mutable_transfer()->set_conversation_id(conversation_id);
+  request.mutable_transfer()->set_to_agent_id(to_agent_id);
+  request.mutable_transfer()->set_note(note);
+  return Request(request).status();
+}
+
+absl::Status AgentClient::TransferToQueue(const std::string& conversation_id,
+                                          const omnibroker::v1::Requirements& requirements, const std::string& note) {
+  AgentRequest request;
+  request.mutable_transfer()->set_conversation_id(conversation_id);
+  *request.mutable_transfer()->mutable_to_queue() = requirements;
+  request.mutable_transfer()->set_note(note);
+  return Request(request).status();
+}
+
+absl::Status AgentClient::EndWrapUp(const std::string& conversation_id) {
+  AgentRequest request;
+  request.mutable_end_wrap_up()->set_conversation_id(conversation_id);
+  return Request(request).status();
+}
+
 absl::StatusOr<omnibroker::v1::GetHistoryResponse> AgentClient::History(const std::string& conversation_id,
                                                                         int page_size, bool newest_first,
                                                                         const std::string& page_token) {

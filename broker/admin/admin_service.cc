@@ -11,6 +11,12 @@ grpc::ServerUnaryReactor* AdminService::OnCore(grpc::CallbackServerContext* cont
   return reactor;
 }
 
+template <typename T>
+absl::Status AdminService::Fill(absl::StatusOr<T> result, T& response) {
+  if (result.ok()) response = *std::move(result);
+  return result.status();
+}
+
 grpc::ServerUnaryReactor* AdminService::ListAgents(grpc::CallbackServerContext* context,
                                                    const omnibroker::v1::ListAgentsRequest*,
                                                    omnibroker::v1::ListAgentsResponse* response) {
@@ -41,11 +47,7 @@ grpc::ServerUnaryReactor* AdminService::ListConversations(
 grpc::ServerUnaryReactor* AdminService::GetConversation(grpc::CallbackServerContext* context,
                                                         const omnibroker::v1::GetConversationRequest* request,
                                                         omnibroker::v1::Conversation* response) {
-  return OnCore(context, [this, request, response] {
-    auto c = core_.GetConversation(request->conversation_id());
-    if (c.ok()) *response = std::move(c).value();
-    return c.status();
-  });
+  return OnCore(context, [this, request, response] { return Fill(core_.GetConversation(request->conversation_id()), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::GetQueueSnapshot(grpc::CallbackServerContext* context,
@@ -55,6 +57,33 @@ grpc::ServerUnaryReactor* AdminService::GetQueueSnapshot(grpc::CallbackServerCon
     *response = core_.QueueSnapshot();
     return absl::OkStatus();
   });
+}
+
+grpc::ServerUnaryReactor* AdminService::ExplainRouting(grpc::CallbackServerContext* context,
+                                                       const omnibroker::v1::ExplainRoutingRequest* request,
+                                                       omnibroker::v1::RoutingExplanation* response) {
+  return OnCore(context, [this, request, response] { return Fill(core_.ExplainRouting(request->conversation_id()), *response); });
+}
+
+grpc::ServerUnaryReactor* AdminService::GetRoutingPolicy(grpc::CallbackServerContext* context,
+                                                         const omnibroker::v1::GetRoutingPolicyRequest*,
+                                                         omnibroker::v1::RoutingPolicy* response) {
+  return OnCore(context, [this, response] {
+    *response = core_.RoutingPolicy();
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AdminService::SetRoutingPolicy(grpc::CallbackServerContext* context,
+                                                         const omnibroker::v1::SetRoutingPolicyRequest* request,
+                                                         omnibroker::v1::RoutingPolicy* response) {
+  return OnCore(context, [this, request, response] { return Fill(core_.SetRoutingPolicy(request->policy()), *response); });
+}
+
+grpc::ServerUnaryReactor* AdminService::UpdateCustomer(grpc::CallbackServerContext* context,
+                                                       const omnibroker::v1::UpdateCustomerRequest* request,
+                                                       omnibroker::v1::Customer* response) {
+  return OnCore(context, [this, request, response] { return Fill(core_.UpdateCustomer(*request), *response); });
 }
 
 }  // namespace omni::admin

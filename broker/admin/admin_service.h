@@ -25,10 +25,25 @@ class AdminService final : public omnibroker::v1::Admin::CallbackService {
   grpc::ServerUnaryReactor* GetQueueSnapshot(grpc::CallbackServerContext* context,
                                              const omnibroker::v1::GetQueueSnapshotRequest* request,
                                              omnibroker::v1::QueueSnapshot* response) override;
+  grpc::ServerUnaryReactor* ExplainRouting(grpc::CallbackServerContext* context,
+                                           const omnibroker::v1::ExplainRoutingRequest* request,
+                                           omnibroker::v1::RoutingExplanation* response) override;
+  grpc::ServerUnaryReactor* GetRoutingPolicy(grpc::CallbackServerContext* context,
+                                             const omnibroker::v1::GetRoutingPolicyRequest* request,
+                                             omnibroker::v1::RoutingPolicy* response) override;
+  grpc::ServerUnaryReactor* SetRoutingPolicy(grpc::CallbackServerContext* context,
+                                             const omnibroker::v1::SetRoutingPolicyRequest* request,
+                                             omnibroker::v1::RoutingPolicy* response) override;
+  grpc::ServerUnaryReactor* UpdateCustomer(grpc::CallbackServerContext* context,
+                                           const omnibroker::v1::UpdateCustomerRequest* request,
+                                           omnibroker::v1::Customer* response) override;
 
  private:
   // Runs `work` on the core thread and finishes the call with the status it returns.
   grpc::ServerUnaryReactor* OnCore(grpc::CallbackServerContext* context, std::function<absl::Status()> work);
+  // Moves a result into the response; its status finishes the call.
+  template <typename T>
+  static absl::Status Fill(absl::StatusOr<T> result, T& response);
 
   core::BrokerCore& core_;
 };

@@ -23,7 +23,8 @@ absl::Status BrokerApp::Start() {
   core::BrokerCoreOptions core_options;
   core_options.ingest_endpoints = {kInprocIngest};
   if (!config_.ingest_listen.empty()) core_options.ingest_endpoints.push_back(config_.ingest_listen);
-  core_options.routing.offer_timeout = config_.offer_timeout;
+  OMNI_RETURN_IF_ERROR(routing::Validate(config_.routing));
+  core_options.routing = config_.routing;
   core_ = std::make_unique<core::BrokerCore>(zmq_, *store_, clock_, core_options);
   OMNI_RETURN_IF_ERROR(core_->Start());
 

@@ -53,6 +53,16 @@ BrokerConfig DefaultConfig() {
       DemoAgent("boris", "Boris Ivanov", {"ru", "en"}, {{"support", 6}, {"technical", 7}}),
       DemoAgent("chen", "Chen Wei", {"en", "zh"}, {{"support", 7}, {"technical", 9}}),
   };
+  // Alice is the senior pool for VIP and gold customers; Chen takes difficult customers.
+  config.agents[0].add_tiers(omnibroker::v1::TIER_VIP);
+  config.agents[0].add_tiers(omnibroker::v1::TIER_GOLD);
+  config.agents[2].set_handles_difficult(true);
+  // A supervisor: takes no conversations, receives escalations.
+  omnibroker::v1::Agent sofia;
+  sofia.set_id("sofia");
+  sofia.set_display_name("Sofia Rossi");
+  sofia.add_roles("supervisor");
+  config.agents.push_back(sofia);
   return config;
 }
 
@@ -100,7 +110,7 @@ absl::Status ApplyFlags(const std::vector<std::string>& args, BrokerConfig& conf
       if (!absl::SimpleAtoi(value, &ms) || ms <= 0) {
         return absl::InvalidArgumentError("--offer-timeout-ms must be a positive integer");
       }
-      config.offer_timeout = std::chrono::milliseconds(ms);
+      config.routing.offer_timeout = std::chrono::milliseconds(ms);
     } else if (name == "--tenant") {
       config.tenant = value;
     } else {

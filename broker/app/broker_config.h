@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "broker/routing/routing_policy.h"
 #include "connectors/sdk/connector.h"
 #include "omnibroker/v1/agent.pb.h"
 
@@ -19,7 +20,7 @@ struct BrokerConfig {
   // Connectors outside this process (omni-gateway) connect here; "" = in-process only.
   std::string ingest_listen = "tcp://127.0.0.1:5570";
   std::string tenant = "default";
-  std::chrono::milliseconds offer_timeout{20000};
+  routing::RoutingPolicy routing = routing::DefaultRoutingPolicy();
   std::vector<connectors::ConnectorConfig> connectors;
   std::vector<omnibroker::v1::Agent> agents;  // upserted into the roster at start
 };

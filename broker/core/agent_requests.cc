@@ -1,4 +1,5 @@
-// BrokerCore: requests from agent consoles (login, presence, accept/decline, send, close).
+// BrokerCore: requests from agent consoles (login, presence, accept/decline, send, close);
+// transfers and wrap-up are in transfers.cc.
 #include "absl/strings/str_cat.h"
 #include "base/ids.h"
 #include "base/status_macros.h"
@@ -14,13 +15,10 @@ using omnibroker::v1::Conversation;
 using omnibroker::v1::Event;
 using store::Family;
 
-namespace {
-
-absl::StatusOr<Conversation*> AssignedTo(std::unordered_map<std::string, Conversation>& open,
-                                         const std::string& conversation_id,
-                                         const std::string& agent_id) {
-  auto it = open.find(conversation_id);
-  if (it == open.end()) {
+absl::StatusOr<Conversation*> BrokerCore::AssignedConversation(const std::string& conversation_id,
+                                                               const std::string& agent_id) {
+  auto it = open_.find(conversation_id);
+  if (it == open_.end()) {
     return absl::NotFoundError(absl::StrCat("conversation_id: no open conversation ", conversation_id));
   }
   if (it->second.assigned_agent_id() != agent_id ||
@@ -30,6 +28,8 @@ absl::StatusOr<Conversation*> AssignedTo(std::unordered_map<std::string, Convers
   }
   return &it->second;
 }
+
+namespace {
 
 // The RequestResult that answers request `request_id` with `status`.
 AgentUpdate ResultUpdate(const std::string& request_id, const absl::Status& status,
@@ -77,6 +77,13 @@ void BrokerCore::OnAgentRequest(const std::shared_ptr<AgentSession>& session, co
     case AgentRequest::kClose:
       status = OnClose(agent_id, request);
       if (status.ok()) return;
+      break;
+    case AgentRequest::kTransfer:
+      status = OnTransfer(agent_id, request);
+      if (status.ok()) return;
+      break;
+    case AgentRequest::kEndWrapUp:
+      status = OnEndWrapUp(agent_id, request.end_wrap_up());
       break;
     default:
       status = absl::InvalidArgumentError("request has no body");
@@ -174,7 +181,7 @@ absl::Status BrokerCore::OnDecline(const std::string& agent_id, const omnibroker
 
 absl::Status BrokerCore::OnSend(const std::string& agent_id, const AgentRequest& request) {
   const auto& send = request.send();
-  OMNI_ASSIGN_OR_RETURN(Conversation * conversation, AssignedTo(open_, send.conversation_id(), agent_id));
+  OMNI_ASSIGN_OR_RETURN(Conversation * conversation, AssignedConversation(send.conversation_id(), agent_id));
   if (send.content().text().empty() && send.content().attachments().empty()) {
     return absl::InvalidArgumentError("send.content: neither text nor attachments");
   }
@@ -246,7 +253,7 @@ absl::Status BrokerCore::OnSend(const std::string& agent_id, const AgentRequest&
 
 absl::Status BrokerCore::OnClose(const std::string& agent_id, const AgentRequest& request) {
   const auto& close = request.close();
-  OMNI_ASSIGN_OR_RETURN(Conversation * conversation, AssignedTo(open_, close.conversation_id(), agent_id));
+  OMNI_ASSIGN_OR_RETURN(Conversation * conversation, AssignedConversation(close.conversation_id(), agent_id));
   Conversation closed = *conversation;
   const auto now = ToProto(clock_.Now());
   closed.set_state(omnibroker::v1::CONVERSATION_STATE_CLOSED);

@@ -67,6 +67,11 @@ class BrokerCore {
   omnibroker::v1::QueueSnapshot QueueSnapshot() const;
   // Adds or replaces an agent in the roster (stored; routing sees it at once).
   absl::Status UpsertAgent(const omnibroker::v1::Agent& agent);
+  // routing_admin.cc: explanations, the routing policy at run time, customer routing facts.
+  absl::StatusOr<omnibroker::v1::RoutingExplanation> ExplainRouting(const std::string& conversation_id) const;
+  omnibroker::v1::RoutingPolicy RoutingPolicy() const;
+  absl::StatusOr<omnibroker::v1::RoutingPolicy> SetRoutingPolicy(const omnibroker::v1::RoutingPolicy& changes);
+  absl::StatusOr<omnibroker::v1::Customer> UpdateCustomer(const omnibroker::v1::UpdateCustomerRequest& request);
   // A page of a conversation's history, if `agent_id` may read it (assigned to them).
   absl::StatusOr<omnibroker::v1::GetHistoryResponse> History(
       const std::string& agent_id, const omnibroker::v1::GetHistoryRequest& request) const;
@@ -109,6 +114,14 @@ class BrokerCore {
   absl::Status OnSend(const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
   absl::Status OnClose(const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
   void OnDisconnect(const std::shared_ptr<AgentSession>& session);
+  // The open conversation `conversation_id` if it is assigned to `agent_id`, else why not.
+  absl::StatusOr<omnibroker::v1::Conversation*> AssignedConversation(const std::string& conversation_id,
+                                                                    const std::string& agent_id);
+  // transfers.cc: handing a conversation on, and the end of wrap-up.
+  absl::Status OnTransfer(const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
+  absl::Status OnEndWrapUp(const std::string& agent_id, const omnibroker::v1::EndWrapUp& request);
+  // Sends `update` to every connected agent with the role "supervisor".
+  void SendToSupervisors(const omnibroker::v1::AgentUpdate& update);
   void Reply(const std::string& agent_id, const std::string& request_id, const absl::Status& status,
              const std::string& conversation_id = "", const std::string& event_id = "");
   void SendToAgent(const std::string& agent_id, omnibroker::v1::AgentUpdate update);

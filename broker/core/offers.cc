@@ -75,6 +75,10 @@ void BrokerCore::Breached(const routing::Decision& decision) {
   rocksdb::WriteBatch batch;
   store_.Put(batch, Family::kConversations, it->second.id(), it->second);
   if (auto s = store_.Write(batch); !s.ok()) LogError("routing", absl::StrCat("cannot store breach: ", s.ToString()));
+  AgentUpdate escalation;
+  escalation.mutable_escalation()->set_conversation_id(decision.conversation_id);
+  *escalation.mutable_escalation()->mutable_breach() = *breach;
+  SendToSupervisors(escalation);
   LogWarning("routing", absl::StrCat("SLA breach: ", decision.reason, " of conversation ", decision.conversation_id,
                                      decision.agent_id.empty() ? "" : " held by ", decision.agent_id));
 }

@@ -9,6 +9,7 @@
 #include "connectors/webchat/webchat_connector.h"
 #include "omni/agent/agent_client.h"
 #include "omnibroker/v1/admin.grpc.pb.h"
+#include "tests/support/broker_harness.h"
 #include "tests/support/test_support.h"
 
 namespace omni {
@@ -17,67 +18,12 @@ namespace {
 using namespace std::chrono_literals;
 using nlohmann::json;
 using omni::agent::AgentClient;
+using omni::testing::NextOffer;
+using omni::testing::TestConfig;
+using omni::testing::Visitor;
+using omni::testing::WebChatPort;
 using omni::testing::TempDir;
 using omni::testing::WaitFor;
-
-app::BrokerConfig TestConfig(const std::filesystem::path& dir, const std::string& ingest_listen = "") {
-  app::BrokerConfig config = app::DefaultConfig();
-  config.data_dir = dir;
-  config.grpc_listen = "127.0.0.1:0";
-  config.ingest_listen = ingest_listen;
-  config.connectors[0].settings = {{"listen", "127.0.0.1:0"}, {"token_secret", "integration-test-secret-0123"}};
-  return config;
-}
-
-// A web chat visitor speaking HTTP to the connector.
-class Visitor {
- public:
-  explicit Visitor(int port) : http_("127.0.0.1", port) { http_.set_read_timeout(15, 0); }
-
-  void Register(const std::string& name) {
-    auto res = http_.Post("/v1/visitors", json{{"name", name}}.dump(), "application/json");
-    ASSERT_TRUE(res);
-    ASSERT_EQ(res->status, 201);
-    token_ = json::parse(res->body)["token"];
-  }
-  // Keeps the token across a broker restart (same secret).
-  void Use(const std::string& token) { token_ = token; }
-  const std::string& token() const { return token_; }
-
-  // Status and body of a posted message.
-  std::pair<int, json> Say(const std::string& text, const std::string& client_id = "") {
-    json body{{"text", text}};
-    if (!client_id.empty()) body["client_message_id"] = client_id;
-    auto res = http_.Post("/v1/messages", {{"Authorization", "Bearer " + token_}}, body.dump(), "application/json");
-    if (!res) return {0, json()};
-    return {res->status, json::parse(res->body)};
-  }
-
-  json Poll(uint64_t after, int wait_s) {
-    auto res = http_.Get(("/v1/messages?after=" + std::to_string(after) + "&wait=" + std::to_string(wait_s)).c_str(),
-                         {{"Authorization", "Bearer " + token_}});
-    if (!res || res->status != 200) return json();
-    return json::parse(res->body);
-  }
-
- private:
-  httplib::Client http_;
-  std::string token_;
-};
-
-int WebChatPort(app::BrokerApp& broker) {
-  return dynamic_cast<connectors::webchat::WebChatConnector*>(broker.connector("webchat"))->port();
-}
-
-// The next offer the agent receives, skipping other updates.
-std::optional<omnibroker::v1::Offer> NextOffer(AgentClient& agent, std::chrono::milliseconds timeout = 10s) {
-  const auto end = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < end) {
-    auto u = agent.Next(100ms);
-    if (u && u->has_offer()) return u->offer();
-  }
-  return std::nullopt;
-}
 
 // Logs `agent_id` in, makes them available and accepts the first offer: the conversation id.
 std::string TakeFirstConversation(app::BrokerApp& broker, const std::string& agent_id,
@@ -154,7 +100,7 @@ TEST(BrokerFlowTest, VisitorAndAgentExchangeMessages) {
 TEST(BrokerFlowTest, UnansweredOfferTimesOutAndGoesToAnotherAgent) {
   TempDir dir;
   app::BrokerConfig config = TestConfig(dir.path());
-  config.offer_timeout = 300ms;
+  config.routing.offer_timeout = 300ms;
   app::BrokerApp broker(config);
   ASSERT_TRUE(broker.Start().ok());
   auto alice = AgentClient::Connect(broker.grpc_address(), "alice");

@@ -48,7 +48,15 @@ class AgentClient {
   // The stored event id of the reply. `client_message_id` makes a resend idempotent.
   absl::StatusOr<std::string> SendText(const std::string& conversation_id, const std::string& text,
                                        const std::string& client_message_id = "");
+  // Closes with a disposition code; capacity frees after the broker's wrap-up time or EndWrapUp.
   absl::Status CloseConversation(const std::string& conversation_id, const std::string& disposition = "");
+  absl::Status EndWrapUp(const std::string& conversation_id);
+  // Hands the conversation to another agent, or back to a queue with new requirements; the note
+  // stays in the history for whoever takes it next.
+  absl::Status TransferToAgent(const std::string& conversation_id, const std::string& to_agent_id,
+                               const std::string& note);
+  absl::Status TransferToQueue(const std::string& conversation_id, const omnibroker::v1::Requirements& requirements,
+                               const std::string& note);
   absl::StatusOr<omnibroker::v1::GetHistoryResponse> History(const std::string& conversation_id,
                                                              int page_size = 50, bool newest_first = false,
                                                              const std::string& page_token = "");

@@ -1,0 +1,80 @@
+// BrokerCore: routing as Admin sees it (explanations, the policy at run time) and the customer
+// facts routing uses (tier, flags, personal manager, language).
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "base/time_util.h"
+#include "broker/core/broker_core.h"
+#include "broker/routing/policy_proto.h"
+
+namespace omni::core {
+
+using store::Family;
+
+absl::StatusOr<omnibroker::v1::RoutingExplanation> BrokerCore::ExplainRouting(const std::string& conversation_id) const {
+  if (!open_.contains(conversation_id)) {
+    return absl::NotFoundError(absl::StrCat("conversation ", conversation_id, " is not open"));
+  }
+  const routing::Explanation why = routing_.Explain(conversation_id, clock_.Now());
+  omnibroker::v1::RoutingExplanation out;
+  out.set_conversation_id(why.conversation_id);
+  out.set_state(why.state);
+  out.set_phase(why.phase);
+  out.set_urgency(why.urgency);
+  out.set_agent_id(why.agent_id);
+  out.set_rule(why.rule);
+  *out.mutable_decided_at() = ToProto(why.decided_at);
+  for (const auto& c : why.candidates) {
+    auto* candidate = out.add_candidates();
+    candidate->set_agent_id(c.agent_id);
+    candidate->set_eligible(c.eligible);
+    candidate->set_verdict(c.verdict);
+    candidate->set_fit(c.fit);
+    candidate->set_effort(c.effort);
+    candidate->set_load(c.load);
+    candidate->set_capacity(c.capacity);
+  }
+  return out;
+}
+
+omnibroker::v1::RoutingPolicy BrokerCore::RoutingPolicy() const { return routing::PolicyToProto(routing_.policy()); }
+
+absl::StatusOr<omnibroker::v1::RoutingPolicy> BrokerCore::SetRoutingPolicy(const omnibroker::v1::RoutingPolicy& changes) {
+  OMNI_ASSIGN_OR_RETURN(routing::RoutingPolicy policy, routing::MergePolicy(routing_.policy(), changes));
+  OMNI_RETURN_IF_ERROR(routing_.SetPolicy(std::move(policy), clock_.Now()));
+  return RoutingPolicy();
+}
+
+absl::StatusOr<omnibroker::v1::Customer> BrokerCore::UpdateCustomer(const omnibroker::v1::UpdateCustomerRequest& request) {
+  omnibroker::v1::Customer customer;
+  OMNI_ASSIGN_OR_RETURN(bool found, store_.Get(Family::kCustomers, request.customer_id(), customer));
+  if (!found) return absl::NotFoundError(absl::StrCat("customer_id: no customer '", request.customer_id(), "'"));
+  if (request.has_tier()) customer.set_tier(request.tier());
+  if (request.set_flags()) *customer.mutable_flags() = request.flags();
+  if (request.has_personal_manager_agent_id()) {
+    if (!request.personal_manager_agent_id().empty() && !agents_.contains(request.personal_manager_agent_id())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("personal_manager_agent_id: no agent '", request.personal_manager_agent_id(), "'"));
+    }
+    customer.set_personal_manager_agent_id(request.personal_manager_agent_id());
+  }
+  if (request.has_preferred_language()) customer.set_preferred_language(request.preferred_language());
+  rocksdb::WriteBatch batch;
+  store_.Put(batch, Family::kCustomers, customer.id(), customer);
+  OMNI_RETURN_IF_ERROR(store_.Write(batch));
+  // Their waiting conversations are routed again by the new facts (keeping their queued time).
+  for (const auto& [id, conversation] : open_) {
+    if (conversation.customer_id() != customer.id() ||
+        (conversation.state() != omnibroker::v1::CONVERSATION_STATE_QUEUED &&
+         conversation.state() != omnibroker::v1::CONVERSATION_STATE_OFFERED)) {
+      continue;
+    }
+    routing_.Close(id, clock_.Now());
+    open_[id].set_state(omnibroker::v1::CONVERSATION_STATE_QUEUED);
+    routing_.Enqueue(WorkItemFor(conversation), clock_.Now());
+  }
+  return customer;
+}
+
+}  // namespace omni::core

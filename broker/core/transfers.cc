@@ -1,0 +1,115 @@
+// BrokerCore: an agent hands a conversation on (to a named agent or back to a queue with new
+// requirements, with a handoff note kept in the history), and ends a wrap-up.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "base/ids.h"
+#include "base/status_macros.h"
+#include "base/time_util.h"
+#include "broker/core/broker_core.h"
+#include "broker/store/keys.h"
+
+namespace omni::core {
+
+using omnibroker::v1::AgentUpdate;
+using omnibroker::v1::Conversation;
+using omnibroker::v1::Event;
+using store::Family;
+
+absl::Status BrokerCore::OnTransfer(const std::string& agent_id, const omnibroker::v1::AgentRequest& request) {
+  const auto& transfer = request.transfer();
+  OMNI_ASSIGN_OR_RETURN(Conversation * conversation, AssignedConversation(transfer.conversation_id(), agent_id));
+  const bool to_agent = !transfer.to_agent_id().empty();
+  if (to_agent == transfer.has_to_queue()) {
+    return absl::InvalidArgumentError("transfer: name exactly one of to_agent_id and to_queue");
+  }
+  if (to_agent && !agents_.contains(transfer.to_agent_id())) {
+    return absl::NotFoundError(absl::StrCat("transfer.to_agent_id: no agent '", transfer.to_agent_id(), "'"));
+  }
+  for (const auto& skill : transfer.to_queue().skills()) {
+    if (skill.min_proficiency() < 1 || skill.min_proficiency() > 10) {
+      return absl::InvalidArgumentError(absl::StrCat("transfer.to_queue.skills[", skill.skill(), "]: proficiency 1..10"));
+    }
+  }
+
+  Conversation updated = *conversation;
+  if (!to_agent) {
+    // New requirements; the tier stays the customer's unless the new queue names one.
+    auto* req = updated.mutable_requirements();
+    req->set_queue(transfer.to_queue().queue());
+    *req->mutable_skills() = transfer.to_queue().skills();
+    *req->mutable_steps() = transfer.to_queue().steps();
+    if (!transfer.to_queue().language().empty()) req->set_language(transfer.to_queue().language());
+    if (transfer.to_queue().tier() != omnibroker::v1::TIER_UNSPECIFIED) req->set_tier(transfer.to_queue().tier());
+    req->set_priority(transfer.to_queue().priority());
+  }
+  // The engine moves it first: what it refuses (not this agent's any more) changes nothing.
+  const auto now = clock_.Now();
+  if (to_agent) {
+    OMNI_RETURN_IF_ERROR(routing_.TransferToAgent(updated.id(), agent_id, transfer.to_agent_id(), now));
+  } else {
+    OMNI_RETURN_IF_ERROR(routing_.TransferToQueue(updated.id(), agent_id,
+                                                  WorkItemFor(updated).steps, now));
+  }
+
+  // The handoff note: an internal event in the history, for whoever takes the conversation next.
+  Event note;
+  note.set_id(NewId("note_"));
+  note.set_tenant(updated.tenant());
+  note.set_channel(updated.channel());
+  note.set_provider(updated.provider());
+  note.set_direction(omnibroker::v1::DIRECTION_INTERNAL);
+  note.set_kind(omnibroker::v1::EVENT_KIND_NOTE);
+  note.set_thread_key(updated.thread_key());
+  *note.mutable_occurred_at() = ToProto(now);
+  *note.mutable_received_at() = note.occurred_at();
+  note.mutable_content()->set_text(transfer.note());
+  (*note.mutable_provider_metadata())["transfer_from"] = agent_id;
+  (*note.mutable_provider_metadata())["transfer_to"] =
+      to_agent ? transfer.to_agent_id() : absl::StrCat("queue:", transfer.to_queue().queue());
+  const uint64_t sequence = updated.last_sequence() + 1;
+  note.set_conversation_id(updated.id());
+  note.set_sequence(sequence);
+  note.set_customer_id(updated.customer_id());
+  note.set_agent_id(agent_id);
+
+  updated.set_last_sequence(sequence);
+  updated.set_state(omnibroker::v1::CONVERSATION_STATE_QUEUED);
+  updated.clear_assigned_agent_id();
+  *updated.mutable_updated_at() = note.occurred_at();
+  if (updated.assignments_size() > 0) {
+    auto* last = updated.mutable_assignments(updated.assignments_size() - 1);
+    *last->mutable_ended_at() = note.occurred_at();
+    last->set_end_reason("transferred");
+  }
+  rocksdb::WriteBatch batch;
+  store_.Put(batch, Family::kEvents, store::EventKey(updated.id(), sequence), note);
+  store_.Put(batch, Family::kConversations, updated.id(), updated);
+  *conversation = updated;
+  return CommitThen(batch, [this, agent_id, request_id = request.request_id(), id = updated.id(), event_id = note.id()] {
+    AgentUpdate update;
+    update.mutable_closed()->set_conversation_id(id);
+    update.mutable_closed()->set_reason("transferred");
+    SendToAgent(agent_id, std::move(update));
+    Reply(agent_id, request_id, absl::OkStatus(), id, event_id);
+  });
+}
+
+absl::Status BrokerCore::OnEndWrapUp(const std::string& agent_id, const omnibroker::v1::EndWrapUp& request) {
+  // Closed in the store, still held by the engine: that is a wrap-up.
+  if (open_.contains(request.conversation_id()) || routing_.AssignedAgent(request.conversation_id()) != agent_id) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("conversation ", request.conversation_id(), " is not in wrap-up with ", agent_id));
+  }
+  routing_.EndWrapUp(request.conversation_id(), clock_.Now());
+  return absl::OkStatus();
+}
+
+void BrokerCore::SendToSupervisors(const AgentUpdate& update) {
+  for (const auto& [id, session] : sessions_) {
+    const auto& roles = agents_[id].roles();
+    if (std::find(roles.begin(), roles.end(), "supervisor") != roles.end()) session->Send(update);
+  }
+}
+
+}  // namespace omni::core

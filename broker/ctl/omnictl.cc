@@ -1,0 +1,200 @@
+// omnictl: the operator's command line over the Admin gRPC service.
+//
+//   omnictl [--broker HOST:PORT] agents
+//   omnictl [--broker HOST:PORT] queue
+//   omnictl [--broker HOST:PORT] conversation <id>
+//   omnictl [--broker HOST:PORT] explain <conversation id>
+//   omnictl [--broker HOST:PORT] policy [set <file.json | ->]
+//   omnictl [--broker HOST:PORT] customer <id> [--tier standard|gold|vip] [--flags a,b] [--manager AGENT]
+//                                             [--language xx]
+// Exit status: 0 ok, 1 the broker refused (its message is printed), 2 usage.
+#include <grpcpp/grpcpp.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
+#include "google/protobuf/util/json_util.h"
+#include "omnibroker/v1/admin.grpc.pb.h"
+
+namespace {
+
+using omnibroker::v1::Admin;
+
+constexpr char kUsage[] = R"(usage: omnictl [--broker HOST:PORT] <command>
+  agents                         the roster with presence and load
+  queue                          conversations waiting or offered, oldest first
+  conversation <id>              one conversation, as JSON
+  explain <conversation id>      why it went where it did: candidates, factors, the rule
+  policy                         the routing policy in force, as JSON
+  policy set <file.json | ->     change the routing policy at run time (the fields given)
+  customer <id> [--tier standard|gold|vip] [--flags a,b] [--manager AGENT] [--language xx]
+)";
+
+int Fail(const grpc::Status& status) {
+  std::cerr << "omnictl: " << status.error_message() << " (code " << status.error_code() << ")\n";
+  return 1;
+}
+
+int Usage(const std::string& why) {
+  std::cerr << "omnictl: " << why << "\n" << kUsage;
+  return 2;
+}
+
+void PrintJson(const google::protobuf::Message& message) {
+  std::string json;
+  google::protobuf::util::JsonPrintOptions options;
+  options.add_whitespace = true;
+  options.preserve_proto_field_names = true;
+  (void)google::protobuf::util::MessageToJsonString(message, &json, options);
+  std::cout << json;
+}
+
+std::string Short(const std::string& s, size_t n) { return s.size() <= n ? s : s.substr(0, n - 1) + "~"; }
+
+int Agents(Admin::Stub& admin) {
+  grpc::ClientContext context;
+  omnibroker::v1::ListAgentsResponse response;
+  if (auto s = admin.ListAgents(&context, {}, &response); !s.ok()) return Fail(s);
+  std::cout << absl::StrFormat("%-16s %-20s %-10s %8s %8s\n", "AGENT", "PRESENCE", "CONNECTED", "ASSIGNED", "OFFERED");
+  for (const auto& a : response.agents()) {
+    std::cout << absl::StrFormat("%-16s %-20s %-10s %8d %8d\n", Short(a.agent().id(), 16),
+                                 omnibroker::v1::Presence_Name(a.agent().presence()), a.connected() ? "yes" : "no",
+                                 a.assigned_conversations(), a.offered_conversations());
+  }
+  return 0;
+}
+
+int Queue(Admin::Stub& admin) {
+  grpc::ClientContext context;
+  omnibroker::v1::QueueSnapshot response;
+  if (auto s = admin.GetQueueSnapshot(&context, {}, &response); !s.ok()) return Fail(s);
+  const int64_t now = response.taken_at().seconds();
+  std::cout << absl::StrFormat("%-36s %-12s %-28s %8s %s\n", "CONVERSATION", "QUEUE", "STATE", "WAITED", "OFFERED TO");
+  for (const auto& e : response.entries()) {
+    std::cout << absl::StrFormat("%-36s %-12s %-28s %7ds %s\n", e.conversation_id(), Short(e.queue(), 12),
+                                 omnibroker::v1::ConversationState_Name(e.state()), now - e.queued_at().seconds(),
+                                 e.offered_to_agent_id());
+  }
+  return 0;
+}
+
+int Conversation(Admin::Stub& admin, const std::string& id) {
+  grpc::ClientContext context;
+  omnibroker::v1::GetConversationRequest request;
+  request.set_conversation_id(id);
+  omnibroker::v1::Conversation response;
+  if (auto s = admin.GetConversation(&context, request, &response); !s.ok()) return Fail(s);
+  PrintJson(response);
+  return 0;
+}
+
+int Explain(Admin::Stub& admin, const std::string& id) {
+  grpc::ClientContext context;
+  omnibroker::v1::ExplainRoutingRequest request;
+  request.set_conversation_id(id);
+  omnibroker::v1::RoutingExplanation why;
+  if (auto s = admin.ExplainRouting(&context, request, &why); !s.ok()) return Fail(s);
+  std::cout << "conversation " << why.conversation_id() << "  state " << why.state()
+            << absl::StrFormat("  urgency %.0f\n", why.urgency());
+  std::cout << "phase:    " << why.phase() << "\n";
+  std::cout << "decision: " << (why.agent_id().empty() ? "-" : why.agent_id()) << ": " << why.rule() << "\n";
+  std::cout << absl::StrFormat("%-16s %-8s %4s %8s %9s  %s\n", "AGENT", "ELIGIBLE", "FIT", "EFFORT", "LOAD/CAP", "VERDICT");
+  for (const auto& c : why.candidates()) {
+    std::cout << absl::StrFormat("%-16s %-8s %4d %8.1f %5d/%-3d  %s\n", Short(c.agent_id(), 16), c.eligible() ? "yes" : "no",
+                                 c.fit(), c.effort(), c.load(), c.capacity(), c.verdict());
+  }
+  return 0;
+}
+
+int Policy(Admin::Stub& admin, const std::vector<std::string>& args) {
+  if (args.empty()) {
+    grpc::ClientContext context;
+    omnibroker::v1::RoutingPolicy policy;
+    if (auto s = admin.GetRoutingPolicy(&context, {}, &policy); !s.ok()) return Fail(s);
+    PrintJson(policy);
+    return 0;
+  }
+  if (args.size() != 2 || args[0] != "set") return Usage("policy takes nothing, or: set <file.json | ->");
+  std::stringstream text;
+  if (args[1] == "-") {
+    text << std::cin.rdbuf();
+  } else {
+    std::ifstream in(args[1]);
+    if (!in) return Usage("cannot read " + args[1]);
+    text << in.rdbuf();
+  }
+  omnibroker::v1::SetRoutingPolicyRequest request;
+  if (auto s = google::protobuf::util::JsonStringToMessage(text.str(), request.mutable_policy()); !s.ok()) {
+    std::cerr << "omnictl: the policy is not valid RoutingPolicy JSON: " << s.message() << "\n";
+    return 2;
+  }
+  grpc::ClientContext context;
+  omnibroker::v1::RoutingPolicy policy;
+  if (auto s = admin.SetRoutingPolicy(&context, request, &policy); !s.ok()) return Fail(s);
+  PrintJson(policy);
+  return 0;
+}
+
+int Customer(Admin::Stub& admin, const std::vector<std::string>& args) {
+  if (args.empty()) return Usage("customer needs an id");
+  omnibroker::v1::UpdateCustomerRequest request;
+  request.set_customer_id(args[0]);
+  for (size_t i = 1; i < args.size(); i += 2) {
+    if (i + 1 >= args.size()) return Usage(args[i] + " needs a value");
+    const std::string& flag = args[i];
+    const std::string& value = args[i + 1];
+    if (flag == "--tier") {
+      omnibroker::v1::Tier tier;
+      if (!omnibroker::v1::Tier_Parse("TIER_" + absl::AsciiStrToUpper(value), &tier)) {
+        return Usage("--tier is standard, gold or vip, not " + value);
+      }
+      request.set_tier(tier);
+    } else if (flag == "--flags") {
+      request.set_set_flags(true);
+      for (absl::string_view f : absl::StrSplit(value, ',', absl::SkipEmpty())) request.add_flags(std::string(f));
+    } else if (flag == "--manager") {
+      request.set_personal_manager_agent_id(value);
+    } else if (flag == "--language") {
+      request.set_preferred_language(value);
+    } else {
+      return Usage("unknown customer option " + flag);
+    }
+  }
+  grpc::ClientContext context;
+  omnibroker::v1::Customer customer;
+  if (auto s = admin.UpdateCustomer(&context, request, &customer); !s.ok()) return Fail(s);
+  PrintJson(customer);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::string broker = "127.0.0.1:50051";
+  if (args.size() >= 2 && args[0] == "--broker") {
+    broker = args[1];
+    args.erase(args.begin(), args.begin() + 2);
+  }
+  if (args.empty() || args[0] == "--help" || args[0] == "help") {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  auto admin = Admin::NewStub(grpc::CreateChannel(broker, grpc::InsecureChannelCredentials()));
+  const std::string command = args[0];
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "agents") return Agents(*admin);
+  if (command == "queue") return Queue(*admin);
+  if (command == "conversation" && rest.size() == 1) return Conversation(*admin, rest[0]);
+  if (command == "explain" && rest.size() == 1) return Explain(*admin, rest[0]);
+  if (command == "policy") return Policy(*admin, rest);
+  if (command == "customer") return Customer(*admin, rest);
+  return Usage("unknown command or wrong arguments: " + command);
+}

@@ -1,0 +1,163 @@
+// Routing through the real broker: a VIP customer goes to the senior pool, Admin explains why, a
+// transfer carries its handoff note to the next agent, and a missed deadline escalates to the
+// supervisor and shows in Admin.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "omnibroker/v1/admin.grpc.pb.h"
+#include "tests/support/broker_harness.h"
+#include "tests/support/test_support.h"
+
+namespace omni {
+namespace {
+
+using omni::agent::AgentClient;
+using omni::testing::NextOffer;
+using omni::testing::TempDir;
+using omni::testing::Visitor;
+using omni::testing::WaitFor;
+using namespace std::chrono_literals;
+
+class RoutingFlowTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    app::BrokerConfig config = testing::TestConfig(dir_.path());
+    config.routing.ramp_step = Duration::zero();
+    broker_ = std::make_unique<app::BrokerApp>(std::move(config));
+    ASSERT_TRUE(broker_->Start().ok());
+    admin_ = omnibroker::v1::Admin::NewStub(grpc::CreateChannel(broker_->grpc_address(), grpc::InsecureChannelCredentials()));
+  }
+
+  std::unique_ptr<AgentClient> Available(const std::string& agent_id) {
+    auto client = AgentClient::Connect(broker_->grpc_address(), agent_id);
+    EXPECT_TRUE(client.ok()) << client.status();
+    if (!client.ok()) return nullptr;
+    EXPECT_TRUE((*client)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+    return std::move(client).value();
+  }
+
+  // A visitor's first message: its conversation id.
+  std::string NewConversation(const std::string& name, const std::string& text) {
+    Visitor visitor(testing::WebChatPort(*broker_));
+    visitor.Register(name);
+    auto [status, body] = visitor.Say(text);
+    EXPECT_EQ(status, 202) << body.dump();
+    return body.value("conversation_id", "");
+  }
+
+  omnibroker::v1::Conversation Get(const std::string& id) {
+    grpc::ClientContext context;
+    omnibroker::v1::GetConversationRequest request;
+    request.set_conversation_id(id);
+    omnibroker::v1::Conversation out;
+    EXPECT_TRUE(admin_->GetConversation(&context, request, &out).ok());
+    return out;
+  }
+
+  void MakeVip(const std::string& conversation_id) {
+    grpc::ClientContext context;
+    omnibroker::v1::UpdateCustomerRequest request;
+    request.set_customer_id(Get(conversation_id).customer_id());
+    request.set_tier(omnibroker::v1::TIER_VIP);
+    omnibroker::v1::Customer customer;
+    ASSERT_TRUE(admin_->UpdateCustomer(&context, request, &customer).ok());
+    EXPECT_EQ(customer.tier(), omnibroker::v1::TIER_VIP);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<app::BrokerApp> broker_;
+  std::unique_ptr<omnibroker::v1::Admin::Stub> admin_;
+};
+
+TEST_F(RoutingFlowTest, VipGoesToTheSeniorPoolAndAdminExplainsWhy) {
+  // Chen is free and speaks English, but only Alice serves VIP customers.
+  auto chen = Available("chen");
+  const std::string id = NewConversation("Vera", "Hello, my card payment failed and I need help");
+  auto offer_to_chen = NextOffer(*chen, 5s);
+  ASSERT_TRUE(offer_to_chen.has_value()) << "a standard customer goes to any agent";
+  ASSERT_TRUE(chen->Decline(offer_to_chen->offer_id()).ok());
+  MakeVip(id);
+  auto alice = Available("alice");
+  auto offer = NextOffer(*alice, 5s);
+  ASSERT_TRUE(offer.has_value());
+  EXPECT_EQ(offer->conversation().id(), id);
+
+  grpc::ClientContext context;
+  omnibroker::v1::ExplainRoutingRequest request;
+  request.set_conversation_id(id);
+  omnibroker::v1::RoutingExplanation why;
+  ASSERT_TRUE(admin_->ExplainRouting(&context, request, &why).ok());
+  EXPECT_EQ(why.state(), "offered");
+  EXPECT_EQ(why.agent_id(), "alice");
+  EXPECT_NE(why.phase().find("tier pool"), std::string::npos) << why.phase();
+  EXPECT_EQ(why.conversation_id(), id);
+  std::map<std::string, std::string> verdicts;
+  for (const auto& c : why.candidates()) verdicts[c.agent_id()] = c.verdict();
+  EXPECT_EQ(verdicts["chen"], "not in the TIER_VIP pool");
+  EXPECT_EQ(verdicts["boris"], "PRESENCE_OFFLINE");
+}
+
+TEST_F(RoutingFlowTest, TransferCarriesTheHandoffNoteToTheNextAgent) {
+  auto alice = Available("alice");
+  const std::string id = NewConversation("Tom", "Hello, I want to change my tariff please");
+  auto offer = NextOffer(*alice);
+  ASSERT_TRUE(offer.has_value());
+  ASSERT_TRUE(alice->Accept(offer->offer_id()).ok());
+  ASSERT_TRUE(alice->SendText(id, "Let me find the right colleague").ok());
+
+  auto chen = Available("chen");
+  EXPECT_EQ(chen->TransferToAgent(id, "alice", "not mine").code(), absl::StatusCode::kPermissionDenied)
+      << "only the agent holding it transfers it";
+  EXPECT_EQ(alice->TransferToAgent(id, "nobody", "").code(), absl::StatusCode::kNotFound);
+  ASSERT_TRUE(alice->TransferToAgent(id, "chen", "Wants the business tariff; already verified identity").ok());
+  auto handed = NextOffer(*chen);
+  ASSERT_TRUE(handed.has_value());
+  EXPECT_EQ(handed->conversation().id(), id);
+  EXPECT_EQ(handed->last_event().kind(), omnibroker::v1::EVENT_KIND_NOTE);
+  ASSERT_TRUE(chen->Accept(handed->offer_id()).ok());
+  auto history = chen->History(id);
+  ASSERT_TRUE(history.ok()) << history.status();
+  ASSERT_EQ(history->events_size(), 3);
+  EXPECT_EQ(history->events(0).content().text(), "Hello, I want to change my tariff please");
+  EXPECT_EQ(history->events(2).content().text(), "Wants the business tariff; already verified identity");
+  EXPECT_EQ(history->events(2).direction(), omnibroker::v1::DIRECTION_INTERNAL);
+  EXPECT_EQ(Get(id).assigned_agent_id(), "chen");
+  EXPECT_EQ(Get(id).assignments(0).end_reason(), "transferred");
+}
+
+TEST_F(RoutingFlowTest, MissedDeadlineEscalatesToTheSupervisorAndShowsInAdmin) {
+  {
+    grpc::ClientContext context;
+    omnibroker::v1::SetRoutingPolicyRequest request;
+    auto* standard = request.mutable_policy()->add_tiers();
+    standard->set_tier(omnibroker::v1::TIER_STANDARD);
+    standard->mutable_first_response()->set_nanos(300'000'000);
+    omnibroker::v1::RoutingPolicy policy;
+    ASSERT_TRUE(admin_->SetRoutingPolicy(&context, request, &policy).ok());
+  }
+  {
+    grpc::ClientContext context;
+    omnibroker::v1::SetRoutingPolicyRequest request;
+    request.mutable_policy()->mutable_offer_timeout()->set_seconds(-1);
+    omnibroker::v1::RoutingPolicy policy;
+    auto status = admin_->SetRoutingPolicy(&context, request, &policy);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_NE(status.error_message().find("offer_timeout"), std::string::npos) << status.error_message();
+  }
+  auto sofia = AgentClient::Connect(broker_->grpc_address(), "sofia");
+  ASSERT_TRUE(sofia.ok());
+  const std::string id = NewConversation("Ivan", "Nobody answers me");
+  std::optional<omnibroker::v1::Escalation> escalation;
+  const auto end = std::chrono::steady_clock::now() + 10s;
+  while (!escalation && std::chrono::steady_clock::now() < end) {
+    if (auto u = (*sofia)->Next(100ms); u && u->has_escalation()) escalation = u->escalation();
+  }
+  ASSERT_TRUE(escalation.has_value());
+  EXPECT_EQ(escalation->conversation_id(), id);
+  EXPECT_EQ(escalation->breach().kind(), "first_response");
+  ASSERT_TRUE(WaitFor([&] { return Get(id).breaches_size() == 1; }, 5s));
+  EXPECT_EQ(Get(id).breaches(0).kind(), "first_response");
+}
+
+}  // namespace
+}  // namespace omni
