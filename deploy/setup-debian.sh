@@ -11,6 +11,8 @@ packages=(
   librocksdb-dev libabsl-dev libssl-dev zlib1g-dev
   # web chat connector: HTTP server and JSON
   libcpp-httplib-dev nlohmann-json3-dev
+  # the broker's config file
+  libyaml-cpp-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl
 )

@@ -3,6 +3,7 @@
 #include <future>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "base/log.h"
 #include "base/status_macros.h"
 #include "connectors/sdk/registry.h"
@@ -60,7 +61,11 @@ absl::Status BrokerApp::Start() {
                                        .tenant = config_.tenant,
                                        .spool_dir = config_.data_dir / "spool"},
       clock_);
-  for (const auto& connector_config : config_.connectors) {
+  for (auto connector_config : config_.connectors) {
+    // Connector state lives with the broker's data unless configured elsewhere.
+    for (auto& [key, value] : connector_config.settings) {
+      value = absl::StrReplaceAll(value, {{"${data_dir}", config_.data_dir.string()}});
+    }
     OMNI_ASSIGN_OR_RETURN(auto connector, registry.Create(connector_config));
     host_->Add(connector_config.name, std::move(connector));
   }

@@ -2,6 +2,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "broker/app/config_file.h"
 
 namespace omni::app {
 namespace {
@@ -47,7 +48,7 @@ BrokerConfig DefaultConfig() {
   config.connectors.push_back(connectors::ConnectorConfig{
       .type = "webchat",
       .name = "webchat",
-      .settings = {{"listen", "127.0.0.1:8080"}, {"token_secret_file", "data/webchat.secret"}}});
+      .settings = {{"listen", "127.0.0.1:8080"}, {"token_secret_file", "${data_dir}/webchat.secret"}}});
   config.agents = {
       DemoAgent("alice", "Alice Martin", {"en", "fr"}, {{"support", 8}, {"billing", 6}}),
       DemoAgent("boris", "Boris Ivanov", {"ru", "en"}, {{"support", 6}, {"technical", 7}}),
@@ -68,6 +69,8 @@ BrokerConfig DefaultConfig() {
 
 std::string Usage() {
   return R"(usage: omnibroker [flags]
+  --config=FILE            YAML config file (see broker/app/config_file.h, deploy/omnibroker.yaml);
+                           flags given too override it
   --data-dir=DIR           RocksDB data and connector state (default: data)
   --grpc-listen=HOST:PORT  AgentConsole and Admin gRPC (default: 127.0.0.1:50051; port 0 = any)
   --ingest-listen=ENDPOINT ZeroMQ endpoint for out-of-process connectors (default:
@@ -80,7 +83,15 @@ std::string Usage() {
 }
 
 absl::Status ApplyFlags(const std::vector<std::string>& args, BrokerConfig& config) {
-  bool data_dir_set = false;
+  // The config file first, wherever --config stands: flags override it.
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string file;
+    if (args[i].rfind("--config=", 0) == 0) file = args[i].substr(9);
+    if (args[i] == "--config" && i + 1 < args.size()) file = args[i + 1];
+    if (!file.empty()) {
+      if (auto s = ApplyConfigFile(file, config); !s.ok()) return s;
+    }
+  }
   for (size_t i = 0; i < args.size(); ++i) {
     std::string name = args[i];
     std::string value;
@@ -94,9 +105,10 @@ absl::Status ApplyFlags(const std::vector<std::string>& args, BrokerConfig& conf
       if (i + 1 >= args.size()) return absl::InvalidArgumentError(absl::StrCat(name, " needs a value"));
       value = args[++i];
     }
-    if (name == "--data-dir") {
+    if (name == "--config") {
+      // applied above
+    } else if (name == "--data-dir") {
       config.data_dir = value;
-      data_dir_set = true;
     } else if (name == "--grpc-listen") {
       config.grpc_listen = value;
     } else if (name == "--ingest-listen") {
@@ -115,12 +127,6 @@ absl::Status ApplyFlags(const std::vector<std::string>& args, BrokerConfig& conf
       config.tenant = value;
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag ", name, "\n", Usage()));
-    }
-  }
-  // Connector state follows the data directory unless configured elsewhere.
-  if (data_dir_set) {
-    if (auto* c = FindConnector(config, "webchat")) {
-      c->settings["token_secret_file"] = (config.data_dir / "webchat.secret").string();
     }
   }
   return absl::OkStatus();

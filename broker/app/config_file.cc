@@ -1,0 +1,154 @@
+#include "broker/app/config_file.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "base/strings.h"
+#include "broker/routing/policy_proto.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace omni::app {
+namespace {
+
+using nlohmann::json;
+
+// YAML to JSON. Plain scalars that read as booleans or numbers become them; quoted ones stay text.
+json ToJson(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Sequence: {
+      json out = json::array();
+      for (const auto& item : node) out.push_back(ToJson(item));
+      return out;
+    }
+    case YAML::NodeType::Map: {
+      json out = json::object();
+      for (const auto& kv : node) out[kv.first.as<std::string>()] = ToJson(kv.second);
+      return out;
+    }
+    case YAML::NodeType::Scalar: {
+      const std::string& text = node.Scalar();
+      if (node.Tag() != "!") {
+        if (text == "true" || text == "false") return text == "true";
+        int64_t i;
+        if (absl::SimpleAtoi(text, &i)) return i;
+        double d;
+        if (absl::SimpleAtod(text, &d)) return d;
+      }
+      return text;
+    }
+    default:
+      return nullptr;
+  }
+}
+
+std::string Where(const YAML::Node& node) { return absl::StrCat("line ", node.Mark().line + 1); }
+
+// Parses `value` (JSON) into `message`; the error names the section.
+absl::Status FromJson(const json& value, google::protobuf::Message& message, const std::string& section) {
+  google::protobuf::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto s = google::protobuf::util::JsonStringToMessage(value.dump(), &message, options);
+  if (!s.ok()) return absl::InvalidArgumentError(absl::StrCat(section, ": ", std::string(s.message())));
+  return absl::OkStatus();
+}
+
+absl::Status ScalarString(const YAML::Node& node, const std::string& key, std::string& out) {
+  if (!node.IsScalar()) return absl::InvalidArgumentError(absl::StrCat(key, " (", Where(node), "): must be a single value"));
+  out = node.Scalar();
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ApplyConfigText(std::string_view text, BrokerConfig& config) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("config is not valid YAML: ", e.what()));
+  }
+  if (root.IsNull()) return absl::OkStatus();
+  if (!root.IsMap()) return absl::InvalidArgumentError("config: the top level must be a mapping of sections");
+  for (const auto& kv : root) {
+    const std::string key = kv.first.as<std::string>();
+    const YAML::Node& value = kv.second;
+    std::string s;
+    if (key == "data_dir") {
+      if (auto st = ScalarString(value, key, s); !st.ok()) return st;
+      config.data_dir = s;
+    } else if (key == "grpc_listen") {
+      if (auto st = ScalarString(value, key, config.grpc_listen); !st.ok()) return st;
+    } else if (key == "ingest_listen") {
+      if (auto st = ScalarString(value, key, config.ingest_listen); !st.ok()) return st;
+    } else if (key == "tenant") {
+      if (auto st = ScalarString(value, key, config.tenant); !st.ok()) return st;
+    } else if (key == "routing") {
+      omnibroker::v1::RoutingPolicy proto;
+      if (auto st = FromJson(ToJson(value), proto, "routing"); !st.ok()) return st;
+      auto policy = routing::MergePolicy(config.routing, proto);
+      if (!policy.ok()) return policy.status();
+      config.routing = *std::move(policy);
+    } else if (key == "agents") {
+      if (!value.IsSequence()) return absl::InvalidArgumentError(absl::StrCat("agents (", Where(value), "): must be a list"));
+      std::vector<omnibroker::v1::Agent> agents;
+      std::set<std::string> ids;
+      for (size_t i = 0; i < value.size(); ++i) {
+        omnibroker::v1::Agent agent;
+        if (auto st = FromJson(ToJson(value[i]), agent, absl::StrCat("agents[", i, "]")); !st.ok()) return st;
+        if (agent.id().empty()) return absl::InvalidArgumentError(absl::StrCat("agents[", i, "].id: is required"));
+        if (!ids.insert(agent.id()).second) {
+          return absl::InvalidArgumentError(absl::StrCat("agents[", i, "].id: '", agent.id(), "' appears twice"));
+        }
+        agents.push_back(std::move(agent));
+      }
+      config.agents = std::move(agents);
+    } else if (key == "connectors") {
+      if (!value.IsSequence()) return absl::InvalidArgumentError(absl::StrCat("connectors (", Where(value), "): must be a list"));
+      std::vector<connectors::ConnectorConfig> list;
+      for (size_t i = 0; i < value.size(); ++i) {
+        const YAML::Node& c = value[i];
+        const std::string at = absl::StrCat("connectors[", i, "]");
+        if (!c.IsMap() || !c["type"] || !c["type"].IsScalar()) {
+          return absl::InvalidArgumentError(at + ": needs a type (webchat, telegram…)");
+        }
+        connectors::ConnectorConfig connector{.type = c["type"].Scalar(),
+                                              .name = c["name"] ? c["name"].Scalar() : c["type"].Scalar()};
+        if (const YAML::Node& settings = c["settings"]; settings) {
+          if (!settings.IsMap()) return absl::InvalidArgumentError(at + ".settings: must be a mapping");
+          for (const auto& setting : settings) {
+            if (!setting.second.IsScalar()) {
+              return absl::InvalidArgumentError(absl::StrCat(at, ".settings.", setting.first.as<std::string>(), ": must be a single value"));
+            }
+            connector.settings[setting.first.as<std::string>()] = setting.second.Scalar();
+          }
+        }
+        list.push_back(std::move(connector));
+      }
+      config.connectors = std::move(list);
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "config: unknown section '", key, "' (", Where(kv.first),
+          "); known: data_dir, grpc_listen, ingest_listen, tenant, routing, agents, connectors"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyConfigFile(const std::filesystem::path& path, BrokerConfig& config) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read config file ", path.string()));
+  std::stringstream text;
+  text << in.rdbuf();
+  if (auto s = ApplyConfigText(text.str(), config); !s.ok()) {
+    return absl::Status(s.code(), absl::StrCat(path.string(), ": ", s.message()));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace omni::app

@@ -1,0 +1,35 @@
+// The broker's config file (YAML). Its sections are the broker's own settings and, in the proto
+// JSON spelling of their messages, the routing policy (omnibroker.v1.RoutingPolicy) and the roster
+// (omnibroker.v1.Agent), so the file, Admin and omnictl share one schema:
+//
+//   data_dir: /var/lib/omnibroker
+//   grpc_listen: 127.0.0.1:50051
+//   ingest_listen: tcp://127.0.0.1:5570
+//   tenant: acme
+//   routing:            # fields given replace the defaults
+//     offer_timeout: 30s
+//     tiers: [{tier: TIER_VIP, weight: 900, first_response: 60s, senior_pool: true}]
+//   agents:             # replaces the demo roster
+//     - {id: alice, languages: [en], skills: [{name: billing, proficiency: 8}],
+//        capacity: [{channel: CHANNEL_CHAT, max_concurrent: 3}], tiers: [TIER_VIP]}
+//   connectors:         # replaces the built-in web chat
+//     - {type: webchat, name: webchat, settings: {listen: "127.0.0.1:8080", token_secret_file: /etc/omni/webchat.secret}}
+//
+// "${data_dir}" in a connector setting stands for the data directory.
+// Precedence: embedded defaults < this file < command-line flags.
+#pragma once
+
+#include <filesystem>
+#include <string_view>
+
+#include "absl/status/status.h"
+#include "broker/app/broker_config.h"
+
+namespace omni::app {
+
+// Applies the YAML document `text` over `config`; errors name the line or the field.
+absl::Status ApplyConfigText(std::string_view text, BrokerConfig& config);
+// The same for a file.
+absl::Status ApplyConfigFile(const std::filesystem::path& path, BrokerConfig& config);
+
+}  // namespace omni::app

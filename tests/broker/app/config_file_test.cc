@@ -1,0 +1,92 @@
+// The config file: the shipped example loads, every section applies, flags override it, and each
+// kind of mistake is refused with an error that names where it is.
+#include "broker/app/config_file.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "tests/support/test_support.h"
+
+namespace omni::app {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(ConfigFileTest, TheShippedExampleLoads) {
+  BrokerConfig config = DefaultConfig();
+  ASSERT_TRUE(ApplyConfigFile(std::string(OMNI_SOURCE_DIR) + "/deploy/omnibroker.yaml", config).ok());
+  EXPECT_EQ(config.agents.size(), 4u);
+  EXPECT_TRUE(config.agents[2].handles_difficult());
+  EXPECT_EQ(config.routing.ForTier(omnibroker::v1::TIER_VIP).first_response, 120s);
+  EXPECT_EQ(config.routing.PoolOf(omnibroker::v1::CHANNEL_MESSENGER), omnibroker::v1::CHANNEL_CHAT);
+  ASSERT_EQ(config.connectors.size(), 1u);
+  EXPECT_EQ(config.connectors[0].Get("token_secret_file"), "${data_dir}/webchat.secret");
+}
+
+TEST(ConfigFileTest, SectionsApplyOverTheDefaults) {
+  BrokerConfig config = DefaultConfig();
+  ASSERT_TRUE(ApplyConfigText(R"(
+grpc_listen: 0.0.0.0:6000
+routing:
+  offer_timeout: 45s
+  risk_fraction: 0.5
+  tiers: [{tier: TIER_GOLD, weight: 450}]
+agents:
+  - {id: "007", languages: [en], skills: [{name: support, proficiency: 9}]}
+)", config).ok());
+  EXPECT_EQ(config.grpc_listen, "0.0.0.0:6000");
+  EXPECT_EQ(config.routing.offer_timeout, 45s);
+  EXPECT_EQ(config.routing.risk_fraction, 0.5);
+  EXPECT_EQ(config.routing.ForTier(omnibroker::v1::TIER_GOLD).weight, 450);
+  EXPECT_EQ(config.routing.ForTier(omnibroker::v1::TIER_GOLD).first_response, 5min) << "fields not given keep the default";
+  ASSERT_EQ(config.agents.size(), 1u);
+  EXPECT_EQ(config.agents[0].id(), "007") << "a quoted scalar stays text";
+  EXPECT_EQ(config.connectors.size(), 1u) << "no connectors section: the default web chat stays";
+}
+
+TEST(ConfigFileTest, FlagsOverrideTheFile) {
+  testing::TempDir dir;
+  const auto path = dir.path() / "omni.yaml";
+  std::ofstream(path) << "grpc_listen: 127.0.0.1:7000\ntenant: acme\n";
+  BrokerConfig config = DefaultConfig();
+  ASSERT_TRUE(ApplyFlags({"--grpc-listen", "127.0.0.1:7001", "--config", path.string()}, config).ok());
+  EXPECT_EQ(config.grpc_listen, "127.0.0.1:7001");
+  EXPECT_EQ(config.tenant, "acme");
+}
+
+struct BadCase {
+  std::string name;
+  std::string yaml;
+  std::string expected;  // part of the error
+};
+
+class BadConfigTest : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(BadConfigTest, IsRefusedWithWhere) {
+  BrokerConfig config = DefaultConfig();
+  auto s = ApplyConfigText(GetParam().yaml, config);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find(GetParam().expected), absl::string_view::npos) << s.message();
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Mistakes, BadConfigTest,
+    ::testing::Values(BadCase{"not_yaml", "routing: [unclosed", "not valid YAML"},
+                      BadCase{"not_a_mapping", "- a\n- b", "top level must be a mapping"},
+                      BadCase{"unknown_section", "\nroutnig: {}", "unknown section 'routnig' (line 2)"},
+                      BadCase{"unknown_routing_field", "routing: {offer_timout: 5s}", "routing:"},
+                      BadCase{"bad_tier", "routing: {tiers: [{tier: TIER_PLATINUM}]}", "routing:"},
+                      BadCase{"bad_duration", "routing: {offer_timeout: soon}", "routing:"},
+                      BadCase{"invalid_value", "routing: {offer_timeout: 0s}", "offer_timeout must be positive"},
+                      BadCase{"risk_out_of_range", "routing: {risk_fraction: 2}", "risk_fraction"},
+                      BadCase{"agents_not_list", "agents: {id: a}", "agents (line 1): must be a list"},
+                      BadCase{"agent_without_id", "agents: [{languages: [en]}]", "agents[0].id: is required"},
+                      BadCase{"duplicate_agent", "agents: [{id: a}, {id: a}]", "agents[1].id: 'a' appears twice"},
+                      BadCase{"bad_agent_field", "agents: [{id: a, skils: []}]", "agents[0]"},
+                      BadCase{"connector_without_type", "connectors: [{name: x}]", "connectors[0]: needs a type"},
+                      BadCase{"listen_not_scalar", "grpc_listen: [a, b]", "grpc_listen (line 1): must be a single value"}),
+    [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace omni::app
