@@ -140,6 +140,14 @@ routing::WorkItem BrokerCore::WorkItemFor(const omnibroker::v1::Conversation& co
       .agent_replied = conversation.has_first_response_at(),
   };
   if (conversation.has_awaiting_reply_since()) item.awaiting_reply_since = FromProto(conversation.awaiting_reply_since());
+  for (const auto& breach : conversation.breaches()) {
+    // A next-response breach counts for the customer message that still waits, not for older ones.
+    if (breach.kind() == "next_response" &&
+        (!item.awaiting_reply_since || FromProto(breach.due_at()) < *item.awaiting_reply_since)) {
+      continue;
+    }
+    item.breached.insert(breach.kind());
+  }
   return item;
 }
 

@@ -399,7 +399,10 @@ void RoutingEngine::Schedule(TimePoint at, Timer::Kind kind, const std::string& 
   timers_.push(Timer{at, kind, id, generation});
 }
 
-void RoutingEngine::ScheduleDeadlines(const Conv& conv) {
+void RoutingEngine::ScheduleDeadlines(Conv& conv) {
+  conv.first_breached = conv.item.breached.contains("first_response");
+  conv.next_breached = conv.item.breached.contains("next_response");
+  conv.resolution_breached = conv.item.breached.contains("resolution");
   const TierPolicy& tier = policy_.ForTier(conv.item.tier);
   const std::string& id = conv.item.conversation_id;
   if (!conv.item.agent_replied) Schedule(conv.item.queued_at + tier.first_response, Timer::kDeadline, id, 0);

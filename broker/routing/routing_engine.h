@@ -57,6 +57,8 @@ struct WorkItem {
   TimePoint queued_at;
   bool agent_replied = false;  // the first response was given (no first-response deadline)
   std::optional<TimePoint> awaiting_reply_since;  // a customer message waits for an answer
+  // Deadlines already reported (after a restart): "first_response", "next_response", "resolution".
+  std::set<std::string> breached;
 };
 
 struct Offer {
@@ -256,7 +258,7 @@ class RoutingEngine {
 
   // Timers.
   void Schedule(TimePoint at, Timer::Kind kind, const std::string& id, uint64_t generation);
-  void ScheduleDeadlines(const Conv& conv);
+  void ScheduleDeadlines(Conv& conv);
   void OnConversationTimer(Conv& conv, TimePoint now);
   void CheckDeadlines(Conv& conv, TimePoint now);
   void OnAgentTimer(Slot slot, TimePoint now);

@@ -4,6 +4,8 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "omnibroker/v1/admin.grpc.pb.h"
 #include "tests/support/broker_harness.h"
 #include "tests/support/test_support.h"
@@ -21,9 +23,13 @@ using namespace std::chrono_literals;
 class RoutingFlowTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    app::BrokerConfig config = testing::TestConfig(dir_.path());
-    config.routing.ramp_step = Duration::zero();
-    broker_ = std::make_unique<app::BrokerApp>(std::move(config));
+    config_ = testing::TestConfig(dir_.path());
+    config_.routing.ramp_step = Duration::zero();
+    Start();
+  }
+
+  void Start() {
+    broker_ = std::make_unique<app::BrokerApp>(config_);
     ASSERT_TRUE(broker_->Start().ok());
     admin_ = omnibroker::v1::Admin::NewStub(grpc::CreateChannel(broker_->grpc_address(), grpc::InsecureChannelCredentials()));
   }
@@ -65,6 +71,7 @@ class RoutingFlowTest : public ::testing::Test {
   }
 
   TempDir dir_;
+  app::BrokerConfig config_;
   std::unique_ptr<app::BrokerApp> broker_;
   std::unique_ptr<omnibroker::v1::Admin::Stub> admin_;
 };
@@ -157,6 +164,42 @@ TEST_F(RoutingFlowTest, MissedDeadlineEscalatesToTheSupervisorAndShowsInAdmin) {
   EXPECT_EQ(escalation->breach().kind(), "first_response");
   ASSERT_TRUE(WaitFor([&] { return Get(id).breaches_size() == 1; }, 5s));
   EXPECT_EQ(Get(id).breaches(0).kind(), "first_response");
+}
+
+TEST_F(RoutingFlowTest, AfterARestartOffersComeBackAndAbsentAgentsLoseTheirWorkAfterTheGrace) {
+  std::string held, offered;
+  {
+    auto alice = Available("alice");
+    held = NewConversation("Ann", "Hello, where is my parcel?");
+    auto offer = NextOffer(*alice);
+    ASSERT_TRUE(offer.has_value());
+    ASSERT_TRUE(alice->Accept(offer->offer_id()).ok());
+    ASSERT_TRUE(alice->SendText(held, "Looking into it").ok());
+    auto chen = Available("chen");
+    offered = NewConversation("Bob", "Hello, I need an invoice copy");
+    ASSERT_TRUE(NextOffer(*chen).has_value()) << "offered to Chen when the broker stops";
+  }
+  broker_->Stop();
+  config_.routing.presence_grace = 300ms;
+  Start();
+
+  // Boris is the only one back: the offered conversation waits no longer than his login, and
+  // Alice's conversation comes to him once her grace period is over.
+  auto boris = Available("boris");
+  std::set<std::string> offers;
+  const auto end = std::chrono::steady_clock::now() + 10s;
+  while (offers.size() < 2 && std::chrono::steady_clock::now() < end) {
+    if (auto offer = NextOffer(*boris, 1s)) {
+      offers.insert(offer->conversation().id());
+      ASSERT_TRUE(boris->Accept(offer->offer_id()).ok());
+    }
+  }
+  EXPECT_TRUE(offers.contains(offered));
+  EXPECT_TRUE(offers.contains(held));
+  const auto conversation = Get(held);
+  EXPECT_EQ(conversation.assigned_agent_id(), "boris");
+  ASSERT_EQ(conversation.assignments_size(), 2);
+  EXPECT_EQ(conversation.assignments(0).end_reason(), "agent_offline");
 }
 
 }  // namespace

@@ -376,6 +376,22 @@ TEST(RoutingEngineTest, RestoredStateKeepsItsTimers) {
       << "the agent did not come back within the grace period";
 }
 
+TEST(RoutingEngineTest, BreachesReportedBeforeARestartAreNotReportedAgain) {
+  Scenario s;
+  WorkItem item = s.Item({.id = "late", .tier = TIER_VIP});
+  item.queued_at = kT0 - 10min;
+  item.breached = {"first_response"};
+  s.engine.Enqueue(item, s.now);
+  s.Wait(2s);
+  EXPECT_TRUE(s.Decisions(Decision::Kind::kBreach).empty());
+  WorkItem fresh = s.Item({.id = "fresh", .tier = TIER_VIP});
+  fresh.queued_at = kT0 - 10min;
+  s.engine.Enqueue(fresh, s.now);
+  s.Wait(2s);
+  ASSERT_EQ(s.Decisions(Decision::Kind::kBreach).size(), 1u) << "a past deadline not yet reported is reported at once";
+  EXPECT_EQ(s.Decisions(Decision::Kind::kBreach)[0].conversation_id, "fresh");
+}
+
 TEST(RoutingPolicyTest, ValidateNamesTheField) {
   RoutingPolicy p = DefaultRoutingPolicy();
   EXPECT_TRUE(Validate(p).ok());
