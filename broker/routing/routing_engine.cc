@@ -102,8 +102,7 @@ void RoutingEngine::SetPresence(const std::string& agent_id, Presence presence, 
       Conv& conv = conversations_.at(id);
       Emit(Decision{.kind = Decision::Kind::kOfferWithdrawn, .conversation_id = id, .agent_id = agent_id,
                     .offer_id = conv.offer->offer_id, .at = now, .reason = "agent_offline"});
-      Unassign(conv, now);
-      Requeue(conv, /*new_phases=*/false, now);
+      TakeBack(conv, /*cooldown=*/false, /*new_phases=*/false, now);
     }
     agent.offline_since = now;
     Schedule(now + policy_.presence_grace, Timer::kAgent, agent_id, agent.generation);
@@ -249,10 +248,7 @@ absl::StatusOr<Offer> RoutingEngine::Decline(const std::string& offer_id, const 
   if (!found.ok()) return found.status();
   Conv& conv = **found;
   Offer offer = *conv.offer;
-  conv.refused_until[agent_id] = now + policy_.decline_cooldown;
-  const Slot slot = Unassign(conv, now);
-  Requeue(conv, /*new_phases=*/false, now);
-  FillAgent(slot, now);
+  TakeBack(conv, /*cooldown=*/true, /*new_phases=*/false, now);
   return offer;
 }
 
@@ -281,10 +277,7 @@ absl::Status RoutingEngine::TransferToAgent(const std::string& conversation_id, 
   if (!found.ok()) return found.status();
   Conv& conv = **found;
   conv.item.transfer_target = to_agent;
-  conv.refused_until[from_agent] = now + policy_.decline_cooldown;
-  const Slot slot = Unassign(conv, now);
-  Requeue(conv, /*new_phases=*/true, now);
-  FillAgent(slot, now);
+  TakeBack(conv, /*cooldown=*/true, /*new_phases=*/true, now);
   return absl::OkStatus();
 }
 
@@ -298,10 +291,7 @@ absl::Status RoutingEngine::TransferToQueue(const std::string& conversation_id, 
   conv.item.transfer_target.clear();
   conv.item.personal_manager.clear();
   conv.item.last_agent.clear();
-  conv.refused_until[from_agent] = now + policy_.decline_cooldown;
-  const Slot slot = Unassign(conv, now);
-  Requeue(conv, /*new_phases=*/true, now);
-  FillAgent(slot, now);
+  TakeBack(conv, /*cooldown=*/true, /*new_phases=*/true, now);
   return absl::OkStatus();
 }
 
@@ -378,9 +368,13 @@ Slot RoutingEngine::Unassign(Conv& conv, TimePoint now) {
 void RoutingEngine::Reclaim(Conv& conv, const std::string& reason, bool cooldown, TimePoint now) {
   Emit(Decision{.kind = Decision::Kind::kReclaimed, .conversation_id = conv.item.conversation_id,
                 .agent_id = conv.agent_id, .at = now, .reason = reason});
+  TakeBack(conv, cooldown, /*new_phases=*/false, now);
+}
+
+void RoutingEngine::TakeBack(Conv& conv, bool cooldown, bool new_phases, TimePoint now) {
   if (cooldown) conv.refused_until[conv.agent_id] = now + policy_.decline_cooldown;
   const Slot slot = Unassign(conv, now);
-  Requeue(conv, /*new_phases=*/false, now);
+  Requeue(conv, new_phases, now);
   FillAgent(slot, now);
 }
 
@@ -444,10 +438,7 @@ void RoutingEngine::OnConversationTimer(Conv& conv, TimePoint now) {
       if (now < conv.offer->expires_at) return;
       Emit(Decision{.kind = Decision::Kind::kOfferWithdrawn, .conversation_id = conv.item.conversation_id,
                     .agent_id = conv.agent_id, .offer_id = conv.offer->offer_id, .at = now, .reason = "timeout"});
-      conv.refused_until[conv.agent_id] = now + policy_.decline_cooldown;
-      const Slot slot = Unassign(conv, now);
-      Requeue(conv, /*new_phases=*/false, now);
-      FillAgent(slot, now);
+      TakeBack(conv, /*cooldown=*/true, /*new_phases=*/false, now);
       return;
     }
     case State::kAssigned:

@@ -252,6 +252,9 @@ class RoutingEngine {
   // erases the conversation, then refills the agent.
   Slot Unassign(Conv& conv, TimePoint now);
   void Reclaim(Conv& conv, const std::string& reason, bool cooldown, TimePoint now);
+  // Takes the conversation from its agent (who may not have it again for decline_cooldown when
+  // `cooldown`), routes it again, and lets the agent take other work.
+  void TakeBack(Conv& conv, bool cooldown, bool new_phases, TimePoint now);
   void Erase(const std::string& conversation_id);
   absl::StatusOr<Conv*> OpenOffer(const std::string& offer_id, const std::string& agent_id);
   absl::StatusOr<Conv*> AssignedTo(const std::string& conversation_id, const std::string& agent_id);
