@@ -51,6 +51,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.paranoid_checks = true;
+  // A torn last record is what a crash leaves of a write nobody was told was durable: drop it.
+  // Damage anywhere else in the WAL loses acknowledged writes: refuse to start and say so,
+  // instead of replaying up to the damage and silently dropping the rest.
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  if (options.env != nullptr) db_options.env = options.env;
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.write_buffer_size = options.write_buffer_bytes;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;

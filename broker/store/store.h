@@ -36,6 +36,9 @@ struct StoreOptions {
   std::filesystem::path dir;
   // Tests and benchmarks shrink this; production keeps RocksDB's default.
   size_t write_buffer_bytes = 64 << 20;
+  // The environment RocksDB does its I/O through; null = the real one. Tests pass one that can
+  // simulate a power cut.
+  rocksdb::Env* env = nullptr;
 };
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what);
