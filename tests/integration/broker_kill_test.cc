@@ -3,17 +3,13 @@
 // queued again. Then a SIGTERM stops it cleanly.
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
 #include <grpcpp/grpcpp.h>
 
 #include "omnibroker/v1/admin.grpc.pb.h"
+#include "tests/support/broker_process.h"
 #include "tests/support/test_support.h"
 
 namespace omni {
@@ -21,53 +17,17 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
+using omni::testing::FreePort;
 using omni::testing::TempDir;
 using omni::testing::WaitFor;
 
-// A port that was free a moment ago on 127.0.0.1 (the broker binds it right after). The probe
-// socket is closed for real: a listener left open would share the port and swallow connections.
-int FreePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
-  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len), 0);
-  close(fd);
-  return ntohs(addr.sin_port);
-}
-
-class BrokerProcess {
+// The broker binary with the web chat on `web_port` and no ingest listener.
+class BrokerProcess : public omni::testing::BrokerProcess {
  public:
-  BrokerProcess(const std::filesystem::path& dir, int grpc_port, int webchat_port) {
-    pid_ = fork();
-    if (pid_ == 0) {
-      const std::string log = (dir / "broker.log").string();
-      freopen(log.c_str(), "a", stdout);
-      freopen(log.c_str(), "a", stderr);
-      const std::string data = "--data-dir=" + dir.string();
-      const std::string grpc = "--grpc-listen=127.0.0.1:" + std::to_string(grpc_port);
-      const std::string web = "--webchat-listen=127.0.0.1:" + std::to_string(webchat_port);
-      execl(OMNI_BROKER_BINARY, OMNI_BROKER_BINARY, data.c_str(), grpc.c_str(), web.c_str(), "--ingest-listen=",
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-  }
-  // The exit status (as from waitpid) after sending `signal`.
-  int Stop(int signal) {
-    kill(pid_, signal);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return status;
-  }
-  ~BrokerProcess() {
-    if (pid_ > 0) Stop(SIGKILL);
-  }
-
- private:
-  pid_t pid_ = -1;
+  BrokerProcess(const std::filesystem::path& dir, int grpc_port, int web_port)
+      : omni::testing::BrokerProcess(OMNI_BROKER_BINARY, dir,
+                                     {"--grpc-listen=127.0.0.1:" + std::to_string(grpc_port),
+                                      "--webchat-listen=127.0.0.1:" + std::to_string(web_port), "--ingest-listen="}) {}
 };
 
 bool Ready(httplib::Client& http) {
