@@ -19,7 +19,9 @@ BrokerApp::~BrokerApp() { Stop(); }
 
 absl::Status BrokerApp::Start() {
   started_ = true;
-  OMNI_ASSIGN_OR_RETURN(store_, store::Store::Open({.dir = config_.data_dir / "store"}));
+  OMNI_ASSIGN_OR_RETURN(store_, store::Store::Open({.dir = config_.data_dir / "store",
+                                                     .dedupe_window = config_.dedupe_window,
+                                                     .clock = &clock_}));
 
   core::BrokerCoreOptions core_options;
   core_options.ingest_endpoints = {kInprocIngest};

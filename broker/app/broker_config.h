@@ -20,6 +20,9 @@ struct BrokerConfig {
   // Connectors outside this process (omni-gateway) connect here; "" = in-process only.
   std::string ingest_listen = "tcp://127.0.0.1:5570";
   std::string tenant = "default";
+  // How long an accepted event's id is remembered to recognise a provider's retry (WhatsApp
+  // retries for up to 7 days).
+  std::chrono::hours dedupe_window{24 * 8};
   routing::RoutingPolicy routing = routing::DefaultRoutingPolicy();
   std::vector<connectors::ConnectorConfig> connectors;
   std::vector<omnibroker::v1::Agent> agents;  // upserted into the roster at start

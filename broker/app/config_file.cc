@@ -88,6 +88,12 @@ absl::Status ApplyConfigText(std::string_view text, BrokerConfig& config) {
       if (auto st = ScalarString(value, key, config.ingest_listen); !st.ok()) return st;
     } else if (key == "tenant") {
       if (auto st = ScalarString(value, key, config.tenant); !st.ok()) return st;
+    } else if (key == "dedupe_window_hours") {
+      int64_t hours;
+      if (!value.IsScalar() || !absl::SimpleAtoi(value.Scalar(), &hours) || hours < 1) {
+        return absl::InvalidArgumentError(absl::StrCat(key, " (", Where(value), "): a whole number of hours, at least 1"));
+      }
+      config.dedupe_window = std::chrono::hours(hours);
     } else if (key == "routing") {
       omnibroker::v1::RoutingPolicy proto;
       if (auto st = FromJson(ToJson(value), proto, "routing"); !st.ok()) return st;
@@ -134,7 +140,7 @@ absl::Status ApplyConfigText(std::string_view text, BrokerConfig& config) {
     } else {
       return absl::InvalidArgumentError(absl::StrCat(
           "config: unknown section '", key, "' (", Where(kv.first),
-          "); known: data_dir, grpc_listen, ingest_listen, tenant, routing, agents, connectors"));
+          "); known: data_dir, grpc_listen, ingest_listen, tenant, dedupe_window_hours, routing, agents, connectors"));
     }
   }
   return absl::OkStatus();

@@ -6,6 +6,7 @@
 //   grpc_listen: 127.0.0.1:50051
 //   ingest_listen: tcp://127.0.0.1:5570
 //   tenant: acme
+//   dedupe_window_hours: 192   # how long provider retries are recognised
 //   routing:            # fields given replace the defaults
 //     offer_timeout: 30s
 //     tiers: [{tier: TIER_VIP, weight: 900, first_response: 60s, senior_pool: true}]

@@ -231,6 +231,7 @@ absl::Status BrokerCore::OnSend(const std::string& agent_id, const AgentRequest&
   omnibroker::v1::IngestAck ack;
   ack.set_event_id(event_id);
   ack.set_status(omnibroker::v1::INGEST_STATUS_ACCEPTED);
+  *ack.mutable_accepted_at() = ToProto(clock_.Now());
   ack.set_conversation_id(updated.id());
   ack.set_sequence(sequence);
 

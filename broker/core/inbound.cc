@@ -114,6 +114,7 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
   store_.Put(batch, Family::kEvents, store::EventKey(conversation.id(), sequence), event);
   store_.Put(batch, Family::kConversations, conversation.id(), conversation);
   ack.set_status(omnibroker::v1::INGEST_STATUS_ACCEPTED);
+  *ack.mutable_accepted_at() = ToProto(clock_.Now());
   ack.set_conversation_id(conversation.id());
   ack.set_sequence(sequence);
   store_.Put(batch, Family::kDedupe, dedupe_key, ack);

@@ -2,6 +2,8 @@
 
 #include <rocksdb/options.h>
 
+#include "omnibroker/v1/ingest.pb.h"
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "base/strings.h"
@@ -19,6 +21,25 @@ const std::vector<std::string>& FamilyNames() {
       "dedupe", "agents",        "outbox",    "meta"};
   return names;
 }
+
+// Drops dedupe records older than the window (compaction calls it for every record it rewrites).
+class DedupeExpiry : public rocksdb::CompactionFilter {
+ public:
+  DedupeExpiry(std::chrono::seconds window, const Clock& clock) : window_(window), clock_(clock) {}
+  const char* Name() const override { return "omnibroker.DedupeExpiry"; }
+  bool Filter(int, const rocksdb::Slice&, const rocksdb::Slice& value, std::string*, bool*) const override {
+    omnibroker::v1::IngestAck ack;
+    if (!ack.ParseFromArray(value.data(), static_cast<int>(value.size())) || !ack.has_accepted_at()) {
+      return false;  // not ours to judge: keep it
+    }
+    const TimePoint accepted{std::chrono::seconds(ack.accepted_at().seconds())};
+    return accepted + window_ < clock_.Now();
+  }
+
+ private:
+  const std::chrono::seconds window_;
+  const Clock& clock_;
+};
 
 }  // namespace
 
@@ -58,11 +79,18 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   if (options.env != nullptr) db_options.env = options.env;
   rocksdb::ColumnFamilyOptions cf_options;
   cf_options.write_buffer_size = options.write_buffer_bytes;
+  auto store = std::unique_ptr<Store>(new Store());
+  store->dedupe_expiry_ = std::make_unique<DedupeExpiry>(
+      options.dedupe_window, options.clock != nullptr ? *options.clock : SystemClock::Get());
+  rocksdb::ColumnFamilyOptions dedupe_options = cf_options;
+  dedupe_options.compaction_filter = store->dedupe_expiry_.get();
+  dedupe_options.periodic_compaction_seconds = 24 * 60 * 60;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
-  for (const auto& name : FamilyNames()) descriptors.emplace_back(name, cf_options);
+  for (const auto& name : FamilyNames()) {
+    descriptors.emplace_back(name, name == "dedupe" ? dedupe_options : cf_options);
+  }
 
-  auto store = std::unique_ptr<Store>(new Store());
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* db = nullptr;
   const rocksdb::Status s = rocksdb::DB::Open(db_options, options.dir.string(), descriptors, &handles, &db);
@@ -85,6 +113,12 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
                                                       "; this broker reads version ", kSchemaVersion));
   }
   return store;
+}
+
+absl::Status Store::CompactFamily(Family family) {
+  rocksdb::CompactRangeOptions options;
+  options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  return FromRocks(db_->CompactRange(options, Handle(family), nullptr, nullptr), "compacting");
 }
 
 Store::~Store() {

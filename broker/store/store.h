@@ -12,11 +12,13 @@
 #include <vector>
 
 #include <google/protobuf/message_lite.h>
+#include <rocksdb/compaction_filter.h>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "base/clock.h"
 
 namespace omni::store {
 
@@ -39,6 +41,12 @@ struct StoreOptions {
   // The environment RocksDB does its I/O through; null = the real one. Tests pass one that can
   // simulate a power cut.
   rocksdb::Env* env = nullptr;
+  // Dedupe records (IngestAck) are kept at least this long after the event was accepted, long
+  // enough for provider retries (Meta retries for 36 h, WhatsApp for up to 7 days); compaction
+  // drops them after it, and every table is recompacted at least daily, so the space stays
+  // bounded by the window's traffic.
+  std::chrono::seconds dedupe_window = std::chrono::hours(24 * 8);
+  const Clock* clock = nullptr;  // for the window; null = the system clock
 };
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what);
@@ -74,9 +82,12 @@ class Store {
                     const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
 
   rocksdb::DB* db() const { return db_.get(); }
+  // Compacts a whole family now (tests; an operator's manual sweep).
+  absl::Status CompactFamily(Family family);
 
  private:
   Store() = default;
+  std::unique_ptr<rocksdb::CompactionFilter> dedupe_expiry_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 };

@@ -8,6 +8,7 @@
 #include "broker/store/group_commit.h"
 #include "broker/store/keys.h"
 #include "omnibroker/v1/event.pb.h"
+#include "omnibroker/v1/ingest.pb.h"
 #include "tests/support/test_support.h"
 
 namespace omni::store {
@@ -65,6 +66,34 @@ TEST(StoreTest, CorruptRecordIsDataLossNotACrash) {
   auto got = (*store)->Get(Family::kConversations, "c1", out);
   ASSERT_FALSE(got.ok());
   EXPECT_EQ(got.status().code(), absl::StatusCode::kDataLoss);
+}
+
+TEST(StoreTest, DedupeRecordsExpireAfterTheWindowAtCompaction) {
+  TempDir dir;
+  FakeClock clock;
+  auto store = Store::Open({.dir = dir.path(), .dedupe_window = std::chrono::hours(24 * 7), .clock = &clock});
+  ASSERT_TRUE(store.ok()) << store.status();
+  auto put = [&](const std::string& id, std::chrono::hours age) {
+    omnibroker::v1::IngestAck ack;
+    ack.set_event_id(id);
+    ack.mutable_accepted_at()->set_seconds(
+        std::chrono::duration_cast<std::chrono::seconds>((clock.Now() - age).time_since_epoch()).count());
+    rocksdb::WriteBatch batch;
+    (*store)->Put(batch, Family::kDedupe, DedupeKey("t", id), ack);
+    ASSERT_TRUE((*store)->Write(batch).ok());
+  };
+  put("retried-yesterday", std::chrono::hours(24));
+  put("six-days-old", std::chrono::hours(24 * 6 + 23));
+  put("eight-days-old", std::chrono::hours(24 * 8));
+  ASSERT_TRUE((*store)->CompactFamily(Family::kDedupe).ok());
+  auto present = [&](const std::string& id) { return (*store)->GetRaw(Family::kDedupe, DedupeKey("t", id))->has_value(); };
+  EXPECT_TRUE(present("retried-yesterday"));
+  EXPECT_TRUE(present("six-days-old"));
+  EXPECT_FALSE(present("eight-days-old"));
+  clock.Advance(std::chrono::hours(2));
+  ASSERT_TRUE((*store)->CompactFamily(Family::kDedupe).ok());
+  EXPECT_FALSE(present("six-days-old")) << "past the window now";
+  EXPECT_TRUE(present("retried-yesterday"));
 }
 
 TEST(GroupCommitTest, EveryCallbackRunsAfterASync) {
