@@ -159,14 +159,29 @@ absl::Status AgentClient::EndWrapUp(const std::string& conversation_id) {
 absl::StatusOr<omnibroker::v1::GetHistoryResponse> AgentClient::History(const std::string& conversation_id,
                                                                         int page_size, bool newest_first,
                                                                         const std::string& page_token) {
-  grpc::ClientContext context;
-  context.AddMetadata("x-omni-agent-id", agent_id_);
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   omnibroker::v1::GetHistoryRequest request;
   request.set_conversation_id(conversation_id);
   request.set_page_size(page_size);
   request.set_newest_first(newest_first);
   request.set_page_token(page_token);
+  return GetHistory(request);
+}
+
+absl::StatusOr<omnibroker::v1::GetHistoryResponse> AgentClient::CustomerHistory(const std::string& customer_id,
+                                                                                int page_size, bool newest_first,
+                                                                                const std::string& page_token) {
+  omnibroker::v1::GetHistoryRequest request;
+  request.set_customer_id(customer_id);
+  request.set_page_size(page_size);
+  request.set_newest_first(newest_first);
+  request.set_page_token(page_token);
+  return GetHistory(request);
+}
+
+absl::StatusOr<omnibroker::v1::GetHistoryResponse> AgentClient::GetHistory(const omnibroker::v1::GetHistoryRequest& request) {
+  grpc::ClientContext context;
+  context.AddMetadata("x-omni-agent-id", agent_id_);
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   omnibroker::v1::GetHistoryResponse response;
   const grpc::Status s = stub_->GetHistory(&context, request, &response);
   if (!s.ok()) return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());

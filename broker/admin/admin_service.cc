@@ -80,6 +80,16 @@ grpc::ServerUnaryReactor* AdminService::SetRoutingPolicy(grpc::CallbackServerCon
   return OnCore(context, [this, request, response] { return Fill(core_.SetRoutingPolicy(request->policy()), *response); });
 }
 
+grpc::ServerUnaryReactor* AdminService::GetCustomerHistory(grpc::CallbackServerContext* context,
+                                                           const omnibroker::v1::GetCustomerHistoryRequest* request,
+                                                           omnibroker::v1::GetHistoryResponse* response) {
+  return OnCore(context, [this, request, response] {
+    return Fill(core_.CustomerHistory(request->customer_id(), request->page_size(), request->page_token(),
+                                      request->newest_first()),
+                *response);
+  });
+}
+
 grpc::ServerUnaryReactor* AdminService::UpdateCustomer(grpc::CallbackServerContext* context,
                                                        const omnibroker::v1::UpdateCustomerRequest* request,
                                                        omnibroker::v1::Customer* response) {

@@ -34,6 +34,9 @@ class AdminService final : public omnibroker::v1::Admin::CallbackService {
   grpc::ServerUnaryReactor* SetRoutingPolicy(grpc::CallbackServerContext* context,
                                              const omnibroker::v1::SetRoutingPolicyRequest* request,
                                              omnibroker::v1::RoutingPolicy* response) override;
+  grpc::ServerUnaryReactor* GetCustomerHistory(grpc::CallbackServerContext* context,
+                                               const omnibroker::v1::GetCustomerHistoryRequest* request,
+                                               omnibroker::v1::GetHistoryResponse* response) override;
   grpc::ServerUnaryReactor* UpdateCustomer(grpc::CallbackServerContext* context,
                                            const omnibroker::v1::UpdateCustomerRequest* request,
                                            omnibroker::v1::Customer* response) override;

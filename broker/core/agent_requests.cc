@@ -236,7 +236,7 @@ absl::Status BrokerCore::OnSend(const std::string& agent_id, const AgentRequest&
   ack.set_sequence(sequence);
 
   rocksdb::WriteBatch batch;
-  store_.Put(batch, Family::kEvents, store::EventKey(updated.id(), sequence), event);
+  PutEvent(batch, event);
   store_.Put(batch, Family::kConversations, updated.id(), updated);
   store_.Put(batch, Family::kDedupe, dedupe_key, ack);
   store_.Put(batch, Family::kOutbox, event_id, pending.delivery);

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
 #include "base/time_util.h"
+#include "broker/store/keys.h"
 #include "base/status_macros.h"
 
 namespace omni::core {
@@ -92,6 +93,14 @@ void BrokerCore::Tick() {
   for (auto& [id, pending] : deliveries_) {
     if (now - pending.last_sent >= options_.delivery_retry) SendDelivery(pending);
   }
+}
+
+void BrokerCore::PutEvent(rocksdb::WriteBatch& batch, const omnibroker::v1::Event& event) {
+  const std::string key = store::EventKey(event.conversation_id(), event.sequence());
+  store_.Put(batch, Family::kEvents, key, event);
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now().time_since_epoch()).count();
+  store_.Put(batch, Family::kCustomerEvents,
+             store::CustomerEventKey(event.customer_id(), static_cast<uint64_t>(micros), key), std::string_view(key));
 }
 
 absl::Status BrokerCore::CommitThen(rocksdb::WriteBatch& batch, std::function<void()> after) {

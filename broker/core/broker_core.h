@@ -72,9 +72,14 @@ class BrokerCore {
   omnibroker::v1::RoutingPolicy RoutingPolicy() const;
   absl::StatusOr<omnibroker::v1::RoutingPolicy> SetRoutingPolicy(const omnibroker::v1::RoutingPolicy& changes);
   absl::StatusOr<omnibroker::v1::Customer> UpdateCustomer(const omnibroker::v1::UpdateCustomerRequest& request);
-  // A page of a conversation's history, if `agent_id` may read it (assigned to them).
+  // A page of the history of a conversation, or of a customer across every channel
+  // (request.customer_id), if `agent_id` may read it: the conversation, or one of the
+  // customer's conversations, is assigned to them.
   absl::StatusOr<omnibroker::v1::GetHistoryResponse> History(
       const std::string& agent_id, const omnibroker::v1::GetHistoryRequest& request) const;
+  // A page of a customer's history across every channel and conversation (Admin: no check).
+  absl::StatusOr<omnibroker::v1::GetHistoryResponse> CustomerHistory(
+      const std::string& customer_id, int page_size, const std::string& page_token, bool newest_first) const;
 
  private:
   struct PendingDelivery {
@@ -88,6 +93,9 @@ class BrokerCore {
   // Timer work (offer expiry, decline cooldowns, delivery retries), at most once per tick:
   // state changes route at once, so only time passing is left for it.
   void Tick();
+  // Puts `event` (conversation, sequence and customer set) into `batch`, with its entry in the
+  // customer's history across channels.
+  void PutEvent(rocksdb::WriteBatch& batch, const omnibroker::v1::Event& event);
   // Applies `batch` now and runs `after` on this thread once it is durable.
   absl::Status CommitThen(rocksdb::WriteBatch& batch, std::function<void()> after);
   // Runs `after` once everything written so far is durable.

@@ -111,7 +111,7 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
   event.set_conversation_id(conversation.id());
   event.set_sequence(sequence);
   event.set_customer_id(customer->id());
-  store_.Put(batch, Family::kEvents, store::EventKey(conversation.id(), sequence), event);
+  PutEvent(batch, event);
   store_.Put(batch, Family::kConversations, conversation.id(), conversation);
   ack.set_status(omnibroker::v1::INGEST_STATUS_ACCEPTED);
   *ack.mutable_accepted_at() = ToProto(clock_.Now());

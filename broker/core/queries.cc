@@ -84,39 +84,4 @@ absl::Status BrokerCore::UpsertAgent(const omnibroker::v1::Agent& agent) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<omnibroker::v1::GetHistoryResponse> BrokerCore::History(
-    const std::string& agent_id, const omnibroker::v1::GetHistoryRequest& request) const {
-  auto it = open_.find(request.conversation_id());
-  if (it == open_.end() || it->second.assigned_agent_id() != agent_id) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("conversation ", request.conversation_id(), " is not assigned to ", agent_id));
-  }
-  const int page_size = request.page_size() <= 0 ? 50 : std::min(request.page_size(), 500);
-  std::optional<std::string> start;
-  if (!request.page_token().empty()) {
-    uint64_t sequence;
-    if (!absl::SimpleAtoi(request.page_token(), &sequence)) {
-      return absl::InvalidArgumentError("page_token: not a token this broker issued");
-    }
-    start = store::EventKey(request.conversation_id(), sequence);
-  }
-  omnibroker::v1::GetHistoryResponse out;
-  absl::Status parse_error;
-  OMNI_RETURN_IF_ERROR(store_.Scan(
-      Family::kEvents, store::EventPrefix(request.conversation_id()), request.newest_first(), start,
-      [&](std::string_view key, std::string_view value) {
-        if (out.events_size() == page_size) {
-          out.set_next_page_token(absl::StrCat(store::SequenceOfEventKey(key).value_or(0)));
-          return false;
-        }
-        if (!out.add_events()->ParseFromArray(value.data(), value.size())) {
-          parse_error = absl::DataLossError("unparsable event record");
-          return false;
-        }
-        return true;
-      }));
-  OMNI_RETURN_IF_ERROR(parse_error);
-  return out;
-}
-
 }  // namespace omni::core

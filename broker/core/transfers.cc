@@ -83,7 +83,7 @@ absl::Status BrokerCore::OnTransfer(const std::string& agent_id, const omnibroke
     last->set_end_reason("transferred");
   }
   rocksdb::WriteBatch batch;
-  store_.Put(batch, Family::kEvents, store::EventKey(updated.id(), sequence), note);
+  PutEvent(batch, note);
   store_.Put(batch, Family::kConversations, updated.id(), updated);
   *conversation = updated;
   return CommitThen(batch, [this, agent_id, request_id = request.request_id(), id = updated.id(), event_id = note.id()] {

@@ -7,6 +7,10 @@ namespace omni::store {
 namespace {
 constexpr char kSep = '\0';
 constexpr absl::string_view kSepView(&kSep, 1);
+
+void AppendBigEndian(std::string& key, uint64_t value) {
+  for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>(value >> shift));
+}
 }  // namespace
 
 std::string EventPrefix(std::string_view conversation_id) {
@@ -15,7 +19,16 @@ std::string EventPrefix(std::string_view conversation_id) {
 
 std::string EventKey(std::string_view conversation_id, uint64_t sequence) {
   std::string key = EventPrefix(conversation_id);
-  for (int shift = 56; shift >= 0; shift -= 8) key.push_back(static_cast<char>(sequence >> shift));
+  AppendBigEndian(key, sequence);
+  return key;
+}
+
+std::string CustomerEventPrefix(std::string_view customer_id) { return absl::StrCat(ToAbsl(customer_id), kSepView); }
+
+std::string CustomerEventKey(std::string_view customer_id, uint64_t stored_at_micros, std::string_view event_key) {
+  std::string key = CustomerEventPrefix(customer_id);
+  AppendBigEndian(key, stored_at_micros);
+  key.append(event_key);
   return key;
 }
 

@@ -17,6 +17,12 @@ std::string EventPrefix(std::string_view conversation_id);
 // The sequence of an events key, or nullopt when the key is not one.
 std::optional<uint64_t> SequenceOfEventKey(std::string_view key);
 
+// customer_events: <customer id> \0 <u64 big-endian stored-at microseconds> <event key>
+//   -> the event key: a customer's events on every channel and conversation, in time order.
+std::string CustomerEventKey(std::string_view customer_id, uint64_t stored_at_micros,
+                             std::string_view event_key);
+std::string CustomerEventPrefix(std::string_view customer_id);
+
 // identities: <tenant> \0 <provider> \0 <handle>  -> customer id
 std::string IdentityKey(std::string_view tenant, std::string_view provider, std::string_view handle);
 // threads: <tenant> \0 <provider> \0 <thread key>  -> conversation id

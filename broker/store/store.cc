@@ -2,6 +2,8 @@
 
 #include <rocksdb/options.h>
 
+#include "broker/store/keys.h"
+#include "omnibroker/v1/event.pb.h"
 #include "omnibroker/v1/ingest.pb.h"
 
 #include "absl/strings/match.h"
@@ -12,13 +14,13 @@ namespace omni::store {
 namespace {
 
 constexpr std::string_view kSchemaVersionKey = "schema_version";
-constexpr char kSchemaVersion[] = "1";
+constexpr char kSchemaVersion[] = "2";
 
 // Order matches enum Family.
 const std::vector<std::string>& FamilyNames() {
   static const std::vector<std::string> names = {
       "events", "conversations", "customers", "identities", "threads",
-      "dedupe", "agents",        "outbox",    "meta"};
+      "dedupe", "agents",        "outbox",    "meta",     "customer_events"};
   return names;
 }
 
@@ -107,12 +109,36 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
     store->Put(batch, Family::kMeta, kSchemaVersionKey, kSchemaVersion);
     if (auto w = store->Write(batch); !w.ok()) return w;
     if (auto w = store->SyncWal(); !w.ok()) return w;
+  } else if (**version == "1") {
+    if (auto m = store->MigrateFromVersion1(); !m.ok()) return m;
   } else if (**version != kSchemaVersion) {
     return absl::FailedPreconditionError(absl::StrCat("store in ", options.dir.string(),
                                                       " has schema version ", **version,
                                                       "; this broker reads version ", kSchemaVersion));
   }
   return store;
+}
+
+// Version 2 added customer_events: index every stored event under its customer.
+absl::Status Store::MigrateFromVersion1() {
+  rocksdb::WriteBatch batch;
+  absl::Status failed;
+  auto s = Scan(Family::kEvents, "", false, std::nullopt, [&](std::string_view key, std::string_view value) {
+    omnibroker::v1::Event event;
+    if (!event.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+      failed = absl::DataLossError("migrating to schema 2: unparsable event record");
+      return false;
+    }
+    const auto& at = event.has_received_at() ? event.received_at() : event.occurred_at();
+    const uint64_t micros = static_cast<uint64_t>(at.seconds()) * 1'000'000 + at.nanos() / 1000;
+    Put(batch, Family::kCustomerEvents, CustomerEventKey(event.customer_id(), micros, key), key);
+    return true;
+  });
+  if (!s.ok()) return s;
+  if (!failed.ok()) return failed;
+  Put(batch, Family::kMeta, kSchemaVersionKey, kSchemaVersion);
+  if (auto w = Write(batch); !w.ok()) return w;
+  return SyncWal();
 }
 
 absl::Status Store::CompactFamily(Family family) {

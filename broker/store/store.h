@@ -32,6 +32,7 @@ enum class Family {
   kAgents,         // agent id -> Agent
   kOutbox,         // delivery id -> Delivery (outbound not yet confirmed by a connector)
   kMeta,           // schema version and other facts about the store itself
+  kCustomerEvents,  // customer id + stored-at + event key -> event key (history across channels)
 };
 
 struct StoreOptions {
@@ -87,6 +88,7 @@ class Store {
 
  private:
   Store() = default;
+  absl::Status MigrateFromVersion1();
   std::unique_ptr<rocksdb::CompactionFilter> dedupe_expiry_;
   std::unique_ptr<rocksdb::DB> db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;

@@ -96,6 +96,35 @@ TEST(StoreTest, DedupeRecordsExpireAfterTheWindowAtCompaction) {
   EXPECT_TRUE(present("retried-yesterday"));
 }
 
+TEST(StoreTest, AVersion1StoreGainsTheCustomerHistoryIndex) {
+  TempDir dir;
+  {
+    auto store = Store::Open({.dir = dir.path()});
+    ASSERT_TRUE(store.ok());
+    rocksdb::WriteBatch batch;
+    for (uint64_t seq : {1, 2}) {
+      omnibroker::v1::Event e;
+      e.set_id("e" + std::to_string(seq));
+      e.set_customer_id("cus_1");
+      e.mutable_received_at()->set_seconds(1000 + seq);
+      (*store)->Put(batch, Family::kEvents, EventKey("c1", seq), e);
+    }
+    (*store)->Put(batch, Family::kMeta, "schema_version", "1");  // as a version 1 broker left it
+    ASSERT_TRUE((*store)->Write(batch).ok());
+    ASSERT_TRUE((*store)->SyncWal().ok());
+  }
+  auto store = Store::Open({.dir = dir.path()});
+  ASSERT_TRUE(store.ok()) << store.status();
+  std::vector<std::string> indexed;
+  ASSERT_TRUE((*store)->Scan(Family::kCustomerEvents, CustomerEventPrefix("cus_1"), false, std::nullopt,
+                             [&](std::string_view, std::string_view event_key) {
+                               indexed.emplace_back(event_key);
+                               return true;
+                             }).ok());
+  EXPECT_EQ(indexed, (std::vector<std::string>{EventKey("c1", 1), EventKey("c1", 2)}));
+  EXPECT_EQ(**(*store)->GetRaw(Family::kMeta, "schema_version"), "2");
+}
+
 TEST(GroupCommitTest, EveryCallbackRunsAfterASync) {
   TempDir dir;
   auto store = Store::Open({.dir = dir.path()});

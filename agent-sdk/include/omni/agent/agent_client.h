@@ -60,6 +60,11 @@ class AgentClient {
   absl::StatusOr<omnibroker::v1::GetHistoryResponse> History(const std::string& conversation_id,
                                                              int page_size = 50, bool newest_first = false,
                                                              const std::string& page_token = "");
+  // The customer's history across every channel and conversation (while one of their
+  // conversations is assigned to this agent).
+  absl::StatusOr<omnibroker::v1::GetHistoryResponse> CustomerHistory(const std::string& customer_id, int page_size = 50,
+                                                                     bool newest_first = false,
+                                                                     const std::string& page_token = "");
 
   // Ends the stream (the broker sees the agent go offline).
   void Close();
@@ -68,6 +73,7 @@ class AgentClient {
  private:
   AgentClient(std::shared_ptr<grpc::Channel> channel, std::string agent_id);
   void ReadLoop();
+  absl::StatusOr<omnibroker::v1::GetHistoryResponse> GetHistory(const omnibroker::v1::GetHistoryRequest& request);
 
   const std::string agent_id_;
   std::unique_ptr<omnibroker::v1::AgentConsole::Stub> stub_;

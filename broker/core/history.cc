@@ -1,0 +1,101 @@
+// BrokerCore: reading history, a conversation's or a customer's across every channel, a page at a
+// time, newest or oldest first. Agents read only what belongs to conversations assigned to them.
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+#include "broker/core/broker_core.h"
+#include "broker/store/keys.h"
+
+namespace omni::core {
+
+using omnibroker::v1::GetHistoryResponse;
+using store::Family;
+
+namespace {
+
+int PageSize(int asked) { return asked <= 0 ? 50 : std::min(asked, 500); }
+
+}  // namespace
+
+absl::StatusOr<GetHistoryResponse> BrokerCore::History(const std::string& agent_id,
+                                                       const omnibroker::v1::GetHistoryRequest& request) const {
+  if (!request.customer_id().empty()) {
+    const bool serves = std::any_of(open_.begin(), open_.end(), [&](const auto& entry) {
+      return entry.second.customer_id() == request.customer_id() && entry.second.assigned_agent_id() == agent_id &&
+             entry.second.state() == omnibroker::v1::CONVERSATION_STATE_ASSIGNED;
+    });
+    if (!serves) {
+      return absl::PermissionDeniedError(
+          absl::StrCat("no conversation of customer ", request.customer_id(), " is assigned to ", agent_id));
+    }
+    return CustomerHistory(request.customer_id(), request.page_size(), request.page_token(), request.newest_first());
+  }
+  auto it = open_.find(request.conversation_id());
+  if (it == open_.end() || it->second.assigned_agent_id() != agent_id) {
+    return absl::PermissionDeniedError(
+        absl::StrCat("conversation ", request.conversation_id(), " is not assigned to ", agent_id));
+  }
+  const int page_size = PageSize(request.page_size());
+  std::optional<std::string> start;
+  if (!request.page_token().empty()) {
+    uint64_t sequence;
+    if (!absl::SimpleAtoi(request.page_token(), &sequence)) {
+      return absl::InvalidArgumentError("page_token: not a token this broker issued");
+    }
+    start = store::EventKey(request.conversation_id(), sequence);
+  }
+  GetHistoryResponse out;
+  absl::Status parse_error;
+  OMNI_RETURN_IF_ERROR(store_.Scan(
+      Family::kEvents, store::EventPrefix(request.conversation_id()), request.newest_first(), start,
+      [&](std::string_view key, std::string_view value) {
+        if (out.events_size() == page_size) {
+          out.set_next_page_token(absl::StrCat(store::SequenceOfEventKey(key).value_or(0)));
+          return false;
+        }
+        if (!out.add_events()->ParseFromArray(value.data(), value.size())) {
+          parse_error = absl::DataLossError("unparsable event record");
+          return false;
+        }
+        return true;
+      }));
+  OMNI_RETURN_IF_ERROR(parse_error);
+  return out;
+}
+
+absl::StatusOr<GetHistoryResponse> BrokerCore::CustomerHistory(const std::string& customer_id, int page_size,
+                                                               const std::string& page_token, bool newest_first) const {
+  if (customer_id.empty()) return absl::InvalidArgumentError("customer_id: is required");
+  page_size = PageSize(page_size);
+  const std::string prefix = store::CustomerEventPrefix(customer_id);
+  std::optional<std::string> start;
+  if (!page_token.empty()) {
+    // The token is the index key of the next event, in hex (tokens are text in the API).
+    std::string key = absl::HexStringToBytes(page_token);
+    if (absl::BytesToHexString(key) != page_token || !key.starts_with(prefix)) {
+      return absl::InvalidArgumentError("page_token: not a token this broker issued for this customer");
+    }
+    start = std::move(key);
+  }
+  GetHistoryResponse out;
+  absl::Status read_error;
+  OMNI_RETURN_IF_ERROR(store_.Scan(
+      Family::kCustomerEvents, prefix, newest_first, start, [&](std::string_view key, std::string_view event_key) {
+        if (out.events_size() == page_size) {
+          out.set_next_page_token(absl::BytesToHexString(absl::string_view(key.data(), key.size())));
+          return false;
+        }
+        auto found = store_.Get(Family::kEvents, event_key, *out.add_events());
+        if (!found.ok() || !*found) {
+          read_error = found.ok() ? absl::DataLossError(absl::StrCat("customer history points at a missing event"))
+                                  : found.status();
+          return false;
+        }
+        return true;
+      }));
+  OMNI_RETURN_IF_ERROR(read_error);
+  return out;
+}
+
+}  // namespace omni::core
