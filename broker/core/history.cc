@@ -1,10 +1,10 @@
 // BrokerCore: reading history, a conversation's or a customer's across every channel, a page at a
 // time, newest or oldest first. Agents read only what belongs to conversations assigned to them.
-#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 #include "broker/core/broker_core.h"
+#include "broker/store/customer_history.h"
 #include "broker/store/keys.h"
 
 namespace omni::core {
@@ -66,36 +66,7 @@ absl::StatusOr<GetHistoryResponse> BrokerCore::History(const std::string& agent_
 
 absl::StatusOr<GetHistoryResponse> BrokerCore::CustomerHistory(const std::string& customer_id, int page_size,
                                                                const std::string& page_token, bool newest_first) const {
-  if (customer_id.empty()) return absl::InvalidArgumentError("customer_id: is required");
-  page_size = PageSize(page_size);
-  const std::string prefix = store::CustomerEventPrefix(customer_id);
-  std::optional<std::string> start;
-  if (!page_token.empty()) {
-    // The token is the index key of the next event, in hex (tokens are text in the API).
-    std::string key = absl::HexStringToBytes(page_token);
-    if (absl::BytesToHexString(key) != page_token || !key.starts_with(prefix)) {
-      return absl::InvalidArgumentError("page_token: not a token this broker issued for this customer");
-    }
-    start = std::move(key);
-  }
-  GetHistoryResponse out;
-  absl::Status read_error;
-  OMNI_RETURN_IF_ERROR(store_.Scan(
-      Family::kCustomerEvents, prefix, newest_first, start, [&](std::string_view key, std::string_view event_key) {
-        if (out.events_size() == page_size) {
-          out.set_next_page_token(absl::BytesToHexString(absl::string_view(key.data(), key.size())));
-          return false;
-        }
-        auto found = store_.Get(Family::kEvents, event_key, *out.add_events());
-        if (!found.ok() || !*found) {
-          read_error = found.ok() ? absl::DataLossError(absl::StrCat("customer history points at a missing event"))
-                                  : found.status();
-          return false;
-        }
-        return true;
-      }));
-  OMNI_RETURN_IF_ERROR(read_error);
-  return out;
+  return store::ReadCustomerHistory(store_, customer_id, page_size, page_token, newest_first);
 }
 
 }  // namespace omni::core
