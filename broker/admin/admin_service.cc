@@ -90,6 +90,24 @@ grpc::ServerUnaryReactor* AdminService::GetCustomerHistory(grpc::CallbackServerC
   });
 }
 
+grpc::ServerUnaryReactor* AdminService::GetCustomer(grpc::CallbackServerContext* context,
+                                                    const omnibroker::v1::GetCustomerRequest* request,
+                                                    omnibroker::v1::Customer* response) {
+  return OnCore(context, [this, request, response] { return Fill(core_.CustomerRecord(request->customer_id()), *response); });
+}
+
+grpc::ServerUnaryReactor* AdminService::MergeCustomers(grpc::CallbackServerContext* context,
+                                                       const omnibroker::v1::MergeCustomersRequest* request,
+                                                       omnibroker::v1::Customer* response) {
+  return OnCore(context, [this, request, response] { return Fill(core_.MergeCustomers(*request), *response); });
+}
+
+grpc::ServerUnaryReactor* AdminService::UnmergeCustomer(grpc::CallbackServerContext* context,
+                                                        const omnibroker::v1::UnmergeCustomerRequest* request,
+                                                        omnibroker::v1::Customer* response) {
+  return OnCore(context, [this, request, response] { return Fill(core_.UnmergeCustomer(*request), *response); });
+}
+
 grpc::ServerUnaryReactor* AdminService::UpdateCustomer(grpc::CallbackServerContext* context,
                                                        const omnibroker::v1::UpdateCustomerRequest* request,
                                                        omnibroker::v1::Customer* response) {

@@ -37,6 +37,15 @@ class AdminService final : public omnibroker::v1::Admin::CallbackService {
   grpc::ServerUnaryReactor* GetCustomerHistory(grpc::CallbackServerContext* context,
                                                const omnibroker::v1::GetCustomerHistoryRequest* request,
                                                omnibroker::v1::GetHistoryResponse* response) override;
+  grpc::ServerUnaryReactor* GetCustomer(grpc::CallbackServerContext* context,
+                                        const omnibroker::v1::GetCustomerRequest* request,
+                                        omnibroker::v1::Customer* response) override;
+  grpc::ServerUnaryReactor* MergeCustomers(grpc::CallbackServerContext* context,
+                                           const omnibroker::v1::MergeCustomersRequest* request,
+                                           omnibroker::v1::Customer* response) override;
+  grpc::ServerUnaryReactor* UnmergeCustomer(grpc::CallbackServerContext* context,
+                                            const omnibroker::v1::UnmergeCustomerRequest* request,
+                                            omnibroker::v1::Customer* response) override;
   grpc::ServerUnaryReactor* UpdateCustomer(grpc::CallbackServerContext* context,
                                            const omnibroker::v1::UpdateCustomerRequest* request,
                                            omnibroker::v1::Customer* response) override;

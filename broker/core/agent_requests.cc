@@ -144,10 +144,12 @@ absl::Status BrokerCore::OnAccept(const std::string& agent_id, const AgentReques
   rocksdb::WriteBatch batch;
   store_.Put(batch, Family::kConversations, conversation.id(), conversation);
   omnibroker::v1::Customer customer;
-  OMNI_ASSIGN_OR_RETURN(bool have_customer, store_.Get(Family::kCustomers, conversation.customer_id(), customer));
-  if (have_customer) {
+  if (auto canonical = CanonicalCustomer(conversation.customer_id()); canonical.ok()) {
+    customer = *std::move(canonical);
     customer.set_last_agent_id(agent_id);
     store_.Put(batch, Family::kCustomers, customer.id(), customer);
+  } else if (!absl::IsNotFound(canonical.status())) {
+    return canonical.status();
   }
   auto committed = CommitThen(batch, [this, agent_id, request_id = request.request_id(),
                                       conversation_id = conversation.id(), customer] {

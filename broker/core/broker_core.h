@@ -72,6 +72,12 @@ class BrokerCore {
   omnibroker::v1::RoutingPolicy RoutingPolicy() const;
   absl::StatusOr<omnibroker::v1::RoutingPolicy> SetRoutingPolicy(const omnibroker::v1::RoutingPolicy& changes);
   absl::StatusOr<omnibroker::v1::Customer> UpdateCustomer(const omnibroker::v1::UpdateCustomerRequest& request);
+  // identity.cc: the customer record `customer_id`, as stored (a merged one names its merged_into).
+  absl::StatusOr<omnibroker::v1::Customer> CustomerRecord(const std::string& customer_id) const;
+  // The customer who stands for `customer_id` (itself, or whom it was merged into).
+  absl::StatusOr<omnibroker::v1::Customer> CanonicalCustomer(const std::string& customer_id) const;
+  absl::StatusOr<omnibroker::v1::Customer> MergeCustomers(const omnibroker::v1::MergeCustomersRequest& request);
+  absl::StatusOr<omnibroker::v1::Customer> UnmergeCustomer(const omnibroker::v1::UnmergeCustomerRequest& request);
   // A page of the history of a conversation, or of a customer across every channel
   // (request.customer_id), if `agent_id` may read it: the conversation, or one of the
   // customer's conversations, is assigned to them.
@@ -107,8 +113,15 @@ class BrokerCore {
   void HandleEvent(const std::string& routing_id, omnibroker::v1::Event event);
   void HandleDeliveryAck(const omnibroker::v1::DeliveryAck& ack);
   void SendAck(const std::string& routing_id, const omnibroker::v1::IngestAck& ack);
+  // identity.cc: the customer an event's sender is (found by handle or by a verified phone or
+  // email, else new), with the links and merges that implies written into `batch`.
   absl::StatusOr<omnibroker::v1::Customer> ResolveCustomer(const omnibroker::v1::Event& event,
                                                            rocksdb::WriteBatch& batch, bool& created);
+  // Marks `from` merged into `into` and moves its history under `into` (in `batch`).
+  absl::Status PrepareMerge(omnibroker::v1::Customer& from, omnibroker::v1::Customer& into, const std::string& by,
+                            const std::string& reason, rocksdb::WriteBatch& batch);
+  // Routes the customer's waiting conversations again (their tier or manager may have changed).
+  void RerouteWaiting(const std::string& customer_id);
   omnibroker::v1::Conversation NewConversation(const omnibroker::v1::Event& event,
                                                const omnibroker::v1::Customer& customer);
   void SendDelivery(PendingDelivery& pending);

@@ -66,7 +66,10 @@ absl::StatusOr<GetHistoryResponse> BrokerCore::History(const std::string& agent_
 
 absl::StatusOr<GetHistoryResponse> BrokerCore::CustomerHistory(const std::string& customer_id, int page_size,
                                                                const std::string& page_token, bool newest_first) const {
-  return store::ReadCustomerHistory(store_, customer_id, page_size, page_token, newest_first);
+  // A merged customer's history lives under the customer they were merged into.
+  auto canonical = CanonicalCustomer(customer_id);
+  if (!canonical.ok()) return canonical.status();
+  return store::ReadCustomerHistory(store_, canonical->id(), page_size, page_token, newest_first);
 }
 
 }  // namespace omni::core

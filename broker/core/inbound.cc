@@ -141,38 +141,6 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
   open_[conversation_id] = std::move(conversation);
 }
 
-absl::StatusOr<Customer> BrokerCore::ResolveCustomer(const Event& event, rocksdb::WriteBatch& batch,
-                                                     bool& created) {
-  const auto& sender = event.sender();
-  const std::string identity_key = store::IdentityKey(event.tenant(), sender.provider(), sender.handle());
-  auto customer_id = store_.GetRaw(Family::kIdentities, identity_key);
-  if (!customer_id.ok()) return customer_id.status();
-  Customer customer;
-  if (customer_id->has_value()) {
-    auto found = store_.Get(Family::kCustomers, **customer_id, customer);
-    if (!found.ok()) return found.status();
-    if (*found) return customer;
-    // An identity pointing at a missing customer: recreate the customer under the same id.
-    customer.set_id(**customer_id);
-  } else {
-    customer.set_id(NewId("cus_"));
-  }
-  created = true;
-  customer.set_tenant(event.tenant());
-  customer.set_display_name(sender.display_name());
-  customer.set_tier(omnibroker::v1::TIER_STANDARD);
-  customer.set_preferred_language(event.language());
-  *customer.mutable_created_at() = ToProto(clock_.Now());
-  auto* link = customer.add_identities();
-  *link->mutable_identity() = sender;
-  link->set_linked_by("ingest");
-  *link->mutable_linked_at() = ToProto(clock_.Now());
-  link->set_source_event_id(event.id());
-  store_.Put(batch, Family::kCustomers, customer.id(), customer);
-  store_.Put(batch, Family::kIdentities, identity_key, customer.id());
-  return customer;
-}
-
 Conversation BrokerCore::NewConversation(const Event& event, const Customer& customer) {
   Conversation c;
   c.set_id(NewId("c_"));

@@ -95,8 +95,10 @@ void BrokerCore::SendOffer(const routing::Offer& offer) {
   out->set_offer_id(offer.offer_id);
   *out->mutable_conversation() = conversation;
   *out->mutable_expires_at() = ToProto(offer.expires_at);
-  if (auto s = store_.Get(Family::kCustomers, conversation.customer_id(), *out->mutable_customer()); !s.ok()) {
-    LogWarning("routing", absl::StrCat("offer without customer card: ", s.status().ToString()));
+  if (auto customer = CanonicalCustomer(conversation.customer_id()); customer.ok()) {
+    *out->mutable_customer() = *std::move(customer);
+  } else {
+    LogWarning("routing", absl::StrCat("offer without customer card: ", customer.status().ToString()));
   }
   if (auto s = store_.Get(Family::kEvents, store::EventKey(conversation.id(), conversation.last_sequence()),
                           *out->mutable_last_event());
@@ -119,9 +121,12 @@ void BrokerCore::RevokeOffer(const routing::Offer& offer, const std::string& rea
 
 routing::WorkItem BrokerCore::WorkItemFor(const omnibroker::v1::Conversation& conversation) const {
   const auto& req = conversation.requirements();
+  // The customer who stands for this one now (after a merge, the merged customer's facts count).
   omnibroker::v1::Customer customer;
-  if (auto s = store_.Get(Family::kCustomers, conversation.customer_id(), customer); !s.ok()) {
-    LogWarning("routing", absl::StrCat("routing without the customer card: ", s.status().ToString()));
+  if (auto canonical = CanonicalCustomer(conversation.customer_id()); canonical.ok()) {
+    customer = *std::move(canonical);
+  } else {
+    LogWarning("routing", absl::StrCat("routing without the customer card: ", canonical.status().ToString()));
   }
   omnibroker::v1::Requirements effective = req;
   // The customer's tier unless the conversation was given one (a VIP hotline, a transfer).

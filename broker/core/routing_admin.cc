@@ -47,9 +47,7 @@ absl::StatusOr<omnibroker::v1::RoutingPolicy> BrokerCore::SetRoutingPolicy(const
 }
 
 absl::StatusOr<omnibroker::v1::Customer> BrokerCore::UpdateCustomer(const omnibroker::v1::UpdateCustomerRequest& request) {
-  omnibroker::v1::Customer customer;
-  OMNI_ASSIGN_OR_RETURN(bool found, store_.Get(Family::kCustomers, request.customer_id(), customer));
-  if (!found) return absl::NotFoundError(absl::StrCat("customer_id: no customer '", request.customer_id(), "'"));
+  OMNI_ASSIGN_OR_RETURN(omnibroker::v1::Customer customer, CanonicalCustomer(request.customer_id()));
   if (request.has_tier()) customer.set_tier(request.tier());
   if (request.set_flags()) *customer.mutable_flags() = request.flags();
   if (request.has_personal_manager_agent_id()) {
@@ -64,16 +62,7 @@ absl::StatusOr<omnibroker::v1::Customer> BrokerCore::UpdateCustomer(const omnibr
   store_.Put(batch, Family::kCustomers, customer.id(), customer);
   OMNI_RETURN_IF_ERROR(store_.Write(batch));
   // Their waiting conversations are routed again by the new facts (keeping their queued time).
-  for (const auto& [id, conversation] : open_) {
-    if (conversation.customer_id() != customer.id() ||
-        (conversation.state() != omnibroker::v1::CONVERSATION_STATE_QUEUED &&
-         conversation.state() != omnibroker::v1::CONVERSATION_STATE_OFFERED)) {
-      continue;
-    }
-    routing_.Close(id, clock_.Now());
-    open_[id].set_state(omnibroker::v1::CONVERSATION_STATE_QUEUED);
-    routing_.Enqueue(WorkItemFor(conversation), clock_.Now());
-  }
+  RerouteWaiting(customer.id());
   return customer;
 }
 

@@ -7,10 +7,14 @@
 //   omnictl [--broker HOST:PORT] policy [set <file.json | ->]
 //   omnictl [--broker HOST:PORT] customer <id> [--tier standard|gold|vip] [--flags a,b] [--manager AGENT]
 //                                             [--language xx]
+//   omnictl [--broker HOST:PORT] history <customer id> [--newest] [--limit N]
+//   omnictl [--broker HOST:PORT] merge <from customer> <into customer> [reason…]
+//   omnictl [--broker HOST:PORT] unmerge <customer id>
 // Exit status: 0 ok, 1 the broker refused (its message is printed), 2 usage.
 #include <grpcpp/grpcpp.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -34,7 +38,11 @@ constexpr char kUsage[] = R"(usage: omnictl [--broker HOST:PORT] <command>
   explain <conversation id>      why it went where it did: candidates, factors, the rule
   policy                         the routing policy in force, as JSON
   policy set <file.json | ->     change the routing policy at run time (the fields given)
+  customer <id>                  a customer: identities (and where each link came from), merges
   customer <id> [--tier standard|gold|vip] [--flags a,b] [--manager AGENT] [--language xx]
+  history <customer id> [--newest] [--limit N]   everything they wrote, on every channel
+  merge <from> <into> [reason…]  make two customers one (undo with unmerge)
+  unmerge <customer id>          undo a merge
 )";
 
 int Fail(const grpc::Status& status) {
@@ -144,6 +152,15 @@ int Policy(Admin::Stub& admin, const std::vector<std::string>& args) {
 
 int Customer(Admin::Stub& admin, const std::vector<std::string>& args) {
   if (args.empty()) return Usage("customer needs an id");
+  if (args.size() == 1) {
+    grpc::ClientContext context;
+    omnibroker::v1::GetCustomerRequest request;
+    request.set_customer_id(args[0]);
+    omnibroker::v1::Customer customer;
+    if (auto s = admin.GetCustomer(&context, request, &customer); !s.ok()) return Fail(s);
+    PrintJson(customer);
+    return 0;
+  }
   omnibroker::v1::UpdateCustomerRequest request;
   request.set_customer_id(args[0]);
   for (size_t i = 1; i < args.size(); i += 2) {
@@ -174,6 +191,64 @@ int Customer(Admin::Stub& admin, const std::vector<std::string>& args) {
   return 0;
 }
 
+int History(Admin::Stub& admin, const std::vector<std::string>& args) {
+  if (args.empty()) return Usage("history needs a customer id");
+  omnibroker::v1::GetCustomerHistoryRequest request;
+  request.set_customer_id(args[0]);
+  request.set_page_size(50);
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--newest") {
+      request.set_newest_first(true);
+    } else if (args[i] == "--limit" && i + 1 < args.size()) {
+      request.set_page_size(std::atoi(args[++i].c_str()));
+    } else {
+      return Usage("unknown history option " + args[i]);
+    }
+  }
+  grpc::ClientContext context;
+  omnibroker::v1::GetHistoryResponse page;
+  if (auto s = admin.GetCustomerHistory(&context, request, &page); !s.ok()) return Fail(s);
+  for (const auto& e : page.events()) {
+    const char* who = e.direction() == omnibroker::v1::DIRECTION_INBOUND    ? "customer"
+                      : e.direction() == omnibroker::v1::DIRECTION_INTERNAL ? "note"
+                                                                            : "agent";
+    std::cout << absl::StrFormat("%-10s %-36s #%-4d %-9s %s\n", e.provider(), e.conversation_id(), e.sequence(), who,
+                                 e.content().text());
+  }
+  if (!page.next_page_token().empty()) std::cout << "(more: ask with a larger --limit)\n";
+  return 0;
+}
+
+int Merge(Admin::Stub& admin, const std::vector<std::string>& args) {
+  if (args.size() < 2) return Usage("merge needs <from customer> <into customer>");
+  omnibroker::v1::MergeCustomersRequest request;
+  request.set_from_customer_id(args[0]);
+  request.set_into_customer_id(args[1]);
+  const char* user = std::getenv("USER");
+  request.set_requested_by(user != nullptr ? user : "omnictl");
+  std::string reason;
+  for (size_t i = 2; i < args.size(); ++i) reason += (i > 2 ? " " : "") + args[i];
+  request.set_reason(reason);
+  grpc::ClientContext context;
+  omnibroker::v1::Customer customer;
+  if (auto s = admin.MergeCustomers(&context, request, &customer); !s.ok()) return Fail(s);
+  PrintJson(customer);
+  return 0;
+}
+
+int Unmerge(Admin::Stub& admin, const std::vector<std::string>& args) {
+  if (args.size() != 1) return Usage("unmerge needs one customer id");
+  omnibroker::v1::UnmergeCustomerRequest request;
+  request.set_customer_id(args[0]);
+  const char* user = std::getenv("USER");
+  request.set_requested_by(user != nullptr ? user : "omnictl");
+  grpc::ClientContext context;
+  omnibroker::v1::Customer customer;
+  if (auto s = admin.UnmergeCustomer(&context, request, &customer); !s.ok()) return Fail(s);
+  PrintJson(customer);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -196,5 +271,8 @@ int main(int argc, char** argv) {
   if (command == "explain" && rest.size() == 1) return Explain(*admin, rest[0]);
   if (command == "policy") return Policy(*admin, rest);
   if (command == "customer") return Customer(*admin, rest);
+  if (command == "history") return History(*admin, rest);
+  if (command == "merge") return Merge(*admin, rest);
+  if (command == "unmerge") return Unmerge(*admin, rest);
   return Usage("unknown command or wrong arguments: " + command);
 }

@@ -1,0 +1,186 @@
+// The identity graph through the real broker: a verified phone joins a WhatsApp user and a caller
+// into one customer; look-alike ids stay apart; Admin merges and unmerges customers, with their
+// history following, and every link and merge says where it came from.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "connectors/sdk/reliable_client.h"
+#include "omnibroker/v1/admin.grpc.pb.h"
+#include "tests/support/broker_harness.h"
+#include "tests/support/test_support.h"
+
+namespace omni {
+namespace {
+
+using namespace std::chrono_literals;
+using omni::testing::TempDir;
+
+class IdentityFlowTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    app::BrokerConfig config = testing::TestConfig(dir_.path(), "tcp://127.0.0.1:0");
+    config.connectors.clear();
+    broker_ = std::make_unique<app::BrokerApp>(config);
+    ASSERT_TRUE(broker_->Start().ok());
+    client_ = std::make_unique<connectors::ReliableClient>(
+        zmq_, connectors::ReliableClientOptions{.broker_endpoint = broker_->ingest_endpoints().back(),
+                                                .connector_name = "test"},
+        [](omnibroker::v1::Delivery) {});
+    ASSERT_TRUE(client_->Start().ok());
+    admin_ = omnibroker::v1::Admin::NewStub(grpc::CreateChannel(broker_->grpc_address(), grpc::InsecureChannelCredentials()));
+  }
+  void TearDown() override {
+    client_->Stop();
+    broker_->Stop();
+  }
+
+  // Publishes a message from the given identity; the customer it was filed under.
+  std::string Say(const std::string& provider, const std::string& handle, const std::string& phone,
+                  const std::string& email, bool verified, const std::string& text) {
+    omnibroker::v1::Event e;
+    e.set_id(provider + ":" + std::to_string(next_++));
+    e.set_tenant("default");
+    e.set_channel(provider == "sip" ? omnibroker::v1::CHANNEL_VOICE : omnibroker::v1::CHANNEL_MESSENGER);
+    e.set_provider(provider);
+    e.set_direction(omnibroker::v1::DIRECTION_INBOUND);
+    e.set_kind(omnibroker::v1::EVENT_KIND_MESSAGE);
+    e.mutable_sender()->set_provider(provider);
+    e.mutable_sender()->set_handle(handle);
+    e.mutable_sender()->set_phone(phone);
+    e.mutable_sender()->set_email(email);
+    e.mutable_sender()->set_verified(verified);
+    e.set_thread_key(handle);
+    e.mutable_occurred_at()->set_seconds(1'800'000'000);
+    e.mutable_content()->set_text(text);
+    auto acked = std::make_shared<std::promise<omnibroker::v1::IngestAck>>();
+    auto future = acked->get_future();
+    EXPECT_TRUE(client_->Publish(e, [acked](const omnibroker::v1::IngestAck& ack) { acked->set_value(ack); }).ok());
+    EXPECT_EQ(future.wait_for(10s), std::future_status::ready);
+    const auto ack = future.get();
+    EXPECT_EQ(ack.status(), omnibroker::v1::INGEST_STATUS_ACCEPTED) << ack.reason();
+    return Conversation(ack.conversation_id()).customer_id();
+  }
+
+  omnibroker::v1::Conversation Conversation(const std::string& id) {
+    grpc::ClientContext context;
+    omnibroker::v1::GetConversationRequest request;
+    request.set_conversation_id(id);
+    omnibroker::v1::Conversation out;
+    EXPECT_TRUE(admin_->GetConversation(&context, request, &out).ok());
+    return out;
+  }
+  omnibroker::v1::Customer Customer(const std::string& id) {
+    grpc::ClientContext context;
+    omnibroker::v1::GetCustomerRequest request;
+    request.set_customer_id(id);
+    omnibroker::v1::Customer out;
+    EXPECT_TRUE(admin_->GetCustomer(&context, request, &out).ok());
+    return out;
+  }
+  std::vector<std::string> History(const std::string& customer) {
+    grpc::ClientContext context;
+    omnibroker::v1::GetCustomerHistoryRequest request;
+    request.set_customer_id(customer);
+    omnibroker::v1::GetHistoryResponse out;
+    EXPECT_TRUE(admin_->GetCustomerHistory(&context, request, &out).ok());
+    std::vector<std::string> texts;
+    for (const auto& e : out.events()) texts.push_back(e.content().text());
+    return texts;
+  }
+
+  TempDir dir_;
+  zmq::context_t zmq_;
+  std::unique_ptr<app::BrokerApp> broker_;
+  std::unique_ptr<connectors::ReliableClient> client_;
+  std::unique_ptr<omnibroker::v1::Admin::Stub> admin_;
+  int next_ = 0;
+};
+
+TEST_F(IdentityFlowTest, AVerifiedPhoneJoinsChannelsIntoOneCustomer) {
+  const std::string on_whatsapp = Say("whatsapp", "4915112345678", "+4915112345678", "", true, "Hi on WhatsApp");
+  const std::string calling = Say("sip", "sip:+4915112345678@pbx.example", "+4915112345678", "", true, "(call)");
+  EXPECT_EQ(calling, on_whatsapp);
+  const auto customer = Customer(on_whatsapp);
+  ASSERT_EQ(customer.identities_size(), 2);
+  EXPECT_EQ(customer.identities(1).identity().provider(), "sip");
+  EXPECT_EQ(customer.identities(1).linked_by(), "ingest: same verified phone");
+  EXPECT_EQ(customer.identities(1).source_event_id(), "sip:1");
+  EXPECT_EQ(History(on_whatsapp), (std::vector<std::string>{"Hi on WhatsApp", "(call)"}));
+}
+
+TEST_F(IdentityFlowTest, AnIdentityVouchingForTwoCustomersContactsMergesThem) {
+  const std::string by_sms = Say("sms", "+4930111222", "+4930111222", "", true, "sms");
+  const std::string by_mail = Say("email", "bob@example.org", "", "bob@example.org", true, "mail");
+  ASSERT_NE(by_sms, by_mail);
+  const std::string both = Say("whatsapp", "4930111222", "+4930111222", "bob@example.org", true, "whatsapp");
+  EXPECT_EQ(both, by_sms);
+  EXPECT_EQ(Customer(by_mail).merged_into(), by_sms);
+  ASSERT_EQ(Customer(by_sms).merges_size(), 1);
+  EXPECT_EQ(Customer(by_sms).merges(0).merged_by(), "ingest: same verified email");
+  EXPECT_EQ(History(by_sms), (std::vector<std::string>{"sms", "mail", "whatsapp"}));
+}
+
+TEST_F(IdentityFlowTest, LookAlikesStayApart) {
+  // Viber ids above 2^53 differ only in digits a double would lose.
+  const std::string a = Say("viber", "12345678901234567890", "", "", false, "a");
+  const std::string b = Say("viber", "12345678901234567891", "", "", false, "b");
+  EXPECT_NE(a, b);
+  // A WhatsApp user known by a business-scoped id and no phone is nobody else.
+  const std::string no_phone = Say("whatsapp", "US.13491208655302741918", "", "", true, "c");
+  const std::string with_phone = Say("whatsapp", "13491208655", "+13491208655", "", true, "d");
+  EXPECT_NE(no_phone, with_phone);
+  // An email a visitor typed (not verified) links nothing; the same address verified does.
+  const std::string typed = Say("webchat", "visitor-1", "", "ann@example.org", false, "e");
+  const std::string mailed = Say("email", "ann@example.org", "", "Ann@Example.org", true, "f");
+  EXPECT_NE(typed, mailed);
+  const std::string again = Say("email", "ann.other-alias@example.org", "", "ann@example.org", true, "g");
+  EXPECT_EQ(again, mailed) << "same verified email, lower-cased";
+}
+
+TEST_F(IdentityFlowTest, AdminMergesAndUnmergesWithProvenance) {
+  const std::string telegram = Say("telegram", "777", "", "", false, "first, on Telegram");
+  const std::string viber = Say("viber", "888", "", "", false, "then on Viber");
+  ASSERT_NE(telegram, viber);
+  {
+    grpc::ClientContext context;
+    omnibroker::v1::MergeCustomersRequest request;
+    request.set_from_customer_id(viber);
+    request.set_into_customer_id(telegram);
+    request.set_requested_by("sofia");
+    request.set_reason("same person, confirmed on the phone");
+    omnibroker::v1::Customer merged;
+    ASSERT_TRUE(admin_->MergeCustomers(&context, request, &merged).ok());
+    ASSERT_EQ(merged.merges_size(), 1);
+    EXPECT_EQ(merged.merges(0).merged_by(), "admin:sofia");
+  }
+  EXPECT_EQ(Customer(viber).merged_into(), telegram);
+  EXPECT_EQ(History(telegram), (std::vector<std::string>{"first, on Telegram", "then on Viber"}));
+  EXPECT_EQ(History(viber), History(telegram)) << "the merged id reads the merged history";
+  EXPECT_EQ(Say("viber", "888", "", "", false, "after the merge"), viber) << "the conversation stays";
+  EXPECT_EQ(History(telegram).back(), "after the merge");
+  {
+    grpc::ClientContext context;
+    omnibroker::v1::MergeCustomersRequest request;
+    request.set_from_customer_id(viber);
+    request.set_into_customer_id(telegram);
+    omnibroker::v1::Customer merged;
+    EXPECT_EQ(admin_->MergeCustomers(&context, request, &merged).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  }
+  {
+    grpc::ClientContext context;
+    omnibroker::v1::UnmergeCustomerRequest request;
+    request.set_customer_id(viber);
+    request.set_requested_by("sofia");
+    omnibroker::v1::Customer alone;
+    ASSERT_TRUE(admin_->UnmergeCustomer(&context, request, &alone).ok());
+    EXPECT_TRUE(alone.merged_into().empty());
+  }
+  EXPECT_EQ(History(telegram), (std::vector<std::string>{"first, on Telegram"}));
+  EXPECT_EQ(History(viber), (std::vector<std::string>{"then on Viber", "after the merge"}));
+  EXPECT_EQ(Customer(telegram).merges_size(), 0);
+}
+
+}  // namespace
+}  // namespace omni

@@ -1,0 +1,73 @@
+// omnictl, the real binary, against a real broker: it lists, explains, changes the policy and a
+// customer, and fails with a clear message and exit status when the broker refuses.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+
+#include "tests/support/broker_harness.h"
+#include "tests/support/test_support.h"
+
+namespace omni {
+namespace {
+
+using omni::testing::TempDir;
+
+struct Run {
+  int status;
+  std::string output;
+};
+
+// Runs omnictl with `args` (and `input` on stdin); stdout and stderr together.
+Run Omnictl(const std::string& broker, const std::string& args, const std::string& input = "") {
+  const std::string command = "printf '%s' '" + input + "' | " OMNICTL_BINARY " --broker " + broker + " " + args + " 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  std::string out;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+  const int status = pclose(pipe);
+  return {WEXITSTATUS(status), out};
+}
+
+TEST(OmnictlTest, ListsExplainsAndChanges) {
+  TempDir dir;
+  app::BrokerApp broker(testing::TestConfig(dir.path()));
+  ASSERT_TRUE(broker.Start().ok());
+  const std::string address = broker.grpc_address();
+
+  auto agents = Omnictl(address, "agents");
+  EXPECT_EQ(agents.status, 0);
+  EXPECT_NE(agents.output.find("alice"), std::string::npos) << agents.output;
+  EXPECT_NE(agents.output.find("PRESENCE_OFFLINE"), std::string::npos);
+
+  testing::Visitor ann(testing::WebChatPort(broker));
+  ann.Register("Ann");
+  auto [status, posted] = ann.Say("Здравствуйте, не проходит оплата");
+  ASSERT_EQ(status, 202);
+  const std::string conversation = posted["conversation_id"];
+  auto queue = Omnictl(address, "queue");
+  EXPECT_NE(queue.output.find(conversation), std::string::npos) << queue.output;
+
+  auto why = Omnictl(address, "explain " + conversation);
+  EXPECT_EQ(why.status, 0) << why.output;
+  EXPECT_NE(why.output.find("state waiting"), std::string::npos) << why.output;
+  EXPECT_NE(why.output.find("step 1 of 1: ru"), std::string::npos) << "the language was detected: " << why.output;
+  EXPECT_NE(why.output.find("boris"), std::string::npos);
+
+  auto set = Omnictl(address, "policy set -", R"({"offer_timeout": "45s"})");
+  EXPECT_EQ(set.status, 0) << set.output;
+  EXPECT_NE(set.output.find("\"offer_timeout\": \"45s\""), std::string::npos) << set.output;
+  auto invalid = Omnictl(address, "policy set -", R"({"offer_timeout": "0s"})");
+  EXPECT_EQ(invalid.status, 1);
+  EXPECT_NE(invalid.output.find("offer_timeout must be positive"), std::string::npos) << invalid.output;
+  auto not_json = Omnictl(address, "policy set -", "offer_timeout: 45s");
+  EXPECT_EQ(not_json.status, 2) << not_json.output;
+
+  auto history = Omnictl(address, "history nobody");
+  EXPECT_EQ(history.status, 1);
+  EXPECT_NE(history.output.find("no customer 'nobody'"), std::string::npos) << history.output;
+  EXPECT_EQ(Omnictl(address, "explain").status, 2);
+  EXPECT_EQ(Omnictl(address, "customer x --tier platinum").status, 2);
+}
+
+}  // namespace
+}  // namespace omni
