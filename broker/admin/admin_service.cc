@@ -90,6 +90,12 @@ grpc::ServerUnaryReactor* AdminService::GetCustomerHistory(grpc::CallbackServerC
   });
 }
 
+grpc::ServerUnaryReactor* AdminService::Backup(grpc::CallbackServerContext* context,
+                                               const omnibroker::v1::BackupRequest* request,
+                                               omnibroker::v1::BackupResult* response) {
+  return OnCore(context, [this, request, response] { return Fill(core_.Backup(request->target_dir()), *response); });
+}
+
 grpc::ServerUnaryReactor* AdminService::GetCustomer(grpc::CallbackServerContext* context,
                                                     const omnibroker::v1::GetCustomerRequest* request,
                                                     omnibroker::v1::Customer* response) {

@@ -37,6 +37,8 @@ class AdminService final : public omnibroker::v1::Admin::CallbackService {
   grpc::ServerUnaryReactor* GetCustomerHistory(grpc::CallbackServerContext* context,
                                                const omnibroker::v1::GetCustomerHistoryRequest* request,
                                                omnibroker::v1::GetHistoryResponse* response) override;
+  grpc::ServerUnaryReactor* Backup(grpc::CallbackServerContext* context, const omnibroker::v1::BackupRequest* request,
+                                   omnibroker::v1::BackupResult* response) override;
   grpc::ServerUnaryReactor* GetCustomer(grpc::CallbackServerContext* context,
                                         const omnibroker::v1::GetCustomerRequest* request,
                                         omnibroker::v1::Customer* response) override;

@@ -72,6 +72,8 @@ class BrokerCore {
   omnibroker::v1::RoutingPolicy RoutingPolicy() const;
   absl::StatusOr<omnibroker::v1::RoutingPolicy> SetRoutingPolicy(const omnibroker::v1::RoutingPolicy& changes);
   absl::StatusOr<omnibroker::v1::Customer> UpdateCustomer(const omnibroker::v1::UpdateCustomerRequest& request);
+  // A consistent copy of the store in `target_dir` (see store::Store::Checkpoint).
+  absl::StatusOr<omnibroker::v1::BackupResult> Backup(const std::string& target_dir);
   // identity.cc: the customer record `customer_id`, as stored (a merged one names its merged_into).
   absl::StatusOr<omnibroker::v1::Customer> CustomerRecord(const std::string& customer_id) const;
   // The customer who stands for `customer_id` (itself, or whom it was merged into).

@@ -1,6 +1,7 @@
 // BrokerCore: read views for Admin and history, and roster changes.
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/log.h"
 #include "base/status_macros.h"
 #include "base/time_util.h"
 #include "broker/core/broker_core.h"
@@ -82,6 +83,18 @@ absl::Status BrokerCore::UpsertAgent(const omnibroker::v1::Agent& agent) {
                                                                        : presence);
   routing_.UpsertAgent(current, clock_.Now());
   return absl::OkStatus();
+}
+
+absl::StatusOr<omnibroker::v1::BackupResult> BrokerCore::Backup(const std::string& target_dir) {
+  if (target_dir.empty() || target_dir[0] != '/') {
+    return absl::InvalidArgumentError("target_dir: an absolute path on the broker's host");
+  }
+  OMNI_ASSIGN_OR_RETURN(uint64_t sequence, store_.Checkpoint(target_dir));
+  LogInfo("backup", absl::StrCat("store copied to ", target_dir, " at sequence ", sequence));
+  omnibroker::v1::BackupResult out;
+  out.set_target_dir(target_dir);
+  out.set_sequence(sequence);
+  return out;
 }
 
 }  // namespace omni::core

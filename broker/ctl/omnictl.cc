@@ -10,6 +10,7 @@
 //   omnictl [--broker HOST:PORT] history <customer id> [--newest] [--limit N]
 //   omnictl [--broker HOST:PORT] merge <from customer> <into customer> [reason…]
 //   omnictl [--broker HOST:PORT] unmerge <customer id>
+//   omnictl [--broker HOST:PORT] backup <directory on the broker's host>
 // Exit status: 0 ok, 1 the broker refused (its message is printed), 2 usage.
 #include <grpcpp/grpcpp.h>
 
@@ -43,6 +44,8 @@ constexpr char kUsage[] = R"(usage: omnictl [--broker HOST:PORT] <command>
   history <customer id> [--newest] [--limit N]   everything they wrote, on every channel
   merge <from> <into> [reason…]  make two customers one (undo with unmerge)
   unmerge <customer id>          undo a merge
+  backup <dir>                   a consistent online copy of the store into <dir> (absolute, on the
+                                 broker's host, new); restore: see docs/operations.md
 )";
 
 int Fail(const grpc::Status& status) {
@@ -249,6 +252,17 @@ int Unmerge(Admin::Stub& admin, const std::vector<std::string>& args) {
   return 0;
 }
 
+int Backup(Admin::Stub& admin, const std::vector<std::string>& args) {
+  if (args.size() != 1) return Usage("backup needs one target directory");
+  omnibroker::v1::BackupRequest request;
+  request.set_target_dir(args[0]);
+  grpc::ClientContext context;
+  omnibroker::v1::BackupResult result;
+  if (auto s = admin.Backup(&context, request, &result); !s.ok()) return Fail(s);
+  std::cout << "backup in " << result.target_dir() << " (up to write " << result.sequence() << ")\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -274,5 +288,6 @@ int main(int argc, char** argv) {
   if (command == "history") return History(*admin, rest);
   if (command == "merge") return Merge(*admin, rest);
   if (command == "unmerge") return Unmerge(*admin, rest);
+  if (command == "backup") return Backup(*admin, rest);
   return Usage("unknown command or wrong arguments: " + command);
 }

@@ -1,6 +1,7 @@
 #include "broker/store/store.h"
 
 #include <rocksdb/options.h>
+#include <rocksdb/utilities/checkpoint.h>
 
 #include "broker/store/keys.h"
 #include "omnibroker/v1/event.pb.h"
@@ -139,6 +140,24 @@ absl::Status Store::MigrateFromVersion1() {
   Put(batch, Family::kMeta, kSchemaVersionKey, kSchemaVersion);
   if (auto w = Write(batch); !w.ok()) return w;
   return SyncWal();
+}
+
+absl::StatusOr<uint64_t> Store::Checkpoint(const std::filesystem::path& dir) {
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec)) {
+    return absl::AlreadyExistsError(absl::StrCat("backup target ", dir.string(), " exists; name a new directory"));
+  }
+  rocksdb::Checkpoint* raw = nullptr;
+  if (auto s = FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "backup"); !s.ok()) return s;
+  std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  uint64_t sequence = 0;
+  // log_size_for_flush 0: memtables are flushed first, so the copy is tables only.
+  if (auto s = FromRocks(checkpoint->CreateCheckpoint(dir.string(), 0, &sequence),
+                         absl::StrCat("backup to ", dir.string()));
+      !s.ok()) {
+    return s;
+  }
+  return sequence;
 }
 
 absl::Status Store::CompactFamily(Family family) {

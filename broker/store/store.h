@@ -85,6 +85,10 @@ class Store {
   rocksdb::DB* db() const { return db_.get(); }
   // Compacts a whole family now (tests; an operator's manual sweep).
   absl::Status CompactFamily(Family family);
+  // A consistent copy of the whole store, taken online, in `dir` (which must not exist; tables
+  // are hard-linked on the same file system, copied otherwise). Restoring = a broker started on a
+  // data directory whose store/ is this copy. Returns a sequence number the copy holds.
+  absl::StatusOr<uint64_t> Checkpoint(const std::filesystem::path& dir);
 
  private:
   Store() = default;
