@@ -114,6 +114,18 @@ grpc::ServerUnaryReactor* AdminService::UnmergeCustomer(grpc::CallbackServerCont
   return OnCore(context, [this, request, response] { return Fill(core_.UnmergeCustomer(*request), *response); });
 }
 
+grpc::ServerUnaryReactor* AdminService::EraseCustomer(grpc::CallbackServerContext* context,
+                                                      const omnibroker::v1::EraseCustomerRequest* request,
+                                                      omnibroker::v1::AuditRecord* response) {
+  return OnCore(context, [this, request, response] { return Fill(core_.EraseCustomer(*request), *response); });
+}
+
+grpc::ServerUnaryReactor* AdminService::ListAudit(grpc::CallbackServerContext* context,
+                                                  const omnibroker::v1::ListAuditRequest* request,
+                                                  omnibroker::v1::ListAuditResponse* response) {
+  return OnCore(context, [this, request, response] { return Fill(core_.ListAudit(request->limit()), *response); });
+}
+
 grpc::ServerUnaryReactor* AdminService::UpdateCustomer(grpc::CallbackServerContext* context,
                                                        const omnibroker::v1::UpdateCustomerRequest* request,
                                                        omnibroker::v1::Customer* response) {

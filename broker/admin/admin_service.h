@@ -48,6 +48,11 @@ class AdminService final : public omnibroker::v1::Admin::CallbackService {
   grpc::ServerUnaryReactor* UnmergeCustomer(grpc::CallbackServerContext* context,
                                             const omnibroker::v1::UnmergeCustomerRequest* request,
                                             omnibroker::v1::Customer* response) override;
+  grpc::ServerUnaryReactor* EraseCustomer(grpc::CallbackServerContext* context,
+                                          const omnibroker::v1::EraseCustomerRequest* request,
+                                          omnibroker::v1::AuditRecord* response) override;
+  grpc::ServerUnaryReactor* ListAudit(grpc::CallbackServerContext* context, const omnibroker::v1::ListAuditRequest* request,
+                                      omnibroker::v1::ListAuditResponse* response) override;
   grpc::ServerUnaryReactor* UpdateCustomer(grpc::CallbackServerContext* context,
                                            const omnibroker::v1::UpdateCustomerRequest* request,
                                            omnibroker::v1::Customer* response) override;

@@ -72,6 +72,9 @@ class BrokerCore {
   omnibroker::v1::RoutingPolicy RoutingPolicy() const;
   absl::StatusOr<omnibroker::v1::RoutingPolicy> SetRoutingPolicy(const omnibroker::v1::RoutingPolicy& changes);
   absl::StatusOr<omnibroker::v1::Customer> UpdateCustomer(const omnibroker::v1::UpdateCustomerRequest& request);
+  // erasure.cc: erasing a customer on request, and the audit trail it leaves.
+  absl::StatusOr<omnibroker::v1::AuditRecord> EraseCustomer(const omnibroker::v1::EraseCustomerRequest& request);
+  absl::StatusOr<omnibroker::v1::ListAuditResponse> ListAudit(int limit) const;
   // A consistent copy of the store in `target_dir` (see store::Store::Checkpoint).
   absl::StatusOr<omnibroker::v1::BackupResult> Backup(const std::string& target_dir);
   // identity.cc: the customer record `customer_id`, as stored (a merged one names its merged_into).
@@ -122,6 +125,8 @@ class BrokerCore {
   // Marks `from` merged into `into` and moves its history under `into` (in `batch`).
   absl::Status PrepareMerge(omnibroker::v1::Customer& from, omnibroker::v1::Customer& into, const std::string& by,
                             const std::string& reason, rocksdb::WriteBatch& batch);
+  // Ends an erased conversation in routing and tells its agent.
+  void CloseErased(const std::string& conversation_id);
   // Routes the customer's waiting conversations again (their tier or manager may have changed).
   void RerouteWaiting(const std::string& customer_id);
   omnibroker::v1::Conversation NewConversation(const omnibroker::v1::Event& event,

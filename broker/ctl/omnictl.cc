@@ -11,6 +11,8 @@
 //   omnictl [--broker HOST:PORT] merge <from customer> <into customer> [reason…]
 //   omnictl [--broker HOST:PORT] unmerge <customer id>
 //   omnictl [--broker HOST:PORT] backup <directory on the broker's host>
+//   omnictl [--broker HOST:PORT] erase <customer id> <reason…>
+//   omnictl [--broker HOST:PORT] audit
 // Exit status: 0 ok, 1 the broker refused (its message is printed), 2 usage.
 #include <grpcpp/grpcpp.h>
 
@@ -44,6 +46,8 @@ constexpr char kUsage[] = R"(usage: omnictl [--broker HOST:PORT] <command>
   history <customer id> [--newest] [--limit N]   everything they wrote, on every channel
   merge <from> <into> [reason…]  make two customers one (undo with unmerge)
   unmerge <customer id>          undo a merge
+  erase <customer id> <reason…>  erase a customer on request (audited; cannot be undone)
+  audit                          the audit trail, newest first
   backup <dir>                   a consistent online copy of the store into <dir> (absolute, on the
                                  broker's host, new); restore: see docs/operations.md
 )";
@@ -252,6 +256,30 @@ int Unmerge(Admin::Stub& admin, const std::vector<std::string>& args) {
   return 0;
 }
 
+int Erase(Admin::Stub& admin, const std::vector<std::string>& args) {
+  if (args.size() < 2) return Usage("erase needs a customer id and a reason");
+  omnibroker::v1::EraseCustomerRequest request;
+  request.set_customer_id(args[0]);
+  const char* user = std::getenv("USER");
+  request.set_requested_by(user != nullptr ? user : "omnictl");
+  std::string reason;
+  for (size_t i = 1; i < args.size(); ++i) reason += (i > 1 ? " " : "") + args[i];
+  request.set_reason(reason);
+  grpc::ClientContext context;
+  omnibroker::v1::AuditRecord record;
+  if (auto s = admin.EraseCustomer(&context, request, &record); !s.ok()) return Fail(s);
+  PrintJson(record);
+  return 0;
+}
+
+int Audit(Admin::Stub& admin) {
+  grpc::ClientContext context;
+  omnibroker::v1::ListAuditResponse audit;
+  if (auto s = admin.ListAudit(&context, {}, &audit); !s.ok()) return Fail(s);
+  PrintJson(audit);
+  return 0;
+}
+
 int Backup(Admin::Stub& admin, const std::vector<std::string>& args) {
   if (args.size() != 1) return Usage("backup needs one target directory");
   omnibroker::v1::BackupRequest request;
@@ -289,5 +317,7 @@ int main(int argc, char** argv) {
   if (command == "merge") return Merge(*admin, rest);
   if (command == "unmerge") return Unmerge(*admin, rest);
   if (command == "backup") return Backup(*admin, rest);
+  if (command == "erase") return Erase(*admin, rest);
+  if (command == "audit") return Audit(*admin);
   return Usage("unknown command or wrong arguments: " + command);
 }

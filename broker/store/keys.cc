@@ -32,6 +32,13 @@ std::string CustomerEventKey(std::string_view customer_id, uint64_t stored_at_mi
   return key;
 }
 
+std::string AuditKey(uint64_t micros, std::string_view record_id) {
+  std::string key;
+  AppendBigEndian(key, micros);
+  key.append(record_id);
+  return key;
+}
+
 std::optional<uint64_t> SequenceOfEventKey(std::string_view key) {
   if (key.size() < 9 || key[key.size() - 9] != kSep) return std::nullopt;
   uint64_t sequence = 0;

@@ -23,6 +23,9 @@ std::string CustomerEventKey(std::string_view customer_id, uint64_t stored_at_mi
                              std::string_view event_key);
 std::string CustomerEventPrefix(std::string_view customer_id);
 
+// audit: <u64 big-endian microseconds> <record id>  -> AuditRecord, oldest first
+std::string AuditKey(uint64_t micros, std::string_view record_id);
+
 // identities: <tenant> \0 <provider> \0 <handle>  -> customer id
 std::string IdentityKey(std::string_view tenant, std::string_view provider, std::string_view handle);
 // threads: <tenant> \0 <provider> \0 <thread key>  -> conversation id

@@ -33,6 +33,7 @@ enum class Family {
   kOutbox,         // delivery id -> Delivery (outbound not yet confirmed by a connector)
   kMeta,           // schema version and other facts about the store itself
   kCustomerEvents,  // customer id + stored-at + event key -> event key (history across channels)
+  kAudit,           // u64 big-endian micros + id -> AuditRecord (erasures and other acts on data)
 };
 
 struct StoreOptions {

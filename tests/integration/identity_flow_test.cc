@@ -182,5 +182,60 @@ TEST_F(IdentityFlowTest, AdminMergesAndUnmergesWithProvenance) {
   EXPECT_EQ(Customer(telegram).merges_size(), 0);
 }
 
+TEST_F(IdentityFlowTest, ErasureRemovesEverythingOfTheCustomerAndLeavesAnAuditRecord) {
+  const std::string ann = Say("whatsapp", "4915100000001", "+4915100000001", "", true, "ann on whatsapp");
+  ASSERT_EQ(Say("sip", "sip:+4915100000001@pbx", "+4915100000001", "", true, "ann calling"), ann);
+  const std::string bob = Say("telegram", "4242", "", "", false, "bob on telegram");
+  {
+    grpc::ClientContext context;
+    omnibroker::v1::EraseCustomerRequest request;
+    request.set_customer_id(ann);
+    omnibroker::v1::AuditRecord record;
+    EXPECT_EQ(admin_->EraseCustomer(&context, request, &record).error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << "an erasure says who asked and why";
+  }
+  omnibroker::v1::AuditRecord record;
+  {
+    grpc::ClientContext context;
+    omnibroker::v1::EraseCustomerRequest request;
+    request.set_customer_id(ann);
+    request.set_requested_by("dpo@example.org");
+    request.set_reason("erasure request #1234");
+    ASSERT_TRUE(admin_->EraseCustomer(&context, request, &record).ok());
+  }
+  EXPECT_EQ(record.counts().at("events"), 2);
+  EXPECT_EQ(record.counts().at("conversations"), 2);
+  EXPECT_EQ(record.counts().at("identities"), 3) << "two handles and the phone";
+  EXPECT_EQ(record.counts().at("customers"), 1);
+
+  {
+    grpc::ClientContext context;
+    omnibroker::v1::GetCustomerRequest request;
+    request.set_customer_id(ann);
+    omnibroker::v1::Customer customer;
+    EXPECT_EQ(admin_->GetCustomer(&context, request, &customer).error_code(), grpc::StatusCode::NOT_FOUND);
+  }
+  {
+    grpc::ClientContext context;
+    omnibroker::v1::ListConversationsResponse open;
+    ASSERT_TRUE(admin_->ListConversations(&context, {}, &open).ok());
+    ASSERT_EQ(open.conversations_size(), 1) << "only Bob's is left";
+    EXPECT_EQ(open.conversations(0).customer_id(), bob);
+  }
+  EXPECT_EQ(History(bob), (std::vector<std::string>{"bob on telegram"}));
+  // Writing again, Ann is someone new: nothing of hers was kept to recognise her by.
+  const std::string again = Say("whatsapp", "4915100000001", "+4915100000001", "", true, "hello again");
+  EXPECT_NE(again, ann);
+  EXPECT_EQ(History(again), (std::vector<std::string>{"hello again"}));
+
+  grpc::ClientContext context;
+  omnibroker::v1::ListAuditResponse audit;
+  ASSERT_TRUE(admin_->ListAudit(&context, {}, &audit).ok());
+  ASSERT_EQ(audit.records_size(), 1);
+  EXPECT_EQ(audit.records(0).action(), "erase_customer");
+  EXPECT_EQ(audit.records(0).requested_by(), "dpo@example.org");
+  EXPECT_EQ(audit.records(0).subjects(0), ann);
+}
+
 }  // namespace
 }  // namespace omni
