@@ -120,6 +120,12 @@ grpc::ServerUnaryReactor* AdminService::EraseCustomer(grpc::CallbackServerContex
   return OnCore(context, [this, request, response] { return Fill(core_.EraseCustomer(*request), *response); });
 }
 
+grpc::ServerUnaryReactor* AdminService::SweepRetention(grpc::CallbackServerContext* context,
+                                                       const omnibroker::v1::SweepRetentionRequest*,
+                                                       omnibroker::v1::RetentionResult* response) {
+  return OnCore(context, [this, response] { return Fill(core_.SweepRetention(100'000), *response); });
+}
+
 grpc::ServerUnaryReactor* AdminService::ListAudit(grpc::CallbackServerContext* context,
                                                   const omnibroker::v1::ListAuditRequest* request,
                                                   omnibroker::v1::ListAuditResponse* response) {

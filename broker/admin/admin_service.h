@@ -51,6 +51,9 @@ class AdminService final : public omnibroker::v1::Admin::CallbackService {
   grpc::ServerUnaryReactor* EraseCustomer(grpc::CallbackServerContext* context,
                                           const omnibroker::v1::EraseCustomerRequest* request,
                                           omnibroker::v1::AuditRecord* response) override;
+  grpc::ServerUnaryReactor* SweepRetention(grpc::CallbackServerContext* context,
+                                           const omnibroker::v1::SweepRetentionRequest* request,
+                                           omnibroker::v1::RetentionResult* response) override;
   grpc::ServerUnaryReactor* ListAudit(grpc::CallbackServerContext* context, const omnibroker::v1::ListAuditRequest* request,
                                       omnibroker::v1::ListAuditResponse* response) override;
   grpc::ServerUnaryReactor* UpdateCustomer(grpc::CallbackServerContext* context,

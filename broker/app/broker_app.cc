@@ -28,6 +28,7 @@ absl::Status BrokerApp::Start() {
   if (!config_.ingest_listen.empty()) core_options.ingest_endpoints.push_back(config_.ingest_listen);
   OMNI_RETURN_IF_ERROR(routing::Validate(config_.routing));
   core_options.routing = config_.routing;
+  core_options.retention = config_.retention;
   core_ = std::make_unique<core::BrokerCore>(zmq_, *store_, clock_, core_options);
   OMNI_RETURN_IF_ERROR(core_->Start());
 

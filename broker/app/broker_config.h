@@ -4,10 +4,12 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "broker/core/broker_core.h"
 #include "broker/routing/routing_policy.h"
 #include "connectors/sdk/connector.h"
 #include "omnibroker/v1/agent.pb.h"
@@ -23,6 +25,8 @@ struct BrokerConfig {
   // How long an accepted event's id is remembered to recognise a provider's retry (WhatsApp
   // retries for up to 7 days).
   std::chrono::hours dedupe_window{24 * 8};
+  // Retention by tenant ("*" = the others): events kept for ever, sensitive attachments 30 days.
+  std::map<std::string, core::RetentionPolicy> retention = {{"*", core::RetentionPolicy{}}};
   routing::RoutingPolicy routing = routing::DefaultRoutingPolicy();
   std::vector<connectors::ConnectorConfig> connectors;
   std::vector<omnibroker::v1::Agent> agents;  // upserted into the roster at start

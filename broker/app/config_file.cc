@@ -94,6 +94,23 @@ absl::Status ApplyConfigText(std::string_view text, BrokerConfig& config) {
         return absl::InvalidArgumentError(absl::StrCat(key, " (", Where(value), "): a whole number of hours, at least 1"));
       }
       config.dedupe_window = std::chrono::hours(hours);
+    } else if (key == "retention") {
+      // retention: [{tenant: "*", events_days: 0, sensitive_attachment_days: 30}, …]
+      if (!value.IsSequence()) return absl::InvalidArgumentError(absl::StrCat("retention (", Where(value), "): must be a list"));
+      for (size_t i = 0; i < value.size(); ++i) {
+        const YAML::Node& r = value[i];
+        const std::string at = absl::StrCat("retention[", i, "]");
+        if (!r.IsMap() || !r["tenant"] || !r["tenant"].IsScalar()) return absl::InvalidArgumentError(at + ": needs a tenant (\"*\" for the others)");
+        core::RetentionPolicy policy = config.retention.contains("*") ? config.retention.at("*") : core::RetentionPolicy{};
+        for (auto [field, target] : {std::pair{"events_days", &policy.events_days},
+                                     {"sensitive_attachment_days", &policy.sensitive_attachment_days}}) {
+          if (!r[field]) continue;
+          if (!r[field].IsScalar() || !absl::SimpleAtoi(r[field].Scalar(), target) || *target < 0) {
+            return absl::InvalidArgumentError(absl::StrCat(at, ".", field, ": a whole number of days, 0 = for ever"));
+          }
+        }
+        config.retention[r["tenant"].Scalar()] = policy;
+      }
     } else if (key == "routing") {
       omnibroker::v1::RoutingPolicy proto;
       if (auto st = FromJson(ToJson(value), proto, "routing"); !st.ok()) return st;
@@ -140,7 +157,7 @@ absl::Status ApplyConfigText(std::string_view text, BrokerConfig& config) {
     } else {
       return absl::InvalidArgumentError(absl::StrCat(
           "config: unknown section '", key, "' (", Where(kv.first),
-          "); known: data_dir, grpc_listen, ingest_listen, tenant, dedupe_window_hours, routing, agents, connectors"));
+          "); known: data_dir, grpc_listen, ingest_listen, tenant, dedupe_window_hours, retention, routing, agents, connectors"));
     }
   }
   return absl::OkStatus();

@@ -7,6 +7,7 @@
 //   ingest_listen: tcp://127.0.0.1:5570
 //   tenant: acme
 //   dedupe_window_hours: 192   # how long provider retries are recognised
+//   retention: [{tenant: "*", events_days: 730, sensitive_attachment_days: 30}]
 //   routing:            # fields given replace the defaults
 //     offer_timeout: 30s
 //     tiers: [{tier: TIER_VIP, weight: 900, first_response: 60s, senior_pool: true}]

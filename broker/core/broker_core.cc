@@ -90,6 +90,13 @@ void BrokerCore::Tick() {
   if (now < next_tick_) return;
   next_tick_ = now + kTick;
   routing_.Advance(clock_.Now());
+  if (now >= next_retention_sweep_) {
+    // A bounded bite each time: if there was more, the next tick goes on.
+    auto swept = SweepRetention(2000);
+    const bool more = swept.ok() && swept->more();
+    if (!swept.ok()) LogError("retention", swept.status().ToString());
+    next_retention_sweep_ = now + (more ? kTick : std::chrono::hours(1));
+  }
   for (auto& [id, pending] : deliveries_) {
     if (now - pending.last_sent >= options_.delivery_retry) SendDelivery(pending);
   }
@@ -101,6 +108,7 @@ void BrokerCore::PutEvent(rocksdb::WriteBatch& batch, const omnibroker::v1::Even
   const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(clock_.Now().time_since_epoch()).count();
   store_.Put(batch, Family::kCustomerEvents,
              store::CustomerEventKey(event.customer_id(), static_cast<uint64_t>(micros), key), std::string_view(key));
+  store_.Put(batch, Family::kExpiry, store::ExpiryKey(static_cast<uint64_t>(micros), key), event.tenant());
 }
 
 absl::Status BrokerCore::CommitThen(rocksdb::WriteBatch& batch, std::function<void()> after) {

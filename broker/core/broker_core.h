@@ -34,12 +34,20 @@
 
 namespace omni::core {
 
+// How long a tenant's data is kept (0 = for ever).
+struct RetentionPolicy {
+  int events_days = 0;
+  int sensitive_attachment_days = 30;  // identity documents, card data: the reference is purged
+};
+
 struct BrokerCoreOptions {
   std::vector<std::string> ingest_endpoints = {"inproc://omni-ingest"};
   routing::RoutingPolicy routing = routing::DefaultRoutingPolicy();
   // Unconfirmed deliveries to connectors are sent again after this long.
   std::chrono::milliseconds delivery_retry{3000};
   ingest::Limits limits;
+  // By tenant; "*" for tenants not named.
+  std::map<std::string, RetentionPolicy> retention = {{"*", RetentionPolicy{}}};
 };
 
 class BrokerCore {
@@ -75,6 +83,9 @@ class BrokerCore {
   // erasure.cc: erasing a customer on request, and the audit trail it leaves.
   absl::StatusOr<omnibroker::v1::AuditRecord> EraseCustomer(const omnibroker::v1::EraseCustomerRequest& request);
   absl::StatusOr<omnibroker::v1::ListAuditResponse> ListAudit(int limit) const;
+  // retention.cc: deletes events past their tenant's retention and purges sensitive attachments
+  // past theirs, at most `limit` events per call; the counts. Runs hourly by itself.
+  absl::StatusOr<omnibroker::v1::RetentionResult> SweepRetention(int limit);
   // A consistent copy of the store in `target_dir` (see store::Store::Checkpoint).
   absl::StatusOr<omnibroker::v1::BackupResult> Backup(const std::string& target_dir);
   // identity.cc: the customer record `customer_id`, as stored (a merged one names its merged_into).
@@ -180,6 +191,7 @@ class BrokerCore {
   std::unordered_map<std::string, std::string> provider_routes_;            // provider -> routing id
   std::map<std::string, PendingDelivery> deliveries_;                       // by delivery id
   std::chrono::steady_clock::time_point next_tick_{};
+  std::chrono::steady_clock::time_point next_retention_sweep_{};
 };
 
 }  // namespace omni::core

@@ -32,6 +32,20 @@ std::string CustomerEventKey(std::string_view customer_id, uint64_t stored_at_mi
   return key;
 }
 
+std::string ExpiryKey(uint64_t stored_at_micros, std::string_view event_key) {
+  std::string key;
+  AppendBigEndian(key, stored_at_micros);
+  key.append(event_key);
+  return key;
+}
+
+std::optional<std::pair<uint64_t, std::string_view>> SplitExpiryKey(std::string_view key) {
+  if (key.size() < 8) return std::nullopt;
+  uint64_t micros = 0;
+  for (size_t i = 0; i < 8; ++i) micros = (micros << 8) | static_cast<unsigned char>(key[i]);
+  return std::make_pair(micros, key.substr(8));
+}
+
 std::string AuditKey(uint64_t micros, std::string_view record_id) {
   std::string key;
   AppendBigEndian(key, micros);

@@ -23,6 +23,11 @@ std::string CustomerEventKey(std::string_view customer_id, uint64_t stored_at_mi
                              std::string_view event_key);
 std::string CustomerEventPrefix(std::string_view customer_id);
 
+// expiry: <u64 big-endian stored-at microseconds> <event key>  -> tenant, oldest first
+std::string ExpiryKey(uint64_t stored_at_micros, std::string_view event_key);
+// The stored-at time and event key of an expiry key, or nullopt when the key is not one.
+std::optional<std::pair<uint64_t, std::string_view>> SplitExpiryKey(std::string_view key);
+
 // audit: <u64 big-endian microseconds> <record id>  -> AuditRecord, oldest first
 std::string AuditKey(uint64_t micros, std::string_view record_id);
 

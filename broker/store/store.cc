@@ -21,7 +21,7 @@ constexpr char kSchemaVersion[] = "2";
 const std::vector<std::string>& FamilyNames() {
   static const std::vector<std::string> names = {
       "events", "conversations", "customers", "identities", "threads",
-      "dedupe", "agents",        "outbox",    "meta",     "customer_events", "audit"};
+      "dedupe", "agents",        "outbox",    "meta",     "customer_events", "audit", "expiry"};
   return names;
 }
 

@@ -34,6 +34,7 @@ enum class Family {
   kMeta,           // schema version and other facts about the store itself
   kCustomerEvents,  // customer id + stored-at + event key -> event key (history across channels)
   kAudit,           // u64 big-endian micros + id -> AuditRecord (erasures and other acts on data)
+  kExpiry,          // u64 big-endian stored-at micros + event key -> tenant (retention, oldest first)
 };
 
 struct StoreOptions {

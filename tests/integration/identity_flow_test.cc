@@ -4,9 +4,6 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
-#include <future>
-
-#include "connectors/sdk/reliable_client.h"
 #include "omnibroker/v1/admin.grpc.pb.h"
 #include "tests/support/broker_harness.h"
 #include "tests/support/test_support.h"
@@ -24,41 +21,22 @@ class IdentityFlowTest : public ::testing::Test {
     config.connectors.clear();
     broker_ = std::make_unique<app::BrokerApp>(config);
     ASSERT_TRUE(broker_->Start().ok());
-    client_ = std::make_unique<connectors::ReliableClient>(
-        zmq_, connectors::ReliableClientOptions{.broker_endpoint = broker_->ingest_endpoints().back(),
-                                                .connector_name = "test"},
-        [](omnibroker::v1::Delivery) {});
-    ASSERT_TRUE(client_->Start().ok());
+    publisher_ = std::make_unique<testing::IngestPublisher>(broker_->ingest_endpoints().back());
     admin_ = omnibroker::v1::Admin::NewStub(grpc::CreateChannel(broker_->grpc_address(), grpc::InsecureChannelCredentials()));
   }
   void TearDown() override {
-    client_->Stop();
+    publisher_.reset();
     broker_->Stop();
   }
 
   // Publishes a message from the given identity; the customer it was filed under.
   std::string Say(const std::string& provider, const std::string& handle, const std::string& phone,
                   const std::string& email, bool verified, const std::string& text) {
-    omnibroker::v1::Event e;
-    e.set_id(provider + ":" + std::to_string(next_++));
-    e.set_tenant("default");
-    e.set_channel(provider == "sip" ? omnibroker::v1::CHANNEL_VOICE : omnibroker::v1::CHANNEL_MESSENGER);
-    e.set_provider(provider);
-    e.set_direction(omnibroker::v1::DIRECTION_INBOUND);
-    e.set_kind(omnibroker::v1::EVENT_KIND_MESSAGE);
-    e.mutable_sender()->set_provider(provider);
-    e.mutable_sender()->set_handle(handle);
+    auto e = testing::MessageFrom(provider + ":" + std::to_string(next_++), provider, handle, text);
     e.mutable_sender()->set_phone(phone);
     e.mutable_sender()->set_email(email);
     e.mutable_sender()->set_verified(verified);
-    e.set_thread_key(handle);
-    e.mutable_occurred_at()->set_seconds(1'800'000'000);
-    e.mutable_content()->set_text(text);
-    auto acked = std::make_shared<std::promise<omnibroker::v1::IngestAck>>();
-    auto future = acked->get_future();
-    EXPECT_TRUE(client_->Publish(e, [acked](const omnibroker::v1::IngestAck& ack) { acked->set_value(ack); }).ok());
-    EXPECT_EQ(future.wait_for(10s), std::future_status::ready);
-    const auto ack = future.get();
+    const auto ack = publisher_->Publish(e);
     EXPECT_EQ(ack.status(), omnibroker::v1::INGEST_STATUS_ACCEPTED) << ack.reason();
     return Conversation(ack.conversation_id()).customer_id();
   }
@@ -91,9 +69,8 @@ class IdentityFlowTest : public ::testing::Test {
   }
 
   TempDir dir_;
-  zmq::context_t zmq_;
   std::unique_ptr<app::BrokerApp> broker_;
-  std::unique_ptr<connectors::ReliableClient> client_;
+  std::unique_ptr<testing::IngestPublisher> publisher_;
   std::unique_ptr<omnibroker::v1::Admin::Stub> admin_;
   int next_ = 0;
 };

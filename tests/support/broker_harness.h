@@ -6,6 +6,8 @@
 
 #include <chrono>
 #include <filesystem>
+#include <future>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "broker/app/broker_app.h"
+#include "connectors/sdk/reliable_client.h"
 #include "connectors/webchat/webchat_connector.h"
 #include "omni/agent/agent_client.h"
 
@@ -79,6 +82,51 @@ inline std::optional<omnibroker::v1::Offer> NextOffer(agent::AgentClient& agent,
     if (u && u->has_offer()) return u->offer();
   }
   return std::nullopt;
+}
+
+// Publishes events to a broker's tcp ingest endpoint the way a connector does (connector SDK),
+// one at a time, waiting for each ack.
+class IngestPublisher {
+ public:
+  explicit IngestPublisher(const std::string& endpoint)
+      : client_(zmq_, connectors::ReliableClientOptions{.broker_endpoint = endpoint, .connector_name = "test"},
+                [](omnibroker::v1::Delivery) {}) {
+    EXPECT_TRUE(client_.Start().ok());
+  }
+  ~IngestPublisher() { client_.Stop(); }
+
+  omnibroker::v1::IngestAck Publish(const omnibroker::v1::Event& event) {
+    auto acked = std::make_shared<std::promise<omnibroker::v1::IngestAck>>();
+    auto future = acked->get_future();
+    EXPECT_TRUE(client_.Publish(event, [acked](const omnibroker::v1::IngestAck& ack) { acked->set_value(ack); }).ok());
+    if (future.wait_for(10s) != std::future_status::ready) {
+      ADD_FAILURE() << "no ack for " << event.id();
+      return {};
+    }
+    return future.get();
+  }
+
+ private:
+  zmq::context_t zmq_;
+  connectors::ReliableClient client_;
+};
+
+// An inbound message from (provider, handle), threaded by the handle.
+inline omnibroker::v1::Event MessageFrom(const std::string& event_id, const std::string& provider,
+                                         const std::string& handle, const std::string& text) {
+  omnibroker::v1::Event e;
+  e.set_id(event_id);
+  e.set_tenant("default");
+  e.set_channel(provider == "sip" ? omnibroker::v1::CHANNEL_VOICE : omnibroker::v1::CHANNEL_MESSENGER);
+  e.set_provider(provider);
+  e.set_direction(omnibroker::v1::DIRECTION_INBOUND);
+  e.set_kind(omnibroker::v1::EVENT_KIND_MESSAGE);
+  e.mutable_sender()->set_provider(provider);
+  e.mutable_sender()->set_handle(handle);
+  e.set_thread_key(handle);
+  e.mutable_occurred_at()->set_seconds(1'800'000'000);
+  e.mutable_content()->set_text(text);
+  return e;
 }
 
 }  // namespace omni::testing
