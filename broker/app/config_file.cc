@@ -94,6 +94,11 @@ absl::Status ApplyConfigText(std::string_view text, BrokerConfig& config) {
         return absl::InvalidArgumentError(absl::StrCat(key, " (", Where(value), "): a whole number of hours, at least 1"));
       }
       config.dedupe_window = std::chrono::hours(hours);
+    } else if (key == "join_open_conversation_across_channels") {
+      if (!value.IsScalar() || (value.Scalar() != "true" && value.Scalar() != "false")) {
+        return absl::InvalidArgumentError(absl::StrCat(key, " (", Where(value), "): true or false"));
+      }
+      config.join_open_conversation_across_channels = value.Scalar() == "true";
     } else if (key == "retention") {
       // retention: [{tenant: "*", events_days: 0, sensitive_attachment_days: 30}, …]
       if (!value.IsSequence()) return absl::InvalidArgumentError(absl::StrCat("retention (", Where(value), "): must be a list"));
@@ -157,7 +162,7 @@ absl::Status ApplyConfigText(std::string_view text, BrokerConfig& config) {
     } else {
       return absl::InvalidArgumentError(absl::StrCat(
           "config: unknown section '", key, "' (", Where(kv.first),
-          "); known: data_dir, grpc_listen, ingest_listen, tenant, dedupe_window_hours, retention, routing, agents, connectors"));
+          "); known: data_dir, grpc_listen, ingest_listen, tenant, dedupe_window_hours, retention, join_open_conversation_across_channels, routing, agents, connectors"));
     }
   }
   return absl::OkStatus();

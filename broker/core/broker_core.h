@@ -48,6 +48,9 @@ struct BrokerCoreOptions {
   ingest::Limits limits;
   // By tenant; "*" for tenants not named.
   std::map<std::string, RetentionPolicy> retention = {{"*", RetentionPolicy{}}};
+  // A new thread from a customer with an open conversation on another channel joins it (instead
+  // of opening a new conversation linked by the customer's history).
+  bool join_open_conversation_across_channels = false;
 };
 
 class BrokerCore {

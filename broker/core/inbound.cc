@@ -95,8 +95,25 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
       new_conversation = false;
     }
   }
+  if (new_conversation && options_.join_open_conversation_across_channels) {
+    // The customer already talks with us elsewhere: this message joins the conversation they
+    // wrote in last, and replies now go where the customer last wrote from.
+    const Conversation* latest = nullptr;
+    for (const auto& [id, open] : open_) {
+      if (open.customer_id() != customer->id() || open.tenant() != event.tenant()) continue;
+      if (latest == nullptr || FromProto(open.updated_at()) > FromProto(latest->updated_at())) latest = &open;
+    }
+    if (latest != nullptr) {
+      conversation = *latest;
+      conversation.set_provider(event.provider());
+      *conversation.mutable_customer_identity() = event.sender();
+      new_conversation = false;
+      store_.Put(batch, Family::kThreads, thread_key, conversation.id());
+    }
+  }
   if (new_conversation) {
-    // A closed conversation's thread starts a new conversation; the history stays with the old.
+    // A closed conversation's thread starts a new conversation; the customer's history (across
+    // conversations and channels) links it to everything before.
     conversation = NewConversation(event, *customer);
     store_.Put(batch, Family::kThreads, thread_key, conversation.id());
   }

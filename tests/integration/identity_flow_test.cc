@@ -16,18 +16,26 @@ using omni::testing::TempDir;
 
 class IdentityFlowTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { Start(false); }
+
+  void Start(bool join_across_channels) {
     app::BrokerConfig config = testing::TestConfig(dir_.path(), "tcp://127.0.0.1:0");
     config.connectors.clear();
+    config.join_open_conversation_across_channels = join_across_channels;
     broker_ = std::make_unique<app::BrokerApp>(config);
     ASSERT_TRUE(broker_->Start().ok());
     publisher_ = std::make_unique<testing::IngestPublisher>(broker_->ingest_endpoints().back());
     admin_ = omnibroker::v1::Admin::NewStub(grpc::CreateChannel(broker_->grpc_address(), grpc::InsecureChannelCredentials()));
   }
-  void TearDown() override {
+  void TearDown() override { Stop(); }
+
+  void Stop() {
     publisher_.reset();
     broker_->Stop();
   }
+
+  // The conversation the last Say() went to.
+  std::string last_conversation_;
 
   // Publishes a message from the given identity; the customer it was filed under.
   std::string Say(const std::string& provider, const std::string& handle, const std::string& phone,
@@ -38,6 +46,7 @@ class IdentityFlowTest : public ::testing::Test {
     e.mutable_sender()->set_verified(verified);
     const auto ack = publisher_->Publish(e);
     EXPECT_EQ(ack.status(), omnibroker::v1::INGEST_STATUS_ACCEPTED) << ack.reason();
+    last_conversation_ = ack.conversation_id();
     return Conversation(ack.conversation_id()).customer_id();
   }
 
@@ -85,6 +94,22 @@ TEST_F(IdentityFlowTest, AVerifiedPhoneJoinsChannelsIntoOneCustomer) {
   EXPECT_EQ(customer.identities(1).linked_by(), "ingest: same verified phone");
   EXPECT_EQ(customer.identities(1).source_event_id(), "sip:1");
   EXPECT_EQ(History(on_whatsapp), (std::vector<std::string>{"Hi on WhatsApp", "(call)"}));
+}
+
+TEST_F(IdentityFlowTest, ANewChannelOpensANewConversationOrJoinsTheOpenOneWhenConfigured) {
+  Say("whatsapp", "4915199999999", "+4915199999999", "", true, "chat first");
+  const std::string chat = last_conversation_;
+  Say("sip", "sip:+4915199999999@pbx", "+4915199999999", "", true, "then a call");
+  const std::string call = last_conversation_;
+  EXPECT_NE(call, chat) << "by default a new conversation, linked by the customer's history";
+
+  Stop();
+  Start(/*join_across_channels=*/true);
+  Say("email", "x@example.org", "+4915199999999", "", true, "and an email");
+  EXPECT_EQ(last_conversation_, call) << "joined the open conversation the customer wrote in last";
+  const auto joined = Conversation(call);
+  EXPECT_EQ(joined.last_sequence(), 2u);
+  EXPECT_EQ(joined.provider(), "email") << "replies go where the customer last wrote from";
 }
 
 TEST_F(IdentityFlowTest, AnIdentityVouchingForTwoCustomersContactsMergesThem) {

@@ -34,7 +34,12 @@ routing:
   tiers: [{tier: TIER_GOLD, weight: 450}]
 agents:
   - {id: "007", languages: [en], skills: [{name: support, proficiency: 9}]}
+retention: [{tenant: acme, events_days: 365}]
+join_open_conversation_across_channels: true
 )", config).ok());
+  EXPECT_EQ(config.retention.at("acme").events_days, 365);
+  EXPECT_EQ(config.retention.at("acme").sensitive_attachment_days, 30) << "the default's, where not given";
+  EXPECT_TRUE(config.join_open_conversation_across_channels);
   EXPECT_EQ(config.grpc_listen, "0.0.0.0:6000");
   EXPECT_EQ(config.routing.offer_timeout, 45s);
   EXPECT_EQ(config.routing.risk_fraction, 0.5);
@@ -85,6 +90,10 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"duplicate_agent", "agents: [{id: a}, {id: a}]", "agents[1].id: 'a' appears twice"},
                       BadCase{"bad_agent_field", "agents: [{id: a, skils: []}]", "agents[0]"},
                       BadCase{"connector_without_type", "connectors: [{name: x}]", "connectors[0]: needs a type"},
+                      BadCase{"retention_not_list", "retention: {tenant: a}", "retention (line 1): must be a list"},
+                      BadCase{"retention_without_tenant", "retention: [{events_days: 3}]", "retention[0]: needs a tenant"},
+                      BadCase{"retention_negative", "retention: [{tenant: a, events_days: -1}]", "retention[0].events_days"},
+                      BadCase{"join_not_bool", "join_open_conversation_across_channels: maybe", "true or false"},
                       BadCase{"listen_not_scalar", "grpc_listen: [a, b]", "grpc_listen (line 1): must be a single value"}),
     [](const auto& info) { return info.param.name; });
 
