@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "bench/latency_counters.h"
 #include "broker/store/customer_history.h"
 #include "broker/store/keys.h"
 #include "broker/store/store.h"
@@ -79,13 +80,6 @@ Fixture& Shared() {
   return fixture;
 }
 
-void Report(benchmark::State& state, std::vector<double>& micros) {
-  std::sort(micros.begin(), micros.end());
-  double sum = 0;
-  for (double m : micros) sum += m;
-  state.counters["mean_us"] = sum / micros.size();
-  state.counters["p99_us"] = micros[micros.size() * 99 / 100];
-}
 
 void BM_Latest50_CustomerIndex(benchmark::State& state) {
   Store& store = *Shared().store;
@@ -93,10 +87,10 @@ void BM_Latest50_CustomerIndex(benchmark::State& state) {
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     auto page = ReadCustomerHistory(store, "cus-target", 50, "", /*newest_first=*/true);
-    micros.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    micros.push_back(bench::MicrosSince(start));
     if (!page.ok() || page->events_size() != 50) state.SkipWithError("wrong page");
   }
-  Report(state, micros);
+  bench::ReportLatency(state, micros);
 }
 
 void BM_Latest50_ScanConversations(benchmark::State& state) {
@@ -122,10 +116,10 @@ void BM_Latest50_ScanConversations(benchmark::State& state) {
     std::partial_sort(events.begin(), events.begin() + n, events.end(), [](const auto& a, const auto& b) {
       return a.received_at().seconds() > b.received_at().seconds();
     });
-    micros.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    micros.push_back(bench::MicrosSince(start));
     if (events.size() != kCustomerEvents) state.SkipWithError("wrong count");
   }
-  Report(state, micros);
+  bench::ReportLatency(state, micros);
 }
 
 BENCHMARK(BM_Latest50_CustomerIndex)->Unit(benchmark::kMicrosecond);

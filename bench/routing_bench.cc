@@ -14,6 +14,7 @@
 #include <chrono>
 #include <random>
 
+#include "bench/latency_counters.h"
 #include "broker/routing/routing_engine.h"
 
 namespace omni::routing {
@@ -71,17 +72,7 @@ RoutingPolicy BenchPolicy() {
   return policy;
 }
 
-void Report(benchmark::State& state, std::vector<double>& micros) {
-  std::sort(micros.begin(), micros.end());
-  double sum = 0;
-  for (double m : micros) sum += m;
-  state.counters["mean_us"] = sum / micros.size();
-  state.counters["p99_us"] = micros[micros.size() * 99 / 100];
-}
 
-double Since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
-}
 
 // ---- the engine
 
@@ -104,13 +95,13 @@ void BM_Arrival_Indexed(benchmark::State& state) {
     const std::string id = item.conversation_id;
     const auto start = std::chrono::steady_clock::now();
     engine.Enqueue(std::move(item), now);
-    micros.push_back(Since(start));
+    micros.push_back(bench::MicrosSince(start));
     state.PauseTiming();
     engine.Close(id, now);
     engine.TakeDecisions();
     state.ResumeTiming();
   }
-  Report(state, micros);
+  bench::ReportLatency(state, micros);
 }
 
 void BM_AgentFreed_Indexed(benchmark::State& state) {
@@ -148,7 +139,7 @@ void BM_AgentFreed_Indexed(benchmark::State& state) {
     const auto start = std::chrono::steady_clock::now();
     engine.Close(closing, now);
     auto decisions = engine.TakeDecisions();
-    micros.push_back(Since(start));
+    micros.push_back(bench::MicrosSince(start));
     state.PauseTiming();
     for (const auto& d : decisions) {
       if (d.kind == Decision::Kind::kOffer && engine.Accept(d.offer_id, d.agent_id, now).ok()) {
@@ -161,7 +152,7 @@ void BM_AgentFreed_Indexed(benchmark::State& state) {
     ++next;
     state.ResumeTiming();
   }
-  Report(state, micros);
+  bench::ReportLatency(state, micros);
 }
 
 // ---- the naive baseline: the same decisions by scanning every agent or every conversation.
@@ -222,9 +213,9 @@ void BM_Arrival_LinearScan(benchmark::State& state) {
       }
     }
     benchmark::DoNotOptimize(best);
-    micros.push_back(Since(start));
+    micros.push_back(bench::MicrosSince(start));
   }
-  Report(state, micros);
+  bench::ReportLatency(state, micros);
 }
 
 void BM_AgentFreed_LinearScan(benchmark::State& state) {
@@ -245,9 +236,9 @@ void BM_AgentFreed_LinearScan(benchmark::State& state) {
       }
     }
     benchmark::DoNotOptimize(best);
-    micros.push_back(Since(start));
+    micros.push_back(bench::MicrosSince(start));
   }
-  Report(state, micros);
+  bench::ReportLatency(state, micros);
 }
 
 BENCHMARK(BM_Arrival_Indexed)->Arg(1'000)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMicrosecond);

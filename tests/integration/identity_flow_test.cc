@@ -25,7 +25,7 @@ class IdentityFlowTest : public ::testing::Test {
     broker_ = std::make_unique<app::BrokerApp>(config);
     ASSERT_TRUE(broker_->Start().ok());
     publisher_ = std::make_unique<testing::IngestPublisher>(broker_->ingest_endpoints().back());
-    admin_ = omnibroker::v1::Admin::NewStub(grpc::CreateChannel(broker_->grpc_address(), grpc::InsecureChannelCredentials()));
+    admin_ = std::make_unique<testing::AdminClient>(broker_->grpc_address());
   }
   void TearDown() override { Stop(); }
 
@@ -50,37 +50,19 @@ class IdentityFlowTest : public ::testing::Test {
     return Conversation(ack.conversation_id()).customer_id();
   }
 
-  omnibroker::v1::Conversation Conversation(const std::string& id) {
-    grpc::ClientContext context;
-    omnibroker::v1::GetConversationRequest request;
-    request.set_conversation_id(id);
-    omnibroker::v1::Conversation out;
-    EXPECT_TRUE(admin_->GetConversation(&context, request, &out).ok());
-    return out;
-  }
-  omnibroker::v1::Customer Customer(const std::string& id) {
-    grpc::ClientContext context;
-    omnibroker::v1::GetCustomerRequest request;
-    request.set_customer_id(id);
-    omnibroker::v1::Customer out;
-    EXPECT_TRUE(admin_->GetCustomer(&context, request, &out).ok());
-    return out;
-  }
+  omnibroker::v1::Conversation Conversation(const std::string& id) { return admin_->Conversation(id); }
+  omnibroker::v1::Customer Customer(const std::string& id) { return admin_->Customer(id); }
   std::vector<std::string> History(const std::string& customer) {
-    grpc::ClientContext context;
-    omnibroker::v1::GetCustomerHistoryRequest request;
-    request.set_customer_id(customer);
-    omnibroker::v1::GetHistoryResponse out;
-    EXPECT_TRUE(admin_->GetCustomerHistory(&context, request, &out).ok());
+    const auto history = admin_->CustomerHistory(customer);
     std::vector<std::string> texts;
-    for (const auto& e : out.events()) texts.push_back(e.content().text());
+    for (const auto& e : history.events()) texts.push_back(e.content().text());
     return texts;
   }
 
   TempDir dir_;
   std::unique_ptr<app::BrokerApp> broker_;
   std::unique_ptr<testing::IngestPublisher> publisher_;
-  std::unique_ptr<omnibroker::v1::Admin::Stub> admin_;
+  std::unique_ptr<testing::AdminClient> admin_;
   int next_ = 0;
 };
 
@@ -153,7 +135,7 @@ TEST_F(IdentityFlowTest, AdminMergesAndUnmergesWithProvenance) {
     request.set_requested_by("sofia");
     request.set_reason("same person, confirmed on the phone");
     omnibroker::v1::Customer merged;
-    ASSERT_TRUE(admin_->MergeCustomers(&context, request, &merged).ok());
+    ASSERT_TRUE((*admin_)->MergeCustomers(&context, request, &merged).ok());
     ASSERT_EQ(merged.merges_size(), 1);
     EXPECT_EQ(merged.merges(0).merged_by(), "admin:sofia");
   }
@@ -168,7 +150,7 @@ TEST_F(IdentityFlowTest, AdminMergesAndUnmergesWithProvenance) {
     request.set_from_customer_id(viber);
     request.set_into_customer_id(telegram);
     omnibroker::v1::Customer merged;
-    EXPECT_EQ(admin_->MergeCustomers(&context, request, &merged).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+    EXPECT_EQ((*admin_)->MergeCustomers(&context, request, &merged).error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   }
   {
     grpc::ClientContext context;
@@ -176,7 +158,7 @@ TEST_F(IdentityFlowTest, AdminMergesAndUnmergesWithProvenance) {
     request.set_customer_id(viber);
     request.set_requested_by("sofia");
     omnibroker::v1::Customer alone;
-    ASSERT_TRUE(admin_->UnmergeCustomer(&context, request, &alone).ok());
+    ASSERT_TRUE((*admin_)->UnmergeCustomer(&context, request, &alone).ok());
     EXPECT_TRUE(alone.merged_into().empty());
   }
   EXPECT_EQ(History(telegram), (std::vector<std::string>{"first, on Telegram"}));
@@ -193,7 +175,7 @@ TEST_F(IdentityFlowTest, ErasureRemovesEverythingOfTheCustomerAndLeavesAnAuditRe
     omnibroker::v1::EraseCustomerRequest request;
     request.set_customer_id(ann);
     omnibroker::v1::AuditRecord record;
-    EXPECT_EQ(admin_->EraseCustomer(&context, request, &record).error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+    EXPECT_EQ((*admin_)->EraseCustomer(&context, request, &record).error_code(), grpc::StatusCode::INVALID_ARGUMENT)
         << "an erasure says who asked and why";
   }
   omnibroker::v1::AuditRecord record;
@@ -203,7 +185,7 @@ TEST_F(IdentityFlowTest, ErasureRemovesEverythingOfTheCustomerAndLeavesAnAuditRe
     request.set_customer_id(ann);
     request.set_requested_by("dpo@example.org");
     request.set_reason("erasure request #1234");
-    ASSERT_TRUE(admin_->EraseCustomer(&context, request, &record).ok());
+    ASSERT_TRUE((*admin_)->EraseCustomer(&context, request, &record).ok());
   }
   EXPECT_EQ(record.counts().at("events"), 2);
   EXPECT_EQ(record.counts().at("conversations"), 2);
@@ -215,12 +197,12 @@ TEST_F(IdentityFlowTest, ErasureRemovesEverythingOfTheCustomerAndLeavesAnAuditRe
     omnibroker::v1::GetCustomerRequest request;
     request.set_customer_id(ann);
     omnibroker::v1::Customer customer;
-    EXPECT_EQ(admin_->GetCustomer(&context, request, &customer).error_code(), grpc::StatusCode::NOT_FOUND);
+    EXPECT_EQ((*admin_)->GetCustomer(&context, request, &customer).error_code(), grpc::StatusCode::NOT_FOUND);
   }
   {
     grpc::ClientContext context;
     omnibroker::v1::ListConversationsResponse open;
-    ASSERT_TRUE(admin_->ListConversations(&context, {}, &open).ok());
+    ASSERT_TRUE((*admin_)->ListConversations(&context, {}, &open).ok());
     ASSERT_EQ(open.conversations_size(), 1) << "only Bob's is left";
     EXPECT_EQ(open.conversations(0).customer_id(), bob);
   }
@@ -232,7 +214,7 @@ TEST_F(IdentityFlowTest, ErasureRemovesEverythingOfTheCustomerAndLeavesAnAuditRe
 
   grpc::ClientContext context;
   omnibroker::v1::ListAuditResponse audit;
-  ASSERT_TRUE(admin_->ListAudit(&context, {}, &audit).ok());
+  ASSERT_TRUE((*admin_)->ListAudit(&context, {}, &audit).ok());
   ASSERT_EQ(audit.records_size(), 1);
   EXPECT_EQ(audit.records(0).action(), "erase_customer");
   EXPECT_EQ(audit.records(0).requested_by(), "dpo@example.org");

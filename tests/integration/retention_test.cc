@@ -24,7 +24,7 @@ TEST(RetentionTest, SensitiveAttachmentsThenEventsGoAfterTheirRetention) {
   app::BrokerApp broker(config, clock);
   ASSERT_TRUE(broker.Start().ok());
   testing::IngestPublisher publisher(broker.ingest_endpoints().back());
-  auto admin = omnibroker::v1::Admin::NewStub(grpc::CreateChannel(broker.grpc_address(), grpc::InsecureChannelCredentials()));
+  testing::AdminClient admin(broker.grpc_address());
 
   auto passport = [](omnibroker::v1::Event e) {
     auto* a = e.mutable_content()->add_attachments();
@@ -51,17 +51,7 @@ TEST(RetentionTest, SensitiveAttachmentsThenEventsGoAfterTheirRetention) {
     return result;
   };
   auto customer_history = [&](const omnibroker::v1::IngestAck& ack) {
-    grpc::ClientContext context;
-    omnibroker::v1::GetConversationRequest request;
-    request.set_conversation_id(ack.conversation_id());
-    omnibroker::v1::Conversation conversation;
-    EXPECT_TRUE(admin->GetConversation(&context, request, &conversation).ok());
-    grpc::ClientContext context2;
-    omnibroker::v1::GetCustomerHistoryRequest history_request;
-    history_request.set_customer_id(conversation.customer_id());
-    omnibroker::v1::GetHistoryResponse history;
-    EXPECT_TRUE(admin->GetCustomerHistory(&context2, history_request, &history).ok());
-    return history;
+    return admin.CustomerHistory(admin.Conversation(ack.conversation_id()).customer_id());
   };
 
   clock.Advance(std::chrono::hours(24 * 29));

@@ -31,7 +31,7 @@ class RoutingFlowTest : public ::testing::Test {
   void Start() {
     broker_ = std::make_unique<app::BrokerApp>(config_);
     ASSERT_TRUE(broker_->Start().ok());
-    admin_ = omnibroker::v1::Admin::NewStub(grpc::CreateChannel(broker_->grpc_address(), grpc::InsecureChannelCredentials()));
+    admin_ = std::make_unique<testing::AdminClient>(broker_->grpc_address());
   }
 
   std::unique_ptr<AgentClient> Available(const std::string& agent_id) {
@@ -51,14 +51,7 @@ class RoutingFlowTest : public ::testing::Test {
     return body.value("conversation_id", "");
   }
 
-  omnibroker::v1::Conversation Get(const std::string& id) {
-    grpc::ClientContext context;
-    omnibroker::v1::GetConversationRequest request;
-    request.set_conversation_id(id);
-    omnibroker::v1::Conversation out;
-    EXPECT_TRUE(admin_->GetConversation(&context, request, &out).ok());
-    return out;
-  }
+  omnibroker::v1::Conversation Get(const std::string& id) { return admin_->Conversation(id); }
 
   void MakeVip(const std::string& conversation_id) {
     grpc::ClientContext context;
@@ -66,14 +59,14 @@ class RoutingFlowTest : public ::testing::Test {
     request.set_customer_id(Get(conversation_id).customer_id());
     request.set_tier(omnibroker::v1::TIER_VIP);
     omnibroker::v1::Customer customer;
-    ASSERT_TRUE(admin_->UpdateCustomer(&context, request, &customer).ok());
+    ASSERT_TRUE((*admin_)->UpdateCustomer(&context, request, &customer).ok());
     EXPECT_EQ(customer.tier(), omnibroker::v1::TIER_VIP);
   }
 
   TempDir dir_;
   app::BrokerConfig config_;
   std::unique_ptr<app::BrokerApp> broker_;
-  std::unique_ptr<omnibroker::v1::Admin::Stub> admin_;
+  std::unique_ptr<testing::AdminClient> admin_;
 };
 
 TEST_F(RoutingFlowTest, VipGoesToTheSeniorPoolAndAdminExplainsWhy) {
@@ -93,7 +86,7 @@ TEST_F(RoutingFlowTest, VipGoesToTheSeniorPoolAndAdminExplainsWhy) {
   omnibroker::v1::ExplainRoutingRequest request;
   request.set_conversation_id(id);
   omnibroker::v1::RoutingExplanation why;
-  ASSERT_TRUE(admin_->ExplainRouting(&context, request, &why).ok());
+  ASSERT_TRUE((*admin_)->ExplainRouting(&context, request, &why).ok());
   EXPECT_EQ(why.state(), "offered");
   EXPECT_EQ(why.agent_id(), "alice");
   EXPECT_NE(why.phase().find("tier pool"), std::string::npos) << why.phase();
@@ -140,14 +133,14 @@ TEST_F(RoutingFlowTest, MissedDeadlineEscalatesToTheSupervisorAndShowsInAdmin) {
     standard->set_tier(omnibroker::v1::TIER_STANDARD);
     standard->mutable_first_response()->set_nanos(300'000'000);
     omnibroker::v1::RoutingPolicy policy;
-    ASSERT_TRUE(admin_->SetRoutingPolicy(&context, request, &policy).ok());
+    ASSERT_TRUE((*admin_)->SetRoutingPolicy(&context, request, &policy).ok());
   }
   {
     grpc::ClientContext context;
     omnibroker::v1::SetRoutingPolicyRequest request;
     request.mutable_policy()->mutable_offer_timeout()->set_seconds(-1);
     omnibroker::v1::RoutingPolicy policy;
-    auto status = admin_->SetRoutingPolicy(&context, request, &policy);
+    auto status = (*admin_)->SetRoutingPolicy(&context, request, &policy);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
     EXPECT_NE(status.error_message().find("offer_timeout"), std::string::npos) << status.error_message();
   }

@@ -2,6 +2,7 @@
 // 127.0.0.1 ports, a web chat visitor speaking HTTP to the connector, and waiting for offers.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
 #include <httplib.h>
 
 #include <chrono>
@@ -17,6 +18,7 @@
 
 #include "broker/app/broker_app.h"
 #include "connectors/sdk/reliable_client.h"
+#include "omnibroker/v1/admin.grpc.pb.h"
 #include "connectors/webchat/webchat_connector.h"
 #include "omni/agent/agent_client.h"
 
@@ -109,6 +111,44 @@ class IngestPublisher {
  private:
   zmq::context_t zmq_;
   connectors::ReliableClient client_;
+};
+
+// The Admin calls tests make, each expected to succeed.
+class AdminClient {
+ public:
+  explicit AdminClient(const std::string& address)
+      : stub_(omnibroker::v1::Admin::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))) {}
+  omnibroker::v1::Admin::Stub& operator*() { return *stub_; }
+  omnibroker::v1::Admin::Stub* operator->() { return stub_.get(); }
+
+  omnibroker::v1::Conversation Conversation(const std::string& id) {
+    grpc::ClientContext context;
+    omnibroker::v1::GetConversationRequest request;
+    request.set_conversation_id(id);
+    omnibroker::v1::Conversation out;
+    EXPECT_TRUE(stub_->GetConversation(&context, request, &out).ok()) << id;
+    return out;
+  }
+  omnibroker::v1::Customer Customer(const std::string& id) {
+    grpc::ClientContext context;
+    omnibroker::v1::GetCustomerRequest request;
+    request.set_customer_id(id);
+    omnibroker::v1::Customer out;
+    EXPECT_TRUE(stub_->GetCustomer(&context, request, &out).ok()) << id;
+    return out;
+  }
+  // The first page (up to 50) of a customer's history, oldest first.
+  omnibroker::v1::GetHistoryResponse CustomerHistory(const std::string& id) {
+    grpc::ClientContext context;
+    omnibroker::v1::GetCustomerHistoryRequest request;
+    request.set_customer_id(id);
+    omnibroker::v1::GetHistoryResponse out;
+    EXPECT_TRUE(stub_->GetCustomerHistory(&context, request, &out).ok()) << id;
+    return out;
+  }
+
+ private:
+  std::unique_ptr<omnibroker::v1::Admin::Stub> stub_;
 };
 
 // An inbound message from (provider, handle), threaded by the handle.
