@@ -26,6 +26,26 @@ void Reply(httplib::Response& res, int status, std::string_view text) {
 
 }  // namespace
 
+absl::StatusOr<WebhookOptions> WebhookOptionsFromConfig(const ConnectorConfig& config,
+                                                        const std::string& default_path) {
+  WebhookOptions options;
+  if (auto s = config.GetListen("listen", "127.0.0.1:8080", options.host, options.port); !s.ok()) {
+    return s;
+  }
+  options.path = config.Get("path", default_path);
+  if (!options.path.starts_with("/")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("connector '", config.name, "': path must start with '/'"));
+  }
+  auto max_body = config.GetInt("max_body_bytes", options.max_body_bytes);
+  if (!max_body.ok()) return max_body.status();
+  options.max_body_bytes = *max_body;
+  auto ack_wait = config.GetInt("ack_wait_ms", options.ack_wait.count());
+  if (!ack_wait.ok()) return ack_wait.status();
+  options.ack_wait = std::chrono::milliseconds(*ack_wait);
+  return options;
+}
+
 WebhookEndpoint::WebhookEndpoint(WebhookOptions options, NormalizeFn normalize,
                                  HandshakeFn handshake)
     : options_(std::move(options)),

@@ -37,6 +37,11 @@ struct WebhookOptions {
   std::chrono::milliseconds ack_wait{10000};
 };
 
+// Reads listen (host:port, default 127.0.0.1:8080), path (default `default_path`),
+// max_body_bytes and ack_wait_ms from a connector's settings.
+absl::StatusOr<WebhookOptions> WebhookOptionsFromConfig(const ConnectorConfig& config,
+                                                        const std::string& default_path);
+
 // The channel's inbound path: authenticate and parse, no I/O (a ConnectorFactory::Normalize bound
 // to its config).
 using NormalizeFn = std::function<absl::StatusOr<std::vector<omnibroker::v1::Event>>(
