@@ -50,12 +50,13 @@ absl::Status TelegramConnector::Deliver(const omnibroker::v1::Event& event) {
     std::lock_guard lock(mu_);
     if (delivered_.contains(event.id())) return absl::OkStatus();
   }
+  // The thread key is the chat (a group, or the private chat whose id is the user's).
   const std::string& chat =
-      event.recipient().handle().empty() ? event.thread_key() : event.recipient().handle();
+      event.thread_key().empty() ? event.recipient().handle() : event.thread_key();
   int64_t chat_id = 0;
   if (!absl::SimpleAtoi(chat, &chat_id)) {
     return absl::InvalidArgumentError(
-        absl::StrCat("telegram delivery: recipient.handle / thread_key '", chat,
+        absl::StrCat("telegram delivery: thread_key / recipient.handle '", chat,
                      "' is not a chat id"));
   }
   if (event.content().text().empty()) {

@@ -30,7 +30,7 @@ class TelegramConnector : public Connector {
   std::vector<std::string> Providers() const override;
   absl::Status Start(ConnectorContext& context) override;
   void Stop() override;
-  // sendMessage to recipient.handle (or the thread key, the chat id). Telegram has no idempotency
+  // sendMessage to the thread key (the chat id; else recipient.handle). Telegram has no idempotency
   // key, so ids already sent are remembered (in memory: a restart may send once more).
   absl::Status Deliver(const omnibroker::v1::Event& event) override;
 
