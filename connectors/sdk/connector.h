@@ -55,6 +55,12 @@ struct ConnectorConfig {
 
   // The value of `key`, or `fallback` when absent.
   std::string Get(const std::string& key, const std::string& fallback = "") const;
+  // The non-negative integer at `key`, or `fallback` when absent; an error naming the connector
+  // and key otherwise.
+  absl::StatusOr<int64_t> GetInt(const std::string& key, int64_t fallback) const;
+  // "host:port" at `key` (port 0 = any free port).
+  absl::Status GetListen(const std::string& key, const std::string& fallback, std::string& host,
+                         int& port) const;
 };
 
 // One inbound unit exactly as the provider delivered it: an HTTP request for webhook channels, or

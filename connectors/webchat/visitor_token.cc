@@ -1,8 +1,5 @@
 #include "connectors/webchat/visitor_token.h"
 
-#include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
 
@@ -13,8 +10,9 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "base/strings.h"
 #include "base/ids.h"
+#include "base/strings.h"
+#include "connectors/sdk/signature.h"
 
 namespace omni::connectors::webchat {
 namespace {
@@ -42,11 +40,7 @@ std::string VisitorTokens::NewVisitorId() const { return NewId("v_"); }
 
 std::string VisitorTokens::Mac(std::string_view visitor_id) const {
   const std::string message = absl::StrCat(ToAbsl(kMacContext), ToAbsl(visitor_id));
-  unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &len);
-  return absl::BytesToHexString(absl::string_view(reinterpret_cast<char*>(mac), len));
+  return absl::BytesToHexString(Hmac(Digest::kSha256, secret_, message));
 }
 
 std::string VisitorTokens::Issue(std::string_view visitor_id) const {
@@ -59,9 +53,7 @@ absl::StatusOr<std::string> VisitorTokens::Verify(std::string_view token) const 
   const std::string_view id = token.substr(0, dot);
   const std::string_view mac = token.substr(dot + 1);
   if (!IsVisitorId(id)) return absl::UnauthenticatedError("malformed visitor id in token");
-  const std::string expected = Mac(id);
-  if (mac.size() != expected.size() ||
-      CRYPTO_memcmp(mac.data(), expected.data(), expected.size()) != 0) {
+  if (!ConstantTimeEquals(mac, Mac(id))) {
     return absl::UnauthenticatedError("visitor token does not verify");
   }
   return std::string(id);

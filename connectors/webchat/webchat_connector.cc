@@ -2,7 +2,6 @@
 
 #include <httplib.h>
 
-#include <future>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/match.h"
@@ -12,6 +11,7 @@
 #include "absl/time/time.h"
 #include "base/log.h"
 #include "base/time_util.h"
+#include "connectors/sdk/publish_all.h"
 
 namespace omni::connectors::webchat {
 namespace {
@@ -114,19 +114,19 @@ void WebChatConnector::HandlePost(const httplib::Request& req, httplib::Response
   // Answer the visitor only once the broker has the message durably; if it does not answer in
   // time the event still waits in the outbox, and a retry with the same client_message_id is
   // deduplicated.
-  auto acked = std::make_shared<std::promise<omnibroker::v1::IngestAck>>();
-  auto future = acked->get_future();
-  const absl::Status queued = context_->Publish(
-      std::move(event).value(), [acked](const omnibroker::v1::IngestAck& ack) { acked->set_value(ack); });
-  if (!queued.ok()) return ReplyError(res, 503, ToStd(queued.message()));
-  if (future.wait_for(options_.ack_wait) != std::future_status::ready) {
-    return ReplyJson(res, 503, json{{"error", "broker did not acknowledge in time; retry with the same client_message_id"},
-                                    {"event_id", event_id}});
+  PublishOutcome outcome = PublishAll(*context_, {*std::move(event)}, options_.ack_wait);
+  switch (outcome.kind) {
+    case PublishOutcome::Kind::kNotQueued:
+      return ReplyError(res, 503, outcome.message);
+    case PublishOutcome::Kind::kTimeout:
+      return ReplyJson(res, 503, json{{"error", "broker did not acknowledge in time; retry with the same client_message_id"},
+                                      {"event_id", event_id}});
+    case PublishOutcome::Kind::kRejected:
+      return ReplyError(res, 422, outcome.acks.front().reason());
+    case PublishOutcome::Kind::kAcked:
+      break;
   }
-  const auto ack = future.get();
-  if (ack.status() == omnibroker::v1::INGEST_STATUS_REJECTED) {
-    return ReplyError(res, 422, ack.reason());
-  }
+  const auto& ack = outcome.acks.front();
   ReplyJson(res, 202, json{{"event_id", event_id}, {"conversation_id", ack.conversation_id()},
                            {"duplicate", ack.status() == omnibroker::v1::INGEST_STATUS_DUPLICATE}});
 }

@@ -1,23 +1,10 @@
 #include "connectors/webchat/webchat_factory.h"
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "connectors/webchat/webchat_connector.h"
 
 namespace omni::connectors::webchat {
 namespace {
-
-absl::StatusOr<int64_t> IntSetting(const ConnectorConfig& config, const std::string& key,
-                                   int64_t fallback) {
-  const std::string value = config.Get(key);
-  if (value.empty()) return fallback;
-  int64_t out;
-  if (!absl::SimpleAtoi(value, &out) || out < 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("connector '", config.name, "': ", key, " must be a non-negative integer, got '", value, "'"));
-  }
-  return out;
-}
 
 // The token secret: given inline, or read from a file that Create() makes when missing.
 absl::StatusOr<std::string> TokenSecret(const ConnectorConfig& config, bool create_missing) {
@@ -37,21 +24,16 @@ class WebChatFactory : public ConnectorFactory {
 
   absl::StatusOr<std::unique_ptr<Connector>> Create(const ConnectorConfig& config) const override {
     WebChatOptions options;
-    const std::string listen = config.Get("listen", "127.0.0.1:8080");
-    const size_t colon = listen.rfind(':');
-    if (colon == std::string::npos || !absl::SimpleAtoi(listen.substr(colon + 1), &options.port) ||
-        options.port < 0 || options.port > 65535) {
-      return absl::InvalidArgumentError(absl::StrCat("connector '", config.name,
-                                                     "': listen must be host:port, got '", listen, "'"));
+    if (auto s = config.GetListen("listen", "127.0.0.1:8080", options.host, options.port); !s.ok()) {
+      return s;
     }
-    options.host = listen.substr(0, colon);
     auto secret = TokenSecret(config, /*create_missing=*/true);
     if (!secret.ok()) return secret.status();
     options.secret = *std::move(secret);
-    auto ack_wait = IntSetting(config, "ack_wait_ms", 10000);
+    auto ack_wait = config.GetInt("ack_wait_ms", 10000);
     if (!ack_wait.ok()) return ack_wait.status();
     options.ack_wait = std::chrono::milliseconds(*ack_wait);
-    auto long_poll = IntSetting(config, "max_long_poll_s", 30);
+    auto long_poll = config.GetInt("max_long_poll_s", 30);
     if (!long_poll.ok()) return long_poll.status();
     options.max_long_poll = std::chrono::seconds(*long_poll);
     auto connector = WebChatConnector::Create(std::move(options));

@@ -1,0 +1,135 @@
+#include "connectors/sdk/webhook_endpoint.h"
+
+#include <httplib.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "base/strings.h"
+#include "connectors/sdk/publish_all.h"
+
+namespace omni::connectors {
+namespace {
+
+InboundRequest ToInbound(const httplib::Request& req) {
+  InboundRequest in;
+  in.method = req.method;
+  in.path = req.target.empty() ? req.path : req.target;
+  for (const auto& [name, value] : req.headers) in.headers.emplace_back(name, value);
+  in.body = req.body;
+  return in;
+}
+
+void Reply(httplib::Response& res, int status, std::string_view text) {
+  res.status = status;
+  res.set_content(std::string(text), "text/plain");
+}
+
+}  // namespace
+
+absl::StatusOr<WebhookOptions> WebhookOptionsFromConfig(const ConnectorConfig& config,
+                                                        const std::string& default_path) {
+  WebhookOptions options;
+  if (auto s = config.GetListen("listen", "127.0.0.1:8080", options.host, options.port); !s.ok()) {
+    return s;
+  }
+  options.path = config.Get("path", default_path);
+  if (!options.path.starts_with("/")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("connector '", config.name, "': path must start with '/'"));
+  }
+  auto max_body = config.GetInt("max_body_bytes", options.max_body_bytes);
+  if (!max_body.ok()) return max_body.status();
+  options.max_body_bytes = *max_body;
+  auto ack_wait = config.GetInt("ack_wait_ms", options.ack_wait.count());
+  if (!ack_wait.ok()) return ack_wait.status();
+  options.ack_wait = std::chrono::milliseconds(*ack_wait);
+  return options;
+}
+
+WebhookEndpoint::WebhookEndpoint(WebhookOptions options, NormalizeFn normalize,
+                                 HandshakeFn handshake)
+    : options_(std::move(options)),
+      normalize_(std::move(normalize)),
+      handshake_(std::move(handshake)) {}
+
+WebhookEndpoint::~WebhookEndpoint() { Stop(); }
+
+void WebhookEndpoint::Count(const std::string& reason) {
+  std::lock_guard lock(mu_);
+  ++rejections_[reason];
+}
+
+std::map<std::string, int64_t> WebhookEndpoint::Rejections() const {
+  std::lock_guard lock(mu_);
+  return rejections_;
+}
+
+absl::Status WebhookEndpoint::Start(ConnectorContext& context) {
+  server_ = std::make_unique<httplib::Server>();
+  // A declared oversized body is refused before it is read, and counted; the server's own limit
+  // is the backstop for bodies without Content-Length.
+  server_->set_payload_max_length(options_.max_body_bytes);
+  server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    size_t length = 0;
+    if (req.has_header("Content-Length") &&
+        absl::SimpleAtoi(req.get_header_value("Content-Length"), &length) &&
+        length > options_.max_body_bytes) {
+      Count("body_too_large");
+      Reply(res, 413, absl::StrCat("body exceeds ", options_.max_body_bytes, " bytes"));
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  server_->Post(options_.path, [this, &context](const httplib::Request& req,
+                                                httplib::Response& res) {
+    auto events = normalize_(ToInbound(req), context.clock().Now());
+    if (!events.ok()) {
+      const absl::StatusCode code = events.status().code();
+      const bool auth = code == absl::StatusCode::kUnauthenticated ||
+                        code == absl::StatusCode::kPermissionDenied;
+      Count(auth ? "unauthenticated" : "malformed");
+      return Reply(res, auth ? 403 : 400, ToStd(events.status().message()));
+    }
+    const PublishOutcome outcome = PublishAll(context, *std::move(events), options_.ack_wait);
+    switch (outcome.kind) {
+      case PublishOutcome::Kind::kAcked:
+        return Reply(res, 200, "ok");
+      case PublishOutcome::Kind::kRejected:
+        // Retrying the same bytes cannot help, so the provider is told it arrived.
+        Count("broker_rejected");
+        return Reply(res, 200, outcome.message);
+      case PublishOutcome::Kind::kTimeout:
+        Count("ack_timeout");
+        return Reply(res, 503, outcome.message);
+      case PublishOutcome::Kind::kNotQueued:
+        Count("not_queued");
+        return Reply(res, 503, outcome.message);
+    }
+  });
+  if (handshake_) {
+    server_->Get(options_.path, [this](const httplib::Request& req, httplib::Response& res) {
+      auto answer = handshake_(ToInbound(req));
+      if (!answer.ok()) {
+        Count("handshake");
+        return Reply(res, 403, ToStd(answer.status().message()));
+      }
+      Reply(res, 200, *answer);
+    });
+  }
+  bound_port_ = options_.port == 0 ? server_->bind_to_any_port(options_.host)
+                : server_->bind_to_port(options_.host, options_.port) ? options_.port
+                                                                      : -1;
+  if (bound_port_ <= 0) {
+    return absl::UnavailableError(
+        absl::StrCat("webhook: cannot listen on ", options_.host, ":", options_.port));
+  }
+  server_thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return absl::OkStatus();
+}
+
+void WebhookEndpoint::Stop() {
+  if (server_) server_->stop();
+  if (server_thread_.joinable()) server_thread_.join();
+}
+
+}  // namespace omni::connectors

@@ -1,0 +1,80 @@
+// WebhookEndpoint: the HTTP side every webhook channel shares. It listens on a configured address,
+// hands each POST to the channel's Normalize (the same code `omni-gateway normalize` runs) as the
+// raw InboundRequest, publishes every resulting event and answers the provider:
+//   200 only when the broker acked ALL events (a crash before that makes the provider retry);
+//   503 when the acks did not come in time or nothing could be queued (the provider retries);
+//   403 when Normalize failed with UNAUTHENTICATED / PERMISSION_DENIED (bad signature or secret);
+//   413 when the body exceeds max_body_bytes; 400 for any other Normalize failure.
+// Every rejection is counted by reason (see Rejections()), never routed. GET requests (Meta's
+// hub.challenge, X's CRC) go to an optional handshake function.
+//
+// Threads: cpp-httplib's pool, started in Start() and joined in Stop().
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "connectors/sdk/connector.h"
+
+namespace httplib {
+class Server;
+}  // namespace httplib
+
+namespace omni::connectors {
+
+struct WebhookOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;                  // 0 = any free port; see port()
+  std::string path = "/webhook";  // where the provider POSTs (and GETs its handshake)
+  size_t max_body_bytes = 1 << 20;
+  std::chrono::milliseconds ack_wait{10000};
+};
+
+// Reads listen (host:port, default 127.0.0.1:8080), path (default `default_path`),
+// max_body_bytes and ack_wait_ms from a connector's settings.
+absl::StatusOr<WebhookOptions> WebhookOptionsFromConfig(const ConnectorConfig& config,
+                                                        const std::string& default_path);
+
+// The channel's inbound path: authenticate and parse, no I/O (a ConnectorFactory::Normalize bound
+// to its config).
+using NormalizeFn = std::function<absl::StatusOr<std::vector<omnibroker::v1::Event>>(
+    const InboundRequest& request, TimePoint now)>;
+
+// What to answer a GET: the body to send with 200, or an error (answered 403).
+using HandshakeFn = std::function<absl::StatusOr<std::string>(const InboundRequest& request)>;
+
+class WebhookEndpoint {
+ public:
+  WebhookEndpoint(WebhookOptions options, NormalizeFn normalize, HandshakeFn handshake = nullptr);
+  ~WebhookEndpoint();
+
+  absl::Status Start(ConnectorContext& context);
+  void Stop();
+  // The bound port (useful with port 0). Valid after Start().
+  int port() const { return bound_port_; }
+  // Rejected requests so far, by reason: "unauthenticated", "malformed" (other Normalize
+  // failures, by status code name), "body_too_large", "broker_rejected", "ack_timeout",
+  // "not_queued", "handshake".
+  std::map<std::string, int64_t> Rejections() const;
+
+ private:
+  void Count(const std::string& reason);
+
+  const WebhookOptions options_;
+  const NormalizeFn normalize_;
+  const HandshakeFn handshake_;
+  std::unique_ptr<httplib::Server> server_;
+  std::thread server_thread_;
+  int bound_port_ = 0;
+  mutable std::mutex mu_;
+  std::map<std::string, int64_t> rejections_;
+};
+
+}  // namespace omni::connectors

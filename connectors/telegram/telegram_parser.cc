@@ -1,0 +1,226 @@
+#include "connectors/telegram/telegram_parser.h"
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/str_cat.h"
+#include "base/strings.h"
+#include "base/time_util.h"
+
+namespace omni::connectors::telegram {
+namespace {
+
+using nlohmann::json;
+using omnibroker::v1::Event;
+
+absl::Status Missing(std::string_view where, std::string_view field, std::string_view type) {
+  return absl::InvalidArgumentError(
+      absl::StrCat(ToAbsl(where), ToAbsl(field), " is missing or not ", ToAbsl(type)));
+}
+
+const json* Object(const json& parent, const char* key) {
+  auto it = parent.find(key);
+  return it != parent.end() && it->is_object() ? &*it : nullptr;
+}
+
+std::string String(const json& parent, const char* key) {
+  auto it = parent.find(key);
+  return it != parent.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+// An integer field as decimal text ("" when absent or not an integer).
+std::string IntText(const json& parent, const char* key) {
+  auto it = parent.find(key);
+  return it != parent.end() && it->is_number_integer() ? std::to_string(it->get<int64_t>()) : "";
+}
+
+void SetSender(const json& from, Event& event) {
+  auto* sender = event.mutable_sender();
+  sender->set_provider(std::string(kProvider));
+  sender->set_handle(IntText(from, "id"));
+  std::string name = String(from, "first_name");
+  if (const std::string last = String(from, "last_name"); !last.empty()) {
+    name = name.empty() ? last : absl::StrCat(name, " ", last);
+  }
+  if (name.empty()) name = String(from, "title");  // a channel
+  sender->set_display_name(name);
+  if (const std::string user = String(from, "username"); !user.empty()) {
+    (*event.mutable_provider_metadata())["username"] = user;
+  }
+  event.set_language(String(from, "language_code"));
+}
+
+void AddFile(const json& file, std::string_view default_type, Event& event) {
+  const std::string file_id = String(file, "file_id");
+  if (file_id.empty()) return;
+  auto* attachment = event.mutable_content()->add_attachments();
+  attachment->set_url(absl::StrCat(ToAbsl(kFileUrlPrefix), file_id));
+  const std::string mime = String(file, "mime_type");
+  attachment->set_content_type(mime.empty() ? std::string(default_type) : mime);
+  if (auto size = file.find("file_size"); size != file.end() && size->is_number_integer()) {
+    attachment->set_size_bytes(size->get<int64_t>());
+  }
+  attachment->set_filename(String(file, "file_name"));
+}
+
+// Text, media references, location, contact and web app data of a Message.
+void SetContent(const json& message, Event& event) {
+  std::string text = String(message, "text");
+  if (text.empty()) text = String(message, "caption");
+  if (auto photos = message.find("photo"); photos != message.end() && photos->is_array() &&
+                                           !photos->empty() && photos->back().is_object()) {
+    AddFile(photos->back(), "image/jpeg", event);  // the sizes ascend; keep the largest
+  }
+  for (auto [key, type] : std::initializer_list<std::pair<const char*, const char*>>{
+           {"video", "video/mp4"},
+           {"voice", "audio/ogg"},
+           {"audio", "audio/mpeg"},
+           {"document", "application/octet-stream"},
+           {"sticker", "image/webp"},
+           {"animation", "video/mp4"},
+           {"video_note", "video/mp4"}}) {
+    if (const json* file = Object(message, key)) AddFile(*file, type, event);
+  }
+  auto& metadata = *event.mutable_provider_metadata();
+  if (const json* location = Object(message, "location")) {
+    auto lat = location->find("latitude"), lon = location->find("longitude");
+    if (lat != location->end() && lat->is_number() && lon != location->end() && lon->is_number()) {
+      metadata["latitude"] = lat->dump();
+      metadata["longitude"] = lon->dump();
+      if (text.empty()) text = absl::StrCat("location: ", lat->dump(), ",", lon->dump());
+    }
+  }
+  if (const json* contact = Object(message, "contact")) {
+    metadata["contact_phone"] = String(*contact, "phone_number");
+    if (text.empty()) {
+      text = absl::StrCat("contact: ", String(*contact, "first_name"), " ",
+                          String(*contact, "phone_number"));
+    }
+  }
+  if (const json* web_app = Object(message, "web_app_data")) {
+    metadata["web_app_button"] = String(*web_app, "button_text");
+    if (text.empty()) text = String(*web_app, "data");
+  }
+  if (const json* forward = Object(message, "forward_from")) {
+    metadata["forwarded_from"] = IntText(*forward, "id");
+  }
+  event.mutable_content()->set_text(text);
+}
+
+void SetCommon(Event& event, TimePoint received_at) {
+  event.set_channel(omnibroker::v1::CHANNEL_MESSENGER);
+  event.set_provider(std::string(kProvider));
+  event.set_direction(omnibroker::v1::DIRECTION_INBOUND);
+  *event.mutable_received_at() = ToProto(received_at);
+}
+
+// A Message (new or edited) -> Event.
+absl::StatusOr<Event> ParseMessage(const json& message, std::string_view where, bool edited,
+                                   TimePoint received_at) {
+  const json* chat = Object(message, "chat");
+  const std::string chat_id = chat ? IntText(*chat, "id") : "";
+  if (chat_id.empty()) return Missing(where, "chat.id", "an integer");
+  const std::string message_id = IntText(message, "message_id");
+  if (message_id.empty()) return Missing(where, "message_id", "an integer");
+  auto date = message.find("date");
+  if (date == message.end() || !date->is_number_integer()) {
+    return Missing(where, "date", "an integer");
+  }
+  Event event;
+  SetCommon(event, received_at);
+  event.set_thread_key(chat_id);
+  const std::string original_id = absl::StrCat(ToAbsl(kProvider), ":", chat_id, ":", message_id);
+  if (edited) {
+    const std::string edit_date = IntText(message, "edit_date");
+    if (edit_date.empty()) return Missing(where, "edit_date", "an integer");
+    event.set_kind(omnibroker::v1::EVENT_KIND_EDIT);
+    event.set_id(absl::StrCat(original_id, ":edit:", edit_date));
+    event.set_reply_to_event_id(original_id);
+    event.mutable_occurred_at()->set_seconds(message["edit_date"].get<int64_t>());
+  } else {
+    event.set_kind(omnibroker::v1::EVENT_KIND_MESSAGE);
+    event.set_id(original_id);
+    event.mutable_occurred_at()->set_seconds(date->get<int64_t>());
+    if (const json* reply = Object(message, "reply_to_message")) {
+      if (const std::string id = IntText(*reply, "message_id"); !id.empty()) {
+        event.set_reply_to_event_id(absl::StrCat(ToAbsl(kProvider), ":", chat_id, ":", id));
+      }
+    }
+  }
+  // A channel post has no `from`; the chat is the author then.
+  SetSender(Object(message, "from") ? *Object(message, "from") : *chat, event);
+  (*event.mutable_provider_metadata())["message_id"] = message_id;
+  SetContent(message, event);
+  if (event.content().text().empty() && event.content().attachments().empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        ToAbsl(where), " has no text, caption, media, location or contact (a service message)"));
+  }
+  return event;
+}
+
+absl::StatusOr<Event> ParseCallback(const json& query, TimePoint received_at) {
+  const std::string id = String(query, "id");
+  if (id.empty()) return Missing("callback_query.", "id", "a string");
+  const json* from = Object(query, "from");
+  if (!from || IntText(*from, "id").empty()) return Missing("callback_query.", "from.id", "an integer");
+  Event event;
+  SetCommon(event, received_at);
+  event.set_kind(omnibroker::v1::EVENT_KIND_MESSAGE);
+  event.set_id(absl::StrCat(ToAbsl(kProvider), ":callback:", id));
+  SetSender(*from, event);
+  // The button sits on a message in a chat; an inline-mode button has none, and the bot can then
+  // only answer the user privately, whose chat id is the user id.
+  std::string chat_id = IntText(*from, "id");
+  if (const json* message = Object(query, "message")) {
+    if (const json* chat = Object(*message, "chat"); chat && !IntText(*chat, "id").empty()) {
+      chat_id = IntText(*chat, "id");
+    }
+    if (const std::string mid = IntText(*message, "message_id"); !mid.empty()) {
+      event.set_reply_to_event_id(absl::StrCat(ToAbsl(kProvider), ":", chat_id, ":", mid));
+    }
+  }
+  event.set_thread_key(chat_id);
+  *event.mutable_occurred_at() = ToProto(received_at);  // a callback carries no date
+  event.mutable_content()->set_text(String(query, "data"));
+  (*event.mutable_provider_metadata())["callback_query_id"] = id;
+  if (event.content().text().empty()) {
+    return absl::InvalidArgumentError("callback_query.data is missing (a game button)");
+  }
+  return event;
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<Event>> ParseUpdate(std::string_view body, TimePoint received_at) {
+  const json update = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (update.is_discarded()) return absl::InvalidArgumentError("body is not valid JSON");
+  if (!update.is_object()) return absl::InvalidArgumentError("body must be a JSON object");
+  const std::string update_id = IntText(update, "update_id");
+  if (update_id.empty()) {
+    return absl::InvalidArgumentError(
+        "update_id is missing or not an integer: not a Telegram Update");
+  }
+  absl::StatusOr<Event> event = absl::InvalidArgumentError("");
+  if (const json* m = Object(update, "message")) {
+    event = ParseMessage(*m, "message.", false, received_at);
+  } else if (const json* p = Object(update, "channel_post")) {
+    event = ParseMessage(*p, "channel_post.", false, received_at);
+  } else if (const json* e = Object(update, "edited_message")) {
+    event = ParseMessage(*e, "edited_message.", true, received_at);
+  } else if (const json* ep = Object(update, "edited_channel_post")) {
+    event = ParseMessage(*ep, "edited_channel_post.", true, received_at);
+  } else if (const json* q = Object(update, "callback_query")) {
+    event = ParseCallback(*q, received_at);
+  } else {
+    std::string kinds;
+    for (const auto& [key, value] : update.items()) {
+      if (key != "update_id") kinds = absl::StrCat(kinds, kinds.empty() ? "" : ",", key);
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("unsupported update type '", kinds.empty() ? "none" : kinds, "'"));
+  }
+  if (!event.ok()) return event.status();
+  (*event->mutable_provider_metadata())["update_id"] = update_id;
+  return std::vector<Event>{*std::move(event)};
+}
+
+}  // namespace omni::connectors::telegram

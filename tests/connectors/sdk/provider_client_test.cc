@@ -1,0 +1,119 @@
+// ProviderClient against a real local HTTP server playing a provider API on 127.0.0.1.
+#include "connectors/sdk/provider_client.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace omni::connectors {
+namespace {
+
+class FakeProvider {
+ public:
+  FakeProvider() {
+    server_.Post("/v19.0/123/messages", [this](const httplib::Request& req, httplib::Response& res) {
+      last_auth = req.get_header_value("Authorization");
+      last_body = req.body;
+      res.status = reply_status;
+      res.set_content(R"({"messages":[{"id":"wamid.1"}]})", "application/json");
+    });
+    server_.Post("/slow", [this](const httplib::Request&, httplib::Response& res) {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return released_; });  // until the test saw the client time out
+      res.status = 200;
+    });
+    port = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~FakeProvider() {
+    Release();
+    server_.stop();
+    thread_.join();
+  }
+  void Release() {
+    std::lock_guard lock(mu_);
+    released_ = true;
+    cv_.notify_all();
+  }
+
+  int port = 0;
+  int reply_status = 200;
+  std::string last_auth, last_body;
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool released_ = false;
+};
+
+ProviderClient Client(int port, std::string suffix = "/v19.0/") {
+  ProviderClientOptions options;
+  options.base_url = "http://127.0.0.1:" + std::to_string(port) + suffix;
+  options.read_timeout = std::chrono::milliseconds(200);
+  options.headers = {{"Authorization", "Bearer t0k"}};
+  auto client = ProviderClient::Create(options);
+  EXPECT_TRUE(client.ok()) << client.status();
+  return *std::move(client);
+}
+
+TEST(ProviderClientTest, PostsJsonUnderTheBaseUrlPrefixWithHeaders) {
+  FakeProvider provider;
+  auto response = Client(provider.port).PostJson("/123/messages", R"({"to":"1"})");
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_NE(response->body.find("wamid.1"), std::string::npos);
+  EXPECT_EQ(provider.last_auth, "Bearer t0k");
+  EXPECT_EQ(provider.last_body, R"({"to":"1"})");
+  EXPECT_TRUE(StatusFromHttp(*response, "send").ok());
+}
+
+TEST(ProviderClientTest, HttpErrorsMapToRetryableOrPermanent) {
+  FakeProvider provider;
+  const ProviderClient client = Client(provider.port);
+  for (auto [http, code] : std::vector<std::pair<int, absl::StatusCode>>{
+           {500, absl::StatusCode::kUnavailable},
+           {429, absl::StatusCode::kUnavailable},
+           {403, absl::StatusCode::kPermissionDenied},
+           {400, absl::StatusCode::kInvalidArgument}}) {
+    provider.reply_status = http;
+    auto response = client.PostJson("/123/messages", "{}");
+    ASSERT_TRUE(response.ok()) << response.status();
+    const absl::Status status = StatusFromHttp(*response, "whatsapp messages");
+    EXPECT_EQ(status.code(), code) << http;
+    EXPECT_NE(status.message().find("whatsapp messages answered HTTP " + std::to_string(http)),
+              absl::string_view::npos)
+        << status;
+  }
+}
+
+TEST(ProviderClientTest, TimeoutAndRefusedAreUnavailable) {
+  FakeProvider provider;
+  auto slow = Client(provider.port, "").PostJson("/slow", "{}");
+  EXPECT_EQ(slow.status().code(), absl::StatusCode::kUnavailable);
+  provider.Release();
+
+  int closed_port;
+  {
+    httplib::Server probe;
+    closed_port = probe.bind_to_any_port("127.0.0.1");
+  }  // nothing listens there any more
+  auto refused = Client(closed_port).PostJson("/123/messages", "{}");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST(ProviderClientTest, RejectsBadBaseUrls) {
+  for (const char* url : {"", "api.telegram.org", "ftp://x", "http://", "https:///v1"}) {
+    ProviderClientOptions options;
+    options.base_url = url;
+    EXPECT_EQ(ProviderClient::Create(options).status().code(), absl::StatusCode::kInvalidArgument)
+        << url;
+  }
+}
+
+}  // namespace
+}  // namespace omni::connectors

@@ -1,0 +1,132 @@
+// WebhookEndpoint over real HTTP on 127.0.0.1: 200 only after every event of a delivery is acked,
+// 503 when acks do not come, 403/400/413 for auth, parse and size failures, each counted.
+#include "connectors/sdk/webhook_endpoint.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <mutex>
+
+#include "absl/strings/str_split.h"
+#include "connectors/sdk/signature.h"
+
+namespace omni::connectors {
+namespace {
+
+using omnibroker::v1::Event;
+
+// Acks each publish at once with `status`, or never when `ack` is false.
+class AckingContext : public ConnectorContext {
+ public:
+  absl::Status Publish(Event event, AckCallback done) override {
+    {
+      std::lock_guard lock(mu_);
+      published.push_back(event.id());
+    }
+    if (!ack) return absl::OkStatus();
+    omnibroker::v1::IngestAck reply;
+    reply.set_event_id(event.id());
+    reply.set_status(status);
+    done(reply);
+    return absl::OkStatus();
+  }
+  const Clock& clock() const override { return clock_; }
+  std::string_view tenant() const override { return "default"; }
+
+  bool ack = true;
+  omnibroker::v1::IngestStatus status = omnibroker::v1::INGEST_STATUS_ACCEPTED;
+  std::mutex mu_;
+  std::vector<std::string> published;
+
+ private:
+  SystemClock clock_;
+};
+
+// A toy channel: X-Token must match, the body is one event id per line, "bad" is malformed.
+absl::StatusOr<std::vector<Event>> Normalize(const InboundRequest& request, TimePoint) {
+  if (auto s = VerifySharedSecret("tok", request.Header("X-Token"), "X-Token"); !s.ok()) return s;
+  if (request.body == "bad") return absl::InvalidArgumentError("body is not a batch");
+  std::vector<Event> events;
+  for (absl::string_view id : absl::StrSplit(request.body, '\n', absl::SkipEmpty())) {
+    events.emplace_back().set_id(std::string(id));
+  }
+  return events;
+}
+
+class WebhookEndpointTest : public ::testing::Test {
+ protected:
+  void StartEndpoint(std::chrono::milliseconds ack_wait = std::chrono::seconds(10)) {
+    WebhookOptions options;
+    options.max_body_bytes = 64;
+    options.ack_wait = ack_wait;
+    endpoint_ = std::make_unique<WebhookEndpoint>(
+        options, Normalize, [](const InboundRequest& request) -> absl::StatusOr<std::string> {
+          if (request.path.find("challenge=42") == std::string::npos) {
+            return absl::PermissionDeniedError("no challenge");
+          }
+          return std::string("42");
+        });
+    ASSERT_TRUE(endpoint_->Start(context_).ok());
+    http_ = std::make_unique<httplib::Client>("127.0.0.1", endpoint_->port());
+  }
+  void TearDown() override {
+    if (endpoint_) endpoint_->Stop();
+  }
+  int Post(const std::string& body, const std::string& token = "tok") {
+    auto res = http_->Post("/webhook", {{"X-Token", token}}, body, "text/plain");
+    return res ? res->status : -1;
+  }
+
+  AckingContext context_;
+  std::unique_ptr<WebhookEndpoint> endpoint_;
+  std::unique_ptr<httplib::Client> http_;
+};
+
+TEST_F(WebhookEndpointTest, BatchIsAnsweredOkAfterEveryEventIsAcked) {
+  StartEndpoint();
+  EXPECT_EQ(Post("e1\ne2\ne3"), 200);
+  EXPECT_EQ(context_.published, (std::vector<std::string>{"e1", "e2", "e3"}));
+  EXPECT_TRUE(endpoint_->Rejections().empty());
+}
+
+TEST_F(WebhookEndpointTest, MissingAckAnswers503SoTheProviderRetries) {
+  context_.ack = false;
+  StartEndpoint(std::chrono::milliseconds(100));
+  EXPECT_EQ(Post("e1"), 503);
+  EXPECT_EQ(endpoint_->Rejections()["ack_timeout"], 1);
+}
+
+TEST_F(WebhookEndpointTest, BrokerRejectionIsCountedAndNotRetried) {
+  context_.status = omnibroker::v1::INGEST_STATUS_REJECTED;
+  StartEndpoint();
+  EXPECT_EQ(Post("e1"), 200);
+  EXPECT_EQ(endpoint_->Rejections()["broker_rejected"], 1);
+}
+
+TEST_F(WebhookEndpointTest, AuthParseAndSizeFailuresAreCountedAndNeverPublished) {
+  StartEndpoint();
+  EXPECT_EQ(Post("e1", "wrong"), 403);
+  EXPECT_EQ(Post("e1", ""), 403);
+  EXPECT_EQ(Post("bad"), 400);
+  EXPECT_EQ(Post(std::string(65, 'x')), 413);
+  EXPECT_TRUE(context_.published.empty());
+  const auto rejections = endpoint_->Rejections();
+  EXPECT_EQ(rejections.at("unauthenticated"), 2);
+  EXPECT_EQ(rejections.at("malformed"), 1);
+  EXPECT_EQ(rejections.at("body_too_large"), 1);
+}
+
+TEST_F(WebhookEndpointTest, GetHandshake) {
+  StartEndpoint();
+  auto ok = http_->Get("/webhook?challenge=42");
+  ASSERT_TRUE(ok);
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_EQ(ok->body, "42");
+  auto refused = http_->Get("/webhook?challenge=7");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_EQ(endpoint_->Rejections()["handshake"], 1);
+}
+
+}  // namespace
+}  // namespace omni::connectors

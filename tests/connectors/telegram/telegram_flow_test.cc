@@ -1,0 +1,126 @@
+// Telegram end to end with the real broker (RocksDB, ZeroMQ, gRPC) hosting the connector: a
+// webhook POST with the secret token is answered 200 once the broker stored it and reaches an
+// agent; a wrong token is refused 403 and never routed; the agent's reply is sent to a local
+// HTTP server on 127.0.0.1 playing the Bot API's sendMessage.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "broker/app/broker_app.h"
+#include "connectors/telegram/telegram_connector.h"
+#include "omni/agent/agent_client.h"
+#include "tests/support/test_support.h"
+
+namespace omni {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using omni::testing::TempDir;
+using omni::testing::WaitFor;
+
+constexpr char kSecret[] = "tg-secret-0123";
+constexpr char kBotToken[] = "123:ABC";
+
+// The Bot API's sendMessage, recording what it was sent.
+class FakeBotApi {
+ public:
+  FakeBotApi() {
+    server_.Post(std::string("/bot") + kBotToken + "/sendMessage",
+                 [this](const httplib::Request& req, httplib::Response& res) {
+                   std::lock_guard lock(mu_);
+                   sent_.push_back(json::parse(req.body));
+                   res.set_content(R"({"ok":true,"result":{"message_id":1}})", "application/json");
+                 });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~FakeBotApi() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::vector<json> sent() {
+    std::lock_guard lock(mu_);
+    return sent_;
+  }
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::mutex mu_;
+  std::vector<json> sent_;
+};
+
+TEST(TelegramFlowTest, WebhookToAgentAndReplyToBotApi) {
+  TempDir dir;
+  FakeBotApi bot_api;
+  app::BrokerConfig config = app::DefaultConfig();
+  config.data_dir = dir.path();
+  config.grpc_listen = "127.0.0.1:0";
+  config.ingest_listen = "";
+  config.connectors.clear();
+  config.connectors.push_back(connectors::ConnectorConfig{
+      .type = "telegram",
+      .name = "telegram",
+      .settings = {{"listen", "127.0.0.1:0"},
+                   {"secret_token", kSecret},
+                   {"bot_token", kBotToken},
+                   {"api_base_url", bot_api.base_url()}}});
+  app::BrokerApp broker(config);
+  ASSERT_TRUE(broker.Start().ok());
+  auto* telegram = dynamic_cast<connectors::telegram::TelegramConnector*>(broker.connector("telegram"));
+  ASSERT_NE(telegram, nullptr);
+  httplib::Client webhook("127.0.0.1", telegram->port());
+  webhook.set_read_timeout(15, 0);
+
+  const std::string update = testing::ReadFile(testing::CorpusDir() / "telegram" /
+                                               "courier/extracted/tg_helloMsg.json");
+  auto forged = webhook.Post("/telegram/webhook",
+                             {{"X-Telegram-Bot-Api-Secret-Token", "not-the-secret"}}, update,
+                             "application/json");
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 403);
+  EXPECT_EQ(telegram->Rejections()["unauthenticated"], 1);
+
+  auto posted = webhook.Post("/telegram/webhook", {{"X-Telegram-Bot-Api-Secret-Token", kSecret}},
+                             update, "application/json");
+  ASSERT_TRUE(posted);
+  ASSERT_EQ(posted->status, 200) << posted->body;
+  // Telegram retries the same update: stored once, answered 200 again.
+  auto retried = webhook.Post("/telegram/webhook", {{"X-Telegram-Bot-Api-Secret-Token", kSecret}},
+                              update, "application/json");
+  ASSERT_TRUE(retried);
+  EXPECT_EQ(retried->status, 200);
+
+  auto agent = agent::AgentClient::Connect(broker.grpc_address(), "alice");
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  std::optional<omnibroker::v1::Offer> offer;
+  ASSERT_TRUE(WaitFor([&] {
+    auto u = (*agent)->Next(50ms);
+    if (u && u->has_offer()) offer = u->offer();
+    return offer.has_value();
+  }));
+  EXPECT_EQ(offer->last_event().content().text(), "Hello World");
+  EXPECT_EQ(offer->last_event().id(), "telegram:3527065:41");
+  auto conversation = (*agent)->Accept(offer->offer_id());
+  ASSERT_TRUE(conversation.ok()) << conversation.status();
+  auto history = (*agent)->History(*conversation);
+  ASSERT_TRUE(history.ok()) << history.status();
+  EXPECT_EQ(history->events_size(), 1);  // the retry was deduplicated
+
+  ASSERT_TRUE((*agent)->SendText(*conversation, "Hi Nic, how can I help?", "r1").ok());
+  ASSERT_TRUE(WaitFor([&] { return !bot_api.sent().empty(); }));
+  const json sent = bot_api.sent().front();
+  EXPECT_EQ(sent["chat_id"], 3527065);
+  EXPECT_EQ(sent["text"], "Hi Nic, how can I help?");
+  broker.Stop();
+}
+
+}  // namespace
+}  // namespace omni

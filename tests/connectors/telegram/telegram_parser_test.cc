@@ -1,0 +1,188 @@
+// Every Telegram corpus file is either normalized (key fields checked) or rejected with the
+// reason expected here; a corpus file missing from the table fails the test. Plus malformed input.
+#include "connectors/telegram/telegram_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+
+#include "tests/support/test_support.h"
+
+namespace omni::connectors::telegram {
+namespace {
+
+using omnibroker::v1::Event;
+using testing::CorpusDir;
+using testing::ReadFile;
+
+struct Expected {
+  std::string error;  // a substring of the rejection; empty = normalized
+  std::string id, thread, sender, text;
+  omnibroker::v1::EventKind kind = omnibroker::v1::EVENT_KIND_MESSAGE;
+  std::string attachment_type;  // of the single attachment, "" = none
+  int64_t attachment_size = 0;
+  std::string reply_to;
+};
+
+Expected Message(std::string id, std::string thread, std::string sender, std::string text) {
+  return Expected{"", std::move(id), std::move(thread), std::move(sender), std::move(text)};
+}
+Expected Media(std::string id, std::string type, int64_t size, std::string text = "") {
+  Expected e = Message(std::move(id), "", "", std::move(text));
+  e.attachment_type = std::move(type);
+  e.attachment_size = size;
+  return e;
+}
+Expected Rejected(std::string why) { return Expected{std::move(why)}; }
+
+const std::map<std::string, Expected>& Table() {
+  static const auto* table = new std::map<std::string, Expected>{
+      {"courier/extracted/tg_contactMsg.json",
+       Message("telegram:3527065:96", "3527065", "Nic Pottier", "contact: Adolf Taxi 0788531373")},
+      {"courier/extracted/tg_documentMsg.json",
+       Media("telegram:3527065:92", "application/vnd.ms-excel", 4540928)},
+      {"courier/extracted/tg_errorFile.json", Media("telegram:3527065:44", "image/webp", 38440)},
+      {"courier/extracted/tg_helloMsg.json",
+       Message("telegram:3527065:41", "3527065", "Nic Pottier", "Hello World")},
+      {"courier/extracted/tg_invalidFileID.json", Media("telegram:3527065:44", "image/webp", 38440)},
+      {"courier/extracted/tg_locationMsg.json",
+       Message("telegram:3527065:94", "3527065", "Nic Pottier", "location: -2.890287,-79.004333")},
+      {"courier/extracted/tg_noFile.json", Media("telegram:3527065:44", "image/webp", 38440)},
+      {"courier/extracted/tg_noOkFile.json", Media("telegram:3527065:44", "image/webp", 38440)},
+      {"courier/extracted/tg_photoMsg.json",
+       Media("telegram:3527065:85", "image/jpeg", 104737, "Photo Caption")},
+      {"courier/extracted/tg_startMsg.json",
+       Message("telegram:3527065:41", "3527065", "Nic Pottier", "/start")},
+      {"courier/extracted/tg_stickerMsg.json", Media("telegram:3527065:44", "image/webp", 38440)},
+      {"courier/extracted/tg_videoMsg.json", Media("telegram:3527065:86", "video/mp4", 257507)},
+      {"courier/extracted/tg_voiceMsg.json", Media("telegram:3527065:91", "audio/ogg", 4288)},
+      {"courier/extracted/tg_webAppDataMsg.json",
+       Message("telegram:3527065:97", "3527065", "Nic Pottier",
+               R"({"first_name": "Bob", "age": "32"})")},
+      // Bare Message objects from a library's unit tests: what a webhook never receives.
+      {"tg_msgobj_audio_duplicate_type_key.json", Rejected("not a Telegram Update")},
+      {"tg_msgobj_location.json", Rejected("not a Telegram Update")},
+      {"tg_msgobj_photo.json", Rejected("not a Telegram Update")},
+      {"tg_msgobj_video.json", Rejected("not a Telegram Update")},
+      {"tg_update_text_min.json", Message("telegram:1111:241", "1111", "Fk Wg", "HIHI")},
+      {"tg_webhookguide_callback_query.json",
+       Message("telegram:callback:4382bfdwdsb323b2d9", "1111111", "Test Firstname Test Lastname",
+               "Data from button callback")},
+      {"tg_webhookguide_edited_message.json",
+       [] {
+         Expected e = Message("telegram:1111111:1365:edit:1441646600", "1111111",
+                              "Test Firstname Test Lastname", "Edited text");
+         e.kind = omnibroker::v1::EVENT_KIND_EDIT;
+         e.reply_to = "telegram:1111111:1365";
+         return e;
+       }()},
+      {"tg_webhookguide_forwarded_channel_message.json",
+       Message("telegram:1111111:1365", "1111111", "Test Firstname Test Lastname", "/start")},
+      {"tg_webhookguide_forwarded_message.json",
+       Message("telegram:1111111:1365", "1111111", "Test Firstname Test Lastname", "/start")},
+      {"tg_webhookguide_message.json",
+       Message("telegram:1111111:1365", "1111111", "Test Test Lastname", "/start")},
+      {"tg_webhookguide_message_with_audio.json",
+       Media("telegram:1111111:1365", "audio/mpeg", 3897500)},
+      {"tg_webhookguide_message_with_document.json",
+       Media("telegram:1111111:1365", "application/pdf", 536392)},
+      {"tg_webhookguide_message_with_reply.json",
+       [] {
+         Expected e = Message("telegram:1111111:1365", "1111111", "Test Firstname Test Lastname",
+                              "/start");
+         e.reply_to = "telegram:1111111:1334";
+         return e;
+       }()},
+      {"tg_webhookguide_voice_message.json", Media("telegram:1111111:1365", "audio/ogg", 23000)},
+  };
+  return *table;
+}
+
+TEST(TelegramCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
+  const std::filesystem::path dir = CorpusDir() / "telegram";
+  int files = 0;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    ++files;
+    const std::string name = std::filesystem::relative(entry.path(), dir).string();
+    SCOPED_TRACE(name);
+    auto it = Table().find(name);
+    ASSERT_NE(it, Table().end()) << "corpus file without an expectation: " << name;
+    const Expected& want = it->second;
+    auto events = ParseUpdate(ReadFile(entry.path()), SystemClock().Now());
+    if (!want.error.empty()) {
+      ASSERT_FALSE(events.ok());
+      EXPECT_NE(events.status().message().find(want.error), absl::string_view::npos)
+          << events.status();
+      continue;
+    }
+    ASSERT_TRUE(events.ok()) << events.status();
+    ASSERT_EQ(events->size(), 1u);
+    const Event& e = events->front();
+    EXPECT_EQ(e.id(), want.id);
+    EXPECT_EQ(e.kind(), want.kind);
+    EXPECT_EQ(e.provider(), "telegram");
+    EXPECT_EQ(e.channel(), omnibroker::v1::CHANNEL_MESSENGER);
+    EXPECT_EQ(e.direction(), omnibroker::v1::DIRECTION_INBOUND);
+    EXPECT_FALSE(e.sender().handle().empty());
+    EXPECT_FALSE(e.thread_key().empty());
+    EXPECT_GT(e.occurred_at().seconds(), 0);
+    EXPECT_FALSE(e.provider_metadata().at("update_id").empty());
+    if (!want.thread.empty()) EXPECT_EQ(e.thread_key(), want.thread);
+    if (!want.sender.empty()) EXPECT_EQ(e.sender().display_name(), want.sender);
+    EXPECT_EQ(e.content().text(), want.text);
+    EXPECT_EQ(e.reply_to_event_id(), want.reply_to);
+    if (want.attachment_type.empty()) {
+      EXPECT_EQ(e.content().attachments_size(), 0);
+    } else {
+      ASSERT_EQ(e.content().attachments_size(), 1);
+      const auto& a = e.content().attachments(0);
+      EXPECT_EQ(a.content_type(), want.attachment_type);
+      EXPECT_EQ(a.size_bytes(), want.attachment_size);
+      EXPECT_TRUE(a.url().starts_with(kFileUrlPrefix)) << a.url();
+    }
+  }
+  EXPECT_EQ(files, static_cast<int>(Table().size()));
+}
+
+TEST(TelegramParserTest, KeepsLanguageAndTimestamp) {
+  auto events = ParseUpdate(
+      R"({"update_id":5,"message":{"message_id":7,"date":1700000000,"text":"hola",
+          "chat":{"id":42,"type":"private"},"from":{"id":42,"first_name":"Ana","language_code":"es"}}})",
+      SystemClock().Now());
+  ASSERT_TRUE(events.ok()) << events.status();
+  EXPECT_EQ(events->front().language(), "es");
+  EXPECT_EQ(events->front().occurred_at().seconds(), 1700000000);
+  EXPECT_EQ(events->front().sender().handle(), "42");
+}
+
+TEST(TelegramParserTest, MalformedInputIsRejectedWithTheField) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", "not valid JSON"},
+      {"{\"update_id\":", "not valid JSON"},
+      {"[1,2]", "must be a JSON object"},
+      {R"({"update_id":"x","message":{}})", "update_id"},
+      {R"({"update_id":1})", "unsupported update type 'none'"},
+      {R"({"update_id":1,"my_chat_member":{}})", "unsupported update type 'my_chat_member'"},
+      {R"({"update_id":1,"message":{"message_id":1,"date":1}})", "message.chat.id"},
+      {R"({"update_id":1,"message":{"chat":{"id":1},"date":1}})", "message.message_id"},
+      {R"({"update_id":1,"message":{"chat":{"id":1},"message_id":1}})", "message.date"},
+      {R"({"update_id":1,"message":{"chat":{"id":1},"message_id":1,"date":1,"from":{"id":1}}})",
+       "no text"},
+      {R"({"update_id":1,"edited_message":{"chat":{"id":1},"message_id":1,"date":1,"text":"x"}})",
+       "edited_message.edit_date"},
+      {R"({"update_id":1,"callback_query":{"from":{"id":1},"data":"x"}})", "callback_query.id"},
+      {R"({"update_id":1,"callback_query":{"id":"q","data":"x"}})", "callback_query.from.id"},
+  };
+  for (const auto& [body, why] : cases) {
+    auto events = ParseUpdate(body, SystemClock().Now());
+    ASSERT_FALSE(events.ok()) << body;
+    EXPECT_EQ(events.status().code(), absl::StatusCode::kInvalidArgument) << body;
+    EXPECT_NE(events.status().message().find(why), absl::string_view::npos)
+        << body << " -> " << events.status();
+  }
+}
+
+}  // namespace
+}  // namespace omni::connectors::telegram
