@@ -129,8 +129,12 @@ TEST(TelegramCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
     EXPECT_FALSE(e.thread_key().empty());
     EXPECT_GT(e.occurred_at().seconds(), 0);
     EXPECT_FALSE(e.provider_metadata().at("update_id").empty());
-    if (!want.thread.empty()) EXPECT_EQ(e.thread_key(), want.thread);
-    if (!want.sender.empty()) EXPECT_EQ(e.sender().display_name(), want.sender);
+    if (!want.thread.empty()) {
+      EXPECT_EQ(e.thread_key(), want.thread);
+    }
+    if (!want.sender.empty()) {
+      EXPECT_EQ(e.sender().display_name(), want.sender);
+    }
     EXPECT_EQ(e.content().text(), want.text);
     EXPECT_EQ(e.reply_to_event_id(), want.reply_to);
     if (want.attachment_type.empty()) {
