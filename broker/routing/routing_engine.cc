@@ -302,14 +302,13 @@ void RoutingEngine::Close(const std::string& conversation_id, TimePoint now) {
   Conv& conv = it->second;
   switch (conv.state) {
     case State::kWaiting:
-      waiting_.Remove(conversation_id);
-      Erase(conversation_id);
+      Erase(it);
       return;
     case State::kOffered: {
       Emit(Decision{.kind = Decision::Kind::kOfferWithdrawn, .conversation_id = conversation_id,
                     .agent_id = conv.agent_id, .offer_id = conv.offer->offer_id, .at = now, .reason = "closed"});
       const Slot slot = Unassign(conv, now);
-      Erase(conversation_id);
+      Erase(it);
       FillAgent(slot, now);
       return;
     }
@@ -322,7 +321,7 @@ void RoutingEngine::Close(const std::string& conversation_id, TimePoint now) {
       }
       [[fallthrough]];
     case State::kWrapUp:
-      EndWrapUp(conversation_id, now);
+      Finish(it, now);
       return;
   }
 }
@@ -331,20 +330,25 @@ void RoutingEngine::EndWrapUp(const std::string& conversation_id, TimePoint now)
   ReindexAtEnd reindex{*this, now};
   auto it = conversations_.find(conversation_id);
   if (it == conversations_.end() || (it->second.state != State::kWrapUp && it->second.state != State::kAssigned)) return;
+  Finish(it, now);
+}
+
+void RoutingEngine::Finish(ConvMap::iterator it, TimePoint now) {
   Conv& conv = it->second;
+  const std::string conversation_id = conv.item.conversation_id;
   const std::string agent_id = conv.agent_id;
   const bool wrapped = conv.state == State::kWrapUp;
   const Slot slot = Unassign(conv, now);
-  Erase(conversation_id);
+  Erase(it);
   if (wrapped) {
     Emit(Decision{.kind = Decision::Kind::kWrapUpEnded, .conversation_id = conversation_id, .agent_id = agent_id, .at = now});
   }
   FillAgent(slot, now);
 }
 
-void RoutingEngine::Erase(const std::string& conversation_id) {
-  waiting_.Remove(conversation_id);
-  conversations_.erase(conversation_id);
+void RoutingEngine::Erase(ConvMap::iterator it) {
+  if (it->second.state == State::kWaiting) waiting_.Remove(it->first);
+  conversations_.erase(it);
 }
 
 Slot RoutingEngine::Unassign(Conv& conv, TimePoint now) {
@@ -475,7 +479,7 @@ void RoutingEngine::OnAgentTimer(Slot slot, TimePoint now) {
     for (const auto& id : held) {
       Conv& conv = conversations_.at(id);
       if (conv.state == State::kWrapUp) {
-        EndWrapUp(id, now);
+        Finish(conversations_.find(id), now);
       } else if (conv.state == State::kAssigned) {
         Reclaim(conv, "agent_offline", /*cooldown=*/false, now);
       }

@@ -255,7 +255,10 @@ class RoutingEngine {
   // Takes the conversation from its agent (who may not have it again for decline_cooldown when
   // `cooldown`), routes it again, and lets the agent take other work.
   void TakeBack(Conv& conv, bool cooldown, bool new_phases, TimePoint now);
-  void Erase(const std::string& conversation_id);
+  using ConvMap = std::unordered_map<std::string, Conv>;
+  // An assigned or wrapping-up conversation ends: the agent's load is freed, the agent refilled.
+  void Finish(ConvMap::iterator it, TimePoint now);
+  void Erase(ConvMap::iterator it);
   absl::StatusOr<Conv*> OpenOffer(const std::string& offer_id, const std::string& agent_id);
   absl::StatusOr<Conv*> AssignedTo(const std::string& conversation_id, const std::string& agent_id);
 

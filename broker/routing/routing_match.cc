@@ -164,7 +164,7 @@ void RoutingEngine::Route(Conv& conv, TimePoint now) {
     return;
   }
   const double key = Urgency(conv, now) - policy_.urgency_per_second * Seconds(now);
-  waiting_.Insert(spec, WaitRank{-key, conv.sequence, conv.item.conversation_id});
+  waiting_.Insert(spec, WaitRank{-key, conv.sequence, conv.item.conversation_id, &conv});
   conv.rule = kRuleWaiting;
   conv.rule_phase = index;
   conv.decided_at = now;
@@ -235,7 +235,7 @@ void RoutingEngine::FillAgent(Slot slot, TimePoint now) {
         if (best != nullptr && !(rank < *best)) return;
         // Cooldowns are rare: look a little past them, not through the whole class.
         if (++looked > 16) return;
-        if (Refused(conversations_.at(rank.conversation_id), agent.agent.id(), now)) continue;
+        if (Refused(*static_cast<const Conv*>(rank.record), agent.agent.id(), now)) continue;
         best = &rank;
         return;
       }
@@ -249,7 +249,7 @@ void RoutingEngine::FillAgent(Slot slot, TimePoint now) {
     }
     for (const auto* cls : waiting_.ForTarget(agent.agent.id())) consider(cls);
     if (best == nullptr) return;
-    Conv& conv = conversations_.at(best->conversation_id);
+    Conv& conv = *static_cast<Conv*>(best->record);
     MakeOffer(conv, slot, kRuleAgentFreed, PhaseAt(conv, now), now);
   }
 }

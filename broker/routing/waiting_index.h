@@ -34,8 +34,11 @@ struct WaitClassSpec {
 
 struct WaitRank {
   double negative_urgency;  // most urgent first
-  uint64_t sequence;        // then first come
+  uint64_t sequence;        // then first come (unique: the rest never decides the order)
   std::string conversation_id;
+  // The owner's record of the conversation, so a walk over a class needs no lookup by id. The
+  // owner keeps it alive while the conversation is indexed.
+  void* record = nullptr;
   auto operator<=>(const WaitRank&) const = default;
 };
 
