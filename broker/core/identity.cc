@@ -39,6 +39,11 @@ std::vector<std::pair<std::string, std::string>> VerifiedContacts(const Identity
   return out;
 }
 
+// The provenance of a link made because a verified contact point ("tel"/"mailto") matched.
+std::string SameContact(const std::string& kind) {
+  return absl::StrCat("ingest: same verified ", kind == "tel" ? "phone" : "email");
+}
+
 void Link(Customer& customer, const Identity& identity, const std::string& by, const std::string& event_id,
           const google::protobuf::Timestamp& at) {
   auto* link = customer.add_identities();
@@ -100,8 +105,7 @@ absl::StatusOr<Customer> BrokerCore::ResolveCustomer(const Event& event, rocksdb
     for (size_t i = 0; i < contacts.size() && !customer; ++i) {
       if (!contact_owners[i]) continue;
       customer = contact_owners[i];
-      Link(*customer, sender, absl::StrCat("ingest: same verified ", contacts[i].first == "tel" ? "phone" : "email"),
-           event.id(), now);
+      Link(*customer, sender, SameContact(contacts[i].first), event.id(), now);
       changed = true;
     }
   }
@@ -122,9 +126,7 @@ absl::StatusOr<Customer> BrokerCore::ResolveCustomer(const Event& event, rocksdb
     if (owner && owner->id() != customer->id() && merged.insert(owner->id()).second) {
       // Two customers share a verified contact point: they are one person.
       Customer from = *owner;
-      OMNI_RETURN_IF_ERROR(PrepareMerge(from, *customer, absl::StrCat("ingest: same verified ",
-                                                                     contacts[i].first == "tel" ? "phone" : "email"),
-                                        absl::StrCat("event ", event.id()), batch));
+      OMNI_RETURN_IF_ERROR(PrepareMerge(from, *customer, SameContact(contacts[i].first), absl::StrCat("event ", event.id()), batch));
       changed = true;
     }
     if (!owner || owner->id() != customer->id()) store_.Put(batch, Family::kIdentities, contact_keys[i], customer->id());

@@ -52,6 +52,19 @@ constexpr char kUsage[] = R"(usage: omnictl [--broker HOST:PORT] <command>
                                  broker's host, new); restore: see docs/operations.md
 )";
 
+// Who asks, for the broker's provenance and audit records.
+std::string RequestedBy() {
+  const char* user = std::getenv("USER");
+  return user != nullptr ? user : "omnictl";
+}
+
+// args[from..] joined by spaces (a free-text reason given unquoted).
+std::string Words(const std::vector<std::string>& args, size_t from) {
+  std::string out;
+  for (size_t i = from; i < args.size(); ++i) out += (i > from ? " " : "") + args[i];
+  return out;
+}
+
 int Fail(const grpc::Status& status) {
   std::cerr << "omnictl: " << status.error_message() << " (code " << status.error_code() << ")\n";
   return 1;
@@ -231,11 +244,8 @@ int Merge(Admin::Stub& admin, const std::vector<std::string>& args) {
   omnibroker::v1::MergeCustomersRequest request;
   request.set_from_customer_id(args[0]);
   request.set_into_customer_id(args[1]);
-  const char* user = std::getenv("USER");
-  request.set_requested_by(user != nullptr ? user : "omnictl");
-  std::string reason;
-  for (size_t i = 2; i < args.size(); ++i) reason += (i > 2 ? " " : "") + args[i];
-  request.set_reason(reason);
+  request.set_requested_by(RequestedBy());
+  request.set_reason(Words(args, 2));
   grpc::ClientContext context;
   omnibroker::v1::Customer customer;
   if (auto s = admin.MergeCustomers(&context, request, &customer); !s.ok()) return Fail(s);
@@ -247,8 +257,7 @@ int Unmerge(Admin::Stub& admin, const std::vector<std::string>& args) {
   if (args.size() != 1) return Usage("unmerge needs one customer id");
   omnibroker::v1::UnmergeCustomerRequest request;
   request.set_customer_id(args[0]);
-  const char* user = std::getenv("USER");
-  request.set_requested_by(user != nullptr ? user : "omnictl");
+  request.set_requested_by(RequestedBy());
   grpc::ClientContext context;
   omnibroker::v1::Customer customer;
   if (auto s = admin.UnmergeCustomer(&context, request, &customer); !s.ok()) return Fail(s);
@@ -260,11 +269,8 @@ int Erase(Admin::Stub& admin, const std::vector<std::string>& args) {
   if (args.size() < 2) return Usage("erase needs a customer id and a reason");
   omnibroker::v1::EraseCustomerRequest request;
   request.set_customer_id(args[0]);
-  const char* user = std::getenv("USER");
-  request.set_requested_by(user != nullptr ? user : "omnictl");
-  std::string reason;
-  for (size_t i = 1; i < args.size(); ++i) reason += (i > 1 ? " " : "") + args[i];
-  request.set_reason(reason);
+  request.set_requested_by(RequestedBy());
+  request.set_reason(Words(args, 1));
   grpc::ClientContext context;
   omnibroker::v1::AuditRecord record;
   if (auto s = admin.EraseCustomer(&context, request, &record); !s.ok()) return Fail(s);

@@ -19,6 +19,7 @@
 #include "omnibroker/v1/admin.grpc.pb.h"
 #include "omnibroker/v1/conversation.pb.h"
 #include "tests/support/broker_process.h"
+#include "tests/support/events.h"
 #include "tests/support/test_support.h"
 
 namespace omni {
@@ -36,20 +37,9 @@ int Cycles() {
 }
 
 omnibroker::v1::Event LoadEvent(int n) {
-  omnibroker::v1::Event e;
-  e.set_id("load-" + std::to_string(n));
-  e.set_tenant("default");
+  auto e = omni::testing::MessageFrom("load-" + std::to_string(n), "loadgen", "customer-" + std::to_string(n % 40),
+                                      "message " + std::to_string(n));
   e.set_channel(omnibroker::v1::CHANNEL_CHAT);
-  e.set_provider("loadgen");
-  e.set_direction(omnibroker::v1::DIRECTION_INBOUND);
-  e.set_kind(omnibroker::v1::EVENT_KIND_MESSAGE);
-  e.mutable_sender()->set_provider("loadgen");
-  e.mutable_sender()->set_handle("customer-" + std::to_string(n % 40));
-  e.set_thread_key("thread-" + std::to_string(n % 40));
-  e.set_language("en");
-  e.mutable_content()->set_text("message " + std::to_string(n));
-  const auto now = std::chrono::system_clock::now().time_since_epoch();
-  e.mutable_occurred_at()->set_seconds(std::chrono::duration_cast<std::chrono::seconds>(now).count());
   return e;
 }
 

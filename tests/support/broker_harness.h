@@ -19,6 +19,7 @@
 #include "broker/app/broker_app.h"
 #include "connectors/sdk/reliable_client.h"
 #include "omnibroker/v1/admin.grpc.pb.h"
+#include "tests/support/events.h"
 #include "connectors/webchat/webchat_connector.h"
 #include "omni/agent/agent_client.h"
 
@@ -150,23 +151,5 @@ class AdminClient {
  private:
   std::unique_ptr<omnibroker::v1::Admin::Stub> stub_;
 };
-
-// An inbound message from (provider, handle), threaded by the handle.
-inline omnibroker::v1::Event MessageFrom(const std::string& event_id, const std::string& provider,
-                                         const std::string& handle, const std::string& text) {
-  omnibroker::v1::Event e;
-  e.set_id(event_id);
-  e.set_tenant("default");
-  e.set_channel(provider == "sip" ? omnibroker::v1::CHANNEL_VOICE : omnibroker::v1::CHANNEL_MESSENGER);
-  e.set_provider(provider);
-  e.set_direction(omnibroker::v1::DIRECTION_INBOUND);
-  e.set_kind(omnibroker::v1::EVENT_KIND_MESSAGE);
-  e.mutable_sender()->set_provider(provider);
-  e.mutable_sender()->set_handle(handle);
-  e.set_thread_key(handle);
-  e.mutable_occurred_at()->set_seconds(1'800'000'000);
-  e.mutable_content()->set_text(text);
-  return e;
-}
 
 }  // namespace omni::testing
