@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "broker/core/broker_core.h"
+#include "broker/core/retention_policy.h"
 #include "broker/routing/routing_policy.h"
 #include "connectors/sdk/connector.h"
 #include "omnibroker/v1/agent.pb.h"

@@ -22,6 +22,7 @@
 #include "base/clock.h"
 #include "base/wake_queue.h"
 #include "broker/core/agent_session.h"
+#include "broker/core/retention_policy.h"
 #include "broker/ingest/ingest_endpoint.h"
 #include "broker/ingest/validate.h"
 #include "broker/routing/routing_engine.h"
@@ -33,12 +34,6 @@
 #include "omnibroker/v1/customer.pb.h"
 
 namespace omni::core {
-
-// How long a tenant's data is kept (0 = for ever).
-struct RetentionPolicy {
-  int events_days = 0;
-  int sensitive_attachment_days = 30;  // identity documents, card data: the reference is purged
-};
 
 struct BrokerCoreOptions {
   std::vector<std::string> ingest_endpoints = {"inproc://omni-ingest"};
