@@ -146,8 +146,11 @@ absl::StatusOr<Event> ParseMessage(const json& message, std::string_view where, 
       }
     }
   }
-  // A channel post has no `from`; the chat is the author then.
-  SetSender(Object(message, "from") ? *Object(message, "from") : *chat, event);
+  // A channel post has no `from`; the chat is the author then. A `from` without an id names nobody
+  // the broker could answer.
+  const json* from = Object(message, "from");
+  if (from && IntText(*from, "id").empty()) return Missing(where, "from.id", "an integer");
+  SetSender(from ? *from : *chat, event);
   (*event.mutable_provider_metadata())["message_id"] = message_id;
   SetContent(message, event);
   if (event.content().text().empty() && event.content().attachments().empty()) {

@@ -174,6 +174,8 @@ TEST(TelegramParserTest, MalformedInputIsRejectedWithTheField) {
       {R"({"update_id":1,"message":{"chat":{"id":1},"message_id":1}})", "message.date"},
       {R"({"update_id":1,"message":{"chat":{"id":1},"message_id":1,"date":1,"from":{"id":1}}})",
        "no text"},
+      {R"({"update_id":1,"message":{"chat":{"id":1},"message_id":1,"date":1,"from":{"2d":1},"text":"x"}})",
+       "message.from.id"},
       {R"({"update_id":1,"edited_message":{"chat":{"id":1},"message_id":1,"date":1,"text":"x"}})",
        "edited_message.edit_date"},
       {R"({"update_id":1,"callback_query":{"from":{"id":1},"data":"x"}})", "callback_query.id"},

@@ -1,0 +1,43 @@
+// What every parser promises for any input, checked by the fuzz targets: it returns events or a
+// status and never crashes; an error says what was wrong; an accepted event carries what the
+// broker's validation requires of a connector (id, provider, direction, kind, sender handle).
+// A broken promise aborts, which libFuzzer reports with the input.
+#pragma once
+
+#include <cstdlib>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "omnibroker/v1/event.pb.h"
+
+namespace omni::fuzz {
+
+inline void Require(bool condition) {
+  if (!condition) std::abort();
+}
+
+inline void CheckEvent(const omnibroker::v1::Event& event) {
+  Require(!event.id().empty());
+  Require(!event.provider().empty());
+  Require(event.direction() != omnibroker::v1::DIRECTION_UNSPECIFIED);
+  Require(event.kind() != omnibroker::v1::EVENT_KIND_UNSPECIFIED);
+  Require(!event.sender().handle().empty());
+}
+
+inline void CheckParsed(const absl::StatusOr<std::vector<omnibroker::v1::Event>>& parsed) {
+  if (!parsed.ok()) {
+    Require(!parsed.status().message().empty());
+    return;
+  }
+  for (const auto& event : *parsed) CheckEvent(event);
+}
+
+inline void CheckParsed(const absl::StatusOr<omnibroker::v1::Event>& parsed) {
+  if (!parsed.ok()) {
+    Require(!parsed.status().message().empty());
+    return;
+  }
+  CheckEvent(*parsed);
+}
+
+}  // namespace omni::fuzz
