@@ -3,9 +3,9 @@
 #include <future>
 
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "base/log.h"
 #include "base/status_macros.h"
+#include "connectors/sdk/connector_list.h"
 #include "connectors/sdk/registry.h"
 
 namespace omni::app {
@@ -65,14 +65,9 @@ absl::Status BrokerApp::Start() {
                                        .tenant = config_.tenant,
                                        .spool_dir = config_.data_dir / "spool"},
       clock_);
-  for (auto connector_config : config_.connectors) {
-    // Connector state lives with the broker's data unless configured elsewhere.
-    for (auto& [key, value] : connector_config.settings) {
-      value = absl::StrReplaceAll(value, {{"${data_dir}", config_.data_dir.string()}});
-    }
-    OMNI_ASSIGN_OR_RETURN(auto connector, registry.Create(connector_config));
-    host_->Add(connector_config.name, std::move(connector));
-  }
+  // Connector state lives with the broker's data unless configured elsewhere.
+  OMNI_RETURN_IF_ERROR(
+      connectors::AddConnectors(registry, config_.connectors, config_.data_dir, *host_));
   OMNI_RETURN_IF_ERROR(host_->Start());
   LogInfo("broker", absl::StrCat("started: gRPC on ", grpc_address_, ", data in ", config_.data_dir.string()));
   return absl::OkStatus();

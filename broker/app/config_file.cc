@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/strings.h"
 #include "broker/routing/policy_proto.h"
+#include "connectors/sdk/connector_list.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace omni::app {
@@ -137,28 +138,9 @@ absl::Status ApplyConfigText(std::string_view text, BrokerConfig& config) {
       }
       config.agents = std::move(agents);
     } else if (key == "connectors") {
-      if (!value.IsSequence()) return absl::InvalidArgumentError(absl::StrCat("connectors (", Where(value), "): must be a list"));
-      std::vector<connectors::ConnectorConfig> list;
-      for (size_t i = 0; i < value.size(); ++i) {
-        const YAML::Node& c = value[i];
-        const std::string at = absl::StrCat("connectors[", i, "]");
-        if (!c.IsMap() || !c["type"] || !c["type"].IsScalar()) {
-          return absl::InvalidArgumentError(at + ": needs a type (webchat, telegram…)");
-        }
-        connectors::ConnectorConfig connector{.type = c["type"].Scalar(),
-                                              .name = c["name"] ? c["name"].Scalar() : c["type"].Scalar()};
-        if (const YAML::Node& settings = c["settings"]; settings) {
-          if (!settings.IsMap()) return absl::InvalidArgumentError(at + ".settings: must be a mapping");
-          for (const auto& setting : settings) {
-            if (!setting.second.IsScalar()) {
-              return absl::InvalidArgumentError(absl::StrCat(at, ".settings.", setting.first.as<std::string>(), ": must be a single value"));
-            }
-            connector.settings[setting.first.as<std::string>()] = setting.second.Scalar();
-          }
-        }
-        list.push_back(std::move(connector));
-      }
-      config.connectors = std::move(list);
+      auto list = connectors::ParseConnectorList(value);
+      if (!list.ok()) return list.status();
+      config.connectors = *std::move(list);
     } else {
       return absl::InvalidArgumentError(absl::StrCat(
           "config: unknown section '", key, "' (", Where(kv.first),

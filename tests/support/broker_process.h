@@ -1,5 +1,6 @@
-// The real omnibroker binary as a child process, for tests that kill it (SIGKILL) and start it
-// again on the same data directory. Its output goes to broker.log in the data directory.
+// Real binaries as child processes: the omnibroker binary for tests that kill it (SIGKILL) and
+// start it again on the same data directory (its output goes to broker.log there), and any other
+// binary a test runs for real (omni-gateway).
 #pragma once
 
 #include <netinet/in.h>
@@ -31,14 +32,13 @@ inline int FreePort() {
   return ntohs(addr.sin_port);
 }
 
-class BrokerProcess {
+// A binary run as a child process with its output appended to `log`; SIGKILLed if still running
+// when destroyed.
+class ChildProcess {
  public:
-  // Starts `binary --data-dir=<dir> <args…>`.
-  BrokerProcess(const std::string& binary, const std::filesystem::path& dir, std::vector<std::string> args) {
-    args.insert(args.begin(), "--data-dir=" + dir.string());
+  ChildProcess(const std::string& binary, std::vector<std::string> args, const std::filesystem::path& log) {
     pid_ = fork();
     if (pid_ == 0) {
-      const std::string log = (dir / "broker.log").string();
       freopen(log.c_str(), "a", stdout);
       freopen(log.c_str(), "a", stderr);
       std::vector<char*> argv = {const_cast<char*>(binary.c_str())};
@@ -48,8 +48,8 @@ class BrokerProcess {
       _exit(127);
     }
   }
-  BrokerProcess(const BrokerProcess&) = delete;
-  BrokerProcess& operator=(const BrokerProcess&) = delete;
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
 
   // The exit status (as from waitpid) after sending `signal`.
   int Stop(int signal) {
@@ -59,12 +59,25 @@ class BrokerProcess {
     pid_ = -1;
     return status;
   }
-  ~BrokerProcess() {
+  ~ChildProcess() {
     if (pid_ > 0) Stop(SIGKILL);
   }
 
  private:
   pid_t pid_ = -1;
+};
+
+// The broker binary: `binary --data-dir=<dir> <args…>`, its output in <dir>/broker.log.
+class BrokerProcess : public ChildProcess {
+ public:
+  BrokerProcess(const std::string& binary, const std::filesystem::path& dir, std::vector<std::string> args)
+      : ChildProcess(binary, WithDataDir(dir, std::move(args)), dir / "broker.log") {}
+
+ private:
+  static std::vector<std::string> WithDataDir(const std::filesystem::path& dir, std::vector<std::string> args) {
+    args.insert(args.begin(), "--data-dir=" + dir.string());
+    return args;
+  }
 };
 
 }  // namespace omni::testing

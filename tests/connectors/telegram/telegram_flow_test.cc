@@ -5,13 +5,12 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "broker/app/broker_app.h"
 #include "connectors/telegram/telegram_connector.h"
 #include "omni/agent/agent_client.h"
+#include "tests/support/fake_provider_api.h"
 #include "tests/support/test_support.h"
 
 namespace omni {
@@ -25,40 +24,9 @@ using omni::testing::WaitFor;
 constexpr char kSecret[] = "tg-secret-0123";
 constexpr char kBotToken[] = "123:ABC";
 
-// The Bot API's sendMessage, recording what it was sent.
-class FakeBotApi {
- public:
-  FakeBotApi() {
-    server_.Post(std::string("/bot") + kBotToken + "/sendMessage",
-                 [this](const httplib::Request& req, httplib::Response& res) {
-                   std::lock_guard lock(mu_);
-                   sent_.push_back(json::parse(req.body));
-                   res.set_content(R"({"ok":true,"result":{"message_id":1}})", "application/json");
-                 });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-  }
-  ~FakeBotApi() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  std::vector<json> sent() {
-    std::lock_guard lock(mu_);
-    return sent_;
-  }
-
- private:
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
-  std::mutex mu_;
-  std::vector<json> sent_;
-};
-
 TEST(TelegramFlowTest, WebhookToAgentAndReplyToBotApi) {
   TempDir dir;
-  FakeBotApi bot_api;
+  testing::FakeProviderApi bot_api;
   app::BrokerConfig config = app::DefaultConfig();
   config.data_dir = dir.path();
   config.grpc_listen = "127.0.0.1:0";
@@ -115,8 +83,9 @@ TEST(TelegramFlowTest, WebhookToAgentAndReplyToBotApi) {
   EXPECT_EQ(history->events_size(), 1);  // the retry was deduplicated
 
   ASSERT_TRUE((*agent)->SendText(*conversation, "Hi Nic, how can I help?", "r1").ok());
-  ASSERT_TRUE(WaitFor([&] { return !bot_api.sent().empty(); }));
-  const json sent = bot_api.sent().front();
+  const std::string send_path = std::string("/bot") + kBotToken + "/sendMessage";
+  ASSERT_TRUE(WaitFor([&] { return !bot_api.Requests(send_path).empty(); }));
+  const json sent = json::parse(bot_api.Requests(send_path).front().body);
   EXPECT_EQ(sent["chat_id"], 3527065);
   EXPECT_EQ(sent["text"], "Hi Nic, how can I help?");
   broker.Stop();

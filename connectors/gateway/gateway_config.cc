@@ -1,0 +1,101 @@
+#include "connectors/gateway/gateway_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "connectors/sdk/connector_list.h"
+
+namespace omni::gateway {
+namespace {
+
+absl::Status Scalar(const YAML::Node& node, const std::string& key, std::string& out) {
+  if (!node.IsScalar()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(key, " (line ", node.Mark().line + 1, "): must be a single value"));
+  }
+  out = node.Scalar();
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ApplyGatewayConfigText(std::string_view text, GatewayConfig& config) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    return absl::InvalidArgumentError(absl::StrCat("config is not valid YAML: ", e.what()));
+  }
+  if (root.IsNull()) return absl::OkStatus();
+  if (!root.IsMap()) return absl::InvalidArgumentError("config: the top level must be a mapping");
+  for (const auto& kv : root) {
+    const std::string key = kv.first.as<std::string>();
+    const YAML::Node& value = kv.second;
+    std::string text_value;
+    if (key == "broker") {
+      if (auto s = Scalar(value, key, config.broker); !s.ok()) return s;
+    } else if (key == "tenant") {
+      if (auto s = Scalar(value, key, config.tenant); !s.ok()) return s;
+    } else if (key == "data_dir") {
+      if (auto s = Scalar(value, key, text_value); !s.ok()) return s;
+      config.data_dir = text_value;
+    } else if (key == "ack_timeout_ms") {
+      int64_t ms = 0;
+      if (!value.IsScalar() || !absl::SimpleAtoi(value.Scalar(), &ms) || ms < 1) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(key, " (line ", value.Mark().line + 1, "): a whole number, at least 1"));
+      }
+      config.ack_timeout = std::chrono::milliseconds(ms);
+    } else if (key == "connectors") {
+      auto list = connectors::ParseConnectorList(value);
+      if (!list.ok()) return list.status();
+      config.connectors = *std::move(list);
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("config: unknown section '", key, "' (line ", kv.first.Mark().line + 1,
+                       "); known: broker, tenant, data_dir, ack_timeout_ms, connectors"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ApplyGatewayArgs(const std::vector<std::string>& args, GatewayConfig& config) {
+  if (args.size() % 2 != 0) {
+    return absl::InvalidArgumentError(absl::StrCat("missing value after ", args.back()));
+  }
+  for (size_t i = 0; i < args.size(); i += 2) {
+    if (args[i] != "--config") continue;
+    std::ifstream in(args[i + 1]);
+    if (!in) return absl::NotFoundError(absl::StrCat("cannot read config file ", args[i + 1]));
+    std::stringstream text;
+    text << in.rdbuf();
+    if (auto s = ApplyGatewayConfigText(text.str(), config); !s.ok()) {
+      return absl::Status(s.code(), absl::StrCat(args[i + 1], ": ", s.message()));
+    }
+  }
+  for (size_t i = 0; i < args.size(); i += 2) {
+    const std::string& flag = args[i];
+    const std::string& value = args[i + 1];
+    if (flag == "--config") continue;
+    if (flag == "--broker") {
+      config.broker = value;
+    } else if (flag == "--tenant") {
+      config.tenant = value;
+    } else if (flag == "--data-dir") {
+      config.data_dir = value;
+    } else {
+      return absl::InvalidArgumentError(
+          absl::StrCat("unknown flag ", flag, "; known: --config, --broker, --tenant, --data-dir"));
+    }
+  }
+  if (config.connectors.empty()) {
+    return absl::InvalidArgumentError("no connectors configured: give --config with a connectors list");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace omni::gateway

@@ -1,0 +1,60 @@
+#include "connectors/sdk/connector_list.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+
+namespace omni::connectors {
+
+absl::StatusOr<std::vector<ConnectorConfig>> ParseConnectorList(const YAML::Node& list) {
+  if (!list.IsSequence()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("connectors (line ", list.Mark().line + 1, "): must be a list"));
+  }
+  std::vector<ConnectorConfig> configs;
+  for (size_t i = 0; i < list.size(); ++i) {
+    const YAML::Node& c = list[i];
+    const std::string at = absl::StrCat("connectors[", i, "]");
+    if (!c.IsMap() || !c["type"] || !c["type"].IsScalar()) {
+      return absl::InvalidArgumentError(at + ": needs a type (webchat, telegram…)");
+    }
+    ConnectorConfig config{.type = c["type"].Scalar(),
+                           .name = c["name"] ? c["name"].Scalar() : c["type"].Scalar()};
+    if (const YAML::Node& settings = c["settings"]; settings) {
+      if (!settings.IsMap()) return absl::InvalidArgumentError(at + ".settings: must be a mapping");
+      for (const auto& setting : settings) {
+        const std::string key = setting.first.as<std::string>();
+        if (!setting.second.IsScalar()) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(at, ".settings.", key, ": must be a single value"));
+        }
+        config.settings[key] = setting.second.Scalar();
+      }
+    }
+    configs.push_back(std::move(config));
+  }
+  return configs;
+}
+
+absl::Status AddConnectors(const ConnectorRegistry& registry, std::vector<ConnectorConfig> configs,
+                           const std::filesystem::path& data_dir, ConnectorHost& host) {
+  std::set<std::string> names;
+  for (auto& config : configs) {
+    if (!names.insert(config.name).second) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("two connectors are named '", config.name, "'"));
+    }
+    for (auto& [key, value] : config.settings) {
+      value = absl::StrReplaceAll(value, {{"${data_dir}", data_dir.string()}});
+    }
+    auto connector = registry.Create(config);
+    if (!connector.ok()) return connector.status();
+    host.Add(config.name, *std::move(connector));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace omni::connectors

@@ -1,0 +1,91 @@
+// omni-gateway run, for real: the gateway binary hosts the Telegram connector in its own process
+// and talks to a real broker over tcp://. A signed update posted to the gateway is answered 200
+// only once the broker stored it, reaches an agent, and the agent's reply travels back from the
+// broker through the gateway to a local Bot API. SIGTERM stops the gateway cleanly (exit 0).
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <sys/wait.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "broker/app/broker_app.h"
+#include "omni/agent/agent_client.h"
+#include "tests/support/broker_harness.h"
+#include "tests/support/broker_process.h"
+#include "tests/support/fake_provider_api.h"
+#include "tests/support/test_support.h"
+
+namespace omni {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using omni::testing::WaitFor;
+
+constexpr char kSecret[] = "gw-secret-0123";
+constexpr char kBotToken[] = "42:GW";
+
+TEST(GatewayRunTest, HostsAConnectorAgainstABrokerOverTcp) {
+  testing::TempDir dir;
+  testing::FakeProviderApi bot_api;
+  const std::string ingest = "tcp://127.0.0.1:" + std::to_string(testing::FreePort());
+  app::BrokerConfig config = testing::TestConfig(dir.path() / "broker", ingest);
+  config.connectors.clear();  // the gateway hosts the channel
+  app::BrokerApp broker(config);
+  ASSERT_TRUE(broker.Start().ok());
+
+  const int webhook_port = testing::FreePort();
+  const auto gateway_yaml = dir.path() / "gateway.yaml";
+  std::ofstream(gateway_yaml) << "tenant: default\n"
+                              << "data_dir: " << (dir.path() / "gateway").string() << "\n"
+                              << "connectors:\n"
+                              << "  - type: telegram\n"
+                              << "    settings: {listen: \"127.0.0.1:" << webhook_port
+                              << "\", secret_token: " << kSecret << ", bot_token: \"" << kBotToken
+                              << "\", api_base_url: \"" << bot_api.base_url() << "\"}\n";
+  testing::ChildProcess gateway(OMNI_GATEWAY_BINARY,
+                                {"run", "--config", gateway_yaml.string(), "--broker", ingest},
+                                dir.path() / "gateway.log");
+
+  httplib::Client webhook("127.0.0.1", webhook_port);
+  webhook.set_read_timeout(15, 0);
+  const std::string update =
+      testing::ReadFile(testing::CorpusDir() / "telegram" / "courier/extracted/tg_helloMsg.json");
+  // The gateway is up once its webhook accepts connections.
+  ASSERT_TRUE(WaitFor([&] { return static_cast<bool>(webhook.Get("/")); }))
+      << testing::ReadFile(dir.path() / "gateway.log");
+  auto posted = webhook.Post("/telegram/webhook", {{"X-Telegram-Bot-Api-Secret-Token", kSecret}},
+                             update, "application/json");
+  ASSERT_TRUE(posted);
+  ASSERT_EQ(posted->status, 200) << posted->body;
+  auto forged = webhook.Post("/telegram/webhook", {{"X-Telegram-Bot-Api-Secret-Token", "x"}},
+                             update, "application/json");
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 403);
+
+  auto agent = agent::AgentClient::Connect(broker.grpc_address(), "alice");
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  auto offer = testing::NextOffer(**agent);
+  ASSERT_TRUE(offer.has_value());
+  EXPECT_EQ(offer->last_event().id(), "telegram:3527065:41");
+  auto conversation = (*agent)->Accept(offer->offer_id());
+  ASSERT_TRUE(conversation.ok()) << conversation.status();
+  ASSERT_TRUE((*agent)->SendText(*conversation, "Hello from the broker", "gw-1").ok());
+
+  const std::string send_path = std::string("/bot") + kBotToken + "/sendMessage";
+  ASSERT_TRUE(WaitFor([&] { return !bot_api.Requests(send_path).empty(); }))
+      << testing::ReadFile(dir.path() / "gateway.log");
+  const json sent = json::parse(bot_api.Requests(send_path).front().body);
+  EXPECT_EQ(sent["chat_id"], 3527065);
+  EXPECT_EQ(sent["text"], "Hello from the broker");
+
+  const int status = gateway.Stop(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+      << status << "\n" << testing::ReadFile(dir.path() / "gateway.log");
+  broker.Stop();
+}
+
+}  // namespace
+}  // namespace omni

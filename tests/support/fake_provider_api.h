@@ -1,0 +1,76 @@
+// A provider's HTTP API played on 127.0.0.1 (Telegram's Bot API, WhatsApp Cloud, the Send API…),
+// since the real ones are unreachable from tests: it records every request and answers each path
+// with what the test set (by default 200 and `{"ok":true}`).
+#pragma once
+
+#include <httplib.h>
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace omni::testing {
+
+class FakeProviderApi {
+ public:
+  struct Request {
+    std::string method;
+    std::string path;  // without the query
+    std::string body;
+    httplib::Headers headers;
+    httplib::Params params;  // query string (and form fields)
+  };
+
+  FakeProviderApi() {
+    auto handler = [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard lock(mu_);
+      requests_.push_back({req.method, req.path, req.body, req.headers, req.params});
+      auto answer = answers_.find(req.method + " " + req.path);
+      const auto& [status, body] =
+          answer == answers_.end() ? std::pair<int, std::string>{200, R"({"ok":true})"} : answer->second;
+      res.status = status;
+      res.set_content(body, "application/json");
+    };
+    server_.Post(".*", handler);
+    server_.Get(".*", handler);
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~FakeProviderApi() {
+    server_.stop();
+    thread_.join();
+  }
+  FakeProviderApi(const FakeProviderApi&) = delete;
+  FakeProviderApi& operator=(const FakeProviderApi&) = delete;
+
+  // Answers `method` ("POST", "GET") requests to `path` with `status` and the JSON `body`.
+  void Answer(const std::string& method, const std::string& path, int status, std::string body) {
+    std::lock_guard lock(mu_);
+    answers_[method + " " + path] = {status, std::move(body)};
+  }
+
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+  // The requests received so far, oldest first; only those to `path` when given.
+  std::vector<Request> Requests(const std::string& path = "") {
+    std::lock_guard lock(mu_);
+    std::vector<Request> out;
+    for (const auto& r : requests_) {
+      if (path.empty() || r.path == path) out.push_back(r);
+    }
+    return out;
+  }
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::mutex mu_;
+  std::map<std::string, std::pair<int, std::string>> answers_;
+  std::vector<Request> requests_;
+};
+
+}  // namespace omni::testing
