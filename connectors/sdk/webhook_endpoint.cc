@@ -5,6 +5,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/strings.h"
+#include "connectors/sdk/http_server.h"
 #include "connectors/sdk/publish_all.h"
 
 namespace omni::connectors {
@@ -123,8 +124,7 @@ absl::Status WebhookEndpoint::Start(ConnectorContext& context) {
     return absl::UnavailableError(
         absl::StrCat("webhook: cannot listen on ", options_.host, ":", options_.port));
   }
-  server_thread_ = std::thread([this] { server_->listen_after_bind(); });
-  return absl::OkStatus();
+  return ListenInBackground(*server_, server_thread_);
 }
 
 void WebhookEndpoint::Stop() {

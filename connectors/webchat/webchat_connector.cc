@@ -1,5 +1,7 @@
 #include "connectors/webchat/webchat_connector.h"
 
+#include "connectors/sdk/http_server.h"
+
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
@@ -11,6 +13,7 @@
 #include "absl/time/time.h"
 #include "base/log.h"
 #include "base/time_util.h"
+#include "connectors/sdk/http_server.h"
 #include "connectors/sdk/publish_all.h"
 
 namespace omni::connectors::webchat {
@@ -62,8 +65,7 @@ absl::Status WebChatConnector::Start(ConnectorContext& context) {
     return absl::UnavailableError(
         absl::StrCat("webchat: cannot listen on ", options_.host, ":", options_.port));
   }
-  server_thread_ = std::thread([this] { server_->listen_after_bind(); });
-  return absl::OkStatus();
+  return ListenInBackground(*server_, server_thread_);
 }
 
 void WebChatConnector::Stop() {

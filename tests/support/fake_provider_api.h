@@ -3,6 +3,7 @@
 // with what the test set (by default 200 and `{"ok":true}`).
 #pragma once
 
+#include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <map>
@@ -11,6 +12,8 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include "connectors/sdk/http_server.h"
 
 namespace omni::testing {
 
@@ -37,7 +40,7 @@ class FakeProviderApi {
     server_.Post(".*", handler);
     server_.Get(".*", handler);
     port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    EXPECT_TRUE(connectors::ListenInBackground(server_, thread_).ok());
   }
   ~FakeProviderApi() {
     server_.stop();

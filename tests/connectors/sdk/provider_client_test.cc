@@ -8,6 +8,8 @@
 #include <mutex>
 #include <thread>
 
+#include "connectors/sdk/http_server.h"
+
 namespace omni::connectors {
 namespace {
 
@@ -26,7 +28,7 @@ class FakeProvider {
       res.status = 200;
     });
     port = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    EXPECT_TRUE(ListenInBackground(server_, thread_).ok());
   }
   ~FakeProvider() {
     Release();

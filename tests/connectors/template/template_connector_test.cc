@@ -8,6 +8,8 @@
 
 #include <thread>
 
+#include "connectors/sdk/http_server.h"
+
 namespace omni::connectors::template_channel {
 namespace {
 
@@ -66,7 +68,8 @@ TEST(TemplateConnectorTest, WebhookInAndDeliveryOut) {
     res.set_content("{}", "application/json");
   });
   const int provider_port = provider.bind_to_any_port("127.0.0.1");
-  std::thread provider_thread([&] { provider.listen_after_bind(); });
+  std::thread provider_thread;
+  ASSERT_TRUE(ListenInBackground(provider, provider_thread).ok());
 
   auto connector = TemplateConnector::Create(ConnectorConfig{
       .type = "template", .name = "template",
