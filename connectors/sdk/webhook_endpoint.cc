@@ -24,6 +24,10 @@ void Reply(httplib::Response& res, int status, std::string_view text) {
   res.set_content(std::string(text), "text/plain");
 }
 
+bool IsAuthFailure(absl::StatusCode code) {
+  return code == absl::StatusCode::kUnauthenticated || code == absl::StatusCode::kPermissionDenied;
+}
+
 }  // namespace
 
 absl::StatusOr<WebhookOptions> WebhookOptionsFromConfig(const ConnectorConfig& config,
@@ -47,10 +51,11 @@ absl::StatusOr<WebhookOptions> WebhookOptionsFromConfig(const ConnectorConfig& c
 }
 
 WebhookEndpoint::WebhookEndpoint(WebhookOptions options, NormalizeFn normalize,
-                                 HandshakeFn handshake)
+                                 HandshakeFn handshake, PostHandshakeFn post_handshake)
     : options_(std::move(options)),
       normalize_(std::move(normalize)),
-      handshake_(std::move(handshake)) {}
+      handshake_(std::move(handshake)),
+      post_handshake_(std::move(post_handshake)) {}
 
 WebhookEndpoint::~WebhookEndpoint() { Stop(); }
 
@@ -82,11 +87,19 @@ absl::Status WebhookEndpoint::Start(ConnectorContext& context) {
   });
   server_->Post(options_.path, [this, &context](const httplib::Request& req,
                                                 httplib::Response& res) {
-    auto events = normalize_(ToInbound(req), context.clock().Now());
+    const InboundRequest inbound = ToInbound(req);
+    if (post_handshake_) {
+      auto answer = post_handshake_(inbound);
+      if (!answer.ok()) {
+        Count("handshake");
+        return Reply(res, IsAuthFailure(answer.status().code()) ? 403 : 400,
+                     ToStd(answer.status().message()));
+      }
+      if (answer->has_value()) return Reply(res, 200, **answer);
+    }
+    auto events = normalize_(inbound, context.clock().Now());
     if (!events.ok()) {
-      const absl::StatusCode code = events.status().code();
-      const bool auth = code == absl::StatusCode::kUnauthenticated ||
-                        code == absl::StatusCode::kPermissionDenied;
+      const bool auth = IsAuthFailure(events.status().code());
       Count(auth ? "unauthenticated" : "malformed");
       return Reply(res, auth ? 403 : 400, ToStd(events.status().message()));
     }
