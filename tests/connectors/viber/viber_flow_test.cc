@@ -15,6 +15,7 @@
 #include "connectors/sdk/signature.h"
 #include "connectors/viber/viber_connector.h"
 #include "omni/agent/agent_client.h"
+#include "tests/support/broker_harness.h"
 #include "tests/support/test_support.h"
 
 namespace omni {
@@ -79,12 +80,8 @@ std::string Sign(const std::string& body) {
 TEST(ViberFlowTest, SignedCallbackToAgentAndReplyToSendMessage) {
   TempDir dir;
   FakeViberApi viber_api;
-  app::BrokerConfig config = app::DefaultConfig();
-  config.data_dir = dir.path();
-  config.grpc_listen = "127.0.0.1:0";
-  config.ingest_listen = "";
-  config.connectors.clear();
-  config.connectors.push_back(connectors::ConnectorConfig{
+  app::BrokerConfig config = testing::TestConfig(dir.path());
+  config.connectors.assign(1, connectors::ConnectorConfig{
       .type = "viber",
       .name = "viber",
       .settings = {{"listen", "127.0.0.1:0"},
@@ -129,12 +126,8 @@ TEST(ViberFlowTest, SignedCallbackToAgentAndReplyToSendMessage) {
   auto agent = agent::AgentClient::Connect(broker.grpc_address(), "alice");
   ASSERT_TRUE(agent.ok()) << agent.status();
   ASSERT_TRUE((*agent)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
-  std::optional<omnibroker::v1::Offer> offer;
-  ASSERT_TRUE(WaitFor([&] {
-    auto u = (*agent)->Next(50ms);
-    if (u && u->has_offer()) offer = u->offer();
-    return offer.has_value();
-  }));
+  const std::optional<omnibroker::v1::Offer> offer = testing::NextOffer(**agent);
+  ASSERT_TRUE(offer.has_value());
   EXPECT_EQ(offer->last_event().id(), "viber:4987381189870374000");
   EXPECT_EQ(offer->last_event().content().text(), "incoming msg");
   auto conversation = (*agent)->Accept(offer->offer_id());

@@ -14,6 +14,7 @@
 #include "broker/app/broker_app.h"
 #include "connectors/vk/vk_connector.h"
 #include "omni/agent/agent_client.h"
+#include "tests/support/broker_harness.h"
 #include "tests/support/test_support.h"
 
 namespace omni {
@@ -70,12 +71,8 @@ class FakeVkApi {
 TEST(VkFlowTest, CallbackToAgentAndReplyToMessagesSend) {
   TempDir dir;
   FakeVkApi vk_api;
-  app::BrokerConfig config = app::DefaultConfig();
-  config.data_dir = dir.path();
-  config.grpc_listen = "127.0.0.1:0";
-  config.ingest_listen = "";
-  config.connectors.clear();
-  config.connectors.push_back(connectors::ConnectorConfig{
+  app::BrokerConfig config = testing::TestConfig(dir.path());
+  config.connectors.assign(1, connectors::ConnectorConfig{
       .type = "vk",
       .name = "vk",
       .settings = {{"listen", "127.0.0.1:0"},
@@ -122,12 +119,8 @@ TEST(VkFlowTest, CallbackToAgentAndReplyToMessagesSend) {
   auto agent = agent::AgentClient::Connect(broker.grpc_address(), "boris");  // speaks Russian
   ASSERT_TRUE(agent.ok()) << agent.status();
   ASSERT_TRUE((*agent)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
-  std::optional<omnibroker::v1::Offer> offer;
-  ASSERT_TRUE(WaitFor([&] {
-    auto u = (*agent)->Next(50ms);
-    if (u && u->has_offer()) offer = u->offer();
-    return offer.has_value();
-  }));
+  const std::optional<omnibroker::v1::Offer> offer = testing::NextOffer(**agent);
+  ASSERT_TRUE(offer.has_value());
   EXPECT_EQ(offer->last_event().id(), "vk:183287114:2000000279:241661");
   EXPECT_EQ(offer->last_event().content().text(), "Чувак могёт ракетами кидаться");
   auto conversation = (*agent)->Accept(offer->offer_id());
