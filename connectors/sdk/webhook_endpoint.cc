@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/log.h"
 #include "base/strings.h"
 #include "connectors/sdk/publish_all.h"
 
@@ -108,9 +109,11 @@ absl::Status WebhookEndpoint::Start(ConnectorContext& context) {
       case PublishOutcome::Kind::kAcked:
         return Reply(res, 200, "ok");
       case PublishOutcome::Kind::kRejected:
-        // Retrying the same bytes cannot help, so the provider is told it arrived.
+        // Retrying the same bytes cannot help, so the provider is told it arrived, in the words
+        // it expects (VK retries anything but "ok"); the reason is logged, not answered.
         Count("broker_rejected");
-        return Reply(res, 200, outcome.message);
+        LogWarning("webhook", absl::StrCat(options_.path, ": broker rejected: ", outcome.message));
+        return Reply(res, 200, "ok");
       case PublishOutcome::Kind::kTimeout:
         Count("ack_timeout");
         return Reply(res, 503, outcome.message);

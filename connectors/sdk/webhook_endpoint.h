@@ -1,7 +1,8 @@
 // WebhookEndpoint: the HTTP side every webhook channel shares. It listens on a configured address,
 // hands each POST to the channel's Normalize (the same code `omni-gateway normalize` runs) as the
 // raw InboundRequest, publishes every resulting event and answers the provider:
-//   200 only when the broker acked ALL events (a crash before that makes the provider retry);
+//   200 "ok" once the broker acked ALL events (a crash before that makes the provider retry),
+//   and when the broker refused one for good (retrying cannot help; counted and logged);
 //   503 when the acks did not come in time or nothing could be queued (the provider retries);
 //   403 when Normalize failed with UNAUTHENTICATED / PERMISSION_DENIED (bad signature or secret);
 //   413 when the body exceeds max_body_bytes; 400 for any other Normalize failure.

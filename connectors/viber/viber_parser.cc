@@ -217,14 +217,12 @@ absl::StatusOr<std::vector<Event>> ParseCallback(std::string_view body, TimePoin
   if (!root.is_object()) return absl::InvalidArgumentError("body must be a JSON object");
   const std::string name = Text(root, "event");
   if (name.empty()) return Missing("event", "a string: not a Viber callback");
+  if (name == "webhook") return std::vector<Event>{};  // set_webhook's check
+  // Opening the chat screen alone is not a conversation; a message sent with it is.
+  if (name == "conversation_started" && !Member(root, "message")) return std::vector<Event>{};
   absl::StatusOr<Event> event = absl::InvalidArgumentError("");
-  if (name == "webhook") {
-    return std::vector<Event>{};
-  } else if (name == "conversation_started") {
-    if (!Member(root, "message")) return std::vector<Event>{};
-    event = ParseMessage(root, "user", received_at);
-  } else if (name == "message") {
-    event = ParseMessage(root, "sender", received_at);
+  if (name == "message" || name == "conversation_started") {
+    event = ParseMessage(root, name == "message" ? "sender" : "user", received_at);
   } else if (name == "delivered" || name == "seen" || name == "failed" || name == "subscribed" ||
              name == "unsubscribed") {
     event = ParseNotice(root, name, received_at);

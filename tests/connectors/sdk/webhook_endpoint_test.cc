@@ -114,7 +114,7 @@ TEST_F(WebhookEndpointTest, MissingAckAnswers503SoTheProviderRetries) {
 TEST_F(WebhookEndpointTest, BrokerRejectionIsCountedAndNotRetried) {
   context_.status = omnibroker::v1::INGEST_STATUS_REJECTED;
   StartEndpoint();
-  EXPECT_EQ(Post("e1"), 200);
+  EXPECT_EQ(PostFor("e1"), std::pair(200, std::string("ok")));
   EXPECT_EQ(endpoint_->Rejections()["broker_rejected"], 1);
 }
 
