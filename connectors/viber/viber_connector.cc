@@ -24,14 +24,14 @@ absl::Status StatusFromSendMessage(const ProviderResponse& response) {
   const nlohmann::json answer = nlohmann::json::parse(response.body, nullptr, false);
   auto status = answer.is_object() ? answer.find("status") : answer.end();
   if (status == answer.end() || !status->is_number_integer()) {
-    return absl::UnavailableError(
-        absl::StrCat("viber send_message: answer without a status: ", response.body.substr(0, 200)));
+    return absl::UnavailableError(absl::StrCat("viber send_message: answer without a status: ",
+                                               response.body.substr(0, 200)));
   }
   const int64_t code = status->get<int64_t>();
   if (code == 0) return absl::OkStatus();
-  const std::string message = absl::StrCat(
-      "viber send_message status ", code, " (",
-      answer.value("status_message", std::string("no status_message")), ")");
+  const std::string message =
+      absl::StrCat("viber send_message status ", code, " (",
+                   answer.value("status_message", std::string("no status_message")), ")");
   switch (code) {
     case 5:  // receiverNotRegistered
       return absl::FailedPreconditionError(absl::StrCat(
@@ -62,7 +62,8 @@ absl::Status StatusFromSendMessage(const ProviderResponse& response) {
 }
 
 absl::StatusOr<std::unique_ptr<ViberConnector>> ViberConnector::Create(ViberOptions options) {
-  if (options.auth_token.empty()) return absl::InvalidArgumentError("viber: auth_token is required");
+  if (options.auth_token.empty())
+    return absl::InvalidArgumentError("viber: auth_token is required");
   if (options.bot_name.empty()) return absl::InvalidArgumentError("viber: bot_name is required");
   if (options.api.base_url.empty()) options.api.base_url = "https://chatapi.viber.com";
   options.api.headers.emplace_back("X-Viber-Auth-Token", options.auth_token);

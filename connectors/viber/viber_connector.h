@@ -18,8 +18,8 @@ namespace omni::connectors::viber {
 
 struct ViberOptions {
   WebhookOptions webhook;
-  std::string auth_token;    // the bot's token: signs callbacks and authorizes send_message
-  std::string bot_name;      // shown as the sender of replies (send_message's sender.name)
+  std::string auth_token;     // the bot's token: signs callbacks and authorizes send_message
+  std::string bot_name;       // shown as the sender of replies (send_message's sender.name)
   ProviderClientOptions api;  // base_url defaults to https://chatapi.viber.com
 };
 

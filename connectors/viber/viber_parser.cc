@@ -59,7 +59,8 @@ absl::StatusOr<std::string> UserId(std::string id, std::string_view field) {
 }
 
 // The fields every event shares; the thread is the user's 1:1 chat with the bot.
-absl::StatusOr<Event> NewEvent(const json& root, const std::string& user_id, TimePoint received_at) {
+absl::StatusOr<Event> NewEvent(const json& root, const std::string& user_id,
+                               TimePoint received_at) {
   const json* timestamp = Member(root, "timestamp");
   if (!timestamp || !timestamp->is_number_integer()) return Missing("timestamp", "an integer");
   const int64_t ms = timestamp->is_number_unsigned() && timestamp->get<uint64_t>() > INT64_MAX
@@ -88,7 +89,8 @@ void SetUser(const json& user, Event& event) {
   event.set_language(Text(user, "language"));
   auto& metadata = *event.mutable_provider_metadata();
   if (std::string country = Text(user, "country"); !country.empty()) metadata["country"] = country;
-  if (std::string api = IntegerText(user, "api_version"); !api.empty()) metadata["api_version"] = api;
+  if (std::string api = IntegerText(user, "api_version"); !api.empty())
+    metadata["api_version"] = api;
 }
 
 void AddMedia(const json& message, const std::string& url, std::string_view type, Event& event) {
@@ -154,7 +156,9 @@ absl::Status SetContent(const json& message, Event& event) {
   return absl::OkStatus();
 }
 
-std::string EventId(std::string_view token) { return absl::StrCat(ToAbsl(kProvider), ":", ToAbsl(token)); }
+std::string EventId(std::string_view token) {
+  return absl::StrCat(ToAbsl(kProvider), ":", ToAbsl(token));
+}
 
 // A customer's message; `user_key` is "sender" (message) or "user" (conversation_started).
 absl::StatusOr<Event> ParseMessage(const json& root, const char* user_key, TimePoint received_at) {
@@ -177,13 +181,15 @@ absl::StatusOr<Event> ParseMessage(const json& root, const char* user_key, TimeP
 }
 
 // delivered / seen / failed about one of our messages, or subscribed / unsubscribed.
-absl::StatusOr<Event> ParseNotice(const json& root, const std::string& name, TimePoint received_at) {
+absl::StatusOr<Event> ParseNotice(const json& root, const std::string& name,
+                                  TimePoint received_at) {
   const std::string token = IntegerText(root, "message_token");
   if (token.empty()) return Missing("message_token", "an integer");
   const json* user = Member(root, "user");
   const bool has_user = name == "subscribed";
   if (has_user && (!user || !user->is_object())) return Missing("user", "an object");
-  auto id = has_user ? UserId(Text(*user, "id"), "user.id") : UserId(Text(root, "user_id"), "user_id");
+  auto id =
+      has_user ? UserId(Text(*user, "id"), "user.id") : UserId(Text(root, "user_id"), "user_id");
   if (!id.ok()) return id.status();
   auto event = NewEvent(root, *id, received_at);
   if (!event.ok()) return event.status();

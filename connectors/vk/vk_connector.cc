@@ -49,9 +49,8 @@ absl::StatusOr<std::optional<std::string>> AnswerConfirmation(std::string_view s
   if (!envelope.ok() || envelope->type != "confirmation") return std::nullopt;
   if (auto s = VerifySharedSecret(secret, envelope->secret, kSecretField); !s.ok()) return s;
   if (group_id != 0 && envelope->group_id != group_id) {
-    return absl::PermissionDeniedError(absl::StrCat("confirmation for community ",
-                                                    envelope->group_id,
-                                                    ", this connector serves ", group_id));
+    return absl::PermissionDeniedError(absl::StrCat(
+        "confirmation for community ", envelope->group_id, ", this connector serves ", group_id));
   }
   return std::string(confirmation);
 }
@@ -73,9 +72,8 @@ absl::Status StatusFromMessagesSend(const ProviderResponse& response) {
   auto error = answer.find("error");
   if (error == answer.end()) {
     if (answer.contains("response")) return absl::OkStatus();
-    return absl::UnavailableError(
-        absl::StrCat("vk messages.send: answer without response or error: ",
-                     response.body.substr(0, 200)));
+    return absl::UnavailableError(absl::StrCat(
+        "vk messages.send: answer without response or error: ", response.body.substr(0, 200)));
   }
   const int64_t code = error->is_object() ? error->value("error_code", int64_t{0}) : 0;
   const std::string message = absl::StrCat(
@@ -98,7 +96,8 @@ absl::Status StatusFromMessagesSend(const ProviderResponse& response) {
     case 7:   // permission denied
     case 15:  // access denied
     case 27:  // group authorization failed
-      return absl::PermissionDeniedError(absl::StrCat("the community token cannot send: ", message));
+      return absl::PermissionDeniedError(
+          absl::StrCat("the community token cannot send: ", message));
     default:
       return absl::InvalidArgumentError(message);
   }
@@ -106,8 +105,10 @@ absl::Status StatusFromMessagesSend(const ProviderResponse& response) {
 
 absl::StatusOr<std::unique_ptr<VkConnector>> VkConnector::Create(VkOptions options) {
   if (options.secret.empty()) return absl::InvalidArgumentError("vk: secret is required");
-  if (options.confirmation.empty()) return absl::InvalidArgumentError("vk: confirmation is required");
-  if (options.access_token.empty()) return absl::InvalidArgumentError("vk: access_token is required");
+  if (options.confirmation.empty())
+    return absl::InvalidArgumentError("vk: confirmation is required");
+  if (options.access_token.empty())
+    return absl::InvalidArgumentError("vk: access_token is required");
   if (options.api.base_url.empty()) options.api.base_url = "https://api.vk.com";
   auto api = ProviderClient::Create(options.api);
   if (!api.ok()) return api.status();
@@ -141,14 +142,15 @@ absl::Status VkConnector::Deliver(const omnibroker::v1::Event& event) {
     const std::string_view key = event.thread_key();
     const size_t colon = key.find(':');
     int64_t group = 0;
-    if (colon == std::string_view::npos || !absl::SimpleAtoi(ToAbsl(key.substr(0, colon)), &group)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "vk delivery: thread_key '", ToAbsl(key), "' is not <group_id>:<peer_id>"));
+    if (colon == std::string_view::npos ||
+        !absl::SimpleAtoi(ToAbsl(key.substr(0, colon)), &group)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("vk delivery: thread_key '", ToAbsl(key), "' is not <group_id>:<peer_id>"));
     }
     if (options_.group_id != 0 && group != options_.group_id) {
-      return absl::InvalidArgumentError(absl::StrCat("vk delivery: thread_key '", ToAbsl(key),
-                                                     "' belongs to community ", group,
-                                                     ", this connector serves ", options_.group_id));
+      return absl::InvalidArgumentError(
+          absl::StrCat("vk delivery: thread_key '", ToAbsl(key), "' belongs to community ", group,
+                       ", this connector serves ", options_.group_id));
     }
     peer = key.substr(colon + 1);
   }

@@ -86,7 +86,8 @@ void SetAttachments(const json& message, Event& event) {
              Str(*body, "title"));
     } else if (type == "audio_message") {
       const std::string ogg = Str(*body, "link_ogg");
-      Attach(event, ogg.empty() ? Str(*body, "link_mp3") : ogg, ogg.empty() ? "audio/mpeg" : "audio/ogg");
+      Attach(event, ogg.empty() ? Str(*body, "link_mp3") : ogg,
+             ogg.empty() ? "audio/mpeg" : "audio/ogg");
     } else if (type == "audio") {
       Attach(event, Str(*body, "url"), "audio/mpeg");
     } else if (type == "graffiti") {
@@ -167,7 +168,8 @@ absl::StatusOr<std::vector<Event>> ParseMessage(const Update& update, const json
   const std::string original_id = MessageEventId(update, peer_id, number);
   Event event;
   if (edited) {
-    const int64_t update_time = Int(message, "update_time") != 0 ? Int(message, "update_time") : date;
+    const int64_t update_time =
+        Int(message, "update_time") != 0 ? Int(message, "update_time") : date;
     event = NewEvent(update, peer_id, from_id, update_time, received_at);
     event.set_kind(omnibroker::v1::EVENT_KIND_EDIT);
     event.set_id(absl::StrCat(original_id, ":edit:", update_time));
@@ -186,7 +188,8 @@ absl::StatusOr<std::vector<Event>> ParseMessage(const Update& update, const json
       forwarded && forwarded->is_array() && !forwarded->empty()) {
     metadata["forwarded_messages"] = absl::StrCat(forwarded->size());
   }
-  if (std::string payload = Str(message, "payload"); !payload.empty()) metadata["payload"] = payload;
+  if (std::string payload = Str(message, "payload"); !payload.empty())
+    metadata["payload"] = payload;
   if (const json* client = is_wrapped ? Child(object, "client_info") : nullptr) {
     if (const json* lang = Child(*client, "lang_id"); lang && lang->is_number_integer()) {
       event.set_language(Language(lang->get<int64_t>()));
@@ -194,8 +197,8 @@ absl::StatusOr<std::vector<Event>> ParseMessage(const Update& update, const json
   }
   std::string text = Str(message, "text");
   SetAttachments(message, event);
-  if (const json* coordinates = Child(message, "geo") ? Child(*Child(message, "geo"), "coordinates")
-                                                      : nullptr) {
+  if (const json* coordinates =
+          Child(message, "geo") ? Child(*Child(message, "geo"), "coordinates") : nullptr) {
     const json* lat = Child(*coordinates, "latitude");
     const json* lon = Child(*coordinates, "longitude");
     if (lat && lat->is_number() && lon && lon->is_number()) {
@@ -205,7 +208,8 @@ absl::StatusOr<std::vector<Event>> ParseMessage(const Update& update, const json
     }
   }
   event.mutable_content()->set_text(text);
-  if (text.empty() && event.content().attachments().empty() && !metadata.contains("other_attachments")) {
+  if (text.empty() && event.content().attachments().empty() &&
+      !metadata.contains("other_attachments")) {
     return absl::InvalidArgumentError(
         absl::StrCat(where, "text is empty and there are no attachments or location"));
   }
@@ -254,7 +258,8 @@ absl::StatusOr<std::vector<Event>> ParsePermission(const Update& update, const j
 
 absl::StatusOr<std::vector<Event>> ParseUpdate(const json& root, std::string where,
                                                int64_t group_id, TimePoint received_at) {
-  if (!root.is_object()) return absl::InvalidArgumentError(absl::StrCat(where, "update must be a JSON object"));
+  if (!root.is_object())
+    return absl::InvalidArgumentError(absl::StrCat(where, "update must be a JSON object"));
   const std::string type = Str(root, "type");
   if (type.empty()) return Missing(where, "type", "a string (not a VK update)");
   Update update{Int(root, "group_id"), Str(root, "event_id"), std::move(where)};
@@ -262,7 +267,8 @@ absl::StatusOr<std::vector<Event>> ParseUpdate(const json& root, std::string whe
   if (update.group_id == 0) return Missing(update.where, "group_id", "an integer");
   if (group_id != 0 && update.group_id != group_id) {
     return absl::InvalidArgumentError(absl::StrCat(update.where, "group_id ", update.group_id,
-                                                   " is not this connector's community ", group_id));
+                                                   " is not this connector's community ",
+                                                   group_id));
   }
   if (type == "confirmation" || type == "message_reply" || type == "message_typing_state") {
     return std::vector<Event>{};
@@ -322,7 +328,8 @@ absl::StatusOr<std::vector<Event>> ParseLongPoll(std::string_view body, int64_t 
   }
   std::vector<Event> events;
   for (size_t i = 0; i < updates->size(); ++i) {
-    auto some = ParseUpdate((*updates)[i], absl::StrCat("updates[", i, "]."), group_id, received_at);
+    auto some =
+        ParseUpdate((*updates)[i], absl::StrCat("updates[", i, "]."), group_id, received_at);
     if (!some.ok()) return some.status();
     for (Event& event : *some) {
       (*event.mutable_provider_metadata())["ts"] = Str(*root, "ts");

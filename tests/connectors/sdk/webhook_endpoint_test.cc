@@ -71,7 +71,8 @@ class WebhookEndpointTest : public ::testing::Test {
     options.max_body_bytes = 64;
     options.ack_wait = ack_wait;
     endpoint_ = std::make_unique<WebhookEndpoint>(
-        options, Normalize, [](const InboundRequest& request) -> absl::StatusOr<std::string> {
+        options, Normalize,
+        [](const InboundRequest& request) -> absl::StatusOr<std::string> {
           if (request.path.find("challenge=42") == std::string::npos) {
             return absl::PermissionDeniedError("no challenge");
           }

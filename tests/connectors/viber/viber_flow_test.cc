@@ -81,13 +81,13 @@ TEST(ViberFlowTest, SignedCallbackToAgentAndReplyToSendMessage) {
   TempDir dir;
   FakeViberApi viber_api;
   app::BrokerConfig config = testing::TestConfig(dir.path());
-  config.connectors.assign(1, connectors::ConnectorConfig{
-      .type = "viber",
-      .name = "viber",
-      .settings = {{"listen", "127.0.0.1:0"},
-                   {"auth_token", kAuthToken},
-                   {"bot_name", kBotName},
-                   {"api_base_url", viber_api.base_url()}}});
+  config.connectors.assign(
+      1, connectors::ConnectorConfig{.type = "viber",
+                                     .name = "viber",
+                                     .settings = {{"listen", "127.0.0.1:0"},
+                                                  {"auth_token", kAuthToken},
+                                                  {"bot_name", kBotName},
+                                                  {"api_base_url", viber_api.base_url()}}});
   app::BrokerApp broker(config);
   ASSERT_TRUE(broker.Start().ok());
   auto* viber = dynamic_cast<connectors::viber::ViberConnector*>(broker.connector("viber"));
@@ -106,8 +106,8 @@ TEST(ViberFlowTest, SignedCallbackToAgentAndReplyToSendMessage) {
   EXPECT_EQ(check->status, 200) << check->body;
 
   // (An English text: the demo roster has no agent for the unicode sample's Japanese.)
-  const std::string callback = testing::ReadFile(testing::CorpusDir() / "viber" /
-                                                 "courier/extracted/viber_validReceiveContact.json");
+  const std::string callback = testing::ReadFile(
+      testing::CorpusDir() / "viber" / "courier/extracted/viber_validReceiveContact.json");
   auto forged = webhook.Post("/viber/webhook", {{"X-Viber-Content-Signature", Sign("other")}},
                              callback, "application/json");
   ASSERT_TRUE(forged);

@@ -40,16 +40,16 @@ Expected Message(std::string id, std::string thread, std::string sender, std::st
   return Expected{"", 1, std::move(id), std::move(thread), std::move(sender), std::move(text)};
 }
 Expected Status(std::string event, std::string text = "") {
-  Expected e = Message(absl::StrCat("viber:", kToken, ":", event), "01234567890A=", "",
-                       std::move(text));
+  Expected e =
+      Message(absl::StrCat("viber:", kToken, ":", event), "01234567890A=", "", std::move(text));
   e.kind = omnibroker::v1::EVENT_KIND_DELIVERY_STATUS;
   e.reply_to = absl::StrCat("viber:", kToken);
   e.metadata = {{"status", event}, {"message_token", kToken}};
   return e;
 }
 Expected System(std::string event, std::string sender, std::string text) {
-  Expected e = Message(absl::StrCat("viber:", kToken, ":", event), "01234567890A=",
-                       std::move(sender), std::move(text));
+  Expected e = Message(absl::StrCat("viber:", kToken, ":", event),
+                       "01234567890A=", std::move(sender), std::move(text));
   e.kind = omnibroker::v1::EVENT_KIND_SYSTEM;
   return e;
 }
@@ -80,13 +80,14 @@ const std::map<std::string, Expected>& Table() {
       {"viber_failed.json", Status("failed", "delivery failed: failure description.")},
       {"viber_message_text_unicode.json",
        [] {
-         Expected e = Message(
-             absl::StrCat("viber:", kToken), "01234567890A=",
-             "ふで都急ぼちラり面関ごル期販ずラ否裁ぞるめ数努むや正記味てょ",
-             "批封廟根縄華勢田郎報株聞。変宝長独部鉱内出殺反提似惑金参勧車査真測。見名基現画府日室事集百"
-             "藤米。発目本当党考万名東拓学早職表治月佐。町要静子呉遊推写間確長無読死覧件一盛治融。");
-         e.metadata = {{"tracking_data", "אל תעקוב אחרי!"}, {"api_version", "2"},
-                       {"message_token", kToken}};
+         Expected e = Message(absl::StrCat("viber:", kToken), "01234567890A=",
+                              "ふで都急ぼちラり面関ごル期販ずラ否裁ぞるめ数努むや正記味てょ",
+                              "批封廟根縄華勢田郎報株聞。変宝長独部鉱内出殺反提似惑金参勧車査真測。"
+                              "見名基現画府日室事集百"
+                              "藤米。発目本当党考万名東拓学早職表治月佐。町要静子呉遊推写間確長無読"
+                              "死覧件一盛治融。");
+         e.metadata = {
+             {"tracking_data", "אל תעקוב אחרי!"}, {"api_version", "2"}, {"message_token", kToken}};
          return e;
        }()},
       {"viber_seen.json", Status("seen")},
@@ -163,9 +164,10 @@ TEST(ViberCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
     ASSERT_NE(it, Table().end()) << "corpus file without an expectation: " << name;
     const Expected& want = it->second;
     const std::string raw = ReadFile(entry.path());
-    auto events = entry.path().extension() == ".http"
-                      ? NormalizeCallback(kCapturedToken, ParseHttpCapture(raw), SystemClock().Now())
-                      : ParseCallback(raw, SystemClock().Now());
+    auto events =
+        entry.path().extension() == ".http"
+            ? NormalizeCallback(kCapturedToken, ParseHttpCapture(raw), SystemClock().Now())
+            : ParseCallback(raw, SystemClock().Now());
     if (!want.error.empty()) {
       ASSERT_FALSE(events.ok());
       EXPECT_EQ(events.status().code(), absl::StatusCode::kInvalidArgument);
@@ -240,7 +242,8 @@ TEST(ViberParserTest, MediaBecomeReferencesWithTypeSizeAndName) {
     EXPECT_EQ(events[0].content().attachments(0).content_type(), type);
     EXPECT_EQ(events[0].content().attachments(0).url(), url);
   }
-  auto contact = ParseOk(head + R"({"type":"contact","contact":{"name":"Bo","phone_number":"+1"}}})");
+  auto contact =
+      ParseOk(head + R"({"type":"contact","contact":{"name":"Bo","phone_number":"+1"}}})");
   ASSERT_EQ(contact.size(), 1u);
   EXPECT_EQ(contact[0].content().text(), "contact: Bo +1");
   auto location = ParseOk(head + R"({"type":"location","location":{"lat":1.5,"lon":2}}})");
@@ -337,7 +340,8 @@ TEST(ViberSignatureTest, HmacOfTheRawBodyUnderTheAuthTokenIsCheckedBeforeParsing
       {Signed(body, ""), "missing X-Viber-Content-Signature"},
       {Signed(body, "zz"), "malformed X-Viber-Content-Signature"},
       {Signed(body + " ", mac), "does not match"},
-      {Signed(body, absl::BytesToHexString(Hmac(Digest::kSha256, "other", body))), "does not match"},
+      {Signed(body, absl::BytesToHexString(Hmac(Digest::kSha256, "other", body))),
+       "does not match"},
       // Garbage is refused as forged, not parsed: the check comes first.
       {Signed("{not json", mac), "does not match"},
   };

@@ -33,14 +33,17 @@ constexpr char kAccessToken[] = "vk1.a.community-token";
 class FakeVkApi {
  public:
   FakeVkApi() {
-    server_.Post("/method/messages.send", [this](const httplib::Request& req, httplib::Response& res) {
+    server_.Post("/method/messages.send", [this](const httplib::Request& req,
+                                                 httplib::Response& res) {
       std::lock_guard lock(mu_);
       std::map<std::string, std::string> params;
       for (const auto& [key, value] : req.params) params[key] = value;
       sent_.push_back(std::move(params));
-      res.set_content(refuse_ ? R"({"error":{"error_code":901,"error_msg":"Can't send messages for users without permission"}})"
-                              : R"({"response":77})",
-                      "application/json");
+      res.set_content(
+          refuse_
+              ? R"({"error":{"error_code":901,"error_msg":"Can't send messages for users without permission"}})"
+              : R"({"response":77})",
+          "application/json");
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -72,15 +75,15 @@ TEST(VkFlowTest, CallbackToAgentAndReplyToMessagesSend) {
   TempDir dir;
   FakeVkApi vk_api;
   app::BrokerConfig config = testing::TestConfig(dir.path());
-  config.connectors.assign(1, connectors::ConnectorConfig{
-      .type = "vk",
-      .name = "vk",
-      .settings = {{"listen", "127.0.0.1:0"},
-                   {"secret", kSecret},
-                   {"confirmation", kConfirmation},
-                   {"access_token", kAccessToken},
-                   {"group_id", "183287114"},
-                   {"api_base_url", vk_api.base_url()}}});
+  config.connectors.assign(
+      1, connectors::ConnectorConfig{.type = "vk",
+                                     .name = "vk",
+                                     .settings = {{"listen", "127.0.0.1:0"},
+                                                  {"secret", kSecret},
+                                                  {"confirmation", kConfirmation},
+                                                  {"access_token", kAccessToken},
+                                                  {"group_id", "183287114"},
+                                                  {"api_base_url", vk_api.base_url()}}});
   app::BrokerApp broker(config);
   ASSERT_TRUE(broker.Start().ok());
   auto* vk = dynamic_cast<connectors::vk::VkConnector*>(broker.connector("vk"));
@@ -97,8 +100,9 @@ TEST(VkFlowTest, CallbackToAgentAndReplyToMessagesSend) {
   EXPECT_EQ(confirmed->body, kConfirmation);  // exactly the string, nothing around it
 
   // A real update (Russian, in a group chat), as the Callback API sends it: with the secret.
-  json update = json::parse(testing::ReadFile(
-      testing::CorpusDir() / "vk" / "vk_longpoll_response_photo_in_chat_cyrillic.json"))["updates"][0];
+  json update = json::parse(
+      testing::ReadFile(testing::CorpusDir() / "vk" /
+                        "vk_longpoll_response_photo_in_chat_cyrillic.json"))["updates"][0];
   update["secret"] = "not-the-secret";
   auto forged = callback.Post("/vk/callback", update.dump(), "application/json");
   ASSERT_TRUE(forged);

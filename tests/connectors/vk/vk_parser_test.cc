@@ -48,9 +48,14 @@ const std::pair<std::string, std::string> kGraffiti = {"image/png", "https://foo
 const std::pair<std::string, std::string> kAudioMp3 = {"audio/mpeg", "https://foo.bar/audio.mp3"};
 
 Expected VoiceInChat() {
-  Expected e{"", "vk:183287114:2000000053:518107", "183287114:2000000053", "526252082", "",
-             {{"audio/ogg", "https://psv4.userapi.com/c852536//u526252082/audiomsg/d12/c02eb6b2fb.ogg"}},
-             "ru"};
+  Expected e{
+      "",
+      "vk:183287114:2000000053:518107",
+      "183287114:2000000053",
+      "526252082",
+      "",
+      {{"audio/ogg", "https://psv4.userapi.com/c852536//u526252082/audiomsg/d12/c02eb6b2fb.ogg"}},
+      "ru"};
   e.seconds = 1584565364;
   e.metadata = {{"event_id", "ccb98c9b065a00f21971a50830751a274f59f515"}, {"type", "message_new"}};
   return e;
@@ -61,8 +66,13 @@ const std::map<std::string, Expected>& Table() {
       {"vk_callback_message_new_audio_message_voice.json", VoiceInChat()},
       {"vk_callback_message_new_wall_repost_emoji.json",
        [] {
-         Expected e{"", "vk:122914195:2000000266:59602", "122914195:2000000266", "212080679",
-                    "🙏🏻🙏🏻🙏🏻🤞🏻🌚", {{"text/html", "https://vk.com/wall212080679_3362"}}, "ru"};
+         Expected e{"",
+                    "vk:122914195:2000000266:59602",
+                    "122914195:2000000266",
+                    "212080679",
+                    "🙏🏻🙏🏻🙏🏻🤞🏻🌚",
+                    {{"text/html", "https://vk.com/wall212080679_3362"}},
+                    "ru"};
          e.seconds = 1584555168;
          return e;
        }()},
@@ -74,7 +84,10 @@ const std::map<std::string, Expected>& Table() {
        }()},
       {"vk_longpoll_response_photo_in_chat_cyrillic.json",
        [] {
-         Expected e{"", "vk:183287114:2000000279:241661", "183287114:2000000279", "555644284",
+         Expected e{"",
+                    "vk:183287114:2000000279:241661",
+                    "183287114:2000000279",
+                    "555644284",
                     "Чувак могёт ракетами кидаться",
                     {{"image/jpeg",
                       "https://sun9-3.userapi.com/c857236/v857236595/124a59/nJXapHnUbeo.jpg"}},
@@ -175,8 +188,10 @@ constexpr char kMessage[] =
     R"("date":1700000000,"from_id":5,"peer_id":5,"id":31,"conversation_message_id":9,"out":0)";
 
 TEST(VkParserTest, ReplyEditReadAndPermissions) {
-  auto reply = ParseOk(Update("message_new", std::string(R"({"message":{)") + kMessage +
-                                                 R"(,"text":"and this?","reply_message":{"id":30,"conversation_message_id":8},
+  auto reply = ParseOk(
+      Update("message_new",
+             std::string(R"({"message":{)") + kMessage +
+                 R"(,"text":"and this?","reply_message":{"id":30,"conversation_message_id":8},
                                                  "fwd_messages":[{"id":1}]},"client_info":{"lang_id":3}})"));
   ASSERT_EQ(reply.size(), 1u);
   EXPECT_EQ(reply[0].id(), "vk:7:5:9");
@@ -193,7 +208,9 @@ TEST(VkParserTest, ReplyEditReadAndPermissions) {
   EXPECT_EQ(edit[0].occurred_at().seconds(), 1700000100);
   EXPECT_EQ(edit[0].content().text(), "fixed");
 
-  auto read = ParseOk(Update("message_read", R"({"from_id":5,"peer_id":5,"read_message_id":40,"conversation_message_id":12})"));
+  auto read = ParseOk(
+      Update("message_read",
+             R"({"from_id":5,"peer_id":5,"read_message_id":40,"conversation_message_id":12})"));
   ASSERT_EQ(read.size(), 1u);
   EXPECT_EQ(read[0].kind(), omnibroker::v1::EVENT_KIND_DELIVERY_STATUS);
   EXPECT_EQ(read[0].id(), "vk:7:5:12:read");
@@ -214,9 +231,11 @@ TEST(VkParserTest, TheCommunitysOwnMessagesTypingAndServiceMessagesGiveNoEvent) 
   const std::vector<std::string> skipped = {
       Update("message_reply", std::string("{") + kMessage + R"(,"text":"our answer","out":1})"),
       Update("message_typing_state", R"({"state":"typing","from_id":5,"to_id":-7})"),
-      Update("message_new", std::string(R"({"message":{)") + kMessage +
-                                R"(,"text":"","action":{"type":"chat_invite_user","member_id":5}}})"),
-      Update("message_new", R"({"message":{"date":1,"from_id":5,"peer_id":5,"id":3,"out":1,"text":"x"}})"),
+      Update("message_new",
+             std::string(R"({"message":{)") + kMessage +
+                 R"(,"text":"","action":{"type":"chat_invite_user","member_id":5}}})"),
+      Update("message_new",
+             R"({"message":{"date":1,"from_id":5,"peer_id":5,"id":3,"out":1,"text":"x"}})"),
       R"({"type":"confirmation","group_id":7})",
   };
   for (const auto& body : skipped) EXPECT_TRUE(ParseOk(body).empty()) << body;
@@ -273,7 +292,8 @@ TEST(VkParserTest, MalformedInputIsRejectedWithTheField) {
       {"{\"type\":", "not valid JSON"},
       {"[1]", "must be a JSON object"},
       {R"({"group_id":7})", "type is missing"},
-      {R"({"type":"message_new","group_id":8,"object":{}})", "group_id 8 is not this connector's community 7"},
+      {R"({"type":"message_new","group_id":8,"object":{}})",
+       "group_id 8 is not this connector's community 7"},
       {R"({"type":"message_new","group_id":7})", "object is missing"},
       {Update("wall_post_new", "{}"), "unsupported type 'wall_post_new'"},
       {Update("message_new", R"({"message":{"date":1,"peer_id":5,"id":3,"text":"x"}})"),
@@ -302,11 +322,13 @@ TEST(VkParserTest, MalformedInputIsRejectedWithTheField) {
       << anonymous.status();
 }
 
-InboundRequest Post(const std::string& body) { return InboundRequest{"POST", "/vk/callback", {}, body}; }
+InboundRequest Post(const std::string& body) {
+  return InboundRequest{"POST", "/vk/callback", {}, body};
+}
 
 TEST(VkSecretTest, TheBodysSecretIsCheckedBeforeAnythingIsParsed) {
-  const std::string body = Update("message_new", std::string(R"({"message":{)") + kMessage +
-                                                      R"(,"text":"hi"}})");
+  const std::string body =
+      Update("message_new", std::string(R"({"message":{)") + kMessage + R"(,"text":"hi"}})");
   auto with = [&](const std::string& secret) {
     nlohmann::json j = nlohmann::json::parse(body);
     j["secret"] = secret;
@@ -361,7 +383,8 @@ TEST(VkSendTest, RandomIdIsAStable31BitHashOfTheEventId) {
 TEST(VkSendTest, ProviderErrorsMapToActionableCodes) {
   const std::vector<std::tuple<int, std::string, absl::StatusCode, std::string>> cases = {
       {200, R"({"response":123})", absl::StatusCode::kOk, ""},
-      {200, R"({"error":{"error_code":901,"error_msg":"Can't send messages for users without permission"}})",
+      {200,
+       R"({"error":{"error_code":901,"error_msg":"Can't send messages for users without permission"}})",
        absl::StatusCode::kFailedPrecondition, "they must write to it"},
       {200, R"({"error":{"error_code":902,"error_msg":"privacy"}})",
        absl::StatusCode::kFailedPrecondition, "privacy"},
@@ -373,7 +396,8 @@ TEST(VkSendTest, ProviderErrorsMapToActionableCodes) {
        absl::StatusCode::kUnavailable, "error 10"},
       {200, R"({"error":{"error_code":5,"error_msg":"User authorization failed"}})",
        absl::StatusCode::kPermissionDenied, "authorization failed"},
-      {200, R"({"error":{"error_code":100,"error_msg":"One of the parameters specified was missing or invalid"}})",
+      {200,
+       R"({"error":{"error_code":100,"error_msg":"One of the parameters specified was missing or invalid"}})",
        absl::StatusCode::kInvalidArgument, "error 100"},
       {200, R"({"something":1})", absl::StatusCode::kUnavailable, "without response or error"},
       {200, "<html>", absl::StatusCode::kUnavailable, "not JSON"},
