@@ -62,8 +62,9 @@ absl::Status StatusFromSendMessage(const ProviderResponse& response) {
 }
 
 absl::StatusOr<std::unique_ptr<ViberConnector>> ViberConnector::Create(ViberOptions options) {
-  if (options.auth_token.empty())
+  if (options.auth_token.empty()) {
     return absl::InvalidArgumentError("viber: auth_token is required");
+  }
   if (options.bot_name.empty()) return absl::InvalidArgumentError("viber: bot_name is required");
   if (options.api.base_url.empty()) options.api.base_url = "https://chatapi.viber.com";
   options.api.headers.emplace_back("X-Viber-Auth-Token", options.auth_token);

@@ -89,8 +89,9 @@ void SetUser(const json& user, Event& event) {
   event.set_language(Text(user, "language"));
   auto& metadata = *event.mutable_provider_metadata();
   if (std::string country = Text(user, "country"); !country.empty()) metadata["country"] = country;
-  if (std::string api = IntegerText(user, "api_version"); !api.empty())
+  if (std::string api = IntegerText(user, "api_version"); !api.empty()) {
     metadata["api_version"] = api;
+  }
 }
 
 void AddMedia(const json& message, const std::string& url, std::string_view type, Event& event) {

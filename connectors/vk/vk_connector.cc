@@ -105,10 +105,12 @@ absl::Status StatusFromMessagesSend(const ProviderResponse& response) {
 
 absl::StatusOr<std::unique_ptr<VkConnector>> VkConnector::Create(VkOptions options) {
   if (options.secret.empty()) return absl::InvalidArgumentError("vk: secret is required");
-  if (options.confirmation.empty())
+  if (options.confirmation.empty()) {
     return absl::InvalidArgumentError("vk: confirmation is required");
-  if (options.access_token.empty())
+  }
+  if (options.access_token.empty()) {
     return absl::InvalidArgumentError("vk: access_token is required");
+  }
   if (options.api.base_url.empty()) options.api.base_url = "https://api.vk.com";
   auto api = ProviderClient::Create(options.api);
   if (!api.ok()) return api.status();

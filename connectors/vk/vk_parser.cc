@@ -188,8 +188,9 @@ absl::StatusOr<std::vector<Event>> ParseMessage(const Update& update, const json
       forwarded && forwarded->is_array() && !forwarded->empty()) {
     metadata["forwarded_messages"] = absl::StrCat(forwarded->size());
   }
-  if (std::string payload = Str(message, "payload"); !payload.empty())
-    metadata["payload"] = payload;
+  if (std::string payload = Str(message, "payload"); !payload.empty()) {
+    metadata["payload"] = payload;  // the keyboard button pressed
+  }
   if (const json* client = is_wrapped ? Child(object, "client_info") : nullptr) {
     if (const json* lang = Child(*client, "lang_id"); lang && lang->is_number_integer()) {
       event.set_language(Language(lang->get<int64_t>()));
@@ -258,8 +259,9 @@ absl::StatusOr<std::vector<Event>> ParsePermission(const Update& update, const j
 
 absl::StatusOr<std::vector<Event>> ParseUpdate(const json& root, std::string where,
                                                int64_t group_id, TimePoint received_at) {
-  if (!root.is_object())
+  if (!root.is_object()) {
     return absl::InvalidArgumentError(absl::StrCat(where, "update must be a JSON object"));
+  }
   const std::string type = Str(root, "type");
   if (type.empty()) return Missing(where, "type", "a string (not a VK update)");
   Update update{Int(root, "group_id"), Str(root, "event_id"), std::move(where)};
