@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/log.h"
 #include "base/strings.h"
 #include "connectors/sdk/http_server.h"
 #include "connectors/sdk/publish_all.h"
@@ -23,6 +24,10 @@ InboundRequest ToInbound(const httplib::Request& req) {
 void Reply(httplib::Response& res, int status, std::string_view text) {
   res.status = status;
   res.set_content(std::string(text), "text/plain");
+}
+
+bool IsAuthFailure(absl::StatusCode code) {
+  return code == absl::StatusCode::kUnauthenticated || code == absl::StatusCode::kPermissionDenied;
 }
 
 }  // namespace
@@ -48,10 +53,11 @@ absl::StatusOr<WebhookOptions> WebhookOptionsFromConfig(const ConnectorConfig& c
 }
 
 WebhookEndpoint::WebhookEndpoint(WebhookOptions options, NormalizeFn normalize,
-                                 HandshakeFn handshake)
+                                 HandshakeFn handshake, PostHandshakeFn post_handshake)
     : options_(std::move(options)),
       normalize_(std::move(normalize)),
-      handshake_(std::move(handshake)) {}
+      handshake_(std::move(handshake)),
+      post_handshake_(std::move(post_handshake)) {}
 
 WebhookEndpoint::~WebhookEndpoint() { Stop(); }
 
@@ -83,11 +89,19 @@ absl::Status WebhookEndpoint::Start(ConnectorContext& context) {
   });
   server_->Post(options_.path, [this, &context](const httplib::Request& req,
                                                 httplib::Response& res) {
-    auto events = normalize_(ToInbound(req), context.clock().Now());
+    const InboundRequest inbound = ToInbound(req);
+    if (post_handshake_) {
+      auto answer = post_handshake_(inbound);
+      if (!answer.ok()) {
+        Count("handshake");
+        return Reply(res, IsAuthFailure(answer.status().code()) ? 403 : 400,
+                     ToStd(answer.status().message()));
+      }
+      if (answer->has_value()) return Reply(res, 200, **answer);
+    }
+    auto events = normalize_(inbound, context.clock().Now());
     if (!events.ok()) {
-      const absl::StatusCode code = events.status().code();
-      const bool auth = code == absl::StatusCode::kUnauthenticated ||
-                        code == absl::StatusCode::kPermissionDenied;
+      const bool auth = IsAuthFailure(events.status().code());
       Count(auth ? "unauthenticated" : "malformed");
       return Reply(res, auth ? 403 : 400, ToStd(events.status().message()));
     }
@@ -96,9 +110,11 @@ absl::Status WebhookEndpoint::Start(ConnectorContext& context) {
       case PublishOutcome::Kind::kAcked:
         return Reply(res, 200, "ok");
       case PublishOutcome::Kind::kRejected:
-        // Retrying the same bytes cannot help, so the provider is told it arrived.
+        // Retrying the same bytes cannot help, so the provider is told it arrived, in the words
+        // it expects (VK retries anything but "ok"); the reason is logged, not answered.
         Count("broker_rejected");
-        return Reply(res, 200, outcome.message);
+        LogWarning("webhook", absl::StrCat(options_.path, ": broker rejected: ", outcome.message));
+        return Reply(res, 200, "ok");
       case PublishOutcome::Kind::kTimeout:
         Count("ack_timeout");
         return Reply(res, 503, outcome.message);

@@ -1,12 +1,15 @@
 // WebhookEndpoint: the HTTP side every webhook channel shares. It listens on a configured address,
 // hands each POST to the channel's Normalize (the same code `omni-gateway normalize` runs) as the
 // raw InboundRequest, publishes every resulting event and answers the provider:
-//   200 only when the broker acked ALL events (a crash before that makes the provider retry);
+//   200 "ok" once the broker acked ALL events (a crash before that makes the provider retry),
+//   and when the broker refused one for good (retrying cannot help; counted and logged);
 //   503 when the acks did not come in time or nothing could be queued (the provider retries);
 //   403 when Normalize failed with UNAUTHENTICATED / PERMISSION_DENIED (bad signature or secret);
 //   413 when the body exceeds max_body_bytes; 400 for any other Normalize failure.
 // Every rejection is counted by reason (see Rejections()), never routed. GET requests (Meta's
-// hub.challenge, X's CRC) go to an optional handshake function.
+// hub.challenge, X's CRC) go to an optional handshake function. Providers that handshake with a
+// POST whose answer is a body of their choosing (VK's "confirmation" wants the configured string
+// back) give an optional post handshake, tried on every POST before Normalize.
 //
 // Threads: cpp-httplib's pool, started in Start() and joined in Stop().
 #pragma once
@@ -16,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -50,9 +54,17 @@ using NormalizeFn = std::function<absl::StatusOr<std::vector<omnibroker::v1::Eve
 // What to answer a GET: the body to send with 200, or an error (answered 403).
 using HandshakeFn = std::function<absl::StatusOr<std::string>(const InboundRequest& request)>;
 
+// Whether a POST is a handshake: the exact body to answer it with 200 (nothing is published), or
+// nullopt for an ordinary delivery that goes on to Normalize. An error is answered 403 when it is
+// UNAUTHENTICATED / PERMISSION_DENIED, else 400, and counted as "handshake". It must authenticate
+// the request itself, as Normalize does.
+using PostHandshakeFn =
+    std::function<absl::StatusOr<std::optional<std::string>>(const InboundRequest& request)>;
+
 class WebhookEndpoint {
  public:
-  WebhookEndpoint(WebhookOptions options, NormalizeFn normalize, HandshakeFn handshake = nullptr);
+  WebhookEndpoint(WebhookOptions options, NormalizeFn normalize, HandshakeFn handshake = nullptr,
+                  PostHandshakeFn post_handshake = nullptr);
   ~WebhookEndpoint();
 
   absl::Status Start(ConnectorContext& context);
@@ -61,7 +73,7 @@ class WebhookEndpoint {
   int port() const { return bound_port_; }
   // Rejected requests so far, by reason: "unauthenticated", "malformed" (other Normalize
   // failures, by status code name), "body_too_large", "broker_rejected", "ack_timeout",
-  // "not_queued", "handshake".
+  // "not_queued", "handshake" (a refused GET or post handshake).
   std::map<std::string, int64_t> Rejections() const;
 
  private:
@@ -70,6 +82,7 @@ class WebhookEndpoint {
   const WebhookOptions options_;
   const NormalizeFn normalize_;
   const HandshakeFn handshake_;
+  const PostHandshakeFn post_handshake_;
   std::unique_ptr<httplib::Server> server_;
   std::thread server_thread_;
   int bound_port_ = 0;

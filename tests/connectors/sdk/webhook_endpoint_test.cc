@@ -1,5 +1,6 @@
 // WebhookEndpoint over real HTTP on 127.0.0.1: 200 only after every event of a delivery is acked,
-// 503 when acks do not come, 403/400/413 for auth, parse and size failures, each counted.
+// 503 when acks do not come, 403/400/413 for auth, parse and size failures, each counted; GET and
+// POST handshakes answered with the body they choose.
 #include "connectors/sdk/webhook_endpoint.h"
 
 #include <gtest/gtest.h>
@@ -53,19 +54,31 @@ absl::StatusOr<std::vector<Event>> Normalize(const InboundRequest& request, Time
   return events;
 }
 
+// A toy POST handshake: a body "confirm" with the right X-Token is answered "abc123" (as VK's
+// confirmation wants its configured string back), "confirm?" is a malformed one.
+absl::StatusOr<std::optional<std::string>> Confirm(const InboundRequest& request) {
+  if (!request.body.starts_with("confirm")) return std::nullopt;
+  if (auto s = VerifySharedSecret("tok", request.Header("X-Token"), "X-Token"); !s.ok()) return s;
+  if (request.body == "confirm?") return absl::InvalidArgumentError("what to confirm?");
+  return std::string("abc123");
+}
+
 class WebhookEndpointTest : public ::testing::Test {
  protected:
-  void StartEndpoint(std::chrono::milliseconds ack_wait = std::chrono::seconds(10)) {
+  void StartEndpoint(std::chrono::milliseconds ack_wait = std::chrono::seconds(10),
+                     PostHandshakeFn post_handshake = nullptr) {
     WebhookOptions options;
     options.max_body_bytes = 64;
     options.ack_wait = ack_wait;
     endpoint_ = std::make_unique<WebhookEndpoint>(
-        options, Normalize, [](const InboundRequest& request) -> absl::StatusOr<std::string> {
+        options, Normalize,
+        [](const InboundRequest& request) -> absl::StatusOr<std::string> {
           if (request.path.find("challenge=42") == std::string::npos) {
             return absl::PermissionDeniedError("no challenge");
           }
           return std::string("42");
-        });
+        },
+        std::move(post_handshake));
     ASSERT_TRUE(endpoint_->Start(context_).ok());
     http_ = std::make_unique<httplib::Client>("127.0.0.1", endpoint_->port());
   }
@@ -73,8 +86,11 @@ class WebhookEndpointTest : public ::testing::Test {
     if (endpoint_) endpoint_->Stop();
   }
   int Post(const std::string& body, const std::string& token = "tok") {
+    return PostFor(body, token).first;
+  }
+  std::pair<int, std::string> PostFor(const std::string& body, const std::string& token = "tok") {
     auto res = http_->Post("/webhook", {{"X-Token", token}}, body, "text/plain");
-    return res ? res->status : -1;
+    return res ? std::pair(res->status, res->body) : std::pair(-1, std::string());
   }
 
   AckingContext context_;
@@ -99,7 +115,7 @@ TEST_F(WebhookEndpointTest, MissingAckAnswers503SoTheProviderRetries) {
 TEST_F(WebhookEndpointTest, BrokerRejectionIsCountedAndNotRetried) {
   context_.status = omnibroker::v1::INGEST_STATUS_REJECTED;
   StartEndpoint();
-  EXPECT_EQ(Post("e1"), 200);
+  EXPECT_EQ(PostFor("e1"), std::pair(200, std::string("ok")));
   EXPECT_EQ(endpoint_->Rejections()["broker_rejected"], 1);
 }
 
@@ -126,6 +142,20 @@ TEST_F(WebhookEndpointTest, GetHandshake) {
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 403);
   EXPECT_EQ(endpoint_->Rejections()["handshake"], 1);
+}
+
+TEST_F(WebhookEndpointTest, PostHandshakeAnswersItsOwnBodyBeforeNormalize) {
+  StartEndpoint(std::chrono::seconds(10), Confirm);
+  EXPECT_EQ(PostFor("confirm"), std::pair(200, std::string("abc123")));
+  EXPECT_EQ(Post("confirm", "wrong"), 403);
+  EXPECT_EQ(Post("confirm?"), 400);
+  EXPECT_TRUE(context_.published.empty());
+  EXPECT_EQ(endpoint_->Rejections()["handshake"], 2);
+  // Everything else is an ordinary delivery.
+  EXPECT_EQ(PostFor("e1"), std::pair(200, std::string("ok")));
+  EXPECT_EQ(Post("e2", "wrong"), 403);
+  EXPECT_EQ(context_.published, std::vector<std::string>{"e1"});
+  EXPECT_EQ(endpoint_->Rejections()["unauthenticated"], 1);
 }
 
 }  // namespace

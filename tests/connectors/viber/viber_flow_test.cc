@@ -1,0 +1,166 @@
+// Viber end to end with the real broker (RocksDB, ZeroMQ, gRPC) hosting the connector: a callback
+// signed with the bot's auth token is answered 200 once the broker stored it and reaches an agent;
+// a forged signature is refused 403 and never routed; Viber's retry is stored once; the agent's
+// reply is sent to a local HTTP server on 127.0.0.1 playing /pa/send_message, and Viber's
+// "receiver not subscribed" answer reaches the agent as a delivery failure it can act on.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "absl/strings/escaping.h"
+#include "broker/app/broker_app.h"
+#include "connectors/sdk/signature.h"
+#include "connectors/viber/viber_connector.h"
+#include "omni/agent/agent_client.h"
+#include "tests/support/broker_harness.h"
+#include "tests/support/test_support.h"
+
+namespace omni {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using omni::testing::TempDir;
+using omni::testing::WaitFor;
+
+// The token viber-bot-python signed the captured set_webhook check with, so it replays as is.
+constexpr char kAuthToken[] = "44dafb7e0f40021e-61a47a1e6778d187-f2c5a676a07050b3";
+constexpr char kBotName[] = "Omni Support";
+
+// /pa/send_message, recording what it was sent and answering with `status`.
+class FakeViberApi {
+ public:
+  FakeViberApi() {
+    server_.Post("/pa/send_message", [this](const httplib::Request& req, httplib::Response& res) {
+      std::lock_guard lock(mu_);
+      sent_.push_back(json::parse(req.body));
+      tokens_.push_back(req.get_header_value("X-Viber-Auth-Token"));
+      res.set_content(status_ == 0 ? R"({"status":0,"status_message":"ok","message_token":7})"
+                                   : R"({"status":6,"status_message":"notSubscribed"})",
+                      "application/json");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~FakeViberApi() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  void AnswerNotSubscribed() {
+    std::lock_guard lock(mu_);
+    status_ = 6;
+  }
+  std::vector<json> sent() {
+    std::lock_guard lock(mu_);
+    return sent_;
+  }
+  std::vector<std::string> tokens() {
+    std::lock_guard lock(mu_);
+    return tokens_;
+  }
+
+ private:
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::mutex mu_;
+  int status_ = 0;
+  std::vector<json> sent_;
+  std::vector<std::string> tokens_;
+};
+
+std::string Sign(const std::string& body) {
+  return absl::BytesToHexString(connectors::Hmac(connectors::Digest::kSha256, kAuthToken, body));
+}
+
+TEST(ViberFlowTest, SignedCallbackToAgentAndReplyToSendMessage) {
+  TempDir dir;
+  FakeViberApi viber_api;
+  app::BrokerConfig config = testing::TestConfig(dir.path());
+  config.connectors.assign(
+      1, connectors::ConnectorConfig{.type = "viber",
+                                     .name = "viber",
+                                     .settings = {{"listen", "127.0.0.1:0"},
+                                                  {"auth_token", kAuthToken},
+                                                  {"bot_name", kBotName},
+                                                  {"api_base_url", viber_api.base_url()}}});
+  app::BrokerApp broker(config);
+  ASSERT_TRUE(broker.Start().ok());
+  auto* viber = dynamic_cast<connectors::viber::ViberConnector*>(broker.connector("viber"));
+  ASSERT_NE(viber, nullptr);
+  httplib::Client webhook("127.0.0.1", viber->port());
+  webhook.set_read_timeout(15, 0);
+
+  // set_webhook's check, exactly as captured: answered 200, nothing routed.
+  auto check = webhook.Post(
+      "/viber/webhook",
+      {{"X-Viber-Content-Signature",
+        "d21b343448c8aee33b8e93768ef6ceb64a6ba6163099973a2b8bd028fea510ef"}},
+      R"({"event":"webhook","timestamp":4977069964384421269,"message_token":1478683725125})",
+      "application/json");
+  ASSERT_TRUE(check);
+  EXPECT_EQ(check->status, 200) << check->body;
+
+  // (An English text: the demo roster has no agent for the unicode sample's Japanese.)
+  const std::string callback = testing::ReadFile(
+      testing::CorpusDir() / "viber" / "courier/extracted/viber_validReceiveContact.json");
+  auto forged = webhook.Post("/viber/webhook", {{"X-Viber-Content-Signature", Sign("other")}},
+                             callback, "application/json");
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 403);
+  EXPECT_EQ(viber->Rejections()["unauthenticated"], 1);
+
+  auto posted = webhook.Post("/viber/webhook", {{"X-Viber-Content-Signature", Sign(callback)}},
+                             callback, "application/json");
+  ASSERT_TRUE(posted);
+  ASSERT_EQ(posted->status, 200) << posted->body;
+  auto retried = webhook.Post("/viber/webhook", {{"X-Viber-Content-Signature", Sign(callback)}},
+                              callback, "application/json");
+  ASSERT_TRUE(retried);
+  EXPECT_EQ(retried->status, 200);
+
+  auto agent = agent::AgentClient::Connect(broker.grpc_address(), "alice");
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  const std::optional<omnibroker::v1::Offer> offer = testing::NextOffer(**agent);
+  ASSERT_TRUE(offer.has_value());
+  EXPECT_EQ(offer->last_event().id(), "viber:4987381189870374000");
+  EXPECT_EQ(offer->last_event().content().text(), "incoming msg");
+  auto conversation = (*agent)->Accept(offer->offer_id());
+  ASSERT_TRUE(conversation.ok()) << conversation.status();
+  auto history = (*agent)->History(*conversation);
+  ASSERT_TRUE(history.ok()) << history.status();
+  EXPECT_EQ(history->events_size(), 1);  // the retry was deduplicated
+
+  ASSERT_TRUE((*agent)->SendText(*conversation, "How can I help?", "r1").ok());
+  ASSERT_TRUE(WaitFor([&] { return !viber_api.sent().empty(); }));
+  const json sent = viber_api.sent().front();
+  EXPECT_EQ(sent["receiver"], "xy5/5y6O81+/kbWHpLhBoA==");
+  EXPECT_EQ(sent["type"], "text");
+  EXPECT_EQ(sent["text"], "How can I help?");
+  EXPECT_EQ(sent["sender"]["name"], kBotName);
+  EXPECT_EQ(viber_api.tokens().front(), kAuthToken);
+
+  // The customer unsubscribed meanwhile: Viber refuses, and the agent is told why.
+  viber_api.AnswerNotSubscribed();
+  ASSERT_TRUE((*agent)->SendText(*conversation, "Still there?", "r2").ok());
+  std::optional<omnibroker::v1::RequestResult> failure;
+  ASSERT_TRUE(WaitFor([&] {
+    auto u = (*agent)->Next(50ms);
+    if (u && u->has_result()) failure = u->result();
+    return failure.has_value();
+  }));
+  EXPECT_EQ(failure->code(), static_cast<int>(absl::StatusCode::kFailedPrecondition));
+  EXPECT_NE(failure->message().find("delivery failed: the customer unsubscribed"),
+            std::string::npos)
+      << failure->message();
+  EXPECT_EQ(viber_api.sent().size(), 2u);  // refused for good: not retried
+  broker.Stop();
+}
+
+}  // namespace
+}  // namespace omni
