@@ -26,8 +26,8 @@ constexpr Rule kRules[] = {
      "outside Instagram's 24-hour messaging window: the customer must write again before a "
      "reply can be sent"},
     {551, 0, absl::StatusCode::kFailedPrecondition,
-     "the customer is not available on Messenger right now (blocked the page or left): the "
-     "reply cannot be delivered"},
+     "the customer is not available right now (blocked the account, or left): the reply "
+     "cannot be delivered"},
     {131026, 0, absl::StatusCode::kFailedPrecondition,
      "WhatsApp could not deliver the message to this number (not on WhatsApp, or an old app)"},
     {131051, 0, absl::StatusCode::kFailedPrecondition, "WhatsApp does not support this message type"},
