@@ -30,7 +30,8 @@ constexpr Rule kRules[] = {
      "cannot be delivered"},
     {131026, 0, absl::StatusCode::kFailedPrecondition,
      "WhatsApp could not deliver the message to this number (not on WhatsApp, or an old app)"},
-    {131051, 0, absl::StatusCode::kFailedPrecondition, "WhatsApp does not support this message type"},
+    {131051, 0, absl::StatusCode::kFailedPrecondition,
+     "WhatsApp does not support this message type"},
     {190, 0, absl::StatusCode::kPermissionDenied,
      "the access token is invalid or expired: the connector's access_token must be renewed"},
     // Rate limits: a later attempt succeeds.
@@ -63,6 +64,13 @@ GraphError ParseGraphError(std::string_view body) {
   return error;
 }
 
+std::string SendApiTextMessage(const std::string& to, const std::string& text) {
+  // RESPONSE: an answer to the user's message, inside the standard messaging window.
+  return nlohmann::json{
+      {"recipient", {{"id", to}}}, {"messaging_type", "RESPONSE"}, {"message", {{"text", text}}}}
+      .dump();
+}
+
 absl::Status SendStatus(const ProviderResponse& response, std::string_view what) {
   if (response.status >= 200 && response.status < 300) return absl::OkStatus();
   const GraphError error = ParseGraphError(response.body);
@@ -70,8 +78,8 @@ absl::Status SendStatus(const ProviderResponse& response, std::string_view what)
     if (rule.code == error.code && (rule.subcode == 0 || rule.subcode == error.subcode)) {
       return absl::Status(rule.status,
                           absl::StrCat(rule.explanation, " (", ToAbsl(what), " error ", error.code,
-                                       error.subcode ? absl::StrCat("/", error.subcode) : "",
-                                       ": ", error.message, ")"));
+                                       error.subcode ? absl::StrCat("/", error.subcode) : "", ": ",
+                                       error.message, ")"));
     }
   }
   return StatusFromHttp(response, what);

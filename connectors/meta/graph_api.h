@@ -24,6 +24,10 @@ struct GraphError {
 
 GraphError ParseGraphError(std::string_view body);
 
+// The Messenger Platform Send API's body for a text reply to the user `to` (Messenger's PSID,
+// Instagram's IGSID).
+std::string SendApiTextMessage(const std::string& to, const std::string& text);
+
 // OK for 2xx; otherwise the status described above. `what` names the call in the message
 // ("whatsapp /messages").
 absl::Status SendStatus(const ProviderResponse& response, std::string_view what);

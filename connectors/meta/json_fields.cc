@@ -23,9 +23,8 @@ absl::StatusOr<json> ParseEnvelope(std::string_view body, std::string_view expec
 }
 
 absl::Status Missing(std::string_view where, std::string_view field, std::string_view type) {
-  return absl::InvalidArgumentError(absl::StrCat(ToAbsl(where), where.empty() ? "" : ".",
-                                                 ToAbsl(field), " is missing or not ",
-                                                 ToAbsl(type)));
+  return absl::InvalidArgumentError(absl::StrCat(
+      ToAbsl(where), where.empty() ? "" : ".", ToAbsl(field), " is missing or not ", ToAbsl(type)));
 }
 
 const json* Object(const json& parent, const char* key) {

@@ -115,8 +115,9 @@ void AddAttachments(const json& attachments, Event& event, std::vector<std::stri
 absl::Status ParseMessage(const Item& item, const json& message, EventBatch& batch) {
   const std::string where = item.where + ".message";
   if (message.value("is_echo", false)) {
-    batch.Skip(absl::StrCat(where, " is an echo of the page's own message (is_echo), not a "
-                                   "customer message"));
+    batch.Skip(absl::StrCat(where,
+                            " is an echo of the page's own message (is_echo), not a "
+                            "customer message"));
     return absl::OkStatus();
   }
   const std::string mid = IdText(message, "mid");
@@ -211,8 +212,8 @@ absl::Status ParseReaction(const Item& item, const json& reaction, EventBatch& b
   if (emoji.empty()) emoji = String(reaction, "reaction");
   if (emoji.empty()) return Missing(where, "emoji", "a string");
   Event event = item.NewEvent(omnibroker::v1::EVENT_KIND_MESSAGE);
-  event.set_id(absl::StrCat(item.Id(mid), ":reaction:", item.user, ":",
-                            item.occurred_at.seconds()));
+  event.set_id(
+      absl::StrCat(item.Id(mid), ":reaction:", item.user, ":", item.occurred_at.seconds()));
   event.set_reply_to_event_id(item.Id(mid));
   event.mutable_content()->set_text(emoji);
   (*event.mutable_provider_metadata())["reaction"] = emoji;
@@ -288,7 +289,8 @@ absl::Status ParseItem(const MessagingPlatform& platform, const json& entry, con
   const json& value = body[kind];
   if (kind == "message") return ParseMessage(item, value, batch);
   if (kind == "message_edit") return ParseEdit(item, value, batch);
-  if (kind == "postback" || kind == "referral") return ParseButtonOrReferral(item, kind, value, batch);
+  if (kind == "postback" || kind == "referral")
+    return ParseButtonOrReferral(item, kind, value, batch);
   if (kind == "reaction") return ParseReaction(item, value, batch);
   if (kind == "delivery" || kind == "read") return ParseReceipt(item, kind, value, batch);
   batch.Skip(absl::StrCat(where, " '", kind, "' is not a customer message"));

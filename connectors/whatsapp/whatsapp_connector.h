@@ -1,54 +1,25 @@
-// The WhatsApp connector's I/O part: the Cloud API webhook (a WebhookEndpoint that checks
-// X-Hub-Signature-256 with the app secret, answers Meta's hub.challenge GET, and answers 200
-// only after the broker acked) and replies through POST /<phone_number_id>/messages.
-//
-// Threads: the endpoint's HTTP pool (Start..Stop); Deliver runs on the host's delivery thread.
+// The WhatsApp connector's I/O part: the Cloud API webhook and replies through
+// POST /<phone_number_id>/messages, both the connector all Meta channels share
+// (connectors/meta/meta_connector.h); this names the channel and writes its message body.
+// WhatsApp is the authority on its 24-hour customer service window: its refusal (131047) reaches
+// the agent as FAILED_PRECONDITION; no local guess, which would be wrong after a restart.
 #pragma once
 
-#include <memory>
-#include <mutex>
 #include <string>
-#include <unordered_set>
 
-#include "connectors/sdk/connector.h"
-#include "connectors/sdk/provider_client.h"
-#include "connectors/sdk/webhook_endpoint.h"
+#include "connectors/meta/meta_connector.h"
+#include "connectors/whatsapp/whatsapp_parser.h"
 
 namespace omni::connectors::whatsapp {
 
-struct WhatsAppOptions {
-  WebhookOptions webhook;
-  std::string app_secret;    // signs every webhook POST (X-Hub-Signature-256)
-  std::string verify_token;  // answered in the subscription handshake
-  std::string access_token;  // a system user's token with whatsapp_business_messaging
-  ProviderClientOptions api;  // base_url defaults to https://graph.facebook.com/v21.0
-};
+using WhatsAppConnector = meta::MetaConnector;
 
-class WhatsAppConnector : public Connector {
- public:
-  static absl::StatusOr<std::unique_ptr<WhatsAppConnector>> Create(WhatsAppOptions options);
+// The Cloud API's body for a text message to the customer `to` (a wa_id).
+std::string CloudApiTextMessage(const std::string& to, const std::string& text);
 
-  std::vector<std::string> Providers() const override;
-  absl::Status Start(ConnectorContext& context) override;
-  void Stop() override;
-  // A text message to the thread key's customer from its phone number id. WhatsApp is the
-  // authority on the 24-hour customer service window: its refusal (131047) comes back as
-  // FAILED_PRECONDITION, which the agent sees. The Cloud API has no idempotency key, so ids
-  // already sent are remembered (in memory: a restart may send once more).
-  absl::Status Deliver(const omnibroker::v1::Event& event) override;
-
-  int port() const { return endpoint_.port(); }
-  std::map<std::string, int64_t> Rejections() const { return endpoint_.Rejections(); }
-
- private:
-  WhatsAppConnector(WhatsAppOptions options, ProviderClient api);
-
-  const WhatsAppOptions options_;
-  const ProviderClient api_;
-  WebhookEndpoint endpoint_;
-  std::mutex mu_;
-  std::unordered_set<std::string> delivered_;
-};
+inline constexpr meta::MetaChannel kChannel{kProvider, "/whatsapp/webhook",
+                                            "https://graph.facebook.com/v21.0", ParseWebhook,
+                                            CloudApiTextMessage};
 
 // The inbound path shared by the running connector and Normalize: signature check, then parse.
 absl::StatusOr<std::vector<omnibroker::v1::Event>> NormalizeWebhook(std::string_view app_secret,

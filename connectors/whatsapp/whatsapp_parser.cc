@@ -22,7 +22,9 @@ using meta::Object;
 using meta::String;
 using omnibroker::v1::Event;
 
-std::string EventId(std::string_view wamid) { return absl::StrCat(ToAbsl(kProvider), ":", ToAbsl(wamid)); }
+std::string EventId(std::string_view wamid) {
+  return absl::StrCat(ToAbsl(kProvider), ":", ToAbsl(wamid));
+}
 
 bool IsPhoneNumber(std::string_view s) {
   if (s.empty() || s.size() > 15) return false;  // E.164: at most 15 digits
@@ -104,8 +106,8 @@ absl::Status SetCustomer(const Scope& scope, const std::string& id, std::string_
   if (IsPhoneNumber(id)) {
     sender->set_phone(absl::StrCat("+", id));
   } else if (!IsUserId(id)) {
-    return absl::InvalidArgumentError(absl::StrCat(ToAbsl(field), " '", id,
-                                                   "' is neither a phone number nor a user id"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(field), " '", id, "' is neither a phone number nor a user id"));
   }
   sender->set_display_name(scope.contacts->NameOf(id));
   // A malformed user id next to a valid number is not worth refusing the message for.
@@ -160,7 +162,8 @@ absl::StatusOr<std::string> SetContent(const json& message, const std::string& t
     metadata["longitude"] = Number(*body, "longitude");
     std::string text = absl::StrCat("location: ", metadata["latitude"], ",", metadata["longitude"]);
     for (const char* key : {"name", "address"}) {
-      if (const std::string part = String(*body, key); !part.empty()) absl::StrAppend(&text, " ", part);
+      if (const std::string part = String(*body, key); !part.empty())
+        absl::StrAppend(&text, " ", part);
     }
     content->set_text(text);
   } else if (type == "contacts") {
@@ -213,8 +216,8 @@ absl::StatusOr<std::string> SetContent(const json& message, const std::string& t
     if (const json* products = Array(*body, "product_items")) {
       for (const json& item : *products) {
         if (item.is_object()) {
-          items.push_back(absl::StrCat(String(item, "product_retailer_id"), " x",
-                                       Number(item, "quantity")));
+          items.push_back(
+              absl::StrCat(String(item, "product_retailer_id"), " x", Number(item, "quantity")));
         }
       }
     }
@@ -259,8 +262,9 @@ absl::Status ParseMessage(const Scope& scope, const json& message, const std::st
     return absl::OkStatus();
   }
   if (!String(message, "group_id").empty()) {
-    batch.Skip(absl::StrCat(where, " is a group message: groups are not supported (a reply "
-                                   "would reach the person, not the group)"));
+    batch.Skip(absl::StrCat(where,
+                            " is a group message: groups are not supported (a reply "
+                            "would reach the person, not the group)"));
     return absl::OkStatus();
   }
   if (type == "revoke") {
@@ -364,7 +368,8 @@ absl::Status ParseValue(const json& value, const std::string& where, TimePoint r
     return Missing(where, "messages", "an array (nor statuses)");
   }
   for (size_t k = 0; messages && k < messages->size(); ++k) {
-    if (auto s = ParseMessage(scope, (*messages)[k], meta::Path(where, "messages", k), errors, batch);
+    if (auto s =
+            ParseMessage(scope, (*messages)[k], meta::Path(where, "messages", k), errors, batch);
         !s.ok()) {
       return s;
     }
@@ -394,7 +399,8 @@ absl::StatusOr<std::vector<Event>> ParseWebhook(std::string_view body, TimePoint
     for (size_t j = 0; j < changes->size(); ++j) {
       const std::string change_where = meta::Path(where, "changes", j);
       const json& change = (*changes)[j];
-      if (!change.is_object()) return absl::InvalidArgumentError(change_where + " is not an object");
+      if (!change.is_object())
+        return absl::InvalidArgumentError(change_where + " is not an object");
       if (const std::string field = String(change, "field"); field != "messages") {
         batch.Skip(absl::StrCat(change_where, " field '", field,
                                 "' is not 'messages': account updates are not customer traffic"));
