@@ -5,16 +5,12 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/connectors/meta/messaging_corpus.h"
+#include "tests/connectors/meta/meta_corpus.h"
 
 namespace omni::connectors::instagram {
 namespace {
 
-using meta::testing::Expected;
-using meta::testing::Media;
-using meta::testing::Message;
-using meta::testing::Of;
-using meta::testing::Rejected;
+using namespace meta::testing;
 
 TEST(InstagramCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
   const std::map<std::string, Expected> table = {
@@ -34,8 +30,7 @@ TEST(InstagramCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
        Rejected("entry[0].messaging is missing or not an array")},
       {"courier_ig/story_mention.json",
        Media("instagram:external_id", "image/*", "https://story-url")},
-      {"courier_ig/unknown_messaging_entry.json",
-       Rejected("entry[0].messaging[0] has no message")},
+      {"courier_ig/unknown_messaging_entry.json", Rejected("entry[0].messaging[0] has no message")},
       {"courier_ig/unsent_msg.json", Of(omnibroker::v1::EVENT_KIND_DELETE,
                                         "instagram:external_id:deleted", "instagram:external_id")},
       {"ig_instagram_message_create_event.json",
@@ -50,16 +45,17 @@ TEST(InstagramCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
       {"ig_instagram_story_mention_event_with_echo.json", Rejected("is an echo")},
       {"ig_instagram_story_reply_event.json",
        Message("instagram:message-id-1", "This is the story reply")},
-      {"ig_instagram_test_text_event.json", Message("instagram:random_mid", "random_text", "23245:12334")},
+      {"ig_instagram_test_text_event.json",
+       Message("instagram:random_mid", "random_text", "23245:12334")},
   };
-  meta::testing::CheckCorpus("instagram", "instagram", table, ParseWebhook);
+  CheckCorpus("instagram", "instagram", table, ParseWebhook, CheckMessagingEvent);
 }
 
 TEST(InstagramParserTest, StoryReplyKeepsTheStoryAndIsoTimeIsRead) {
-  auto events = ParseWebhook(
-      omni::testing::ReadFile(omni::testing::CorpusDir() /
-                              "instagram/ig_instagram_story_reply_event.json"),
-      SystemClock().Now());
+  auto events =
+      ParseWebhook(omni::testing::ReadFile(omni::testing::CorpusDir() /
+                                           "instagram/ig_instagram_story_reply_event.json"),
+                   SystemClock().Now());
   ASSERT_TRUE(events.ok()) << events.status();
   const auto& e = events->front();
   EXPECT_EQ(e.provider_metadata().at("story_url"), "https://chatwoot-assets.local/sample.png");
@@ -67,9 +63,9 @@ TEST(InstagramParserTest, StoryReplyKeepsTheStoryAndIsoTimeIsRead) {
 }
 
 TEST(InstagramParserTest, AMessengerBodyIsNotAnInstagramOne) {
-  auto events = ParseWebhook(omni::testing::ReadFile(omni::testing::CorpusDir() /
-                                                     "messenger/courier_fba/hello_msg.json"),
-                             SystemClock().Now());
+  auto events = ParseWebhook(
+      omni::testing::ReadFile(omni::testing::CorpusDir() / "messenger/courier_fba/hello_msg.json"),
+      SystemClock().Now());
   ASSERT_FALSE(events.ok());
   EXPECT_NE(events.status().message().find("object is 'page', not 'instagram'"),
             absl::string_view::npos);

@@ -24,14 +24,14 @@
 namespace omni::connectors::meta::testing {
 
 struct FlowCase {
-  std::string type;          // the connector's factory name
-  std::string corpus_file;   // a signed webhook body from the corpus
-  std::string event_id;      // of the event it carries
+  std::string type;         // the connector's factory name
+  std::string corpus_file;  // a signed webhook body from the corpus
+  std::string event_id;     // of the event it carries
   std::string text;
-  std::string business_id;   // the /<id>/messages the reply must go to
-  std::string sent_answer;   // the Graph API's answer to a send
-  std::string refusal;       // its error body for the channel's rule
-  std::string agent_sees;    // what the agent must be told of the refusal
+  std::string business_id;  // the /<id>/messages the reply must go to
+  std::string sent_answer;  // the Graph API's answer to a send
+  std::string refusal;      // its error body for the channel's rule
+  std::string agent_sees;   // what the agent must be told of the refusal
   std::function<void(const nlohmann::json& sent)> check_reply;  // the channel's message body
 };
 
@@ -96,13 +96,14 @@ inline void RunFlow(const FlowCase& flow) {
   config.grpc_listen = "127.0.0.1:0";
   config.ingest_listen = "";
   config.connectors.clear();
-  config.connectors.push_back(ConnectorConfig{.type = flow.type,
-                                              .name = flow.type,
-                                              .settings = {{"listen", "127.0.0.1:0"},
-                                                           {"app_secret", kAppSecret},
-                                                           {"verify_token", kVerifyToken},
-                                                           {"access_token", kAccessToken},
-                                                           {"api_base_url", graph_api.base_url()}}});
+  config.connectors.push_back(
+      ConnectorConfig{.type = flow.type,
+                      .name = flow.type,
+                      .settings = {{"listen", "127.0.0.1:0"},
+                                   {"app_secret", kAppSecret},
+                                   {"verify_token", kVerifyToken},
+                                   {"access_token", kAccessToken},
+                                   {"api_base_url", graph_api.base_url()}}});
   app::BrokerApp broker(config);
   ASSERT_TRUE(broker.Start().ok());
   auto* connector = dynamic_cast<MetaConnector*>(broker.connector(flow.type));
@@ -116,7 +117,8 @@ inline void RunFlow(const FlowCase& flow) {
   ASSERT_TRUE(handshake);
   EXPECT_EQ(handshake->status, 200);
   EXPECT_EQ(handshake->body, "1158201444");
-  auto bad_handshake = webhook.Get(path + "?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1");
+  auto bad_handshake =
+      webhook.Get(path + "?hub.mode=subscribe&hub.verify_token=guess&hub.challenge=1");
   ASSERT_TRUE(bad_handshake);
   EXPECT_EQ(bad_handshake->status, 403);
 

@@ -36,7 +36,9 @@ TEST(MetaHandshakeTest, AnswersTheChallengeOnlyForTheVerifyToken) {
     EXPECT_NE(answer.status().message().find(why), absl::string_view::npos) << answer.status();
   }
   // No verify token configured: never a match, whatever is sent.
-  EXPECT_FALSE(AnswerSubscription("", Get("/hook?hub.mode=subscribe&hub.verify_token=&hub.challenge=1")).ok());
+  EXPECT_FALSE(
+      AnswerSubscription("", Get("/hook?hub.mode=subscribe&hub.verify_token=&hub.challenge=1"))
+          .ok());
 }
 
 TEST(MetaSignatureTest, NoSecretConfiguredIsAConfigurationError) {
@@ -77,12 +79,16 @@ TEST(GraphApiTest, ChannelRulesAreFailedPreconditionWithAnActionableMessage) {
       {Error(400, R"({"message":"(#131047) Re-engagement message","code":131047})"),
        absl::StatusCode::kFailedPrecondition,
        "outside WhatsApp's 24-hour customer service window: only an approved template can be sent"},
-      {Error(400, R"({"message":"(#10) This message is sent outside of allowed window.","type":"OAuthException","code":10,"error_subcode":2018278})"),
+      {Error(
+           400,
+           R"({"message":"(#10) This message is sent outside of allowed window.","type":"OAuthException","code":10,"error_subcode":2018278})"),
        absl::StatusCode::kFailedPrecondition,
        "outside Messenger's 24-hour standard messaging window"},
       {Error(400, R"({"message":"outside of allowed window","code":10,"error_subcode":2534022})"),
        absl::StatusCode::kFailedPrecondition, "outside Instagram's 24-hour messaging window"},
-      {Error(400, R"({"message":"(#551) This person isn't available right now.","code":551,"error_subcode":1545041})"),
+      {Error(
+           400,
+           R"({"message":"(#551) This person isn't available right now.","code":551,"error_subcode":1545041})"),
        absl::StatusCode::kFailedPrecondition, "the customer is not available right now"},
       {Error(400, R"({"message":"Invalid OAuth access token.","code":190})"),
        absl::StatusCode::kPermissionDenied, "access_token must be renewed"},
