@@ -42,6 +42,11 @@ std::string String(const json& parent, const char* key) {
   return it != parent.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+bool Bool(const json& parent, const char* key) {
+  auto it = parent.find(key);
+  return it != parent.end() && it->is_boolean() && it->get<bool>();
+}
+
 std::string IdText(const json& parent, const char* key) {
   auto it = parent.find(key);
   if (it == parent.end()) return "";
@@ -74,8 +79,10 @@ bool ParseTimestamp(const json& value, google::protobuf::Timestamp& out) {
     out.set_nanos(static_cast<int32_t>(number % 1000) * 1'000'000);
   } else {
     out.set_seconds(number);
+    out.set_nanos(0);
   }
-  return true;
+  // google.protobuf.Timestamp ends with the year 9999.
+  return out.seconds() <= 253'402'300'799;
 }
 
 std::string Path(std::string_view where, std::string_view field, size_t index) {

@@ -29,6 +29,8 @@ const json* Object(const json& parent, const char* key);
 const json* Array(const json& parent, const char* key);
 // A string field, "" when absent or not a string.
 std::string String(const json& parent, const char* key);
+// A boolean field, false when absent or not a boolean (json::value() would throw).
+bool Bool(const json& parent, const char* key);
 // An id Meta writes as a string or a number, as text ("" when neither).
 std::string IdText(const json& parent, const char* key);
 

@@ -114,7 +114,7 @@ void AddAttachments(const json& attachments, Event& event, std::vector<std::stri
 
 absl::Status ParseMessage(const Item& item, const json& message, EventBatch& batch) {
   const std::string where = item.where + ".message";
-  if (message.value("is_echo", false)) {
+  if (Bool(message, "is_echo")) {
     batch.Skip(absl::StrCat(where,
                             " is an echo of the page's own message (is_echo), not a "
                             "customer message"));
@@ -122,11 +122,16 @@ absl::Status ParseMessage(const Item& item, const json& message, EventBatch& bat
   }
   const std::string mid = IdText(message, "mid");
   if (mid.empty()) return Missing(where, "mid", "a string");
-  if (message.value("is_deleted", false)) {  // the customer unsent it
+  if (Bool(message, "is_deleted")) {  // the customer unsent it
     Event event = item.NewEvent(omnibroker::v1::EVENT_KIND_DELETE);
     event.set_id(absl::StrCat(item.Id(mid), ":deleted"));
     event.set_reply_to_event_id(item.Id(mid));
     batch.Add(std::move(event));
+    return absl::OkStatus();
+  }
+  if (Bool(message, "is_unsupported")) {  // content Meta cannot pass on (e.g. a poll)
+    batch.Skip(absl::StrCat(where, " is unsupported by ", ToAbsl(item.platform->what),
+                            ": no content to route"));
     return absl::OkStatus();
   }
   Event event = item.NewEvent(omnibroker::v1::EVENT_KIND_MESSAGE);
@@ -286,7 +291,7 @@ absl::Status ParseItem(const MessagingPlatform& platform, const json& entry, con
     return Missing(where, "timestamp", "a Unix time in milliseconds");
   }
   item.received_at = received_at;
-  const json& value = body[kind];
+  const json& value = *body.find(kind);
   if (kind == "message") return ParseMessage(item, value, batch);
   if (kind == "message_edit") return ParseEdit(item, value, batch);
   if (kind == "postback" || kind == "referral")

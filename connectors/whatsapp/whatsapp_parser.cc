@@ -285,7 +285,7 @@ absl::Status ParseMessage(const Scope& scope, const json& message, const std::st
     if (const std::string replied = String(*context, "id"); !replied.empty()) {
       event.set_reply_to_event_id(EventId(replied));
     }
-    if (context->value("forwarded", false) || context->value("frequently_forwarded", false)) {
+    if (meta::Bool(*context, "forwarded") || meta::Bool(*context, "frequently_forwarded")) {
       metadata["forwarded"] = "true";
     }
   }

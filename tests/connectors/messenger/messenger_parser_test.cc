@@ -175,6 +175,12 @@ TEST(MessengerParserTest, MalformedInputIsRejectedWithTheField) {
       {Body(Item(R"("reaction":{"mid":"m","action":"react"})")), "reaction.emoji is missing"},
       {Body(Item(R"("read":{})")), "read.watermark is missing"},
       {Body(Item(R"("game_play":{"game_id":"g"})")), "'game_play' is not a customer message"},
+      {Body(Item(R"("message":{"mid":"m","is_unsupported":true})")),
+       "message is unsupported by Messenger: no content to route"},
+      // Wrong types are rejections, never exceptions.
+      {Body(Item(R"("message":{"mid":"m","is_echo":"yes","is_deleted":1})")),
+       "message.text is missing"},
+      {Body(Item(R"("message":{"mid":7,"text":["x"]})")), "message.text is missing"},
   };
   ExpectRejections(cases, ParseWebhook);
 }

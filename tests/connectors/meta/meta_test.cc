@@ -63,6 +63,9 @@ TEST(MetaTimestampTest, SecondsMillisecondsDigitStringsAndIsoTimes) {
   EXPECT_FALSE(ParseTimestamp(json(-5), t));
   EXPECT_FALSE(ParseTimestamp(json(1.5), t));
   EXPECT_FALSE(ParseTimestamp(json::array(), t));
+  EXPECT_FALSE(ParseTimestamp(json(INT64_MAX), t));         // past the year 9999
+  EXPECT_FALSE(Bool(json{{"is_echo", "yes"}}, "is_echo"));  // a wrong type is not a throw
+  EXPECT_TRUE(Bool(json{{"is_echo", true}}, "is_echo"));
 }
 
 ProviderResponse Error(int http, const std::string& error) {

@@ -329,6 +329,27 @@ TEST(WhatsAppParserTest, DocumentKeepsItsFilenameAndBsuidGetsNoPhone) {
   EXPECT_EQ(e.content().attachments(0).url(), "whatsapp-media:M1");
 }
 
+TEST(WhatsAppParserTest, AValidUserIdIsKeptAndAMalformedOneIgnored) {
+  auto with_id = ParseWebhook(ReadFile(CorpusDir() / "whatsapp/courier_wac/hello_user_id.json"),
+                              SystemClock().Now());
+  ASSERT_TRUE(with_id.ok()) << with_id.status();
+  EXPECT_EQ(with_id->front().provider_metadata().at("user_id"), "US.1234");
+  auto invalid =
+      ParseWebhook(ReadFile(CorpusDir() / "whatsapp/courier_wac/hello_invalid_user_id.json"),
+                   SystemClock().Now());
+  ASSERT_TRUE(invalid.ok()) << invalid.status();
+  EXPECT_FALSE(invalid->front().provider_metadata().contains("user_id"));
+  // A field of the wrong type is read as absent, never thrown.
+  auto odd = ParseWebhook(
+      Body(absl::StrCat(
+          "{", kMeta,
+          R"(,"messages":[{"from":"491","id":"wamid.F","timestamp":"1700000000","type":"text","text":{"body":"x"},"context":{"forwarded":"yes","id":5}}]})")),
+      SystemClock().Now());
+  ASSERT_TRUE(odd.ok()) << odd.status();
+  EXPECT_FALSE(odd->front().provider_metadata().contains("forwarded"));
+  EXPECT_EQ(odd->front().reply_to_event_id(), "");
+}
+
 TEST(WhatsAppParserTest, MalformedInputIsRejectedWithTheField) {
   const std::string ok_message =
       R"({"from":"491","id":"wamid.X","timestamp":"1700000000","type":"text","text":{"body":"x"}})";
