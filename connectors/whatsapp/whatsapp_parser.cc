@@ -256,7 +256,7 @@ absl::Status ParseMessage(const Scope& scope, const json& message, const std::st
   const json* errors = Array(message, "errors");
   if (!errors) errors = value_errors;
   const std::string type = String(message, "type");
-  if (type == "unsupported" || (errors && !Object(message, type.c_str()) && type != "revoke")) {
+  if (type == "unsupported" || (errors && !message.contains(type) && type != "revoke")) {
     batch.Skip(absl::StrCat(where, " could not be read by WhatsApp (",
                             errors ? ErrorText(*errors) : "unsupported", ")"));
     return absl::OkStatus();
