@@ -19,7 +19,6 @@ class EventBatch {
  public:
   void Add(omnibroker::v1::Event event) { events_.push_back(std::move(event)); }
   void Skip(std::string reason) { skipped_.push_back(std::move(reason)); }
-  const std::vector<std::string>& skipped() const { return skipped_; }
 
   // The events, or the reason nothing is routed (`empty_reason` when nothing was skipped either).
   absl::StatusOr<std::vector<omnibroker::v1::Event>> Finish(const std::string& empty_reason) && {

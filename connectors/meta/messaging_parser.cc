@@ -15,7 +15,6 @@ using omnibroker::v1::Event;
 // What every event of one messaging item shares.
 struct Item {
   const MessagingPlatform* platform;
-  const json* body;
   std::string where;  // "entry[0].messaging[1]"
   std::string page;   // recipient.id
   std::string user;   // sender.id
@@ -274,7 +273,7 @@ absl::Status ParseItem(const MessagingPlatform& platform, const json& entry, con
     return absl::InvalidArgumentError(absl::StrCat(
         where, " has no message, message_edit, postback, referral, reaction, delivery or read"));
   }
-  Item item{&platform, &body, where};
+  Item item{&platform, where};
   const json* sender = Object(body, "sender");
   item.user = sender ? IdText(*sender, "id") : "";
   if (item.user.empty()) {

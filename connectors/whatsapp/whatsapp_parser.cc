@@ -90,7 +90,6 @@ struct Contacts {
 // The common fields of every event from one change's value.
 struct Scope {
   std::string phone_number_id;
-  std::string where;  // "entry[0].changes[0].value"
   const Contacts* contacts;
   TimePoint received_at;
 };
@@ -355,7 +354,7 @@ absl::Status ParseValue(const json& value, const std::string& where, TimePoint r
   const std::string phone_number_id = metadata ? String(*metadata, "phone_number_id") : "";
   if (phone_number_id.empty()) return Missing(where, "metadata.phone_number_id", "a string");
   const Contacts contacts(value);
-  const Scope scope{phone_number_id, where, &contacts, received_at};
+  const Scope scope{phone_number_id, &contacts, received_at};
   const json* messages = Array(value, "messages");
   const json* statuses = Array(value, "statuses");
   const json* errors = Array(value, "errors");
