@@ -14,7 +14,7 @@ packages=(
   # the broker's config file
   libyaml-cpp-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev curl
+  libgtest-dev libgmock-dev libbenchmark-dev curl openssl
   # fuzz targets: clang with libFuzzer and the sanitizers
   clang-14 libclang-rt-14-dev
 )

@@ -16,12 +16,13 @@ namespace {
 class FakeProvider {
  public:
   FakeProvider() {
-    server_.Post("/v19.0/123/messages", [this](const httplib::Request& req, httplib::Response& res) {
-      last_auth = req.get_header_value("Authorization");
-      last_body = req.body;
-      res.status = reply_status;
-      res.set_content(R"({"messages":[{"id":"wamid.1"}]})", "application/json");
-    });
+    server_.Post("/v19.0/123/messages",
+                 [this](const httplib::Request& req, httplib::Response& res) {
+                   last_auth = req.get_header_value("Authorization");
+                   last_body = req.body;
+                   res.status = reply_status;
+                   res.set_content(R"({"messages":[{"id":"wamid.1"}]})", "application/json");
+                 });
     server_.Post("/slow", [this](const httplib::Request&, httplib::Response& res) {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return released_; });  // until the test saw the client time out
@@ -77,11 +78,11 @@ TEST(ProviderClientTest, PostsJsonUnderTheBaseUrlPrefixWithHeaders) {
 TEST(ProviderClientTest, HttpErrorsMapToRetryableOrPermanent) {
   FakeProvider provider;
   const ProviderClient client = Client(provider.port);
-  for (auto [http, code] : std::vector<std::pair<int, absl::StatusCode>>{
-           {500, absl::StatusCode::kUnavailable},
-           {429, absl::StatusCode::kUnavailable},
-           {403, absl::StatusCode::kPermissionDenied},
-           {400, absl::StatusCode::kInvalidArgument}}) {
+  for (auto [http, code] :
+       std::vector<std::pair<int, absl::StatusCode>>{{500, absl::StatusCode::kUnavailable},
+                                                     {429, absl::StatusCode::kUnavailable},
+                                                     {403, absl::StatusCode::kPermissionDenied},
+                                                     {400, absl::StatusCode::kInvalidArgument}}) {
     provider.reply_status = http;
     auto response = client.PostJson("/123/messages", "{}");
     ASSERT_TRUE(response.ok()) << response.status();

@@ -54,7 +54,8 @@ std::vector<Event> Events(int n) {
 }
 
 // Acks events from another thread once all of them were published.
-std::thread AckLater(RecordingContext& context, std::vector<omnibroker::v1::IngestStatus> statuses) {
+std::thread AckLater(RecordingContext& context,
+                     std::vector<omnibroker::v1::IngestStatus> statuses) {
   return std::thread([&context, statuses] {
     for (size_t i = statuses.size(); i-- > 0;) {  // out of order on purpose
       while (true) {
@@ -76,9 +77,9 @@ TEST(PublishAllTest, NothingToPublishIsAcked) {
 
 TEST(PublishAllTest, AllAckedKeepsEventOrder) {
   RecordingContext context;
-  std::thread acker = AckLater(context, {omnibroker::v1::INGEST_STATUS_ACCEPTED,
-                                         omnibroker::v1::INGEST_STATUS_DUPLICATE,
-                                         omnibroker::v1::INGEST_STATUS_ACCEPTED});
+  std::thread acker = AckLater(
+      context, {omnibroker::v1::INGEST_STATUS_ACCEPTED, omnibroker::v1::INGEST_STATUS_DUPLICATE,
+                omnibroker::v1::INGEST_STATUS_ACCEPTED});
   const PublishOutcome outcome = PublishAll(context, Events(3), std::chrono::seconds(10));
   acker.join();
   ASSERT_TRUE(outcome.ok()) << outcome.message;
@@ -89,8 +90,8 @@ TEST(PublishAllTest, AllAckedKeepsEventOrder) {
 
 TEST(PublishAllTest, MissingAckIsATimeoutAndALateAckIsHarmless) {
   RecordingContext context;
-  std::thread acker = AckLater(context, {omnibroker::v1::INGEST_STATUS_ACCEPTED,
-                                         omnibroker::v1::INGEST_STATUS_ACCEPTED});
+  std::thread acker = AckLater(
+      context, {omnibroker::v1::INGEST_STATUS_ACCEPTED, omnibroker::v1::INGEST_STATUS_ACCEPTED});
   const PublishOutcome outcome = PublishAll(context, Events(3), std::chrono::milliseconds(200));
   acker.join();
   EXPECT_EQ(outcome.kind, PublishOutcome::Kind::kTimeout);
@@ -101,8 +102,8 @@ TEST(PublishAllTest, MissingAckIsATimeoutAndALateAckIsHarmless) {
 
 TEST(PublishAllTest, OneRejectionRejectsTheDelivery) {
   RecordingContext context;
-  std::thread acker = AckLater(context, {omnibroker::v1::INGEST_STATUS_ACCEPTED,
-                                         omnibroker::v1::INGEST_STATUS_REJECTED});
+  std::thread acker = AckLater(
+      context, {omnibroker::v1::INGEST_STATUS_ACCEPTED, omnibroker::v1::INGEST_STATUS_REJECTED});
   const PublishOutcome outcome = PublishAll(context, Events(2), std::chrono::seconds(10));
   acker.join();
   EXPECT_EQ(outcome.kind, PublishOutcome::Kind::kRejected);

@@ -14,7 +14,8 @@ class NamedFactory : public ConnectorFactory {
   absl::StatusOr<std::unique_ptr<Connector>> Create(const ConnectorConfig&) const override {
     return absl::UnimplementedError("not needed here");
   }
-  absl::StatusOr<std::vector<omnibroker::v1::Event>> Normalize(const ConnectorConfig&, const InboundRequest&,
+  absl::StatusOr<std::vector<omnibroker::v1::Event>> Normalize(const ConnectorConfig&,
+                                                               const InboundRequest&,
                                                                TimePoint) const override {
     return absl::UnimplementedError("not needed here");
   }
@@ -47,10 +48,13 @@ TEST(RegistryTest, UnknownTypeNamesTheBuiltIns) {
 TEST(RegistryTest, WebChatFactoryValidatesSettings) {
   auto registry = BuiltinConnectors();
   ASSERT_TRUE(registry.ok());
-  auto no_secret = registry->Create(ConnectorConfig{.type = "webchat", .name = "w", .settings = {{"listen", "127.0.0.1:0"}}});
+  auto no_secret = registry->Create(
+      ConnectorConfig{.type = "webchat", .name = "w", .settings = {{"listen", "127.0.0.1:0"}}});
   EXPECT_EQ(no_secret.status().code(), absl::StatusCode::kInvalidArgument);
-  auto bad_listen = registry->Create(ConnectorConfig{
-      .type = "webchat", .name = "w", .settings = {{"listen", "nowhere"}, {"token_secret", "0123456789abcdef0"}}});
+  auto bad_listen = registry->Create(
+      ConnectorConfig{.type = "webchat",
+                      .name = "w",
+                      .settings = {{"listen", "nowhere"}, {"token_secret", "0123456789abcdef0"}}});
   EXPECT_EQ(bad_listen.status().code(), absl::StatusCode::kInvalidArgument);
 }
 
@@ -59,10 +63,12 @@ TEST(RegistryTest, WebChatNormalizeChecksTheVisitorTokenThenParses) {
   ASSERT_TRUE(registry.ok());
   const ConnectorFactory* factory = registry->Find("webchat");
   ASSERT_NE(factory, nullptr);
-  const ConnectorConfig config{.type = "webchat", .name = "w", .settings = {{"token_secret", "0123456789abcdef0"}}};
+  const ConnectorConfig config{
+      .type = "webchat", .name = "w", .settings = {{"token_secret", "0123456789abcdef0"}}};
   auto tokens = webchat::VisitorTokens::Create("0123456789abcdef0");
   ASSERT_TRUE(tokens.ok());
-  InboundRequest request{.method = "POST", .path = "/v1/messages",
+  InboundRequest request{.method = "POST",
+                         .path = "/v1/messages",
                          .headers = {{"authorization", "Bearer " + tokens->Issue("v-12")}},
                          .body = R"({"text": "hello", "client_message_id": "m-1"})"};
   auto events = factory->Normalize(config, request, TimePoint{});
@@ -72,9 +78,11 @@ TEST(RegistryTest, WebChatNormalizeChecksTheVisitorTokenThenParses) {
   EXPECT_EQ((*events)[0].content().text(), "hello");
 
   request.headers = {{"Authorization", "Bearer v-1.00"}};
-  EXPECT_EQ(factory->Normalize(config, request, TimePoint{}).status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(factory->Normalize(config, request, TimePoint{}).status().code(),
+            absl::StatusCode::kUnauthenticated);
   request.headers = {};
-  EXPECT_EQ(factory->Normalize(config, request, TimePoint{}).status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(factory->Normalize(config, request, TimePoint{}).status().code(),
+            absl::StatusCode::kUnauthenticated);
 }
 
 }  // namespace

@@ -40,7 +40,8 @@ struct TestBroker {
     EXPECT_TRUE(WaitFor([&] { return ingest.Bind({endpoint}).ok(); }, 5s));
   }
   // Reads for up to `d`, acking events that `ack` accepts; returns the ids received.
-  std::vector<std::string> Pump(std::chrono::milliseconds d, const std::function<bool(const std::string&)>& ack) {
+  std::vector<std::string> Pump(std::chrono::milliseconds d,
+                                const std::function<bool(const std::string&)>& ack) {
     std::vector<std::string> ids;
     const auto end = std::chrono::steady_clock::now() + d;
     while (std::chrono::steady_clock::now() < end) {
@@ -66,7 +67,8 @@ struct TestBroker {
 TEST(ReliableClientTest, NothingIsLostWhileTheBrokerIsAwayAndUnackedEventsAreResent) {
   zmq::context_t zmq;
   const std::string endpoint = FreeEndpoint(zmq);
-  ReliableClient client(zmq, {.broker_endpoint = endpoint, .connector_name = "t", .ack_timeout = 200ms},
+  ReliableClient client(zmq,
+                        {.broker_endpoint = endpoint, .connector_name = "t", .ack_timeout = 200ms},
                         [](omnibroker::v1::Delivery) {});
   ASSERT_TRUE(client.Start().ok());
   std::atomic<int> acked{0};
@@ -101,7 +103,9 @@ TEST(ReliableClientTest, OverflowSpillsToDiskAndUnackedEventsSurviveARestart) {
   const std::string endpoint = FreeEndpoint(zmq);
   {
     ReliableClient client(zmq,
-                          {.broker_endpoint = endpoint, .connector_name = "t", .max_memory_bytes = 200,
+                          {.broker_endpoint = endpoint,
+                           .connector_name = "t",
+                           .max_memory_bytes = 200,
                            .spool_dir = spool.path()},
                           [](omnibroker::v1::Delivery) {});
     ASSERT_TRUE(client.Start().ok());
@@ -111,14 +115,16 @@ TEST(ReliableClientTest, OverflowSpillsToDiskAndUnackedEventsSurviveARestart) {
   }
   EXPECT_GT(std::filesystem::file_size(spool.path() / "t.spool"), 0u);
 
-  ReliableClient restarted(zmq, {.broker_endpoint = endpoint, .connector_name = "t", .spool_dir = spool.path()},
-                           [](omnibroker::v1::Delivery) {});
+  ReliableClient restarted(
+      zmq, {.broker_endpoint = endpoint, .connector_name = "t", .spool_dir = spool.path()},
+      [](omnibroker::v1::Delivery) {});
   ASSERT_TRUE(restarted.Start().ok());
   EXPECT_EQ(restarted.pending(), 30u);
   TestBroker broker(zmq, endpoint);
   std::set<std::string> received;
   ASSERT_TRUE(WaitFor([&] {
-    for (const auto& id : broker.Pump(50ms, [](const std::string&) { return true; })) received.insert(id);
+    for (const auto& id : broker.Pump(50ms, [](const std::string&) { return true; }))
+      received.insert(id);
     return received.size() == 30 && restarted.pending() == 0;
   }));
   restarted.Stop();
@@ -126,8 +132,9 @@ TEST(ReliableClientTest, OverflowSpillsToDiskAndUnackedEventsSurviveARestart) {
 
 TEST(ReliableClientTest, WithoutASpoolAFullOutboxSaysSo) {
   zmq::context_t zmq;
-  ReliableClient client(zmq, {.broker_endpoint = FreeEndpoint(zmq), .connector_name = "t", .max_memory_bytes = 100},
-                        [](omnibroker::v1::Delivery) {});
+  ReliableClient client(
+      zmq, {.broker_endpoint = FreeEndpoint(zmq), .connector_name = "t", .max_memory_bytes = 100},
+      [](omnibroker::v1::Delivery) {});
   ASSERT_TRUE(client.Start().ok());
   absl::Status last;
   for (int i = 0; i < 10 && last.ok(); ++i) last = client.Publish(MakeEvent(i), nullptr);

@@ -21,8 +21,8 @@ TEST(SignatureTest, HmacMatchesRfcVectors) {
 }
 
 TEST(SignatureTest, AcceptsHexInEitherCaseAndBase64) {
-  EXPECT_TRUE(VerifyHmac(Digest::kSha256, MacEncoding::kHex, "Jefe", kBody, kRfc4231Sha256, "sig")
-                  .ok());
+  EXPECT_TRUE(
+      VerifyHmac(Digest::kSha256, MacEncoding::kHex, "Jefe", kBody, kRfc4231Sha256, "sig").ok());
   EXPECT_TRUE(VerifyHmac(Digest::kSha256, MacEncoding::kHex, "Jefe", kBody,
                          absl::AsciiStrToUpper(kRfc4231Sha256), "sig")
                   .ok());

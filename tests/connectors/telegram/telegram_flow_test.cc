@@ -32,25 +32,26 @@ TEST(TelegramFlowTest, WebhookToAgentAndReplyToBotApi) {
   config.grpc_listen = "127.0.0.1:0";
   config.ingest_listen = "";
   config.connectors.clear();
-  config.connectors.push_back(connectors::ConnectorConfig{
-      .type = "telegram",
-      .name = "telegram",
-      .settings = {{"listen", "127.0.0.1:0"},
-                   {"secret_token", kSecret},
-                   {"bot_token", kBotToken},
-                   {"api_base_url", bot_api.base_url()}}});
+  config.connectors.push_back(
+      connectors::ConnectorConfig{.type = "telegram",
+                                  .name = "telegram",
+                                  .settings = {{"listen", "127.0.0.1:0"},
+                                               {"secret_token", kSecret},
+                                               {"bot_token", kBotToken},
+                                               {"api_base_url", bot_api.base_url()}}});
   app::BrokerApp broker(config);
   ASSERT_TRUE(broker.Start().ok());
-  auto* telegram = dynamic_cast<connectors::telegram::TelegramConnector*>(broker.connector("telegram"));
+  auto* telegram =
+      dynamic_cast<connectors::telegram::TelegramConnector*>(broker.connector("telegram"));
   ASSERT_NE(telegram, nullptr);
   httplib::Client webhook("127.0.0.1", telegram->port());
   webhook.set_read_timeout(15, 0);
 
-  const std::string update = testing::ReadFile(testing::CorpusDir() / "telegram" /
-                                               "courier/extracted/tg_helloMsg.json");
-  auto forged = webhook.Post("/telegram/webhook",
-                             {{"X-Telegram-Bot-Api-Secret-Token", "not-the-secret"}}, update,
-                             "application/json");
+  const std::string update =
+      testing::ReadFile(testing::CorpusDir() / "telegram" / "courier/extracted/tg_helloMsg.json");
+  auto forged =
+      webhook.Post("/telegram/webhook", {{"X-Telegram-Bot-Api-Secret-Token", "not-the-secret"}},
+                   update, "application/json");
   ASSERT_TRUE(forged);
   EXPECT_EQ(forged->status, 403);
   EXPECT_EQ(telegram->Rejections()["unauthenticated"], 1);

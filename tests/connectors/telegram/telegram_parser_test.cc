@@ -45,7 +45,8 @@ const std::map<std::string, Expected>& Table() {
       {"courier/extracted/tg_errorFile.json", Media("telegram:3527065:44", "image/webp", 38440)},
       {"courier/extracted/tg_helloMsg.json",
        Message("telegram:3527065:41", "3527065", "Nic Pottier", "Hello World")},
-      {"courier/extracted/tg_invalidFileID.json", Media("telegram:3527065:44", "image/webp", 38440)},
+      {"courier/extracted/tg_invalidFileID.json",
+       Media("telegram:3527065:44", "image/webp", 38440)},
       {"courier/extracted/tg_locationMsg.json",
        Message("telegram:3527065:94", "3527065", "Nic Pottier", "location: -2.890287,-79.004333")},
       {"courier/extracted/tg_noFile.json", Media("telegram:3527065:44", "image/webp", 38440)},
@@ -89,8 +90,8 @@ const std::map<std::string, Expected>& Table() {
        Media("telegram:1111111:1365", "application/pdf", 536392)},
       {"tg_webhookguide_message_with_reply.json",
        [] {
-         Expected e = Message("telegram:1111111:1365", "1111111", "Test Firstname Test Lastname",
-                              "/start");
+         Expected e =
+             Message("telegram:1111111:1365", "1111111", "Test Firstname Test Lastname", "/start");
          e.reply_to = "telegram:1111111:1334";
          return e;
        }()},

@@ -14,7 +14,8 @@ namespace omni::connectors::template_channel {
 namespace {
 
 InboundRequest Request(std::string body, std::string secret = "s3cret") {
-  return InboundRequest{.method = "POST", .path = "/template/webhook",
+  return InboundRequest{.method = "POST",
+                        .path = "/template/webhook",
                         .headers = {{"X-Template-Secret", std::move(secret)}},
                         .body = std::move(body)};
 }
@@ -23,15 +24,17 @@ constexpr char kBody[] = R"({"message_id":"m1","from":"u1","thread":"t1","text":
 
 TEST(TemplateConnectorTest, NormalizeAuthenticatesThenParses) {
   auto factory = MakeTemplateFactory();
-  ConnectorConfig config{.type = "template", .name = "template", .settings = {{"secret", "s3cret"}}};
+  ConnectorConfig config{
+      .type = "template", .name = "template", .settings = {{"secret", "s3cret"}}};
   auto events = factory->Normalize(config, Request(kBody), SystemClock().Now());
   ASSERT_TRUE(events.ok()) << events.status();
   ASSERT_EQ(events->size(), 1u);
   EXPECT_EQ(events->front().id(), "template:m1");
   EXPECT_EQ(events->front().thread_key(), "t1");
   EXPECT_EQ(events->front().sender().handle(), "u1");
-  EXPECT_EQ(factory->Normalize(config, Request(kBody, "wrong"), SystemClock().Now()).status().code(),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(
+      factory->Normalize(config, Request(kBody, "wrong"), SystemClock().Now()).status().code(),
+      absl::StatusCode::kUnauthenticated);
   for (const char* bad : {"", "[]", R"({"from":"u","thread":"t","text":"x"})",
                           R"({"message_id":"m","from":"u","thread":"t","text":5})"}) {
     auto rejected = factory->Normalize(config, Request(bad), SystemClock().Now());
@@ -72,8 +75,10 @@ TEST(TemplateConnectorTest, WebhookInAndDeliveryOut) {
   ASSERT_TRUE(ListenInBackground(provider, provider_thread).ok());
 
   auto connector = TemplateConnector::Create(ConnectorConfig{
-      .type = "template", .name = "template",
-      .settings = {{"secret", "s3cret"}, {"listen", "127.0.0.1:0"},
+      .type = "template",
+      .name = "template",
+      .settings = {{"secret", "s3cret"},
+                   {"listen", "127.0.0.1:0"},
                    {"api_base_url", "http://127.0.0.1:" + std::to_string(provider_port)}}});
   ASSERT_TRUE(connector.ok()) << connector.status();
   AckingContext context;

@@ -23,17 +23,16 @@ TEST(VisitorTokensTest, ForgedOrMalformedTokensFail) {
   const std::string good = tokens->Issue("v_1234");
   std::string flipped = good;
   flipped.back() = flipped.back() == '0' ? '1' : '0';
-  for (const std::string& bad : {std::string(""), std::string("no-dot"), std::string("v_1234."),
-                                 flipped, other->Issue("v_1234"), std::string("v_9999") + good.substr(6),
-                                 std::string("../etc.") + good.substr(good.find('.') + 1)}) {
+  for (const std::string& bad :
+       {std::string(""), std::string("no-dot"), std::string("v_1234."), flipped,
+        other->Issue("v_1234"), std::string("v_9999") + good.substr(6),
+        std::string("../etc.") + good.substr(good.find('.') + 1)}) {
     auto verified = tokens->Verify(bad);
     EXPECT_EQ(verified.status().code(), absl::StatusCode::kUnauthenticated) << bad;
   }
 }
 
-TEST(VisitorTokensTest, ShortSecretIsRefused) {
-  EXPECT_FALSE(VisitorTokens::Create("short").ok());
-}
+TEST(VisitorTokensTest, ShortSecretIsRefused) { EXPECT_FALSE(VisitorTokens::Create("short").ok()); }
 
 TEST(VisitorTokensTest, SecretFileIsCreatedOnceAndReused) {
   omni::testing::TempDir dir;

@@ -11,8 +11,8 @@ const TimePoint kNow = TimePoint{} + std::chrono::hours(500000);
 const Visitor kVisitor{.id = "v_abc", .display_name = "", .language = "en"};
 
 TEST(WebChatParserTest, NormalizesAMessage) {
-  auto e = ParseVisitorMessage(R"({"text":"Where is my order?","client_message_id":"m-1","language":"RU"})",
-                               kVisitor, kNow);
+  auto e = ParseVisitorMessage(
+      R"({"text":"Where is my order?","client_message_id":"m-1","language":"RU"})", kVisitor, kNow);
   ASSERT_TRUE(e.ok()) << e.status();
   EXPECT_EQ(e->id(), "webchat:v_abc:m-1");
   EXPECT_EQ(e->channel(), omnibroker::v1::CHANNEL_CHAT);
@@ -53,7 +53,8 @@ TEST(WebChatParserTest, Corpus) {
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     ++files;
     const std::string name = entry.path().filename().string();
-    auto it = std::find_if(expected.begin(), expected.end(), [&](const Expect& e) { return e.file == name; });
+    auto it = std::find_if(expected.begin(), expected.end(),
+                           [&](const Expect& e) { return e.file == name; });
     ASSERT_NE(it, expected.end()) << "corpus file without an expectation: " << name;
     auto event = ParseVisitorMessage(omni::testing::ReadFile(entry.path()), kVisitor, kNow);
     if (it->ok) {
@@ -77,8 +78,10 @@ TEST(WebChatParserTest, MalformedBodiesAreRejectedWithTheField) {
       {R"({"text": 5})", "text must be a string"},
       {R"({"text": "hi", "attachments": {}})", "attachments must be an array"},
       {R"({"text": "hi", "attachments": [5]})", "attachments[0] must be an object"},
-      {R"({"attachments": [{"url": "file:///etc/passwd"}]})", "attachments[0].url must be an http(s) URL"},
-      {R"({"text": "hi", "client_message_id": "bad id!"})", "client_message_id must be 1-64 of [A-Za-z0-9_-]"},
+      {R"({"attachments": [{"url": "file:///etc/passwd"}]})",
+       "attachments[0].url must be an http(s) URL"},
+      {R"({"text": "hi", "client_message_id": "bad id!"})",
+       "client_message_id must be 1-64 of [A-Za-z0-9_-]"},
       {R"({"text": "   "})", "message has neither text nor attachments"},
       {R"({"text": "hi", "user": {"full_name": 7}})", "user.full_name must be a string"},
   };
@@ -87,7 +90,8 @@ TEST(WebChatParserTest, MalformedBodiesAreRejectedWithTheField) {
     ASSERT_FALSE(e.ok()) << body;
     EXPECT_EQ(e.status().message(), reason) << body;
   }
-  auto big = ParseVisitorMessage("{\"text\":\"" + std::string(kMaxTextBytes + 1, 'a') + "\"}", kVisitor, kNow);
+  auto big = ParseVisitorMessage("{\"text\":\"" + std::string(kMaxTextBytes + 1, 'a') + "\"}",
+                                 kVisitor, kNow);
   EXPECT_FALSE(big.ok());
 }
 

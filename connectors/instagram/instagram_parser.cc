@@ -1,0 +1,10 @@
+#include "connectors/instagram/instagram_parser.h"
+
+namespace omni::connectors::instagram {
+
+absl::StatusOr<std::vector<omnibroker::v1::Event>> ParseWebhook(std::string_view body,
+                                                                TimePoint received_at) {
+  return meta::ParseMessagingWebhook(kPlatform, body, received_at);
+}
+
+}  // namespace omni::connectors::instagram
