@@ -1,0 +1,204 @@
+// X end to end with the real broker (RocksDB, ZeroMQ, gRPC) hosting the connector: X's CRC
+// challenge is answered; a forged webhook is refused 403 and never routed; a signed mention is
+// answered 200 once stored, its retry deduplicated, and it reaches an agent whose reply is posted
+// as a reply tweet to a local HTTP server on 127.0.0.1 playing the X API; a DM to a user who does
+// not accept DMs comes back to the agent as a delivery failure it can act on.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "absl/strings/escaping.h"
+#include "broker/app/broker_app.h"
+#include "connectors/sdk/signature.h"
+#include "connectors/x/x_connector.h"
+#include "omni/agent/agent_client.h"
+#include "tests/support/test_support.h"
+
+namespace omni {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using omni::testing::TempDir;
+using omni::testing::WaitFor;
+
+constexpr char kSecret[] = "x-consumer-secret-0123";
+constexpr char kToken[] = "user-access-token";
+constexpr char kClosedDmsUser[] = "66";
+
+struct Sent {
+  std::string path, authorization;
+  json body;
+};
+
+// The X API v2's POST /2/tweets and /2/dm_conversations/with/:id/messages, recording requests.
+class FakeXApi {
+ public:
+  FakeXApi() {
+    server_.Post("/2/tweets", [this](const httplib::Request& req, httplib::Response& res) {
+      Record(req);
+      res.status = 201;
+      res.set_content(R"({"data":{"id":"1900000000000000001","text":"ok"}})", "application/json");
+    });
+    server_.Post(R"(/2/dm_conversations/with/(\d+)/messages)",
+                 [this](const httplib::Request& req, httplib::Response& res) {
+                   Record(req);
+                   if (req.matches[1] == kClosedDmsUser) {
+                     res.status = 403;
+                     res.set_content(R"({"detail":"You cannot send messages to this user."})",
+                                     "application/json");
+                     return;
+                   }
+                   res.status = 201;
+                   res.set_content(R"({"data":{"dm_event_id":"1"}})", "application/json");
+                 });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~FakeXApi() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::vector<Sent> sent() {
+    std::lock_guard lock(mu_);
+    return sent_;
+  }
+
+ private:
+  void Record(const httplib::Request& req) {
+    std::lock_guard lock(mu_);
+    sent_.push_back({req.path, req.get_header_value("Authorization"), json::parse(req.body)});
+  }
+
+  httplib::Server server_;
+  std::thread thread_;
+  int port_ = 0;
+  std::mutex mu_;
+  std::vector<Sent> sent_;
+};
+
+std::string Signature(const std::string& body) {
+  return "sha256=" +
+         absl::Base64Escape(connectors::Hmac(connectors::Digest::kSha256, kSecret, body));
+}
+
+std::optional<omnibroker::v1::Offer> NextOffer(agent::AgentClient& agent) {
+  std::optional<omnibroker::v1::Offer> offer;
+  WaitFor([&] {
+    auto u = agent.Next(50ms);
+    if (u && u->has_offer()) offer = u->offer();
+    return offer.has_value();
+  });
+  return offer;
+}
+
+TEST(XFlowTest, CrcWebhookToAgentAndRepliesToTheXApi) {
+  TempDir dir;
+  FakeXApi x_api;
+  app::BrokerConfig config = app::DefaultConfig();
+  config.data_dir = dir.path();
+  config.grpc_listen = "127.0.0.1:0";
+  config.ingest_listen = "";
+  config.connectors.clear();
+  config.connectors.push_back(
+      connectors::ConnectorConfig{.type = "x",
+                                  .name = "x",
+                                  .settings = {{"listen", "127.0.0.1:0"},
+                                               {"consumer_secret", kSecret},
+                                               {"access_token", kToken},
+                                               {"api_base_url", x_api.base_url()}}});
+  app::BrokerApp broker(config);
+  ASSERT_TRUE(broker.Start().ok());
+  auto* x = dynamic_cast<connectors::x::XConnector*>(broker.connector("x"));
+  ASSERT_NE(x, nullptr);
+  httplib::Client webhook("127.0.0.1", x->port());
+  webhook.set_read_timeout(15, 0);
+
+  auto crc = webhook.Get("/x/webhook?crc_token=challenge-123");
+  ASSERT_TRUE(crc);
+  ASSERT_EQ(crc->status, 200) << crc->body;
+  EXPECT_EQ(json::parse(crc->body)["response_token"],
+            "sha256=" + absl::Base64Escape(connectors::Hmac(connectors::Digest::kSha256, kSecret,
+                                                            "challenge-123")));
+
+  const std::string mention =
+      testing::ReadFile(testing::CorpusDir() / "twitter" / "aaa_tweet_create_events_mention.json");
+  auto forged = webhook.Post("/x/webhook",
+                             {{"X-Twitter-Webhooks-Signature", "sha256=AAAAAAAAAAAAAAAAAAAAAA=="}},
+                             mention, "application/json");
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 403);
+  EXPECT_EQ(x->Rejections()["unauthenticated"], 1);
+
+  const httplib::Headers signed_headers{{"X-Twitter-Webhooks-Signature", Signature(mention)}};
+  auto posted = webhook.Post("/x/webhook", signed_headers, mention, "application/json");
+  ASSERT_TRUE(posted);
+  ASSERT_EQ(posted->status, 200) << posted->body;
+  auto retried = webhook.Post("/x/webhook", signed_headers, mention, "application/json");
+  ASSERT_TRUE(retried);
+  EXPECT_EQ(retried->status, 200);
+
+  auto agent = agent::AgentClient::Connect(broker.grpc_address(), "alice");
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  auto offer = NextOffer(**agent);
+  ASSERT_TRUE(offer.has_value());
+  EXPECT_EQ(offer->last_event().id(), "x:tweet:1");
+  EXPECT_EQ(offer->last_event().channel(), omnibroker::v1::CHANNEL_SOCIAL);
+  auto conversation = (*agent)->Accept(offer->offer_id());
+  ASSERT_TRUE(conversation.ok()) << conversation.status();
+  auto history = (*agent)->History(*conversation);
+  ASSERT_TRUE(history.ok()) << history.status();
+  EXPECT_EQ(history->events_size(), 1);  // the retry was deduplicated
+
+  ASSERT_TRUE((*agent)->SendText(*conversation, "Thanks, we are on it", "r1").ok());
+  ASSERT_TRUE(WaitFor([&] { return !x_api.sent().empty(); }));
+  const Sent reply = x_api.sent().front();
+  EXPECT_EQ(reply.path, "/2/tweets");
+  EXPECT_EQ(reply.authorization, std::string("Bearer ") + kToken);
+  EXPECT_EQ(reply.body["text"], "Thanks, we are on it");
+  EXPECT_EQ(reply.body["reply"]["in_reply_to_tweet_id"], "1");
+  ASSERT_TRUE((*agent)->CloseConversation(*conversation).ok());
+
+  // A DM from a user whose DMs are closed to the account: the reply fails with X's reason.
+  const std::string dm = json{{"for_user_id", "1"},
+                              {"direct_message_events",
+                               {{{"type", "message_create"},
+                                 {"id", "1585800613752881156"},
+                                 {"created_timestamp", "1700000000000"},
+                                 {"message_create",
+                                  {{"sender_id", kClosedDmsUser},
+                                   {"target", {{"recipient_id", "1"}}},
+                                   {"message_data", {{"text", "please DM me back"}}}}}}}}}
+                             .dump();
+  auto dm_posted = webhook.Post("/x/webhook", {{"X-Twitter-Webhooks-Signature", Signature(dm)}}, dm,
+                                "application/json");
+  ASSERT_TRUE(dm_posted);
+  ASSERT_EQ(dm_posted->status, 200) << dm_posted->body;
+  auto dm_offer = NextOffer(**agent);
+  ASSERT_TRUE(dm_offer.has_value());
+  EXPECT_EQ(dm_offer->last_event().id(), "x:dm:1585800613752881156");
+  auto dm_conversation = (*agent)->Accept(dm_offer->offer_id());
+  ASSERT_TRUE(dm_conversation.ok()) << dm_conversation.status();
+  ASSERT_TRUE((*agent)->SendText(*dm_conversation, "Sure", "r2").ok());
+  std::string failure;
+  ASSERT_TRUE(WaitFor([&] {
+    auto u = (*agent)->Next(50ms);
+    if (u && u->has_result() && u->result().conversation_id() == *dm_conversation) {
+      failure = u->result().message();
+    }
+    return !failure.empty();
+  }));
+  EXPECT_NE(failure.find("delivery failed"), std::string::npos) << failure;
+  EXPECT_NE(failure.find("does not accept direct messages"), std::string::npos) << failure;
+  EXPECT_EQ(x_api.sent().back().path,
+            std::string("/2/dm_conversations/with/") + kClosedDmsUser + "/messages");
+  broker.Stop();
+}
+
+}  // namespace
+}  // namespace omni
