@@ -10,6 +10,7 @@
 #include "connectors/mastodon/mastodon_connector.h"
 #include "omni/agent/agent_client.h"
 #include "tests/connectors/mastodon/fake_mastodon.h"
+#include "tests/support/broker_harness.h"
 #include "tests/support/test_support.h"
 
 namespace omni {
@@ -25,18 +26,14 @@ TEST(MastodonFlowTest, PolledMentionToAgentAndReplyAsStatus) {
   FakeMastodon instance;
   instance.AddMention("100", "110000000000000002", "ana@example.social",
                       "@acme where is my order?");
-  app::BrokerConfig config = app::DefaultConfig();
-  config.data_dir = dir.path() / "broker";
-  config.grpc_listen = "127.0.0.1:0";
-  config.ingest_listen = "";
-  config.connectors.clear();
-  config.connectors.push_back(
-      connectors::ConnectorConfig{.type = "mastodon",
-                                  .name = "mastodon",
-                                  .settings = {{"instance_url", instance.base_url()},
-                                               {"access_token", FakeMastodon::kToken},
-                                               {"poll_interval_ms", "20"},
-                                               {"state_dir", (dir.path() / "state").string()}}});
+  app::BrokerConfig config = testing::TestConfig(dir.path() / "broker");
+  config.connectors.assign(
+      1, connectors::ConnectorConfig{.type = "mastodon",
+                                     .name = "mastodon",
+                                     .settings = {{"instance_url", instance.base_url()},
+                                                  {"access_token", FakeMastodon::kToken},
+                                                  {"poll_interval_ms", "20"},
+                                                  {"state_dir", (dir.path() / "state").string()}}});
   app::BrokerApp broker(config);
   ASSERT_TRUE(broker.Start().ok());
   auto* mastodon =
@@ -46,13 +43,8 @@ TEST(MastodonFlowTest, PolledMentionToAgentAndReplyAsStatus) {
   auto agent = agent::AgentClient::Connect(broker.grpc_address(), "alice");
   ASSERT_TRUE(agent.ok()) << agent.status();
   ASSERT_TRUE((*agent)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
-  std::optional<omnibroker::v1::Offer> offer;
-  ASSERT_TRUE(WaitFor([&] {
-    auto u = (*agent)->Next(50ms);
-    if (u && u->has_offer()) offer = u->offer();
-    return offer.has_value();
-  })) << "polls: "
-      << instance.polls().size() << ", rejections: " << mastodon->Rejections().size();
+  auto offer = testing::NextOffer(**agent);
+  ASSERT_TRUE(offer.has_value()) << "polls: " << instance.polls().size();
   EXPECT_EQ(offer->last_event().id(), "mastodon:" + instance.host() + ":110000000000000002");
   EXPECT_EQ(offer->last_event().content().text(), "@acme where is my order?");
   EXPECT_EQ(offer->last_event().channel(), omnibroker::v1::CHANNEL_SOCIAL);

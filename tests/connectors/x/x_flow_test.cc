@@ -15,6 +15,7 @@
 #include "connectors/sdk/signature.h"
 #include "connectors/x/x_connector.h"
 #include "omni/agent/agent_client.h"
+#include "tests/support/broker_harness.h"
 #include "tests/support/test_support.h"
 
 namespace omni {
@@ -86,31 +87,17 @@ std::string Signature(const std::string& body) {
          absl::Base64Escape(connectors::Hmac(connectors::Digest::kSha256, kSecret, body));
 }
 
-std::optional<omnibroker::v1::Offer> NextOffer(agent::AgentClient& agent) {
-  std::optional<omnibroker::v1::Offer> offer;
-  WaitFor([&] {
-    auto u = agent.Next(50ms);
-    if (u && u->has_offer()) offer = u->offer();
-    return offer.has_value();
-  });
-  return offer;
-}
-
 TEST(XFlowTest, CrcWebhookToAgentAndRepliesToTheXApi) {
   TempDir dir;
   FakeXApi x_api;
-  app::BrokerConfig config = app::DefaultConfig();
-  config.data_dir = dir.path();
-  config.grpc_listen = "127.0.0.1:0";
-  config.ingest_listen = "";
-  config.connectors.clear();
-  config.connectors.push_back(
-      connectors::ConnectorConfig{.type = "x",
-                                  .name = "x",
-                                  .settings = {{"listen", "127.0.0.1:0"},
-                                               {"consumer_secret", kSecret},
-                                               {"access_token", kToken},
-                                               {"api_base_url", x_api.base_url()}}});
+  app::BrokerConfig config = testing::TestConfig(dir.path());
+  config.connectors.assign(
+      1, connectors::ConnectorConfig{.type = "x",
+                                     .name = "x",
+                                     .settings = {{"listen", "127.0.0.1:0"},
+                                                  {"consumer_secret", kSecret},
+                                                  {"access_token", kToken},
+                                                  {"api_base_url", x_api.base_url()}}});
   app::BrokerApp broker(config);
   ASSERT_TRUE(broker.Start().ok());
   auto* x = dynamic_cast<connectors::x::XConnector*>(broker.connector("x"));
@@ -145,7 +132,7 @@ TEST(XFlowTest, CrcWebhookToAgentAndRepliesToTheXApi) {
   auto agent = agent::AgentClient::Connect(broker.grpc_address(), "alice");
   ASSERT_TRUE(agent.ok()) << agent.status();
   ASSERT_TRUE((*agent)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
-  auto offer = NextOffer(**agent);
+  auto offer = testing::NextOffer(**agent);
   ASSERT_TRUE(offer.has_value());
   EXPECT_EQ(offer->last_event().id(), "x:tweet:1");
   EXPECT_EQ(offer->last_event().channel(), omnibroker::v1::CHANNEL_SOCIAL);
@@ -179,7 +166,7 @@ TEST(XFlowTest, CrcWebhookToAgentAndRepliesToTheXApi) {
                                 "application/json");
   ASSERT_TRUE(dm_posted);
   ASSERT_EQ(dm_posted->status, 200) << dm_posted->body;
-  auto dm_offer = NextOffer(**agent);
+  auto dm_offer = testing::NextOffer(**agent);
   ASSERT_TRUE(dm_offer.has_value());
   EXPECT_EQ(dm_offer->last_event().id(), "x:dm:1585800613752881156");
   auto dm_conversation = (*agent)->Accept(dm_offer->offer_id());
