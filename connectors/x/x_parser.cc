@@ -315,9 +315,17 @@ bool IsContextKey(const std::string& key) {
          key == "source";
 }
 
-absl::StatusOr<std::vector<Event>> ParseWebhook(const json& body, TimePoint received_at) {
+absl::StatusOr<std::vector<Event>> ParseWebhook(const json& body, std::string_view account_id,
+                                                TimePoint received_at) {
   const std::string account = String(body, "for_user_id");
   if (account.empty()) return Missing("", "for_user_id", "a string");
+  // One connector answers as one account (its access token): another account's activity on a
+  // shared webhook would be answered from the wrong one.
+  if (!account_id.empty() && account != account_id) {
+    return absl::InvalidArgumentError(absl::StrCat("for_user_id '", account,
+                                                   "' is not this connector's account_id '",
+                                                   ToAbsl(account_id), "'"));
+  }
   using ItemParser =
       absl::Status (*)(const json&, const std::string&, const std::string&, TimePoint, Batch&);
   Batch batch;
@@ -361,7 +369,7 @@ absl::StatusOr<std::vector<Event>> ParseBody(std::string_view body, std::string_
   const json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded()) return absl::InvalidArgumentError("body is not valid JSON");
   if (!parsed.is_object()) return absl::InvalidArgumentError("body must be a JSON object");
-  if (parsed.contains("for_user_id")) return ParseWebhook(parsed, received_at);
+  if (parsed.contains("for_user_id")) return ParseWebhook(parsed, account_id, received_at);
   if (parsed.contains("data") || parsed.contains("meta")) {
     return ParseApiV2(parsed, account_id, received_at);
   }

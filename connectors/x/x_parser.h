@@ -32,9 +32,9 @@ inline constexpr std::string_view kSignatureHeader = "X-Twitter-Webhooks-Signatu
 inline constexpr std::string_view kDmThreadPrefix = "dm:";
 inline constexpr std::string_view kTweetThreadPrefix = "tweet:";
 
-// `account_id` is the served account's user id, used for API v2 bodies, which do not name it
-// (webhook bodies carry for_user_id); "" = unknown, then the account's own items in v2 bodies
-// cannot be told apart.
+// `account_id` is the served account's user id: API v2 bodies do not name it, and a webhook body
+// for another account (for_user_id) is rejected; "" = unknown, then the account's own items in
+// v2 bodies cannot be told apart.
 absl::StatusOr<std::vector<omnibroker::v1::Event>> ParseBody(std::string_view body,
                                                              std::string_view account_id,
                                                              TimePoint received_at);

@@ -9,6 +9,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "connectors/mastodon/mastodon_factory.h"
 #include "tests/support/test_support.h"
 
 namespace omni::connectors::mastodon {
@@ -185,6 +186,32 @@ TEST(MastodonParserTest, NewerIdComparesNumbersByLength) {
   EXPECT_TRUE(NewerId("100", "99"));
   EXPECT_FALSE(NewerId("99", "100"));
   EXPECT_TRUE(NewerId("AbC2", "AbC1"));  // Pleroma's flake ids sort as text
+}
+
+TEST(MastodonFactoryTest, CreateChecksSettingsAndNormalizeNeedsTheInstance) {
+  auto factory = MakeMastodonFactory();
+  EXPECT_EQ(factory->Name(), "mastodon");
+  ConnectorConfig config{.type = "mastodon", .name = "mastodon"};
+  EXPECT_NE(factory->Create(config).status().message().find("instance_url is required"),
+            absl::string_view::npos);
+  const InboundRequest request{.body = std::string(kPage)};
+  auto nameless = factory->Normalize(config, request, SystemClock().Now());
+  EXPECT_EQ(nameless.status().code(), absl::StatusCode::kFailedPrecondition);
+  config.settings["instance_url"] = "https://mastodon.social/";
+  EXPECT_NE(factory->Create(config).status().message().find("access_token is required"),
+            absl::string_view::npos);
+  config.settings["access_token"] = "t";
+  config.settings["poll_interval_ms"] = "0";
+  EXPECT_NE(factory->Create(config).status().message().find("poll_interval_ms must be positive"),
+            absl::string_view::npos);
+  config.settings["poll_interval_ms"] = "soon";
+  EXPECT_FALSE(factory->Create(config).ok());
+  config.settings.erase("poll_interval_ms");
+  EXPECT_TRUE(factory->Create(config).ok());
+  auto events = factory->Normalize(config, request, SystemClock().Now());
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_TRUE(events->front().id().starts_with("mastodon:mastodon.social:"));
 }
 
 TEST(MastodonParserTest, MalformedInputIsRejectedWithTheField) {

@@ -11,6 +11,7 @@
 #include "absl/strings/escaping.h"
 #include "connectors/sdk/signature.h"
 #include "connectors/x/x_connector.h"
+#include "connectors/x/x_factory.h"
 #include "tests/support/test_support.h"
 
 namespace omni::connectors::x {
@@ -99,6 +100,8 @@ TEST(XCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
   }
   EXPECT_EQ(files, static_cast<int>(Table().size()));
 }
+
+constexpr char kSecret[] = "consumer-secret-0123";
 
 absl::StatusOr<std::vector<Event>> Parse(const std::string& body, std::string account = "") {
   return ParseBody(body, account, SystemClock().Now());
@@ -225,6 +228,44 @@ TEST(XParserTest, ApiV2PagesNormalizeWithIncludes) {
   EXPECT_EQ(dms->front().thread_key(), "dm:750362064426721281");
 }
 
+TEST(XParserTest, AnotherAccountsWebhookBodyIsRejected) {
+  const std::string body = R"({"for_user_id":"9","tweet_create_events":[{"id_str":"5",
+      "timestamp_ms":"1700000000000","text":"hi","user":{"id_str":"2"}}]})";
+  EXPECT_TRUE(Parse(body, "9").ok());
+  auto other = Parse(body, "1");
+  ASSERT_FALSE(other.ok());
+  EXPECT_NE(other.status().message().find("for_user_id '9' is not this connector's account_id"),
+            absl::string_view::npos)
+      << other.status();
+}
+
+TEST(XFactoryTest, CreateNeedsTheSecretsAndNormalizeAnswersTheCrc) {
+  auto factory = MakeXFactory();
+  EXPECT_EQ(factory->Name(), "x");
+  ConnectorConfig config{.type = "x", .name = "x", .settings = {{"listen", "127.0.0.1:0"}}};
+  auto missing = factory->Create(config);
+  EXPECT_EQ(missing.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(missing.status().message().find("consumer_secret is required"),
+            absl::string_view::npos);
+  config.settings["consumer_secret"] = kSecret;
+  EXPECT_NE(factory->Create(config).status().message().find("access_token is required"),
+            absl::string_view::npos);
+  config.settings["access_token"] = "t";
+  config.settings["api_base_url"] = "ftp://x";
+  EXPECT_FALSE(factory->Create(config).ok());
+  config.settings["api_base_url"] = "http://127.0.0.1:1";
+  EXPECT_TRUE(factory->Create(config).ok());
+  auto crc =
+      factory->Normalize(config, InboundRequest{.method = "GET", .path = "/x/webhook?crc_token=t"},
+                         SystemClock().Now());
+  ASSERT_TRUE(crc.ok()) << crc.status();
+  EXPECT_TRUE(crc->empty());
+  auto unsigned_post = factory->Normalize(
+      config, InboundRequest{.method = "POST", .path = "/x/webhook", .body = kRichMention},
+      SystemClock().Now());
+  EXPECT_EQ(unsigned_post.status().code(), absl::StatusCode::kUnauthenticated);
+}
+
 TEST(XParserTest, MalformedInputIsRejectedWithTheField) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"", "not valid JSON"},
@@ -282,8 +323,6 @@ TEST(XParserTest, MalformedInputIsRejectedWithTheField) {
         << body << " -> " << events.status();
   }
 }
-
-constexpr char kSecret[] = "consumer-secret-0123";
 
 InboundRequest Signed(std::string body, std::string signature) {
   InboundRequest request{.method = "POST", .path = "/x/webhook", .body = std::move(body)};
