@@ -96,9 +96,17 @@ absl::StatusOr<std::vector<omnibroker::v1::Event>> XConnector::Receive(
   auto events = NormalizeRequest(options_.consumer_secret, options_.account_id, request, now);
   if (!events.ok()) return events;
   std::lock_guard lock(mu_);
-  for (const auto& event : *events) {
+  for (auto& event : *events) {
     auto tweet = event.provider_metadata().find("tweet_id");
     if (tweet == event.provider_metadata().end()) continue;
+    // A webhook tweet names only its parent: an answer to our reply belongs to the thread the
+    // reply was sent in.
+    absl::string_view parent = event.reply_to_event_id();
+    if (absl::ConsumePrefix(&parent, "x:tweet:")) {
+      if (auto own = own_tweet_thread_.find(std::string(parent)); own != own_tweet_thread_.end()) {
+        event.set_thread_key(own->second);
+      }
+    }
     std::string& latest = latest_tweet_[event.thread_key()];
     if (latest.empty() || NewerId(tweet->second, latest)) latest = tweet->second;
   }
@@ -156,6 +164,11 @@ absl::Status XConnector::Deliver(const omnibroker::v1::Event& event) {
   }
   std::lock_guard lock(mu_);
   delivered_.insert(event.id());
+  const auto sent = nlohmann::json::parse(response->body, nullptr, /*allow_exceptions=*/false);
+  if (!dm && sent.is_object() && sent.contains("data") && sent["data"].is_object() &&
+      sent["data"].contains("id") && sent["data"]["id"].is_string()) {
+    own_tweet_thread_[sent["data"]["id"].get<std::string>()] = event.thread_key();
+  }
   return absl::OkStatus();
 }
 

@@ -35,7 +35,8 @@ class XConnector : public Connector {
   void Stop() override;
   // "dm:<user>" -> POST /2/dm_conversations/with/<user>/messages; "tweet:<root>" -> POST
   // /2/tweets replying to the customer's latest tweet seen in that thread (the root after a
-  // restart). X has no idempotency key, so ids already sent are remembered (in memory).
+  // restart); a customer's answer to that reply tweet then joins the same thread. X has no
+  // idempotency key, so ids already sent are remembered (in memory).
   absl::Status Deliver(const omnibroker::v1::Event& event) override;
 
   int port() const { return endpoint_.port(); }
@@ -51,7 +52,8 @@ class XConnector : public Connector {
   WebhookEndpoint endpoint_;
   std::mutex mu_;
   std::unordered_set<std::string> delivered_;
-  std::map<std::string, std::string> latest_tweet_;  // thread key -> newest customer tweet id
+  std::map<std::string, std::string> latest_tweet_;      // thread key -> newest customer tweet id
+  std::map<std::string, std::string> own_tweet_thread_;  // our reply tweet id -> its thread key
 };
 
 // The inbound path shared by the running connector and Normalize: signature check on the raw

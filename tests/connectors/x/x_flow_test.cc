@@ -149,6 +149,27 @@ TEST(XFlowTest, CrcWebhookToAgentAndRepliesToTheXApi) {
   EXPECT_EQ(reply.authorization, std::string("Bearer ") + kToken);
   EXPECT_EQ(reply.body["text"], "Thanks, we are on it");
   EXPECT_EQ(reply.body["reply"]["in_reply_to_tweet_id"], "1");
+  // The customer answers our reply tweet: the same conversation, and the next reply goes to it.
+  const std::string answer =
+      json{{"for_user_id", "1"},
+           {"tweet_create_events",
+            {{{"id_str", "1900000000000000002"},
+              {"timestamp_ms", "1700000000000"},
+              {"text", "@chatwootapp still broken"},
+              {"in_reply_to_status_id_str", "1900000000000000001"},
+              {"user", {{"id_str", "2"}, {"name", "SurveyJoy"}, {"screen_name", "surveyjoyHQ"}}}}}}}
+          .dump();
+  auto answered = webhook.Post("/x/webhook", {{"X-Twitter-Webhooks-Signature", Signature(answer)}},
+                               answer, "application/json");
+  ASSERT_TRUE(answered);
+  ASSERT_EQ(answered->status, 200) << answered->body;
+  ASSERT_TRUE(WaitFor([&] {
+    auto events = (*agent)->History(*conversation);
+    return events.ok() && events->events_size() == 3;
+  }));
+  ASSERT_TRUE((*agent)->SendText(*conversation, "Escalated", "r1b").ok());
+  ASSERT_TRUE(WaitFor([&] { return x_api.sent().size() == 2; }));
+  EXPECT_EQ(x_api.sent()[1].body["reply"]["in_reply_to_tweet_id"], "1900000000000000002");
   ASSERT_TRUE((*agent)->CloseConversation(*conversation).ok());
 
   // A DM from a user whose DMs are closed to the account: the reply fails with X's reason.
