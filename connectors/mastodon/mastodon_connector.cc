@@ -17,7 +17,7 @@
 namespace omni::connectors::mastodon {
 namespace {
 
-constexpr int kPageSize = 40;  // Mastodon's maximum
+constexpr size_t kPageSize = 40;  // Mastodon's maximum
 
 std::string LoadCursor(const std::filesystem::path& file) {
   if (file.empty()) return "";
@@ -95,9 +95,9 @@ void MastodonConnector::Run(ConnectorContext& context) {
   std::unique_lock lock(mu_);
   while (!stopping_) {
     lock.unlock();
-    PollOnce(context);
+    const bool more = PollOnce(context);
     lock.lock();
-    wake_.wait_for(lock, options_.poll_interval, [this] { return stopping_; });
+    if (!more) wake_.wait_for(lock, options_.poll_interval, [this] { return stopping_; });
   }
 }
 
@@ -106,7 +106,7 @@ void MastodonConnector::Count(const std::string& reason, int64_t n) {
   rejections_[reason] += n;
 }
 
-void MastodonConnector::PollOnce(ConnectorContext& context) {
+bool MastodonConnector::PollOnce(ConnectorContext& context) {
   const std::string cursor = this->cursor();
   // min_id pages forward from the cursor without a gap (since_id would return the newest page
   // and skip whatever lies between when more than a page arrived).
@@ -118,15 +118,21 @@ void MastodonConnector::PollOnce(ConnectorContext& context) {
   if (!status.ok()) {
     Count("poll_failed");
     LogWarning("mastodon", status.ToString());
-    return;
+    return false;
   }
   auto page = ParseNotificationPage(response->body, host_, context.clock().Now());
+  const size_t items =
+      page.ok() ? page->events.size() + page->skipped.size() + page->malformed.size() : 0;
   if (!page.ok()) {
     Count("malformed");
     LogWarning("mastodon", page.status().ToString());
-    return;
+    return false;
   }
   if (!page->skipped.empty()) Count("skipped", page->skipped.size());
+  for (const std::string& why : page->malformed) {
+    Count("malformed");
+    LogWarning("mastodon", absl::StrCat("notification left out: ", why));
+  }
   {
     std::lock_guard lock(mu_);
     for (const auto& event : page->events) {
@@ -143,11 +149,15 @@ void MastodonConnector::PollOnce(ConnectorContext& context) {
       Count("broker_rejected");
       break;
     case PublishOutcome::Kind::kTimeout:
-      return Count("ack_timeout");
+      Count("ack_timeout");
+      return false;
     case PublishOutcome::Kind::kNotQueued:
-      return Count("not_queued");
+      Count("not_queued");
+      return false;
   }
-  if (page->newest_id.empty() || (!cursor.empty() && !NewerId(page->newest_id, cursor))) return;
+  if (page->newest_id.empty() || (!cursor.empty() && !NewerId(page->newest_id, cursor))) {
+    return false;
+  }
   if (!options_.state_file.empty()) {
     if (auto s = SaveCursor(options_.state_file, page->newest_id); !s.ok()) {
       LogWarning("mastodon", s.ToString());  // the broker deduplicates the re-poll after a restart
@@ -155,6 +165,7 @@ void MastodonConnector::PollOnce(ConnectorContext& context) {
   }
   std::lock_guard lock(mu_);
   cursor_ = page->newest_id;
+  return items == kPageSize;  // a full page: more may be waiting
 }
 
 std::string MastodonConnector::cursor() const {

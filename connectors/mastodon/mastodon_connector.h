@@ -57,7 +57,8 @@ class MastodonConnector : public Connector {
  private:
   MastodonConnector(MastodonOptions options, ProviderClient api, std::string host);
   void Run(ConnectorContext& context);
-  void PollOnce(ConnectorContext& context);
+  // One GET and publish; true when the page was full and the cursor moved (poll again at once).
+  bool PollOnce(ConnectorContext& context);
   void Count(const std::string& reason, int64_t n = 1);
 
   const MastodonOptions options_;

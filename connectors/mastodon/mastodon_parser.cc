@@ -277,7 +277,7 @@ absl::StatusOr<NotificationPage> ParseNotificationPage(std::string_view body,
     if (auto s = ParseNotification(parsed[i], absl::StrCat("[", i, "]"), instance_host, received_at,
                                    page);
         !s.ok()) {
-      return s;
+      page.malformed.emplace_back(ToStd(s.message()));
     }
   }
   return page;
@@ -295,6 +295,7 @@ absl::StatusOr<std::vector<Event>> ParseBody(std::string_view body, std::string_
   if (parsed.is_array()) {
     auto page = ParseNotificationPage(body, instance_host, received_at);
     if (!page.ok()) return page.status();
+    if (!page->malformed.empty()) return absl::InvalidArgumentError(page->malformed.front());
     return Events(*std::move(page));
   }
   if (!parsed.is_object()) return absl::InvalidArgumentError("body must be a JSON object or array");

@@ -30,15 +30,17 @@ namespace omni::connectors::mastodon {
 inline constexpr std::string_view kProvider = "mastodon";
 
 // One poll's worth: the mentions, the newest notification id seen (mentions or not, so the
-// cursor moves past what is skipped) and why items were skipped.
+// cursor moves past what is skipped), why items were skipped (not mentions) and why others could
+// not be read (malformed: one bad notification must not stall the poll forever).
 struct NotificationPage {
   std::vector<omnibroker::v1::Event> events;
   std::string newest_id;
   std::vector<std::string> skipped;
+  std::vector<std::string> malformed;
 };
 
-// A JSON array of notifications (the poll response). `instance_host` names the instance the
-// account lives on ("mastodon.social").
+// A JSON array of notifications (the poll response); an error only when the body is not one.
+// `instance_host` names the instance the account lives on ("mastodon.social").
 absl::StatusOr<NotificationPage> ParseNotificationPage(std::string_view body,
                                                        std::string_view instance_host,
                                                        TimePoint received_at);

@@ -82,6 +82,11 @@ class FakeMastodon {
                               {"account", account},
                               {"status", status}});
   }
+  // Any notification JSON, served as given.
+  void AddRaw(nlohmann::json notification) {
+    std::lock_guard lock(mu_);
+    notifications_.push_back(std::move(notification));
+  }
   void set_post_status(int status) {
     std::lock_guard lock(mu_);
     post_status_ = status;

@@ -117,6 +117,20 @@ TEST(MastodonConnectorTest, CursorMovesOnlyAfterTheAckAndSurvivesARestart) {
   restarted->Stop();
 }
 
+TEST(MastodonConnectorTest, AMalformedNotificationDoesNotStallThePoll) {
+  FakeMastodon instance;
+  instance.AddRaw({{"id", "200"}, {"type", "mention"}});  // no status
+  instance.AddMention("201", "110000000000000009", "bo@example.social", "hello");
+  HoldingContext context;
+  auto connector = Connector(instance, "");
+  ASSERT_TRUE(connector->Start(context).ok());
+  ASSERT_TRUE(WaitFor([&] { return connector->cursor() == "201"; }));
+  connector->Stop();
+  ASSERT_FALSE(context.published().empty());
+  EXPECT_EQ(context.published().front(), "mastodon:" + instance.host() + ":110000000000000009");
+  EXPECT_GE(connector->Rejections()["malformed"], 1);
+}
+
 omnibroker::v1::Event Reply(const std::string& id, const std::string& thread,
                             const std::string& text) {
   omnibroker::v1::Event event;

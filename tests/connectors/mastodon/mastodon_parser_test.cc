@@ -144,6 +144,13 @@ TEST(MastodonParserTest, PollPageKeepsMentionsAndTheNewestId) {
   EXPECT_EQ(page->events[1].sender().display_name(), "cy");
   EXPECT_EQ(page->events[1].thread_key(), "public:cy@other.example");
 
+  auto partly = ParseNotificationPage(R"([{"id":"9","type":"mention"},{"id":"8","type":"follow"}])",
+                                      kHost, SystemClock().Now());
+  ASSERT_TRUE(partly.ok()) << partly.status();
+  EXPECT_EQ(partly->newest_id, "9");
+  ASSERT_EQ(partly->malformed.size(), 1u);
+  EXPECT_NE(partly->malformed[0].find("[0].status"), std::string::npos);
+
   auto events = ParseBody(kPage, kHost, SystemClock().Now());
   ASSERT_TRUE(events.ok()) << events.status();
   EXPECT_EQ(events->size(), 2u);
