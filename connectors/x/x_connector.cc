@@ -113,6 +113,11 @@ absl::StatusOr<std::vector<omnibroker::v1::Event>> XConnector::Receive(
   return events;
 }
 
+bool XConnector::Delivered(const std::string& event_id) const {
+  std::lock_guard lock(mu_);
+  return delivered_.contains(event_id);
+}
+
 std::vector<std::string> XConnector::Providers() const { return {std::string(kProvider)}; }
 
 absl::Status XConnector::Start(ConnectorContext& context) { return endpoint_.Start(context); }

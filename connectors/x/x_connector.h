@@ -39,6 +39,8 @@ class XConnector : public Connector {
   // idempotency key, so ids already sent are remembered (in memory).
   absl::Status Deliver(const omnibroker::v1::Event& event) override;
 
+  // True once the outbound event `event_id` was sent by this process.
+  bool Delivered(const std::string& event_id) const;
   int port() const { return endpoint_.port(); }
   std::map<std::string, int64_t> Rejections() const { return endpoint_.Rejections(); }
 
@@ -50,7 +52,7 @@ class XConnector : public Connector {
   const XOptions options_;
   const ProviderClient api_;
   WebhookEndpoint endpoint_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::unordered_set<std::string> delivered_;
   std::map<std::string, std::string> latest_tweet_;      // thread key -> newest customer tweet id
   std::map<std::string, std::string> own_tweet_thread_;  // our reply tweet id -> its thread key

@@ -149,7 +149,9 @@ TEST(XFlowTest, CrcWebhookToAgentAndRepliesToTheXApi) {
   EXPECT_EQ(reply.authorization, std::string("Bearer ") + kToken);
   EXPECT_EQ(reply.body["text"], "Thanks, we are on it");
   EXPECT_EQ(reply.body["reply"]["in_reply_to_tweet_id"], "1");
-  // The customer answers our reply tweet: the same conversation, and the next reply goes to it.
+  // The customer answers our reply tweet (once X confirmed it): the same conversation, and the
+  // next reply goes to it.
+  ASSERT_TRUE(WaitFor([&] { return x->Delivered("agent:alice:r1"); }));
   const std::string answer =
       json{{"for_user_id", "1"},
            {"tweet_create_events",
