@@ -2,7 +2,8 @@
 // challenge is answered; a forged webhook is refused 403 and never routed; a signed mention is
 // answered 200 once stored, its retry deduplicated, and it reaches an agent whose reply is posted
 // as a reply tweet to a local HTTP server on 127.0.0.1 playing the X API; a DM to a user who does
-// not accept DMs comes back to the agent as a delivery failure it can act on.
+// not accept DMs comes back to the agent as a delivery failure it can act on. Plus Deliver alone
+// against the same fake: once per event id, and X's errors mapped.
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -41,8 +42,13 @@ class FakeXApi {
   FakeXApi() {
     server_.Post("/2/tweets", [this](const httplib::Request& req, httplib::Response& res) {
       Record(req);
-      res.status = 201;
-      res.set_content(R"({"data":{"id":"1900000000000000001","text":"ok"}})", "application/json");
+      std::lock_guard lock(mu_);
+      res.status = tweet_status_;
+      res.set_content(
+          tweet_status_ == 201
+              ? R"({"data":{"id":"1900000000000000001","text":"ok"}})"
+              : R"({"detail":"You are not allowed to create a Tweet with duplicate content."})",
+          "application/json");
     });
     server_.Post(R"(/2/dm_conversations/with/(\d+)/messages)",
                  [this](const httplib::Request& req, httplib::Response& res) {
@@ -69,6 +75,12 @@ class FakeXApi {
     return sent_;
   }
 
+  // What POST /2/tweets answers from now on (201 = created).
+  void set_tweet_status(int status) {
+    std::lock_guard lock(mu_);
+    tweet_status_ = status;
+  }
+
  private:
   void Record(const httplib::Request& req) {
     std::lock_guard lock(mu_);
@@ -80,6 +92,7 @@ class FakeXApi {
   int port_ = 0;
   std::mutex mu_;
   std::vector<Sent> sent_;
+  int tweet_status_ = 201;
 };
 
 std::string Signature(const std::string& body) {
@@ -208,6 +221,44 @@ TEST(XFlowTest, CrcWebhookToAgentAndRepliesToTheXApi) {
   EXPECT_EQ(x_api.sent().back().path,
             std::string("/2/dm_conversations/with/") + kClosedDmsUser + "/messages");
   broker.Stop();
+}
+
+omnibroker::v1::Event Reply(const std::string& id, const std::string& thread) {
+  omnibroker::v1::Event event;
+  event.set_id(id);
+  event.set_provider("x");
+  event.set_direction(omnibroker::v1::DIRECTION_OUTBOUND);
+  event.set_thread_key(thread);
+  event.mutable_content()->set_text("We are looking into it");
+  return event;
+}
+
+TEST(XDeliverTest, OncePerEventAndXErrorsMapToWhatTheAgentCanDo) {
+  FakeXApi x_api;
+  auto x = connectors::x::XConnector::Create(connectors::x::XOptions{
+      .consumer_secret = kSecret, .access_token = kToken, .api = {.base_url = x_api.base_url()}});
+  ASSERT_TRUE(x.ok()) << x.status();
+  ASSERT_TRUE((*x)->Deliver(Reply("agent:a:1", "tweet:77")).ok());
+  ASSERT_TRUE((*x)->Deliver(Reply("agent:a:1", "tweet:77")).ok());
+  ASSERT_EQ(x_api.sent().size(), 1u);  // X has no idempotency key: the resend is remembered
+  EXPECT_EQ(x_api.sent()[0].body["reply"]["in_reply_to_tweet_id"], "77");  // no tweet seen: root
+
+  x_api.set_tweet_status(403);
+  const absl::Status duplicate = (*x)->Deliver(Reply("agent:a:2", "tweet:77"));
+  EXPECT_EQ(duplicate.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(duplicate.message().find("repeats an earlier tweet"), std::string::npos) << duplicate;
+  EXPECT_NE(duplicate.message().find("duplicate content"), std::string::npos) << duplicate;
+  x_api.set_tweet_status(429);
+  EXPECT_EQ((*x)->Deliver(Reply("agent:a:3", "tweet:77")).code(), absl::StatusCode::kUnavailable);
+  x_api.set_tweet_status(401);
+  EXPECT_EQ((*x)->Deliver(Reply("agent:a:4", "tweet:77")).code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ((*x)->Deliver(Reply("agent:a:5", "7")).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ((*x)->Deliver(Reply("agent:a:6", "dm:")).code(), absl::StatusCode::kInvalidArgument);
+  x_api.set_tweet_status(201);
+  ASSERT_TRUE((*x)->Deliver(Reply("agent:a:7", "dm:42")).ok());
+  EXPECT_EQ(x_api.sent().back().path, "/2/dm_conversations/with/42/messages");
+  EXPECT_EQ(x_api.sent().back().body, json({{"text", "We are looking into it"}}));
 }
 
 }  // namespace
