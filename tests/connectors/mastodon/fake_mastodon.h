@@ -1,16 +1,13 @@
-// A local HTTP server on 127.0.0.1 playing a Mastodon instance for the connector's tests:
+// A Mastodon instance for the connector's tests, played by FakeProviderApi on 127.0.0.1:
 // GET /api/v1/notifications serves the mentions it was given (every time, as a server would
-// after a crash lost the client's cursor) and records the min_id each poll asked for;
-// POST /api/v1/statuses records the status and its Idempotency-Key.
+// after a crash lost the client's cursor); POST /api/v1/statuses is answered as configured.
 #pragma once
 
-#include <httplib.h>
-
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "tests/support/fake_provider_api.h"
 
 namespace omni::testing {
 
@@ -22,42 +19,16 @@ struct PostedStatus {
 class FakeMastodon {
  public:
   static constexpr char kToken[] = "mastodon-token";
+  static constexpr char kNotifications[] = "/api/v1/notifications";
+  static constexpr char kStatuses[] = "/api/v1/statuses";
 
   FakeMastodon() {
-    server_.Get("/api/v1/notifications",
-                [this](const httplib::Request& req, httplib::Response& res) {
-                  std::lock_guard lock(mu_);
-                  if (req.get_header_value("Authorization") != std::string("Bearer ") + kToken ||
-                      req.get_param_value("types[]") != "mention") {
-                    res.status = 401;
-                    return;
-                  }
-                  polls_.push_back(req.get_param_value("min_id"));
-                  nlohmann::json page = nlohmann::json::array();
-                  for (auto it = notifications_.rbegin(); it != notifications_.rend(); ++it)
-                    page.push_back(*it);
-                  res.set_content(page.dump(), "application/json");
-                });
-    server_.Post("/api/v1/statuses", [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard lock(mu_);
-      posted_.push_back({nlohmann::json::parse(req.body), req.get_header_value("Idempotency-Key")});
-      res.status = post_status_;
-      res.set_content(
-          post_status_ == 200
-              ? R"({"id":"900"})"
-              : R"({"error":"Validation failed: Text character limit of 500 exceeded"})",
-          "application/json");
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-  }
-  ~FakeMastodon() {
-    server_.stop();
-    thread_.join();
+    set_post_status(200);
+    Serve();
   }
 
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  std::string host() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string base_url() const { return api_.base_url(); }
+  std::string host() const { return base_url().substr(std::string("http://").size()); }
 
   // A mention notification `id` of status `status_id` by `acct`.
   void AddMention(const std::string& id, const std::string& status_id, const std::string& acct,
@@ -75,41 +46,59 @@ class FakeMastodon {
                           {"account", account},
                           {"media_attachments", nlohmann::json::array()}};
     status["in_reply_to_id"] = in_reply_to.empty() ? nlohmann::json() : nlohmann::json(in_reply_to);
-    std::lock_guard lock(mu_);
-    notifications_.push_back({{"id", id},
-                              {"type", "mention"},
-                              {"created_at", "2024-01-02T03:04:06.000Z"},
-                              {"account", account},
-                              {"status", status}});
+    AddRaw({{"id", id},
+            {"type", "mention"},
+            {"created_at", "2024-01-02T03:04:06.000Z"},
+            {"account", account},
+            {"status", status}});
   }
   // Any notification JSON, served as given.
   void AddRaw(nlohmann::json notification) {
-    std::lock_guard lock(mu_);
     notifications_.push_back(std::move(notification));
+    Serve();
   }
   void set_post_status(int status) {
-    std::lock_guard lock(mu_);
-    post_status_ = status;
+    api_.Answer("POST", kStatuses, status,
+                status == 200
+                    ? R"({"id":"900"})"
+                    : R"({"error":"Validation failed: Text character limit of 500 exceeded"})");
   }
-  // The min_id of every poll so far, in order ("" = none).
+  // The min_id of every poll so far that carried the token and asked for mentions, in order
+  // ("" = none).
   std::vector<std::string> polls() {
-    std::lock_guard lock(mu_);
-    return polls_;
+    std::vector<std::string> min_ids;
+    for (const auto& request : api_.Requests(kNotifications)) {
+      auto auth = request.headers.find("Authorization");
+      auto types = request.params.find("types[]");
+      if (auth == request.headers.end() || auth->second != std::string("Bearer ") + kToken ||
+          types == request.params.end() || types->second != "mention") {
+        continue;
+      }
+      auto min_id = request.params.find("min_id");
+      min_ids.push_back(min_id == request.params.end() ? "" : min_id->second);
+    }
+    return min_ids;
   }
   std::vector<PostedStatus> posted() {
-    std::lock_guard lock(mu_);
-    return posted_;
+    std::vector<PostedStatus> posted;
+    for (const auto& request : api_.Requests(kStatuses)) {
+      auto key = request.headers.find("Idempotency-Key");
+      posted.push_back(
+          {nlohmann::json::parse(request.body), key == request.headers.end() ? "" : key->second});
+    }
+    return posted;
   }
 
  private:
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
-  std::mutex mu_;
-  std::vector<nlohmann::json> notifications_;
-  std::vector<std::string> polls_;
-  std::vector<PostedStatus> posted_;
-  int post_status_ = 200;
+  // The page, newest first, as Mastodon orders it.
+  void Serve() {
+    nlohmann::json page = nlohmann::json::array();
+    for (auto it = notifications_.rbegin(); it != notifications_.rend(); ++it) page.push_back(*it);
+    api_.Answer("GET", kNotifications, 200, page.dump());
+  }
+
+  FakeProviderApi api_;
+  std::vector<nlohmann::json> notifications_;  // oldest first; the tests add from one thread
 };
 
 }  // namespace omni::testing

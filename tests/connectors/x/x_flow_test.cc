@@ -7,9 +7,7 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "absl/strings/escaping.h"
 #include "broker/app/broker_app.h"
@@ -17,6 +15,7 @@
 #include "connectors/x/x_connector.h"
 #include "omni/agent/agent_client.h"
 #include "tests/support/broker_harness.h"
+#include "tests/support/fake_provider_api.h"
 #include "tests/support/test_support.h"
 
 namespace omni {
@@ -36,63 +35,38 @@ struct Sent {
   json body;
 };
 
-// The X API v2's POST /2/tweets and /2/dm_conversations/with/:id/messages, recording requests.
+// The X API v2 endpoints Deliver uses, played by FakeProviderApi: POST /2/tweets creates the reply
+// (answering its id), a DM to kClosedDmsUser is refused as X refuses one to a user whose DMs are
+// closed, other DMs are sent.
 class FakeXApi {
  public:
   FakeXApi() {
-    server_.Post("/2/tweets", [this](const httplib::Request& req, httplib::Response& res) {
-      Record(req);
-      std::lock_guard lock(mu_);
-      res.status = tweet_status_;
-      res.set_content(
-          tweet_status_ == 201
-              ? R"({"data":{"id":"1900000000000000001","text":"ok"}})"
-              : R"({"detail":"You are not allowed to create a Tweet with duplicate content."})",
-          "application/json");
-    });
-    server_.Post(R"(/2/dm_conversations/with/(\d+)/messages)",
-                 [this](const httplib::Request& req, httplib::Response& res) {
-                   Record(req);
-                   if (req.matches[1] == kClosedDmsUser) {
-                     res.status = 403;
-                     res.set_content(R"({"detail":"You cannot send messages to this user."})",
-                                     "application/json");
-                     return;
-                   }
-                   res.status = 201;
-                   res.set_content(R"({"data":{"dm_event_id":"1"}})", "application/json");
-                 });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    set_tweet_status(201);
+    api_.Answer("POST", std::string("/2/dm_conversations/with/") + kClosedDmsUser + "/messages",
+                403, R"({"detail":"You cannot send messages to this user."})");
   }
-  ~FakeXApi() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string base_url() const { return api_.base_url(); }
   std::vector<Sent> sent() {
-    std::lock_guard lock(mu_);
-    return sent_;
+    std::vector<Sent> sent;
+    for (const auto& request : api_.Requests()) {
+      auto authorization = request.headers.find("Authorization");
+      sent.push_back({request.path,
+                      authorization == request.headers.end() ? "" : authorization->second,
+                      json::parse(request.body)});
+    }
+    return sent;
   }
-
   // What POST /2/tweets answers from now on (201 = created).
   void set_tweet_status(int status) {
-    std::lock_guard lock(mu_);
-    tweet_status_ = status;
+    api_.Answer(
+        "POST", "/2/tweets", status,
+        status == 201
+            ? R"({"data":{"id":"1900000000000000001","text":"ok"}})"
+            : R"({"detail":"You are not allowed to create a Tweet with duplicate content."})");
   }
 
  private:
-  void Record(const httplib::Request& req) {
-    std::lock_guard lock(mu_);
-    sent_.push_back({req.path, req.get_header_value("Authorization"), json::parse(req.body)});
-  }
-
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
-  std::mutex mu_;
-  std::vector<Sent> sent_;
-  int tweet_status_ = 201;
+  testing::FakeProviderApi api_;
 };
 
 std::string Signature(const std::string& body) {
