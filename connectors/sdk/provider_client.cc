@@ -26,18 +26,34 @@ absl::StatusOr<ProviderClient> ProviderClient::Create(ProviderClientOptions opti
 }
 
 absl::StatusOr<ProviderResponse> ProviderClient::PostJson(std::string_view path,
-                                                          std::string_view json) const {
+                                                          std::string_view json,
+                                                          const Headers& extra_headers) const {
+  return Send("POST", path, json, extra_headers);
+}
+
+absl::StatusOr<ProviderResponse> ProviderClient::GetJson(std::string_view path,
+                                                         const Headers& extra_headers) const {
+  return Send("GET", path, "", extra_headers);
+}
+
+absl::StatusOr<ProviderResponse> ProviderClient::Send(std::string_view method,
+                                                      std::string_view path, std::string_view json,
+                                                      const Headers& extra_headers) const {
   httplib::Client client(origin_);
   client.set_connection_timeout(options_.connect_timeout);
   client.set_read_timeout(options_.read_timeout);
   client.set_write_timeout(options_.read_timeout);
   httplib::Headers headers;
   for (const auto& [name, value] : options_.headers) headers.emplace(name, value);
+  for (const auto& [name, value] : extra_headers) headers.emplace(name, value);
   const std::string target = absl::StrCat(prefix_, ToAbsl(path));
-  auto result = client.Post(target, headers, std::string(json), "application/json");
+  const bool get = method == "GET";
+  if (get) headers.emplace("Accept", "application/json");
+  auto result = get ? client.Get(target, headers)
+                    : client.Post(target, headers, std::string(json), "application/json");
   if (!result) {
-    return absl::UnavailableError(absl::StrCat("POST ", origin_, target, " failed: ",
-                                               httplib::to_string(result.error())));
+    return absl::UnavailableError(absl::StrCat(ToAbsl(method), " ", origin_, target,
+                                               " failed: ", httplib::to_string(result.error())));
   }
   return ProviderResponse{result->status, result->body};
 }

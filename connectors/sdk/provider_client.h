@@ -1,7 +1,8 @@
-// ProviderClient: how a connector calls its provider's send API (Telegram sendMessage, WhatsApp
-// Cloud /messages, the Send API…). The base URL is configurable so tests point it at a local
-// fake on 127.0.0.1; timeouts are explicit so Deliver never hangs the host's delivery thread.
-// Stateless and safe to use from several threads (each call opens its own connection).
+// ProviderClient: how a connector calls its provider's API (Telegram sendMessage, WhatsApp
+// Cloud /messages, the Send API…, and the reads of polling channels such as Mastodon). The base URL
+// is configurable so tests point it at a local fake on 127.0.0.1; timeouts are explicit so Deliver
+// never hangs the host's delivery thread. Stateless and safe to use from several threads (each call
+// opens its own connection).
 #pragma once
 
 #include <chrono>
@@ -34,15 +35,25 @@ class ProviderClient {
   // Fails when base_url is not http(s)://host[:port][/prefix].
   static absl::StatusOr<ProviderClient> Create(ProviderClientOptions options);
 
+  // Headers for one request only (Mastodon's Idempotency-Key), sent after the fixed ones.
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+
   // POSTs `json` to base_url + `path`. Any HTTP answer is returned as is; only a transport failure
   // (refused, timed out) is an UNAVAILABLE error.
-  absl::StatusOr<ProviderResponse> PostJson(std::string_view path, std::string_view json) const;
+  absl::StatusOr<ProviderResponse> PostJson(std::string_view path, std::string_view json,
+                                            const Headers& extra_headers = {}) const;
+  // GETs base_url + `path` (with its query string) asking for JSON; answers as PostJson.
+  absl::StatusOr<ProviderResponse> GetJson(std::string_view path,
+                                           const Headers& extra_headers = {}) const;
 
   const std::string& base_url() const { return options_.base_url; }
 
  private:
   ProviderClient(ProviderClientOptions options, std::string origin, std::string prefix)
       : options_(std::move(options)), origin_(std::move(origin)), prefix_(std::move(prefix)) {}
+  // One request: `method` "GET" or "POST" (with `json`).
+  absl::StatusOr<ProviderResponse> Send(std::string_view method, std::string_view path,
+                                        std::string_view json, const Headers& extra_headers) const;
 
   ProviderClientOptions options_;
   std::string origin_;  // scheme://host[:port]

@@ -17,6 +17,7 @@
 #include "absl/strings/escaping.h"
 #include "broker/app/broker_app.h"
 #include "connectors/meta/meta_connector.h"
+#include "connectors/sdk/http_server.h"
 #include "connectors/sdk/signature.h"
 #include "omni/agent/agent_client.h"
 #include "tests/support/test_support.h"
@@ -54,7 +55,7 @@ class FakeGraphApi {
                    res.set_content(refuse_ ? flow.refusal : flow.sent_answer, "application/json");
                  });
     port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    EXPECT_TRUE(connectors::ListenInBackground(server_, thread_).ok());
   }
   ~FakeGraphApi() {
     server_.stop();

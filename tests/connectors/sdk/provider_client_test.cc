@@ -16,13 +16,20 @@ namespace {
 class FakeProvider {
  public:
   FakeProvider() {
-    server_.Post("/v19.0/123/messages",
-                 [this](const httplib::Request& req, httplib::Response& res) {
-                   last_auth = req.get_header_value("Authorization");
-                   last_body = req.body;
-                   res.status = reply_status;
-                   res.set_content(R"({"messages":[{"id":"wamid.1"}]})", "application/json");
-                 });
+    server_.Post("/v19.0/123/messages", [this](const httplib::Request& req, httplib::Response& res) {
+      last_auth = req.get_header_value("Authorization");
+      last_idempotency_key = req.get_header_value("Idempotency-Key");
+      last_body = req.body;
+      res.status = reply_status;
+      res.set_content(R"({"messages":[{"id":"wamid.1"}]})", "application/json");
+    });
+    server_.Get("/v19.0/notifications", [this](const httplib::Request& req, httplib::Response& res) {
+      last_auth = req.get_header_value("Authorization");
+      last_accept = req.get_header_value("Accept");
+      last_query = req.get_param_value("types[]") + "," + req.get_param_value("min_id");
+      res.status = reply_status;
+      res.set_content(R"([{"id":"1"}])", "application/json");
+    });
     server_.Post("/slow", [this](const httplib::Request&, httplib::Response& res) {
       std::unique_lock lock(mu_);
       cv_.wait(lock, [this] { return released_; });  // until the test saw the client time out
@@ -44,7 +51,7 @@ class FakeProvider {
 
   int port = 0;
   int reply_status = 200;
-  std::string last_auth, last_body;
+  std::string last_auth, last_body, last_accept, last_query, last_idempotency_key;
 
  private:
   httplib::Server server_;
@@ -73,6 +80,33 @@ TEST(ProviderClientTest, PostsJsonUnderTheBaseUrlPrefixWithHeaders) {
   EXPECT_EQ(provider.last_auth, "Bearer t0k");
   EXPECT_EQ(provider.last_body, R"({"to":"1"})");
   EXPECT_TRUE(StatusFromHttp(*response, "send").ok());
+}
+
+TEST(ProviderClientTest, PostsWithPerRequestHeadersBesideTheFixedOnes) {
+  FakeProvider provider;
+  const ProviderClient client = Client(provider.port);
+  auto keyed = client.PostJson("/123/messages", "{}", {{"Idempotency-Key", "event-1"}});
+  ASSERT_TRUE(keyed.ok()) << keyed.status();
+  EXPECT_EQ(provider.last_idempotency_key, "event-1");
+  EXPECT_EQ(provider.last_auth, "Bearer t0k");
+  auto plain = client.PostJson("/123/messages", "{}");  // the extra header was for one request
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(provider.last_idempotency_key, "");
+}
+
+TEST(ProviderClientTest, GetsJsonWithTheQueryAndHeaders) {
+  FakeProvider provider;
+  auto response = Client(provider.port).GetJson("/notifications?types%5B%5D=mention&min_id=42");
+  ASSERT_TRUE(response.ok()) << response.status();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(response->body, R"([{"id":"1"}])");
+  EXPECT_EQ(provider.last_auth, "Bearer t0k");
+  EXPECT_EQ(provider.last_accept, "application/json");
+  EXPECT_EQ(provider.last_query, "mention,42");
+  provider.reply_status = 503;
+  auto unavailable = Client(provider.port).GetJson("/notifications");
+  ASSERT_TRUE(unavailable.ok()) << unavailable.status();
+  EXPECT_EQ(StatusFromHttp(*unavailable, "poll").code(), absl::StatusCode::kUnavailable);
 }
 
 TEST(ProviderClientTest, HttpErrorsMapToRetryableOrPermanent) {

@@ -12,6 +12,7 @@
 
 #include "absl/strings/escaping.h"
 #include "broker/app/broker_app.h"
+#include "connectors/sdk/http_server.h"
 #include "connectors/sdk/signature.h"
 #include "connectors/viber/viber_connector.h"
 #include "omni/agent/agent_client.h"
@@ -43,7 +44,7 @@ class FakeViberApi {
                       "application/json");
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    EXPECT_TRUE(connectors::ListenInBackground(server_, thread_).ok());
   }
   ~FakeViberApi() {
     server_.stop();

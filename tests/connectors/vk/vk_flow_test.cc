@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "broker/app/broker_app.h"
+#include "connectors/sdk/http_server.h"
 #include "connectors/vk/vk_connector.h"
 #include "omni/agent/agent_client.h"
 #include "tests/support/broker_harness.h"
@@ -46,7 +47,7 @@ class FakeVkApi {
           "application/json");
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    EXPECT_TRUE(connectors::ListenInBackground(server_, thread_).ok());
   }
   ~FakeVkApi() {
     server_.stop();
