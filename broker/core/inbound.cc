@@ -56,6 +56,16 @@ void BrokerCore::SendAck(const std::string& routing_id, const IngestAck& ack) {
   ingest_.Send(routing_id, frame);
 }
 
+namespace {
+
+// Messages and calls are work for an agent; the other kinds are facts about a conversation.
+bool OpensConversation(omnibroker::v1::EventKind kind) {
+  return kind == omnibroker::v1::EVENT_KIND_MESSAGE || kind == omnibroker::v1::EVENT_KIND_CALL ||
+         kind == omnibroker::v1::EVENT_KIND_UNSPECIFIED;
+}
+
+}  // namespace
+
 void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
   IngestAck ack;
   ack.set_event_id(event.id());
@@ -89,11 +99,32 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
   if (!threaded.ok()) return fail(omnibroker::v1::INGEST_STATUS_RETRY_LATER, threaded.status());
   Conversation conversation;
   bool new_conversation = true;
+  bool closed_conversation = false;
   if (threaded->has_value()) {
     if (auto it = open_.find(**threaded); it != open_.end()) {
       conversation = it->second;
       new_conversation = false;
     }
+  }
+  const bool opens = OpensConversation(event.kind());
+  if (new_conversation && !opens) {
+    // A receipt, an edit, a deletion or a provider's notice is a fact about the conversation its
+    // thread had, open or closed; it never opens one (nor waits for an answer).
+    const std::string kind = omnibroker::v1::EventKind_Name(event.kind());
+    if (!threaded->has_value()) {
+      return fail(omnibroker::v1::INGEST_STATUS_REJECTED,
+                  absl::NotFoundError(absl::StrCat(kind, " for thread '", event.thread_key(),
+                                                   "', which has no conversation to attach it to")));
+    }
+    auto stored = store_.Get(Family::kConversations, **threaded, conversation);
+    if (!stored.ok()) return fail(omnibroker::v1::INGEST_STATUS_RETRY_LATER, stored.status());
+    if (!*stored) {
+      return fail(omnibroker::v1::INGEST_STATUS_REJECTED,
+                  absl::NotFoundError(absl::StrCat(kind, " for thread '", event.thread_key(),
+                                                   "', whose conversation was erased")));
+    }
+    new_conversation = false;
+    closed_conversation = true;
   }
   if (new_conversation && options_.join_open_conversation_across_channels) {
     // The customer already talks with us elsewhere: this message joins the conversation they
@@ -122,7 +153,7 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
   conversation.set_last_sequence(sequence);
   *conversation.mutable_updated_at() = ToProto(clock_.Now());
   // The next-response deadline counts from the oldest unanswered customer message.
-  if (!new_conversation && !conversation.has_awaiting_reply_since()) {
+  if (opens && !new_conversation && !conversation.has_awaiting_reply_since()) {
     *conversation.mutable_awaiting_reply_since() = conversation.updated_at();
   }
   event.set_conversation_id(conversation.id());
@@ -137,15 +168,15 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
   store_.Put(batch, Family::kDedupe, dedupe_key, ack);
 
   const std::string conversation_id = conversation.id();
-  auto committed = CommitThen(batch, [this, routing_id, ack, new_conversation, conversation_id, event] {
+  auto committed = CommitThen(batch, [this, routing_id, ack, new_conversation, opens, conversation_id, event] {
     SendAck(routing_id, ack);
     auto it = open_.find(conversation_id);
-    if (it == open_.end()) return;  // closed meanwhile
+    if (it == open_.end()) return;  // closed (meanwhile)
     if (new_conversation) {
       routing_.Enqueue(WorkItemFor(it->second), clock_.Now());
       return;
     }
-    routing_.CustomerMessage(conversation_id, clock_.Now());
+    if (opens) routing_.CustomerMessage(conversation_id, clock_.Now());
     if (!it->second.assigned_agent_id().empty() &&
                it->second.state() == omnibroker::v1::CONVERSATION_STATE_ASSIGNED) {
       omnibroker::v1::AgentUpdate update;
@@ -155,7 +186,7 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
   });
   if (!committed.ok()) return fail(omnibroker::v1::INGEST_STATUS_RETRY_LATER, committed);
   // Later events of this thread see the conversation at once, before the sync.
-  open_[conversation_id] = std::move(conversation);
+  if (!closed_conversation) open_[conversation_id] = std::move(conversation);
 }
 
 Conversation BrokerCore::NewConversation(const Event& event, const Customer& customer) {
