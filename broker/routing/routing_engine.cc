@@ -76,7 +76,11 @@ void RoutingEngine::UpsertAgent(const omnibroker::v1::Agent& roster, TimePoint n
   const std::vector<std::string> languages(roster.languages().begin(), roster.languages().end());
   std::vector<std::pair<std::string, int>> skills;
   for (const auto& s : roster.skills()) skills.emplace_back(s.name(), s.proficiency());
-  for (const auto& [pool, max] : agent.capacity) agent.filings[pool] = FilingsFor(pool, languages, skills);
+  agent.waiting_filed.clear();
+  for (const auto& [pool, max] : agent.capacity) {
+    agent.filings[pool] = FilingsFor(pool, languages, skills);
+    for (const Filing& f : agent.filings[pool]) agent.waiting_filed[pool].push_back(&waiting_.Filed(f.key));
+  }
   if (roster.handles_difficult()) difficult_rotation_.insert({agent.last_difficult, slot});
   Reindex(slot, now);
   FillAgent(slot, now);

@@ -108,6 +108,9 @@ struct Explanation {
 class RoutingEngine {
  public:
   explicit RoutingEngine(RoutingPolicy policy = DefaultRoutingPolicy());
+  // Agents keep references into the engine's own indexes.
+  RoutingEngine(const RoutingEngine&) = delete;
+  RoutingEngine& operator=(const RoutingEngine&) = delete;
 
   // Replaces the policy (validated); waiting conversations are routed again under it.
   absl::Status SetPolicy(RoutingPolicy policy, TimePoint now);
@@ -191,6 +194,8 @@ class RoutingEngine {
     std::unordered_map<std::string, int> skills;
     std::map<Channel, int> capacity;  // pool -> max concurrent
     std::map<Channel, std::vector<Filing>> filings;  // pool -> where the agent is filed
+    // pool -> the waiting classes filed under the same keys (WaitingIndex::Filed), looked up once.
+    std::map<Channel, std::vector<const std::set<WaitingIndex::Class*>*>> waiting_filed;
     std::map<Channel, int> load;      // pool -> offered + assigned + wrapping up
     std::set<std::string> holding;    // conversations offered, assigned or wrapping up
     double effort_key = 0;            // see EffortKey

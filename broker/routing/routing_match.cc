@@ -241,10 +241,10 @@ void RoutingEngine::FillAgent(Slot slot, TimePoint now) {
       }
     };
     // The classes filed where the agent is filed: the same buckets, seen from the other side.
-    for (const auto& [pool, filings] : agent.filings) {
+    for (const auto& [pool, filed] : agent.waiting_filed) {
       if (Room(agent, pool, now) <= 0) continue;
-      for (const Filing& f : filings) {
-        for (const auto* cls : waiting_.Filed(f.key)) consider(cls);
+      for (const auto* classes : filed) {
+        for (const auto* cls : *classes) consider(cls);
       }
     }
     for (const auto* cls : waiting_.ForTarget(agent.agent.id())) consider(cls);

@@ -44,9 +44,7 @@ void WaitingIndex::Remove(const std::string& conversation_id) {
   if (!cls->items.empty()) return;
   const WaitClassSpec& spec = cls->spec;
   if (spec.target_agent.empty()) {
-    auto group = filed_.find(FilingKey(spec.pool, spec.language, FirstSkill(spec)));
-    group->second.erase(cls);
-    if (group->second.empty()) filed_.erase(group);
+    filed_[FilingKey(spec.pool, spec.language, FirstSkill(spec))].erase(cls);
   } else {
     auto group = by_target_.find(spec.target_agent);
     group->second.erase(cls);
@@ -55,10 +53,8 @@ void WaitingIndex::Remove(const std::string& conversation_id) {
   classes_.erase(spec.Key());
 }
 
-const std::set<WaitingIndex::Class*>& WaitingIndex::Filed(const std::string& filing_key) const {
-  static const std::set<Class*> kNone;
-  auto it = filed_.find(filing_key);
-  return it == filed_.end() ? kNone : it->second;
+const std::set<WaitingIndex::Class*>& WaitingIndex::Filed(const std::string& filing_key) {
+  return filed_[filing_key];
 }
 
 const std::set<WaitingIndex::Class*>& WaitingIndex::ForTarget(const std::string& agent_id) const {

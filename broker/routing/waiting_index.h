@@ -56,8 +56,10 @@ class WaitingIndex {
   size_t size() const { return where_.size(); }
 
   // Classes without a named agent filed under `filing_key` (FilingKey of their pool, language and
-  // first required skill, kAnySkill when none).
-  const std::set<Class*>& Filed(const std::string& filing_key) const;
+  // first required skill, kAnySkill when none). The set lives as long as the index (an emptied one
+  // is kept; there are only as many as distinct filing keys), so an agent looks its keys up once,
+  // when the roster changes, and keeps the references.
+  const std::set<Class*>& Filed(const std::string& filing_key);
   // Classes waiting for `agent_id` by name.
   const std::set<Class*>& ForTarget(const std::string& agent_id) const;
 
