@@ -130,7 +130,9 @@ absl::Status WebhookEndpoint::Start(ConnectorContext& context) {
         Count("handshake");
         return Reply(res, 403, ToStd(answer.status().message()));
       }
-      Reply(res, 200, *answer);
+      // X's CRC answer is a JSON object and must be served as JSON; Meta's hub.challenge is text.
+      res.status = 200;
+      res.set_content(*answer, answer->starts_with("{") ? "application/json" : "text/plain");
     });
   }
   bound_port_ = options_.port == 0 ? server_->bind_to_any_port(options_.host)

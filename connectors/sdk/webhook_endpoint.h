@@ -51,7 +51,8 @@ absl::StatusOr<WebhookOptions> WebhookOptionsFromConfig(const ConnectorConfig& c
 using NormalizeFn = std::function<absl::StatusOr<std::vector<omnibroker::v1::Event>>(
     const InboundRequest& request, TimePoint now)>;
 
-// What to answer a GET: the body to send with 200, or an error (answered 403).
+// What to answer a GET: the body to send with 200 (as application/json when it is a JSON object,
+// else text/plain), or an error (answered 403).
 using HandshakeFn = std::function<absl::StatusOr<std::string>(const InboundRequest& request)>;
 
 // Whether a POST is a handshake: the exact body to answer it with 200 (nothing is published), or

@@ -95,6 +95,7 @@ TEST(XFlowTest, CrcWebhookToAgentAndRepliesToTheXApi) {
   auto crc = webhook.Get("/x/webhook?crc_token=challenge-123");
   ASSERT_TRUE(crc);
   ASSERT_EQ(crc->status, 200) << crc->body;
+  EXPECT_EQ(crc->get_header_value("Content-Type"), "application/json");
   EXPECT_EQ(json::parse(crc->body)["response_token"],
             "sha256=" + absl::Base64Escape(connectors::Hmac(connectors::Digest::kSha256, kSecret,
                                                             "challenge-123")));
