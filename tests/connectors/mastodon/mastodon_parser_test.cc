@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "connectors/mastodon/mastodon_factory.h"
+#include "tests/support/corpus_table.h"
 #include "tests/support/test_support.h"
 
 namespace omni::connectors::mastodon {
@@ -56,47 +57,36 @@ const std::map<std::string, Expected>& Table() {
 }
 
 TEST(MastodonCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
-  const std::filesystem::path dir = CorpusDir() / "mastodon";
-  int files = 0;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
-    ++files;
-    const std::string name = std::filesystem::relative(entry.path(), dir).string();
-    SCOPED_TRACE(name);
-    auto it = Table().find(name);
-    ASSERT_NE(it, Table().end()) << "corpus file without an expectation: " << name;
-    const Expected& want = it->second;
-    auto events = ParseBody(ReadFile(entry.path()), kHost, SystemClock().Now());
-    if (!want.error.empty()) {
-      ASSERT_FALSE(events.ok());
-      EXPECT_EQ(events.status().code(), absl::StatusCode::kInvalidArgument);
-      EXPECT_NE(events.status().message().find(want.error), absl::string_view::npos)
-          << events.status();
-      continue;
-    }
-    ASSERT_TRUE(events.ok()) << events.status();
-    ASSERT_EQ(events->size(), 1u);
-    const Event& e = events->front();
-    EXPECT_EQ(e.id(), want.id);
-    EXPECT_EQ(e.kind(), want.kind);
-    EXPECT_EQ(e.provider(), "mastodon");
-    EXPECT_EQ(e.channel(), omnibroker::v1::CHANNEL_SOCIAL);
-    EXPECT_EQ(e.direction(), omnibroker::v1::DIRECTION_INBOUND);
-    EXPECT_EQ(e.thread_key(), want.thread);
-    EXPECT_EQ(e.sender().provider(), "mastodon");
-    EXPECT_EQ(e.sender().handle(), want.sender);
-    EXPECT_EQ(e.sender().display_name(), want.display);
-    EXPECT_EQ(e.content().text(), want.text);
-    EXPECT_EQ(e.reply_to_event_id(), want.reply_to);
-    EXPECT_GT(e.occurred_at().seconds(), 0);
-    if (want.kind == omnibroker::v1::EVENT_KIND_MESSAGE) {
-      EXPECT_EQ(e.occurred_at().seconds(), 1661900992);  // 2022-08-30T23:09:52.359Z
-      EXPECT_NE(e.content().html().find("h-card"), std::string::npos);
-      EXPECT_EQ(e.provider_metadata().at("notification_id"), "68739215");
-      EXPECT_EQ(e.language(), "");  // the status says null
-    }
-  }
-  EXPECT_EQ(files, static_cast<int>(Table().size()));
+  testing::CheckEveryCorpusFile(
+      "mastodon", Table(),
+      [&](const std::string& name, const std::string& body, const Expected& want) {
+        auto events = ParseBody(body, kHost, SystemClock().Now());
+        if (!want.error.empty()) {
+          EXPECT_TRUE(testing::RejectedWith(events.status(), want.error));
+          return;
+        }
+        ASSERT_TRUE(events.ok()) << events.status();
+        ASSERT_EQ(events->size(), 1u);
+        const Event& e = events->front();
+        EXPECT_EQ(e.id(), want.id);
+        EXPECT_EQ(e.kind(), want.kind);
+        EXPECT_EQ(e.provider(), "mastodon");
+        EXPECT_EQ(e.channel(), omnibroker::v1::CHANNEL_SOCIAL);
+        EXPECT_EQ(e.direction(), omnibroker::v1::DIRECTION_INBOUND);
+        EXPECT_EQ(e.thread_key(), want.thread);
+        EXPECT_EQ(e.sender().provider(), "mastodon");
+        EXPECT_EQ(e.sender().handle(), want.sender);
+        EXPECT_EQ(e.sender().display_name(), want.display);
+        EXPECT_EQ(e.content().text(), want.text);
+        EXPECT_EQ(e.reply_to_event_id(), want.reply_to);
+        EXPECT_GT(e.occurred_at().seconds(), 0);
+        if (want.kind == omnibroker::v1::EVENT_KIND_MESSAGE) {
+          EXPECT_EQ(e.occurred_at().seconds(), 1661900992);  // 2022-08-30T23:09:52.359Z
+          EXPECT_NE(e.content().html().find("h-card"), std::string::npos);
+          EXPECT_EQ(e.provider_metadata().at("notification_id"), "68739215");
+          EXPECT_EQ(e.language(), "");  // the status says null
+        }
+      });
 }
 
 // A poll response: a direct mention with media and a reply, a local account, and a favourite.

@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "base/clock.h"
 #include "omnibroker/v1/event.pb.h"
+#include "tests/support/corpus_table.h"
 #include "tests/support/test_support.h"
 
 namespace omni::connectors::meta::testing {
@@ -106,18 +107,10 @@ inline void CheckBody(const std::string& body, const Expected& want, const std::
 inline void CheckCorpus(const std::string& folder, const std::string& provider,
                         const std::map<std::string, Expected>& table, const ParseFn& parse,
                         const EventCheck& channel_check) {
-  const std::filesystem::path dir = omni::testing::CorpusDir() / folder;
-  int files = 0;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
-    ++files;
-    const std::string name = std::filesystem::relative(entry.path(), dir).string();
-    SCOPED_TRACE(name);
-    auto it = table.find(name);
-    ASSERT_NE(it, table.end()) << "corpus file without an expectation: " << name;
-    CheckBody(omni::testing::ReadFile(entry.path()), it->second, provider, parse, channel_check);
-  }
-  EXPECT_EQ(files, static_cast<int>(table.size()));
+  omni::testing::CheckEveryCorpusFile(
+      folder, table, [&](const std::string&, const std::string& body, const auto& expected) {
+        CheckBody(body, expected, provider, parse, channel_check);
+      });
 }
 
 // Each body is refused INVALID_ARGUMENT with a message holding its reason.

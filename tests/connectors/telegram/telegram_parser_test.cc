@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 
+#include "tests/support/corpus_table.h"
 #include "tests/support/test_support.h"
 
 namespace omni::connectors::telegram {
@@ -101,54 +102,44 @@ const std::map<std::string, Expected>& Table() {
 }
 
 TEST(TelegramCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
-  const std::filesystem::path dir = CorpusDir() / "telegram";
-  int files = 0;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
-    ++files;
-    const std::string name = std::filesystem::relative(entry.path(), dir).string();
-    SCOPED_TRACE(name);
-    auto it = Table().find(name);
-    ASSERT_NE(it, Table().end()) << "corpus file without an expectation: " << name;
-    const Expected& want = it->second;
-    auto events = ParseUpdate(ReadFile(entry.path()), SystemClock().Now());
-    if (!want.error.empty()) {
-      ASSERT_FALSE(events.ok());
-      EXPECT_NE(events.status().message().find(want.error), absl::string_view::npos)
-          << events.status();
-      continue;
-    }
-    ASSERT_TRUE(events.ok()) << events.status();
-    ASSERT_EQ(events->size(), 1u);
-    const Event& e = events->front();
-    EXPECT_EQ(e.id(), want.id);
-    EXPECT_EQ(e.kind(), want.kind);
-    EXPECT_EQ(e.provider(), "telegram");
-    EXPECT_EQ(e.channel(), omnibroker::v1::CHANNEL_MESSENGER);
-    EXPECT_EQ(e.direction(), omnibroker::v1::DIRECTION_INBOUND);
-    EXPECT_FALSE(e.sender().handle().empty());
-    EXPECT_FALSE(e.thread_key().empty());
-    EXPECT_GT(e.occurred_at().seconds(), 0);
-    EXPECT_FALSE(e.provider_metadata().at("update_id").empty());
-    if (!want.thread.empty()) {
-      EXPECT_EQ(e.thread_key(), want.thread);
-    }
-    if (!want.sender.empty()) {
-      EXPECT_EQ(e.sender().display_name(), want.sender);
-    }
-    EXPECT_EQ(e.content().text(), want.text);
-    EXPECT_EQ(e.reply_to_event_id(), want.reply_to);
-    if (want.attachment_type.empty()) {
-      EXPECT_EQ(e.content().attachments_size(), 0);
-    } else {
-      ASSERT_EQ(e.content().attachments_size(), 1);
-      const auto& a = e.content().attachments(0);
-      EXPECT_EQ(a.content_type(), want.attachment_type);
-      EXPECT_EQ(a.size_bytes(), want.attachment_size);
-      EXPECT_TRUE(a.url().starts_with(kFileUrlPrefix)) << a.url();
-    }
-  }
-  EXPECT_EQ(files, static_cast<int>(Table().size()));
+  testing::CheckEveryCorpusFile(
+      "telegram", Table(),
+      [&](const std::string& name, const std::string& body, const Expected& want) {
+        auto events = ParseUpdate(body, SystemClock().Now());
+        if (!want.error.empty()) {
+          EXPECT_TRUE(testing::RejectedWith(events.status(), want.error));
+          return;
+        }
+        ASSERT_TRUE(events.ok()) << events.status();
+        ASSERT_EQ(events->size(), 1u);
+        const Event& e = events->front();
+        EXPECT_EQ(e.id(), want.id);
+        EXPECT_EQ(e.kind(), want.kind);
+        EXPECT_EQ(e.provider(), "telegram");
+        EXPECT_EQ(e.channel(), omnibroker::v1::CHANNEL_MESSENGER);
+        EXPECT_EQ(e.direction(), omnibroker::v1::DIRECTION_INBOUND);
+        EXPECT_FALSE(e.sender().handle().empty());
+        EXPECT_FALSE(e.thread_key().empty());
+        EXPECT_GT(e.occurred_at().seconds(), 0);
+        EXPECT_FALSE(e.provider_metadata().at("update_id").empty());
+        if (!want.thread.empty()) {
+          EXPECT_EQ(e.thread_key(), want.thread);
+        }
+        if (!want.sender.empty()) {
+          EXPECT_EQ(e.sender().display_name(), want.sender);
+        }
+        EXPECT_EQ(e.content().text(), want.text);
+        EXPECT_EQ(e.reply_to_event_id(), want.reply_to);
+        if (want.attachment_type.empty()) {
+          EXPECT_EQ(e.content().attachments_size(), 0);
+        } else {
+          ASSERT_EQ(e.content().attachments_size(), 1);
+          const auto& a = e.content().attachments(0);
+          EXPECT_EQ(a.content_type(), want.attachment_type);
+          EXPECT_EQ(a.size_bytes(), want.attachment_size);
+          EXPECT_TRUE(a.url().starts_with(kFileUrlPrefix)) << a.url();
+        }
+      });
 }
 
 TEST(TelegramParserTest, KeepsLanguageAndTimestamp) {

@@ -11,6 +11,7 @@
 #include "absl/strings/escaping.h"
 #include "connectors/sdk/signature.h"
 #include "connectors/viber/viber_connector.h"
+#include "tests/support/corpus_table.h"
 #include "tests/support/test_support.h"
 
 namespace omni::connectors::viber {
@@ -153,52 +154,40 @@ InboundRequest ParseHttpCapture(const std::string& raw) {
 }
 
 TEST(ViberCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
-  const std::filesystem::path dir = CorpusDir() / "viber";
-  int files = 0;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
-    ++files;
-    const std::string name = std::filesystem::relative(entry.path(), dir).string();
-    SCOPED_TRACE(name);
-    auto it = Table().find(name);
-    ASSERT_NE(it, Table().end()) << "corpus file without an expectation: " << name;
-    const Expected& want = it->second;
-    const std::string raw = ReadFile(entry.path());
-    auto events =
-        entry.path().extension() == ".http"
-            ? NormalizeCallback(kCapturedToken, ParseHttpCapture(raw), SystemClock().Now())
-            : ParseCallback(raw, SystemClock().Now());
-    if (!want.error.empty()) {
-      ASSERT_FALSE(events.ok());
-      EXPECT_EQ(events.status().code(), absl::StatusCode::kInvalidArgument);
-      EXPECT_NE(events.status().message().find(want.error), absl::string_view::npos)
-          << events.status();
-      continue;
-    }
-    ASSERT_TRUE(events.ok()) << events.status();
-    ASSERT_EQ(events->size(), static_cast<size_t>(want.events));
-    if (want.events == 0) continue;
-    const Event& e = events->front();
-    EXPECT_EQ(e.id(), want.id);
-    EXPECT_EQ(e.kind(), want.kind);
-    EXPECT_EQ(e.provider(), "viber");
-    EXPECT_EQ(e.channel(), omnibroker::v1::CHANNEL_MESSENGER);
-    EXPECT_EQ(e.direction(), omnibroker::v1::DIRECTION_INBOUND);
-    EXPECT_EQ(e.sender().provider(), "viber");
-    EXPECT_EQ(e.sender().handle(), want.thread);
-    EXPECT_EQ(e.thread_key(), want.thread);
-    EXPECT_EQ(e.occurred_at().seconds(), want.seconds);
-    EXPECT_EQ(e.sender().display_name(), want.sender);
-    EXPECT_EQ(e.content().text(), want.text);
-    EXPECT_EQ(e.reply_to_event_id(), want.reply_to);
-    EXPECT_EQ(e.language(), want.language);
-    EXPECT_EQ(e.content().attachments_size(), 0);
-    for (const auto& [key, value] : want.metadata) {
-      ASSERT_TRUE(e.provider_metadata().contains(key)) << key;
-      EXPECT_EQ(e.provider_metadata().at(key), value) << key;
-    }
-  }
-  EXPECT_EQ(files, static_cast<int>(Table().size()));
+  testing::CheckEveryCorpusFile(
+      "viber", Table(),
+      [&](const std::string& name, const std::string& body, const Expected& want) {
+        auto events =
+            name.ends_with(".http")
+                ? NormalizeCallback(kCapturedToken, ParseHttpCapture(body), SystemClock().Now())
+                : ParseCallback(body, SystemClock().Now());
+        if (!want.error.empty()) {
+          EXPECT_TRUE(testing::RejectedWith(events.status(), want.error));
+          return;
+        }
+        ASSERT_TRUE(events.ok()) << events.status();
+        ASSERT_EQ(events->size(), static_cast<size_t>(want.events));
+        if (want.events == 0) return;
+        const Event& e = events->front();
+        EXPECT_EQ(e.id(), want.id);
+        EXPECT_EQ(e.kind(), want.kind);
+        EXPECT_EQ(e.provider(), "viber");
+        EXPECT_EQ(e.channel(), omnibroker::v1::CHANNEL_MESSENGER);
+        EXPECT_EQ(e.direction(), omnibroker::v1::DIRECTION_INBOUND);
+        EXPECT_EQ(e.sender().provider(), "viber");
+        EXPECT_EQ(e.sender().handle(), want.thread);
+        EXPECT_EQ(e.thread_key(), want.thread);
+        EXPECT_EQ(e.occurred_at().seconds(), want.seconds);
+        EXPECT_EQ(e.sender().display_name(), want.sender);
+        EXPECT_EQ(e.content().text(), want.text);
+        EXPECT_EQ(e.reply_to_event_id(), want.reply_to);
+        EXPECT_EQ(e.language(), want.language);
+        EXPECT_EQ(e.content().attachments_size(), 0);
+        for (const auto& [key, value] : want.metadata) {
+          ASSERT_TRUE(e.provider_metadata().contains(key)) << key;
+          EXPECT_EQ(e.provider_metadata().at(key), value) << key;
+        }
+      });
 }
 
 std::vector<Event> ParseOk(const std::string& body) {

@@ -12,6 +12,7 @@
 
 #include "connectors/vk/vk_connector.h"
 #include "connectors/vk/vk_factory.h"
+#include "tests/support/corpus_table.h"
 #include "tests/support/test_support.h"
 
 namespace omni::connectors::vk {
@@ -126,53 +127,40 @@ const std::map<std::string, Expected>& Table() {
 }
 
 TEST(VkCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
-  const std::filesystem::path dir = CorpusDir() / "vk";
-  int files = 0;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
-    ++files;
-    const std::string name = std::filesystem::relative(entry.path(), dir).string();
-    SCOPED_TRACE(name);
-    auto it = Table().find(name);
-    ASSERT_NE(it, Table().end()) << "corpus file without an expectation: " << name;
-    const Expected& want = it->second;
-    const std::string body = ReadFile(entry.path());
-    auto events = name.find("longpoll") != std::string::npos
-                      ? ParseLongPoll(body, want.group, SystemClock().Now())
-                      : ParseCallback(body, want.group, SystemClock().Now());
-    if (!want.error.empty()) {
-      ASSERT_FALSE(events.ok());
-      EXPECT_EQ(events.status().code(), absl::StatusCode::kInvalidArgument);
-      EXPECT_NE(events.status().message().find(want.error), absl::string_view::npos)
-          << events.status();
-      continue;
-    }
-    ASSERT_TRUE(events.ok()) << events.status();
-    ASSERT_EQ(events->size(), 1u);
-    const Event& e = events->front();
-    EXPECT_EQ(e.id(), want.id);
-    EXPECT_EQ(e.kind(), omnibroker::v1::EVENT_KIND_MESSAGE);
-    EXPECT_EQ(e.provider(), "vk");
-    EXPECT_EQ(e.channel(), omnibroker::v1::CHANNEL_MESSENGER);
-    EXPECT_EQ(e.direction(), omnibroker::v1::DIRECTION_INBOUND);
-    EXPECT_EQ(e.thread_key(), want.thread);
-    EXPECT_EQ(e.sender().provider(), "vk");
-    EXPECT_EQ(e.sender().handle(), want.sender);
-    EXPECT_EQ(e.occurred_at().seconds(), want.seconds);
-    EXPECT_EQ(e.content().text(), want.text);
-    EXPECT_EQ(e.language(), want.language);
-    EXPECT_TRUE(e.reply_to_event_id().empty());
-    ASSERT_EQ(e.content().attachments_size(), static_cast<int>(want.attachments.size()));
-    for (int i = 0; i < e.content().attachments_size(); ++i) {
-      EXPECT_EQ(e.content().attachments(i).content_type(), want.attachments[i].first);
-      EXPECT_EQ(e.content().attachments(i).url(), want.attachments[i].second);
-    }
-    for (const auto& [key, value] : want.metadata) {
-      ASSERT_TRUE(e.provider_metadata().contains(key)) << key;
-      EXPECT_EQ(e.provider_metadata().at(key), value) << key;
-    }
-  }
-  EXPECT_EQ(files, static_cast<int>(Table().size()));
+  testing::CheckEveryCorpusFile(
+      "vk", Table(), [&](const std::string& name, const std::string& body, const Expected& want) {
+        auto events = name.find("longpoll") != std::string::npos
+                          ? ParseLongPoll(body, want.group, SystemClock().Now())
+                          : ParseCallback(body, want.group, SystemClock().Now());
+        if (!want.error.empty()) {
+          EXPECT_TRUE(testing::RejectedWith(events.status(), want.error));
+          return;
+        }
+        ASSERT_TRUE(events.ok()) << events.status();
+        ASSERT_EQ(events->size(), 1u);
+        const Event& e = events->front();
+        EXPECT_EQ(e.id(), want.id);
+        EXPECT_EQ(e.kind(), omnibroker::v1::EVENT_KIND_MESSAGE);
+        EXPECT_EQ(e.provider(), "vk");
+        EXPECT_EQ(e.channel(), omnibroker::v1::CHANNEL_MESSENGER);
+        EXPECT_EQ(e.direction(), omnibroker::v1::DIRECTION_INBOUND);
+        EXPECT_EQ(e.thread_key(), want.thread);
+        EXPECT_EQ(e.sender().provider(), "vk");
+        EXPECT_EQ(e.sender().handle(), want.sender);
+        EXPECT_EQ(e.occurred_at().seconds(), want.seconds);
+        EXPECT_EQ(e.content().text(), want.text);
+        EXPECT_EQ(e.language(), want.language);
+        EXPECT_TRUE(e.reply_to_event_id().empty());
+        ASSERT_EQ(e.content().attachments_size(), static_cast<int>(want.attachments.size()));
+        for (int i = 0; i < e.content().attachments_size(); ++i) {
+          EXPECT_EQ(e.content().attachments(i).content_type(), want.attachments[i].first);
+          EXPECT_EQ(e.content().attachments(i).url(), want.attachments[i].second);
+        }
+        for (const auto& [key, value] : want.metadata) {
+          ASSERT_TRUE(e.provider_metadata().contains(key)) << key;
+          EXPECT_EQ(e.provider_metadata().at(key), value) << key;
+        }
+      });
 }
 
 std::string Update(const std::string& type, const std::string& object) {

@@ -12,6 +12,7 @@
 #include "connectors/sdk/signature.h"
 #include "connectors/x/x_connector.h"
 #include "connectors/x/x_factory.h"
+#include "tests/support/corpus_table.h"
 #include "tests/support/test_support.h"
 
 namespace omni::connectors::x {
@@ -63,42 +64,32 @@ const std::map<std::string, Expected>& Table() {
 }
 
 TEST(XCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
-  const std::filesystem::path dir = CorpusDir() / "twitter";
   const TimePoint now = SystemClock().Now();
-  int files = 0;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
-    ++files;
-    const std::string name = std::filesystem::relative(entry.path(), dir).string();
-    SCOPED_TRACE(name);
-    auto it = Table().find(name);
-    ASSERT_NE(it, Table().end()) << "corpus file without an expectation: " << name;
-    const Expected& want = it->second;
-    auto events = ParseBody(ReadFile(entry.path()), "", now);
-    if (!want.error.empty()) {
-      ASSERT_FALSE(events.ok());
-      EXPECT_EQ(events.status().code(), absl::StatusCode::kInvalidArgument);
-      EXPECT_NE(events.status().message().find(want.error), absl::string_view::npos)
-          << events.status();
-      continue;
-    }
-    ASSERT_TRUE(events.ok()) << events.status();
-    ASSERT_EQ(events->size(), want.events);
-    if (want.events == 0) continue;
-    const Event& e = events->front();
-    EXPECT_EQ(e.id(), want.id);
-    EXPECT_EQ(e.kind(), omnibroker::v1::EVENT_KIND_MESSAGE);
-    EXPECT_EQ(e.provider(), "x");
-    EXPECT_EQ(e.channel(), want.channel);
-    EXPECT_EQ(e.direction(), omnibroker::v1::DIRECTION_INBOUND);
-    EXPECT_EQ(e.thread_key(), want.thread);
-    EXPECT_EQ(e.sender().provider(), "x");
-    EXPECT_EQ(e.sender().handle(), want.sender);
-    EXPECT_EQ(e.sender().display_name(), want.display);
-    EXPECT_EQ(e.content().text(), want.text);
-    EXPECT_EQ(e.occurred_at().seconds(), want.occurred ? want.occurred : e.received_at().seconds());
-  }
-  EXPECT_EQ(files, static_cast<int>(Table().size()));
+  testing::CheckEveryCorpusFile(
+      "twitter", Table(),
+      [&](const std::string& name, const std::string& body, const Expected& want) {
+        auto events = ParseBody(body, "", now);
+        if (!want.error.empty()) {
+          EXPECT_TRUE(testing::RejectedWith(events.status(), want.error));
+          return;
+        }
+        ASSERT_TRUE(events.ok()) << events.status();
+        ASSERT_EQ(events->size(), want.events);
+        if (want.events == 0) return;
+        const Event& e = events->front();
+        EXPECT_EQ(e.id(), want.id);
+        EXPECT_EQ(e.kind(), omnibroker::v1::EVENT_KIND_MESSAGE);
+        EXPECT_EQ(e.provider(), "x");
+        EXPECT_EQ(e.channel(), want.channel);
+        EXPECT_EQ(e.direction(), omnibroker::v1::DIRECTION_INBOUND);
+        EXPECT_EQ(e.thread_key(), want.thread);
+        EXPECT_EQ(e.sender().provider(), "x");
+        EXPECT_EQ(e.sender().handle(), want.sender);
+        EXPECT_EQ(e.sender().display_name(), want.display);
+        EXPECT_EQ(e.content().text(), want.text);
+        EXPECT_EQ(e.occurred_at().seconds(),
+                  want.occurred ? want.occurred : e.received_at().seconds());
+      });
 }
 
 constexpr char kSecret[] = "consumer-secret-0123";
