@@ -87,6 +87,18 @@ inline std::optional<omnibroker::v1::Offer> NextOffer(agent::AgentClient& agent,
   return std::nullopt;
 }
 
+// The next failed request result the agent receives (a delivery the provider refused comes as
+// one), skipping other updates.
+inline std::optional<omnibroker::v1::RequestResult> NextFailure(agent::AgentClient& agent,
+                                                                std::chrono::milliseconds timeout = 10s) {
+  const auto end = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < end) {
+    auto u = agent.Next(100ms);
+    if (u && u->has_result() && u->result().code() != 0) return u->result();
+  }
+  return std::nullopt;
+}
+
 // Publishes events to a broker's tcp ingest endpoint the way a connector does (connector SDK),
 // one at a time, waiting for each ack.
 class IngestPublisher {

@@ -20,6 +20,7 @@
 #include "connectors/sdk/http_server.h"
 #include "connectors/sdk/signature.h"
 #include "omni/agent/agent_client.h"
+#include "tests/support/broker_harness.h"
 #include "tests/support/test_support.h"
 
 namespace omni::connectors::meta::testing {
@@ -166,12 +167,8 @@ inline void RunFlow(const FlowCase& flow) {
   // A day later Meta refuses free-form messages: the agent is told why.
   graph_api.set_refuse(true);
   ASSERT_TRUE((*agent)->SendText(*conversation, "Are you still there?", "r2").ok());
-  std::optional<omnibroker::v1::RequestResult> failure;
-  ASSERT_TRUE(WaitFor([&] {
-    auto u = (*agent)->Next(50ms);
-    if (u && u->has_result() && u->result().code() != 0) failure = u->result();
-    return failure.has_value();
-  }));
+  const auto failure = omni::testing::NextFailure(**agent);
+  ASSERT_TRUE(failure.has_value());
   EXPECT_EQ(failure->code(), static_cast<int>(absl::StatusCode::kFailedPrecondition));
   EXPECT_NE(failure->message().find("delivery failed: " + flow.agent_sees), std::string::npos)
       << failure->message();

@@ -149,12 +149,8 @@ TEST(ViberFlowTest, SignedCallbackToAgentAndReplyToSendMessage) {
   // The customer unsubscribed meanwhile: Viber refuses, and the agent is told why.
   viber_api.AnswerNotSubscribed();
   ASSERT_TRUE((*agent)->SendText(*conversation, "Still there?", "r2").ok());
-  std::optional<omnibroker::v1::RequestResult> failure;
-  ASSERT_TRUE(WaitFor([&] {
-    auto u = (*agent)->Next(50ms);
-    if (u && u->has_result()) failure = u->result();
-    return failure.has_value();
-  }));
+  const auto failure = testing::NextFailure(**agent);
+  ASSERT_TRUE(failure.has_value());
   EXPECT_EQ(failure->code(), static_cast<int>(absl::StatusCode::kFailedPrecondition));
   EXPECT_NE(failure->message().find("delivery failed: the customer unsubscribed"),
             std::string::npos)

@@ -147,12 +147,8 @@ TEST(VkFlowTest, CallbackToAgentAndReplyToMessagesSend) {
   // The customer never allowed the community's messages in private: VK refuses with 901.
   vk_api.Refuse();
   ASSERT_TRUE((*agent)->SendText(*conversation, "Вы здесь?", "r2").ok());
-  std::optional<omnibroker::v1::RequestResult> failure;
-  ASSERT_TRUE(WaitFor([&] {
-    auto u = (*agent)->Next(50ms);
-    if (u && u->has_result()) failure = u->result();
-    return failure.has_value();
-  }));
+  const auto failure = testing::NextFailure(**agent);
+  ASSERT_TRUE(failure.has_value());
   EXPECT_EQ(failure->code(), static_cast<int>(absl::StatusCode::kFailedPrecondition));
   EXPECT_NE(failure->message().find("delivery failed: the customer does not accept messages"),
             std::string::npos)
