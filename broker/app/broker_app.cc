@@ -29,6 +29,7 @@ absl::Status BrokerApp::Start() {
   OMNI_RETURN_IF_ERROR(routing::Validate(config_.routing));
   core_options.routing = config_.routing;
   core_options.retention = config_.retention;
+  core_options.escalation_roles = config_.escalation_roles;
   core_options.join_open_conversation_across_channels = config_.join_open_conversation_across_channels;
   core_ = std::make_unique<core::BrokerCore>(zmq_, *store_, clock_, core_options);
   OMNI_RETURN_IF_ERROR(core_->Start());

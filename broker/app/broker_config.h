@@ -27,6 +27,8 @@ struct BrokerConfig {
   std::chrono::hours dedupe_window{24 * 8};
   // Retention by tenant ("*" = the others): events kept for ever, sensitive attachments 30 days.
   std::map<std::string, core::RetentionPolicy> retention = {{"*", core::RetentionPolicy{}}};
+  // See BrokerCoreOptions::escalation_roles.
+  std::map<std::string, std::string> escalation_roles = {{"*", "supervisor"}};
   // See BrokerCoreOptions::join_open_conversation_across_channels.
   bool join_open_conversation_across_channels = false;
   routing::RoutingPolicy routing = routing::DefaultRoutingPolicy();

@@ -117,6 +117,18 @@ absl::Status ApplyConfigText(std::string_view text, BrokerConfig& config) {
         }
         config.retention[r["tenant"].Scalar()] = policy;
       }
+    } else if (key == "escalation_roles") {
+      // escalation_roles: {"*": supervisor, acme: acme-team-leads}
+      if (!value.IsMap()) {
+        return absl::InvalidArgumentError(absl::StrCat(key, " (", Where(value), "): a mapping of tenant (\"*\" for the others) to role"));
+      }
+      for (const auto& entry : value) {
+        const std::string tenant = entry.first.as<std::string>();
+        if (!entry.second.IsScalar() || entry.second.Scalar().empty()) {
+          return absl::InvalidArgumentError(absl::StrCat(key, ".", tenant, " (", Where(entry.second), "): the name of a role"));
+        }
+        config.escalation_roles[tenant] = entry.second.Scalar();
+      }
     } else if (key == "routing") {
       omnibroker::v1::RoutingPolicy proto;
       if (auto st = FromJson(ToJson(value), proto, "routing"); !st.ok()) return st;
@@ -144,7 +156,7 @@ absl::Status ApplyConfigText(std::string_view text, BrokerConfig& config) {
     } else {
       return absl::InvalidArgumentError(absl::StrCat(
           "config: unknown section '", key, "' (", Where(kv.first),
-          "); known: data_dir, grpc_listen, ingest_listen, tenant, dedupe_window_hours, retention, join_open_conversation_across_channels, routing, agents, connectors"));
+          "); known: data_dir, grpc_listen, ingest_listen, tenant, dedupe_window_hours, retention, escalation_roles, join_open_conversation_across_channels, routing, agents, connectors"));
     }
   }
   return absl::OkStatus();

@@ -8,6 +8,7 @@
 //   tenant: acme
 //   dedupe_window_hours: 192   # how long provider retries are recognised
 //   retention: [{tenant: "*", events_days: 730, sensitive_attachment_days: 30}]
+//   escalation_roles: {"*": supervisor, acme: acme-team-leads}   # who gets a breach's escalation
 //   routing:            # fields given replace the defaults
 //     offer_timeout: 30s
 //     tiers: [{tier: TIER_VIP, weight: 900, first_response: 60s, senior_pool: true}]

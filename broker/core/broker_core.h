@@ -43,6 +43,9 @@ struct BrokerCoreOptions {
   ingest::Limits limits;
   // By tenant; "*" for tenants not named.
   std::map<std::string, RetentionPolicy> retention = {{"*", RetentionPolicy{}}};
+  // By tenant ("*" for tenants not named): the role whose logged-in members receive a breached
+  // deadline's escalation.
+  std::map<std::string, std::string> escalation_roles = {{"*", "supervisor"}};
   // A new thread from a customer with an open conversation on another channel joins it (instead
   // of opening a new conversation linked by the customer's history).
   bool join_open_conversation_across_channels = false;
@@ -158,7 +161,8 @@ class BrokerCore {
   absl::Status OnTransfer(const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
   absl::Status OnEndWrapUp(const std::string& agent_id, const omnibroker::v1::EndWrapUp& request);
   // Sends `update` to every connected agent with the role "supervisor".
-  void SendToSupervisors(const omnibroker::v1::AgentUpdate& update);
+  // Sends `update` to the logged-in agents with `tenant`'s escalation role.
+  void SendToSupervisors(const std::string& tenant, const omnibroker::v1::AgentUpdate& update);
   void Reply(const std::string& agent_id, const std::string& request_id, const absl::Status& status,
              const std::string& conversation_id = "", const std::string& event_id = "");
   void SendToAgent(const std::string& agent_id, omnibroker::v1::AgentUpdate update);

@@ -78,7 +78,7 @@ void BrokerCore::Breached(const routing::Decision& decision) {
   AgentUpdate escalation;
   escalation.mutable_escalation()->set_conversation_id(decision.conversation_id);
   *escalation.mutable_escalation()->mutable_breach() = *breach;
-  SendToSupervisors(escalation);
+  SendToSupervisors(it->second.tenant(), escalation);
   LogWarning("routing", absl::StrCat("SLA breach: ", decision.reason, " of conversation ", decision.conversation_id,
                                      decision.agent_id.empty() ? "" : " held by ", decision.agent_id));
 }

@@ -105,10 +105,14 @@ absl::Status BrokerCore::OnEndWrapUp(const std::string& agent_id, const omnibrok
   return absl::OkStatus();
 }
 
-void BrokerCore::SendToSupervisors(const AgentUpdate& update) {
+void BrokerCore::SendToSupervisors(const std::string& tenant, const AgentUpdate& update) {
+  const auto& by_tenant = options_.escalation_roles;
+  auto it = by_tenant.find(tenant);
+  if (it == by_tenant.end()) it = by_tenant.find("*");
+  const std::string role = it == by_tenant.end() ? "supervisor" : it->second;
   for (const auto& [id, session] : sessions_) {
     const auto& roles = agents_[id].roles();
-    if (std::find(roles.begin(), roles.end(), "supervisor") != roles.end()) session->Send(update);
+    if (std::find(roles.begin(), roles.end(), role) != roles.end()) session->Send(update);
   }
 }
 

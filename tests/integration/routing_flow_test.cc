@@ -159,6 +159,31 @@ TEST_F(RoutingFlowTest, MissedDeadlineEscalatesToTheSupervisorAndShowsInAdmin) {
   EXPECT_EQ(Get(id).breaches(0).kind(), "first_response");
 }
 
+TEST_F(RoutingFlowTest, EscalationsGoToTheRoleConfiguredForTheTenant) {
+  broker_->Stop();
+  config_.escalation_roles["default"] = "floor-lead";
+  config_.routing.tiers[omnibroker::v1::TIER_STANDARD].first_response = std::chrono::milliseconds(300);
+  omnibroker::v1::Agent lead;
+  lead.set_id("lena");
+  lead.add_roles("floor-lead");
+  config_.agents.push_back(lead);
+  Start();
+  auto sofia = AgentClient::Connect(broker_->grpc_address(), "sofia");  // a supervisor elsewhere
+  auto lena = AgentClient::Connect(broker_->grpc_address(), "lena");
+  ASSERT_TRUE(sofia.ok() && lena.ok());
+  const std::string id = NewConversation("Olga", "Is anybody there?");
+  std::optional<omnibroker::v1::Escalation> escalation;
+  const auto end = std::chrono::steady_clock::now() + 10s;
+  while (!escalation && std::chrono::steady_clock::now() < end) {
+    if (auto u = (*lena)->Next(100ms); u && u->has_escalation()) escalation = u->escalation();
+  }
+  ASSERT_TRUE(escalation.has_value()) << "the tenant's floor lead is told";
+  EXPECT_EQ(escalation->conversation_id(), id);
+  for (auto u = (*sofia)->Next(200ms); u; u = (*sofia)->Next(200ms)) {
+    EXPECT_FALSE(u->has_escalation()) << "the supervisor role is not this tenant's escalation role";
+  }
+}
+
 TEST_F(RoutingFlowTest, AfterARestartOffersComeBackAndAbsentAgentsLoseTheirWorkAfterTheGrace) {
   std::string held, offered;
   {

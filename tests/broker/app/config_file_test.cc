@@ -35,8 +35,11 @@ routing:
 agents:
   - {id: "007", languages: [en], skills: [{name: support, proficiency: 9}]}
 retention: [{tenant: acme, events_days: 365}]
+escalation_roles: {acme: acme-leads}
 join_open_conversation_across_channels: true
 )", config).ok());
+  EXPECT_EQ(config.escalation_roles.at("acme"), "acme-leads");
+  EXPECT_EQ(config.escalation_roles.at("*"), "supervisor") << "the default stays for the others";
   EXPECT_EQ(config.retention.at("acme").events_days, 365);
   EXPECT_EQ(config.retention.at("acme").sensitive_attachment_days, 30) << "the default's, where not given";
   EXPECT_TRUE(config.join_open_conversation_across_channels);
@@ -90,6 +93,8 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"duplicate_agent", "agents: [{id: a}, {id: a}]", "agents[1].id: 'a' appears twice"},
                       BadCase{"bad_agent_field", "agents: [{id: a, skils: []}]", "agents[0]"},
                       BadCase{"connector_without_type", "connectors: [{name: x}]", "connectors[0]: needs a type"},
+                      BadCase{"escalation_roles_not_map", "escalation_roles: [a]", "escalation_roles (line 1): a mapping"},
+                      BadCase{"escalation_role_not_name", "escalation_roles: {acme: [a]}", "escalation_roles.acme (line 1): the name of a role"},
                       BadCase{"retention_not_list", "retention: {tenant: a}", "retention (line 1): must be a list"},
                       BadCase{"retention_without_tenant", "retention: [{events_days: 3}]", "retention[0]: needs a tenant"},
                       BadCase{"retention_negative", "retention: [{tenant: a, events_days: -1}]", "retention[0].events_days"},
