@@ -11,27 +11,13 @@
 #include "absl/time/time.h"
 #include "base/strings.h"
 #include "base/time_util.h"
+#include "connectors/sdk/json_fields.h"
 
 namespace omni::connectors::mastodon {
 namespace {
 
 using nlohmann::json;
 using omnibroker::v1::Event;
-
-absl::Status Missing(std::string_view where, std::string_view field, std::string_view type) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(ToAbsl(where), ToAbsl(field), " is missing or not ", ToAbsl(type)));
-}
-
-const json* Object(const json& parent, const char* key) {
-  auto it = parent.find(key);
-  return it != parent.end() && it->is_object() ? &*it : nullptr;
-}
-
-std::string String(const json& parent, const char* key) {
-  auto it = parent.find(key);
-  return it != parent.end() && it->is_string() ? it->get<std::string>() : "";
-}
 
 bool SetTime(const std::string& rfc3339, google::protobuf::Timestamp& out) {
   absl::Time time;
@@ -87,12 +73,12 @@ void AddMedia(const json& status, Event& event) {
 absl::StatusOr<Event> ParseStatus(const json& status, const json* account, std::string_view where,
                                   std::string_view host, bool edit, TimePoint received_at) {
   const std::string id = String(status, "id");
-  if (id.empty()) return Missing(where, "id", "a string");
+  if (id.empty()) return MissingField(where, "id", "a string");
   if (!account) account = Object(status, "account");
   const std::string acct = account ? String(*account, "acct") : "";
-  if (acct.empty()) return Missing(where, "account.acct", "a string");
+  if (acct.empty()) return MissingField(where, "account.acct", "a string");
   const std::string visibility = String(status, "visibility");
-  if (visibility.empty()) return Missing(where, "visibility", "a string");
+  if (visibility.empty()) return MissingField(where, "visibility", "a string");
   Event event;
   event.set_channel(omnibroker::v1::CHANNEL_SOCIAL);
   event.set_provider(std::string(kProvider));
@@ -108,14 +94,14 @@ absl::StatusOr<Event> ParseStatus(const json& status, const json* account, std::
   if (edit) {
     const std::string edited_at = String(status, "edited_at");
     if (!SetTime(edited_at, *event.mutable_occurred_at())) {
-      return Missing(where, "edited_at", "an RFC 3339 time");
+      return MissingField(where, "edited_at", "an RFC 3339 time");
     }
     event.set_kind(omnibroker::v1::EVENT_KIND_EDIT);
     event.set_id(absl::StrCat(EventId(host, id), ":edit:", edited_at));
     event.set_reply_to_event_id(EventId(host, id));
   } else {
     if (!SetTime(String(status, "created_at"), *event.mutable_occurred_at())) {
-      return Missing(where, "created_at", "an RFC 3339 time");
+      return MissingField(where, "created_at", "an RFC 3339 time");
     }
     event.set_kind(omnibroker::v1::EVENT_KIND_MESSAGE);
     event.set_id(EventId(host, id));
@@ -143,18 +129,18 @@ absl::StatusOr<Event> ParseStatus(const json& status, const json* account, std::
 absl::Status ParseNotification(const json& notification, const std::string& where,
                                std::string_view host, TimePoint received_at,
                                NotificationPage& page) {
-  if (!notification.is_object()) return Missing(where, "", "an object");
+  if (!notification.is_object()) return MissingField(where, "", "an object");
   const std::string id = String(notification, "id");
-  if (id.empty()) return Missing(where, ".id", "a string");
+  if (id.empty()) return MissingField(where, ".id", "a string");
   if (page.newest_id.empty() || NewerId(id, page.newest_id)) page.newest_id = id;
   const std::string type = String(notification, "type");
-  if (type.empty()) return Missing(where, ".type", "a string");
+  if (type.empty()) return MissingField(where, ".type", "a string");
   if (type != "mention") {
     page.skipped.push_back(absl::StrCat(where, " is a '", type, "' notification, not a mention"));
     return absl::OkStatus();
   }
   const json* status = Object(notification, "status");
-  if (!status) return Missing(where, ".status", "an object");
+  if (!status) return MissingField(where, ".status", "an object");
   auto event = ParseStatus(*status, Object(notification, "account"),
                            absl::StrCat(where, ".status."), host, /*edit=*/false, received_at);
   if (!event.ok()) return event.status();
@@ -177,7 +163,7 @@ absl::Status ParseStreamEvent(const std::string& name, const std::string& payloa
                               NotificationPage& page) {
   const std::string where = absl::StrCat("stream event '", name, "'");
   if (name == "delete") {
-    if (payload.empty()) return Missing(where, " payload", "a status id");
+    if (payload.empty()) return MissingField(where, " payload", "a status id");
     Event event;
     event.set_channel(omnibroker::v1::CHANNEL_SOCIAL);
     event.set_provider(std::string(kProvider));
@@ -205,7 +191,7 @@ absl::Status ParseStreamEvent(const std::string& name, const std::string& payloa
   }
   const json parsed = json::parse(payload, nullptr, /*allow_exceptions=*/false);
   if (parsed.is_discarded() || !parsed.is_object()) {
-    return Missing(where, " payload", "a JSON object");
+    return MissingField(where, " payload", "a JSON object");
   }
   if (name == "notification") return ParseNotification(parsed, where, host, received_at, page);
   auto edit = ParseStatus(parsed, nullptr, absl::StrCat(where, " payload."), host, /*edit=*/true,
@@ -301,7 +287,7 @@ absl::StatusOr<std::vector<Event>> ParseBody(std::string_view body, std::string_
   if (!parsed.is_object()) return absl::InvalidArgumentError("body must be a JSON object or array");
   if (parsed.contains("stream") && parsed.contains("event")) {
     const std::string name = String(parsed, "event");
-    if (name.empty()) return Missing("", "event", "a string");
+    if (name.empty()) return MissingField("", "event", "a string");
     NotificationPage page;
     if (auto s =
             ParseStreamEvent(name, String(parsed, "payload"), instance_host, received_at, page);

@@ -23,28 +23,8 @@ absl::StatusOr<json> ParseEnvelope(std::string_view body, std::string_view expec
 }
 
 absl::Status Missing(std::string_view where, std::string_view field, std::string_view type) {
-  return absl::InvalidArgumentError(absl::StrCat(
-      ToAbsl(where), where.empty() ? "" : ".", ToAbsl(field), " is missing or not ", ToAbsl(type)));
-}
-
-const json* Object(const json& parent, const char* key) {
-  auto it = parent.find(key);
-  return it != parent.end() && it->is_object() ? &*it : nullptr;
-}
-
-const json* Array(const json& parent, const char* key) {
-  auto it = parent.find(key);
-  return it != parent.end() && it->is_array() ? &*it : nullptr;
-}
-
-std::string String(const json& parent, const char* key) {
-  auto it = parent.find(key);
-  return it != parent.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-bool Bool(const json& parent, const char* key) {
-  auto it = parent.find(key);
-  return it != parent.end() && it->is_boolean() && it->get<bool>();
+  return MissingField(where.empty() ? std::string() : absl::StrCat(ToAbsl(where), "."), field,
+                      type);
 }
 
 std::string IdText(const json& parent, const char* key) {

@@ -1,6 +1,7 @@
 // Small readers for the JSON of Meta's webhooks, shared by the WhatsApp and the Messenger
-// Platform parsers: typed field access that never throws, the "<where><field> is missing"
-// rejection, and Meta's timestamps (seconds or milliseconds, as numbers or digit strings).
+// Platform parsers (over the SDK's connectors/sdk/json_fields.h): the envelope, the
+// "<where>.<field> is missing" rejection, ids and Meta's timestamps (seconds or milliseconds, as
+// numbers or digit strings).
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "connectors/sdk/json_fields.h"
 #include "google/protobuf/timestamp.pb.h"
 
 namespace omni::connectors::meta {
@@ -25,12 +27,6 @@ absl::StatusOr<json> ParseEnvelope(std::string_view body, std::string_view expec
 // "entry[0].changes[1].value", empty at the top).
 absl::Status Missing(std::string_view where, std::string_view field, std::string_view type);
 
-const json* Object(const json& parent, const char* key);
-const json* Array(const json& parent, const char* key);
-// A string field, "" when absent or not a string.
-std::string String(const json& parent, const char* key);
-// A boolean field, false when absent or not a boolean (json::value() would throw).
-bool Bool(const json& parent, const char* key);
 // An id Meta writes as a string or a number, as text ("" when neither).
 std::string IdText(const json& parent, const char* key);
 

@@ -5,27 +5,13 @@
 #include "absl/strings/str_cat.h"
 #include "base/strings.h"
 #include "base/time_util.h"
+#include "connectors/sdk/json_fields.h"
 
 namespace omni::connectors::telegram {
 namespace {
 
 using nlohmann::json;
 using omnibroker::v1::Event;
-
-absl::Status Missing(std::string_view where, std::string_view field, std::string_view type) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(ToAbsl(where), ToAbsl(field), " is missing or not ", ToAbsl(type)));
-}
-
-const json* Object(const json& parent, const char* key) {
-  auto it = parent.find(key);
-  return it != parent.end() && it->is_object() ? &*it : nullptr;
-}
-
-std::string String(const json& parent, const char* key) {
-  auto it = parent.find(key);
-  return it != parent.end() && it->is_string() ? it->get<std::string>() : "";
-}
 
 // An integer field as decimal text ("" when absent or not an integer).
 std::string IntText(const json& parent, const char* key) {
@@ -118,12 +104,12 @@ absl::StatusOr<Event> ParseMessage(const json& message, std::string_view where, 
                                    TimePoint received_at) {
   const json* chat = Object(message, "chat");
   const std::string chat_id = chat ? IntText(*chat, "id") : "";
-  if (chat_id.empty()) return Missing(where, "chat.id", "an integer");
+  if (chat_id.empty()) return MissingField(where, "chat.id", "an integer");
   const std::string message_id = IntText(message, "message_id");
-  if (message_id.empty()) return Missing(where, "message_id", "an integer");
+  if (message_id.empty()) return MissingField(where, "message_id", "an integer");
   auto date = message.find("date");
   if (date == message.end() || !date->is_number_integer()) {
-    return Missing(where, "date", "an integer");
+    return MissingField(where, "date", "an integer");
   }
   Event event;
   SetCommon(event, received_at);
@@ -131,7 +117,7 @@ absl::StatusOr<Event> ParseMessage(const json& message, std::string_view where, 
   const std::string original_id = absl::StrCat(ToAbsl(kProvider), ":", chat_id, ":", message_id);
   if (edited) {
     const std::string edit_date = IntText(message, "edit_date");
-    if (edit_date.empty()) return Missing(where, "edit_date", "an integer");
+    if (edit_date.empty()) return MissingField(where, "edit_date", "an integer");
     event.set_kind(omnibroker::v1::EVENT_KIND_EDIT);
     event.set_id(absl::StrCat(original_id, ":edit:", edit_date));
     event.set_reply_to_event_id(original_id);
@@ -149,7 +135,7 @@ absl::StatusOr<Event> ParseMessage(const json& message, std::string_view where, 
   // A channel post has no `from`; the chat is the author then. A `from` without an id names nobody
   // the broker could answer.
   const json* from = Object(message, "from");
-  if (from && IntText(*from, "id").empty()) return Missing(where, "from.id", "an integer");
+  if (from && IntText(*from, "id").empty()) return MissingField(where, "from.id", "an integer");
   SetSender(from ? *from : *chat, event);
   (*event.mutable_provider_metadata())["message_id"] = message_id;
   SetContent(message, event);
@@ -162,9 +148,10 @@ absl::StatusOr<Event> ParseMessage(const json& message, std::string_view where, 
 
 absl::StatusOr<Event> ParseCallback(const json& query, TimePoint received_at) {
   const std::string id = String(query, "id");
-  if (id.empty()) return Missing("callback_query.", "id", "a string");
+  if (id.empty()) return MissingField("callback_query.", "id", "a string");
   const json* from = Object(query, "from");
-  if (!from || IntText(*from, "id").empty()) return Missing("callback_query.", "from.id", "an integer");
+  if (!from || IntText(*from, "id").empty())
+    return MissingField("callback_query.", "from.id", "an integer");
   Event event;
   SetCommon(event, received_at);
   event.set_kind(omnibroker::v1::EVENT_KIND_MESSAGE);

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/strings.h"
 #include "base/time_util.h"
+#include "connectors/sdk/json_fields.h"
 
 namespace omni::connectors::viber {
 namespace {
@@ -16,19 +17,9 @@ using omnibroker::v1::Event;
 // 9999-12-31T23:59:59.999Z in milliseconds: beyond it a google.protobuf.Timestamp is invalid.
 constexpr int64_t kMaxTimestampMs = 253402300799999;
 
-absl::Status Missing(std::string_view field, std::string_view type) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(ToAbsl(field), " is missing or not ", ToAbsl(type)));
-}
-
 const json* Member(const json& parent, const char* key) {
   auto it = parent.find(key);
   return it == parent.end() ? nullptr : &*it;
-}
-
-std::string Text(const json& parent, const char* key) {
-  const json* value = Member(parent, key);
-  return value && value->is_string() ? value->get<std::string>() : "";
 }
 
 // An integer as its exact decimal text ("" when absent or not an integer). message_token exceeds
@@ -50,7 +41,7 @@ bool IsUserId(std::string_view id) {
 }
 
 absl::StatusOr<std::string> UserId(std::string id, std::string_view field) {
-  if (id.empty()) return Missing(field, "a string");
+  if (id.empty()) return MissingField("", field, "a string");
   if (!IsUserId(id)) {
     return absl::InvalidArgumentError(
         absl::StrCat(ToAbsl(field), " '", id, "' is not a Viber user id (base64)"));
@@ -62,7 +53,8 @@ absl::StatusOr<std::string> UserId(std::string id, std::string_view field) {
 absl::StatusOr<Event> NewEvent(const json& root, const std::string& user_id,
                                TimePoint received_at) {
   const json* timestamp = Member(root, "timestamp");
-  if (!timestamp || !timestamp->is_number_integer()) return Missing("timestamp", "an integer");
+  if (!timestamp || !timestamp->is_number_integer())
+    return MissingField("", "timestamp", "an integer");
   const int64_t ms = timestamp->is_number_unsigned() && timestamp->get<uint64_t>() > INT64_MAX
                          ? -1
                          : timestamp->get<int64_t>();
@@ -85,10 +77,11 @@ absl::StatusOr<Event> NewEvent(const json& root, const std::string& user_id,
 
 // The user object of a message (`sender`) or of subscribed / conversation_started (`user`).
 void SetUser(const json& user, Event& event) {
-  event.mutable_sender()->set_display_name(Text(user, "name"));
-  event.set_language(Text(user, "language"));
+  event.mutable_sender()->set_display_name(String(user, "name"));
+  event.set_language(String(user, "language"));
   auto& metadata = *event.mutable_provider_metadata();
-  if (std::string country = Text(user, "country"); !country.empty()) metadata["country"] = country;
+  if (std::string country = String(user, "country"); !country.empty())
+    metadata["country"] = country;
   if (std::string api = IntegerText(user, "api_version"); !api.empty()) {
     metadata["api_version"] = api;
   }
@@ -101,21 +94,21 @@ void AddMedia(const json& message, const std::string& url, std::string_view type
   if (const json* size = Member(message, "size"); size && size->is_number_integer()) {
     attachment->set_size_bytes(size->get<int64_t>());
   }
-  attachment->set_filename(Text(message, "file_name"));
+  attachment->set_filename(String(message, "file_name"));
 }
 
 // Text and media of `message` by its type; an unknown type or a type without its payload fails.
 absl::Status SetContent(const json& message, Event& event) {
-  const std::string type = Text(message, "type");
-  if (type.empty()) return Missing("message.type", "a string");
-  std::string text = Text(message, "text");
-  const std::string media = Text(message, "media");
+  const std::string type = String(message, "type");
+  if (type.empty()) return MissingField("", "message.type", "a string");
+  std::string text = String(message, "text");
+  const std::string media = String(message, "media");
   auto& metadata = *event.mutable_provider_metadata();
   metadata["message_type"] = type;
   if (type == "text") {
-    if (text.empty()) return Missing("message.text", "a non-empty string");
+    if (text.empty()) return MissingField("", "message.text", "a non-empty string");
   } else if (type == "picture" || type == "video" || type == "file") {
-    if (media.empty()) return Missing("message.media", "a URL");
+    if (media.empty()) return MissingField("", "message.media", "a URL");
     AddMedia(message, media,
              type == "picture" ? "image/jpeg"
              : type == "video" ? "video/mp4"
@@ -123,34 +116,36 @@ absl::Status SetContent(const json& message, Event& event) {
              event);
   } else if (type == "sticker") {
     const std::string sticker_id = IntegerText(message, "sticker_id");
-    if (media.empty() && sticker_id.empty()) return Missing("message.media/sticker_id", "set");
+    if (media.empty() && sticker_id.empty())
+      return MissingField("", "message.media/sticker_id", "set");
     AddMedia(message, media.empty() ? absl::StrCat("viber-sticker:", sticker_id) : media,
              "image/png", event);
   } else if (type == "contact") {
     const json* contact = Member(message, "contact");
-    if (!contact || !contact->is_object()) return Missing("message.contact", "an object");
-    metadata["contact_phone"] = Text(*contact, "phone_number");
+    if (!contact || !contact->is_object()) return MissingField("", "message.contact", "an object");
+    metadata["contact_phone"] = String(*contact, "phone_number");
     if (text.empty()) {
-      text = absl::StrCat("contact: ", Text(*contact, "name"), " ", Text(*contact, "phone_number"));
+      text = absl::StrCat("contact: ", String(*contact, "name"), " ",
+                          String(*contact, "phone_number"));
     }
   } else if (type == "location") {
     const json* location = Member(message, "location");
     const json* lat = location && location->is_object() ? Member(*location, "lat") : nullptr;
     const json* lon = location && location->is_object() ? Member(*location, "lon") : nullptr;
     if (!lat || !lat->is_number() || !lon || !lon->is_number()) {
-      return Missing("message.location.lat/lon", "numbers");
+      return MissingField("", "message.location.lat/lon", "numbers");
     }
     metadata["latitude"] = lat->dump();
     metadata["longitude"] = lon->dump();
     if (text.empty()) text = absl::StrCat("location: ", lat->dump(), ",", lon->dump());
   } else if (type == "url") {
-    if (media.empty()) return Missing("message.media", "a URL");
+    if (media.empty()) return MissingField("", "message.media", "a URL");
     metadata["url"] = media;
     if (text.empty()) text = media;
   } else {
     return absl::InvalidArgumentError(absl::StrCat("unsupported message.type '", type, "'"));
   }
-  if (std::string tracking = Text(message, "tracking_data"); !tracking.empty()) {
+  if (std::string tracking = String(message, "tracking_data"); !tracking.empty()) {
     metadata["tracking_data"] = tracking;
   }
   event.mutable_content()->set_text(text);
@@ -164,13 +159,13 @@ std::string EventId(std::string_view token) {
 // A customer's message; `user_key` is "sender" (message) or "user" (conversation_started).
 absl::StatusOr<Event> ParseMessage(const json& root, const char* user_key, TimePoint received_at) {
   const std::string token = IntegerText(root, "message_token");
-  if (token.empty()) return Missing("message_token", "an integer");
+  if (token.empty()) return MissingField("", "message_token", "an integer");
   const json* user = Member(root, user_key);
-  if (!user || !user->is_object()) return Missing(user_key, "an object");
-  auto id = UserId(Text(*user, "id"), absl::StrCat(user_key, ".id"));
+  if (!user || !user->is_object()) return MissingField("", user_key, "an object");
+  auto id = UserId(String(*user, "id"), absl::StrCat(user_key, ".id"));
   if (!id.ok()) return id.status();
   const json* message = Member(root, "message");
-  if (!message || !message->is_object()) return Missing("message", "an object");
+  if (!message || !message->is_object()) return MissingField("", "message", "an object");
   auto event = NewEvent(root, *id, received_at);
   if (!event.ok()) return event.status();
   event->set_kind(omnibroker::v1::EVENT_KIND_MESSAGE);
@@ -185,12 +180,12 @@ absl::StatusOr<Event> ParseMessage(const json& root, const char* user_key, TimeP
 absl::StatusOr<Event> ParseNotice(const json& root, const std::string& name,
                                   TimePoint received_at) {
   const std::string token = IntegerText(root, "message_token");
-  if (token.empty()) return Missing("message_token", "an integer");
+  if (token.empty()) return MissingField("", "message_token", "an integer");
   const json* user = Member(root, "user");
   const bool has_user = name == "subscribed";
-  if (has_user && (!user || !user->is_object())) return Missing("user", "an object");
-  auto id =
-      has_user ? UserId(Text(*user, "id"), "user.id") : UserId(Text(root, "user_id"), "user_id");
+  if (has_user && (!user || !user->is_object())) return MissingField("", "user", "an object");
+  auto id = has_user ? UserId(String(*user, "id"), "user.id")
+                     : UserId(String(root, "user_id"), "user_id");
   if (!id.ok()) return id.status();
   auto event = NewEvent(root, *id, received_at);
   if (!event.ok()) return event.status();
@@ -210,8 +205,8 @@ absl::StatusOr<Event> ParseNotice(const json& root, const std::string& name,
   event->set_kind(omnibroker::v1::EVENT_KIND_DELIVERY_STATUS);
   event->set_reply_to_event_id(EventId(token));
   if (name == "failed") {
-    metadata["desc"] = Text(root, "desc");
-    event->mutable_content()->set_text(absl::StrCat("delivery failed: ", Text(root, "desc")));
+    metadata["desc"] = String(root, "desc");
+    event->mutable_content()->set_text(absl::StrCat("delivery failed: ", String(root, "desc")));
   }
   return event;
 }
@@ -222,8 +217,8 @@ absl::StatusOr<std::vector<Event>> ParseCallback(std::string_view body, TimePoin
   const json root = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (root.is_discarded()) return absl::InvalidArgumentError("body is not valid JSON");
   if (!root.is_object()) return absl::InvalidArgumentError("body must be a JSON object");
-  const std::string name = Text(root, "event");
-  if (name.empty()) return Missing("event", "a string: not a Viber callback");
+  const std::string name = String(root, "event");
+  if (name.empty()) return MissingField("", "event", "a string: not a Viber callback");
   if (name == "webhook") return std::vector<Event>{};  // set_webhook's check
   // Opening the chat screen alone is not a conversation; a message sent with it is.
   if (name == "conversation_started" && !Member(root, "message")) return std::vector<Event>{};

@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "base/strings.h"
 #include "base/time_util.h"
+#include "connectors/sdk/json_fields.h"
 
 namespace omni::connectors::vk {
 namespace {
@@ -13,20 +14,10 @@ namespace {
 using nlohmann::json;
 using omnibroker::v1::Event;
 
-absl::Status Missing(std::string_view where, std::string_view field, std::string_view type) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(ToAbsl(where), ToAbsl(field), " is missing or not ", ToAbsl(type)));
-}
-
 const json* Child(const json& parent, const char* key) {
   if (!parent.is_object()) return nullptr;
   auto it = parent.find(key);
   return it == parent.end() ? nullptr : &*it;
-}
-
-std::string Str(const json& parent, const char* key) {
-  const json* value = Child(parent, key);
-  return value && value->is_string() ? value->get<std::string>() : "";
 }
 
 // An integer field, or 0 when absent or not a 64-bit integer (VK's ids are never 0).
@@ -60,9 +51,9 @@ std::string LargestImage(const json* images) {
   if (!images || !images->is_array()) return url;
   for (const json& image : *images) {
     const int64_t area = Int(image, "width") * Int(image, "height");
-    if (!Str(image, "url").empty() && area >= best) {
+    if (!String(image, "url").empty() && area >= best) {
       best = area;
-      url = Str(image, "url");
+      url = String(image, "url");
     }
   }
   return url;
@@ -75,23 +66,23 @@ void SetAttachments(const json& message, Event& event) {
   if (!attachments || !attachments->is_array()) return;
   std::vector<std::string> others;
   for (const json& item : *attachments) {
-    const std::string type = Str(item, "type");
+    const std::string type = String(item, "type");
     const json* body = Child(item, type.c_str());
     if (type.empty() || !body || !body->is_object()) continue;
     const std::string object_id = absl::StrCat(Int(*body, "owner_id"), "_", Int(*body, "id"));
     if (type == "photo") {
       Attach(event, LargestImage(Child(*body, "sizes")), "image/jpeg");
     } else if (type == "doc") {
-      Attach(event, Str(*body, "url"), "application/octet-stream", Int(*body, "size"),
-             Str(*body, "title"));
+      Attach(event, String(*body, "url"), "application/octet-stream", Int(*body, "size"),
+             String(*body, "title"));
     } else if (type == "audio_message") {
-      const std::string ogg = Str(*body, "link_ogg");
-      Attach(event, ogg.empty() ? Str(*body, "link_mp3") : ogg,
+      const std::string ogg = String(*body, "link_ogg");
+      Attach(event, ogg.empty() ? String(*body, "link_mp3") : ogg,
              ogg.empty() ? "audio/mpeg" : "audio/ogg");
     } else if (type == "audio") {
-      Attach(event, Str(*body, "url"), "audio/mpeg");
+      Attach(event, String(*body, "url"), "audio/mpeg");
     } else if (type == "graffiti") {
-      Attach(event, Str(*body, "url"), "image/png");
+      Attach(event, String(*body, "url"), "image/png");
     } else if (type == "sticker") {
       std::string url = LargestImage(Child(*body, "images"));
       if (url.empty()) url = absl::StrCat("vk-sticker:", Int(*body, "sticker_id"));
@@ -102,7 +93,7 @@ void SetAttachments(const json& message, Event& event) {
       const int64_t owner = Int(*body, "to_id") != 0 ? Int(*body, "to_id") : Int(*body, "owner_id");
       Attach(event, absl::StrCat("https://vk.com/wall", owner, "_", Int(*body, "id")), "text/html");
     } else if (type == "link") {
-      Attach(event, Str(*body, "url"), "text/html");
+      Attach(event, String(*body, "url"), "text/html");
     } else {
       others.push_back(type);
     }
@@ -157,13 +148,13 @@ absl::StatusOr<std::vector<Event>> ParseMessage(const Update& update, const json
   const std::string where = absl::StrCat(update.where, is_wrapped ? "object.message." : "object.");
   if (Child(message, "action")) return std::vector<Event>{};  // a chat service message
   const int64_t from_id = Int(message, "from_id");
-  if (from_id == 0) return Missing(where, "from_id", "an integer");
+  if (from_id == 0) return MissingField(where, "from_id", "an integer");
   // A private dialog's peer is the user; old payloads leave peer_id out.
   const int64_t peer_id = Int(message, "peer_id") != 0 ? Int(message, "peer_id") : from_id;
   const int64_t number = MessageNumber(message);
-  if (number == 0) return Missing(where, "conversation_message_id/id", "a non-zero integer");
+  if (number == 0) return MissingField(where, "conversation_message_id/id", "a non-zero integer");
   const int64_t date = Int(message, "date");
-  if (date <= 0) return Missing(where, "date", "a positive integer");
+  if (date <= 0) return MissingField(where, "date", "a positive integer");
   if (Int(message, "out") == 1) return std::vector<Event>{};  // the community's own message
   const std::string original_id = MessageEventId(update, peer_id, number);
   Event event;
@@ -188,7 +179,7 @@ absl::StatusOr<std::vector<Event>> ParseMessage(const Update& update, const json
       forwarded && forwarded->is_array() && !forwarded->empty()) {
     metadata["forwarded_messages"] = absl::StrCat(forwarded->size());
   }
-  if (std::string payload = Str(message, "payload"); !payload.empty()) {
+  if (std::string payload = String(message, "payload"); !payload.empty()) {
     metadata["payload"] = payload;  // the keyboard button pressed
   }
   if (const json* client = is_wrapped ? Child(object, "client_info") : nullptr) {
@@ -196,7 +187,7 @@ absl::StatusOr<std::vector<Event>> ParseMessage(const Update& update, const json
       event.set_language(Language(lang->get<int64_t>()));
     }
   }
-  std::string text = Str(message, "text");
+  std::string text = String(message, "text");
   SetAttachments(message, event);
   if (const json* coordinates =
           Child(message, "geo") ? Child(*Child(message, "geo"), "coordinates") : nullptr) {
@@ -222,12 +213,13 @@ absl::StatusOr<std::vector<Event>> ParseRead(const Update& update, const json& o
                                              TimePoint received_at) {
   const std::string where = absl::StrCat(update.where, "object.");
   const int64_t from_id = Int(object, "from_id");
-  if (from_id == 0) return Missing(where, "from_id", "an integer");
+  if (from_id == 0) return MissingField(where, "from_id", "an integer");
   const int64_t peer_id = Int(object, "peer_id") != 0 ? Int(object, "peer_id") : from_id;
   const int64_t number = Int(object, "conversation_message_id") != 0
                              ? Int(object, "conversation_message_id")
                              : Int(object, "read_message_id");
-  if (number == 0) return Missing(where, "conversation_message_id/read_message_id", "an integer");
+  if (number == 0)
+    return MissingField(where, "conversation_message_id/read_message_id", "an integer");
   const std::string read_id = MessageEventId(update, peer_id, number);
   Event event = NewEvent(update, peer_id, from_id, 0, received_at);
   *event.mutable_occurred_at() = ToProto(received_at);  // message_read carries no date
@@ -242,9 +234,10 @@ absl::StatusOr<std::vector<Event>> ParseRead(const Update& update, const json& o
 absl::StatusOr<std::vector<Event>> ParsePermission(const Update& update, const json& object,
                                                    bool allowed, TimePoint received_at) {
   const int64_t user_id = Int(object, "user_id");
-  if (user_id == 0) return Missing(absl::StrCat(update.where, "object."), "user_id", "an integer");
+  if (user_id == 0)
+    return MissingField(absl::StrCat(update.where, "object."), "user_id", "an integer");
   // Several allows and denies may follow each other: VK's event id tells them apart.
-  if (update.event_id.empty()) return Missing(update.where, "event_id", "a string");
+  if (update.event_id.empty()) return MissingField(update.where, "event_id", "a string");
   Event event = NewEvent(update, user_id, user_id, 0, received_at);
   *event.mutable_occurred_at() = ToProto(received_at);  // the update carries no date
   event.set_kind(omnibroker::v1::EVENT_KIND_SYSTEM);
@@ -262,11 +255,11 @@ absl::StatusOr<std::vector<Event>> ParseUpdate(const json& root, std::string whe
   if (!root.is_object()) {
     return absl::InvalidArgumentError(absl::StrCat(where, "update must be a JSON object"));
   }
-  const std::string type = Str(root, "type");
-  if (type.empty()) return Missing(where, "type", "a string (not a VK update)");
-  Update update{Int(root, "group_id"), Str(root, "event_id"), std::move(where)};
+  const std::string type = String(root, "type");
+  if (type.empty()) return MissingField(where, "type", "a string (not a VK update)");
+  Update update{Int(root, "group_id"), String(root, "event_id"), std::move(where)};
   if (update.group_id == 0) update.group_id = group_id;
-  if (update.group_id == 0) return Missing(update.where, "group_id", "an integer");
+  if (update.group_id == 0) return MissingField(update.where, "group_id", "an integer");
   if (group_id != 0 && update.group_id != group_id) {
     return absl::InvalidArgumentError(absl::StrCat(update.where, "group_id ", update.group_id,
                                                    " is not this connector's community ",
@@ -276,7 +269,7 @@ absl::StatusOr<std::vector<Event>> ParseUpdate(const json& root, std::string whe
     return std::vector<Event>{};
   }
   const json* object = Child(root, "object");
-  if (!object || !object->is_object()) return Missing(update.where, "object", "an object");
+  if (!object || !object->is_object()) return MissingField(update.where, "object", "an object");
   absl::StatusOr<std::vector<Event>> events = std::vector<Event>{};
   if (type == "message_new" || type == "message_edit") {
     events = ParseMessage(update, *object, type == "message_edit", received_at);
@@ -306,7 +299,7 @@ absl::StatusOr<json> ParseObject(std::string_view body) {
 absl::StatusOr<CallbackEnvelope> ReadEnvelope(std::string_view body) {
   auto root = ParseObject(body);
   if (!root.ok()) return root.status();
-  return CallbackEnvelope{Str(*root, "type"), Str(*root, "secret"), Int(*root, "group_id")};
+  return CallbackEnvelope{String(*root, "type"), String(*root, "secret"), Int(*root, "group_id")};
 }
 
 absl::StatusOr<std::vector<Event>> ParseCallback(std::string_view body, int64_t group_id,
@@ -326,7 +319,7 @@ absl::StatusOr<std::vector<Event>> ParseLongPoll(std::string_view body, int64_t 
   }
   const json* updates = Child(*root, "updates");
   if (!updates || !updates->is_array()) {
-    return Missing("", "updates", "an array: not a VK Long Poll response");
+    return MissingField("", "updates", "an array: not a VK Long Poll response");
   }
   std::vector<Event> events;
   for (size_t i = 0; i < updates->size(); ++i) {
@@ -334,7 +327,7 @@ absl::StatusOr<std::vector<Event>> ParseLongPoll(std::string_view body, int64_t 
         ParseUpdate((*updates)[i], absl::StrCat("updates[", i, "]."), group_id, received_at);
     if (!some.ok()) return some.status();
     for (Event& event : *some) {
-      (*event.mutable_provider_metadata())["ts"] = Str(*root, "ts");
+      (*event.mutable_provider_metadata())["ts"] = String(*root, "ts");
       events.push_back(std::move(event));
     }
   }

@@ -13,13 +13,10 @@
 namespace omni::connectors::whatsapp {
 namespace {
 
-using meta::Array;
 using meta::EventBatch;
 using meta::IdText;
 using meta::json;
 using meta::Missing;
-using meta::Object;
-using meta::String;
 using omnibroker::v1::Event;
 
 std::string EventId(std::string_view wamid) {
@@ -284,7 +281,7 @@ absl::Status ParseMessage(const Scope& scope, const json& message, const std::st
     if (const std::string replied = String(*context, "id"); !replied.empty()) {
       event.set_reply_to_event_id(EventId(replied));
     }
-    if (meta::Bool(*context, "forwarded") || meta::Bool(*context, "frequently_forwarded")) {
+    if (Bool(*context, "forwarded") || Bool(*context, "frequently_forwarded")) {
       metadata["forwarded"] = "true";
     }
   }

@@ -77,10 +77,10 @@ void AddMedia(const json& item, const Includes& includes, Event& event) {
 absl::Status ParseTweet(const json& tweet, const std::string& where, std::string_view account,
                         const Includes& includes, TimePoint received_at, Batch& batch) {
   const std::string id = String(tweet, "id");
-  if (id.empty()) return Missing(where, ".id", "a string");
+  if (id.empty()) return MissingField(where, ".id", "a string");
   const std::string author = String(tweet, "author_id");
   if (author.empty())
-    return Missing(where, ".author_id", "a string (request tweet.fields=author_id)");
+    return MissingField(where, ".author_id", "a string (request tweet.fields=author_id)");
   if (author == account) {
     batch.skipped.push_back(absl::StrCat(where, " is the account's own tweet"));
     return absl::OkStatus();
@@ -125,10 +125,10 @@ absl::Status ParseDmEvent(const json& dm, const std::string& where, std::string_
     return absl::OkStatus();
   }
   const std::string id = String(dm, "id");
-  if (id.empty()) return Missing(where, ".id", "a string");
+  if (id.empty()) return MissingField(where, ".id", "a string");
   const std::string sender = String(dm, "sender_id");
   if (sender.empty()) {
-    return Missing(where, ".sender_id", "a string (request dm_event.fields=sender_id)");
+    return MissingField(where, ".sender_id", "a string (request dm_event.fields=sender_id)");
   }
   if (sender == account) {
     batch.skipped.push_back(absl::StrCat(where, " is the account's own direct message"));
@@ -165,20 +165,21 @@ absl::StatusOr<std::vector<Event>> ParseApiV2(const json& body, std::string_view
     if (meta && count != meta->end() && count->is_number_integer() && count->get<int64_t>() == 0) {
       return std::vector<Event>{};  // an empty page: nothing new
     }
-    return Missing("", "data", "an array (a v2 page with results)");
+    return MissingField("", "data", "an array (a v2 page with results)");
   }
   if (data->is_object() && data->contains("dm_event_id")) {
     return absl::InvalidArgumentError(
         "an X API v2 send-message response (data.dm_event_id), not an inbound message");
   }
-  if (!data->is_array() && !data->is_object()) return Missing("", "data", "an array or object");
+  if (!data->is_array() && !data->is_object())
+    return MissingField("", "data", "an array or object");
   const json items = data->is_array() ? *data : json::array({*data});
   const Includes includes = ReadIncludes(body);
   Batch batch;
   for (size_t i = 0; i < items.size(); ++i) {
     const std::string where = absl::StrCat("data[", i, "]");
     const json& item = items[i];
-    absl::Status s = !item.is_object() ? Missing(where, "", "an object")
+    absl::Status s = !item.is_object() ? MissingField(where, "", "an object")
                      : item.contains("event_type")
                          ? ParseDmEvent(item, where, account_id, includes, received_at, batch)
                      : item.contains("text")

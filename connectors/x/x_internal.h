@@ -1,5 +1,5 @@
 // What the two halves of the X parser share (x_parser.cc: webhook bodies, x_api_v2.cc: API v2
-// responses): JSON field access that never throws, the event skeleton and the skip list. Not part
+// responses): the event skeleton and the skip list. Not part
 // of the connector's interface.
 #pragma once
 
@@ -10,18 +10,13 @@
 
 #include "absl/status/statusor.h"
 #include "base/clock.h"
+#include "connectors/sdk/json_fields.h"
 #include "omnibroker/v1/event.pb.h"
 
 namespace omni::connectors::x::internal {
 
 using nlohmann::json;
 
-// INVALID_ARGUMENT "<where><field> is missing or not <type>".
-absl::Status Missing(std::string_view where, std::string_view field, std::string_view type);
-const json* Object(const json& parent, const char* key);
-const json* Array(const json& parent, const char* key);
-// The string at `key`, or "" when absent or not a string.
-std::string String(const json& parent, const char* key);
 // An id: the string at `str_key` (X's id_str), else the integer at `int_key` as decimal text
 // (exact: the JSON reader keeps 64-bit integers), else "".
 std::string Id(const json& parent, const char* str_key, const char* int_key);

@@ -11,26 +11,6 @@
 namespace omni::connectors::x {
 namespace internal {
 
-absl::Status Missing(std::string_view where, std::string_view field, std::string_view type) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(ToAbsl(where), ToAbsl(field), " is missing or not ", ToAbsl(type)));
-}
-
-const json* Object(const json& parent, const char* key) {
-  auto it = parent.find(key);
-  return it != parent.end() && it->is_object() ? &*it : nullptr;
-}
-
-const json* Array(const json& parent, const char* key) {
-  auto it = parent.find(key);
-  return it != parent.end() && it->is_array() ? &*it : nullptr;
-}
-
-std::string String(const json& parent, const char* key) {
-  auto it = parent.find(key);
-  return it != parent.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 std::string Id(const json& parent, const char* str_key, const char* int_key) {
   std::string id = String(parent, str_key);
   auto it = parent.find(int_key);
@@ -150,10 +130,10 @@ void AddTweetMedia(const json& tweet, Event& event) {
 absl::Status ParseTweet(const json& tweet, const std::string& where, const std::string& account,
                         TimePoint received_at, Batch& batch) {
   const std::string id = Id(tweet, "id_str", "id");
-  if (id.empty()) return Missing(where, ".id_str", "a string");
+  if (id.empty()) return MissingField(where, ".id_str", "a string");
   const json* user = Object(tweet, "user");
   const std::string user_id = user ? Id(*user, "id_str", "id") : "";
-  if (user_id.empty()) return Missing(where, ".user.id_str", "a string");
+  if (user_id.empty()) return MissingField(where, ".user.id_str", "a string");
   if (user_id == account) {
     batch.skipped.push_back(absl::StrCat(where,
                                          " is the account's own tweet (user.id_str == "
@@ -170,7 +150,7 @@ absl::Status ParseTweet(const json& tweet, const std::string& where, const std::
   SetSender(user_id, String(*user, "name"), String(*user, "screen_name"), event);
   if (!SetOccurredMillis(String(tweet, "timestamp_ms"), event) &&
       !SetOccurredLegacy(String(tweet, "created_at"), event)) {
-    return Missing(where, ".timestamp_ms / .created_at", "a tweet time");
+    return MissingField(where, ".timestamp_ms / .created_at", "a tweet time");
   }
   const std::string parent = Id(tweet, "in_reply_to_status_id_str", "in_reply_to_status_id");
   if (!parent.empty()) event.set_reply_to_event_id(TweetEventId(parent));
@@ -203,11 +183,11 @@ absl::Status ParseDirectMessage(const json& dm, const std::string& where,
     return absl::OkStatus();
   }
   const std::string id = String(dm, "id");
-  if (id.empty()) return Missing(where, ".id", "a string");
+  if (id.empty()) return MissingField(where, ".id", "a string");
   const json* create = Object(dm, "message_create");
-  if (!create) return Missing(where, ".message_create", "an object");
+  if (!create) return MissingField(where, ".message_create", "an object");
   const std::string sender_id = String(*create, "sender_id");
-  if (sender_id.empty()) return Missing(where, ".message_create.sender_id", "a string");
+  if (sender_id.empty()) return MissingField(where, ".message_create.sender_id", "a string");
   if (sender_id == account) {
     batch.skipped.push_back(absl::StrCat(where,
                                          " is the account's own direct message (sender_id "
@@ -227,7 +207,7 @@ absl::Status ParseDirectMessage(const json& dm, const std::string& where,
     *event.mutable_occurred_at() = ToProto(received_at);
   }
   const json* data = Object(*create, "message_data");
-  if (!data) return Missing(where, ".message_create.message_data", "an object");
+  if (!data) return MissingField(where, ".message_create.message_data", "an object");
   event.mutable_content()->set_text(String(*data, "text"));
   if (const json* attachment = Object(*data, "attachment")) {
     if (const json* media = Object(*attachment, "media")) {
@@ -251,9 +231,9 @@ absl::Status ParseTweetDelete(const json& item, const std::string& where,
                               const std::string& account, TimePoint received_at, Batch& batch) {
   const json* status = Object(item, "status");
   const std::string id = status ? String(*status, "id") : "";
-  if (id.empty()) return Missing(where, ".status.id", "a string");
+  if (id.empty()) return MissingField(where, ".status.id", "a string");
   const std::string user_id = String(*status, "user_id");
-  if (user_id.empty()) return Missing(where, ".status.user_id", "a string");
+  if (user_id.empty()) return MissingField(where, ".status.user_id", "a string");
   if (user_id == account) {
     batch.skipped.push_back(absl::StrCat(where, " deletes the account's own tweet"));
     return absl::OkStatus();
@@ -266,7 +246,7 @@ absl::Status ParseTweetDelete(const json& item, const std::string& where,
   event.set_thread_key(absl::StrCat(ToAbsl(kTweetThreadPrefix), id));
   SetSender(user_id, "", "", event);
   if (!SetOccurredMillis(String(item, "timestamp_ms"), event)) {
-    return Missing(where, ".timestamp_ms", "a millisecond timestamp");
+    return MissingField(where, ".timestamp_ms", "a millisecond timestamp");
   }
   batch.events.push_back(std::move(event));
   return absl::OkStatus();
@@ -275,9 +255,9 @@ absl::Status ParseTweetDelete(const json& item, const std::string& where,
 absl::Status ParseMarkRead(const json& item, const std::string& where, const std::string& account,
                            TimePoint received_at, Batch& batch) {
   const std::string reader = String(item, "initiated_by_id");
-  if (reader.empty()) return Missing(where, ".initiated_by_id", "a string");
+  if (reader.empty()) return MissingField(where, ".initiated_by_id", "a string");
   const std::string last_read = String(item, "last_read_event_id");
-  if (last_read.empty()) return Missing(where, ".last_read_event_id", "a string");
+  if (last_read.empty()) return MissingField(where, ".last_read_event_id", "a string");
   if (reader == account) {
     batch.skipped.push_back(absl::StrCat(where, " is the account reading, not the customer"));
     return absl::OkStatus();
@@ -289,7 +269,7 @@ absl::Status ParseMarkRead(const json& item, const std::string& where, const std
   event.set_thread_key(absl::StrCat(ToAbsl(kDmThreadPrefix), reader));
   SetSender(reader, "", "", event);
   if (!SetOccurredMillis(String(item, "created_timestamp"), event)) {
-    return Missing(where, ".created_timestamp", "a millisecond timestamp");
+    return MissingField(where, ".created_timestamp", "a millisecond timestamp");
   }
   (*event.mutable_provider_metadata())["status"] = "read";
   batch.events.push_back(std::move(event));
@@ -318,7 +298,7 @@ bool IsContextKey(const std::string& key) {
 absl::StatusOr<std::vector<Event>> ParseWebhook(const json& body, std::string_view account_id,
                                                 TimePoint received_at) {
   const std::string account = String(body, "for_user_id");
-  if (account.empty()) return Missing("", "for_user_id", "a string");
+  if (account.empty()) return MissingField("", "for_user_id", "a string");
   // One connector answers as one account (its access token): another account's activity on a
   // shared webhook would be answered from the wrong one.
   if (!account_id.empty() && account != account_id) {
@@ -346,10 +326,10 @@ absl::StatusOr<std::vector<Event>> ParseWebhook(const json& body, std::string_vi
     if (!parse && key != "direct_message_events") {
       return absl::InvalidArgumentError(absl::StrCat("unsupported event type '", key, "'"));
     }
-    if (!value.is_array()) return Missing("", key, "an array");
+    if (!value.is_array()) return MissingField("", key, "an array");
     for (size_t i = 0; i < value.size(); ++i) {
       const std::string where = absl::StrCat(key, "[", i, "]");
-      if (!value[i].is_object()) return Missing(where, "", "an object");
+      if (!value[i].is_object()) return MissingField(where, "", "an object");
       absl::Status s = parse
                            ? parse(value[i], where, account, received_at, batch)
                            : ParseDirectMessage(value[i], where, account, body, received_at, batch);
