@@ -12,11 +12,11 @@
 
 #include "absl/strings/escaping.h"
 #include "broker/app/broker_app.h"
-#include "connectors/sdk/http_server.h"
 #include "connectors/sdk/signature.h"
 #include "connectors/viber/viber_connector.h"
 #include "omni/agent/agent_client.h"
 #include "tests/support/broker_harness.h"
+#include "tests/support/fake_provider_api.h"
 #include "tests/support/test_support.h"
 
 namespace omni {
@@ -31,47 +31,34 @@ using omni::testing::WaitFor;
 constexpr char kAuthToken[] = "44dafb7e0f40021e-61a47a1e6778d187-f2c5a676a07050b3";
 constexpr char kBotName[] = "Omni Support";
 
-// /pa/send_message, recording what it was sent and answering with `status`.
+// /pa/send_message on a FakeProviderApi: what it was sent, and Viber's answer (ok, or the
+// customer unsubscribed).
 class FakeViberApi {
  public:
   FakeViberApi() {
-    server_.Post("/pa/send_message", [this](const httplib::Request& req, httplib::Response& res) {
-      std::lock_guard lock(mu_);
-      sent_.push_back(json::parse(req.body));
-      tokens_.push_back(req.get_header_value("X-Viber-Auth-Token"));
-      res.set_content(status_ == 0 ? R"({"status":0,"status_message":"ok","message_token":7})"
-                                   : R"({"status":6,"status_message":"notSubscribed"})",
-                      "application/json");
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    EXPECT_TRUE(connectors::ListenInBackground(server_, thread_).ok());
+    api_.Answer("POST", kSendPath, 200, R"({"status":0,"status_message":"ok","message_token":7})");
   }
-  ~FakeViberApi() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string base_url() const { return api_.base_url(); }
   void AnswerNotSubscribed() {
-    std::lock_guard lock(mu_);
-    status_ = 6;
+    api_.Answer("POST", kSendPath, 200, R"({"status":6,"status_message":"notSubscribed"})");
   }
   std::vector<json> sent() {
-    std::lock_guard lock(mu_);
-    return sent_;
+    std::vector<json> out;
+    for (const auto& r : api_.Requests(kSendPath)) out.push_back(json::parse(r.body));
+    return out;
   }
   std::vector<std::string> tokens() {
-    std::lock_guard lock(mu_);
-    return tokens_;
+    std::vector<std::string> out;
+    for (const auto& r : api_.Requests(kSendPath)) {
+      auto it = r.headers.find("X-Viber-Auth-Token");
+      out.push_back(it == r.headers.end() ? "" : it->second);
+    }
+    return out;
   }
 
  private:
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
-  std::mutex mu_;
-  int status_ = 0;
-  std::vector<json> sent_;
-  std::vector<std::string> tokens_;
+  static constexpr char kSendPath[] = "/pa/send_message";
+  testing::FakeProviderApi api_;
 };
 
 std::string Sign(const std::string& body) {

@@ -12,10 +12,10 @@
 #include <thread>
 
 #include "broker/app/broker_app.h"
-#include "connectors/sdk/http_server.h"
 #include "connectors/vk/vk_connector.h"
 #include "omni/agent/agent_client.h"
 #include "tests/support/broker_harness.h"
+#include "tests/support/fake_provider_api.h"
 #include "tests/support/test_support.h"
 
 namespace omni {
@@ -30,46 +30,27 @@ constexpr char kSecret[] = "vk-secret-0123";
 constexpr char kConfirmation[] = "d8v2ve07";
 constexpr char kAccessToken[] = "vk1.a.community-token";
 
-// messages.send, recording the parameters it was sent and answering ok or error 901.
+// messages.send on a FakeProviderApi: the parameters it was sent, and VK's answer (ok, or error
+// 901).
 class FakeVkApi {
  public:
-  FakeVkApi() {
-    server_.Post("/method/messages.send", [this](const httplib::Request& req,
-                                                 httplib::Response& res) {
-      std::lock_guard lock(mu_);
-      std::map<std::string, std::string> params;
-      for (const auto& [key, value] : req.params) params[key] = value;
-      sent_.push_back(std::move(params));
-      res.set_content(
-          refuse_
-              ? R"({"error":{"error_code":901,"error_msg":"Can't send messages for users without permission"}})"
-              : R"({"response":77})",
-          "application/json");
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    EXPECT_TRUE(connectors::ListenInBackground(server_, thread_).ok());
-  }
-  ~FakeVkApi() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string base_url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  FakeVkApi() { api_.Answer("POST", kSendPath, 200, R"({"response":77})"); }
+  std::string base_url() const { return api_.base_url(); }
   void Refuse() {
-    std::lock_guard lock(mu_);
-    refuse_ = true;
+    api_.Answer(
+        "POST", kSendPath, 200,
+        R"({"error":{"error_code":901,"error_msg":"Can't send messages for users without permission"}})");
   }
   std::vector<std::map<std::string, std::string>> sent() {
-    std::lock_guard lock(mu_);
-    return sent_;
+    std::vector<std::map<std::string, std::string>> out;
+    for (const auto& r : api_.Requests(kSendPath))
+      out.emplace_back(r.params.begin(), r.params.end());
+    return out;
   }
 
  private:
-  httplib::Server server_;
-  std::thread thread_;
-  int port_ = 0;
-  std::mutex mu_;
-  bool refuse_ = false;
-  std::vector<std::map<std::string, std::string>> sent_;
+  static constexpr char kSendPath[] = "/method/messages.send";
+  testing::FakeProviderApi api_;
 };
 
 TEST(VkFlowTest, CallbackToAgentAndReplyToMessagesSend) {
