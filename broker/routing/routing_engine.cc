@@ -2,10 +2,12 @@
 // replies, transfers, closes) and the timers that follow from them.
 #include "broker/routing/routing_engine.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
+#include "base/ids.h"
 
 namespace omni::routing {
 namespace {
@@ -19,7 +21,8 @@ double Seconds(TimePoint t) { return std::chrono::duration<double>(t.time_since_
 
 }  // namespace
 
-RoutingEngine::RoutingEngine(RoutingPolicy policy) : policy_(std::move(policy)) {}
+RoutingEngine::RoutingEngine(RoutingPolicy policy)
+    : policy_(std::move(policy)), next_offer_number_(RandomUint64()) {}
 
 absl::Status RoutingEngine::SetPolicy(RoutingPolicy policy, TimePoint now) {
   ReindexAtEnd reindex{*this, now};
@@ -98,15 +101,14 @@ void RoutingEngine::SetPresence(const std::string& agent_id, Presence presence, 
   agent.generation++;
   if (presence == PRESENCE_OFFLINE) {
     // Offers cannot be answered offline; assignments wait out the grace period.
-    std::vector<std::string> offered;
-    for (const auto& id : agent.holding) {
-      if (conversations_.at(id).state == State::kOffered) offered.push_back(id);
+    std::vector<Conv*> offered;
+    for (Conv* conv : agent.holding) {
+      if (conv->state == State::kOffered) offered.push_back(conv);
     }
-    for (const auto& id : offered) {
-      Conv& conv = conversations_.at(id);
-      Emit(Decision{.kind = Decision::Kind::kOfferWithdrawn, .conversation_id = id, .agent_id = agent_id,
-                    .offer_id = conv.offer->offer_id, .at = now, .reason = "agent_offline"});
-      TakeBack(conv, /*cooldown=*/false, /*new_phases=*/false, now);
+    for (Conv* conv : offered) {
+      Emit(Decision{.kind = Decision::Kind::kOfferWithdrawn, .conversation_id = conv->item.conversation_id,
+                    .agent_id = agent_id, .offer_id = conv->offer->offer_id, .at = now, .reason = "agent_offline"});
+      TakeBack(*conv, /*cooldown=*/false, /*new_phases=*/false, now);
     }
     agent.offline_since = now;
     Schedule(now + policy_.presence_grace, Timer::kAgent, agent_id, agent.generation);
@@ -182,14 +184,14 @@ void RoutingEngine::RestoreAssigned(WorkItem item, const std::string& agent_id, 
   conv.phases_since = now;
   conv.state = State::kAssigned;
   conv.agent_id = agent_id;
+  conv.agent_slot = slot;
   conv.assigned_at = assigned_at;
   conv.replied_since_assigned = conv.item.agent_replied;
   conv.rule = "restored after a restart";
   conv.rule_phase = -1;
   conv.decided_at = now;
   AgentState& agent = agents_[slot];
-  agent.holding.insert(conv.item.conversation_id);
-  AddLoad(slot, policy_.PoolOf(conv.item.channel), +1);
+  Hold(slot, conv);
   if (!conv.replied_since_assigned) {
     Schedule(assigned_at + policy_.reply_timeout, Timer::kConversation, conv.item.conversation_id, conv.generation);
   }
@@ -203,11 +205,14 @@ void RoutingEngine::RestoreAssigned(WorkItem item, const std::string& agent_id, 
 
 absl::StatusOr<RoutingEngine::Conv*> RoutingEngine::OpenOffer(const std::string& offer_id,
                                                               const std::string& agent_id) {
-  auto idx = offers_.find(offer_id);
-  if (idx == offers_.end()) {
+  constexpr size_t kSuffix = 17;  // "/" + 16 hex digits: see NewOfferId
+  auto it = offer_id.size() > kSuffix && offer_id[offer_id.size() - kSuffix] == '/'
+                ? conversations_.find(offer_id.substr(0, offer_id.size() - kSuffix))
+                : conversations_.end();
+  if (it == conversations_.end() || !it->second.offer || it->second.offer->offer_id != offer_id) {
     return absl::NotFoundError(absl::StrCat("offer ", offer_id, " is not open (expired or withdrawn)"));
   }
-  Conv& conv = conversations_.at(idx->second);
+  Conv& conv = it->second;
   if (conv.agent_id != agent_id) {
     return absl::PermissionDeniedError(absl::StrCat("offer ", offer_id, " is not for agent ", agent_id));
   }
@@ -231,7 +236,6 @@ absl::StatusOr<Offer> RoutingEngine::Accept(const std::string& offer_id, const s
   if (!found.ok()) return found.status();
   Conv& conv = **found;
   Offer offer = *conv.offer;
-  offers_.erase(offer_id);
   conv.offer.reset();
   conv.generation++;
   conv.state = State::kAssigned;
@@ -339,37 +343,51 @@ void RoutingEngine::EndWrapUp(const std::string& conversation_id, TimePoint now)
 
 void RoutingEngine::Finish(ConvMap::iterator it, TimePoint now) {
   Conv& conv = it->second;
-  const std::string conversation_id = conv.item.conversation_id;
-  const std::string agent_id = conv.agent_id;
-  const bool wrapped = conv.state == State::kWrapUp;
+  if (conv.state == State::kWrapUp) {
+    Emit(Decision{.kind = Decision::Kind::kWrapUpEnded, .conversation_id = conv.item.conversation_id,
+                  .agent_id = conv.agent_id, .at = now});
+  }
   const Slot slot = Unassign(conv, now);
   Erase(it);
-  if (wrapped) {
-    Emit(Decision{.kind = Decision::Kind::kWrapUpEnded, .conversation_id = conversation_id, .agent_id = agent_id, .at = now});
-  }
   FillAgent(slot, now);
 }
 
 void RoutingEngine::Erase(ConvMap::iterator it) {
-  if (it->second.state == State::kWaiting) waiting_.Remove(it->first);
+  Unfile(it->second);
   conversations_.erase(it);
 }
 
+void RoutingEngine::Unfile(Conv& conv) {
+  if (!conv.filed) return;
+  waiting_.Remove(*conv.filed);
+  conv.filed.reset();
+}
+
+void RoutingEngine::Hold(Slot slot, Conv& conv) {
+  agents_[slot].holding.push_back(&conv);
+  AddLoad(slot, policy_.PoolOf(conv.item.channel), +1);
+}
+
+void RoutingEngine::Release(Slot slot, Conv& conv) {
+  auto& holding = agents_[slot].holding;
+  auto it = std::find(holding.begin(), holding.end(), &conv);
+  *it = holding.back();
+  holding.pop_back();
+  AddLoad(slot, policy_.PoolOf(conv.item.channel), -1);
+}
+
 Slot RoutingEngine::Unassign(Conv& conv, TimePoint now) {
-  const Slot slot = slots_.at(conv.agent_id);
-  AgentState& agent = agents_[slot];
-  if (conv.offer) offers_.erase(conv.offer->offer_id);
+  const Slot slot = conv.agent_slot;
   if (conv.state == State::kAssigned || conv.state == State::kWrapUp) {
     // The nominal effort was counted at accept; a long conversation adds what went beyond it.
     const ChannelPolicy channel = policy_.ForChannel(conv.item.channel);
     AddEffort(slot, channel.effort_weight * (Minutes(now - conv.assigned_at) - Minutes(channel.nominal_handle_time)),
               now);
   }
-  agent.holding.erase(conv.item.conversation_id);
+  Release(slot, conv);
   conv.offer.reset();
   conv.agent_id.clear();
   conv.generation++;
-  AddLoad(slot, policy_.PoolOf(conv.item.channel), -1);
   return slot;
 }
 
@@ -479,13 +497,12 @@ void RoutingEngine::OnAgentTimer(Slot slot, TimePoint now) {
   AgentState& agent = agents_[slot];
   if (agent.presence == PRESENCE_OFFLINE && now >= agent.offline_since + policy_.presence_grace) {
     // Gone for good: their conversations go back to the queue, keeping their queued time.
-    const std::vector<std::string> held(agent.holding.begin(), agent.holding.end());
-    for (const auto& id : held) {
-      Conv& conv = conversations_.at(id);
-      if (conv.state == State::kWrapUp) {
-        Finish(conversations_.find(id), now);
-      } else if (conv.state == State::kAssigned) {
-        Reclaim(conv, "agent_offline", /*cooldown=*/false, now);
+    const std::vector<Conv*> held = agent.holding;
+    for (Conv* conv : held) {
+      if (conv->state == State::kWrapUp) {
+        Finish(conversations_.find(conv->item.conversation_id), now);
+      } else if (conv->state == State::kAssigned) {
+        Reclaim(*conv, "agent_offline", /*cooldown=*/false, now);
       }
     }
     return;

@@ -176,6 +176,8 @@ class RoutingEngine {
     TimePoint phases_since;  // phases count from here
     std::optional<Offer> offer;
     std::string agent_id;  // offered to, assigned to or wrapping up
+    Slot agent_slot = 0;   // agent_id's slot, while agent_id is set
+    std::optional<WaitingIndex::Ticket> filed;  // set while it waits in waiting_
     TimePoint assigned_at;
     bool replied_since_assigned = false;
     std::map<std::string, TimePoint> refused_until;  // agent -> cooldown end
@@ -197,7 +199,9 @@ class RoutingEngine {
     // pool -> the waiting classes filed under the same keys (WaitingIndex::Filed), looked up once.
     std::map<Channel, std::vector<const std::set<WaitingIndex::Class*>*>> waiting_filed;
     std::map<Channel, int> load;      // pool -> offered + assigned + wrapping up
-    std::set<std::string> holding;    // conversations offered, assigned or wrapping up
+    // Conversations offered, assigned or wrapping up: as many as the agent's capacity, so a short
+    // vector; the records are conversations_' nodes, which do not move.
+    std::vector<Conv*> holding;
     double effort_key = 0;            // see EffortKey
     bool has_effort = false;
     std::optional<TimePoint> ramp_from;  // ramping up since
@@ -265,6 +269,13 @@ class RoutingEngine {
   void Finish(ConvMap::iterator it, TimePoint now);
   void Erase(ConvMap::iterator it);
   absl::StatusOr<Conv*> OpenOffer(const std::string& offer_id, const std::string& agent_id);
+  // Offer ids name their conversation ("<conversation id>/<16 hex digits>"), so an answer finds
+  // it without an index of offers; the number counts up from a random start per engine, so an
+  // offer from before a restart does not match a new one.
+  std::string NewOfferId(const Conv& conv);
+  void Unfile(Conv& conv);  // takes a waiting conversation out of waiting_
+  void Hold(Slot slot, Conv& conv);
+  void Release(Slot slot, Conv& conv);
   absl::StatusOr<Conv*> AssignedTo(const std::string& conversation_id, const std::string& agent_id);
 
   // Timers.
@@ -279,7 +290,7 @@ class RoutingEngine {
   std::vector<AgentState> agents_;
   std::unordered_map<std::string, Slot> slots_;
   std::unordered_map<std::string, Conv> conversations_;  // every open conversation
-  std::unordered_map<std::string, std::string> offers_;  // offer id -> conversation id
+  uint64_t next_offer_number_;
   AgentIndex agent_index_;
   WaitingIndex waiting_;
   std::set<std::pair<TimePoint, Slot>> difficult_rotation_;  // available difficult agents, least recent first

@@ -154,7 +154,7 @@ bool RoutingEngine::Refused(const Conv& conv, const std::string& agent_id, TimeP
 
 void RoutingEngine::Route(Conv& conv, TimePoint now) {
   conv.generation++;
-  waiting_.Remove(conv.item.conversation_id);
+  Unfile(conv);
   const int index = PhaseAt(conv, now);
   const Phase& phase = conv.phases[index];
   const WaitClassSpec spec = SpecFor(conv, phase);
@@ -164,7 +164,7 @@ void RoutingEngine::Route(Conv& conv, TimePoint now) {
     return;
   }
   const double key = Urgency(conv, now) - policy_.urgency_per_second * Seconds(now);
-  waiting_.Insert(spec, WaitRank{-key, conv.sequence, conv.item.conversation_id, &conv});
+  conv.filed = waiting_.Insert(spec, WaitRank{-key, conv.sequence, &conv});
   conv.rule = kRuleWaiting;
   conv.rule_phase = index;
   conv.decided_at = now;
@@ -256,31 +256,38 @@ void RoutingEngine::FillAgent(Slot slot, TimePoint now) {
 
 void RoutingEngine::MakeOffer(Conv& conv, Slot slot, const char* rule, int phase, TimePoint now) {
   AgentState& agent = agents_[slot];
-  waiting_.Remove(conv.item.conversation_id);
+  Unfile(conv);
   conv.generation++;
   conv.state = State::kOffered;
   conv.agent_id = agent.agent.id();
-  conv.offer = Offer{.offer_id = NewId("o_"),
+  conv.agent_slot = slot;
+  conv.offer = Offer{.offer_id = NewOfferId(conv),
                      .conversation_id = conv.item.conversation_id,
                      .agent_id = agent.agent.id(),
                      .expires_at = now + policy_.offer_timeout};
   conv.rule = rule;
   conv.rule_phase = phase;
   conv.decided_at = now;
-  offers_[conv.offer->offer_id] = conv.item.conversation_id;
-  agent.holding.insert(conv.item.conversation_id);
   if (conv.item.difficult && agent.agent.handles_difficult()) {
     difficult_rotation_.erase({agent.last_difficult, slot});
     agent.last_difficult = now;
     difficult_rotation_.insert({agent.last_difficult, slot});
   }
-  AddLoad(slot, policy_.PoolOf(conv.item.channel), +1);
+  Hold(slot, conv);
   Schedule(conv.offer->expires_at, Timer::kConversation, conv.item.conversation_id, conv.generation);
   Emit(Decision{.kind = Decision::Kind::kOffer,
                 .conversation_id = conv.item.conversation_id,
                 .agent_id = agent.agent.id(),
                 .offer_id = conv.offer->offer_id,
                 .at = conv.offer->expires_at});
+}
+
+std::string RoutingEngine::NewOfferId(const Conv& conv) {
+  std::string id;
+  id.reserve(conv.item.conversation_id.size() + 17);
+  id.append(conv.item.conversation_id).push_back('/');
+  AppendHex64(id, next_offer_number_++);
+  return id;
 }
 
 }  // namespace omni::routing

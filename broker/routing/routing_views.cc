@@ -90,7 +90,7 @@ int RoutingEngine::AssignedCount(const std::string& agent_id) const {
   auto slot = slots_.find(agent_id);
   if (slot == slots_.end()) return 0;
   int n = 0;
-  for (const auto& id : agents_[slot->second].holding) n += conversations_.at(id).state != State::kOffered;
+  for (const Conv* conv : agents_[slot->second].holding) n += conv->state != State::kOffered;
   return n;
 }
 
@@ -98,7 +98,7 @@ int RoutingEngine::OfferedCount(const std::string& agent_id) const {
   auto slot = slots_.find(agent_id);
   if (slot == slots_.end()) return 0;
   int n = 0;
-  for (const auto& id : agents_[slot->second].holding) n += conversations_.at(id).state == State::kOffered;
+  for (const Conv* conv : agents_[slot->second].holding) n += conv->state == State::kOffered;
   return n;
 }
 
@@ -114,16 +114,19 @@ absl::Status RoutingEngine::CheckInvariants() const {
   std::vector<std::map<Channel, int>> loads(agents_.size());
   for (const auto& [id, conv] : conversations_) {
     const bool waiting = conv.state == State::kWaiting;
-    if (waiting != waiting_.Contains(id)) {
-      return absl::InternalError(absl::StrCat(id, ": waiting=", waiting, " but indexed=", waiting_.Contains(id)));
+    if (waiting != conv.filed.has_value()) {
+      return absl::InternalError(absl::StrCat(id, ": waiting=", waiting, " but indexed=", conv.filed.has_value()));
     }
+    if (conv.filed && conv.filed->at->record != &conv) return absl::InternalError(absl::StrCat(id, ": filed as another"));
     if (waiting != conv.agent_id.empty()) return absl::InternalError(absl::StrCat(id, ": agent set while waiting"));
     if ((conv.state == State::kOffered) != conv.offer.has_value()) {
       return absl::InternalError(absl::StrCat(id, ": offer does not match state"));
     }
     if (waiting) continue;
     const Slot slot = slots_.at(conv.agent_id);
-    if (!agents_[slot].holding.contains(id)) return absl::InternalError(absl::StrCat(id, ": not held by ", conv.agent_id));
+    if (slot != conv.agent_slot) return absl::InternalError(absl::StrCat(id, ": slot is not ", conv.agent_id, "'s"));
+    const auto& holding = agents_[slot].holding;
+    if (std::find(holding.begin(), holding.end(), &conv) == holding.end()) return absl::InternalError(absl::StrCat(id, ": not held by ", conv.agent_id));
     loads[slot][policy_.PoolOf(conv.item.channel)]++;
   }
   if (waiting_.size() > conversations_.size()) return absl::InternalError("a closed conversation is still indexed");

@@ -18,8 +18,7 @@ std::string_view FirstSkill(const WaitClassSpec& spec) {
 }
 }  // namespace
 
-void WaitingIndex::Insert(const WaitClassSpec& spec, WaitRank rank) {
-  Remove(rank.conversation_id);
+WaitingIndex::Ticket WaitingIndex::Insert(const WaitClassSpec& spec, WaitRank rank) {
   auto [it, created] = classes_.try_emplace(spec.Key());
   Class* cls = &it->second;
   if (created) {
@@ -30,17 +29,14 @@ void WaitingIndex::Insert(const WaitClassSpec& spec, WaitRank rank) {
       by_target_[spec.target_agent].insert(cls);
     }
   }
-  cls->items.insert(rank);
-  const std::string id = rank.conversation_id;
-  where_[id] = {cls, std::move(rank)};
+  ++size_;
+  return Ticket{cls, cls->items.insert(rank).first};
 }
 
-void WaitingIndex::Remove(const std::string& conversation_id) {
-  auto it = where_.find(conversation_id);
-  if (it == where_.end()) return;
-  Class* cls = it->second.first;
-  cls->items.erase(it->second.second);
-  where_.erase(it);
+void WaitingIndex::Remove(const Ticket& ticket) {
+  Class* cls = ticket.cls;
+  cls->items.erase(ticket.at);
+  --size_;
   if (!cls->items.empty()) return;
   const WaitClassSpec& spec = cls->spec;
   if (spec.target_agent.empty()) {

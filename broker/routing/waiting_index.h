@@ -35,7 +35,6 @@ struct WaitClassSpec {
 struct WaitRank {
   double negative_urgency;  // most urgent first
   uint64_t sequence;        // then first come (unique: the rest never decides the order)
-  std::string conversation_id;
   // The owner's record of the conversation, so a walk over a class needs no lookup by id. The
   // owner keeps it alive while the conversation is indexed.
   void* record = nullptr;
@@ -49,11 +48,17 @@ class WaitingIndex {
     std::set<WaitRank> items;
   };
 
-  void Insert(const WaitClassSpec& spec, WaitRank rank);
-  // Takes the conversation out of its class, if it waits.
-  void Remove(const std::string& conversation_id);
-  bool Contains(const std::string& conversation_id) const { return where_.contains(conversation_id); }
-  size_t size() const { return where_.size(); }
+  // Where one filed conversation is: its owner keeps it and hands it back to Remove, so taking a
+  // conversation out (every offer) costs no lookup by id.
+  struct Ticket {
+    Class* cls;
+    std::set<WaitRank>::iterator at;
+  };
+
+  Ticket Insert(const WaitClassSpec& spec, WaitRank rank);
+  // Takes the conversation out of its class; `ticket` is spent.
+  void Remove(const Ticket& ticket);
+  size_t size() const { return size_; }
 
   // Classes without a named agent filed under `filing_key` (FilingKey of their pool, language and
   // first required skill, kAnySkill when none). The set lives as long as the index (an emptied one
@@ -67,7 +72,7 @@ class WaitingIndex {
   std::unordered_map<std::string, Class> classes_;  // by spec key; nodes are stable
   std::unordered_map<std::string, std::set<Class*>> filed_;  // by FilingKey
   std::unordered_map<std::string, std::set<Class*>> by_target_;
-  std::unordered_map<std::string, std::pair<Class*, WaitRank>> where_;  // conversation -> class
+  size_t size_ = 0;
 };
 
 }  // namespace omni::routing

@@ -2,6 +2,7 @@
 // Provider-derived ids (event ids) are made by connectors, never here.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -9,5 +10,11 @@ namespace omni {
 
 // `prefix` + 128 random bits in hex, e.g. "conv_3f9a…". Thread-safe.
 std::string NewId(std::string_view prefix);
+
+// 64 random bits (a start for ids that count up). Thread-safe.
+uint64_t RandomUint64();
+
+// Appends `v` as 16 lower-case hex digits.
+void AppendHex64(std::string& out, uint64_t v);
 
 }  // namespace omni
