@@ -85,7 +85,10 @@ absl::StatusOr<SipRequest> ParseSipRequest(std::string_view bytes) {
   if (from == nullptr || UriText(from->url).empty()) return absl::InvalidArgumentError("sip.from: missing or without a URI");
   if (to == nullptr || UriText(to->url).empty()) return absl::InvalidArgumentError("sip.to: missing or without a URI");
   osip_generic_param_t* tag = nullptr;
-  if (osip_from_get_tag(from, &tag) == 0 && tag != nullptr) request.from_tag = Text(tag->gvalue);
+  char tag_name[] = "tag";  // osip2 takes the parameter name as char*
+  if (osip_generic_param_get_byname(&from->gen_params, tag_name, &tag) == 0 && tag != nullptr) {
+    request.from_tag = Text(tag->gvalue);
+  }
   if (request.method == "INVITE" && request.from_tag.empty()) return absl::InvalidArgumentError("sip.from: INVITE without a tag");
 
   request.caller = UriText(from->url);
