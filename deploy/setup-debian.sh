@@ -13,6 +13,8 @@ packages=(
   libcpp-httplib-dev nlohmann-json3-dev
   # the broker's config file
   libyaml-cpp-dev
+  # SIP connector: osip2 parses SIP messages
+  libosip2-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl openssl
   # fuzz targets: clang with libFuzzer and the sanitizers

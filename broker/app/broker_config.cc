@@ -16,6 +16,7 @@ Agent DemoAgent(const std::string& id, const std::string& name, std::vector<std:
   agent.set_display_name(name);
   agent.add_teams("support");
   agent.add_roles("agent");
+  agent.set_voice_contact(absl::StrCat("sip:", id, "@127.0.0.1"));  // it has VOICE capacity below
   for (auto& l : languages) agent.add_languages(l);
   for (auto& [skill, level] : skills) {
     auto* s = agent.add_skills();

@@ -141,7 +141,21 @@ absl::Status BrokerCore::OnAccept(const std::string& agent_id, const AgentReques
   assignment->set_agent_id(agent_id);
   *assignment->mutable_started_at() = now;
 
+  // Not assigned after all: the conversation waits again.
+  auto unassign = [&] {
+    routing_.EndWrapUp(conversation.id(), clock_.Now());
+    conversation.set_state(omnibroker::v1::CONVERSATION_STATE_QUEUED);
+    conversation.clear_assigned_agent_id();
+    conversation.mutable_assignments()->RemoveLast();
+    routing_.Enqueue(WorkItemFor(conversation), clock_.Now());
+  };
   rocksdb::WriteBatch batch;
+  const uint64_t sequence_before = conversation.last_sequence();
+  auto redirect = PutCallRedirect(conversation, agent_id, batch);
+  if (!redirect.ok()) {
+    unassign();
+    return redirect.status();
+  }
   store_.Put(batch, Family::kConversations, conversation.id(), conversation);
   omnibroker::v1::Customer customer;
   if (auto canonical = CanonicalCustomer(conversation.customer_id()); canonical.ok()) {
@@ -152,7 +166,9 @@ absl::Status BrokerCore::OnAccept(const std::string& agent_id, const AgentReques
     return canonical.status();
   }
   auto committed = CommitThen(batch, [this, agent_id, request_id = request.request_id(),
-                                      conversation_id = conversation.id(), customer] {
+                                      conversation_id = conversation.id(), customer,
+                                      redirect = *std::move(redirect)] {
+    if (redirect) StartDelivery(*redirect);
     auto it = open_.find(conversation_id);
     if (it == open_.end()) return;
     AgentUpdate update;
@@ -162,12 +178,8 @@ absl::Status BrokerCore::OnAccept(const std::string& agent_id, const AgentReques
     Reply(agent_id, request_id, absl::OkStatus(), conversation_id);
   });
   if (!committed.ok()) {
-    // Not assigned after all: the conversation waits again.
-    routing_.EndWrapUp(conversation.id(), clock_.Now());
-    conversation.set_state(omnibroker::v1::CONVERSATION_STATE_QUEUED);
-    conversation.clear_assigned_agent_id();
-    conversation.mutable_assignments()->RemoveLast();
-    routing_.Enqueue(WorkItemFor(conversation), clock_.Now());
+    conversation.set_last_sequence(sequence_before);
+    unassign();
   }
   return committed;
 }
@@ -246,9 +258,7 @@ absl::Status BrokerCore::OnSend(const std::string& agent_id, const AgentRequest&
     routing_.AgentReplied(pending.delivery.event().conversation_id(), clock_.Now());
     Reply(agent_id, request_id, absl::OkStatus(), pending.delivery.event().conversation_id(),
           pending.delivery.delivery_id());
-    auto& slot = deliveries_[pending.delivery.delivery_id()];
-    slot = pending;
-    SendDelivery(slot);
+    StartDelivery(pending);
   }));
   *conversation = std::move(updated);
   return absl::OkStatus();

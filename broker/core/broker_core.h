@@ -11,7 +11,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -22,6 +24,7 @@
 #include "base/clock.h"
 #include "base/wake_queue.h"
 #include "broker/core/agent_session.h"
+#include "broker/core/call_events.h"
 #include "broker/core/retention_policy.h"
 #include "broker/ingest/ingest_endpoint.h"
 #include "broker/ingest/validate.h"
@@ -137,8 +140,19 @@ class BrokerCore {
   // Marks `from` merged into `into` and moves its history under `into` (in `batch`).
   absl::Status PrepareMerge(omnibroker::v1::Customer& from, omnibroker::v1::Customer& into, const std::string& by,
                             const std::string& reason, rocksdb::WriteBatch& batch);
-  // Ends an erased conversation in routing and tells its agent.
-  void CloseErased(const std::string& conversation_id);
+  // Ends an open conversation in routing (withdrawing an offer), drops it from the open ones and
+  // tells its agent why (`reason`: "erased", "call_abandoned"…).
+  void EndInRouting(const std::string& conversation_id, const std::string& reason);
+  // voice.cc: for a VOICE conversation being assigned to `agent_id`, the outbound CALL that
+  // redirects the caller to the agent's voice_contact, put into `batch` (the conversation's
+  // sequence advances); nullopt for other channels; FAILED_PRECONDITION without a contact.
+  absl::StatusOr<std::optional<PendingDelivery>> PutCallRedirect(omnibroker::v1::Conversation& conversation,
+                                                                 const std::string& agent_id,
+                                                                 rocksdb::WriteBatch& batch);
+  // Marks a call's conversation closed with the outcome the connector reported.
+  void CloseEndedCall(omnibroker::v1::Conversation& conversation, std::string_view outcome);
+  // Keeps `pending` until its DeliveryAck and sends it to its provider's connector.
+  void StartDelivery(PendingDelivery pending);
   // Routes the customer's waiting conversations again (their tier or manager may have changed).
   void RerouteWaiting(const std::string& customer_id);
   omnibroker::v1::Conversation NewConversation(const omnibroker::v1::Event& event,

@@ -72,7 +72,7 @@ absl::StatusOr<AuditRecord> BrokerCore::EraseCustomer(const omnibroker::v1::Eras
     }
     store_.Delete(batch, Family::kConversations, key);
     counts["conversations"]++;
-    CloseErased(conversation.id());
+    EndInRouting(conversation.id(), "erased");
     return true;
   }));
   OMNI_RETURN_IF_ERROR(failed);
@@ -116,21 +116,6 @@ absl::StatusOr<AuditRecord> BrokerCore::EraseCustomer(const omnibroker::v1::Eras
   LogInfo("erasure", absl::StrCat("customer ", root.id(), " erased at the request of ", request.requested_by(), ": ",
                                   counts["events"], " events, ", counts["conversations"], " conversations"));
   return audit;
-}
-
-void BrokerCore::CloseErased(const std::string& conversation_id) {
-  auto it = open_.find(conversation_id);
-  if (it == open_.end()) return;
-  const std::string agent = it->second.assigned_agent_id();
-  routing_.Close(conversation_id, clock_.Now());
-  routing_.EndWrapUp(conversation_id, clock_.Now());  // no wrap-up for a conversation that is gone
-  open_.erase(it);
-  if (!agent.empty()) {
-    omnibroker::v1::AgentUpdate update;
-    update.mutable_closed()->set_conversation_id(conversation_id);
-    update.mutable_closed()->set_reason("erased");
-    SendToAgent(agent, std::move(update));
-  }
 }
 
 absl::StatusOr<omnibroker::v1::ListAuditResponse> BrokerCore::ListAudit(int limit) const {

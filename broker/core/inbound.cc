@@ -58,8 +58,11 @@ void BrokerCore::SendAck(const std::string& routing_id, const IngestAck& ack) {
 
 namespace {
 
-// Messages and calls are work for an agent; the other kinds are facts about a conversation.
-bool OpensConversation(omnibroker::v1::EventKind kind) {
+// Messages and calls are work for an agent; the other kinds, and a connector's report of how a
+// call went, are facts about a conversation.
+bool OpensConversation(const Event& event) {
+  const auto kind = event.kind();
+  if (!CallOutcome(event).empty()) return false;
   return kind == omnibroker::v1::EVENT_KIND_MESSAGE || kind == omnibroker::v1::EVENT_KIND_CALL ||
          kind == omnibroker::v1::EVENT_KIND_UNSPECIFIED;
 }
@@ -106,7 +109,7 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
       new_conversation = false;
     }
   }
-  const bool opens = OpensConversation(event.kind());
+  const bool opens = OpensConversation(event);
   if (new_conversation && !opens) {
     // A receipt, an edit, a deletion or a provider's notice is a fact about the conversation its
     // thread had, open or closed; it never opens one (nor waits for an answer).
@@ -156,6 +159,9 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
   if (opens && !new_conversation && !conversation.has_awaiting_reply_since()) {
     *conversation.mutable_awaiting_reply_since() = conversation.updated_at();
   }
+  // The caller hung up or gave up waiting: nobody waits on this conversation any more.
+  const bool ends_call = !closed_conversation && EndsCall(event);
+  if (ends_call) CloseEndedCall(conversation, CallOutcome(event));
   event.set_conversation_id(conversation.id());
   event.set_sequence(sequence);
   event.set_customer_id(customer->id());
@@ -168,8 +174,10 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
   store_.Put(batch, Family::kDedupe, dedupe_key, ack);
 
   const std::string conversation_id = conversation.id();
-  auto committed = CommitThen(batch, [this, routing_id, ack, new_conversation, opens, conversation_id, event] {
+  auto committed = CommitThen(batch, [this, routing_id, ack, new_conversation, opens, ends_call,
+                                       conversation_id, event] {
     SendAck(routing_id, ack);
+    if (ends_call) return EndInRouting(conversation_id, absl::StrCat("call_", std::string(CallOutcome(event))));
     auto it = open_.find(conversation_id);
     if (it == open_.end()) return;  // closed (meanwhile)
     if (new_conversation) {

@@ -33,7 +33,7 @@ routing:
   risk_fraction: 0.5
   tiers: [{tier: TIER_GOLD, weight: 450}]
 agents:
-  - {id: "007", languages: [en], skills: [{name: support, proficiency: 9}]}
+  - {id: "007", languages: [en], skills: [{name: support, proficiency: 9}], voice_contact: "sip:007@127.0.0.1:5070"}
 retention: [{tenant: acme, events_days: 365}]
 escalation_roles: {acme: acme-leads}
 join_open_conversation_across_channels: true
@@ -50,6 +50,7 @@ join_open_conversation_across_channels: true
   EXPECT_EQ(config.routing.ForTier(omnibroker::v1::TIER_GOLD).first_response, 5min) << "fields not given keep the default";
   ASSERT_EQ(config.agents.size(), 1u);
   EXPECT_EQ(config.agents[0].id(), "007") << "a quoted scalar stays text";
+  EXPECT_EQ(config.agents[0].voice_contact(), "sip:007@127.0.0.1:5070");
   EXPECT_EQ(config.connectors.size(), 1u) << "no connectors section: the default web chat stays";
 }
 
@@ -92,6 +93,9 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"agent_without_id", "agents: [{languages: [en]}]", "agents[0].id: is required"},
                       BadCase{"duplicate_agent", "agents: [{id: a}, {id: a}]", "agents[1].id: 'a' appears twice"},
                       BadCase{"bad_agent_field", "agents: [{id: a, skils: []}]", "agents[0]"},
+                      BadCase{"voice_without_contact",
+                              "agents: [{id: a, capacity: [{channel: CHANNEL_VOICE, max_concurrent: 1}]}]",
+                              "agents[0].voice_contact: required"},
                       BadCase{"connector_without_type", "connectors: [{name: x}]", "connectors[0]: needs a type"},
                       BadCase{"escalation_roles_not_map", "escalation_roles: [a]", "escalation_roles (line 1): a mapping"},
                       BadCase{"escalation_role_not_name", "escalation_roles: {acme: [a]}", "escalation_roles.acme (line 1): the name of a role"},

@@ -1,0 +1,135 @@
+// SIP request parsing on osip2 (a grammar library with no transport or threads of its own, so the
+// connector keeps one thread model and the fuzzer reaches the whole parser).
+#include "connectors/sip/sip_parser.h"
+
+#include <osipparser2/osip_message.h>
+#include <osipparser2/osip_parser.h>
+
+#include <memory>
+#include <mutex>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "base/time_util.h"
+
+namespace omni::connectors::sip {
+namespace {
+
+struct MessageFree {
+  void operator()(osip_message_t* m) const { osip_message_free(m); }
+};
+
+std::string Text(const char* s) { return s == nullptr ? "" : s; }
+
+// "sip:user@host" of a URI (no parameters), "" when it has no host.
+std::string UriText(const osip_uri_t* uri) {
+  if (uri == nullptr || uri->host == nullptr) return "";
+  const std::string scheme = uri->scheme == nullptr ? "sip" : absl::AsciiStrToLower(uri->scheme);
+  return uri->username == nullptr ? absl::StrCat(scheme, ":", uri->host)
+                                  : absl::StrCat(scheme, ":", uri->username, "@", uri->host);
+}
+
+std::string HeaderValue(osip_message_t* message, const char* name) {
+  osip_header_t* header = nullptr;
+  if (osip_message_header_get_byname(message, name, 0, &header) < 0 || header == nullptr) return "";
+  return Text(header->hvalue);
+}
+
+// The URI inside a name-addr header value ("Alice" <sip:a@b>;reason=x).
+std::string NameAddrUri(const std::string& value) {
+  const size_t open = value.find('<');
+  const size_t close = value.find('>', open == std::string::npos ? 0 : open);
+  if (open == std::string::npos || close == std::string::npos) return "";
+  return value.substr(open + 1, close - open - 1);
+}
+
+}  // namespace
+
+absl::StatusOr<SipRequest> ParseSipRequest(std::string_view bytes) {
+  static std::once_flag init;
+  std::call_once(init, [] { parser_init(); });
+  if (bytes.empty()) return absl::InvalidArgumentError("sip: empty message");
+  osip_message_t* raw = nullptr;
+  if (osip_message_init(&raw) != 0) return absl::ResourceExhaustedError("sip: cannot allocate a message");
+  std::unique_ptr<osip_message_t, MessageFree> message(raw);
+  if (osip_message_parse(raw, bytes.data(), bytes.size()) != 0) {
+    return absl::InvalidArgumentError("sip: not a well-formed SIP message (start line or headers)");
+  }
+  if (!MSG_IS_REQUEST(raw) || raw->sip_method == nullptr) {
+    return absl::InvalidArgumentError("sip: a response, not a request");
+  }
+  SipRequest request;
+  request.method = raw->sip_method;
+  if (raw->req_uri == nullptr || raw->req_uri->host == nullptr) {
+    return absl::InvalidArgumentError("sip.request_uri: missing or without host");
+  }
+  osip_call_id_t* call_id = osip_message_get_call_id(raw);
+  if (call_id == nullptr || call_id->number == nullptr) return absl::InvalidArgumentError("sip.call_id: missing");
+  request.call_id = call_id->host == nullptr ? Text(call_id->number)
+                                             : absl::StrCat(call_id->number, "@", call_id->host);
+  osip_cseq_t* cseq = osip_message_get_cseq(raw);
+  if (cseq == nullptr || cseq->method == nullptr || cseq->number == nullptr) {
+    return absl::InvalidArgumentError("sip.cseq: missing");
+  }
+  request.cseq_method = cseq->method;
+  if (request.cseq_method != request.method && request.method != "ACK" && request.method != "CANCEL") {
+    return absl::InvalidArgumentError(absl::StrCat("sip.cseq: method ", request.cseq_method, " differs from ", request.method));
+  }
+  osip_content_length_t* length = osip_message_get_content_length(raw);
+  if (length != nullptr && (length->value == nullptr || length->value[0] == '-')) {
+    return absl::InvalidArgumentError("sip.content_length: negative or empty");
+  }
+  osip_from_t* from = osip_message_get_from(raw);
+  osip_to_t* to = osip_message_get_to(raw);
+  if (from == nullptr || UriText(from->url).empty()) return absl::InvalidArgumentError("sip.from: missing or without a URI");
+  if (to == nullptr || UriText(to->url).empty()) return absl::InvalidArgumentError("sip.to: missing or without a URI");
+  osip_generic_param_t* tag = nullptr;
+  char tag_name[] = "tag";  // osip2 takes the parameter name as char*
+  if (osip_generic_param_get_byname(&from->gen_params, tag_name, &tag) == 0 && tag != nullptr) {
+    request.from_tag = Text(tag->gvalue);
+  }
+  if (request.method == "INVITE" && request.from_tag.empty()) return absl::InvalidArgumentError("sip.from: INVITE without a tag");
+
+  request.caller = UriText(from->url);
+  request.caller_name = Text(from->displayname);
+  // osip2 keeps a quoted display name's quotes.
+  if (request.caller_name.size() >= 2 && request.caller_name.front() == '"' && request.caller_name.back() == '"') {
+    request.caller_name = request.caller_name.substr(1, request.caller_name.size() - 2);
+  }
+  const std::string asserted = NameAddrUri(HeaderValue(raw, "p-asserted-identity"));
+  if (!asserted.empty()) request.caller = asserted;
+  const std::string privacy = absl::AsciiStrToLower(HeaderValue(raw, "privacy"));
+  request.anonymous = absl::StrContains(privacy, "id") || absl::StrContains(privacy, "header") ||
+                      absl::StrContains(absl::AsciiStrToLower(request.caller), "anonymous");
+  request.dialed = raw->req_uri->username != nullptr ? Text(raw->req_uri->username) : Text(to->url->username);
+  request.diverted_from = NameAddrUri(HeaderValue(raw, "diversion"));
+  return request;
+}
+
+omnibroker::v1::Event CallEvent(const SipRequest& invite, TimePoint now) {
+  omnibroker::v1::Event e;
+  e.set_id(absl::StrCat("sip:", invite.call_id, ":", invite.from_tag));
+  e.set_channel(omnibroker::v1::CHANNEL_VOICE);
+  e.set_provider("sip");
+  e.set_direction(omnibroker::v1::DIRECTION_INBOUND);
+  e.set_kind(omnibroker::v1::EVENT_KIND_CALL);
+  e.set_thread_key(invite.call_id);
+  auto* sender = e.mutable_sender();
+  sender->set_provider("sip");
+  if (invite.anonymous) {
+    sender->set_handle("anonymous");
+  } else {
+    sender->set_handle(invite.caller);
+    sender->set_display_name(invite.caller_name);
+  }
+  *e.mutable_occurred_at() = ToProto(now);
+  *e.mutable_received_at() = e.occurred_at();
+  e.mutable_content()->set_text(absl::StrCat("Call from ", invite.anonymous ? "anonymous" : invite.caller,
+                                             " to ", invite.dialed));
+  (*e.mutable_provider_metadata())["sip.dialed"] = invite.dialed;
+  if (!invite.diverted_from.empty()) (*e.mutable_provider_metadata())["sip.diversion"] = invite.diverted_from;
+  return e;
+}
+
+}  // namespace omni::connectors::sip

@@ -1,0 +1,97 @@
+// Phone calls through the real broker: accepting a VOICE call puts an outbound CALL carrying the
+// agent's voice contact into the conversation (and the outbox, for the phone connector), and a
+// connector's report that the caller hung up ends the conversation, withdrawing its offer.
+#include <gtest/gtest.h>
+
+#include "tests/support/broker_harness.h"
+#include "tests/support/broker_process.h"
+#include "tests/support/test_support.h"
+
+namespace omni {
+namespace {
+
+using namespace std::chrono_literals;
+
+omnibroker::v1::Event Call(const std::string& id, const std::string& call_id) {
+  omnibroker::v1::Event e = testing::MessageFrom(id, "sip", "sip:+4915100000009@pbx", "Call from +4915100000009");
+  e.set_kind(omnibroker::v1::EVENT_KIND_CALL);
+  e.set_thread_key(call_id);
+  return e;
+}
+
+omnibroker::v1::Event Outcome(const std::string& id, const std::string& call_id, const std::string& outcome) {
+  omnibroker::v1::Event e = Call(id, call_id);
+  (*e.mutable_provider_metadata())["call.outcome"] = outcome;
+  (*e.mutable_provider_metadata())["call.wait_ms"] = "4000";
+  e.mutable_content()->set_text("Call from +4915100000009 " + outcome + " after 4 s");
+  return e;
+}
+
+TEST(CallOutcomeTest, AnAcceptedCallIsRedirectedToTheAgentsVoiceContact) {
+  testing::TempDir dir;
+  const std::string ingest = "tcp://127.0.0.1:" + std::to_string(testing::FreePort());
+  app::BrokerApp broker(testing::TestConfig(dir.path(), ingest));
+  ASSERT_TRUE(broker.Start().ok());
+  testing::IngestPublisher publisher(ingest);
+  testing::AdminClient admin(broker.grpc_address());
+
+  const auto call = publisher.Publish(Call("call-1", "c1@pbx"));
+  ASSERT_EQ(call.status(), omnibroker::v1::INGEST_STATUS_ACCEPTED) << call.reason();
+  auto alice = agent::AgentClient::Connect(broker.grpc_address(), "alice");
+  ASSERT_TRUE(alice.ok()) << alice.status();
+  ASSERT_TRUE((*alice)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  auto offer = testing::NextOffer(**alice);
+  ASSERT_TRUE(offer.has_value());
+  ASSERT_TRUE((*alice)->Accept(offer->offer_id()).ok());
+
+  const auto conversation = admin.Conversation(call.conversation_id());
+  EXPECT_EQ(conversation.state(), omnibroker::v1::CONVERSATION_STATE_ASSIGNED);
+  const auto history = admin.CustomerHistory(conversation.customer_id());
+  ASSERT_EQ(history.events_size(), 2);
+  const auto& redirect = history.events(1);
+  EXPECT_EQ(redirect.direction(), omnibroker::v1::DIRECTION_OUTBOUND);
+  EXPECT_EQ(redirect.kind(), omnibroker::v1::EVENT_KIND_CALL);
+  EXPECT_EQ(redirect.thread_key(), "c1@pbx");
+  EXPECT_EQ(redirect.agent_id(), "alice");
+  EXPECT_EQ(redirect.provider_metadata().at("call.redirect_to"), "sip:alice@127.0.0.1");
+
+  // The answered report is history, not a new customer message to answer.
+  const auto answered = publisher.Publish(Outcome("call-1:answered", "c1@pbx", "answered"));
+  ASSERT_EQ(answered.status(), omnibroker::v1::INGEST_STATUS_ACCEPTED) << answered.reason();
+  EXPECT_EQ(answered.conversation_id(), call.conversation_id());
+  EXPECT_FALSE(admin.Conversation(call.conversation_id()).has_awaiting_reply_since());
+}
+
+TEST(CallOutcomeTest, AnAbandonedCallEndsItsConversationAndWithdrawsTheOffer) {
+  testing::TempDir dir;
+  const std::string ingest = "tcp://127.0.0.1:" + std::to_string(testing::FreePort());
+  app::BrokerApp broker(testing::TestConfig(dir.path(), ingest));
+  ASSERT_TRUE(broker.Start().ok());
+  testing::IngestPublisher publisher(ingest);
+  testing::AdminClient admin(broker.grpc_address());
+
+  const auto call = publisher.Publish(Call("call-2", "c2@pbx"));
+  ASSERT_EQ(call.status(), omnibroker::v1::INGEST_STATUS_ACCEPTED) << call.reason();
+  auto alice = agent::AgentClient::Connect(broker.grpc_address(), "alice");
+  ASSERT_TRUE(alice.ok()) << alice.status();
+  ASSERT_TRUE((*alice)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  auto offer = testing::NextOffer(**alice);
+  ASSERT_TRUE(offer.has_value());
+
+  const auto abandoned = publisher.Publish(Outcome("call-2:abandoned", "c2@pbx", "abandoned"));
+  ASSERT_EQ(abandoned.status(), omnibroker::v1::INGEST_STATUS_ACCEPTED) << abandoned.reason();
+  EXPECT_EQ(abandoned.conversation_id(), call.conversation_id());
+  bool revoked = false;
+  ASSERT_TRUE(testing::WaitFor([&] {
+    auto u = (*alice)->Next(50ms);
+    revoked = revoked || (u && u->has_offer_revoked() && u->offer_revoked().offer_id() == offer->offer_id());
+    return revoked;
+  }));
+  const auto closed = admin.Conversation(call.conversation_id());
+  EXPECT_EQ(closed.state(), omnibroker::v1::CONVERSATION_STATE_CLOSED);
+  EXPECT_EQ(closed.disposition(), "call_abandoned");
+  EXPECT_FALSE((*alice)->Accept(offer->offer_id()).ok()) << "the caller is gone";
+}
+
+}  // namespace
+}  // namespace omni
