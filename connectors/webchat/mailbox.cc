@@ -36,6 +36,11 @@ std::vector<Mailbox::Message> Mailbox::WaitAfter(const std::string& visitor_id, 
   return out;
 }
 
+bool Mailbox::IsShutDown() {
+  std::lock_guard lock(mu_);
+  return shutdown_;
+}
+
 void Mailbox::Shutdown() {
   {
     std::lock_guard lock(mu_);
