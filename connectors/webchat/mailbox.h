@@ -22,17 +22,22 @@ class Mailbox {
  public:
   static constexpr size_t kMaxPerVisitor = 500;
 
+  enum class From { kVisitor, kAgent };
+
   struct Message {
-    uint64_t index;         // 1, 2, … per visitor: the long-poll cursor
+    uint64_t index;         // 1, 2, … per visitor: the long-poll and stream cursor
+    From from;
     std::string event_id;
     std::string json;       // the message as the visitor's client receives it
   };
 
   // False when `event_id` was already added (a redelivery or a visitor's resend).
-  bool Add(const std::string& visitor_id, const std::string& event_id, std::string json);
-  // Messages with index > after; waits until `deadline` for one to arrive.
+  bool Add(const std::string& visitor_id, From from, const std::string& event_id, std::string json);
+  // Messages with index > after (only the agents' with `agent_only`); waits until `deadline`
+  // for one to arrive.
   std::vector<Message> WaitAfter(const std::string& visitor_id, uint64_t after,
-                                 std::chrono::steady_clock::time_point deadline);
+                                 std::chrono::steady_clock::time_point deadline,
+                                 bool agent_only = false);
   // Wakes every waiter; later waits return at once.
   void Shutdown();
   bool IsShutDown();

@@ -158,7 +158,7 @@ void WebChatConnector::HandlePost(const httplib::Request& req, httplib::Response
       break;
   }
   const auto& ack = outcome.acks.front();
-  mailbox_.Add(visitor->id, event_id, transcript_entry.dump());  // a resend is shown once
+  mailbox_.Add(visitor->id, Mailbox::From::kVisitor, event_id, transcript_entry.dump());  // a resend is shown once
   ReplyJson(res, 202, json{{"event_id", event_id}, {"conversation_id", ack.conversation_id()},
                            {"duplicate", ack.status() == omnibroker::v1::INGEST_STATUS_DUPLICATE}});
 }
@@ -176,7 +176,8 @@ void WebChatConnector::HandlePoll(const httplib::Request& req, httplib::Response
   }
   wait_s = std::min<int64_t>(wait_s, options_.max_long_poll.count());
   const auto messages = mailbox_.WaitAfter(visitor->id, after,
-                                           std::chrono::steady_clock::now() + std::chrono::seconds(wait_s));
+                                           std::chrono::steady_clock::now() + std::chrono::seconds(wait_s),
+                                           /*agent_only=*/true);
   json out = json::array();
   uint64_t next = after;
   for (const auto& m : messages) {
@@ -225,7 +226,7 @@ absl::Status WebChatConnector::Deliver(const omnibroker::v1::Event& event) {
                {"agent_id", event.agent_id()},
                {"text", event.content().text()},
                {"sent_at", Rfc3339(event.occurred_at())}};
-  mailbox_.Add(visitor_id, event.id(), message.dump());
+  mailbox_.Add(visitor_id, Mailbox::From::kAgent, event.id(), message.dump());
   return absl::OkStatus();
 }
 

@@ -5,8 +5,9 @@
 //   GET  /  and  /widget.js                 the demo page and the widget (widget_assets.h)
 //   POST /v1/visitors                       {"name","email","language"} (optional) -> 201 {"visitor_id","token"}
 //   POST /v1/messages   Bearer <token>      message body (webchat_parser.h) -> 202 after broker ack
-//   GET  /v1/messages?after=N&wait=S  Bearer <token>   -> 200 {"messages":[…],"next":N}
-//   GET  /v1/stream?token=<token>  [Last-Event-ID: N]  -> text/event-stream of the transcript
+//   GET  /v1/messages?after=N&wait=S  Bearer <token>   -> 200 {"messages":[…],"next":N}  (agent replies)
+//   GET  /v1/stream?token=<token>  [Last-Event-ID: N]  -> text/event-stream of the transcript,
+//                                                          the visitor's messages and the agents'
 //
 // The stream takes the token as a query parameter because EventSource cannot set headers; a
 // cookie would also work but would make every POST a CSRF target. The token only reads the
