@@ -6,13 +6,13 @@ namespace omni::connectors::webchat {
 
 std::string SseEvent(uint64_t index, std::string_view data) {
   std::string out = "id: " + std::to_string(index) + "\n";
+  // CR, LF and CRLF all end a line for an EventSource, so each starts a new "data:" field.
   while (true) {
-    const size_t end = data.find('\n');
-    std::string_view line = data.substr(0, end);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    out.append("data: ").append(line).append("\n");
+    const size_t end = data.find_first_of("\r\n");
+    out.append("data: ").append(data.substr(0, end)).append("\n");
     if (end == std::string_view::npos) break;
-    data.remove_prefix(end + 1);
+    const bool crlf = data[end] == '\r' && end + 1 < data.size() && data[end + 1] == '\n';
+    data.remove_prefix(end + (crlf ? 2 : 1));
   }
   out += "\n";
   return out;

@@ -10,7 +10,8 @@
 
 namespace omni::connectors::webchat {
 
-// "id: <index>\ndata: <line>\n…\n\n" — every line of `data` gets its own "data:" field.
+// "id: <index>\ndata: <line>\n…\n\n" — every line of `data` (ended by CR, LF or CRLF) gets its
+// own "data:" field.
 std::string SseEvent(uint64_t index, std::string_view data);
 // A comment line that keeps idle proxies from closing the stream.
 inline constexpr std::string_view kSseKeepAlive = ": keep-alive\n\n";

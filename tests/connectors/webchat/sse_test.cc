@@ -11,6 +11,7 @@ TEST(SseTest, EventCarriesTheIndexAsId) {
 
 TEST(SseTest, EveryLineGetsItsOwnDataField) {
   EXPECT_EQ(SseEvent(1, "a\r\nb\nc"), "id: 1\ndata: a\ndata: b\ndata: c\n\n");
+  EXPECT_EQ(SseEvent(2, "a\rb\n\rc"), "id: 2\ndata: a\ndata: b\ndata: \ndata: c\n\n");
 }
 
 TEST(SseTest, ResumeIndexFromLastEventId) {
