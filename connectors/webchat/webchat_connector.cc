@@ -65,6 +65,9 @@ absl::Status WebChatConnector::Start(ConnectorContext& context) {
   context_ = &context;
   server_ = std::make_unique<httplib::Server>();
   server_->set_payload_max_length(options_.max_body_bytes);
+  server_->new_task_queue = [threads = options_.http_threads] {
+    return new httplib::ThreadPool(threads);  // cpp-httplib takes ownership
+  };
   server_->Post("/v1/visitors", [this](const auto& req, auto& res) { HandleRegister(req, res); });
   server_->Post("/v1/messages", [this](const auto& req, auto& res) { HandlePost(req, res); });
   server_->Get("/v1/messages", [this](const auto& req, auto& res) { HandlePoll(req, res); });

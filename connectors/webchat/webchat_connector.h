@@ -43,6 +43,9 @@ struct WebChatOptions {
   std::chrono::milliseconds ack_wait{10000};
   std::chrono::seconds max_long_poll{30};
   std::chrono::seconds stream_keep_alive{15};
+  // HTTP worker threads: each open stream or long-poll holds one, so this bounds the visitors
+  // listening at once (cpp-httplib's default is only max(8, cores - 1)).
+  int http_threads = 64;
   size_t max_body_bytes = 64 * 1024;
 };
 

@@ -49,6 +49,17 @@
     profile.hidden = true;
     var stream = new EventSource(base + '/v1/stream?token=' + encodeURIComponent(token));
     stream.onmessage = function (e) { show(JSON.parse(e.data)); };
+    // A closed stream may be a page unload or a refused token (the connector's secret changed);
+    // only a 401 for the same token means start over as a new visitor.
+    stream.onerror = function () {
+      if (stream.readyState !== EventSource.CLOSED) return;
+      fetch(base + '/v1/messages?after=0&wait=0', { headers: { Authorization: 'Bearer ' + token } })
+        .then(function (r) {
+          if (r.status !== 401) return;
+          localStorage.removeItem(storageKey);
+          profile.hidden = false;
+        }).catch(function () {});
+    };
   }
 
   function register() {

@@ -6,7 +6,12 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <atomic>
+#include <thread>
+
 #include <nlohmann/json.hpp>
+
+#include "tests/support/test_support.h"
 
 namespace omni::connectors::webchat {
 namespace {
@@ -129,6 +134,42 @@ TEST_F(WebChatConnectorTest, StreamCarriesBothSidesAndResumesThePollAgentReplies
   read_until({{"Last-Event-ID", "1"}}, "on its way");
   EXPECT_EQ(stream.find("id: 2\ndata: "), 0u) << stream;
   EXPECT_EQ(stream.find("where is my order"), std::string::npos) << stream;
+}
+
+// More streams than cpp-httplib's default pool (8 threads here) are open at once: each gets its
+// keep-alive before any reply is delivered, then its reply.
+TEST_F(WebChatConnectorTest, ManyVisitorsListenAtOnce) {
+  constexpr int kVisitors = 24;
+  std::vector<std::string> tokens;
+  for (int i = 0; i < kVisitors; ++i) tokens.push_back(Register(json::object()));
+  std::atomic<int> open{0};
+  std::atomic<int> got_reply{0};
+  std::vector<std::thread> listeners;
+  for (const std::string& token : tokens) {
+    listeners.emplace_back([&, token] {
+      httplib::Client c("127.0.0.1", connector->port());
+      c.set_read_timeout(10, 0);
+      std::string stream;
+      c.Get(("/v1/stream?token=" + token).c_str(), [&](const char* data, size_t n) {
+        if (stream.empty()) ++open;
+        stream.append(data, n);
+        if (stream.find("reply for") == std::string::npos) return true;
+        ++got_reply;
+        return false;
+      });
+    });
+  }
+  EXPECT_TRUE(omni::testing::WaitFor([&] { return open.load() == kVisitors; }))
+      << open.load() << " of " << kVisitors << " streams open";
+  for (const std::string& token : tokens) {
+    omnibroker::v1::Event reply;
+    reply.set_id("reply-" + token);
+    reply.mutable_recipient()->set_handle(token.substr(0, token.find('.')));
+    reply.mutable_content()->set_text("reply for you");
+    ASSERT_TRUE(connector->Deliver(reply).ok());
+  }
+  for (auto& t : listeners) t.join();
+  EXPECT_EQ(got_reply.load(), kVisitors);
 }
 
 TEST_F(WebChatConnectorTest, StreamNeedsAValidToken) {
