@@ -18,13 +18,17 @@ packages=(
   # fuzz targets: clang with libFuzzer and the sanitizers
   clang-14 libclang-rt-14-dev
   # web chat browser test (tests/browser): headless Chromium driven by playwright-core on Node
-  chromium nodejs npm
+  chromium nodejs
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# web chat browser test: npm, unless the installed nodejs brings its own (NodeSource's does, and
+# conflicts with Debian's npm package)
+command -v npm >/dev/null || missing+=(npm)
+
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   as_root=()
