@@ -19,17 +19,31 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev curl openssl
   # fuzz targets: clang with libFuzzer and the sanitizers
   clang-14 libclang-rt-14-dev
+  # web chat browser test (tests/browser): headless Chromium driven by playwright-core on Node
+  chromium nodejs
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# web chat browser test: npm, unless the installed nodejs brings its own (NodeSource's does, and
+# conflicts with Debian's npm package)
+command -v npm >/dev/null || missing+=(npm)
 
-echo "setup: installing ${missing[*]}"
-as_root=()
-[ "$(id -u)" -eq 0 ] || as_root=(sudo)
-export DEBIAN_FRONTEND=noninteractive
-"${as_root[@]}" apt-get update -qq
-"${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  as_root=()
+  [ "$(id -u)" -eq 0 ] || as_root=(sudo)
+  export DEBIAN_FRONTEND=noninteractive
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# web chat browser test: tests/browser/node_modules exactly as package-lock.json pins it, only when
+# missing or older than the lock file; no tool may download a browser (Debian's chromium is used).
+browser_dir="$(dirname "$0")/../tests/browser"
+if [ ! "$browser_dir/node_modules/.package-lock.json" -nt "$browser_dir/package-lock.json" ]; then
+  echo "setup: npm ci in tests/browser"
+  (cd "$browser_dir" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --ignore-scripts --no-audit --no-fund)
+fi

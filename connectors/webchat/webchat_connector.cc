@@ -1,7 +1,5 @@
 #include "connectors/webchat/webchat_connector.h"
 
-#include "connectors/sdk/http_server.h"
-
 #include <httplib.h>
 
 #include <nlohmann/json.hpp>
@@ -15,6 +13,8 @@
 #include "base/time_util.h"
 #include "connectors/sdk/http_server.h"
 #include "connectors/sdk/publish_all.h"
+#include "connectors/webchat/sse.h"
+#include "connectors/webchat/widget_assets.h"
 
 namespace omni::connectors::webchat {
 namespace {
@@ -35,6 +35,18 @@ std::string Rfc3339(const google::protobuf::Timestamp& ts) {
                           absl::UTCTimeZone());
 }
 
+// The page may load only its own scripts and talk only to this connector.
+constexpr char kDemoPagePolicy[] =
+    "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self'; "
+    "style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+void ServeAsset(httplib::Response& res, std::string_view body, const char* type,
+                const char* cache_control) {
+  res.set_header("Cache-Control", cache_control);
+  res.set_header("X-Content-Type-Options", "nosniff");
+  res.set_content(std::string(body), type);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<WebChatConnector>> WebChatConnector::Create(WebChatOptions options) {
@@ -53,9 +65,20 @@ absl::Status WebChatConnector::Start(ConnectorContext& context) {
   context_ = &context;
   server_ = std::make_unique<httplib::Server>();
   server_->set_payload_max_length(options_.max_body_bytes);
+  server_->new_task_queue = [threads = options_.http_threads] {
+    return new httplib::ThreadPool(threads);  // cpp-httplib takes ownership
+  };
   server_->Post("/v1/visitors", [this](const auto& req, auto& res) { HandleRegister(req, res); });
   server_->Post("/v1/messages", [this](const auto& req, auto& res) { HandlePost(req, res); });
   server_->Get("/v1/messages", [this](const auto& req, auto& res) { HandlePoll(req, res); });
+  server_->Get("/v1/stream", [this](const auto& req, auto& res) { HandleStream(req, res); });
+  server_->Get("/widget.js", [](const auto&, auto& res) {
+    ServeAsset(res, kWidgetJs, "text/javascript; charset=utf-8", "public, max-age=300");
+  });
+  server_->Get("/", [](const auto&, auto& res) {
+    res.set_header("Content-Security-Policy", kDemoPagePolicy);
+    ServeAsset(res, kDemoHtml, "text/html; charset=utf-8", "no-cache");
+  });
   if (options_.port == 0) {
     bound_port_ = server_->bind_to_any_port(options_.host);
   } else {
@@ -76,7 +99,11 @@ void WebChatConnector::Stop() {
 
 absl::StatusOr<Visitor> WebChatConnector::Authenticate(const httplib::Request& req,
                                                        httplib::Response& res) {
-  auto visitor_id = tokens_.VerifyBearer(req.get_header_value("Authorization"));
+  return AuthenticateToken(tokens_.VerifyBearer(req.get_header_value("Authorization")), res);
+}
+
+absl::StatusOr<Visitor> WebChatConnector::AuthenticateToken(absl::StatusOr<std::string> visitor_id,
+                                                            httplib::Response& res) {
   if (!visitor_id.ok()) {
     ReplyError(res, 401, ToStd(visitor_id.status().message()));
     return visitor_id.status();
@@ -99,6 +126,7 @@ void WebChatConnector::HandleRegister(const httplib::Request& req, httplib::Resp
   visitor.id = tokens_.NewVisitorId();
   if (body.contains("name") && body["name"].is_string()) visitor.display_name = body["name"];
   if (body.contains("language") && body["language"].is_string()) visitor.language = body["language"];
+  if (body.contains("email") && body["email"].is_string()) visitor.email = body["email"];
   {
     std::lock_guard lock(visitors_mu_);
     visitors_[visitor.id] = visitor;
@@ -112,6 +140,10 @@ void WebChatConnector::HandlePost(const httplib::Request& req, httplib::Response
   auto event = ParseVisitorMessage(req.body, *visitor, context_->clock().Now());
   if (!event.ok()) return ReplyError(res, 400, ToStd(event.status().message()));
   const std::string event_id = event->id();
+  const json transcript_entry{{"event_id", event_id},
+                              {"from", "visitor"},
+                              {"text", event->content().text()},
+                              {"sent_at", Rfc3339(event->occurred_at())}};
 
   // Answer the visitor only once the broker has the message durably; if it does not answer in
   // time the event still waits in the outbox, and a retry with the same client_message_id is
@@ -129,6 +161,7 @@ void WebChatConnector::HandlePost(const httplib::Request& req, httplib::Response
       break;
   }
   const auto& ack = outcome.acks.front();
+  mailbox_.Add(visitor->id, Mailbox::From::kVisitor, event_id, transcript_entry.dump());  // a resend is shown once
   ReplyJson(res, 202, json{{"event_id", event_id}, {"conversation_id", ack.conversation_id()},
                            {"duplicate", ack.status() == omnibroker::v1::INGEST_STATUS_DUPLICATE}});
 }
@@ -146,7 +179,8 @@ void WebChatConnector::HandlePoll(const httplib::Request& req, httplib::Response
   }
   wait_s = std::min<int64_t>(wait_s, options_.max_long_poll.count());
   const auto messages = mailbox_.WaitAfter(visitor->id, after,
-                                           std::chrono::steady_clock::now() + std::chrono::seconds(wait_s));
+                                           std::chrono::steady_clock::now() + std::chrono::seconds(wait_s),
+                                           /*agent_only=*/true);
   json out = json::array();
   uint64_t next = after;
   for (const auto& m : messages) {
@@ -158,6 +192,31 @@ void WebChatConnector::HandlePoll(const httplib::Request& req, httplib::Response
   ReplyJson(res, 200, json{{"messages", out}, {"next", next}});
 }
 
+void WebChatConnector::HandleStream(const httplib::Request& req, httplib::Response& res) {
+  auto visitor = AuthenticateToken(tokens_.Verify(req.get_param_value("token")), res);
+  if (!visitor.ok()) return;
+  auto resume = ResumeIndex(req.get_header_value("Last-Event-ID"));
+  if (!resume.ok()) return ReplyError(res, 400, ToStd(resume.status().message()));
+  res.set_header("Cache-Control", "no-store");
+  auto after = std::make_shared<uint64_t>(*resume);
+  res.set_chunked_content_provider(
+      "text/event-stream",
+      [this, id = visitor->id, after](size_t, httplib::DataSink& sink) {
+        const auto messages = mailbox_.WaitAfter(
+            id, *after, std::chrono::steady_clock::now() + options_.stream_keep_alive);
+        if (mailbox_.IsShutDown()) return false;
+        if (messages.empty()) return sink.write(kSseKeepAlive.data(), kSseKeepAlive.size());
+        for (const auto& m : messages) {
+          json item = json::parse(m.json);
+          item["index"] = m.index;
+          const std::string frame = SseEvent(m.index, item.dump());
+          if (!sink.write(frame.data(), frame.size())) return false;
+          *after = m.index;
+        }
+        return true;
+      });
+}
+
 absl::Status WebChatConnector::Deliver(const omnibroker::v1::Event& event) {
   const std::string& visitor_id =
       event.recipient().handle().empty() ? event.thread_key() : event.recipient().handle();
@@ -165,11 +224,12 @@ absl::Status WebChatConnector::Deliver(const omnibroker::v1::Event& event) {
     return absl::InvalidArgumentError("webchat delivery names no visitor (recipient.handle)");
   }
   json message{{"event_id", event.id()},
+               {"from", "agent"},
                {"conversation_id", event.conversation_id()},
                {"agent_id", event.agent_id()},
                {"text", event.content().text()},
                {"sent_at", Rfc3339(event.occurred_at())}};
-  mailbox_.Add(visitor_id, event.id(), message.dump());
+  mailbox_.Add(visitor_id, Mailbox::From::kAgent, event.id(), message.dump());
   return absl::OkStatus();
 }
 

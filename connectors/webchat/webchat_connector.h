@@ -1,9 +1,17 @@
 // The web chat connector's I/O part: an HTTP server (cpp-httplib) on a configured address where
-// visitors register, post messages and long-poll for agent replies.
+// visitors register, post messages and read their transcript (SSE or long-poll), and which
+// serves the embeddable widget.
 //
-//   POST /v1/visitors                       {"name","language"} (optional) -> 201 {"visitor_id","token"}
+//   GET  /  and  /widget.js                 the demo page and the widget (widget_assets.h)
+//   POST /v1/visitors                       {"name","email","language"} (optional) -> 201 {"visitor_id","token"}
 //   POST /v1/messages   Bearer <token>      message body (webchat_parser.h) -> 202 after broker ack
-//   GET  /v1/messages?after=N&wait=S  Bearer <token>   -> 200 {"messages":[…],"next":N}
+//   GET  /v1/messages?after=N&wait=S  Bearer <token>   -> 200 {"messages":[…],"next":N}  (agent replies)
+//   GET  /v1/stream?token=<token>  [Last-Event-ID: N]  -> text/event-stream of the transcript,
+//                                                          the visitor's messages and the agents'
+//
+// The stream takes the token as a query parameter because EventSource cannot set headers; a
+// cookie would also work but would make every POST a CSRF target. The token only reads the
+// visitor's own transcript; the URL stays on the visitor's browser and this connector.
 //
 // Threads: the HTTP server's own pool, started in Start() and joined in Stop().
 #pragma once
@@ -34,6 +42,10 @@ struct WebChatOptions {
   std::string secret;
   std::chrono::milliseconds ack_wait{10000};
   std::chrono::seconds max_long_poll{30};
+  std::chrono::seconds stream_keep_alive{15};
+  // HTTP worker threads: each open stream or long-poll holds one, so this bounds the visitors
+  // listening at once (cpp-httplib's default is only max(8, cores - 1)).
+  int http_threads = 64;
   size_t max_body_bytes = 64 * 1024;
 };
 
@@ -55,8 +67,11 @@ class WebChatConnector : public Connector {
   void HandleRegister(const httplib::Request& req, httplib::Response& res);
   void HandlePost(const httplib::Request& req, httplib::Response& res);
   void HandlePoll(const httplib::Request& req, httplib::Response& res);
+  void HandleStream(const httplib::Request& req, httplib::Response& res);
   // The visitor named by the request's bearer token, or an error already written to `res`.
   absl::StatusOr<Visitor> Authenticate(const httplib::Request& req, httplib::Response& res);
+  absl::StatusOr<Visitor> AuthenticateToken(absl::StatusOr<std::string> visitor_id,
+                                            httplib::Response& res);
 
   const WebChatOptions options_;
   const VisitorTokens tokens_;

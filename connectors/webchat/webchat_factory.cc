@@ -36,6 +36,9 @@ class WebChatFactory : public ConnectorFactory {
     auto long_poll = config.GetInt("max_long_poll_s", 30);
     if (!long_poll.ok()) return long_poll.status();
     options.max_long_poll = std::chrono::seconds(*long_poll);
+    auto threads = config.GetInt("http_threads", options.http_threads);
+    if (!threads.ok()) return threads.status();
+    options.http_threads = static_cast<int>(*threads);
     auto connector = WebChatConnector::Create(std::move(options));
     if (!connector.ok()) return connector.status();
     return std::unique_ptr<Connector>(std::move(connector).value());

@@ -105,6 +105,8 @@ absl::StatusOr<omnibroker::v1::Event> ParseVisitorMessage(std::string_view body,
   event.mutable_sender()->set_provider(std::string(kProvider));
   event.mutable_sender()->set_handle(visitor.id);
   event.mutable_sender()->set_display_name(display_name);
+  event.mutable_sender()->set_email(absl::AsciiStrToLower(visitor.email));
+  event.mutable_sender()->set_verified(false);
   event.set_thread_key(visitor.id);
   *event.mutable_occurred_at() = ToProto(now);
   *event.mutable_received_at() = ToProto(now);

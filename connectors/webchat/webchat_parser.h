@@ -24,6 +24,8 @@ struct Visitor {
   std::string id;
   std::string display_name;
   std::string language;
+  // Typed into the widget, so never verified: the broker links no identities on it.
+  std::string email;
 };
 
 absl::StatusOr<omnibroker::v1::Event> ParseVisitorMessage(std::string_view body,

@@ -1,0 +1,63 @@
+// A web chat visitor in headless Debian chromium: node webchat_visitor.mjs <demo page url>.
+// Prints "STEP <name>" for each step reached; webchat_browser_test.cc plays the agent and checks
+// the steps. Agent replies are expected to carry REPLY-1 and, the second, HTML and a script.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const url = process.argv[2];
+const step = (name) => console.log(`STEP ${name}`);
+const profile = mkdtempSync(join(tmpdir(), 'omni-chromium-'));
+const context = await chromium.launchPersistentContext(profile, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  const page = context.pages()[0] ?? await context.newPage();
+  page.on('console', (m) => console.log(`console: ${m.text()}`));
+  page.on('pageerror', (e) => console.log(`pageerror: ${e.message}`));
+  await page.goto(url);
+  await page.click('#omni-chat-button');
+  await page.fill('#omni-chat-name', 'Ann Browser');
+  await page.fill('#omni-chat-email', 'ann@example.org');
+  await page.fill('#omni-chat-text', 'Hello from the browser');
+  await page.click('#omni-chat-send');
+  await page.locator('.omni-chat-visitor', { hasText: 'Hello from the browser' }).waitFor();
+  step('sent-first');
+
+  await page.evaluate(() => { window.omniNotReloaded = true; });
+  await page.locator('.omni-chat-agent', { hasText: 'REPLY-1' }).waitFor({ timeout: 30000 });
+  if (!(await page.evaluate(() => window.omniNotReloaded))) throw new Error('page reloaded');
+  step('reply-live');
+
+  await page.reload();
+  await page.locator('.omni-chat-agent', { hasText: 'REPLY-1' }).waitFor();
+  const lines = await page.locator('#omni-chat-log > div').allTextContents();
+  console.log(`transcript: ${JSON.stringify(lines)}`);
+  if (lines.length !== 2 || !lines[0].includes('Hello from the browser')) {
+    throw new Error('transcript after reload is not [visitor, agent]');
+  }
+  step('transcript-after-reload');
+
+  await page.fill('#omni-chat-text', 'Second message');
+  await page.click('#omni-chat-send');
+  await page.locator('.omni-chat-visitor', { hasText: 'Second message' }).waitFor();
+  step('sent-second');
+
+  const second = page.locator('.omni-chat-agent', { hasText: 'REPLY-2' });
+  await second.waitFor({ timeout: 30000 });
+  const shownText = await second.locator('span').textContent();
+  const injected = await page.locator('#omni-chat-log img, #omni-chat-log script, #omni-chat-log i').count();
+  const ran = await page.evaluate(() => window.omniInjected === true);
+  console.log(`second reply shown as: ${JSON.stringify(shownText)}`);
+  if (!shownText.includes('<img src=x onerror=') || injected !== 0 || ran) {
+    throw new Error('the agent reply was interpreted as HTML');
+  }
+  step('second-reply-as-text');
+} finally {
+  await context.close();
+  rmSync(profile, { recursive: true, force: true });
+}

@@ -1,0 +1,182 @@
+// The web chat connector over real HTTP on 127.0.0.1: the embedded widget assets, the transcript
+// of both sides, and the SSE stream resuming from Last-Event-ID. The broker is an acking context
+// here; the real broker path is in tests/integration and the browser test.
+#include "connectors/webchat/webchat_connector.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "tests/support/test_support.h"
+
+namespace omni::connectors::webchat {
+namespace {
+
+using nlohmann::json;
+
+class AckingContext : public ConnectorContext {
+ public:
+  absl::Status Publish(omnibroker::v1::Event event, AckCallback done) override {
+    omnibroker::v1::IngestAck ack;
+    ack.set_event_id(event.id());
+    ack.set_status(omnibroker::v1::INGEST_STATUS_ACCEPTED);
+    ack.set_conversation_id("c1");
+    {
+      std::lock_guard lock(mu);
+      published.push_back(std::move(event));
+    }
+    done(ack);
+    return absl::OkStatus();
+  }
+  const Clock& clock() const override { return clock_; }
+  std::string_view tenant() const override { return "default"; }
+  std::mutex mu;
+  std::vector<omnibroker::v1::Event> published;
+
+ private:
+  SystemClock clock_;
+};
+
+class WebChatConnectorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    WebChatOptions options;
+    options.port = 0;
+    options.secret = "0123456789abcdef0123";
+    options.stream_keep_alive = std::chrono::seconds(1);
+    auto created = WebChatConnector::Create(options);
+    ASSERT_TRUE(created.ok()) << created.status();
+    connector = *std::move(created);
+    ASSERT_TRUE(connector->Start(context).ok());
+    client = std::make_unique<httplib::Client>("127.0.0.1", connector->port());
+  }
+  void TearDown() override { connector->Stop(); }
+
+  std::string Register(const json& profile) {
+    auto res = client->Post("/v1/visitors", profile.dump(), "application/json");
+    EXPECT_TRUE(res && res->status == 201);
+    return json::parse(res->body)["token"];
+  }
+
+  AckingContext context;
+  std::unique_ptr<WebChatConnector> connector;
+  std::unique_ptr<httplib::Client> client;
+};
+
+TEST_F(WebChatConnectorTest, ServesTheEmbeddedWidgetAndDemoPage) {
+  auto js = client->Get("/widget.js");
+  ASSERT_TRUE(js);
+  EXPECT_EQ(js->status, 200);
+  EXPECT_EQ(js->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(js->get_header_value("Cache-Control"), "public, max-age=300");
+  EXPECT_NE(js->body.find("textContent"), std::string::npos);
+  EXPECT_EQ(js->body.find("innerHTML"), std::string::npos);
+  auto page = client->Get("/");
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->status, 200);
+  EXPECT_EQ(page->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_EQ(page->get_header_value("Cache-Control"), "no-cache");
+  EXPECT_NE(page->get_header_value("Content-Security-Policy").find("script-src 'self'"),
+            std::string::npos);
+  EXPECT_NE(page->body.find("<script src=\"/widget.js\"></script>"), std::string::npos);
+}
+
+TEST_F(WebChatConnectorTest, ProfileEmailIsCarriedUnverified) {
+  const std::string token = Register({{"name", "Ann"}, {"email", "Ann@Example.org"}});
+  httplib::Headers auth{{"Authorization", "Bearer " + token}};
+  auto res = client->Post("/v1/messages", auth, R"({"text":"hi"})", "application/json");
+  ASSERT_TRUE(res && res->status == 202);
+  std::lock_guard lock(context.mu);
+  ASSERT_EQ(context.published.size(), 1u);
+  EXPECT_EQ(context.published[0].sender().display_name(), "Ann");
+  EXPECT_EQ(context.published[0].sender().email(), "ann@example.org");
+  EXPECT_FALSE(context.published[0].sender().verified());
+}
+
+TEST_F(WebChatConnectorTest, StreamCarriesBothSidesAndResumesThePollAgentReplies) {
+  const std::string token = Register(json::object());
+  httplib::Headers auth{{"Authorization", "Bearer " + token}};
+  const std::string body = R"({"text":"where is my order?","client_message_id":"m-1"})";
+  ASSERT_EQ(client->Post("/v1/messages", auth, body, "application/json")->status, 202);
+  ASSERT_EQ(client->Post("/v1/messages", auth, body, "application/json")->status, 202);  // resend
+  omnibroker::v1::Event reply;
+  reply.set_id("reply-1");
+  reply.mutable_recipient()->set_handle(token.substr(0, token.find('.')));
+  reply.mutable_content()->set_text("on its way");
+  ASSERT_TRUE(connector->Deliver(reply).ok());
+  ASSERT_TRUE(connector->Deliver(reply).ok());  // a redelivery
+
+  auto poll = client->Get("/v1/messages?after=0", auth);
+  ASSERT_TRUE(poll && poll->status == 200);
+  const json messages = json::parse(poll->body)["messages"];
+  ASSERT_EQ(messages.size(), 1u);  // the long-poll carries agent replies only
+  EXPECT_EQ(messages[0]["from"], "agent");
+  EXPECT_EQ(messages[0]["text"], "on its way");
+  EXPECT_EQ(messages[0]["index"], 2);
+
+  std::string stream;
+  auto read_until = [&](const httplib::Headers& headers, std::string_view marker) {
+    stream.clear();
+    auto res = client->Get(("/v1/stream?token=" + token).c_str(), headers,
+                           [&](const char* data, size_t n) {
+                             stream.append(data, n);
+                             return stream.find(marker) == std::string::npos;
+                           });
+    return res.error();
+  };
+  read_until({}, "on its way");
+  EXPECT_EQ(stream.find("id: 1\ndata: "), 0u) << stream;
+  EXPECT_NE(stream.find("\n\nid: 2\ndata: "), std::string::npos) << stream;
+  read_until({{"Last-Event-ID", "1"}}, "on its way");
+  EXPECT_EQ(stream.find("id: 2\ndata: "), 0u) << stream;
+  EXPECT_EQ(stream.find("where is my order"), std::string::npos) << stream;
+}
+
+// More streams than cpp-httplib's default pool (8 threads here) are open at once: each gets its
+// keep-alive before any reply is delivered, then its reply.
+TEST_F(WebChatConnectorTest, ManyVisitorsListenAtOnce) {
+  constexpr int kVisitors = 24;
+  std::vector<std::string> tokens;
+  for (int i = 0; i < kVisitors; ++i) tokens.push_back(Register(json::object()));
+  std::atomic<int> open{0};
+  std::atomic<int> got_reply{0};
+  std::vector<std::thread> listeners;
+  for (const std::string& token : tokens) {
+    listeners.emplace_back([&, token] {
+      httplib::Client c("127.0.0.1", connector->port());
+      c.set_read_timeout(10, 0);
+      std::string stream;
+      c.Get(("/v1/stream?token=" + token).c_str(), [&](const char* data, size_t n) {
+        if (stream.empty()) ++open;
+        stream.append(data, n);
+        if (stream.find("reply for") == std::string::npos) return true;
+        ++got_reply;
+        return false;
+      });
+    });
+  }
+  EXPECT_TRUE(omni::testing::WaitFor([&] { return open.load() == kVisitors; }))
+      << open.load() << " of " << kVisitors << " streams open";
+  for (const std::string& token : tokens) {
+    omnibroker::v1::Event reply;
+    reply.set_id("reply-" + token);
+    reply.mutable_recipient()->set_handle(token.substr(0, token.find('.')));
+    reply.mutable_content()->set_text("reply for you");
+    ASSERT_TRUE(connector->Deliver(reply).ok());
+  }
+  for (auto& t : listeners) t.join();
+  EXPECT_EQ(got_reply.load(), kVisitors);
+}
+
+TEST_F(WebChatConnectorTest, StreamNeedsAValidToken) {
+  auto res = client->Get("/v1/stream?token=v_x.00");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 401);
+}
+
+}  // namespace
+}  // namespace omni::connectors::webchat
