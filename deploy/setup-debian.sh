@@ -17,6 +17,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev curl openssl
   # fuzz targets: clang with libFuzzer and the sanitizers
   clang-14 libclang-rt-14-dev
+  # email connector: GMime 3 for MIME parsing and building; swaks (a real SMTP/LMTP client) and
+  # aiosmtpd (a real SMTP sink for the outbound relay) for its integration tests
+  libgmime-3.0-dev swaks python3-aiosmtpd
 )
 
 missing=()
