@@ -21,6 +21,9 @@ packages=(
   clang-14 libclang-rt-14-dev
   # web chat browser test (tests/browser): headless Chromium driven by playwright-core on Node
   chromium nodejs
+  # email connector: GMime 3 for MIME parsing and building; swaks (a real SMTP/LMTP client) and
+  # aiosmtpd (a real SMTP sink for the outbound relay) for its integration tests
+  libgmime-3.0-dev swaks python3-aiosmtpd
 )
 
 missing=()

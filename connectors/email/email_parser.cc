@@ -1,0 +1,178 @@
+#include "connectors/email/email_parser.h"
+
+#include <gmime/gmime.h>
+#include <openssl/sha.h>
+
+#include <mutex>
+#include <string>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "base/time_util.h"
+
+namespace omni::connectors::email {
+namespace {
+
+using omnibroker::v1::Event;
+
+void InitGMimeOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { g_mime_init(); });
+}
+
+std::string Header(GMimeMessage* message, const char* name) {
+  const char* value = g_mime_object_get_header(GMIME_OBJECT(message), name);
+  return value ? std::string(absl::StripAsciiWhitespace(value)) : "";
+}
+
+// The first message id of a References / In-Reply-To value ("" when it holds none).
+std::string FirstMessageId(const std::string& value) {
+  if (value.empty()) return "";
+  GMimeReferences* refs = g_mime_references_parse(nullptr, value.c_str());
+  if (refs == nullptr) return "";
+  std::string id;
+  if (g_mime_references_length(refs) > 0) id = g_mime_references_get_message_id(refs, 0);
+  g_mime_references_free(refs);
+  return id;
+}
+
+bool IsAutoReply(GMimeMessage* message) {
+  const std::string auto_submitted = absl::AsciiStrToLower(Header(message, "Auto-Submitted"));
+  if (!auto_submitted.empty() && auto_submitted != "no") return true;
+  if (!Header(message, "X-Autoreply").empty()) return true;
+  const std::string precedence = absl::AsciiStrToLower(Header(message, "Precedence"));
+  return precedence == "auto_reply" || precedence == "bulk" || precedence == "junk";
+}
+
+bool IsDeliveryReport(GMimeObject* body) {
+  if (body == nullptr) return false;
+  GMimeContentType* type = g_mime_object_get_content_type(body);
+  const char* report_type = g_mime_content_type_get_parameter(type, "report-type");
+  return g_mime_content_type_is_type(type, "multipart", "report") && report_type != nullptr &&
+         absl::EqualsIgnoreCase(report_type, "delivery-status");
+}
+
+struct BodyParts {
+  Event* event;
+  std::string message_id;
+  int index = 0;
+};
+
+// Visits every MIME part: the first text/plain is the text, the first text/html the html, and
+// every attachment becomes a reference "email:<message-id>/<part index>" with type and size.
+void VisitPart(GMimeObject* /*parent*/, GMimeObject* part, gpointer data) {
+  auto& parts = *static_cast<BodyParts*>(data);
+  ++parts.index;
+  if (!GMIME_IS_PART(part)) return;
+  auto* content = parts.event->mutable_content();
+  GMimeContentType* type = g_mime_object_get_content_type(part);
+  if (!g_mime_part_is_attachment(GMIME_PART(part)) && GMIME_IS_TEXT_PART(part)) {
+    const bool plain = g_mime_content_type_is_type(type, "text", "plain");
+    const bool html = g_mime_content_type_is_type(type, "text", "html");
+    if ((plain && content->text().empty()) || (html && content->html().empty())) {
+      char* text = g_mime_text_part_get_text(GMIME_TEXT_PART(part));
+      if (text != nullptr) {
+        plain ? content->set_text(text) : content->set_html(text);
+        g_free(text);
+      }
+      return;
+    }
+    if (plain || html) return;
+  }
+  auto* attachment = content->add_attachments();
+  attachment->set_url(absl::StrCat("email:", parts.message_id, "/", parts.index));
+  char* mime = g_mime_content_type_get_mime_type(type);
+  attachment->set_content_type(mime);
+  g_free(mime);
+  if (const char* name = g_mime_part_get_filename(GMIME_PART(part))) {
+    attachment->set_filename(name);
+  }
+  if (GMimeDataWrapper* wrapper = g_mime_part_get_content(GMIME_PART(part))) {
+    GMimeStream* counter = g_mime_stream_null_new();
+    const gint64 size = g_mime_data_wrapper_write_to_stream(wrapper, counter);
+    g_object_unref(counter);
+    if (size > 0) attachment->set_size_bytes(size);
+  }
+}
+
+std::string HashId(std::string_view raw) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(raw.data()), raw.size(), digest);
+  return absl::StrCat("sha256:", absl::BytesToHexString(absl::string_view(
+                                     reinterpret_cast<const char*>(digest), sizeof(digest))));
+}
+
+absl::StatusOr<Event> ToEvent(GMimeMessage* message, std::string_view raw, TimePoint received_at) {
+  InternetAddressList* from = g_mime_message_get_from(message);
+  InternetAddress* address = nullptr;
+  if (from != nullptr && internet_address_list_length(from) > 0) {
+    address = internet_address_list_get_address(from, 0);
+  }
+  const char* addr = address && INTERNET_ADDRESS_IS_MAILBOX(address)
+                         ? internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(address))
+                         : nullptr;
+  if (addr == nullptr || std::string_view(addr).find('@') == std::string_view::npos) {
+    return absl::InvalidArgumentError("mail: the From header has no address");
+  }
+  Event event;
+  event.set_channel(omnibroker::v1::CHANNEL_EMAIL);
+  event.set_provider(std::string(kProvider));
+  event.set_direction(omnibroker::v1::DIRECTION_INBOUND);
+  *event.mutable_received_at() = ToProto(received_at);
+  auto* sender = event.mutable_sender();
+  sender->set_provider(std::string(kProvider));
+  sender->set_handle(absl::AsciiStrToLower(addr));
+  sender->set_email(sender->handle());
+  if (const char* name = internet_address_get_name(address)) sender->set_display_name(name);
+
+  const char* id = g_mime_message_get_message_id(message);
+  const std::string message_id = id ? id : "";
+  event.set_id(absl::StrCat("email:", message_id.empty() ? HashId(raw) : message_id));
+  const std::string references = Header(message, "References");
+  const std::string in_reply_to = Header(message, "In-Reply-To");
+  std::string thread = FirstMessageId(references);
+  if (thread.empty()) thread = FirstMessageId(in_reply_to);
+  if (thread.empty()) thread = message_id.empty() ? event.id().substr(6) : message_id;
+  event.set_thread_key(thread);
+
+  GMimeObject* body = g_mime_message_get_mime_part(message);
+  if (IsDeliveryReport(body)) {
+    event.set_kind(omnibroker::v1::EVENT_KIND_DELIVERY_STATUS);
+  } else if (IsAutoReply(message)) {
+    event.set_kind(omnibroker::v1::EVENT_KIND_SYSTEM);
+  } else {
+    event.set_kind(omnibroker::v1::EVENT_KIND_MESSAGE);
+  }
+  if (const char* subject = g_mime_message_get_subject(message)) {
+    event.mutable_content()->set_subject(subject);
+  }
+  if (GDateTime* date = g_mime_message_get_date(message)) {
+    event.mutable_occurred_at()->set_seconds(g_date_time_to_unix(date));
+  }
+  auto& metadata = *event.mutable_provider_metadata();
+  if (!message_id.empty()) metadata["message_id"] = message_id;
+  if (!in_reply_to.empty()) metadata["in_reply_to"] = in_reply_to;
+  if (!references.empty()) metadata["references"] = references;
+  BodyParts parts{&event, message_id.empty() ? event.id().substr(6) : message_id};
+  g_mime_message_foreach(message, VisitPart, &parts);
+  return event;
+}
+
+}  // namespace
+
+absl::StatusOr<Event> ParseMail(std::string_view raw, TimePoint received_at) {
+  InitGMimeOnce();
+  GMimeStream* stream = g_mime_stream_mem_new_with_buffer(raw.data(), raw.size());
+  GMimeParser* parser = g_mime_parser_new_with_stream(stream);
+  g_object_unref(stream);
+  GMimeMessage* message = g_mime_parser_construct_message(parser, nullptr);
+  g_object_unref(parser);
+  if (message == nullptr) return absl::InvalidArgumentError("mail: not an RFC 5322 message");
+  auto event = ToEvent(message, raw, received_at);
+  g_object_unref(message);
+  return event;
+}
+
+}  // namespace omni::connectors::email

@@ -1,0 +1,92 @@
+// The email parser on every corpus mail (normalized with key fields checked, or rejected with a
+// reason) and on malformed input.
+#include "connectors/email/email_parser.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "tests/support/corpus_table.h"
+
+namespace omni::connectors::email {
+namespace {
+
+using omnibroker::v1::EVENT_KIND_DELIVERY_STATUS;
+using omnibroker::v1::EVENT_KIND_MESSAGE;
+using omnibroker::v1::EVENT_KIND_SYSTEM;
+using omnibroker::v1::EventKind;
+
+struct Expected {
+  std::string rejected;  // a part of the rejection text, or "" when normalized
+  EventKind kind = EVENT_KIND_MESSAGE;
+  std::string sender;
+  std::string thread_key;
+};
+
+TimePoint Now() { return TimePoint{}; }
+
+TEST(EmailParserTest, EveryCorpusMail) {
+  const std::map<std::string, Expected> table = {
+      {"chatwoot/non_utf_encoded_mail.eml", {.kind = EVENT_KIND_SYSTEM, .sender = "example@gmail.com", .thread_key = "4e6e35f5a38b4_479f13bb90078178@small-app-01.mail"}},
+      {"mikel_mail/attachment_message_rfc822.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "foo@example.com", .thread_key = "9169D984-4E0B-45EF-82D4-8F5E53AD7012@example.com"}},
+      {"mikel_mail/attachment_nonascii_filename.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "foo@example.com", .thread_key = "9169D984-4E0B-45EF-82D4-8F5E53AD7012@example.com"}},
+      {"mikel_mail/attachment_with_encoded_name.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "xxxxxxxxx.xxxxxxx@gmail.com", .thread_key = "F6E2D0B4-CC35-4A91-BA4C-C7C712B10C13@mac.com"}},
+      {"mikel_mail/bad_encoded_subject.eml", {.rejected = "mail: the From header has no address"}},
+      {"mikel_mail/basic_email_lf.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "test@lindsaar.net", .thread_key = "6B7EC235-5B17-4CA8-B2B8-39290DEB43A3@test.lindsaar.net"}},
+      {"mikel_mail/content_transfer_encoding_x_uuencode.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "lpeters@pacifier.com", .thread_key = "1168BAF252B7D41194810001028D743108913C@SERVER"}},
+      {"mikel_mail/email_with_similar_boundaries.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "xxxxxx@xxxxxxxx.xxx", .thread_key = "e4b473$b3jkq@xxxx.xxxx.xxxxxxxx.xxx"}},
+      {"mikel_mail/empty_in_reply_to.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "ak@g.com", .thread_key = "F194F88AF3E341A6B2B135CC17912811@articondell"}},
+      {"mikel_mail/japanese_iso_2022.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "raasdnil@gmail.com", .thread_key = "sha256:82004fe1135e935d53ce728024672ecad5cacc0acacf93db1e7098013b0275ad"}},
+      {"mikel_mail/ks_c_5601-1987.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "from@example.com", .thread_key = "from@example.com"}},
+      {"mikel_mail/missing_body.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "redacted@attglobal.net", .thread_key = "001301c17797$9cd0ef30$a3ab620c@vaio"}},
+      {"mikel_mail/new_line_in_to_header.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "l@gcn-example.com", .thread_key = "4cb5c7d0a3cce_120e..fdbed2b861958562@s.t-example.com.tmail"}},
+      {"mikel_mail/raw_email_reply.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "xxxxxxxx@xxx.org", .thread_key = "473FF3B8.9020707@xxx.org"}},
+      {"mikel_mail/raw_email_with_binary_encoded.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "email_test@me.nowhere", .thread_key = "009601c813c6$19df3510$0437d30a@mikel091a"}},
+      {"mikel_mail/raw_email_with_nested_attachment.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "jamis@37signals.com", .thread_key = "2CCE0408-10C7-4045-9B16-A1C11C31469B@37signals.com"}},
+      {"mikel_mail/report_530.eml", {.kind = EVENT_KIND_DELIVERY_STATUS, .sender = "mailer-daemon@tttttt.com.au", .thread_key = "200712232303.lBNN3rDp003436@mail12.rrrr.com.au"}},
+      {"mikel_mail/utf8_headers.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "jdöe@mächine.example", .thread_key = "sha256:8aaa31047f56455d4cc7c6fdf853362771deca0d22add5481135cbc2b34abb07"}},
+      {"rspamd/bad_message.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "nasutkadqw@esumare.ru", .thread_key = "588d01d0b859$92a6a7e0$10a887d3@nasutkadqw"}},
+      {"rspamd/badboundary.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "test@example.org", .thread_key = "156951315267.43830.14912869070271436609@example.org"}},
+      {"rspamd/from_dn_base64.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "user@example.org", .thread_key = "sha256:c773bbb0ea18ae2d6f0efd996aedd73aab1a08f2ef9aa2d5c28058fa7db9fa36"}},
+      {"rspamd/next2last-doublebad.eml", {.rejected = "mail: the From header has no address"}},
+      {"rspamd/spam.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "info@jbshvnthwigaf.ru", .thread_key = "07FDB7CD95416D1EC2C78E3490CA97E8@jbshvnthwigaf.ru"}},
+      {"rspamd/spam_message.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "upwest201diana@outlook.com", .thread_key = "sha256:bede780c8c086af86a6d1b58b1e12bf08d1e0b7051ca71079c59740935af4482"}},
+      {"rspamd/utf.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "yy@example.com", .thread_key = "f13bcdad-273b-9a44-6209-cb1631c01dca@example.com"}},
+  };
+  testing::CheckEveryCorpusFile("email", table, [](const std::string& name,
+                                                   const std::string& raw,
+                                                   const Expected& expected) {
+    auto event = ParseMail(raw, Now());
+    if (!expected.rejected.empty()) {
+      EXPECT_TRUE(testing::RejectedWith(event.status(), expected.rejected));
+      return;
+    }
+    ASSERT_TRUE(event.ok()) << event.status();
+    EXPECT_EQ(event->kind(), expected.kind);
+    EXPECT_EQ(event->sender().handle(), expected.sender);
+    EXPECT_EQ(event->thread_key(), expected.thread_key);
+    EXPECT_TRUE(event->id().starts_with("email:"));
+  });
+}
+
+TEST(EmailParserTest, MalformedInput) {
+  EXPECT_TRUE(testing::RejectedWith(ParseMail("", Now()).status(), "not an RFC 5322 message"));
+  EXPECT_TRUE(testing::RejectedWith(ParseMail("Subject: x\r\n\r\nhi", Now()).status(), "From"));
+  EXPECT_TRUE(testing::RejectedWith(ParseMail(std::string(1 << 20, 'a'), Now()).status(),
+                                    "not an RFC 5322 message"));
+  auto nul = ParseMail(std::string("From: a@b.c\r\nSubject: x\0y\r\n\r\nb\0dy", 33), Now());
+  ASSERT_TRUE(nul.ok()) << nul.status();
+  EXPECT_EQ(nul->sender().handle(), "a@b.c");
+  auto unclosed = ParseMail(
+      "From: A <A@B.C>\r\nMessage-ID: <m1@b.c>\r\nContent-Type: multipart/mixed; boundary=zz\r\n"
+      "\r\n--zz\r\nContent-Type: text/plain; charset=koi8-r\r\n\r\n\xf0\xd2\xc9\xd7\xc5\xd4\r\n",
+      Now());
+  ASSERT_TRUE(unclosed.ok()) << unclosed.status();
+  EXPECT_EQ(unclosed->sender().handle(), "a@b.c");
+  EXPECT_EQ(unclosed->id(), "email:m1@b.c");
+  EXPECT_NE(unclosed->content().text().find("\xd0\x9f\xd1\x80\xd0\xb8"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace omni::connectors::email
