@@ -27,26 +27,43 @@ omnibroker::v1::Event Outcome(const std::string& id, const std::string& call_id,
   return e;
 }
 
-TEST(CallOutcomeTest, AnAcceptedCallIsRedirectedToTheAgentsVoiceContact) {
+// A broker with the test roster (alice has a voice contact) on a tcp ingest a test publishes to.
+class CallOutcomeTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(broker.Start().ok());
+    admin = std::make_unique<testing::AdminClient>(broker.grpc_address());
+  }
+
+  // alice logs in, becomes available and gets the offer of the one waiting call.
+  void OfferToAlice() {
+    auto client = agent::AgentClient::Connect(broker.grpc_address(), "alice");
+    ASSERT_TRUE(client.ok()) << client.status();
+    alice = std::move(*client);
+    ASSERT_TRUE(alice->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+    auto next = testing::NextOffer(*alice);
+    ASSERT_TRUE(next.has_value());
+    offer = *next;
+  }
+
   testing::TempDir dir;
   const std::string ingest = "tcp://127.0.0.1:" + std::to_string(testing::FreePort());
-  app::BrokerApp broker(testing::TestConfig(dir.path(), ingest));
-  ASSERT_TRUE(broker.Start().ok());
-  testing::IngestPublisher publisher(ingest);
-  testing::AdminClient admin(broker.grpc_address());
+  app::BrokerApp broker{testing::TestConfig(dir.path(), ingest)};
+  testing::IngestPublisher publisher{ingest};
+  std::unique_ptr<testing::AdminClient> admin;
+  std::unique_ptr<agent::AgentClient> alice;
+  omnibroker::v1::Offer offer;
+};
 
+TEST_F(CallOutcomeTest, AnAcceptedCallIsRedirectedToTheAgentsVoiceContact) {
   const auto call = publisher.Publish(Call("call-1", "c1@pbx"));
   ASSERT_EQ(call.status(), omnibroker::v1::INGEST_STATUS_ACCEPTED) << call.reason();
-  auto alice = agent::AgentClient::Connect(broker.grpc_address(), "alice");
-  ASSERT_TRUE(alice.ok()) << alice.status();
-  ASSERT_TRUE((*alice)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
-  auto offer = testing::NextOffer(**alice);
-  ASSERT_TRUE(offer.has_value());
-  ASSERT_TRUE((*alice)->Accept(offer->offer_id()).ok());
+  ASSERT_NO_FATAL_FAILURE(OfferToAlice());
+  ASSERT_TRUE(alice->Accept(offer.offer_id()).ok());
 
-  const auto conversation = admin.Conversation(call.conversation_id());
+  const auto conversation = admin->Conversation(call.conversation_id());
   EXPECT_EQ(conversation.state(), omnibroker::v1::CONVERSATION_STATE_ASSIGNED);
-  const auto history = admin.CustomerHistory(conversation.customer_id());
+  const auto history = admin->CustomerHistory(conversation.customer_id());
   ASSERT_EQ(history.events_size(), 2);
   const auto& redirect = history.events(1);
   EXPECT_EQ(redirect.direction(), omnibroker::v1::DIRECTION_OUTBOUND);
@@ -59,38 +76,27 @@ TEST(CallOutcomeTest, AnAcceptedCallIsRedirectedToTheAgentsVoiceContact) {
   const auto answered = publisher.Publish(Outcome("call-1:answered", "c1@pbx", "answered"));
   ASSERT_EQ(answered.status(), omnibroker::v1::INGEST_STATUS_ACCEPTED) << answered.reason();
   EXPECT_EQ(answered.conversation_id(), call.conversation_id());
-  EXPECT_FALSE(admin.Conversation(call.conversation_id()).has_awaiting_reply_since());
+  EXPECT_FALSE(admin->Conversation(call.conversation_id()).has_awaiting_reply_since());
 }
 
-TEST(CallOutcomeTest, AnAbandonedCallEndsItsConversationAndWithdrawsTheOffer) {
-  testing::TempDir dir;
-  const std::string ingest = "tcp://127.0.0.1:" + std::to_string(testing::FreePort());
-  app::BrokerApp broker(testing::TestConfig(dir.path(), ingest));
-  ASSERT_TRUE(broker.Start().ok());
-  testing::IngestPublisher publisher(ingest);
-  testing::AdminClient admin(broker.grpc_address());
-
+TEST_F(CallOutcomeTest, AnAbandonedCallEndsItsConversationAndWithdrawsTheOffer) {
   const auto call = publisher.Publish(Call("call-2", "c2@pbx"));
   ASSERT_EQ(call.status(), omnibroker::v1::INGEST_STATUS_ACCEPTED) << call.reason();
-  auto alice = agent::AgentClient::Connect(broker.grpc_address(), "alice");
-  ASSERT_TRUE(alice.ok()) << alice.status();
-  ASSERT_TRUE((*alice)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
-  auto offer = testing::NextOffer(**alice);
-  ASSERT_TRUE(offer.has_value());
+  ASSERT_NO_FATAL_FAILURE(OfferToAlice());
 
   const auto abandoned = publisher.Publish(Outcome("call-2:abandoned", "c2@pbx", "abandoned"));
   ASSERT_EQ(abandoned.status(), omnibroker::v1::INGEST_STATUS_ACCEPTED) << abandoned.reason();
   EXPECT_EQ(abandoned.conversation_id(), call.conversation_id());
   bool revoked = false;
   ASSERT_TRUE(testing::WaitFor([&] {
-    auto u = (*alice)->Next(50ms);
-    revoked = revoked || (u && u->has_offer_revoked() && u->offer_revoked().offer_id() == offer->offer_id());
+    auto u = alice->Next(50ms);
+    revoked = revoked || (u && u->has_offer_revoked() && u->offer_revoked().offer_id() == offer.offer_id());
     return revoked;
   }));
-  const auto closed = admin.Conversation(call.conversation_id());
+  const auto closed = admin->Conversation(call.conversation_id());
   EXPECT_EQ(closed.state(), omnibroker::v1::CONVERSATION_STATE_CLOSED);
   EXPECT_EQ(closed.disposition(), "call_abandoned");
-  EXPECT_FALSE((*alice)->Accept(offer->offer_id()).ok()) << "the caller is gone";
+  EXPECT_FALSE(alice->Accept(offer.offer_id()).ok()) << "the caller is gone";
 }
 
 }  // namespace
