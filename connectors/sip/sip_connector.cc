@@ -224,7 +224,9 @@ absl::Status SipConnector::Deliver(const omnibroker::v1::Event& event) {
     if (!delivered_.insert(event.id()).second) return absl::OkStatus();
     auto it = calls_.find(event.thread_key());
     // A call already gone has published its abandoned/overflowed outcome: nothing to do.
-    if (it == calls_.end() || it->second.state != State::kWaiting) return absl::OkStatus();
+    // A call whose ack is still on its way is waiting too: the broker routed it.
+    const bool waiting = it != calls_.end() && (it->second.state == State::kWaiting || it->second.state == State::kPublishing);
+    if (!waiting) return absl::OkStatus();
     SendFinal(it->second, 302, {absl::StrCat("Contact: <", redirect->second, ">")});
     Report(it->second, "answered", redirect->second);
   }
@@ -237,7 +239,8 @@ void SipConnector::Tick() {
   const auto now = Clock::now();
   for (auto it = calls_.begin(); it != calls_.end();) {
     Call& call = it->second;
-    if (call.state == State::kWaiting && now - call.started >= options_.max_wait) {
+    const bool waiting = call.state == State::kWaiting || call.state == State::kPublishing;
+    if (waiting && now - call.started >= options_.max_wait) {
       SendFinal(call, 480, {"Reason: SIP;cause=480;text=\"no agent within max_wait\""});
       Report(call, "overflowed");
     } else if (call.state == State::kWaiting && now >= call.next_ringing) {
