@@ -67,6 +67,9 @@ absl::StatusOr<std::unique_ptr<SipConnector>> SipConnector::Create(const Connect
   options.max_wait = std::chrono::milliseconds(*max_wait);
   options.ringing_every = std::chrono::milliseconds(*ringing);
   options.t1 = std::chrono::milliseconds(*t1);
+  auto routes = ParseCallRoutes(config);
+  if (!routes.ok()) return routes.status();
+  options.routes = *std::move(routes);
   return std::make_unique<SipConnector>(std::move(options));
 }
 
@@ -172,7 +175,7 @@ void SipConnector::OnInvite(SipRequest request, const Peer& peer) {
   omnibroker::v1::Event event;
   {
     std::lock_guard lock(mu_);
-    event = CallEvent(calls_[call_id].invite, context_->clock().Now());
+    event = RoutedCallEvent(calls_[call_id].invite, options_.routes, context_->clock().Now());
   }
   const absl::Status queued = context_->Publish(
       std::move(event), [this, call_id](const omnibroker::v1::IngestAck& ack) { OnPublished(call_id, ack); });

@@ -18,6 +18,7 @@
 
 #include "connectors/sdk/connector.h"
 #include "connectors/sip/sip_parser.h"
+#include "connectors/sip/sip_routes.h"
 
 namespace omni::connectors::sip {
 
@@ -29,6 +30,7 @@ struct SipOptions {
   std::chrono::milliseconds max_wait{120000};     // then 480 and the overflowed report
   std::chrono::milliseconds ringing_every{30000};  // 180 Ringing repeated so proxies keep waiting
   std::chrono::milliseconds t1{500};               // RFC 3261 timer T1 (G starts here, H = 64*T1)
+  CallRoutes routes;                               // route.<dialed> settings
 };
 
 class SipConnector : public Connector {
