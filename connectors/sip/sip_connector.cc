@@ -86,6 +86,7 @@ absl::Status SipConnector::Start(ConnectorContext& context) {
   if (auto s = Bind(tcp_fd_, options_.host, port_); !s.ok()) return s;
   if (listen(tcp_fd_, 16) != 0) return absl::UnavailableError("sip: cannot listen on TCP");
   running_ = true;
+  alive_->connector = this;
   thread_ = std::thread([this] { Run(); });
   LogInfo("sip", absl::StrCat("listening on ", options_.host, ":", port_, " (UDP and TCP)"));
   return absl::OkStatus();
@@ -93,6 +94,10 @@ absl::Status SipConnector::Start(ConnectorContext& context) {
 
 void SipConnector::Stop() {
   if (!running_.exchange(false)) return;
+  {
+    std::lock_guard lock(alive_->mu);
+    alive_->connector = nullptr;
+  }
   thread_.join();
   for (auto& [fd, unused] : streams_) close(fd);
   streams_.clear();
@@ -120,8 +125,7 @@ void SipConnector::Run() {
         if (fds[i].revents == 0) continue;
         const ssize_t n = read(fds[i].fd, buffer, sizeof(buffer));
         if (n <= 0) {
-          close(fds[i].fd);
-          streams_.erase(fds[i].fd);
+          Disconnected(fds[i].fd);
           continue;
         }
         std::string& stream = streams_[fds[i].fd];
@@ -132,6 +136,23 @@ void SipConnector::Run() {
     Tick();
     FlushReports();
   }
+}
+
+void SipConnector::Disconnected(int fd) {
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = calls_.begin(); it != calls_.end();) {
+      Call& call = it->second;
+      if (call.peer.tcp_fd != fd) {
+        ++it;
+        continue;
+      }
+      if (call.state == State::kPublishing || call.state == State::kWaiting) Report(call, "abandoned");
+      it = calls_.erase(it);  // before the fd number can be reused by another connection
+    }
+  }
+  close(fd);
+  streams_.erase(fd);
 }
 
 void SipConnector::Receive(const std::string& bytes, const Peer& peer) {
@@ -178,7 +199,10 @@ void SipConnector::OnInvite(SipRequest request, const Peer& peer) {
     event = RoutedCallEvent(calls_[call_id].invite, options_.routes, context_->clock().Now());
   }
   const absl::Status queued = context_->Publish(
-      std::move(event), [this, call_id](const omnibroker::v1::IngestAck& ack) { OnPublished(call_id, ack); });
+      std::move(event), [alive = alive_, call_id](const omnibroker::v1::IngestAck& ack) {
+        std::lock_guard lock(alive->mu);
+        if (alive->connector != nullptr) alive->connector->OnPublished(call_id, ack);
+      });
   if (!queued.ok()) {  // outbox and spool full: the caller may try again later
     std::lock_guard lock(mu_);
     auto call = calls_.find(call_id);

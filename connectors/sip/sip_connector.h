@@ -63,7 +63,15 @@ class SipConnector : public Connector {
     std::chrono::milliseconds retransmit_every{0};
   };
 
+  // What an ack callback reaches: the connector until Stop, nothing after (acks may come late).
+  struct Alive {
+    std::mutex mu;
+    SipConnector* connector = nullptr;
+  };
+
   void Run();
+  // A TCP caller's connection closed: its calls cannot be answered any more (abandoned).
+  void Disconnected(int fd);
   void Receive(const std::string& bytes, const Peer& peer);
   void OnInvite(SipRequest request, const Peer& peer);
   void OnPublished(const std::string& call_id, const omnibroker::v1::IngestAck& ack);
@@ -82,6 +90,7 @@ class SipConnector : public Connector {
   int port_ = 0;
   std::atomic<bool> running_{false};
   std::thread thread_;
+  std::shared_ptr<Alive> alive_ = std::make_shared<Alive>();
   std::map<int, std::string> streams_;  // TCP connection → bytes not yet framed (loop thread)
 
   std::mutex mu_;

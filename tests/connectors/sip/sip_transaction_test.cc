@@ -1,7 +1,8 @@
 // The INVITE server transaction on the wire, with a raw UDP (and TCP) socket playing the caller
 // against the connector hosted by the real broker: 100 at once and 180 once the broker stored
 // the call, a retransmitted INVITE answered with the last response, OPTIONS 200, other methods
-// 405/501, and the 480 of max_wait resent (timer G) until the ACK consumes it.
+// 405/501, the 480 of max_wait resent (timer G) until the ACK consumes it, CANCEL, and a TCP
+// caller whose connection closes abandoned.
 #include <arpa/inet.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -131,6 +132,29 @@ TEST(SipTransactionTest, CancelAnswers200AndTheInvite487) {
   caller.Send(cancel);
   std::set<std::string> statuses{caller.NextStatus(), caller.NextStatus()};
   EXPECT_EQ(statuses, (std::set<std::string>{"SIP/2.0 200 OK", "SIP/2.0 487 Request Terminated"}));
+  broker.Stop();
+}
+
+TEST(SipTransactionTest, ATcpCallerWhoseConnectionClosesIsAbandoned) {
+  testing::TempDir dir;
+  app::BrokerApp broker(PhoneConfig(dir.path()));
+  ASSERT_TRUE(broker.Start().ok());
+  const int port = dynamic_cast<connectors::sip::SipConnector*>(broker.connector("sip"))->port();
+  testing::AdminClient admin(broker.grpc_address());
+  auto alice = agent::AgentClient::Connect(broker.grpc_address(), "alice");
+  ASSERT_TRUE(alice.ok()) << alice.status();
+  ASSERT_TRUE((*alice)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  {
+    SipSocket caller(SOCK_STREAM, port);
+    caller.Send(Request("INVITE", "tcp-1@127.0.0.1"));
+    EXPECT_EQ(caller.NextStatus(), "SIP/2.0 100 Trying");
+    EXPECT_EQ(caller.NextStatus(), "SIP/2.0 180 Ringing");
+  }  // the connection closes
+  auto offer = testing::NextOffer(**alice);
+  ASSERT_TRUE(offer.has_value());
+  ASSERT_TRUE(testing::WaitFor([&] {
+    return admin.Conversation(offer->conversation().id()).disposition() == "call_abandoned";
+  }));
   broker.Stop();
 }
 
