@@ -13,8 +13,8 @@ packages=(
   libcpp-httplib-dev nlohmann-json3-dev
   # the broker's config file
   libyaml-cpp-dev
-  # SIP connector: osip2 parses SIP messages
-  libosip2-dev
+  # SIP connector: osip2 parses SIP messages; baresip is the real caller of its flow test
+  libosip2-dev baresip-core
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev curl openssl
   # fuzz targets: clang with libFuzzer and the sanitizers

@@ -44,6 +44,33 @@ std::string NameAddrUri(const std::string& value) {
   return value.substr(open + 1, close - open - 1);
 }
 
+// osip2's text of a parsed header (it allocates; we copy and free), "" when it cannot write it.
+template <typename T>
+std::string Written(T* header, int (*to_str)(const T*, char**)) {
+  char* text = nullptr;
+  if (header == nullptr || to_str(header, &text) != 0 || text == nullptr) return "";
+  std::string copy(text);
+  osip_free(text);
+  return copy;
+}
+
+absl::Status CopyResponseHeaders(osip_message_t* raw, SipRequest& request) {
+  osip_via_t* via = nullptr;
+  for (int i = 0; osip_message_get_via(raw, i, &via) >= 0 && via != nullptr; ++i) {
+    request.vias.push_back(Written(via, osip_via_to_str));
+    via = nullptr;
+  }
+  if (request.vias.empty()) return absl::InvalidArgumentError("sip.via: missing");
+  request.from_header = Written(osip_message_get_from(raw), osip_from_to_str);
+  request.to_header = Written(osip_message_get_to(raw), osip_to_to_str);
+  request.call_id_header = Written(osip_message_get_call_id(raw), osip_call_id_to_str);
+  request.cseq_header = Written(osip_message_get_cseq(raw), osip_cseq_to_str);
+  osip_generic_param_t* tag = nullptr;
+  char tag_name[] = "tag";
+  request.to_has_tag = osip_generic_param_get_byname(&osip_message_get_to(raw)->gen_params, tag_name, &tag) == 0;
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::StatusOr<SipRequest> ParseSipRequest(std::string_view bytes) {
@@ -104,6 +131,7 @@ absl::StatusOr<SipRequest> ParseSipRequest(std::string_view bytes) {
                       absl::StrContains(absl::AsciiStrToLower(request.caller), "anonymous");
   request.dialed = raw->req_uri->username != nullptr ? Text(raw->req_uri->username) : Text(to->url->username);
   request.diverted_from = NameAddrUri(HeaderValue(raw, "diversion"));
+  if (auto s = CopyResponseHeaders(raw, request); !s.ok()) return s;
   return request;
 }
 
@@ -129,6 +157,30 @@ omnibroker::v1::Event CallEvent(const SipRequest& invite, TimePoint now) {
                                              " to ", invite.dialed));
   (*e.mutable_provider_metadata())["sip.dialed"] = invite.dialed;
   if (!invite.diverted_from.empty()) (*e.mutable_provider_metadata())["sip.diversion"] = invite.diverted_from;
+  return e;
+}
+
+}  // namespace omni::connectors::sip
+
+namespace omni::connectors::sip {
+
+omnibroker::v1::Event CallReport(const SipRequest& invite, std::string_view outcome,
+                                 std::chrono::milliseconds waited, std::string_view redirect_to,
+                                 TimePoint now) {
+  omnibroker::v1::Event e = CallEvent(invite, now);
+  e.set_id(absl::StrCat(e.id(), ":", std::string(outcome)));
+  auto& metadata = *e.mutable_provider_metadata();
+  metadata["call.outcome"] = std::string(outcome);
+  metadata["call.wait_ms"] = std::to_string(waited.count());
+  const int64_t seconds = (waited.count() + 500) / 1000;
+  const std::string who = invite.anonymous ? "anonymous" : invite.caller;
+  if (outcome == "answered") {
+    metadata["call.redirect_to"] = std::string(redirect_to);
+    e.mutable_content()->set_text(absl::StrCat("Call from ", who, " put through to ", std::string(redirect_to),
+                                               " after ", seconds, " s"));
+  } else {
+    e.mutable_content()->set_text(absl::StrCat("Call from ", who, " ", std::string(outcome), " after ", seconds, " s"));
+  }
   return e;
 }
 

@@ -1,20 +1,32 @@
-// libFuzzer target: the SIP request parser on arbitrary bytes, and the CALL event of every INVITE
-// it accepts (an id, provider, direction, kind and sender handle, even for an anonymous caller).
+// libFuzzer target: the SIP request parser on arbitrary bytes, the CALL event of every INVITE it
+// accepts (an id, provider, direction, kind and sender handle, even for an anonymous caller), the
+// response written to it (a status line, ended by the blank line), and the TCP stream framer
+// (each message it takes shortens the buffer, so it always ends).
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "connectors/sip/sip_parser.h"
+#include "connectors/sip/sip_response.h"
+#include "connectors/sip/sip_stream.h"
 #include "tests/fuzz/fuzz_checks.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
+  std::string stream(bytes);
+  size_t before = stream.size();
+  while (auto message = omni::connectors::sip::NextStreamMessage(stream)) {
+    omni::fuzz::Require(!message->empty() && stream.size() < before);
+    before = stream.size();
+  }
   auto request = omni::connectors::sip::ParseSipRequest(bytes);
   if (!request.ok()) {
     omni::fuzz::Require(!request.status().message().empty());
     return 0;
   }
   omni::fuzz::Require(!request->call_id.empty() && !request->method.empty());
+  const std::string response = omni::connectors::sip::Response(*request, 487, "t1");
+  omni::fuzz::Require(response.starts_with("SIP/2.0 487 ") && response.ends_with("\r\n\r\n"));
   if (request->method == "INVITE") omni::fuzz::CheckEvent(omni::connectors::sip::CallEvent(*request, omni::TimePoint{}));
   return 0;
 }

@@ -1,0 +1,327 @@
+// The SIP connector's transport and INVITE server transactions. Timers: 100 Trying at once
+// (hop by hop: it only stops the caller's retransmissions), 180 Ringing once the broker acked the
+// call and every ringing_every after, a final response resent over UDP from T1 doubling to T2
+// until ACK (timer G) and given up after 64*T1 (timer H), an ACKed transaction kept T4 to absorb
+// stray retransmissions (timer I).
+#include "connectors/sip/sip_connector.h"
+
+#include <arpa/inet.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <random>
+
+#include "absl/strings/str_cat.h"
+#include "base/log.h"
+#include "connectors/sip/sip_response.h"
+#include "connectors/sip/sip_stream.h"
+
+namespace omni::connectors::sip {
+namespace {
+
+using namespace std::chrono_literals;
+constexpr auto kT2 = 4000ms;
+constexpr auto kT4 = 5000ms;
+constexpr char kAllow[] = "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS";
+
+std::string RandomTag() {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  return absl::StrCat(absl::Hex(random()));
+}
+
+bool Known405(const std::string& method) {
+  for (const char* m : {"REGISTER", "SUBSCRIBE", "NOTIFY", "MESSAGE", "INFO", "UPDATE", "PRACK", "REFER", "PUBLISH"}) {
+    if (method == m) return true;
+  }
+  return false;
+}
+
+absl::Status Bind(int fd, const std::string& host, int port) {
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  if (inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1) {
+    return absl::InvalidArgumentError(absl::StrCat("sip: listen host '", host, "' is not an IPv4 address"));
+  }
+  const int yes = 1;
+  setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    return absl::UnavailableError(absl::StrCat("sip: cannot bind ", host, ":", port));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<SipConnector>> SipConnector::Create(const ConnectorConfig& config) {
+  SipOptions options;
+  if (auto s = config.GetListen("listen", "127.0.0.1:5060", options.host, options.port); !s.ok()) return s;
+  auto max_wait = config.GetInt("max_wait_ms", options.max_wait.count());
+  if (!max_wait.ok()) return max_wait.status();
+  auto ringing = config.GetInt("ringing_every_ms", options.ringing_every.count());
+  if (!ringing.ok()) return ringing.status();
+  auto t1 = config.GetInt("t1_ms", options.t1.count());
+  if (!t1.ok()) return t1.status();
+  if (*ringing == 0 || *t1 == 0) return absl::InvalidArgumentError("sip: ringing_every_ms and t1_ms must be positive");
+  options.max_wait = std::chrono::milliseconds(*max_wait);
+  options.ringing_every = std::chrono::milliseconds(*ringing);
+  options.t1 = std::chrono::milliseconds(*t1);
+  auto routes = ParseCallRoutes(config);
+  if (!routes.ok()) return routes.status();
+  options.routes = *std::move(routes);
+  return std::make_unique<SipConnector>(std::move(options));
+}
+
+absl::Status SipConnector::Start(ConnectorContext& context) {
+  context_ = &context;
+  udp_fd_ = socket(AF_INET, SOCK_DGRAM, 0);
+  tcp_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+  if (udp_fd_ < 0 || tcp_fd_ < 0) return absl::UnavailableError("sip: cannot open sockets");
+  if (auto s = Bind(udp_fd_, options_.host, options_.port); !s.ok()) return s;
+  sockaddr_in bound{};
+  socklen_t length = sizeof(bound);
+  getsockname(udp_fd_, reinterpret_cast<sockaddr*>(&bound), &length);
+  port_ = ntohs(bound.sin_port);
+  if (auto s = Bind(tcp_fd_, options_.host, port_); !s.ok()) return s;
+  if (listen(tcp_fd_, 16) != 0) return absl::UnavailableError("sip: cannot listen on TCP");
+  running_ = true;
+  alive_->connector = this;
+  thread_ = std::thread([this] { Run(); });
+  LogInfo("sip", absl::StrCat("listening on ", options_.host, ":", port_, " (UDP and TCP)"));
+  return absl::OkStatus();
+}
+
+void SipConnector::Stop() {
+  if (!running_.exchange(false)) return;
+  {
+    std::lock_guard lock(alive_->mu);
+    alive_->connector = nullptr;
+  }
+  thread_.join();
+  for (auto& [fd, unused] : streams_) close(fd);
+  streams_.clear();
+  close(udp_fd_);
+  close(tcp_fd_);
+}
+
+void SipConnector::Run() {
+  char buffer[65536];
+  while (running_) {
+    std::vector<pollfd> fds{{udp_fd_, POLLIN, 0}, {tcp_fd_, POLLIN, 0}};
+    for (const auto& [fd, unused] : streams_) fds.push_back({fd, POLLIN, 0});
+    if (poll(fds.data(), fds.size(), 20) > 0) {
+      if (fds[0].revents & POLLIN) {
+        Peer peer;
+        socklen_t length = sizeof(peer.address);
+        const ssize_t n = recvfrom(udp_fd_, buffer, sizeof(buffer), 0, reinterpret_cast<sockaddr*>(&peer.address), &length);
+        if (n > 0) Receive(std::string(buffer, n), peer);
+      }
+      if (fds[1].revents & POLLIN) {
+        const int fd = accept(tcp_fd_, nullptr, nullptr);
+        if (fd >= 0) streams_[fd];
+      }
+      for (size_t i = 2; i < fds.size(); ++i) {
+        if (fds[i].revents == 0) continue;
+        const ssize_t n = read(fds[i].fd, buffer, sizeof(buffer));
+        if (n <= 0) {
+          Disconnected(fds[i].fd);
+          continue;
+        }
+        std::string& stream = streams_[fds[i].fd];
+        stream.append(buffer, n);
+        while (auto message = NextStreamMessage(stream)) Receive(*message, Peer{.tcp_fd = fds[i].fd});
+      }
+    }
+    Tick();
+    FlushReports();
+  }
+}
+
+void SipConnector::Disconnected(int fd) {
+  {
+    std::lock_guard lock(mu_);
+    for (auto it = calls_.begin(); it != calls_.end();) {
+      Call& call = it->second;
+      if (call.peer.tcp_fd != fd) {
+        ++it;
+        continue;
+      }
+      if (call.state == State::kPublishing || call.state == State::kWaiting) Report(call, "abandoned");
+      it = calls_.erase(it);  // before the fd number can be reused by another connection
+    }
+  }
+  close(fd);
+  streams_.erase(fd);
+}
+
+void SipConnector::Receive(const std::string& bytes, const Peer& peer) {
+  auto request = ParseSipRequest(bytes);
+  if (!request.ok()) {
+    LogInfo("sip", absl::StrCat("dropped: ", request.status().message()));
+    return;
+  }
+  const std::string& method = request->method;
+  if (method == "INVITE") return OnInvite(*std::move(request), peer);
+  std::lock_guard lock(mu_);
+  auto call = calls_.find(request->call_id);
+  if (method == "ACK") {  // consumed: it ends timer G for our final response
+    if (call != calls_.end() && call->second.state == State::kCompleted) {
+      call->second.state = State::kConfirmed;
+      call->second.forget_at = Clock::now() + (peer.tcp_fd < 0 ? kT4 : 0ms);
+    }
+    return;
+  }
+  if (method == "CANCEL" || method == "BYE") return EndWaiting(request->call_id, *request, peer);
+  if (method == "OPTIONS") return Send(peer, Response(*request, 200, RandomTag(), {kAllow}));
+  Send(peer, Response(*request, Known405(method) ? 405 : 501, RandomTag(), {kAllow}));
+}
+
+void SipConnector::OnInvite(SipRequest request, const Peer& peer) {
+  const std::string call_id = request.call_id;
+  {
+    std::lock_guard lock(mu_);
+    auto existing = calls_.find(call_id);
+    if (existing != calls_.end()) {  // a retransmission: absorbed, answered with the last response
+      if (!existing->second.last_response.empty()) Send(peer, existing->second.last_response);
+      return;
+    }
+    Call& call = calls_[call_id];
+    call.invite = std::move(request);
+    call.peer = peer;
+    call.to_tag = RandomTag();
+    call.started = Clock::now();
+    Reply(call, Response(call.invite, 100, call.to_tag));
+  }
+  omnibroker::v1::Event event;
+  {
+    std::lock_guard lock(mu_);
+    event = RoutedCallEvent(calls_[call_id].invite, options_.routes, context_->clock().Now());
+  }
+  const absl::Status queued = context_->Publish(
+      std::move(event), [alive = alive_, call_id](const omnibroker::v1::IngestAck& ack) {
+        std::lock_guard lock(alive->mu);
+        if (alive->connector != nullptr) alive->connector->OnPublished(call_id, ack);
+      });
+  if (!queued.ok()) {  // outbox and spool full: the caller may try again later
+    std::lock_guard lock(mu_);
+    auto call = calls_.find(call_id);
+    if (call != calls_.end() && call->second.state == State::kPublishing) {
+      SendFinal(call->second, 503, {"Retry-After: 30", "Reason: SIP;cause=503;text=\"broker outbox full\""});
+    }
+  }
+}
+
+void SipConnector::OnPublished(const std::string& call_id, const omnibroker::v1::IngestAck& ack) {
+  std::lock_guard lock(mu_);
+  auto it = calls_.find(call_id);
+  if (it == calls_.end() || it->second.state != State::kPublishing) return;
+  Call& call = it->second;
+  if (ack.status() == omnibroker::v1::INGEST_STATUS_ACCEPTED ||
+      ack.status() == omnibroker::v1::INGEST_STATUS_DUPLICATE) {
+    call.state = State::kWaiting;
+    Reply(call, Response(call.invite, 180, call.to_tag));
+    call.next_ringing = Clock::now() + options_.ringing_every;
+    return;
+  }
+  LogInfo("sip", absl::StrCat("call ", call_id, " refused by the broker: ", ack.reason()));
+  SendFinal(call, 500, {absl::StrCat("Reason: SIP;cause=500;text=\"", ack.reason(), "\"")});
+}
+
+void SipConnector::EndWaiting(const std::string& call_id, const SipRequest& request, const Peer& peer) {
+  auto it = calls_.find(call_id);
+  if (it == calls_.end()) return Send(peer, Response(request, 481, RandomTag()));
+  Call& call = it->second;
+  Send(peer, Response(request, 200, call.to_tag));
+  if (call.state != State::kPublishing && call.state != State::kWaiting) return;  // already answered
+  SendFinal(call, 487);
+  Report(call, "abandoned");
+}
+
+absl::Status SipConnector::Deliver(const omnibroker::v1::Event& event) {
+  if (event.kind() != omnibroker::v1::EVENT_KIND_CALL) {
+    return absl::InvalidArgumentError("sip: only CALL events can be delivered to a phone call");
+  }
+  auto redirect = event.provider_metadata().find("call.redirect_to");
+  if (redirect == event.provider_metadata().end() || redirect->second.empty()) {
+    return absl::InvalidArgumentError("sip: provider_metadata call.redirect_to is missing");
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (!delivered_.insert(event.id()).second) return absl::OkStatus();
+    auto it = calls_.find(event.thread_key());
+    // A call already gone has published its abandoned/overflowed outcome: nothing to do.
+    // A call whose ack is still on its way is waiting too: the broker routed it.
+    const bool waiting = it != calls_.end() && (it->second.state == State::kWaiting || it->second.state == State::kPublishing);
+    if (!waiting) return absl::OkStatus();
+    SendFinal(it->second, 302, {absl::StrCat("Contact: <", redirect->second, ">")});
+    Report(it->second, "answered", redirect->second);
+  }
+  FlushReports();
+  return absl::OkStatus();
+}
+
+void SipConnector::Tick() {
+  std::lock_guard lock(mu_);
+  const auto now = Clock::now();
+  for (auto it = calls_.begin(); it != calls_.end();) {
+    Call& call = it->second;
+    const bool waiting = call.state == State::kWaiting || call.state == State::kPublishing;
+    if (waiting && now - call.started >= options_.max_wait) {
+      SendFinal(call, 480, {"Reason: SIP;cause=480;text=\"no agent within max_wait\""});
+      Report(call, "overflowed");
+    } else if (call.state == State::kWaiting && now >= call.next_ringing) {
+      Send(call.peer, call.last_response);
+      call.next_ringing = now + options_.ringing_every;
+    } else if (call.state == State::kCompleted && call.peer.tcp_fd < 0 && now >= call.next_retransmit) {
+      Send(call.peer, call.last_response);  // timer G
+      call.retransmit_every = std::min(call.retransmit_every * 2, std::chrono::milliseconds(kT2));
+      call.next_retransmit = now + call.retransmit_every;
+    }
+    const bool done = (call.state == State::kCompleted || call.state == State::kConfirmed) && now >= call.forget_at;
+    it = done ? calls_.erase(it) : std::next(it);  // timer H (no ACK) or I (ACKed)
+  }
+}
+
+void SipConnector::SendFinal(Call& call, int code, const std::vector<std::string>& headers) {
+  Reply(call, Response(call.invite, code, call.to_tag, headers));
+  call.state = State::kCompleted;
+  call.retransmit_every = options_.t1;
+  call.next_retransmit = Clock::now() + options_.t1;
+  call.forget_at = Clock::now() + 64 * options_.t1;
+}
+
+void SipConnector::Reply(Call& call, const std::string& response) {
+  call.last_response = response;
+  Send(call.peer, response);
+}
+
+void SipConnector::Send(const Peer& peer, const std::string& bytes) {
+  if (peer.tcp_fd >= 0) {
+    (void)!write(peer.tcp_fd, bytes.data(), bytes.size());  // a closed connection: the caller left
+    return;
+  }
+  sendto(udp_fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<const sockaddr*>(&peer.address), sizeof(peer.address));
+}
+
+void SipConnector::Report(const Call& call, std::string_view outcome, std::string_view redirect_to) {
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - call.started);
+  reports_.push_back(CallReport(call.invite, outcome, waited, redirect_to, context_->clock().Now()));
+}
+
+void SipConnector::FlushReports() {
+  std::vector<omnibroker::v1::Event> reports;
+  {
+    std::lock_guard lock(mu_);
+    reports.swap(reports_);
+  }
+  for (auto& report : reports) {
+    const std::string id = report.id();
+    const absl::Status queued = context_->Publish(std::move(report), [id](const omnibroker::v1::IngestAck& ack) {
+      if (ack.status() == omnibroker::v1::INGEST_STATUS_REJECTED) LogInfo("sip", absl::StrCat(id, " refused: ", ack.reason()));
+    });
+    if (!queued.ok()) LogInfo("sip", absl::StrCat(id, " not queued: ", queued.message()));
+  }
+}
+
+}  // namespace omni::connectors::sip

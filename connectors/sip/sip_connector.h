@@ -1,0 +1,102 @@
+// The SIP connector: INVITEs on UDP and TCP `listen` become VOICE CALL events; each caller waits
+// in an INVITE server transaction of our own (RFC 3261 17.2.1) until the broker's outbound CALL
+// redirects them (302 to the agent's voice contact), they hang up (CANCEL/BYE → abandoned) or
+// max_wait passes (480 → overflowed). One thread owns the sockets and the timers.
+#pragma once
+
+#include <netinet/in.h>
+
+#include <atomic>
+#include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "connectors/sdk/connector.h"
+#include "connectors/sip/sip_parser.h"
+#include "connectors/sip/sip_routes.h"
+
+namespace omni::connectors::sip {
+
+inline constexpr std::string_view kProvider = "sip";
+
+struct SipOptions {
+  std::string host = "127.0.0.1";
+  int port = 5060;  // UDP and TCP; 0 = a free port (the same number for both)
+  std::chrono::milliseconds max_wait{120000};     // then 480 and the overflowed report
+  std::chrono::milliseconds ringing_every{30000};  // 180 Ringing repeated so proxies keep waiting
+  std::chrono::milliseconds t1{500};               // RFC 3261 timer T1 (G starts here, H = 64*T1)
+  CallRoutes routes;                               // route.<dialed> settings
+};
+
+class SipConnector : public Connector {
+ public:
+  static absl::StatusOr<std::unique_ptr<SipConnector>> Create(const ConnectorConfig& config);
+  explicit SipConnector(SipOptions options) : options_(std::move(options)) {}
+  ~SipConnector() override { Stop(); }
+
+  std::vector<std::string> Providers() const override { return {std::string(kProvider)}; }
+  absl::Status Start(ConnectorContext& context) override;
+  void Stop() override;
+  absl::Status Deliver(const omnibroker::v1::Event& event) override;
+  int port() const { return port_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  struct Peer {
+    int tcp_fd = -1;  // -1: UDP, answered to the datagram's source address
+    sockaddr_in address{};
+  };
+  enum class State { kPublishing, kWaiting, kCompleted, kConfirmed };
+  struct Call {
+    SipRequest invite;
+    Peer peer;
+    std::string to_tag;
+    Clock::time_point started;
+    State state = State::kPublishing;
+    std::string last_response;
+    Clock::time_point next_ringing, next_retransmit, forget_at;
+    std::chrono::milliseconds retransmit_every{0};
+  };
+
+  // What an ack callback reaches: the connector until Stop, nothing after (acks may come late).
+  struct Alive {
+    std::mutex mu;
+    SipConnector* connector = nullptr;
+  };
+
+  void Run();
+  // A TCP caller's connection closed: its calls cannot be answered any more (abandoned).
+  void Disconnected(int fd);
+  void Receive(const std::string& bytes, const Peer& peer);
+  void OnInvite(SipRequest request, const Peer& peer);
+  void OnPublished(const std::string& call_id, const omnibroker::v1::IngestAck& ack);
+  void EndWaiting(const std::string& call_id, const SipRequest& request, const Peer& peer);
+  void Tick();
+  // With mu_ held: sends `code` as the INVITE's final response and starts timers G/H (UDP).
+  void SendFinal(Call& call, int code, const std::vector<std::string>& headers = {});
+  void Reply(Call& call, const std::string& response);
+  void Send(const Peer& peer, const std::string& bytes);
+  void Report(const Call& call, std::string_view outcome, std::string_view redirect_to = "");
+  void FlushReports();
+
+  const SipOptions options_;
+  ConnectorContext* context_ = nullptr;
+  int udp_fd_ = -1, tcp_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> running_{false};
+  std::thread thread_;
+  std::shared_ptr<Alive> alive_ = std::make_shared<Alive>();
+  std::map<int, std::string> streams_;  // TCP connection → bytes not yet framed (loop thread)
+
+  std::mutex mu_;
+  std::map<std::string, Call> calls_;  // by Call-ID
+  std::set<std::string> delivered_;    // Deliver is idempotent on event.id
+  std::vector<omnibroker::v1::Event> reports_;  // published outside mu_
+};
+
+}  // namespace omni::connectors::sip
