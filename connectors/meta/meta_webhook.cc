@@ -5,30 +5,11 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "base/strings.h"
+#include "connectors/sdk/form_encoding.h"
 #include "connectors/sdk/signature.h"
 
 namespace omni::connectors::meta {
 namespace {
-
-// application/x-www-form-urlencoded decoding ('+' is a space, %XX a byte); a malformed escape is
-// kept as is.
-std::string FormDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    int byte = 0;
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() &&
-               absl::SimpleHexAtoi(ToAbsl(s.substr(i + 1, 2)), &byte)) {
-      out += static_cast<char>(byte);
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
 
 std::map<std::string, std::string> QueryParameters(std::string_view target) {
   std::map<std::string, std::string> parameters;

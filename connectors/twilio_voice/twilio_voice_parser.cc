@@ -8,28 +8,11 @@
 #include "absl/strings/str_cat.h"
 #include "base/strings.h"
 #include "base/time_util.h"
+#include "connectors/sdk/form_encoding.h"
 #include "connectors/sdk/signature.h"
 
 namespace omni::connectors::twilio_voice {
 namespace {
-
-std::string FormDecode(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    int byte = 0;
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() &&
-               absl::SimpleHexAtoi(ToAbsl(s.substr(i + 1, 2)), &byte)) {
-      out += static_cast<char>(byte);
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
 
 std::string Field(const FormFields& fields, std::string_view name) {
   for (const auto& [key, value] : fields) {
