@@ -5,11 +5,13 @@
 
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "base/time_util.h"
 
 namespace omni::connectors::email {
@@ -97,6 +99,20 @@ void VisitPart(GMimeObject* /*parent*/, GMimeObject* part, gpointer data) {
   }
 }
 
+// "a@x.org,b@y.org": the mailboxes a mail was written to, which pick its route.
+std::string LowerMailboxes(InternetAddressList* list) {
+  std::vector<std::string> mailboxes;
+  const int count = list ? internet_address_list_length(list) : 0;
+  for (int i = 0; i < count; ++i) {
+    InternetAddress* address = internet_address_list_get_address(list, i);
+    if (!INTERNET_ADDRESS_IS_MAILBOX(address)) continue;
+    if (const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(address))) {
+      mailboxes.push_back(absl::AsciiStrToLower(addr));
+    }
+  }
+  return absl::StrJoin(mailboxes, ",");
+}
+
 std::string HashId(std::string_view raw) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(raw.data()), raw.size(), digest);
@@ -155,6 +171,9 @@ absl::StatusOr<Event> ToEvent(GMimeMessage* message, std::string_view raw, TimeP
   if (!message_id.empty()) metadata["message_id"] = message_id;
   if (!in_reply_to.empty()) metadata["in_reply_to"] = in_reply_to;
   if (!references.empty()) metadata["references"] = references;
+  if (std::string to = LowerMailboxes(g_mime_message_get_to(message)); !to.empty()) {
+    metadata["to"] = to;
+  }
   BodyParts parts{&event, message_id.empty() ? event.id().substr(6) : message_id};
   g_mime_message_foreach(message, VisitPart, &parts);
   return event;
