@@ -1,0 +1,176 @@
+// Email end to end with the real broker (RocksDB, ZeroMQ, gRPC) hosting the connector and the
+// real `swaks` client (Debian package, installed by deploy/setup-debian.sh) speaking SMTP and
+// LMTP to it: the mail is answered 250 once stored and reaches an agent as an offer with its
+// subject, text and attachment reference. A missing swaks fails the test.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "broker/app/broker_app.h"
+#include "connectors/email/email_connector.h"
+#include "omni/agent/agent_client.h"
+#include "tests/support/test_support.h"
+
+namespace omni {
+namespace {
+
+using namespace std::chrono_literals;
+using omni::testing::TempDir;
+using omni::testing::WaitFor;
+
+constexpr char kSwaks[] = "/usr/bin/swaks";
+
+struct CommandResult {
+  int status = -1;
+  std::string output;
+};
+
+// Runs swaks with `args` (already shell-quoted), stdout and stderr together.
+CommandResult Swaks(const std::vector<std::string>& args) {
+  CommandResult result;
+  const std::string command = absl::StrCat(kSwaks, " ", absl::StrJoin(args, " "), " 2>&1");
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) result.output.append(buffer, n);
+  result.status = pclose(pipe);
+  return result;
+}
+
+// A broker with one email connector; `settings` beyond listen come from the test.
+struct EmailBroker {
+  explicit EmailBroker(std::map<std::string, std::string> settings) {
+    config.data_dir = dir.path();
+    config.grpc_listen = "127.0.0.1:0";
+    config.ingest_listen = "";
+    config.connectors.clear();
+    settings["listen"] = "127.0.0.1:0";
+    config.connectors.push_back(connectors::ConnectorConfig{
+        .type = "email", .name = "email", .settings = std::move(settings)});
+  }
+  int Start() {
+    broker = std::make_unique<app::BrokerApp>(config);
+    EXPECT_TRUE(broker->Start().ok());
+    auto* email = dynamic_cast<connectors::email::EmailConnector*>(broker->connector("email"));
+    EXPECT_NE(email, nullptr);
+    return email ? email->port() : 0;
+  }
+  std::optional<omnibroker::v1::Offer> NextOffer(agent::AgentClient& agent) {
+    std::optional<omnibroker::v1::Offer> offer;
+    WaitFor([&] {
+      auto u = agent.Next(50ms);
+      if (u && u->has_offer()) offer = u->offer();
+      return offer.has_value();
+    });
+    return offer;
+  }
+
+  TempDir dir;
+  app::BrokerConfig config = app::DefaultConfig();
+  std::unique_ptr<app::BrokerApp> broker;
+};
+
+TEST(EmailFlowTest, SwaksSmtpWithAttachmentReachesAnAgent) {
+  ASSERT_TRUE(std::filesystem::exists(kSwaks)) << "swaks is missing: run deploy/setup-debian.sh";
+  EmailBroker mail(std::map<std::string, std::string>{{"route.support@example.com", "skills=support:5;priority=1"}});
+  const int port = mail.Start();
+  ASSERT_GT(port, 0);
+  const std::filesystem::path attachment = mail.dir.path() / "invoice.txt";
+  std::ofstream(attachment) << "invoice 42: 19.99 EUR\n";
+
+  const CommandResult sent = Swaks(
+      {"--server", absl::StrCat("127.0.0.1:", port), "--from", "Customer@Example.org", "--to",
+       "support@example.com", "--header", "'Subject: Where is order 42?'", "--header",
+       "'Message-Id: <order42@example.org>'", "--body", "'It has not arrived yet.'", "--attach",
+       absl::StrCat("@", attachment.string())});
+  ASSERT_EQ(sent.status, 0) << sent.output;
+  EXPECT_NE(sent.output.find("250 2.0.0 stored as email:order42@example.org"), std::string::npos)
+      << sent.output;
+
+  auto agent = agent::AgentClient::Connect(mail.broker->grpc_address(), "alice");
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  auto offer = mail.NextOffer(**agent);
+  ASSERT_TRUE(offer.has_value());
+  const auto& event = offer->last_event();
+  EXPECT_EQ(event.id(), "email:order42@example.org");
+  EXPECT_EQ(event.sender().email(), "customer@example.org");
+  EXPECT_EQ(event.content().subject(), "Where is order 42?");
+  EXPECT_NE(event.content().text().find("It has not arrived yet."), std::string::npos);
+  ASSERT_EQ(event.content().attachments_size(), 1);
+  EXPECT_EQ(event.content().attachments(0).filename(), "invoice.txt");
+  EXPECT_EQ(event.content().attachments(0).size_bytes(), 22);
+  ASSERT_EQ(event.routing().skills_size(), 1);
+  EXPECT_EQ(event.routing().skills(0).skill(), "support");
+  EXPECT_EQ(event.routing().priority(), 1);
+
+  // The sending server retries the same mail: answered 250 again, stored once.
+  const CommandResult retried = Swaks(
+      {"--server", absl::StrCat("127.0.0.1:", port), "--from", "customer@example.org", "--to",
+       "support@example.com", "--header", "'Message-Id: <order42@example.org>'"});
+  EXPECT_EQ(retried.status, 0) << retried.output;
+  auto conversation = (*agent)->Accept(offer->offer_id());
+  ASSERT_TRUE(conversation.ok()) << conversation.status();
+  auto history = (*agent)->History(*conversation);
+  ASSERT_TRUE(history.ok()) << history.status();
+  EXPECT_EQ(history->events_size(), 1);
+  mail.broker->Stop();
+}
+
+TEST(EmailFlowTest, SwaksLmtpCorpusMailAnswersEachRecipient) {
+  ASSERT_TRUE(std::filesystem::exists(kSwaks)) << "swaks is missing: run deploy/setup-debian.sh";
+  EmailBroker mail(std::map<std::string, std::string>{{"protocol", "lmtp"}});
+  const int port = mail.Start();
+  ASSERT_GT(port, 0);
+  const std::filesystem::path eml =
+      testing::CorpusDir() / "email" / "mikel_mail" / "raw_email_reply.eml";
+  const CommandResult sent =
+      Swaks({"--server", absl::StrCat("127.0.0.1:", port), "--protocol", "LMTP", "--from",
+             "relay@example.net", "--to", "support@example.com,sales@example.com", "--data",
+             eml.string()});
+  ASSERT_EQ(sent.status, 0) << sent.output;
+  size_t stored = 0;
+  for (size_t at = sent.output.find("250 2.0.0 stored as email:473FFE27.20003@xxx.org");
+       at != std::string::npos; at = sent.output.find("250 2.0.0 stored as", at + 1)) {
+    ++stored;
+  }
+  EXPECT_EQ(stored, 2u) << sent.output;  // one status per recipient
+
+  auto agent = agent::AgentClient::Connect(mail.broker->grpc_address(), "alice");
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  auto offer = mail.NextOffer(**agent);
+  ASSERT_TRUE(offer.has_value());
+  EXPECT_EQ(offer->last_event().content().subject(), "Re: Test reply email");
+  EXPECT_EQ(offer->last_event().thread_key(), "473FF3B8.9020707@xxx.org");
+  // swaks ends --data with a line of its own, so the text may end in one more CRLF.
+  EXPECT_TRUE(absl::StartsWith(offer->last_event().content().text(), "Message body\r\n"))
+      << offer->last_event().content().text();
+  mail.broker->Stop();
+}
+
+TEST(EmailFlowTest, SmtpSyntaxAndSizeErrors) {
+  ASSERT_TRUE(std::filesystem::exists(kSwaks)) << "swaks is missing: run deploy/setup-debian.sh";
+  EmailBroker mail(std::map<std::string, std::string>{{"max_message_bytes", "2000"}});
+  const int port = mail.Start();
+  ASSERT_GT(port, 0);
+  const CommandResult too_big =
+      Swaks({"--server", absl::StrCat("127.0.0.1:", port), "--from", "a@example.org", "--to",
+             "support@example.com", "--body", std::string(3000, 'x')});
+  EXPECT_NE(too_big.status, 0);
+  EXPECT_NE(too_big.output.find("552 5.3.4 message exceeds 2000 bytes"), std::string::npos)
+      << too_big.output;
+  const CommandResult bad_rcpt = Swaks({"--server", absl::StrCat("127.0.0.1:", port), "--from",
+                                        "a@example.org", "--to", "nobody"});
+  EXPECT_NE(bad_rcpt.status, 0);
+  EXPECT_NE(bad_rcpt.output.find("501 5.5.4"), std::string::npos) << bad_rcpt.output;
+  mail.broker->Stop();
+}
+
+}  // namespace
+}  // namespace omni
