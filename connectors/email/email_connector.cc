@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "connectors/email/email_parser.h"
+#include "connectors/email/reply_mail.h"
 #include "connectors/sdk/publish_all.h"
 
 namespace omni::connectors::email {
@@ -23,6 +24,7 @@ absl::StatusOr<omnibroker::v1::Event> NormalizeMail(const MailRoutes& routes,
 
 EmailConnector::EmailConnector(EmailOptions options)
     : options_(std::move(options)),
+      threads_(options_.thread_dir),
       server_(
           options_.session,
           [this](const Envelope& envelope, std::string raw) {
@@ -44,6 +46,18 @@ std::string EmailConnector::OnMail(const Envelope& envelope, std::string raw) {
   if (!event.ok()) return absl::StrCat("554 5.6.0 ", event.status().message());
   const bool is_message = event->kind() == omnibroker::v1::EVENT_KIND_MESSAGE;
   const std::string id = event->id();
+  if (is_message && options_.relay) {
+    const auto& metadata = event->provider_metadata();
+    auto field = [&](const std::string& key) {
+      auto it = metadata.find(key);
+      return it == metadata.end() ? std::string() : it->second;
+    };
+    MailThread thread{envelope.recipients.front(), field("message_id"), field("references"),
+                      event->content().subject()};
+    if (auto s = threads_.Save(event->thread_key(), thread); !s.ok()) {
+      return absl::StrCat("451 4.3.0 not stored yet, try again later: ", s.message());
+    }
+  }
   PublishOutcome outcome = PublishAll(*context_, {*std::move(event)}, options_.ack_wait);
   switch (outcome.kind) {
     case PublishOutcome::Kind::kAcked:
@@ -60,8 +74,24 @@ std::string EmailConnector::OnMail(const Envelope& envelope, std::string raw) {
 }
 
 absl::Status EmailConnector::Deliver(const omnibroker::v1::Event& event) {
-  return absl::FailedPreconditionError(
-      absl::StrCat("email delivery of '", event.id(), "': the outbound relay is not built yet"));
+  if (!options_.relay) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("email delivery of '", event.id(), "': no relay is configured"));
+  }
+  {
+    std::lock_guard lock(mu_);
+    if (delivered_.contains(event.id())) return absl::OkStatus();
+  }
+  auto thread = threads_.Load(event.thread_key());
+  if (!thread.ok()) return absl::FailedPreconditionError(thread.status().message());
+  auto reply = BuildReply(event, *thread, options_.session.hostname);
+  if (!reply.ok()) return reply.status();
+  if (auto s = SendThroughRelay(*options_.relay, reply->from, reply->to, reply->raw); !s.ok()) {
+    return s;
+  }
+  std::lock_guard lock(mu_);
+  delivered_.insert(event.id());
+  return absl::OkStatus();
 }
 
 }  // namespace omni::connectors::email

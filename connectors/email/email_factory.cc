@@ -15,8 +15,22 @@ absl::StatusOr<MailProtocol> ProtocolFromConfig(const ConnectorConfig& config) {
                    "' is not smtp or lmtp"));
 }
 
+absl::Status RelayFromConfig(const ConnectorConfig& config, EmailOptions& options) {
+  if (config.Get("relay").empty()) return absl::OkStatus();
+  RelayOptions relay;
+  relay.hostname = options.session.hostname;
+  if (auto s = config.GetListen("relay", "", relay.host, relay.port); !s.ok()) return s;
+  options.thread_dir = config.Get("thread_dir");
+  if (options.thread_dir.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "connector '", config.name, "': a relay needs thread_dir (e.g. ${data_dir}/email-threads)"));
+  }
+  options.relay = relay;
+  return absl::OkStatus();
+}
+
 // Settings: listen, protocol, hostname, max_message_bytes, max_connections, ack_wait_ms,
-// route.<mailbox> (see mail_routes.h).
+// route.<mailbox> (see mail_routes.h), relay, thread_dir.
 class EmailFactory : public ConnectorFactory {
  public:
   std::string_view Name() const override { return "email"; }
@@ -42,6 +56,7 @@ class EmailFactory : public ConnectorFactory {
     auto routes = RoutesFromConfig(config);
     if (!routes.ok()) return routes.status();
     options.routes = *std::move(routes);
+    if (auto s = RelayFromConfig(config, options); !s.ok()) return s;
     return std::unique_ptr<Connector>(std::make_unique<EmailConnector>(std::move(options)));
   }
 

@@ -3,7 +3,6 @@
 #include <gmime/gmime.h>
 #include <openssl/sha.h>
 
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -12,17 +11,13 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "connectors/email/gmime_init.h"
 #include "base/time_util.h"
 
 namespace omni::connectors::email {
 namespace {
 
 using omnibroker::v1::Event;
-
-void InitGMimeOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { g_mime_init(); });
-}
 
 std::string Header(GMimeMessage* message, const char* name) {
   const char* value = g_mime_object_get_header(GMIME_OBJECT(message), name);

@@ -1,19 +1,24 @@
 // Email end to end with the real broker (RocksDB, ZeroMQ, gRPC) hosting the connector and the
 // real `swaks` client (Debian package, installed by deploy/setup-debian.sh) speaking SMTP and
 // LMTP to it: the mail is answered 250 once stored and reaches an agent as an offer with its
-// subject, text and attachment reference. A missing swaks fails the test.
+// subject, text and attachment reference. The agent's reply goes out through the connector to a
+// real SMTP sink (Debian python3-aiosmtpd, run by /usr/bin/python3) and the customer's answer to
+// it threads into the same conversation. A missing swaks or aiosmtpd fails the test.
 #include <gtest/gtest.h>
 
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "broker/app/broker_app.h"
 #include "connectors/email/email_connector.h"
 #include "omni/agent/agent_client.h"
+#include "tests/support/broker_process.h"
 #include "tests/support/test_support.h"
 
 namespace omni {
@@ -169,6 +174,104 @@ TEST(EmailFlowTest, SmtpSyntaxAndSizeErrors) {
                                         "a@example.org", "--to", "nobody"});
   EXPECT_NE(bad_rcpt.status, 0);
   EXPECT_NE(bad_rcpt.output.find("501 5.5.4"), std::string::npos) << bad_rcpt.output;
+  mail.broker->Stop();
+}
+
+// The mails the aiosmtpd Mailbox handler delivered into `maildir`, each as its raw text.
+std::vector<std::string> DeliveredMails(const std::filesystem::path& maildir) {
+  std::vector<std::string> mails;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(maildir / "new", error)) {
+    mails.push_back(testing::ReadFile(entry.path()));
+  }
+  return mails;
+}
+
+// The value of header `name` in `mail` (unfolded), or "".
+std::string HeaderOf(const std::string& mail, const std::string& name) {
+  std::istringstream in(mail);
+  std::string line, value;
+  bool in_header = false;
+  while (std::getline(in, line) && !line.empty() && line != "\r") {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (in_header && (line[0] == ' ' || line[0] == '\t')) {
+      value += line;
+      continue;
+    }
+    if (in_header) break;
+    if (absl::StartsWithIgnoreCase(line, name + ":")) {
+      in_header = true;
+      value = std::string(absl::StripLeadingAsciiWhitespace(line.substr(name.size() + 1)));
+    }
+  }
+  return value;
+}
+
+TEST(EmailFlowTest, AgentReplyGoesThroughTheRelayAndTheAnswerThreadsBack) {
+  ASSERT_TRUE(std::filesystem::exists(kSwaks)) << "swaks is missing: run deploy/setup-debian.sh";
+  TempDir sink_dir;
+  const std::filesystem::path maildir = sink_dir.path() / "maildir";
+  const int sink_port = testing::FreePort();
+  testing::ChildProcess sink(
+      "/usr/bin/python3",
+      {"-m", "aiosmtpd", "-n", "-l", absl::StrCat("127.0.0.1:", sink_port), "-c",
+       "aiosmtpd.handlers.Mailbox", maildir.string()},
+      sink_dir.path() / "aiosmtpd.log");
+  EmailBroker mail(std::map<std::string, std::string>{
+      {"relay", absl::StrCat("127.0.0.1:", sink_port)},
+      {"hostname", "help.example.com"},
+      {"thread_dir", (sink_dir.path() / "threads").string()}});
+  const int port = mail.Start();
+  ASSERT_GT(port, 0);
+  const std::string server = absl::StrCat("127.0.0.1:", port);
+
+  const CommandResult question =
+      Swaks({"--server", server, "--from", "customer@example.org", "--to", "support@example.com",
+             "--header", "'Subject: Order 42'", "--header", "'Message-Id: <q1@example.org>'",
+             "--body", "'Where is it?'"});
+  ASSERT_EQ(question.status, 0) << question.output;
+  auto agent = agent::AgentClient::Connect(mail.broker->grpc_address(), "alice");
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  auto offer = mail.NextOffer(**agent);
+  ASSERT_TRUE(offer.has_value());
+  auto conversation = (*agent)->Accept(offer->offer_id());
+  ASSERT_TRUE(conversation.ok()) << conversation.status();
+  ASSERT_TRUE((*agent)->SendText(*conversation, "Здравствуйте! Ваш заказ в пути.", "r1").ok());
+
+  ASSERT_TRUE(WaitFor([&] { return !DeliveredMails(maildir).empty(); }, 20s))
+      << testing::ReadFile(sink_dir.path() / "aiosmtpd.log");
+  const std::string answer = DeliveredMails(maildir).front();
+  EXPECT_EQ(HeaderOf(answer, "From"), "support@example.com");
+  EXPECT_EQ(HeaderOf(answer, "To"), "customer@example.org");
+  EXPECT_EQ(HeaderOf(answer, "Subject"), "Re: Order 42");
+  EXPECT_EQ(HeaderOf(answer, "In-Reply-To"), "<q1@example.org>");
+  EXPECT_EQ(HeaderOf(answer, "References"), "<q1@example.org>");
+  EXPECT_NE(HeaderOf(answer, "Content-Type").find("charset=utf-8"), std::string::npos) << answer;
+  EXPECT_EQ(HeaderOf(answer, "Content-Transfer-Encoding"), "quoted-printable");
+  const std::string our_id = HeaderOf(answer, "Message-Id");
+  EXPECT_TRUE(absl::EndsWith(our_id, "@help.example.com>")) << our_id;
+
+  // A second Deliver of the same event (a broker resend) sends nothing new.
+  auto history = (*agent)->History(*conversation);
+  ASSERT_TRUE(history.ok()) << history.status();
+  ASSERT_EQ(history->events_size(), 2);
+  auto* email = dynamic_cast<connectors::email::EmailConnector*>(mail.broker->connector("email"));
+  ASSERT_NE(email, nullptr);
+  EXPECT_TRUE(email->Deliver(history->events(1)).ok());
+  EXPECT_EQ(DeliveredMails(maildir).size(), 1u);
+
+  // The customer answers our mail: it lands in the same conversation.
+  const CommandResult reply = Swaks(
+      {"--server", server, "--from", "customer@example.org", "--to", "support@example.com",
+       "--header", "'Subject: Re: Order 42'", "--header", "'Message-Id: <q2@example.org>'",
+       "--header", absl::StrCat("'In-Reply-To: ", our_id, "'"), "--header",
+       absl::StrCat("'References: <q1@example.org> ", our_id, "'"), "--body", "'Thanks!'"});
+  ASSERT_EQ(reply.status, 0) << reply.output;
+  ASSERT_TRUE(WaitFor([&] {
+    auto h = (*agent)->History(*conversation);
+    return h.ok() && h->events_size() == 3;
+  }));
   mail.broker->Stop();
 }
 
