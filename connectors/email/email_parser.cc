@@ -11,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "connectors/email/delivery_report.h"
 #include "connectors/email/gmime_init.h"
 #include "base/time_util.h"
 
@@ -149,8 +150,17 @@ absl::StatusOr<Event> ToEvent(GMimeMessage* message, std::string_view raw, TimeP
   event.set_thread_key(thread);
 
   GMimeObject* body = g_mime_message_get_mime_part(message);
+  auto& metadata = *event.mutable_provider_metadata();
   if (IsDeliveryReport(body)) {
     event.set_kind(omnibroker::v1::EVENT_KIND_DELIVERY_STATUS);
+    const DeliveryReport report = ReadDeliveryReport(body);
+    if (!report.original_thread.empty()) event.set_thread_key(report.original_thread);
+    if (!report.recipient.empty()) metadata["dsn_recipient"] = report.recipient;
+    if (!report.action.empty()) metadata["dsn_action"] = report.action;
+    if (!report.status.empty()) metadata["dsn_status"] = report.status;
+    if (!report.original_message_id.empty()) {
+      metadata["original_message_id"] = report.original_message_id;
+    }
   } else if (IsAutoReply(message)) {
     event.set_kind(omnibroker::v1::EVENT_KIND_SYSTEM);
   } else {
@@ -159,10 +169,12 @@ absl::StatusOr<Event> ToEvent(GMimeMessage* message, std::string_view raw, TimeP
   if (const char* subject = g_mime_message_get_subject(message)) {
     event.mutable_content()->set_subject(subject);
   }
+  // A mail without a (readable) Date happened when it arrived: the broker requires occurred_at.
   if (GDateTime* date = g_mime_message_get_date(message)) {
     event.mutable_occurred_at()->set_seconds(g_date_time_to_unix(date));
+  } else {
+    *event.mutable_occurred_at() = event.received_at();
   }
-  auto& metadata = *event.mutable_provider_metadata();
   if (!message_id.empty()) metadata["message_id"] = message_id;
   if (!in_reply_to.empty()) metadata["in_reply_to"] = in_reply_to;
   if (!references.empty()) metadata["references"] = references;

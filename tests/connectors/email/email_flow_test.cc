@@ -65,13 +65,16 @@ struct EmailBroker {
     EXPECT_NE(email, nullptr);
     return email ? email->port() : 0;
   }
-  std::optional<omnibroker::v1::Offer> NextOffer(agent::AgentClient& agent) {
+  std::optional<omnibroker::v1::Offer> NextOffer(agent::AgentClient& agent,
+                                                 std::chrono::milliseconds wait = 10s) {
     std::optional<omnibroker::v1::Offer> offer;
-    WaitFor([&] {
-      auto u = agent.Next(50ms);
-      if (u && u->has_offer()) offer = u->offer();
-      return offer.has_value();
-    });
+    WaitFor(
+        [&] {
+          auto u = agent.Next(50ms);
+          if (u && u->has_offer()) offer = u->offer();
+          return offer.has_value();
+        },
+        wait);
     return offer;
   }
 
@@ -217,6 +220,16 @@ TEST(EmailFlowTest, AgentReplyGoesThroughTheRelayAndTheAnswerThreadsBack) {
       {"-m", "aiosmtpd", "-n", "-l", absl::StrCat("127.0.0.1:", sink_port), "-c",
        "aiosmtpd.handlers.Mailbox", maildir.string()},
       sink_dir.path() / "aiosmtpd.log");
+  ASSERT_TRUE(WaitFor([&] {
+    const int probe = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(sink_port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool up = connect(probe, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+    close(probe);
+    return up;
+  })) << "aiosmtpd did not start: is python3-aiosmtpd installed?";
   EmailBroker mail(std::map<std::string, std::string>{
       {"relay", absl::StrCat("127.0.0.1:", sink_port)},
       {"hostname", "help.example.com"},
@@ -272,6 +285,41 @@ TEST(EmailFlowTest, AgentReplyGoesThroughTheRelayAndTheAnswerThreadsBack) {
     auto h = (*agent)->History(*conversation);
     return h.ok() && h->events_size() == 3;
   }));
+
+  // Our reply bounces: the DSN returns it, and is stored in the customer's conversation.
+  const std::filesystem::path bounce = sink_dir.path() / "bounce.eml";
+  std::ofstream(bounce) << absl::StrCat(
+      "From: MAILER-DAEMON@relay.example.com\r\nTo: support@example.com\r\n"
+      "Message-ID: <bounce1@relay.example.com>\r\nSubject: Undelivered Mail\r\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=b1\r\n\r\n"
+      "--b1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; relay\r\n\r\n"
+      "Final-Recipient: rfc822; customer@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+      "--b1\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: support@example.com\r\n"
+      "Message-ID: ", our_id, "\r\nIn-Reply-To: <q1@example.org>\r\n"
+      "References: <q1@example.org>\r\n--b1--\r\n");
+  const CommandResult bounced = Swaks({"--server", server, "--from", "''", "--to",
+                                       "support@example.com", "--data", bounce.string()});
+  ASSERT_EQ(bounced.status, 0) << bounced.output;
+  EXPECT_NE(bounced.output.find("250 2.0.0 stored as email:bounce1@relay.example.com"),
+            std::string::npos)
+      << bounced.output;
+  ASSERT_TRUE(WaitFor([&] {
+    auto h = (*agent)->History(*conversation);
+    return h.ok() && h->events_size() == 4 &&
+           h->events(3).kind() == omnibroker::v1::EVENT_KIND_DELIVERY_STATUS;
+  }));
+
+  // An auto-reply to nothing we know opens no conversation, and is still answered 250.
+  const CommandResult auto_reply = Swaks(
+      {"--server", server, "--from", "away@example.net", "--to", "support@example.com",
+       "--header", "'Auto-Submitted: auto-replied'", "--header", "'Message-Id: <away1@example.net>'",
+       "--header", "'Subject: Out of office'", "--body", "'Back on Monday.'"});
+  EXPECT_EQ(auto_reply.status, 0) << auto_reply.output;
+  EXPECT_NE(auto_reply.output.find("250 2.0.0 not kept"), std::string::npos) << auto_reply.output;
+  auto boris = agent::AgentClient::Connect(mail.broker->grpc_address(), "boris");
+  ASSERT_TRUE(boris.ok()) << boris.status();
+  ASSERT_TRUE((*boris)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  EXPECT_FALSE(mail.NextOffer(**boris, 1s).has_value());
   mail.broker->Stop();
 }
 
