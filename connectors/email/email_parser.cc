@@ -3,24 +3,22 @@
 #include <gmime/gmime.h>
 #include <openssl/sha.h>
 
-#include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "connectors/email/delivery_report.h"
+#include "connectors/email/gmime_init.h"
 #include "base/time_util.h"
 
 namespace omni::connectors::email {
 namespace {
 
 using omnibroker::v1::Event;
-
-void InitGMimeOnce() {
-  static std::once_flag once;
-  std::call_once(once, [] { g_mime_init(); });
-}
 
 std::string Header(GMimeMessage* message, const char* name) {
   const char* value = g_mime_object_get_header(GMIME_OBJECT(message), name);
@@ -97,6 +95,20 @@ void VisitPart(GMimeObject* /*parent*/, GMimeObject* part, gpointer data) {
   }
 }
 
+// "a@x.org,b@y.org": the mailboxes a mail was written to, which pick its route.
+std::string LowerMailboxes(InternetAddressList* list) {
+  std::vector<std::string> mailboxes;
+  const int count = list ? internet_address_list_length(list) : 0;
+  for (int i = 0; i < count; ++i) {
+    InternetAddress* address = internet_address_list_get_address(list, i);
+    if (!INTERNET_ADDRESS_IS_MAILBOX(address)) continue;
+    if (const char* addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(address))) {
+      mailboxes.push_back(absl::AsciiStrToLower(addr));
+    }
+  }
+  return absl::StrJoin(mailboxes, ",");
+}
+
 std::string HashId(std::string_view raw) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(raw.data()), raw.size(), digest);
@@ -138,8 +150,17 @@ absl::StatusOr<Event> ToEvent(GMimeMessage* message, std::string_view raw, TimeP
   event.set_thread_key(thread);
 
   GMimeObject* body = g_mime_message_get_mime_part(message);
+  auto& metadata = *event.mutable_provider_metadata();
   if (IsDeliveryReport(body)) {
     event.set_kind(omnibroker::v1::EVENT_KIND_DELIVERY_STATUS);
+    const DeliveryReport report = ReadDeliveryReport(body);
+    if (!report.original_thread.empty()) event.set_thread_key(report.original_thread);
+    if (!report.recipient.empty()) metadata["dsn_recipient"] = report.recipient;
+    if (!report.action.empty()) metadata["dsn_action"] = report.action;
+    if (!report.status.empty()) metadata["dsn_status"] = report.status;
+    if (!report.original_message_id.empty()) {
+      metadata["original_message_id"] = report.original_message_id;
+    }
   } else if (IsAutoReply(message)) {
     event.set_kind(omnibroker::v1::EVENT_KIND_SYSTEM);
   } else {
@@ -148,13 +169,18 @@ absl::StatusOr<Event> ToEvent(GMimeMessage* message, std::string_view raw, TimeP
   if (const char* subject = g_mime_message_get_subject(message)) {
     event.mutable_content()->set_subject(subject);
   }
+  // A mail without a (readable) Date happened when it arrived: the broker requires occurred_at.
   if (GDateTime* date = g_mime_message_get_date(message)) {
     event.mutable_occurred_at()->set_seconds(g_date_time_to_unix(date));
+  } else {
+    *event.mutable_occurred_at() = event.received_at();
   }
-  auto& metadata = *event.mutable_provider_metadata();
   if (!message_id.empty()) metadata["message_id"] = message_id;
   if (!in_reply_to.empty()) metadata["in_reply_to"] = in_reply_to;
   if (!references.empty()) metadata["references"] = references;
+  if (std::string to = LowerMailboxes(g_mime_message_get_to(message)); !to.empty()) {
+    metadata["to"] = to;
+  }
   BodyParts parts{&event, message_id.empty() ? event.id().substr(6) : message_id};
   g_mime_message_foreach(message, VisitPart, &parts);
   return event;

@@ -8,7 +8,8 @@
 //   multipart/report; report-type=delivery-status -> EVENT_KIND_DELIVERY_STATUS
 // The event id is "email:<Message-ID>" (or "email:sha256:<hash of the bytes>" without one), and
 // the thread key the root of References, else In-Reply-To, else the Message-ID: a reply lands in
-// the conversation it answers.
+// the conversation it answers. provider_metadata keeps message_id, in_reply_to, references and
+// to (the lower-cased To mailboxes, comma-separated).
 #pragma once
 
 #include <string_view>

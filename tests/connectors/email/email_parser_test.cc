@@ -44,7 +44,7 @@ TEST(EmailParserTest, EveryCorpusMail) {
       {"mikel_mail/raw_email_reply.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "xxxxxxxx@xxx.org", .thread_key = "473FF3B8.9020707@xxx.org"}},
       {"mikel_mail/raw_email_with_binary_encoded.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "email_test@me.nowhere", .thread_key = "009601c813c6$19df3510$0437d30a@mikel091a"}},
       {"mikel_mail/raw_email_with_nested_attachment.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "jamis@37signals.com", .thread_key = "2CCE0408-10C7-4045-9B16-A1C11C31469B@37signals.com"}},
-      {"mikel_mail/report_530.eml", {.kind = EVENT_KIND_DELIVERY_STATUS, .sender = "mailer-daemon@tttttt.com.au", .thread_key = "200712232303.lBNN3rDp003436@mail12.rrrr.com.au"}},
+      {"mikel_mail/report_530.eml", {.kind = EVENT_KIND_DELIVERY_STATUS, .sender = "mailer-daemon@tttttt.com.au", .thread_key = "200712232303.lBNN3jDq002941@mail12.rrrr.com.au"}},
       {"mikel_mail/utf8_headers.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "jdöe@mächine.example", .thread_key = "sha256:8aaa31047f56455d4cc7c6fdf853362771deca0d22add5481135cbc2b34abb07"}},
       {"rspamd/bad_message.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "nasutkadqw@esumare.ru", .thread_key = "588d01d0b859$92a6a7e0$10a887d3@nasutkadqw"}},
       {"rspamd/badboundary.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "test@example.org", .thread_key = "156951315267.43830.14912869070271436609@example.org"}},
@@ -86,6 +86,43 @@ TEST(EmailParserTest, MalformedInput) {
   EXPECT_EQ(unclosed->sender().handle(), "a@b.c");
   EXPECT_EQ(unclosed->id(), "email:m1@b.c");
   EXPECT_NE(unclosed->content().text().find("\xd0\x9f\xd1\x80\xd0\xb8"), std::string::npos);
+}
+
+TEST(EmailParserTest, DeliveryReportFieldsFromTheCorpus) {
+  auto event = ParseMail(
+      testing::ReadFile(testing::CorpusDir() / "email" / "mikel_mail" / "report_530.eml"), Now());
+  ASSERT_TRUE(event.ok()) << event.status();
+  const auto& metadata = event->provider_metadata();
+  EXPECT_EQ(metadata.at("dsn_recipient"), "edwin@zzzzzzz.com");
+  EXPECT_EQ(metadata.at("dsn_action"), "failed");
+  EXPECT_EQ(metadata.at("dsn_status"), "5.3.0");
+  EXPECT_EQ(metadata.at("original_message_id"), "200712232303.lBNN3jDq002941@mail12.rrrr.com.au");
+}
+
+// A bounce of our reply returns it as message/rfc822: threaded on the customer's first mail, the
+// root of the reply's References, so it lands in that conversation.
+TEST(EmailParserTest, BounceOfOurReplyThreadsOnTheCustomersMail) {
+  auto event = ParseMail(
+      "From: Mail Delivery System <MAILER-DAEMON@relay.example.com>\r\n"
+      "Message-ID: <bounce1@relay.example.com>\r\nSubject: Undelivered Mail\r\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=b1\r\n\r\n"
+      "--b1\r\nContent-Type: text/plain\r\n\r\nIt bounced.\r\n"
+      "--b1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; relay\r\n\r\n"
+      "Original-Recipient: rfc822;Customer@Example.org\r\n"
+      "Final-Recipient: rfc822; customer@mx.example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+      "--b1\r\nContent-Type: message/rfc822\r\n\r\nFrom: support@example.com\r\n"
+      "To: customer@example.org\r\nMessage-ID: <ours@help.example.com>\r\n"
+      "In-Reply-To: <q2@example.org>\r\nReferences: <q1@example.org> <q2@example.org>\r\n"
+      "Subject: Re: Order 42\r\n\r\nOur answer.\r\n--b1--\r\n",
+      TimePoint{} + std::chrono::seconds(1'800'000'000));
+  ASSERT_TRUE(event.ok()) << event.status();
+  EXPECT_EQ(event->kind(), EVENT_KIND_DELIVERY_STATUS);
+  EXPECT_EQ(event->thread_key(), "q1@example.org");
+  EXPECT_EQ(event->provider_metadata().at("dsn_recipient"), "customer@example.org");
+  EXPECT_EQ(event->provider_metadata().at("dsn_status"), "5.1.1");
+  EXPECT_EQ(event->provider_metadata().at("original_message_id"), "ours@help.example.com");
+  // No Date header: it happened when it arrived.
+  EXPECT_EQ(event->occurred_at().seconds(), 1'800'000'000);
 }
 
 }  // namespace

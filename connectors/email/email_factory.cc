@@ -1,0 +1,79 @@
+#include "connectors/email/email_factory.h"
+
+#include "absl/strings/str_cat.h"
+#include "connectors/email/email_connector.h"
+
+namespace omni::connectors::email {
+namespace {
+
+absl::StatusOr<MailProtocol> ProtocolFromConfig(const ConnectorConfig& config) {
+  const std::string protocol = config.Get("protocol", "smtp");
+  if (protocol == "smtp") return MailProtocol::kSmtp;
+  if (protocol == "lmtp") return MailProtocol::kLmtp;
+  return absl::InvalidArgumentError(
+      absl::StrCat("connector '", config.name, "' setting 'protocol': '", protocol,
+                   "' is not smtp or lmtp"));
+}
+
+absl::Status RelayFromConfig(const ConnectorConfig& config, EmailOptions& options) {
+  if (config.Get("relay").empty()) return absl::OkStatus();
+  RelayOptions relay;
+  relay.hostname = options.session.hostname;
+  if (auto s = config.GetListen("relay", "", relay.host, relay.port); !s.ok()) return s;
+  options.thread_dir = config.Get("thread_dir");
+  if (options.thread_dir.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "connector '", config.name, "': a relay needs thread_dir (e.g. ${data_dir}/email-threads)"));
+  }
+  options.relay = relay;
+  return absl::OkStatus();
+}
+
+// Settings: listen, protocol, hostname, max_message_bytes, max_connections, ack_wait_ms,
+// route.<mailbox> (see mail_routes.h), relay, thread_dir.
+class EmailFactory : public ConnectorFactory {
+ public:
+  std::string_view Name() const override { return "email"; }
+
+  absl::StatusOr<std::unique_ptr<Connector>> Create(const ConnectorConfig& config) const override {
+    EmailOptions options;
+    if (auto s = config.GetListen("listen", "127.0.0.1:2525", options.host, options.port); !s.ok()) {
+      return s;
+    }
+    auto protocol = ProtocolFromConfig(config);
+    if (!protocol.ok()) return protocol.status();
+    options.session.protocol = *protocol;
+    options.session.hostname = config.Get("hostname", "omnibroker");
+    auto max_bytes = config.GetInt("max_message_bytes", 10 * 1024 * 1024);
+    if (!max_bytes.ok()) return max_bytes.status();
+    options.session.max_message_bytes = *max_bytes;
+    auto max_connections = config.GetInt("max_connections", 32);
+    if (!max_connections.ok()) return max_connections.status();
+    options.max_connections = static_cast<size_t>(*max_connections);
+    auto ack_wait = config.GetInt("ack_wait_ms", 10000);
+    if (!ack_wait.ok()) return ack_wait.status();
+    options.ack_wait = std::chrono::milliseconds(*ack_wait);
+    auto routes = RoutesFromConfig(config);
+    if (!routes.ok()) return routes.status();
+    options.routes = *std::move(routes);
+    if (auto s = RelayFromConfig(config, options); !s.ok()) return s;
+    return std::unique_ptr<Connector>(std::make_unique<EmailConnector>(std::move(options)));
+  }
+
+  // A captured mail (the raw bytes as body); its To mailboxes stand in for the envelope.
+  absl::StatusOr<std::vector<omnibroker::v1::Event>> Normalize(const ConnectorConfig& config,
+                                                               const InboundRequest& request,
+                                                               TimePoint now) const override {
+    auto routes = RoutesFromConfig(config);
+    if (!routes.ok()) return routes.status();
+    auto event = NormalizeMail(*routes, /*envelope_recipients=*/{}, request.body, now);
+    if (!event.ok()) return event.status();
+    return std::vector<omnibroker::v1::Event>{*std::move(event)};
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<ConnectorFactory> MakeEmailFactory() { return std::make_unique<EmailFactory>(); }
+
+}  // namespace omni::connectors::email

@@ -1,0 +1,327 @@
+// Email end to end with the real broker (RocksDB, ZeroMQ, gRPC) hosting the connector and the
+// real `swaks` client (Debian package, installed by deploy/setup-debian.sh) speaking SMTP and
+// LMTP to it: the mail is answered 250 once stored and reaches an agent as an offer with its
+// subject, text and attachment reference. The agent's reply goes out through the connector to a
+// real SMTP sink (Debian python3-aiosmtpd, run by /usr/bin/python3) and the customer's answer to
+// it threads into the same conversation. A missing swaks or aiosmtpd fails the test.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "broker/app/broker_app.h"
+#include "connectors/email/email_connector.h"
+#include "omni/agent/agent_client.h"
+#include "tests/support/broker_process.h"
+#include "tests/support/test_support.h"
+
+namespace omni {
+namespace {
+
+using namespace std::chrono_literals;
+using omni::testing::TempDir;
+using omni::testing::WaitFor;
+
+constexpr char kSwaks[] = "/usr/bin/swaks";
+
+struct CommandResult {
+  int status = -1;
+  std::string output;
+};
+
+// Runs swaks with `args` (already shell-quoted), stdout and stderr together.
+CommandResult Swaks(const std::vector<std::string>& args) {
+  CommandResult result;
+  const std::string command = absl::StrCat(kSwaks, " ", absl::StrJoin(args, " "), " 2>&1");
+  FILE* pipe = popen(command.c_str(), "r");
+  if (pipe == nullptr) return result;
+  char buffer[4096];
+  while (size_t n = fread(buffer, 1, sizeof(buffer), pipe)) result.output.append(buffer, n);
+  result.status = pclose(pipe);
+  return result;
+}
+
+// A broker with one email connector; `settings` beyond listen come from the test.
+struct EmailBroker {
+  explicit EmailBroker(std::map<std::string, std::string> settings) {
+    config.data_dir = dir.path();
+    config.grpc_listen = "127.0.0.1:0";
+    config.ingest_listen = "";
+    config.connectors.clear();
+    settings["listen"] = "127.0.0.1:0";
+    config.connectors.push_back(connectors::ConnectorConfig{
+        .type = "email", .name = "email", .settings = std::move(settings)});
+  }
+  int Start() {
+    broker = std::make_unique<app::BrokerApp>(config);
+    EXPECT_TRUE(broker->Start().ok());
+    auto* email = dynamic_cast<connectors::email::EmailConnector*>(broker->connector("email"));
+    EXPECT_NE(email, nullptr);
+    return email ? email->port() : 0;
+  }
+  std::optional<omnibroker::v1::Offer> NextOffer(agent::AgentClient& agent,
+                                                 std::chrono::milliseconds wait = 10s) {
+    std::optional<omnibroker::v1::Offer> offer;
+    WaitFor(
+        [&] {
+          auto u = agent.Next(50ms);
+          if (u && u->has_offer()) offer = u->offer();
+          return offer.has_value();
+        },
+        wait);
+    return offer;
+  }
+
+  TempDir dir;
+  app::BrokerConfig config = app::DefaultConfig();
+  std::unique_ptr<app::BrokerApp> broker;
+};
+
+TEST(EmailFlowTest, SwaksSmtpWithAttachmentReachesAnAgent) {
+  ASSERT_TRUE(std::filesystem::exists(kSwaks)) << "swaks is missing: run deploy/setup-debian.sh";
+  EmailBroker mail(std::map<std::string, std::string>{{"route.support@example.com", "skills=support:5;priority=1"}});
+  const int port = mail.Start();
+  ASSERT_GT(port, 0);
+  const std::filesystem::path attachment = mail.dir.path() / "invoice.txt";
+  std::ofstream(attachment) << "invoice 42: 19.99 EUR\n";
+
+  const CommandResult sent = Swaks(
+      {"--server", absl::StrCat("127.0.0.1:", port), "--from", "Customer@Example.org", "--to",
+       "support@example.com", "--header", "'Subject: Where is order 42?'", "--header",
+       "'Message-Id: <order42@example.org>'", "--body", "'It has not arrived yet.'", "--attach",
+       absl::StrCat("@", attachment.string())});
+  ASSERT_EQ(sent.status, 0) << sent.output;
+  EXPECT_NE(sent.output.find("250 2.0.0 stored as email:order42@example.org"), std::string::npos)
+      << sent.output;
+
+  auto agent = agent::AgentClient::Connect(mail.broker->grpc_address(), "alice");
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  auto offer = mail.NextOffer(**agent);
+  ASSERT_TRUE(offer.has_value());
+  const auto& event = offer->last_event();
+  EXPECT_EQ(event.id(), "email:order42@example.org");
+  EXPECT_EQ(event.sender().email(), "customer@example.org");
+  EXPECT_EQ(event.content().subject(), "Where is order 42?");
+  EXPECT_NE(event.content().text().find("It has not arrived yet."), std::string::npos);
+  ASSERT_EQ(event.content().attachments_size(), 1);
+  EXPECT_EQ(event.content().attachments(0).filename(), "invoice.txt");
+  EXPECT_EQ(event.content().attachments(0).size_bytes(), 22);
+  ASSERT_EQ(event.routing().skills_size(), 1);
+  EXPECT_EQ(event.routing().skills(0).skill(), "support");
+  EXPECT_EQ(event.routing().priority(), 1);
+
+  // The sending server retries the same mail: answered 250 again, stored once.
+  const CommandResult retried = Swaks(
+      {"--server", absl::StrCat("127.0.0.1:", port), "--from", "customer@example.org", "--to",
+       "support@example.com", "--header", "'Message-Id: <order42@example.org>'"});
+  EXPECT_EQ(retried.status, 0) << retried.output;
+  auto conversation = (*agent)->Accept(offer->offer_id());
+  ASSERT_TRUE(conversation.ok()) << conversation.status();
+  auto history = (*agent)->History(*conversation);
+  ASSERT_TRUE(history.ok()) << history.status();
+  EXPECT_EQ(history->events_size(), 1);
+  mail.broker->Stop();
+}
+
+TEST(EmailFlowTest, SwaksLmtpCorpusMailAnswersEachRecipient) {
+  ASSERT_TRUE(std::filesystem::exists(kSwaks)) << "swaks is missing: run deploy/setup-debian.sh";
+  EmailBroker mail(std::map<std::string, std::string>{{"protocol", "lmtp"}});
+  const int port = mail.Start();
+  ASSERT_GT(port, 0);
+  const std::filesystem::path eml =
+      testing::CorpusDir() / "email" / "mikel_mail" / "raw_email_reply.eml";
+  const CommandResult sent =
+      Swaks({"--server", absl::StrCat("127.0.0.1:", port), "--protocol", "LMTP", "--from",
+             "relay@example.net", "--to", "support@example.com,sales@example.com", "--data",
+             eml.string()});
+  ASSERT_EQ(sent.status, 0) << sent.output;
+  size_t stored = 0;
+  for (size_t at = sent.output.find("250 2.0.0 stored as email:473FFE27.20003@xxx.org");
+       at != std::string::npos; at = sent.output.find("250 2.0.0 stored as", at + 1)) {
+    ++stored;
+  }
+  EXPECT_EQ(stored, 2u) << sent.output;  // one status per recipient
+
+  auto agent = agent::AgentClient::Connect(mail.broker->grpc_address(), "alice");
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  auto offer = mail.NextOffer(**agent);
+  ASSERT_TRUE(offer.has_value());
+  EXPECT_EQ(offer->last_event().content().subject(), "Re: Test reply email");
+  EXPECT_EQ(offer->last_event().thread_key(), "473FF3B8.9020707@xxx.org");
+  // swaks ends --data with a line of its own, so the text may end in one more CRLF.
+  EXPECT_TRUE(absl::StartsWith(offer->last_event().content().text(), "Message body\r\n"))
+      << offer->last_event().content().text();
+  mail.broker->Stop();
+}
+
+TEST(EmailFlowTest, SmtpSyntaxAndSizeErrors) {
+  ASSERT_TRUE(std::filesystem::exists(kSwaks)) << "swaks is missing: run deploy/setup-debian.sh";
+  EmailBroker mail(std::map<std::string, std::string>{{"max_message_bytes", "2000"}});
+  const int port = mail.Start();
+  ASSERT_GT(port, 0);
+  const CommandResult too_big =
+      Swaks({"--server", absl::StrCat("127.0.0.1:", port), "--from", "a@example.org", "--to",
+             "support@example.com", "--body", std::string(3000, 'x')});
+  EXPECT_NE(too_big.status, 0);
+  EXPECT_NE(too_big.output.find("552 5.3.4 message exceeds 2000 bytes"), std::string::npos)
+      << too_big.output;
+  const CommandResult bad_rcpt = Swaks({"--server", absl::StrCat("127.0.0.1:", port), "--from",
+                                        "a@example.org", "--to", "nobody"});
+  EXPECT_NE(bad_rcpt.status, 0);
+  EXPECT_NE(bad_rcpt.output.find("501 5.5.4"), std::string::npos) << bad_rcpt.output;
+  mail.broker->Stop();
+}
+
+// The mails the aiosmtpd Mailbox handler delivered into `maildir`, each as its raw text.
+std::vector<std::string> DeliveredMails(const std::filesystem::path& maildir) {
+  std::vector<std::string> mails;
+  std::error_code error;
+  for (const auto& entry : std::filesystem::directory_iterator(maildir / "new", error)) {
+    mails.push_back(testing::ReadFile(entry.path()));
+  }
+  return mails;
+}
+
+// The value of header `name` in `mail` (unfolded), or "".
+std::string HeaderOf(const std::string& mail, const std::string& name) {
+  std::istringstream in(mail);
+  std::string line, value;
+  bool in_header = false;
+  while (std::getline(in, line) && !line.empty() && line != "\r") {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (in_header && (line[0] == ' ' || line[0] == '\t')) {
+      value += line;
+      continue;
+    }
+    if (in_header) break;
+    if (absl::StartsWithIgnoreCase(line, name + ":")) {
+      in_header = true;
+      value = std::string(absl::StripLeadingAsciiWhitespace(line.substr(name.size() + 1)));
+    }
+  }
+  return value;
+}
+
+TEST(EmailFlowTest, AgentReplyGoesThroughTheRelayAndTheAnswerThreadsBack) {
+  ASSERT_TRUE(std::filesystem::exists(kSwaks)) << "swaks is missing: run deploy/setup-debian.sh";
+  TempDir sink_dir;
+  const std::filesystem::path maildir = sink_dir.path() / "maildir";
+  const int sink_port = testing::FreePort();
+  testing::ChildProcess sink(
+      "/usr/bin/python3",
+      {"-m", "aiosmtpd", "-n", "-l", absl::StrCat("127.0.0.1:", sink_port), "-c",
+       "aiosmtpd.handlers.Mailbox", maildir.string()},
+      sink_dir.path() / "aiosmtpd.log");
+  ASSERT_TRUE(WaitFor([&] {
+    const int probe = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(sink_port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool up = connect(probe, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+    close(probe);
+    return up;
+  })) << "aiosmtpd did not start: is python3-aiosmtpd installed?";
+  EmailBroker mail(std::map<std::string, std::string>{
+      {"relay", absl::StrCat("127.0.0.1:", sink_port)},
+      {"hostname", "help.example.com"},
+      {"thread_dir", (sink_dir.path() / "threads").string()}});
+  const int port = mail.Start();
+  ASSERT_GT(port, 0);
+  const std::string server = absl::StrCat("127.0.0.1:", port);
+
+  const CommandResult question =
+      Swaks({"--server", server, "--from", "customer@example.org", "--to", "support@example.com",
+             "--header", "'Subject: Order 42'", "--header", "'Message-Id: <q1@example.org>'",
+             "--body", "'Where is it?'"});
+  ASSERT_EQ(question.status, 0) << question.output;
+  auto agent = agent::AgentClient::Connect(mail.broker->grpc_address(), "alice");
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  auto offer = mail.NextOffer(**agent);
+  ASSERT_TRUE(offer.has_value());
+  auto conversation = (*agent)->Accept(offer->offer_id());
+  ASSERT_TRUE(conversation.ok()) << conversation.status();
+  ASSERT_TRUE((*agent)->SendText(*conversation, "Здравствуйте! Ваш заказ в пути.", "r1").ok());
+
+  ASSERT_TRUE(WaitFor([&] { return !DeliveredMails(maildir).empty(); }, 20s))
+      << testing::ReadFile(sink_dir.path() / "aiosmtpd.log");
+  const std::string answer = DeliveredMails(maildir).front();
+  EXPECT_EQ(HeaderOf(answer, "From"), "support@example.com");
+  EXPECT_EQ(HeaderOf(answer, "To"), "customer@example.org");
+  EXPECT_EQ(HeaderOf(answer, "Subject"), "Re: Order 42");
+  EXPECT_EQ(HeaderOf(answer, "In-Reply-To"), "<q1@example.org>");
+  EXPECT_EQ(HeaderOf(answer, "References"), "<q1@example.org>");
+  EXPECT_NE(HeaderOf(answer, "Content-Type").find("charset=utf-8"), std::string::npos) << answer;
+  EXPECT_EQ(HeaderOf(answer, "Content-Transfer-Encoding"), "quoted-printable");
+  const std::string our_id = HeaderOf(answer, "Message-Id");
+  EXPECT_TRUE(absl::EndsWith(our_id, "@help.example.com>")) << our_id;
+
+  // A second Deliver of the same event (a broker resend) sends nothing new.
+  auto history = (*agent)->History(*conversation);
+  ASSERT_TRUE(history.ok()) << history.status();
+  ASSERT_EQ(history->events_size(), 2);
+  auto* email = dynamic_cast<connectors::email::EmailConnector*>(mail.broker->connector("email"));
+  ASSERT_NE(email, nullptr);
+  EXPECT_TRUE(email->Deliver(history->events(1)).ok());
+  EXPECT_EQ(DeliveredMails(maildir).size(), 1u);
+
+  // The customer answers our mail: it lands in the same conversation.
+  const CommandResult reply = Swaks(
+      {"--server", server, "--from", "customer@example.org", "--to", "support@example.com",
+       "--header", "'Subject: Re: Order 42'", "--header", "'Message-Id: <q2@example.org>'",
+       "--header", absl::StrCat("'In-Reply-To: ", our_id, "'"), "--header",
+       absl::StrCat("'References: <q1@example.org> ", our_id, "'"), "--body", "'Thanks!'"});
+  ASSERT_EQ(reply.status, 0) << reply.output;
+  ASSERT_TRUE(WaitFor([&] {
+    auto h = (*agent)->History(*conversation);
+    return h.ok() && h->events_size() == 3;
+  }));
+
+  // Our reply bounces: the DSN returns it, and is stored in the customer's conversation.
+  const std::filesystem::path bounce = sink_dir.path() / "bounce.eml";
+  std::ofstream(bounce) << absl::StrCat(
+      "From: MAILER-DAEMON@relay.example.com\r\nTo: support@example.com\r\n"
+      "Message-ID: <bounce1@relay.example.com>\r\nSubject: Undelivered Mail\r\n"
+      "Content-Type: multipart/report; report-type=delivery-status; boundary=b1\r\n\r\n"
+      "--b1\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; relay\r\n\r\n"
+      "Final-Recipient: rfc822; customer@example.org\r\nAction: failed\r\nStatus: 5.1.1\r\n"
+      "--b1\r\nContent-Type: text/rfc822-headers\r\n\r\nFrom: support@example.com\r\n"
+      "Message-ID: ", our_id, "\r\nIn-Reply-To: <q1@example.org>\r\n"
+      "References: <q1@example.org>\r\n--b1--\r\n");
+  const CommandResult bounced = Swaks({"--server", server, "--from", "''", "--to",
+                                       "support@example.com", "--data", bounce.string()});
+  ASSERT_EQ(bounced.status, 0) << bounced.output;
+  EXPECT_NE(bounced.output.find("250 2.0.0 stored as email:bounce1@relay.example.com"),
+            std::string::npos)
+      << bounced.output;
+  ASSERT_TRUE(WaitFor([&] {
+    auto h = (*agent)->History(*conversation);
+    return h.ok() && h->events_size() == 4 &&
+           h->events(3).kind() == omnibroker::v1::EVENT_KIND_DELIVERY_STATUS;
+  }));
+
+  // An auto-reply to nothing we know opens no conversation, and is still answered 250.
+  const CommandResult auto_reply = Swaks(
+      {"--server", server, "--from", "away@example.net", "--to", "support@example.com",
+       "--header", "'Auto-Submitted: auto-replied'", "--header", "'Message-Id: <away1@example.net>'",
+       "--header", "'Subject: Out of office'", "--body", "'Back on Monday.'"});
+  EXPECT_EQ(auto_reply.status, 0) << auto_reply.output;
+  EXPECT_NE(auto_reply.output.find("250 2.0.0 not kept"), std::string::npos) << auto_reply.output;
+  auto boris = agent::AgentClient::Connect(mail.broker->grpc_address(), "boris");
+  ASSERT_TRUE(boris.ok()) << boris.status();
+  ASSERT_TRUE((*boris)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  EXPECT_FALSE(mail.NextOffer(**boris, 1s).has_value());
+  mail.broker->Stop();
+}
+
+}  // namespace
+}  // namespace omni
