@@ -1,16 +1,13 @@
 #include "connectors/email/thread_store.h"
 
-#include <fcntl.h>
 #include <openssl/sha.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstring>
 #include <fstream>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "connectors/sdk/state_file.h"
 
 namespace omni::connectors::email {
 namespace {
@@ -29,24 +26,11 @@ std::filesystem::path ThreadStore::PathOf(const std::string& thread_key) const {
 }
 
 absl::Status ThreadStore::Save(const std::string& thread_key, const MailThread& thread) const {
-  std::error_code error;
-  std::filesystem::create_directories(dir_, error);
-  if (error) {
-    return absl::UnavailableError(absl::StrCat("email threads: ", dir_.string(), ": ", error.message()));
-  }
   const std::string text = absl::StrCat(OneLine(thread.mailbox), "\n", OneLine(thread.message_id),
                                         "\n", OneLine(thread.references), "\n",
                                         OneLine(thread.subject), "\n");
-  const std::filesystem::path path = PathOf(thread_key);
-  const std::string temp = path.string() + ".tmp";
-  const int fd = open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  bool written = fd >= 0 && write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
-                 fsync(fd) == 0;
-  const std::string why = strerror(errno);
-  if (fd >= 0) close(fd);
-  written = written && rename(temp.c_str(), path.c_str()) == 0;
-  if (!written) {
-    return absl::UnavailableError(absl::StrCat("email threads: writing ", path.string(), ": ", why));
+  if (auto s = ReplaceFile(PathOf(thread_key), text); !s.ok()) {
+    return absl::UnavailableError(absl::StrCat("email threads: ", s.message()));
   }
   return absl::OkStatus();
 }

@@ -1,8 +1,5 @@
 #include "connectors/mastodon/mastodon_connector.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -13,6 +10,7 @@
 #include "base/strings.h"
 #include "connectors/mastodon/mastodon_parser.h"
 #include "connectors/sdk/publish_all.h"
+#include "connectors/sdk/state_file.h"
 
 namespace omni::connectors::mastodon {
 namespace {
@@ -27,21 +25,10 @@ std::string LoadCursor(const std::filesystem::path& file) {
   return std::string(absl::StripAsciiWhitespace(text.str()));
 }
 
-// Written to a temporary file, synced and renamed over the old one: a crash leaves either cursor,
-// never a torn one.
+// A crash leaves either cursor, never a torn one.
 absl::Status SaveCursor(const std::filesystem::path& file, const std::string& cursor) {
-  std::error_code error;
-  std::filesystem::create_directories(file.parent_path(), error);
-  const std::string temp = file.string() + ".tmp";
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return absl::UnavailableError(absl::StrCat("mastodon: cannot write ", temp));
-  const std::string line = cursor + "\n";
-  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
-                       ::fsync(fd) == 0;
-  ::close(fd);
-  if (written) std::filesystem::rename(temp, file, error);
-  if (!written || error) {
-    return absl::UnavailableError(absl::StrCat("mastodon: cannot replace ", file.string()));
+  if (auto s = ReplaceFile(file, cursor + "\n"); !s.ok()) {
+    return absl::UnavailableError(absl::StrCat("mastodon: cursor: ", s.message()));
   }
   return absl::OkStatus();
 }
