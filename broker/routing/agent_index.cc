@@ -1,8 +1,5 @@
 #include "broker/routing/agent_index.h"
 
-#include "absl/strings/str_cat.h"
-#include "base/strings.h"
-
 namespace omni::routing {
 namespace {
 
@@ -12,18 +9,20 @@ uint64_t FiledKey(Slot slot, omnibroker::v1::Channel pool) {
 
 }  // namespace
 
-std::string FilingKey(omnibroker::v1::Channel pool, std::string_view language, std::string_view skill) {
-  return absl::StrCat(static_cast<int>(pool), "|", ToAbsl(language), "|", ToAbsl(skill));
+FilingKey FilingKeyOf(omnibroker::v1::Channel pool, Symbol language, Symbol skill) {
+  // Symbols stay below 2^28 (that many distinct names would not fit in memory anyway).
+  return (static_cast<uint64_t>(pool) << 56) | (static_cast<uint64_t>(language) << 28) | skill;
 }
 
-std::vector<Filing> FilingsFor(omnibroker::v1::Channel pool, const std::vector<std::string>& languages,
-                               const std::vector<std::pair<std::string, int>>& skills) {
+std::vector<Filing> FilingsFor(omnibroker::v1::Channel pool, const std::vector<Symbol>& languages,
+                               const std::vector<std::pair<Symbol, int>>& skills) {
   std::vector<Filing> out;
-  auto file_language = [&](std::string_view language) {
-    out.push_back(Filing{FilingKey(pool, language, kAnySkill), 0});
-    for (const auto& [skill, proficiency] : skills) out.push_back(Filing{FilingKey(pool, language, skill), proficiency});
+  auto file_language = [&](Symbol language) {
+    out.push_back(Filing{FilingKeyOf(pool, language, kAnySkillSymbol), 0});
+    for (const auto& [skill, proficiency] : skills)
+      out.push_back(Filing{FilingKeyOf(pool, language, skill), proficiency});
   };
-  file_language(kAnyLanguage);
+  file_language(kAnyLanguageSymbol);
   for (const auto& language : languages) file_language(language);
   return out;
 }
@@ -59,10 +58,10 @@ bool AgentIndex::Contains(Slot slot, omnibroker::v1::Channel pool) const {
   return filed_.contains(FiledKey(slot, pool));
 }
 
-const AgentIndex::Bucket& AgentIndex::Find(omnibroker::v1::Channel pool, std::string_view language,
-                                           std::string_view skill) const {
+const AgentIndex::Bucket& AgentIndex::Find(omnibroker::v1::Channel pool, Symbol language,
+                                           Symbol skill) const {
   static const Bucket kEmpty;
-  auto it = buckets_.find(FilingKey(pool, language, skill));
+  auto it = buckets_.find(FilingKeyOf(pool, language, skill));
   return it == buckets_.end() ? kEmpty : it->second;
 }
 

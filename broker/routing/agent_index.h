@@ -5,34 +5,31 @@
 // roster. Owned by the routing engine's thread; no locks.
 #pragma once
 
+#include <compare>
 #include <cstdint>
-#include <set>
-#include <string>
-#include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
+#include "absl/container/btree_set.h"
+#include "broker/routing/symbols.h"
 #include "omnibroker/v1/common.pb.h"
 
 namespace omni::routing {
 
 using Slot = uint32_t;  // an agent's dense index in the engine
 
-// Languages: an agent is also filed under kAnyLanguage, for steps that accept any language.
-inline constexpr std::string_view kAnyLanguage = "*";
-// Skills: an agent is also filed under kAnySkill (fit 0), for conversations that need none.
-inline constexpr std::string_view kAnySkill = "";
-
-// The name of one bucket: the same names file agents here and waiting classes in WaitingIndex.
-std::string FilingKey(omnibroker::v1::Channel pool, std::string_view language, std::string_view skill);
+// The name of one bucket: the same keys file agents here and waiting classes in WaitingIndex.
+using FilingKey = uint64_t;
+FilingKey FilingKeyOf(omnibroker::v1::Channel pool, Symbol language, Symbol skill);
 
 // Where an agent is filed in one pool: every (language, skill) bucket with the agent's fit there.
 struct Filing {
-  std::string key;
+  FilingKey key;
   int fit;
 };
-std::vector<Filing> FilingsFor(omnibroker::v1::Channel pool, const std::vector<std::string>& languages,
-                               const std::vector<std::pair<std::string, int>>& skills);
+std::vector<Filing> FilingsFor(omnibroker::v1::Channel pool, const std::vector<Symbol>& languages,
+                               const std::vector<std::pair<Symbol, int>>& skills);
 
 struct AgentRank {
   int negative_fit;    // -proficiency in the bucket's skill: best fit first
@@ -43,7 +40,9 @@ struct AgentRank {
 
 class AgentIndex {
  public:
-  using Bucket = std::set<AgentRank>;
+  // A B-tree: a walk from the front and a refile touch a few contiguous nodes, not a chain of
+  // scattered ones (a decision's cost at 10k agents was mostly cache misses in red-black trees).
+  using Bucket = absl::btree_set<AgentRank>;
 
   // Files `slot` in the buckets of `pool` named by `filings` (FilingsFor), ranked by fit and
   // `effort_key`. Filed already with the same effort: nothing moves (after a change of languages
@@ -54,15 +53,15 @@ class AgentIndex {
   bool Contains(Slot slot, omnibroker::v1::Channel pool) const;
 
   // The bucket for a conversation of `pool` needing `language` and `skill`; empty when none.
-  const Bucket& Find(omnibroker::v1::Channel pool, std::string_view language, std::string_view skill) const;
+  const Bucket& Find(omnibroker::v1::Channel pool, Symbol language, Symbol skill) const;
 
   size_t bucket_count() const { return buckets_.size(); }
 
  private:
-  std::unordered_map<std::string, Bucket> buckets_;
+  std::unordered_map<FilingKey, Bucket> buckets_;
   // Where each (slot, pool) is filed, so it can be taken out again.
   struct Filed {
-    std::vector<std::string> keys;
+    std::vector<FilingKey> keys;
     std::vector<AgentRank> ranks;
   };
   std::unordered_map<uint64_t, Filed> filed_;  // (slot << 8 | pool) -> buckets

@@ -68,20 +68,29 @@ void RoutingEngine::UpsertAgent(const omnibroker::v1::Agent& roster, TimePoint n
   for (const auto& [pool, max] : agent.capacity) agent_index_.Remove(slot, pool);
   difficult_rotation_.erase({agent.last_difficult, slot});
   agent.agent = roster;
+  agent.languages.clear();
+  for (const auto& language : roster.languages())
+    agent.languages.push_back(symbols_.Intern(language));
   agent.skills.clear();
-  for (const auto& s : roster.skills()) agent.skills[s.name()] = s.proficiency();
+  for (const auto& s : roster.skills()) {
+    const Symbol skill = symbols_.Intern(s.name());
+    auto same = std::find_if(agent.skills.begin(), agent.skills.end(),
+                             [&](const auto& e) { return e.first == skill; });
+    if (same != agent.skills.end()) {
+      same->second = s.proficiency();  // a name given twice: the last one counts
+    } else {
+      agent.skills.emplace_back(skill, s.proficiency());
+    }
+  }
   agent.capacity.clear();
   for (const auto& c : roster.capacity()) {
     // A channel that shares another's units has no capacity of its own.
     if (policy_.PoolOf(c.channel()) == c.channel()) agent.capacity[c.channel()] = c.max_concurrent();
   }
   agent.filings.clear();
-  const std::vector<std::string> languages(roster.languages().begin(), roster.languages().end());
-  std::vector<std::pair<std::string, int>> skills;
-  for (const auto& s : roster.skills()) skills.emplace_back(s.name(), s.proficiency());
   agent.waiting_filed.clear();
   for (const auto& [pool, max] : agent.capacity) {
-    agent.filings[pool] = FilingsFor(pool, languages, skills);
+    agent.filings[pool] = FilingsFor(pool, agent.languages, agent.skills);
     for (const Filing& f : agent.filings[pool]) agent.waiting_filed[pool].push_back(&waiting_.Filed(f.key));
   }
   if (roster.handles_difficult()) difficult_rotation_.insert({agent.last_difficult, slot});

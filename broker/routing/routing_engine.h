@@ -27,11 +27,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "absl/container/inlined_vector.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "base/clock.h"
 #include "broker/routing/agent_index.h"
 #include "broker/routing/routing_policy.h"
+#include "broker/routing/symbols.h"
 #include "broker/routing/waiting_index.h"
 #include "omnibroker/v1/agent.pb.h"
 #include "omnibroker/v1/conversation.pb.h"
@@ -168,6 +170,10 @@ class RoutingEngine {
     const char* why_named = "";  // "personal manager", "last agent", "transfer to"
     int step = -1;             // index into item.steps
     Duration length{};         // zero = for ever
+    // The step's requirements (or the conversation's language when there are no steps), as
+    // symbols, so routing again does not look the names up.
+    Symbol language = kAnyLanguageSymbol;
+    absl::InlinedVector<std::pair<Symbol, int>, 2> skills;
   };
   struct Conv {
     WorkItem item;
@@ -193,11 +199,12 @@ class RoutingEngine {
   struct AgentState {
     omnibroker::v1::Agent agent;
     Presence presence = omnibroker::v1::PRESENCE_OFFLINE;
-    std::unordered_map<std::string, int> skills;
+    std::vector<Symbol> languages;
+    std::vector<std::pair<Symbol, int>> skills;  // skill, proficiency
     std::map<Channel, int> capacity;  // pool -> max concurrent
     std::map<Channel, std::vector<Filing>> filings;  // pool -> where the agent is filed
     // pool -> the waiting classes filed under the same keys (WaitingIndex::Filed), looked up once.
-    std::map<Channel, std::vector<const std::set<WaitingIndex::Class*>*>> waiting_filed;
+    std::map<Channel, std::vector<const WaitingIndex::ClassSet*>> waiting_filed;
     std::map<Channel, int> load;      // pool -> offered + assigned + wrapping up
     // Conversations offered, assigned or wrapping up: as many as the agent's capacity, so a short
     // vector; the records are conversations_' nodes, which do not move.
@@ -219,12 +226,13 @@ class RoutingEngine {
   };
 
   // Phases and requirements.
-  std::vector<Phase> PhasesFor(const WorkItem& item) const;
+  std::vector<Phase> PhasesFor(const WorkItem& item);
   int PhaseAt(const Conv& conv, TimePoint now) const;
   bool AtRisk(const Conv& conv, TimePoint now) const;
   double Urgency(const Conv& conv, TimePoint now) const;
   WaitClassSpec SpecFor(const Conv& conv, const Phase& phase) const;
-  std::string Language(const Conv& conv, const omnibroker::v1::RoutingStep* step) const;
+  // The agent's proficiency in `skill`; -1 when they do not have it.
+  static int Proficiency(const AgentState& agent, Symbol skill);
 
   // Agents.
   Slot SlotOf(const std::string& agent_id);
@@ -287,6 +295,7 @@ class RoutingEngine {
   void Emit(Decision decision) { decisions_.push_back(std::move(decision)); }
 
   RoutingPolicy policy_;
+  Symbols symbols_;
   std::vector<AgentState> agents_;
   std::unordered_map<std::string, Slot> slots_;
   std::unordered_map<std::string, Conv> conversations_;  // every open conversation

@@ -23,7 +23,7 @@ constexpr char kRuleWaiting[] = "no eligible agent with room, waiting";
 
 }  // namespace
 
-std::vector<RoutingEngine::Phase> RoutingEngine::PhasesFor(const WorkItem& item) const {
+std::vector<RoutingEngine::Phase> RoutingEngine::PhasesFor(const WorkItem& item) {
   std::vector<Phase> phases;
   auto named = [&](const std::string& agent_id, Duration wait, const char* why) {
     if (agent_id.empty() || wait <= Duration::zero()) return;
@@ -47,9 +47,15 @@ std::vector<RoutingEngine::Phase> RoutingEngine::PhasesFor(const WorkItem& item)
     Duration length = i + 1 == count ? Duration::zero()
                       : step.wait_seconds() > 0 ? Duration(std::chrono::seconds(step.wait_seconds()))
                                                 : policy_.default_relax_after;
-    phases.push_back(Phase{.step = i, .length = length});
+    Phase phase{
+        .step = i,
+        .length = length,
+        .language = symbols_.Intern(step.language().empty() ? item.language : step.language())};
+    for (const auto& s : step.skills())
+      phase.skills.emplace_back(symbols_.Intern(s.skill()), s.min_proficiency());
+    phases.push_back(std::move(phase));
   }
-  if (count == 0) phases.push_back(Phase{});
+  if (count == 0) phases.push_back(Phase{.language = symbols_.Intern(item.language)});
   return phases;
 }
 
@@ -80,28 +86,18 @@ double RoutingEngine::Urgency(const Conv& conv, TimePoint now) const {
          policy_.urgency_per_second * (Seconds(now) - Seconds(conv.item.queued_at));
 }
 
-std::string RoutingEngine::Language(const Conv& conv, const omnibroker::v1::RoutingStep* step) const {
-  if (step != nullptr && !step->language().empty()) return step->language();
-  return conv.item.language;
-}
-
 WaitClassSpec RoutingEngine::SpecFor(const Conv& conv, const Phase& phase) const {
   WaitClassSpec spec{.pool = policy_.PoolOf(conv.item.channel)};
   if (!phase.target_agent.empty()) {
     // A named agent was chosen for this customer: no further requirements.
-    spec.language = std::string(kAnyLanguage);
     spec.target_agent = phase.target_agent;
     return spec;
   }
   spec.difficult = conv.item.difficult;
-  if (phase.step < 0) {
-    spec.language = conv.item.language;
-    return spec;
-  }
-  const auto& step = conv.item.steps[phase.step];
-  spec.language = Language(conv, &step);
-  for (const auto& s : step.skills()) spec.skills.emplace_back(s.skill(), s.min_proficiency());
-  if (step.tier_pool()) spec.tier_pool = conv.item.tier;
+  spec.language = phase.language;
+  if (phase.step < 0) return spec;
+  spec.skills = phase.skills;
+  if (conv.item.steps[phase.step].tier_pool()) spec.tier_pool = conv.item.tier;
   return spec;
 }
 
@@ -127,15 +123,13 @@ bool RoutingEngine::Eligible(const AgentState& agent, const WaitClassSpec& spec,
   if (!spec.target_agent.empty()) {
     return spec.target_agent == agent.agent.id() || no("waits for ", spec.target_agent);
   }
-  if (spec.language != kAnyLanguage) {
-    const auto& languages = agent.agent.languages();
-    if (std::find(languages.begin(), languages.end(), spec.language) == languages.end()) {
-      return no("does not speak ", spec.language);
-    }
+  if (spec.language != kAnyLanguageSymbol &&
+      std::find(agent.languages.begin(), agent.languages.end(), spec.language) ==
+          agent.languages.end()) {
+    return no("does not speak ", symbols_.Name(spec.language));
   }
   for (const auto& [skill, min] : spec.skills) {
-    auto it = agent.skills.find(skill);
-    if (it == agent.skills.end() || it->second < min) return no("needs ", skill, ">=", min);
+    if (Proficiency(agent, skill) < min) return no("needs ", symbols_.Name(skill), ">=", min);
   }
   if (spec.tier_pool != omnibroker::v1::TIER_UNSPECIFIED) {
     const auto& tiers = agent.agent.tiers();
@@ -145,6 +139,13 @@ bool RoutingEngine::Eligible(const AgentState& agent, const WaitClassSpec& spec,
   }
   if (spec.difficult && !agent.agent.handles_difficult()) return no("not for difficult customers");
   return true;
+}
+
+int RoutingEngine::Proficiency(const AgentState& agent, Symbol skill) {
+  for (const auto& [have, level] : agent.skills) {
+    if (have == skill) return level;
+  }
+  return -1;
 }
 
 bool RoutingEngine::Refused(const Conv& conv, const std::string& agent_id, TimePoint now) const {
@@ -209,7 +210,7 @@ std::optional<Slot> RoutingEngine::FindAgent(const Conv& conv, const WaitClassSp
     }
     return std::nullopt;
   }
-  const std::string_view skill = spec.skills.empty() ? kAnySkill : std::string_view(spec.skills[0].first);
+  const Symbol skill = spec.skills.empty() ? kAnySkillSymbol : spec.skills[0].first;
   const int min = spec.skills.empty() ? 0 : spec.skills[0].second;
   for (const AgentRank& rank : agent_index_.Find(spec.pool, spec.language, skill)) {
     if (-rank.negative_fit < min) break;  // the rest fit even less

@@ -14,8 +14,8 @@ std::string RoutingEngine::PhaseLabel(const Conv& conv, const Phase& phase) cons
   const auto& step = conv.item.steps[phase.step];
   std::vector<std::string> parts;
   for (const auto& s : step.skills()) parts.push_back(absl::StrCat(s.skill(), ">=", s.min_proficiency()));
-  const std::string language = Language(conv, &step);
-  parts.push_back(language == kAnyLanguage ? "any language" : language);
+  parts.push_back(phase.language == kAnyLanguageSymbol ? "any language"
+                                                       : symbols_.Name(phase.language));
   if (step.tier_pool()) parts.push_back("tier pool");
   return absl::StrCat("step ", phase.step + 1, " of ", conv.item.steps.size(), ": ", absl::StrJoin(parts, " "));
 }
@@ -40,11 +40,11 @@ Explanation RoutingEngine::Explain(const std::string& conversation_id, TimePoint
   out.decided_at = conv.decided_at;
 
   const WaitClassSpec spec = SpecFor(conv, phase);
-  const std::string first_skill = spec.skills.empty() ? "" : spec.skills[0].first;
+  const Symbol first_skill = spec.skills.empty() ? kAnySkillSymbol : spec.skills[0].first;
   for (Slot slot = 0; slot < agents_.size(); ++slot) {
     const AgentState& agent = agents_[slot];
     Explanation::Candidate c{.agent_id = agent.agent.id()};
-    if (auto skill = agent.skills.find(first_skill); skill != agent.skills.end()) c.fit = skill->second;
+    c.fit = std::max(0, Proficiency(agent, first_skill));
     c.effort = Effort(agent, now);
     const Channel pool = policy_.PoolOf(conv.item.channel);
     if (auto load = agent.load.find(pool); load != agent.load.end()) c.load = load->second;
@@ -117,7 +117,10 @@ absl::Status RoutingEngine::CheckInvariants() const {
     if (waiting != conv.filed.has_value()) {
       return absl::InternalError(absl::StrCat(id, ": waiting=", waiting, " but indexed=", conv.filed.has_value()));
     }
-    if (conv.filed && conv.filed->at->record != &conv) return absl::InternalError(absl::StrCat(id, ": filed as another"));
+    if (conv.filed &&
+        (conv.filed->rank.record != &conv || !conv.filed->cls->items.contains(conv.filed->rank))) {
+      return absl::InternalError(absl::StrCat(id, ": not filed where its ticket says"));
+    }
     if (waiting != conv.agent_id.empty()) return absl::InternalError(absl::StrCat(id, ": agent set while waiting"));
     if ((conv.state == State::kOffered) != conv.offer.has_value()) {
       return absl::InternalError(absl::StrCat(id, ": offer does not match state"));

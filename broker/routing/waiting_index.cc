@@ -1,22 +1,34 @@
 #include "broker/routing/waiting_index.h"
 
-#include "absl/strings/str_cat.h"
-#include "broker/routing/agent_index.h"
-
 namespace omni::routing {
+namespace {
+
+template <typename T>
+void AppendBytes(std::string& out, T value) {
+  out.append(reinterpret_cast<const char*>(&value), sizeof(value));
+}
+
+FilingKey ClassFilingKey(const WaitClassSpec& spec) {
+  return FilingKeyOf(spec.pool, spec.language,
+                     spec.skills.empty() ? kAnySkillSymbol : spec.skills[0].first);
+}
+
+}  // namespace
 
 std::string WaitClassSpec::Key() const {
-  std::string key = absl::StrCat(static_cast<int>(pool), "|", language, "|", static_cast<int>(tier_pool), "|",
-                                 difficult ? "d" : "", "|", target_agent, "|");
-  for (const auto& [skill, min] : skills) absl::StrAppend(&key, skill, ">=", min, ",");
+  std::string key;
+  AppendBytes(key, static_cast<uint8_t>(pool));
+  AppendBytes(key, static_cast<uint8_t>(tier_pool));
+  AppendBytes(key, static_cast<uint8_t>(difficult));
+  AppendBytes(key, language);
+  for (const auto& [skill, min] : skills) {
+    AppendBytes(key, skill);
+    AppendBytes(key, min);
+  }
+  // The agent's id last: its length is what is left, so keys cannot run into each other.
+  key.append(target_agent);
   return key;
 }
-
-namespace {
-std::string_view FirstSkill(const WaitClassSpec& spec) {
-  return spec.skills.empty() ? std::string_view() : std::string_view(spec.skills[0].first);
-}
-}  // namespace
 
 WaitingIndex::Ticket WaitingIndex::Insert(const WaitClassSpec& spec, WaitRank rank) {
   auto [it, created] = classes_.try_emplace(spec.Key());
@@ -24,23 +36,24 @@ WaitingIndex::Ticket WaitingIndex::Insert(const WaitClassSpec& spec, WaitRank ra
   if (created) {
     cls->spec = spec;
     if (spec.target_agent.empty()) {
-      filed_[FilingKey(spec.pool, spec.language, FirstSkill(spec))].insert(cls);
+      filed_[ClassFilingKey(spec)].insert(cls);
     } else {
       by_target_[spec.target_agent].insert(cls);
     }
   }
   ++size_;
-  return Ticket{cls, cls->items.insert(rank).first};
+  cls->items.insert(rank);
+  return Ticket{cls, rank};
 }
 
 void WaitingIndex::Remove(const Ticket& ticket) {
   Class* cls = ticket.cls;
-  cls->items.erase(ticket.at);
+  cls->items.erase(ticket.rank);
   --size_;
   if (!cls->items.empty()) return;
   const WaitClassSpec& spec = cls->spec;
   if (spec.target_agent.empty()) {
-    filed_[FilingKey(spec.pool, spec.language, FirstSkill(spec))].erase(cls);
+    filed_[ClassFilingKey(spec)].erase(cls);
   } else {
     auto group = by_target_.find(spec.target_agent);
     group->second.erase(cls);
@@ -49,12 +62,12 @@ void WaitingIndex::Remove(const Ticket& ticket) {
   classes_.erase(spec.Key());
 }
 
-const std::set<WaitingIndex::Class*>& WaitingIndex::Filed(const std::string& filing_key) {
+const WaitingIndex::ClassSet& WaitingIndex::Filed(FilingKey filing_key) {
   return filed_[filing_key];
 }
 
-const std::set<WaitingIndex::Class*>& WaitingIndex::ForTarget(const std::string& agent_id) const {
-  static const std::set<Class*> kNone;
+const WaitingIndex::ClassSet& WaitingIndex::ForTarget(const std::string& agent_id) const {
+  static const ClassSet kNone;
   auto it = by_target_.find(agent_id);
   return it == by_target_.end() ? kNone : it->second;
 }

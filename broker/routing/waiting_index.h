@@ -7,15 +7,16 @@
 // Owned by the routing engine's thread; no locks.
 #pragma once
 
+#include <compare>
 #include <cstdint>
-#include <map>
-#include <set>
 #include <string>
-#include <string_view>
 #include <unordered_map>
 #include <utility>
-#include <vector>
 
+#include "absl/container/btree_set.h"
+#include "absl/container/inlined_vector.h"
+#include "broker/routing/agent_index.h"
+#include "broker/routing/symbols.h"
 #include "omnibroker/v1/common.pb.h"
 
 namespace omni::routing {
@@ -23,12 +24,15 @@ namespace omni::routing {
 // What an agent must have to serve a class.
 struct WaitClassSpec {
   omnibroker::v1::Channel pool = omnibroker::v1::CHANNEL_UNSPECIFIED;
-  std::string language;                             // kAnyLanguage = any
-  std::vector<std::pair<std::string, int>> skills;  // name, minimum proficiency
+  Symbol language = kAnyLanguageSymbol;
+  // Skill, minimum proficiency; inline, so making a spec on every routing does not allocate.
+  absl::InlinedVector<std::pair<Symbol, int>, 2> skills;
   omnibroker::v1::Tier tier_pool = omnibroker::v1::TIER_UNSPECIFIED;  // unspecified = no pool
   bool difficult = false;
   std::string target_agent;  // waits for this agent only (stickiness, a transfer)
 
+  // Equal specs, equal keys: bytes, not text, so a usual spec's key is short enough for no
+  // allocation.
   std::string Key() const;
 };
 
@@ -45,14 +49,17 @@ class WaitingIndex {
  public:
   struct Class {
     WaitClassSpec spec;
-    std::set<WaitRank> items;
+    // A B-tree: the most urgent entry and its neighbours share a node, so looking at the front of
+    // a dozen classes (every agent-freed decision) costs a dozen cache misses, not several each.
+    absl::btree_set<WaitRank> items;
   };
 
   // Where one filed conversation is: its owner keeps it and hands it back to Remove, so taking a
-  // conversation out (every offer) costs no lookup by id.
+  // conversation out (every offer) costs no lookup by id. A rank, not an iterator: B-tree
+  // iterators do not survive other inserts.
   struct Ticket {
     Class* cls;
-    std::set<WaitRank>::iterator at;
+    WaitRank rank;
   };
 
   Ticket Insert(const WaitClassSpec& spec, WaitRank rank);
@@ -60,18 +67,19 @@ class WaitingIndex {
   void Remove(const Ticket& ticket);
   size_t size() const { return size_; }
 
-  // Classes without a named agent filed under `filing_key` (FilingKey of their pool, language and
+  // Classes without a named agent filed under `filing_key` (FilingKeyOf their pool, language and
   // first required skill, kAnySkill when none). The set lives as long as the index (an emptied one
   // is kept; there are only as many as distinct filing keys), so an agent looks its keys up once,
   // when the roster changes, and keeps the references.
-  const std::set<Class*>& Filed(const std::string& filing_key);
+  using ClassSet = absl::btree_set<Class*>;
+  const ClassSet& Filed(FilingKey filing_key);
   // Classes waiting for `agent_id` by name.
-  const std::set<Class*>& ForTarget(const std::string& agent_id) const;
+  const ClassSet& ForTarget(const std::string& agent_id) const;
 
  private:
   std::unordered_map<std::string, Class> classes_;  // by spec key; nodes are stable
-  std::unordered_map<std::string, std::set<Class*>> filed_;  // by FilingKey
-  std::unordered_map<std::string, std::set<Class*>> by_target_;
+  std::unordered_map<FilingKey, ClassSet> filed_;   // node-based: agents keep references
+  std::unordered_map<std::string, ClassSet> by_target_;
   size_t size_ = 0;
 };
 

@@ -13,9 +13,9 @@ uint64_t RandomUint64() {
 // showed up as a seventh of a decision's time.
 void AppendHex64(std::string& out, uint64_t v) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  const size_t at = out.size();
-  out.resize(at + 16);
-  for (int i = 15; i >= 0; --i, v >>= 4) out[at + i] = kDigits[v & 0xf];
+  char digits[16];
+  for (int i = 15; i >= 0; --i, v >>= 4) digits[i] = kDigits[v & 0xf];
+  out.append(digits, sizeof(digits));
 }
 
 std::string NewId(std::string_view prefix) {
