@@ -7,7 +7,8 @@ namespace omni::console {
 
 absl::StatusOr<std::unique_ptr<Terminal>> Terminal::Open() {
   // newterm instead of initscr: initscr exits the process when TERM is unusable.
-  if (newterm(nullptr, stdout, stdin) == nullptr) {
+  SCREEN* s = newterm(nullptr, stdout, stdin);
+  if (s == nullptr) {
     return absl::FailedPreconditionError("cannot open the terminal (is TERM set?)");
   }
   raw();
@@ -22,10 +23,13 @@ absl::StatusOr<std::unique_ptr<Terminal>> Terminal::Open() {
     init_pair(2, COLOR_YELLOW, -1);  // tier badges
     init_pair(3, COLOR_CYAN, -1);    // internal notes
   }
-  return std::unique_ptr<Terminal>(new Terminal());
+  return std::unique_ptr<Terminal>(new Terminal(s));
 }
 
-Terminal::~Terminal() { endwin(); }
+Terminal::~Terminal() {
+  endwin();
+  delscreen(screen_);
+}
 
 std::optional<Key> Terminal::ReadKey(std::chrono::milliseconds timeout) {
   wtimeout(stdscr, static_cast<int>(timeout.count()));

@@ -10,6 +10,8 @@
 #include "absl/status/statusor.h"
 #include "key_bindings.h"
 
+struct screen;  // ncurses' SCREEN
+
 namespace omni::console {
 
 class Terminal {
@@ -25,7 +27,8 @@ class Terminal {
   int columns() const;
 
  private:
-  Terminal() = default;
+  explicit Terminal(screen* s) : screen_(s) {}
+  screen* screen_;
 };
 
 }  // namespace omni::console

@@ -143,6 +143,12 @@ TEST_F(ConsoleTmuxTest, At80x24FromOfferToWrapUp) {
   console_->Keys({"r"});
   ASSERT_TRUE(console_->WaitForText("^S Send"));
   console_->Type("Добрый день, Ольга!");
+  // Esc keeps the draft; r brings it back.
+  console_->Keys({"Escape"});
+  ASSERT_TRUE(console_->WaitForText("reply kept as a draft"));
+  console_->Keys({"r"});
+  ASSERT_TRUE(console_->WaitForText("^S Send"));
+  EXPECT_TRUE(console_->WaitForText("Добрый день, Ольга!"));
   console_->Keys({"Enter"});
   console_->Type("Заказ уже в пути.");
   ASSERT_TRUE(console_->WaitForText("Заказ уже в пути."));
