@@ -3,7 +3,7 @@
 // capture-pane. 80×24: the offer and its countdown, accepting, the customer's history across
 // email and WhatsApp in Cyrillic, the card, a multi-line reply that reaches the broker, wrap-up
 // with a disposition. 120×40: a handoff note from another agent, a template reply, a transfer
-// with a note.
+// with a note. And declining an offer.
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -228,6 +228,19 @@ TEST_F(ConsoleTmuxTest, At120x40AHandoffATemplateAndATransfer) {
   const auto lines = console_->Lines();
   ASSERT_EQ(lines.size(), 40u);
   EXPECT_NE(lines[39].find("q Quit"), std::string::npos) << console_->Screen();
+}
+
+TEST_F(ConsoleTmuxTest, ADeclinedOfferLeavesTheListAndGoesBackToTheQueue) {
+  StartConsole(80, 24);
+  console_->Keys({"p"});
+  ASSERT_TRUE(console_->WaitForText("AVAILABLE"));
+  const std::string chat = Say("whatsapp", "4930999888", "", "Is anyone there?");
+  ASSERT_TRUE(console_->WaitForText("OFFER"));
+  console_->Keys({"d"});
+  ASSERT_TRUE(console_->WaitForText("offer declined"));
+  EXPECT_TRUE(console_->WaitForText("nothing yet"));
+  EXPECT_EQ(admin_->Conversation(chat).assigned_agent_id(), "");
+  EXPECT_NE(admin_->Conversation(chat).state(), omnibroker::v1::CONVERSATION_STATE_ASSIGNED);
 }
 
 }  // namespace
