@@ -45,6 +45,13 @@ class TmuxSession {
     EXPECT_EQ(Tmux({"send-keys", "-t", "console", "-l", text}).first, 0);
   }
 
+  void Resize(int columns, int rows) {
+    EXPECT_EQ(Tmux({"resize-window", "-t", "console", "-x", std::to_string(columns), "-y",
+                    std::to_string(rows)})
+                  .first,
+              0);
+  }
+
   // The screen as text, one line per row.
   std::string Screen() { return Tmux({"capture-pane", "-p", "-t", "console"}).second; }
   std::vector<std::string> Lines() {

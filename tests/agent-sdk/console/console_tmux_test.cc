@@ -3,7 +3,7 @@
 // capture-pane. 80×24: the offer and its countdown, accepting, the customer's history across
 // email and WhatsApp in Cyrillic, the card, a multi-line reply that reaches the broker, wrap-up
 // with a disposition. 120×40: a handoff note from another agent, a template reply, a transfer
-// with a note. And declining an offer.
+// with a note, then a resize to 80×24. And declining an offer.
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -18,6 +18,7 @@ namespace {
 using namespace std::chrono_literals;
 using omni::agent::AgentClient;
 using omni::testing::TmuxSession;
+using omni::testing::WaitFor;
 
 class ConsoleTmuxTest : public ::testing::Test {
  protected:
@@ -225,9 +226,16 @@ TEST_F(ConsoleTmuxTest, At120x40AHandoffATemplateAndATransfer) {
   EXPECT_EQ(next->conversation().id(), chat);
   EXPECT_EQ(History(customer).back(), "boris: Refund sent, please confirm with Ivan");
   EXPECT_TRUE(console_->WaitForText("nothing yet")) << "no longer in boris's list";
-  const auto lines = console_->Lines();
+  auto lines = console_->Lines();
   ASSERT_EQ(lines.size(), 40u);
   EXPECT_NE(lines[39].find("q Quit"), std::string::npos) << console_->Screen();
+
+  // Shrunk to 80×24 while running: laid out again, the shortcut bar still on the last row.
+  console_->Resize(80, 24);
+  ASSERT_TRUE(WaitFor([&] {
+    lines = console_->Lines();
+    return lines.size() == 24u && lines[23].find("q Quit") != std::string::npos;
+  })) << console_->Screen();
 }
 
 TEST_F(ConsoleTmuxTest, ADeclinedOfferLeavesTheListAndGoesBackToTheQueue) {
