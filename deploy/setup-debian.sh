@@ -24,6 +24,9 @@ packages=(
   # email connector: GMime 3 for MIME parsing and building; swaks (a real SMTP/LMTP client) and
   # aiosmtpd (a real SMTP sink for the outbound relay) for its integration tests
   libgmime-3.0-dev swaks python3-aiosmtpd
+  # agent console: ncursesw (libncurses-dev carries the wide-character library); tmux drives it in
+  # its integration test
+  libncurses-dev tmux
 )
 
 missing=()

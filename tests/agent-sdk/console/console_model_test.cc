@@ -1,0 +1,196 @@
+// The console's state from broker updates, on a clock reading passed in: offers with their
+// countdown, accepting, the customer's history across channels, SLA countdowns that tick and go
+// overdue, replies, wrap-up, and conversations taken away.
+#include "console_model.h"
+
+#include <gtest/gtest.h>
+
+#include "base/time_util.h"
+
+namespace omni::console {
+namespace {
+
+using namespace std::chrono_literals;
+using omnibroker::v1::AgentUpdate;
+
+const TimePoint kStart = TimePoint{} + 480000h;
+
+omnibroker::v1::Event Inbound(const std::string& id, const std::string& conversation,
+                              const std::string& provider, const std::string& text) {
+  omnibroker::v1::Event e;
+  e.set_id(id);
+  e.set_provider(provider);
+  e.set_direction(omnibroker::v1::DIRECTION_INBOUND);
+  e.set_conversation_id(conversation);
+  e.set_customer_id("cust_olga");
+  e.mutable_content()->set_text(text);
+  return e;
+}
+
+AgentUpdate OfferOf(const std::string& offer_id, const std::string& conversation,
+                    Duration expires_in) {
+  AgentUpdate u;
+  auto* o = u.mutable_offer();
+  o->set_offer_id(offer_id);
+  o->mutable_conversation()->set_id(conversation);
+  o->mutable_conversation()->set_customer_id("cust_olga");
+  o->mutable_conversation()->set_channel(omnibroker::v1::CHANNEL_MESSENGER);
+  *o->mutable_conversation()->mutable_queued_at() = ToProto(kStart - 30s);
+  o->mutable_conversation()->mutable_customer_identity()->set_handle("4915112345678");
+  o->mutable_customer()->set_display_name("Ольга");
+  o->mutable_customer()->set_tier(omnibroker::v1::TIER_VIP);
+  *o->mutable_last_event() = Inbound("e1", conversation, "whatsapp", "Где мой заказ?");
+  *o->mutable_expires_at() = ToProto(kStart + expires_in);
+  return u;
+}
+
+ConsoleModel Model() {
+  omnibroker::v1::LoginResult login;
+  login.mutable_agent()->set_id("alice");
+  return ConsoleModel(login, DefaultSlaTargets());
+}
+
+TEST(ConsoleModelTest, AnOfferShowsItsCountdownUntilAccepted) {
+  ConsoleModel model = Model();
+  EXPECT_TRUE(model.Rows(kStart).empty());
+  EXPECT_EQ(model.presence(), omnibroker::v1::PRESENCE_BUSY);
+  model.Apply(OfferOf("off_1", "conv_1", 20s), kStart);
+  auto rows = model.Rows(kStart);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].kind, ListRow::Kind::kOffer);
+  EXPECT_EQ(rows[0].customer, "Ольга");
+  EXPECT_EQ(rows[0].tier, "VIP");
+  EXPECT_EQ(rows[0].channel, "messenger");
+  EXPECT_EQ(rows[0].waiting, "0:30");
+  EXPECT_EQ(rows[0].countdown, "offer 0:20");
+  EXPECT_EQ(model.Rows(kStart + 15s)[0].countdown, "offer 0:05");
+  EXPECT_EQ(model.Rows(kStart + 25s)[0].countdown, "offer 0:00") << "never below zero";
+  EXPECT_EQ(model.Selected(kStart)->id, "off_1");
+  EXPECT_EQ(model.notice(), "new offer from Ольга");
+
+  model.Accepted("off_1", "conv_1");
+  rows = model.Rows(kStart + 1s);
+  ASSERT_EQ(rows.size(), 1u);
+  EXPECT_EQ(rows[0].kind, ListRow::Kind::kConversation);
+  EXPECT_EQ(rows[0].id, "conv_1");
+  EXPECT_EQ(rows[0].tier, "VIP");
+  EXPECT_EQ(rows[0].countdown, "first 1:29") << "VIP first response: 2 minutes from queued";
+  EXPECT_FALSE(rows[0].urgent);
+  EXPECT_TRUE(model.Rows(kStart + 31s)[0].urgent);
+  EXPECT_EQ(model.Rows(kStart + 100s)[0].countdown, "first -0:10") << "overdue";
+  EXPECT_EQ(model.offer("off_1"), nullptr);
+}
+
+TEST(ConsoleModelTest, ARevokedOfferLeavesTheList) {
+  ConsoleModel model = Model();
+  model.Apply(OfferOf("off_1", "conv_1", 20s), kStart);
+  AgentUpdate revoked;
+  revoked.mutable_offer_revoked()->set_offer_id("off_1");
+  revoked.mutable_offer_revoked()->set_reason("timeout");
+  model.Apply(revoked, kStart + 20s);
+  EXPECT_TRUE(model.Rows(kStart + 20s).empty());
+  EXPECT_EQ(model.notice(), "offer withdrawn: timeout");
+}
+
+TEST(ConsoleModelTest, MessagesJoinTheCustomersHistoryAndStartTheNextResponseClock) {
+  ConsoleModel model = Model();
+  model.Apply(OfferOf("off_1", "conv_1", 20s), kStart);
+  model.Accepted("off_1", "conv_1");
+  // The customer's earlier email and the chat that followed: one history.
+  model.SetHistory("conv_1", {Inbound("m1", "conv_0", "email", "Order 42 is late"),
+                              Inbound("e1", "conv_1", "whatsapp", "Где мой заказ?")});
+  model.ReplySent("conv_1", kStart + 10s);
+  EXPECT_EQ(model.Rows(kStart + 10s)[0].countdown, "") << "answered: no deadline runs";
+  EXPECT_EQ(model.Rows(kStart + 10s)[0].waiting, "");
+
+  AgentUpdate message;
+  *message.mutable_message()->mutable_event() = Inbound("e2", "conv_1", "whatsapp", "Спасибо, жду");
+  model.Apply(message, kStart + 60s);
+  model.Apply(message, kStart + 61s);  // a repeat is the same event
+  const auto* entry = model.conversation("conv_1");
+  ASSERT_NE(entry, nullptr);
+  ASSERT_EQ(entry->history.size(), 3u);
+  EXPECT_EQ(entry->history[0].provider(), "email");
+  EXPECT_EQ(entry->history[2].content().text(), "Спасибо, жду");
+  const auto row = model.Rows(kStart + 90s)[0];
+  EXPECT_EQ(row.waiting, "0:30");
+  EXPECT_EQ(row.countdown, "next 4:30") << "VIP next response: 5 minutes from the message";
+}
+
+TEST(ConsoleModelTest, AssignedAfterAReconnectAndAssignmentUpdates) {
+  omnibroker::v1::LoginResult login;
+  login.mutable_agent()->set_id("alice");
+  login.mutable_agent()->set_presence(omnibroker::v1::PRESENCE_AVAILABLE);
+  auto* c = login.add_assigned();
+  c->set_id("conv_9");
+  c->mutable_customer_identity()->set_handle("ann@example.org");
+  ConsoleModel model(login, DefaultSlaTargets());
+  EXPECT_EQ(model.presence(), omnibroker::v1::PRESENCE_AVAILABLE);
+  ASSERT_EQ(model.Rows(kStart).size(), 1u);
+  EXPECT_EQ(model.Rows(kStart)[0].customer, "ann@example.org");
+
+  AgentUpdate assigned;
+  assigned.mutable_assigned()->mutable_conversation()->set_id("conv_9");
+  assigned.mutable_assigned()->mutable_customer()->set_display_name("Ann");
+  assigned.mutable_assigned()->mutable_customer()->set_tier(omnibroker::v1::TIER_GOLD);
+  model.Apply(assigned, kStart);
+  EXPECT_EQ(model.Rows(kStart)[0].customer, "Ann");
+  EXPECT_EQ(model.Rows(kStart)[0].tier, "GOLD");
+}
+
+TEST(ConsoleModelTest, WrapUpKeepsTheEntryUntilEndedAndOthersTakingItRemoveIt) {
+  ConsoleModel model = Model();
+  for (const auto& [offer, conversation] : {std::pair{"off_1", "conv_1"}, {"off_2", "conv_2"}}) {
+    model.Apply(OfferOf(offer, conversation, 20s), kStart);
+    model.Accepted(offer, conversation);
+  }
+  model.Closed("conv_1", "resolved");
+  AgentUpdate closed;
+  closed.mutable_closed()->set_conversation_id("conv_1");
+  closed.mutable_closed()->set_reason("closed");
+  model.Apply(closed, kStart);
+  ASSERT_EQ(model.Rows(kStart).size(), 2u);
+  EXPECT_EQ(model.Rows(kStart)[0].countdown, "wrap-up: resolved");
+
+  closed.mutable_closed()->set_conversation_id("conv_2");
+  closed.mutable_closed()->set_reason("reclaimed: no_reply");
+  model.Apply(closed, kStart);
+  ASSERT_EQ(model.Rows(kStart).size(), 1u);
+  EXPECT_EQ(model.notice(), "conv_2 is no longer yours: reclaimed: no_reply");
+  model.Remove("conv_1");
+  EXPECT_TRUE(model.Rows(kStart).empty());
+}
+
+TEST(ConsoleModelTest, TheSelectionMovesWithinTheRowsAndFollowsItsRow) {
+  ConsoleModel model = Model();
+  model.Apply(OfferOf("off_1", "conv_1", 20s), kStart);
+  model.Apply(OfferOf("off_2", "conv_2", 20s), kStart);
+  model.Apply(OfferOf("off_3", "conv_3", 20s), kStart);
+  EXPECT_EQ(model.Selected(kStart)->id, "off_1");
+  model.MoveSelection(1, kStart);
+  EXPECT_EQ(model.Selected(kStart)->id, "off_2");
+  model.MoveSelection(10, kStart);
+  EXPECT_EQ(model.Selected(kStart)->id, "off_3");
+  model.MoveSelection(-1, kStart);
+  model.RemoveOffer("off_1");
+  EXPECT_EQ(model.Selected(kStart)->id, "off_2") << "the same row, one place up";
+  model.RemoveOffer("off_2");
+  EXPECT_EQ(model.Selected(kStart)->id, "off_3") << "a vanished selection falls to the first row";
+}
+
+TEST(ConsoleModelTest, EscalationsAndFailedRequestsShowAsNotices) {
+  ConsoleModel model = Model();
+  AgentUpdate escalation;
+  escalation.mutable_escalation()->set_conversation_id("conv_5");
+  escalation.mutable_escalation()->mutable_breach()->set_kind("first_response");
+  model.Apply(escalation, kStart);
+  EXPECT_EQ(model.notice(), "escalation: conv_5 missed its first_response deadline");
+  AgentUpdate failed;
+  failed.mutable_result()->set_code(9);
+  failed.mutable_result()->set_message("delivery refused by telegram");
+  model.Apply(failed, kStart);
+  EXPECT_EQ(model.notice(), "error: delivery refused by telegram");
+}
+
+}  // namespace
+}  // namespace omni::console
