@@ -24,6 +24,8 @@ packages=(
   # email connector: GMime 3 for MIME parsing and building; swaks (a real SMTP/LMTP client) and
   # aiosmtpd (a real SMTP sink for the outbound relay) for its integration tests
   libgmime-3.0-dev swaks python3-aiosmtpd
+  # agent-sdk/python: the example console in Python, its stubs generated from proto/ at start
+  python3-grpcio python3-grpc-tools
 )
 
 missing=()
