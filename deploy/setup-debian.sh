@@ -27,6 +27,8 @@ packages=(
   # agent console: ncursesw (libncurses-dev carries the wide-character library); tmux drives it in
   # its integration test
   libncurses-dev tmux
+  # agent-sdk/python: the example console in Python, its stubs generated from proto/ at start
+  python3-grpcio python3-grpc-tools
 )
 
 missing=()

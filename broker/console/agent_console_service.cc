@@ -71,8 +71,8 @@ class StreamSession : public core::AgentSession {
 
 class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate> {
  public:
-  explicit AgentStream(core::BrokerCore& core)
-      : core_(core), session_(std::make_shared<StreamSession>(this)) {
+  AgentStream(core::BrokerCore& core, grpc::CallbackServerContext* context)
+      : core_(core), context_(context), session_(std::make_shared<StreamSession>(this)) {
     StartRead(&request_);
   }
 
@@ -89,12 +89,15 @@ class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate> {
 
   void OnDone() override {
     session_->Detach();
-    core_.Disconnect(session_);
+    // Cancelled: the connection was lost (the console may come back and resume), not ended by
+    // the console.
+    core_.Disconnect(session_, context_->IsCancelled());
     delete this;
   }
 
  private:
   core::BrokerCore& core_;
+  grpc::CallbackServerContext* context_;
   std::shared_ptr<StreamSession> session_;
   AgentRequest request_;
 };
@@ -103,7 +106,7 @@ class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate> {
 
 grpc::ServerBidiReactor<AgentRequest, AgentUpdate>* AgentConsoleService::Connect(
     grpc::CallbackServerContext* context) {
-  return new AgentStream(core_);
+  return new AgentStream(core_, context);
 }
 
 grpc::ServerUnaryReactor* AgentConsoleService::GetHistory(grpc::CallbackServerContext* context,

@@ -57,6 +57,22 @@ void BrokerCore::OnAgentRequest(const std::shared_ptr<AgentSession>& session, co
     return;
   }
   const std::string agent_id = who->second;
+  if (!request.request_id().empty()) {
+    // A console that resumed resends what it had no answer for: answered once, applied once.
+    AgentOutbox& outbox = outboxes_[agent_id];
+    switch (outbox.Status(request.request_id())) {
+      case AgentOutbox::Request::kAnswered: {
+        const auto& first = outbox.Result(request.request_id());
+        Reply(agent_id, request.request_id(), absl::Status(static_cast<absl::StatusCode>(first.code()), first.message()),
+              first.conversation_id(), first.event_id());
+        return;
+      }
+      case AgentOutbox::Request::kRunning:
+        return;  // its answer comes when its write is durable
+      case AgentOutbox::Request::kNew:
+        outbox.Started(request.request_id());
+    }
+  }
   absl::Status status;
   switch (request.body_case()) {
     case AgentRequest::kSetPresence:
@@ -67,6 +83,7 @@ void BrokerCore::OnAgentRequest(const std::shared_ptr<AgentSession>& session, co
       break;
     // These answer once their write is durable.
     case AgentRequest::kAccept:
+      if (AnswerRepeatedAccept(agent_id, request)) return;
       status = OnAccept(agent_id, request);
       if (status.ok()) return;
       break;
@@ -92,7 +109,8 @@ void BrokerCore::OnAgentRequest(const std::shared_ptr<AgentSession>& session, co
 }
 
 absl::Status BrokerCore::OnLogin(const std::shared_ptr<AgentSession>& session, const AgentRequest& request) {
-  const std::string& agent_id = request.login().agent_id();
+  const auto& login = request.login();
+  const std::string& agent_id = login.agent_id();
   auto agent = agents_.find(agent_id);
   if (agent == agents_.end()) {
     return absl::NotFoundError(absl::StrCat("login.agent_id: no agent '", agent_id, "' in the roster"));
@@ -103,6 +121,10 @@ absl::Status BrokerCore::OnLogin(const std::shared_ptr<AgentSession>& session, c
   }
   sessions_[agent_id] = session;
   session_agents_[session.get()] = agent_id;
+  auto [box, created] = outboxes_.try_emplace(agent_id, options_.agent_replay_updates);
+  AgentOutbox& outbox = box->second;
+  auto replay = outbox.Since(login.resume_session(), login.last_sequence());
+  if (!replay) outbox.Reset(NewId("s_"));
   // Logged in, but taking no new work until the agent says they are available.
   agent->second.set_presence(omnibroker::v1::PRESENCE_BUSY);
   routing_.SetPresence(agent_id, omnibroker::v1::PRESENCE_BUSY, clock_.Now());
@@ -115,7 +137,15 @@ absl::Status BrokerCore::OnLogin(const std::shared_ptr<AgentSession>& session, c
       *result->add_assigned() = c;
     }
   }
+  result->set_session(outbox.session());
+  result->set_resumed(replay.has_value());
+  for (const auto& offer : routing_.OffersFor(agent_id)) {
+    if (auto message = OfferMessage(offer)) *result->add_offers() = *std::move(message);
+  }
   session->Send(std::move(update));
+  if (replay) {
+    for (auto& missed : *replay) session->Send(std::move(missed));
+  }
   Reply(agent_id, request.request_id(), absl::OkStatus());
   return absl::OkStatus();
 }
@@ -139,6 +169,7 @@ absl::Status BrokerCore::OnAccept(const std::string& agent_id, const AgentReques
   *conversation.mutable_updated_at() = now;
   auto* assignment = conversation.add_assignments();
   assignment->set_agent_id(agent_id);
+  assignment->set_offer_id(offer.offer_id);
   *assignment->mutable_started_at() = now;
 
   // Not assigned after all: the conversation waits again.
@@ -170,7 +201,10 @@ absl::Status BrokerCore::OnAccept(const std::string& agent_id, const AgentReques
                                       redirect = *std::move(redirect)] {
     if (redirect) StartDelivery(*redirect);
     auto it = open_.find(conversation_id);
-    if (it == open_.end()) return;
+    if (it == open_.end()) {
+      return Reply(agent_id, request_id, absl::FailedPreconditionError(absl::StrCat(
+                                             "conversation ", conversation_id, " ended before the accept was stored")));
+    }
     AgentUpdate update;
     *update.mutable_assigned()->mutable_conversation() = it->second;
     *update.mutable_assigned()->mutable_customer() = customer;
@@ -292,14 +326,35 @@ absl::Status BrokerCore::OnClose(const std::string& agent_id, const AgentRequest
   return absl::OkStatus();
 }
 
-void BrokerCore::OnDisconnect(const std::shared_ptr<AgentSession>& session) {
+bool BrokerCore::AnswerRepeatedAccept(const std::string& agent_id, const AgentRequest& request) {
+  // Offer ids name their conversation: "<conversation id>/<number>".
+  const std::string& offer_id = request.accept().offer_id();
+  const auto slash = offer_id.rfind('/');
+  if (slash == std::string::npos) return false;
+  auto it = open_.find(offer_id.substr(0, slash));
+  if (it == open_.end() || it->second.assigned_agent_id() != agent_id || it->second.assignments().empty() ||
+      it->second.assignments().rbegin()->offer_id() != offer_id) {
+    return false;
+  }
+  // Answered once the first accept's write is durable, like the first.
+  AfterDurable([this, agent_id, request_id = request.request_id(), conversation_id = it->first] {
+    Reply(agent_id, request_id, absl::OkStatus(), conversation_id);
+  });
+  return true;
+}
+
+void BrokerCore::OnDisconnect(const std::shared_ptr<AgentSession>& session, bool broken) {
   auto who = session_agents_.find(session.get());
   if (who == session_agents_.end()) return;
   const std::string agent_id = who->second;
   session_agents_.erase(who);
   sessions_.erase(agent_id);
   agents_[agent_id].set_presence(omnibroker::v1::PRESENCE_OFFLINE);
-  routing_.SetPresence(agent_id, omnibroker::v1::PRESENCE_OFFLINE, clock_.Now());
+  if (broken) {
+    routing_.Disconnected(agent_id, clock_.Now());
+  } else {
+    routing_.SetPresence(agent_id, omnibroker::v1::PRESENCE_OFFLINE, clock_.Now());
+  }
 }
 
 void BrokerCore::Reply(const std::string& agent_id, const std::string& request_id, const absl::Status& status,
@@ -308,6 +363,10 @@ void BrokerCore::Reply(const std::string& agent_id, const std::string& request_i
 }
 
 void BrokerCore::SendToAgent(const std::string& agent_id, AgentUpdate update) {
+  // Numbered and kept even while the agent's stream is lost, for them to resume from.
+  auto outbox = outboxes_.find(agent_id);
+  if (outbox == outboxes_.end()) return;  // never logged in: nobody to tell
+  update = outbox->second.Stamp(std::move(update));
   auto it = sessions_.find(agent_id);
   if (it != sessions_.end()) it->second->Send(std::move(update));
 }

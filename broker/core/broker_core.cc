@@ -56,8 +56,8 @@ void BrokerCore::HandleAgentRequest(std::shared_ptr<AgentSession> session,
   });
 }
 
-void BrokerCore::Disconnect(std::shared_ptr<AgentSession> session) {
-  Post([this, session = std::move(session)] { OnDisconnect(session); });
+void BrokerCore::Disconnect(std::shared_ptr<AgentSession> session, bool broken) {
+  Post([this, session = std::move(session), broken] { OnDisconnect(session, broken); });
 }
 
 void BrokerCore::Run() {

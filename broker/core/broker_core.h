@@ -23,6 +23,7 @@
 #include "absl/status/status.h"
 #include "base/clock.h"
 #include "base/wake_queue.h"
+#include "broker/core/agent_outbox.h"
 #include "broker/core/agent_session.h"
 #include "broker/core/call_events.h"
 #include "broker/core/retention_policy.h"
@@ -52,6 +53,9 @@ struct BrokerCoreOptions {
   // A new thread from a customer with an open conversation on another channel joins it (instead
   // of opening a new conversation linked by the customer's history).
   bool join_open_conversation_across_channels = false;
+  // Per agent: updates kept for a console that lost its stream to resume from (and as many
+  // request results, to answer a resent request as the first time).
+  size_t agent_replay_updates = 2000;
 };
 
 class BrokerCore {
@@ -69,7 +73,9 @@ class BrokerCore {
 
   // Agent console entry points. Thread-safe (they post).
   void HandleAgentRequest(std::shared_ptr<AgentSession> session, omnibroker::v1::AgentRequest request);
-  void Disconnect(std::shared_ptr<AgentSession> session);
+  // `broken`: the stream was lost rather than ended by the console (offers stay open to answer
+  // after a reconnect).
+  void Disconnect(std::shared_ptr<AgentSession> session, bool broken);
 
   // Core thread: admin views and actions.
   omnibroker::v1::ListAgentsResponse ListAgents() const;
@@ -167,7 +173,9 @@ class BrokerCore {
   absl::Status OnDecline(const std::string& agent_id, const omnibroker::v1::DeclineOffer& request);
   absl::Status OnSend(const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
   absl::Status OnClose(const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
-  void OnDisconnect(const std::shared_ptr<AgentSession>& session);
+  // A repeated accept of an offer this agent accepted already: answered as the first (true).
+  bool AnswerRepeatedAccept(const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
+  void OnDisconnect(const std::shared_ptr<AgentSession>& session, bool broken);
   // The open conversation `conversation_id` if it is assigned to `agent_id`, else why not.
   absl::StatusOr<omnibroker::v1::Conversation*> AssignedConversation(const std::string& conversation_id,
                                                                     const std::string& agent_id);
@@ -186,6 +194,8 @@ class BrokerCore {
   void Reclaimed(const routing::Decision& decision);
   void Breached(const routing::Decision& decision);
   void SendOffer(const routing::Offer& offer);
+  // The Offer message an agent receives for `offer` (its conversation, customer card, last event).
+  std::optional<omnibroker::v1::Offer> OfferMessage(const routing::Offer& offer);
   void RevokeOffer(const routing::Offer& offer, const std::string& reason);
   routing::WorkItem WorkItemFor(const omnibroker::v1::Conversation& conversation) const;
 
@@ -203,6 +213,9 @@ class BrokerCore {
   std::map<std::string, omnibroker::v1::Agent> agents_;
   std::unordered_map<std::string, std::shared_ptr<AgentSession>> sessions_;  // agent id -> session
   std::unordered_map<const AgentSession*, std::string> session_agents_;     // session -> agent id
+  // agent id -> sequence, replay and request results of their session, kept across a lost
+  // stream; created at their first login.
+  std::unordered_map<std::string, AgentOutbox> outboxes_;
   std::unordered_map<std::string, omnibroker::v1::Conversation> open_;      // not closed, by id
   std::unordered_map<std::string, std::string> provider_routes_;            // provider -> routing id
   std::map<std::string, PendingDelivery> deliveries_;                       // by delivery id

@@ -84,28 +84,35 @@ void BrokerCore::Breached(const routing::Decision& decision) {
 }
 
 void BrokerCore::SendOffer(const routing::Offer& offer) {
-  auto it = open_.find(offer.conversation_id);
-  if (it == open_.end()) return;
-  auto& conversation = it->second;
+  auto message = OfferMessage(offer);
+  if (!message) return;
   // Offered is a reservation held in memory; the store keeps the conversation as waiting.
-  conversation.set_state(omnibroker::v1::CONVERSATION_STATE_OFFERED);
-
+  open_[offer.conversation_id].set_state(omnibroker::v1::CONVERSATION_STATE_OFFERED);
   AgentUpdate update;
-  auto* out = update.mutable_offer();
-  out->set_offer_id(offer.offer_id);
-  *out->mutable_conversation() = conversation;
-  *out->mutable_expires_at() = ToProto(offer.expires_at);
+  *update.mutable_offer() = *std::move(message);
+  SendToAgent(offer.agent_id, std::move(update));
+}
+
+std::optional<omnibroker::v1::Offer> BrokerCore::OfferMessage(const routing::Offer& offer) {
+  auto it = open_.find(offer.conversation_id);
+  if (it == open_.end()) return std::nullopt;
+  const auto& conversation = it->second;
+  omnibroker::v1::Offer out;
+  out.set_offer_id(offer.offer_id);
+  *out.mutable_conversation() = conversation;
+  out.mutable_conversation()->set_state(omnibroker::v1::CONVERSATION_STATE_OFFERED);
+  *out.mutable_expires_at() = ToProto(offer.expires_at);
   if (auto customer = CanonicalCustomer(conversation.customer_id()); customer.ok()) {
-    *out->mutable_customer() = *std::move(customer);
+    *out.mutable_customer() = *std::move(customer);
   } else {
     LogWarning("routing", absl::StrCat("offer without customer card: ", customer.status().ToString()));
   }
   if (auto s = store_.Get(Family::kEvents, store::EventKey(conversation.id(), conversation.last_sequence()),
-                          *out->mutable_last_event());
+                          *out.mutable_last_event());
       !s.ok()) {
     LogWarning("routing", absl::StrCat("offer without last event: ", s.status().ToString()));
   }
-  SendToAgent(offer.agent_id, std::move(update));
+  return out;
 }
 
 void BrokerCore::RevokeOffer(const routing::Offer& offer, const std::string& reason) {

@@ -110,9 +110,10 @@ void BrokerCore::SendToSupervisors(const std::string& tenant, const AgentUpdate&
   auto it = by_tenant.find(tenant);
   if (it == by_tenant.end()) it = by_tenant.find("*");
   const std::string role = it == by_tenant.end() ? "supervisor" : it->second;
-  for (const auto& [id, session] : sessions_) {
+  // Also to those whose stream is lost for now: they get it when they resume.
+  for (const auto& [id, outbox] : outboxes_) {
     const auto& roles = agents_[id].roles();
-    if (std::find(roles.begin(), roles.end(), role) != roles.end()) session->Send(update);
+    if (std::find(roles.begin(), roles.end(), role) != roles.end()) SendToAgent(id, update);
   }
 }
 

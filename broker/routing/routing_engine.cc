@@ -99,6 +99,25 @@ void RoutingEngine::UpsertAgent(const omnibroker::v1::Agent& roster, TimePoint n
 }
 
 void RoutingEngine::SetPresence(const std::string& agent_id, Presence presence, TimePoint now) {
+  ChangePresence(agent_id, presence, /*keep_offers=*/false, now);
+}
+
+void RoutingEngine::Disconnected(const std::string& agent_id, TimePoint now) {
+  ChangePresence(agent_id, PRESENCE_OFFLINE, /*keep_offers=*/true, now);
+}
+
+std::vector<Offer> RoutingEngine::OffersFor(const std::string& agent_id) const {
+  std::vector<Offer> out;
+  auto found = slots_.find(agent_id);
+  if (found == slots_.end()) return out;
+  for (const Conv* conv : agents_[found->second].holding) {
+    if (conv->state == State::kOffered) out.push_back(*conv->offer);
+  }
+  return out;
+}
+
+void RoutingEngine::ChangePresence(const std::string& agent_id, Presence presence, bool keep_offers,
+                                   TimePoint now) {
   ReindexAtEnd reindex{*this, now};
   auto found = slots_.find(agent_id);
   if (found == slots_.end()) return;
@@ -112,7 +131,7 @@ void RoutingEngine::SetPresence(const std::string& agent_id, Presence presence, 
     // Offers cannot be answered offline; assignments wait out the grace period.
     std::vector<Conv*> offered;
     for (Conv* conv : agent.holding) {
-      if (conv->state == State::kOffered) offered.push_back(conv);
+      if (conv->state == State::kOffered && !keep_offers) offered.push_back(conv);
     }
     for (Conv* conv : offered) {
       Emit(Decision{.kind = Decision::Kind::kOfferWithdrawn, .conversation_id = conv->item.conversation_id,

@@ -122,6 +122,11 @@ class RoutingEngine {
   // live state and is kept.
   void UpsertAgent(const omnibroker::v1::Agent& agent, TimePoint now);
   void SetPresence(const std::string& agent_id, Presence presence, TimePoint now);
+  // The agent's console lost its connection: offline like SetPresence(OFFLINE), but the offers
+  // made to them stay open until they expire, so a console that reconnects in time can answer.
+  void Disconnected(const std::string& agent_id, TimePoint now);
+  // The offers open for `agent_id`.
+  std::vector<Offer> OffersFor(const std::string& agent_id) const;
 
   void Enqueue(WorkItem item, TimePoint now);
   // Records an assignment that exists already (after a restart).
@@ -224,6 +229,8 @@ class RoutingEngine {
     uint64_t generation;
     bool operator>(const Timer& o) const { return at > o.at; }
   };
+
+  void ChangePresence(const std::string& agent_id, Presence presence, bool keep_offers, TimePoint now);
 
   // Phases and requirements.
   std::vector<Phase> PhasesFor(const WorkItem& item);

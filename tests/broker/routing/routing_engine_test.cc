@@ -238,6 +238,49 @@ TEST(RoutingEngineTest, DisconnectWithinGraceKeepsWorkBeyondGraceRequeuesItFirst
   EXPECT_EQ(s.OfferedTo("newer"), "");
 }
 
+TEST(RoutingEngineTest, ALostConnectionKeepsOffersUntilTheyExpireGoingOfflineWithdrawsThem) {
+  Scenario s;
+  s.Login({.id = "a"});
+  s.Arrive({.id = "c1"});
+  ASSERT_EQ(s.OfferedTo("c1"), "a");
+  const Offer offer = s.offers.at("c1");
+  s.engine.Disconnected("a", s.now);
+  s.Settle();
+  s.Login({.id = "b"});
+  s.Wait(5s);
+  EXPECT_EQ(s.OfferedTo("c1"), "a") << "held for a console that reconnects";
+  ASSERT_EQ(s.engine.OffersFor("a").size(), 1u);
+  EXPECT_EQ(s.engine.OffersFor("a")[0].offer_id, offer.offer_id);
+  EXPECT_EQ(s.engine.OffersFor("a")[0].expires_at, offer.expires_at);
+  s.Arrive({.id = "c2"});
+  EXPECT_EQ(s.OfferedTo("c2"), "b") << "nothing new for an agent away";
+  // Back within the offer's time (busy, as a login is): the offer can still be accepted.
+  s.SetPresence("a", omnibroker::v1::PRESENCE_BUSY);
+  EXPECT_TRUE(s.Accept("c1"));
+  EXPECT_EQ(s.HeldBy("c1"), "a");
+
+  // Not back in time: the offer times out as any other.
+  s.Arrive({.id = "c3"});
+  s.SetPresence("a", PRESENCE_AVAILABLE);
+  s.Arrive({.id = "c4"});
+  ASSERT_EQ(s.OfferedTo("c4"), "a");
+  s.engine.Disconnected("a", s.now);
+  s.Wait(s.engine.policy().offer_timeout);
+  ASSERT_FALSE(s.Decisions(Decision::Kind::kOfferWithdrawn).empty());
+  EXPECT_EQ(s.Decisions(Decision::Kind::kOfferWithdrawn).back().reason, "timeout");
+  EXPECT_TRUE(s.engine.OffersFor("a").empty());
+
+  // Going offline on purpose gives the offers back at once.
+  s.Login({.id = "d"}, PRESENCE_AVAILABLE);
+  s.Arrive({.id = "c5"});
+  const std::string holder = s.OfferedTo("c5");
+  ASSERT_FALSE(holder.empty());
+  s.SetPresence(holder, PRESENCE_OFFLINE);
+  EXPECT_EQ(s.Decisions(Decision::Kind::kOfferWithdrawn).back().reason, "agent_offline");
+  EXPECT_TRUE(s.engine.OffersFor(holder).empty());
+  EXPECT_TRUE(s.engine.CheckInvariants().ok());
+}
+
 TEST(RoutingEngineTest, AgentBackFromAwayRampsUp) {
   RoutingPolicy policy = Scenario::TestPolicy();
   policy.ramp_step = 2min;
