@@ -11,7 +11,11 @@ namespace omni::core {
 
 // Outbound CALL: where the waiting caller is sent (the assigned agent's voice_contact).
 inline constexpr std::string_view kRedirectToKey = "call.redirect_to";
-// Inbound CALL report: "answered", "abandoned", "overflowed" or "completed".
+// Inbound CALL report: "answered" (put through), "abandoned", "overflowed" (both end the
+// conversation) or "completed" (the agent's side ended; kept as history, the conversation goes on
+// to wrap-up as usual). Reports also carry call.wait_ms (how long the caller waited) and, on
+// "completed", call.talk_ms (how long they talked with the agent); the broker keeps them in the
+// stored event as they are, so the history is the call record.
 inline constexpr std::string_view kCallOutcomeKey = "call.outcome";
 
 // The reported outcome of a CALL event, or "" when the event is a new call (not a report).

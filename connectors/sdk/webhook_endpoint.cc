@@ -53,11 +53,13 @@ absl::StatusOr<WebhookOptions> WebhookOptionsFromConfig(const ConnectorConfig& c
 }
 
 WebhookEndpoint::WebhookEndpoint(WebhookOptions options, NormalizeFn normalize,
-                                 HandshakeFn handshake, PostHandshakeFn post_handshake)
+                                 HandshakeFn handshake, PostHandshakeFn post_handshake,
+                                 RespondFn respond)
     : options_(std::move(options)),
       normalize_(std::move(normalize)),
       handshake_(std::move(handshake)),
-      post_handshake_(std::move(post_handshake)) {}
+      post_handshake_(std::move(post_handshake)),
+      respond_(std::move(respond)) {}
 
 WebhookEndpoint::~WebhookEndpoint() { Stop(); }
 
@@ -87,8 +89,8 @@ absl::Status WebhookEndpoint::Start(ConnectorContext& context) {
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  server_->Post(options_.path, [this, &context](const httplib::Request& req,
-                                                httplib::Response& res) {
+  const httplib::Server::Handler deliver = [this, &context](const httplib::Request& req,
+                                                            httplib::Response& res) {
     const InboundRequest inbound = ToInbound(req);
     if (post_handshake_) {
       auto answer = post_handshake_(inbound);
@@ -105,10 +107,18 @@ absl::Status WebhookEndpoint::Start(ConnectorContext& context) {
       Count(auth ? "unauthenticated" : "malformed");
       return Reply(res, auth ? 403 : 400, ToStd(events.status().message()));
     }
+    // The respond function sees the events after PublishAll consumed them.
+    const std::vector<omnibroker::v1::Event> published =
+        respond_ ? *events : std::vector<omnibroker::v1::Event>();
     const PublishOutcome outcome = PublishAll(context, *std::move(events), options_.ack_wait);
     switch (outcome.kind) {
-      case PublishOutcome::Kind::kAcked:
-        return Reply(res, 200, "ok");
+      case PublishOutcome::Kind::kAcked: {
+        if (!respond_) return Reply(res, 200, "ok");
+        WebhookAnswer answer = respond_(inbound, published);
+        res.status = 200;
+        res.set_content(std::move(answer.body), answer.content_type);
+        return;
+      }
       case PublishOutcome::Kind::kRejected:
         // Retrying the same bytes cannot help, so the provider is told it arrived, in the words
         // it expects (VK retries anything but "ok"); the reason is logged, not answered.
@@ -122,7 +132,9 @@ absl::Status WebhookEndpoint::Start(ConnectorContext& context) {
         Count("not_queued");
         return Reply(res, 503, outcome.message);
     }
-  });
+  };
+  server_->Post(options_.path, deliver);
+  for (const std::string& path : options_.more_paths) server_->Post(path, deliver);
   if (handshake_) {
     server_->Get(options_.path, [this](const httplib::Request& req, httplib::Response& res) {
       auto answer = handshake_(ToInbound(req));

@@ -9,7 +9,9 @@
 // Every rejection is counted by reason (see Rejections()), never routed. GET requests (Meta's
 // hub.challenge, X's CRC) go to an optional handshake function. Providers that handshake with a
 // POST whose answer is a body of their choosing (VK's "confirmation" wants the configured string
-// back) give an optional post handshake, tried on every POST before Normalize.
+// back) give an optional post handshake, tried on every POST before Normalize. Providers whose
+// answer carries instructions (Twilio's TwiML) give an optional respond function that chooses the
+// 200's body once the broker acked every event, so the instructions follow what was stored.
 //
 // Threads: cpp-httplib's pool, started in Start() and joined in Stop().
 #pragma once
@@ -37,6 +39,8 @@ struct WebhookOptions {
   std::string host = "127.0.0.1";
   int port = 0;                  // 0 = any free port; see port()
   std::string path = "/webhook";  // where the provider POSTs (and GETs its handshake)
+  // More paths whose POSTs are handled the same way (Twilio's wait and Dial action URLs).
+  std::vector<std::string> more_paths;
   size_t max_body_bytes = 1 << 20;
   std::chrono::milliseconds ack_wait{10000};
 };
@@ -62,10 +66,21 @@ using HandshakeFn = std::function<absl::StatusOr<std::string>(const InboundReque
 using PostHandshakeFn =
     std::function<absl::StatusOr<std::optional<std::string>>(const InboundRequest& request)>;
 
+// The 200 answer to a delivery whose events the broker acked.
+struct WebhookAnswer {
+  std::string body;
+  std::string content_type;
+};
+
+// Chooses that answer from the request and the events Normalize made of it (all acked). Without
+// one a delivery is answered "ok" as text/plain.
+using RespondFn = std::function<WebhookAnswer(const InboundRequest& request,
+                                              const std::vector<omnibroker::v1::Event>& events)>;
+
 class WebhookEndpoint {
  public:
   WebhookEndpoint(WebhookOptions options, NormalizeFn normalize, HandshakeFn handshake = nullptr,
-                  PostHandshakeFn post_handshake = nullptr);
+                  PostHandshakeFn post_handshake = nullptr, RespondFn respond = nullptr);
   ~WebhookEndpoint();
 
   absl::Status Start(ConnectorContext& context);
@@ -84,6 +99,7 @@ class WebhookEndpoint {
   const NormalizeFn normalize_;
   const HandshakeFn handshake_;
   const PostHandshakeFn post_handshake_;
+  const RespondFn respond_;
   std::unique_ptr<httplib::Server> server_;
   std::thread server_thread_;
   int bound_port_ = 0;

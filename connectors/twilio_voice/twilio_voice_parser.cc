@@ -21,6 +21,17 @@ std::string Field(const FormFields& fields, std::string_view name) {
   return "";
 }
 
+// A duration field in whole seconds, 0 when absent.
+absl::StatusOr<int64_t> Seconds(const FormFields& fields, std::string_view name) {
+  const std::string value = Field(fields, name);
+  int64_t seconds = 0;
+  if (!value.empty() && (!absl::SimpleAtoi(value, &seconds) || seconds < 0)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(name), " is not a whole number of seconds: '", value, "'"));
+  }
+  return seconds;
+}
+
 bool EndedBeforeAnswer(const std::string& status) {
   return status == "completed" || status == "no-answer" || status == "canceled" || status == "busy" ||
          status == "failed";
@@ -61,6 +72,7 @@ absl::StatusOr<omnibroker::v1::Event> CallFromForm(const FormFields& fields, Tim
   if (from.empty()) return absl::InvalidArgumentError("From is missing");
   const std::string to = Field(fields, "To");
   const std::string status = Field(fields, "CallStatus");
+  const std::string dial_status = Field(fields, "DialCallStatus");
   omnibroker::v1::Event e;
   e.set_id(absl::StrCat("twilio_voice:", call_sid));
   e.set_channel(omnibroker::v1::CHANNEL_VOICE);
@@ -72,15 +84,51 @@ absl::StatusOr<omnibroker::v1::Event> CallFromForm(const FormFields& fields, Tim
   e.mutable_sender()->set_handle(from);
   *e.mutable_occurred_at() = ToProto(now);
   *e.mutable_received_at() = e.occurred_at();
-  (*e.mutable_provider_metadata())["twilio.to"] = to;
-  if (!status.empty()) (*e.mutable_provider_metadata())["twilio.call_status"] = status;
-  if (EndedBeforeAnswer(status)) {
+  auto& metadata = *e.mutable_provider_metadata();
+  metadata["twilio.to"] = to;
+  if (!status.empty()) metadata["twilio.call_status"] = status;
+  if (!dial_status.empty()) {
+    auto talked = Seconds(fields, "DialCallDuration");
+    if (!talked.ok()) return talked.status();
+    e.set_id(absl::StrCat(e.id(), ":completed"));
+    metadata["call.outcome"] = "completed";
+    metadata["twilio.dial_call_status"] = dial_status;
+    metadata["call.talk_ms"] = std::to_string(*talked * 1000);
+    e.mutable_content()->set_text(
+        dial_status == "completed"
+            ? absl::StrCat("Call from ", from, " talked ", *talked, " s with the agent")
+            : absl::StrCat("Call from ", from, " not answered on the agent's side (", dial_status,
+                           ")"));
+  } else if (EndedBeforeAnswer(status)) {
+    auto waited = Seconds(fields, "CallDuration");
+    if (!waited.ok()) return waited.status();
     e.set_id(absl::StrCat(e.id(), ":abandoned"));
-    (*e.mutable_provider_metadata())["call.outcome"] = "abandoned";
+    metadata["call.outcome"] = "abandoned";
+    if (!Field(fields, "CallDuration").empty()) {
+      metadata["call.wait_ms"] = std::to_string(*waited * 1000);
+    }
     e.mutable_content()->set_text(absl::StrCat("Call from ", from, " abandoned (", status, ")"));
   } else {
     e.mutable_content()->set_text(absl::StrCat("Call from ", from, " to ", to));
   }
+  return e;
+}
+
+omnibroker::v1::Event CallReport(const omnibroker::v1::Event& call, std::string_view outcome,
+                                 std::chrono::milliseconds waited, std::string_view redirect_to) {
+  omnibroker::v1::Event e = call;
+  e.set_id(absl::StrCat(call.id(), ":", ToAbsl(outcome)));
+  auto& metadata = *e.mutable_provider_metadata();
+  metadata["call.outcome"] = std::string(outcome);
+  metadata["call.wait_ms"] = std::to_string(waited.count());
+  const int64_t seconds = (waited.count() + 500) / 1000;
+  std::string text = absl::StrCat("Call from ", call.sender().handle(), " ", ToAbsl(outcome));
+  if (!redirect_to.empty()) {
+    metadata["call.redirect_to"] = std::string(redirect_to);
+    text =
+        absl::StrCat("Call from ", call.sender().handle(), " put through to ", ToAbsl(redirect_to));
+  }
+  e.mutable_content()->set_text(absl::StrCat(text, " after ", seconds, " s"));
   return e;
 }
 

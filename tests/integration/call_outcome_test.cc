@@ -1,6 +1,7 @@
 // Phone calls through the real broker: accepting a VOICE call puts an outbound CALL carrying the
 // agent's voice contact into the conversation (and the outbox, for the phone connector), and a
-// connector's report that the caller hung up ends the conversation, withdrawing its offer.
+// connector's report that the caller hung up ends the conversation, withdrawing its offer; the
+// report that the talk ended keeps its duration in the history and ends nothing.
 #include <gtest/gtest.h>
 
 #include "tests/support/broker_harness.h"
@@ -77,6 +78,26 @@ TEST_F(CallOutcomeTest, AnAcceptedCallIsRedirectedToTheAgentsVoiceContact) {
   ASSERT_EQ(answered.status(), omnibroker::v1::INGEST_STATUS_ACCEPTED) << answered.reason();
   EXPECT_EQ(answered.conversation_id(), call.conversation_id());
   EXPECT_FALSE(admin->Conversation(call.conversation_id()).has_awaiting_reply_since());
+}
+
+TEST_F(CallOutcomeTest, TheCompletedReportKeepsTheTalkDurationInTheHistory) {
+  const auto call = publisher.Publish(Call("call-3", "c3@pbx"));
+  ASSERT_EQ(call.status(), omnibroker::v1::INGEST_STATUS_ACCEPTED) << call.reason();
+  ASSERT_NO_FATAL_FAILURE(OfferToAlice());
+  ASSERT_TRUE(alice->Accept(offer.offer_id()).ok());
+
+  omnibroker::v1::Event talked = Outcome("call-3:completed", "c3@pbx", "completed");
+  (*talked.mutable_provider_metadata())["call.talk_ms"] = "42000";
+  const auto completed = publisher.Publish(talked);
+  ASSERT_EQ(completed.status(), omnibroker::v1::INGEST_STATUS_ACCEPTED) << completed.reason();
+  EXPECT_EQ(completed.conversation_id(), call.conversation_id());
+  const auto conversation = admin->Conversation(call.conversation_id());
+  EXPECT_EQ(conversation.state(), omnibroker::v1::CONVERSATION_STATE_ASSIGNED);
+  EXPECT_FALSE(conversation.has_awaiting_reply_since());
+  const auto history = admin->CustomerHistory(conversation.customer_id());
+  ASSERT_EQ(history.events_size(), 3);  // the call, the redirect, the report
+  EXPECT_EQ(history.events(2).id(), "call-3:completed");
+  EXPECT_EQ(history.events(2).provider_metadata().at("call.talk_ms"), "42000");
 }
 
 TEST_F(CallOutcomeTest, AnAbandonedCallEndsItsConversationAndWithdrawsTheOffer) {

@@ -1,27 +1,28 @@
 // Test support for integration tests that run the whole broker: its configuration on free
-// 127.0.0.1 ports, a web chat visitor speaking HTTP to the connector, and waiting for offers.
+// 127.0.0.1 ports, a web chat visitor speaking HTTP to the connector, waiting for offers and for
+// a phone connector's call reports.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <chrono>
 #include <filesystem>
 #include <future>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <utility>
 
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include "broker/app/broker_app.h"
 #include "connectors/sdk/reliable_client.h"
-#include "omnibroker/v1/admin.grpc.pb.h"
-#include "tests/support/events.h"
 #include "connectors/webchat/webchat_connector.h"
 #include "omni/agent/agent_client.h"
+#include "omnibroker/v1/admin.grpc.pb.h"
+#include "tests/support/events.h"
+#include "tests/support/test_support.h"
 
 namespace omni::testing {
 
@@ -99,6 +100,15 @@ inline std::optional<omnibroker::v1::RequestResult> NextFailure(agent::AgentClie
   return std::nullopt;
 }
 
+// Agent `id` logged in and available.
+inline std::unique_ptr<agent::AgentClient> AvailableAgent(app::BrokerApp& broker,
+                                                          const std::string& id) {
+  auto agent = agent::AgentClient::Connect(broker.grpc_address(), id);
+  EXPECT_TRUE(agent.ok()) << agent.status();
+  EXPECT_TRUE((*agent)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  return std::move(agent).value();
+}
+
 // Publishes events to a broker's tcp ingest endpoint the way a connector does (connector SDK),
 // one at a time, waiting for each ack.
 class IngestPublisher {
@@ -163,5 +173,22 @@ class AdminClient {
  private:
   std::unique_ptr<omnibroker::v1::Admin::Stub> stub_;
 };
+
+// The CALL report with call.outcome `outcome` in the history of the conversation's customer,
+// once it is there (a phone connector publishes it on its own time).
+inline std::optional<omnibroker::v1::Event> CallReport(AdminClient& admin,
+                                                       const std::string& conversation_id,
+                                                       const std::string& outcome) {
+  std::optional<omnibroker::v1::Event> found;
+  WaitFor([&] {
+    const auto history = admin.CustomerHistory(admin.Conversation(conversation_id).customer_id());
+    for (const auto& e : history.events()) {
+      auto it = e.provider_metadata().find("call.outcome");
+      if (it != e.provider_metadata().end() && it->second == outcome) found = e;
+    }
+    return found.has_value();
+  });
+  return found;
+}
 
 }  // namespace omni::testing

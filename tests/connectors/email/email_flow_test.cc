@@ -3,7 +3,9 @@
 // LMTP to it: the mail is answered 250 once stored and reaches an agent as an offer with its
 // subject, text and attachment reference. The agent's reply goes out through the connector to a
 // real SMTP sink (Debian python3-aiosmtpd, run by /usr/bin/python3) and the customer's answer to
-// it threads into the same conversation. A missing swaks or aiosmtpd fails the test.
+// it threads into the same conversation. A broker that does not ack in time and a full outbox are
+// answered 451, and the mail lands anyway (the outbox resends, the sender retries). A missing
+// swaks or aiosmtpd fails the test.
 #include <gtest/gtest.h>
 
 #include <cstdio>
@@ -17,7 +19,10 @@
 #include "absl/strings/str_join.h"
 #include "broker/app/broker_app.h"
 #include "connectors/email/email_connector.h"
+#include "connectors/email/email_factory.h"
+#include "connectors/sdk/reliable_client.h"
 #include "omni/agent/agent_client.h"
+#include "tests/support/broker_harness.h"
 #include "tests/support/broker_process.h"
 #include "tests/support/test_support.h"
 
@@ -82,6 +87,103 @@ struct EmailBroker {
   app::BrokerConfig config = app::DefaultConfig();
   std::unique_ptr<app::BrokerApp> broker;
 };
+
+// What a hosted connector sees, over a real ReliableClient whose outbox holds `max_memory_bytes`
+// and has no spool, so a full outbox refuses the next event (ConnectorHost keeps the default).
+class SmallOutboxContext : public connectors::ConnectorContext {
+ public:
+  SmallOutboxContext(const std::string& broker_endpoint, size_t max_memory_bytes)
+      : client_(zmq_,
+                connectors::ReliableClientOptions{.broker_endpoint = broker_endpoint,
+                                                  .connector_name = "email",
+                                                  .providers = {"smtp"},
+                                                  .ack_timeout = 200ms,
+                                                  .max_memory_bytes = max_memory_bytes},
+                [](omnibroker::v1::Delivery) {}) {
+    EXPECT_TRUE(client_.Start().ok());
+  }
+  ~SmallOutboxContext() override { client_.Stop(); }
+  absl::Status Publish(omnibroker::v1::Event event, connectors::AckCallback done) override {
+    event.set_tenant("default");
+    return client_.Publish(std::move(event), std::move(done));
+  }
+  const Clock& clock() const override { return clock_; }
+  std::string_view tenant() const override { return "default"; }
+  size_t pending() const { return client_.pending(); }
+
+ private:
+  zmq::context_t zmq_;
+  SystemClock clock_;
+  connectors::ReliableClient client_;
+};
+
+// The broker is not up yet: the first mail waits past ack_wait_ms (451) and stays in the outbox,
+// the second does not fit beside it (451, outbox full). Once the broker is up the first is
+// stored without any retry; the sending server's retries of both are answered 250 and every
+// mail is in the history once.
+TEST(EmailFlowTest, Answered451TheMailIsNotLostAndTheRetryLands) {
+  ASSERT_TRUE(std::filesystem::exists(kSwaks)) << "swaks is missing: run deploy/setup-debian.sh";
+  TempDir dir;
+  const std::string ingest = absl::StrCat("tcp://127.0.0.1:", testing::FreePort());
+  // One mail's event (its 900-byte text and the headers) fits in the outbox, two do not.
+  SmallOutboxContext context(ingest, 2000);
+  auto created = connectors::email::MakeEmailFactory()->Create(
+      connectors::ConnectorConfig{.type = "email",
+                                  .name = "email",
+                                  .settings = {{"listen", "127.0.0.1:0"}, {"ack_wait_ms", "300"}}});
+  ASSERT_TRUE(created.ok()) << created.status();
+  auto* email = dynamic_cast<connectors::email::EmailConnector*>(created->get());
+  ASSERT_TRUE(email->Start(context).ok());
+  auto send = [&](const std::string& message_id) {
+    return Swaks({"--server", absl::StrCat("127.0.0.1:", email->port()), "--from",
+                  "late@example.org", "--to", "support@example.com", "--header",
+                  absl::StrCat("'Message-Id: <", message_id, ">'"), "--body",
+                  std::string(900, 'a')});
+  };
+
+  const CommandResult timed_out = send("m1@example.org");
+  EXPECT_NE(timed_out.status, 0) << timed_out.output;
+  EXPECT_NE(timed_out.output.find(
+                "451 4.3.0 not stored yet, try again later: broker acknowledged 0 of 1"),
+            std::string::npos)
+      << timed_out.output;
+  const CommandResult full = send("m2@example.org");
+  EXPECT_NE(full.status, 0) << full.output;
+  EXPECT_NE(full.output.find(
+                "451 4.3.0 not stored yet, try again later: event email:m2@example.org could not "
+                "be queued: outbox of connector 'email' is full"),
+            std::string::npos)
+      << full.output;
+  EXPECT_EQ(context.pending(), 1u);
+
+  app::BrokerApp broker(testing::TestConfig(dir.path() / "broker", ingest));
+  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_TRUE(WaitFor([&] { return context.pending() == 0; }))
+      << "the outbox resends the first mail";
+  for (const std::string id : {"m1@example.org", "m2@example.org"}) {
+    const CommandResult retried = send(id);
+    EXPECT_EQ(retried.status, 0) << retried.output;
+    EXPECT_NE(retried.output.find("250 2.0.0 stored as email:" + id), std::string::npos)
+        << retried.output;
+  }
+
+  testing::AdminClient admin(broker.grpc_address());
+  grpc::ClientContext call;
+  omnibroker::v1::ListConversationsResponse open;
+  ASSERT_TRUE(
+      admin->ListConversations(&call, omnibroker::v1::ListConversationsRequest(), &open).ok());
+  std::string customer_id;
+  for (const auto& c : open.conversations()) {
+    if (c.provider() == "smtp") customer_id = c.customer_id();
+  }
+  ASSERT_FALSE(customer_id.empty());
+  std::map<std::string, int> stored;
+  const auto history = admin.CustomerHistory(customer_id);
+  for (const auto& e : history.events()) ++stored[e.id()];
+  EXPECT_EQ(stored,
+            (std::map<std::string, int>{{"email:m1@example.org", 1}, {"email:m2@example.org", 1}}));
+  email->Stop();
+}
 
 TEST(EmailFlowTest, SwaksSmtpWithAttachmentReachesAnAgent) {
   ASSERT_TRUE(std::filesystem::exists(kSwaks)) << "swaks is missing: run deploy/setup-debian.sh";

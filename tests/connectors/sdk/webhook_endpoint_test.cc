@@ -1,11 +1,13 @@
 // WebhookEndpoint over real HTTP on 127.0.0.1: 200 only after every event of a delivery is acked,
 // 503 when acks do not come, 403/400/413 for auth, parse and size failures, each counted; GET and
-// POST handshakes answered with the body they choose.
+// POST handshakes answered with the body they choose; a respond function choosing the 200's body
+// once the events are acked, on the main path and on more paths.
 #include "connectors/sdk/webhook_endpoint.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <algorithm>
 #include <mutex>
 
 #include "absl/strings/str_split.h"
@@ -66,10 +68,11 @@ absl::StatusOr<std::optional<std::string>> Confirm(const InboundRequest& request
 class WebhookEndpointTest : public ::testing::Test {
  protected:
   void StartEndpoint(std::chrono::milliseconds ack_wait = std::chrono::seconds(10),
-                     PostHandshakeFn post_handshake = nullptr) {
+                     PostHandshakeFn post_handshake = nullptr, RespondFn respond = nullptr) {
     WebhookOptions options;
     options.max_body_bytes = 64;
     options.ack_wait = ack_wait;
+    options.more_paths = {"/webhook/again"};
     endpoint_ = std::make_unique<WebhookEndpoint>(
         options, Normalize,
         [](const InboundRequest& request) -> absl::StatusOr<std::string> {
@@ -78,7 +81,7 @@ class WebhookEndpointTest : public ::testing::Test {
           }
           return std::string("42");
         },
-        std::move(post_handshake));
+        std::move(post_handshake), std::move(respond));
     ASSERT_TRUE(endpoint_->Start(context_).ok());
     http_ = std::make_unique<httplib::Client>("127.0.0.1", endpoint_->port());
   }
@@ -88,8 +91,9 @@ class WebhookEndpointTest : public ::testing::Test {
   int Post(const std::string& body, const std::string& token = "tok") {
     return PostFor(body, token).first;
   }
-  std::pair<int, std::string> PostFor(const std::string& body, const std::string& token = "tok") {
-    auto res = http_->Post("/webhook", {{"X-Token", token}}, body, "text/plain");
+  std::pair<int, std::string> PostFor(const std::string& body, const std::string& token = "tok",
+                                      const std::string& path = "/webhook") {
+    auto res = http_->Post(path.c_str(), {{"X-Token", token}}, body, "text/plain");
     return res ? std::pair(res->status, res->body) : std::pair(-1, std::string());
   }
 
@@ -156,6 +160,34 @@ TEST_F(WebhookEndpointTest, PostHandshakeAnswersItsOwnBodyBeforeNormalize) {
   EXPECT_EQ(Post("e2", "wrong"), 403);
   EXPECT_EQ(context_.published, std::vector<std::string>{"e1"});
   EXPECT_EQ(endpoint_->Rejections()["unauthenticated"], 1);
+}
+
+// The answer names the path and the events, and whether the broker had them when it was chosen.
+TEST_F(WebhookEndpointTest, RespondChoosesTheAnswerOnceTheEventsAreAcked) {
+  StartEndpoint(std::chrono::milliseconds(200), nullptr,
+                [this](const InboundRequest& request, const std::vector<Event>& events) {
+                  std::string body = request.path;
+                  std::lock_guard lock(context_.mu_);
+                  for (const Event& e : events) {
+                    const bool acked =
+                        std::find(context_.published.begin(), context_.published.end(), e.id()) !=
+                        context_.published.end();
+                    body += " " + e.id() + (acked ? "+" : "-");
+                  }
+                  return WebhookAnswer{.body = body, .content_type = "text/xml"};
+                });
+  auto res = http_->Post("/webhook", {{"X-Token", "tok"}}, "e1\ne2", "text/plain");
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->body, "/webhook e1+ e2+");
+  EXPECT_EQ(res->get_header_value("Content-Type"), "text/xml");
+  EXPECT_EQ(PostFor("e3", "tok", "/webhook/again"),
+            std::pair(200, std::string("/webhook/again e3+")));
+  EXPECT_EQ(PostFor("e4", "wrong", "/webhook/again").first, 403);
+  // No ack: the provider is told to retry, never given the answer.
+  context_.ack = false;
+  EXPECT_EQ(Post("e5"), 503);
+  EXPECT_EQ(PostFor("e6", "tok", "/elsewhere").first, 404);
 }
 
 }  // namespace

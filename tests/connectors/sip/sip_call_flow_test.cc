@@ -97,35 +97,13 @@ struct PhoneBroker {
   int port = 0;
 };
 
-std::unique_ptr<agent::AgentClient> AvailableAlice(app::BrokerApp& broker) {
-  auto alice = agent::AgentClient::Connect(broker.grpc_address(), "alice");
-  EXPECT_TRUE(alice.ok()) << alice.status();
-  EXPECT_TRUE((*alice)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
-  return std::move(alice).value();
-}
-
-// The CALL report with `outcome` in the history of the conversation's customer, once it is there.
-std::optional<omnibroker::v1::Event> Report(testing::AdminClient& admin, const std::string& conversation_id,
-                                            const std::string& outcome) {
-  std::optional<omnibroker::v1::Event> found;
-  testing::WaitFor([&] {
-    const auto history = admin.CustomerHistory(admin.Conversation(conversation_id).customer_id());
-    for (const auto& e : history.events()) {
-      auto it = e.provider_metadata().find("call.outcome");
-      if (it != e.provider_metadata().end() && it->second == outcome) found = e;
-    }
-    return found.has_value();
-  });
-  return found;
-}
-
 TEST(SipCallFlowTest, AnAcceptedCallIsRedirectedToTheAgentsPhone) {
   ASSERT_TRUE(std::filesystem::exists(kBaresip)) << "baresip-core is not installed (deploy/setup-debian.sh)";
   testing::TempDir dir;
   AgentPhone phone;
   PhoneBroker phones(dir.path() / "broker", phone.contact());
   testing::AdminClient admin(phones.broker.grpc_address());
-  auto alice = AvailableAlice(phones.broker);
+  auto alice = testing::AvailableAgent(phones.broker, "alice");
 
   Caller caller(dir.path() / "caller", phones.port, 15);
   auto offer = testing::NextOffer(*alice);
@@ -143,7 +121,7 @@ TEST(SipCallFlowTest, AnAcceptedCallIsRedirectedToTheAgentsPhone) {
   EXPECT_EQ(invite.rfind("INVITE " + phone.contact() + " SIP/2.0", 0), 0u) << invite;
   EXPECT_NE(caller.Log().find("SIP/2.0 302 Moved Temporarily"), std::string::npos);
 
-  const auto answered = Report(admin, offer->conversation().id(), "answered");
+  const auto answered = testing::CallReport(admin, offer->conversation().id(), "answered");
   ASSERT_TRUE(answered.has_value());
   EXPECT_EQ(answered->provider_metadata().at("call.redirect_to"), phone.contact());
   EXPECT_GE(std::stoll(answered->provider_metadata().at("call.wait_ms")), 1000);
@@ -157,12 +135,12 @@ TEST(SipCallFlowTest, ACallerWhoHangsUpFirstIsAbandoned) {
   AgentPhone phone;
   PhoneBroker phones(dir.path() / "broker", phone.contact());
   testing::AdminClient admin(phones.broker.grpc_address());
-  auto alice = AvailableAlice(phones.broker);
+  auto alice = testing::AvailableAgent(phones.broker, "alice");
 
   Caller caller(dir.path() / "caller", phones.port, 3);  // hangs up after 3 s, nobody accepted
   auto offer = testing::NextOffer(*alice);
   ASSERT_TRUE(offer.has_value()) << caller.Log();
-  const auto abandoned = Report(admin, offer->conversation().id(), "abandoned");
+  const auto abandoned = testing::CallReport(admin, offer->conversation().id(), "abandoned");
   ASSERT_TRUE(abandoned.has_value()) << caller.Log();
   EXPECT_NE(abandoned->content().text().find("abandoned after"), std::string::npos);
   ASSERT_TRUE(testing::WaitFor([&] {
@@ -179,12 +157,12 @@ TEST(SipCallFlowTest, ACallerWaitingPastMaxWaitGets480AndIsOverflowed) {
   AgentPhone phone;
   PhoneBroker phones(dir.path() / "broker", phone.contact(), "2000");
   testing::AdminClient admin(phones.broker.grpc_address());
-  auto alice = AvailableAlice(phones.broker);
+  auto alice = testing::AvailableAgent(phones.broker, "alice");
 
   Caller caller(dir.path() / "caller", phones.port, 10);
   auto offer = testing::NextOffer(*alice);
   ASSERT_TRUE(offer.has_value()) << caller.Log();
-  const auto overflowed = Report(admin, offer->conversation().id(), "overflowed");
+  const auto overflowed = testing::CallReport(admin, offer->conversation().id(), "overflowed");
   ASSERT_TRUE(overflowed.has_value()) << caller.Log();
   EXPECT_GE(std::stoll(overflowed->provider_metadata().at("call.wait_ms")), 2000);
   ASSERT_TRUE(testing::WaitFor([&] {

@@ -1,6 +1,8 @@
 // The Twilio voice parser over every file of ../shared/corpus/twilio_voice: the signed call
 // webhook (twilio-python's test vector, token 12345) verifies and becomes the call; the messaging
-// webhooks in the folder are refused as not a call. Malformed forms and bad signatures too.
+// webhooks in the folder are refused as not a call. Malformed forms and bad signatures too; the
+// status callback's abandoned report, the <Dial action>'s completed report with the talk duration
+// and the connector's answered/overflowed reports.
 #include <gtest/gtest.h>
 
 #include <map>
@@ -95,9 +97,52 @@ TEST(TwilioVoiceParserTest, AStatusCallbackBeforeAnswerIsTheAbandonedReport) {
   EXPECT_EQ(report->thread_key(), "CA9");
   EXPECT_EQ(report->provider_metadata().at("call.outcome"), "abandoned");
   EXPECT_EQ(report->content().text(), "Call from +4915100000001 abandoned (no-answer)");
+  auto waited = CallFromForm(
+      ParseForm("CallSid=CA9&From=%2B49151&CallStatus=completed&CallDuration=17"), TimePoint{});
+  ASSERT_TRUE(waited.ok()) << waited.status();
+  EXPECT_EQ(waited->provider_metadata().at("call.outcome"), "abandoned");
+  EXPECT_EQ(waited->provider_metadata().at("call.wait_ms"), "17000");
   auto ringing = CallFromForm(ParseForm("CallSid=CA9&From=%2B4915100000001&CallStatus=ringing"), TimePoint{});
   ASSERT_TRUE(ringing.ok());
   EXPECT_FALSE(ringing->provider_metadata().contains("call.outcome"));
+}
+
+TEST(TwilioVoiceParserTest, TheDialActionIsTheCompletedReportWithTheTalkDuration) {
+  auto talked =
+      CallFromForm(ParseForm("CallSid=CA7&From=%2B49151&CallStatus=in-progress"
+                             "&DialCallStatus=completed&DialCallSid=CA8&DialCallDuration=42"),
+                   TimePoint{});
+  ASSERT_TRUE(talked.ok()) << talked.status();
+  EXPECT_EQ(talked->id(), "twilio_voice:CA7:completed");
+  EXPECT_EQ(talked->thread_key(), "CA7");
+  EXPECT_EQ(talked->provider_metadata().at("call.outcome"), "completed");
+  EXPECT_EQ(talked->provider_metadata().at("call.talk_ms"), "42000");
+  EXPECT_EQ(talked->provider_metadata().at("twilio.dial_call_status"), "completed");
+  EXPECT_EQ(talked->content().text(), "Call from +49151 talked 42 s with the agent");
+  auto missed =
+      CallFromForm(ParseForm("CallSid=CA7&From=%2B49151&DialCallStatus=no-answer"), TimePoint{});
+  ASSERT_TRUE(missed.ok()) << missed.status();
+  EXPECT_EQ(missed->provider_metadata().at("call.talk_ms"), "0");
+  EXPECT_EQ(missed->content().text(),
+            "Call from +49151 not answered on the agent's side (no-answer)");
+}
+
+TEST(TwilioVoiceParserTest, TheConnectorsReportsKeepTheCallAndSayHowLongItWaited) {
+  auto call = CallFromForm(ParseForm("CallSid=CA5&From=%2B49151&To=%2B4930"), TimePoint{});
+  ASSERT_TRUE(call.ok()) << call.status();
+  const auto answered =
+      CallReport(*call, "answered", std::chrono::milliseconds(4600), "sip:alice@pbx");
+  EXPECT_EQ(answered.id(), "twilio_voice:CA5:answered");
+  EXPECT_EQ(answered.thread_key(), "CA5");
+  EXPECT_EQ(answered.provider_metadata().at("call.outcome"), "answered");
+  EXPECT_EQ(answered.provider_metadata().at("call.redirect_to"), "sip:alice@pbx");
+  EXPECT_EQ(answered.provider_metadata().at("call.wait_ms"), "4600");
+  EXPECT_EQ(answered.provider_metadata().at("twilio.to"), "+4930");
+  EXPECT_EQ(answered.content().text(), "Call from +49151 put through to sip:alice@pbx after 5 s");
+  const auto overflowed = CallReport(*call, "overflowed", std::chrono::milliseconds(120000));
+  EXPECT_EQ(overflowed.id(), "twilio_voice:CA5:overflowed");
+  EXPECT_FALSE(overflowed.provider_metadata().contains("call.redirect_to"));
+  EXPECT_EQ(overflowed.content().text(), "Call from +49151 overflowed after 120 s");
 }
 
 struct Malformed {
@@ -116,7 +161,16 @@ INSTANTIATE_TEST_SUITE_P(
                       Malformed{"garbage", "\x01\x02%zz&&==", "CallSid is missing"},
                       Malformed{"empty_call_sid", "CallSid=&From=%2B1", "CallSid is missing"},
                       Malformed{"no_from", "CallSid=CA1&To=%2B1", "From is missing"},
-                      Malformed{"empty_from", "CallSid=CA1&From=", "From is missing"}),
+                      Malformed{"empty_from", "CallSid=CA1&From=", "From is missing"},
+                      Malformed{"talk_not_a_number",
+                                "CallSid=CA1&From=1&DialCallStatus=completed&DialCallDuration=4x",
+                                "DialCallDuration is not a whole number of seconds: '4x'"},
+                      Malformed{"negative_talk",
+                                "CallSid=CA1&From=1&DialCallStatus=completed&DialCallDuration=-1",
+                                "DialCallDuration is not a whole number of seconds"},
+                      Malformed{"wait_not_a_number",
+                                "CallSid=CA1&From=1&CallStatus=busy&CallDuration=%00",
+                                "CallDuration is not a whole number of seconds"}),
     [](const auto& info) { return info.param.name; });
 
 TEST(TwilioVoiceParserTest, FormDecodingKeepsOrderAndABadEscape) {
