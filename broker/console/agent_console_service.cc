@@ -41,10 +41,12 @@ class StreamSession : public core::AgentSession {
     if (finishing_) FinishLocked();
   }
 
-  // Ends the stream once the write in progress (if any) is done.
-  void Finish() {
+  // Ends the stream with `status` once the write in progress (if any) is done.
+  void Finish(const grpc::Status& status = grpc::Status::OK) {
     std::lock_guard lock(mu_);
+    if (finishing_) return;
     finishing_ = true;
+    status_ = status;
     if (!writing_) FinishLocked();
   }
 
@@ -57,7 +59,7 @@ class StreamSession : public core::AgentSession {
   void FinishLocked() {
     if (finished_ || stream_ == nullptr) return;
     finished_ = true;
-    stream_->Finish(grpc::Status::OK);
+    stream_->Finish(status_);
   }
 
   // Recursive: gRPC may run a reaction inline from StartWrite.
@@ -67,14 +69,19 @@ class StreamSession : public core::AgentSession {
   bool writing_ = false;
   bool finishing_ = false;
   bool finished_ = false;
+  grpc::Status status_;
 };
 
-class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate> {
+class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate>,
+                    public AgentConsoleService::OpenStream {
  public:
-  explicit AgentStream(core::BrokerCore& core)
-      : core_(core), session_(std::make_shared<StreamSession>(this)) {
+  AgentStream(core::BrokerCore& core, AgentConsoleService& service)
+      : core_(core), service_(service), session_(std::make_shared<StreamSession>(this)) {
     StartRead(&request_);
+    service_.Opened(this);
   }
+
+  void Close(const grpc::Status& status) override { session_->Finish(status); }
 
   void OnReadDone(bool ok) override {
     if (!ok) {  // the client closed its side, or the call was cancelled
@@ -88,6 +95,7 @@ class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate> {
   void OnWriteDone(bool ok) override { session_->WriteDone(ok); }
 
   void OnDone() override {
+    service_.Ended(this);
     session_->Detach();
     core_.Disconnect(session_);
     delete this;
@@ -95,6 +103,7 @@ class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate> {
 
  private:
   core::BrokerCore& core_;
+  AgentConsoleService& service_;
   std::shared_ptr<StreamSession> session_;
   AgentRequest request_;
 };
@@ -103,7 +112,29 @@ class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate> {
 
 grpc::ServerBidiReactor<AgentRequest, AgentUpdate>* AgentConsoleService::Connect(
     grpc::CallbackServerContext* context) {
-  return new AgentStream(core_);
+  return new AgentStream(core_, *this);
+}
+
+void AgentConsoleService::Opened(OpenStream* stream) {
+  std::lock_guard lock(mu_);
+  streams_.Add(1);
+  open_.insert(stream);
+  if (closed_) stream->Close(*closed_);
+}
+
+void AgentConsoleService::Ended(OpenStream* stream) {
+  std::lock_guard lock(mu_);
+  if (open_.erase(stream) > 0) streams_.Add(-1);
+}
+
+void AgentConsoleService::CloseStreams(const grpc::Status& status) {
+  std::lock_guard lock(mu_);
+  closed_ = status;
+  // A copy: a stream's OnDone may run inline and leave open_ (checked before each Close).
+  const std::set<OpenStream*> streams = open_;
+  for (OpenStream* stream : streams) {
+    if (open_.contains(stream)) stream->Close(status);
+  }
 }
 
 grpc::ServerUnaryReactor* AgentConsoleService::GetHistory(grpc::CallbackServerContext* context,
