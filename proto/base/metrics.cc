@@ -69,27 +69,28 @@ MetricsRegistry::Family& MetricsRegistry::FamilyFor(const std::string& name,
   return families_.back();
 }
 
+template <typename T>
+T& MetricsRegistry::Add(std::deque<T>& metrics, T* Series::*slot, Type type,
+                        const std::string& name, const std::string& help, Labels labels) {
+  T& metric = metrics.emplace_back();
+  Series series{.labels = std::move(labels)};
+  series.*slot = &metric;
+  FamilyFor(name, help, type).series.push_back(std::move(series));
+  return metric;
+}
+
 Counter& MetricsRegistry::AddCounter(const std::string& name, const std::string& help,
                                      Labels labels) {
-  Counter& counter = counters_.emplace_back();
-  FamilyFor(name, help, Type::kCounter)
-      .series.push_back({.labels = std::move(labels), .counter = &counter});
-  return counter;
+  return Add(counters_, &Series::counter, Type::kCounter, name, help, std::move(labels));
 }
 
 Gauge& MetricsRegistry::AddGauge(const std::string& name, const std::string& help, Labels labels) {
-  Gauge& gauge = gauges_.emplace_back();
-  FamilyFor(name, help, Type::kGauge)
-      .series.push_back({.labels = std::move(labels), .gauge = &gauge});
-  return gauge;
+  return Add(gauges_, &Series::gauge, Type::kGauge, name, help, std::move(labels));
 }
 
 Histogram& MetricsRegistry::AddHistogram(const std::string& name, const std::string& help,
                                          Labels labels) {
-  Histogram& histogram = histograms_.emplace_back();
-  FamilyFor(name, help, Type::kHistogram)
-      .series.push_back({.labels = std::move(labels), .histogram = &histogram});
-  return histogram;
+  return Add(histograms_, &Series::histogram, Type::kHistogram, name, help, std::move(labels));
 }
 
 void MetricsRegistry::AddCollector(const std::string& name, const std::string& help,

@@ -101,6 +101,10 @@ class MetricsRegistry {
     std::function<void(SampleWriter&)> collect;
   };
   Family& FamilyFor(const std::string& name, const std::string& help, Type type);
+  // A new metric kept in `metrics`, registered as a series of the family `name`.
+  template <typename T>
+  T& Add(std::deque<T>& metrics, T* Series::*slot, Type type, const std::string& name,
+         const std::string& help, Labels labels);
 
   std::vector<Family> families_;
   std::deque<Counter> counters_;
