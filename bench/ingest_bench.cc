@@ -105,10 +105,14 @@ Result Broker(int events, const std::string& transport) {
   Result result;
   {
     zmq::context_t zmq;
-    auto store = omni::store::Store::Open({.dir = dir});
+    // The broker's metrics, recorded as in production (what they cost is part of the result).
+    omni::ops::BrokerMetrics metrics;
+    auto store = omni::store::Store::Open(
+        {.dir = dir, .write_latency = &metrics.store_write, .sync_latency = &metrics.store_sync});
     if (!store.ok()) std::abort();
     const std::string endpoint = transport == "tcp" ? "tcp://127.0.0.1:*" : "inproc://bench";
-    omni::core::BrokerCore core(zmq, **store, omni::SystemClock::Get(), {.ingest_endpoints = {endpoint}});
+    omni::core::BrokerCore core(zmq, **store, omni::SystemClock::Get(), metrics,
+                                {.ingest_endpoints = {endpoint}});
     if (!core.Start().ok()) std::abort();
     omni::connectors::ReliableClient client(
         zmq, {.broker_endpoint = core.ingest_endpoints()[0], .connector_name = "bench"},

@@ -1,37 +1,68 @@
 #include "broker/app/broker_app.h"
 
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+
 #include <future>
 
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
 #include "base/status_macros.h"
+#include "base/time_util.h"
 #include "connectors/sdk/connector_list.h"
 #include "connectors/sdk/registry.h"
 
 namespace omni::app {
 namespace {
 constexpr char kInprocIngest[] = "inproc://omni-ingest";
+// Queue names come from routing hints; past this many, the rest are counted as "other".
+constexpr size_t kMaxQueueLabels = 64;
+constexpr auto kCoreAnswer = std::chrono::seconds(1);
 }  // namespace
 
-BrokerApp::BrokerApp(BrokerConfig config, const Clock& clock) : config_(std::move(config)), clock_(clock) {}
+BrokerApp::BrokerApp(BrokerConfig config, const Clock& clock)
+    : config_(std::move(config)), clock_(clock) {}
 
 BrokerApp::~BrokerApp() { Stop(); }
 
 absl::Status BrokerApp::Start() {
   started_ = true;
+  // First, so /livez answers (and /readyz says why not yet) while the store is recovered.
+  if (!config_.admin_listen.empty()) {
+    metrics_.registry().AddCollector(
+        "omni_queue_depth", "Conversations waiting or offered, by queue.",
+        [this](SampleWriter& out) {
+          for (const auto& [queue, stat] : QueueStats())
+            out.Write({{"queue", queue}}, static_cast<double>(stat.depth));
+        });
+    metrics_.registry().AddCollector(
+        "omni_queue_oldest_wait_seconds",
+        "How long the longest-waiting conversation has waited, by queue.",
+        [this](SampleWriter& out) {
+          for (const auto& [queue, stat] : QueueStats())
+            out.Write({{"queue", queue}}, stat.oldest_wait_seconds);
+        });
+    OMNI_ASSIGN_OR_RETURN(admin_,
+                          ops::AdminHttpServer::Start(config_.admin_listen, metrics_.registry(),
+                                                      [this] { return Ready(); }));
+  }
   OMNI_ASSIGN_OR_RETURN(store_, store::Store::Open({.dir = config_.data_dir / "store",
-                                                     .dedupe_window = config_.dedupe_window,
-                                                     .clock = &clock_}));
+                                                    .dedupe_window = config_.dedupe_window,
+                                                    .clock = &clock_,
+                                                    .write_latency = &metrics_.store_write,
+                                                    .sync_latency = &metrics_.store_sync}));
 
   core::BrokerCoreOptions core_options;
   core_options.ingest_endpoints = {kInprocIngest};
-  if (!config_.ingest_listen.empty()) core_options.ingest_endpoints.push_back(config_.ingest_listen);
+  if (!config_.ingest_listen.empty())
+    core_options.ingest_endpoints.push_back(config_.ingest_listen);
   OMNI_RETURN_IF_ERROR(routing::Validate(config_.routing));
   core_options.routing = config_.routing;
   core_options.retention = config_.retention;
   core_options.escalation_roles = config_.escalation_roles;
-  core_options.join_open_conversation_across_channels = config_.join_open_conversation_across_channels;
-  core_ = std::make_unique<core::BrokerCore>(zmq_, *store_, clock_, core_options);
+  core_options.join_open_conversation_across_channels =
+      config_.join_open_conversation_across_channels;
+  core_ = std::make_unique<core::BrokerCore>(zmq_, *store_, clock_, metrics_, core_options);
   OMNI_RETURN_IF_ERROR(core_->Start());
 
   // The configured roster, applied on the core thread like any Admin change.
@@ -45,9 +76,11 @@ absl::Status BrokerApp::Start() {
   });
   OMNI_RETURN_IF_ERROR(roster.get_future().get());
 
-  console_service_ = std::make_unique<console::AgentConsoleService>(*core_);
+  console_service_ =
+      std::make_unique<console::AgentConsoleService>(*core_, metrics_.console_streams);
   admin_service_ = std::make_unique<admin::AdminService>(*core_);
   grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(config_.grpc_listen, grpc::InsecureServerCredentials(), &port);
@@ -57,7 +90,8 @@ absl::Status BrokerApp::Start() {
   if (!grpc_server_ || port == 0) {
     return absl::UnavailableError(absl::StrCat("cannot listen for gRPC on ", config_.grpc_listen));
   }
-  grpc_address_ = absl::StrCat(config_.grpc_listen.substr(0, config_.grpc_listen.rfind(':')), ":", port);
+  grpc_address_ =
+      absl::StrCat(config_.grpc_listen.substr(0, config_.grpc_listen.rfind(':')), ":", port);
 
   OMNI_ASSIGN_OR_RETURN(auto registry, connectors::BuiltinConnectors());
   host_ = std::make_unique<connectors::ConnectorHost>(
@@ -70,20 +104,75 @@ absl::Status BrokerApp::Start() {
   OMNI_RETURN_IF_ERROR(
       connectors::AddConnectors(registry, config_.connectors, config_.data_dir, *host_));
   OMNI_RETURN_IF_ERROR(host_->Start());
-  LogInfo("broker", absl::StrCat("started: gRPC on ", grpc_address_, ", data in ", config_.data_dir.string()));
+  // The default health service answers SERVING for "" once the server runs; the broker's own
+  // services say so by name.
+  for (const char* service : {"omnibroker.v1.AgentConsole", "omnibroker.v1.Admin"}) {
+    grpc_server_->GetHealthCheckService()->SetServingStatus(service, true);
+  }
+  serving_ = true;
+  LogInfo("broker",
+          absl::StrCat("started: gRPC on ", grpc_address_, ", data in ", config_.data_dir.string(),
+                       admin_ ? absl::StrCat(", admin HTTP on ", admin_->address()) : ""));
   return absl::OkStatus();
+}
+
+absl::Status BrokerApp::Ready() {
+  if (!serving_) return absl::UnavailableError("not serving: starting or stopping");
+  auto answered = std::make_shared<std::promise<void>>();
+  auto future = answered->get_future();
+  core_->Post([answered] { answered->set_value(); });
+  if (future.wait_for(kCoreAnswer) != std::future_status::ready) {
+    return absl::UnavailableError("the core thread did not answer within 1 s");
+  }
+  return absl::OkStatus();
+}
+
+std::map<std::string, BrokerApp::QueueStat> BrokerApp::QueueStats() {
+  std::map<std::string, QueueStat> out;
+  if (!serving_) return out;
+  auto snapshot = std::make_shared<std::promise<omnibroker::v1::QueueSnapshot>>();
+  auto future = snapshot->get_future();
+  core_->Post([this, snapshot] { snapshot->set_value(core_->QueueSnapshot()); });
+  if (future.wait_for(kCoreAnswer) != std::future_status::ready) return out;
+  const auto taken = future.get();
+  const TimePoint now = FromProto(taken.taken_at());
+  for (const auto& entry : taken.entries()) {
+    std::string queue = entry.queue().empty() ? "default" : entry.queue();
+    if (!out.contains(queue) && out.size() >= kMaxQueueLabels) queue = "other";
+    QueueStat& stat = out[queue];
+    ++stat.depth;
+    stat.oldest_wait_seconds =
+        std::max(stat.oldest_wait_seconds,
+                 std::chrono::duration<double>(now - FromProto(entry.queued_at())).count());
+  }
+  return out;
 }
 
 void BrokerApp::Stop() {
   if (!started_) return;
   started_ = false;
+  serving_ = false;
+  const auto deadline = std::chrono::system_clock::now() + config_.shutdown_grace;
+  if (grpc_server_) grpc_server_->GetHealthCheckService()->Shutdown();
+  // Connectors first: they stop taking traffic, and what they already sent is acked meanwhile.
   if (host_) host_->Stop();
-  if (grpc_server_) grpc_server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  if (console_service_) {
+    console_service_->CloseStreams(
+        grpc::Status(grpc::StatusCode::UNAVAILABLE, "the broker is shutting down"));
+  }
+  // Half the grace for calls in progress; the core's drain and the store's close need the rest.
+  if (grpc_server_)
+    grpc_server_->Shutdown(std::chrono::system_clock::now() + config_.shutdown_grace / 2);
   if (core_) core_->Stop();
+  // Before the core goes: /readyz and the queue collectors post to it.
+  if (admin_) admin_->Stop();
   host_.reset();
   grpc_server_.reset();
   core_.reset();
   store_.reset();
+  if (std::chrono::system_clock::now() > deadline) {
+    LogWarning("broker", "stopping took longer than the shutdown grace");
+  }
 }
 
 }  // namespace omni::app

@@ -2,13 +2,18 @@
 // (AgentConsole, Admin, health) and the built-in connectors in-process over inproc://. Used by
 // main and by integration tests, which start a real broker on free ports.
 //
-// Lifecycle: Start() once, Stop() once (also on destruction); stop order is the reverse of start.
+// Lifecycle: Start() once, Stop() once (also on destruction). Stop: the health checks say
+// NOT_SERVING, connectors stop taking traffic (what they sent is acked first), console streams end
+// with UNAVAILABLE, the core acks what it read and syncs, the store closes; within
+// config.shutdown_grace.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
+#include <atomic>
+#include <map>
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 #include <zmq.hpp>
 
 #include "absl/status/status.h"
@@ -17,6 +22,8 @@
 #include "broker/app/broker_config.h"
 #include "broker/console/agent_console_service.h"
 #include "broker/core/broker_core.h"
+#include "broker/ops/admin_http.h"
+#include "broker/ops/broker_metrics.h"
 #include "broker/store/store.h"
 #include "connectors/sdk/connector_host.h"
 
@@ -32,14 +39,30 @@ class BrokerApp {
 
   // "127.0.0.1:<port>" as bound.
   std::string grpc_address() const { return grpc_address_; }
+  // The admin HTTP port as bound ("" when off).
+  std::string admin_address() const { return admin_ ? admin_->address() : ""; }
+  ops::BrokerMetrics& metrics() { return metrics_; }
   // The ingest endpoints as bound (inproc and, if configured, tcp with its port).
   const std::vector<std::string>& ingest_endpoints() const { return core_->ingest_endpoints(); }
   connectors::Connector* connector(std::string_view name) const { return host_ ? host_->Find(name) : nullptr; }
   core::BrokerCore& core() { return *core_; }
 
  private:
+  // OK when the broker takes work: started, not stopping, and its core thread answers.
+  absl::Status Ready();
+  // Per queue (conversation requirements.queue, "default" when empty): conversations waiting or
+  // offered, and the longest wait in seconds. Read on the core thread at scrape time.
+  struct QueueStat {
+    int64_t depth = 0;
+    double oldest_wait_seconds = 0;
+  };
+  std::map<std::string, QueueStat> QueueStats();
+
   const BrokerConfig config_;
   const Clock& clock_;
+  ops::BrokerMetrics metrics_;
+  std::unique_ptr<ops::AdminHttpServer> admin_;
+  std::atomic<bool> serving_{false};
   zmq::context_t zmq_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<core::BrokerCore> core_;

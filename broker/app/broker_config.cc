@@ -49,7 +49,8 @@ BrokerConfig DefaultConfig() {
   config.connectors.push_back(connectors::ConnectorConfig{
       .type = "webchat",
       .name = "webchat",
-      .settings = {{"listen", "127.0.0.1:8080"}, {"token_secret_file", "${data_dir}/webchat.secret"}}});
+      .settings = {{"listen", "127.0.0.1:8080"},
+                   {"token_secret_path", "${data_dir}/webchat.secret"}}});
   config.agents = {
       DemoAgent("alice", "Alice Martin", {"en", "fr"}, {{"support", 8}, {"billing", 6}}),
       DemoAgent("boris", "Boris Ivanov", {"ru", "en"}, {{"support", 6}, {"technical", 7}}),
@@ -70,12 +71,16 @@ BrokerConfig DefaultConfig() {
 
 std::string Usage() {
   return R"(usage: omnibroker [flags]
+       omnibroker check-config [flags]   validate the configuration, print OK or each error
   --config=FILE            YAML config file (see broker/app/config_file.h, deploy/omnibroker.yaml);
-                           flags given too override it
+                           OMNIBROKER_<PATH> variables override it, flags override both
   --data-dir=DIR           RocksDB data and connector state (default: data)
   --grpc-listen=HOST:PORT  AgentConsole and Admin gRPC (default: 127.0.0.1:50051; port 0 = any)
   --ingest-listen=ENDPOINT ZeroMQ endpoint for out-of-process connectors (default:
                            tcp://127.0.0.1:5570; empty = in-process connectors only)
+  --admin-listen=HOST:PORT Prometheus /metrics, /livez, /readyz (default: 127.0.0.1:9464;
+                           empty = off)
+  --log-format=json|text   one JSON object per log line (default), or plain text
   --webchat-listen=HOST:PORT  built-in web chat connector (default: 127.0.0.1:8080)
   --no-webchat             do not start the built-in web chat connector
   --offer-timeout-ms=N     how long an agent has to accept an offer (default: 20000)
@@ -83,15 +88,18 @@ std::string Usage() {
 )";
 }
 
-absl::Status ApplyFlags(const std::vector<std::string>& args, BrokerConfig& config) {
-  // The config file first, wherever --config stands: flags override it.
+absl::Status ApplyFlags(const std::vector<std::string>& args, BrokerConfig& config,
+                        const connectors::ConfigEnvironment& env) {
+  // The config file and the environment over it first, wherever --config stands: flags override
+  // them.
+  std::string file;
   for (size_t i = 0; i < args.size(); ++i) {
-    std::string file;
     if (args[i].rfind("--config=", 0) == 0) file = args[i].substr(9);
     if (args[i] == "--config" && i + 1 < args.size()) file = args[i + 1];
-    if (!file.empty()) {
-      if (auto s = ApplyConfigFile(file, config); !s.ok()) return s;
-    }
+  }
+  if (auto s = file.empty() ? ApplyConfigText("", config, env) : ApplyConfigFile(file, config, env);
+      !s.ok()) {
+    return s;
   }
   for (size_t i = 0; i < args.size(); ++i) {
     std::string name = args[i];
@@ -114,6 +122,12 @@ absl::Status ApplyFlags(const std::vector<std::string>& args, BrokerConfig& conf
       config.grpc_listen = value;
     } else if (name == "--ingest-listen") {
       config.ingest_listen = value;
+    } else if (name == "--admin-listen") {
+      config.admin_listen = value;
+    } else if (name == "--log-format") {
+      if (value != "json" && value != "text")
+        return absl::InvalidArgumentError("--log-format: json or text");
+      config.log_format = value == "json" ? LogFormat::kJson : LogFormat::kText;
     } else if (name == "--webchat-listen") {
       if (auto* c = FindConnector(config, "webchat")) c->settings["listen"] = value;
     } else if (name == "--no-webchat") {

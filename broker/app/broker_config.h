@@ -1,5 +1,6 @@
 // The broker's configuration: embedded defaults that make one process a whole working system
-// (web chat on 127.0.0.1, a demo roster), overridden by command-line flags.
+// (web chat on 127.0.0.1, a demo roster), overridden by the config file, the environment and
+// command-line flags, in that order.
 #pragma once
 
 #include <chrono>
@@ -9,8 +10,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/log.h"
 #include "broker/core/retention_policy.h"
 #include "broker/routing/routing_policy.h"
+#include "connectors/sdk/config_environment.h"
 #include "connectors/sdk/connector.h"
 #include "omnibroker/v1/agent.pb.h"
 
@@ -21,6 +24,11 @@ struct BrokerConfig {
   std::string grpc_listen = "127.0.0.1:50051";  // port 0 picks a free one
   // Connectors outside this process (omni-gateway) connect here; "" = in-process only.
   std::string ingest_listen = "tcp://127.0.0.1:5570";
+  // Prometheus /metrics, /livez and /readyz; "" = off.
+  std::string admin_listen = "127.0.0.1:9464";
+  // How long SIGTERM may take: stop taking work, drain, flush, close streams.
+  std::chrono::seconds shutdown_grace{10};
+  LogFormat log_format = LogFormat::kJson;
   std::string tenant = "default";
   // How long an accepted event's id is remembered to recognise a provider's retry (WhatsApp
   // retries for up to 7 days).
@@ -39,9 +47,11 @@ struct BrokerConfig {
 // The embedded defaults: web chat on 127.0.0.1:8080 and three demo agents.
 BrokerConfig DefaultConfig();
 
-// Applies flags (--name=value or --name value) over `config`; --help yields the usage text as an
-// error of code kCancelled.
-absl::Status ApplyFlags(const std::vector<std::string>& args, BrokerConfig& config);
+// Applies the config file (--config), the OMNIBROKER_ variables of `env` and then the flags
+// (--name=value or --name value) over `config`; --help yields the usage text as an error of code
+// kCancelled.
+absl::Status ApplyFlags(const std::vector<std::string>& args, BrokerConfig& config,
+                        const connectors::ConfigEnvironment& env = {});
 
 std::string Usage();
 

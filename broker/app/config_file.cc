@@ -9,14 +9,18 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 #include "broker/routing/policy_proto.h"
+#include "connectors/sdk/config_environment.h"
 #include "connectors/sdk/connector_list.h"
 #include "google/protobuf/util/json_util.h"
 
 namespace omni::app {
 namespace {
 
+using connectors::Where;
 using nlohmann::json;
 
 // YAML to JSON. Plain scalars that read as booleans or numbers become them; quoted ones stay text.
@@ -48,8 +52,6 @@ json ToJson(const YAML::Node& node) {
   }
 }
 
-std::string Where(const YAML::Node& node) { return absl::StrCat("line ", node.Mark().line + 1); }
-
 // Parses `value` (JSON) into `message`; the error names the section.
 // Routing gives VOICE work only to agents with voice capacity, and a call can only be redirected to
 // an agent's phone: capacity without a contact would assign calls nobody can take.
@@ -78,111 +80,159 @@ absl::Status ScalarString(const YAML::Node& node, const std::string& key, std::s
   return absl::OkStatus();
 }
 
+// Applies one top-level section; its error names where it is.
+absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
+                          BrokerConfig& config) {
+  const std::string key = key_node.as<std::string>();
+  std::string s;
+  if (key == "data_dir") {
+    if (auto st = ScalarString(value, key, s); !st.ok()) return st;
+    config.data_dir = s;
+  } else if (key == "grpc_listen") {
+    if (auto st = ScalarString(value, key, config.grpc_listen); !st.ok()) return st;
+  } else if (key == "ingest_listen") {
+    if (auto st = ScalarString(value, key, config.ingest_listen); !st.ok()) return st;
+  } else if (key == "admin_listen") {
+    if (auto st = ScalarString(value, key, config.admin_listen); !st.ok()) return st;
+  } else if (key == "log_format") {
+    if (!value.IsScalar() || (value.Scalar() != "json" && value.Scalar() != "text")) {
+      return absl::InvalidArgumentError(absl::StrCat(key, " (", Where(value), "): json or text"));
+    }
+    config.log_format = value.Scalar() == "json" ? LogFormat::kJson : LogFormat::kText;
+  } else if (key == "shutdown_grace_seconds") {
+    int64_t seconds;
+    if (!value.IsScalar() || !absl::SimpleAtoi(value.Scalar(), &seconds) || seconds < 1 ||
+        seconds > 3600) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(key, " (", Where(value), "): a whole number of seconds, 1 to 3600"));
+    }
+    config.shutdown_grace = std::chrono::seconds(seconds);
+  } else if (key == "tenant") {
+    if (auto st = ScalarString(value, key, config.tenant); !st.ok()) return st;
+  } else if (key == "dedupe_window_hours") {
+    int64_t hours;
+    if (!value.IsScalar() || !absl::SimpleAtoi(value.Scalar(), &hours) || hours < 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(key, " (", Where(value), "): a whole number of hours, at least 1"));
+    }
+    config.dedupe_window = std::chrono::hours(hours);
+  } else if (key == "join_open_conversation_across_channels") {
+    if (!value.IsScalar() || (value.Scalar() != "true" && value.Scalar() != "false")) {
+      return absl::InvalidArgumentError(absl::StrCat(key, " (", Where(value), "): true or false"));
+    }
+    config.join_open_conversation_across_channels = value.Scalar() == "true";
+  } else if (key == "retention") {
+    // retention: [{tenant: "*", events_days: 0, sensitive_attachment_days: 30}, …]
+    if (!value.IsSequence())
+      return absl::InvalidArgumentError(
+          absl::StrCat("retention (", Where(value), "): must be a list"));
+    for (size_t i = 0; i < value.size(); ++i) {
+      const YAML::Node& r = value[i];
+      const std::string at = absl::StrCat("retention[", i, "]");
+      if (!r.IsMap() || !r["tenant"] || !r["tenant"].IsScalar())
+        return absl::InvalidArgumentError(at + ": needs a tenant (\"*\" for the others)");
+      core::RetentionPolicy policy =
+          config.retention.contains("*") ? config.retention.at("*") : core::RetentionPolicy{};
+      for (auto [field, target] :
+           {std::pair{"events_days", &policy.events_days},
+            {"sensitive_attachment_days", &policy.sensitive_attachment_days}}) {
+        if (!r[field]) continue;
+        if (!r[field].IsScalar() || !absl::SimpleAtoi(r[field].Scalar(), target) || *target < 0) {
+          return absl::InvalidArgumentError(
+              absl::StrCat(at, ".", field, ": a whole number of days, 0 = for ever"));
+        }
+      }
+      config.retention[r["tenant"].Scalar()] = policy;
+    }
+  } else if (key == "escalation_roles") {
+    // escalation_roles: {"*": supervisor, acme: acme-team-leads}
+    if (!value.IsMap()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          key, " (", Where(value), "): a mapping of tenant (\"*\" for the others) to role"));
+    }
+    for (const auto& entry : value) {
+      const std::string tenant = entry.first.as<std::string>();
+      if (!entry.second.IsScalar() || entry.second.Scalar().empty()) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(key, ".", tenant, " (", Where(entry.second), "): the name of a role"));
+      }
+      config.escalation_roles[tenant] = entry.second.Scalar();
+    }
+  } else if (key == "routing") {
+    omnibroker::v1::RoutingPolicy proto;
+    if (auto st = FromJson(ToJson(value), proto, "routing"); !st.ok()) return st;
+    auto policy = routing::MergePolicy(config.routing, proto);
+    if (!policy.ok()) return policy.status();
+    config.routing = *std::move(policy);
+  } else if (key == "agents") {
+    if (!value.IsSequence())
+      return absl::InvalidArgumentError(
+          absl::StrCat("agents (", Where(value), "): must be a list"));
+    std::vector<omnibroker::v1::Agent> agents;
+    std::set<std::string> ids;
+    for (size_t i = 0; i < value.size(); ++i) {
+      omnibroker::v1::Agent agent;
+      if (auto st = FromJson(ToJson(value[i]), agent, absl::StrCat("agents[", i, "]")); !st.ok())
+        return st;
+      if (agent.id().empty())
+        return absl::InvalidArgumentError(absl::StrCat("agents[", i, "].id: is required"));
+      if (auto st = CheckVoiceContact(agent, i); !st.ok()) return st;
+      if (!ids.insert(agent.id()).second) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("agents[", i, "].id: '", agent.id(), "' appears twice"));
+      }
+      agents.push_back(std::move(agent));
+    }
+    config.agents = std::move(agents);
+  } else if (key == "connectors") {
+    auto list = connectors::ParseConnectorList(value);
+    if (!list.ok()) return list.status();
+    config.connectors = *std::move(list);
+  } else {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "config: unknown section '", key, "' (", Where(key_node),
+        "); known: data_dir, grpc_listen, ingest_listen, admin_listen, log_format, "
+        "shutdown_grace_seconds, tenant, dedupe_window_hours, retention, escalation_roles, "
+        "join_open_conversation_across_channels, routing, agents, connectors"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
-absl::Status ApplyConfigText(std::string_view text, BrokerConfig& config) {
+absl::Status ApplyConfigText(std::string_view text, BrokerConfig& config,
+                             const connectors::ConfigEnvironment& env) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("config is not valid YAML: ", e.what()));
   }
-  if (root.IsNull()) return absl::OkStatus();
-  if (!root.IsMap()) return absl::InvalidArgumentError("config: the top level must be a mapping of sections");
+  if (!root.IsNull() && !root.IsMap())
+    return absl::InvalidArgumentError("config: the top level must be a mapping of sections");
+  OMNI_RETURN_IF_ERROR(connectors::ApplyEnvironment(env, kEnvironmentPrefix, root));
+  // Every section is checked, so one run reports every mistake.
+  std::string errors;
   for (const auto& kv : root) {
-    const std::string key = kv.first.as<std::string>();
-    const YAML::Node& value = kv.second;
-    std::string s;
-    if (key == "data_dir") {
-      if (auto st = ScalarString(value, key, s); !st.ok()) return st;
-      config.data_dir = s;
-    } else if (key == "grpc_listen") {
-      if (auto st = ScalarString(value, key, config.grpc_listen); !st.ok()) return st;
-    } else if (key == "ingest_listen") {
-      if (auto st = ScalarString(value, key, config.ingest_listen); !st.ok()) return st;
-    } else if (key == "tenant") {
-      if (auto st = ScalarString(value, key, config.tenant); !st.ok()) return st;
-    } else if (key == "dedupe_window_hours") {
-      int64_t hours;
-      if (!value.IsScalar() || !absl::SimpleAtoi(value.Scalar(), &hours) || hours < 1) {
-        return absl::InvalidArgumentError(absl::StrCat(key, " (", Where(value), "): a whole number of hours, at least 1"));
-      }
-      config.dedupe_window = std::chrono::hours(hours);
-    } else if (key == "join_open_conversation_across_channels") {
-      if (!value.IsScalar() || (value.Scalar() != "true" && value.Scalar() != "false")) {
-        return absl::InvalidArgumentError(absl::StrCat(key, " (", Where(value), "): true or false"));
-      }
-      config.join_open_conversation_across_channels = value.Scalar() == "true";
-    } else if (key == "retention") {
-      // retention: [{tenant: "*", events_days: 0, sensitive_attachment_days: 30}, …]
-      if (!value.IsSequence()) return absl::InvalidArgumentError(absl::StrCat("retention (", Where(value), "): must be a list"));
-      for (size_t i = 0; i < value.size(); ++i) {
-        const YAML::Node& r = value[i];
-        const std::string at = absl::StrCat("retention[", i, "]");
-        if (!r.IsMap() || !r["tenant"] || !r["tenant"].IsScalar()) return absl::InvalidArgumentError(at + ": needs a tenant (\"*\" for the others)");
-        core::RetentionPolicy policy = config.retention.contains("*") ? config.retention.at("*") : core::RetentionPolicy{};
-        for (auto [field, target] : {std::pair{"events_days", &policy.events_days},
-                                     {"sensitive_attachment_days", &policy.sensitive_attachment_days}}) {
-          if (!r[field]) continue;
-          if (!r[field].IsScalar() || !absl::SimpleAtoi(r[field].Scalar(), target) || *target < 0) {
-            return absl::InvalidArgumentError(absl::StrCat(at, ".", field, ": a whole number of days, 0 = for ever"));
-          }
-        }
-        config.retention[r["tenant"].Scalar()] = policy;
-      }
-    } else if (key == "escalation_roles") {
-      // escalation_roles: {"*": supervisor, acme: acme-team-leads}
-      if (!value.IsMap()) {
-        return absl::InvalidArgumentError(absl::StrCat(key, " (", Where(value), "): a mapping of tenant (\"*\" for the others) to role"));
-      }
-      for (const auto& entry : value) {
-        const std::string tenant = entry.first.as<std::string>();
-        if (!entry.second.IsScalar() || entry.second.Scalar().empty()) {
-          return absl::InvalidArgumentError(absl::StrCat(key, ".", tenant, " (", Where(entry.second), "): the name of a role"));
-        }
-        config.escalation_roles[tenant] = entry.second.Scalar();
-      }
-    } else if (key == "routing") {
-      omnibroker::v1::RoutingPolicy proto;
-      if (auto st = FromJson(ToJson(value), proto, "routing"); !st.ok()) return st;
-      auto policy = routing::MergePolicy(config.routing, proto);
-      if (!policy.ok()) return policy.status();
-      config.routing = *std::move(policy);
-    } else if (key == "agents") {
-      if (!value.IsSequence()) return absl::InvalidArgumentError(absl::StrCat("agents (", Where(value), "): must be a list"));
-      std::vector<omnibroker::v1::Agent> agents;
-      std::set<std::string> ids;
-      for (size_t i = 0; i < value.size(); ++i) {
-        omnibroker::v1::Agent agent;
-        if (auto st = FromJson(ToJson(value[i]), agent, absl::StrCat("agents[", i, "]")); !st.ok()) return st;
-        if (agent.id().empty()) return absl::InvalidArgumentError(absl::StrCat("agents[", i, "].id: is required"));
-        if (auto st = CheckVoiceContact(agent, i); !st.ok()) return st;
-        if (!ids.insert(agent.id()).second) {
-          return absl::InvalidArgumentError(absl::StrCat("agents[", i, "].id: '", agent.id(), "' appears twice"));
-        }
-        agents.push_back(std::move(agent));
-      }
-      config.agents = std::move(agents);
-    } else if (key == "connectors") {
-      auto list = connectors::ParseConnectorList(value);
-      if (!list.ok()) return list.status();
-      config.connectors = *std::move(list);
-    } else {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "config: unknown section '", key, "' (", Where(kv.first),
-          "); known: data_dir, grpc_listen, ingest_listen, tenant, dedupe_window_hours, retention, escalation_roles, join_open_conversation_across_channels, routing, agents, connectors"));
+    if (auto s = ApplySection(kv.first, kv.second, config); !s.ok()) {
+      absl::StrAppend(&errors, errors.empty() ? "" : "\n", s.message());
     }
   }
+  if (!errors.empty()) return absl::InvalidArgumentError(errors);
   return absl::OkStatus();
 }
 
-absl::Status ApplyConfigFile(const std::filesystem::path& path, BrokerConfig& config) {
+absl::Status ApplyConfigFile(const std::filesystem::path& path, BrokerConfig& config,
+                             const connectors::ConfigEnvironment& env) {
   std::ifstream in(path);
   if (!in) return absl::NotFoundError(absl::StrCat("cannot read config file ", path.string()));
   std::stringstream text;
   text << in.rdbuf();
-  if (auto s = ApplyConfigText(text.str(), config); !s.ok()) {
-    return absl::Status(s.code(), absl::StrCat(path.string(), ": ", s.message()));
+  if (auto s = ApplyConfigText(text.str(), config, env); !s.ok()) {
+    // Each error on its own line, each naming the file.
+    const std::string prefix = absl::StrCat(path.string(), ": ");
+    return absl::Status(
+        s.code(), absl::StrCat(prefix, absl::StrReplaceAll(s.message(), {{"\n", "\n" + prefix}})));
   }
   return absl::OkStatus();
 }

@@ -16,10 +16,16 @@
 //     - {id: alice, languages: [en], skills: [{name: billing, proficiency: 8}],
 //        capacity: [{channel: CHANNEL_CHAT, max_concurrent: 3}], tiers: [TIER_VIP]}
 //   connectors:         # replaces the built-in web chat
-//     - {type: webchat, name: webchat, settings: {listen: "127.0.0.1:8080", token_secret_file: /etc/omni/webchat.secret}}
+//     - {type: webchat, name: webchat, settings: {listen: "127.0.0.1:8080", token_secret_file:
+//     /etc/omni/webchat.secret}}
 //
-// "${data_dir}" in a connector setting stands for the data directory.
-// Precedence: embedded defaults < this file < command-line flags.
+// "${data_dir}" in a connector setting stands for the data directory; `<key>_file` in a connector
+// setting reads `<key>` from a file (connectors/sdk/connector_list.h). Other settings:
+//   admin_listen: 127.0.0.1:9464   # /metrics, /livez, /readyz; "" = off
+//   log_format: json               # or text
+//   shutdown_grace_seconds: 10     # SIGTERM: stop taking work, drain, flush, exit 0 within this
+// Environment variables OMNIBROKER_<PATH> override the file (connectors/sdk/config_environment.h).
+// Precedence: embedded defaults < this file < environment < command-line flags.
 #pragma once
 
 #include <filesystem>
@@ -27,12 +33,18 @@
 
 #include "absl/status/status.h"
 #include "broker/app/broker_config.h"
+#include "connectors/sdk/config_environment.h"
 
 namespace omni::app {
 
-// Applies the YAML document `text` over `config`; errors name the line or the field.
-absl::Status ApplyConfigText(std::string_view text, BrokerConfig& config);
+inline constexpr std::string_view kEnvironmentPrefix = "OMNIBROKER_";
+
+// Applies the YAML document `text`, with the OMNIBROKER_ variables of `env` over it, over
+// `config`; errors name the line (or the variable) and the field.
+absl::Status ApplyConfigText(std::string_view text, BrokerConfig& config,
+                             const connectors::ConfigEnvironment& env = {});
 // The same for a file.
-absl::Status ApplyConfigFile(const std::filesystem::path& path, BrokerConfig& config);
+absl::Status ApplyConfigFile(const std::filesystem::path& path, BrokerConfig& config,
+                             const connectors::ConfigEnvironment& env = {});
 
 }  // namespace omni::app

@@ -41,10 +41,12 @@ class StreamSession : public core::AgentSession {
     if (finishing_) FinishLocked();
   }
 
-  // Ends the stream once the write in progress (if any) is done.
-  void Finish() {
+  // Ends the stream with `status` once the write in progress (if any) is done.
+  void Finish(const grpc::Status& status = grpc::Status::OK) {
     std::lock_guard lock(mu_);
+    if (finishing_) return;
     finishing_ = true;
+    status_ = status;
     if (!writing_) FinishLocked();
   }
 
@@ -57,7 +59,7 @@ class StreamSession : public core::AgentSession {
   void FinishLocked() {
     if (finished_ || stream_ == nullptr) return;
     finished_ = true;
-    stream_->Finish(grpc::Status::OK);
+    stream_->Finish(status_);
   }
 
   // Recursive: gRPC may run a reaction inline from StartWrite.
@@ -67,14 +69,23 @@ class StreamSession : public core::AgentSession {
   bool writing_ = false;
   bool finishing_ = false;
   bool finished_ = false;
+  grpc::Status status_;
 };
 
-class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate> {
+class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate>,
+                    public AgentConsoleService::OpenStream {
  public:
-  AgentStream(core::BrokerCore& core, grpc::CallbackServerContext* context)
-      : core_(core), context_(context), session_(std::make_shared<StreamSession>(this)) {
+  AgentStream(core::BrokerCore& core, grpc::CallbackServerContext* context,
+              AgentConsoleService& service)
+      : core_(core),
+        context_(context),
+        service_(service),
+        session_(std::make_shared<StreamSession>(this)) {
     StartRead(&request_);
+    service_.Opened(this);
   }
+
+  void Close(const grpc::Status& status) override { session_->Finish(status); }
 
   void OnReadDone(bool ok) override {
     if (!ok) {  // the client closed its side, or the call was cancelled
@@ -88,6 +99,7 @@ class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate> {
   void OnWriteDone(bool ok) override { session_->WriteDone(ok); }
 
   void OnDone() override {
+    service_.Ended(this);
     session_->Detach();
     // Cancelled: the connection was lost (the console may come back and resume), not ended by
     // the console.
@@ -98,6 +110,7 @@ class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate> {
  private:
   core::BrokerCore& core_;
   grpc::CallbackServerContext* context_;
+  AgentConsoleService& service_;
   std::shared_ptr<StreamSession> session_;
   AgentRequest request_;
 };
@@ -106,7 +119,29 @@ class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate> {
 
 grpc::ServerBidiReactor<AgentRequest, AgentUpdate>* AgentConsoleService::Connect(
     grpc::CallbackServerContext* context) {
-  return new AgentStream(core_, context);
+  return new AgentStream(core_, context, *this);
+}
+
+void AgentConsoleService::Opened(OpenStream* stream) {
+  std::lock_guard lock(mu_);
+  streams_.Add(1);
+  open_.insert(stream);
+  if (closed_) stream->Close(*closed_);
+}
+
+void AgentConsoleService::Ended(OpenStream* stream) {
+  std::lock_guard lock(mu_);
+  if (open_.erase(stream) > 0) streams_.Add(-1);
+}
+
+void AgentConsoleService::CloseStreams(const grpc::Status& status) {
+  std::lock_guard lock(mu_);
+  closed_ = status;
+  // A copy: a stream's OnDone may run inline and leave open_ (checked before each Close).
+  const std::set<OpenStream*> streams = open_;
+  for (OpenStream* stream : streams) {
+    if (open_.contains(stream)) stream->Close(status);
+  }
 }
 
 grpc::ServerUnaryReactor* AgentConsoleService::GetHistory(grpc::CallbackServerContext* context,

@@ -1,7 +1,13 @@
 // The AgentConsole gRPC service (callback API): each Connect stream becomes an AgentSession of
-// the broker core; requests are handed to the core, updates are written back in order.
+// the broker core; requests are handed to the core, updates are written back in order. At
+// shutdown CloseStreams() ends every open stream with a status the console can show.
 #pragma once
 
+#include <mutex>
+#include <optional>
+#include <set>
+
+#include "base/metrics.h"
 #include "broker/core/broker_core.h"
 #include "omnibroker/v1/agent_console.grpc.pb.h"
 
@@ -12,7 +18,12 @@ inline constexpr char kAgentIdMetadata[] = "x-omni-agent-id";
 
 class AgentConsoleService final : public omnibroker::v1::AgentConsole::CallbackService {
  public:
-  explicit AgentConsoleService(core::BrokerCore& core) : core_(core) {}
+  // `streams` counts the open Connect streams.
+  AgentConsoleService(core::BrokerCore& core, Gauge& streams) : core_(core), streams_(streams) {}
+
+  // Finishes every open stream with `status` (after the update being written, if any); streams
+  // opened afterwards are finished at once. Thread-safe.
+  void CloseStreams(const grpc::Status& status);
 
   grpc::ServerBidiReactor<omnibroker::v1::AgentRequest, omnibroker::v1::AgentUpdate>* Connect(
       grpc::CallbackServerContext* context) override;
@@ -20,8 +31,23 @@ class AgentConsoleService final : public omnibroker::v1::AgentConsole::CallbackS
                                        const omnibroker::v1::GetHistoryRequest* request,
                                        omnibroker::v1::GetHistoryResponse* response) override;
 
+  // One open Connect stream, as CloseStreams reaches it.
+  class OpenStream {
+   public:
+    virtual ~OpenStream() = default;
+    virtual void Close(const grpc::Status& status) = 0;
+  };
+  // Called by each stream when it starts and from its OnDone.
+  void Opened(OpenStream* stream);
+  void Ended(OpenStream* stream);
+
  private:
   core::BrokerCore& core_;
+  Gauge& streams_;
+  // Recursive: a stream's OnDone (Ended) may run inline from the Finish that Close calls.
+  std::recursive_mutex mu_;
+  std::set<OpenStream*> open_;
+  std::optional<grpc::Status> closed_;  // set by CloseStreams
 };
 
 }  // namespace omni::console

@@ -162,6 +162,7 @@ absl::Status BrokerCore::OnSetPresence(const std::string& agent_id, const omnibr
 
 absl::Status BrokerCore::OnAccept(const std::string& agent_id, const AgentRequest& request) {
   OMNI_ASSIGN_OR_RETURN(routing::Offer offer, routing_.Accept(request.accept().offer_id(), agent_id, clock_.Now()));
+  metrics_.offer(ops::OfferOutcome::kAccepted).Add();
   Conversation& conversation = open_[offer.conversation_id];
   const auto now = ToProto(clock_.Now());
   conversation.set_state(omnibroker::v1::CONVERSATION_STATE_ASSIGNED);
@@ -220,6 +221,7 @@ absl::Status BrokerCore::OnAccept(const std::string& agent_id, const AgentReques
 
 absl::Status BrokerCore::OnDecline(const std::string& agent_id, const omnibroker::v1::DeclineOffer& request) {
   OMNI_ASSIGN_OR_RETURN(routing::Offer offer, routing_.Decline(request.offer_id(), agent_id, clock_.Now()));
+  metrics_.offer(ops::OfferOutcome::kDeclined).Add();
   // Waiting again; an offer to someone else, applied after this, marks it offered.
   if (auto it = open_.find(offer.conversation_id); it != open_.end()) {
     it->second.set_state(omnibroker::v1::CONVERSATION_STATE_QUEUED);

@@ -19,9 +19,10 @@ constexpr std::chrono::milliseconds kTick{50};
 }  // namespace
 
 BrokerCore::BrokerCore(zmq::context_t& zmq, store::Store& store, const Clock& clock,
-                       BrokerCoreOptions options)
+                       ops::BrokerMetrics& metrics, BrokerCoreOptions options)
     : store_(store),
       clock_(clock),
+      metrics_(metrics),
       options_(std::move(options)),
       group_commit_(store),
       ingest_(zmq),
@@ -41,8 +42,7 @@ void BrokerCore::Stop() {
   if (!thread_.joinable()) return;
   Post([this] { stopping_ = true; });
   thread_.join();
-  // Writes still waiting for their sync are synced now; their acks are not sent (the thread is
-  // gone), so connectors resend and get them as duplicates from the next run.
+  // Nothing waits for a sync any more (Run saw every write through), so this only joins.
   group_commit_.Stop();
   ingest_.Close();
 }
@@ -61,18 +61,20 @@ void BrokerCore::Disconnect(std::shared_ptr<AgentSession> session, bool broken) 
 }
 
 void BrokerCore::Run() {
-  while (!stopping_) {
-    zmq::pollitem_t items[] = {{ingest_.socket().handle(), 0, ZMQ_POLLIN, 0},
-                               {nullptr, tasks_.fd(), ZMQ_POLLIN, 0}};
+  // Once Stop() asks, no new frame is read, but the writes made are seen through: their acks and
+  // the answers to agents go out once they are durable, and then the loop ends.
+  while (!stopping_ || in_flight_ > 0) {
+    zmq::pollitem_t items[] = {{nullptr, tasks_.fd(), ZMQ_POLLIN, 0},
+                               {ingest_.socket().handle(), 0, ZMQ_POLLIN, 0}};
     try {
-      zmq::poll(items, 2, kTick);
+      zmq::poll(items, stopping_ ? 1 : 2, kTick);
     } catch (const zmq::error_t&) {
       continue;  // EINTR
     }
-    if (items[1].revents & ZMQ_POLLIN) {
+    if (items[0].revents & ZMQ_POLLIN) {
       for (auto& task : tasks_.TakeAll()) task();
     }
-    if (items[0].revents & ZMQ_POLLIN) {
+    if (!stopping_ && (items[1].revents & ZMQ_POLLIN)) {
       // Bounded, so acks released by a sync are not starved by a flood of new frames.
       for (int i = 0; i < 1000; ++i) {
         auto received = ingest_.TryReceive();
@@ -118,6 +120,7 @@ absl::Status BrokerCore::CommitThen(rocksdb::WriteBatch& batch, std::function<vo
 }
 
 void BrokerCore::AfterDurable(std::function<void()> after) {
+  ++in_flight_;
   group_commit_.AfterSync([this, after = std::move(after)](absl::Status s) {
     if (!s.ok()) {
       // The WAL may not hold what we wrote: stop before acknowledging anything more. Connectors
@@ -125,7 +128,10 @@ void BrokerCore::AfterDurable(std::function<void()> after) {
       LogError("broker_core", absl::StrCat("WAL sync failed; stopping: ", s.ToString()));
       std::abort();
     }
-    tasks_.Push(after);
+    tasks_.Push([this, after] {
+      --in_flight_;
+      after();
+    });
   });
 }
 

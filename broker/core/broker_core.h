@@ -17,7 +17,6 @@
 #include <thread>
 #include <unordered_map>
 #include <vector>
-
 #include <zmq.hpp>
 
 #include "absl/status/status.h"
@@ -29,6 +28,7 @@
 #include "broker/core/retention_policy.h"
 #include "broker/ingest/ingest_endpoint.h"
 #include "broker/ingest/validate.h"
+#include "broker/ops/broker_metrics.h"
 #include "broker/routing/routing_engine.h"
 #include "broker/store/group_commit.h"
 #include "broker/store/store.h"
@@ -60,10 +60,13 @@ struct BrokerCoreOptions {
 
 class BrokerCore {
  public:
-  BrokerCore(zmq::context_t& zmq, store::Store& store, const Clock& clock, BrokerCoreOptions options);
+  // `metrics` outlives the core; the core thread bumps its series.
+  BrokerCore(zmq::context_t& zmq, store::Store& store, const Clock& clock,
+             ops::BrokerMetrics& metrics, BrokerCoreOptions options);
   ~BrokerCore();
 
   absl::Status Start();
+  // Stops reading connector frames, sends what waits for durability (acks, answers), joins.
   void Stop();
   // The ingest endpoints as bound (tcp ports resolved).
   const std::vector<std::string>& ingest_endpoints() const { return ingest_.bound(); }
@@ -201,12 +204,14 @@ class BrokerCore {
 
   store::Store& store_;
   const Clock& clock_;
+  ops::BrokerMetrics& metrics_;
   const BrokerCoreOptions options_;
   store::GroupCommit group_commit_;
   ingest::IngestEndpoint ingest_;
   routing::RoutingEngine routing_;
   WakeQueue<std::function<void()>> tasks_;
   bool stopping_ = false;  // set by a posted task
+  int in_flight_ = 0;      // AfterDurable callbacks not run yet
   std::thread thread_;
 
   // State owned by the core thread.

@@ -51,6 +51,19 @@ void BrokerCore::HandleHello(const std::string& routing_id, const omnibroker::v1
 }
 
 void BrokerCore::SendAck(const std::string& routing_id, const IngestAck& ack) {
+  switch (ack.status()) {
+    case omnibroker::v1::INGEST_STATUS_ACCEPTED:
+      metrics_.ack(ops::AckStatus::kAccepted).Add();
+      break;
+    case omnibroker::v1::INGEST_STATUS_DUPLICATE:
+      metrics_.ack(ops::AckStatus::kDuplicate).Add();
+      break;
+    case omnibroker::v1::INGEST_STATUS_REJECTED:
+      metrics_.ack(ops::AckStatus::kRejected).Add();
+      break;
+    default:
+      metrics_.ack(ops::AckStatus::kRetryLater).Add();
+  }
   omnibroker::v1::BrokerFrame frame;
   *frame.mutable_ack() = ack;
   ingest_.Send(routing_id, frame);
@@ -70,22 +83,28 @@ bool OpensConversation(const Event& event) {
 }  // namespace
 
 void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
+  metrics_.events_received.Add();
   IngestAck ack;
   ack.set_event_id(event.id());
-  auto fail = [&](omnibroker::v1::IngestStatus status, const absl::Status& why) {
+  using ops::RejectReason;
+  auto fail = [&](omnibroker::v1::IngestStatus status, RejectReason reason,
+                  const absl::Status& why) {
+    metrics_.reject(reason).Add();
     ack.set_status(status);
     ack.set_reason(std::string(why.message()));
     SendAck(routing_id, ack);
   };
   if (auto s = ingest::ValidateInbound(event, options_.limits); !s.ok()) {
-    return fail(omnibroker::v1::INGEST_STATUS_REJECTED, s);
+    return fail(omnibroker::v1::INGEST_STATUS_REJECTED, RejectReason::kInvalid, s);
   }
 
   // A provider retry or a connector resend: answer with the first ack, once that is durable.
   const std::string dedupe_key = store::DedupeKey(event.tenant(), event.id());
   IngestAck first;
   auto seen = store_.Get(Family::kDedupe, dedupe_key, first);
-  if (!seen.ok()) return fail(omnibroker::v1::INGEST_STATUS_RETRY_LATER, seen.status());
+  if (!seen.ok())
+    return fail(omnibroker::v1::INGEST_STATUS_RETRY_LATER, RejectReason::kStoreError,
+                seen.status());
   if (*seen) {
     first.set_status(omnibroker::v1::INGEST_STATUS_DUPLICATE);
     AfterDurable([this, routing_id, first] { SendAck(routing_id, first); });
@@ -95,11 +114,15 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
   rocksdb::WriteBatch batch;
   bool new_customer = false;
   auto customer = ResolveCustomer(event, batch, new_customer);
-  if (!customer.ok()) return fail(omnibroker::v1::INGEST_STATUS_RETRY_LATER, customer.status());
+  if (!customer.ok())
+    return fail(omnibroker::v1::INGEST_STATUS_RETRY_LATER, RejectReason::kStoreError,
+                customer.status());
 
   const std::string thread_key = store::ThreadKey(event.tenant(), event.provider(), event.thread_key());
   auto threaded = store_.GetRaw(Family::kThreads, thread_key);
-  if (!threaded.ok()) return fail(omnibroker::v1::INGEST_STATUS_RETRY_LATER, threaded.status());
+  if (!threaded.ok())
+    return fail(omnibroker::v1::INGEST_STATUS_RETRY_LATER, RejectReason::kStoreError,
+                threaded.status());
   Conversation conversation;
   bool new_conversation = true;
   bool closed_conversation = false;
@@ -115,14 +138,17 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
     // thread had, open or closed; it never opens one (nor waits for an answer).
     const std::string kind = omnibroker::v1::EventKind_Name(event.kind());
     if (!threaded->has_value()) {
-      return fail(omnibroker::v1::INGEST_STATUS_REJECTED,
-                  absl::NotFoundError(absl::StrCat(kind, " for thread '", event.thread_key(),
-                                                   "', which has no conversation to attach it to")));
+      return fail(
+          omnibroker::v1::INGEST_STATUS_REJECTED, RejectReason::kNoConversation,
+          absl::NotFoundError(absl::StrCat(kind, " for thread '", event.thread_key(),
+                                           "', which has no conversation to attach it to")));
     }
     auto stored = store_.Get(Family::kConversations, **threaded, conversation);
-    if (!stored.ok()) return fail(omnibroker::v1::INGEST_STATUS_RETRY_LATER, stored.status());
+    if (!stored.ok())
+      return fail(omnibroker::v1::INGEST_STATUS_RETRY_LATER, RejectReason::kStoreError,
+                  stored.status());
     if (!*stored) {
-      return fail(omnibroker::v1::INGEST_STATUS_REJECTED,
+      return fail(omnibroker::v1::INGEST_STATUS_REJECTED, RejectReason::kNoConversation,
                   absl::NotFoundError(absl::StrCat(kind, " for thread '", event.thread_key(),
                                                    "', whose conversation was erased")));
     }
@@ -192,7 +218,8 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
       SendToAgent(it->second.assigned_agent_id(), std::move(update));
     }
   });
-  if (!committed.ok()) return fail(omnibroker::v1::INGEST_STATUS_RETRY_LATER, committed);
+  if (!committed.ok())
+    return fail(omnibroker::v1::INGEST_STATUS_RETRY_LATER, RejectReason::kStoreError, committed);
   // Later events of this thread see the conversation at once, before the sync.
   if (!closed_conversation) open_[conversation_id] = std::move(conversation);
 }
@@ -229,7 +256,7 @@ void BrokerCore::HandleDeliveryAck(const omnibroker::v1::DeliveryAck& ack) {
   if (!ack.ok() && !ack.permanent()) return;  // sent again on the next retry scan
   const Event& event = it->second.delivery.event();
   if (!ack.ok()) {
-    LogWarning("delivery", absl::StrCat("provider refused ", event.id(), ": ", ack.error()));
+    LogWarning("delivery", absl::StrCat("provider refused the reply: ", ack.error()), event.id());
     Reply(event.agent_id(), "", absl::FailedPreconditionError(absl::StrCat("delivery failed: ", ack.error())),
           event.conversation_id(), event.id());
   }

@@ -19,19 +19,26 @@ void BrokerCore::ApplyRoutingDecisions() {
     const routing::Offer offer{d.offer_id, d.conversation_id, d.agent_id, d.at};
     switch (d.kind) {
       case Kind::kOffer:
+        metrics_.decision(ops::DecisionKind::kOffer).Add();
         SendOffer(offer);
         break;
       case Kind::kOfferWithdrawn:
+        metrics_.decision(ops::DecisionKind::kOfferWithdrawn).Add();
+        metrics_.withdrawal(d.reason).Add();
         RevokeOffer(offer, d.reason);
         break;
       case Kind::kReclaimed:
+        metrics_.decision(ops::DecisionKind::kReclaimed).Add();
         Reclaimed(d);
         break;
       case Kind::kBreach:
+        metrics_.decision(ops::DecisionKind::kBreach).Add();
+        if (Counter* breaches = metrics_.breach(d.reason)) breaches->Add();
         Breached(d);
         break;
       case Kind::kWrapUpEnded:
-        LogInfo("routing", absl::StrCat("wrap-up of ", d.conversation_id, " by ", d.agent_id, " ended"));
+        metrics_.decision(ops::DecisionKind::kWrapUpEnded).Add();
+        LogInfo("routing", absl::StrCat("wrap-up by ", d.agent_id, " ended"), d.conversation_id);
         break;
     }
   }
@@ -60,9 +67,14 @@ void BrokerCore::Reclaimed(const routing::Decision& decision) {
     update.mutable_closed()->set_reason(reason);
     SendToAgent(decision.agent_id, std::move(update));
   });
-  if (!committed.ok()) LogError("routing", absl::StrCat("cannot store reclaim: ", committed.ToString()));
-  LogInfo("routing", absl::StrCat("conversation ", decision.conversation_id, " taken back from ", decision.agent_id,
-                                  " (", decision.reason, ")"));
+  if (!committed.ok()) {
+    LogError("routing", absl::StrCat("cannot store reclaim: ", committed.ToString()),
+             decision.conversation_id);
+  }
+  LogInfo(
+      "routing",
+      absl::StrCat("conversation taken back from ", decision.agent_id, " (", decision.reason, ")"),
+      decision.conversation_id);
 }
 
 void BrokerCore::Breached(const routing::Decision& decision) {
@@ -79,8 +91,10 @@ void BrokerCore::Breached(const routing::Decision& decision) {
   escalation.mutable_escalation()->set_conversation_id(decision.conversation_id);
   *escalation.mutable_escalation()->mutable_breach() = *breach;
   SendToSupervisors(it->second.tenant(), escalation);
-  LogWarning("routing", absl::StrCat("SLA breach: ", decision.reason, " of conversation ", decision.conversation_id,
-                                     decision.agent_id.empty() ? "" : " held by ", decision.agent_id));
+  LogWarning("routing",
+             absl::StrCat("SLA breach: ", decision.reason,
+                          decision.agent_id.empty() ? "" : " held by ", decision.agent_id),
+             decision.conversation_id);
 }
 
 void BrokerCore::SendOffer(const routing::Offer& offer) {

@@ -94,7 +94,7 @@ void BrokerCore::EndInRouting(const std::string& conversation_id, const std::str
     update.mutable_closed()->set_reason(reason);
     SendToAgent(agent, std::move(update));
   }
-  LogInfo("core", absl::StrCat("conversation ", conversation_id, " ended: ", reason));
+  LogInfo("core", absl::StrCat("conversation ended: ", reason), conversation_id);
 }
 
 }  // namespace omni::core

@@ -63,6 +63,10 @@ bool IngestEndpoint::Send(const std::string& routing_id, const omnibroker::v1::B
   }
 }
 
-void IngestEndpoint::Close() { socket_.close(); }
+void IngestEndpoint::Close() {
+  // The last acks may still be queued for a tcp peer: give them a moment to leave.
+  socket_.set(zmq::sockopt::linger, 1000);
+  socket_.close();
+}
 
 }  // namespace omni::ingest

@@ -117,6 +117,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
                                                       " has schema version ", **version,
                                                       "; this broker reads version ", kSchemaVersion));
   }
+  // From here on: the broker's own writes, not the store's opening.
+  store->write_latency_ = options.write_latency;
+  store->sync_latency_ = options.sync_latency;
   return store;
 }
 
@@ -195,10 +198,14 @@ void Store::Delete(rocksdb::WriteBatch& batch, Family family, std::string_view k
 absl::Status Store::Write(rocksdb::WriteBatch& batch) {
   rocksdb::WriteOptions options;
   options.sync = false;
+  ScopedTimer timer(write_latency_);
   return FromRocks(db_->Write(options, &batch), "store write");
 }
 
-absl::Status Store::SyncWal() { return FromRocks(db_->SyncWAL(), "WAL sync"); }
+absl::Status Store::SyncWal() {
+  ScopedTimer timer(sync_latency_);
+  return FromRocks(db_->SyncWAL(), "WAL sync");
+}
 
 absl::StatusOr<std::optional<std::string>> Store::GetRaw(Family family, std::string_view key) const {
   std::string value;

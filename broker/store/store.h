@@ -4,6 +4,11 @@
 // protobuf messages.
 #pragma once
 
+#include <google/protobuf/message_lite.h>
+#include <rocksdb/compaction_filter.h>
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -11,14 +16,10 @@
 #include <string>
 #include <vector>
 
-#include <google/protobuf/message_lite.h>
-#include <rocksdb/compaction_filter.h>
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
-
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "base/clock.h"
+#include "base/metrics.h"
 
 namespace omni::store {
 
@@ -50,6 +51,9 @@ struct StoreOptions {
   // bounded by the window's traffic.
   std::chrono::seconds dedupe_window = std::chrono::hours(24 * 8);
   const Clock* clock = nullptr;  // for the window; null = the system clock
+  // Where Write() and SyncWal() record how long they took; null = nowhere.
+  Histogram* write_latency = nullptr;
+  Histogram* sync_latency = nullptr;
 };
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what);
@@ -97,6 +101,8 @@ class Store {
   absl::Status MigrateFromVersion1();
   std::unique_ptr<rocksdb::CompactionFilter> dedupe_expiry_;
   std::unique_ptr<rocksdb::DB> db_;
+  Histogram* write_latency_ = nullptr;
+  Histogram* sync_latency_ = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
 };
 

@@ -7,6 +7,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "connectors/sdk/config_environment.h"
 #include "connectors/sdk/connector_list.h"
 
 namespace omni::gateway {
@@ -15,7 +16,7 @@ namespace {
 absl::Status Scalar(const YAML::Node& node, const std::string& key, std::string& out) {
   if (!node.IsScalar()) {
     return absl::InvalidArgumentError(
-        absl::StrCat(key, " (line ", node.Mark().line + 1, "): must be a single value"));
+        absl::StrCat(key, " (", connectors::Where(node), "): must be a single value"));
   }
   out = node.Scalar();
   return absl::OkStatus();
@@ -23,15 +24,18 @@ absl::Status Scalar(const YAML::Node& node, const std::string& key, std::string&
 
 }  // namespace
 
-absl::Status ApplyGatewayConfigText(std::string_view text, GatewayConfig& config) {
+absl::Status ApplyGatewayConfigText(std::string_view text, GatewayConfig& config,
+                                    const connectors::ConfigEnvironment& env) {
   YAML::Node root;
   try {
     root = YAML::Load(std::string(text));
   } catch (const YAML::Exception& e) {
     return absl::InvalidArgumentError(absl::StrCat("config is not valid YAML: ", e.what()));
   }
-  if (root.IsNull()) return absl::OkStatus();
-  if (!root.IsMap()) return absl::InvalidArgumentError("config: the top level must be a mapping");
+  if (!root.IsNull() && !root.IsMap())
+    return absl::InvalidArgumentError("config: the top level must be a mapping");
+  if (auto s = connectors::ApplyEnvironment(env, kGatewayEnvironmentPrefix, root); !s.ok())
+    return s;
   for (const auto& kv : root) {
     const std::string key = kv.first.as<std::string>();
     const YAML::Node& value = kv.second;
@@ -47,7 +51,7 @@ absl::Status ApplyGatewayConfigText(std::string_view text, GatewayConfig& config
       int64_t ms = 0;
       if (!value.IsScalar() || !absl::SimpleAtoi(value.Scalar(), &ms) || ms < 1) {
         return absl::InvalidArgumentError(
-            absl::StrCat(key, " (line ", value.Mark().line + 1, "): a whole number, at least 1"));
+            absl::StrCat(key, " (", connectors::Where(value), "): a whole number, at least 1"));
       }
       config.ack_timeout = std::chrono::milliseconds(ms);
     } else if (key == "connectors") {
@@ -56,26 +60,30 @@ absl::Status ApplyGatewayConfigText(std::string_view text, GatewayConfig& config
       config.connectors = *std::move(list);
     } else {
       return absl::InvalidArgumentError(
-          absl::StrCat("config: unknown section '", key, "' (line ", kv.first.Mark().line + 1,
+          absl::StrCat("config: unknown section '", key, "' (", connectors::Where(kv.first),
                        "); known: broker, tenant, data_dir, ack_timeout_ms, connectors"));
     }
   }
   return absl::OkStatus();
 }
 
-absl::Status ApplyGatewayArgs(const std::vector<std::string>& args, GatewayConfig& config) {
+absl::Status ApplyGatewayArgs(const std::vector<std::string>& args, GatewayConfig& config,
+                              const connectors::ConfigEnvironment& env) {
   if (args.size() % 2 != 0) {
     return absl::InvalidArgumentError(absl::StrCat("missing value after ", args.back()));
   }
+  std::string file;
   for (size_t i = 0; i < args.size(); i += 2) {
-    if (args[i] != "--config") continue;
-    std::ifstream in(args[i + 1]);
-    if (!in) return absl::NotFoundError(absl::StrCat("cannot read config file ", args[i + 1]));
-    std::stringstream text;
+    if (args[i] == "--config") file = args[i + 1];
+  }
+  std::stringstream text;
+  if (!file.empty()) {
+    std::ifstream in(file);
+    if (!in) return absl::NotFoundError(absl::StrCat("cannot read config file ", file));
     text << in.rdbuf();
-    if (auto s = ApplyGatewayConfigText(text.str(), config); !s.ok()) {
-      return absl::Status(s.code(), absl::StrCat(args[i + 1], ": ", s.message()));
-    }
+  }
+  if (auto s = ApplyGatewayConfigText(text.str(), config, env); !s.ok()) {
+    return file.empty() ? s : absl::Status(s.code(), absl::StrCat(file, ": ", s.message()));
   }
   for (size_t i = 0; i < args.size(); i += 2) {
     const std::string& flag = args[i];

@@ -8,7 +8,9 @@
 //   connectors:
 //     - {type: telegram, settings: {listen: "0.0.0.0:8443", secret_token: …, bot_token: …}}
 //
-// Precedence: defaults < file < flags (--broker, --tenant, --data-dir).
+// Precedence: defaults < file < environment (OMNI_GATEWAY_<PATH>, see
+// connectors/sdk/config_environment.h) < flags (--broker, --tenant, --data-dir). Connector
+// settings `<key>_file` are read from files as in the broker.
 #pragma once
 
 #include <chrono>
@@ -18,6 +20,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "connectors/sdk/config_environment.h"
 #include "connectors/sdk/connector.h"
 
 namespace omni::gateway {
@@ -30,10 +33,15 @@ struct GatewayConfig {
   std::vector<connectors::ConnectorConfig> connectors;
 };
 
-// Applies the YAML document `text` over `config`; errors name the line or the field.
-absl::Status ApplyGatewayConfigText(std::string_view text, GatewayConfig& config);
+inline constexpr std::string_view kGatewayEnvironmentPrefix = "OMNI_GATEWAY_";
 
-// Applies `args` (the words after "run"): --config FILE first, then the flags over it.
-absl::Status ApplyGatewayArgs(const std::vector<std::string>& args, GatewayConfig& config);
+// Applies the YAML document `text`, with the OMNI_GATEWAY_ variables of `env` over it, over
+// `config`; errors name the line (or the variable) or the field.
+absl::Status ApplyGatewayConfigText(std::string_view text, GatewayConfig& config,
+                                    const connectors::ConfigEnvironment& env = {});
+
+// Applies `args` (the words after "run"): --config FILE and `env` first, then the flags over them.
+absl::Status ApplyGatewayArgs(const std::vector<std::string>& args, GatewayConfig& config,
+                              const connectors::ConfigEnvironment& env = {});
 
 }  // namespace omni::gateway

@@ -14,7 +14,9 @@ namespace omni::gateway {
 int RunGateway(const std::vector<std::string>& args, const sigset_t& stop_signals,
                std::ostream& out, std::ostream& err) {
   GatewayConfig config;
-  if (auto s = ApplyGatewayArgs(args, config); !s.ok()) {
+  if (auto s =
+          ApplyGatewayArgs(args, config, connectors::ProcessEnvironment(kGatewayEnvironmentPrefix));
+      !s.ok()) {
     err << "omni-gateway: " << s.message() << "\n";
     return 2;
   }

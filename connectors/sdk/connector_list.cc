@@ -2,7 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cerrno>
+#include <cstring>
+#include <fstream>
 #include <set>
+#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -39,6 +43,38 @@ absl::StatusOr<std::vector<ConnectorConfig>> ParseConnectorList(const YAML::Node
   return configs;
 }
 
+absl::Status ResolveSecretFiles(ConnectorConfig& config) {
+  std::vector<std::string> keys;
+  for (const auto& [key, value] : config.settings) {
+    if (key.size() > 5 && key.ends_with("_file")) keys.push_back(key);
+  }
+  for (const auto& key : keys) {
+    const std::string base = key.substr(0, key.size() - 5);
+    const std::string path = config.settings[key];
+    if (config.settings.contains(base)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("connector '", config.name, "': set ", base, " or ", key, ", not both"));
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::stringstream content;
+    if (in) content << in.rdbuf();
+    if (!in || in.bad()) {
+      return absl::InvalidArgumentError(absl::StrCat("connector '", config.name, "': ", key,
+                                                     ": cannot read '", path,
+                                                     "': ", std::strerror(errno)));
+    }
+    std::string secret = content.str();
+    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+    if (secret.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("connector '", config.name, "': ", key, ": '", path, "' is empty"));
+    }
+    config.settings.erase(key);
+    config.settings[base] = std::move(secret);
+  }
+  return absl::OkStatus();
+}
+
 absl::Status AddConnectors(const ConnectorRegistry& registry, std::vector<ConnectorConfig> configs,
                            const std::filesystem::path& data_dir, ConnectorHost& host) {
   std::set<std::string> names;
@@ -50,6 +86,7 @@ absl::Status AddConnectors(const ConnectorRegistry& registry, std::vector<Connec
     for (auto& [key, value] : config.settings) {
       value = absl::StrReplaceAll(value, {{"${data_dir}", data_dir.string()}});
     }
+    if (auto s = ResolveSecretFiles(config); !s.ok()) return s;
     auto connector = registry.Create(config);
     if (!connector.ok()) return connector.status();
     host.Add(config.name, *std::move(connector));

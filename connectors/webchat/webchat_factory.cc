@@ -6,13 +6,14 @@
 namespace omni::connectors::webchat {
 namespace {
 
-// The token secret: given inline, or read from a file that Create() makes when missing.
+// The token secret: given (inline, or token_secret_file as for any secret), or kept in the file
+// token_secret_path, which Create() makes with a fresh secret when missing.
 absl::StatusOr<std::string> TokenSecret(const ConnectorConfig& config, bool create_missing) {
   if (std::string secret = config.Get("token_secret"); !secret.empty()) return secret;
-  const std::string file = config.Get("token_secret_file");
+  const std::string file = config.Get("token_secret_path");
   if (file.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("connector '", config.name, "': set token_secret or token_secret_file"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "connector '", config.name, "': set token_secret, token_secret_file or token_secret_path"));
   }
   if (create_missing) return LoadOrCreateSecret(file);
   return ReadSecret(file);

@@ -7,8 +7,9 @@
 
 namespace omni::connectors::webchat {
 
-// Settings: listen ("127.0.0.1:8080"; port 0 picks one), token_secret or token_secret_file
-// (created when missing), ack_wait_ms (10000), max_long_poll_s (30).
+// Settings: listen ("127.0.0.1:8080"; port 0 picks one), token_secret (or token_secret_file, read
+// like any secret file) or token_secret_path (a file kept by the connector, created with a fresh
+// secret when missing), ack_wait_ms (10000), max_long_poll_s (30).
 std::unique_ptr<ConnectorFactory> MakeWebChatFactory();
 
 }  // namespace omni::connectors::webchat

@@ -1,5 +1,6 @@
 #include "base/log.h"
 
+#include <atomic>
 #include <cstdio>
 #include <mutex>
 #include <string>
@@ -7,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "base/strings.h"
 
 namespace omni {
 namespace {
@@ -43,14 +45,32 @@ const char* LevelName(LogLevel level) {
   return "info";
 }
 
+// The format, read on every line; relaxed is enough (set once at start).
+std::atomic<LogFormat>& Format() {
+  static std::atomic<LogFormat> format{LogFormat::kJson};
+  return format;
+}
+
 }  // namespace
 
-void Log(LogLevel level, std::string_view component, std::string_view message) {
+void SetLogFormat(LogFormat format) { Format().store(format, std::memory_order_relaxed); }
+
+void Log(LogLevel level, std::string_view component, std::string_view message,
+         std::string_view trace_id) {
   static std::mutex mu;
-  const std::string line = absl::StrCat(
-      "{\"ts\":\"", absl::FormatTime(absl::RFC3339_full, absl::Now(), absl::UTCTimeZone()),
-      "\",\"level\":\"", LevelName(level), "\",\"component\":\"", JsonEscape(component),
-      "\",\"msg\":\"", JsonEscape(message), "\"}\n");
+  const std::string time = absl::FormatTime(absl::RFC3339_full, absl::Now(), absl::UTCTimeZone());
+  std::string line;
+  if (Format().load(std::memory_order_relaxed) == LogFormat::kText) {
+    line =
+        absl::StrCat(time, " ", LevelName(level), " ", ToAbsl(component), ": ", ToAbsl(message),
+                     trace_id.empty() ? "" : absl::StrCat(" [trace ", ToAbsl(trace_id), "]"), "\n");
+  } else {
+    line = absl::StrCat(
+        "{\"ts\":\"", time, "\",\"level\":\"", LevelName(level), "\",\"component\":\"",
+        JsonEscape(component), "\",\"msg\":\"", JsonEscape(message), "\"",
+        trace_id.empty() ? "" : absl::StrCat(",\"trace_id\":\"", JsonEscape(trace_id), "\""),
+        "}\n");
+  }
   std::lock_guard lock(mu);
   std::fputs(line.c_str(), stderr);
 }

@@ -1,4 +1,6 @@
-// Structured logs: one JSON object per line on stderr. Never put message bodies or tokens here.
+// Structured logs on stderr: one JSON object per line (time, level, component, message, and the
+// trace id — an event or conversation id — when there is one), or the same as plain text. Never put
+// message bodies, tokens or secrets here: ids, counts, states and reasons only.
 #pragma once
 
 #include <string_view>
@@ -6,17 +8,27 @@
 namespace omni {
 
 enum class LogLevel { kInfo, kWarning, kError };
+enum class LogFormat { kJson, kText };
 
-void Log(LogLevel level, std::string_view component, std::string_view message);
+// The process's log format (the broker's log_format setting); JSON until set. Process-wide like
+// stderr itself, which every thread writes to.
+void SetLogFormat(LogFormat format);
 
-inline void LogInfo(std::string_view component, std::string_view message) {
-  Log(LogLevel::kInfo, component, message);
+// `trace_id`: the event or conversation the line is about, "" when none.
+void Log(LogLevel level, std::string_view component, std::string_view message,
+         std::string_view trace_id = "");
+
+inline void LogInfo(std::string_view component, std::string_view message,
+                    std::string_view trace_id = "") {
+  Log(LogLevel::kInfo, component, message, trace_id);
 }
-inline void LogWarning(std::string_view component, std::string_view message) {
-  Log(LogLevel::kWarning, component, message);
+inline void LogWarning(std::string_view component, std::string_view message,
+                       std::string_view trace_id = "") {
+  Log(LogLevel::kWarning, component, message, trace_id);
 }
-inline void LogError(std::string_view component, std::string_view message) {
-  Log(LogLevel::kError, component, message);
+inline void LogError(std::string_view component, std::string_view message,
+                     std::string_view trace_id = "") {
+  Log(LogLevel::kError, component, message, trace_id);
 }
 
 }  // namespace omni

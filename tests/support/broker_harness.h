@@ -33,6 +33,7 @@ inline app::BrokerConfig TestConfig(const std::filesystem::path& dir, const std:
   app::BrokerConfig config = app::DefaultConfig();
   config.data_dir = dir;
   config.grpc_listen = "127.0.0.1:0";
+  config.admin_listen = "127.0.0.1:0";
   config.ingest_listen = ingest_listen;
   config.connectors[0].settings = {{"listen", "127.0.0.1:0"}, {"token_secret", "integration-test-secret-0123"}};
   return config;

@@ -67,7 +67,8 @@ class ChildProcess {
   pid_t pid_ = -1;
 };
 
-// The broker binary: `binary --data-dir=<dir> <args…>`, its output in <dir>/broker.log.
+// The broker binary: `binary --data-dir=<dir> --admin-listen=127.0.0.1:0 <args…>` (an admin
+// port of its own; a later --admin-listen overrides it), its output in <dir>/broker.log.
 class BrokerProcess : public ChildProcess {
  public:
   BrokerProcess(const std::string& binary, const std::filesystem::path& dir, std::vector<std::string> args)
@@ -75,7 +76,7 @@ class BrokerProcess : public ChildProcess {
 
  private:
   static std::vector<std::string> WithDataDir(const std::filesystem::path& dir, std::vector<std::string> args) {
-    args.insert(args.begin(), "--data-dir=" + dir.string());
+    args.insert(args.begin(), {"--data-dir=" + dir.string(), "--admin-listen=127.0.0.1:0"});
     return args;
   }
 };

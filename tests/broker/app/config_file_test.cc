@@ -21,7 +21,7 @@ TEST(ConfigFileTest, TheShippedExampleLoads) {
   EXPECT_EQ(config.routing.ForTier(omnibroker::v1::TIER_VIP).first_response, 120s);
   EXPECT_EQ(config.routing.PoolOf(omnibroker::v1::CHANNEL_MESSENGER), omnibroker::v1::CHANNEL_CHAT);
   ASSERT_EQ(config.connectors.size(), 1u);
-  EXPECT_EQ(config.connectors[0].Get("token_secret_file"), "${data_dir}/webchat.secret");
+  EXPECT_EQ(config.connectors[0].Get("token_secret_path"), "${data_dir}/webchat.secret");
 }
 
 TEST(ConfigFileTest, SectionsApplyOverTheDefaults) {

@@ -146,6 +146,7 @@ TEST(StoreDamageTest, TheBrokerRefusesToStartOnADamagedStoreAndSaysWhy) {
   app::BrokerConfig config = app::DefaultConfig();
   config.data_dir = dir.path();
   config.grpc_listen = "127.0.0.1:0";
+  config.admin_listen = "127.0.0.1:0";
   config.ingest_listen = "";
   config.connectors.clear();
   app::BrokerApp broker(config);

@@ -57,6 +57,7 @@ struct EmailBroker {
   explicit EmailBroker(std::map<std::string, std::string> settings) {
     config.data_dir = dir.path();
     config.grpc_listen = "127.0.0.1:0";
+    config.admin_listen = "127.0.0.1:0";
     config.ingest_listen = "";
     config.connectors.clear();
     settings["listen"] = "127.0.0.1:0";

@@ -21,7 +21,9 @@ ack_timeout_ms: 500
 connectors:
   - {type: telegram, settings: {listen: "0.0.0.0:8443", secret_token: s}}
   - {type: webchat, name: site-chat}
-)", config).ok());
+)",
+                                     config)
+                  .ok());
   EXPECT_EQ(config.broker, "tcp://10.0.0.5:5570");
   EXPECT_EQ(config.tenant, "acme");
   EXPECT_EQ(config.data_dir, "/var/lib/omni-gateway");
@@ -76,6 +78,29 @@ TEST(GatewayConfigTest, FlagsOverrideTheFile) {
                 .message()
                 .find("unknown flag --brokers"),
             absl::string_view::npos);
+}
+
+TEST(GatewayConfigTest, TheEnvironmentOverridesTheFileAndFlagsOverrideIt) {
+  const std::string example = std::string(OMNI_SOURCE_DIR) + "/deploy/omni-gateway.yaml";
+  GatewayConfig config;
+  ASSERT_TRUE(ApplyGatewayArgs({"--config", example, "--tenant", "flag"}, config,
+                               {{"OMNI_GATEWAY_BROKER", "tcp://10.0.0.9:5570"},
+                                {"OMNI_GATEWAY_TENANT", "env"},
+                                {"OMNI_GATEWAY_CONNECTORS__TELEGRAM__SETTINGS__BOT_TOKEN_FILE",
+                                 "/run/secrets/bot"},
+                                {"OMNIBROKER_TENANT", "the broker's, not ours"}})
+                  .ok());
+  EXPECT_EQ(config.broker, "tcp://10.0.0.9:5570");
+  EXPECT_EQ(config.tenant, "flag");
+  EXPECT_EQ(config.connectors[0].settings.at("bot_token_file"), "/run/secrets/bot");
+
+  GatewayConfig bad;
+  const absl::Status s =
+      ApplyGatewayArgs({"--config", example}, bad, {{"OMNI_GATEWAY_ACK_TIMEOUT_MS", "soon"}});
+  EXPECT_NE(
+      s.message().find("ack_timeout_ms (environment OMNI_GATEWAY_ACK_TIMEOUT_MS): a whole number"),
+      absl::string_view::npos)
+      << s.message();
 }
 
 TEST(GatewayConfigTest, TheExampleInDeployLoads) {

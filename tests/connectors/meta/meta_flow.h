@@ -96,6 +96,7 @@ inline void RunFlow(const FlowCase& flow) {
   app::BrokerConfig config = app::DefaultConfig();
   config.data_dir = dir.path();
   config.grpc_listen = "127.0.0.1:0";
+  config.admin_listen = "127.0.0.1:0";
   config.ingest_listen = "";
   config.connectors.clear();
   config.connectors.push_back(

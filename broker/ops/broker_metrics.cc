@@ -1,0 +1,58 @@
+#include "broker/ops/broker_metrics.h"
+
+namespace omni::ops {
+namespace {
+
+// Fills `out` with one series per label value of `family`, in enum order.
+template <size_t N>
+void AddSeries(MetricsRegistry& registry, const std::string& family, const std::string& help,
+               const std::string& label, const std::array<const char*, N>& values,
+               std::array<Counter*, N>& out) {
+  for (size_t i = 0; i < N; ++i) out[i] = &registry.AddCounter(family, help, {{label, values[i]}});
+}
+
+constexpr std::array<const char*, 3> kDeadlines = {"first_response", "next_response", "resolution"};
+
+}  // namespace
+
+BrokerMetrics::BrokerMetrics()
+    : events_received(registry_.AddCounter("omni_ingest_events_total",
+                                           "Events read from connectors (the ingest rate).")),
+      store_write(registry_.AddHistogram("omni_store_write_seconds",
+                                         "Time to apply one RocksDB WriteBatch (unsynced).")),
+      store_sync(
+          registry_.AddHistogram("omni_store_sync_seconds",
+                                 "Time of one WAL sync, which makes a group of writes durable.")),
+      console_streams(
+          registry_.AddGauge("omni_console_streams", "AgentConsole streams open now.")) {
+  AddSeries(registry_, "omni_ingest_acks_total", "Acks sent to connectors, by status.", "status",
+            std::array<const char*, 4>{"accepted", "duplicate", "rejected", "retry_later"}, acks_);
+  AddSeries(
+      registry_, "omni_ingest_rejects_total",
+      "Events not accepted, by reason (invalid: failed validation; no_conversation: a receipt or "
+      "edit for an unknown or erased thread; store_error: answered retry_later).",
+      "reason", std::array<const char*, 3>{"invalid", "no_conversation", "store_error"}, rejects_);
+  AddSeries(registry_, "omni_offers_total", "Offers ended, by outcome.", "outcome",
+            std::array<const char*, 4>{"accepted", "declined", "timed_out", "withdrawn"}, offers_);
+  AddSeries(registry_, "omni_routing_decisions_total", "Routing engine decisions, by kind.",
+            "decision",
+            std::array<const char*, 5>{"offer", "offer_withdrawn", "reclaimed", "breach",
+                                       "wrap_up_ended"},
+            decisions_);
+  AddSeries(registry_, "omni_sla_breaches_total", "Deadlines missed, by deadline.", "deadline",
+            kDeadlines, breaches_);
+}
+
+Counter* BrokerMetrics::breach(std::string_view deadline) {
+  for (size_t i = 0; i < kDeadlines.size(); ++i) {
+    if (deadline == kDeadlines[i]) return breaches_[i];
+  }
+  return nullptr;
+}
+
+Counter& BrokerMetrics::withdrawal(std::string_view reason) {
+  if (reason == "timeout") return offer(OfferOutcome::kTimedOut);
+  return offer(OfferOutcome::kWithdrawn);
+}
+
+}  // namespace omni::ops

@@ -1,0 +1,59 @@
+// BrokerMetrics: every metric the broker exports, in one registry, named once here. Components
+// get a reference (or pointer) to the series they bump; the admin HTTP port renders the registry.
+// Label values come from fixed sets below, so the number of series is fixed at construction;
+// per-queue gauges are collected at scrape time (see BrokerApp) and capped.
+#pragma once
+
+#include <array>
+#include <string_view>
+
+#include "base/metrics.h"
+
+namespace omni::ops {
+
+// Why an inbound event was not accepted (omni_ingest_rejects_total{reason}).
+enum class RejectReason { kInvalid, kNoConversation, kStoreError, kCount };
+// How an offer ended (omni_offers_total{outcome}).
+enum class OfferOutcome { kAccepted, kDeclined, kTimedOut, kWithdrawn, kCount };
+// What the routing engine decided (omni_routing_decisions_total{decision}).
+enum class DecisionKind { kOffer, kOfferWithdrawn, kReclaimed, kBreach, kWrapUpEnded, kCount };
+// Which deadline was missed (omni_sla_breaches_total{deadline}).
+enum class Deadline { kFirstResponse, kNextResponse, kResolution, kCount };
+
+// An ack's status (omni_ingest_acks_total{status}).
+enum class AckStatus { kAccepted, kDuplicate, kRejected, kRetryLater, kCount };
+
+class BrokerMetrics {
+  // First: the references below are bound to series it owns.
+  MetricsRegistry registry_;
+
+ public:
+  BrokerMetrics();
+  BrokerMetrics(const BrokerMetrics&) = delete;
+  BrokerMetrics& operator=(const BrokerMetrics&) = delete;
+
+  MetricsRegistry& registry() { return registry_; }
+
+  Counter& events_received;  // every event frame read from the ingest endpoint
+  Counter& ack(AckStatus s) { return *acks_[static_cast<size_t>(s)]; }
+  Counter& reject(RejectReason r) { return *rejects_[static_cast<size_t>(r)]; }
+  Counter& offer(OfferOutcome o) { return *offers_[static_cast<size_t>(o)]; }
+  Counter& decision(DecisionKind d) { return *decisions_[static_cast<size_t>(d)]; }
+  // The breach counter for a routing reason ("first_response"…); null for an unknown one.
+  Counter* breach(std::string_view deadline);
+  // The offer outcome counter for the routing engine's withdrawal reason: "timeout" is timed_out,
+  // the others (agent_offline, closed) withdrawn. Declines are counted where they are answered.
+  Counter& withdrawal(std::string_view reason);
+  Histogram& store_write;  // RocksDB WriteBatch applied (unsynced)
+  Histogram& store_sync;   // WAL sync of a commit group (its count is the number of syncs)
+  Gauge& console_streams;  // AgentConsole Connect streams open now
+
+ private:
+  std::array<Counter*, static_cast<size_t>(AckStatus::kCount)> acks_;
+  std::array<Counter*, static_cast<size_t>(RejectReason::kCount)> rejects_;
+  std::array<Counter*, static_cast<size_t>(OfferOutcome::kCount)> offers_;
+  std::array<Counter*, static_cast<size_t>(DecisionKind::kCount)> decisions_;
+  std::array<Counter*, static_cast<size_t>(Deadline::kCount)> breaches_;
+};
+
+}  // namespace omni::ops

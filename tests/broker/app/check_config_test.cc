@@ -1,0 +1,122 @@
+// `omnibroker check-config`: OK for the shipped example, and for each bad file every error on its
+// own line naming the key and where it came from (line, variable, flag); exit code 1. Also the
+// precedence flags > environment > file.
+#include "broker/app/check_config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "broker/app/broker_config.h"
+#include "tests/support/test_support.h"
+
+namespace omni::app {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(CheckConfigTest, TheShippedExampleIsOk) {
+  std::ostringstream out;
+  EXPECT_EQ(RunCheckConfig({"--config", std::string(OMNI_SOURCE_DIR) + "/deploy/omnibroker.yaml"},
+                           {}, out),
+            0)
+      << out.str();
+  EXPECT_EQ(out.str().rfind("OK: data in data, gRPC on 127.0.0.1:50051, admin HTTP on "
+                            "127.0.0.1:9464, 4 agents, 1 connectors",
+                            0),
+            0u)
+      << out.str();
+}
+
+TEST(CheckConfigTest, FlagsOverTheEnvironmentOverTheFile) {
+  testing::TempDir dir;
+  const auto path = dir.path() / "omni.yaml";
+  std::ofstream(path)
+      << "tenant: file\ngrpc_listen: 127.0.0.1:7000\nadmin_listen: 127.0.0.1:7100\n";
+  BrokerConfig config = DefaultConfig();
+  ASSERT_TRUE(ApplyFlags({"--config", path.string(), "--grpc-listen=127.0.0.1:7002"}, config,
+                         {{"OMNIBROKER_GRPC_LISTEN", "127.0.0.1:7001"},
+                          {"OMNIBROKER_TENANT", "env"},
+                          {"OMNIBROKER_SHUTDOWN_GRACE_SECONDS", "3"}})
+                  .ok());
+  EXPECT_EQ(config.grpc_listen, "127.0.0.1:7002") << "the flag wins";
+  EXPECT_EQ(config.tenant, "env") << "the environment beats the file";
+  EXPECT_EQ(config.admin_listen, "127.0.0.1:7100") << "the file beats the default";
+  EXPECT_EQ(config.shutdown_grace, 3s);
+  EXPECT_EQ(config.dedupe_window, std::chrono::hours(192)) << "the default where nothing is set";
+
+  BrokerConfig no_file = DefaultConfig();
+  ASSERT_TRUE(ApplyFlags({}, no_file, {{"OMNIBROKER_LOG_FORMAT", "text"}}).ok());
+  EXPECT_EQ(no_file.log_format, LogFormat::kText) << "the environment applies without a file too";
+}
+
+struct BadCase {
+  std::string name;
+  std::string yaml;
+  connectors::ConfigEnvironment env;
+  std::vector<std::string> expected;  // each a part of one error line, in order
+};
+
+class BadCheckConfigTest : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(BadCheckConfigTest, PrintsEachErrorAndFails) {
+  testing::TempDir dir;
+  const auto path = dir.path() / "bad.yaml";
+  std::ofstream(path) << GetParam().yaml;
+  std::ostringstream out;
+  EXPECT_EQ(RunCheckConfig({"--config", path.string(), "--data-dir", dir.path().string()},
+                           GetParam().env, out),
+            1);
+  std::istringstream lines(out.str());
+  std::string line;
+  for (const auto& expected : GetParam().expected) {
+    ASSERT_TRUE(std::getline(lines, line)) << "missing: " << expected << "\n" << out.str();
+    EXPECT_EQ(line.rfind("error: ", 0), 0u) << line;
+    EXPECT_NE(line.find(expected), std::string::npos) << line;
+  }
+  ASSERT_TRUE(std::getline(lines, line));
+  EXPECT_EQ(line, absl::StrCat(GetParam().expected.size(),
+                               GetParam().expected.size() == 1 ? " error" : " errors"));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, BadCheckConfigTest,
+    ::testing::Values(
+        BadCase{"NotYaml", "tenant: [", {}, {"config is not valid YAML"}},
+        BadCase{"EveryBadSection",
+                "tenant: acme\ndedupe_window_hours: soon\nlog_format: xml\nshutdown_grace_seconds: "
+                "0\nadmin_lisen: x\n",
+                {},
+                {"dedupe_window_hours (line 2): a whole number of hours",
+                 "log_format (line 3): json or text",
+                 "shutdown_grace_seconds (line 4): a whole number of seconds",
+                 "unknown section 'admin_lisen' (line 5)"}},
+        BadCase{
+            "BadValueFromTheEnvironment",
+            "tenant: acme\n",
+            {{"OMNIBROKER_DEDUPE_WINDOW_HOURS", "-1"}},
+            {"dedupe_window_hours (environment OMNIBROKER_DEDUPE_WINDOW_HOURS): a whole number"}},
+        BadCase{"UnknownSectionFromTheEnvironment",
+                "",
+                {{"OMNIBROKER_TENNANT", "x"}},
+                {"unknown section 'tennant' (environment)"}},
+        BadCase{
+            "BadEnvironmentPath",
+            "tenant: acme\n",
+            {{"OMNIBROKER_TENANT__X", "y"}},
+            {"environment OMNIBROKER_TENANT__X: tenant.x: the value above it is a single value"}},
+        BadCase{"RoutingPolicy", "routing: {offer_timeout: 0s}\n", {}, {"routing"}},
+        BadCase{"Connectors",
+                "connectors:\n"
+                "  - {type: fax}\n"
+                "  - {type: telegram, settings: {secret_token_file: /nonexistent/omni-secret}}\n"
+                "  - {type: webchat, name: telegram, settings: {token_secret: s}}\n",
+                {},
+                {"connectors[0] (fax).type: unknown connector type 'fax'",
+                 "connector 'telegram': secret_token_file: cannot read '/nonexistent/omni-secret'",
+                 "connectors[2] (telegram).name: appears twice"}}),
+    [](const auto& info) { return info.param.name; });
+
+}  // namespace
+}  // namespace omni::app
