@@ -53,7 +53,6 @@ void ConsoleApp::DrainUpdates() {
       if (entry != nullptr && entry->history.empty()) LoadHistory(entry->conversation.id());
     }
   }
-  if (!client_.connected()) model_.SetDisconnected();
 }
 
 void ConsoleApp::LoadHistory(const std::string& conversation_id) {

@@ -82,6 +82,18 @@ void ConsoleModel::Apply(const omnibroker::v1::AgentUpdate& update, TimePoint no
   } else if (update.has_escalation()) {
     notice_ = "escalation: " + update.escalation().conversation_id() + " missed its " +
               update.escalation().breach().kind() + " deadline";
+  } else if (update.has_connection()) {
+    // The SDK reconnects by itself; what it missed arrives as ordinary updates after CONNECTED.
+    const auto& change = update.connection();
+    connected_ = change.state() == omnibroker::v1::ConnectionChange::CONNECTED;
+    if (connected_) {
+      for (const auto& c : change.login().assigned()) Upsert(c, nullptr);
+      notice_ = "reconnected";
+    } else if (change.state() == omnibroker::v1::ConnectionChange::RECONNECTING) {
+      notice_ = "connection lost, reconnecting: " + change.reason();
+    } else {
+      notice_ = "disconnected: " + change.reason();
+    }
   } else if (update.has_result() && update.result().code() != 0) {
     notice_ = "error: " + update.result().message();
   }

@@ -66,7 +66,6 @@ class ConsoleModel {
   const std::string& notice() const { return notice_; }
   void SetNotice(std::string notice) { notice_ = std::move(notice); }
   bool connected() const { return connected_; }
-  void SetDisconnected() { connected_ = false; }
 
  private:
   ListRow RowFor(const omnibroker::v1::Offer& offer, TimePoint now) const;

@@ -192,5 +192,33 @@ TEST(ConsoleModelTest, EscalationsAndFailedRequestsShowAsNotices) {
   EXPECT_EQ(model.notice(), "error: delivery refused by telegram");
 }
 
+TEST(ConsoleModelTest, TheConnectionComingAndGoingShowsAndAReconnectBringsTheLoginsWork) {
+  ConsoleModel model = Model();
+  EXPECT_TRUE(model.connected());
+  AgentUpdate lost;
+  lost.mutable_connection()->set_state(omnibroker::v1::ConnectionChange::RECONNECTING);
+  lost.mutable_connection()->set_reason("Socket closed");
+  model.Apply(lost, kStart);
+  EXPECT_FALSE(model.connected());
+  EXPECT_EQ(model.notice(), "connection lost, reconnecting: Socket closed");
+
+  AgentUpdate back;
+  back.mutable_connection()->set_state(omnibroker::v1::ConnectionChange::CONNECTED);
+  auto* assigned = back.mutable_connection()->mutable_login()->add_assigned();
+  assigned->set_id("conv_9");
+  assigned->set_customer_id("cust_olga");
+  model.Apply(back, kStart);
+  EXPECT_TRUE(model.connected());
+  EXPECT_EQ(model.notice(), "reconnected");
+  EXPECT_NE(model.conversation("conv_9"), nullptr);
+
+  AgentUpdate closed;
+  closed.mutable_connection()->set_state(omnibroker::v1::ConnectionChange::CLOSED);
+  closed.mutable_connection()->set_reason("login refused");
+  model.Apply(closed, kStart);
+  EXPECT_FALSE(model.connected());
+  EXPECT_EQ(model.notice(), "disconnected: login refused");
+}
+
 }  // namespace
 }  // namespace omni::console
