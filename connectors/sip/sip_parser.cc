@@ -131,6 +131,12 @@ absl::StatusOr<SipRequest> ParseSipRequest(std::string_view bytes) {
                       absl::StrContains(absl::AsciiStrToLower(request.caller), "anonymous");
   request.dialed = raw->req_uri->username != nullptr ? Text(raw->req_uri->username) : Text(to->url->username);
   request.diverted_from = NameAddrUri(HeaderValue(raw, "diversion"));
+  for (int i = 0; i < osip_list_size(&raw->headers) && request.x_headers.size() < kMaxXHeaders; ++i) {
+    const auto* header = static_cast<const osip_header_t*>(osip_list_get(&raw->headers, i));
+    std::string name = absl::AsciiStrToLower(Text(header->hname));
+    if (!absl::StartsWith(name, "x-")) continue;
+    request.x_headers.emplace_back(std::move(name), std::string(absl::StripAsciiWhitespace(Text(header->hvalue))));
+  }
   if (auto s = CopyResponseHeaders(raw, request); !s.ok()) return s;
   return request;
 }
@@ -157,6 +163,11 @@ omnibroker::v1::Event CallEvent(const SipRequest& invite, TimePoint now) {
                                              " to ", invite.dialed));
   (*e.mutable_provider_metadata())["sip.dialed"] = invite.dialed;
   if (!invite.diverted_from.empty()) (*e.mutable_provider_metadata())["sip.diversion"] = invite.diverted_from;
+  // The custom headers go with the call, for the agent and for reports: "sip.header.x-queue".
+  for (const auto& [name, value] : invite.x_headers) {
+    std::string& joined = (*e.mutable_provider_metadata())[absl::StrCat("sip.header.", name)];
+    absl::StrAppend(&joined, joined.empty() ? "" : ", ", value);
+  }
   return e;
 }
 

@@ -14,6 +14,8 @@
 
 namespace omni::connectors::sip {
 
+inline constexpr size_t kMaxXHeaders = 32;
+
 struct SipRequest {
   std::string method;       // "INVITE", "ACK", "CANCEL", "BYE", "OPTIONS"…
   std::string call_id;
@@ -24,6 +26,9 @@ struct SipRequest {
   bool anonymous = false;   // Privacy: id / header (or an anonymous From)
   std::string dialed;       // the Request-URI user, else the To user
   std::string diverted_from;  // the first Diversion header's URI
+  // Custom headers a PBX or IVR in front adds (X-Queue: billing): lowercased name and trimmed
+  // value, in order, a repeated one as often as it came; at most kMaxXHeaders.
+  std::vector<std::pair<std::string, std::string>> x_headers;
   // What a response to this request copies (RFC 3261 8.2.6.2), as osip2 writes them back.
   std::vector<std::string> vias;  // every Via value, in order
   std::string from_header, to_header, call_id_header, cseq_header;

@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 
 namespace omni::connectors::sip {
@@ -35,15 +37,27 @@ absl::Status ReadSkills(const std::string& key, const std::string& list, omnibro
   return absl::OkStatus();
 }
 
+// The user of a SIP or tel URI: "+4930123" of "sip:+4930123@pbx;user=phone" or "tel:+4930123".
+std::string UriUser(const std::string& uri) {
+  const size_t colon = uri.find(':');
+  const std::string rest = colon == std::string::npos ? uri : uri.substr(colon + 1);
+  return rest.substr(0, rest.find_first_of("@;"));
+}
+
 }  // namespace
 
 absl::StatusOr<CallRoutes> ParseCallRoutes(const ConnectorConfig& config) {
   CallRoutes routes;
+  routes.header = absl::AsciiStrToLower(config.Get("route_header", ""));
+  if (!routes.header.empty() && (!absl::StartsWith(routes.header, "x-") || routes.header.size() < 3)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("sip: route_header: '", config.Get("route_header", ""), "' is not an X- header"));
+  }
   for (const auto& [key, value] : config.settings) {
     if (key.rfind(kPrefix, 0) != 0) continue;
-    const std::string dialed = key.substr(sizeof(kPrefix) - 1);
-    if (dialed.empty()) return absl::InvalidArgumentError("sip: route. needs the dialed number after the dot");
-    omnibroker::v1::RoutingHints& hints = routes[dialed];
+    const std::string name = key.substr(sizeof(kPrefix) - 1);
+    if (name.empty()) return absl::InvalidArgumentError("sip: route. needs the route's name after the dot");
+    omnibroker::v1::RoutingHints& hints = routes.by_name[name];
     std::stringstream parts(value);
     std::string part;
     while (parts >> part) {
@@ -68,8 +82,20 @@ absl::StatusOr<CallRoutes> ParseCallRoutes(const ConnectorConfig& config) {
 
 omnibroker::v1::Event RoutedCallEvent(const SipRequest& invite, const CallRoutes& routes, TimePoint now) {
   omnibroker::v1::Event event = CallEvent(invite, now);
-  auto it = routes.find(invite.dialed);
-  if (it != routes.end()) *event.mutable_routing() = it->second;
+  auto take = [&](const std::string& name, const std::string& why) {
+    auto it = routes.by_name.find(name);
+    if (name.empty() || it == routes.by_name.end()) return false;
+    *event.mutable_routing() = it->second;
+    (*event.mutable_provider_metadata())["sip.route"] = absl::StrCat(why, " ", name);
+    return true;
+  };
+  if (!routes.header.empty()) {
+    for (const auto& [header, value] : invite.x_headers) {
+      if (header == routes.header && take(value, header)) return event;
+    }
+  }
+  if (take(invite.dialed, "dialed")) return event;
+  take(UriUser(invite.diverted_from), "diversion");
   return event;
 }
 
