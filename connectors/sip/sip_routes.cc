@@ -48,10 +48,10 @@ std::string UriUser(const std::string& uri) {
 
 absl::StatusOr<CallRoutes> ParseCallRoutes(const ConnectorConfig& config) {
   CallRoutes routes;
-  routes.header = absl::AsciiStrToLower(config.Get("route_header", ""));
+  const std::string header = config.Get("route_header");
+  routes.header = absl::AsciiStrToLower(header);
   if (!routes.header.empty() && (!absl::StartsWith(routes.header, "x-") || routes.header.size() < 3)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("sip: route_header: '", config.Get("route_header", ""), "' is not an X- header"));
+    return absl::InvalidArgumentError(absl::StrCat("sip: route_header: '", header, "' is not an X- header"));
   }
   for (const auto& [key, value] : config.settings) {
     if (key.rfind(kPrefix, 0) != 0) continue;
