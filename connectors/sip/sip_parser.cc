@@ -164,7 +164,9 @@ omnibroker::v1::Event CallEvent(const SipRequest& invite, TimePoint now) {
   (*e.mutable_provider_metadata())["sip.dialed"] = invite.dialed;
   if (!invite.diverted_from.empty()) (*e.mutable_provider_metadata())["sip.diversion"] = invite.diverted_from;
   // The custom headers go with the call, for the agent and for reports: "sip.header.x-queue".
-  for (const auto& [name, value] : invite.x_headers) {
+  // Not for a caller who asked for privacy: a PBX puts caller data (a number, an account) in them.
+  // Routing still reads them (sip_routes), only nothing of them travels.
+  for (const auto& [name, value] : invite.anonymous ? decltype(invite.x_headers){} : invite.x_headers) {
     std::string& joined = (*e.mutable_provider_metadata())[absl::StrCat("sip.header.", name)];
     absl::StrAppend(&joined, joined.empty() ? "" : ", ", value);
   }

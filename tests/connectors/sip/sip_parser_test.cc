@@ -69,12 +69,17 @@ TEST(SipParserTest, AssertedIdentityWinsAndPrivacyHidesIt) {
   ASSERT_TRUE(asserted.ok()) << asserted.status();
   EXPECT_EQ(asserted->caller, "sip:+4915199999999@carrier.example");
   auto hidden = ParseSipRequest(
-      Invite("P-Asserted-Identity: <sip:+4915199999999@carrier.example>\r\nPrivacy: id\r\n"));
+      Invite("P-Asserted-Identity: <sip:+4915199999999@carrier.example>\r\nPrivacy: id\r\n"
+             "X-Caller-Account: +4915199999999\r\n"));
   ASSERT_TRUE(hidden.ok()) << hidden.status();
   const auto event = CallEvent(*hidden, TimePoint{});
   EXPECT_EQ(event.sender().handle(), "anonymous");
   EXPECT_EQ(event.sender().display_name(), "");
   EXPECT_EQ(event.content().text().find("4915"), std::string::npos) << "no handle leaked";
+  for (const auto& [key, value] : event.provider_metadata()) {
+    EXPECT_EQ(value.find("4915"), std::string::npos) << key << " leaks the hidden caller";
+  }
+  EXPECT_FALSE(event.provider_metadata().contains("sip.header.x-caller-account"));
 }
 
 struct Malformed {
