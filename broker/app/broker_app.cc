@@ -84,6 +84,15 @@ absl::Status BrokerApp::Start() {
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(config_.grpc_listen, grpc::InsecureServerCredentials(), &port);
+  // Keepalive both ways. The broker pings a quiet console, so one whose machine vanished is seen
+  // gone (its offers then wait out their expiry) within 40 s; and it accepts the consoles' own
+  // pings once a second at most, so a console can notice a vanished broker as soon as it wants
+  // (gRPC's default would answer a console pinging more often than every 5 min with GOAWAY).
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, 30'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10'000);
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 1'000);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   builder.RegisterService(console_service_.get());
   builder.RegisterService(admin_service_.get());
   grpc_server_ = builder.BuildAndStart();

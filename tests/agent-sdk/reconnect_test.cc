@@ -1,6 +1,7 @@
 // The agent SDK against a real broker through a TCP proxy that the test cuts: after every
 // reconnect each offer and customer message arrives exactly once and in order, an offer open at
-// the cut can still be accepted, and a request whose answer was lost in the cut is applied once.
+// the cut can still be accepted, a request whose answer was lost in the cut is applied once, and a
+// broker fallen silent without closing the connection is noticed by keepalive pings.
 #include <future>
 #include <set>
 #include <thread>
@@ -160,6 +161,33 @@ TEST_F(ReconnectTest, RequestsWhoseAnswerWasLostInTheCutAreAppliedOnce) {
   EXPECT_EQ(got_.Count(AgentUpdate::kAssigned), 1);
   const auto connection = got_.Connection();
   EXPECT_EQ(std::count(connection.begin(), connection.end(), "CONNECTED resumed"), 2);
+}
+
+TEST_F(ReconnectTest, ABrokerFallenSilentIsNoticedByKeepaliveAndTheClientComesBack) {
+  agent::AgentClientOptions options{.target = proxy_->address(), .agent_id = "alice"};
+  options.keepalive_time = 1500ms;
+  options.keepalive_timeout = 1000ms;
+  options.reconnect.initial_backoff = 20ms;
+  options.reconnect.max_backoff = 200ms;
+  auto client = agent::AgentClient::Connect(options);
+  ASSERT_TRUE(client.ok()) << client.status();
+  alice_ = std::move(client).value();
+
+  // The connection stays open but the broker's side says nothing more: without pings the quiet
+  // stream would wait for ever.
+  proxy_->SetDroppingReplies(true);
+  auto disconnected = [](const testing::Received& r) {
+    const auto c = r.Connection();
+    return std::find(c.begin(), c.end(), "RECONNECTING") != c.end();
+  };
+  ASSERT_TRUE(got_.Until(*alice_, disconnected, 15s)) << "no keepalive noticed the silence";
+
+  proxy_->SetDroppingReplies(false);
+  ASSERT_TRUE(got_.Until(*alice_, [](const testing::Received& r) {
+    const auto c = r.Connection();
+    return !c.empty() && c.back().starts_with("CONNECTED");
+  }));
+  EXPECT_TRUE(alice_->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
 }
 
 }  // namespace

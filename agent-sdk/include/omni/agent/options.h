@@ -57,6 +57,12 @@ struct AgentClientOptions {
   std::chrono::milliseconds connect_timeout{5000};
   // Request() helpers (SetPresence, Accept…) wait this long for their result.
   std::chrono::milliseconds request_timeout{10000};
+  // HTTP/2 pings on the connection, answered or not within `keepalive_timeout`: a broker that
+  // vanished without closing the connection (its host gone, a NAT or firewall dropping the
+  // flow) is noticed this soon, not after TCP's own hours, and the client reconnects. The
+  // broker accepts pings every second at most (GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS).
+  std::chrono::milliseconds keepalive_time{20000};
+  std::chrono::milliseconds keepalive_timeout{10000};
   ReconnectPolicy reconnect;
   AgentCallbacks callbacks;
 };
