@@ -7,19 +7,25 @@ import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
 const url = process.argv[2];
-const step = (name) => console.log(`STEP ${name}`);
+const started = Date.now();
+// Each step with the milliseconds since start, so a failure shows where the visitor stalled.
+const step = (name) => console.log(`STEP ${name}\n  at ${Date.now() - started} ms`);
 const profile = mkdtempSync(join(tmpdir(), 'omni-chromium-'));
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: '/usr/bin/chromium',
   headless: true,
   args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  // Under a loaded CI machine a start can be slow; fail before the test's 60 s wait for the offer.
+  timeout: 45000,
 });
+step('browser-started');
 try {
   const page = context.pages()[0] ?? await context.newPage();
   page.on('console', (m) => console.log(`console: ${m.text()}`));
   page.on('pageerror', (e) => console.log(`pageerror: ${e.message}`));
   await page.goto(url);
+  step('page-loaded');
   await page.click('#omni-chat-button');
   await page.fill('#omni-chat-name', 'Ann Browser');
   await page.fill('#omni-chat-email', 'ann@example.org');
