@@ -14,6 +14,7 @@
 #include <chrono>
 #include <random>
 
+#include "base/ids.h"
 #include "bench/latency_counters.h"
 #include "broker/routing/routing_engine.h"
 
@@ -55,7 +56,11 @@ struct Floor {
     auto* need = step.add_skills();
     need->set_skill("skill" + std::to_string(Pick(kSkills)));
     need->set_min_proficiency(1 + 4 * Pick(2));
-    return WorkItem{.conversation_id = "conv" + std::to_string(n),
+    // Ids like the broker's own (NewId: "conv_" and 32 hex digits), too long for a short string.
+    std::string id = "conv_";
+    AppendHex64(id, rng());
+    AppendHex64(id, static_cast<uint64_t>(n));
+    return WorkItem{.conversation_id = std::move(id),
                     .channel = omnibroker::v1::CHANNEL_CHAT,
                     .tier = static_cast<omnibroker::v1::Tier>(1 + Pick(3)),
                     .language = language != nullptr ? language : kLanguages[Pick(4)],

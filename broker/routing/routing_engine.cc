@@ -111,7 +111,7 @@ std::vector<Offer> RoutingEngine::OffersFor(const std::string& agent_id) const {
   auto found = slots_.find(agent_id);
   if (found == slots_.end()) return out;
   for (const Conv* conv : agents_[found->second].holding) {
-    if (conv->state == State::kOffered) out.push_back(*conv->offer);
+    if (conv->state == State::kOffered) out.push_back(OfferOf(*conv));
   }
   return out;
 }
@@ -134,8 +134,8 @@ void RoutingEngine::ChangePresence(const std::string& agent_id, Presence presenc
       if (conv->state == State::kOffered && !keep_offers) offered.push_back(conv);
     }
     for (Conv* conv : offered) {
-      Emit(Decision{.kind = Decision::Kind::kOfferWithdrawn, .conversation_id = conv->item.conversation_id,
-                    .agent_id = agent_id, .offer_id = conv->offer->offer_id, .at = now, .reason = "agent_offline"});
+      Emit(Decision{.kind = Decision::Kind::kOfferWithdrawn, .conversation_id = conv->id(),
+                    .agent_id = agent_id, .offer_id = conv->offer_id, .at = now, .reason = "agent_offline"});
       TakeBack(*conv, /*cooldown=*/false, /*new_phases=*/false, now);
     }
     agent.offline_since = now;
@@ -186,12 +186,21 @@ void RoutingEngine::FlushReindex(TimePoint now) {
 
 // ---- conversations
 
+RoutingEngine::Conv& RoutingEngine::Insert(WorkItem item) {
+  // The id moves into the key: one copy of it, which the record points to.
+  auto it = conversations_.try_emplace(std::move(item.conversation_id)).first;
+  Conv& conv = it->second;
+  conv.key = &it->first;
+  conv.item = std::move(item);
+  conv.item.conversation_id.clear();
+  return conv;
+}
+
 void RoutingEngine::Enqueue(WorkItem item, TimePoint now) {
   ReindexAtEnd reindex{*this, now};
   if (conversations_.contains(item.conversation_id)) return;
   if (item.language.empty()) item.language = policy_.default_language;
-  Conv& conv = conversations_[item.conversation_id];
-  conv.item = std::move(item);
+  Conv& conv = Insert(std::move(item));
   conv.sequence = next_sequence_++;
   conv.phases = PhasesFor(conv.item);
   conv.phases_since = now;
@@ -205,8 +214,7 @@ void RoutingEngine::RestoreAssigned(WorkItem item, const std::string& agent_id, 
   if (conversations_.contains(item.conversation_id)) return;
   if (item.language.empty()) item.language = policy_.default_language;
   const Slot slot = SlotOf(agent_id);
-  Conv& conv = conversations_[item.conversation_id];
-  conv.item = std::move(item);
+  Conv& conv = Insert(std::move(item));
   conv.sequence = next_sequence_++;
   conv.phases = PhasesFor(conv.item);
   conv.phases_since = now;
@@ -221,7 +229,7 @@ void RoutingEngine::RestoreAssigned(WorkItem item, const std::string& agent_id, 
   AgentState& agent = agents_[slot];
   Hold(slot, conv);
   if (!conv.replied_since_assigned) {
-    Schedule(assigned_at + policy_.reply_timeout, Timer::kConversation, conv.item.conversation_id, conv.generation);
+    Schedule(assigned_at + policy_.reply_timeout, Timer::kConversation, conv.id(), conv.generation);
   }
   if (agent.presence == PRESENCE_OFFLINE) {
     // Not back yet: like a disconnect at `now`, the agent has the grace period to return.
@@ -237,7 +245,7 @@ absl::StatusOr<RoutingEngine::Conv*> RoutingEngine::OpenOffer(const std::string&
   auto it = offer_id.size() > kSuffix && offer_id[offer_id.size() - kSuffix] == '/'
                 ? conversations_.find(offer_id.substr(0, offer_id.size() - kSuffix))
                 : conversations_.end();
-  if (it == conversations_.end() || !it->second.offer || it->second.offer->offer_id != offer_id) {
+  if (it == conversations_.end() || it->second.state != State::kOffered || it->second.offer_id != offer_id) {
     return absl::NotFoundError(absl::StrCat("offer ", offer_id, " is not open (expired or withdrawn)"));
   }
   Conv& conv = it->second;
@@ -263,8 +271,8 @@ absl::StatusOr<Offer> RoutingEngine::Accept(const std::string& offer_id, const s
   auto found = OpenOffer(offer_id, agent_id);
   if (!found.ok()) return found.status();
   Conv& conv = **found;
-  Offer offer = *conv.offer;
-  conv.offer.reset();
+  Offer offer = OfferOf(conv);
+  conv.offer_id.clear();
   conv.generation++;
   conv.state = State::kAssigned;
   conv.assigned_at = now;
@@ -273,7 +281,7 @@ absl::StatusOr<Offer> RoutingEngine::Accept(const std::string& offer_id, const s
   const Slot slot = slots_.at(agent_id);
   const ChannelPolicy channel = policy_.ForChannel(conv.item.channel);
   AddEffort(slot, channel.effort_weight * Minutes(channel.nominal_handle_time), now);
-  Schedule(now + policy_.reply_timeout, Timer::kConversation, conv.item.conversation_id, conv.generation);
+  Schedule(now + policy_.reply_timeout, Timer::kConversation, conv.id(), conv.generation);
   return offer;
 }
 
@@ -283,7 +291,7 @@ absl::StatusOr<Offer> RoutingEngine::Decline(const std::string& offer_id, const 
   auto found = OpenOffer(offer_id, agent_id);
   if (!found.ok()) return found.status();
   Conv& conv = **found;
-  Offer offer = *conv.offer;
+  Offer offer = OfferOf(conv);
   TakeBack(conv, /*cooldown=*/true, /*new_phases=*/false, now);
   return offer;
 }
@@ -342,7 +350,7 @@ void RoutingEngine::Close(const std::string& conversation_id, TimePoint now) {
       return;
     case State::kOffered: {
       Emit(Decision{.kind = Decision::Kind::kOfferWithdrawn, .conversation_id = conversation_id,
-                    .agent_id = conv.agent_id, .offer_id = conv.offer->offer_id, .at = now, .reason = "closed"});
+                    .agent_id = conv.agent_id, .offer_id = conv.offer_id, .at = now, .reason = "closed"});
       const Slot slot = Unassign(conv, now);
       Erase(it);
       FillAgent(slot, now);
@@ -372,7 +380,7 @@ void RoutingEngine::EndWrapUp(const std::string& conversation_id, TimePoint now)
 void RoutingEngine::Finish(ConvMap::iterator it, TimePoint now) {
   Conv& conv = it->second;
   if (conv.state == State::kWrapUp) {
-    Emit(Decision{.kind = Decision::Kind::kWrapUpEnded, .conversation_id = conv.item.conversation_id,
+    Emit(Decision{.kind = Decision::Kind::kWrapUpEnded, .conversation_id = conv.id(),
                   .agent_id = conv.agent_id, .at = now});
   }
   const Slot slot = Unassign(conv, now);
@@ -413,14 +421,14 @@ Slot RoutingEngine::Unassign(Conv& conv, TimePoint now) {
               now);
   }
   Release(slot, conv);
-  conv.offer.reset();
+  conv.offer_id.clear();
   conv.agent_id.clear();
   conv.generation++;
   return slot;
 }
 
 void RoutingEngine::Reclaim(Conv& conv, const std::string& reason, bool cooldown, TimePoint now) {
-  Emit(Decision{.kind = Decision::Kind::kReclaimed, .conversation_id = conv.item.conversation_id,
+  Emit(Decision{.kind = Decision::Kind::kReclaimed, .conversation_id = conv.id(),
                 .agent_id = conv.agent_id, .at = now, .reason = reason});
   TakeBack(conv, cooldown, /*new_phases=*/false, now);
 }
@@ -452,7 +460,7 @@ void RoutingEngine::ScheduleDeadlines(Conv& conv) {
   conv.next_breached = conv.item.breached.contains("next_response");
   conv.resolution_breached = conv.item.breached.contains("resolution");
   const TierPolicy& tier = policy_.ForTier(conv.item.tier);
-  const std::string& id = conv.item.conversation_id;
+  const std::string& id = conv.id();
   if (!conv.item.agent_replied) Schedule(conv.item.queued_at + tier.first_response, Timer::kDeadline, id, 0);
   if (conv.item.awaiting_reply_since) Schedule(*conv.item.awaiting_reply_since + tier.next_response, Timer::kDeadline, id, 0);
   Schedule(conv.item.queued_at + tier.resolution, Timer::kDeadline, id, 0);
@@ -489,9 +497,9 @@ void RoutingEngine::OnConversationTimer(Conv& conv, TimePoint now) {
       Route(conv, now);
       return;
     case State::kOffered: {
-      if (now < conv.offer->expires_at) return;
-      Emit(Decision{.kind = Decision::Kind::kOfferWithdrawn, .conversation_id = conv.item.conversation_id,
-                    .agent_id = conv.agent_id, .offer_id = conv.offer->offer_id, .at = now, .reason = "timeout"});
+      if (now < conv.offer_expires) return;
+      Emit(Decision{.kind = Decision::Kind::kOfferWithdrawn, .conversation_id = conv.id(),
+                    .agent_id = conv.agent_id, .offer_id = conv.offer_id, .at = now, .reason = "timeout"});
       TakeBack(conv, /*cooldown=*/true, /*new_phases=*/false, now);
       return;
     }
@@ -501,7 +509,7 @@ void RoutingEngine::OnConversationTimer(Conv& conv, TimePoint now) {
       }
       return;
     case State::kWrapUp:
-      EndWrapUp(conv.item.conversation_id, now);
+      EndWrapUp(conv.id(), now);
       return;
   }
 }
@@ -511,7 +519,7 @@ void RoutingEngine::CheckDeadlines(Conv& conv, TimePoint now) {
   auto breach = [&](bool& flag, TimePoint due, const char* what) {
     if (flag || now < due) return;
     flag = true;
-    Emit(Decision{.kind = Decision::Kind::kBreach, .conversation_id = conv.item.conversation_id,
+    Emit(Decision{.kind = Decision::Kind::kBreach, .conversation_id = conv.id(),
                   .agent_id = conv.agent_id, .at = due, .reason = what});
   };
   if (!conv.item.agent_replied) breach(conv.first_breached, conv.item.queued_at + tier.first_response, "first_response");
@@ -528,7 +536,7 @@ void RoutingEngine::OnAgentTimer(Slot slot, TimePoint now) {
     const std::vector<Conv*> held = agent.holding;
     for (Conv* conv : held) {
       if (conv->state == State::kWrapUp) {
-        Finish(conversations_.find(conv->item.conversation_id), now);
+        Finish(conversations_.find(conv->id()), now);
       } else if (conv->state == State::kAssigned) {
         Reclaim(*conv, "agent_offline", /*cooldown=*/false, now);
       }

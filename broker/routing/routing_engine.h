@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "absl/container/inlined_vector.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "base/clock.h"
@@ -180,26 +181,33 @@ class RoutingEngine {
     Symbol language = kAnyLanguageSymbol;
     absl::InlinedVector<std::pair<Symbol, int>, 2> skills;
   };
+  // One open conversation. The fields a decision touches come first, so closing or offering a
+  // conversation that has gone cold in the cache costs a line or two, not one per field.
   struct Conv {
-    WorkItem item;
     State state = State::kWaiting;
-    std::vector<Phase> phases;
-    TimePoint phases_since;  // phases count from here
-    std::optional<Offer> offer;
-    std::string agent_id;  // offered to, assigned to or wrapping up
     Slot agent_slot = 0;   // agent_id's slot, while agent_id is set
+    uint64_t generation = 0;  // bumped on every state change; stale timers are ignored
     std::optional<WaitingIndex::Ticket> filed;  // set while it waits in waiting_
     TimePoint assigned_at;
+    TimePoint offer_expires;  // while offered
     bool replied_since_assigned = false;
-    std::map<std::string, TimePoint> refused_until;  // agent -> cooldown end
-    uint64_t generation = 0;  // bumped on every state change; stale timers are ignored
-    uint64_t sequence = 0;    // arrival order, to break urgency ties
     bool first_breached = false, next_breached = false, resolution_breached = false;
+    uint64_t sequence = 0;    // arrival order, to break urgency ties
+    std::string agent_id;  // offered to, assigned to or wrapping up
+    std::string offer_id;  // while offered; the Offer is made from it when asked (OfferOf)
+    std::map<std::string, TimePoint> refused_until;  // agent -> cooldown end
+    TimePoint phases_since;  // phases count from here
+    std::vector<Phase> phases;
     // The last decision: a rule (static text, so deciding does not allocate) and the phase it
     // applied in; Explain() spells them out.
     const char* rule = "";
     int rule_phase = -1;
     TimePoint decided_at;
+    // The conversation; its id is the map's key (item.conversation_id stays empty), so a record
+    // holds one copy of it, not two.
+    WorkItem item;
+    const std::string* key = nullptr;
+    const std::string& id() const { return *key; }
   };
   struct AgentState {
     omnibroker::v1::Agent agent;
@@ -279,7 +287,9 @@ class RoutingEngine {
   // Takes the conversation from its agent (who may not have it again for decline_cooldown when
   // `cooldown`), routes it again, and lets the agent take other work.
   void TakeBack(Conv& conv, bool cooldown, bool new_phases, TimePoint now);
-  using ConvMap = std::unordered_map<std::string, Conv>;
+  // Node-based, so holding_ and waiting_ keep pointers to the records; a Swiss table, so a lookup
+  // reads one group of control bytes and the node, not a bucket chain.
+  using ConvMap = absl::node_hash_map<std::string, Conv>;
   // An assigned or wrapping-up conversation ends: the agent's load is freed, the agent refilled.
   void Finish(ConvMap::iterator it, TimePoint now);
   void Erase(ConvMap::iterator it);
@@ -288,6 +298,9 @@ class RoutingEngine {
   // it without an index of offers; the number counts up from a random start per engine, so an
   // offer from before a restart does not match a new one.
   std::string NewOfferId(const Conv& conv);
+  static Offer OfferOf(const Conv& conv);
+  // A new record for `item` (not there yet).
+  Conv& Insert(WorkItem item);
   void Unfile(Conv& conv);  // takes a waiting conversation out of waiting_
   void Hold(Slot slot, Conv& conv);
   void Release(Slot slot, Conv& conv);
@@ -305,7 +318,7 @@ class RoutingEngine {
   Symbols symbols_;
   std::vector<AgentState> agents_;
   std::unordered_map<std::string, Slot> slots_;
-  std::unordered_map<std::string, Conv> conversations_;  // every open conversation
+  ConvMap conversations_;  // every open conversation
   uint64_t next_offer_number_;
   AgentIndex agent_index_;
   WaitingIndex waiting_;

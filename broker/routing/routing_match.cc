@@ -186,7 +186,7 @@ void RoutingEngine::Route(Conv& conv, TimePoint now) {
     earliest(conv.item.queued_at + std::chrono::duration_cast<Duration>(deadline * policy_.risk_fraction));
   }
   for (const auto& [agent, until] : conv.refused_until) earliest(until);
-  if (wake) Schedule(*wake, Timer::kConversation, conv.item.conversation_id, conv.generation);
+  if (wake) Schedule(*wake, Timer::kConversation, conv.id(), conv.generation);
 }
 
 std::optional<Slot> RoutingEngine::FindAgent(const Conv& conv, const WaitClassSpec& spec, TimePoint now,
@@ -262,10 +262,8 @@ void RoutingEngine::MakeOffer(Conv& conv, Slot slot, const char* rule, int phase
   conv.state = State::kOffered;
   conv.agent_id = agent.agent.id();
   conv.agent_slot = slot;
-  conv.offer = Offer{.offer_id = NewOfferId(conv),
-                     .conversation_id = conv.item.conversation_id,
-                     .agent_id = agent.agent.id(),
-                     .expires_at = now + policy_.offer_timeout};
+  conv.offer_id = NewOfferId(conv);
+  conv.offer_expires = now + policy_.offer_timeout;
   conv.rule = rule;
   conv.rule_phase = phase;
   conv.decided_at = now;
@@ -275,20 +273,27 @@ void RoutingEngine::MakeOffer(Conv& conv, Slot slot, const char* rule, int phase
     difficult_rotation_.insert({agent.last_difficult, slot});
   }
   Hold(slot, conv);
-  Schedule(conv.offer->expires_at, Timer::kConversation, conv.item.conversation_id, conv.generation);
+  Schedule(conv.offer_expires, Timer::kConversation, conv.id(), conv.generation);
   Emit(Decision{.kind = Decision::Kind::kOffer,
-                .conversation_id = conv.item.conversation_id,
+                .conversation_id = conv.id(),
                 .agent_id = agent.agent.id(),
-                .offer_id = conv.offer->offer_id,
-                .at = conv.offer->expires_at});
+                .offer_id = conv.offer_id,
+                .at = conv.offer_expires});
 }
 
 std::string RoutingEngine::NewOfferId(const Conv& conv) {
   std::string id;
-  id.reserve(conv.item.conversation_id.size() + 17);
-  id.append(conv.item.conversation_id).push_back('/');
+  id.reserve(conv.id().size() + 17);
+  id.append(conv.id()).push_back('/');
   AppendHex64(id, next_offer_number_++);
   return id;
+}
+
+Offer RoutingEngine::OfferOf(const Conv& conv) {
+  return Offer{.offer_id = conv.offer_id,
+               .conversation_id = conv.id(),
+               .agent_id = conv.agent_id,
+               .expires_at = conv.offer_expires};
 }
 
 }  // namespace omni::routing

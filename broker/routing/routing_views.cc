@@ -77,7 +77,10 @@ Explanation RoutingEngine::Explain(const std::string& conversation_id, TimePoint
 std::vector<RoutingEngine::Waiting> RoutingEngine::Queue() const {
   std::vector<Waiting> out;
   for (const auto& [id, conv] : conversations_) {
-    if (conv.state == State::kWaiting || conv.state == State::kOffered) out.push_back(Waiting{conv.item, conv.offer});
+    if (conv.state == State::kWaiting || conv.state == State::kOffered) {
+      Waiting& waiting = out.emplace_back(Waiting{conv.item, conv.state == State::kOffered ? std::optional(OfferOf(conv)) : std::nullopt});
+      waiting.item.conversation_id = id;
+    }
   }
   std::sort(out.begin(), out.end(), [](const Waiting& a, const Waiting& b) {
     return a.item.queued_at < b.item.queued_at ||
@@ -122,7 +125,7 @@ absl::Status RoutingEngine::CheckInvariants() const {
       return absl::InternalError(absl::StrCat(id, ": not filed where its ticket says"));
     }
     if (waiting != conv.agent_id.empty()) return absl::InternalError(absl::StrCat(id, ": agent set while waiting"));
-    if ((conv.state == State::kOffered) != conv.offer.has_value()) {
+    if ((conv.state == State::kOffered) != !conv.offer_id.empty()) {
       return absl::InternalError(absl::StrCat(id, ": offer does not match state"));
     }
     if (waiting) continue;
