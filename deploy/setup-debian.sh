@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Installs every Debian 12 package omnibroker needs to build, test and run. Idempotent: it only
 # calls apt-get when a package is missing, so it is cheap to run before every build.
+#   deploy/setup-debian.sh               build and run every test (`./omni test`; CI runs this)
+#   deploy/setup-debian.sh --build       only what compiling needs (deploy/Dockerfile's build stage)
+#   deploy/setup-debian.sh --containers  also what deploy/container-test.sh needs; opt-in, so CI
+#                                        neither installs podman nor builds images
 set -euo pipefail
 
-packages=(
+# compiling (every target, tests included: the CMake project configures them all)
+build_packages=(
   # toolchain
   g++ cmake ninja-build ccache pkg-config git
   # fixed dependencies
@@ -13,23 +18,45 @@ packages=(
   libcpp-httplib-dev nlohmann-json3-dev
   # the broker's config file
   libyaml-cpp-dev
-  # SIP connector: osip2 parses SIP messages; baresip is the real caller of its flow test
-  libosip2-dev baresip-core
+  # SIP connector: osip2 parses SIP messages
+  libosip2-dev
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev curl openssl
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # email connector: GMime 3 for MIME parsing and building
+  libgmime-3.0-dev
+  # agent console: ncursesw (libncurses-dev carries the wide-character library)
+  libncurses-dev
+)
+# running the tests: real clients and parts
+test_packages=(
+  curl openssl
+  # SIP flow test: baresip is the real caller
+  baresip-core
   # fuzz targets: clang with libFuzzer and the sanitizers
   clang-14 libclang-rt-14-dev
   # web chat browser test (tests/browser): headless Chromium driven by playwright-core on Node
   chromium nodejs
-  # email connector: GMime 3 for MIME parsing and building; swaks (a real SMTP/LMTP client) and
-  # aiosmtpd (a real SMTP sink for the outbound relay) for its integration tests
-  libgmime-3.0-dev swaks python3-aiosmtpd
-  # agent console: ncursesw (libncurses-dev carries the wide-character library); tmux drives it in
-  # its integration test
-  libncurses-dev tmux
+  # email integration tests: swaks (a real SMTP/LMTP client) and aiosmtpd (a real SMTP sink for
+  # the outbound relay)
+  swaks python3-aiosmtpd
+  # agent console: tmux drives it in its integration test
+  tmux
   # agent-sdk/python: the example console in Python, its stubs generated from proto/ at start
   python3-grpcio python3-grpc-tools
+  # deploy_manifests_test: parses deploy/compose.yaml and deploy/k8s/
+  python3-yaml
 )
+# deploy/container-test.sh: podman builds and runs the image (with runc: some sandboxes refuse
+# crun's rlimits), debootstrap makes the debian:bookworm-slim base where no registry is reachable
+container_packages=(debootstrap podman runc)
+
+mode="${1:-}"
+case "$mode" in
+  "") packages=("${build_packages[@]}" "${test_packages[@]}") ;;
+  --build) packages=("${build_packages[@]}") ;;
+  --containers) packages=("${build_packages[@]}" "${test_packages[@]}" "${container_packages[@]}") ;;
+  *) echo "usage: deploy/setup-debian.sh [--build | --containers]" >&2; exit 2 ;;
+esac
 
 missing=()
 for p in "${packages[@]}"; do
@@ -37,7 +64,7 @@ for p in "${packages[@]}"; do
 done
 # web chat browser test: npm, unless the installed nodejs brings its own (NodeSource's does, and
 # conflicts with Debian's npm package)
-command -v npm >/dev/null || missing+=(npm)
+[ "$mode" = --build ] || command -v npm >/dev/null || missing+=(npm)
 
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
@@ -48,6 +75,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+[ "$mode" = --build ] && exit 0
 # web chat browser test: tests/browser/node_modules exactly as package-lock.json pins it, only when
 # missing or older than the lock file; no tool may download a browser (Debian's chromium is used).
 browser_dir="$(dirname "$0")/../tests/browser"

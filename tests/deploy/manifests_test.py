@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""deploy/'s compose file and Kubernetes manifests hang together, without a cluster or an engine.
+
+usage: manifests_test.py DEPLOY_DIR OMNIBROKER_BINARY
+
+Every file parses; what one names, another has (the headless Service of the StatefulSet, the
+ConfigMap of the volumes, the ports of the probes, the pods a PodDisruptionBudget selects); the
+grace periods outlast the broker's drain; pods run as the image's user; and the broker configs
+pass `omnibroker check-config`. Prints each problem and exits 1 if there is any.
+"""
+import pathlib
+import re
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+problems = []
+
+
+def check(condition, message):
+    if not condition:
+        problems.append(message)
+    return condition
+
+
+def load_all(path):
+    try:
+        return [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
+    except yaml.YAMLError as e:
+        problems.append(f"{path}: {e}")
+        return []
+
+
+def check_config(binary, text, where):
+    """Runs omnibroker check-config on a broker config given as text."""
+    with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
+        f.write(text)
+        f.flush()
+        run = subprocess.run([binary, "check-config", "--config", f.name],
+                             capture_output=True, text=True)
+    check(run.returncode == 0 and run.stdout.startswith("OK: "),
+          f"{where}: check-config says {run.stdout}{run.stderr}")
+
+
+def duration_seconds(text):
+    match = re.fullmatch(r"(\d+)s", str(text))
+    return int(match.group(1)) if match else None
+
+
+def image_user(deploy):
+    match = re.search(r"^USER (\d+):(\d+)$", (deploy / "Dockerfile").read_text(), re.M)
+    check(match, "Dockerfile: no numeric USER uid:gid")
+    return (int(match.group(1)), int(match.group(2))) if match else (None, None)
+
+
+def check_pod(kind, name, pod, config_maps, uid, gid, grace_floor):
+    labels = pod["metadata"]["labels"]
+    spec = pod["spec"]
+    security = spec.get("securityContext", {})
+    check(security.get("runAsNonRoot") is True, f"{kind} {name}: runAsNonRoot is not true")
+    check((security.get("runAsUser"), security.get("runAsGroup")) == (uid, gid),
+          f"{kind} {name}: runs as {security.get('runAsUser')}:{security.get('runAsGroup')}, "
+          f"the image as {uid}:{gid}")
+    check(spec.get("terminationGracePeriodSeconds", 30) > grace_floor,
+          f"{kind} {name}: terminationGracePeriodSeconds does not outlast the "
+          f"{grace_floor} s drain")
+    volumes = {v["name"]: v for v in spec.get("volumes", [])}
+    for v in volumes.values():
+        if "configMap" in v:
+            check(v["configMap"]["name"] in config_maps,
+                  f"{kind} {name}: volume {v['name']} names a missing ConfigMap")
+    for c in spec["containers"]:
+        ports = {p["name"]: p["containerPort"] for p in c.get("ports", [])}
+        for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+            if probe not in c:
+                continue
+            action = next(iter(k for k in c[probe] if k in ("httpGet", "tcpSocket", "grpc")))
+            port = c[probe][action]["port"]
+            check(port in ports or port in ports.values(),
+                  f"{kind} {name}: {probe} uses port {port}, not one of the container's")
+        check(any(p in c for p in ("livenessProbe", "readinessProbe")),
+              f"{kind} {name}: container {c['name']} has no probe")
+    return labels, volumes
+
+
+def matches(selector, labels):
+    return all(labels.get(k) == v for k, v in selector["matchLabels"].items())
+
+
+def check_k8s(deploy, binary, uid, gid):
+    k8s = deploy / "k8s"
+    kustomization = yaml.safe_load((k8s / "kustomization.yaml").read_text())
+    listed = set(kustomization["resources"])
+    present = {p.name for p in k8s.glob("*.yaml")} - {"kustomization.yaml"}
+    check(listed == present, f"k8s: kustomization lists {sorted(listed)}, the folder has "
+          f"{sorted(present)}")
+    objects = [o for name in sorted(present) for o in load_all(k8s / name)]
+    by_kind = {}
+    for o in objects:
+        by_kind.setdefault(o["kind"], {})[o["metadata"]["name"]] = o
+
+    config_maps = by_kind.get("ConfigMap", {})
+    broker_yaml = {}
+    for name, cm in config_maps.items():
+        if "omnibroker.yaml" in cm["data"]:
+            check_config(binary, cm["data"]["omnibroker.yaml"], f"ConfigMap {name} omnibroker.yaml")
+            broker_yaml = yaml.safe_load(cm["data"]["omnibroker.yaml"])
+    check(broker_yaml, "k8s: no ConfigMap holds omnibroker.yaml")
+    grace = broker_yaml.get("shutdown_grace_seconds", 10)
+
+    services = by_kind.get("Service", {})
+    check(by_kind.get("StatefulSet"), "k8s: no StatefulSet")
+    for name, sts in by_kind.get("StatefulSet", {}).items():
+        spec = sts["spec"]
+        pod_labels, _ = check_pod("StatefulSet", name, spec["template"], config_maps, uid, gid,
+                                  grace)
+        check(matches(spec["selector"], pod_labels), f"StatefulSet {name}: selector misses its pods")
+        service = services.get(spec["serviceName"])
+        if check(service, f"StatefulSet {name}: serviceName {spec['serviceName']} is no Service"):
+            check(service["spec"].get("clusterIP") == "None",
+                  f"Service {spec['serviceName']}: not headless (clusterIP: None)")
+            check(service["spec"]["selector"].items() <= pod_labels.items(),
+                  f"Service {spec['serviceName']}: selector misses the StatefulSet's pods")
+        claims = {t["metadata"]["name"] for t in spec.get("volumeClaimTemplates", [])}
+        mounts = {m["name"]: m["mountPath"] for c in spec["template"]["spec"]["containers"]
+                  for m in c.get("volumeMounts", [])}
+        data_dir = broker_yaml.get("data_dir")
+        check(any(mounts.get(c) == data_dir for c in claims),
+              f"StatefulSet {name}: no volumeClaimTemplate mounted at data_dir {data_dir}")
+        pdbs = [p for p in by_kind.get("PodDisruptionBudget", {}).values()
+                if matches(p["spec"]["selector"], pod_labels)]
+        check(pdbs, f"StatefulSet {name}: no PodDisruptionBudget selects its pods")
+        # A gateway addresses the first broker pod by its stable name.
+        for cm in config_maps.values():
+            if "omni-gateway.yaml" in cm["data"]:
+                ingest_port = broker_yaml["ingest_listen"].rsplit(":", 1)[1]
+                want = f"tcp://{name}-0.{spec['serviceName']}:{ingest_port}"
+                got = yaml.safe_load(cm["data"]["omni-gateway.yaml"])["broker"]
+                check(got == want, f"omni-gateway.yaml: broker {got}, the StatefulSet is {want}")
+    for name, deployment in by_kind.get("Deployment", {}).items():
+        check_pod("Deployment", name, deployment["spec"]["template"], config_maps, uid, gid, grace)
+
+
+def check_compose(deploy, binary):
+    compose = load_all(deploy / "compose.yaml")
+    if not check(compose, "compose.yaml: empty"):
+        return
+    services = compose[0]["services"]
+    broker_text = (deploy / "container" / "omnibroker.yaml").read_text()
+    check_config(binary, broker_text, "container/omnibroker.yaml")
+    broker_yaml = yaml.safe_load(broker_text)
+    gateway_yaml = yaml.safe_load((deploy / "container" / "omni-gateway.yaml").read_text())
+    host, port = gateway_yaml["broker"].removeprefix("tcp://").rsplit(":", 1)
+    check(host in services, f"container/omni-gateway.yaml: broker host {host} is no compose service")
+    check(broker_yaml["ingest_listen"].endswith(":" + port),
+          f"container/omni-gateway.yaml: port {port} is not the broker's ingest_listen")
+    grace = broker_yaml.get("shutdown_grace_seconds", 10)
+    for name, service in services.items():
+        stop = duration_seconds(service.get("stop_grace_period", "10s"))
+        check(stop is not None and stop > grace,
+              f"compose {name}: stop_grace_period does not outlast the {grace} s drain")
+    check("healthcheck" in services.get("broker", {}), "compose broker: no healthcheck")
+
+
+def main():
+    deploy, binary = pathlib.Path(sys.argv[1]), sys.argv[2]
+    uid, gid = image_user(deploy)
+    check_k8s(deploy, binary, uid, gid)
+    check_compose(deploy, binary)
+    for p in problems:
+        print("FAIL:", p)
+    if problems:
+        return 1
+    print("OK: compose.yaml and k8s/ hang together")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
