@@ -1,5 +1,6 @@
 // omnibroker: the broker process. With no flags it runs a whole working system (see README);
-// `omnibroker check-config` checks a configuration without starting anything.
+// `omnibroker check-config` checks a configuration without starting anything; `omnibroker keygen`
+// prints a new CURVE key pair for the ingest link.
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -7,6 +8,7 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "base/curve_keys.h"
 #include "base/log.h"
 #include "broker/app/broker_app.h"
 #include "broker/app/check_config.h"
@@ -17,6 +19,19 @@ int main(int argc, char** argv) {
   const auto env = omni::connectors::ProcessEnvironment(omni::app::kEnvironmentPrefix);
   if (!args.empty() && args[0] == "check-config") {
     return omni::app::RunCheckConfig({args.begin() + 1, args.end()}, env, std::cout);
+  }
+  if (!args.empty() && args[0] == "keygen") {
+    // One pair for the broker (secret: ingest.curve_secret_key_file; public: every gateway's
+    // broker_public_key) or for a gateway (secret: its curve_secret_key_file; public: the
+    // broker's ingest.allowed_client_keys).
+    auto pair = omni::GenerateCurveKeyPair();
+    if (!pair.ok()) {
+      std::fprintf(stderr, "omnibroker keygen: %s\n", std::string(pair.status().message()).c_str());
+      return 1;
+    }
+    std::printf("public-key: %s\nsecret-key: %s\n", pair->public_key.c_str(),
+                pair->secret_key.c_str());
+    return 0;
   }
   // Signals are taken by sigwait below, so no thread is interrupted by them.
   sigset_t signals;

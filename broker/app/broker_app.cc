@@ -56,6 +56,14 @@ absl::Status BrokerApp::Start() {
   core_options.ingest_endpoints = {kInprocIngest};
   if (!config_.ingest_listen.empty())
     core_options.ingest_endpoints.push_back(config_.ingest_listen);
+  OMNI_ASSIGN_OR_RETURN(core_options.ingest, ResolveIngestOptions(config_.ingest));
+  core_options.limits = config_.ingest.limits;
+  if (!config_.ingest_listen.empty() && core_options.ingest.curve_secret_key.empty()) {
+    LogWarning("broker", absl::StrCat("ingest on ", config_.ingest_listen,
+                                      " without CURVE: anyone who reaches it may publish events; "
+                                      "set ingest.curve_secret_key_file and "
+                                      "ingest.allowed_client_keys (see README, Security)"));
+  }
   OMNI_RETURN_IF_ERROR(routing::Validate(config_.routing));
   core_options.routing = config_.routing;
   core_options.retention = config_.retention;

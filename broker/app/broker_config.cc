@@ -72,6 +72,7 @@ BrokerConfig DefaultConfig() {
 std::string Usage() {
   return R"(usage: omnibroker [flags]
        omnibroker check-config [flags]   validate the configuration, print OK or each error
+       omnibroker keygen                 print a new CURVE key pair (Z85) for the ingest link
   --config=FILE            YAML config file (see broker/app/config_file.h, deploy/omnibroker.yaml);
                            OMNIBROKER_<PATH> variables override it, flags override both
   --data-dir=DIR           RocksDB data and connector state (default: data)

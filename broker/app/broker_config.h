@@ -11,6 +11,7 @@
 
 #include "absl/status/statusor.h"
 #include "base/log.h"
+#include "broker/app/ingest_config.h"
 #include "broker/core/retention_policy.h"
 #include "broker/routing/routing_policy.h"
 #include "connectors/sdk/config_environment.h"
@@ -24,6 +25,8 @@ struct BrokerConfig {
   std::string grpc_listen = "127.0.0.1:50051";  // port 0 picks a free one
   // Connectors outside this process (omni-gateway) connect here; "" = in-process only.
   std::string ingest_listen = "tcp://127.0.0.1:5570";
+  // Who may connect there (CURVE keys) and the limits on what they send.
+  IngestConfig ingest;
   // Prometheus /metrics, /livez and /readyz; "" = off.
   std::string admin_listen = "127.0.0.1:9464";
   // How long SIGTERM may take: stop taking work, drain, flush, close streams.

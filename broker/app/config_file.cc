@@ -92,6 +92,8 @@ absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
     if (auto st = ScalarString(value, key, config.grpc_listen); !st.ok()) return st;
   } else if (key == "ingest_listen") {
     if (auto st = ScalarString(value, key, config.ingest_listen); !st.ok()) return st;
+  } else if (key == "ingest") {
+    if (auto st = ApplyIngestSection(value, config.ingest); !st.ok()) return st;
   } else if (key == "admin_listen") {
     if (auto st = ScalarString(value, key, config.admin_listen); !st.ok()) return st;
   } else if (key == "log_format") {
@@ -191,7 +193,7 @@ absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
         "config: unknown section '", key, "' (", Where(key_node),
-        "); known: data_dir, grpc_listen, ingest_listen, admin_listen, log_format, "
+        "); known: data_dir, grpc_listen, ingest_listen, ingest, admin_listen, log_format, "
         "shutdown_grace_seconds, tenant, dedupe_window_hours, retention, escalation_roles, "
         "join_open_conversation_across_channels, routing, agents, connectors"));
   }

@@ -5,6 +5,7 @@
 //   data_dir: /var/lib/omnibroker
 //   grpc_listen: 127.0.0.1:50051
 //   ingest_listen: tcp://127.0.0.1:5570
+//   ingest: {curve_secret_key_file: …, allowed_client_keys_file: …}   # see ingest_config.h
 //   tenant: acme
 //   dedupe_window_hours: 192   # how long provider retries are recognised
 //   retention: [{tenant: "*", events_days: 730, sensitive_attachment_days: 30}]

@@ -16,6 +16,26 @@ using store::Family;
 
 namespace {
 constexpr std::chrono::milliseconds kTick{50};
+
+// The ingest options with the guard's observations counted in `metrics`.
+ingest::IngestOptions Counted(ingest::IngestOptions options, ops::BrokerMetrics& metrics) {
+  options.observe = [&metrics](ingest::GuardEvent event) {
+    using ingest::GuardEvent;
+    using ops::ConnectionDenial;
+    switch (event) {
+      case GuardEvent::kKeyNotAllowed:
+        return metrics.denial(ConnectionDenial::kKeyNotAllowed).Add();
+      case GuardEvent::kNotCurve:
+        return metrics.denial(ConnectionDenial::kNotCurve).Add();
+      case GuardEvent::kHandshakeFailed:
+        return metrics.denial(ConnectionDenial::kHandshakeFailed).Add();
+      case GuardEvent::kDisconnected:
+        return metrics.ingest_disconnects.Add();
+    }
+  };
+  return options;
+}
+
 }  // namespace
 
 BrokerCore::BrokerCore(zmq::context_t& zmq, store::Store& store, const Clock& clock,
@@ -25,7 +45,7 @@ BrokerCore::BrokerCore(zmq::context_t& zmq, store::Store& store, const Clock& cl
       metrics_(metrics),
       options_(std::move(options)),
       group_commit_(store),
-      ingest_(zmq),
+      ingest_(zmq, Counted(options_.ingest, metrics)),
       routing_(options_.routing) {}
 
 BrokerCore::~BrokerCore() { Stop(); }

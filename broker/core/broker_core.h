@@ -41,6 +41,8 @@ namespace omni::core {
 
 struct BrokerCoreOptions {
   std::vector<std::string> ingest_endpoints = {"inproc://omni-ingest"};
+  // The ingest socket's message size limit and CURVE; its observer is the core's (metrics).
+  ingest::IngestOptions ingest;
   routing::RoutingPolicy routing = routing::DefaultRoutingPolicy();
   // Unconfirmed deliveries to connectors are sent again after this long.
   std::chrono::milliseconds delivery_retry{3000};

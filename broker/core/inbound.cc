@@ -95,7 +95,10 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
     SendAck(routing_id, ack);
   };
   if (auto s = ingest::ValidateInbound(event, options_.limits); !s.ok()) {
-    return fail(omnibroker::v1::INGEST_STATUS_REJECTED, RejectReason::kInvalid, s);
+    return fail(omnibroker::v1::INGEST_STATUS_REJECTED,
+                s.code() == absl::StatusCode::kResourceExhausted ? RejectReason::kOverLimit
+                                                                 : RejectReason::kInvalid,
+                s);
   }
 
   // A provider retry or a connector resend: answer with the first ack, once that is durable.

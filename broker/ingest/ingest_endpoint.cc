@@ -4,17 +4,28 @@
 
 namespace omni::ingest {
 
-IngestEndpoint::IngestEndpoint(zmq::context_t& zmq) : socket_(zmq, zmq::socket_type::router) {
+IngestEndpoint::IngestEndpoint(zmq::context_t& zmq, IngestOptions options)
+    : socket_(zmq, zmq::socket_type::router),
+      guard_(std::make_unique<IngestGuard>(zmq, !options.curve_secret_key.empty(),
+                                           std::move(options.allowed_client_keys),
+                                           std::move(options.observe))) {
   socket_.set(zmq::sockopt::linger, 0);
-  // A frame above this disconnects its sender instead of being read into memory.
-  socket_.set(zmq::sockopt::maxmsgsize, kMaxFrameBytes);
+  socket_.set(zmq::sockopt::maxmsgsize, options.max_message_bytes);
+  if (!options.curve_secret_key.empty()) {
+    // Set before any bind: a listener takes the socket's security options as they are then.
+    socket_.set(zmq::sockopt::curve_server, true);
+    socket_.set(zmq::sockopt::curve_secretkey, options.curve_secret_key);
+  }
   // Acks are small; a deep queue keeps a burst from dropping them (a dropped ack only costs a
   // resend, which the dedupe answers).
   socket_.set(zmq::sockopt::sndhwm, 100000);
   socket_.set(zmq::sockopt::rcvhwm, 100000);
 }
 
+IngestEndpoint::~IngestEndpoint() { Close(); }
+
 absl::Status IngestEndpoint::Bind(const std::vector<std::string>& endpoints) {
+  if (auto s = guard_->Start(socket_); !s.ok()) return s;
   for (const auto& endpoint : endpoints) {
     try {
       socket_.bind(endpoint);
@@ -64,6 +75,8 @@ bool IngestEndpoint::Send(const std::string& routing_id, const omnibroker::v1::B
 }
 
 void IngestEndpoint::Close() {
+  if (!socket_) return;
+  guard_->Stop(socket_);
   // The last acks may still be queued for a tcp peer: give them a moment to leave.
   socket_.set(zmq::sockopt::linger, 1000);
   socket_.close();

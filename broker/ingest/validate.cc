@@ -10,6 +10,11 @@ absl::Status Invalid(std::string_view field, std::string_view problem) {
   return absl::InvalidArgumentError(absl::StrCat(ToAbsl(field), ": ", ToAbsl(problem)));
 }
 
+// Above a limit: not malformed, so counted apart.
+absl::Status TooLarge(std::string_view field, std::string_view problem) {
+  return absl::ResourceExhaustedError(absl::StrCat(ToAbsl(field), ": ", ToAbsl(problem)));
+}
+
 absl::Status RequireId(std::string_view field, std::string_view value, const Limits& limits) {
   if (value.empty()) return Invalid(field, "is required");
   if (value.size() > limits.max_id_bytes) {
@@ -23,7 +28,8 @@ absl::Status RequireId(std::string_view field, std::string_view value, const Lim
 
 absl::Status ValidateInbound(const omnibroker::v1::Event& event, const Limits& limits) {
   if (event.ByteSizeLong() > limits.max_event_bytes) {
-    return Invalid("event", absl::StrCat(event.ByteSizeLong(), " bytes, at most ", limits.max_event_bytes));
+    return TooLarge("event",
+                    absl::StrCat(event.ByteSizeLong(), " bytes, at most ", limits.max_event_bytes));
   }
   if (auto s = RequireId("id", event.id(), limits); !s.ok()) return s;
   if (auto s = RequireId("tenant", event.tenant(), limits); !s.ok()) return s;
@@ -41,16 +47,27 @@ absl::Status ValidateInbound(const omnibroker::v1::Event& event, const Limits& l
   if (event.kind() == omnibroker::v1::EVENT_KIND_UNSPECIFIED) return Invalid("kind", "is required");
   if (!event.has_occurred_at()) return Invalid("occurred_at", "is required");
   if (event.content().text().size() > limits.max_text_bytes) {
-    return Invalid("content.text", absl::StrCat(event.content().text().size(), " bytes, at most ",
-                                                limits.max_text_bytes));
+    return TooLarge("content.text", absl::StrCat(event.content().text().size(), " bytes, at most ",
+                                                 limits.max_text_bytes));
   }
   if (event.content().html().size() > limits.max_html_bytes) {
-    return Invalid("content.html", absl::StrCat(event.content().html().size(), " bytes, at most ",
-                                                limits.max_html_bytes));
+    return TooLarge("content.html", absl::StrCat(event.content().html().size(), " bytes, at most ",
+                                                 limits.max_html_bytes));
   }
   if (static_cast<size_t>(event.content().attachments_size()) > limits.max_attachments) {
-    return Invalid("content.attachments", absl::StrCat(event.content().attachments_size(),
-                                                       " given, at most ", limits.max_attachments));
+    return TooLarge("content.attachments",
+                    absl::StrCat(event.content().attachments_size(), " given, at most ",
+                                 limits.max_attachments));
+  }
+  for (int i = 0; i < event.content().attachments_size(); ++i) {
+    const int64_t size = event.content().attachments(i).size_bytes();
+    if (size < 0) {
+      return Invalid(absl::StrCat("content.attachments[", i, "].size_bytes"), "is negative");
+    }
+    if (size > limits.max_attachment_bytes) {
+      return TooLarge(absl::StrCat("content.attachments[", i, "].size_bytes"),
+                      absl::StrCat(size, " bytes, at most ", limits.max_attachment_bytes));
+    }
   }
   if (!event.conversation_id().empty() || event.sequence() != 0 || !event.customer_id().empty()) {
     return Invalid("conversation_id/sequence/customer_id", "are set by the broker; leave them empty");

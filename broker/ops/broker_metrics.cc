@@ -18,6 +18,10 @@ constexpr std::array<const char*, 3> kDeadlines = {"first_response", "next_respo
 BrokerMetrics::BrokerMetrics()
     : events_received(registry_.AddCounter("omni_ingest_events_total",
                                            "Events read from connectors (the ingest rate).")),
+      ingest_disconnects(registry_.AddCounter(
+          "omni_ingest_disconnects_total",
+          "Connector connections to the ingest endpoint that ended: the peer left, or was cut for "
+          "a frame above ingest.max_message_bytes or a refused handshake.")),
       store_write(registry_.AddHistogram("omni_store_write_seconds",
                                          "Time to apply one RocksDB WriteBatch (unsynced).")),
       store_sync(
@@ -29,9 +33,19 @@ BrokerMetrics::BrokerMetrics()
             std::array<const char*, 4>{"accepted", "duplicate", "rejected", "retry_later"}, acks_);
   AddSeries(
       registry_, "omni_ingest_rejects_total",
-      "Events not accepted, by reason (invalid: failed validation; no_conversation: a receipt or "
-      "edit for an unknown or erased thread; store_error: answered retry_later).",
-      "reason", std::array<const char*, 3>{"invalid", "no_conversation", "store_error"}, rejects_);
+      "Events not accepted, by reason (invalid: failed validation; over_limit: above a size or "
+      "count limit of ingest.limits; no_conversation: a receipt or edit for an unknown or erased "
+      "thread; store_error: answered retry_later).",
+      "reason",
+      std::array<const char*, 4>{"invalid", "over_limit", "no_conversation", "store_error"},
+      rejects_);
+  AddSeries(registry_, "omni_ingest_denials_total",
+            "Connections to the ingest endpoint refused, by reason (key_not_allowed: a CURVE key "
+            "outside ingest.allowed_client_keys; not_curve: a client without CURVE; "
+            "handshake_failed: CURVE that does not decrypt, e.g. the wrong broker public key).",
+            "reason",
+            std::array<const char*, 3>{"key_not_allowed", "not_curve", "handshake_failed"},
+            denials_);
   AddSeries(registry_, "omni_offers_total", "Offers ended, by outcome.", "outcome",
             std::array<const char*, 4>{"accepted", "declined", "timed_out", "withdrawn"}, offers_);
   AddSeries(registry_, "omni_routing_decisions_total", "Routing engine decisions, by kind.",

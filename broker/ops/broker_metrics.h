@@ -12,7 +12,9 @@
 namespace omni::ops {
 
 // Why an inbound event was not accepted (omni_ingest_rejects_total{reason}).
-enum class RejectReason { kInvalid, kNoConversation, kStoreError, kCount };
+enum class RejectReason { kInvalid, kOverLimit, kNoConversation, kStoreError, kCount };
+// Why a connection to the ingest endpoint was refused (omni_ingest_denials_total{reason}).
+enum class ConnectionDenial { kKeyNotAllowed, kNotCurve, kHandshakeFailed, kCount };
 // How an offer ended (omni_offers_total{outcome}).
 enum class OfferOutcome { kAccepted, kDeclined, kTimedOut, kWithdrawn, kCount };
 // What the routing engine decided (omni_routing_decisions_total{decision}).
@@ -37,6 +39,8 @@ class BrokerMetrics {
   Counter& events_received;  // every event frame read from the ingest endpoint
   Counter& ack(AckStatus s) { return *acks_[static_cast<size_t>(s)]; }
   Counter& reject(RejectReason r) { return *rejects_[static_cast<size_t>(r)]; }
+  Counter& denial(ConnectionDenial d) { return *denials_[static_cast<size_t>(d)]; }
+  Counter& ingest_disconnects;  // tcp:// connections to the ingest endpoint that ended
   Counter& offer(OfferOutcome o) { return *offers_[static_cast<size_t>(o)]; }
   Counter& decision(DecisionKind d) { return *decisions_[static_cast<size_t>(d)]; }
   // The breach counter for a routing reason ("first_response"…); null for an unknown one.
@@ -51,6 +55,7 @@ class BrokerMetrics {
  private:
   std::array<Counter*, static_cast<size_t>(AckStatus::kCount)> acks_;
   std::array<Counter*, static_cast<size_t>(RejectReason::kCount)> rejects_;
+  std::array<Counter*, static_cast<size_t>(ConnectionDenial::kCount)> denials_;
   std::array<Counter*, static_cast<size_t>(OfferOutcome::kCount)> offers_;
   std::array<Counter*, static_cast<size_t>(DecisionKind::kCount)> decisions_;
   std::array<Counter*, static_cast<size_t>(Deadline::kCount)> breaches_;

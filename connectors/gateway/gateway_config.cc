@@ -7,6 +7,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/secret_file.h"
 #include "connectors/sdk/config_environment.h"
 #include "connectors/sdk/connector_list.h"
 
@@ -20,6 +21,29 @@ absl::Status Scalar(const YAML::Node& node, const std::string& key, std::string&
   }
   out = node.Scalar();
   return absl::OkStatus();
+}
+
+// Reads the secret key file and checks that the CURVE keys are whole and consistent.
+absl::Status ResolveCurve(GatewayConfig& config) {
+  CurveClientKeys& curve = config.curve;
+  if (!config.curve_secret_key_file.empty()) {
+    if (!curve.secret_key.empty()) {
+      return absl::InvalidArgumentError("set curve_secret_key or curve_secret_key_file, not both");
+    }
+    auto secret = ReadSecretFile(config.curve_secret_key_file);
+    if (!secret.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("curve_secret_key_file: ", secret.status().message()));
+    }
+    curve.secret_key = *std::move(secret);
+  }
+  if (curve.server_public_key.empty() != curve.secret_key.empty()) {
+    return absl::InvalidArgumentError(
+        "CURVE needs both broker_public_key and curve_secret_key(_file), or neither");
+  }
+  if (!curve.enabled()) return absl::OkStatus();
+  if (auto s = CheckCurveKey("broker_public_key", curve.server_public_key); !s.ok()) return s;
+  return CurvePublicKey("curve_secret_key", curve.secret_key).status();
 }
 
 }  // namespace
@@ -54,6 +78,12 @@ absl::Status ApplyGatewayConfigText(std::string_view text, GatewayConfig& config
             absl::StrCat(key, " (", connectors::Where(value), "): a whole number, at least 1"));
       }
       config.ack_timeout = std::chrono::milliseconds(ms);
+    } else if (key == "broker_public_key") {
+      if (auto s = Scalar(value, key, config.curve.server_public_key); !s.ok()) return s;
+    } else if (key == "curve_secret_key") {
+      if (auto s = Scalar(value, key, config.curve.secret_key); !s.ok()) return s;
+    } else if (key == "curve_secret_key_file") {
+      if (auto s = Scalar(value, key, config.curve_secret_key_file); !s.ok()) return s;
     } else if (key == "connectors") {
       auto list = connectors::ParseConnectorList(value);
       if (!list.ok()) return list.status();
@@ -61,7 +91,8 @@ absl::Status ApplyGatewayConfigText(std::string_view text, GatewayConfig& config
     } else {
       return absl::InvalidArgumentError(
           absl::StrCat("config: unknown section '", key, "' (", connectors::Where(kv.first),
-                       "); known: broker, tenant, data_dir, ack_timeout_ms, connectors"));
+                       "); known: broker, tenant, data_dir, ack_timeout_ms, broker_public_key, "
+                       "curve_secret_key, curve_secret_key_file, connectors"));
     }
   }
   return absl::OkStatus();
@@ -103,7 +134,7 @@ absl::Status ApplyGatewayArgs(const std::vector<std::string>& args, GatewayConfi
   if (config.connectors.empty()) {
     return absl::InvalidArgumentError("no connectors configured: give --config with a connectors list");
   }
-  return absl::OkStatus();
+  return ResolveCurve(config);
 }
 
 }  // namespace omni::gateway

@@ -5,6 +5,8 @@
 //   tenant: acme
 //   data_dir: /var/lib/omni-gateway          # the outbox spool and connector state
 //   ack_timeout_ms: 2000                     # resend an unacknowledged event after this
+//   broker_public_key: <Z85>                 # CURVE: the broker's key (`omnibroker keygen`)
+//   curve_secret_key_file: /etc/omni-gateway/curve.secret   # this gateway's (or curve_secret_key)
 //   connectors:
 //     - {type: telegram, settings: {listen: "0.0.0.0:8443", secret_token: …, bot_token: …}}
 //
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "base/curve_keys.h"
 #include "connectors/sdk/config_environment.h"
 #include "connectors/sdk/connector.h"
 
@@ -30,6 +33,10 @@ struct GatewayConfig {
   std::string tenant = "default";
   std::filesystem::path data_dir = "gateway-data";
   std::chrono::milliseconds ack_timeout{2000};
+  // CURVE: both keys, or neither (a broker without CURVE). The secret key's public half must be
+  // in the broker's ingest.allowed_client_keys.
+  CurveClientKeys curve;
+  std::string curve_secret_key_file;  // read into curve.secret_key by ApplyGatewayArgs
   std::vector<connectors::ConnectorConfig> connectors;
 };
 

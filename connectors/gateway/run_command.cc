@@ -30,7 +30,8 @@ int RunGateway(const std::vector<std::string>& args, const sigset_t& stop_signal
                                  {.broker_endpoint = config.broker,
                                   .tenant = config.tenant,
                                   .spool_dir = config.data_dir / "spool",
-                                  .ack_timeout = config.ack_timeout},
+                                  .ack_timeout = config.ack_timeout,
+                                  .curve = config.curve},
                                  SystemClock::Get());
   if (auto s = connectors::AddConnectors(*registry, config.connectors, config.data_dir, host);
       !s.ok()) {
@@ -43,7 +44,8 @@ int RunGateway(const std::vector<std::string>& args, const sigset_t& stop_signal
   }
   out << "omni-gateway: hosting";
   for (const auto& c : config.connectors) out << " " << c.name << " (" << c.type << ")";
-  out << " for tenant " << config.tenant << ", broker " << config.broker << std::endl;
+  out << " for tenant " << config.tenant << ", broker " << config.broker
+      << (config.curve.enabled() ? " (CURVE)" : " (no CURVE)") << std::endl;
 
   int signal = 0;
   sigwait(&stop_signals, &signal);

@@ -19,7 +19,8 @@ class ConnectorHost::Hosted : public ConnectorContext {
                                       .connector_name = name_,
                                       .providers = connector_->Providers(),
                                       .ack_timeout = options.ack_timeout,
-                                      .spool_dir = options.spool_dir},
+                                      .spool_dir = options.spool_dir,
+                                      .curve = options.curve},
                 [this](omnibroker::v1::Delivery d) { EnqueueDelivery(std::move(d)); }) {}
 
   absl::Status Start() {

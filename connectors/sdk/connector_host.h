@@ -28,6 +28,7 @@ struct ConnectorHostOptions {
   std::string tenant = "default";
   std::filesystem::path spool_dir;  // empty = no spool
   std::chrono::milliseconds ack_timeout{2000};
+  CurveClientKeys curve;  // see ReliableClientOptions::curve
 };
 
 class ConnectorHost {

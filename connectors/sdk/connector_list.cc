@@ -2,14 +2,11 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "base/secret_file.h"
 
 namespace omni::connectors {
 
@@ -55,22 +52,13 @@ absl::Status ResolveSecretFiles(ConnectorConfig& config) {
       return absl::InvalidArgumentError(
           absl::StrCat("connector '", config.name, "': set ", base, " or ", key, ", not both"));
     }
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream content;
-    if (in) content << in.rdbuf();
-    if (!in || in.bad()) {
-      return absl::InvalidArgumentError(absl::StrCat("connector '", config.name, "': ", key,
-                                                     ": cannot read '", path,
-                                                     "': ", std::strerror(errno)));
-    }
-    std::string secret = content.str();
-    while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
-    if (secret.empty()) {
+    auto secret = ReadSecretFile(path);
+    if (!secret.ok()) {
       return absl::InvalidArgumentError(
-          absl::StrCat("connector '", config.name, "': ", key, ": '", path, "' is empty"));
+          absl::StrCat("connector '", config.name, "': ", key, ": ", secret.status().message()));
     }
     config.settings.erase(key);
-    config.settings[base] = std::move(secret);
+    config.settings[base] = *std::move(secret);
   }
   return absl::OkStatus();
 }

@@ -23,6 +23,16 @@ ReliableClient::ReliableClient(zmq::context_t& zmq, ReliableClientOptions option
 ReliableClient::~ReliableClient() { Stop(); }
 
 absl::Status ReliableClient::Start() {
+  if (options_.curve.enabled()) {
+    const std::string what = absl::StrCat("connector '", options_.connector_name, "'");
+    if (auto s = CheckCurveKey(what + ": broker public key", options_.curve.server_public_key);
+        !s.ok()) {
+      return s;
+    }
+    auto public_key = CurvePublicKey(what + ": CURVE secret key", options_.curve.secret_key);
+    if (!public_key.ok()) return public_key.status();
+    curve_public_key_ = *std::move(public_key);
+  }
   if (!options_.spool_dir.empty()) {
     auto spool = Spool::Open(options_.spool_dir / (options_.connector_name + ".spool"));
     if (!spool.ok()) return spool.status();
@@ -88,6 +98,13 @@ void ReliableClient::Run() {
   // event stays in our outbox (and our spool) until the broker really has it.
   socket.set(zmq::sockopt::immediate, 1);
   socket.set(zmq::sockopt::sndhwm, 10000);
+  if (options_.curve.enabled()) {
+    // A broker that refuses our key (or has another key than we think) never completes the
+    // handshake: with immediate set, events stay in the outbox and spool until it is fixed.
+    socket.set(zmq::sockopt::curve_serverkey, options_.curve.server_public_key);
+    socket.set(zmq::sockopt::curve_publickey, curve_public_key_);
+    socket.set(zmq::sockopt::curve_secretkey, options_.curve.secret_key);
+  }
   socket.connect(options_.broker_endpoint);
 
   auto next_hello = SteadyClock::now();

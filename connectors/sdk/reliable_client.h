@@ -9,6 +9,7 @@
 #pragma once
 
 #include <chrono>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -16,13 +17,12 @@
 #include <string>
 #include <thread>
 #include <unordered_map>
-#include <deque>
 #include <vector>
-
 #include <zmq.hpp>
 
 #include "absl/status/status.h"
 #include "base/clock.h"
+#include "base/curve_keys.h"
 #include "base/wake_queue.h"
 #include "connectors/sdk/connector.h"
 #include "connectors/sdk/spool.h"
@@ -44,6 +44,8 @@ struct ReliableClientOptions {
   size_t max_memory_bytes = 64 << 20;
   // Where the spool lives; empty = no spool (Publish fails with RESOURCE_EXHAUSTED when full).
   std::filesystem::path spool_dir;
+  // CURVE towards a tcp:// broker that requires it (ingest.curve_secret_key_file on its side).
+  CurveClientKeys curve;
 };
 
 // Handles one delivery from the broker; the answer is sent later with SendDeliveryAck().
@@ -56,7 +58,8 @@ class ReliableClient {
   ReliableClient(const ReliableClient&) = delete;
   ReliableClient& operator=(const ReliableClient&) = delete;
 
-  // Opens the spool (replaying what a previous run left in it) and starts the I/O thread.
+  // Checks the CURVE keys, opens the spool (replaying what a previous run left in it) and starts
+  // the I/O thread.
   absl::Status Start();
   // Stops the I/O thread; whatever is still unacked is written to the spool for the next Start.
   void Stop();
@@ -88,6 +91,7 @@ class ReliableClient {
   zmq::context_t& zmq_;
   const ReliableClientOptions options_;
   const DeliveryHandler on_delivery_;
+  std::string curve_public_key_;    // derived from options_.curve.secret_key in Start()
   WakeQueue<std::string> control_;  // frames other threads want sent (delivery acks)
 
   mutable std::mutex mu_;

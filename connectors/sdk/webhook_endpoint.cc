@@ -2,6 +2,8 @@
 
 #include <httplib.h>
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
@@ -49,6 +51,16 @@ absl::StatusOr<WebhookOptions> WebhookOptionsFromConfig(const ConnectorConfig& c
   auto ack_wait = config.GetInt("ack_wait_ms", options.ack_wait.count());
   if (!ack_wait.ok()) return ack_wait.status();
   options.ack_wait = std::chrono::milliseconds(*ack_wait);
+  auto rate = config.GetInt("rate_limit_per_second", options.rate_limit_per_second);
+  if (!rate.ok()) return rate.status();
+  options.rate_limit_per_second = *rate;
+  auto burst = config.GetInt("rate_limit_burst", options.rate_limit_burst);
+  if (!burst.ok()) return burst.status();
+  if (*burst > 0 && *rate == 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "connector '", config.name, "': rate_limit_burst needs rate_limit_per_second"));
+  }
+  options.rate_limit_burst = *burst;
   return options;
 }
 
@@ -59,7 +71,13 @@ WebhookEndpoint::WebhookEndpoint(WebhookOptions options, NormalizeFn normalize,
       normalize_(std::move(normalize)),
       handshake_(std::move(handshake)),
       post_handshake_(std::move(post_handshake)),
-      respond_(std::move(respond)) {}
+      respond_(std::move(respond)) {
+  if (options_.rate_limit_per_second > 0) {
+    rate_limiter_ = std::make_unique<RateLimiter>(
+        options_.rate_limit_per_second,
+        options_.rate_limit_burst > 0 ? options_.rate_limit_burst : options_.rate_limit_per_second);
+  }
+}
 
 WebhookEndpoint::~WebhookEndpoint() { Stop(); }
 
@@ -78,7 +96,21 @@ absl::Status WebhookEndpoint::Start(ConnectorContext& context) {
   // A declared oversized body is refused before it is read, and counted; the server's own limit
   // is the backstop for bodies without Content-Length.
   server_->set_payload_max_length(options_.max_body_bytes);
-  server_->set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+  server_->set_pre_routing_handler([this, &context](const httplib::Request& req,
+                                                    httplib::Response& res) {
+    if (rate_limiter_ && req.method == "POST") {
+      if (auto wait = rate_limiter_->TryTake(context.clock().Now())) {
+        Count("rate_limited");
+        // Whole seconds, rounded up: a provider that waits this long finds a token.
+        const int64_t seconds =
+            std::max<int64_t>(1, std::chrono::ceil<std::chrono::seconds>(*wait).count());
+        res.set_header("Retry-After", std::to_string(seconds));
+        Reply(res, 429,
+              absl::StrCat("rate limit of ", options_.rate_limit_per_second,
+                           " requests per second exceeded; retry after ", seconds, " s"));
+        return httplib::Server::HandlerResponse::Handled;
+      }
+    }
     size_t length = 0;
     if (req.has_header("Content-Length") &&
         absl::SimpleAtoi(req.get_header_value("Content-Length"), &length) &&

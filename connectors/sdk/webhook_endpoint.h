@@ -5,7 +5,9 @@
 //   and when the broker refused one for good (retrying cannot help; counted and logged);
 //   503 when the acks did not come in time or nothing could be queued (the provider retries);
 //   403 when Normalize failed with UNAUTHENTICATED / PERMISSION_DENIED (bad signature or secret);
-//   413 when the body exceeds max_body_bytes; 400 for any other Normalize failure.
+//   413 when the body exceeds max_body_bytes; 429 with Retry-After beyond the connector's rate
+//   limit (rate_limit_per_second, a token bucket holding rate_limit_burst requests; before any
+//   parsing, so a flood costs no signature checks); 400 for any other Normalize failure.
 // Every rejection is counted by reason (see Rejections()), never routed. GET requests (Meta's
 // hub.challenge, X's CRC) go to an optional handshake function. Providers that handshake with a
 // POST whose answer is a body of their choosing (VK's "confirmation" wants the configured string
@@ -28,6 +30,7 @@
 
 #include "absl/status/statusor.h"
 #include "connectors/sdk/connector.h"
+#include "connectors/sdk/rate_limiter.h"
 
 namespace httplib {
 class Server;
@@ -43,10 +46,14 @@ struct WebhookOptions {
   std::vector<std::string> more_paths;
   size_t max_body_bytes = 1 << 20;
   std::chrono::milliseconds ack_wait{10000};
+  // POSTs per second this connector takes (0 = no limit) and how many may come at once.
+  int64_t rate_limit_per_second = 0;
+  int64_t rate_limit_burst = 0;  // 0 = one second's worth
 };
 
 // Reads listen (host:port, default 127.0.0.1:8080), path (default `default_path`),
-// max_body_bytes and ack_wait_ms from a connector's settings.
+// max_body_bytes, ack_wait_ms, rate_limit_per_second and rate_limit_burst from a connector's
+// settings.
 absl::StatusOr<WebhookOptions> WebhookOptionsFromConfig(const ConnectorConfig& config,
                                                         const std::string& default_path);
 
@@ -89,7 +96,7 @@ class WebhookEndpoint {
   int port() const { return bound_port_; }
   // Rejected requests so far, by reason: "unauthenticated", "malformed" (other Normalize
   // failures, by status code name), "body_too_large", "broker_rejected", "ack_timeout",
-  // "not_queued", "handshake" (a refused GET or post handshake).
+  // "not_queued", "handshake" (a refused GET or post handshake), "rate_limited".
   std::map<std::string, int64_t> Rejections() const;
 
  private:
@@ -100,6 +107,7 @@ class WebhookEndpoint {
   const HandshakeFn handshake_;
   const PostHandshakeFn post_handshake_;
   const RespondFn respond_;
+  std::unique_ptr<RateLimiter> rate_limiter_;  // null = no limit
   std::unique_ptr<httplib::Server> server_;
   std::thread server_thread_;
   int bound_port_ = 0;

@@ -103,6 +103,41 @@ TEST(GatewayConfigTest, TheEnvironmentOverridesTheFileAndFlagsOverrideIt) {
       << s.message();
 }
 
+TEST(GatewayConfigTest, CurveKeysAreReadCheckedAndComeInPairs) {
+  testing::TempDir dir;
+  const CurveKeyPair broker = *GenerateCurveKeyPair();
+  const CurveKeyPair own = *GenerateCurveKeyPair();
+  const auto secret = dir.path() / "curve.secret";
+  std::ofstream(secret) << own.secret_key << "\n";
+  const auto file = dir.path() / "gateway.yaml";
+  std::ofstream(file) << "connectors: [{type: telegram}]\nbroker_public_key: \""
+                      << broker.public_key << "\"\n";
+  GatewayConfig config;
+  ASSERT_TRUE(ApplyGatewayArgs({"--config", file.string()}, config,
+                               {{"OMNI_GATEWAY_CURVE_SECRET_KEY_FILE", secret.string()}})
+                  .ok());
+  EXPECT_TRUE(config.curve.enabled());
+  EXPECT_EQ(config.curve.server_public_key, broker.public_key);
+  EXPECT_EQ(config.curve.secret_key, own.secret_key);
+
+  const std::vector<std::pair<connectors::ConfigEnvironment, std::string>> cases = {
+      {{}, "CURVE needs both broker_public_key and curve_secret_key(_file), or neither"},
+      {{{"OMNI_GATEWAY_CURVE_SECRET_KEY_FILE", (dir.path() / "none").string()}},
+       "curve_secret_key_file: cannot read"},
+      {{{"OMNI_GATEWAY_CURVE_SECRET_KEY", "short"}}, "curve_secret_key: a CURVE key is 40"},
+      {{{"OMNI_GATEWAY_CURVE_SECRET_KEY", own.secret_key},
+        {"OMNI_GATEWAY_CURVE_SECRET_KEY_FILE", secret.string()}},
+       "not both"},
+      {{{"OMNI_GATEWAY_CURVE_SECRET_KEY", own.secret_key}, {"OMNI_GATEWAY_BROKER_PUBLIC_KEY", "x"}},
+       "broker_public_key: a CURVE key is 40"},
+  };
+  for (const auto& [env, why] : cases) {
+    GatewayConfig bad;
+    const absl::Status s = ApplyGatewayArgs({"--config", file.string()}, bad, env);
+    EXPECT_NE(s.message().find(why), absl::string_view::npos) << why << " -> " << s;
+  }
+}
+
 TEST(GatewayConfigTest, TheExampleInDeployLoads) {
   GatewayConfig config;
   const std::string example = std::string(OMNI_SOURCE_DIR) + "/deploy/omni-gateway.yaml";

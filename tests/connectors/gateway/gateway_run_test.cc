@@ -2,6 +2,8 @@
 // and talks to a real broker over tcp://. A signed update posted to the gateway is answered 200
 // only once the broker stored it, reaches an agent, and the agent's reply travels back from the
 // broker through the gateway to a local Bot API. SIGTERM stops the gateway cleanly (exit 0).
+// Over CURVE, a gateway whose key the broker allows gets its update stored; one with another key
+// is refused at the handshake (counted by the broker) and its provider is told to retry.
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <sys/wait.h>
@@ -9,6 +11,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "base/curve_keys.h"
 #include "broker/app/broker_app.h"
 #include "omni/agent/agent_client.h"
 #include "tests/support/broker_harness.h"
@@ -84,6 +87,69 @@ TEST(GatewayRunTest, HostsAConnectorAgainstABrokerOverTcp) {
   const int status = gateway.Stop(SIGTERM);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
       << status << "\n" << testing::ReadFile(dir.path() / "gateway.log");
+  broker.Stop();
+}
+
+// A gateway hosting the Telegram connector on a free port, with CURVE `keys` toward `ingest`.
+struct CurveGateway {
+  CurveGateway(const std::filesystem::path& dir, const std::string& name, const std::string& ingest,
+               const std::string& broker_public_key, const std::string& secret_key)
+      : port(testing::FreePort()), log(dir / (name + ".log")) {
+    const auto secret_file = dir / (name + ".secret");
+    std::ofstream(secret_file) << secret_key << "\n";
+    const auto yaml = dir / (name + ".yaml");
+    std::ofstream(yaml) << "data_dir: " << (dir / name).string() << "\n"
+                        << "broker_public_key: \"" << broker_public_key << "\"\n"
+                        << "curve_secret_key_file: " << secret_file.string() << "\n"
+                        << "connectors:\n  - type: telegram\n    settings: {listen: \"127.0.0.1:"
+                        << port << "\", secret_token: " << kSecret << ", bot_token: \"" << kBotToken
+                        << "\", ack_wait_ms: 1000}\n";
+    process = std::make_unique<testing::ChildProcess>(
+        OMNI_GATEWAY_BINARY,
+        std::vector<std::string>{"run", "--config", yaml.string(), "--broker", ingest}, log);
+  }
+  // The status the gateway answers a signed update with, once it listens.
+  int Post(const std::string& update) {
+    httplib::Client webhook("127.0.0.1", port);
+    webhook.set_read_timeout(15, 0);
+    if (!WaitFor([&] { return static_cast<bool>(webhook.Get("/")); })) return -1;
+    auto posted = webhook.Post("/telegram/webhook", {{"X-Telegram-Bot-Api-Secret-Token", kSecret}},
+                               update, "application/json");
+    return posted ? posted->status : -1;
+  }
+
+  const int port;
+  const std::filesystem::path log;
+  std::unique_ptr<testing::ChildProcess> process;
+};
+
+TEST(GatewayRunTest, OverCurveOnlyAnAllowedGatewayGetsThrough) {
+  testing::TempDir dir;
+  const CurveKeyPair broker_keys = *GenerateCurveKeyPair();
+  const CurveKeyPair allowed = *GenerateCurveKeyPair();
+  const std::string ingest = "tcp://127.0.0.1:" + std::to_string(testing::FreePort());
+  app::BrokerConfig config = testing::TestConfig(dir.path() / "broker", ingest);
+  config.connectors.clear();
+  config.ingest.curve_secret_key = broker_keys.secret_key;
+  config.ingest.allowed_client_keys = {allowed.public_key};
+  app::BrokerApp broker(config);
+  ASSERT_TRUE(broker.Start().ok());
+  const std::string update =
+      testing::ReadFile(testing::CorpusDir() / "telegram" / "courier/extracted/tg_helloMsg.json");
+
+  CurveGateway stranger(dir.path(), "stranger", ingest, broker_keys.public_key,
+                        GenerateCurveKeyPair()->secret_key);
+  EXPECT_EQ(stranger.Post(update), 503) << testing::ReadFile(stranger.log);
+  auto& denied = broker.metrics().denial(ops::ConnectionDenial::kKeyNotAllowed);
+  EXPECT_TRUE(WaitFor([&] { return denied.value() >= 1; }));
+  EXPECT_EQ(broker.metrics().events_received.value(), 0u);
+  EXPECT_EQ(stranger.process->Stop(SIGTERM), 0);
+
+  CurveGateway gateway(dir.path(), "gateway", ingest, broker_keys.public_key, allowed.secret_key);
+  EXPECT_EQ(gateway.Post(update), 200) << testing::ReadFile(gateway.log);
+  EXPECT_EQ(broker.metrics().events_received.value(), 1u);
+  const int status = gateway.process->Stop(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
   broker.Stop();
 }
 

@@ -1,5 +1,6 @@
 // WebhookEndpoint over real HTTP on 127.0.0.1: 200 only after every event of a delivery is acked,
-// 503 when acks do not come, 403/400/413 for auth, parse and size failures, each counted; GET and
+// 503 when acks do not come, 403/400/413/429 for auth, parse, size and rate failures, each
+// counted (the rate on a fake clock); GET and
 // POST handshakes answered with the body they choose; a respond function choosing the 200's body
 // once the events are acked, on the main path and on more paths.
 #include "connectors/sdk/webhook_endpoint.h"
@@ -33,16 +34,14 @@ class AckingContext : public ConnectorContext {
     done(reply);
     return absl::OkStatus();
   }
-  const Clock& clock() const override { return clock_; }
+  const Clock& clock() const override { return fake_clock; }
   std::string_view tenant() const override { return "default"; }
 
   bool ack = true;
   omnibroker::v1::IngestStatus status = omnibroker::v1::INGEST_STATUS_ACCEPTED;
   std::mutex mu_;
   std::vector<std::string> published;
-
- private:
-  SystemClock clock_;
+  FakeClock fake_clock;  // the rate limiter's time
 };
 
 // A toy channel: X-Token must match, the body is one event id per line, "bad" is malformed.
@@ -73,6 +72,8 @@ class WebhookEndpointTest : public ::testing::Test {
     options.max_body_bytes = 64;
     options.ack_wait = ack_wait;
     options.more_paths = {"/webhook/again"};
+    options.rate_limit_per_second = rate_limit_;
+    options.rate_limit_burst = rate_limit_;
     endpoint_ = std::make_unique<WebhookEndpoint>(
         options, Normalize,
         [](const InboundRequest& request) -> absl::StatusOr<std::string> {
@@ -97,6 +98,7 @@ class WebhookEndpointTest : public ::testing::Test {
     return res ? std::pair(res->status, res->body) : std::pair(-1, std::string());
   }
 
+  int64_t rate_limit_ = 0;  // requests per second and burst; 0 = none
   AckingContext context_;
   std::unique_ptr<WebhookEndpoint> endpoint_;
   std::unique_ptr<httplib::Client> http_;
@@ -134,6 +136,42 @@ TEST_F(WebhookEndpointTest, AuthParseAndSizeFailuresAreCountedAndNeverPublished)
   EXPECT_EQ(rejections.at("unauthenticated"), 2);
   EXPECT_EQ(rejections.at("malformed"), 1);
   EXPECT_EQ(rejections.at("body_too_large"), 1);
+}
+
+TEST_F(WebhookEndpointTest, BeyondTheRateLimitAnswers429WithRetryAfterBeforeParsing) {
+  rate_limit_ = 2;
+  StartEndpoint();
+  EXPECT_EQ(Post("e1"), 200);
+  EXPECT_EQ(Post("e2", "wrong"), 403);  // a refused request takes its token too
+  auto limited = http_->Post("/webhook", {{"X-Token", "tok"}}, "e3", "text/plain");
+  ASSERT_TRUE(limited);
+  EXPECT_EQ(limited->status, 429);
+  EXPECT_EQ(limited->get_header_value("Retry-After"), "1");
+  EXPECT_NE(limited->body.find("rate limit of 2 requests per second"), std::string::npos)
+      << limited->body;
+  EXPECT_EQ(context_.published, std::vector<std::string>{"e1"});
+  EXPECT_EQ(endpoint_->Rejections()["rate_limited"], 1);
+  // Handshakes (GET) are not limited; after a second two more requests pass.
+  EXPECT_EQ(http_->Get("/webhook?challenge=42")->status, 200);
+  context_.fake_clock.Advance(std::chrono::seconds(1));
+  EXPECT_EQ(Post("e4"), 200);
+  EXPECT_EQ(Post("e5"), 200);
+  EXPECT_EQ(Post("e6"), 429);
+}
+
+TEST_F(WebhookEndpointTest, RateLimitSettingsAreReadAndChecked) {
+  ConnectorConfig config{.type = "t", .name = "t", .settings = {{"rate_limit_per_second", "5"}}};
+  auto options = WebhookOptionsFromConfig(config, "/webhook");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->rate_limit_per_second, 5);
+  config.settings = {{"rate_limit_burst", "10"}};
+  EXPECT_NE(WebhookOptionsFromConfig(config, "/webhook")
+                .status()
+                .message()
+                .find("rate_limit_burst needs rate_limit_per_second"),
+            std::string::npos);
+  config.settings = {{"rate_limit_per_second", "lots"}};
+  EXPECT_FALSE(WebhookOptionsFromConfig(config, "/webhook").ok());
 }
 
 TEST_F(WebhookEndpointTest, GetHandshake) {

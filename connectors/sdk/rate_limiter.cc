@@ -1,0 +1,26 @@
+#include "connectors/sdk/rate_limiter.h"
+
+#include <algorithm>
+
+namespace omni::connectors {
+
+RateLimiter::RateLimiter(double per_second, double burst)
+    : per_second_(per_second), burst_(burst), tokens_(burst) {}
+
+std::optional<Duration> RateLimiter::TryTake(TimePoint now) {
+  std::lock_guard lock(mu_);
+  // A clock stepping back adds nothing.
+  if (last_ && now > *last_) {
+    tokens_ = std::min(burst_,
+                       tokens_ + std::chrono::duration<double>(now - *last_).count() * per_second_);
+  }
+  if (!last_ || now > *last_) last_ = now;
+  if (tokens_ >= 1) {
+    tokens_ -= 1;
+    return std::nullopt;
+  }
+  return std::chrono::duration_cast<Duration>(
+      std::chrono::duration<double>((1 - tokens_) / per_second_));
+}
+
+}  // namespace omni::connectors

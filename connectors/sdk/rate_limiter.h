@@ -1,0 +1,31 @@
+// RateLimiter: a token bucket, the per-connector limit on inbound requests. It holds up to `burst`
+// tokens, refilled at `per_second`; each request takes one. A request that finds none is told how
+// long until one is there (the webhook's Retry-After). Time comes from the caller, so tests use a
+// fake clock. Thread-safe (the HTTP server's pool shares one).
+#pragma once
+
+#include <chrono>
+#include <mutex>
+#include <optional>
+
+#include "base/clock.h"
+
+namespace omni::connectors {
+
+class RateLimiter {
+ public:
+  // `per_second` > 0, `burst` >= 1. The bucket starts full.
+  RateLimiter(double per_second, double burst);
+
+  // nullopt when a token was taken; else how long until the next one.
+  std::optional<Duration> TryTake(TimePoint now);
+
+ private:
+  const double per_second_;
+  const double burst_;
+  std::mutex mu_;
+  double tokens_;
+  std::optional<TimePoint> last_;
+};
+
+}  // namespace omni::connectors

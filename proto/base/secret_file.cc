@@ -1,0 +1,28 @@
+#include "base/secret_file.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "absl/strings/str_cat.h"
+
+namespace omni {
+
+absl::StatusOr<std::string> ReadSecretFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream content;
+  if (in) content << in.rdbuf();
+  if (!in || in.bad()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read '", path.string(), "': ", std::strerror(errno)));
+  }
+  std::string secret = content.str();
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+  if (secret.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("'", path.string(), "' is empty"));
+  }
+  return secret;
+}
+
+}  // namespace omni

@@ -1,0 +1,101 @@
+// The `ingest:` section: keys from files and lists become the endpoint's options, the limits reach
+// validation, and every mistake (a bad key, a half-configured CURVE, an empty allow-list) is an
+// error naming the key.
+#include "broker/app/ingest_config.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "base/curve_keys.h"
+#include "broker/app/broker_config.h"
+#include "broker/app/config_file.h"
+#include "tests/support/test_support.h"
+
+namespace omni::app {
+namespace {
+
+class IngestConfigTest : public ::testing::Test {
+ protected:
+  // The options the broker would start with, from `yaml` (with the key files in dir_).
+  absl::StatusOr<ingest::IngestOptions> Resolve(const std::string& yaml,
+                                                const connectors::ConfigEnvironment& env = {}) {
+    BrokerConfig config = DefaultConfig();
+    if (auto s = ApplyConfigText(yaml, config, env); !s.ok()) return s;
+    return ResolveIngestOptions(config.ingest);
+  }
+  std::string WriteFile(const std::string& name, const std::string& text) {
+    const auto path = dir_.path() / name;
+    std::ofstream(path) << text;
+    return path.string();
+  }
+
+  testing::TempDir dir_;
+  const CurveKeyPair broker_ = *GenerateCurveKeyPair();
+  const CurveKeyPair gateway_a_ = *GenerateCurveKeyPair();
+  const CurveKeyPair gateway_b_ = *GenerateCurveKeyPair();
+};
+
+TEST_F(IngestConfigTest, WithoutCurveTheEndpointIsOpenWithItsSizeLimit) {
+  auto options = Resolve("ingest: {max_message_bytes: 3000000}\n");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_TRUE(options->curve_secret_key.empty());
+  EXPECT_EQ(options->max_message_bytes, 3000000);
+}
+
+TEST_F(IngestConfigTest, KeysComeFromFilesListsAndTheEnvironment) {
+  const std::string secret = WriteFile("broker.secret", broker_.secret_key + "\n");
+  const std::string allowed =
+      WriteFile("gateways.keys", "# gateway b\n" + gateway_b_.public_key + "\n");
+  auto options = Resolve("ingest: {allowed_client_keys: [\"" + gateway_a_.public_key +
+                             "\"], allowed_client_keys_file: " + allowed + "}\n",
+                         {{"OMNIBROKER_INGEST__CURVE_SECRET_KEY_FILE", secret}});
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->curve_secret_key, broker_.secret_key);
+  EXPECT_EQ(options->allowed_client_keys,
+            (std::set<std::string>{gateway_a_.public_key, gateway_b_.public_key}));
+}
+
+TEST_F(IngestConfigTest, LimitsReachValidation) {
+  BrokerConfig config = DefaultConfig();
+  ASSERT_TRUE(
+      ApplyConfigText("ingest: {limits: {max_attachments: 3, max_attachment_bytes: 1000}}", config)
+          .ok());
+  EXPECT_EQ(config.ingest.limits.max_attachments, 3u);
+  EXPECT_EQ(config.ingest.limits.max_attachment_bytes, 1000);
+  EXPECT_EQ(config.ingest.limits.max_text_bytes, ingest::Limits{}.max_text_bytes);
+}
+
+TEST_F(IngestConfigTest, MistakesAreRefusedNamingTheKey) {
+  const std::string secret = WriteFile("broker.secret", broker_.secret_key);
+  const std::string with_secret = "curve_secret_key_file: " + secret;
+  const std::pair<std::string, std::string> cases[] = {
+      {"ingest: [a]", "ingest (line 1): must be a mapping"},
+      {"ingest: {limits: {max_attachments: 0}}", "ingest.limits.max_attachments (line 1)"},
+      {"ingest: {limits: {max_attachment: 1}}", "ingest.limits.max_attachment (line 1): unknown"},
+      {"ingest: {limits: 5}", "ingest.limits (line 1): must be a mapping"},
+      {"ingest: {allowed_client_keys: x}", "ingest.allowed_client_keys (line 1): a list"},
+      {"ingest: {curve_secret_key_file: \"\"}", "ingest.curve_secret_key_file (line 1)"},
+      {"ingest: {" + with_secret + "}", "no connector key is allowed"},
+      {"ingest: {" + with_secret + ", allowed_client_keys: [abc]}",
+       "ingest.allowed_client_keys[0]: a CURVE key is 40 Z85 characters"},
+      {"ingest: {" + with_secret + ", curve_secret_key: \"" + broker_.secret_key +
+           "\", allowed_client_keys: [\"" + gateway_a_.public_key + "\"]}",
+       "curve_secret_key or curve_secret_key_file, not both"},
+      {"ingest: {curve_secret_key: short, allowed_client_keys: [\"" + gateway_a_.public_key +
+           "\"]}",
+       "ingest.curve_secret_key: a CURVE key is 40"},
+      {"ingest: {" + with_secret + ", allowed_client_keys_file: " +
+           WriteFile("bad.keys", gateway_a_.public_key + "\nnope\n") + "}",
+       "bad.keys line 2: a CURVE key is 40"},
+  };
+  for (const auto& [yaml, expected] : cases) {
+    auto options = Resolve(yaml);
+    ASSERT_FALSE(options.ok()) << yaml;
+    EXPECT_NE(options.status().message().find(expected), std::string::npos) << yaml << "\n"
+                                                                            << options.status();
+  }
+}
+
+}  // namespace
+}  // namespace omni::app

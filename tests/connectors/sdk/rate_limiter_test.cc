@@ -1,0 +1,48 @@
+// The token bucket on a fake clock: a burst passes, the next request is told how long to wait,
+// tokens come back at the rate and never beyond the burst.
+#include "connectors/sdk/rate_limiter.h"
+
+#include <gtest/gtest.h>
+
+namespace omni::connectors {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(RateLimiterTest, ABurstPassesThenRequestsWaitForTokensAtTheRate) {
+  FakeClock clock;
+  RateLimiter limiter(/*per_second=*/2, /*burst=*/3);
+  for (int i = 0; i < 3; ++i) EXPECT_FALSE(limiter.TryTake(clock.Now()).has_value()) << i;
+  auto wait = limiter.TryTake(clock.Now());
+  ASSERT_TRUE(wait.has_value());
+  EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(*wait), 500ms);
+
+  clock.Advance(250ms);  // half a token
+  wait = limiter.TryTake(clock.Now());
+  ASSERT_TRUE(wait.has_value());
+  EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(*wait), 250ms);
+  clock.Advance(250ms);
+  EXPECT_FALSE(limiter.TryTake(clock.Now()).has_value());
+  EXPECT_TRUE(limiter.TryTake(clock.Now()).has_value());
+}
+
+TEST(RateLimiterTest, AnIdleBucketFillsOnlyUpToTheBurst) {
+  FakeClock clock;
+  RateLimiter limiter(10, 2);
+  clock.Advance(1h);
+  EXPECT_FALSE(limiter.TryTake(clock.Now()).has_value());
+  EXPECT_FALSE(limiter.TryTake(clock.Now()).has_value());
+  EXPECT_TRUE(limiter.TryTake(clock.Now()).has_value());
+}
+
+TEST(RateLimiterTest, AClockSteppingBackAddsNoTokens) {
+  FakeClock clock;
+  RateLimiter limiter(1, 1);
+  const TimePoint later = clock.Now() + 10s;
+  EXPECT_FALSE(limiter.TryTake(later).has_value());
+  EXPECT_TRUE(limiter.TryTake(clock.Now()).has_value());
+  EXPECT_TRUE(limiter.TryTake(later).has_value());
+}
+
+}  // namespace
+}  // namespace omni::connectors
