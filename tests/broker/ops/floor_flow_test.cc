@@ -6,10 +6,14 @@
 
 #include "tests/support/broker_harness.h"
 #include "tests/support/broker_process.h"
+#include "tests/support/floor_stats.h"
 #include "tests/support/test_support.h"
 
 namespace omni {
 namespace {
+
+using testing::FloorAgent;
+using testing::FloorQueue;
 
 using namespace std::chrono_literals;
 using omnibroker::v1::PRESENCE_AVAILABLE;
@@ -38,22 +42,6 @@ omnibroker::v1::Event Call(const std::string& id, const std::string& outcome = "
   event.set_thread_key(id + "@pbx");
   if (!outcome.empty()) (*event.mutable_provider_metadata())["call.outcome"] = outcome;
   return event;
-}
-
-const omnibroker::v1::QueueStats& Queue(const omnibroker::v1::FloorStats& stats, const std::string& name) {
-  for (const auto& q : stats.queues()) {
-    if (q.queue() == name) return q;
-  }
-  ADD_FAILURE() << "no queue " << name << " in " << stats.DebugString();
-  return omnibroker::v1::QueueStats::default_instance();
-}
-
-const omnibroker::v1::AgentStats& Agent(const omnibroker::v1::FloorStats& stats, const std::string& id) {
-  for (const auto& a : stats.agents()) {
-    if (a.agent_id() == id) return a;
-  }
-  ADD_FAILURE() << "no agent " << id;
-  return omnibroker::v1::AgentStats::default_instance();
 }
 
 class FloorFlowTest : public ::testing::Test {
@@ -147,7 +135,7 @@ TEST_F(FloorFlowTest, AScriptedQuarterHourGivesTheHandWorkedNumbers) {
   ASSERT_TRUE(agents["a1"]->SetPresence(PRESENCE_AWAY).ok());  // a1 logged in 0-130
   ASSERT_TRUE(agents["a1"]->CloseConversation(m1).ok());
   At(160);  // a1's wrap-up ends by itself: m1 was handled 10-160
-  ASSERT_TRUE(testing::WaitFor([&] { return Queue(Floor(), "billing").handled() == 1; }));
+  ASSERT_TRUE(testing::WaitFor([&] { return FloorQueue(Floor(), "billing").handled() == 1; }));
   At(200);
   ASSERT_TRUE(agents["a2"]->CloseConversation(m2).ok());
   At(210);
@@ -163,7 +151,7 @@ TEST_F(FloorFlowTest, AScriptedQuarterHourGivesTheHandWorkedNumbers) {
   EXPECT_EQ(floor.window_minutes(), 60);
   ASSERT_EQ(floor.queues_size(), 3) << floor.DebugString();
 
-  const auto& billing = Queue(floor, "billing");
+  const auto& billing = FloorQueue(floor, "billing");
   EXPECT_EQ(billing.waiting(), 1);
   EXPECT_DOUBLE_EQ(billing.longest_wait_seconds(), 680);  // m5, since 220
   EXPECT_EQ(billing.offered(), 3);
@@ -178,7 +166,7 @@ TEST_F(FloorFlowTest, AScriptedQuarterHourGivesTheHandWorkedNumbers) {
   EXPECT_EQ(billing.breaches_by_kind().at("first_response"), 1);
   EXPECT_EQ(billing.escalations(), 1) << "sofia was told";
 
-  const auto& support = Queue(floor, "support");
+  const auto& support = FloorQueue(floor, "support");
   EXPECT_EQ(support.waiting(), 0);
   EXPECT_EQ(support.offered(), 2);
   EXPECT_EQ(support.answered(), 2);
@@ -189,7 +177,7 @@ TEST_F(FloorFlowTest, AScriptedQuarterHourGivesTheHandWorkedNumbers) {
   EXPECT_EQ(support.handled(), 0);
   EXPECT_FALSE(support.has_average_handle_time_seconds());
 
-  const auto& calls = Queue(floor, "default");
+  const auto& calls = FloorQueue(floor, "default");
   EXPECT_EQ(calls.offered(), 2);
   EXPECT_EQ(calls.answered(), 0);
   EXPECT_EQ(calls.abandoned(), 1);
@@ -210,7 +198,7 @@ TEST_F(FloorFlowTest, AScriptedQuarterHourGivesTheHandWorkedNumbers) {
   EXPECT_EQ(total.escalations(), 1);
 
   ASSERT_EQ(floor.agents_size(), 4);
-  const auto& a1 = Agent(floor, "a1");
+  const auto& a1 = FloorAgent(floor, "a1");
   EXPECT_EQ(a1.presence(), PRESENCE_AWAY);
   EXPECT_TRUE(a1.connected());
   EXPECT_EQ(a1.load(), 0);
@@ -219,14 +207,14 @@ TEST_F(FloorFlowTest, AScriptedQuarterHourGivesTheHandWorkedNumbers) {
   EXPECT_DOUBLE_EQ(a1.handling_seconds(), 120) << "10-130: the wrap-up after going away is not counted";
   EXPECT_DOUBLE_EQ(a1.occupancy_percent(), 100.0 * 120 / 130);
   EXPECT_EQ(a1.handled(), 1);
-  const auto& a2 = Agent(floor, "a2");
+  const auto& a2 = FloorAgent(floor, "a2");
   EXPECT_EQ(a2.load(), 1);
   EXPECT_DOUBLE_EQ(a2.logged_in_seconds(), 900);
   EXPECT_DOUBLE_EQ(a2.handling_seconds(), 870);  // m2 30-210, then m4
   EXPECT_EQ(a2.handled(), 1);
-  EXPECT_DOUBLE_EQ(Agent(floor, "a3").handling_seconds(), 860);
-  EXPECT_EQ(Agent(floor, "a3").handled(), 0);
-  EXPECT_DOUBLE_EQ(Agent(floor, "sofia").occupancy_percent(), 0);
+  EXPECT_DOUBLE_EQ(FloorAgent(floor, "a3").handling_seconds(), 860);
+  EXPECT_EQ(FloorAgent(floor, "a3").handled(), 0);
+  EXPECT_DOUBLE_EQ(FloorAgent(floor, "sofia").occupancy_percent(), 0);
 }
 
 }  // namespace

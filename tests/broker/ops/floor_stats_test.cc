@@ -5,8 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/floor_stats.h"
+
 namespace omni::ops {
 namespace {
+
+using testing::FloorQueue;
 
 using namespace std::chrono_literals;
 using omnibroker::v1::PRESENCE_AVAILABLE;
@@ -14,14 +18,6 @@ using omnibroker::v1::PRESENCE_AWAY;
 
 // A whole minute, so the window's minutes are easy to count.
 const TimePoint kT0 = TimePoint(std::chrono::minutes(29'000'000));
-
-const omnibroker::v1::QueueStats& Queue(const omnibroker::v1::FloorStats& stats, const std::string& name) {
-  for (const auto& q : stats.queues()) {
-    if (q.queue() == name) return q;
-  }
-  ADD_FAILURE() << "no queue " << name;
-  return omnibroker::v1::QueueStats::default_instance();
-}
 
 std::vector<LiveAgent> Agents(std::initializer_list<std::string> ids) {
   std::vector<LiveAgent> out;
@@ -73,7 +69,7 @@ TEST(FloorStatsTest, ScriptedFloorGivesTheHandWorkedNumbers) {
   ASSERT_EQ(s.queues_size(), 2);
   EXPECT_EQ(s.queues(0).queue(), "billing") << "by name";
 
-  const auto& billing = Queue(s, "billing");
+  const auto& billing = FloorQueue(s, "billing");
   EXPECT_EQ(billing.waiting(), 1);
   EXPECT_DOUBLE_EQ(billing.longest_wait_seconds(), 200);
   EXPECT_EQ(billing.offered(), 6);
@@ -91,7 +87,7 @@ TEST(FloorStatsTest, ScriptedFloorGivesTheHandWorkedNumbers) {
   EXPECT_EQ(billing.breaches_by_kind().at("first_response"), 1);
   EXPECT_EQ(billing.escalations(), 1);
 
-  const auto& support = Queue(s, "support");
+  const auto& support = FloorQueue(s, "support");
   EXPECT_EQ(support.waiting(), 1);
   EXPECT_DOUBLE_EQ(support.longest_wait_seconds(), 260);
   EXPECT_EQ(support.offered(), 4);
