@@ -59,6 +59,15 @@ grpc::ServerUnaryReactor* AdminService::GetQueueSnapshot(grpc::CallbackServerCon
   });
 }
 
+grpc::ServerUnaryReactor* AdminService::GetFloorStats(grpc::CallbackServerContext* context,
+                                                      const omnibroker::v1::GetFloorStatsRequest*,
+                                                      omnibroker::v1::FloorStats* response) {
+  return OnCore(context, [this, response] {
+    *response = core_.FloorStats();
+    return absl::OkStatus();
+  });
+}
+
 grpc::ServerUnaryReactor* AdminService::ExplainRouting(grpc::CallbackServerContext* context,
                                                        const omnibroker::v1::ExplainRoutingRequest* request,
                                                        omnibroker::v1::RoutingExplanation* response) {

@@ -25,6 +25,9 @@ class AdminService final : public omnibroker::v1::Admin::CallbackService {
   grpc::ServerUnaryReactor* GetQueueSnapshot(grpc::CallbackServerContext* context,
                                              const omnibroker::v1::GetQueueSnapshotRequest* request,
                                              omnibroker::v1::QueueSnapshot* response) override;
+  grpc::ServerUnaryReactor* GetFloorStats(grpc::CallbackServerContext* context,
+                                          const omnibroker::v1::GetFloorStatsRequest* request,
+                                          omnibroker::v1::FloorStats* response) override;
   grpc::ServerUnaryReactor* ExplainRouting(grpc::CallbackServerContext* context,
                                            const omnibroker::v1::ExplainRoutingRequest* request,
                                            omnibroker::v1::RoutingExplanation* response) override;

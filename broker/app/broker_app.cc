@@ -70,6 +70,7 @@ absl::Status BrokerApp::Start() {
   core_options.escalation_roles = config_.escalation_roles;
   core_options.join_open_conversation_across_channels =
       config_.join_open_conversation_across_channels;
+  core_options.floor_stats = config_.floor_stats;
   core_ = std::make_unique<core::BrokerCore>(zmq_, *store_, clock_, metrics_, core_options);
   OMNI_RETURN_IF_ERROR(core_->Start());
 

@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "broker/app/ingest_config.h"
 #include "broker/core/retention_policy.h"
+#include "broker/ops/floor_stats.h"
 #include "broker/routing/routing_policy.h"
 #include "connectors/sdk/config_environment.h"
 #include "connectors/sdk/connector.h"
@@ -42,6 +43,8 @@ struct BrokerConfig {
   std::map<std::string, std::string> escalation_roles = {{"*", "supervisor"}};
   // See BrokerCoreOptions::join_open_conversation_across_channels.
   bool join_open_conversation_across_channels = false;
+  // The supervisor's view (omnictl stats): its window, answer targets by queue, short abandons.
+  ops::FloorStatsOptions floor_stats;
   routing::RoutingPolicy routing = routing::DefaultRoutingPolicy();
   std::vector<connectors::ConnectorConfig> connectors;
   std::vector<omnibroker::v1::Agent> agents;  // upserted into the roster at start

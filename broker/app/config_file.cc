@@ -80,6 +80,50 @@ absl::Status ScalarString(const YAML::Node& node, const std::string& key, std::s
   return absl::OkStatus();
 }
 
+// A whole number from `lo` to `hi` in `node`, or an error naming `field`.
+absl::Status WholeNumber(const YAML::Node& node, const std::string& field, int64_t lo, int64_t hi,
+                         int64_t& out) {
+  if (!node.IsScalar() || !absl::SimpleAtoi(node.Scalar(), &out) || out < lo || out > hi) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, " (", Where(node), "): a whole number, ", lo, " to ", hi));
+  }
+  return absl::OkStatus();
+}
+
+// floor_stats: {window_minutes: 60, short_abandon_seconds: 5,
+//               answer_target_seconds: {"*": 20, billing: 60}}
+absl::Status ApplyFloorStats(const YAML::Node& value, ops::FloorStatsOptions& options) {
+  if (!value.IsMap()) {
+    return absl::InvalidArgumentError(absl::StrCat("floor_stats (", Where(value), "): must be a mapping"));
+  }
+  for (const auto& entry : value) {
+    const std::string field = absl::StrCat("floor_stats.", entry.first.as<std::string>());
+    int64_t n = 0;
+    if (field == "floor_stats.window_minutes") {
+      OMNI_RETURN_IF_ERROR(WholeNumber(entry.second, field, 1, 24 * 60, n));
+      options.window_minutes = static_cast<int>(n);
+    } else if (field == "floor_stats.short_abandon_seconds") {
+      OMNI_RETURN_IF_ERROR(WholeNumber(entry.second, field, 0, 3600, n));
+      options.short_abandon = std::chrono::seconds(n);
+    } else if (field == "floor_stats.answer_target_seconds") {
+      if (!entry.second.IsMap()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            field, " (", Where(entry.second), "): a mapping of queue (\"*\" for the others) to seconds"));
+      }
+      for (const auto& target : entry.second) {
+        const std::string queue = target.first.as<std::string>();
+        OMNI_RETURN_IF_ERROR(WholeNumber(target.second, absl::StrCat(field, ".", queue), 1, 86400, n));
+        options.answer_targets[queue] = std::chrono::seconds(n);
+      }
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, " (", Where(entry.first),
+          "): unknown; known: window_minutes, short_abandon_seconds, answer_target_seconds"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Applies one top-level section; its error names where it is.
 absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
                           BrokerConfig& config) {
@@ -160,6 +204,8 @@ absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
       }
       config.escalation_roles[tenant] = entry.second.Scalar();
     }
+  } else if (key == "floor_stats") {
+    if (auto st = ApplyFloorStats(value, config.floor_stats); !st.ok()) return st;
   } else if (key == "routing") {
     omnibroker::v1::RoutingPolicy proto;
     if (auto st = FromJson(ToJson(value), proto, "routing"); !st.ok()) return st;
@@ -195,7 +241,7 @@ absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
         "config: unknown section '", key, "' (", Where(key_node),
         "); known: data_dir, grpc_listen, ingest_listen, ingest, admin_listen, log_format, "
         "shutdown_grace_seconds, tenant, dedupe_window_hours, retention, escalation_roles, "
-        "join_open_conversation_across_channels, routing, agents, connectors"));
+        "join_open_conversation_across_channels, floor_stats, routing, agents, connectors"));
   }
   return absl::OkStatus();
 }

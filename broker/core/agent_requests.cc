@@ -128,6 +128,7 @@ absl::Status BrokerCore::OnLogin(const std::shared_ptr<AgentSession>& session, c
   // Logged in, but taking no new work until the agent says they are available.
   agent->second.set_presence(omnibroker::v1::PRESENCE_BUSY);
   routing_.SetPresence(agent_id, omnibroker::v1::PRESENCE_BUSY, clock_.Now());
+  floor_stats_.PresenceChanged(agent_id, omnibroker::v1::PRESENCE_BUSY, clock_.Now());
 
   AgentUpdate update;
   auto* result = update.mutable_login_result();
@@ -157,6 +158,7 @@ absl::Status BrokerCore::OnSetPresence(const std::string& agent_id, const omnibr
   }
   agents_[agent_id].set_presence(presence);
   routing_.SetPresence(agent_id, presence, clock_.Now());
+  floor_stats_.PresenceChanged(agent_id, presence, clock_.Now());
   return absl::OkStatus();
 }
 
@@ -206,6 +208,13 @@ absl::Status BrokerCore::OnAccept(const std::string& agent_id, const AgentReques
       return Reply(agent_id, request_id, absl::FailedPreconditionError(absl::StrCat(
                                              "conversation ", conversation_id, " ended before the accept was stored")));
     }
+    const Conversation& assigned = it->second;
+    const auto now = clock_.Now();
+    // Only the first accept answers the customer; one after a transfer or reclaim does not.
+    if (assigned.assignments_size() == 1) {
+      floor_stats_.Answered(assigned.requirements().queue(), now - FromProto(assigned.queued_at()), now);
+    }
+    floor_stats_.HandlingStarted(conversation_id, assigned.requirements().queue(), agent_id, now);
     AgentUpdate update;
     *update.mutable_assigned()->mutable_conversation() = it->second;
     *update.mutable_assigned()->mutable_customer() = customer;
@@ -317,6 +326,8 @@ absl::Status BrokerCore::OnClose(const std::string& agent_id, const AgentRequest
   store_.Put(batch, Family::kConversations, closed.id(), closed);
   OMNI_RETURN_IF_ERROR(CommitThen(batch, [this, agent_id, request_id = request.request_id(), id = closed.id()] {
     routing_.Close(id, clock_.Now());  // capacity is freed after the wrap-up time
+    // Without wrap-up time the handle ends now; otherwise with the wrap-up (ApplyRoutingDecisions).
+    if (!routing_.AssignedAgent(id)) floor_stats_.HandlingEnded(id, true, clock_.Now());
     AgentUpdate update;
     update.mutable_closed()->set_conversation_id(id);
     update.mutable_closed()->set_reason("closed");
@@ -352,6 +363,7 @@ void BrokerCore::OnDisconnect(const std::shared_ptr<AgentSession>& session, bool
   session_agents_.erase(who);
   sessions_.erase(agent_id);
   agents_[agent_id].set_presence(omnibroker::v1::PRESENCE_OFFLINE);
+  floor_stats_.PresenceChanged(agent_id, omnibroker::v1::PRESENCE_OFFLINE, clock_.Now());
   if (broken) {
     routing_.Disconnected(agent_id, clock_.Now());
   } else {

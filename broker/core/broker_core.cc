@@ -44,6 +44,7 @@ BrokerCore::BrokerCore(zmq::context_t& zmq, store::Store& store, const Clock& cl
       clock_(clock),
       metrics_(metrics),
       options_(std::move(options)),
+      floor_stats_(options_.floor_stats),
       group_commit_(store),
       ingest_(zmq, Counted(options_.ingest, metrics)),
       routing_(options_.routing) {}
@@ -184,10 +185,13 @@ absl::Status BrokerCore::Recover() {
             return true;
           case omnibroker::v1::CONVERSATION_STATE_ASSIGNED:
           case omnibroker::v1::CONVERSATION_STATE_WRAP_UP:
-            routing_.RestoreAssigned(
-                WorkItemFor(c), c.assigned_agent_id(),
-                c.assignments().empty() ? clock_.Now() : FromProto(c.assignments().rbegin()->started_at()),
-                clock_.Now());
+          {
+            const TimePoint accepted =
+                c.assignments().empty() ? clock_.Now() : FromProto(c.assignments().rbegin()->started_at());
+            routing_.RestoreAssigned(WorkItemFor(c), c.assigned_agent_id(), accepted, clock_.Now());
+            // The handle goes on: its time counts from the accept, before the restart.
+            floor_stats_.HandlingStarted(c.id(), c.requirements().queue(), c.assigned_agent_id(), accepted);
+          }
             ++assigned;
             break;
           default:

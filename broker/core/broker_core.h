@@ -29,6 +29,7 @@
 #include "broker/ingest/ingest_endpoint.h"
 #include "broker/ingest/validate.h"
 #include "broker/ops/broker_metrics.h"
+#include "broker/ops/floor_stats.h"
 #include "broker/routing/routing_engine.h"
 #include "broker/store/group_commit.h"
 #include "broker/store/store.h"
@@ -58,6 +59,8 @@ struct BrokerCoreOptions {
   // Per agent: updates kept for a console that lost its stream to resume from (and as many
   // request results, to answer a resent request as the first time).
   size_t agent_replay_updates = 2000;
+  // The supervisor's window, answer targets and short-abandon threshold.
+  ops::FloorStatsOptions floor_stats;
 };
 
 class BrokerCore {
@@ -88,6 +91,8 @@ class BrokerCore {
       const omnibroker::v1::ListConversationsRequest& request) const;
   absl::StatusOr<omnibroker::v1::Conversation> GetConversation(const std::string& id) const;
   omnibroker::v1::QueueSnapshot QueueSnapshot() const;
+  // floor.cc: the supervisor's view now (the window's counts with who waits and each agent).
+  omnibroker::v1::FloorStats FloorStats();
   // Adds or replaces an agent in the roster (stored; routing sees it at once).
   absl::Status UpsertAgent(const omnibroker::v1::Agent& agent);
   // routing_admin.cc: explanations, the routing policy at run time, customer routing facts.
@@ -187,9 +192,8 @@ class BrokerCore {
   // transfers.cc: handing a conversation on, and the end of wrap-up.
   absl::Status OnTransfer(const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
   absl::Status OnEndWrapUp(const std::string& agent_id, const omnibroker::v1::EndWrapUp& request);
-  // Sends `update` to every connected agent with the role "supervisor".
-  // Sends `update` to the logged-in agents with `tenant`'s escalation role.
-  void SendToSupervisors(const std::string& tenant, const omnibroker::v1::AgentUpdate& update);
+  // Sends `update` to the logged-in agents with `tenant`'s escalation role; how many.
+  int SendToSupervisors(const std::string& tenant, const omnibroker::v1::AgentUpdate& update);
   void Reply(const std::string& agent_id, const std::string& request_id, const absl::Status& status,
              const std::string& conversation_id = "", const std::string& event_id = "");
   void SendToAgent(const std::string& agent_id, omnibroker::v1::AgentUpdate update);
@@ -208,6 +212,7 @@ class BrokerCore {
   const Clock& clock_;
   ops::BrokerMetrics& metrics_;
   const BrokerCoreOptions options_;
+  ops::FloorStats floor_stats_;
   store::GroupCommit group_commit_;
   ingest::IngestEndpoint ingest_;
   routing::RoutingEngine routing_;

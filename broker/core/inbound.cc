@@ -205,9 +205,18 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
   const std::string conversation_id = conversation.id();
   auto committed = CommitThen(batch, [this, routing_id, ack, new_conversation, opens, ends_call,
                                        conversation_id, event] {
-    SendAck(routing_id, ack);
-    if (ends_call) return EndInRouting(conversation_id, absl::StrCat("call_", std::string(CallOutcome(event))));
+    // Counted before the ack, so a connector that has its ack finds the floor up to date.
     auto it = open_.find(conversation_id);
+    if (new_conversation && it != open_.end()) floor_stats_.Arrived(it->second.requirements().queue(), clock_.Now());
+    // Nobody had taken the call: the caller abandoned it (or it overflowed) while waiting.
+    if (ends_call && it != open_.end() && it->second.assigned_agent_id().empty()) {
+      floor_stats_.Abandoned(it->second.requirements().queue(), clock_.Now() - FromProto(it->second.queued_at()),
+                             clock_.Now());
+    }
+    SendAck(routing_id, ack);
+    if (ends_call) {
+      return EndInRouting(conversation_id, absl::StrCat("call_", std::string(CallOutcome(event))));
+    }
     if (it == open_.end()) return;  // closed (meanwhile)
     if (new_conversation) {
       routing_.Enqueue(WorkItemFor(it->second), clock_.Now());

@@ -38,6 +38,7 @@ void BrokerCore::ApplyRoutingDecisions() {
         break;
       case Kind::kWrapUpEnded:
         metrics_.decision(ops::DecisionKind::kWrapUpEnded).Add();
+        floor_stats_.HandlingEnded(d.conversation_id, true, d.at);
         LogInfo("routing", absl::StrCat("wrap-up by ", d.agent_id, " ended"), d.conversation_id);
         break;
     }
@@ -48,6 +49,7 @@ void BrokerCore::Reclaimed(const routing::Decision& decision) {
   auto it = open_.find(decision.conversation_id);
   if (it == open_.end()) return;
   Conversation& conversation = it->second;
+  floor_stats_.HandlingEnded(conversation.id(), false, decision.at);
   const auto now = ToProto(clock_.Now());
   // The conversation waits again (the engine may already have offered it to someone else).
   conversation.set_state(omnibroker::v1::CONVERSATION_STATE_QUEUED);
@@ -90,7 +92,8 @@ void BrokerCore::Breached(const routing::Decision& decision) {
   AgentUpdate escalation;
   escalation.mutable_escalation()->set_conversation_id(decision.conversation_id);
   *escalation.mutable_escalation()->mutable_breach() = *breach;
-  SendToSupervisors(it->second.tenant(), escalation);
+  const bool escalated = SendToSupervisors(it->second.tenant(), escalation) > 0;
+  floor_stats_.Breached(it->second.requirements().queue(), decision.reason, escalated, decision.at);
   LogWarning("routing",
              absl::StrCat("SLA breach: ", decision.reason,
                           decision.agent_id.empty() ? "" : " held by ", decision.agent_id),

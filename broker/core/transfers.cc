@@ -51,6 +51,7 @@ absl::Status BrokerCore::OnTransfer(const std::string& agent_id, const omnibroke
     OMNI_RETURN_IF_ERROR(routing_.TransferToQueue(updated.id(), agent_id,
                                                   WorkItemFor(updated).steps, now));
   }
+  floor_stats_.HandlingEnded(updated.id(), false, now);
 
   // The handoff note: an internal event in the history, for whoever takes the conversation next.
   Event note;
@@ -105,16 +106,20 @@ absl::Status BrokerCore::OnEndWrapUp(const std::string& agent_id, const omnibrok
   return absl::OkStatus();
 }
 
-void BrokerCore::SendToSupervisors(const std::string& tenant, const AgentUpdate& update) {
+int BrokerCore::SendToSupervisors(const std::string& tenant, const AgentUpdate& update) {
   const auto& by_tenant = options_.escalation_roles;
   auto it = by_tenant.find(tenant);
   if (it == by_tenant.end()) it = by_tenant.find("*");
   const std::string role = it == by_tenant.end() ? "supervisor" : it->second;
   // Also to those whose stream is lost for now: they get it when they resume.
+  int sent = 0;
   for (const auto& [id, outbox] : outboxes_) {
     const auto& roles = agents_[id].roles();
-    if (std::find(roles.begin(), roles.end(), role) != roles.end()) SendToAgent(id, update);
+    if (std::find(roles.begin(), roles.end(), role) == roles.end()) continue;
+    SendToAgent(id, update);
+    ++sent;
   }
+  return sent;
 }
 
 }  // namespace omni::core

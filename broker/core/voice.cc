@@ -87,6 +87,7 @@ void BrokerCore::EndInRouting(const std::string& conversation_id, const std::str
   const std::string agent = it->second.assigned_agent_id();
   routing_.Close(conversation_id, clock_.Now());  // an outstanding offer is withdrawn
   routing_.EndWrapUp(conversation_id, clock_.Now());  // nothing to wrap up: it is gone
+  floor_stats_.HandlingEnded(conversation_id, false, clock_.Now());
   open_.erase(it);
   if (!agent.empty()) {
     omnibroker::v1::AgentUpdate update;

@@ -2,6 +2,8 @@
 //
 //   omnictl [--broker HOST:PORT] agents
 //   omnictl [--broker HOST:PORT] queue
+//   omnictl [--broker HOST:PORT] stats
+//   omnictl [--broker HOST:PORT] top [--interval SECONDS] [--iterations N | --once]
 //   omnictl [--broker HOST:PORT] conversation <id>
 //   omnictl [--broker HOST:PORT] explain <conversation id>
 //   omnictl [--broker HOST:PORT] policy [set <file.json | ->]
@@ -22,12 +24,15 @@
 #include <iostream>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
+#include "broker/ctl/floor_view.h"
 #include "omnibroker/v1/admin.grpc.pb.h"
 
 namespace {
@@ -37,6 +42,9 @@ using omnibroker::v1::Admin;
 constexpr char kUsage[] = R"(usage: omnictl [--broker HOST:PORT] <command>
   agents                         the roster with presence and load
   queue                          conversations waiting or offered, oldest first
+  stats                          the floor: per queue waiting, service level, ASA, AHT, abandons,
+                                 breaches over the broker's window; per agent state, load, occupancy
+  top [--interval S] [--iterations N | --once]   the floor, redrawn in place every S seconds (2)
   conversation <id>              one conversation, as JSON
   explain <conversation id>      why it went where it did: candidates, factors, the rule
   policy                         the routing policy in force, as JSON
@@ -109,6 +117,42 @@ int Queue(Admin::Stub& admin) {
     std::cout << absl::StrFormat("%-36s %-12s %-28s %7ds %s\n", e.conversation_id(), Short(e.queue(), 12),
                                  omnibroker::v1::ConversationState_Name(e.state()), now - e.queued_at().seconds(),
                                  e.offered_to_agent_id());
+  }
+  return 0;
+}
+
+int Stats(Admin::Stub& admin) {
+  grpc::ClientContext context;
+  omnibroker::v1::FloorStats stats;
+  if (auto s = admin.GetFloorStats(&context, {}, &stats); !s.ok()) return Fail(s);
+  std::cout << omni::ctl::RenderFloor(stats);
+  return 0;
+}
+
+// Redraws the floor from the top of the screen (ANSI home and clear) until interrupted, or for
+// `iterations` frames.
+int Top(Admin::Stub& admin, const std::vector<std::string>& args) {
+  int interval = 2, iterations = 0;  // 0 = for ever
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--once") {
+      iterations = 1;
+    } else if ((args[i] == "--interval" || args[i] == "--iterations") && i + 1 < args.size()) {
+      int& target = args[i] == "--interval" ? interval : iterations;
+      if (!absl::SimpleAtoi(args[i + 1], &target) || target < 1) {
+        return Usage(args[i] + " takes a whole number of at least 1, not " + args[i + 1]);
+      }
+      ++i;
+    } else {
+      return Usage("unknown top option " + args[i]);
+    }
+  }
+  for (int frame = 0; iterations == 0 || frame < iterations; ++frame) {
+    if (frame > 0) std::this_thread::sleep_for(std::chrono::seconds(interval));
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(interval + 5));
+    omnibroker::v1::FloorStats stats;
+    if (auto s = admin.GetFloorStats(&context, {}, &stats); !s.ok()) return Fail(s);
+    std::cout << "\x1b[H\x1b[2J" << omni::ctl::RenderFloor(stats) << std::flush;
   }
   return 0;
 }
@@ -315,6 +359,8 @@ int main(int argc, char** argv) {
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   if (command == "agents") return Agents(*admin);
   if (command == "queue") return Queue(*admin);
+  if (command == "stats" && rest.empty()) return Stats(*admin);
+  if (command == "top") return Top(*admin, rest);
   if (command == "conversation" && rest.size() == 1) return Conversation(*admin, rest[0]);
   if (command == "explain" && rest.size() == 1) return Explain(*admin, rest[0]);
   if (command == "policy") return Policy(*admin, rest);

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "tests/support/broker_harness.h"
+#include "tests/support/broker_process.h"
 #include "tests/support/test_support.h"
 
 namespace omni {
@@ -67,6 +68,61 @@ TEST(OmnictlTest, ListsExplainsAndChanges) {
   EXPECT_NE(history.output.find("no customer 'nobody'"), std::string::npos) << history.output;
   EXPECT_EQ(Omnictl(address, "explain").status, 2);
   EXPECT_EQ(Omnictl(address, "customer x --tier platinum").status, 2);
+}
+
+// How often `needle` occurs in `haystack`.
+size_t Count(const std::string& haystack, const std::string& needle) {
+  size_t n = 0;
+  for (size_t at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
+  return n;
+}
+
+TEST(OmnictlTest, StatsAndTopShowTheFloor) {
+  TempDir dir;
+  FakeClock clock;
+  const std::string ingest = "tcp://127.0.0.1:" + std::to_string(testing::FreePort());
+  app::BrokerApp broker(testing::TestConfig(dir.path(), ingest), clock);
+  ASSERT_TRUE(broker.Start().ok());
+  const std::string address = broker.grpc_address();
+  // One billing chat, answered by alice after 12 s (within the default 20 s target).
+  testing::IngestPublisher publisher(ingest);
+  auto chat = testing::MessageFrom("m-1", "telegram", "t-1", "Hello");
+  chat.set_language("en");
+  chat.mutable_routing()->set_queue("billing");
+  ASSERT_EQ(publisher.Publish(chat).status(), omnibroker::v1::INGEST_STATUS_ACCEPTED);
+  clock.Advance(std::chrono::seconds(12));
+  auto alice = testing::AvailableAgent(broker, "alice");
+  auto offer = testing::NextOffer(*alice);
+  ASSERT_TRUE(offer.has_value());
+  ASSERT_TRUE(alice->Accept(offer->offer_id()).ok());
+  clock.Advance(std::chrono::seconds(60));  // alice has handled it for all of her minute
+
+  auto stats = Omnictl(address, "stats");
+  EXPECT_EQ(stats.status, 0) << stats.output;
+  EXPECT_NE(stats.output.find("counts over the last 60 min"), std::string::npos) << stats.output;
+  //          QUEUE WAIT LONGEST OFFERED ANSWERED ABANDONED  SL     ASA  AHT ABAND BREACH ESC
+  EXPECT_NE(stats.output.find("billing             0       0s       1        1         0  100.0%    12s      -    0.0%      0    0"),
+            std::string::npos)
+      << stats.output;
+  EXPECT_NE(stats.output.find("alice            AVAILABLE          yes          1/9   100.0%       0"), std::string::npos)
+      << stats.output;
+  EXPECT_NE(stats.output.find("boris            OFFLINE            no           0/9        -       0"), std::string::npos)
+      << stats.output;
+  EXPECT_EQ(Count(stats.output, "\x1b[2J"), 0u) << "one shot: no screen control";
+
+  auto top = Omnictl(address, "top --once");
+  EXPECT_EQ(top.status, 0) << top.output;
+  EXPECT_TRUE(top.output.starts_with("\x1b[H\x1b[2J")) << "drawn from the top of a cleared screen";
+  EXPECT_NE(top.output.find("100.0%    12s"), std::string::npos) << top.output;
+  auto frames = Omnictl(address, "top --iterations 2 --interval 1");
+  EXPECT_EQ(frames.status, 0) << frames.output;
+  EXPECT_EQ(Count(frames.output, "\x1b[H\x1b[2J"), 2u);
+  EXPECT_EQ(Count(frames.output, "QUEUE "), 2u);
+
+  EXPECT_EQ(Omnictl(address, "top --interval 0").status, 2);
+  EXPECT_EQ(Omnictl(address, "top --sometimes").status, 2);
+  EXPECT_EQ(Omnictl(address, "stats billing").status, 2);
+  alice->Close();
 }
 
 }  // namespace

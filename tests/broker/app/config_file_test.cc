@@ -37,7 +37,12 @@ agents:
 retention: [{tenant: acme, events_days: 365}]
 escalation_roles: {acme: acme-leads}
 join_open_conversation_across_channels: true
+floor_stats: {window_minutes: 15, short_abandon_seconds: 10, answer_target_seconds: {billing: 60}}
 )", config).ok());
+  EXPECT_EQ(config.floor_stats.window_minutes, 15);
+  EXPECT_EQ(config.floor_stats.short_abandon, 10s);
+  EXPECT_EQ(config.floor_stats.answer_targets.at("billing"), 60s);
+  EXPECT_EQ(config.floor_stats.answer_targets.at("*"), 20s) << "the default target stays for the others";
   EXPECT_EQ(config.escalation_roles.at("acme"), "acme-leads");
   EXPECT_EQ(config.escalation_roles.at("*"), "supervisor") << "the default stays for the others";
   EXPECT_EQ(config.retention.at("acme").events_days, 365);
@@ -102,6 +107,14 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"retention_not_list", "retention: {tenant: a}", "retention (line 1): must be a list"},
                       BadCase{"retention_without_tenant", "retention: [{events_days: 3}]", "retention[0]: needs a tenant"},
                       BadCase{"retention_negative", "retention: [{tenant: a, events_days: -1}]", "retention[0].events_days"},
+                      BadCase{"floor_stats_not_map", "floor_stats: [a]", "floor_stats (line 1): must be a mapping"},
+                      BadCase{"floor_window_zero", "floor_stats: {window_minutes: 0}",
+                              "floor_stats.window_minutes (line 1): a whole number, 1 to 1440"},
+                      BadCase{"floor_unknown_field", "floor_stats: {windows: 5}", "floor_stats.windows (line 1): unknown"},
+                      BadCase{"floor_target_not_number", "floor_stats: {answer_target_seconds: {billing: soon}}",
+                              "floor_stats.answer_target_seconds.billing (line 1): a whole number"},
+                      BadCase{"floor_targets_not_map", "floor_stats: {answer_target_seconds: 20}",
+                              "floor_stats.answer_target_seconds (line 1): a mapping of queue"},
                       BadCase{"join_not_bool", "join_open_conversation_across_channels: maybe", "true or false"},
                       BadCase{"listen_not_scalar", "grpc_listen: [a, b]", "grpc_listen (line 1): must be a single value"}),
     [](const auto& info) { return info.param.name; });
