@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "agent-sdk/src/delivery_ledger.h"
 #include "base/ids.h"
+#include "omni/agent/security.h"
 
 namespace omni::agent {
 namespace {
@@ -27,7 +28,7 @@ std::shared_ptr<grpc::Channel> MakeChannel(const AgentClientOptions& options) {
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS,
               static_cast<int>(options.reconnect.max_backoff.count()));
   auto credentials = options.credentials ? options.credentials : grpc::InsecureChannelCredentials();
-  return grpc::CreateCustomChannel(options.target, credentials, args);
+  return AuthorizedChannel(options.target, credentials, options.token, args);
 }
 
 std::string RandomPrefix() {
