@@ -9,18 +9,21 @@
 
 #include "console_app.h"
 #include "omni/agent/agent_client.h"
+#include "omni/agent/security.h"
 
 namespace {
 
 constexpr char kUsage[] =
     "usage: omni-console --agent <id> [--broker host:port] [--templates file.yaml]\n"
-    "                    [--sla vip=2m/5m,gold=5m/10m,standard=10m/15m]\n";
+    "                    [--sla vip=2m/5m,gold=5m/10m,standard=10m/15m]\n"
+    "                    [--ca FILE] [--cert FILE --key FILE] [--token-file FILE]\n";
 
 struct Flags {
   std::string broker = "127.0.0.1:50051";
   std::string agent;
   std::string templates;
   std::string sla;
+  omni::agent::SecurityFlags security;
 };
 
 // Customers write Cyrillic and CJK: the console needs a UTF-8 locale whatever the environment
@@ -52,7 +55,7 @@ int main(int argc, char** argv) {
       flags.templates = value;
     else if (name == "--sla")
       flags.sla = value;
-    else {
+    else if (!flags.security.Take(name, value)) {
       std::fprintf(stderr, "omni-console: unknown flag %s\n%s", name.c_str(), kUsage);
       return 2;
     }
@@ -78,7 +81,15 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  auto client = omni::agent::AgentClient::Connect(flags.broker, flags.agent);
+  auto credentials = flags.security.Credentials();
+  auto token = flags.security.Token();
+  if (!credentials.ok() || !token.ok()) {
+    const absl::Status& bad = credentials.ok() ? token.status() : credentials.status();
+    std::fprintf(stderr, "omni-console: %s\n", bad.ToString().c_str());
+    return 2;
+  }
+  auto client = omni::agent::AgentClient::Connect(
+      {.target = flags.broker, .agent_id = flags.agent, .token = *token, .credentials = *credentials});
   if (!client.ok()) {
     std::fprintf(stderr, "omni-console: %s\n", client.status().ToString().c_str());
     return 1;

@@ -5,6 +5,7 @@
 //   build/agent-sdk/examples/omni-auto-reply-bot --broker 127.0.0.1:50051 --agent boris \
 //       --reply "Thanks, we will get back to you shortly"
 //
+// A secured broker: add --ca FILE (--cert FILE --key FILE for mTLS) and --token-file FILE.
 // Runs until stdin closes (Ctrl-D) or, with --seconds N, for N seconds.
 #include <chrono>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include "omni/agent/agent_client.h"
+#include "omni/agent/security.h"
 
 namespace {
 
@@ -23,6 +25,7 @@ struct Flags {
   std::string agent;
   std::string reply = "Thanks for your message, we will get back to you shortly.";
   int seconds = 0;
+  omni::agent::SecurityFlags security;
 };
 
 bool Parse(int argc, char** argv, Flags& flags) {
@@ -36,7 +39,7 @@ bool Parse(int argc, char** argv, Flags& flags) {
       flags.reply = value;
     } else if (name == "--seconds") {
       flags.seconds = std::stoi(value);
-    } else {
+    } else if (!flags.security.Take(name, value)) {
       std::cerr << "unknown flag " << name << "\n";
       return false;
     }
@@ -51,11 +54,19 @@ int main(int argc, char** argv) {
   Flags flags;
   if (!Parse(argc, argv, flags)) {
     std::cerr << "usage: omni-auto-reply-bot --agent ID [--broker HOST:PORT] [--reply TEXT] "
-                 "[--seconds N]\n";
+                 "[--seconds N] "
+              << omni::agent::SecurityFlags::kUsage << "\n";
+    return 2;
+  }
+  auto credentials = flags.security.Credentials();
+  auto token = flags.security.Token();
+  if (!credentials.ok() || !token.ok()) {
+    std::cerr << (credentials.ok() ? token.status() : credentials.status()) << "\n";
     return 2;
   }
   // The callbacks run on the SDK's dispatch thread, one at a time.
-  omni::agent::AgentClientOptions options{.target = flags.broker, .agent_id = flags.agent};
+  omni::agent::AgentClientOptions options{
+      .target = flags.broker, .agent_id = flags.agent, .token = *token, .credentials = *credentials};
   options.callbacks.on_offer = [&](AgentClient& client, const omnibroker::v1::Offer& offer) {
     auto conversation = client.Accept(offer.offer_id());
     std::cout << "offer " << offer.offer_id() << ": "

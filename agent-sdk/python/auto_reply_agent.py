@@ -9,6 +9,9 @@ is committed). Debian packages: python3-grpcio, python3-grpc-tools.
   /usr/bin/python3 agent-sdk/python/auto_reply_agent.py --broker 127.0.0.1:50051 --agent alice \
       --reply "Thanks, we are on it" --offers 1
 
+A broker with TLS: --ca FILE (and --cert/--key for mTLS); with agent tokens: --token-file FILE
+(or OMNI_AGENT_TOKEN), sent as "authorization: Bearer <token>" on every call.
+
 Exit status 0 once --offers offers were answered, 1 on an error or when --timeout passes.
 """
 
@@ -39,17 +42,17 @@ def generate(proto_dir, out_dir):
 class Console:
     """One Connect stream: requests go through a queue, updates are read in order."""
 
-    def __init__(self, broker, agent_id, token, timeout, pb, rpc):
+    def __init__(self, broker, agent_id, token, timeout, pb, rpc, credentials=None):
         import grpc
 
         self.pb = pb
-        self.channel = grpc.insecure_channel(broker)
+        self.channel = grpc.secure_channel(broker, credentials) if credentials else grpc.insecure_channel(broker)
         self.stub = rpc.AgentConsoleStub(self.channel)
         self.agent_id = agent_id
+        self.metadata = [("x-omni-agent-id", agent_id)] + ([("authorization", "Bearer " + token)] if token else [])
         self.requests = queue.Queue()
         self.backlog = []  # updates read while waiting for a result
-        self.updates = self.stub.Connect(iter(self.requests.get, None),
-                                         metadata=[("x-omni-agent-id", agent_id)], timeout=timeout)
+        self.updates = self.stub.Connect(iter(self.requests.get, None), metadata=self.metadata, timeout=timeout)
         self.call(pb.AgentRequest(login=pb.Login(agent_id=agent_id, token=token)))
         # The LoginResult comes before the login's result.
         self.login_result = next(u.login_result for u in self.backlog if u.WhichOneof("body") == "login_result")
@@ -78,7 +81,7 @@ class Console:
 
     def history(self, conversation_id):
         return self.stub.GetHistory(self.pb.GetHistoryRequest(conversation_id=conversation_id, page_size=500),
-                                    metadata=[("x-omni-agent-id", self.agent_id)], timeout=10)
+                                    metadata=self.metadata, timeout=10)
 
     def close(self):
         self.requests.put(None)  # ends the request stream: the broker sees the agent go offline
@@ -90,7 +93,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--broker", default="127.0.0.1:50051")
     parser.add_argument("--agent", required=True)
-    parser.add_argument("--token", default="")
+    parser.add_argument("--token-file", help="the agent token (default: $OMNI_AGENT_TOKEN)")
+    parser.add_argument("--ca", help="PEM CA of the broker's TLS certificate (turns TLS on)")
+    parser.add_argument("--cert", help="PEM client certificate, for a broker that requires one")
+    parser.add_argument("--key", help="PEM key of --cert")
     parser.add_argument("--reply", default="Thank you for your message, we are on it.")
     parser.add_argument("--offers", type=int, default=1, help="answer this many offers, then exit")
     parser.add_argument("--timeout", type=float, default=30, help="give up after this many seconds")
@@ -98,6 +104,19 @@ def main():
     args = parser.parse_args()
 
     import grpc
+
+    token = os.environ.get("OMNI_AGENT_TOKEN", "")
+    if args.token_file:
+        with open(args.token_file) as f:
+            token = f.read().strip()
+    credentials = None
+    if args.ca or args.cert:
+        def pem(path):
+            if not path:
+                return None
+            with open(path, "rb") as f:
+                return f.read()
+        credentials = grpc.ssl_channel_credentials(pem(args.ca), pem(args.key), pem(args.cert))
 
     with tempfile.TemporaryDirectory(prefix="omni-py-") as out_dir:
         generate(args.proto_dir, out_dir)
@@ -108,7 +127,7 @@ def main():
 
         try:
             # The stream's deadline bounds the whole run.
-            console = Console(args.broker, args.agent, args.token, args.timeout, pb, rpc)
+            console = Console(args.broker, args.agent, token, args.timeout, pb, rpc, credentials)
             print("logged in as %s (session %s), %d conversations assigned" %
                   (args.agent, console.login_result.session, len(console.login_result.assigned)), flush=True)
             console.call(pb.AgentRequest(set_presence=pb.SetPresence(presence=agent_pb2.PRESENCE_AVAILABLE)))

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "agent-sdk/src/delivery_ledger.h"
 #include "base/ids.h"
+#include "omni/agent/security.h"
 
 namespace omni::agent {
 namespace {
@@ -32,7 +33,7 @@ std::shared_ptr<grpc::Channel> MakeChannel(const AgentClientOptions& options) {
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   auto credentials = options.credentials ? options.credentials : grpc::InsecureChannelCredentials();
-  return grpc::CreateCustomChannel(options.target, credentials, args);
+  return AuthorizedChannel(options.target, credentials, options.token, args);
 }
 
 std::string RandomPrefix() {

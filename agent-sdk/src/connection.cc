@@ -93,6 +93,7 @@ absl::Status AgentClient::Attempt(bool initial) {
   }
   absl::Status login_status =
       absl::UnavailableError("the stream ended before the login was answered");
+  bool answered = false;
   if (stream->Write(login)) {
     AgentUpdate update;
     while (stream->Read(&update)) {
@@ -101,6 +102,7 @@ absl::Status AgentClient::Attempt(bool initial) {
         continue;
       }
       if (update.has_result() && update.result().request_id() == login_request_id_) {
+        answered = true;
         login_status = absl::Status(static_cast<absl::StatusCode>(update.result().code()),
                                     update.result().message());
         if (!login_status.ok()) break;
@@ -121,9 +123,15 @@ absl::Status AgentClient::Attempt(bool initial) {
       lost_ = true;
     }
   }
-  if (!login_status.ok()) {
+  if (!answered) {
+    // The broker ended the stream first (a refused token, say): its status says why.
+    const absl::Status ended = FromGrpc(stream->Finish());
+    if (!ended.ok()) login_status = ended;
+  } else if (!login_status.ok()) {
     context.TryCancel();
     stream->Finish();
+  }
+  if (!login_status.ok()) {
     std::lock_guard lock(mu_);
     if (initial && !first_login_) first_login_ = login_status;
     return login_status;

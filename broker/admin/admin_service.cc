@@ -4,9 +4,17 @@
 
 namespace omni::admin {
 
-grpc::ServerUnaryReactor* AdminService::OnCore(grpc::CallbackServerContext* context,
-                                               std::function<absl::Status()> work) {
+using auth::Role;
+
+grpc::ServerUnaryReactor* AdminService::OnCore(grpc::CallbackServerContext* context, Role required,
+                                               std::string_view what, std::function<absl::Status()> work) {
   auto* reactor = context->DefaultReactor();
+  auto caller = auth_.Authenticate(*context);
+  absl::Status allowed = caller.ok() ? auth_.Require(*caller, required, what) : caller.status();
+  if (!allowed.ok()) {
+    reactor->Finish(ToGrpcStatus(allowed));
+    return reactor;
+  }
   core_.Post([reactor, work = std::move(work)] { reactor->Finish(ToGrpcStatus(work())); });
   return reactor;
 }
@@ -20,7 +28,7 @@ absl::Status AdminService::Fill(absl::StatusOr<T> result, T& response) {
 grpc::ServerUnaryReactor* AdminService::ListAgents(grpc::CallbackServerContext* context,
                                                    const omnibroker::v1::ListAgentsRequest*,
                                                    omnibroker::v1::ListAgentsResponse* response) {
-  return OnCore(context, [this, response] {
+  return OnCore(context, Role::kSupervisor, "Admin.ListAgents", [this, response] {
     *response = core_.ListAgents();
     return absl::OkStatus();
   });
@@ -29,7 +37,7 @@ grpc::ServerUnaryReactor* AdminService::ListAgents(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* AdminService::UpsertAgent(grpc::CallbackServerContext* context,
                                                     const omnibroker::v1::UpsertAgentRequest* request,
                                                     omnibroker::v1::Agent* response) {
-  return OnCore(context, [this, request, response] {
+  return OnCore(context, Role::kAdmin, "Admin.UpsertAgent", [this, request, response] {
     *response = request->agent();
     return core_.UpsertAgent(request->agent());
   });
@@ -38,7 +46,7 @@ grpc::ServerUnaryReactor* AdminService::UpsertAgent(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* AdminService::ListConversations(
     grpc::CallbackServerContext* context, const omnibroker::v1::ListConversationsRequest* request,
     omnibroker::v1::ListConversationsResponse* response) {
-  return OnCore(context, [this, request, response] {
+  return OnCore(context, Role::kSupervisor, "Admin.ListConversations", [this, request, response] {
     *response = core_.ListConversations(*request);
     return absl::OkStatus();
   });
@@ -47,13 +55,13 @@ grpc::ServerUnaryReactor* AdminService::ListConversations(
 grpc::ServerUnaryReactor* AdminService::GetConversation(grpc::CallbackServerContext* context,
                                                         const omnibroker::v1::GetConversationRequest* request,
                                                         omnibroker::v1::Conversation* response) {
-  return OnCore(context, [this, request, response] { return Fill(core_.GetConversation(request->conversation_id()), *response); });
+  return OnCore(context, Role::kSupervisor, "Admin.GetConversation", [this, request, response] { return Fill(core_.GetConversation(request->conversation_id()), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::GetQueueSnapshot(grpc::CallbackServerContext* context,
                                                          const omnibroker::v1::GetQueueSnapshotRequest*,
                                                          omnibroker::v1::QueueSnapshot* response) {
-  return OnCore(context, [this, response] {
+  return OnCore(context, Role::kSupervisor, "Admin.GetQueueSnapshot", [this, response] {
     *response = core_.QueueSnapshot();
     return absl::OkStatus();
   });
@@ -71,13 +79,13 @@ grpc::ServerUnaryReactor* AdminService::GetFloorStats(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* AdminService::ExplainRouting(grpc::CallbackServerContext* context,
                                                        const omnibroker::v1::ExplainRoutingRequest* request,
                                                        omnibroker::v1::RoutingExplanation* response) {
-  return OnCore(context, [this, request, response] { return Fill(core_.ExplainRouting(request->conversation_id()), *response); });
+  return OnCore(context, Role::kSupervisor, "Admin.ExplainRouting", [this, request, response] { return Fill(core_.ExplainRouting(request->conversation_id()), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::GetRoutingPolicy(grpc::CallbackServerContext* context,
                                                          const omnibroker::v1::GetRoutingPolicyRequest*,
                                                          omnibroker::v1::RoutingPolicy* response) {
-  return OnCore(context, [this, response] {
+  return OnCore(context, Role::kSupervisor, "Admin.GetRoutingPolicy", [this, response] {
     *response = core_.RoutingPolicy();
     return absl::OkStatus();
   });
@@ -86,13 +94,13 @@ grpc::ServerUnaryReactor* AdminService::GetRoutingPolicy(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* AdminService::SetRoutingPolicy(grpc::CallbackServerContext* context,
                                                          const omnibroker::v1::SetRoutingPolicyRequest* request,
                                                          omnibroker::v1::RoutingPolicy* response) {
-  return OnCore(context, [this, request, response] { return Fill(core_.SetRoutingPolicy(request->policy()), *response); });
+  return OnCore(context, Role::kAdmin, "Admin.SetRoutingPolicy", [this, request, response] { return Fill(core_.SetRoutingPolicy(request->policy()), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::GetCustomerHistory(grpc::CallbackServerContext* context,
                                                            const omnibroker::v1::GetCustomerHistoryRequest* request,
                                                            omnibroker::v1::GetHistoryResponse* response) {
-  return OnCore(context, [this, request, response] {
+  return OnCore(context, Role::kSupervisor, "Admin.GetCustomerHistory", [this, request, response] {
     return Fill(core_.CustomerHistory(request->customer_id(), request->page_size(), request->page_token(),
                                       request->newest_first()),
                 *response);
@@ -102,49 +110,49 @@ grpc::ServerUnaryReactor* AdminService::GetCustomerHistory(grpc::CallbackServerC
 grpc::ServerUnaryReactor* AdminService::Backup(grpc::CallbackServerContext* context,
                                                const omnibroker::v1::BackupRequest* request,
                                                omnibroker::v1::BackupResult* response) {
-  return OnCore(context, [this, request, response] { return Fill(core_.Backup(request->target_dir()), *response); });
+  return OnCore(context, Role::kAdmin, "Admin.Backup", [this, request, response] { return Fill(core_.Backup(request->target_dir()), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::GetCustomer(grpc::CallbackServerContext* context,
                                                     const omnibroker::v1::GetCustomerRequest* request,
                                                     omnibroker::v1::Customer* response) {
-  return OnCore(context, [this, request, response] { return Fill(core_.CustomerRecord(request->customer_id()), *response); });
+  return OnCore(context, Role::kSupervisor, "Admin.GetCustomer", [this, request, response] { return Fill(core_.CustomerRecord(request->customer_id()), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::MergeCustomers(grpc::CallbackServerContext* context,
                                                        const omnibroker::v1::MergeCustomersRequest* request,
                                                        omnibroker::v1::Customer* response) {
-  return OnCore(context, [this, request, response] { return Fill(core_.MergeCustomers(*request), *response); });
+  return OnCore(context, Role::kAdmin, "Admin.MergeCustomers", [this, request, response] { return Fill(core_.MergeCustomers(*request), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::UnmergeCustomer(grpc::CallbackServerContext* context,
                                                         const omnibroker::v1::UnmergeCustomerRequest* request,
                                                         omnibroker::v1::Customer* response) {
-  return OnCore(context, [this, request, response] { return Fill(core_.UnmergeCustomer(*request), *response); });
+  return OnCore(context, Role::kAdmin, "Admin.UnmergeCustomer", [this, request, response] { return Fill(core_.UnmergeCustomer(*request), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::EraseCustomer(grpc::CallbackServerContext* context,
                                                       const omnibroker::v1::EraseCustomerRequest* request,
                                                       omnibroker::v1::AuditRecord* response) {
-  return OnCore(context, [this, request, response] { return Fill(core_.EraseCustomer(*request), *response); });
+  return OnCore(context, Role::kAdmin, "Admin.EraseCustomer", [this, request, response] { return Fill(core_.EraseCustomer(*request), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::SweepRetention(grpc::CallbackServerContext* context,
                                                        const omnibroker::v1::SweepRetentionRequest*,
                                                        omnibroker::v1::RetentionResult* response) {
-  return OnCore(context, [this, response] { return Fill(core_.SweepRetention(100'000), *response); });
+  return OnCore(context, Role::kAdmin, "Admin.SweepRetention", [this, response] { return Fill(core_.SweepRetention(100'000), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::ListAudit(grpc::CallbackServerContext* context,
                                                   const omnibroker::v1::ListAuditRequest* request,
                                                   omnibroker::v1::ListAuditResponse* response) {
-  return OnCore(context, [this, request, response] { return Fill(core_.ListAudit(request->limit()), *response); });
+  return OnCore(context, Role::kAdmin, "Admin.ListAudit", [this, request, response] { return Fill(core_.ListAudit(request->limit()), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::UpdateCustomer(grpc::CallbackServerContext* context,
                                                        const omnibroker::v1::UpdateCustomerRequest* request,
                                                        omnibroker::v1::Customer* response) {
-  return OnCore(context, [this, request, response] { return Fill(core_.UpdateCustomer(*request), *response); });
+  return OnCore(context, Role::kAdmin, "Admin.UpdateCustomer", [this, request, response] { return Fill(core_.UpdateCustomer(*request), *response); });
 }
 
 }  // namespace omni::admin

@@ -1,6 +1,13 @@
-// The Admin gRPC service (callback API): every call runs on the broker core thread.
+// The Admin gRPC service (callback API): every call runs on the broker core thread, once its
+// caller is authenticated and has the role the call needs: supervisor for the read-only calls
+// (agents, queue, conversations, explanations, the policy, customers and their history), admin
+// for everything else (changes, backup, erasure, the audit trail). A method names its role where
+// it calls OnCore, which has no default: nothing is open by omission.
 #pragma once
 
+#include <string_view>
+
+#include "broker/auth/call_auth.h"
 #include "broker/core/broker_core.h"
 #include "omnibroker/v1/admin.grpc.pb.h"
 
@@ -8,7 +15,7 @@ namespace omni::admin {
 
 class AdminService final : public omnibroker::v1::Admin::CallbackService {
  public:
-  explicit AdminService(core::BrokerCore& core) : core_(core) {}
+  AdminService(core::BrokerCore& core, auth::CallAuthenticator& auth) : core_(core), auth_(auth) {}
 
   grpc::ServerUnaryReactor* ListAgents(grpc::CallbackServerContext* context,
                                        const omnibroker::v1::ListAgentsRequest* request,
@@ -64,13 +71,16 @@ class AdminService final : public omnibroker::v1::Admin::CallbackService {
                                            omnibroker::v1::Customer* response) override;
 
  private:
-  // Runs `work` on the core thread and finishes the call with the status it returns.
-  grpc::ServerUnaryReactor* OnCore(grpc::CallbackServerContext* context, std::function<absl::Status()> work);
+  // Runs `work` on the core thread and finishes the call with the status it returns, if the
+  // caller has at least the role `required` for the call `what` (else PERMISSION_DENIED).
+  grpc::ServerUnaryReactor* OnCore(grpc::CallbackServerContext* context, auth::Role required,
+                                   std::string_view what, std::function<absl::Status()> work);
   // Moves a result into the response; its status finishes the call.
   template <typename T>
   static absl::Status Fill(absl::StatusOr<T> result, T& response);
 
   core::BrokerCore& core_;
+  auth::CallAuthenticator& auth_;
 };
 
 }  // namespace omni::admin

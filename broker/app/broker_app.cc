@@ -85,14 +85,22 @@ absl::Status BrokerApp::Start() {
   });
   OMNI_RETURN_IF_ERROR(roster.get_future().get());
 
-  console_service_ =
-      std::make_unique<console::AgentConsoleService>(*core_, metrics_.console_streams);
-  admin_service_ = std::make_unique<admin::AdminService>(*core_);
+  OMNI_ASSIGN_OR_RETURN(auth::GrpcSecurity security, auth::LoadGrpcSecurity(config_.grpc_security));
+  if (!security.tls) LogWarning("broker", "gRPC is plaintext: set grpc_security.tls_cert_file and tls_key_file");
+  if (security.auth.token_secret.empty()) {
+    LogWarning("broker",
+               "dev mode: no grpc_security.token_secret_file, so agents are who they say and Admin is "
+               "open to anyone who reaches the gRPC port; keep it on loopback");
+  }
+  authenticator_ = std::make_unique<auth::CallAuthenticator>(security.auth, clock_, metrics_);
+  console_service_ = std::make_unique<console::AgentConsoleService>(*core_, *authenticator_,
+                                                                    metrics_.console_streams);
+  admin_service_ = std::make_unique<admin::AdminService>(*core_, *authenticator_);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(config_.grpc_listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(config_.grpc_listen, security.credentials, &port);
   // Keepalive both ways. The broker pings a quiet console, so one whose machine vanished is seen
   // gone (its offers then wait out their expiry) within 40 s; and it accepts the consoles' own
   // pings once a second at most, so a console can notice a vanished broker as soon as it wants
@@ -129,7 +137,8 @@ absl::Status BrokerApp::Start() {
   }
   serving_ = true;
   LogInfo("broker",
-          absl::StrCat("started: gRPC on ", grpc_address_, ", data in ", config_.data_dir.string(),
+          absl::StrCat("started: gRPC", security.mutual_tls ? " (mTLS)" : security.tls ? " (TLS)" : "",
+                       " on ", grpc_address_, ", data in ", config_.data_dir.string(),
                        admin_ ? absl::StrCat(", admin HTTP on ", admin_->address()) : ""));
   return absl::OkStatus();
 }

@@ -1,5 +1,5 @@
 // BrokerApp: the broker's components, wired. Opens the store, starts the core, the gRPC server
-// (AgentConsole, Admin, health) and the built-in connectors in-process over inproc://. Used by
+// (AgentConsole, Admin, health; TLS and agent tokens as configured) and the built-in connectors in-process over inproc://. Used by
 // main and by integration tests, which start a real broker on free ports.
 //
 // Lifecycle: Start() once, Stop() once (also on destruction). Stop: the health checks say
@@ -66,6 +66,7 @@ class BrokerApp {
   zmq::context_t zmq_;
   std::unique_ptr<store::Store> store_;
   std::unique_ptr<core::BrokerCore> core_;
+  std::unique_ptr<auth::CallAuthenticator> authenticator_;
   std::unique_ptr<console::AgentConsoleService> console_service_;
   std::unique_ptr<admin::AdminService> admin_service_;
   std::unique_ptr<grpc::Server> grpc_server_;

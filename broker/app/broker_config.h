@@ -12,6 +12,7 @@
 #include "absl/status/statusor.h"
 #include "base/log.h"
 #include "broker/app/ingest_config.h"
+#include "broker/auth/grpc_security.h"
 #include "broker/core/retention_policy.h"
 #include "broker/ops/floor_stats.h"
 #include "broker/routing/routing_policy.h"
@@ -24,6 +25,8 @@ namespace omni::app {
 struct BrokerConfig {
   std::filesystem::path data_dir = "data";
   std::string grpc_listen = "127.0.0.1:50051";  // port 0 picks a free one
+  // TLS, agent tokens and rate limits of the gRPC port; nothing set = plaintext, dev mode.
+  auth::GrpcSecurityConfig grpc_security;
   // Connectors outside this process (omni-gateway) connect here; "" = in-process only.
   std::string ingest_listen = "tcp://127.0.0.1:5570";
   // Who may connect there (CURVE keys) and the limits on what they send.

@@ -20,6 +20,8 @@ std::vector<std::string> CheckStartup(const BrokerConfig& config) {
     errors.push_back(absl::StrCat("routing: ", s.message()));
   if (auto s = ResolveIngestOptions(config.ingest); !s.ok())
     errors.push_back(std::string(s.status().message()));
+  if (auto s = auth::LoadGrpcSecurity(config.grpc_security); !s.ok())
+    errors.push_back(std::string(s.status().message()));
   auto registry = connectors::BuiltinConnectors();
   if (!registry.ok()) return {std::string(registry.status().message())};
   std::set<std::string> names;

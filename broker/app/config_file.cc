@@ -124,6 +124,53 @@ absl::Status ApplyFloorStats(const YAML::Node& value, ops::FloorStatsOptions& op
   return absl::OkStatus();
 }
 
+// grpc_security: {tls_cert_file, tls_key_file, tls_client_ca_file, token_secret_file,
+// token_leeway_seconds, rate_limit_per_second, rate_limit_burst}; the files are read and checked
+// at start and by check-config (auth::LoadGrpcSecurity).
+absl::Status ApplyGrpcSecurity(const YAML::Node& value, auth::GrpcSecurityConfig& out) {
+  if (!value.IsMap()) {
+    return absl::InvalidArgumentError(absl::StrCat("grpc_security (", Where(value), "): must be a mapping"));
+  }
+  for (const auto& entry : value) {
+    const std::string field = entry.first.as<std::string>();
+    const std::string key = absl::StrCat("grpc_security.", field);
+    const YAML::Node& v = entry.second;
+    double number = 0;
+    const bool is_number = v.IsScalar() && absl::SimpleAtod(v.Scalar(), &number);
+    if (field == "tls_cert_file") {
+      OMNI_RETURN_IF_ERROR(ScalarString(v, key, out.tls_cert_file));
+    } else if (field == "tls_key_file") {
+      OMNI_RETURN_IF_ERROR(ScalarString(v, key, out.tls_key_file));
+    } else if (field == "tls_client_ca_file") {
+      OMNI_RETURN_IF_ERROR(ScalarString(v, key, out.tls_client_ca_file));
+    } else if (field == "token_secret_file") {
+      OMNI_RETURN_IF_ERROR(ScalarString(v, key, out.token_secret_file));
+    } else if (field == "token_leeway_seconds") {
+      int64_t seconds;
+      if (!v.IsScalar() || !absl::SimpleAtoi(v.Scalar(), &seconds) || seconds < 0 || seconds > 3600) {
+        return absl::InvalidArgumentError(absl::StrCat(key, " (", Where(v), "): whole seconds, 0 to 3600"));
+      }
+      out.token_leeway = std::chrono::seconds(seconds);
+    } else if (field == "rate_limit_per_second") {
+      if (!is_number || number < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(key, " (", Where(v), "): a number, 0 = no limit"));
+      }
+      out.rate_limit.per_second = number;
+    } else if (field == "rate_limit_burst") {
+      if (!is_number || number < 1) {
+        return absl::InvalidArgumentError(absl::StrCat(key, " (", Where(v), "): a number, at least 1"));
+      }
+      out.rate_limit.burst = number;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "grpc_security: unknown key '", field, "' (", Where(entry.first),
+          "); known: tls_cert_file, tls_key_file, tls_client_ca_file, token_secret_file, "
+          "token_leeway_seconds, rate_limit_per_second, rate_limit_burst"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Applies one top-level section; its error names where it is.
 absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
                           BrokerConfig& config) {
@@ -134,6 +181,8 @@ absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
     config.data_dir = s;
   } else if (key == "grpc_listen") {
     if (auto st = ScalarString(value, key, config.grpc_listen); !st.ok()) return st;
+  } else if (key == "grpc_security") {
+    OMNI_RETURN_IF_ERROR(ApplyGrpcSecurity(value, config.grpc_security));
   } else if (key == "ingest_listen") {
     if (auto st = ScalarString(value, key, config.ingest_listen); !st.ok()) return st;
   } else if (key == "ingest") {
@@ -239,7 +288,7 @@ absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
         "config: unknown section '", key, "' (", Where(key_node),
-        "); known: data_dir, grpc_listen, ingest_listen, ingest, admin_listen, log_format, "
+        "); known: data_dir, grpc_listen, grpc_security, ingest_listen, ingest, admin_listen, log_format, "
         "shutdown_grace_seconds, tenant, dedupe_window_hours, retention, escalation_roles, "
         "join_open_conversation_across_channels, floor_stats, routing, agents, connectors"));
   }

@@ -25,6 +25,14 @@
 //   admin_listen: 127.0.0.1:9464   # /metrics, /livez, /readyz; "" = off
 //   log_format: json               # or text
 //   shutdown_grace_seconds: 10     # SIGTERM: stop taking work, drain, flush, exit 0 within this
+//   grpc_security:                 # TLS and agent tokens of the gRPC port (README "Security")
+//     tls_cert_file: /etc/omni/broker.crt   # with tls_key_file: TLS; nothing = plaintext
+//     tls_key_file: /etc/omni/broker.key
+//     tls_client_ca_file: /etc/omni/clients-ca.crt   # set: mTLS, client certificates required
+//     token_secret_file: /etc/omni/agent-token.secret  # HMAC key, >= 32 bytes; none = dev mode
+//     token_leeway_seconds: 60       # clock skew allowed on a token's exp
+//     rate_limit_per_second: 50      # per agent: console requests and history reads; 0 = off
+//     rate_limit_burst: 100
 // Environment variables OMNIBROKER_<PATH> override the file (connectors/sdk/config_environment.h).
 // Precedence: embedded defaults < this file < environment < command-line flags.
 #pragma once

@@ -3,6 +3,7 @@
 #include <deque>
 #include <mutex>
 
+#include "absl/strings/str_cat.h"
 #include "base/grpc_status.h"
 
 namespace omni::console {
@@ -72,12 +73,21 @@ class StreamSession : public core::AgentSession {
   grpc::Status status_;
 };
 
+// A stream whose caller was not authenticated: finished at once, nothing read.
+class RefusedStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate> {
+ public:
+  explicit RefusedStream(const grpc::Status& status) { Finish(status); }
+  void OnDone() override { delete this; }
+};
+
 class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate>,
                     public AgentConsoleService::OpenStream {
  public:
-  AgentStream(core::BrokerCore& core, grpc::CallbackServerContext* context,
-              AgentConsoleService& service)
+  AgentStream(core::BrokerCore& core, auth::CallAuthenticator& auth, auth::Caller caller,
+              grpc::CallbackServerContext* context, AgentConsoleService& service)
       : core_(core),
+        auth_(auth),
+        caller_(std::move(caller)),
         context_(context),
         service_(service),
         session_(std::make_shared<StreamSession>(this)) {
@@ -92,7 +102,15 @@ class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate>,
       session_->Finish();
       return;
     }
-    core_.HandleAgentRequest(session_, request_);
+    if (auto valid = auth_.StillValid(caller_); !valid.ok()) {
+      session_->Finish(ToGrpcStatus(valid));
+      return;
+    }
+    if (auto refused = Refusal(); !refused.ok()) {
+      core_.RefuseAgentRequest(session_, request_.request_id(), refused);
+    } else {
+      core_.HandleAgentRequest(session_, request_);
+    }
     StartRead(&request_);
   }
 
@@ -108,18 +126,39 @@ class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate>,
   }
 
  private:
+  // Why request_ is refused before the core sees it: a login as someone the token does not name,
+  // or over the rate limit.
+  absl::Status Refusal() {
+    if (request_.has_login()) {
+      agent_id_ = request_.login().agent_id();
+      if (caller_.verified && agent_id_ != caller_.agent_id) {
+        return absl::PermissionDeniedError(absl::StrCat("login.agent_id: the token is for '",
+                                                        caller_.agent_id, "', not '", agent_id_,
+                                                        "'"));
+      }
+      return absl::OkStatus();
+    }
+    return auth_.TakeRate(caller_.verified ? caller_ : auth::Caller{.agent_id = agent_id_},
+                          ops::RateLimitedCall::kConsoleRequest);
+  }
+
   core::BrokerCore& core_;
+  auth::CallAuthenticator& auth_;
+  const auth::Caller caller_;
   grpc::CallbackServerContext* context_;
   AgentConsoleService& service_;
   std::shared_ptr<StreamSession> session_;
   AgentRequest request_;
+  std::string agent_id_;  // as the last Login named
 };
 
 }  // namespace
 
 grpc::ServerBidiReactor<AgentRequest, AgentUpdate>* AgentConsoleService::Connect(
     grpc::CallbackServerContext* context) {
-  return new AgentStream(core_, context, *this);
+  auto caller = auth_.Authenticate(*context);
+  if (!caller.ok()) return new RefusedStream(ToGrpcStatus(caller.status()));
+  return new AgentStream(core_, auth_, *std::move(caller), context, *this);
 }
 
 void AgentConsoleService::Opened(OpenStream* stream) {
@@ -148,15 +187,19 @@ grpc::ServerUnaryReactor* AgentConsoleService::GetHistory(grpc::CallbackServerCo
                                                           const omnibroker::v1::GetHistoryRequest* request,
                                                           omnibroker::v1::GetHistoryResponse* response) {
   auto* reactor = context->DefaultReactor();
-  auto it = context->client_metadata().find(kAgentIdMetadata);
-  if (it == context->client_metadata().end()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                                 std::string("missing metadata ") + kAgentIdMetadata));
+  auto caller = auth_.Authenticate(*context);
+  if (caller.ok() && caller->agent_id.empty()) {
+    caller = absl::UnauthenticatedError(absl::StrCat("missing metadata ", auth::kAgentIdMetadata));
+  }
+  absl::Status allowed = caller.status();
+  if (allowed.ok()) allowed = auth_.TakeRate(*caller, ops::RateLimitedCall::kHistory);
+  if (!allowed.ok()) {
+    reactor->Finish(ToGrpcStatus(allowed));
     return reactor;
   }
-  std::string agent_id(it->second.data(), it->second.size());
-  core_.Post([this, reactor, request, response, agent_id] {
-    auto page = core_.History(agent_id, *request);
+  core_.Post([this, reactor, request, response, agent_id = caller->agent_id,
+              supervisor = caller->verified && caller->role >= auth::Role::kSupervisor] {
+    auto page = core_.History(agent_id, supervisor, *request);
     if (page.ok()) *response = std::move(page).value();
     reactor->Finish(ToGrpcStatus(page.status()));
   });

@@ -1,6 +1,9 @@
 // The AgentConsole gRPC service (callback API): each Connect stream becomes an AgentSession of
 // the broker core; requests are handed to the core, updates are written back in order. At
 // shutdown CloseStreams() ends every open stream with a status the console can show.
+// Every call is authenticated (auth::CallAuthenticator) as it starts; on a stream, Login must name
+// the token's agent, an expired token ends the stream, and each request takes from the agent's
+// rate budget.
 #pragma once
 
 #include <mutex>
@@ -8,18 +11,17 @@
 #include <set>
 
 #include "base/metrics.h"
+#include "broker/auth/call_auth.h"
 #include "broker/core/broker_core.h"
 #include "omnibroker/v1/agent_console.grpc.pb.h"
 
 namespace omni::console {
 
-// The metadata key that names the calling agent on unary calls.
-inline constexpr char kAgentIdMetadata[] = "x-omni-agent-id";
-
 class AgentConsoleService final : public omnibroker::v1::AgentConsole::CallbackService {
  public:
   // `streams` counts the open Connect streams.
-  AgentConsoleService(core::BrokerCore& core, Gauge& streams) : core_(core), streams_(streams) {}
+  AgentConsoleService(core::BrokerCore& core, auth::CallAuthenticator& auth, Gauge& streams)
+      : core_(core), auth_(auth), streams_(streams) {}
 
   // Finishes every open stream with `status` (after the update being written, if any); streams
   // opened afterwards are finished at once. Thread-safe.
@@ -43,6 +45,7 @@ class AgentConsoleService final : public omnibroker::v1::AgentConsole::CallbackS
 
  private:
   core::BrokerCore& core_;
+  auth::CallAuthenticator& auth_;
   Gauge& streams_;
   // Recursive: a stream's OnDone (Ended) may run inline from the Finish that Close calls.
   std::recursive_mutex mu_;

@@ -108,6 +108,18 @@ void BrokerCore::OnAgentRequest(const std::shared_ptr<AgentSession>& session, co
   Reply(agent_id, request.request_id(), status);
 }
 
+void BrokerCore::RefuseAgentRequest(std::shared_ptr<AgentSession> session, std::string request_id,
+                                    absl::Status status) {
+  Post([this, session = std::move(session), request_id = std::move(request_id), status = std::move(status)] {
+    auto who = session_agents_.find(session.get());
+    if (who == session_agents_.end()) {
+      session->Send(ResultUpdate(request_id, status));
+    } else {
+      Reply(who->second, request_id, status);
+    }
+  });
+}
+
 absl::Status BrokerCore::OnLogin(const std::shared_ptr<AgentSession>& session, const AgentRequest& request) {
   const auto& login = request.login();
   const std::string& agent_id = login.agent_id();

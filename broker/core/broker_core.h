@@ -81,6 +81,10 @@ class BrokerCore {
 
   // Agent console entry points. Thread-safe (they post).
   void HandleAgentRequest(std::shared_ptr<AgentSession> session, omnibroker::v1::AgentRequest request);
+  // Answers request `request_id` with `status` without running it (refused at the gRPC edge:
+  // rate limit, a login as another agent). Thread-safe (it posts).
+  void RefuseAgentRequest(std::shared_ptr<AgentSession> session, std::string request_id,
+                          absl::Status status);
   // `broken`: the stream was lost rather than ended by the console (offers stay open to answer
   // after a reconnect).
   void Disconnect(std::shared_ptr<AgentSession> session, bool broken);
@@ -115,10 +119,12 @@ class BrokerCore {
   absl::StatusOr<omnibroker::v1::Customer> MergeCustomers(const omnibroker::v1::MergeCustomersRequest& request);
   absl::StatusOr<omnibroker::v1::Customer> UnmergeCustomer(const omnibroker::v1::UnmergeCustomerRequest& request);
   // A page of the history of a conversation, or of a customer across every channel
-  // (request.customer_id), if `agent_id` may read it: the conversation, or one of the
-  // customer's conversations, is assigned to them.
+  // (request.customer_id), if `agent_id` may read it: the conversation is offered or assigned to
+  // them or queued for their team (MayRead); one of the customer's conversations is assigned to
+  // them. `supervisor` (the caller's token says so) or the roster role "supervisor" reads any.
   absl::StatusOr<omnibroker::v1::GetHistoryResponse> History(
-      const std::string& agent_id, const omnibroker::v1::GetHistoryRequest& request) const;
+      const std::string& agent_id, bool supervisor,
+      const omnibroker::v1::GetHistoryRequest& request) const;
   // A page of a customer's history across every channel and conversation (Admin: no check).
   absl::StatusOr<omnibroker::v1::GetHistoryResponse> CustomerHistory(
       const std::string& customer_id, int page_size, const std::string& page_token, bool newest_first) const;
@@ -189,6 +195,12 @@ class BrokerCore {
   // The open conversation `conversation_id` if it is assigned to `agent_id`, else why not.
   absl::StatusOr<omnibroker::v1::Conversation*> AssignedConversation(const std::string& conversation_id,
                                                                     const std::string& agent_id);
+  // access.cc: who may read what (see History) and to whom an agent may hand work.
+  bool IsSupervisor(const std::string& agent_id) const;
+  bool ShareTeam(const std::string& agent_id, const std::string& other_id) const;
+  bool MayRead(const std::string& agent_id, const omnibroker::v1::Conversation& conversation) const;
+  // OK when `from` may transfer to `to`: a team in common, or `from` is a supervisor.
+  absl::Status MayTransferTo(const std::string& from, const std::string& to) const;
   // transfers.cc: handing a conversation on, and the end of wrap-up.
   absl::Status OnTransfer(const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
   absl::Status OnEndWrapUp(const std::string& agent_id, const omnibroker::v1::EndWrapUp& request);

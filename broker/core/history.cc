@@ -1,5 +1,5 @@
 // BrokerCore: reading history, a conversation's or a customer's across every channel, a page at a
-// time, newest or oldest first. Agents read only what belongs to conversations assigned to them.
+// time, newest or oldest first. Who may read what: access.cc.
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
@@ -18,13 +18,15 @@ int PageSize(int asked) { return asked <= 0 ? 50 : std::min(asked, 500); }
 
 }  // namespace
 
-absl::StatusOr<GetHistoryResponse> BrokerCore::History(const std::string& agent_id,
+absl::StatusOr<GetHistoryResponse> BrokerCore::History(const std::string& agent_id, bool supervisor,
                                                        const omnibroker::v1::GetHistoryRequest& request) const {
+  supervisor = supervisor || IsSupervisor(agent_id);
   if (!request.customer_id().empty()) {
-    const bool serves = std::any_of(open_.begin(), open_.end(), [&](const auto& entry) {
-      return entry.second.customer_id() == request.customer_id() && entry.second.assigned_agent_id() == agent_id &&
-             entry.second.state() == omnibroker::v1::CONVERSATION_STATE_ASSIGNED;
-    });
+    const bool serves = supervisor || std::any_of(open_.begin(), open_.end(), [&](const auto& entry) {
+                          return entry.second.customer_id() == request.customer_id() &&
+                                 entry.second.assigned_agent_id() == agent_id &&
+                                 entry.second.state() == omnibroker::v1::CONVERSATION_STATE_ASSIGNED;
+                        });
     if (!serves) {
       return absl::PermissionDeniedError(
           absl::StrCat("no conversation of customer ", request.customer_id(), " is assigned to ", agent_id));
@@ -32,9 +34,9 @@ absl::StatusOr<GetHistoryResponse> BrokerCore::History(const std::string& agent_
     return CustomerHistory(request.customer_id(), request.page_size(), request.page_token(), request.newest_first());
   }
   auto it = open_.find(request.conversation_id());
-  if (it == open_.end() || it->second.assigned_agent_id() != agent_id) {
-    return absl::PermissionDeniedError(
-        absl::StrCat("conversation ", request.conversation_id(), " is not assigned to ", agent_id));
+  if (!supervisor && (it == open_.end() || !MayRead(agent_id, it->second))) {
+    return absl::PermissionDeniedError(absl::StrCat("conversation ", request.conversation_id(),
+                                                    " is not offered or assigned to ", agent_id, " nor queued for their team"));
   }
   const int page_size = PageSize(request.page_size());
   std::optional<std::string> start;

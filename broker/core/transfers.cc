@@ -26,6 +26,7 @@ absl::Status BrokerCore::OnTransfer(const std::string& agent_id, const omnibroke
   if (to_agent && !agents_.contains(transfer.to_agent_id())) {
     return absl::NotFoundError(absl::StrCat("transfer.to_agent_id: no agent '", transfer.to_agent_id(), "'"));
   }
+  if (to_agent) OMNI_RETURN_IF_ERROR(MayTransferTo(agent_id, transfer.to_agent_id()));
   for (const auto& skill : transfer.to_queue().skills()) {
     if (skill.min_proficiency() < 1 || skill.min_proficiency() > 10) {
       return absl::InvalidArgumentError(absl::StrCat("transfer.to_queue.skills[", skill.skill(), "]: proficiency 1..10"));

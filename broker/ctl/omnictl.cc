@@ -15,6 +15,10 @@
 //   omnictl [--broker HOST:PORT] backup <directory on the broker's host>
 //   omnictl [--broker HOST:PORT] erase <customer id> <reason…>
 //   omnictl [--broker HOST:PORT] audit
+//   omnictl token --agent ID --ttl 8h [--role agent|supervisor|admin] --secret-file FILE
+// A broker with TLS or agent tokens: --ca FILE [--cert FILE --key FILE] --token-file FILE (or
+// OMNI_AGENT_TOKEN) before the command; Admin needs a supervisor's token to read, an admin's to
+// change anything.
 // Exit status: 0 ok, 1 the broker refused (its message is printed), 2 usage.
 #include <grpcpp/grpcpp.h>
 
@@ -29,6 +33,10 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
+#include "base/clock.h"
+#include "broker/auth/agent_token.h"
+#include "broker/auth/grpc_security.h"
+#include "omni/agent/security.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "google/protobuf/util/json_util.h"
@@ -39,7 +47,8 @@ namespace {
 
 using omnibroker::v1::Admin;
 
-constexpr char kUsage[] = R"(usage: omnictl [--broker HOST:PORT] <command>
+constexpr char kUsage[] = R"(usage: omnictl [--broker HOST:PORT] [--ca FILE] [--cert FILE --key FILE] [--token-file FILE]
+               <command>
   agents                         the roster with presence and load
   queue                          conversations waiting or offered, oldest first
   stats                          the floor: per queue waiting, service level, ASA, AHT, abandons,
@@ -58,6 +67,8 @@ constexpr char kUsage[] = R"(usage: omnictl [--broker HOST:PORT] <command>
   audit                          the audit trail, newest first
   backup <dir>                   a consistent online copy of the store into <dir> (absolute, on the
                                  broker's host, new); restore: see docs/operations.md
+  token --agent ID --ttl 8h [--role agent|supervisor|admin] --secret-file FILE
+                                 mint an agent token with the broker's token secret (offline)
 )";
 
 // Who asks, for the broker's provenance and audit records.
@@ -341,22 +352,83 @@ int Backup(Admin::Stub& admin, const std::vector<std::string>& args) {
   return 0;
 }
 
+// "8h", "30m", "90s", "7d" as seconds; 0 when malformed.
+int64_t TtlSeconds(const std::string& text) {
+  if (text.size() < 2) return 0;
+  int64_t n;
+  if (!absl::SimpleAtoi(text.substr(0, text.size() - 1), &n) || n <= 0) return 0;
+  switch (text.back()) {
+    case 's':
+      return n;
+    case 'm':
+      return n * 60;
+    case 'h':
+      return n * 3600;
+    case 'd':
+      return n * 86400;
+  }
+  return 0;
+}
+
+int Token(const std::vector<std::string>& args) {
+  omni::auth::AgentClaims claims;
+  std::string secret_file;
+  int64_t ttl = 0;
+  for (size_t i = 0; i + 1 < args.size(); i += 2) {
+    const std::string& flag = args[i];
+    const std::string& value = args[i + 1];
+    if (flag == "--agent") {
+      claims.agent_id = value;
+    } else if (flag == "--ttl") {
+      if ((ttl = TtlSeconds(value)) == 0) return Usage("--ttl: a positive number with s, m, h or d");
+    } else if (flag == "--role") {
+      auto role = omni::auth::ParseRole(value);
+      if (!role.ok()) return Usage(std::string(role.status().message()));
+      claims.role = *role;
+    } else if (flag == "--secret-file") {
+      secret_file = value;
+    } else {
+      return Usage("token: unknown flag " + flag);
+    }
+  }
+  if (args.size() % 2 != 0 || claims.agent_id.empty() || ttl == 0 || secret_file.empty()) {
+    return Usage("token needs --agent, --ttl and --secret-file");
+  }
+  auto secret = omni::auth::ReadTokenSecret(secret_file);
+  if (!secret.ok()) {
+    std::cerr << "omnictl: " << secret.status().message() << "\n";
+    return 1;
+  }
+  const auto now = std::chrono::time_point_cast<std::chrono::seconds>(omni::SystemClock::Get().Now());
+  claims.expires_at = now + std::chrono::seconds(ttl);
+  std::cout << omni::auth::MintAgentToken(claims, *secret) << "\n";
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string broker = "127.0.0.1:50051";
-  if (args.size() >= 2 && args[0] == "--broker") {
-    broker = args[1];
+  omni::agent::SecurityFlags security;
+  while (args.size() >= 2 && (args[0] == "--broker" || security.Take(args[0], args[1]))) {
+    if (args[0] == "--broker") broker = args[1];
     args.erase(args.begin(), args.begin() + 2);
   }
   if (args.empty() || args[0] == "--help" || args[0] == "help") {
     std::cout << kUsage;
     return args.empty() ? 2 : 0;
   }
-  auto admin = Admin::NewStub(grpc::CreateChannel(broker, grpc::InsecureChannelCredentials()));
   const std::string command = args[0];
   const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (command == "token") return Token(rest);
+  auto credentials = security.Credentials();
+  auto token = security.Token();
+  if (!credentials.ok() || !token.ok()) {
+    std::cerr << "omnictl: " << (credentials.ok() ? token.status() : credentials.status()).message() << "\n";
+    return 2;
+  }
+  auto admin = Admin::NewStub(omni::agent::AuthorizedChannel(broker, *credentials, *token));
   if (command == "agents") return Agents(*admin);
   if (command == "queue") return Queue(*admin);
   if (command == "stats" && rest.empty()) return Stats(*admin);

@@ -12,6 +12,9 @@ void AddSeries(MetricsRegistry& registry, const std::string& family, const std::
 }
 
 constexpr std::array<const char*, 3> kDeadlines = {"first_response", "next_response", "resolution"};
+// auth::TokenFailureName's values.
+constexpr std::array<const char*, 5> kAuthFailures = {"missing", "malformed", "unsupported_alg",
+                                                      "bad_signature", "expired"};
 
 }  // namespace
 
@@ -55,6 +58,19 @@ BrokerMetrics::BrokerMetrics()
             decisions_);
   AddSeries(registry_, "omni_sla_breaches_total", "Deadlines missed, by deadline.", "deadline",
             kDeadlines, breaches_);
+  AddSeries(registry_, "omni_grpc_auth_failures_total",
+            "gRPC calls refused for their agent token, by reason.", "reason", kAuthFailures,
+            auth_failures_);
+  AddSeries(registry_, "omni_agent_rate_limited_total",
+            "Agent calls refused by the per-agent rate limit, by call.", "call",
+            std::array<const char*, 2>{"console_request", "history"}, rate_limited_);
+}
+
+Counter* BrokerMetrics::auth_failure(std::string_view reason) {
+  for (size_t i = 0; i < kAuthFailures.size(); ++i) {
+    if (reason == kAuthFailures[i]) return auth_failures_[i];
+  }
+  return nullptr;
 }
 
 Counter* BrokerMetrics::breach(std::string_view deadline) {

@@ -22,6 +22,9 @@ enum class DecisionKind { kOffer, kOfferWithdrawn, kReclaimed, kBreach, kWrapUpE
 // Which deadline was missed (omni_sla_breaches_total{deadline}).
 enum class Deadline { kFirstResponse, kNextResponse, kResolution, kCount };
 
+// Which agent call was refused by the per-agent rate limit (omni_agent_rate_limited_total{call}).
+enum class RateLimitedCall { kConsoleRequest, kHistory, kCount };
+
 // An ack's status (omni_ingest_acks_total{status}).
 enum class AckStatus { kAccepted, kDuplicate, kRejected, kRetryLater, kCount };
 
@@ -48,6 +51,10 @@ class BrokerMetrics {
   // The offer outcome counter for the routing engine's withdrawal reason: "timeout" is timed_out,
   // the others (agent_offline, closed) withdrawn. Declines are counted where they are answered.
   Counter& withdrawal(std::string_view reason);
+  // The gRPC authentication failure counter for a reason (auth::TokenFailureName); null for an
+  // unknown one.
+  Counter* auth_failure(std::string_view reason);
+  Counter& rate_limited(RateLimitedCall c) { return *rate_limited_[static_cast<size_t>(c)]; }
   Histogram& store_write;  // RocksDB WriteBatch applied (unsynced)
   Histogram& store_sync;   // WAL sync of a commit group (its count is the number of syncs)
   Gauge& console_streams;  // AgentConsole Connect streams open now
@@ -59,6 +66,8 @@ class BrokerMetrics {
   std::array<Counter*, static_cast<size_t>(OfferOutcome::kCount)> offers_;
   std::array<Counter*, static_cast<size_t>(DecisionKind::kCount)> decisions_;
   std::array<Counter*, static_cast<size_t>(Deadline::kCount)> breaches_;
+  std::array<Counter*, 5> auth_failures_;
+  std::array<Counter*, static_cast<size_t>(RateLimitedCall::kCount)> rate_limited_;
 };
 
 }  // namespace omni::ops

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "broker/app/broker_config.h"
+#include "tests/support/test_certs.h"
 #include "tests/support/test_support.h"
 
 namespace omni::app {
@@ -135,8 +136,63 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"IngestMessageLimitBelowTheEventLimit",
                 "ingest: {max_message_bytes: 1000, limits: {max_event_bytes: 1000}}\n",
                 {},
-                {"ingest.max_message_bytes (1000) must be above ingest.limits.max_event_bytes"}}),
+                {"ingest.max_message_bytes (1000) must be above ingest.limits.max_event_bytes"}},
+        BadCase{"GrpcSecurityFileMissing",
+                "grpc_security: {tls_cert_file: /nonexistent/omni.crt, tls_key_file: /nonexistent/omni.key}\n",
+                {},
+                {"grpc_security.tls_cert_file: cannot read /nonexistent/omni.crt"}},
+        BadCase{"GrpcSecurityKeyWithoutCertificate",
+                "grpc_security: {tls_key_file: /etc/omni.key}\n",
+                {},
+                {"grpc_security.tls_cert_file: needed when tls_key_file or tls_client_ca_file is set"}},
+        BadCase{"GrpcSecurityBadValue",
+                "grpc_security:\n  token_leeway_seconds: -3\n",
+                {},
+                {"grpc_security.token_leeway_seconds (line 2): whole seconds, 0 to 3600"}},
+        BadCase{"GrpcSecurityRateFromTheEnvironment",
+                "",
+                {{"OMNIBROKER_GRPC_SECURITY__RATE_LIMIT_BURST", "0"}},
+                {"grpc_security.rate_limit_burst (environment OMNIBROKER_GRPC_SECURITY__RATE_LIMIT_BURST): "
+                 "a number, at least 1"}},
+        BadCase{"GrpcSecurityUnknownKey",
+                "grpc_security: {tls_cert: /etc/omni.crt}\n",
+                {},
+                {"grpc_security: unknown key 'tls_cert' (line 1)"}}),
     [](const auto& info) { return info.param.name; });
+
+// The files themselves: each must parse, the key must be the certificate's, the secret long
+// enough. Certificates made with the openssl CLI.
+TEST(CheckConfigTest, GrpcSecurityFilesAreReadAndChecked) {
+  testing::TempDir dir;
+  const testing::TestCerts certs = testing::MakeTestCerts(dir.path());
+  std::ofstream(dir.path() / "short.secret") << "12345\n";
+  std::ofstream(dir.path() / "good.secret") << "0123456789abcdef0123456789abcdef\n";
+  std::ofstream(dir.path() / "not.pem") << "hello\n";
+  auto check = [&](const std::string& section) {
+    std::ofstream(dir.path() / "omni.yaml") << "grpc_security: {" << section << "}\n";
+    std::ostringstream out;
+    RunCheckConfig({"--config", (dir.path() / "omni.yaml").string(), "--data-dir", dir.path().string()}, {}, out);
+    return out.str();
+  };
+  const std::string cert = "tls_cert_file: " + certs.server_cert.string();
+  const std::string key = "tls_key_file: " + certs.server_key.string();
+  EXPECT_EQ(check(cert + ", " + key + ", tls_client_ca_file: " + certs.ca_cert.string() +
+                  ", token_secret_file: " + (dir.path() / "good.secret").string())
+                .rfind("OK: ", 0),
+            0u);
+  EXPECT_NE(check("tls_cert_file: " + (dir.path() / "not.pem").string() + ", " + key)
+                .find("tls_cert_file: " + (dir.path() / "not.pem").string() + " holds no PEM certificate"),
+            std::string::npos);
+  EXPECT_NE(check(cert + ", tls_key_file: " + certs.client_key.string()).find("is not the key of"),
+            std::string::npos);
+  EXPECT_NE(check(cert + ", " + key + ", tls_client_ca_file: " + (dir.path() / "not.pem").string())
+                .find("tls_client_ca_file: " + (dir.path() / "not.pem").string() + " holds no PEM certificate"),
+            std::string::npos);
+  EXPECT_NE(check("token_secret_file: " + (dir.path() / "short.secret").string())
+                .find("token_secret_file: " + (dir.path() / "short.secret").string() +
+                      " holds 5 bytes; at least 32 are needed"),
+            std::string::npos);
+}
 
 }  // namespace
 }  // namespace omni::app

@@ -49,9 +49,11 @@ struct AgentCallbacks {
 
 struct AgentClientOptions {
   std::string target;    // the broker's gRPC address, "127.0.0.1:50051"
-  std::string agent_id;  // sent in Login and as the x-omni-agent-id metadata of unary calls
-  std::string token;     // Login.token, passed through as given
-  // nullptr: plaintext (loopback only); grpc::SslCredentials(…) for TLS.
+  std::string agent_id;  // sent in Login and as the x-omni-agent-id metadata of every call
+  // The agent token (`omnictl token`), sent as "authorization: Bearer <token>" on every call and
+  // in Login.token; "" for a broker in dev mode.
+  std::string token;
+  // nullptr: plaintext (loopback only); TlsCredentials(…) (omni/agent/security.h) for TLS and mTLS.
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   // How long Connect() waits for the broker and the first login.
   std::chrono::milliseconds connect_timeout{5000};

@@ -1,0 +1,86 @@
+#include "broker/auth/call_auth.h"
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "base/strings.h"
+
+namespace omni::auth {
+namespace {
+
+std::string Metadata(const grpc::ServerContextBase& context, std::string_view key) {
+  auto it = context.client_metadata().find(grpc::string_ref(key.data(), key.size()));
+  if (it == context.client_metadata().end()) return "";
+  return std::string(it->second.data(), it->second.size());
+}
+
+constexpr std::string_view kBearer = "Bearer ";
+
+}  // namespace
+
+CallAuthenticator::CallAuthenticator(AuthOptions options, const Clock& clock,
+                                     ops::BrokerMetrics& metrics)
+    : options_(std::move(options)),
+      clock_(clock),
+      metrics_(metrics),
+      limiter_(options_.rate_limit, clock) {}
+
+absl::Status CallAuthenticator::Fail(TokenFailure failure, absl::Status status) {
+  if (Counter* counter = metrics_.auth_failure(TokenFailureName(failure))) counter->Add();
+  return status;
+}
+
+absl::StatusOr<Caller> CallAuthenticator::Authenticate(const grpc::ServerContextBase& context) {
+  const std::string named = Metadata(context, kAgentIdMetadata);
+  if (!enforcing()) return Caller{.agent_id = named};
+  const std::string authorization = Metadata(context, kAuthorizationMetadata);
+  if (authorization.empty()) {
+    return Fail(TokenFailure::kMissing,
+                absl::UnauthenticatedError(
+                    "agent token: missing; send metadata 'authorization: Bearer <token>'"));
+  }
+  if (!absl::StartsWith(authorization, ToAbsl(kBearer))) {
+    return Fail(TokenFailure::kMalformed,
+                absl::UnauthenticatedError(
+                    "agent token: the authorization metadata must be 'Bearer <token>'"));
+  }
+  TokenFailure failure = TokenFailure::kMalformed;
+  auto claims =
+      VerifyAgentToken(std::string_view(authorization).substr(kBearer.size()),
+                       options_.token_secret, clock_.Now(), options_.leeway, &failure);
+  if (!claims.ok()) return Fail(failure, claims.status());
+  if (!named.empty() && named != claims->agent_id) {
+    return absl::PermissionDeniedError(absl::StrCat(kAgentIdMetadata, " '", named,
+                                                    "' is not the token's agent '",
+                                                    claims->agent_id, "'"));
+  }
+  return Caller{.agent_id = claims->agent_id,
+                .role = claims->role,
+                .verified = true,
+                .expires_at = claims->expires_at};
+}
+
+absl::Status CallAuthenticator::StillValid(const Caller& caller) {
+  if (!caller.verified || clock_.Now() < caller.expires_at + options_.leeway) {
+    return absl::OkStatus();
+  }
+  return Fail(TokenFailure::kExpired,
+              absl::UnauthenticatedError(
+                  "agent token: expired during the stream; reconnect with a new one"));
+}
+
+absl::Status CallAuthenticator::Require(const Caller& caller, Role required,
+                                        std::string_view what) const {
+  if (!enforcing() || caller.role >= required) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(ToAbsl(what), " needs role ",
+                                                  ToAbsl(RoleName(required)), "; ",
+                                                  caller.agent_id, " has role ",
+                                                  ToAbsl(RoleName(caller.role))));
+}
+
+absl::Status CallAuthenticator::TakeRate(const Caller& caller, ops::RateLimitedCall call) {
+  absl::Status taken = limiter_.Take(caller.agent_id);
+  if (!taken.ok()) metrics_.rate_limited(call).Add();
+  return taken;
+}
+
+}  // namespace omni::auth

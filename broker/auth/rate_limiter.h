@@ -1,0 +1,39 @@
+// Per-agent rate limits: a token bucket per agent id, refilled at `per_second` up to `burst`.
+// Each console request and each unary call an agent makes takes one token; with none left the
+// call is refused with RESOURCE_EXHAUSTED saying when to retry. Thread-safe (gRPC threads call it).
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include "absl/status/status.h"
+#include "base/clock.h"
+
+namespace omni::auth {
+
+struct RateLimit {
+  double per_second = 0;  // 0 = no limit
+  double burst = 0;       // the most taken at once after a quiet spell; at least 1
+};
+
+class AgentRateLimiter {
+ public:
+  AgentRateLimiter(RateLimit limit, const Clock& clock) : limit_(limit), clock_(clock) {}
+
+  // OK and one token less for `agent_id`, or RESOURCE_EXHAUSTED with the wait until the next.
+  absl::Status Take(const std::string& agent_id);
+
+ private:
+  struct Bucket {
+    double tokens;
+    TimePoint refilled_at;
+  };
+
+  const RateLimit limit_;
+  const Clock& clock_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Bucket> buckets_;
+};
+
+}  // namespace omni::auth

@@ -1,0 +1,205 @@
+// Agent tokens, roles and per-object authorization against a real broker (mTLS, tokens): each
+// refusal with its status, its message and its metric.
+#include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
+
+#include "absl/strings/match.h"
+#include "omnibroker/v1/admin.grpc.pb.h"
+#include "omnibroker/v1/agent_console.grpc.pb.h"
+#include "tests/support/secured_broker.h"
+
+namespace omni {
+namespace {
+
+using agent::AgentClient;
+using auth::Role;
+using testing::SecuredBroker;
+using testing::Visitor;
+using namespace std::chrono_literals;
+
+class AgentAuthTest : public ::testing::Test {
+ protected:
+  uint64_t AuthFailures(const std::string& reason) {
+    return secured_.broker().metrics().auth_failure(reason)->value();
+  }
+
+  std::unique_ptr<AgentClient> Available(const std::string& agent_id, Role role = Role::kAgent) {
+    auto client = secured_.Agent(agent_id, SecuredBroker::Token(agent_id, role));
+    EXPECT_TRUE(client.ok()) << client.status();
+    if (!client.ok()) return nullptr;
+    EXPECT_TRUE((*client)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+    return std::move(client).value();
+  }
+
+  // A visitor's conversation, accepted by `agent`.
+  std::string Assigned(AgentClient& agent) {
+    Visitor visitor(testing::WebChatPort(secured_.broker()));
+    visitor.Register("Ann");
+    auto [status, body] = visitor.Say("Hello, my order is late");
+    EXPECT_EQ(status, 202) << body.dump();
+    auto offer = testing::NextOffer(agent);
+    EXPECT_TRUE(offer.has_value());
+    if (!offer) return "";
+    EXPECT_TRUE(agent.Accept(offer->offer_id()).ok());
+    return offer->conversation().id();
+  }
+
+  SecuredBroker secured_;
+};
+
+TEST_F(AgentAuthTest, NoTokenIsUnauthenticated) {
+  auto alice = secured_.Agent("alice", "");
+  EXPECT_EQ(alice.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_TRUE(absl::StrContains(alice.status().message(), "authorization: Bearer")) << alice.status();
+  EXPECT_EQ(AuthFailures("missing"), 1u);
+}
+
+TEST_F(AgentAuthTest, AnExpiredTokenIsUnauthenticated) {
+  auto alice = secured_.Agent("alice", SecuredBroker::Token("alice", Role::kAgent, -1h));
+  EXPECT_EQ(alice.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_TRUE(absl::StrContains(alice.status().message(), "expired")) << alice.status();
+  EXPECT_EQ(AuthFailures("expired"), 1u);
+}
+
+TEST_F(AgentAuthTest, ATokenSignedWithAnotherSecretIsUnauthenticated) {
+  auto alice = secured_.Agent(
+      "alice", SecuredBroker::Token("alice", Role::kAgent, 1h, "not-the-brokers-secret-0123456789"));
+  EXPECT_EQ(alice.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_TRUE(absl::StrContains(alice.status().message(), "bad signature")) << alice.status();
+  EXPECT_EQ(AuthFailures("bad_signature"), 1u);
+}
+
+TEST_F(AgentAuthTest, AnUnsignedTokenIsUnauthenticated) {
+  auto alice = secured_.Agent("alice", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSIsImV4cCI6NDEwMjQ0NDgwMH0.");
+  EXPECT_EQ(alice.status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_TRUE(absl::StrContains(alice.status().message(), "only HS256")) << alice.status();
+  EXPECT_EQ(AuthFailures("unsupported_alg"), 1u);
+  EXPECT_EQ(secured_.Agent("alice", "garbage").status().code(), absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(AuthFailures("malformed"), 1u);
+}
+
+TEST_F(AgentAuthTest, CallingAsAnotherAgentIsDenied) {
+  auto boris = secured_.Agent("boris", SecuredBroker::Token("alice"));
+  EXPECT_EQ(boris.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(absl::StrContains(boris.status().message(), "x-omni-agent-id 'boris' is not the token's agent 'alice'"))
+      << boris.status();
+}
+
+// A client of its own (no x-omni-agent-id) logs in as someone else than its token names.
+TEST_F(AgentAuthTest, LoggingInAsAnotherAgentIsDenied) {
+  auto stub = omnibroker::v1::AgentConsole::NewStub(
+      agent::AuthorizedChannel(secured_.broker().grpc_address(), secured_.Credentials(), SecuredBroker::Token("alice")));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 10s);
+  auto stream = stub->Connect(&context);
+  omnibroker::v1::AgentRequest login;
+  login.set_request_id("login-1");
+  login.mutable_login()->set_agent_id("boris");
+  ASSERT_TRUE(stream->Write(login));
+  omnibroker::v1::AgentUpdate update;
+  ASSERT_TRUE(stream->Read(&update));
+  ASSERT_TRUE(update.has_result()) << update.DebugString();
+  EXPECT_EQ(update.result().request_id(), "login-1");
+  EXPECT_EQ(update.result().code(), static_cast<int>(absl::StatusCode::kPermissionDenied));
+  EXPECT_EQ(update.result().message(), "login.agent_id: the token is for 'alice', not 'boris'");
+  context.TryCancel();
+  stream->Finish();
+}
+
+TEST_F(AgentAuthTest, AdminNeedsSupervisorToReadAndAdminToChange) {
+  auto list = [&](const std::string& token) {
+    grpc::ClientContext context;
+    omnibroker::v1::ListAgentsResponse response;
+    return secured_.Admin(token)->ListAgents(&context, {}, &response);
+  };
+  auto upsert = [&](const std::string& token) {
+    grpc::ClientContext context;
+    omnibroker::v1::UpsertAgentRequest request;
+    request.mutable_agent()->set_id("erin");
+    request.mutable_agent()->add_teams("support");
+    omnibroker::v1::Agent response;
+    return secured_.Admin(token)->UpsertAgent(&context, request, &response);
+  };
+  EXPECT_EQ(list("").error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  const grpc::Status agent_reads = list(SecuredBroker::Token("alice"));
+  EXPECT_EQ(agent_reads.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(agent_reads.error_message(), "Admin.ListAgents needs role supervisor; alice has role agent");
+  EXPECT_TRUE(list(SecuredBroker::Token("sofia", Role::kSupervisor)).ok());
+  const grpc::Status supervisor_writes = upsert(SecuredBroker::Token("sofia", Role::kSupervisor));
+  EXPECT_EQ(supervisor_writes.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(supervisor_writes.error_message(), "Admin.UpsertAgent needs role admin; sofia has role supervisor");
+  EXPECT_TRUE(upsert(SecuredBroker::Token("ops", Role::kAdmin)).ok());
+}
+
+TEST_F(AgentAuthTest, OnlyTheAssignedAgentReadsAndWritesButASupervisorReads) {
+  auto alice = Available("alice");
+  const std::string id = Assigned(*alice);
+  ASSERT_FALSE(id.empty());
+
+  auto boris = secured_.Agent("boris", SecuredBroker::Token("boris"));
+  ASSERT_TRUE(boris.ok()) << boris.status();
+  const auto denied = (*boris)->History(id);
+  EXPECT_EQ(denied.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(absl::StrContains(denied.status().message(), "is not offered or assigned to boris"))
+      << denied.status();
+  EXPECT_EQ((*boris)->SendText(id, "hi").status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ((*boris)->CloseConversation(id, "resolved").code(), absl::StatusCode::kPermissionDenied);
+
+  // The same agent with a supervisor's token reads, but still does not write.
+  auto lead = secured_.Agent("boris", SecuredBroker::Token("boris", Role::kSupervisor));
+  ASSERT_TRUE(lead.ok()) << lead.status();
+  auto history = (*lead)->History(id);
+  ASSERT_TRUE(history.ok()) << history.status();
+  EXPECT_EQ(history->events_size(), 1);
+  EXPECT_EQ((*lead)->SendText(id, "hi").status().code(), absl::StatusCode::kPermissionDenied);
+  (*lead)->Close();
+  (*boris)->Close();
+  alice->Close();
+}
+
+TEST_F(AgentAuthTest, ATransferGoesOnlyToATeamMateAndTakesTheAccessAlong) {
+  auto alice = Available("alice");
+  const std::string id = Assigned(*alice);
+  ASSERT_FALSE(id.empty());
+  const absl::Status to_billing = alice->TransferToAgent(id, "dana", "");
+  EXPECT_EQ(to_billing.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(absl::StrContains(to_billing.message(), "dana is in no team of alice")) << to_billing;
+
+  auto chen = Available("chen");
+  ASSERT_TRUE(alice->TransferToAgent(id, "chen", "over to you").ok());
+  EXPECT_EQ(alice->SendText(id, "still here").status().code(), absl::StatusCode::kPermissionDenied);
+  auto handed = testing::NextOffer(*chen);
+  ASSERT_TRUE(handed.has_value());
+  ASSERT_TRUE(chen->Accept(handed->offer_id()).ok());
+  EXPECT_TRUE(chen->SendText(id, "Chen here").ok());
+  EXPECT_EQ(alice->History(id).status().code(), absl::StatusCode::kPermissionDenied);
+  chen->Close();
+  alice->Close();
+}
+
+TEST(AgentRateLimitTest, OverItsBudgetAnAgentIsToldWhenToRetry) {
+  SecuredBroker secured([](app::BrokerConfig& config) {
+    config.grpc_security.rate_limit = {.per_second = 0.01, .burst = 3};
+  });
+  auto alice = secured.Agent("alice", SecuredBroker::Token("alice"));
+  ASSERT_TRUE(alice.ok()) << alice.status();  // logging in takes nothing
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE((*alice)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok()) << i;
+  const absl::Status refused = (*alice)->SetPresence(omnibroker::v1::PRESENCE_BUSY);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(absl::StrContains(refused.message(), "agent alice: rate limit of 0.01 requests/s (burst 3)"))
+      << refused;
+  EXPECT_TRUE(absl::StrContains(refused.message(), "retry in")) << refused;
+  EXPECT_EQ((*alice)->History("any").status().code(), absl::StatusCode::kResourceExhausted);
+  auto& metrics = secured.broker().metrics();
+  EXPECT_EQ(metrics.rate_limited(ops::RateLimitedCall::kConsoleRequest).value(), 1u);
+  EXPECT_EQ(metrics.rate_limited(ops::RateLimitedCall::kHistory).value(), 1u);
+  // Another agent has a budget of its own.
+  auto boris = secured.Agent("boris", SecuredBroker::Token("boris"));
+  ASSERT_TRUE(boris.ok()) << boris.status();
+  EXPECT_TRUE((*boris)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  (*boris)->Close();
+  (*alice)->Close();
+}
+
+}  // namespace
+}  // namespace omni

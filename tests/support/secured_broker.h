@@ -1,0 +1,94 @@
+// A whole broker with its gRPC port secured: TLS with client certificates required (mTLS) from
+// certificates made at test time, agent tokens signed with a secret in a temp file, and clients
+// for it (agents and Admin) with a certificate and a token of the test's choosing.
+#pragma once
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include "broker/auth/agent_token.h"
+#include "omni/agent/security.h"
+#include "tests/support/broker_harness.h"
+#include "tests/support/test_certs.h"
+
+namespace omni::testing {
+
+inline constexpr char kTestTokenSecret[] = "test-agent-token-secret-0123456789abcdef";
+
+class SecuredBroker {
+ public:
+  // `adjust` changes the config before start (a rate limit, say).
+  explicit SecuredBroker(const std::function<void(app::BrokerConfig&)>& adjust = {}) {
+    std::filesystem::create_directories(dir_.path() / "certs");
+    certs_ = MakeTestCerts(dir_.path() / "certs");
+    std::ofstream(dir_.path() / "token.secret") << kTestTokenSecret << "\n";
+    config_ = TestConfig(dir_.path() / "data");
+    config_.grpc_security.tls_cert_file = certs_.server_cert;
+    config_.grpc_security.tls_key_file = certs_.server_key;
+    config_.grpc_security.tls_client_ca_file = certs_.ca_cert;
+    config_.grpc_security.token_secret_file = dir_.path() / "token.secret";
+    // Dana works in billing, apart from the support team of the demo agents.
+    omnibroker::v1::Agent dana = config_.agents[1];
+    dana.set_id("dana");
+    dana.clear_teams();
+    dana.add_teams("billing");
+    dana.set_voice_contact("sip:dana@127.0.0.1");
+    config_.agents.push_back(dana);
+    config_.routing.ramp_step = Duration::zero();
+    if (adjust) adjust(config_);
+    broker_ = std::make_unique<app::BrokerApp>(config_);
+    const absl::Status started = broker_->Start();
+    EXPECT_TRUE(started.ok()) << started;
+  }
+
+  app::BrokerApp& broker() { return *broker_; }
+  const TestCerts& certs() const { return certs_; }
+  const std::filesystem::path& dir() const { return dir_.path(); }
+
+  static std::string Token(const std::string& agent_id, auth::Role role = auth::Role::kAgent,
+                           std::chrono::seconds ttl = std::chrono::hours(1),
+                           const std::string& secret = kTestTokenSecret) {
+    const auto now = std::chrono::time_point_cast<std::chrono::seconds>(SystemClock::Get().Now());
+    return auth::MintAgentToken({.agent_id = agent_id, .role = role, .expires_at = now + ttl}, secret);
+  }
+
+  // TLS credentials trusting the test CA, with the client certificate (or none, or the rogue one).
+  enum class ClientCert { kTrusted, kNone, kRogue };
+  std::shared_ptr<grpc::ChannelCredentials> Credentials(ClientCert cert = ClientCert::kTrusted) const {
+    agent::TlsFiles files{.ca_file = certs_.ca_cert};
+    if (cert == ClientCert::kTrusted) {
+      files.cert_file = certs_.client_cert;
+      files.key_file = certs_.client_key;
+    } else if (cert == ClientCert::kRogue) {
+      files.cert_file = certs_.rogue_client_cert;
+      files.key_file = certs_.rogue_client_key;
+    }
+    return agent::TlsCredentials(files).value();
+  }
+
+  absl::StatusOr<std::unique_ptr<agent::AgentClient>> Agent(
+      const std::string& agent_id, const std::string& token,
+      std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr) {
+    return agent::AgentClient::Connect({.target = broker_->grpc_address(),
+                                        .agent_id = agent_id,
+                                        .token = token,
+                                        .credentials = credentials ? credentials : Credentials(),
+                                        .connect_timeout = std::chrono::seconds(3)});
+  }
+
+  std::unique_ptr<omnibroker::v1::Admin::Stub> Admin(
+      const std::string& token, std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr) {
+    return omnibroker::v1::Admin::NewStub(agent::AuthorizedChannel(
+        broker_->grpc_address(), credentials ? credentials : Credentials(), token));
+  }
+
+ private:
+  TempDir dir_;
+  TestCerts certs_;
+  app::BrokerConfig config_;
+  std::unique_ptr<app::BrokerApp> broker_;
+};
+
+}  // namespace omni::testing
