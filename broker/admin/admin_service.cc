@@ -70,7 +70,7 @@ grpc::ServerUnaryReactor* AdminService::GetQueueSnapshot(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* AdminService::GetFloorStats(grpc::CallbackServerContext* context,
                                                       const omnibroker::v1::GetFloorStatsRequest*,
                                                       omnibroker::v1::FloorStats* response) {
-  return OnCore(context, [this, response] {
+  return OnCore(context, Role::kSupervisor, "Admin.GetFloorStats", [this, response] {
     *response = core_.FloorStats();
     return absl::OkStatus();
   });

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "base/clock.h"
+#include "base/token_bucket.h"
 
 namespace omni::auth {
 
@@ -25,15 +26,10 @@ class AgentRateLimiter {
   absl::Status Take(const std::string& agent_id);
 
  private:
-  struct Bucket {
-    double tokens;
-    TimePoint refilled_at;
-  };
-
   const RateLimit limit_;
   const Clock& clock_;
-  std::mutex mu_;
-  std::unordered_map<std::string, Bucket> buckets_;
+  std::mutex mu_;  // gRPC threads share the map
+  std::unordered_map<std::string, TokenBucket> buckets_;
 };
 
 }  // namespace omni::auth

@@ -73,7 +73,7 @@ WebhookEndpoint::WebhookEndpoint(WebhookOptions options, NormalizeFn normalize,
       post_handshake_(std::move(post_handshake)),
       respond_(std::move(respond)) {
   if (options_.rate_limit_per_second > 0) {
-    rate_limiter_ = std::make_unique<RateLimiter>(
+    rate_limiter_ = std::make_unique<TokenBucket>(
         options_.rate_limit_per_second,
         options_.rate_limit_burst > 0 ? options_.rate_limit_burst : options_.rate_limit_per_second);
   }

@@ -30,7 +30,7 @@
 
 #include "absl/status/statusor.h"
 #include "connectors/sdk/connector.h"
-#include "connectors/sdk/rate_limiter.h"
+#include "base/token_bucket.h"
 
 namespace httplib {
 class Server;
@@ -107,7 +107,7 @@ class WebhookEndpoint {
   const HandshakeFn handshake_;
   const PostHandshakeFn post_handshake_;
   const RespondFn respond_;
-  std::unique_ptr<RateLimiter> rate_limiter_;  // null = no limit
+  std::unique_ptr<TokenBucket> rate_limiter_;  // null = no limit
   std::unique_ptr<httplib::Server> server_;
   std::thread server_thread_;
   int bound_port_ = 0;

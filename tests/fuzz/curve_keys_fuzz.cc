@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "absl/strings/match.h"
 #include "base/curve_keys.h"
 #include "tests/fuzz/fuzz_checks.h"
 
@@ -13,7 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   auto keys = omni::ParseCurveKeyList("keys", input);
   if (!keys.ok()) {
-    omni::fuzz::Require(keys.status().message().starts_with("keys line "));
+    omni::fuzz::Require(absl::StartsWith(keys.status().message(), "keys line "));
     return 0;
   }
   omni::fuzz::Require(keys->size() <=

@@ -1,17 +1,17 @@
 // The token bucket on a fake clock: a burst passes, the next request is told how long to wait,
 // tokens come back at the rate and never beyond the burst.
-#include "connectors/sdk/rate_limiter.h"
+#include "base/token_bucket.h"
 
 #include <gtest/gtest.h>
 
-namespace omni::connectors {
+namespace omni {
 namespace {
 
 using namespace std::chrono_literals;
 
-TEST(RateLimiterTest, ABurstPassesThenRequestsWaitForTokensAtTheRate) {
+TEST(TokenBucketTest, ABurstPassesThenRequestsWaitForTokensAtTheRate) {
   FakeClock clock;
-  RateLimiter limiter(/*per_second=*/2, /*burst=*/3);
+  TokenBucket limiter(/*per_second=*/2, /*burst=*/3);
   for (int i = 0; i < 3; ++i) EXPECT_FALSE(limiter.TryTake(clock.Now()).has_value()) << i;
   auto wait = limiter.TryTake(clock.Now());
   ASSERT_TRUE(wait.has_value());
@@ -26,18 +26,18 @@ TEST(RateLimiterTest, ABurstPassesThenRequestsWaitForTokensAtTheRate) {
   EXPECT_TRUE(limiter.TryTake(clock.Now()).has_value());
 }
 
-TEST(RateLimiterTest, AnIdleBucketFillsOnlyUpToTheBurst) {
+TEST(TokenBucketTest, AnIdleBucketFillsOnlyUpToTheBurst) {
   FakeClock clock;
-  RateLimiter limiter(10, 2);
+  TokenBucket limiter(10, 2);
   clock.Advance(1h);
   EXPECT_FALSE(limiter.TryTake(clock.Now()).has_value());
   EXPECT_FALSE(limiter.TryTake(clock.Now()).has_value());
   EXPECT_TRUE(limiter.TryTake(clock.Now()).has_value());
 }
 
-TEST(RateLimiterTest, AClockSteppingBackAddsNoTokens) {
+TEST(TokenBucketTest, AClockSteppingBackAddsNoTokens) {
   FakeClock clock;
-  RateLimiter limiter(1, 1);
+  TokenBucket limiter(1, 1);
   const TimePoint later = clock.Now() + 10s;
   EXPECT_FALSE(limiter.TryTake(later).has_value());
   EXPECT_TRUE(limiter.TryTake(clock.Now()).has_value());
@@ -45,4 +45,4 @@ TEST(RateLimiterTest, AClockSteppingBackAddsNoTokens) {
 }
 
 }  // namespace
-}  // namespace omni::connectors
+}  // namespace omni

@@ -1,13 +1,13 @@
-#include "connectors/sdk/rate_limiter.h"
+#include "base/token_bucket.h"
 
 #include <algorithm>
 
-namespace omni::connectors {
+namespace omni {
 
-RateLimiter::RateLimiter(double per_second, double burst)
+TokenBucket::TokenBucket(double per_second, double burst)
     : per_second_(per_second), burst_(burst), tokens_(burst) {}
 
-std::optional<Duration> RateLimiter::TryTake(TimePoint now) {
+std::optional<Duration> TokenBucket::TryTake(TimePoint now) {
   std::lock_guard lock(mu_);
   // A clock stepping back adds nothing.
   if (last_ && now > *last_) {
@@ -23,4 +23,4 @@ std::optional<Duration> RateLimiter::TryTake(TimePoint now) {
       std::chrono::duration<double>((1 - tokens_) / per_second_));
 }
 
-}  // namespace omni::connectors
+}  // namespace omni
