@@ -4,22 +4,13 @@
 #include <grpcpp/create_channel.h>
 #include <grpcpp/support/client_interceptor.h>
 
-#include <fstream>
-#include <sstream>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "base/secret_file.h"
 
 namespace omni::agent {
 namespace {
-
-absl::StatusOr<std::string> ReadFile(const std::string& what, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(what, ": cannot read ", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Adds the authorization metadata to each call as it starts.
 class BearerInterceptor : public grpc::experimental::Interceptor {
@@ -71,7 +62,7 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> TlsCredentials(const T
                                  std::tuple{"client certificate", &files.cert_file, &options.pem_cert_chain},
                                  std::tuple{"client key", &files.key_file, &options.pem_private_key}}) {
     if (path->empty()) continue;
-    auto pem = ReadFile(what, *path);
+    auto pem = ReadWholeFile(what, *path);
     if (!pem.ok()) return pem.status();
     *out = *std::move(pem);
   }
@@ -105,7 +96,7 @@ absl::StatusOr<std::string> SecurityFlags::Token() const {
     const char* env = std::getenv("OMNI_AGENT_TOKEN");
     return env != nullptr ? env : "";
   }
-  auto token = ReadFile("--token-file", token_file);
+  auto token = ReadWholeFile("--token-file", token_file);
   if (!token.ok()) return token.status();
   while (!token->empty() && (token->back() == '\n' || token->back() == '\r')) token->pop_back();
   return token;

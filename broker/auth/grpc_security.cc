@@ -3,24 +3,15 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
-#include <fstream>
-#include <sstream>
 
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
+#include "base/secret_file.h"
 
 namespace omni::auth {
 namespace {
 
 constexpr size_t kMinSecretBytes = 32;
-
-absl::StatusOr<std::string> ReadFile(const std::string& key, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::NotFoundError(absl::StrCat(key, ": cannot read ", path));
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 using Bio = std::unique_ptr<BIO, decltype(&BIO_free)>;
 
@@ -45,7 +36,7 @@ absl::StatusOr<Certificate> FirstCertificate(const std::string& key, const std::
 }  // namespace
 
 absl::StatusOr<std::string> ReadTokenSecret(const std::string& path) {
-  OMNI_ASSIGN_OR_RETURN(std::string secret, ReadFile("grpc_security.token_secret_file", path));
+  OMNI_ASSIGN_OR_RETURN(std::string secret, ReadWholeFile("grpc_security.token_secret_file", path));
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
   if (secret.size() < kMinSecretBytes) {
     return absl::InvalidArgumentError(absl::StrCat("grpc_security.token_secret_file: ", path, " holds ",
@@ -73,8 +64,8 @@ absl::StatusOr<GrpcSecurity> LoadGrpcSecurity(const GrpcSecurityConfig& config) 
   if (config.tls_key_file.empty()) {
     return absl::InvalidArgumentError("grpc_security.tls_key_file: needed with tls_cert_file");
   }
-  OMNI_ASSIGN_OR_RETURN(std::string cert_pem, ReadFile("grpc_security.tls_cert_file", config.tls_cert_file));
-  OMNI_ASSIGN_OR_RETURN(std::string key_pem, ReadFile("grpc_security.tls_key_file", config.tls_key_file));
+  OMNI_ASSIGN_OR_RETURN(std::string cert_pem, ReadWholeFile("grpc_security.tls_cert_file", config.tls_cert_file));
+  OMNI_ASSIGN_OR_RETURN(std::string key_pem, ReadWholeFile("grpc_security.tls_key_file", config.tls_key_file));
   OMNI_ASSIGN_OR_RETURN(Certificate cert,
                         FirstCertificate("grpc_security.tls_cert_file", config.tls_cert_file, cert_pem));
   Bio key_bio = MemoryBio(key_pem);
@@ -92,7 +83,7 @@ absl::StatusOr<GrpcSecurity> LoadGrpcSecurity(const GrpcSecurityConfig& config) 
   options.pem_key_cert_pairs.push_back({key_pem, cert_pem});
   if (!config.tls_client_ca_file.empty()) {
     OMNI_ASSIGN_OR_RETURN(options.pem_root_certs,
-                          ReadFile("grpc_security.tls_client_ca_file", config.tls_client_ca_file));
+                          ReadWholeFile("grpc_security.tls_client_ca_file", config.tls_client_ca_file));
     OMNI_RETURN_IF_ERROR(FirstCertificate("grpc_security.tls_client_ca_file", config.tls_client_ca_file,
                                           options.pem_root_certs)
                              .status());

@@ -25,4 +25,12 @@ absl::StatusOr<std::string> ReadSecretFile(const std::filesystem::path& path) {
   return secret;
 }
 
+absl::StatusOr<std::string> ReadWholeFile(const std::string& what, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::NotFoundError(absl::StrCat(what, ": cannot read ", path));
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 }  // namespace omni

@@ -13,4 +13,8 @@ namespace omni {
 // or holds nothing.
 absl::StatusOr<std::string> ReadSecretFile(const std::filesystem::path& path);
 
+// The whole file as it is (a PEM certificate chain or key, a token), or NotFound
+// "<what>: cannot read <path>", `what` naming the setting or flag that gave the path.
+absl::StatusOr<std::string> ReadWholeFile(const std::string& what, const std::string& path);
+
 }  // namespace omni
