@@ -10,6 +10,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -47,9 +49,18 @@ absl::Status Bind(int fd, const std::string& host, int port) {
   const int yes = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
   if (bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
-    return absl::UnavailableError(absl::StrCat("sip: cannot bind ", host, ":", port));
+    const int error = errno;
+    std::string message = absl::StrCat("sip: cannot bind ", host, ":", port, ": ", strerror(error));
+    return error == EADDRINUSE ? absl::AlreadyExistsError(message) : absl::UnavailableError(message);
   }
   return absl::OkStatus();
+}
+
+int BoundPort(int fd) {
+  sockaddr_in bound{};
+  socklen_t length = sizeof(bound);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &length);
+  return ntohs(bound.sin_port);
 }
 
 }  // namespace
@@ -75,16 +86,32 @@ absl::StatusOr<std::unique_ptr<SipConnector>> SipConnector::Create(const Connect
 
 absl::Status SipConnector::Start(ConnectorContext& context) {
   context_ = &context;
-  udp_fd_ = socket(AF_INET, SOCK_DGRAM, 0);
-  tcp_fd_ = socket(AF_INET, SOCK_STREAM, 0);
-  if (udp_fd_ < 0 || tcp_fd_ < 0) return absl::UnavailableError("sip: cannot open sockets");
-  if (auto s = Bind(udp_fd_, options_.host, options_.port); !s.ok()) return s;
-  sockaddr_in bound{};
-  socklen_t length = sizeof(bound);
-  getsockname(udp_fd_, reinterpret_cast<sockaddr*>(&bound), &length);
-  port_ = ntohs(bound.sin_port);
-  if (auto s = Bind(tcp_fd_, options_.host, port_); !s.ok()) return s;
-  if (listen(tcp_fd_, 16) != 0) return absl::UnavailableError("sip: cannot listen on TCP");
+  // SIP listens on one port for UDP and TCP. With port 0 the kernel picks a TCP port first (the
+  // protocol whose ephemeral ports outgoing connections crowd), and when that number is taken on
+  // UDP we ask again rather than fail.
+  const int attempts = options_.port == 0 ? 20 : 1;
+  absl::Status bound;
+  for (int attempt = 0; attempt < attempts; ++attempt) {
+    CloseListeners();
+    tcp_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    udp_fd_ = socket(AF_INET, SOCK_DGRAM, 0);
+    if (udp_fd_ < 0 || tcp_fd_ < 0) {
+      bound = absl::UnavailableError(absl::StrCat("sip: cannot open sockets: ", strerror(errno)));
+      break;
+    }
+    bound = Bind(tcp_fd_, options_.host, options_.port);
+    if (!bound.ok()) break;
+    port_ = BoundPort(tcp_fd_);
+    bound = Bind(udp_fd_, options_.host, port_);
+    if (!absl::IsAlreadyExists(bound)) break;
+  }
+  if (bound.ok() && listen(tcp_fd_, 16) != 0) {
+    bound = absl::UnavailableError(absl::StrCat("sip: cannot listen on TCP: ", strerror(errno)));
+  }
+  if (!bound.ok()) {
+    CloseListeners();
+    return bound;
+  }
   running_ = true;
   alive_->connector = this;
   thread_ = std::thread([this] { Run(); });
@@ -101,8 +128,13 @@ void SipConnector::Stop() {
   thread_.join();
   for (auto& [fd, unused] : streams_) close(fd);
   streams_.clear();
-  close(udp_fd_);
-  close(tcp_fd_);
+  CloseListeners();
+}
+
+void SipConnector::CloseListeners() {
+  if (udp_fd_ >= 0) close(udp_fd_);
+  if (tcp_fd_ >= 0) close(tcp_fd_);
+  udp_fd_ = tcp_fd_ = -1;
 }
 
 void SipConnector::Run() {

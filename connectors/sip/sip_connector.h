@@ -70,6 +70,7 @@ class SipConnector : public Connector {
   };
 
   void Run();
+  void CloseListeners();
   // A TCP caller's connection closed: its calls cannot be answered any more (abandoned).
   void Disconnected(int fd);
   void Receive(const std::string& bytes, const Peer& peer);

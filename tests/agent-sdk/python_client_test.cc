@@ -16,7 +16,7 @@ TEST(PythonClientTest, TheExampleAnswersAnOfferAndItsReplyIsInTheHistory) {
   auto config = testing::TestConfig(dir.path(), "tcp://127.0.0.1:*");
   config.routing.ramp_step = Duration::zero();
   app::BrokerApp broker(config);
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   testing::IngestPublisher publisher(broker.ingest_endpoints().back());
   testing::AdminClient admin(broker.grpc_address());
 
@@ -50,7 +50,7 @@ TEST(PythonClientTest, TheExampleAnswersAnOfferAndItsReplyIsInTheHistory) {
 TEST(PythonClientTest, TheExampleSaysWhatIsWrongWithABadLogin) {
   testing::TempDir dir;
   app::BrokerApp broker(testing::TestConfig(dir.path()));
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   const auto log = dir.path() / "python.log";
   const std::string command = std::string("/usr/bin/python3 ") + OMNI_SOURCE_DIR +
                               "/agent-sdk/python/auto_reply_agent.py --broker " +

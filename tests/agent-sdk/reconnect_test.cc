@@ -20,7 +20,7 @@ class ReconnectTest : public ::testing::Test {
     auto config = testing::TestConfig(dir_.path(), "tcp://127.0.0.1:*");
     config.routing.ramp_step = Duration::zero();
     broker_ = std::make_unique<app::BrokerApp>(config);
-    ASSERT_TRUE(broker_->Start().ok());
+    ASSERT_OK(broker_->Start());
     proxy_ = std::make_unique<testing::TcpProxy>(testing::PortOf(broker_->grpc_address()));
     publisher_ = std::make_unique<testing::IngestPublisher>(broker_->ingest_endpoints().back());
     admin_ = std::make_unique<testing::AdminClient>(broker_->grpc_address());

@@ -35,7 +35,7 @@ TEST(BackupRestoreTest, ARestoredBrokerHasEverythingBeforeTheBackup) {
   const fs::path backup = dir.path() / "backup-1";
   {
     app::BrokerApp broker(testing::TestConfig(dir.path() / "live"));
-    ASSERT_TRUE(broker.Start().ok());
+    ASSERT_OK(broker.Start());
     testing::Visitor ann(testing::WebChatPort(broker));
     ann.Register("Ann");
     ASSERT_EQ(ann.Say("before the backup 1").first, 202);
@@ -54,7 +54,7 @@ TEST(BackupRestoreTest, ARestoredBrokerHasEverythingBeforeTheBackup) {
   fs::create_directories(restored);
   fs::copy(backup, restored / "store", fs::copy_options::recursive);
   app::BrokerApp broker(testing::TestConfig(restored));
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   const auto conversations = Open(broker);
   ASSERT_EQ(conversations.size(), 1u);
   EXPECT_EQ(conversations[0].last_sequence(), 2u) << "the copy holds what was acknowledged before it";

@@ -44,7 +44,7 @@ std::string TakeFirstConversation(app::BrokerApp& broker, const std::string& age
 TEST(BrokerFlowTest, VisitorAndAgentExchangeMessages) {
   TempDir dir;
   app::BrokerApp broker(TestConfig(dir.path()));
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   Visitor ann(WebChatPort(broker));
   ann.Register("Ann");
   auto [status, posted] = ann.Say("Hello, my order is late");
@@ -102,7 +102,7 @@ TEST(BrokerFlowTest, UnansweredOfferTimesOutAndGoesToAnotherAgent) {
   app::BrokerConfig config = TestConfig(dir.path());
   config.routing.offer_timeout = 300ms;
   app::BrokerApp broker(config);
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   auto alice = AgentClient::Connect(broker.grpc_address(), "alice");
   auto boris = AgentClient::Connect(broker.grpc_address(), "boris");
   ASSERT_TRUE(alice.ok() && boris.ok());
@@ -133,7 +133,7 @@ TEST(BrokerFlowTest, UnansweredOfferTimesOutAndGoesToAnotherAgent) {
 TEST(BrokerFlowTest, DuplicateMessageIsStoredOnce) {
   TempDir dir;
   app::BrokerApp broker(TestConfig(dir.path()));
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   Visitor ann(WebChatPort(broker));
   ann.Register("Ann");
   auto first = ann.Say("Is anyone there?", "m-1");
@@ -163,7 +163,7 @@ TEST(BrokerFlowTest, RestartKeepsWaitingConversationsAndAssignments) {
   std::string assigned_conversation;
   {
     app::BrokerApp broker(TestConfig(dir.path()));
-    ASSERT_TRUE(broker.Start().ok());
+    ASSERT_OK(broker.Start());
     for (const char* name : {"Ann", "Bob", "Cleo"}) {
       Visitor v(WebChatPort(broker));
       v.Register(name);
@@ -178,7 +178,7 @@ TEST(BrokerFlowTest, RestartKeepsWaitingConversationsAndAssignments) {
   }
 
   app::BrokerApp broker(TestConfig(dir.path()));
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   auto channel = grpc::CreateChannel(broker.grpc_address(), grpc::InsecureChannelCredentials());
   auto admin = omnibroker::v1::Admin::NewStub(channel);
   grpc::ClientContext ctx;
@@ -215,7 +215,7 @@ TEST(BrokerFlowTest, RestartKeepsWaitingConversationsAndAssignments) {
 TEST(BrokerFlowTest, MalformedIngestFramesAreRejectedWithAReasonAndDoNotHurt) {
   TempDir dir;
   app::BrokerApp broker(TestConfig(dir.path(), "tcp://127.0.0.1:*"));
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   ASSERT_EQ(broker.ingest_endpoints().size(), 2u);
   zmq::context_t zmq;
   zmq::socket_t dealer(zmq, zmq::socket_type::dealer);

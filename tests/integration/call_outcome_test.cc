@@ -32,7 +32,7 @@ omnibroker::v1::Event Outcome(const std::string& id, const std::string& call_id,
 class CallOutcomeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(broker.Start().ok());
+    ASSERT_OK(broker.Start());
     admin = std::make_unique<testing::AdminClient>(broker.grpc_address());
   }
 

@@ -81,7 +81,7 @@ TEST(CrashCyclesTest, EveryAcknowledgedEventIsStoredExactlyOnceAcrossKills) {
                                      .ack_timeout = 300ms,
                                      .spool_dir = dir.path() / "loadgen-spool"},
                                     [](omnibroker::v1::Delivery) {});
-  ASSERT_TRUE(client.Start().ok());
+  ASSERT_OK(client.Start());
 
   std::mutex mu;
   std::map<std::string, omnibroker::v1::IngestStatus> acks;  // event id -> first ack

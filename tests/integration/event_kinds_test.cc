@@ -33,7 +33,7 @@ TEST(EventKindsTest, FactsJoinTheirConversationAndNeverOpenOne) {
   testing::TempDir dir;
   const std::string ingest = "tcp://127.0.0.1:" + std::to_string(testing::FreePort());
   app::BrokerApp broker(testing::TestConfig(dir.path(), ingest));
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   testing::IngestPublisher publisher(ingest);
   testing::AdminClient admin(broker.grpc_address());
 

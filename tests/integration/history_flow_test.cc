@@ -22,7 +22,7 @@ TEST(HistoryFlowTest, TheCustomersWholeHistoryForTheAgentWhoServesThem) {
   app::BrokerConfig config = testing::TestConfig(dir.path());
   config.routing.ramp_step = Duration::zero();
   app::BrokerApp broker(config);
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   auto alice = AgentClient::Connect(broker.grpc_address(), "alice");
   ASSERT_TRUE(alice.ok());
   ASSERT_TRUE((*alice)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());

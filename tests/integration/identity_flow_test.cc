@@ -23,7 +23,7 @@ class IdentityFlowTest : public ::testing::Test {
     config.connectors.clear();
     config.join_open_conversation_across_channels = join_across_channels;
     broker_ = std::make_unique<app::BrokerApp>(config);
-    ASSERT_TRUE(broker_->Start().ok());
+    ASSERT_OK(broker_->Start());
     publisher_ = std::make_unique<testing::IngestPublisher>(broker_->ingest_endpoints().back());
     admin_ = std::make_unique<testing::AdminClient>(broker_->grpc_address());
   }

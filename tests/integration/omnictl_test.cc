@@ -34,7 +34,7 @@ Run Omnictl(const std::string& broker, const std::string& args, const std::strin
 TEST(OmnictlTest, ListsExplainsAndChanges) {
   TempDir dir;
   app::BrokerApp broker(testing::TestConfig(dir.path()));
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   const std::string address = broker.grpc_address();
 
   auto agents = Omnictl(address, "agents");
@@ -84,7 +84,7 @@ TEST(OmnictlTest, StatsAndTopShowTheFloor) {
   FakeClock clock;
   const std::string ingest = "tcp://127.0.0.1:" + std::to_string(testing::FreePort());
   app::BrokerApp broker(testing::TestConfig(dir.path(), ingest), clock);
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   const std::string address = broker.grpc_address();
   // One billing chat, answered by alice after 12 s (within the default 20 s target).
   testing::IngestPublisher publisher(ingest);

@@ -22,7 +22,7 @@ TEST(RetentionTest, SensitiveAttachmentsThenEventsGoAfterTheirRetention) {
   config.retention = {{"*", core::RetentionPolicy{.events_days = 0, .sensitive_attachment_days = 30}},
                       {"short", core::RetentionPolicy{.events_days = 60, .sensitive_attachment_days = 30}}};
   app::BrokerApp broker(config, clock);
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   testing::IngestPublisher publisher(broker.ingest_endpoints().back());
   testing::AdminClient admin(broker.grpc_address());
 

@@ -30,7 +30,7 @@ class RoutingFlowTest : public ::testing::Test {
 
   void Start() {
     broker_ = std::make_unique<app::BrokerApp>(config_);
-    ASSERT_TRUE(broker_->Start().ok());
+    ASSERT_OK(broker_->Start());
     admin_ = std::make_unique<testing::AdminClient>(broker_->grpc_address());
   }
 

@@ -121,7 +121,7 @@ TEST(ShutdownTest, SigtermDrainsClosesStreamsAndLosesNothing) {
        .connector_name = "test",
        .ack_timeout = 3s},
       [](omnibroker::v1::Delivery) {});
-  ASSERT_TRUE(client.Start().ok());
+  ASSERT_OK(client.Start());
   // Published without pause until the broker is gone, so the SIGTERM finds writes waiting for
   // their sync (the outbox is kept short: events wait in memory, not in the spool).
   std::atomic<bool> stop_publishing = false;

@@ -117,7 +117,7 @@ class IngestPublisher {
   explicit IngestPublisher(const std::string& endpoint)
       : client_(zmq_, connectors::ReliableClientOptions{.broker_endpoint = endpoint, .connector_name = "test"},
                 [](omnibroker::v1::Delivery) {}) {
-    EXPECT_TRUE(client_.Start().ok());
+    EXPECT_OK(client_.Start());
   }
   ~IngestPublisher() { client_.Stop(); }
 

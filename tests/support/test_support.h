@@ -9,6 +9,21 @@
 #include <string>
 #include <thread>
 
+#include "absl/status/status.h"
+
+// ASSERT_TRUE(status.ok()) that prints the status when it fails: a test that cannot start its
+// broker says why (which port, which file) instead of "Actual: false".
+#define ASSERT_OK(expression)                             \
+  do {                                                    \
+    const absl::Status omni_status_ = (expression);       \
+    ASSERT_TRUE(omni_status_.ok()) << omni_status_;       \
+  } while (false)
+#define EXPECT_OK(expression)                             \
+  do {                                                    \
+    const absl::Status omni_status_ = (expression);       \
+    EXPECT_TRUE(omni_status_.ok()) << omni_status_;       \
+  } while (false)
+
 namespace omni::testing {
 
 // A fresh directory under the system temp dir, removed with everything in it on destruction.

@@ -30,7 +30,7 @@ class ConsoleTmuxTest : public ::testing::Test {
     config.routing.last_agent_wait = Duration::zero();
     config.routing.personal_manager_wait = Duration::zero();
     broker_ = std::make_unique<app::BrokerApp>(config);
-    ASSERT_TRUE(broker_->Start().ok());
+    ASSERT_OK(broker_->Start());
     publisher_ = std::make_unique<testing::IngestPublisher>(broker_->ingest_endpoints().back());
     admin_ = std::make_unique<testing::AdminClient>(broker_->grpc_address());
   }

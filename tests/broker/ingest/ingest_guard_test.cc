@@ -98,7 +98,7 @@ TEST_F(IngestGuardTest, AnAllowedConnectorsEventsArriveAndAreAcked) {
                                      .connector_name = "gw",
                                      .curve = {broker_.public_key, allowed_.secret_key}},
                                     [](omnibroker::v1::Delivery) {});
-  ASSERT_TRUE(client.Start().ok());
+  ASSERT_OK(client.Start());
   std::atomic<int> acked{0};
   omnibroker::v1::Event event;
   event.set_id("e1");

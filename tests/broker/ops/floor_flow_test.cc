@@ -59,7 +59,7 @@ class FloorFlowTest : public ::testing::Test {
   }
 
   void SetUp() override {
-    ASSERT_TRUE(broker.Start().ok());
+    ASSERT_OK(broker.Start());
     admin = std::make_unique<testing::AdminClient>(broker.grpc_address());
     for (const char* id : {"a1", "a2", "a3", "sofia"}) {
       auto client = agent::AgentClient::Connect(broker.grpc_address(), id);

@@ -62,7 +62,7 @@ TEST(OpsFlowTest, MetricsAndHealthAfterRealTraffic) {
   FakeClock clock;
   const std::string ingest = "tcp://127.0.0.1:" + std::to_string(testing::FreePort());
   app::BrokerApp broker(testing::TestConfig(dir.path(), ingest), clock);
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   const std::string admin = broker.admin_address();
   ASSERT_FALSE(admin.empty());
   EXPECT_EQ(Get(admin, "/livez").first, 200);

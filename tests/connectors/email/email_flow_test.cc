@@ -66,7 +66,7 @@ struct EmailBroker {
   }
   int Start() {
     broker = std::make_unique<app::BrokerApp>(config);
-    EXPECT_TRUE(broker->Start().ok());
+    EXPECT_OK(broker->Start());
     auto* email = dynamic_cast<connectors::email::EmailConnector*>(broker->connector("email"));
     EXPECT_NE(email, nullptr);
     return email ? email->port() : 0;
@@ -101,7 +101,7 @@ class SmallOutboxContext : public connectors::ConnectorContext {
                                                   .ack_timeout = 200ms,
                                                   .max_memory_bytes = max_memory_bytes},
                 [](omnibroker::v1::Delivery) {}) {
-    EXPECT_TRUE(client_.Start().ok());
+    EXPECT_OK(client_.Start());
   }
   ~SmallOutboxContext() override { client_.Stop(); }
   absl::Status Publish(omnibroker::v1::Event event, connectors::AckCallback done) override {
@@ -158,7 +158,7 @@ TEST(EmailFlowTest, Answered451TheMailIsNotLostAndTheRetryLands) {
   EXPECT_EQ(context.pending(), 1u);
 
   app::BrokerApp broker(testing::TestConfig(dir.path() / "broker", ingest));
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   ASSERT_TRUE(WaitFor([&] { return context.pending() == 0; }))
       << "the outbox resends the first mail";
   for (const std::string id : {"m1@example.org", "m2@example.org"}) {

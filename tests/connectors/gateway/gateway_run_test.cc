@@ -36,7 +36,7 @@ TEST(GatewayRunTest, HostsAConnectorAgainstABrokerOverTcp) {
   app::BrokerConfig config = testing::TestConfig(dir.path() / "broker", ingest);
   config.connectors.clear();  // the gateway hosts the channel
   app::BrokerApp broker(config);
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
 
   const int webhook_port = testing::FreePort();
   const auto gateway_yaml = dir.path() / "gateway.yaml";
@@ -133,7 +133,7 @@ TEST(GatewayRunTest, OverCurveOnlyAnAllowedGatewayGetsThrough) {
   config.ingest.curve_secret_key = broker_keys.secret_key;
   config.ingest.allowed_client_keys = {allowed.public_key};
   app::BrokerApp broker(config);
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   const std::string update =
       testing::ReadFile(testing::CorpusDir() / "telegram" / "courier/extracted/tg_helloMsg.json");
 

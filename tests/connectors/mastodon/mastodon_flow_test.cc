@@ -35,7 +35,7 @@ TEST(MastodonFlowTest, PolledMentionToAgentAndReplyAsStatus) {
                                                   {"poll_interval_ms", "20"},
                                                   {"state_dir", (dir.path() / "state").string()}}});
   app::BrokerApp broker(config);
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   auto* mastodon =
       dynamic_cast<connectors::mastodon::MastodonConnector*>(broker.connector("mastodon"));
   ASSERT_NE(mastodon, nullptr);

@@ -108,7 +108,7 @@ inline void RunFlow(const FlowCase& flow) {
                                    {"access_token", kAccessToken},
                                    {"api_base_url", graph_api.base_url()}}});
   app::BrokerApp broker(config);
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   auto* connector = dynamic_cast<MetaConnector*>(broker.connector(flow.type));
   ASSERT_NE(connector, nullptr);
   httplib::Client webhook("127.0.0.1", connector->port());

@@ -70,7 +70,7 @@ TEST(ReliableClientTest, NothingIsLostWhileTheBrokerIsAwayAndUnackedEventsAreRes
   ReliableClient client(zmq,
                         {.broker_endpoint = endpoint, .connector_name = "t", .ack_timeout = 200ms},
                         [](omnibroker::v1::Delivery) {});
-  ASSERT_TRUE(client.Start().ok());
+  ASSERT_OK(client.Start());
   std::atomic<int> acked{0};
   for (int i = 0; i < 50; ++i) {
     ASSERT_TRUE(client.Publish(MakeEvent(i), [&](const auto&) { acked++; }).ok());
@@ -108,7 +108,7 @@ TEST(ReliableClientTest, OverflowSpillsToDiskAndUnackedEventsSurviveARestart) {
                            .max_memory_bytes = 200,
                            .spool_dir = spool.path()},
                           [](omnibroker::v1::Delivery) {});
-    ASSERT_TRUE(client.Start().ok());
+    ASSERT_OK(client.Start());
     for (int i = 0; i < 30; ++i) ASSERT_TRUE(client.Publish(MakeEvent(i), nullptr).ok());
     EXPECT_EQ(client.pending(), 30u);
     client.Stop();  // no broker ever answered
@@ -118,7 +118,7 @@ TEST(ReliableClientTest, OverflowSpillsToDiskAndUnackedEventsSurviveARestart) {
   ReliableClient restarted(
       zmq, {.broker_endpoint = endpoint, .connector_name = "t", .spool_dir = spool.path()},
       [](omnibroker::v1::Delivery) {});
-  ASSERT_TRUE(restarted.Start().ok());
+  ASSERT_OK(restarted.Start());
   EXPECT_EQ(restarted.pending(), 30u);
   TestBroker broker(zmq, endpoint);
   std::set<std::string> received;
@@ -135,7 +135,7 @@ TEST(ReliableClientTest, WithoutASpoolAFullOutboxSaysSo) {
   ReliableClient client(
       zmq, {.broker_endpoint = FreeEndpoint(zmq), .connector_name = "t", .max_memory_bytes = 100},
       [](omnibroker::v1::Delivery) {});
-  ASSERT_TRUE(client.Start().ok());
+  ASSERT_OK(client.Start());
   absl::Status last;
   for (int i = 0; i < 10 && last.ok(); ++i) last = client.Publish(MakeEvent(i), nullptr);
   EXPECT_EQ(last.code(), absl::StatusCode::kResourceExhausted);

@@ -90,7 +90,7 @@ struct PhoneBroker {
               .settings = {{"listen", "127.0.0.1:0"}, {"max_wait_ms", max_wait_ms}, {"ringing_every_ms", "1000"}}});
           return config;
         }()) {
-    EXPECT_TRUE(broker.Start().ok());
+    EXPECT_OK(broker.Start());
     port = dynamic_cast<connectors::sip::SipConnector*>(broker.connector("sip"))->port();
   }
   app::BrokerApp broker;

@@ -67,7 +67,7 @@ app::BrokerConfig PhoneConfig(const std::filesystem::path& dir) {
 TEST(SipTransactionTest, InviteRingsAbsorbsRetransmissionsAndResendsItsFinalUntilAck) {
   testing::TempDir dir;
   app::BrokerApp broker(PhoneConfig(dir.path()));
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   const int port = dynamic_cast<connectors::sip::SipConnector*>(broker.connector("sip"))->port();
   SipSocket caller(SOCK_DGRAM, port);
 
@@ -92,10 +92,33 @@ TEST(SipTransactionTest, InviteRingsAbsorbsRetransmissionsAndResendsItsFinalUnti
   broker.Stop();
 }
 
+// The configured port taken (here on UDP by another socket): the start fails and says which
+// address and why, rather than listening on one protocol only.
+TEST(SipTransactionTest, AListenPortInUseFailsTheStartWithTheReason) {
+  const int taken = socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(taken, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  socklen_t length = sizeof(address);
+  getsockname(taken, reinterpret_cast<sockaddr*>(&address), &length);
+  const std::string listen = absl::StrCat("127.0.0.1:", ntohs(address.sin_port));
+
+  testing::TempDir dir;
+  app::BrokerConfig config = PhoneConfig(dir.path());
+  config.connectors.back().settings["listen"] = listen;
+  app::BrokerApp broker(std::move(config));
+  const absl::Status started = broker.Start();
+  EXPECT_FALSE(started.ok());
+  EXPECT_NE(started.message().find("sip: cannot bind " + listen + ": Address already in use"), std::string::npos) << started;
+  broker.Stop();
+  close(taken);
+}
+
 TEST(SipTransactionTest, OptionsAndOtherMethodsOverUdpAndTcp) {
   testing::TempDir dir;
   app::BrokerApp broker(PhoneConfig(dir.path()));
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   const int port = dynamic_cast<connectors::sip::SipConnector*>(broker.connector("sip"))->port();
   SipSocket udp(SOCK_DGRAM, port);
   udp.Send(Request("OPTIONS", "opt-1@127.0.0.1"));
@@ -122,7 +145,7 @@ TEST(SipTransactionTest, OptionsAndOtherMethodsOverUdpAndTcp) {
 TEST(SipTransactionTest, CancelAnswers200AndTheInvite487) {
   testing::TempDir dir;
   app::BrokerApp broker(PhoneConfig(dir.path()));
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   const int port = dynamic_cast<connectors::sip::SipConnector*>(broker.connector("sip"))->port();
   SipSocket caller(SOCK_DGRAM, port);
   caller.Send(Request("INVITE", "cancel-1@127.0.0.1"));
@@ -138,7 +161,7 @@ TEST(SipTransactionTest, CancelAnswers200AndTheInvite487) {
 TEST(SipTransactionTest, ATcpCallerWhoseConnectionClosesIsAbandoned) {
   testing::TempDir dir;
   app::BrokerApp broker(PhoneConfig(dir.path()));
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   const int port = dynamic_cast<connectors::sip::SipConnector*>(broker.connector("sip"))->port();
   testing::AdminClient admin(broker.grpc_address());
   auto alice = agent::AgentClient::Connect(broker.grpc_address(), "alice");

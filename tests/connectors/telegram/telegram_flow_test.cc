@@ -41,7 +41,7 @@ TEST(TelegramFlowTest, WebhookToAgentAndReplyToBotApi) {
                                                {"bot_token", kBotToken},
                                                {"api_base_url", bot_api.base_url()}}});
   app::BrokerApp broker(config);
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   auto* telegram =
       dynamic_cast<connectors::telegram::TelegramConnector*>(broker.connector("telegram"));
   ASSERT_NE(telegram, nullptr);

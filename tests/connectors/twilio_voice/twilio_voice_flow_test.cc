@@ -90,7 +90,7 @@ class TwilioVoiceFlowTest : public ::testing::Test {
                                                  {"max_wait_ms", max_wait_ms},
                                                  {"hold_message", "Please hold & stay"}}});
     broker = std::make_unique<app::BrokerApp>(config);
-    ASSERT_TRUE(broker->Start().ok());
+    ASSERT_OK(broker->Start());
     connector = dynamic_cast<connectors::twilio_voice::TwilioVoiceConnector*>(
         broker->connector("twilio_voice"));
     ASSERT_NE(connector, nullptr);

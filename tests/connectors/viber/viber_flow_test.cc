@@ -77,7 +77,7 @@ TEST(ViberFlowTest, SignedCallbackToAgentAndReplyToSendMessage) {
                                                   {"bot_name", kBotName},
                                                   {"api_base_url", viber_api.base_url()}}});
   app::BrokerApp broker(config);
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   auto* viber = dynamic_cast<connectors::viber::ViberConnector*>(broker.connector("viber"));
   ASSERT_NE(viber, nullptr);
   httplib::Client webhook("127.0.0.1", viber->port());

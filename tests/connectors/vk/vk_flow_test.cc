@@ -67,7 +67,7 @@ TEST(VkFlowTest, CallbackToAgentAndReplyToMessagesSend) {
                                                   {"group_id", "183287114"},
                                                   {"api_base_url", vk_api.base_url()}}});
   app::BrokerApp broker(config);
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   auto* vk = dynamic_cast<connectors::vk::VkConnector*>(broker.connector("vk"));
   ASSERT_NE(vk, nullptr);
   httplib::Client callback("127.0.0.1", vk->port());

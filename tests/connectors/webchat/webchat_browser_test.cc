@@ -61,7 +61,7 @@ TEST(WebChatBrowserTest, VisitorChatsThroughTheWidgetAcrossAReload) {
 
   omni::testing::TempDir dir;
   app::BrokerApp broker(omni::testing::TestConfig(dir.path()));
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   auto agent = AgentClient::Connect(broker.grpc_address(), "alice");
   ASSERT_TRUE(agent.ok()) << agent.status();
   ASSERT_TRUE((*agent)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());

@@ -86,7 +86,7 @@ TEST(XFlowTest, CrcWebhookToAgentAndRepliesToTheXApi) {
                                                   {"access_token", kToken},
                                                   {"api_base_url", x_api.base_url()}}});
   app::BrokerApp broker(config);
-  ASSERT_TRUE(broker.Start().ok());
+  ASSERT_OK(broker.Start());
   auto* x = dynamic_cast<connectors::x::XConnector*>(broker.connector("x"));
   ASSERT_NE(x, nullptr);
   httplib::Client webhook("127.0.0.1", x->port());
