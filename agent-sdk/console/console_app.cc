@@ -20,14 +20,10 @@ constexpr int kScrollStep = 5;
 
 }  // namespace
 
-ConsoleApp::ConsoleApp(agent::AgentClient& client, TemplateSet templates, SlaTargets sla,
-                       const Clock& clock)
-    : client_(client),
-      templates_(std::move(templates)),
-      clock_(clock),
-      model_(client.login(), std::move(sla)) {
+ConsoleApp::ConsoleApp(agent::AgentClient& client, TemplateSet templates, const Clock& clock)
+    : client_(client), templates_(std::move(templates)), clock_(clock), model_(client.login()) {
   model_.SetNotice("logged in; p switches presence (BUSY takes no offers)");
-  for (const auto& c : client.login().assigned()) LoadHistory(c.id());
+  for (const auto& given : client.login().assigned()) LoadHistory(given.conversation().id());
 }
 
 void ConsoleApp::Run(Terminal& terminal) {

@@ -17,7 +17,7 @@ namespace omni::console {
 
 class ConsoleApp {
  public:
-  ConsoleApp(agent::AgentClient& client, TemplateSet templates, SlaTargets sla, const Clock& clock);
+  ConsoleApp(agent::AgentClient& client, TemplateSet templates, const Clock& clock);
 
   void Run(Terminal& terminal);
 

@@ -24,25 +24,24 @@ auto FindIn(Entries& entries, const std::string& id) -> decltype(&entries.front(
 
 }  // namespace
 
-ConsoleModel::ConsoleModel(const omnibroker::v1::LoginResult& login, SlaTargets sla)
-    : login_(login), sla_(std::move(sla)) {
+ConsoleModel::ConsoleModel(const omnibroker::v1::LoginResult& login) : login_(login) {
   const auto p = login.agent().presence();
   if (p == omnibroker::v1::PRESENCE_AVAILABLE || p == omnibroker::v1::PRESENCE_AWAY) presence_ = p;
-  for (const auto& c : login.assigned()) Upsert(c, nullptr);
+  for (const auto& given : login.assigned()) Upsert(given);
 }
 
-ConversationEntry& ConsoleModel::Upsert(const omnibroker::v1::Conversation& conversation,
-                                        const omnibroker::v1::Customer* customer) {
+ConversationEntry& ConsoleModel::Upsert(const omnibroker::v1::ConversationAssigned& given) {
+  const std::string& id = given.conversation().id();
   auto it = std::find_if(conversations_.begin(), conversations_.end(),
-                         [&](const auto& e) { return e.conversation.id() == conversation.id(); });
+                         [&](const auto& e) { return e.conversation.id() == id; });
   if (it == conversations_.end()) {
-    conversations_.push_back({.conversation = conversation});
+    conversations_.push_back({});
     it = conversations_.end() - 1;
-  } else {
-    it->conversation = conversation;
   }
-  if (customer != nullptr) it->customer = *customer;
-  if (selected_.empty()) selected_ = conversation.id();
+  it->conversation = given.conversation();
+  it->customer = given.customer();
+  it->targets = given.targets();
+  if (selected_.empty()) selected_ = id;
   return *it;
 }
 
@@ -56,7 +55,7 @@ void ConsoleModel::Apply(const omnibroker::v1::AgentUpdate& update, TimePoint no
     RemoveOffer(update.offer_revoked().offer_id());
     notice_ = "offer withdrawn: " + update.offer_revoked().reason();
   } else if (update.has_assigned()) {
-    Upsert(update.assigned().conversation(), &update.assigned().customer());
+    Upsert(update.assigned());
   } else if (update.has_message()) {
     const auto& event = update.message().event();
     for (auto& entry : conversations_) {
@@ -87,7 +86,7 @@ void ConsoleModel::Apply(const omnibroker::v1::AgentUpdate& update, TimePoint no
     const auto& change = update.connection();
     connected_ = change.state() == omnibroker::v1::ConnectionChange::CONNECTED;
     if (connected_) {
-      for (const auto& c : change.login().assigned()) Upsert(c, nullptr);
+      for (const auto& given : change.login().assigned()) Upsert(given);
       notice_ = "reconnected";
     } else if (change.state() == omnibroker::v1::ConnectionChange::RECONNECTING) {
       notice_ = "connection lost, reconnecting: " + change.reason();
@@ -102,12 +101,14 @@ void ConsoleModel::Apply(const omnibroker::v1::AgentUpdate& update, TimePoint no
 void ConsoleModel::Accepted(const std::string& offer_id, const std::string& conversation_id) {
   const omnibroker::v1::Offer* o = offer(offer_id);
   if (o != nullptr) {
-    omnibroker::v1::Conversation c = o->conversation();
-    c.set_id(conversation_id);
-    c.set_state(omnibroker::v1::CONVERSATION_STATE_ASSIGNED);
-    const omnibroker::v1::Customer customer = o->customer();
+    omnibroker::v1::ConversationAssigned given;
+    *given.mutable_conversation() = o->conversation();
+    given.mutable_conversation()->set_id(conversation_id);
+    given.mutable_conversation()->set_state(omnibroker::v1::CONVERSATION_STATE_ASSIGNED);
+    *given.mutable_customer() = o->customer();
+    *given.mutable_targets() = o->targets();
     RemoveOffer(offer_id);
-    Upsert(c, &customer);
+    Upsert(given);
   }
   selected_ = conversation_id;
 }
@@ -182,7 +183,7 @@ ListRow ConsoleModel::RowFor(const ConversationEntry& entry, TimePoint now) cons
   } else if (!c.has_first_response_at() && c.has_queued_at()) {
     row.waiting = FormatCountdown(now - FromProto(c.queued_at()));
   }
-  if (auto deadline = NextDeadline(c, entry.customer.tier(), sla_)) {
+  if (auto deadline = NextDeadline(c, entry.targets)) {
     const Duration left = deadline->due - now;
     row.countdown =
         (deadline->kind == "first response" ? "first " : "next ") + FormatCountdown(left);

@@ -18,7 +18,8 @@ namespace omni::console {
 
 struct ConversationEntry {
   omnibroker::v1::Conversation conversation;
-  omnibroker::v1::Customer customer;           // empty after a reconnect (the login lists ids only)
+  omnibroker::v1::Customer customer;
+  omnibroker::v1::ServiceTargets targets;      // the deadlines, as the broker sent them
   std::vector<omnibroker::v1::Event> history;  // the customer's, across channels, oldest first
   std::string disposition;  // set once closed: the wrap-up runs until the agent ends it
 };
@@ -38,7 +39,7 @@ struct ListRow {
 
 class ConsoleModel {
  public:
-  ConsoleModel(const omnibroker::v1::LoginResult& login, SlaTargets sla);
+  explicit ConsoleModel(const omnibroker::v1::LoginResult& login);
 
   void Apply(const omnibroker::v1::AgentUpdate& update, TimePoint now);
   void SetPresence(omnibroker::v1::Presence presence) { presence_ = presence; }
@@ -71,11 +72,9 @@ class ConsoleModel {
   ListRow RowFor(const omnibroker::v1::Offer& offer, TimePoint now) const;
   ListRow RowFor(const ConversationEntry& entry, TimePoint now) const;
   ConversationEntry* Find(const std::string& id);
-  ConversationEntry& Upsert(const omnibroker::v1::Conversation& conversation,
-                            const omnibroker::v1::Customer* customer);
+  ConversationEntry& Upsert(const omnibroker::v1::ConversationAssigned& given);
 
   omnibroker::v1::LoginResult login_;
-  SlaTargets sla_;
   omnibroker::v1::Presence presence_ = omnibroker::v1::PRESENCE_BUSY;
   std::vector<omnibroker::v1::Offer> offers_;
   std::vector<ConversationEntry> conversations_;

@@ -15,14 +15,12 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: omni-console --agent <id> [--broker host:port] [--templates file.yaml]\n"
-    "                    [--sla vip=2m/5m,gold=5m/10m,standard=10m/15m]\n"
     "                    [--ca FILE] [--cert FILE --key FILE] [--token-file FILE]\n";
 
 struct Flags {
   std::string broker = "127.0.0.1:50051";
   std::string agent;
   std::string templates;
-  std::string sla;
   omni::agent::SecurityFlags security;
 };
 
@@ -53,8 +51,6 @@ int main(int argc, char** argv) {
       flags.agent = value;
     else if (name == "--templates")
       flags.templates = value;
-    else if (name == "--sla")
-      flags.sla = value;
     else if (!flags.security.Take(name, value)) {
       std::fprintf(stderr, "omni-console: unknown flag %s\n%s", name.c_str(), kUsage);
       return 2;
@@ -75,11 +71,6 @@ int main(int argc, char** argv) {
     }
     templates = *std::move(loaded);
   }
-  auto sla = omni::console::ParseSlaTargets(flags.sla, omni::console::DefaultSlaTargets());
-  if (!sla.ok()) {
-    std::fprintf(stderr, "omni-console: %s\n", sla.status().ToString().c_str());
-    return 2;
-  }
 
   auto credentials = flags.security.Credentials();
   auto token = flags.security.Token();
@@ -99,8 +90,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "omni-console: %s\n", terminal.status().ToString().c_str());
     return 1;
   }
-  omni::console::ConsoleApp app(**client, std::move(templates), *std::move(sla),
-                                omni::SystemClock::Get());
+  omni::console::ConsoleApp app(**client, std::move(templates), omni::SystemClock::Get());
   app.Run(**terminal);
   terminal->reset();
   (*client)->Close();

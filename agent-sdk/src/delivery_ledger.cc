@@ -81,7 +81,8 @@ std::vector<AgentUpdate> DeliveryLedger::Login(const omnibroker::v1::LoginResult
   }
 
   std::map<std::string, uint64_t> assigned;
-  for (const auto& conversation : login.assigned()) {
+  for (const auto& given : login.assigned()) {
+    const auto& conversation = given.conversation();
     auto known = conversations_.find(conversation.id());
     if (known != conversations_.end()) {
       assigned[conversation.id()] = known->second;
@@ -89,7 +90,7 @@ std::vector<AgentUpdate> DeliveryLedger::Login(const omnibroker::v1::LoginResult
       continue;
     }
     assigned[conversation.id()] = conversation.last_sequence();
-    if (!initial) *out.emplace_back().mutable_assigned()->mutable_conversation() = conversation;
+    if (!initial) *out.emplace_back().mutable_assigned() = given;
   }
   for (const auto& [id, last] : conversations_) {
     if (assigned.contains(id)) continue;

@@ -2,6 +2,7 @@
 // transfers and wrap-up are in transfers.cc.
 #include "absl/strings/str_cat.h"
 #include "base/ids.h"
+#include "base/log.h"
 #include "base/status_macros.h"
 #include "base/time_util.h"
 #include "broker/core/broker_core.h"
@@ -147,7 +148,9 @@ absl::Status BrokerCore::OnLogin(const std::shared_ptr<AgentSession>& session, c
   *result->mutable_agent() = agent->second;
   for (const auto& [id, c] : open_) {
     if (c.assigned_agent_id() == agent_id && c.state() == omnibroker::v1::CONVERSATION_STATE_ASSIGNED) {
-      *result->add_assigned() = c;
+      auto customer = CanonicalCustomer(c.customer_id());
+      if (!customer.ok()) LogWarning("routing", absl::StrCat("assigned without customer card: ", customer.status().ToString()), id);
+      *result->add_assigned() = AssignedMessage(c, customer.ok() ? *std::move(customer) : omnibroker::v1::Customer());
     }
   }
   result->set_session(outbox.session());
@@ -228,8 +231,7 @@ absl::Status BrokerCore::OnAccept(const std::string& agent_id, const AgentReques
     }
     floor_stats_.HandlingStarted(conversation_id, assigned.requirements().queue(), agent_id, now);
     AgentUpdate update;
-    *update.mutable_assigned()->mutable_conversation() = it->second;
-    *update.mutable_assigned()->mutable_customer() = customer;
+    *update.mutable_assigned() = AssignedMessage(it->second, customer);
     SendToAgent(agent_id, std::move(update));
     Reply(agent_id, request_id, absl::OkStatus(), conversation_id);
   });

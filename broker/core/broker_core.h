@@ -218,6 +218,12 @@ class BrokerCore {
   // The Offer message an agent receives for `offer` (its conversation, customer card, last event).
   std::optional<omnibroker::v1::Offer> OfferMessage(const routing::Offer& offer);
   void RevokeOffer(const routing::Offer& offer, const std::string& reason);
+  // What an agent is handed with a conversation it holds: the customer card and the deadlines.
+  omnibroker::v1::ConversationAssigned AssignedMessage(const omnibroker::v1::Conversation& conversation,
+                                                       omnibroker::v1::Customer customer) const;
+  // The deadlines `conversation` runs against: the policy of its tier (its own, else the customer's).
+  omnibroker::v1::ServiceTargets TargetsFor(const omnibroker::v1::Conversation& conversation,
+                                            const omnibroker::v1::Customer& customer) const;
   routing::WorkItem WorkItemFor(const omnibroker::v1::Conversation& conversation) const;
 
   store::Store& store_;

@@ -124,6 +124,7 @@ std::optional<omnibroker::v1::Offer> BrokerCore::OfferMessage(const routing::Off
   } else {
     LogWarning("routing", absl::StrCat("offer without customer card: ", customer.status().ToString()));
   }
+  *out.mutable_targets() = TargetsFor(conversation, out.customer());
   if (auto s = store_.Get(Family::kEvents, store::EventKey(conversation.id(), conversation.last_sequence()),
                           *out.mutable_last_event());
       !s.ok()) {
@@ -143,6 +144,36 @@ void BrokerCore::RevokeOffer(const routing::Offer& offer, const std::string& rea
   SendToAgent(offer.agent_id, std::move(update));
 }
 
+namespace {
+
+// The customer's tier unless the conversation was given one (a VIP hotline, a transfer).
+omnibroker::v1::Tier EffectiveTier(const omnibroker::v1::Conversation& conversation,
+                                   const omnibroker::v1::Customer& customer) {
+  const omnibroker::v1::Tier own = conversation.requirements().tier();
+  return own == omnibroker::v1::TIER_UNSPECIFIED ? customer.tier() : own;
+}
+
+}  // namespace
+
+omnibroker::v1::ConversationAssigned BrokerCore::AssignedMessage(const omnibroker::v1::Conversation& conversation,
+                                                                 omnibroker::v1::Customer customer) const {
+  omnibroker::v1::ConversationAssigned out;
+  *out.mutable_targets() = TargetsFor(conversation, customer);
+  *out.mutable_conversation() = conversation;
+  *out.mutable_customer() = std::move(customer);
+  return out;
+}
+
+omnibroker::v1::ServiceTargets BrokerCore::TargetsFor(const omnibroker::v1::Conversation& conversation,
+                                                      const omnibroker::v1::Customer& customer) const {
+  const routing::TierPolicy& tier = routing_.policy().ForTier(EffectiveTier(conversation, customer));
+  omnibroker::v1::ServiceTargets out;
+  *out.mutable_first_response() = ToProto(tier.first_response);
+  *out.mutable_next_response() = ToProto(tier.next_response);
+  *out.mutable_resolution() = ToProto(tier.resolution);
+  return out;
+}
+
 routing::WorkItem BrokerCore::WorkItemFor(const omnibroker::v1::Conversation& conversation) const {
   const auto& req = conversation.requirements();
   // The customer who stands for this one now (after a merge, the merged customer's facts count).
@@ -153,8 +184,7 @@ routing::WorkItem BrokerCore::WorkItemFor(const omnibroker::v1::Conversation& co
     LogWarning("routing", absl::StrCat("routing without the customer card: ", canonical.status().ToString()));
   }
   omnibroker::v1::Requirements effective = req;
-  // The customer's tier unless the conversation was given one (a VIP hotline, a transfer).
-  if (effective.tier() == omnibroker::v1::TIER_UNSPECIFIED) effective.set_tier(customer.tier());
+  effective.set_tier(EffectiveTier(conversation, customer));
   routing::WorkItem item{
       .conversation_id = conversation.id(),
       .channel = conversation.channel(),

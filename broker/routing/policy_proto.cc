@@ -1,21 +1,10 @@
 #include "broker/routing/policy_proto.h"
 
 #include "absl/strings/str_cat.h"
+#include "base/time_util.h"
 
 namespace omni::routing {
 namespace {
-
-Duration FromProto(const google::protobuf::Duration& d) {
-  return std::chrono::duration_cast<Duration>(std::chrono::seconds(d.seconds()) + std::chrono::nanoseconds(d.nanos()));
-}
-
-google::protobuf::Duration ToProto(Duration d) {
-  google::protobuf::Duration out;
-  const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
-  out.set_seconds(ns / 1'000'000'000);
-  out.set_nanos(static_cast<int32_t>(ns % 1'000'000'000));
-  return out;
-}
 
 // The policy's duration fields by their proto field names (the proto spells them the same).
 struct DurationField {

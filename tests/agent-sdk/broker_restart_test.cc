@@ -63,7 +63,7 @@ TEST(BrokerRestartTest, TheSdkReconnectsToARestartedBrokerAndCatchesUp) {
   }
   ASSERT_NE(login, nullptr);
   ASSERT_EQ(login->assigned_size(), 1);
-  EXPECT_EQ(login->assigned(0).id(), ann);
+  EXPECT_EQ(login->assigned(0).conversation().id(), ann);
   EXPECT_FALSE(login->resumed());
 
   // Still at work: a reply, and the next message live.

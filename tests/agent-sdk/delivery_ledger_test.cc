@@ -53,7 +53,7 @@ LoginResult Login(const std::string& session, bool resumed, std::vector<std::str
   login.set_session(session);
   login.set_resumed(resumed);
   for (const auto& id : assigned) {
-    auto* c = login.add_assigned();
+    auto* c = login.add_assigned()->mutable_conversation();
     c->set_id(id);
     c->set_last_sequence(3);
   }

@@ -201,7 +201,11 @@ TEST(BrokerFlowTest, RestartKeepsWaitingConversationsAndAssignments) {
   auto alice = AgentClient::Connect(broker.grpc_address(), "alice");
   ASSERT_TRUE(alice.ok());
   ASSERT_EQ((*alice)->login().assigned_size(), 1);
-  EXPECT_EQ((*alice)->login().assigned(0).id(), assigned_conversation);
+  const auto& given = (*alice)->login().assigned(0);
+  EXPECT_EQ(given.conversation().id(), assigned_conversation);
+  EXPECT_EQ(given.customer().id(), given.conversation().customer_id()) << "the customer card comes along";
+  EXPECT_EQ(given.targets().first_response().seconds(), 600) << "and the standard tier's deadlines";
+  EXPECT_EQ(given.targets().next_response().seconds(), 900);
   EXPECT_EQ((*alice)->History(assigned_conversation)->events_size(), 1);
   ASSERT_TRUE((*alice)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
   EXPECT_TRUE(NextOffer(**alice).has_value());

@@ -97,6 +97,40 @@ TEST_F(RoutingFlowTest, VipGoesToTheSeniorPoolAndAdminExplainsWhy) {
   EXPECT_EQ(verdicts["boris"], "PRESENCE_OFFLINE");
 }
 
+// The console counts deadlines down from what the broker sends: the targets of the conversation's
+// tier with the offer, and the policy in force at the accept with the assignment.
+TEST_F(RoutingFlowTest, OffersAndAssignmentsCarryTheDeadlinesOfTheConversationsTier) {
+  const std::string id = NewConversation("Vera", "Hello, my card payment failed and I need help");
+  MakeVip(id);
+  auto alice = Available("alice");
+  auto offer = NextOffer(*alice, 5s);
+  ASSERT_TRUE(offer.has_value());
+  EXPECT_EQ(offer->targets().first_response().seconds(), 120) << "VIP: 2 minutes";
+  EXPECT_EQ(offer->targets().next_response().seconds(), 300);
+  EXPECT_EQ(offer->targets().resolution().seconds(), 24 * 3600);
+
+  {
+    grpc::ClientContext context;
+    omnibroker::v1::SetRoutingPolicyRequest request;
+    auto* vip = request.mutable_policy()->add_tiers();
+    vip->set_tier(omnibroker::v1::TIER_VIP);
+    vip->mutable_first_response()->set_seconds(90);
+    omnibroker::v1::RoutingPolicy policy;
+    ASSERT_TRUE((*admin_)->SetRoutingPolicy(&context, request, &policy).ok());
+  }
+  ASSERT_TRUE(alice->Accept(offer->offer_id()).ok());
+  std::optional<omnibroker::v1::ConversationAssigned> assigned;
+  ASSERT_TRUE(WaitFor([&] {
+    auto u = alice->Next(100ms);
+    if (u && u->has_assigned()) assigned = u->assigned();
+    return assigned.has_value();
+  }, 5s));
+  EXPECT_EQ(assigned->conversation().id(), id);
+  EXPECT_EQ(assigned->customer().tier(), omnibroker::v1::TIER_VIP);
+  EXPECT_EQ(assigned->targets().first_response().seconds(), 90) << "the policy changed at run time";
+  EXPECT_EQ(assigned->targets().next_response().seconds(), 300);
+}
+
 TEST_F(RoutingFlowTest, TransferCarriesTheHandoffNoteToTheNextAgent) {
   auto alice = Available("alice");
   const std::string id = NewConversation("Tom", "Hello, I want to change my tariff please");

@@ -15,6 +15,15 @@ using omnibroker::v1::AgentUpdate;
 
 const TimePoint kStart = TimePoint{} + 480000h;
 
+// What the broker's policy says of a VIP conversation (the defaults: 2 minutes, then 5).
+omnibroker::v1::ServiceTargets VipTargets() {
+  omnibroker::v1::ServiceTargets t;
+  *t.mutable_first_response() = ToProto(Duration(2min));
+  *t.mutable_next_response() = ToProto(Duration(5min));
+  *t.mutable_resolution() = ToProto(Duration(24h));
+  return t;
+}
+
 omnibroker::v1::Event Inbound(const std::string& id, const std::string& conversation,
                               const std::string& provider, const std::string& text) {
   omnibroker::v1::Event e;
@@ -41,13 +50,14 @@ AgentUpdate OfferOf(const std::string& offer_id, const std::string& conversation
   o->mutable_customer()->set_tier(omnibroker::v1::TIER_VIP);
   *o->mutable_last_event() = Inbound("e1", conversation, "whatsapp", "Где мой заказ?");
   *o->mutable_expires_at() = ToProto(kStart + expires_in);
+  *o->mutable_targets() = VipTargets();
   return u;
 }
 
 ConsoleModel Model() {
   omnibroker::v1::LoginResult login;
   login.mutable_agent()->set_id("alice");
-  return ConsoleModel(login, DefaultSlaTargets());
+  return ConsoleModel(login);
 }
 
 TEST(ConsoleModelTest, AnOfferShowsItsCountdownUntilAccepted) {
@@ -121,13 +131,20 @@ TEST(ConsoleModelTest, AssignedAfterAReconnectAndAssignmentUpdates) {
   omnibroker::v1::LoginResult login;
   login.mutable_agent()->set_id("alice");
   login.mutable_agent()->set_presence(omnibroker::v1::PRESENCE_AVAILABLE);
-  auto* c = login.add_assigned();
+  auto* given = login.add_assigned();
+  auto* c = given->mutable_conversation();
   c->set_id("conv_9");
   c->mutable_customer_identity()->set_handle("ann@example.org");
-  ConsoleModel model(login, DefaultSlaTargets());
+  *c->mutable_queued_at() = ToProto(kStart - 1min);
+  given->mutable_customer()->set_display_name("Ann Lee");
+  given->mutable_customer()->set_tier(omnibroker::v1::TIER_VIP);
+  *given->mutable_targets() = VipTargets();
+  ConsoleModel model(login);
   EXPECT_EQ(model.presence(), omnibroker::v1::PRESENCE_AVAILABLE);
   ASSERT_EQ(model.Rows(kStart).size(), 1u);
-  EXPECT_EQ(model.Rows(kStart)[0].customer, "ann@example.org");
+  EXPECT_EQ(model.Rows(kStart)[0].customer, "Ann Lee") << "the login carries the customer card";
+  EXPECT_EQ(model.Rows(kStart)[0].tier, "VIP");
+  EXPECT_EQ(model.Rows(kStart)[0].countdown, "first 1:00") << "and the deadlines";
 
   AgentUpdate assigned;
   assigned.mutable_assigned()->mutable_conversation()->set_id("conv_9");
@@ -205,12 +222,14 @@ TEST(ConsoleModelTest, TheConnectionComingAndGoingShowsAndAReconnectBringsTheLog
   AgentUpdate back;
   back.mutable_connection()->set_state(omnibroker::v1::ConnectionChange::CONNECTED);
   auto* assigned = back.mutable_connection()->mutable_login()->add_assigned();
-  assigned->set_id("conv_9");
-  assigned->set_customer_id("cust_olga");
+  assigned->mutable_conversation()->set_id("conv_9");
+  assigned->mutable_conversation()->set_customer_id("cust_olga");
+  assigned->mutable_customer()->set_display_name("Ольга");
   model.Apply(back, kStart);
   EXPECT_TRUE(model.connected());
   EXPECT_EQ(model.notice(), "reconnected");
-  EXPECT_NE(model.conversation("conv_9"), nullptr);
+  ASSERT_NE(model.conversation("conv_9"), nullptr);
+  EXPECT_EQ(model.conversation("conv_9")->customer.display_name(), "Ольга");
 
   AgentUpdate closed;
   closed.mutable_connection()->set_state(omnibroker::v1::ConnectionChange::CLOSED);
