@@ -202,7 +202,7 @@ void RoutingEngine::Enqueue(WorkItem item, TimePoint now) {
   if (item.language.empty()) item.language = policy_.default_language;
   Conv& conv = Insert(std::move(item));
   conv.sequence = next_sequence_++;
-  conv.phases = PhasesFor(conv.item);
+  SetPhases(conv);
   conv.phases_since = now;
   ScheduleDeadlines(conv);
   Route(conv, now);
@@ -216,7 +216,7 @@ void RoutingEngine::RestoreAssigned(WorkItem item, const std::string& agent_id, 
   const Slot slot = SlotOf(agent_id);
   Conv& conv = Insert(std::move(item));
   conv.sequence = next_sequence_++;
-  conv.phases = PhasesFor(conv.item);
+  SetPhases(conv);
   conv.phases_since = now;
   conv.state = State::kAssigned;
   conv.agent_id = agent_id;
@@ -335,6 +335,7 @@ absl::Status RoutingEngine::TransferToQueue(const std::string& conversation_id, 
   conv.item.transfer_target.clear();
   conv.item.personal_manager.clear();
   conv.item.last_agent.clear();
+  SetPhases(conv);  // the queue's steps, and no named agent
   TakeBack(conv, /*cooldown=*/true, /*new_phases=*/true, now);
   return absl::OkStatus();
 }
@@ -443,7 +444,7 @@ void RoutingEngine::TakeBack(Conv& conv, bool cooldown, bool new_phases, TimePoi
 void RoutingEngine::Requeue(Conv& conv, bool new_phases, TimePoint now) {
   conv.state = State::kWaiting;
   if (new_phases) {
-    conv.phases = PhasesFor(conv.item);
+    RenamePhases(conv);
     conv.phases_since = now;
   }
   Route(conv, now);

@@ -180,6 +180,7 @@ class RoutingEngine {
     // symbols, so routing again does not look the names up.
     Symbol language = kAnyLanguageSymbol;
     absl::InlinedVector<std::pair<Symbol, int>, 2> skills;
+    bool tier_pool = false;  // served only by agents who list the conversation's tier
   };
   // One open conversation. The fields a decision touches come first, so closing or offering a
   // conversation that has gone cold in the cache costs a line or two, not one per field.
@@ -197,7 +198,10 @@ class RoutingEngine {
     std::string offer_id;  // while offered; the Offer is made from it when asked (OfferOf)
     std::map<std::string, TimePoint> refused_until;  // agent -> cooldown end
     TimePoint phases_since;  // phases count from here
+    // The named agents' phases (NamedPhases), then one per routing step: the steps live here as
+    // symbols, not as the WorkItem's protobuf messages (item.steps is emptied into them).
     std::vector<Phase> phases;
+    int step_count = 0;
     // The last decision: a rule (static text, so deciding does not allocate) and the phase it
     // applied in; Explain() spells them out.
     const char* rule = "";
@@ -241,7 +245,13 @@ class RoutingEngine {
   void ChangePresence(const std::string& agent_id, Presence presence, bool keep_offers, TimePoint now);
 
   // Phases and requirements.
-  std::vector<Phase> PhasesFor(const WorkItem& item);
+  // The phases of `steps` (or of the conversation's language when there are none).
+  std::vector<Phase> StepPhases(const std::vector<omnibroker::v1::RoutingStep>& steps, const std::string& language);
+  // Sets the phases for `conv`'s routing steps (item.steps, emptied) and its named agents.
+  void SetPhases(Conv& conv);
+  // Replaces the named agents' phases at the front (transfer target, or personal manager and last
+  // agent while logged in) with those named now.
+  void RenamePhases(Conv& conv);
   int PhaseAt(const Conv& conv, TimePoint now) const;
   bool AtRisk(const Conv& conv, TimePoint now) const;
   double Urgency(const Conv& conv, TimePoint now) const;

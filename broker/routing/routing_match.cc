@@ -23,17 +23,19 @@ constexpr char kRuleWaiting[] = "no eligible agent with room, waiting";
 
 }  // namespace
 
-std::vector<RoutingEngine::Phase> RoutingEngine::PhasesFor(const WorkItem& item) {
-  std::vector<Phase> phases;
+void RoutingEngine::RenamePhases(Conv& conv) {
+  const WorkItem& item = conv.item;
+  std::erase_if(conv.phases, [](const Phase& p) { return !p.target_agent.empty(); });
+  std::vector<Phase> named_phases;
   auto named = [&](const std::string& agent_id, Duration wait, const char* why) {
     if (agent_id.empty() || wait <= Duration::zero()) return;
     auto slot = slots_.find(agent_id);
     // Waiting for someone who is not logged in would only delay the customer.
     if (slot == slots_.end() || agents_[slot->second].presence == omnibroker::v1::PRESENCE_OFFLINE) return;
-    for (const auto& p : phases) {
+    for (const auto& p : named_phases) {
       if (p.target_agent == agent_id) return;
     }
-    phases.push_back(Phase{.target_agent = agent_id, .why_named = why, .length = wait});
+    named_phases.push_back(Phase{.target_agent = agent_id, .why_named = why, .length = wait});
   };
   if (!item.transfer_target.empty()) {
     named(item.transfer_target, policy_.transfer_wait, "transfer to");
@@ -41,22 +43,36 @@ std::vector<RoutingEngine::Phase> RoutingEngine::PhasesFor(const WorkItem& item)
     named(item.personal_manager, policy_.personal_manager_wait, "personal manager");
     named(item.last_agent, policy_.last_agent_wait, "last agent");
   }
-  const int count = static_cast<int>(item.steps.size());
+  conv.phases.insert(conv.phases.begin(), std::make_move_iterator(named_phases.begin()),
+                     std::make_move_iterator(named_phases.end()));
+}
+
+std::vector<RoutingEngine::Phase> RoutingEngine::StepPhases(const std::vector<omnibroker::v1::RoutingStep>& steps,
+                                                            const std::string& language) {
+  std::vector<Phase> phases;
+  const int count = static_cast<int>(steps.size());
   for (int i = 0; i < count; ++i) {
-    const auto& step = item.steps[i];
+    const auto& step = steps[i];
     Duration length = i + 1 == count ? Duration::zero()
                       : step.wait_seconds() > 0 ? Duration(std::chrono::seconds(step.wait_seconds()))
                                                 : policy_.default_relax_after;
-    Phase phase{
-        .step = i,
-        .length = length,
-        .language = symbols_.Intern(step.language().empty() ? item.language : step.language())};
+    Phase phase{.step = i,
+                .length = length,
+                .language = symbols_.Intern(step.language().empty() ? language : step.language()),
+                .tier_pool = step.tier_pool()};
     for (const auto& s : step.skills())
       phase.skills.emplace_back(symbols_.Intern(s.skill()), s.min_proficiency());
     phases.push_back(std::move(phase));
   }
-  if (count == 0) phases.push_back(Phase{.language = symbols_.Intern(item.language)});
+  if (count == 0) phases.push_back(Phase{.language = symbols_.Intern(language)});
   return phases;
+}
+
+void RoutingEngine::SetPhases(Conv& conv) {
+  conv.phases = StepPhases(conv.item.steps, conv.item.language);
+  conv.step_count = static_cast<int>(conv.item.steps.size());
+  std::vector<omnibroker::v1::RoutingStep>().swap(conv.item.steps);
+  RenamePhases(conv);
 }
 
 bool RoutingEngine::AtRisk(const Conv& conv, TimePoint now) const {
@@ -97,7 +113,7 @@ WaitClassSpec RoutingEngine::SpecFor(const Conv& conv, const Phase& phase) const
   spec.language = phase.language;
   if (phase.step < 0) return spec;
   spec.skills = phase.skills;
-  if (conv.item.steps[phase.step].tier_pool()) spec.tier_pool = conv.item.tier;
+  if (phase.tier_pool) spec.tier_pool = conv.item.tier;
   return spec;
 }
 

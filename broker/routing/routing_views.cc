@@ -11,13 +11,12 @@ namespace omni::routing {
 std::string RoutingEngine::PhaseLabel(const Conv& conv, const Phase& phase) const {
   if (!phase.target_agent.empty()) return absl::StrCat(phase.why_named, " ", phase.target_agent);
   if (phase.step < 0) return absl::StrCat("any agent speaking ", conv.item.language);
-  const auto& step = conv.item.steps[phase.step];
   std::vector<std::string> parts;
-  for (const auto& s : step.skills()) parts.push_back(absl::StrCat(s.skill(), ">=", s.min_proficiency()));
+  for (const auto& [skill, minimum] : phase.skills) parts.push_back(absl::StrCat(symbols_.Name(skill), ">=", minimum));
   parts.push_back(phase.language == kAnyLanguageSymbol ? "any language"
                                                        : symbols_.Name(phase.language));
-  if (step.tier_pool()) parts.push_back("tier pool");
-  return absl::StrCat("step ", phase.step + 1, " of ", conv.item.steps.size(), ": ", absl::StrJoin(parts, " "));
+  if (phase.tier_pool) parts.push_back("tier pool");
+  return absl::StrCat("step ", phase.step + 1, " of ", conv.step_count, ": ", absl::StrJoin(parts, " "));
 }
 
 Explanation RoutingEngine::Explain(const std::string& conversation_id, TimePoint now) const {
