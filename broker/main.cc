@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "base/curve_keys.h"
 #include "base/log.h"
 #include "broker/app/broker_app.h"
@@ -69,12 +70,18 @@ Chat as a customer (web chat on %s):
 )TXT",
                 webchat.c_str(), webchat.c_str(), webchat.c_str(), webchat.c_str());
   }
-  std::printf(R"(
-Work as an agent (demo agents: alice, boris, chen):
-  build/agent-sdk/console/omni-console --broker %s --agent alice
-Stop with Ctrl-C.
+  // The agents of the config (the embedded defaults have three demo agents); a broker fed from
+  // Admin or a restored store may list none here.
+  if (!config.agents.empty()) {
+    std::vector<std::string> ids;
+    for (const auto& agent : config.agents) ids.push_back(agent.id());
+    std::printf(R"(
+Work as an agent (configured agents: %s), with omni-console (build/agent-sdk/console/ in a checkout):
+  omni-console --broker %s --agent %s
 )",
-              app.grpc_address().c_str());
+                absl::StrJoin(ids, ", ").c_str(), app.grpc_address().c_str(), ids.front().c_str());
+  }
+  std::printf("Stop with Ctrl-C or SIGTERM.\n");
   std::fflush(stdout);
 
   int signal = 0;

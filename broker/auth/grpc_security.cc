@@ -35,11 +35,12 @@ absl::StatusOr<Certificate> FirstCertificate(const std::string& key, const std::
 
 }  // namespace
 
-absl::StatusOr<std::string> ReadTokenSecret(const std::string& path) {
-  OMNI_ASSIGN_OR_RETURN(std::string secret, ReadWholeFile("grpc_security.token_secret_file", path));
-  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
+absl::StatusOr<std::string> ReadTokenSecret(const std::string& what, const std::string& path) {
+  auto read = ReadSecretFile(path);
+  if (!read.ok()) return absl::InvalidArgumentError(absl::StrCat(what, ": ", read.status().message()));
+  std::string secret = *std::move(read);
   if (secret.size() < kMinSecretBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("grpc_security.token_secret_file: ", path, " holds ",
+    return absl::InvalidArgumentError(absl::StrCat(what, ": ", path, " holds ",
                                                    secret.size(), " bytes; at least ",
                                                    kMinSecretBytes, " are needed"));
   }
@@ -51,7 +52,7 @@ absl::StatusOr<GrpcSecurity> LoadGrpcSecurity(const GrpcSecurityConfig& config) 
   out.auth.leeway = config.token_leeway;
   out.auth.rate_limit = config.rate_limit;
   if (!config.token_secret_file.empty()) {
-    OMNI_ASSIGN_OR_RETURN(out.auth.token_secret, ReadTokenSecret(config.token_secret_file));
+    OMNI_ASSIGN_OR_RETURN(out.auth.token_secret, ReadTokenSecret("grpc_security.token_secret_file", config.token_secret_file));
   }
   if (config.tls_cert_file.empty()) {
     if (!config.tls_key_file.empty() || !config.tls_client_ca_file.empty()) {

@@ -34,7 +34,8 @@ struct GrpcSecurity {
 // a secret long enough. Errors name the config key and the file.
 absl::StatusOr<GrpcSecurity> LoadGrpcSecurity(const GrpcSecurityConfig& config);
 
-// The token secret in `path` (a trailing newline is not part of it); at least 32 bytes.
-absl::StatusOr<std::string> ReadTokenSecret(const std::string& path);
+// The token secret in `path`, read like every secret file (ReadSecretFile: trailing line breaks
+// are not part of it); at least 32 bytes. Errors begin with `what`, the setting or flag.
+absl::StatusOr<std::string> ReadTokenSecret(const std::string& what, const std::string& path);
 
 }  // namespace omni::auth

@@ -394,7 +394,7 @@ int Token(const std::vector<std::string>& args) {
   if (args.size() % 2 != 0 || claims.agent_id.empty() || ttl == 0 || secret_file.empty()) {
     return Usage("token needs --agent, --ttl and --secret-file");
   }
-  auto secret = omni::auth::ReadTokenSecret(secret_file);
+  auto secret = omni::auth::ReadTokenSecret("--secret-file", secret_file);
   if (!secret.ok()) {
     std::cerr << "omnictl: " << secret.status().message() << "\n";
     return 1;

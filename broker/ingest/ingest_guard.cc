@@ -122,8 +122,10 @@ void IngestGuard::AnswerZap(zmq::socket_t& zap) {
   } else {
     text = "client key not allowed";
     observe_(GuardEvent::kKeyNotAllowed);
-    LogWarning("ingest", absl::StrCat("refused a connector from ", address, ": its CURVE key ", key,
-                                      " is not in ingest.allowed_client_keys"));
+    if (auto more = key_refusals_log_.Admit(SystemClock::Get().Now())) {
+      LogWarning("ingest", absl::StrCat("refused a connector from ", address, ": its CURVE key ", key,
+                                        " is not in ingest.allowed_client_keys", *more));
+    }
   }
   const std::array<std::string, 6> reply = {"1.0", request_id, status, text, user, ""};
   for (size_t i = 0; i < reply.size(); ++i) {
@@ -148,12 +150,14 @@ void IngestGuard::ReadMonitor(zmq::socket_t& monitor) {
   const bool mismatch = event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL &&
                         value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH;
   observe_(mismatch ? GuardEvent::kNotCurve : GuardEvent::kHandshakeFailed);
-  LogWarning(
-      "ingest",
-      absl::StrCat("refused a connection on ", endpoint, ": ",
-                   mismatch ? "it does not speak CURVE (configure the connector's keys)"
-                            : absl::StrCat("CURVE handshake failed (error 0x", absl::Hex(value),
-                                           "): does it hold the broker's public key?")));
+  if (auto more = handshake_refusals_log_.Admit(SystemClock::Get().Now())) {
+    LogWarning("ingest",
+               absl::StrCat("refused a connection on ", endpoint, ": ",
+                            mismatch ? "it does not speak CURVE (configure the connector's keys)"
+                                     : absl::StrCat("CURVE handshake failed (error 0x", absl::Hex(value),
+                                                    "): does it hold the broker's public key?"),
+                            *more));
+  }
 }
 
 }  // namespace omni::ingest

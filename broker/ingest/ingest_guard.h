@@ -4,8 +4,8 @@
 // context: a client whose public key is in the allow-list gets in, any other is refused. A
 // handshake that fails before ZAP is asked (a client without CURVE, or one holding the wrong server
 // key, cannot even be decrypted) shows on the ROUTER's monitor, which the guard reads too, as it
-// does the connections cut for a frame above ZMQ_MAXMSGSIZE. Every refusal is logged and reported
-// by kind. inproc:// peers (the broker's own connectors) go through no handshake and are not
+// does the connections cut for a frame above ZMQ_MAXMSGSIZE. Every refusal is reported by kind
+// and logged, a line a minute at most (a client can retry in a loop). inproc:// peers (the broker's own connectors) go through no handshake and are not
 // checked.
 //
 // Threads: one, started by Start() and joined by Stop(); it owns the ZAP and monitor sockets.
@@ -17,6 +17,8 @@
 #include <string>
 #include <thread>
 #include <zmq.hpp>
+
+#include "base/log_throttle.h"
 
 #include "absl/status/status.h"
 
@@ -57,6 +59,9 @@ class IngestGuard {
   const bool zap_;
   const std::set<std::string> allowed_;
   const Observer observe_;
+  // Apart, so a flood of one kind does not hide the first line of the other.
+  LogThrottle key_refusals_log_{std::chrono::minutes(1)};
+  LogThrottle handshake_refusals_log_{std::chrono::minutes(1)};
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };

@@ -157,7 +157,7 @@ TEST(OmnictlTest, MintsATokenAndUsesItOverMutualTls) {
   EXPECT_EQ(Omnictl("unused", "token --ttl 1h --secret-file " + secret).status, 2);
   auto no_secret = Omnictl("unused", "token --agent ops --ttl 1h --secret-file /nonexistent/secret");
   EXPECT_EQ(no_secret.status, 1);
-  EXPECT_NE(no_secret.output.find("cannot read /nonexistent/secret"), std::string::npos) << no_secret.output;
+  EXPECT_NE(no_secret.output.find("--secret-file: cannot read '/nonexistent/secret'"), std::string::npos) << no_secret.output;
 }
 
 }  // namespace
