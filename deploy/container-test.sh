@@ -102,6 +102,7 @@ podman build --network host --build-arg BINARIES="$binaries" -f deploy/Dockerfil
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 grpc_port=$(free_port) ingest_port=$(free_port) admin_port=$(free_port) web_port=$(free_port)
+gateway_admin_port=$(free_port)
 
 # wait_for <what> <command…>: runs the command until it succeeds, for at most 60 seconds.
 wait_for() {
@@ -137,8 +138,10 @@ podman run -d --name "$run_id-gateway" --network host --read-only --read-only-tm
   -v "$run_id-gateway:/var/lib/omni-gateway" \
   -e OMNI_GATEWAY_BROKER="tcp://127.0.0.1:$ingest_port" \
   -e OMNI_GATEWAY_CONNECTORS__WEBCHAT__SETTINGS__LISTEN="127.0.0.1:$web_port" \
+  -e OMNI_GATEWAY_ADMIN_LISTEN="127.0.0.1:$gateway_admin_port" \
   --entrypoint /usr/local/bin/omni-gateway "$image" run --config /etc/omnibroker/omni-gateway.yaml \
   >/dev/null || fail "podman run of the gateway"
+wait_for "the gateway's /readyz did not answer 200" curl -fsS "http://127.0.0.1:$gateway_admin_port/readyz"
 wait_for "the gateway's web chat did not answer" curl -fsS "http://127.0.0.1:$web_port/"
 
 echo "== a web chat message through the gateway"
@@ -154,6 +157,9 @@ conversation=$(printf '%s' "$posted" | sed -n 's/.*"conversation_id":"\([^"]*\)"
 queue=$(podman exec "$run_id-broker" omnictl --broker "127.0.0.1:$grpc_port" queue) ||
   fail "omnictl queue: $queue"
 printf '%s\n' "$queue" | grep -q "^$conversation " || fail "conversation $conversation is not queued: $queue"
+curl -fsS "http://127.0.0.1:$gateway_admin_port/metrics" |
+  grep -qx 'omni_connector_acks_total{connector="webchat",status="accepted"} 1' ||
+  fail "the gateway's /metrics does not count the broker's ack"
 
 echo "== SIGTERM: both drain and exit 0"
 for c in "$run_id-gateway" "$run_id-broker"; do

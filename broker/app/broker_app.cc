@@ -42,9 +42,8 @@ absl::Status BrokerApp::Start() {
           for (const auto& [queue, stat] : QueueStats())
             out.Write({{"queue", queue}}, stat.oldest_wait_seconds);
         });
-    OMNI_ASSIGN_OR_RETURN(admin_,
-                          ops::AdminHttpServer::Start(config_.admin_listen, metrics_.registry(),
-                                                      [this] { return Ready(); }));
+    OMNI_ASSIGN_OR_RETURN(admin_, AdminHttpServer::Start(config_.admin_listen, metrics_.registry(),
+                                                         [this] { return Ready(); }));
   }
   OMNI_ASSIGN_OR_RETURN(store_, store::Store::Open({.dir = config_.data_dir / "store",
                                                     .dedupe_window = config_.dedupe_window,

@@ -17,12 +17,12 @@
 #include <zmq.hpp>
 
 #include "absl/status/status.h"
+#include "base/admin_http.h"
 #include "base/clock.h"
 #include "broker/admin/admin_service.h"
 #include "broker/app/broker_config.h"
 #include "broker/console/agent_console_service.h"
 #include "broker/core/broker_core.h"
-#include "broker/ops/admin_http.h"
 #include "broker/ops/broker_metrics.h"
 #include "broker/store/store.h"
 #include "connectors/sdk/connector_host.h"
@@ -61,7 +61,7 @@ class BrokerApp {
   const BrokerConfig config_;
   const Clock& clock_;
   ops::BrokerMetrics metrics_;
-  std::unique_ptr<ops::AdminHttpServer> admin_;
+  std::unique_ptr<AdminHttpServer> admin_;
   std::atomic<bool> serving_{false};
   zmq::context_t zmq_;
   std::unique_ptr<store::Store> store_;

@@ -84,6 +84,8 @@ absl::Status ApplyGatewayConfigText(std::string_view text, GatewayConfig& config
       if (auto s = Scalar(value, key, config.curve.secret_key); !s.ok()) return s;
     } else if (key == "curve_secret_key_file") {
       if (auto s = Scalar(value, key, config.curve_secret_key_file); !s.ok()) return s;
+    } else if (key == "admin_listen") {
+      if (auto s = Scalar(value, key, config.admin_listen); !s.ok()) return s;
     } else if (key == "connectors") {
       auto list = connectors::ParseConnectorList(value);
       if (!list.ok()) return list.status();
@@ -92,7 +94,7 @@ absl::Status ApplyGatewayConfigText(std::string_view text, GatewayConfig& config
       return absl::InvalidArgumentError(
           absl::StrCat("config: unknown section '", key, "' (", connectors::Where(kv.first),
                        "); known: broker, tenant, data_dir, ack_timeout_ms, broker_public_key, "
-                       "curve_secret_key, curve_secret_key_file, connectors"));
+                       "curve_secret_key, curve_secret_key_file, admin_listen, connectors"));
     }
   }
   return absl::OkStatus();
@@ -126,13 +128,17 @@ absl::Status ApplyGatewayArgs(const std::vector<std::string>& args, GatewayConfi
       config.tenant = value;
     } else if (flag == "--data-dir") {
       config.data_dir = value;
+    } else if (flag == "--admin-listen") {
+      config.admin_listen = value;
     } else {
       return absl::InvalidArgumentError(
-          absl::StrCat("unknown flag ", flag, "; known: --config, --broker, --tenant, --data-dir"));
+          absl::StrCat("unknown flag ", flag,
+                       "; known: --config, --broker, --tenant, --data-dir, --admin-listen"));
     }
   }
   if (config.connectors.empty()) {
-    return absl::InvalidArgumentError("no connectors configured: give --config with a connectors list");
+    return absl::InvalidArgumentError(
+        "no connectors configured: give --config with a connectors list");
   }
   return ResolveCurve(config);
 }

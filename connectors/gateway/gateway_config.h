@@ -7,12 +7,13 @@
 //   ack_timeout_ms: 2000                     # resend an unacknowledged event after this
 //   broker_public_key: <Z85>                 # CURVE: the broker's key (`omnibroker keygen`)
 //   curve_secret_key_file: /etc/omni-gateway/curve.secret   # this gateway's (or curve_secret_key)
+//   admin_listen: 127.0.0.1:9465             # /metrics, /livez, /readyz; "" = off
 //   connectors:
 //     - {type: telegram, settings: {listen: "0.0.0.0:8443", secret_token: …, bot_token: …}}
 //
 // Precedence: defaults < file < environment (OMNI_GATEWAY_<PATH>, see
-// connectors/sdk/config_environment.h) < flags (--broker, --tenant, --data-dir). Connector
-// settings `<key>_file` are read from files as in the broker.
+// connectors/sdk/config_environment.h) < flags (--broker, --tenant, --data-dir, --admin-listen).
+// Connector settings `<key>_file` are read from files as in the broker.
 #pragma once
 
 #include <chrono>
@@ -37,6 +38,9 @@ struct GatewayConfig {
   // in the broker's ingest.allowed_client_keys.
   CurveClientKeys curve;
   std::string curve_secret_key_file;  // read into curve.secret_key by ApplyGatewayArgs
+  // The admin HTTP port (base/admin_http.h), "host:port"; "" = off. On by default on loopback like
+  // the broker's (9464), one port above it so both fit on one host.
+  std::string admin_listen = "127.0.0.1:9465";
   std::vector<connectors::ConnectorConfig> connectors;
 };
 

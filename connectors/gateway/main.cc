@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
                                        std::cerr);
   }
   std::cerr << "usage: omni-gateway run --config FILE [--broker tcp://HOST:PORT] [--tenant T] "
-               "[--data-dir DIR]\n"
+               "[--data-dir DIR] [--admin-listen HOST:PORT]\n"
                "       omni-gateway normalize --connector NAME [--header 'Name: value']... "
                "[--set key=value]... < payload\n";
   return 2;

@@ -1,7 +1,8 @@
 // `omni-gateway run`: hosts the configured connectors out of the broker's process. Each one gets
 // the same ConnectorHost as inside the broker, linked to the broker's ingest endpoint over tcp://
 // (outbox until acked, disk spool while the broker is away); the gateway keeps no other state, so
-// it scales by running more of it.
+// it scales by running more of it. Its admin HTTP port (admin_listen) serves the connectors'
+// metrics (connectors/sdk/connector_host.h), /livez, and /readyz (200 once every connector listens).
 #pragma once
 
 #include <csignal>

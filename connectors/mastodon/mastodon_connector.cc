@@ -160,7 +160,7 @@ std::string MastodonConnector::cursor() const {
   return cursor_;
 }
 
-std::map<std::string, int64_t> MastodonConnector::Rejections() const {
+std::map<std::string, int64_t> MastodonConnector::PollRejections() const {
   std::lock_guard lock(mu_);
   return rejections_;
 }

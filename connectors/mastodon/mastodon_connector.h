@@ -52,7 +52,7 @@ class MastodonConnector : public Connector {
   std::string cursor() const;
   // Polls that did not move the cursor, by reason: "poll_failed", "malformed", "ack_timeout",
   // "not_queued"; plus "skipped" (non-mention notifications) and "broker_rejected".
-  std::map<std::string, int64_t> Rejections() const;
+  std::map<std::string, int64_t> PollRejections() const;
 
  private:
   MastodonConnector(MastodonOptions options, ProviderClient api, std::string host);

@@ -2,6 +2,7 @@
 // Connectors never see ZeroMQ, RocksDB or gRPC; they publish events and deliver replies.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -45,6 +46,9 @@ class Connector {
   // Sends an agent's reply to the customer. Called again for the same event after a failure or a
   // broker resend, so it must be idempotent on event.id(). Runs on the host's delivery thread.
   virtual absl::Status Deliver(const omnibroker::v1::Event& event) = 0;
+  // Provider requests refused so far, by reason: a webhook connector's WebhookEndpoint
+  // Rejections(). The host renders them as omni_webhook_rejections_total; thread-safe.
+  virtual std::map<std::string, int64_t> Rejections() const { return {}; }
 };
 
 // A connector instance's settings: its factory name, a unique instance name, and key/values.

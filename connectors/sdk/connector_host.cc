@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
+#include "connectors/sdk/connector_metrics.h"
 
 namespace omni::connectors {
 
@@ -21,7 +22,10 @@ class ConnectorHost::Hosted : public ConnectorContext {
                                       .ack_timeout = options.ack_timeout,
                                       .spool_dir = options.spool_dir,
                                       .curve = options.curve},
-                [this](omnibroker::v1::Delivery d) { EnqueueDelivery(std::move(d)); }) {}
+                [this](omnibroker::v1::Delivery d) { EnqueueDelivery(std::move(d)); }) {
+    if (options.metrics != nullptr)
+      metrics_ = std::make_unique<ConnectorMetrics>(*options.metrics, name_);
+  }
 
   absl::Status Start() {
     if (auto s = client_.Start(); !s.ok()) return s;
@@ -45,13 +49,21 @@ class ConnectorHost::Hosted : public ConnectorContext {
 
   absl::Status Publish(omnibroker::v1::Event event, AckCallback done) override {
     if (event.tenant().empty()) event.set_tenant(tenant_);
-    return client_.Publish(std::move(event), std::move(done));
+    if (!metrics_) return client_.Publish(std::move(event), std::move(done));
+    const absl::Status s = client_.Publish(
+        std::move(event), [this, done = std::move(done)](const omnibroker::v1::IngestAck& ack) {
+          if (Counter* acks = metrics_->ack(ack.status())) acks->Add();
+          if (done) done(ack);
+        });
+    (s.ok() ? metrics_->published : metrics_->publish_failures).Add();
+    return s;
   }
   const Clock& clock() const override { return clock_; }
   std::string_view tenant() const override { return tenant_; }
 
   const std::string& name() const { return name_; }
   Connector* connector() const { return connector_.get(); }
+  size_t pending() const { return client_.pending(); }
 
  private:
   // Called on the client's I/O thread: hand off, because Deliver may talk to a slow provider.
@@ -95,6 +107,7 @@ class ConnectorHost::Hosted : public ConnectorContext {
   const Clock& clock_;
   std::unique_ptr<Connector> connector_;
   ReliableClient client_;
+  std::unique_ptr<ConnectorMetrics> metrics_;  // null without a registry
 
   std::mutex mu_;
   std::condition_variable cv_;
@@ -104,7 +117,28 @@ class ConnectorHost::Hosted : public ConnectorContext {
 };
 
 ConnectorHost::ConnectorHost(zmq::context_t& zmq, ConnectorHostOptions options, const Clock& clock)
-    : zmq_(zmq), options_(std::move(options)), clock_(clock) {}
+    : zmq_(zmq), options_(std::move(options)), clock_(clock) {
+  if (options_.metrics == nullptr) return;
+  options_.metrics->AddCollector(
+      "omni_connector_outbox_events",
+      "Events a connector published that the broker has not acked yet (in memory and spooled), "
+      "by connector.",
+      [this](SampleWriter& out) {
+        for (const auto& h : hosted_)
+          out.Write({{"connector", h->name()}}, static_cast<double>(h->pending()));
+      });
+  options_.metrics->AddCounterCollector(
+      "omni_webhook_rejections_total",
+      "Provider requests a connector refused, by connector and reason (rate_limited, "
+      "body_too_large, unauthenticated, malformed, handshake, broker_rejected, ack_timeout, "
+      "not_queued).",
+      [this](SampleWriter& out) {
+        for (const auto& h : hosted_) {
+          for (const auto& [reason, count] : h->connector()->Rejections())
+            out.Write({{"connector", h->name()}, {"reason", reason}}, static_cast<double>(count));
+        }
+      });
+}
 
 ConnectorHost::~ConnectorHost() { Stop(); }
 

@@ -2,7 +2,12 @@
 // connector sees, and a delivery thread that calls Connector::Deliver and acks the broker. The
 // broker hosts its built-in connectors with it over inproc://; omni-gateway over tcp://.
 //
-// Lifecycle: Add() connectors, Start() them all, Stop() them all (in reverse), then destroy.
+// With a metrics registry, each connector's link gets its series (connector_metrics.h) and the host
+// writes at scrape time omni_connector_outbox_events{connector} (events not yet acked) and
+// omni_webhook_rejections_total{connector,reason} (Connector::Rejections()).
+//
+// Lifecycle: Add() connectors (before the registry is first rendered), Start() them all, Stop()
+// them all (in reverse), then destroy.
 #pragma once
 
 #include <condition_variable>
@@ -13,11 +18,11 @@
 #include <string>
 #include <thread>
 #include <vector>
-
 #include <zmq.hpp>
 
 #include "absl/status/status.h"
 #include "base/clock.h"
+#include "base/metrics.h"
 #include "connectors/sdk/connector.h"
 #include "connectors/sdk/reliable_client.h"
 
@@ -28,7 +33,8 @@ struct ConnectorHostOptions {
   std::string tenant = "default";
   std::filesystem::path spool_dir;  // empty = no spool
   std::chrono::milliseconds ack_timeout{2000};
-  CurveClientKeys curve;  // see ReliableClientOptions::curve
+  CurveClientKeys curve;               // see ReliableClientOptions::curve
+  MetricsRegistry* metrics = nullptr;  // outlives the host; null = no metrics
 };
 
 class ConnectorHost {

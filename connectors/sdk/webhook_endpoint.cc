@@ -6,9 +6,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/http_server.h"
 #include "base/log.h"
 #include "base/strings.h"
-#include "connectors/sdk/http_server.h"
 #include "connectors/sdk/publish_all.h"
 
 namespace omni::connectors {

@@ -49,7 +49,7 @@ class TwilioVoiceConnector : public Connector {
   absl::Status Deliver(const omnibroker::v1::Event& event) override;
 
   int port() const { return endpoint_.port(); }
-  std::map<std::string, int64_t> Rejections() const { return endpoint_.Rejections(); }
+  std::map<std::string, int64_t> Rejections() const override { return endpoint_.Rejections(); }
 
  private:
   enum class State { kWaiting, kPutThrough, kOverflowed, kCompleted };

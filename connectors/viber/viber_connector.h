@@ -35,7 +35,7 @@ class ViberConnector : public Connector {
   absl::Status Deliver(const omnibroker::v1::Event& event) override;
 
   int port() const { return endpoint_.port(); }
-  std::map<std::string, int64_t> Rejections() const { return endpoint_.Rejections(); }
+  std::map<std::string, int64_t> Rejections() const override { return endpoint_.Rejections(); }
 
  private:
   ViberConnector(ViberOptions options, ProviderClient api);

@@ -42,7 +42,7 @@ class XConnector : public Connector {
   // True once the outbound event `event_id` was sent by this process.
   bool Delivered(const std::string& event_id) const;
   int port() const { return endpoint_.port(); }
-  std::map<std::string, int64_t> Rejections() const { return endpoint_.Rejections(); }
+  std::map<std::string, int64_t> Rejections() const override { return endpoint_.Rejections(); }
 
  private:
   XConnector(XOptions options, ProviderClient api);

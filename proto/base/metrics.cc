@@ -98,6 +98,11 @@ void MetricsRegistry::AddCollector(const std::string& name, const std::string& h
   FamilyFor(name, help, Type::kGauge).collect = std::move(collect);
 }
 
+void MetricsRegistry::AddCounterCollector(const std::string& name, const std::string& help,
+                                          std::function<void(SampleWriter&)> collect) {
+  FamilyFor(name, help, Type::kCounter).collect = std::move(collect);
+}
+
 std::string MetricsRegistry::Render() const {
   std::string out;
   for (const auto& family : families_) {

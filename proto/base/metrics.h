@@ -81,6 +81,10 @@ class MetricsRegistry {
   // A gauge family whose samples `collect` writes at each scrape.
   void AddCollector(const std::string& name, const std::string& help,
                     std::function<void(SampleWriter&)> collect);
+  // A counter family whose samples `collect` writes at each scrape: counts another component keeps
+  // (a connector's refusals by reason), rendered as they are rather than copied into counters.
+  void AddCounterCollector(const std::string& name, const std::string& help,
+                           std::function<void(SampleWriter&)> collect);
 
   // Every family, in registration order, in the text exposition format.
   std::string Render() const;

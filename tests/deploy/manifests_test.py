@@ -4,9 +4,9 @@
 usage: manifests_test.py DEPLOY_DIR OMNIBROKER_BINARY
 
 Every file parses; what one names, another has (the headless Service of the StatefulSet, the
-ConfigMap of the volumes, the ports of the probes, the pods a PodDisruptionBudget selects); the
-grace periods outlast the broker's drain; pods run as the image's user; and the broker configs
-pass `omnibroker check-config`. Prints each problem and exits 1 if there is any.
+ConfigMap of the volumes, the ports of the probes, the pods a PodDisruptionBudget selects, the
+gateway's admin port in its probes and health check); the grace periods outlast the broker's
+drain; pods run as the image's user; and the broker configs pass `omnibroker check-config`. Prints each problem and exits 1 if there is any.
 """
 import pathlib
 import re
@@ -85,6 +85,12 @@ def check_pod(kind, name, pod, config_maps, uid, gid, grace_floor):
     return labels, volumes
 
 
+def admin_port(gateway_yaml):
+    """The port of a gateway config's admin_listen (the default when absent, None when off)."""
+    listen = gateway_yaml.get("admin_listen", "127.0.0.1:9465")
+    return int(listen.rsplit(":", 1)[1]) if listen else None
+
+
 def matches(selector, labels):
     return all(labels.get(k) == v for k, v in selector["matchLabels"].items())
 
@@ -141,6 +147,18 @@ def check_k8s(deploy, binary, uid, gid):
                 check(got == want, f"omni-gateway.yaml: broker {got}, the StatefulSet is {want}")
     for name, deployment in by_kind.get("Deployment", {}).items():
         check_pod("Deployment", name, deployment["spec"]["template"], config_maps, uid, gid, grace)
+    # The gateway's probes ask its admin port: the container's port named admin is admin_listen's.
+    for cm in config_maps.values():
+        if "omni-gateway.yaml" in cm["data"]:
+            want = admin_port(yaml.safe_load(cm["data"]["omni-gateway.yaml"]))
+            gateway = by_kind.get("Deployment", {}).get("omni-gateway")
+            if check(gateway, "k8s: no Deployment omni-gateway"):
+                ports = {p["name"]: p["containerPort"]
+                         for c in gateway["spec"]["template"]["spec"]["containers"]
+                         for p in c.get("ports", [])}
+                check(ports.get("admin") == want,
+                      f"Deployment omni-gateway: port admin is {ports.get('admin')}, "
+                      f"omni-gateway.yaml's admin_listen {want}")
 
 
 def check_compose(deploy, binary):
@@ -162,6 +180,10 @@ def check_compose(deploy, binary):
         check(stop is not None and stop > grace,
               f"compose {name}: stop_grace_period does not outlast the {grace} s drain")
     check("healthcheck" in services.get("broker", {}), "compose broker: no healthcheck")
+    gateway_check = " ".join(services.get("gateway", {}).get("healthcheck", {}).get("test", []))
+    check(f"/dev/tcp/127.0.0.1/{admin_port(gateway_yaml)} " in gateway_check,
+          f"compose gateway: the healthcheck does not ask admin_listen's port "
+          f"{admin_port(gateway_yaml)}")
 
 
 def main():

@@ -13,7 +13,7 @@
 #include <utility>
 #include <vector>
 
-#include "connectors/sdk/http_server.h"
+#include "base/http_server.h"
 
 namespace omni::testing {
 
@@ -40,7 +40,7 @@ class FakeProviderApi {
     server_.Post(".*", handler);
     server_.Get(".*", handler);
     port_ = server_.bind_to_any_port("127.0.0.1");
-    EXPECT_TRUE(connectors::ListenInBackground(server_, thread_).ok());
+    EXPECT_TRUE(ListenInBackground(server_, thread_).ok());
   }
   ~FakeProviderApi() {
     server_.stop();

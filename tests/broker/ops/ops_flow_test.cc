@@ -6,6 +6,7 @@
 #include <httplib.h>
 
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "tests/support/admin_page.h"
 #include "tests/support/broker_harness.h"
 #include "tests/support/broker_process.h"
 #include "tests/support/test_support.h"
@@ -15,26 +16,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// The admin port's answer to GET `path`: status and body (status 0 when it did not answer).
-std::pair<int, std::string> Get(const std::string& address, const std::string& path) {
-  const size_t colon = address.rfind(':');
-  httplib::Client http(address.substr(0, colon), std::stoi(address.substr(colon + 1)));
-  auto res = http.Get(path.c_str());
-  if (!res) return {0, ""};
-  return {res->status, res->body};
-}
-
-// The value of `series` (name and labels exactly as exported) on a /metrics page; -1 if absent.
-double Sample(const std::string& page, const std::string& series) {
-  for (size_t at = 0; at < page.size();) {
-    const size_t end = std::min(page.find('\n', at), page.size());
-    const std::string_view line(page.data() + at, end - at);
-    if (line.starts_with(series + " "))
-      return std::stod(std::string(line.substr(series.size() + 1)));
-    at = end + 1;
-  }
-  return -1;
-}
+using testing::AdminGet;
+using testing::MetricSample;
 
 grpc::health::v1::HealthCheckResponse::ServingStatus Health(const std::string& address,
                                                             const std::string& service) {
@@ -65,9 +48,9 @@ TEST(OpsFlowTest, MetricsAndHealthAfterRealTraffic) {
   ASSERT_OK(broker.Start());
   const std::string admin = broker.admin_address();
   ASSERT_FALSE(admin.empty());
-  EXPECT_EQ(Get(admin, "/livez").first, 200);
-  EXPECT_EQ(Get(admin, "/readyz"), (std::pair<int, std::string>{200, "ok\n"}));
-  EXPECT_EQ(Get(admin, "/nothing").first, 404);
+  EXPECT_EQ(AdminGet(admin, "/livez").first, 200);
+  EXPECT_EQ(AdminGet(admin, "/readyz"), (std::pair<int, std::string>{200, "ok\n"}));
+  EXPECT_EQ(AdminGet(admin, "/nothing").first, 404);
 
   // Two conversations, a retry, an invalid event and a receipt for a thread nobody has.
   testing::IngestPublisher publisher(ingest);
@@ -84,25 +67,25 @@ TEST(OpsFlowTest, MetricsAndHealthAfterRealTraffic) {
   receipt.set_kind(omnibroker::v1::EVENT_KIND_DELIVERY_STATUS);
   ASSERT_EQ(publisher.Publish(receipt).status(), omnibroker::v1::INGEST_STATUS_REJECTED);
 
-  auto [status, page] = Get(admin, "/metrics");
+  auto [status, page] = AdminGet(admin, "/metrics");
   ASSERT_EQ(status, 200);
   EXPECT_NE(page.find("# TYPE omni_ingest_events_total counter"), std::string::npos);
-  EXPECT_EQ(Sample(page, "omni_ingest_events_total"), 5);
-  EXPECT_EQ(Sample(page, R"(omni_ingest_acks_total{status="accepted"})"), 2);
-  EXPECT_EQ(Sample(page, R"(omni_ingest_acks_total{status="duplicate"})"), 1);
-  EXPECT_EQ(Sample(page, R"(omni_ingest_acks_total{status="rejected"})"), 2);
-  EXPECT_EQ(Sample(page, R"(omni_ingest_rejects_total{reason="invalid"})"), 1);
-  EXPECT_EQ(Sample(page, R"(omni_ingest_rejects_total{reason="no_conversation"})"), 1);
-  EXPECT_EQ(Sample(page, R"(omni_ingest_rejects_total{reason="store_error"})"), 0);
-  EXPECT_EQ(Sample(page, R"(omni_queue_depth{queue="billing"})"), 1);
-  EXPECT_EQ(Sample(page, R"(omni_queue_depth{queue="default"})"), 1);
-  EXPECT_EQ(Sample(page, R"(omni_queue_oldest_wait_seconds{queue="billing"})"), 0)
+  EXPECT_EQ(MetricSample(page, "omni_ingest_events_total"), 5);
+  EXPECT_EQ(MetricSample(page, R"(omni_ingest_acks_total{status="accepted"})"), 2);
+  EXPECT_EQ(MetricSample(page, R"(omni_ingest_acks_total{status="duplicate"})"), 1);
+  EXPECT_EQ(MetricSample(page, R"(omni_ingest_acks_total{status="rejected"})"), 2);
+  EXPECT_EQ(MetricSample(page, R"(omni_ingest_rejects_total{reason="invalid"})"), 1);
+  EXPECT_EQ(MetricSample(page, R"(omni_ingest_rejects_total{reason="no_conversation"})"), 1);
+  EXPECT_EQ(MetricSample(page, R"(omni_ingest_rejects_total{reason="store_error"})"), 0);
+  EXPECT_EQ(MetricSample(page, R"(omni_queue_depth{queue="billing"})"), 1);
+  EXPECT_EQ(MetricSample(page, R"(omni_queue_depth{queue="default"})"), 1);
+  EXPECT_EQ(MetricSample(page, R"(omni_queue_oldest_wait_seconds{queue="billing"})"), 0)
       << "the clock has not moved";
-  EXPECT_GE(Sample(page, "omni_store_sync_seconds_count"), 1);
-  EXPECT_GE(Sample(page, "omni_store_write_seconds_count"), 2);
-  EXPECT_EQ(Sample(page, R"(omni_store_sync_seconds_bucket{le="+Inf"})"),
-            Sample(page, "omni_store_sync_seconds_count"));
-  EXPECT_EQ(Sample(page, "omni_console_streams"), 0);
+  EXPECT_GE(MetricSample(page, "omni_store_sync_seconds_count"), 1);
+  EXPECT_GE(MetricSample(page, "omni_store_write_seconds_count"), 2);
+  EXPECT_EQ(MetricSample(page, R"(omni_store_sync_seconds_bucket{le="+Inf"})"),
+            MetricSample(page, "omni_store_sync_seconds_count"));
+  EXPECT_EQ(MetricSample(page, "omni_console_streams"), 0);
 
   // Alice declines the first offer and accepts the second, and answers it.
   auto alice = agent::AgentClient::Connect(broker.grpc_address(), "alice");
@@ -117,16 +100,18 @@ TEST(OpsFlowTest, MetricsAndHealthAfterRealTraffic) {
   ASSERT_TRUE((*alice)->Accept(second->offer_id()).ok());
   ASSERT_TRUE((*alice)->SendText(second->conversation().id(), "Hi!", "a-1").ok());
 
-  page = Get(admin, "/metrics").second;
-  EXPECT_EQ(Sample(page, "omni_console_streams"), 1);
-  EXPECT_EQ(Sample(page, R"(omni_routing_decisions_total{decision="offer"})"), 2);
-  EXPECT_EQ(Sample(page, R"(omni_offers_total{outcome="accepted"})"), 1);
-  EXPECT_EQ(Sample(page, R"(omni_offers_total{outcome="declined"})"), 1);
+  page = AdminGet(admin, "/metrics").second;
+  EXPECT_EQ(MetricSample(page, "omni_console_streams"), 1);
+  EXPECT_EQ(MetricSample(page, R"(omni_routing_decisions_total{decision="offer"})"), 2);
+  EXPECT_EQ(MetricSample(page, R"(omni_offers_total{outcome="accepted"})"), 1);
+  EXPECT_EQ(MetricSample(page, R"(omni_offers_total{outcome="declined"})"), 1);
   const std::string waiting_queue =
       first->conversation().requirements().queue().empty() ? "default" : "billing";
   const std::string taken_queue = waiting_queue == "default" ? "billing" : "default";
-  EXPECT_EQ(Sample(page, absl::StrCat(R"(omni_queue_depth{queue=")", waiting_queue, R"("})")), 1);
-  EXPECT_EQ(Sample(page, absl::StrCat(R"(omni_queue_depth{queue=")", taken_queue, R"("})")), -1)
+  EXPECT_EQ(MetricSample(page, absl::StrCat(R"(omni_queue_depth{queue=")", waiting_queue, R"("})")),
+            1);
+  EXPECT_EQ(MetricSample(page, absl::StrCat(R"(omni_queue_depth{queue=")", taken_queue, R"("})")),
+            -1)
       << "a queue with nobody waiting has no series";
 
   // Eleven minutes later the declined conversation is past its first-response deadline (10 min
@@ -137,20 +122,21 @@ TEST(OpsFlowTest, MetricsAndHealthAfterRealTraffic) {
   ASSERT_TRUE(third.has_value());
   EXPECT_EQ(third->conversation().id(), first->conversation().id());
   ASSERT_TRUE(testing::WaitFor([&] {
-    return Sample(Get(admin, "/metrics").second,
-                  R"(omni_sla_breaches_total{deadline="first_response"})") == 1;
+    return MetricSample(AdminGet(admin, "/metrics").second,
+                        R"(omni_sla_breaches_total{deadline="first_response"})") == 1;
   }));
   clock.Advance(30s);
   ASSERT_TRUE(testing::WaitFor([&] {
-    return Sample(Get(admin, "/metrics").second, R"(omni_offers_total{outcome="timed_out"})") == 1;
+    return MetricSample(AdminGet(admin, "/metrics").second,
+                        R"(omni_offers_total{outcome="timed_out"})") == 1;
   }));
-  page = Get(admin, "/metrics").second;
-  EXPECT_EQ(Sample(page, R"(omni_routing_decisions_total{decision="offer"})"), 3);
-  EXPECT_EQ(Sample(page, R"(omni_routing_decisions_total{decision="offer_withdrawn"})"), 1);
-  EXPECT_EQ(Sample(page, R"(omni_routing_decisions_total{decision="breach"})"), 1);
-  EXPECT_EQ(Sample(page, R"(omni_sla_breaches_total{deadline="next_response"})"), 0);
-  EXPECT_EQ(Sample(page, absl::StrCat(R"(omni_queue_oldest_wait_seconds{queue=")", waiting_queue,
-                                      R"("})")),
+  page = AdminGet(admin, "/metrics").second;
+  EXPECT_EQ(MetricSample(page, R"(omni_routing_decisions_total{decision="offer"})"), 3);
+  EXPECT_EQ(MetricSample(page, R"(omni_routing_decisions_total{decision="offer_withdrawn"})"), 1);
+  EXPECT_EQ(MetricSample(page, R"(omni_routing_decisions_total{decision="breach"})"), 1);
+  EXPECT_EQ(MetricSample(page, R"(omni_sla_breaches_total{deadline="next_response"})"), 0);
+  EXPECT_EQ(MetricSample(page, absl::StrCat(R"(omni_queue_oldest_wait_seconds{queue=")",
+                                            waiting_queue, R"("})")),
             690);
 
   // gRPC health, as any health client asks it (reflection: shutdown_test, which does not link the
@@ -160,10 +146,11 @@ TEST(OpsFlowTest, MetricsAndHealthAfterRealTraffic) {
             grpc::health::v1::HealthCheckResponse::SERVING);
 
   (*alice)->Close();
-  ASSERT_TRUE(testing::WaitFor(
-      [&] { return Sample(Get(admin, "/metrics").second, "omni_console_streams") == 0; }));
+  ASSERT_TRUE(testing::WaitFor([&] {
+    return MetricSample(AdminGet(admin, "/metrics").second, "omni_console_streams") == 0;
+  }));
   broker.Stop();
-  EXPECT_EQ(Get(admin, "/livez").first, 0) << "the admin port closes with the broker";
+  EXPECT_EQ(AdminGet(admin, "/livez").first, 0) << "the admin port closes with the broker";
 }
 
 }  // namespace

@@ -18,6 +18,7 @@ broker: tcp://10.0.0.5:5570
 tenant: acme
 data_dir: /var/lib/omni-gateway
 ack_timeout_ms: 500
+admin_listen: 0.0.0.0:9465
 connectors:
   - {type: telegram, settings: {listen: "0.0.0.0:8443", secret_token: s}}
   - {type: webchat, name: site-chat}
@@ -28,6 +29,7 @@ connectors:
   EXPECT_EQ(config.tenant, "acme");
   EXPECT_EQ(config.data_dir, "/var/lib/omni-gateway");
   EXPECT_EQ(config.ack_timeout, std::chrono::milliseconds(500));
+  EXPECT_EQ(config.admin_listen, "0.0.0.0:9465");
   ASSERT_EQ(config.connectors.size(), 2u);
   EXPECT_EQ(config.connectors[0].name, "telegram") << "the name defaults to the type";
   EXPECT_EQ(config.connectors[0].settings.at("listen"), "0.0.0.0:8443");
@@ -42,6 +44,7 @@ TEST(GatewayConfigTest, ErrorsNameTheProblem) {
       {"brokr: tcp://x:1", "unknown section 'brokr' (line 1)"},
       {"broker: [a, b]", "broker (line 1): must be a single value"},
       {"ack_timeout_ms: soon", "ack_timeout_ms (line 1)"},
+      {"admin_listen: [a]", "admin_listen (line 1): must be a single value"},
       {"connectors: {type: telegram}", "connectors (line 1): must be a list"},
       {"connectors: [{name: x}]", "connectors[0]: needs a type"},
       {"connectors: [{type: x, settings: [1]}]", "connectors[0].settings: must be a mapping"},
@@ -63,6 +66,11 @@ TEST(GatewayConfigTest, FlagsOverrideTheFile) {
   ASSERT_TRUE(ApplyGatewayArgs({"--broker", "tcp://b:2", "--config", file.string()}, config).ok());
   EXPECT_EQ(config.broker, "tcp://b:2") << "a flag wins wherever it stands";
   EXPECT_EQ(config.tenant, "acme");
+  EXPECT_EQ(config.admin_listen, "127.0.0.1:9465")
+      << "the admin port is on by default, on loopback";
+  GatewayConfig off;
+  ASSERT_TRUE(ApplyGatewayArgs({"--config", file.string(), "--admin-listen", ""}, off).ok());
+  EXPECT_EQ(off.admin_listen, "") << "--admin-listen '' turns it off";
 
   GatewayConfig missing;
   EXPECT_EQ(ApplyGatewayArgs({"--config", (dir.path() / "none.yaml").string()}, missing).code(),

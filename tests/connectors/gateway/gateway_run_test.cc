@@ -9,11 +9,13 @@
 #include <sys/wait.h>
 
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "base/curve_keys.h"
 #include "broker/app/broker_app.h"
 #include "omni/agent/agent_client.h"
+#include "tests/support/admin_page.h"
 #include "tests/support/broker_harness.h"
 #include "tests/support/broker_process.h"
 #include "tests/support/fake_provider_api.h"
@@ -24,6 +26,8 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
+using omni::testing::AdminGet;
+using omni::testing::MetricSample;
 using omni::testing::WaitFor;
 
 constexpr char kSecret[] = "gw-secret-0123";
@@ -42,6 +46,7 @@ TEST(GatewayRunTest, HostsAConnectorAgainstABrokerOverTcp) {
   const auto gateway_yaml = dir.path() / "gateway.yaml";
   std::ofstream(gateway_yaml) << "tenant: default\n"
                               << "data_dir: " << (dir.path() / "gateway").string() << "\n"
+                              << "admin_listen: \"\"\n"
                               << "connectors:\n"
                               << "  - type: telegram\n"
                               << "    settings: {listen: \"127.0.0.1:" << webhook_port
@@ -99,6 +104,7 @@ struct CurveGateway {
     std::ofstream(secret_file) << secret_key << "\n";
     const auto yaml = dir / (name + ".yaml");
     std::ofstream(yaml) << "data_dir: " << (dir / name).string() << "\n"
+                        << "admin_listen: \"\"\n"
                         << "broker_public_key: \"" << broker_public_key << "\"\n"
                         << "curve_secret_key_file: " << secret_file.string() << "\n"
                         << "connectors:\n  - type: telegram\n    settings: {listen: \"127.0.0.1:"
@@ -150,6 +156,76 @@ TEST(GatewayRunTest, OverCurveOnlyAnAllowedGatewayGetsThrough) {
   EXPECT_EQ(broker.metrics().events_received.value(), 1u);
   const int status = gateway.process->Stop(SIGTERM);
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  broker.Stop();
+}
+
+// The gateway's admin port: /livez and /readyz once its connector listens, and /metrics with the
+// connector's refusals (a body above max_body_bytes, a POST beyond the rate limit), its published
+// event and the broker's ack, counted exactly as the webhook answered them.
+TEST(GatewayRunTest, ServesMetricsAndReadinessOnItsAdminPort) {
+  testing::TempDir dir;
+  const std::string ingest = "tcp://127.0.0.1:" + std::to_string(testing::FreePort());
+  app::BrokerConfig config = testing::TestConfig(dir.path() / "broker", ingest);
+  config.connectors.clear();
+  app::BrokerApp broker(config);
+  ASSERT_OK(broker.Start());
+
+  const int webhook_port = testing::FreePort();
+  const std::string admin = "127.0.0.1:" + std::to_string(testing::FreePort());
+  const auto yaml = dir.path() / "gateway.yaml";
+  // One request per second with a burst of one: a POST right after another is refused.
+  std::ofstream(yaml) << "data_dir: " << (dir.path() / "gateway").string() << "\n"
+                      << "admin_listen: \"" << admin << "\"\n"
+                      << "connectors:\n  - type: telegram\n    settings: {listen: \"127.0.0.1:"
+                      << webhook_port << "\", secret_token: " << kSecret << ", bot_token: \""
+                      << kBotToken << "\", max_body_bytes: 1024, rate_limit_per_second: 1, "
+                      << "rate_limit_burst: 1}\n";
+  testing::ChildProcess gateway(OMNI_GATEWAY_BINARY,
+                                {"run", "--config", yaml.string(), "--broker", ingest},
+                                dir.path() / "gateway.log");
+  ASSERT_TRUE(WaitFor([&] { return AdminGet(admin, "/readyz").first == 200; }))
+      << testing::ReadFile(dir.path() / "gateway.log");
+  EXPECT_EQ(AdminGet(admin, "/readyz").second, "ok\n");
+  EXPECT_EQ(AdminGet(admin, "/livez").first, 200);
+
+  httplib::Client webhook("127.0.0.1", webhook_port);
+  webhook.set_read_timeout(15, 0);
+  const httplib::Headers signed_header = {{"X-Telegram-Bot-Api-Secret-Token", kSecret}};
+  const std::string update =
+      testing::ReadFile(testing::CorpusDir() / "telegram" / "courier/extracted/tg_helloMsg.json");
+  auto stored = webhook.Post("/telegram/webhook", signed_header, update, "application/json");
+  ASSERT_TRUE(stored);
+  ASSERT_EQ(stored->status, 200) << stored->body;
+  // A body too large, until the webhook has answered both refusals: 429 while the bucket is empty
+  // (right after the update), 413 once it has a token again (within a second).
+  const std::string too_large(2048, ' ');
+  std::map<int, int> answered;
+  EXPECT_TRUE(WaitFor([&] {
+    auto res = webhook.Post("/telegram/webhook", signed_header, too_large, "application/json");
+    ++answered[res ? res->status : 0];
+    return answered[413] > 0 && answered[429] > 0;
+  }));
+  EXPECT_EQ(answered.size(), 2u) << "nothing but 413 and 429";
+
+  const auto [status, page] = AdminGet(admin, "/metrics");
+  EXPECT_EQ(status, 200);
+  // The telegram connector's sample of `family`, with `more` labels after its own.
+  const auto telegram = [&page](const std::string& family, const std::string& more = "") {
+    return MetricSample(page, family + R"({connector="telegram")" + more + "}");
+  };
+  EXPECT_EQ(telegram("omni_webhook_rejections_total", R"(,reason="body_too_large")"), answered[413])
+      << page;
+  EXPECT_EQ(telegram("omni_webhook_rejections_total", R"(,reason="rate_limited")"), answered[429]);
+  EXPECT_NE(page.find("# TYPE omni_webhook_rejections_total counter\n"), std::string::npos);
+  EXPECT_EQ(telegram("omni_connector_events_published_total"), 1);
+  EXPECT_EQ(telegram("omni_connector_acks_total", R"(,status="accepted")"), 1);
+  EXPECT_EQ(telegram("omni_connector_acks_total", R"(,status="rejected")"), 0);
+  EXPECT_EQ(telegram("omni_connector_publish_failures_total"), 0);
+  EXPECT_EQ(telegram("omni_connector_outbox_events"), 0);
+
+  const int exit = gateway.Stop(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(exit) && WEXITSTATUS(exit) == 0) << exit;
+  EXPECT_EQ(AdminGet(admin, "/livez").first, 0) << "the admin port closes with the gateway";
   broker.Stop();
 }
 

@@ -96,7 +96,7 @@ TEST(MastodonConnectorTest, CursorMovesOnlyAfterTheAckAndSurvivesARestart) {
   ASSERT_TRUE(WaitFor([&] { return context.published().size() >= 2; }));
   EXPECT_EQ(connector->cursor(), "");
   EXPECT_FALSE(std::filesystem::exists(state_file));
-  EXPECT_GE(connector->Rejections()["ack_timeout"], 1);
+  EXPECT_GE(connector->PollRejections()["ack_timeout"], 1);
   for (const std::string& min_id : instance.polls()) EXPECT_EQ(min_id, "");
   const std::string id = "mastodon:" + instance.host() + ":110000000000000002";
   for (const std::string& published : context.published()) EXPECT_EQ(published, id);
@@ -128,7 +128,7 @@ TEST(MastodonConnectorTest, AMalformedNotificationDoesNotStallThePoll) {
   connector->Stop();
   ASSERT_FALSE(context.published().empty());
   EXPECT_EQ(context.published().front(), "mastodon:" + instance.host() + ":110000000000000009");
-  EXPECT_GE(connector->Rejections()["malformed"], 1);
+  EXPECT_GE(connector->PollRejections()["malformed"], 1);
 }
 
 omnibroker::v1::Event Reply(const std::string& id, const std::string& thread,

@@ -15,9 +15,9 @@
 #include <thread>
 
 #include "absl/strings/escaping.h"
+#include "base/http_server.h"
 #include "broker/app/broker_app.h"
 #include "connectors/meta/meta_connector.h"
-#include "connectors/sdk/http_server.h"
 #include "connectors/sdk/signature.h"
 #include "omni/agent/agent_client.h"
 #include "tests/support/broker_harness.h"
@@ -56,7 +56,7 @@ class FakeGraphApi {
                    res.set_content(refuse_ ? flow.refusal : flow.sent_answer, "application/json");
                  });
     port_ = server_.bind_to_any_port("127.0.0.1");
-    EXPECT_TRUE(connectors::ListenInBackground(server_, thread_).ok());
+    EXPECT_TRUE(ListenInBackground(server_, thread_).ok());
   }
   ~FakeGraphApi() {
     server_.stop();

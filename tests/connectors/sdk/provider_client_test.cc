@@ -8,7 +8,7 @@
 #include <mutex>
 #include <thread>
 
-#include "connectors/sdk/http_server.h"
+#include "base/http_server.h"
 
 namespace omni::connectors {
 namespace {

@@ -8,7 +8,7 @@
 
 #include <thread>
 
-#include "connectors/sdk/http_server.h"
+#include "base/http_server.h"
 
 namespace omni::connectors::template_channel {
 namespace {

@@ -56,5 +56,16 @@ TEST(MetricsTest, CollectorsWriteAtRenderTime) {
   EXPECT_NE(registry.Render().find("omni_queue_depth{queue=\"billing\"} 4\n"), std::string::npos);
 }
 
+TEST(MetricsTest, CounterCollectorsAreTypedCounter) {
+  MetricsRegistry registry;
+  registry.AddCounterCollector("omni_webhook_rejections_total", "Refused.", [](SampleWriter& out) {
+    out.Write({{"connector", "tg"}, {"reason", "rate_limited"}}, 3);
+  });
+  EXPECT_EQ(registry.Render(),
+            "# HELP omni_webhook_rejections_total Refused.\n"
+            "# TYPE omni_webhook_rejections_total counter\n"
+            "omni_webhook_rejections_total{connector=\"tg\",reason=\"rate_limited\"} 3\n");
+}
+
 }  // namespace
 }  // namespace omni

@@ -1,10 +1,10 @@
-#include "connectors/sdk/http_server.h"
+#include "base/http_server.h"
 
 #include <httplib.h>
 
 #include <chrono>
 
-namespace omni::connectors {
+namespace omni {
 
 absl::Status ListenInBackground(httplib::Server& server, std::thread& thread) {
   thread = std::thread([&server] { server.listen_after_bind(); });
@@ -18,4 +18,4 @@ absl::Status ListenInBackground(httplib::Server& server, std::thread& thread) {
   return absl::OkStatus();
 }
 
-}  // namespace omni::connectors
+}  // namespace omni

@@ -1,7 +1,8 @@
-// AdminHttpServer: the broker's admin HTTP port, for operators and their tools (Prometheus,
-// Kubernetes probes). GET /metrics is the registry in the Prometheus text format, /livez answers
-// 200 while the process serves requests, /readyz 200 once `ready` says so (else 503 with why).
-// Nothing here reads or changes conversations: it is safe to expose to a monitoring network.
+// AdminHttpServer: the admin HTTP port of the broker and of omni-gateway, for operators and their
+// tools (Prometheus, Kubernetes probes). GET /metrics is the registry in the Prometheus text
+// format, /livez answers 200 while the process serves requests, /readyz 200 once `ready` says so
+// (else 503 with why). Nothing here reads or changes conversations or events: it is safe to expose
+// to a monitoring network.
 //
 // Lifecycle: Start() binds and runs the accept loop on its own thread; Stop() (also on
 // destruction) stops and joins it.
@@ -20,7 +21,7 @@ namespace httplib {
 class Server;
 }  // namespace httplib
 
-namespace omni::ops {
+namespace omni {
 
 class AdminHttpServer {
  public:
@@ -42,4 +43,4 @@ class AdminHttpServer {
   std::string address_;
 };
 
-}  // namespace omni::ops
+}  // namespace omni

@@ -1,6 +1,6 @@
 // Running a cpp-httplib server in the background, safely stoppable at any moment: the one way every
-// HTTP listener here (webhook endpoints, web chat, the fake provider APIs in tests) starts its
-// accept loop.
+// HTTP listener here (webhook endpoints, web chat, admin ports, test fakes of provider APIs) starts
+// its accept loop.
 #pragma once
 
 #include <thread>
@@ -11,7 +11,7 @@ namespace httplib {
 class Server;
 }  // namespace httplib
 
-namespace omni::connectors {
+namespace omni {
 
 // Starts the accept loop of `server` (bound already) on `thread` and returns once it runs.
 // cpp-httplib's stop() does nothing until the loop has begun, so a Stop() right after a Start()
@@ -19,4 +19,4 @@ namespace omni::connectors {
 // for ever and hang its join. DEADLINE_EXCEEDED if the loop has not begun within 10 seconds.
 absl::Status ListenInBackground(httplib::Server& server, std::thread& thread);
 
-}  // namespace omni::connectors
+}  // namespace omni

@@ -1,12 +1,12 @@
-#include "broker/ops/admin_http.h"
+#include "base/admin_http.h"
 
 #include <httplib.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "connectors/sdk/http_server.h"
+#include "base/http_server.h"
 
-namespace omni::ops {
+namespace omni {
 
 absl::StatusOr<std::unique_ptr<AdminHttpServer>> AdminHttpServer::Start(
     const std::string& listen, const MetricsRegistry& registry, Readiness ready) {
@@ -39,7 +39,7 @@ absl::StatusOr<std::unique_ptr<AdminHttpServer>> AdminHttpServer::Start(
   if (bound <= 0)
     return absl::UnavailableError(absl::StrCat("cannot listen for admin HTTP on ", listen));
   admin->address_ = absl::StrCat(host, ":", bound);
-  if (auto s = connectors::ListenInBackground(server, admin->thread_); !s.ok()) return s;
+  if (auto s = ListenInBackground(server, admin->thread_); !s.ok()) return s;
   return admin;
 }
 
@@ -50,4 +50,4 @@ void AdminHttpServer::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-}  // namespace omni::ops
+}  // namespace omni
