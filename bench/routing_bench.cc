@@ -246,6 +246,31 @@ void BM_AgentFreed_LinearScan(benchmark::State& state) {
   bench::ReportLatency(state, micros);
 }
 
+// ---- the machine's own baseline: what `range(0)` dependent cache misses cost here, and their
+// tail. A decision's time is mostly cache misses; on a shared VM a miss costs from ~100 to ~300 ns
+// day to day, so the engine's microseconds are read next to this line of the same run.
+
+void BM_DependentMisses_Baseline(benchmark::State& state) {
+  const int hops = static_cast<int>(state.range(0));
+  // A random cycle through 128 MiB: every hop is a last-level cache (and mostly TLB) miss.
+  constexpr uint32_t kSlots = 1u << 25;
+  std::vector<uint32_t> order(kSlots);
+  for (uint32_t i = 0; i < kSlots; ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), std::mt19937_64{42});
+  std::vector<uint32_t> next(kSlots);
+  for (uint32_t i = 0; i < kSlots; ++i) next[order[i]] = order[(i + 1) % kSlots];
+  std::vector<double> micros;
+  uint32_t at = 0;
+  for (auto _ : state) {
+    const auto start = std::chrono::steady_clock::now();
+    for (int h = 0; h < hops; ++h) at = next[at];
+    benchmark::DoNotOptimize(at);
+    micros.push_back(bench::MicrosSince(start));
+  }
+  bench::ReportLatency(state, micros);
+}
+
+BENCHMARK(BM_DependentMisses_Baseline)->Arg(10)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Arrival_Indexed)->Arg(1'000)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_Arrival_LinearScan)->Arg(1'000)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_AgentFreed_Indexed)->Arg(1'000)->Arg(10'000)->Arg(100'000)->Unit(benchmark::kMicrosecond);

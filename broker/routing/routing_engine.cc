@@ -41,6 +41,19 @@ Slot RoutingEngine::SlotOf(const std::string& agent_id) {
   return it->second;
 }
 
+const RoutingEngine::AgentState::Pool* RoutingEngine::PoolIn(const AgentState& agent, Channel pool) {
+  for (const auto& p : agent.pools) {
+    if (p.pool == pool) return &p;
+  }
+  return nullptr;
+}
+
+RoutingEngine::AgentState::Pool& RoutingEngine::PoolFor(AgentState& agent, Channel pool) {
+  auto it = std::find_if(agent.pools.begin(), agent.pools.end(), [&](const auto& p) { return p.pool >= pool; });
+  if (it != agent.pools.end() && it->pool == pool) return *it;
+  return *agent.pools.insert(it, AgentState::Pool{.pool = pool});
+}
+
 // ---- effort: each agent's recent effort decays exponentially; log(effort) + rate * t orders
 // agents the same way at every instant, so the index never needs re-sorting as time passes.
 
@@ -65,7 +78,7 @@ void RoutingEngine::UpsertAgent(const omnibroker::v1::Agent& roster, TimePoint n
   ReindexAtEnd reindex{*this, now};
   const Slot slot = SlotOf(roster.id());
   AgentState& agent = agents_[slot];
-  for (const auto& [pool, max] : agent.capacity) agent_index_.Remove(slot, pool);
+  for (const auto& pool : agent.pools) agent_index_.Remove(slot, pool.pool);
   difficult_rotation_.erase({agent.last_difficult, slot});
   agent.agent = roster;
   agent.languages.clear();
@@ -82,16 +95,17 @@ void RoutingEngine::UpsertAgent(const omnibroker::v1::Agent& roster, TimePoint n
       agent.skills.emplace_back(skill, s.proficiency());
     }
   }
-  agent.capacity.clear();
+  // Loads are live state and stay; capacities and filings are the roster's.
+  agent.pools.erase(std::remove_if(agent.pools.begin(), agent.pools.end(), [](const auto& p) { return p.load == 0; }),
+                    agent.pools.end());
+  for (auto& pool : agent.pools) pool = AgentState::Pool{.pool = pool.pool, .load = pool.load};
   for (const auto& c : roster.capacity()) {
     // A channel that shares another's units has no capacity of its own.
-    if (policy_.PoolOf(c.channel()) == c.channel()) agent.capacity[c.channel()] = c.max_concurrent();
+    if (policy_.PoolOf(c.channel()) == c.channel()) PoolFor(agent, c.channel()).capacity = c.max_concurrent();
   }
-  agent.filings.clear();
-  agent.waiting_filed.clear();
-  for (const auto& [pool, max] : agent.capacity) {
-    agent.filings[pool] = FilingsFor(pool, agent.languages, agent.skills);
-    for (const Filing& f : agent.filings[pool]) agent.waiting_filed[pool].push_back(&waiting_.Filed(f.key));
+  for (auto& pool : agent.pools) {
+    pool.filings = FilingsFor(pool.pool, agent.languages, agent.skills);
+    for (const Filing& f : pool.filings) pool.waiting_filed.push_back(&waiting_.Filed(f.key));
   }
   if (roster.handles_difficult()) difficult_rotation_.insert({agent.last_difficult, slot});
   Reindex(slot, now);
@@ -134,8 +148,8 @@ void RoutingEngine::ChangePresence(const std::string& agent_id, Presence presenc
       if (conv->state == State::kOffered && !keep_offers) offered.push_back(conv);
     }
     for (Conv* conv : offered) {
-      Emit(Decision{.kind = Decision::Kind::kOfferWithdrawn, .conversation_id = conv->id(),
-                    .agent_id = agent_id, .offer_id = conv->offer_id, .at = now, .reason = "agent_offline"});
+      Emit(Decision{.kind = Decision::Kind::kOfferWithdrawn, .conversation_id = std::string(conv->id()),
+                    .agent_id = agent_id, .offer_id = OfferIdOf(*conv), .at = now, .reason = "agent_offline"});
       TakeBack(*conv, /*cooldown=*/false, /*new_phases=*/false, now);
     }
     agent.offline_since = now;
@@ -155,18 +169,18 @@ void RoutingEngine::ChangePresence(const std::string& agent_id, Presence presenc
 
 void RoutingEngine::Reindex(Slot slot, TimePoint now) {
   AgentState& agent = agents_[slot];
-  for (const auto& [pool, max] : agent.capacity) {
-    if (agent.presence == PRESENCE_AVAILABLE && Room(agent, pool, now) > 0) {
-      agent_index_.Insert(slot, pool, agent.filings.at(pool),
+  for (const auto& pool : agent.pools) {
+    if (agent.presence == PRESENCE_AVAILABLE && Room(agent, pool.pool, now) > 0) {
+      agent_index_.Insert(slot, pool.pool, pool.filings,
                           agent.has_effort ? agent.effort_key : -std::numeric_limits<double>::infinity());
     } else {
-      agent_index_.Remove(slot, pool);
+      agent_index_.Remove(slot, pool.pool);
     }
   }
 }
 
 void RoutingEngine::AddLoad(Slot slot, Channel pool, int delta) {
-  agents_[slot].load[pool] += delta;
+  PoolFor(agents_[slot], pool).load += delta;
   MarkForReindex(slot);
 }
 
@@ -187,22 +201,56 @@ void RoutingEngine::FlushReindex(TimePoint now) {
 // ---- conversations
 
 RoutingEngine::Conv& RoutingEngine::Insert(WorkItem item) {
-  // The id moves into the key: one copy of it, which the record points to.
-  auto it = conversations_.try_emplace(std::move(item.conversation_id)).first;
+  auto it = conversations_.try_emplace(InlineId(item.conversation_id)).first;
   Conv& conv = it->second;
   conv.key = &it->first;
-  conv.item = std::move(item);
-  conv.item.conversation_id.clear();
+  conv.channel = item.channel;
+  conv.tier = item.tier;
+  conv.priority = item.priority;
+  conv.language = symbols_.Intern(item.language.empty() ? policy_.default_language : item.language);
+  conv.difficult = item.difficult;
+  conv.personal_manager = std::move(item.personal_manager);
+  conv.last_agent = std::move(item.last_agent);
+  conv.transfer_target = std::move(item.transfer_target);
+  conv.queued_at = item.queued_at;
+  conv.agent_replied = item.agent_replied;
+  conv.awaiting_reply_since = item.awaiting_reply_since;
+  conv.first_breached = item.breached.contains("first_response");
+  conv.next_breached = item.breached.contains("next_response");
+  conv.resolution_breached = item.breached.contains("resolution");
+  conv.sequence = next_sequence_++;
+  SetPhases(conv, item.steps);
   return conv;
+}
+
+WorkItem RoutingEngine::ItemOf(const Conv& conv) const {
+  WorkItem item{.conversation_id = std::string(conv.id()),
+                .channel = conv.channel,
+                .tier = conv.tier,
+                .priority = conv.priority,
+                .language = symbols_.Name(conv.language),
+                .difficult = conv.difficult,
+                .personal_manager = conv.personal_manager,
+                .last_agent = conv.last_agent,
+                .transfer_target = conv.transfer_target,
+                .queued_at = conv.queued_at,
+                .agent_replied = conv.agent_replied,
+                .awaiting_reply_since = conv.awaiting_reply_since};
+  if (conv.first_breached) item.breached.insert("first_response");
+  if (conv.next_breached) item.breached.insert("next_response");
+  if (conv.resolution_breached) item.breached.insert("resolution");
+  return item;
+}
+
+const std::string& RoutingEngine::AgentOf(const Conv& conv) const {
+  static const std::string kNone;
+  return conv.agent_slot == kNoSlot ? kNone : agents_[conv.agent_slot].agent.id();
 }
 
 void RoutingEngine::Enqueue(WorkItem item, TimePoint now) {
   ReindexAtEnd reindex{*this, now};
   if (conversations_.contains(item.conversation_id)) return;
-  if (item.language.empty()) item.language = policy_.default_language;
   Conv& conv = Insert(std::move(item));
-  conv.sequence = next_sequence_++;
-  SetPhases(conv);
   conv.phases_since = now;
   ScheduleDeadlines(conv);
   Route(conv, now);
@@ -212,17 +260,13 @@ void RoutingEngine::RestoreAssigned(WorkItem item, const std::string& agent_id, 
                                     TimePoint now) {
   ReindexAtEnd reindex{*this, now};
   if (conversations_.contains(item.conversation_id)) return;
-  if (item.language.empty()) item.language = policy_.default_language;
   const Slot slot = SlotOf(agent_id);
   Conv& conv = Insert(std::move(item));
-  conv.sequence = next_sequence_++;
-  SetPhases(conv);
   conv.phases_since = now;
   conv.state = State::kAssigned;
-  conv.agent_id = agent_id;
   conv.agent_slot = slot;
   conv.assigned_at = assigned_at;
-  conv.replied_since_assigned = conv.item.agent_replied;
+  conv.replied_since_assigned = conv.agent_replied;
   conv.rule = "restored after a restart";
   conv.rule_phase = -1;
   conv.decided_at = now;
@@ -241,15 +285,17 @@ void RoutingEngine::RestoreAssigned(WorkItem item, const std::string& agent_id, 
 
 absl::StatusOr<RoutingEngine::Conv*> RoutingEngine::OpenOffer(const std::string& offer_id,
                                                               const std::string& agent_id) {
-  constexpr size_t kSuffix = 17;  // "/" + 16 hex digits: see NewOfferId
-  auto it = offer_id.size() > kSuffix && offer_id[offer_id.size() - kSuffix] == '/'
-                ? conversations_.find(offer_id.substr(0, offer_id.size() - kSuffix))
+  constexpr size_t kSuffix = 17;  // "/" + 16 hex digits: see OfferIdOf
+  const std::string_view text = offer_id;
+  auto it = text.size() > kSuffix && text[text.size() - kSuffix] == '/'
+                ? conversations_.find(text.substr(0, text.size() - kSuffix))
                 : conversations_.end();
-  if (it == conversations_.end() || it->second.state != State::kOffered || it->second.offer_id != offer_id) {
+  if (it == conversations_.end() || it->second.state != State::kOffered ||
+      text.substr(text.size() - 16) != std::string_view(Hex64(it->second.offer_number).data(), 16)) {
     return absl::NotFoundError(absl::StrCat("offer ", offer_id, " is not open (expired or withdrawn)"));
   }
   Conv& conv = it->second;
-  if (conv.agent_id != agent_id) {
+  if (AgentOf(conv) != agent_id) {
     return absl::PermissionDeniedError(absl::StrCat("offer ", offer_id, " is not for agent ", agent_id));
   }
   return &conv;
@@ -258,7 +304,7 @@ absl::StatusOr<RoutingEngine::Conv*> RoutingEngine::OpenOffer(const std::string&
 absl::StatusOr<RoutingEngine::Conv*> RoutingEngine::AssignedTo(const std::string& conversation_id,
                                                                const std::string& agent_id) {
   auto it = conversations_.find(conversation_id);
-  if (it == conversations_.end() || it->second.state != State::kAssigned || it->second.agent_id != agent_id) {
+  if (it == conversations_.end() || it->second.state != State::kAssigned || AgentOf(it->second) != agent_id) {
     return absl::FailedPreconditionError(
         absl::StrCat("conversation ", conversation_id, " is not assigned to ", agent_id));
   }
@@ -272,14 +318,13 @@ absl::StatusOr<Offer> RoutingEngine::Accept(const std::string& offer_id, const s
   if (!found.ok()) return found.status();
   Conv& conv = **found;
   Offer offer = OfferOf(conv);
-  conv.offer_id.clear();
   conv.generation++;
   conv.state = State::kAssigned;
   conv.assigned_at = now;
   conv.replied_since_assigned = false;
-  conv.item.transfer_target.clear();
+  conv.transfer_target.clear();
   const Slot slot = slots_.at(agent_id);
-  const ChannelPolicy channel = policy_.ForChannel(conv.item.channel);
+  const ChannelPolicy channel = policy_.ForChannel(conv.channel);
   AddEffort(slot, channel.effort_weight * Minutes(channel.nominal_handle_time), now);
   Schedule(now + policy_.reply_timeout, Timer::kConversation, conv.id(), conv.generation);
   return offer;
@@ -299,17 +344,17 @@ absl::StatusOr<Offer> RoutingEngine::Decline(const std::string& offer_id, const 
 void RoutingEngine::AgentReplied(const std::string& conversation_id, TimePoint now) {
   auto it = conversations_.find(conversation_id);
   if (it == conversations_.end()) return;
-  it->second.item.agent_replied = true;
-  it->second.item.awaiting_reply_since.reset();
+  it->second.agent_replied = true;
+  it->second.awaiting_reply_since.reset();
   it->second.replied_since_assigned = true;
 }
 
 void RoutingEngine::CustomerMessage(const std::string& conversation_id, TimePoint now) {
   auto it = conversations_.find(conversation_id);
-  if (it == conversations_.end() || it->second.item.awaiting_reply_since) return;
-  it->second.item.awaiting_reply_since = now;
+  if (it == conversations_.end() || it->second.awaiting_reply_since) return;
+  it->second.awaiting_reply_since = now;
   it->second.next_breached = false;
-  Schedule(now + policy_.ForTier(it->second.item.tier).next_response, Timer::kDeadline, conversation_id, 0);
+  Schedule(now + policy_.ForTier(it->second.tier).next_response, Timer::kDeadline, conversation_id, 0);
 }
 
 absl::Status RoutingEngine::TransferToAgent(const std::string& conversation_id, const std::string& from_agent,
@@ -320,7 +365,7 @@ absl::Status RoutingEngine::TransferToAgent(const std::string& conversation_id, 
   auto found = AssignedTo(conversation_id, from_agent);
   if (!found.ok()) return found.status();
   Conv& conv = **found;
-  conv.item.transfer_target = to_agent;
+  conv.transfer_target = to_agent;
   TakeBack(conv, /*cooldown=*/true, /*new_phases=*/true, now);
   return absl::OkStatus();
 }
@@ -331,11 +376,10 @@ absl::Status RoutingEngine::TransferToQueue(const std::string& conversation_id, 
   auto found = AssignedTo(conversation_id, from_agent);
   if (!found.ok()) return found.status();
   Conv& conv = **found;
-  conv.item.steps = std::move(steps);
-  conv.item.transfer_target.clear();
-  conv.item.personal_manager.clear();
-  conv.item.last_agent.clear();
-  SetPhases(conv);  // the queue's steps, and no named agent
+  conv.transfer_target.clear();
+  conv.personal_manager.clear();
+  conv.last_agent.clear();
+  SetPhases(conv, steps);  // the queue's steps, and no named agent
   TakeBack(conv, /*cooldown=*/true, /*new_phases=*/true, now);
   return absl::OkStatus();
 }
@@ -351,7 +395,7 @@ void RoutingEngine::Close(const std::string& conversation_id, TimePoint now) {
       return;
     case State::kOffered: {
       Emit(Decision{.kind = Decision::Kind::kOfferWithdrawn, .conversation_id = conversation_id,
-                    .agent_id = conv.agent_id, .offer_id = conv.offer_id, .at = now, .reason = "closed"});
+                    .agent_id = AgentOf(conv), .offer_id = OfferIdOf(conv), .at = now, .reason = "closed"});
       const Slot slot = Unassign(conv, now);
       Erase(it);
       FillAgent(slot, now);
@@ -381,8 +425,8 @@ void RoutingEngine::EndWrapUp(const std::string& conversation_id, TimePoint now)
 void RoutingEngine::Finish(ConvMap::iterator it, TimePoint now) {
   Conv& conv = it->second;
   if (conv.state == State::kWrapUp) {
-    Emit(Decision{.kind = Decision::Kind::kWrapUpEnded, .conversation_id = conv.id(),
-                  .agent_id = conv.agent_id, .at = now});
+    Emit(Decision{.kind = Decision::Kind::kWrapUpEnded, .conversation_id = std::string(conv.id()),
+                  .agent_id = AgentOf(conv), .at = now});
   }
   const Slot slot = Unassign(conv, now);
   Erase(it);
@@ -402,7 +446,7 @@ void RoutingEngine::Unfile(Conv& conv) {
 
 void RoutingEngine::Hold(Slot slot, Conv& conv) {
   agents_[slot].holding.push_back(&conv);
-  AddLoad(slot, policy_.PoolOf(conv.item.channel), +1);
+  AddLoad(slot, policy_.PoolOf(conv.channel), +1);
 }
 
 void RoutingEngine::Release(Slot slot, Conv& conv) {
@@ -410,32 +454,31 @@ void RoutingEngine::Release(Slot slot, Conv& conv) {
   auto it = std::find(holding.begin(), holding.end(), &conv);
   *it = holding.back();
   holding.pop_back();
-  AddLoad(slot, policy_.PoolOf(conv.item.channel), -1);
+  AddLoad(slot, policy_.PoolOf(conv.channel), -1);
 }
 
 Slot RoutingEngine::Unassign(Conv& conv, TimePoint now) {
   const Slot slot = conv.agent_slot;
   if (conv.state == State::kAssigned || conv.state == State::kWrapUp) {
     // The nominal effort was counted at accept; a long conversation adds what went beyond it.
-    const ChannelPolicy channel = policy_.ForChannel(conv.item.channel);
+    const ChannelPolicy channel = policy_.ForChannel(conv.channel);
     AddEffort(slot, channel.effort_weight * (Minutes(now - conv.assigned_at) - Minutes(channel.nominal_handle_time)),
               now);
   }
   Release(slot, conv);
-  conv.offer_id.clear();
-  conv.agent_id.clear();
+  conv.agent_slot = kNoSlot;
   conv.generation++;
   return slot;
 }
 
 void RoutingEngine::Reclaim(Conv& conv, const std::string& reason, bool cooldown, TimePoint now) {
-  Emit(Decision{.kind = Decision::Kind::kReclaimed, .conversation_id = conv.id(),
-                .agent_id = conv.agent_id, .at = now, .reason = reason});
+  Emit(Decision{.kind = Decision::Kind::kReclaimed, .conversation_id = std::string(conv.id()),
+                .agent_id = AgentOf(conv), .at = now, .reason = reason});
   TakeBack(conv, cooldown, /*new_phases=*/false, now);
 }
 
 void RoutingEngine::TakeBack(Conv& conv, bool cooldown, bool new_phases, TimePoint now) {
-  if (cooldown) conv.refused_until[conv.agent_id] = now + policy_.decline_cooldown;
+  if (cooldown) conv.refused_until[AgentOf(conv)] = now + policy_.decline_cooldown;
   const Slot slot = Unassign(conv, now);
   Requeue(conv, new_phases, now);
   FillAgent(slot, now);
@@ -452,19 +495,16 @@ void RoutingEngine::Requeue(Conv& conv, bool new_phases, TimePoint now) {
 
 // ---- timers
 
-void RoutingEngine::Schedule(TimePoint at, Timer::Kind kind, const std::string& id, uint64_t generation) {
-  timers_.push(Timer{at, kind, id, generation});
+void RoutingEngine::Schedule(TimePoint at, Timer::Kind kind, std::string_view id, uint64_t generation) {
+  timers_.push(Timer{at, kind, std::string(id), generation});
 }
 
 void RoutingEngine::ScheduleDeadlines(Conv& conv) {
-  conv.first_breached = conv.item.breached.contains("first_response");
-  conv.next_breached = conv.item.breached.contains("next_response");
-  conv.resolution_breached = conv.item.breached.contains("resolution");
-  const TierPolicy& tier = policy_.ForTier(conv.item.tier);
-  const std::string& id = conv.id();
-  if (!conv.item.agent_replied) Schedule(conv.item.queued_at + tier.first_response, Timer::kDeadline, id, 0);
-  if (conv.item.awaiting_reply_since) Schedule(*conv.item.awaiting_reply_since + tier.next_response, Timer::kDeadline, id, 0);
-  Schedule(conv.item.queued_at + tier.resolution, Timer::kDeadline, id, 0);
+  const TierPolicy& tier = policy_.ForTier(conv.tier);
+  const std::string_view id = conv.id();
+  if (!conv.agent_replied) Schedule(conv.queued_at + tier.first_response, Timer::kDeadline, id, 0);
+  if (conv.awaiting_reply_since) Schedule(*conv.awaiting_reply_since + tier.next_response, Timer::kDeadline, id, 0);
+  Schedule(conv.queued_at + tier.resolution, Timer::kDeadline, id, 0);
 }
 
 void RoutingEngine::Advance(TimePoint now) {
@@ -499,8 +539,8 @@ void RoutingEngine::OnConversationTimer(Conv& conv, TimePoint now) {
       return;
     case State::kOffered: {
       if (now < conv.offer_expires) return;
-      Emit(Decision{.kind = Decision::Kind::kOfferWithdrawn, .conversation_id = conv.id(),
-                    .agent_id = conv.agent_id, .offer_id = conv.offer_id, .at = now, .reason = "timeout"});
+      Emit(Decision{.kind = Decision::Kind::kOfferWithdrawn, .conversation_id = std::string(conv.id()),
+                    .agent_id = AgentOf(conv), .offer_id = OfferIdOf(conv), .at = now, .reason = "timeout"});
       TakeBack(conv, /*cooldown=*/true, /*new_phases=*/false, now);
       return;
     }
@@ -510,24 +550,24 @@ void RoutingEngine::OnConversationTimer(Conv& conv, TimePoint now) {
       }
       return;
     case State::kWrapUp:
-      EndWrapUp(conv.id(), now);
+      EndWrapUp(std::string(conv.id()), now);
       return;
   }
 }
 
 void RoutingEngine::CheckDeadlines(Conv& conv, TimePoint now) {
-  const TierPolicy& tier = policy_.ForTier(conv.item.tier);
+  const TierPolicy& tier = policy_.ForTier(conv.tier);
   auto breach = [&](bool& flag, TimePoint due, const char* what) {
     if (flag || now < due) return;
     flag = true;
-    Emit(Decision{.kind = Decision::Kind::kBreach, .conversation_id = conv.id(),
-                  .agent_id = conv.agent_id, .at = due, .reason = what});
+    Emit(Decision{.kind = Decision::Kind::kBreach, .conversation_id = std::string(conv.id()),
+                  .agent_id = AgentOf(conv), .at = due, .reason = what});
   };
-  if (!conv.item.agent_replied) breach(conv.first_breached, conv.item.queued_at + tier.first_response, "first_response");
-  if (conv.item.awaiting_reply_since) {
-    breach(conv.next_breached, *conv.item.awaiting_reply_since + tier.next_response, "next_response");
+  if (!conv.agent_replied) breach(conv.first_breached, conv.queued_at + tier.first_response, "first_response");
+  if (conv.awaiting_reply_since) {
+    breach(conv.next_breached, *conv.awaiting_reply_since + tier.next_response, "next_response");
   }
-  breach(conv.resolution_breached, conv.item.queued_at + tier.resolution, "resolution");
+  breach(conv.resolution_breached, conv.queued_at + tier.resolution, "resolution");
 }
 
 void RoutingEngine::OnAgentTimer(Slot slot, TimePoint now) {
@@ -546,7 +586,7 @@ void RoutingEngine::OnAgentTimer(Slot slot, TimePoint now) {
   }
   if (agent.ramp_from) {
     bool ramping = false;
-    for (const auto& [pool, max] : agent.capacity) ramping |= EffectiveCapacity(agent, pool, now) < max;
+    for (const auto& pool : agent.pools) ramping |= EffectiveCapacity(agent, pool.pool, now) < pool.capacity;
     if (ramping) {
       const auto next_step = *agent.ramp_from + policy_.ramp_step * (1 + (now - *agent.ramp_from) / policy_.ramp_step);
       Schedule(next_step, Timer::kAgent, agent.agent.id(), agent.generation);

@@ -33,6 +33,7 @@
 #include "absl/status/statusor.h"
 #include "base/clock.h"
 #include "broker/routing/agent_index.h"
+#include "broker/routing/inline_id.h"
 #include "broker/routing/routing_policy.h"
 #include "broker/routing/symbols.h"
 #include "broker/routing/waiting_index.h"
@@ -171,58 +172,75 @@ class RoutingEngine {
 
  private:
   enum class State { kWaiting, kOffered, kAssigned, kWrapUp };
+  static constexpr Slot kNoSlot = ~Slot{0};
   struct Phase {
-    std::string target_agent;  // a named agent, or "" for a routing step
+    Slot target = kNoSlot;     // a named agent (logged in when named), or kNoSlot for a routing step
     const char* why_named = "";  // "personal manager", "last agent", "transfer to"
-    int step = -1;             // index into item.steps
+    int step = -1;             // index into the conversation's routing steps
     Duration length{};         // zero = for ever
     // The step's requirements (or the conversation's language when there are no steps), as
     // symbols, so routing again does not look the names up.
     Symbol language = kAnyLanguageSymbol;
     absl::InlinedVector<std::pair<Symbol, int>, 2> skills;
     bool tier_pool = false;  // served only by agents who list the conversation's tier
+    bool named() const { return target != kNoSlot; }
   };
-  // One open conversation. The fields a decision touches come first, so closing or offering a
-  // conversation that has gone cold in the cache costs a line or two, not one per field.
+  // Most conversations have one phase (one routing step, no named agent): held in the record.
+  using Phases = absl::InlinedVector<Phase, 1>;
+  // One open conversation: the WorkItem's facts, flattened, and the routing state. One allocation
+  // (the map's node, its id inline), the fields a decision touches first: closing or offering a
+  // conversation that has gone cold in the cache costs a few lines, not one per field and
+  // allocation.
   struct Conv {
     State state = State::kWaiting;
-    Slot agent_slot = 0;   // agent_id's slot, while agent_id is set
-    uint64_t generation = 0;  // bumped on every state change; stale timers are ignored
-    std::optional<WaitingIndex::Ticket> filed;  // set while it waits in waiting_
-    TimePoint assigned_at;
-    TimePoint offer_expires;  // while offered
+    Channel channel = omnibroker::v1::CHANNEL_UNSPECIFIED;
+    Tier tier = omnibroker::v1::TIER_UNSPECIFIED;
+    Slot agent_slot = kNoSlot;  // offered to, assigned to or wrapping up; kNoSlot while waiting
+    Symbol language = kAnyLanguageSymbol;  // resolved: the item's, else the policy's default
+    int priority = 0;
+    bool difficult = false;
+    bool agent_replied = false;  // the first response was given (no first-response deadline)
     bool replied_since_assigned = false;
     bool first_breached = false, next_breached = false, resolution_breached = false;
+    uint64_t generation = 0;  // bumped on every state change; stale timers are ignored
     uint64_t sequence = 0;    // arrival order, to break urgency ties
-    std::string agent_id;  // offered to, assigned to or wrapping up
-    std::string offer_id;  // while offered; the Offer is made from it when asked (OfferOf)
+    uint64_t offer_number = 0;  // while offered; the offer's id is OfferIdOf(conv)
+    TimePoint queued_at;      // urgency and deadlines count from here (WorkItem::queued_at)
+    TimePoint phases_since;   // phases count from here
+    TimePoint offer_expires;  // while offered
+    TimePoint assigned_at;
     std::map<std::string, TimePoint> refused_until;  // agent -> cooldown end
-    TimePoint phases_since;  // phases count from here
-    // The named agents' phases (NamedPhases), then one per routing step: the steps live here as
-    // symbols, not as the WorkItem's protobuf messages (item.steps is emptied into them).
-    std::vector<Phase> phases;
+    std::optional<WaitingIndex::Ticket> filed;  // set while it waits in waiting_
+    // The named agents' phases (RenamePhases), then one per routing step.
+    Phases phases;
     int step_count = 0;
     // The last decision: a rule (static text, so deciding does not allocate) and the phase it
     // applied in; Explain() spells them out.
-    const char* rule = "";
     int rule_phase = -1;
+    const char* rule = "";
     TimePoint decided_at;
-    // The conversation; its id is the map's key (item.conversation_id stays empty), so a record
-    // holds one copy of it, not two.
-    WorkItem item;
-    const std::string* key = nullptr;
-    const std::string& id() const { return *key; }
+    std::optional<TimePoint> awaiting_reply_since;  // a customer message waits for an answer
+    std::string personal_manager, last_agent, transfer_target;
+    // The map's key: the record's one copy of its id.
+    const InlineId* key = nullptr;
+    std::string_view id() const { return *key; }
   };
   struct AgentState {
     omnibroker::v1::Agent agent;
     Presence presence = omnibroker::v1::PRESENCE_OFFLINE;
     std::vector<Symbol> languages;
     std::vector<std::pair<Symbol, int>> skills;  // skill, proficiency
-    std::map<Channel, int> capacity;  // pool -> max concurrent
-    std::map<Channel, std::vector<Filing>> filings;  // pool -> where the agent is filed
-    // pool -> the waiting classes filed under the same keys (WaitingIndex::Filed), looked up once.
-    std::map<Channel, std::vector<const WaitingIndex::ClassSet*>> waiting_filed;
-    std::map<Channel, int> load;      // pool -> offered + assigned + wrapping up
+    // One per pool the agent has capacity or load in, sorted by pool: an agent has one to three,
+    // so a short vector searched in place (PoolIn), not maps whose nodes are each a cache miss.
+    struct Pool {
+      Channel pool = omnibroker::v1::CHANNEL_UNSPECIFIED;
+      int capacity = 0;  // max concurrent (0: none, or no longer on the roster but still held)
+      int load = 0;      // offered + assigned + wrapping up
+      std::vector<Filing> filings;  // where the agent is filed
+      // The waiting classes filed under the same keys (WaitingIndex::Filed), looked up once.
+      std::vector<const WaitingIndex::ClassSet*> waiting_filed;
+    };
+    absl::InlinedVector<Pool, 2> pools;
     // Conversations offered, assigned or wrapping up: as many as the agent's capacity, so a short
     // vector; the records are conversations_' nodes, which do not move.
     std::vector<Conv*> holding;
@@ -245,10 +263,10 @@ class RoutingEngine {
   void ChangePresence(const std::string& agent_id, Presence presence, bool keep_offers, TimePoint now);
 
   // Phases and requirements.
-  // The phases of `steps` (or of the conversation's language when there are none).
-  std::vector<Phase> StepPhases(const std::vector<omnibroker::v1::RoutingStep>& steps, const std::string& language);
-  // Sets the phases for `conv`'s routing steps (item.steps, emptied) and its named agents.
-  void SetPhases(Conv& conv);
+  // The phases of `steps` (or of `language` when there are none).
+  Phases StepPhases(const std::vector<omnibroker::v1::RoutingStep>& steps, Symbol language);
+  // Sets the phases for `conv`'s routing steps and its named agents.
+  void SetPhases(Conv& conv, const std::vector<omnibroker::v1::RoutingStep>& steps);
   // Replaces the named agents' phases at the front (transfer target, or personal manager and last
   // agent while logged in) with those named now.
   void RenamePhases(Conv& conv);
@@ -261,6 +279,9 @@ class RoutingEngine {
 
   // Agents.
   Slot SlotOf(const std::string& agent_id);
+  // The agent's entry for `pool`, null when it has neither capacity nor load there; PoolFor adds it.
+  static const AgentState::Pool* PoolIn(const AgentState& agent, Channel pool);
+  static AgentState::Pool& PoolFor(AgentState& agent, Channel pool);
   int Room(const AgentState& agent, Channel pool, TimePoint now) const;
   int EffectiveCapacity(const AgentState& agent, Channel pool, TimePoint now) const;
   // Whether `agent` may serve `spec` (room is checked apart); if not and `why` is given, why not.
@@ -299,7 +320,7 @@ class RoutingEngine {
   void TakeBack(Conv& conv, bool cooldown, bool new_phases, TimePoint now);
   // Node-based, so holding_ and waiting_ keep pointers to the records; a Swiss table, so a lookup
   // reads one group of control bytes and the node, not a bucket chain.
-  using ConvMap = absl::node_hash_map<std::string, Conv>;
+  using ConvMap = absl::node_hash_map<InlineId, Conv, InlineIdHash, InlineIdEq>;
   // An assigned or wrapping-up conversation ends: the agent's load is freed, the agent refilled.
   void Finish(ConvMap::iterator it, TimePoint now);
   void Erase(ConvMap::iterator it);
@@ -307,17 +328,21 @@ class RoutingEngine {
   // Offer ids name their conversation ("<conversation id>/<16 hex digits>"), so an answer finds
   // it without an index of offers; the number counts up from a random start per engine, so an
   // offer from before a restart does not match a new one.
-  std::string NewOfferId(const Conv& conv);
-  static Offer OfferOf(const Conv& conv);
+  std::string OfferIdOf(const Conv& conv) const;
+  Offer OfferOf(const Conv& conv) const;
+  // The agent offered, assigned or wrapping up `conv`; "" while it waits.
+  const std::string& AgentOf(const Conv& conv) const;
   // A new record for `item` (not there yet).
   Conv& Insert(WorkItem item);
+  // `conv` as a WorkItem (its routing steps left out: they live in its phases).
+  WorkItem ItemOf(const Conv& conv) const;
   void Unfile(Conv& conv);  // takes a waiting conversation out of waiting_
   void Hold(Slot slot, Conv& conv);
   void Release(Slot slot, Conv& conv);
   absl::StatusOr<Conv*> AssignedTo(const std::string& conversation_id, const std::string& agent_id);
 
   // Timers.
-  void Schedule(TimePoint at, Timer::Kind kind, const std::string& id, uint64_t generation);
+  void Schedule(TimePoint at, Timer::Kind kind, std::string_view id, uint64_t generation);
   void ScheduleDeadlines(Conv& conv);
   void OnConversationTimer(Conv& conv, TimePoint now);
   void CheckDeadlines(Conv& conv, TimePoint now);

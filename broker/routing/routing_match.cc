@@ -24,32 +24,32 @@ constexpr char kRuleWaiting[] = "no eligible agent with room, waiting";
 }  // namespace
 
 void RoutingEngine::RenamePhases(Conv& conv) {
-  const WorkItem& item = conv.item;
-  std::erase_if(conv.phases, [](const Phase& p) { return !p.target_agent.empty(); });
-  std::vector<Phase> named_phases;
+  conv.phases.erase(std::remove_if(conv.phases.begin(), conv.phases.end(), [](const Phase& p) { return p.named(); }),
+                    conv.phases.end());
+  Phases named_phases;
   auto named = [&](const std::string& agent_id, Duration wait, const char* why) {
     if (agent_id.empty() || wait <= Duration::zero()) return;
     auto slot = slots_.find(agent_id);
     // Waiting for someone who is not logged in would only delay the customer.
     if (slot == slots_.end() || agents_[slot->second].presence == omnibroker::v1::PRESENCE_OFFLINE) return;
     for (const auto& p : named_phases) {
-      if (p.target_agent == agent_id) return;
+      if (p.target == slot->second) return;
     }
-    named_phases.push_back(Phase{.target_agent = agent_id, .why_named = why, .length = wait});
+    named_phases.push_back(Phase{.target = slot->second, .why_named = why, .length = wait});
   };
-  if (!item.transfer_target.empty()) {
-    named(item.transfer_target, policy_.transfer_wait, "transfer to");
+  if (!conv.transfer_target.empty()) {
+    named(conv.transfer_target, policy_.transfer_wait, "transfer to");
   } else {
-    named(item.personal_manager, policy_.personal_manager_wait, "personal manager");
-    named(item.last_agent, policy_.last_agent_wait, "last agent");
+    named(conv.personal_manager, policy_.personal_manager_wait, "personal manager");
+    named(conv.last_agent, policy_.last_agent_wait, "last agent");
   }
   conv.phases.insert(conv.phases.begin(), std::make_move_iterator(named_phases.begin()),
                      std::make_move_iterator(named_phases.end()));
 }
 
-std::vector<RoutingEngine::Phase> RoutingEngine::StepPhases(const std::vector<omnibroker::v1::RoutingStep>& steps,
-                                                            const std::string& language) {
-  std::vector<Phase> phases;
+RoutingEngine::Phases RoutingEngine::StepPhases(const std::vector<omnibroker::v1::RoutingStep>& steps,
+                                                Symbol language) {
+  Phases phases;
   const int count = static_cast<int>(steps.size());
   for (int i = 0; i < count; ++i) {
     const auto& step = steps[i];
@@ -58,27 +58,26 @@ std::vector<RoutingEngine::Phase> RoutingEngine::StepPhases(const std::vector<om
                                                 : policy_.default_relax_after;
     Phase phase{.step = i,
                 .length = length,
-                .language = symbols_.Intern(step.language().empty() ? language : step.language()),
+                .language = step.language().empty() ? language : symbols_.Intern(step.language()),
                 .tier_pool = step.tier_pool()};
     for (const auto& s : step.skills())
       phase.skills.emplace_back(symbols_.Intern(s.skill()), s.min_proficiency());
     phases.push_back(std::move(phase));
   }
-  if (count == 0) phases.push_back(Phase{.language = symbols_.Intern(language)});
+  if (count == 0) phases.push_back(Phase{.language = language});
   return phases;
 }
 
-void RoutingEngine::SetPhases(Conv& conv) {
-  conv.phases = StepPhases(conv.item.steps, conv.item.language);
-  conv.step_count = static_cast<int>(conv.item.steps.size());
-  std::vector<omnibroker::v1::RoutingStep>().swap(conv.item.steps);
+void RoutingEngine::SetPhases(Conv& conv, const std::vector<omnibroker::v1::RoutingStep>& steps) {
+  conv.phases = StepPhases(steps, conv.language);
+  conv.step_count = static_cast<int>(steps.size());
   RenamePhases(conv);
 }
 
 bool RoutingEngine::AtRisk(const Conv& conv, TimePoint now) const {
-  if (conv.item.agent_replied) return false;
-  const auto deadline = policy_.ForTier(conv.item.tier).first_response;
-  return now >= conv.item.queued_at + std::chrono::duration_cast<Duration>(deadline * policy_.risk_fraction);
+  if (conv.agent_replied) return false;
+  const auto deadline = policy_.ForTier(conv.tier).first_response;
+  return now >= conv.queued_at + std::chrono::duration_cast<Duration>(deadline * policy_.risk_fraction);
 }
 
 int RoutingEngine::PhaseAt(const Conv& conv, TimePoint now) const {
@@ -88,7 +87,7 @@ int RoutingEngine::PhaseAt(const Conv& conv, TimePoint now) const {
   for (int i = 0; i < last; ++i) {
     const Phase& phase = conv.phases[i];
     // A named agent who refused the conversation is not waited for.
-    if (!phase.target_agent.empty() && Refused(conv, phase.target_agent, now)) continue;
+    if (phase.named() && Refused(conv, agents_[phase.target].agent.id(), now)) continue;
     if (phase.length == Duration::zero()) return i;
     end += phase.length;
     if (now < end) return i;
@@ -97,37 +96,37 @@ int RoutingEngine::PhaseAt(const Conv& conv, TimePoint now) const {
 }
 
 double RoutingEngine::Urgency(const Conv& conv, TimePoint now) const {
-  return policy_.ForTier(conv.item.tier).weight + policy_.urgency_per_priority * conv.item.priority +
+  return policy_.ForTier(conv.tier).weight + policy_.urgency_per_priority * conv.priority +
          (AtRisk(conv, now) ? policy_.risk_urgency : 0) +
-         policy_.urgency_per_second * (Seconds(now) - Seconds(conv.item.queued_at));
+         policy_.urgency_per_second * (Seconds(now) - Seconds(conv.queued_at));
 }
 
 WaitClassSpec RoutingEngine::SpecFor(const Conv& conv, const Phase& phase) const {
-  WaitClassSpec spec{.pool = policy_.PoolOf(conv.item.channel)};
-  if (!phase.target_agent.empty()) {
+  WaitClassSpec spec{.pool = policy_.PoolOf(conv.channel)};
+  if (phase.named()) {
     // A named agent was chosen for this customer: no further requirements.
-    spec.target_agent = phase.target_agent;
+    spec.target_agent = agents_[phase.target].agent.id();
     return spec;
   }
-  spec.difficult = conv.item.difficult;
+  spec.difficult = conv.difficult;
   spec.language = phase.language;
   if (phase.step < 0) return spec;
   spec.skills = phase.skills;
-  if (phase.tier_pool) spec.tier_pool = conv.item.tier;
+  if (phase.tier_pool) spec.tier_pool = conv.tier;
   return spec;
 }
 
 int RoutingEngine::EffectiveCapacity(const AgentState& agent, Channel pool, TimePoint now) const {
-  auto it = agent.capacity.find(pool);
-  if (it == agent.capacity.end()) return 0;
-  if (!agent.ramp_from) return it->second;
+  const AgentState::Pool* p = PoolIn(agent, pool);
+  if (p == nullptr) return 0;
+  if (!agent.ramp_from) return p->capacity;
   const int steps = 1 + static_cast<int>((now - *agent.ramp_from) / policy_.ramp_step);
-  return std::min(it->second, steps);
+  return std::min(p->capacity, steps);
 }
 
 int RoutingEngine::Room(const AgentState& agent, Channel pool, TimePoint now) const {
-  auto load = agent.load.find(pool);
-  return EffectiveCapacity(agent, pool, now) - (load == agent.load.end() ? 0 : load->second);
+  const AgentState::Pool* p = PoolIn(agent, pool);
+  return EffectiveCapacity(agent, pool, now) - (p == nullptr ? 0 : p->load);
 }
 
 bool RoutingEngine::Eligible(const AgentState& agent, const WaitClassSpec& spec, std::string* why) const {
@@ -197,9 +196,9 @@ void RoutingEngine::Route(Conv& conv, TimePoint now) {
     end += conv.phases[i].length;
   }
   if (index + 1 < static_cast<int>(conv.phases.size())) earliest(end);
-  if (!AtRisk(conv, now) && !conv.item.agent_replied) {
-    const auto deadline = policy_.ForTier(conv.item.tier).first_response;
-    earliest(conv.item.queued_at + std::chrono::duration_cast<Duration>(deadline * policy_.risk_fraction));
+  if (!AtRisk(conv, now) && !conv.agent_replied) {
+    const auto deadline = policy_.ForTier(conv.tier).first_response;
+    earliest(conv.queued_at + std::chrono::duration_cast<Duration>(deadline * policy_.risk_fraction));
   }
   for (const auto& [agent, until] : conv.refused_until) earliest(until);
   if (wake) Schedule(*wake, Timer::kConversation, conv.id(), conv.generation);
@@ -258,9 +257,9 @@ void RoutingEngine::FillAgent(Slot slot, TimePoint now) {
       }
     };
     // The classes filed where the agent is filed: the same buckets, seen from the other side.
-    for (const auto& [pool, filed] : agent.waiting_filed) {
-      if (Room(agent, pool, now) <= 0) continue;
-      for (const auto* classes : filed) {
+    for (const auto& pool : agent.pools) {
+      if (Room(agent, pool.pool, now) <= 0) continue;
+      for (const auto* classes : pool.waiting_filed) {
         for (const auto* cls : *classes) consider(cls);
       }
     }
@@ -276,14 +275,13 @@ void RoutingEngine::MakeOffer(Conv& conv, Slot slot, const char* rule, int phase
   Unfile(conv);
   conv.generation++;
   conv.state = State::kOffered;
-  conv.agent_id = agent.agent.id();
   conv.agent_slot = slot;
-  conv.offer_id = NewOfferId(conv);
+  conv.offer_number = next_offer_number_++;
   conv.offer_expires = now + policy_.offer_timeout;
   conv.rule = rule;
   conv.rule_phase = phase;
   conv.decided_at = now;
-  if (conv.item.difficult && agent.agent.handles_difficult()) {
+  if (conv.difficult && agent.agent.handles_difficult()) {
     difficult_rotation_.erase({agent.last_difficult, slot});
     agent.last_difficult = now;
     difficult_rotation_.insert({agent.last_difficult, slot});
@@ -291,24 +289,24 @@ void RoutingEngine::MakeOffer(Conv& conv, Slot slot, const char* rule, int phase
   Hold(slot, conv);
   Schedule(conv.offer_expires, Timer::kConversation, conv.id(), conv.generation);
   Emit(Decision{.kind = Decision::Kind::kOffer,
-                .conversation_id = conv.id(),
+                .conversation_id = std::string(conv.id()),
                 .agent_id = agent.agent.id(),
-                .offer_id = conv.offer_id,
+                .offer_id = OfferIdOf(conv),
                 .at = conv.offer_expires});
 }
 
-std::string RoutingEngine::NewOfferId(const Conv& conv) {
+std::string RoutingEngine::OfferIdOf(const Conv& conv) const {
   std::string id;
   id.reserve(conv.id().size() + 17);
   id.append(conv.id()).push_back('/');
-  AppendHex64(id, next_offer_number_++);
+  AppendHex64(id, conv.offer_number);
   return id;
 }
 
-Offer RoutingEngine::OfferOf(const Conv& conv) {
-  return Offer{.offer_id = conv.offer_id,
-               .conversation_id = conv.id(),
-               .agent_id = conv.agent_id,
+Offer RoutingEngine::OfferOf(const Conv& conv) const {
+  return Offer{.offer_id = OfferIdOf(conv),
+               .conversation_id = std::string(conv.id()),
+               .agent_id = AgentOf(conv),
                .expires_at = conv.offer_expires};
 }
 

@@ -9,8 +9,8 @@
 namespace omni::routing {
 
 std::string RoutingEngine::PhaseLabel(const Conv& conv, const Phase& phase) const {
-  if (!phase.target_agent.empty()) return absl::StrCat(phase.why_named, " ", phase.target_agent);
-  if (phase.step < 0) return absl::StrCat("any agent speaking ", conv.item.language);
+  if (phase.named()) return absl::StrCat(phase.why_named, " ", agents_[phase.target].agent.id());
+  if (phase.step < 0) return absl::StrCat("any agent speaking ", symbols_.Name(conv.language));
   std::vector<std::string> parts;
   for (const auto& [skill, minimum] : phase.skills) parts.push_back(absl::StrCat(symbols_.Name(skill), ">=", minimum));
   parts.push_back(phase.language == kAnyLanguageSymbol ? "any language"
@@ -33,7 +33,7 @@ Explanation RoutingEngine::Explain(const std::string& conversation_id, TimePoint
   out.phase = PhaseLabel(conv, phase);
   if (AtRisk(conv, now)) out.phase += " (first response at risk: steps relaxed)";
   out.urgency = Urgency(conv, now);
-  out.agent_id = conv.agent_id;
+  out.agent_id = AgentOf(conv);
   out.rule = conv.rule_phase >= 0 ? absl::StrCat(PhaseLabel(conv, conv.phases[conv.rule_phase]), ": ", conv.rule)
                                    : conv.rule;
   out.decided_at = conv.decided_at;
@@ -45,10 +45,10 @@ Explanation RoutingEngine::Explain(const std::string& conversation_id, TimePoint
     Explanation::Candidate c{.agent_id = agent.agent.id()};
     c.fit = std::max(0, Proficiency(agent, first_skill));
     c.effort = Effort(agent, now);
-    const Channel pool = policy_.PoolOf(conv.item.channel);
-    if (auto load = agent.load.find(pool); load != agent.load.end()) c.load = load->second;
+    const Channel pool = policy_.PoolOf(conv.channel);
+    if (const AgentState::Pool* p = PoolIn(agent, pool)) c.load = p->load;
     c.capacity = EffectiveCapacity(agent, pool, now);
-    if (conv.agent_id == agent.agent.id()) {
+    if (conv.agent_slot == slot) {
       c.verdict = absl::StrCat("holds it (", out.state, ")");
     } else if (agent.presence != omnibroker::v1::PRESENCE_AVAILABLE) {
       c.verdict = omnibroker::v1::Presence_Name(agent.presence);
@@ -77,8 +77,7 @@ std::vector<RoutingEngine::Waiting> RoutingEngine::Queue() const {
   std::vector<Waiting> out;
   for (const auto& [id, conv] : conversations_) {
     if (conv.state == State::kWaiting || conv.state == State::kOffered) {
-      Waiting& waiting = out.emplace_back(Waiting{conv.item, conv.state == State::kOffered ? std::optional(OfferOf(conv)) : std::nullopt});
-      waiting.item.conversation_id = id;
+      out.push_back(Waiting{ItemOf(conv), conv.state == State::kOffered ? std::optional(OfferOf(conv)) : std::nullopt});
     }
   }
   std::sort(out.begin(), out.end(), [](const Waiting& a, const Waiting& b) {
@@ -109,7 +108,7 @@ std::optional<std::string> RoutingEngine::AssignedAgent(const std::string& conve
   if (it == conversations_.end() || it->second.state == State::kWaiting || it->second.state == State::kOffered) {
     return std::nullopt;
   }
-  return it->second.agent_id;
+  return AgentOf(it->second);
 }
 
 absl::Status RoutingEngine::CheckInvariants() const {
@@ -117,34 +116,34 @@ absl::Status RoutingEngine::CheckInvariants() const {
   for (const auto& [id, conv] : conversations_) {
     const bool waiting = conv.state == State::kWaiting;
     if (waiting != conv.filed.has_value()) {
-      return absl::InternalError(absl::StrCat(id, ": waiting=", waiting, " but indexed=", conv.filed.has_value()));
+      return absl::InternalError(absl::StrCat(std::string(id.view()), ": waiting=", waiting, " but indexed=", conv.filed.has_value()));
     }
     if (conv.filed &&
         (conv.filed->rank.record != &conv || !conv.filed->cls->items.contains(conv.filed->rank))) {
-      return absl::InternalError(absl::StrCat(id, ": not filed where its ticket says"));
+      return absl::InternalError(absl::StrCat(std::string(id.view()), ": not filed where its ticket says"));
     }
-    if (waiting != conv.agent_id.empty()) return absl::InternalError(absl::StrCat(id, ": agent set while waiting"));
-    if ((conv.state == State::kOffered) != !conv.offer_id.empty()) {
-      return absl::InternalError(absl::StrCat(id, ": offer does not match state"));
+    if (waiting != (conv.agent_slot == kNoSlot)) {
+      return absl::InternalError(absl::StrCat(std::string(id.view()), ": waiting=", waiting, " but agent slot ", conv.agent_slot));
     }
     if (waiting) continue;
-    const Slot slot = slots_.at(conv.agent_id);
-    if (slot != conv.agent_slot) return absl::InternalError(absl::StrCat(id, ": slot is not ", conv.agent_id, "'s"));
+    const Slot slot = conv.agent_slot;
+    if (slot >= agents_.size()) return absl::InternalError(absl::StrCat(std::string(id.view()), ": no agent in slot ", slot));
     const auto& holding = agents_[slot].holding;
-    if (std::find(holding.begin(), holding.end(), &conv) == holding.end()) return absl::InternalError(absl::StrCat(id, ": not held by ", conv.agent_id));
-    loads[slot][policy_.PoolOf(conv.item.channel)]++;
+    if (std::find(holding.begin(), holding.end(), &conv) == holding.end()) {
+      return absl::InternalError(absl::StrCat(std::string(id.view()), ": not held by ", AgentOf(conv)));
+    }
+    loads[slot][policy_.PoolOf(conv.channel)]++;
   }
   if (waiting_.size() > conversations_.size()) return absl::InternalError("a closed conversation is still indexed");
   for (Slot slot = 0; slot < agents_.size(); ++slot) {
     const AgentState& agent = agents_[slot];
     size_t held = 0;
-    for (const auto& [pool, n] : agent.load) {
+    for (const auto& [pool, capacity, n, filings, filed] : agent.pools) {
       const int expected = loads[slot].contains(pool) ? loads[slot].at(pool) : 0;
       if (n != expected) {
         return absl::InternalError(absl::StrCat(agent.agent.id(), ": load ", n, " in pool ", pool, ", holds ", expected));
       }
-      auto cap = agent.capacity.find(pool);
-      if (n > (cap == agent.capacity.end() ? 0 : cap->second)) {
+      if (n > capacity) {
         return absl::InternalError(absl::StrCat(agent.agent.id(), ": load ", n, " over capacity in pool ", pool));
       }
       held += n;

@@ -11,11 +11,16 @@ uint64_t RandomUint64() {
 
 // By hand: ids are made on the routing path (every offer), where a format string's parsing
 // showed up as a seventh of a decision's time.
-void AppendHex64(std::string& out, uint64_t v) {
+std::array<char, 16> Hex64(uint64_t v) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  char digits[16];
+  std::array<char, 16> digits;
   for (int i = 15; i >= 0; --i, v >>= 4) digits[i] = kDigits[v & 0xf];
-  out.append(digits, sizeof(digits));
+  return digits;
+}
+
+void AppendHex64(std::string& out, uint64_t v) {
+  const auto digits = Hex64(v);
+  out.append(digits.data(), digits.size());
 }
 
 std::string NewId(std::string_view prefix) {
