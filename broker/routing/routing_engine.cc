@@ -496,7 +496,7 @@ void RoutingEngine::Requeue(Conv& conv, bool new_phases, TimePoint now) {
 // ---- timers
 
 void RoutingEngine::Schedule(TimePoint at, Timer::Kind kind, std::string_view id, uint64_t generation) {
-  timers_.push(Timer{at, kind, std::string(id), generation});
+  timers_.push(Timer{at, kind, InlineId(id), generation});
 }
 
 void RoutingEngine::ScheduleDeadlines(Conv& conv) {
@@ -513,11 +513,11 @@ void RoutingEngine::Advance(TimePoint now) {
     timers_.pop();
     ReindexAtEnd reindex{*this, now};  // each timer sees the index as the previous one left it
     if (timer.kind == Timer::kAgent) {
-      auto slot = slots_.find(timer.id);
+      auto slot = slots_.find(std::string(timer.id.view()));
       if (slot != slots_.end() && agents_[slot->second].generation == timer.generation) OnAgentTimer(slot->second, now);
       continue;
     }
-    auto it = conversations_.find(timer.id);
+    auto it = conversations_.find(timer.id.view());
     if (it == conversations_.end()) continue;
     if (timer.kind == Timer::kDeadline) {
       CheckDeadlines(it->second, now);

@@ -255,7 +255,7 @@ class RoutingEngine {
   struct Timer {
     TimePoint at;
     enum Kind { kConversation, kDeadline, kAgent } kind;
-    std::string id;
+    InlineId id;  // inline: scheduling (every offer) allocates nothing but the heap's slot
     uint64_t generation;
     bool operator>(const Timer& o) const { return at > o.at; }
   };

@@ -32,6 +32,8 @@ class TemplateConnector : public Connector {
   void Stop() override { endpoint_.Stop(); }
   absl::Status Deliver(const omnibroker::v1::Event& event) override;
   int port() const { return endpoint_.port(); }
+  // The endpoint's refusals, which the host exports as omni_webhook_rejections_total.
+  std::map<std::string, int64_t> Rejections() const override { return endpoint_.Rejections(); }
 
  private:
   TemplateConnector(std::string secret, WebhookOptions webhook, ProviderClient api);

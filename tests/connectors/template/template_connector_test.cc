@@ -89,6 +89,12 @@ TEST(TemplateConnectorTest, WebhookInAndDeliveryOut) {
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 200);
   ASSERT_EQ(context.published.size(), 1u);
+  // A wrong secret is refused, not published, and counted for omni_webhook_rejections_total.
+  auto forged = client.Post("/template/webhook", {{"X-Template-Secret", "guess"}}, kBody, "application/json");
+  ASSERT_TRUE(forged);
+  EXPECT_NE(forged->status, 200);
+  EXPECT_EQ(context.published.size(), 1u);
+  EXPECT_EQ((*connector)->Rejections(), (std::map<std::string, int64_t>{{"unauthenticated", 1}}));
 
   omnibroker::v1::Event reply;
   reply.set_id("reply-1");
