@@ -291,7 +291,7 @@ absl::StatusOr<RoutingEngine::Conv*> RoutingEngine::OpenOffer(const std::string&
                 ? conversations_.find(text.substr(0, text.size() - kSuffix))
                 : conversations_.end();
   if (it == conversations_.end() || it->second.state != State::kOffered ||
-      text.substr(text.size() - 16) != std::string_view(Hex64(it->second.offer_number).data(), 16)) {
+      text.substr(text.size() - kSuffix + 1) != std::string_view(Hex64(it->second.offer_number).data(), 16)) {
     return absl::NotFoundError(absl::StrCat("offer ", offer_id, " is not open (expired or withdrawn)"));
   }
   Conv& conv = it->second;
