@@ -191,6 +191,13 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
   // The caller hung up or gave up waiting: nobody waits on this conversation any more.
   const bool ends_call = !closed_conversation && EndsCall(event);
   if (ends_call) CloseEndedCall(conversation, CallOutcome(event));
+  // The caller is put through to the agent's phone: that is the call's answer, as a reply is a
+  // chat's (first response given; the agent is not reclaimed for never typing one).
+  const bool put_through = !closed_conversation && CallOutcome(event) == "answered" &&
+                           !conversation.assigned_agent_id().empty();
+  if (put_through && !conversation.has_first_response_at()) {
+    *conversation.mutable_first_response_at() = event.occurred_at();
+  }
   event.set_conversation_id(conversation.id());
   event.set_sequence(sequence);
   event.set_customer_id(customer->id());
@@ -204,7 +211,7 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
 
   const std::string conversation_id = conversation.id();
   auto committed = CommitThen(batch, [this, routing_id, ack, new_conversation, opens, ends_call,
-                                       conversation_id, event] {
+                                       put_through, conversation_id, event] {
     // Counted before the ack, so a connector that has its ack finds the floor up to date.
     auto it = open_.find(conversation_id);
     if (new_conversation && it != open_.end()) floor_stats_.Arrived(it->second.requirements().queue(), clock_.Now());
@@ -223,6 +230,7 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
       return;
     }
     if (opens) routing_.CustomerMessage(conversation_id, clock_.Now());
+    if (put_through) routing_.AgentReplied(conversation_id, clock_.Now());
     if (!it->second.assigned_agent_id().empty() &&
                it->second.state() == omnibroker::v1::CONVERSATION_STATE_ASSIGNED) {
       omnibroker::v1::AgentUpdate update;

@@ -1,8 +1,11 @@
 // Phone calls through the real broker: accepting a VOICE call puts an outbound CALL carrying the
 // agent's voice contact into the conversation (and the outbox, for the phone connector), and a
 // connector's report that the caller hung up ends the conversation, withdrawing its offer; the
-// report that the talk ended keeps its duration in the history and ends nothing.
+// report that the talk ended keeps its duration in the history and ends nothing; the report that
+// the caller was put through is the call's answer (the agent is not reclaimed for not typing one).
 #include <gtest/gtest.h>
+
+#include <thread>
 
 #include "tests/support/broker_harness.h"
 #include "tests/support/broker_process.h"
@@ -31,6 +34,15 @@ omnibroker::v1::Event Outcome(const std::string& id, const std::string& call_id,
 // A broker with the test roster (alice has a voice contact) on a tcp ingest a test publishes to.
 class CallOutcomeTest : public ::testing::Test {
  protected:
+  explicit CallOutcomeTest(Duration reply_timeout = routing::DefaultRoutingPolicy().reply_timeout)
+      : broker{ConfigWith(reply_timeout)} {}
+
+  app::BrokerConfig ConfigWith(Duration reply_timeout) {
+    app::BrokerConfig config = testing::TestConfig(dir.path(), ingest);
+    config.routing.reply_timeout = reply_timeout;
+    return config;
+  }
+
   void SetUp() override {
     ASSERT_OK(broker.Start());
     admin = std::make_unique<testing::AdminClient>(broker.grpc_address());
@@ -49,7 +61,7 @@ class CallOutcomeTest : public ::testing::Test {
 
   testing::TempDir dir;
   const std::string ingest = "tcp://127.0.0.1:" + std::to_string(testing::FreePort());
-  app::BrokerApp broker{testing::TestConfig(dir.path(), ingest)};
+  app::BrokerApp broker;
   testing::IngestPublisher publisher{ingest};
   std::unique_ptr<testing::AdminClient> admin;
   std::unique_ptr<agent::AgentClient> alice;
@@ -118,6 +130,40 @@ TEST_F(CallOutcomeTest, AnAbandonedCallEndsItsConversationAndWithdrawsTheOffer) 
   EXPECT_EQ(closed.state(), omnibroker::v1::CONVERSATION_STATE_CLOSED);
   EXPECT_EQ(closed.disposition(), "call_abandoned");
   EXPECT_FALSE(alice->Accept(offer.offer_id()).ok()) << "the caller is gone";
+}
+
+// A chat accepted without a reply within reply_timeout is reclaimed; a call has no typed reply: it
+// is answered when the caller is put through to the agent's phone.
+class CallReplyTimeoutTest : public CallOutcomeTest {
+ protected:
+  CallReplyTimeoutTest() : CallOutcomeTest(1s) {}
+};
+
+TEST_F(CallReplyTimeoutTest, ACallPutThroughIsAnsweredAndStaysWithItsAgent) {
+  const auto call = publisher.Publish(Call("call-4", "c4@pbx"));
+  ASSERT_EQ(call.status(), omnibroker::v1::INGEST_STATUS_ACCEPTED) << call.reason();
+  ASSERT_NO_FATAL_FAILURE(OfferToAlice());
+  ASSERT_TRUE(alice->Accept(offer.offer_id()).ok());
+  const auto answered = publisher.Publish(Outcome("call-4:answered", "c4@pbx", "answered"));
+  ASSERT_EQ(answered.status(), omnibroker::v1::INGEST_STATUS_ACCEPTED) << answered.reason();
+  EXPECT_TRUE(admin->Conversation(call.conversation_id()).has_first_response_at());
+
+  std::this_thread::sleep_for(2500ms);  // past the reply timeout, twice over
+  const auto conversation = admin->Conversation(call.conversation_id());
+  EXPECT_EQ(conversation.state(), omnibroker::v1::CONVERSATION_STATE_ASSIGNED);
+  EXPECT_EQ(conversation.assigned_agent_id(), "alice");
+}
+
+TEST_F(CallReplyTimeoutTest, ACallNeverPutThroughIsReclaimed) {
+  const auto call = publisher.Publish(Call("call-5", "c5@pbx"));
+  ASSERT_EQ(call.status(), omnibroker::v1::INGEST_STATUS_ACCEPTED) << call.reason();
+  ASSERT_NO_FATAL_FAILURE(OfferToAlice());
+  ASSERT_TRUE(alice->Accept(offer.offer_id()).ok());
+
+  std::this_thread::sleep_for(2500ms);
+  const auto conversation = admin->Conversation(call.conversation_id());
+  EXPECT_NE(conversation.state(), omnibroker::v1::CONVERSATION_STATE_ASSIGNED);
+  EXPECT_FALSE(conversation.has_first_response_at());
 }
 
 }  // namespace
