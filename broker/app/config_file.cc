@@ -13,6 +13,7 @@
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "broker/routing/policy_proto.h"
+#include "broker/routing/validation.h"
 #include "connectors/sdk/config_environment.h"
 #include "connectors/sdk/connector_list.h"
 #include "google/protobuf/util/json_util.h"
@@ -53,19 +54,6 @@ json ToJson(const YAML::Node& node) {
 }
 
 // Parses `value` (JSON) into `message`; the error names the section.
-// Routing gives VOICE work only to agents with voice capacity, and a call can only be redirected to
-// an agent's phone: capacity without a contact would assign calls nobody can take.
-absl::Status CheckVoiceContact(const omnibroker::v1::Agent& agent, size_t index) {
-  if (!agent.voice_contact().empty()) return absl::OkStatus();
-  for (const auto& c : agent.capacity()) {
-    if (c.channel() == omnibroker::v1::CHANNEL_VOICE && c.max_concurrent() > 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "agents[", index, "].voice_contact: required for capacity on CHANNEL_VOICE (a SIP URI)"));
-    }
-  }
-  return absl::OkStatus();
-}
-
 absl::Status FromJson(const json& value, google::protobuf::Message& message, const std::string& section) {
   google::protobuf::util::JsonParseOptions options;
   options.ignore_unknown_fields = false;
@@ -271,9 +259,9 @@ absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
       omnibroker::v1::Agent agent;
       if (auto st = FromJson(ToJson(value[i]), agent, absl::StrCat("agents[", i, "]")); !st.ok())
         return st;
-      if (agent.id().empty())
-        return absl::InvalidArgumentError(absl::StrCat("agents[", i, "].id: is required"));
-      if (auto st = CheckVoiceContact(agent, i); !st.ok()) return st;
+      if (auto st = routing::ValidateAgent(agent, absl::StrCat("agents[", i, "]")); !st.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(st.message(), " (", Where(value[i]), ")"));
+      }
       if (!ids.insert(agent.id()).second) {
         return absl::InvalidArgumentError(
             absl::StrCat("agents[", i, "].id: '", agent.id(), "' appears twice"));

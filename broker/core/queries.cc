@@ -5,6 +5,7 @@
 #include "base/status_macros.h"
 #include "base/time_util.h"
 #include "broker/core/broker_core.h"
+#include "broker/routing/validation.h"
 #include "broker/store/keys.h"
 
 namespace omni::core {
@@ -61,16 +62,7 @@ omnibroker::v1::QueueSnapshot BrokerCore::QueueSnapshot() const {
 }
 
 absl::Status BrokerCore::UpsertAgent(const omnibroker::v1::Agent& agent) {
-  if (agent.id().empty()) return absl::InvalidArgumentError("agent.id: is required");
-  for (const auto& skill : agent.skills()) {
-    if (skill.proficiency() < 1 || skill.proficiency() > 10) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("agent.skills[", skill.name(), "].proficiency: must be 1..10"));
-    }
-  }
-  for (const auto& c : agent.capacity()) {
-    if (c.max_concurrent() < 0) return absl::InvalidArgumentError("agent.capacity: must not be negative");
-  }
+  OMNI_RETURN_IF_ERROR(routing::ValidateAgent(agent, "agent"));
   omnibroker::v1::Agent stored = agent;
   stored.clear_presence();  // live state, not roster data
   rocksdb::WriteBatch batch;

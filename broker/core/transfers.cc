@@ -7,6 +7,7 @@
 #include "base/status_macros.h"
 #include "base/time_util.h"
 #include "broker/core/broker_core.h"
+#include "broker/routing/validation.h"
 #include "broker/store/keys.h"
 
 namespace omni::core {
@@ -32,6 +33,8 @@ absl::Status BrokerCore::OnTransfer(const std::string& agent_id, const omnibroke
       return absl::InvalidArgumentError(absl::StrCat("transfer.to_queue.skills[", skill.skill(), "]: proficiency 1..10"));
     }
   }
+  OMNI_RETURN_IF_ERROR(routing::ValidateSteps({transfer.to_queue().steps().begin(), transfer.to_queue().steps().end()},
+                                              "transfer.to_queue.steps"));
 
   Conversation updated = *conversation;
   if (!to_agent) {

@@ -60,9 +60,17 @@ absl::StatusOr<RoutingPolicy> MergePolicy(const RoutingPolicy& base, const omnib
       return absl::InvalidArgumentError("routing.channels[].channel: name a channel (CHANNEL_CHAT, CHANNEL_VOICE…)");
     }
     ChannelPolicy& channel = policy.channels[c.channel()];
-    channel.capacity_pool = c.capacity_pool();
+    if (c.has_capacity_pool()) channel.capacity_pool = c.capacity_pool();
     if (c.has_effort_weight()) channel.effort_weight = c.effort_weight();
     if (c.has_nominal_handle_time()) channel.nominal_handle_time = FromProto(c.nominal_handle_time());
+  }
+  for (const auto& q : proto.queues()) {
+    if (q.queue().empty()) return absl::InvalidArgumentError("routing.queues[].queue: name the queue");
+    if (q.steps().empty()) {
+      policy.queues.erase(q.queue());
+    } else {
+      policy.queues[q.queue()].assign(q.steps().begin(), q.steps().end());
+    }
   }
   if (auto s = Validate(policy); !s.ok()) return s;
   return policy;
@@ -94,6 +102,11 @@ omnibroker::v1::RoutingPolicy PolicyToProto(const RoutingPolicy& policy) {
     p->set_capacity_pool(c.capacity_pool);
     p->set_effort_weight(c.effort_weight);
     *p->mutable_nominal_handle_time() = ToProto(c.nominal_handle_time);
+  }
+  for (const auto& [queue, steps] : policy.queues) {
+    auto* q = out.add_queues();
+    q->set_queue(queue);
+    q->mutable_steps()->Add(steps.begin(), steps.end());
   }
   return out;
 }

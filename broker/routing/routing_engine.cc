@@ -19,6 +19,19 @@ using omnibroker::v1::PRESENCE_OFFLINE;
 double Minutes(Duration d) { return std::chrono::duration<double, std::ratio<60>>(d).count(); }
 double Seconds(TimePoint t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); }
 
+// Whether every tier has the same deadlines under `a` and `b`.
+bool SameDeadlines(const RoutingPolicy& a, const RoutingPolicy& b) {
+  const auto* tiers = omnibroker::v1::Tier_descriptor();
+  for (int i = 0; i < tiers->value_count(); ++i) {
+    const auto tier = static_cast<Tier>(tiers->value(i)->number());
+    const TierPolicy &x = a.ForTier(tier), &y = b.ForTier(tier);
+    if (x.first_response != y.first_response || x.next_response != y.next_response || x.resolution != y.resolution) {
+      return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 RoutingEngine::RoutingEngine(RoutingPolicy policy)
@@ -27,9 +40,17 @@ RoutingEngine::RoutingEngine(RoutingPolicy policy)
 absl::Status RoutingEngine::SetPolicy(RoutingPolicy policy, TimePoint now) {
   ReindexAtEnd reindex{*this, now};
   if (auto s = Validate(policy); !s.ok()) return s;
+  // Timers already running were set by the old policy: those it changes are set again (a timer
+  // that comes early finds nothing due; one that would come late must not be the only one).
+  const bool deadlines_changed = !SameDeadlines(policy_, policy);
+  const bool reply_timeout_changed = policy.reply_timeout != policy_.reply_timeout;
   policy_ = std::move(policy);
   for (Slot slot = 0; slot < agents_.size(); ++slot) UpsertAgent(agents_[slot].agent, now);
   for (auto& [id, conv] : conversations_) {
+    if (deadlines_changed) ScheduleDeadlines(conv);
+    if (reply_timeout_changed && conv.state == State::kAssigned && !conv.replied_since_assigned) {
+      Schedule(conv.assigned_at + policy_.reply_timeout, Timer::kConversation, conv.id(), conv.generation);
+    }
     if (conv.state == State::kWaiting) Route(conv, now);
   }
   return absl::OkStatus();
@@ -365,6 +386,10 @@ absl::Status RoutingEngine::TransferToAgent(const std::string& conversation_id, 
   auto found = AssignedTo(conversation_id, from_agent);
   if (!found.ok()) return found.status();
   Conv& conv = **found;
+  if (conv.difficult && !agents_[slots_.at(to_agent)].agent.handles_difficult()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("agent ", to_agent, " is not marked for difficult customers, and this customer is one"));
+  }
   conv.transfer_target = to_agent;
   TakeBack(conv, /*cooldown=*/true, /*new_phases=*/true, now);
   return absl::OkStatus();
@@ -446,7 +471,8 @@ void RoutingEngine::Unfile(Conv& conv) {
 
 void RoutingEngine::Hold(Slot slot, Conv& conv) {
   agents_[slot].holding.push_back(&conv);
-  AddLoad(slot, policy_.PoolOf(conv.channel), +1);
+  conv.held_pool = policy_.PoolOf(conv.channel);
+  AddLoad(slot, conv.held_pool, +1);
 }
 
 void RoutingEngine::Release(Slot slot, Conv& conv) {
@@ -454,7 +480,7 @@ void RoutingEngine::Release(Slot slot, Conv& conv) {
   auto it = std::find(holding.begin(), holding.end(), &conv);
   *it = holding.back();
   holding.pop_back();
-  AddLoad(slot, policy_.PoolOf(conv.channel), -1);
+  AddLoad(slot, conv.held_pool, -1);
 }
 
 Slot RoutingEngine::Unassign(Conv& conv, TimePoint now) {

@@ -194,6 +194,9 @@ class RoutingEngine {
   struct Conv {
     State state = State::kWaiting;
     Channel channel = omnibroker::v1::CHANNEL_UNSPECIFIED;
+    // While held: the capacity pool its load counts in, as the policy said when it was taken (a
+    // policy change meanwhile must not release it from another pool).
+    Channel held_pool = omnibroker::v1::CHANNEL_UNSPECIFIED;
     Tier tier = omnibroker::v1::TIER_UNSPECIFIED;
     Slot agent_slot = kNoSlot;  // offered to, assigned to or wrapping up; kNoSlot while waiting
     Symbol language = kAnyLanguageSymbol;  // resolved: the item's, else the policy's default

@@ -32,6 +32,8 @@ void RoutingEngine::RenamePhases(Conv& conv) {
     auto slot = slots_.find(agent_id);
     // Waiting for someone who is not logged in would only delay the customer.
     if (slot == slots_.end() || agents_[slot->second].presence == omnibroker::v1::PRESENCE_OFFLINE) return;
+    // A difficult customer goes only to the agents marked for them, named or not.
+    if (conv.difficult && !agents_[slot->second].agent.handles_difficult()) return;
     for (const auto& p : named_phases) {
       if (p.target == slot->second) return;
     }
@@ -102,13 +104,13 @@ double RoutingEngine::Urgency(const Conv& conv, TimePoint now) const {
 }
 
 WaitClassSpec RoutingEngine::SpecFor(const Conv& conv, const Phase& phase) const {
-  WaitClassSpec spec{.pool = policy_.PoolOf(conv.channel)};
+  WaitClassSpec spec{.pool = policy_.PoolOf(conv.channel), .difficult = conv.difficult};
   if (phase.named()) {
-    // A named agent was chosen for this customer: no further requirements.
+    // A named agent was chosen for this customer: no further requirements but the difficult flag
+    // (RenamePhases names only agents marked for it; the roster may change while it waits).
     spec.target_agent = agents_[phase.target].agent.id();
     return spec;
   }
-  spec.difficult = conv.difficult;
   spec.language = phase.language;
   if (phase.step < 0) return spec;
   spec.skills = phase.skills;
@@ -135,9 +137,11 @@ bool RoutingEngine::Eligible(const AgentState& agent, const WaitClassSpec& spec,
     if (why != nullptr) *why = absl::StrCat(reason...);
     return false;
   };
-  if (!spec.target_agent.empty()) {
-    return spec.target_agent == agent.agent.id() || no("waits for ", spec.target_agent);
+  if (!spec.target_agent.empty() && spec.target_agent != agent.agent.id()) {
+    return no("waits for ", spec.target_agent);
   }
+  if (spec.difficult && !agent.agent.handles_difficult()) return no("not for difficult customers");
+  if (!spec.target_agent.empty()) return true;
   if (spec.language != kAnyLanguageSymbol &&
       std::find(agent.languages.begin(), agent.languages.end(), spec.language) ==
           agent.languages.end()) {
@@ -152,7 +156,6 @@ bool RoutingEngine::Eligible(const AgentState& agent, const WaitClassSpec& spec,
       return no("not in the ", omnibroker::v1::Tier_Name(spec.tier_pool), " pool");
     }
   }
-  if (spec.difficult && !agent.agent.handles_difficult()) return no("not for difficult customers");
   return true;
 }
 

@@ -1,6 +1,7 @@
 #include "broker/routing/routing_policy.h"
 
 #include "absl/strings/str_cat.h"
+#include "broker/routing/validation.h"
 
 namespace omni::routing {
 namespace {
@@ -86,12 +87,23 @@ absl::Status Validate(const RoutingPolicy& policy) {
       return absl::InvalidArgumentError(field + ".capacity_pool must name a channel that uses its own units");
     }
   }
+  for (const auto& [queue, steps] : policy.queues) {
+    const std::string field = absl::StrCat("routing.queues.", queue, ".steps");
+    if (queue.empty()) return absl::InvalidArgumentError("routing.queues[].queue: name the queue");
+    if (steps.empty()) return absl::InvalidArgumentError(field + ": a queue's rule has at least one step");
+    if (auto s = ValidateSteps(steps, field); !s.ok()) return s;
+  }
   return absl::OkStatus();
 }
 
 std::vector<omnibroker::v1::RoutingStep> StepsFor(const omnibroker::v1::Requirements& requirements,
                                                   const RoutingPolicy& policy) {
   if (!requirements.steps().empty()) return {requirements.steps().begin(), requirements.steps().end()};
+  if (auto rule = policy.queues.find(requirements.queue()); rule != policy.queues.end()) {
+    std::vector<omnibroker::v1::RoutingStep> steps = rule->second;
+    if (policy.ForTier(requirements.tier()).senior_pool) steps[0].set_tier_pool(true);
+    return steps;
+  }
   const int relax_after =
       static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(policy.default_relax_after).count());
   std::vector<omnibroker::v1::RoutingStep> steps(1);

@@ -73,6 +73,10 @@ struct RoutingPolicy {
   // After-work time after a close, holding the agent's capacity (0 = none).
   Duration wrap_up = 0s;
   std::string default_language = "en";
+  // Routing rules by queue: a conversation of a queue listed here that names no steps of its own
+  // is routed by the queue's steps (their skills, language, tier pool and waits, as written; a
+  // tier with senior_pool keeps its first step in the pool).
+  std::map<std::string, std::vector<omnibroker::v1::RoutingStep>> queues;
 
   const TierPolicy& ForTier(Tier tier) const;
   ChannelPolicy ForChannel(Channel channel) const;
@@ -87,7 +91,8 @@ RoutingPolicy DefaultRoutingPolicy();
 // Checks ranges and consistency; the error names the field and the value.
 absl::Status Validate(const RoutingPolicy& policy);
 
-// The steps a conversation is routed by: its own, or the defaults built from its skills.
+// The steps a conversation is routed by: its own, else its queue's rule, else the defaults built
+// from its skills.
 std::vector<omnibroker::v1::RoutingStep> StepsFor(const omnibroker::v1::Requirements& requirements,
                                                   const RoutingPolicy& policy);
 

@@ -132,7 +132,7 @@ absl::Status RoutingEngine::CheckInvariants() const {
     if (std::find(holding.begin(), holding.end(), &conv) == holding.end()) {
       return absl::InternalError(absl::StrCat(std::string(id.view()), ": not held by ", AgentOf(conv)));
     }
-    loads[slot][policy_.PoolOf(conv.channel)]++;
+    loads[slot][conv.held_pool]++;
   }
   if (waiting_.size() > conversations_.size()) return absl::InternalError("a closed conversation is still indexed");
   for (Slot slot = 0; slot < agents_.size(); ++slot) {

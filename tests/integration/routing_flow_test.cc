@@ -1,6 +1,7 @@
 // Routing through the real broker: a VIP customer goes to the senior pool, Admin explains why, a
-// transfer carries its handoff note to the next agent, and a missed deadline escalates to the
-// supervisor and shows in Admin.
+// transfer carries its handoff note to the next agent, a queue's rule routes what is transferred
+// to it, a bad roster entry or rule is refused naming the field, and a missed deadline escalates
+// to the supervisor and shows in Admin.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -157,6 +158,75 @@ TEST_F(RoutingFlowTest, TransferCarriesTheHandoffNoteToTheNextAgent) {
   EXPECT_EQ(history->events(2).direction(), omnibroker::v1::DIRECTION_INTERNAL);
   EXPECT_EQ(Get(id).assigned_agent_id(), "chen");
   EXPECT_EQ(Get(id).assignments(0).end_reason(), "transferred");
+}
+
+// A queue's rule (config file or Admin) routes what is transferred to the queue: Boris comes first
+// in the roster, but only Chen meets the tech queue's technical>=8.
+TEST_F(RoutingFlowTest, ATransferToAQueueIsRoutedByTheQueuesRule) {
+  broker_->Stop();
+  omnibroker::v1::RoutingStep experts;
+  auto* skill = experts.add_skills();
+  skill->set_skill("technical");
+  skill->set_min_proficiency(8);
+  config_.routing.queues["tech"] = {experts};
+  Start();
+  auto alice = Available("alice");
+  const std::string id = NewConversation("Tom", "My router keeps dropping the connection");
+  auto offer = NextOffer(*alice);
+  ASSERT_TRUE(offer.has_value());
+  ASSERT_TRUE(alice->Accept(offer->offer_id()).ok());
+  auto boris = Available("boris");
+  auto chen = Available("chen");
+  omnibroker::v1::Requirements tech;
+  tech.set_queue("tech");
+  ASSERT_TRUE(alice->TransferToQueue(id, tech, "Router drops every few minutes").ok());
+  auto handed = NextOffer(*chen);
+  ASSERT_TRUE(handed.has_value());
+  EXPECT_EQ(handed->conversation().id(), id);
+  EXPECT_FALSE(NextOffer(*boris, 300ms).has_value()) << "nothing for Boris";
+
+  // The rule is in the policy Admin shows, and a bad one is refused naming the field.
+  grpc::ClientContext get_context;
+  omnibroker::v1::RoutingPolicy shown;
+  ASSERT_TRUE((*admin_)->GetRoutingPolicy(&get_context, {}, &shown).ok());
+  ASSERT_EQ(shown.queues_size(), 1);
+  EXPECT_EQ(shown.queues(0).queue(), "tech");
+  grpc::ClientContext set_context;
+  omnibroker::v1::SetRoutingPolicyRequest bad;
+  auto* rule = bad.mutable_policy()->add_queues();
+  rule->set_queue("tech");
+  rule->add_steps()->set_language("klingon please");
+  const auto refused = (*admin_)->SetRoutingPolicy(&set_context, bad, &shown);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(refused.error_message().find("routing.queues.tech.steps[0].language"), std::string::npos)
+      << refused.error_message();
+}
+
+TEST_F(RoutingFlowTest, AdminRefusesABadRosterEntryNamingTheField) {
+  const auto upsert = [&](const omnibroker::v1::Agent& agent) {
+    grpc::ClientContext context;
+    omnibroker::v1::UpsertAgentRequest request;
+    *request.mutable_agent() = agent;
+    omnibroker::v1::Agent stored;
+    return (*admin_)->UpsertAgent(&context, request, &stored);
+  };
+  omnibroker::v1::Agent dana;
+  dana.set_id("dana");
+  auto* skill = dana.add_skills();
+  skill->set_name("billing");
+  skill->set_proficiency(11);
+  auto refused = upsert(dana);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(refused.error_message(), "agent.skills[0] billing: proficiency must be 1–10, got 11");
+  skill->set_proficiency(7);
+  auto* voice = dana.add_capacity();
+  voice->set_channel(omnibroker::v1::CHANNEL_VOICE);
+  voice->set_max_concurrent(1);
+  refused = upsert(dana);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(refused.error_message().find("agent.voice_contact: required"), std::string::npos) << refused.error_message();
+  dana.set_voice_contact("sip:dana@127.0.0.1");
+  EXPECT_TRUE(upsert(dana).ok());
 }
 
 TEST_F(RoutingFlowTest, MissedDeadlineEscalatesToTheSupervisorAndShowsInAdmin) {

@@ -67,7 +67,18 @@ INSTANTIATE_TEST_SUITE_P(
                   {{.id = "a", .skills = "support:9"}, {.id = "pm", .skills = "support:1"}},
                   {.id = "c", .skills = "support:5", .personal_manager = "pm"}, "pm"},
         MatchCase{"last_agent_next", {{.id = "a"}, {.id = "b"}, {.id = "last"}},
-                  {.id = "c", .last_agent = "last"}, "last"}),
+                  {.id = "c", .last_agent = "last"}, "last"},
+        // Named or not, a difficult customer goes only to the agents marked for them: a personal
+        // manager or last agent who is not is skipped, not waited for.
+        MatchCase{"difficult_skips_unmarked_personal_manager",
+                  {{.id = "pm"}, {.id = "d", .difficult = true}},
+                  {.id = "c", .difficult = true, .personal_manager = "pm"}, "d"},
+        MatchCase{"difficult_skips_unmarked_last_agent",
+                  {{.id = "last"}, {.id = "d", .difficult = true}},
+                  {.id = "c", .difficult = true, .last_agent = "last"}, "d"},
+        MatchCase{"difficult_keeps_marked_personal_manager",
+                  {{.id = "d", .difficult = true}, {.id = "pm", .difficult = true}},
+                  {.id = "c", .difficult = true, .personal_manager = "pm"}, "pm"}),
     [](const auto& info) { return info.param.name; });
 
 TEST(RoutingEngineTest, LeastRecentEffortBreaksEqualFit) {
@@ -355,6 +366,130 @@ TEST(RoutingEngineTest, TransferToAgentAndToQueue) {
   ASSERT_TRUE(s.engine.TransferToQueue("c", second, {billing}, s.now).ok());
   s.Settle();
   EXPECT_EQ(s.OfferedTo("c"), "billing");
+}
+
+TEST(RoutingEngineTest, ADifficultCustomerIsTransferredOnlyToAgentsMarkedForThem) {
+  Scenario s;
+  s.Login({.id = "d1", .difficult = true});
+  s.Login({.id = "d2", .difficult = true});
+  s.Login({.id = "plain"});
+  s.Arrive({.id = "c", .difficult = true});
+  const std::string first = s.OfferedTo("c");
+  s.Take("c");
+  const auto refused = s.engine.TransferToAgent("c", first, "plain", s.now);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
+  EXPECT_NE(refused.message().find("difficult"), std::string_view::npos) << refused;
+  EXPECT_EQ(s.HeldBy("c"), first) << "a refused transfer leaves the conversation where it was";
+  const std::string other = first == "d1" ? "d2" : "d1";
+  ASSERT_TRUE(s.engine.TransferToAgent("c", first, other, s.now).ok());
+  s.Settle();
+  EXPECT_EQ(s.OfferedTo("c"), other);
+}
+
+TEST(RoutingEngineTest, APolicyChangeRetimesTheDeadlinesAlreadyRunning) {
+  RoutingPolicy policy = Scenario::TestPolicy();
+  policy.tiers[TIER_STANDARD].first_response = 10min;
+  policy.risk_fraction = 1;  // no early relaxing in the way
+  Scenario s(policy);
+  s.Login({.id = "fr", .languages = "fr"});
+  s.Arrive({.id = "shortened"});  // nobody speaks en: it waits
+  s.Wait(1min);
+  policy.tiers[TIER_STANDARD].first_response = 2min;
+  ASSERT_TRUE(s.engine.SetPolicy(policy, s.now).ok());
+  s.Wait(61s);
+  ASSERT_EQ(s.Decisions(Decision::Kind::kBreach).size(), 1u) << "due at 2 min now, not at 10";
+  EXPECT_EQ(s.Decisions(Decision::Kind::kBreach)[0].conversation_id, "shortened");
+
+  s.Arrive({.id = "lengthened"});  // due in 2 min
+  s.Wait(1min);
+  policy.tiers[TIER_STANDARD].first_response = 5min;
+  ASSERT_TRUE(s.engine.SetPolicy(policy, s.now).ok());
+  s.Wait(3min);
+  EXPECT_EQ(s.Decisions(Decision::Kind::kBreach).size(), 1u) << "not due at the old 2 min";
+  s.Wait(1min + 1s);
+  ASSERT_EQ(s.Decisions(Decision::Kind::kBreach).size(), 2u) << "the new 5 min still reports it";
+  EXPECT_EQ(s.Decisions(Decision::Kind::kBreach)[1].conversation_id, "lengthened");
+}
+
+TEST(RoutingEngineTest, APolicyChangeRetimesTheReplyTimeout) {
+  RoutingPolicy policy = Scenario::TestPolicy();
+  policy.reply_timeout = 3min;
+  Scenario s(policy);
+  s.Login({.id = "a"});
+  s.Arrive({.id = "c"});
+  ASSERT_TRUE(s.Accept("c"));  // and no reply
+  s.Wait(1min);
+  policy.reply_timeout = 5min;
+  ASSERT_TRUE(s.engine.SetPolicy(policy, s.now).ok());
+  s.Wait(3min);
+  EXPECT_EQ(s.HeldBy("c"), "a") << "not reclaimed at the old 3 min";
+  s.Wait(1min + 1s);
+  EXPECT_EQ(s.HeldBy("c"), "") << "reclaimed at the new 5 min";
+  EXPECT_EQ(s.Decisions(Decision::Kind::kReclaimed).size(), 1u);
+}
+
+TEST(RoutingEngineTest, APolicyChangeOfCapacityPoolsReleasesEachConversationWhereItWasHeld) {
+  Scenario s;
+  s.Login({.id = "a", .chat = 2});  // messengers share the chat units by default
+  s.Arrive({.id = "m", .channel = omnibroker::v1::CHANNEL_MESSENGER});
+  s.Take("m");
+  RoutingPolicy policy = s.engine.policy();
+  policy.channels[omnibroker::v1::CHANNEL_MESSENGER].capacity_pool = omnibroker::v1::CHANNEL_UNSPECIFIED;
+  ASSERT_TRUE(s.engine.SetPolicy(policy, s.now).ok());  // messengers have their own units from now on
+  s.Close("m");
+  EXPECT_TRUE(s.engine.CheckInvariants().ok()) << s.engine.CheckInvariants();
+  s.Arrive({.id = "c1"});
+  s.Take("c1");
+  s.Arrive({.id = "c2"});
+  EXPECT_EQ(s.OfferedTo("c2"), "a") << "both chat units are free again";
+}
+
+// A queue's rule routes its conversations: here, billing experts in the customer's language for
+// two minutes, then any billing agent in any language (a customer nobody on shift speaks to is
+// answered, not left waiting for good).
+TEST(RoutingEngineTest, AQueueRuleRoutesItsConversationsStepByStep) {
+  RoutingPolicy policy = Scenario::TestPolicy();
+  omnibroker::v1::RoutingStep experts, anyone;
+  auto* expert = experts.add_skills();
+  expert->set_skill("billing");
+  expert->set_min_proficiency(8);
+  experts.set_wait_seconds(120);
+  auto* any = anyone.add_skills();
+  any->set_skill("billing");
+  any->set_min_proficiency(1);
+  anyone.set_language("*");
+  policy.queues["billing"] = {experts, anyone};
+  Scenario s(policy);
+  s.Login({.id = "en_junior", .skills = "billing:3"});
+  s.Login({.id = "fr_expert", .languages = "fr", .skills = "billing:9", .chat = 1});
+  s.Arrive({.id = "c", .language = "fr", .queue = "billing"});
+  EXPECT_EQ(s.OfferedTo("c"), "fr_expert");
+  s.Take("c");  // the expert is full now
+
+  s.Arrive({.id = "zh", .language = "zh", .skills = "support:9", .queue = "billing"});  // the rule, not its own skills
+  EXPECT_EQ(s.OfferedTo("zh"), "");
+  s.Wait(119s);
+  EXPECT_EQ(s.OfferedTo("zh"), "") << "the first step still applies";
+  s.Wait(2s);
+  EXPECT_EQ(s.OfferedTo("zh"), "en_junior") << "then any billing agent, any language";
+
+  s.Arrive({.id = "no_rule", .language = "zh", .queue = "sales"});  // no rule: the defaults
+  s.Wait(10min);
+  EXPECT_EQ(s.OfferedTo("no_rule"), "") << "the defaults keep the language";
+}
+
+TEST(RoutingEngineTest, AQueueRuleKeepsTheTiersSeniorPoolInItsFirstStep) {
+  RoutingPolicy policy = Scenario::TestPolicy();
+  policy.queues["general"] = {omnibroker::v1::RoutingStep{}};
+  const auto steps = [&](omnibroker::v1::Tier tier) {
+    omnibroker::v1::Requirements req;
+    req.set_queue("general");
+    req.set_tier(tier);
+    return StepsFor(req, policy);
+  };
+  ASSERT_EQ(steps(TIER_VIP).size(), 1u);
+  EXPECT_TRUE(steps(TIER_VIP)[0].tier_pool());
+  EXPECT_FALSE(steps(TIER_STANDARD)[0].tier_pool());
 }
 
 TEST(RoutingEngineTest, WrapUpHoldsCapacityUntilItEnds) {

@@ -66,6 +66,7 @@ struct ConvSpec {
   std::string personal_manager;
   std::string last_agent;
   int priority = 0;
+  std::string queue;
 };
 
 class Scenario {
@@ -97,6 +98,7 @@ class Scenario {
       s->set_min_proficiency(level);
     }
     req.set_tier(spec.tier);
+    req.set_queue(spec.queue);
     return WorkItem{.conversation_id = spec.id, .channel = spec.channel, .tier = spec.tier,
                     .priority = spec.priority, .language = spec.language,
                     .steps = StepsFor(req, engine.policy()), .difficult = spec.difficult,
