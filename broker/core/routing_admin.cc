@@ -22,6 +22,11 @@ absl::StatusOr<omnibroker::v1::RoutingExplanation> BrokerCore::ExplainRouting(co
   out.set_state(why.state);
   out.set_phase(why.phase);
   out.set_urgency(why.urgency);
+  auto* parts = out.mutable_urgency_parts();
+  parts->set_tier(why.urgency_parts.tier);
+  parts->set_waited(why.urgency_parts.waited);
+  parts->set_priority(why.urgency_parts.priority);
+  parts->set_at_risk(why.urgency_parts.at_risk);
   out.set_agent_id(why.agent_id);
   out.set_rule(why.rule);
   *out.mutable_decided_at() = ToProto(why.decided_at);

@@ -186,6 +186,9 @@ int Explain(Admin::Stub& admin, const std::string& id) {
   if (auto s = admin.ExplainRouting(&context, request, &why); !s.ok()) return Fail(s);
   std::cout << "conversation " << why.conversation_id() << "  state " << why.state()
             << absl::StrFormat("  urgency %.0f\n", why.urgency());
+  const auto& u = why.urgency_parts();
+  std::cout << absl::StrFormat("urgency:  %.0f = tier %.0f + waited %.0f + priority %.0f + at risk %.0f\n", why.urgency(),
+                               u.tier(), u.waited(), u.priority(), u.at_risk());
   std::cout << "phase:    " << why.phase() << "\n";
   std::cout << "decision: " << (why.agent_id().empty() ? "-" : why.agent_id()) << ": " << why.rule() << "\n";
   std::cout << absl::StrFormat("%-16s %-8s %4s %8s %9s  %s\n", "AGENT", "ELIGIBLE", "FIT", "EFFORT", "LOAD/CAP", "VERDICT");

@@ -90,6 +90,14 @@ struct Decision {
 
 // Why a conversation is where it is: see Explain().
 struct Explanation {
+  // A conversation's urgency, part by part (urgency = their sum).
+  struct UrgencyParts {
+    double tier = 0;      // the tier's weight
+    double waited = 0;    // urgency_per_second × seconds since queued
+    double priority = 0;  // urgency_per_priority × priority
+    double at_risk = 0;   // risk_urgency once the first response is at risk
+    double total() const { return tier + waited + priority + at_risk; }
+  };
   struct Candidate {
     std::string agent_id;
     bool eligible = false;
@@ -103,6 +111,7 @@ struct Explanation {
   std::string state;  // waiting, offered, assigned, wrap_up
   std::string phase;  // "personal manager alice", "step 1 of 2: billing>=7 en senior pool"…
   double urgency = 0;
+  UrgencyParts urgency_parts;
   std::string agent_id;  // the agent of the last decision
   std::string rule;      // the rule that made the last decision
   TimePoint decided_at;
@@ -275,7 +284,8 @@ class RoutingEngine {
   void RenamePhases(Conv& conv);
   int PhaseAt(const Conv& conv, TimePoint now) const;
   bool AtRisk(const Conv& conv, TimePoint now) const;
-  double Urgency(const Conv& conv, TimePoint now) const;
+  double Urgency(const Conv& conv, TimePoint now) const { return UrgencyOf(conv, now).total(); }
+  Explanation::UrgencyParts UrgencyOf(const Conv& conv, TimePoint now) const;
   WaitClassSpec SpecFor(const Conv& conv, const Phase& phase) const;
   // The agent's proficiency in `skill`; -1 when they do not have it.
   static int Proficiency(const AgentState& agent, Symbol skill);

@@ -97,10 +97,11 @@ int RoutingEngine::PhaseAt(const Conv& conv, TimePoint now) const {
   return last;
 }
 
-double RoutingEngine::Urgency(const Conv& conv, TimePoint now) const {
-  return policy_.ForTier(conv.tier).weight + policy_.urgency_per_priority * conv.priority +
-         (AtRisk(conv, now) ? policy_.risk_urgency : 0) +
-         policy_.urgency_per_second * (Seconds(now) - Seconds(conv.queued_at));
+Explanation::UrgencyParts RoutingEngine::UrgencyOf(const Conv& conv, TimePoint now) const {
+  return {.tier = policy_.ForTier(conv.tier).weight,
+          .waited = policy_.urgency_per_second * (Seconds(now) - Seconds(conv.queued_at)),
+          .priority = policy_.urgency_per_priority * conv.priority,
+          .at_risk = AtRisk(conv, now) ? policy_.risk_urgency : 0};
 }
 
 WaitClassSpec RoutingEngine::SpecFor(const Conv& conv, const Phase& phase) const {

@@ -32,7 +32,8 @@ Explanation RoutingEngine::Explain(const std::string& conversation_id, TimePoint
   const Phase& phase = conv.phases[PhaseAt(conv, now)];
   out.phase = PhaseLabel(conv, phase);
   if (AtRisk(conv, now)) out.phase += " (first response at risk: steps relaxed)";
-  out.urgency = Urgency(conv, now);
+  out.urgency_parts = UrgencyOf(conv, now);
+  out.urgency = out.urgency_parts.total();
   out.agent_id = AgentOf(conv);
   out.rule = conv.rule_phase >= 0 ? absl::StrCat(PhaseLabel(conv, conv.phases[conv.rule_phase]), ": ", conv.rule)
                                    : conv.rule;

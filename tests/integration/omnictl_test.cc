@@ -55,6 +55,7 @@ TEST(OmnictlTest, ListsExplainsAndChanges) {
   EXPECT_NE(why.output.find("state waiting"), std::string::npos) << why.output;
   EXPECT_NE(why.output.find("step 1 of 1: ru"), std::string::npos) << "the language was detected: " << why.output;
   EXPECT_NE(why.output.find("boris"), std::string::npos);
+  EXPECT_NE(why.output.find("= tier 0 + waited "), std::string::npos) << "the urgency part by part: " << why.output;
 
   auto set = Omnictl(address, "policy set -", R"({"offer_timeout": "45s"})");
   EXPECT_EQ(set.status, 0) << set.output;

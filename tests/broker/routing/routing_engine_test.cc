@@ -524,6 +524,32 @@ TEST(RoutingEngineTest, ExplainNamesTheRuleAndEachCandidatesVerdict) {
   EXPECT_EQ(verdicts["away"], "PRESENCE_AWAY");
   EXPECT_EQ(verdicts["russian"], "does not speak en");
   EXPECT_NE(verdicts["fit"].find("holds it"), std::string::npos);
+  std::map<std::string, Explanation::Candidate> by_agent;
+  for (auto& c : why.candidates) by_agent[c.agent_id] = c;
+  EXPECT_EQ(by_agent["fit"].fit, 9);
+  EXPECT_EQ(by_agent["weak"].fit, 2);
+  EXPECT_EQ(by_agent["fit"].load, 1) << "the offer holds a unit";
+  EXPECT_EQ(by_agent["fit"].capacity, 2);
+  EXPECT_EQ(by_agent["weak"].load, 0);
+}
+
+TEST(RoutingEngineTest, ExplainGivesEachPartOfTheUrgency) {
+  Scenario s;  // standard tier: first response 10 min, at risk after 8
+  s.Arrive({.id = "c", .language = "zh", .priority = 2});  // nobody to take it
+  s.Wait(100s);
+  auto parts = s.engine.Explain("c", s.now).urgency_parts;
+  EXPECT_DOUBLE_EQ(parts.tier, 0);
+  EXPECT_DOUBLE_EQ(parts.waited, 100);
+  EXPECT_DOUBLE_EQ(parts.priority, 2 * s.engine.policy().urgency_per_priority);
+  EXPECT_DOUBLE_EQ(parts.at_risk, 0);
+  EXPECT_DOUBLE_EQ(s.engine.Explain("c", s.now).urgency, parts.total());
+  s.Wait(400s);
+  parts = s.engine.Explain("c", s.now).urgency_parts;
+  EXPECT_DOUBLE_EQ(parts.waited, 500);
+  EXPECT_DOUBLE_EQ(parts.at_risk, s.engine.policy().risk_urgency);
+
+  s.Arrive({.id = "vip", .language = "zh", .tier = TIER_VIP});
+  EXPECT_DOUBLE_EQ(s.engine.Explain("vip", s.now).urgency_parts.tier, s.engine.policy().ForTier(TIER_VIP).weight);
 }
 
 TEST(RoutingEngineTest, RestoredStateKeepsItsTimers) {
