@@ -188,6 +188,7 @@ absl::Status BrokerCore::OnAccept(const std::string& agent_id, const AgentReques
   auto* assignment = conversation.add_assignments();
   assignment->set_agent_id(agent_id);
   assignment->set_offer_id(offer.offer_id);
+  assignment->set_rule(routing_.DecisionRule(offer.conversation_id));
   *assignment->mutable_started_at() = now;
 
   // Not assigned after all: the conversation waits again.

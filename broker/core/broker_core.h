@@ -100,6 +100,8 @@ class BrokerCore {
   // Adds or replaces an agent in the roster (stored; routing sees it at once).
   absl::Status UpsertAgent(const omnibroker::v1::Agent& agent);
   // routing_admin.cc: explanations, the routing policy at run time, customer routing facts.
+  // Why an open conversation is where it is (candidates and all); for a closed one, the rule its
+  // last assignment kept.
   absl::StatusOr<omnibroker::v1::RoutingExplanation> ExplainRouting(const std::string& conversation_id) const;
   omnibroker::v1::RoutingPolicy RoutingPolicy() const;
   absl::StatusOr<omnibroker::v1::RoutingPolicy> SetRoutingPolicy(const omnibroker::v1::RoutingPolicy& changes);
@@ -186,6 +188,7 @@ class BrokerCore {
   absl::Status OnLogin(const std::shared_ptr<AgentSession>& session, const omnibroker::v1::AgentRequest& request);
   absl::Status OnSetPresence(const std::string& agent_id, const omnibroker::v1::SetPresence& request);
   absl::Status OnAccept(const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
+  absl::StatusOr<omnibroker::v1::RoutingExplanation> ExplainFromStore(const std::string& conversation_id) const;
   absl::Status OnDecline(const std::string& agent_id, const omnibroker::v1::DeclineOffer& request);
   absl::Status OnSend(const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
   absl::Status OnClose(const std::string& agent_id, const omnibroker::v1::AgentRequest& request);

@@ -2,7 +2,9 @@
 // facts routing uses (tier, flags, personal manager, language).
 #include <algorithm>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 #include "base/status_macros.h"
 #include "base/time_util.h"
 #include "broker/core/broker_core.h"
@@ -13,8 +15,8 @@ namespace omni::core {
 using store::Family;
 
 absl::StatusOr<omnibroker::v1::RoutingExplanation> BrokerCore::ExplainRouting(const std::string& conversation_id) const {
-  if (!open_.contains(conversation_id)) {
-    return absl::NotFoundError(absl::StrCat("conversation ", conversation_id, " is not open"));
+  if (!open_.contains(conversation_id) && routing_.DecisionRule(conversation_id).empty()) {
+    return ExplainFromStore(conversation_id);  // closed: what its assignments kept
   }
   const routing::Explanation why = routing_.Explain(conversation_id, clock_.Now());
   omnibroker::v1::RoutingExplanation out;
@@ -40,6 +42,25 @@ absl::StatusOr<omnibroker::v1::RoutingExplanation> BrokerCore::ExplainRouting(co
     candidate->set_load(c.load);
     candidate->set_capacity(c.capacity);
   }
+  return out;
+}
+
+absl::StatusOr<omnibroker::v1::RoutingExplanation> BrokerCore::ExplainFromStore(const std::string& conversation_id) const {
+  omnibroker::v1::Conversation stored;
+  OMNI_ASSIGN_OR_RETURN(bool found, store_.Get(Family::kConversations, conversation_id, stored));
+  if (!found) return absl::NotFoundError(absl::StrCat("no conversation ", conversation_id));
+  omnibroker::v1::RoutingExplanation out;
+  out.set_conversation_id(conversation_id);
+  out.set_state(absl::AsciiStrToLower(absl::StripPrefix(omnibroker::v1::ConversationState_Name(stored.state()),
+                                                        "CONVERSATION_STATE_")));
+  if (stored.assignments().empty()) {
+    out.set_rule("ended before any agent took it");
+    return out;
+  }
+  const auto& last = *stored.assignments().rbegin();
+  out.set_agent_id(last.agent_id());
+  out.set_rule(last.rule().empty() ? "not kept (assigned by an older broker)" : last.rule());
+  *out.mutable_decided_at() = last.started_at();
   return out;
 }
 

@@ -167,6 +167,9 @@ class RoutingEngine {
 
   // Views.
   Explanation Explain(const std::string& conversation_id, TimePoint now) const;
+  // The rule of the conversation's last decision, as Explain spells it ("" when not routed); no
+  // scan of the roster, so the core keeps it with every assignment.
+  std::string DecisionRule(const std::string& conversation_id) const;
   struct Waiting {
     WorkItem item;
     std::optional<Offer> offer;
@@ -320,6 +323,7 @@ class RoutingEngine {
   std::optional<Slot> FindAgent(const Conv& conv, const WaitClassSpec& spec, TimePoint now, const char*& rule);
   void FillAgent(Slot slot, TimePoint now);  // offer the agent what they may take
   void MakeOffer(Conv& conv, Slot slot, const char* rule, int phase, TimePoint now);
+  std::string RuleText(const Conv& conv) const;
   std::string PhaseLabel(const Conv& conv, const Phase& phase) const;
   // Ends an offer or assignment: the conversation waits again.
   // `new_phases` starts its phases again (a transfer); otherwise they go on where they were.

@@ -19,6 +19,15 @@ std::string RoutingEngine::PhaseLabel(const Conv& conv, const Phase& phase) cons
   return absl::StrCat("step ", phase.step + 1, " of ", conv.step_count, ": ", absl::StrJoin(parts, " "));
 }
 
+std::string RoutingEngine::RuleText(const Conv& conv) const {
+  return conv.rule_phase >= 0 ? absl::StrCat(PhaseLabel(conv, conv.phases[conv.rule_phase]), ": ", conv.rule) : conv.rule;
+}
+
+std::string RoutingEngine::DecisionRule(const std::string& conversation_id) const {
+  auto it = conversations_.find(conversation_id);
+  return it == conversations_.end() ? "" : RuleText(it->second);
+}
+
 Explanation RoutingEngine::Explain(const std::string& conversation_id, TimePoint now) const {
   Explanation out{.conversation_id = conversation_id};
   auto it = conversations_.find(conversation_id);
@@ -35,8 +44,7 @@ Explanation RoutingEngine::Explain(const std::string& conversation_id, TimePoint
   out.urgency_parts = UrgencyOf(conv, now);
   out.urgency = out.urgency_parts.total();
   out.agent_id = AgentOf(conv);
-  out.rule = conv.rule_phase >= 0 ? absl::StrCat(PhaseLabel(conv, conv.phases[conv.rule_phase]), ": ", conv.rule)
-                                   : conv.rule;
+  out.rule = RuleText(conv);
   out.decided_at = conv.decided_at;
 
   const WaitClassSpec spec = SpecFor(conv, phase);

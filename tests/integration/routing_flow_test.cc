@@ -96,6 +96,23 @@ TEST_F(RoutingFlowTest, VipGoesToTheSeniorPoolAndAdminExplainsWhy) {
   for (const auto& c : why.candidates()) verdicts[c.agent_id()] = c.verdict();
   EXPECT_EQ(verdicts["chen"], "not in the TIER_VIP pool");
   EXPECT_EQ(verdicts["boris"], "PRESENCE_OFFLINE");
+
+  // Closed, it is still explained: by the rule its assignment kept.
+  ASSERT_TRUE(alice->Accept(offer->offer_id()).ok());
+  ASSERT_TRUE(alice->CloseConversation(id, "resolved").ok());
+  ASSERT_TRUE(WaitFor([&] { return Get(id).state() == omnibroker::v1::CONVERSATION_STATE_CLOSED; }, 5s));
+  grpc::ClientContext closed_context;
+  omnibroker::v1::RoutingExplanation closed;
+  ASSERT_TRUE((*admin_)->ExplainRouting(&closed_context, request, &closed).ok());
+  EXPECT_EQ(closed.state(), "closed");
+  EXPECT_EQ(closed.agent_id(), "alice");
+  EXPECT_EQ(closed.rule(), why.rule()) << "the rule of the decision, as it was explained while open";
+  EXPECT_TRUE(closed.candidates().empty());
+  EXPECT_EQ(Get(id).assignments(0).rule(), why.rule());
+
+  grpc::ClientContext unknown_context;
+  request.set_conversation_id("conv_nobody");
+  EXPECT_EQ((*admin_)->ExplainRouting(&unknown_context, request, &closed).error_code(), grpc::StatusCode::NOT_FOUND);
 }
 
 // The console counts deadlines down from what the broker sends: the targets of the conversation's
