@@ -99,13 +99,21 @@ absl::Status Validate(const RoutingPolicy& policy) {
 std::vector<omnibroker::v1::RoutingStep> StepsFor(const omnibroker::v1::Requirements& requirements,
                                                   const RoutingPolicy& policy) {
   if (!requirements.steps().empty()) return {requirements.steps().begin(), requirements.steps().end()};
-  if (auto rule = policy.queues.find(requirements.queue()); rule != policy.queues.end()) {
-    std::vector<omnibroker::v1::RoutingStep> steps = rule->second;
-    if (policy.ForTier(requirements.tier()).senior_pool) steps[0].set_tier_pool(true);
-    return steps;
-  }
   const int relax_after =
       static_cast<int>(std::chrono::duration_cast<std::chrono::seconds>(policy.default_relax_after).count());
+  if (auto rule = policy.queues.find(requirements.queue()); rule != policy.queues.end()) {
+    std::vector<omnibroker::v1::RoutingStep> steps = rule->second;
+    // A tier with a senior pool goes there first, as with the default steps: the rule's first step
+    // in the pool for default_relax_after, then the rule as written (never only the pool: a pool
+    // nobody is logged in to would keep the customer waiting for good).
+    if (policy.ForTier(requirements.tier()).senior_pool && !steps[0].tier_pool()) {
+      omnibroker::v1::RoutingStep senior = steps[0];
+      senior.set_tier_pool(true);
+      senior.set_wait_seconds(relax_after);
+      steps.insert(steps.begin(), std::move(senior));
+    }
+    return steps;
+  }
   std::vector<omnibroker::v1::RoutingStep> steps(1);
   steps[0].mutable_skills()->CopyFrom(requirements.skills());
   steps[0].set_tier_pool(policy.ForTier(requirements.tier()).senior_pool);

@@ -75,7 +75,7 @@ struct RoutingPolicy {
   std::string default_language = "en";
   // Routing rules by queue: a conversation of a queue listed here that names no steps of its own
   // is routed by the queue's steps (their skills, language, tier pool and waits, as written; a
-  // tier with senior_pool keeps its first step in the pool).
+  // tier with senior_pool first tries the first step in its pool for default_relax_after).
   std::map<std::string, std::vector<omnibroker::v1::RoutingStep>> queues;
 
   const TierPolicy& ForTier(Tier tier) const;

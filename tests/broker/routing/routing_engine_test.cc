@@ -478,18 +478,19 @@ TEST(RoutingEngineTest, AQueueRuleRoutesItsConversationsStepByStep) {
   EXPECT_EQ(s.OfferedTo("no_rule"), "") << "the defaults keep the language";
 }
 
-TEST(RoutingEngineTest, AQueueRuleKeepsTheTiersSeniorPoolInItsFirstStep) {
+// As with the default steps, a VIP tries the senior pool first, then the rule as written: a pool
+// nobody is logged in to does not keep the customer waiting for good.
+TEST(RoutingEngineTest, AQueueRuleTriesTheTiersSeniorPoolFirst) {
   RoutingPolicy policy = Scenario::TestPolicy();
   policy.queues["general"] = {omnibroker::v1::RoutingStep{}};
-  const auto steps = [&](omnibroker::v1::Tier tier) {
-    omnibroker::v1::Requirements req;
-    req.set_queue("general");
-    req.set_tier(tier);
-    return StepsFor(req, policy);
-  };
-  ASSERT_EQ(steps(TIER_VIP).size(), 1u);
-  EXPECT_TRUE(steps(TIER_VIP)[0].tier_pool());
-  EXPECT_FALSE(steps(TIER_STANDARD)[0].tier_pool());
+  Scenario s(policy);
+  s.Login({.id = "junior"});
+  s.Arrive({.id = "vip", .tier = TIER_VIP, .queue = "general"});
+  EXPECT_EQ(s.OfferedTo("vip"), "") << "first the senior pool";
+  s.Wait(policy.default_relax_after + 1s);
+  EXPECT_EQ(s.OfferedTo("vip"), "junior") << "then the rule as written";
+  s.Arrive({.id = "standard", .queue = "general"});
+  EXPECT_EQ(s.OfferedTo("standard"), "junior");
 }
 
 TEST(RoutingEngineTest, WrapUpHoldsCapacityUntilItEnds) {
