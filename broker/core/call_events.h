@@ -22,5 +22,7 @@ inline constexpr std::string_view kCallOutcomeKey = "call.outcome";
 std::string_view CallOutcome(const omnibroker::v1::Event& event);
 // A report that the caller is gone before an agent took the call: its conversation ends.
 bool EndsCall(const omnibroker::v1::Event& event);
+// A report that the caller was put through to the agent's phone: the call's answer.
+bool PutThrough(const omnibroker::v1::Event& event);
 
 }  // namespace omni::core

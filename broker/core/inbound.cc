@@ -193,8 +193,7 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
   if (ends_call) CloseEndedCall(conversation, CallOutcome(event));
   // The caller is put through to the agent's phone: that is the call's answer, as a reply is a
   // chat's (first response given; the agent is not reclaimed for never typing one).
-  const bool put_through = !closed_conversation && CallOutcome(event) == "answered" &&
-                           !conversation.assigned_agent_id().empty();
+  const bool put_through = !closed_conversation && PutThrough(event) && !conversation.assigned_agent_id().empty();
   if (put_through && !conversation.has_first_response_at()) {
     *conversation.mutable_first_response_at() = event.occurred_at();
   }

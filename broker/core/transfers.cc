@@ -28,11 +28,7 @@ absl::Status BrokerCore::OnTransfer(const std::string& agent_id, const omnibroke
     return absl::NotFoundError(absl::StrCat("transfer.to_agent_id: no agent '", transfer.to_agent_id(), "'"));
   }
   if (to_agent) OMNI_RETURN_IF_ERROR(MayTransferTo(agent_id, transfer.to_agent_id()));
-  for (const auto& skill : transfer.to_queue().skills()) {
-    if (skill.min_proficiency() < 1 || skill.min_proficiency() > 10) {
-      return absl::InvalidArgumentError(absl::StrCat("transfer.to_queue.skills[", skill.skill(), "]: proficiency 1..10"));
-    }
-  }
+  OMNI_RETURN_IF_ERROR(routing::ValidateSkills(transfer.to_queue().skills(), "transfer.to_queue.skills"));
   OMNI_RETURN_IF_ERROR(routing::ValidateSteps({transfer.to_queue().steps().begin(), transfer.to_queue().steps().end()},
                                               "transfer.to_queue.steps"));
 

@@ -25,6 +25,8 @@ bool EndsCall(const Event& event) {
   return outcome == "abandoned" || outcome == "overflowed";
 }
 
+bool PutThrough(const Event& event) { return CallOutcome(event) == "answered"; }
+
 absl::StatusOr<std::optional<BrokerCore::PendingDelivery>> BrokerCore::PutCallRedirect(
     Conversation& conversation, const std::string& agent_id, rocksdb::WriteBatch& batch) {
   if (conversation.channel() != omnibroker::v1::CHANNEL_VOICE) return std::nullopt;

@@ -20,23 +20,29 @@ bool IsLanguageTag(std::string_view tag) {
   return true;
 }
 
+absl::Status ValidateSkills(const google::protobuf::RepeatedPtrField<omnibroker::v1::SkillRequirement>& skills,
+                            const std::string& field) {
+  for (int k = 0; k < skills.size(); ++k) {
+    const auto& skill = skills[k];
+    if (skill.skill().empty()) return absl::InvalidArgumentError(absl::StrCat(field, "[", k, "]: name the skill"));
+    if (skill.min_proficiency() < 1 || skill.min_proficiency() > 10) {
+      return absl::InvalidArgumentError(absl::StrCat(field, "[", k, "] ", skill.skill(),
+                                                     ": min_proficiency must be 1–10, got ", skill.min_proficiency()));
+    }
+    for (int j = 0; j < k; ++j) {
+      if (skills[j].skill() == skill.skill()) {
+        return absl::InvalidArgumentError(absl::StrCat(field, ": ", skill.skill(), " is named twice"));
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::Status ValidateSteps(const std::vector<omnibroker::v1::RoutingStep>& steps, const std::string& field) {
   for (size_t i = 0; i < steps.size(); ++i) {
     const auto& step = steps[i];
     const std::string at = absl::StrCat(field, "[", i, "]");
-    for (int k = 0; k < step.skills_size(); ++k) {
-      const auto& skill = step.skills(k);
-      if (skill.skill().empty()) return absl::InvalidArgumentError(absl::StrCat(at, ".skills[", k, "]: name the skill"));
-      if (skill.min_proficiency() < 1 || skill.min_proficiency() > 10) {
-        return absl::InvalidArgumentError(absl::StrCat(at, ".skills[", k, "] ", skill.skill(),
-                                                       ": min_proficiency must be 1–10, got ", skill.min_proficiency()));
-      }
-      for (int j = 0; j < k; ++j) {
-        if (step.skills(j).skill() == skill.skill()) {
-          return absl::InvalidArgumentError(absl::StrCat(at, ".skills: ", skill.skill(), " is named twice"));
-        }
-      }
-    }
+    if (auto s = ValidateSkills(step.skills(), at + ".skills"); !s.ok()) return s;
     if (!step.language().empty() && step.language() != "*" && !IsLanguageTag(step.language())) {
       return absl::InvalidArgumentError(absl::StrCat(at, ".language: \"", step.language(),
                                                      "\" is not \"\" (the conversation's), \"*\" (any) or a language tag"));

@@ -196,6 +196,15 @@ TEST_F(RoutingFlowTest, ATransferToAQueueIsRoutedByTheQueuesRule) {
   auto chen = Available("chen");
   omnibroker::v1::Requirements tech;
   tech.set_queue("tech");
+  auto* too_much = tech.add_skills();
+  too_much->set_skill("technical");
+  too_much->set_min_proficiency(11);
+  const auto bad_transfer = alice->TransferToQueue(id, tech, "");
+  EXPECT_EQ(bad_transfer.code(), absl::StatusCode::kInvalidArgument) << bad_transfer;
+  EXPECT_NE(bad_transfer.message().find("transfer.to_queue.skills[0] technical: min_proficiency must be 1–10, got 11"),
+            std::string_view::npos)
+      << bad_transfer;
+  tech.clear_skills();
   ASSERT_TRUE(alice->TransferToQueue(id, tech, "Router drops every few minutes").ok());
   auto handed = NextOffer(*chen);
   ASSERT_TRUE(handed.has_value());
