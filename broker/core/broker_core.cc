@@ -1,11 +1,10 @@
-// BrokerCore lifecycle, the event loop, commit plumbing and recovery from the store.
+// BrokerCore lifecycle, the event loop and commit plumbing (recovery from the store: recover.cc).
 #include "broker/core/broker_core.h"
 
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
-#include "base/time_util.h"
 #include "broker/store/keys.h"
 #include "base/status_macros.h"
 
@@ -154,72 +153,6 @@ void BrokerCore::AfterDurable(std::function<void()> after) {
       after();
     });
   });
-}
-
-absl::Status BrokerCore::Recover() {
-  absl::Status parse_error;
-  OMNI_RETURN_IF_ERROR(store_.Scan(Family::kAgents, "", false, std::nullopt,
-                                   [&](std::string_view, std::string_view value) {
-                                     omnibroker::v1::Agent agent;
-                                     if (!agent.ParseFromArray(value.data(), value.size())) {
-                                       parse_error = absl::DataLossError("unparsable agent record");
-                                       return false;
-                                     }
-                                     agent.set_presence(omnibroker::v1::PRESENCE_OFFLINE);
-                                     routing_.UpsertAgent(agent, clock_.Now());
-                                     agents_[agent.id()] = std::move(agent);
-                                     return true;
-                                   }));
-  OMNI_RETURN_IF_ERROR(parse_error);
-
-  size_t queued = 0, assigned = 0;
-  OMNI_RETURN_IF_ERROR(store_.Scan(
-      Family::kConversations, "", false, std::nullopt, [&](std::string_view, std::string_view value) {
-        Conversation c;
-        if (!c.ParseFromArray(value.data(), value.size())) {
-          parse_error = absl::DataLossError("unparsable conversation record");
-          return false;
-        }
-        switch (c.state()) {
-          case omnibroker::v1::CONVERSATION_STATE_CLOSED:
-            return true;
-          case omnibroker::v1::CONVERSATION_STATE_ASSIGNED:
-          case omnibroker::v1::CONVERSATION_STATE_WRAP_UP:
-          {
-            const TimePoint accepted =
-                c.assignments().empty() ? clock_.Now() : FromProto(c.assignments().rbegin()->started_at());
-            routing_.RestoreAssigned(WorkItemFor(c), c.assigned_agent_id(), accepted, clock_.Now());
-            // The handle goes on: its time counts from the accept, before the restart.
-            floor_stats_.HandlingStarted(c.id(), c.requirements().queue(), c.assigned_agent_id(), accepted);
-          }
-            ++assigned;
-            break;
-          default:
-            // An offer is a reservation in memory only: after a restart it waits again.
-            c.set_state(omnibroker::v1::CONVERSATION_STATE_QUEUED);
-            routing_.Enqueue(WorkItemFor(c), clock_.Now());
-            ++queued;
-        }
-        open_[c.id()] = std::move(c);
-        return true;
-      }));
-  OMNI_RETURN_IF_ERROR(parse_error);
-
-  OMNI_RETURN_IF_ERROR(store_.Scan(Family::kOutbox, "", false, std::nullopt,
-                                   [&](std::string_view key, std::string_view value) {
-                                     PendingDelivery pending;
-                                     if (!pending.delivery.ParseFromArray(value.data(), value.size())) {
-                                       parse_error = absl::DataLossError("unparsable outbox record");
-                                       return false;
-                                     }
-                                     deliveries_[std::string(key)] = std::move(pending);
-                                     return true;
-                                   }));
-  OMNI_RETURN_IF_ERROR(parse_error);
-  LogInfo("broker_core", absl::StrCat("recovered ", agents_.size(), " agents, ", queued,
-                                      " waiting and ", assigned, " assigned conversations, ",
-                                      deliveries_.size(), " undelivered replies"));
-  return absl::OkStatus();
 }
 
 }  // namespace omni::core

@@ -137,8 +137,9 @@ class BrokerCore {
     std::chrono::steady_clock::time_point last_sent{};
   };
 
-  // broker_core.cc: lifecycle, loop, commit plumbing, recovery.
+  // recover.cc: the roster, open conversations with their routing, undelivered replies.
   absl::Status Recover();
+  // broker_core.cc: lifecycle, loop, commit plumbing.
   void Run();
   // Timer work (offer expiry, decline cooldowns, delivery retries), at most once per tick:
   // state changes route at once, so only time passing is left for it.
@@ -215,6 +216,8 @@ class BrokerCore {
 
   // offers.cc: routing decisions applied (after every task, frame batch and tick).
   void ApplyRoutingDecisions();
+  // Stores the routing memo of each conversation whose memo changed (a restart resumes from it).
+  void StoreRoutingMemos();
   void Reclaimed(const routing::Decision& decision);
   void Breached(const routing::Decision& decision);
   void SendOffer(const routing::Offer& offer);

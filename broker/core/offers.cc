@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "base/time_util.h"
 #include "broker/core/broker_core.h"
+#include "broker/routing/memo_proto.h"
 #include "broker/store/keys.h"
 
 namespace omni::core {
@@ -43,6 +44,23 @@ void BrokerCore::ApplyRoutingDecisions() {
         break;
     }
   }
+  StoreRoutingMemos();
+}
+
+void BrokerCore::StoreRoutingMemos() {
+  const auto changed = routing_.TakeMemoChanges();
+  if (changed.empty()) return;
+  // Unsynced: the next group commit's sync carries it, and a memo lost in a power cut costs a
+  // timer only (Recover trusts the conversation's own record over its memo).
+  rocksdb::WriteBatch batch;
+  for (const auto& id : changed) {
+    if (auto memo = routing_.MemoOf(id)) {
+      store_.Put(batch, Family::kRouting, id, routing::MemoToProto(*memo));
+    } else {
+      store_.Delete(batch, Family::kRouting, id);
+    }
+  }
+  if (auto s = store_.Write(batch); !s.ok()) LogError("routing", absl::StrCat("cannot store routing memos: ", s.ToString()));
 }
 
 void BrokerCore::Reclaimed(const routing::Decision& decision) {

@@ -241,6 +241,7 @@ RoutingEngine::Conv& RoutingEngine::Insert(WorkItem item) {
   conv.resolution_breached = item.breached.contains("resolution");
   conv.sequence = next_sequence_++;
   SetPhases(conv, item.steps);
+  MemoChanged(conv);
   return conv;
 }
 
@@ -275,33 +276,6 @@ void RoutingEngine::Enqueue(WorkItem item, TimePoint now) {
   conv.phases_since = now;
   ScheduleDeadlines(conv);
   Route(conv, now);
-}
-
-void RoutingEngine::RestoreAssigned(WorkItem item, const std::string& agent_id, TimePoint assigned_at,
-                                    TimePoint now) {
-  ReindexAtEnd reindex{*this, now};
-  if (conversations_.contains(item.conversation_id)) return;
-  const Slot slot = SlotOf(agent_id);
-  Conv& conv = Insert(std::move(item));
-  conv.phases_since = now;
-  conv.state = State::kAssigned;
-  conv.agent_slot = slot;
-  conv.assigned_at = assigned_at;
-  conv.replied_since_assigned = conv.agent_replied;
-  conv.rule = "restored after a restart";
-  conv.rule_phase = -1;
-  conv.decided_at = now;
-  AgentState& agent = agents_[slot];
-  Hold(slot, conv);
-  if (!conv.replied_since_assigned) {
-    Schedule(assigned_at + policy_.reply_timeout, Timer::kConversation, conv.id(), conv.generation);
-  }
-  if (agent.presence == PRESENCE_OFFLINE) {
-    // Not back yet: like a disconnect at `now`, the agent has the grace period to return.
-    agent.offline_since = now;
-    Schedule(now + policy_.presence_grace, Timer::kAgent, agent_id, agent.generation);
-  }
-  ScheduleDeadlines(conv);
 }
 
 absl::StatusOr<RoutingEngine::Conv*> RoutingEngine::OpenOffer(const std::string& offer_id,
@@ -344,6 +318,7 @@ absl::StatusOr<Offer> RoutingEngine::Accept(const std::string& offer_id, const s
   conv.assigned_at = now;
   conv.replied_since_assigned = false;
   conv.transfer_target.clear();
+  MemoChanged(conv);
   const Slot slot = slots_.at(agent_id);
   const ChannelPolicy channel = policy_.ForChannel(conv.channel);
   AddEffort(slot, channel.effort_weight * Minutes(channel.nominal_handle_time), now);
@@ -367,6 +342,7 @@ void RoutingEngine::AgentReplied(const std::string& conversation_id, TimePoint n
   if (it == conversations_.end()) return;
   it->second.agent_replied = true;
   it->second.awaiting_reply_since.reset();
+  if (!it->second.replied_since_assigned && it->second.state == State::kAssigned) MemoChanged(it->second);
   it->second.replied_since_assigned = true;
 }
 
@@ -430,7 +406,9 @@ void RoutingEngine::Close(const std::string& conversation_id, TimePoint now) {
       if (policy_.wrap_up > Duration::zero()) {
         conv.state = State::kWrapUp;
         conv.generation++;
-        Schedule(now + policy_.wrap_up, Timer::kConversation, conversation_id, conv.generation);
+        conv.wrap_up_ends = now + policy_.wrap_up;
+        Schedule(conv.wrap_up_ends, Timer::kConversation, conversation_id, conv.generation);
+        MemoChanged(conv);
         return;
       }
       [[fallthrough]];
@@ -459,6 +437,7 @@ void RoutingEngine::Finish(ConvMap::iterator it, TimePoint now) {
 }
 
 void RoutingEngine::Erase(ConvMap::iterator it) {
+  MemoChanged(it->second);  // its memo goes with it
   Unfile(it->second);
   conversations_.erase(it);
 }
@@ -505,6 +484,7 @@ void RoutingEngine::Reclaim(Conv& conv, const std::string& reason, bool cooldown
 
 void RoutingEngine::TakeBack(Conv& conv, bool cooldown, bool new_phases, TimePoint now) {
   if (cooldown) conv.refused_until[AgentOf(conv)] = now + policy_.decline_cooldown;
+  MemoChanged(conv);
   const Slot slot = Unassign(conv, now);
   Requeue(conv, new_phases, now);
   FillAgent(slot, now);

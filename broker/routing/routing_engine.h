@@ -88,6 +88,22 @@ struct Decision {
   std::string reason;
 };
 
+// A conversation's routing state beyond its WorkItem: what a restart needs so its timers go on
+// where they were (MemoOf, Restore). Mirrors omnibroker.v1.RoutingMemo.
+struct RoutingMemo {
+  enum class Hold { kNone, kOffered, kAssigned, kWrapUp };
+  TimePoint steps_since;                       // its phases count from here
+  std::vector<std::string> named_agents;       // the named agents it waits for first, in order
+  std::string transfer_target;
+  std::map<std::string, TimePoint> cooldowns;  // agent -> not offered it again before
+  Hold hold = Hold::kNone;
+  std::string agent_id;       // offered to, assigned to or wrapping up
+  uint64_t offer_number = 0;  // offered
+  TimePoint until;            // offered: the offer expires; wrapping up: the wrap-up ends
+  TimePoint assigned_at;      // assigned
+  bool replied_since_assigned = false;
+};
+
 // Why a conversation is where it is: see Explain().
 struct Explanation {
   // A conversation's urgency, part by part (urgency = their sum).
@@ -140,8 +156,17 @@ class RoutingEngine {
   std::vector<Offer> OffersFor(const std::string& agent_id) const;
 
   void Enqueue(WorkItem item, TimePoint now);
-  // Records an assignment that exists already (after a restart).
-  void RestoreAssigned(WorkItem item, const std::string& agent_id, TimePoint assigned_at, TimePoint now);
+  // After a restart: the conversation as `memo` left it (waiting, offered, assigned or wrapping
+  // up), its phases, cooldowns and timers going on from where they were. An agent holding it who
+  // is not back yet has the presence grace to return, as after a disconnect; an offer that
+  // expired meanwhile counts as timed out; the named agents it waited for are waited for still,
+  // logged in or not, since nobody is logged in right after a restart.
+  void Restore(WorkItem item, const RoutingMemo& memo, TimePoint now);
+  // The routing memo of an open conversation; nullopt when it is not open (any more).
+  std::optional<RoutingMemo> MemoOf(std::string_view conversation_id) const;
+  // The conversations whose memo changed (or that closed) since the last call: the core stores
+  // MemoOf each, or deletes it.
+  std::vector<std::string> TakeMemoChanges();
 
   absl::StatusOr<Offer> Accept(const std::string& offer_id, const std::string& agent_id, TimePoint now);
   absl::StatusOr<Offer> Decline(const std::string& offer_id, const std::string& agent_id, TimePoint now);
@@ -224,6 +249,7 @@ class RoutingEngine {
     TimePoint phases_since;   // phases count from here
     TimePoint offer_expires;  // while offered
     TimePoint assigned_at;
+    TimePoint wrap_up_ends;  // while wrapping up
     std::map<std::string, TimePoint> refused_until;  // agent -> cooldown end
     std::optional<WaitingIndex::Ticket> filed;  // set while it waits in waiting_
     // The named agents' phases (RenamePhases), then one per routing step.
@@ -236,6 +262,7 @@ class RoutingEngine {
     TimePoint decided_at;
     std::optional<TimePoint> awaiting_reply_since;  // a customer message waits for an answer
     std::string personal_manager, last_agent, transfer_target;
+    bool memo_changed = false;  // listed in memo_changes_
     // The map's key: the record's one copy of its id.
     const InlineId* key = nullptr;
     std::string_view id() const { return *key; }
@@ -283,8 +310,9 @@ class RoutingEngine {
   // Sets the phases for `conv`'s routing steps and its named agents.
   void SetPhases(Conv& conv, const std::vector<omnibroker::v1::RoutingStep>& steps);
   // Replaces the named agents' phases at the front (transfer target, or personal manager and last
-  // agent while logged in) with those named now.
-  void RenamePhases(Conv& conv);
+  // agent while logged in) with those named now; after a restart (`waited_for`), with those of
+  // them the conversation waited for before.
+  void RenamePhases(Conv& conv, const std::vector<std::string>* waited_for = nullptr);
   int PhaseAt(const Conv& conv, TimePoint now) const;
   bool AtRisk(const Conv& conv, TimePoint now) const;
   double Urgency(const Conv& conv, TimePoint now) const { return UrgencyOf(conv, now).total(); }
@@ -365,6 +393,8 @@ class RoutingEngine {
   void CheckDeadlines(Conv& conv, TimePoint now);
   void OnAgentTimer(Slot slot, TimePoint now);
   void Emit(Decision decision) { decisions_.push_back(std::move(decision)); }
+  // What MemoOf(conv) returns has changed (or the conversation is going): list it once.
+  void MemoChanged(Conv& conv);
 
   RoutingPolicy policy_;
   Symbols symbols_;
@@ -377,6 +407,7 @@ class RoutingEngine {
   std::set<std::pair<TimePoint, Slot>> difficult_rotation_;  // available difficult agents, least recent first
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   std::vector<Decision> decisions_;
+  std::vector<InlineId> memo_changes_;
   std::vector<Slot> needs_reindex_;
   uint64_t next_sequence_ = 0;
 };

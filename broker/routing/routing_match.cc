@@ -23,15 +23,21 @@ constexpr char kRuleWaiting[] = "no eligible agent with room, waiting";
 
 }  // namespace
 
-void RoutingEngine::RenamePhases(Conv& conv) {
+void RoutingEngine::RenamePhases(Conv& conv, const std::vector<std::string>* waited_for) {
   conv.phases.erase(std::remove_if(conv.phases.begin(), conv.phases.end(), [](const Phase& p) { return p.named(); }),
                     conv.phases.end());
   Phases named_phases;
   auto named = [&](const std::string& agent_id, Duration wait, const char* why) {
     if (agent_id.empty() || wait <= Duration::zero()) return;
     auto slot = slots_.find(agent_id);
-    // Waiting for someone who is not logged in would only delay the customer.
-    if (slot == slots_.end() || agents_[slot->second].presence == omnibroker::v1::PRESENCE_OFFLINE) return;
+    if (slot == slots_.end()) return;
+    // Waiting for someone who is not logged in would only delay the customer; after a restart
+    // nobody is logged in yet, and those waited for before are on their way back.
+    if (waited_for != nullptr
+            ? std::find(waited_for->begin(), waited_for->end(), agent_id) == waited_for->end()
+            : agents_[slot->second].presence == omnibroker::v1::PRESENCE_OFFLINE) {
+      return;
+    }
     // A difficult customer goes only to the agents marked for them, named or not.
     if (conv.difficult && !agents_[slot->second].agent.handles_difficult()) return;
     for (const auto& p : named_phases) {
@@ -282,6 +288,7 @@ void RoutingEngine::MakeOffer(Conv& conv, Slot slot, const char* rule, int phase
   conv.agent_slot = slot;
   conv.offer_number = next_offer_number_++;
   conv.offer_expires = now + policy_.offer_timeout;
+  MemoChanged(conv);
   conv.rule = rule;
   conv.rule_phase = phase;
   conv.decided_at = now;

@@ -21,7 +21,8 @@ constexpr char kSchemaVersion[] = "2";
 const std::vector<std::string>& FamilyNames() {
   static const std::vector<std::string> names = {
       "events", "conversations", "customers", "identities", "threads",
-      "dedupe", "agents",        "outbox",    "meta",     "customer_events", "audit", "expiry"};
+      "dedupe", "agents",        "outbox",    "meta",     "customer_events", "audit", "expiry",
+      "routing"};
   return names;
 }
 

@@ -36,6 +36,7 @@ enum class Family {
   kCustomerEvents,  // customer id + stored-at + event key -> event key (history across channels)
   kAudit,           // u64 big-endian micros + id -> AuditRecord (erasures and other acts on data)
   kExpiry,          // u64 big-endian stored-at micros + event key -> tenant (retention, oldest first)
+  kRouting,         // conversation id -> RoutingMemo (the router's timers, for a restart)
 };
 
 struct StoreOptions {

@@ -69,7 +69,9 @@ TEST_F(ReconnectTest, OffersAndMessagesArriveOnceAndInOrderAcrossCuts) {
   std::string bob;
   for (int i = 1; i <= 30; ++i) {
     // Each cut finds the SDK back, so each is a reconnect of its own.
-    if (i % 5 == 0) ASSERT_TRUE(testing::WaitFor([&] { return alice_->connected(); }));
+    if (i % 5 == 0) {
+      ASSERT_TRUE(testing::WaitFor([&] { return alice_->connected(); }));
+    }
     if (i % 10 == 0) {
       // Cut and kept away: what happens meanwhile waits for the SDK in the broker.
       CutUntilBrokerSees("alice");

@@ -1,6 +1,6 @@
 // The real omnibroker binary, killed with SIGKILL after acknowledging messages, then restarted on
-// the same data directory: every acknowledged message is there, and the waiting conversations are
-// queued again. Then a SIGTERM stops it cleanly.
+// the same data directory: every acknowledged message is there, the waiting conversations are
+// queued again, and an open offer is still open for its agent. Then a SIGTERM stops it cleanly.
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -8,6 +8,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "omni/agent/agent_client.h"
 #include "omnibroker/v1/admin.grpc.pb.h"
 #include "tests/support/broker_process.h"
 #include "tests/support/test_support.h"
@@ -33,6 +34,21 @@ class BrokerProcess : public omni::testing::BrokerProcess {
 bool Ready(httplib::Client& http) {
   auto res = http.Post("/v1/visitors", "{}", "application/json");
   return res && res->status == 201;
+}
+
+// A visitor's first message: its conversation id.
+std::string NewConversation(httplib::Client& http, const std::string& text) {
+  auto reg = http.Post("/v1/visitors", json{{"name", "visitor"}}.dump(), "application/json");
+  if (!reg || reg->status != 201) return "";
+  const std::string token = json::parse(reg->body)["token"];
+  auto res = http.Post("/v1/messages", {{"Authorization", "Bearer " + token}}, json{{"text", text}}.dump(),
+                       "application/json");
+  return res && res->status == 202 ? json::parse(res->body)["conversation_id"].get<std::string>() : "";
+}
+
+std::unique_ptr<omnibroker::v1::Admin::Stub> AdminOf(int grpc_port) {
+  return omnibroker::v1::Admin::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(grpc_port), grpc::InsecureChannelCredentials()));
 }
 
 TEST(BrokerKillTest, AcknowledgedMessagesSurviveSigkill) {
@@ -65,8 +81,7 @@ TEST(BrokerKillTest, AcknowledgedMessagesSurviveSigkill) {
 
   BrokerProcess broker(dir.path(), grpc_port, web_port);
   ASSERT_TRUE(WaitFor([&] { return Ready(http); }, 20s)) << omni::testing::ReadFile(dir.path() / "broker.log");
-  auto admin = omnibroker::v1::Admin::NewStub(
-      grpc::CreateChannel("127.0.0.1:" + std::to_string(grpc_port), grpc::InsecureChannelCredentials()));
+  auto admin = AdminOf(grpc_port);
   grpc::ClientContext ctx;
   omnibroker::v1::ListConversationsResponse open;
   ASSERT_TRUE(admin->ListConversations(&ctx, {}, &open).ok());
@@ -85,6 +100,57 @@ TEST(BrokerKillTest, AcknowledgedMessagesSurviveSigkill) {
   const int status = broker.Stop(SIGTERM);
   ASSERT_TRUE(WIFEXITED(status));
   EXPECT_EQ(WEXITSTATUS(status), 0);
+}
+
+// The offer an agent holds when the broker dies is still theirs after the restart: the console
+// that reconnects sees the same offer (not a revocation and a new one), and accepting it works.
+TEST(BrokerKillTest, AnOpenOfferSurvivesSigkill) {
+  TempDir dir;
+  const int grpc_port = FreePort();
+  const int web_port = FreePort();
+  httplib::Client http("127.0.0.1", web_port);
+  http.set_connection_timeout(1, 0);
+
+  auto broker = std::make_unique<BrokerProcess>(dir.path(), grpc_port, web_port);
+  ASSERT_TRUE(WaitFor([&] { return Ready(http); }, 20s)) << omni::testing::ReadFile(dir.path() / "broker.log");
+  agent::AgentClientOptions options{.target = "127.0.0.1:" + std::to_string(grpc_port), .agent_id = "alice"};
+  options.reconnect.max_backoff = 300ms;
+  auto alice = agent::AgentClient::Connect(options);
+  ASSERT_TRUE(alice.ok()) << alice.status();
+  ASSERT_TRUE((*alice)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  const std::string id = NewConversation(http, "my parcel never arrived");
+  ASSERT_FALSE(id.empty());
+  std::optional<omnibroker::v1::Offer> offer;
+  ASSERT_TRUE(WaitFor([&] {
+    auto u = (*alice)->Next(100ms);
+    if (u && u->has_offer()) offer = u->offer();
+    return offer.has_value();
+  }, 10s));
+  ASSERT_EQ(offer->conversation().id(), id);
+
+  ASSERT_TRUE(WIFSIGNALED(broker->Stop(SIGKILL)));
+  broker = std::make_unique<BrokerProcess>(dir.path(), grpc_port, web_port);
+  ASSERT_TRUE(WaitFor([&] { return Ready(http); }, 20s)) << omni::testing::ReadFile(dir.path() / "broker.log");
+  auto admin = AdminOf(grpc_port);
+  grpc::ClientContext ctx;
+  omnibroker::v1::GetConversationRequest get;
+  get.set_conversation_id(id);
+  omnibroker::v1::Conversation recovered;
+  ASSERT_TRUE(admin->GetConversation(&ctx, get, &recovered).ok());
+  EXPECT_EQ(recovered.state(), omnibroker::v1::CONVERSATION_STATE_OFFERED) << "still offered, to alice";
+
+  // The request waits for the client's reconnect and login, then is answered by the new broker.
+  auto accepted = (*alice)->Accept(offer->offer_id());
+  ASSERT_TRUE(accepted.ok()) << accepted.status() << "\n" << omni::testing::ReadFile(dir.path() / "broker.log");
+  EXPECT_EQ(*accepted, id);
+  while (auto u = (*alice)->Next(200ms)) {
+    EXPECT_FALSE(u->has_offer_revoked()) << u->DebugString();
+    if (u->has_offer()) {
+      EXPECT_EQ(u->offer().offer_id(), offer->offer_id()) << "the same offer again, if at all";
+    }
+  }
+  (*alice)->Close();
+  ASSERT_TRUE(WIFEXITED(broker->Stop(SIGTERM)));
 }
 
 }  // namespace

@@ -85,7 +85,9 @@ class FloorFlowTest : public ::testing::Test {
   }
   // `agent` becomes available, is offered `conversation`, accepts and answers it.
   void Takes(const std::string& agent, const std::string& conversation, bool set_available = true) {
-    if (set_available) ASSERT_TRUE(agents[agent]->SetPresence(PRESENCE_AVAILABLE).ok());
+    if (set_available) {
+      ASSERT_TRUE(agents[agent]->SetPresence(PRESENCE_AVAILABLE).ok());
+    }
     auto offer = testing::NextOffer(*agents[agent]);
     ASSERT_TRUE(offer.has_value());
     ASSERT_EQ(offer->conversation().id(), conversation);

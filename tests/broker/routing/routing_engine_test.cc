@@ -17,11 +17,13 @@ using omnibroker::v1::TIER_GOLD;
 using omnibroker::v1::TIER_STANDARD;
 using omnibroker::v1::TIER_VIP;
 
+// Agents, a conversation and a time after its arrival -> who has its offer then.
 struct MatchCase {
   std::string name;
   std::vector<AgentSpec> agents;
   ConvSpec conversation;
   std::string expected_agent;  // "" = nobody may take it
+  Duration at = 0s;            // after the arrival, the clock running every second
 };
 
 class MatchTest : public ::testing::TestWithParam<MatchCase> {};
@@ -30,6 +32,7 @@ TEST_P(MatchTest, OffersToTheExpectedAgent) {
   Scenario s;
   for (const auto& a : GetParam().agents) s.Login(a);
   s.Arrive(GetParam().conversation);
+  s.Wait(GetParam().at);
   EXPECT_EQ(s.OfferedTo(GetParam().conversation.id), GetParam().expected_agent);
   EXPECT_TRUE(s.engine.CheckInvariants().ok()) << s.engine.CheckInvariants();
 }
@@ -42,6 +45,14 @@ INSTANTIATE_TEST_SUITE_P(
                   {.id = "c", .language = "ru", .skills = "billing:5"}, "ru_billing"},
         MatchCase{"proficiency_below_minimum", {{.id = "a", .skills = "billing:4"}},
                   {.id = "c", .skills = "billing:5"}, ""},
+        MatchCase{"proficiency_still_asked_before_the_step_relaxes", {{.id = "a", .skills = "billing:4"}},
+                  {.id = "c", .skills = "billing:5"}, "", 59s},
+        MatchCase{"proficiency_relaxes_after_its_step", {{.id = "a", .skills = "billing:4"}},
+                  {.id = "c", .skills = "billing:5"}, "a", 61s},
+        MatchCase{"a_relaxed_step_still_asks_for_the_skill", {{.id = "a", .skills = "support:9"}},
+                  {.id = "c", .skills = "billing:5"}, "", 61s},
+        MatchCase{"language_is_never_relaxed", {{.id = "a", .skills = "billing:9"}},
+                  {.id = "c", .language = "zh", .skills = "billing:5"}, "", 20min},
         MatchCase{"language_nobody_speaks", {{.id = "a", .skills = "billing:9"}},
                   {.id = "c", .language = "zh", .skills = "billing:5"}, ""},
         MatchCase{"best_skill_fit_wins", {{.id = "a", .skills = "billing:6"}, {.id = "b", .skills = "billing:9"}},
@@ -56,6 +67,8 @@ INSTANTIATE_TEST_SUITE_P(
                   {.id = "c", .skills = "support:5", .tier = TIER_VIP}, "senior"},
         MatchCase{"vip_waits_when_pool_absent", {{.id = "junior", .skills = "support:9"}},
                   {.id = "c", .skills = "support:5", .tier = TIER_VIP}, ""},
+        MatchCase{"vip_pool_relaxes_after_its_step", {{.id = "junior", .skills = "support:9"}},
+                  {.id = "c", .skills = "support:5", .tier = TIER_VIP}, "junior", 61s},
         MatchCase{"difficult_only_to_their_agents",
                   {{.id = "a", .skills = "support:9"}, {.id = "d", .skills = "support:3", .difficult = true}},
                   {.id = "c", .skills = "support:1", .difficult = true}, "d"},
@@ -68,6 +81,8 @@ INSTANTIATE_TEST_SUITE_P(
                   {.id = "c", .skills = "support:5", .personal_manager = "pm"}, "pm"},
         MatchCase{"last_agent_next", {{.id = "a"}, {.id = "b"}, {.id = "last"}},
                   {.id = "c", .last_agent = "last"}, "last"},
+        MatchCase{"offer_times_out_to_the_next_best", {{.id = "a", .skills = "billing:5"}, {.id = "b", .skills = "billing:9"}},
+                  {.id = "c", .skills = "billing:5"}, "a", 21s},
         // Named or not, a difficult customer goes only to the agents marked for them: a personal
         // manager or last agent who is not is skipped, not waited for.
         MatchCase{"difficult_skips_unmarked_personal_manager",
@@ -551,34 +566,6 @@ TEST(RoutingEngineTest, ExplainGivesEachPartOfTheUrgency) {
 
   s.Arrive({.id = "vip", .language = "zh", .tier = TIER_VIP});
   EXPECT_DOUBLE_EQ(s.engine.Explain("vip", s.now).urgency_parts.tier, s.engine.policy().ForTier(TIER_VIP).weight);
-}
-
-TEST(RoutingEngineTest, RestoredStateKeepsItsTimers) {
-  Scenario before;
-  before.Login({.id = "a", .chat = 1});
-  before.Arrive({.id = "held", .tier = TIER_VIP});
-  before.Arrive({.id = "waiting", .tier = TIER_VIP});
-  before.Wait(60s);
-
-  // A restart: a new engine learns the stored facts.
-  Scenario after;
-  after.now = before.now;
-  after.engine.UpsertAgent(MakeAgent({.id = "a", .chat = 1}), after.now);
-  WorkItem held = before.Item({.id = "held", .tier = TIER_VIP});
-  held.queued_at = kT0;
-  WorkItem waiting = before.Item({.id = "waiting", .tier = TIER_VIP});
-  waiting.queued_at = kT0;
-  after.engine.RestoreAssigned(held, "a", kT0, after.now);
-  after.engine.Enqueue(waiting, after.now);
-  after.Settle();
-  EXPECT_EQ(after.HeldBy("held"), "a");
-  after.Wait(61s);  // 2 min after the original arrival
-  std::set<std::string> breached;
-  for (auto& b : after.Decisions(Decision::Kind::kBreach)) breached.insert(b.conversation_id + ":" + b.reason);
-  EXPECT_TRUE(breached.contains("waiting:first_response"));
-  EXPECT_TRUE(breached.contains("held:first_response"));
-  EXPECT_EQ(after.Decisions(Decision::Kind::kReclaimed).size(), 1u)
-      << "the agent did not come back within the grace period";
 }
 
 TEST(RoutingEngineTest, BreachesReportedBeforeARestartAreNotReportedAgain) {

@@ -27,7 +27,10 @@ class RandomFloor {
         {.id = "d", .languages = "en,ru", .skills = "support:3,billing:5", .chat = 2, .difficult = true},
     };
     for (const auto& spec : roster) roster_.push_back(MakeAgent(spec));
-    for (const auto& a : roster_) scenario_->engine.UpsertAgent(a, scenario_->now);
+    for (const auto& a : roster_) {
+      scenario_->roster[a.id()] = a;
+      scenario_->engine.UpsertAgent(a, scenario_->now);
+    }
   }
 
   void Step() {
@@ -97,8 +100,7 @@ class RandomFloor {
                   .difficult = Pick(6) == 0, .personal_manager = Pick(4) == 0 ? "a" : ""};
     WorkItem item = s.Item(spec);
     open_[id] = item;
-    s.engine.Enqueue(item, s.now);
-    s.Settle();
+    s.Arrive(item);
   }
 
   void Close(const std::string& id) {
@@ -107,20 +109,27 @@ class RandomFloor {
     assigned_.erase(id);
   }
 
-  // What the store would hold after a kill -9: open conversations, who holds the assigned ones.
-  // Offers are reservations in memory: they wait again.
+  // A kill -9: a new engine restored from what the store holds, as the core's Recover does. The
+  // conversation's record (open_, assigned_) is durable and wins; its routing memo is written
+  // unsynced, so now and then one is lost (a power cut) and the conversation waits afresh.
   void Crash() {
-    auto next = std::make_unique<Scenario>(policy_);
-    next->now = scenario_->now;
-    for (const auto& a : roster_) next->engine.UpsertAgent(a, next->now);
+    Scenario& before = *scenario_;
+    before.Settle();
+    for (auto it = before.memos.begin(); it != before.memos.end();) {
+      it = Pick(8) == 0 ? before.memos.erase(it) : std::next(it);
+    }
     for (const auto& [id, item] : open_) {
+      RoutingMemo& memo = before.memos[id];
       if (auto it = assigned_.find(id); it != assigned_.end()) {
-        next->engine.RestoreAssigned(item, it->second, item.queued_at, next->now);
-      } else {
-        next->engine.Enqueue(item, next->now);
+        if (memo.hold != RoutingMemo::Hold::kAssigned || memo.agent_id != it->second) {
+          memo = RoutingMemo{.hold = RoutingMemo::Hold::kAssigned, .agent_id = it->second, .assigned_at = item.queued_at};
+        }
+      } else if (memo.hold == RoutingMemo::Hold::kAssigned || memo.hold == RoutingMemo::Hold::kWrapUp) {
+        memo = RoutingMemo{};
       }
     }
-    next->Settle();
+    auto next = std::make_unique<Scenario>(policy_);
+    next->RestartFrom(before);
     scenario_ = std::move(next);
     for (const auto& a : roster_) {
       if (Pick(2) == 0) scenario_->SetPresence(a.id(), omnibroker::v1::PRESENCE_AVAILABLE);

@@ -81,7 +81,8 @@ class Scenario {
   }
 
   void Login(const AgentSpec& spec, omnibroker::v1::Presence presence = omnibroker::v1::PRESENCE_AVAILABLE) {
-    engine.UpsertAgent(MakeAgent(spec), now);
+    roster[spec.id] = MakeAgent(spec);
+    engine.UpsertAgent(roster[spec.id], now);
     engine.SetPresence(spec.id, presence, now);
     Settle();
   }
@@ -105,9 +106,26 @@ class Scenario {
                     .personal_manager = spec.personal_manager, .last_agent = spec.last_agent,
                     .queued_at = now};
   }
-  void Arrive(const ConvSpec& spec) {
-    engine.Enqueue(Item(spec), now);
+  void Arrive(const ConvSpec& spec) { Arrive(Item(spec)); }
+  void Arrive(const WorkItem& item) {
+    items[item.conversation_id] = item;
+    engine.Enqueue(item, now);
     Settle();
+  }
+
+  // A restart on what `before` stored: the roster (logged out), and each conversation restored
+  // from its routing memo, as the core's Recover does; the clock goes on from `before`'s.
+  void RestartFrom(Scenario& before) {
+    before.Settle();
+    now = before.now;
+    roster = before.roster;
+    items = before.items;
+    for (const auto& [id, agent] : roster) engine.UpsertAgent(agent, now);
+    for (const auto& [id, memo] : before.memos) engine.Restore(items.at(id), memo, now);
+    Settle();
+    for (const auto& [id, agent] : roster) {
+      for (const Offer& offer : engine.OffersFor(id)) offers[offer.conversation_id] = offer;
+    }
   }
 
   // Moves the clock, running timers at every step of `step` (like the core's tick).
@@ -161,6 +179,13 @@ class Scenario {
       if (d.kind == Decision::Kind::kOffer) offers[d.conversation_id] = Offer{d.offer_id, d.conversation_id, d.agent_id, d.at};
       if (d.kind == Decision::Kind::kOfferWithdrawn) offers.erase(d.conversation_id);
     }
+    for (const std::string& id : engine.TakeMemoChanges()) {
+      if (auto memo = engine.MemoOf(id)) {
+        memos[id] = *std::move(memo);
+      } else {
+        memos.erase(id);
+      }
+    }
   }
   std::vector<Decision> Decisions(Decision::Kind kind) const {
     std::vector<Decision> out;
@@ -174,6 +199,10 @@ class Scenario {
   RoutingEngine engine;
   std::map<std::string, Offer> offers;  // conversation -> open offer
   std::vector<Decision> log;
+  // What the core would have stored: the roster, the conversations' facts, their routing memos.
+  std::map<std::string, Agent> roster;
+  std::map<std::string, WorkItem> items;
+  std::map<std::string, RoutingMemo> memos;
 };
 
 }  // namespace omni::routing

@@ -1,0 +1,141 @@
+// BrokerCore: recovery from the store after a (re)start. The roster comes back offline, every
+// open conversation comes back with its routing as the router left it (its routing memo: open
+// offer, step timers, cooldowns, wrap-up), and the replies not yet delivered are sent again.
+#include <map>
+
+#include "absl/strings/str_cat.h"
+#include "base/log.h"
+#include "base/status_macros.h"
+#include "base/time_util.h"
+#include "broker/core/broker_core.h"
+#include "broker/routing/memo_proto.h"
+
+namespace omni::core {
+
+using omnibroker::v1::Conversation;
+using routing::RoutingMemo;
+using store::Family;
+
+namespace {
+
+// The memo a conversation resumes from. The conversation's record is durable and its memo is
+// not (StoreRoutingMemos), so where the two disagree the record wins: an assignment is the
+// record's, and a memo that holds for an agent the record does not know is a wait again.
+RoutingMemo MemoToResume(const Conversation& c, RoutingMemo memo) {
+  using Hold = RoutingMemo::Hold;
+  const bool assigned = c.state() == omnibroker::v1::CONVERSATION_STATE_ASSIGNED ||
+                        c.state() == omnibroker::v1::CONVERSATION_STATE_WRAP_UP;
+  if (!assigned) {
+    if (memo.hold == Hold::kAssigned || memo.hold == Hold::kWrapUp) {
+      memo.hold = Hold::kNone;
+      memo.agent_id.clear();
+    }
+    return memo;
+  }
+  const bool same_hold = memo.hold == Hold::kAssigned && memo.agent_id == c.assigned_agent_id();
+  memo.hold = Hold::kAssigned;
+  memo.agent_id = c.assigned_agent_id();
+  // The handle goes on: its time counts from the accept, before the restart.
+  memo.assigned_at = c.assignments().empty() ? TimePoint{} : FromProto(c.assignments().rbegin()->started_at());
+  if (!same_hold) memo.replied_since_assigned = c.has_first_response_at();
+  return memo;
+}
+
+}  // namespace
+
+absl::Status BrokerCore::Recover() {
+  absl::Status parse_error;
+  OMNI_RETURN_IF_ERROR(store_.Scan(Family::kAgents, "", false, std::nullopt,
+                                   [&](std::string_view, std::string_view value) {
+                                     omnibroker::v1::Agent agent;
+                                     if (!agent.ParseFromArray(value.data(), value.size())) {
+                                       parse_error = absl::DataLossError("unparsable agent record");
+                                       return false;
+                                     }
+                                     agent.set_presence(omnibroker::v1::PRESENCE_OFFLINE);
+                                     routing_.UpsertAgent(agent, clock_.Now());
+                                     agents_[agent.id()] = std::move(agent);
+                                     return true;
+                                   }));
+  OMNI_RETURN_IF_ERROR(parse_error);
+
+  // The memos are the router's own notes: one that does not parse is dropped (its conversation
+  // waits from now), never a reason not to start.
+  std::map<std::string, RoutingMemo, std::less<>> memos;
+  OMNI_RETURN_IF_ERROR(store_.Scan(Family::kRouting, "", false, std::nullopt,
+                                   [&](std::string_view key, std::string_view value) {
+                                     omnibroker::v1::RoutingMemo memo;
+                                     if (memo.ParseFromArray(value.data(), value.size())) {
+                                       memos.emplace(key, routing::MemoFromProto(memo));
+                                     } else {
+                                       LogWarning("broker_core", "unparsable routing memo dropped", key);
+                                     }
+                                     return true;
+                                   }));
+
+  const TimePoint now = clock_.Now();
+  size_t queued = 0, offered = 0, assigned = 0, wrapping_up = 0;
+  OMNI_RETURN_IF_ERROR(store_.Scan(
+      Family::kConversations, "", false, std::nullopt, [&](std::string_view, std::string_view value) {
+        Conversation c;
+        if (!c.ParseFromArray(value.data(), value.size())) {
+          parse_error = absl::DataLossError("unparsable conversation record");
+          return false;
+        }
+        auto memo_it = memos.find(c.id());
+        const bool has_memo = memo_it != memos.end();
+        RoutingMemo memo = has_memo ? std::move(memo_it->second) : RoutingMemo{};
+        if (has_memo) memos.erase(memo_it);
+        if (c.state() == omnibroker::v1::CONVERSATION_STATE_CLOSED) {
+          // Closed, but its agent's wrap-up time may not be over: that capacity stays taken.
+          if (memo.hold == RoutingMemo::Hold::kWrapUp && memo.until > now && agents_.contains(memo.agent_id)) {
+            routing_.Restore(WorkItemFor(c), memo, now);
+            floor_stats_.HandlingStarted(c.id(), c.requirements().queue(), memo.agent_id, memo.assigned_at);
+            ++wrapping_up;
+          } else if (has_memo) {
+            memos.emplace(c.id(), RoutingMemo{});  // stale: deleted below
+          }
+          return true;
+        }
+        memo = MemoToResume(c, std::move(memo));
+        routing_.Restore(WorkItemFor(c), memo, now);
+        if (memo.hold == RoutingMemo::Hold::kAssigned) {
+          floor_stats_.HandlingStarted(c.id(), c.requirements().queue(), memo.agent_id,
+                                       memo.assigned_at == TimePoint{} ? now : memo.assigned_at);
+          ++assigned;
+        } else if (auto resumed = routing_.MemoOf(c.id()); resumed && resumed->hold == RoutingMemo::Hold::kOffered) {
+          c.set_state(omnibroker::v1::CONVERSATION_STATE_OFFERED);  // still open, as before
+          ++offered;
+        } else {
+          c.set_state(omnibroker::v1::CONVERSATION_STATE_QUEUED);
+          ++queued;
+        }
+        open_[c.id()] = std::move(c);
+        return true;
+      }));
+  OMNI_RETURN_IF_ERROR(parse_error);
+  // Memos left over belong to no open conversation (erased, or closed before the restart).
+  if (!memos.empty()) {
+    rocksdb::WriteBatch batch;
+    for (const auto& [id, memo] : memos) store_.Delete(batch, Family::kRouting, id);
+    OMNI_RETURN_IF_ERROR(store_.Write(batch));
+  }
+
+  OMNI_RETURN_IF_ERROR(store_.Scan(Family::kOutbox, "", false, std::nullopt,
+                                   [&](std::string_view key, std::string_view value) {
+                                     PendingDelivery pending;
+                                     if (!pending.delivery.ParseFromArray(value.data(), value.size())) {
+                                       parse_error = absl::DataLossError("unparsable outbox record");
+                                       return false;
+                                     }
+                                     deliveries_[std::string(key)] = std::move(pending);
+                                     return true;
+                                   }));
+  OMNI_RETURN_IF_ERROR(parse_error);
+  LogInfo("broker_core", absl::StrCat("recovered ", agents_.size(), " agents, ", queued, " waiting, ", offered,
+                                      " offered, ", assigned, " assigned and ", wrapping_up,
+                                      " wrapping-up conversations, ", deliveries_.size(), " undelivered replies"));
+  return absl::OkStatus();
+}
+
+}  // namespace omni::core
