@@ -103,8 +103,13 @@ void RoutingEngine::UpsertAgent(const omnibroker::v1::Agent& roster, TimePoint n
   difficult_rotation_.erase({agent.last_difficult, slot});
   agent.agent = roster;
   agent.languages.clear();
-  for (const auto& language : roster.languages())
-    agent.languages.push_back(symbols_.Intern(language));
+  for (const auto& language : roster.languages()) {
+    // "en-US" and "en-GB" are one language to routing: filed once.
+    const Symbol symbol = symbols_.InternLanguage(language);
+    if (std::find(agent.languages.begin(), agent.languages.end(), symbol) == agent.languages.end()) {
+      agent.languages.push_back(symbol);
+    }
+  }
   agent.skills.clear();
   for (const auto& s : roster.skills()) {
     const Symbol skill = symbols_.Intern(s.name());
@@ -228,7 +233,7 @@ RoutingEngine::Conv& RoutingEngine::Insert(WorkItem item) {
   conv.channel = item.channel;
   conv.tier = item.tier;
   conv.priority = item.priority;
-  conv.language = symbols_.Intern(item.language.empty() ? policy_.default_language : item.language);
+  conv.language = symbols_.InternLanguage(item.language.empty() ? policy_.default_language : item.language);
   conv.difficult = item.difficult;
   conv.personal_manager = std::move(item.personal_manager);
   conv.last_agent = std::move(item.last_agent);
@@ -315,6 +320,8 @@ absl::StatusOr<Offer> RoutingEngine::Accept(const std::string& offer_id, const s
   Offer offer = OfferOf(conv);
   conv.generation++;
   conv.state = State::kAssigned;
+  if (!conv.accepted_once && !conv.agent_replied) LearnWait(policy_.PoolOf(conv.channel), now - conv.queued_at);
+  conv.accepted_once = true;
   conv.assigned_at = now;
   conv.replied_since_assigned = false;
   conv.transfer_target.clear();

@@ -250,6 +250,10 @@ class RoutingEngine {
     TimePoint offer_expires;  // while offered
     TimePoint assigned_at;
     TimePoint wrap_up_ends;  // while wrapping up
+    // The pool's typical wait when it was last routed (the largest seen): it is at risk once
+    // that wait would miss its first response (RiskAt).
+    Duration predicted_wait{};
+    bool accepted_once = false;  // its later waits do not teach the typical wait
     std::map<std::string, TimePoint> refused_until;  // agent -> cooldown end
     std::optional<WaitingIndex::Ticket> filed;  // set while it waits in waiting_
     // The named agents' phases (RenamePhases), then one per routing step.
@@ -314,7 +318,13 @@ class RoutingEngine {
   // them the conversation waited for before.
   void RenamePhases(Conv& conv, const std::vector<std::string>* waited_for = nullptr);
   int PhaseAt(const Conv& conv, TimePoint now) const;
+  // When `conv`'s first response comes at risk: once the pool's typical wait would miss it
+  // (a predicted breach), and at the latest after risk_fraction of the deadline.
+  TimePoint RiskAt(const Conv& conv) const;
   bool AtRisk(const Conv& conv, TimePoint now) const;
+  // The typical wait from arrival to an accept in a capacity pool, learnt from first waits.
+  Duration TypicalWait(Channel pool) const;
+  void LearnWait(Channel pool, Duration waited);
   double Urgency(const Conv& conv, TimePoint now) const { return UrgencyOf(conv, now).total(); }
   Explanation::UrgencyParts UrgencyOf(const Conv& conv, TimePoint now) const;
   WaitClassSpec SpecFor(const Conv& conv, const Phase& phase) const;
@@ -408,6 +418,7 @@ class RoutingEngine {
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
   std::vector<Decision> decisions_;
   std::vector<InlineId> memo_changes_;
+  std::map<Channel, double> typical_wait_seconds_;  // pool -> moving average of first waits
   std::vector<Slot> needs_reindex_;
   uint64_t next_sequence_ = 0;
 };

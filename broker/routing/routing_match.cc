@@ -66,7 +66,7 @@ RoutingEngine::Phases RoutingEngine::StepPhases(const std::vector<omnibroker::v1
                                                 : policy_.default_relax_after;
     Phase phase{.step = i,
                 .length = length,
-                .language = step.language().empty() ? language : symbols_.Intern(step.language()),
+                .language = step.language().empty() ? language : symbols_.InternLanguage(step.language()),
                 .tier_pool = step.tier_pool()};
     for (const auto& s : step.skills())
       phase.skills.emplace_back(symbols_.Intern(s.skill()), s.min_proficiency());
@@ -82,10 +82,29 @@ void RoutingEngine::SetPhases(Conv& conv, const std::vector<omnibroker::v1::Rout
   RenamePhases(conv);
 }
 
+TimePoint RoutingEngine::RiskAt(const Conv& conv) const {
+  const Duration deadline = policy_.ForTier(conv.tier).first_response;
+  return conv.queued_at +
+         std::min(std::chrono::duration_cast<Duration>(deadline * policy_.risk_fraction), deadline - conv.predicted_wait);
+}
+
 bool RoutingEngine::AtRisk(const Conv& conv, TimePoint now) const {
-  if (conv.agent_replied) return false;
-  const auto deadline = policy_.ForTier(conv.tier).first_response;
-  return now >= conv.queued_at + std::chrono::duration_cast<Duration>(deadline * policy_.risk_fraction);
+  return !conv.agent_replied && now >= RiskAt(conv);
+}
+
+Duration RoutingEngine::TypicalWait(Channel pool) const {
+  auto it = typical_wait_seconds_.find(pool);
+  return it == typical_wait_seconds_.end() ? Duration::zero()
+                                           : std::chrono::duration_cast<Duration>(std::chrono::duration<double>(it->second));
+}
+
+void RoutingEngine::LearnWait(Channel pool, Duration waited) {
+  // A moving average over about the last ten accepts: recent enough to follow a queue backing
+  // up, steady enough that one unlucky customer does not relax everyone's steps.
+  constexpr double kWeight = 0.1;
+  const double seconds = std::max(0.0, std::chrono::duration<double>(waited).count());
+  auto [it, first] = typical_wait_seconds_.try_emplace(pool, seconds);
+  if (!first) it->second += kWeight * (seconds - it->second);
 }
 
 int RoutingEngine::PhaseAt(const Conv& conv, TimePoint now) const {
@@ -181,6 +200,8 @@ bool RoutingEngine::Refused(const Conv& conv, const std::string& agent_id, TimeP
 void RoutingEngine::Route(Conv& conv, TimePoint now) {
   conv.generation++;
   Unfile(conv);
+  // Only ever earlier: a conversation once at risk stays so while the typical wait recovers.
+  if (!conv.agent_replied) conv.predicted_wait = std::max(conv.predicted_wait, TypicalWait(policy_.PoolOf(conv.channel)));
   const int index = PhaseAt(conv, now);
   const Phase& phase = conv.phases[index];
   const WaitClassSpec spec = SpecFor(conv, phase);
@@ -206,10 +227,7 @@ void RoutingEngine::Route(Conv& conv, TimePoint now) {
     end += conv.phases[i].length;
   }
   if (index + 1 < static_cast<int>(conv.phases.size())) earliest(end);
-  if (!AtRisk(conv, now) && !conv.agent_replied) {
-    const auto deadline = policy_.ForTier(conv.tier).first_response;
-    earliest(conv.queued_at + std::chrono::duration_cast<Duration>(deadline * policy_.risk_fraction));
-  }
+  if (!AtRisk(conv, now) && !conv.agent_replied) earliest(RiskAt(conv));
   for (const auto& [agent, until] : conv.refused_until) earliest(until);
   if (wake) Schedule(*wake, Timer::kConversation, conv.id(), conv.generation);
 }

@@ -66,6 +66,10 @@ void RoutingEngine::Restore(WorkItem item, const RoutingMemo& memo, TimePoint no
   for (const auto& [agent_id, until] : memo.cooldowns) {
     if (until > now) conv.refused_until[agent_id] = until;
   }
+  // A conversation some agent already took has waited its first wait: it does not teach the
+  // typical wait again (LearnWait) when it is taken anew.
+  conv.accepted_once = conv.agent_replied || memo.hold == RoutingMemo::Hold::kAssigned ||
+                       memo.hold == RoutingMemo::Hold::kWrapUp;
   conv.rule = "restored after a restart";
   conv.rule_phase = -1;
   conv.decided_at = now;

@@ -40,7 +40,14 @@ Explanation RoutingEngine::Explain(const std::string& conversation_id, TimePoint
   out.state = kStates[static_cast<int>(conv.state)];
   const Phase& phase = conv.phases[PhaseAt(conv, now)];
   out.phase = PhaseLabel(conv, phase);
-  if (AtRisk(conv, now)) out.phase += " (first response at risk: steps relaxed)";
+  if (AtRisk(conv, now)) {
+    const Duration deadline = policy_.ForTier(conv.tier).first_response;
+    const bool predicted = deadline - conv.predicted_wait < std::chrono::duration_cast<Duration>(deadline * policy_.risk_fraction);
+    out.phase += predicted ? absl::StrCat(" (first response at risk: the typical wait of ",
+                                          std::chrono::duration_cast<std::chrono::seconds>(conv.predicted_wait).count(),
+                                          " s would miss it; steps relaxed)")
+                           : " (first response at risk: steps relaxed)";
+  }
   out.urgency_parts = UrgencyOf(conv, now);
   out.urgency = out.urgency_parts.total();
   out.agent_id = AgentOf(conv);

@@ -1,5 +1,8 @@
 #include "broker/routing/symbols.h"
 
+#include "absl/strings/ascii.h"
+#include "base/strings.h"
+
 namespace omni::routing {
 
 Symbols::Symbols() {
@@ -13,6 +16,10 @@ Symbol Symbols::Intern(std::string_view name) {
   names_.emplace_back(name);
   symbols_.emplace(names_.back(), symbol);
   return symbol;
+}
+
+Symbol Symbols::InternLanguage(std::string_view tag) {
+  return Intern(absl::AsciiStrToLower(ToAbsl(tag.substr(0, tag.find_first_of("-_")))));
 }
 
 }  // namespace omni::routing

@@ -30,6 +30,10 @@ class Symbols {
   Symbols& operator=(const Symbols&) = delete;
 
   Symbol Intern(std::string_view name);
+  // A language as routing matches it: its primary subtag in lower case ("pt-BR", "pt_br" and "PT"
+  // are "pt"), so a Telegram customer whose app says "pt-br" is served by an agent who lists "pt"
+  // or "pt-PT" instead of waiting for one who lists exactly that tag.
+  Symbol InternLanguage(std::string_view tag);
   const std::string& Name(Symbol symbol) const { return names_[symbol]; }
 
  private:

@@ -74,6 +74,19 @@ TEST(ValidateTest, RejectsEachMissingOrBadFieldByName) {
       {"negative attachment size",
        [](Event& e) { e.mutable_content()->add_attachments()->set_size_bytes(-1); },
        "content.attachments[0].size_bytes"},
+      {"not a language tag", [](Event& e) { e.set_language("english"); }, "language"},
+      {"language with a space", [](Event& e) { e.set_language("en US"); }, "language"},
+      {"skill without a name", [](Event& e) { e.mutable_routing()->add_skills()->set_min_proficiency(3); },
+       "routing.skills[0]"},
+      {"proficiency out of range",
+       [](Event& e) {
+         auto* skill = e.mutable_routing()->add_skills();
+         skill->set_skill("billing");
+         skill->set_min_proficiency(11);
+       },
+       "routing.skills[0] billing"},
+      {"proficiency unset",
+       [](Event& e) { e.mutable_routing()->add_skills()->set_skill("billing"); }, "routing.skills[0] billing"},
       {"broker fields set", [](Event& e) { e.set_conversation_id("c1"); }, "conversation_id"},
   };
   for (const auto& c : cases) {
@@ -83,6 +96,20 @@ TEST(ValidateTest, RejectsEachMissingOrBadFieldByName) {
     EXPECT_EQ(s.code(), c.code) << c.name << ": " << s;
     EXPECT_EQ(s.message().substr(0, std::string(c.field).size()), c.field) << c.name << ": " << s;
   }
+}
+
+TEST(ValidateTest, AcceptsLanguageTagsAndSkillsInRange) {
+  Event e = ValidEvent();
+  for (const char* tag : {"en", "pt-br", "pt-BR", "zh-Hant", "es-419"}) {
+    e.set_language(tag);
+    EXPECT_TRUE(ValidateInbound(e).ok()) << tag << ": " << ValidateInbound(e);
+  }
+  for (int level : {1, 10}) {
+    auto* skill = e.mutable_routing()->add_skills();
+    skill->set_skill("s" + std::to_string(level));
+    skill->set_min_proficiency(level);
+  }
+  EXPECT_TRUE(ValidateInbound(e).ok()) << ValidateInbound(e);
 }
 
 TEST(ValidateTest, AcceptsAnAttachmentAtTheLimit) {

@@ -60,6 +60,10 @@ INSTANTIATE_TEST_SUITE_P(
         MatchCase{"all_skills_needed",
                   {{.id = "a", .skills = "billing:9"}, {.id = "b", .skills = "billing:6,refunds:5"}},
                   {.id = "c", .skills = "billing:5,refunds:3"}, "b"},
+        MatchCase{"language_by_its_primary_subtag", {{.id = "a", .languages = "en"}, {.id = "b", .languages = "pt"}},
+                  {.id = "c", .language = "pt-br"}, "b"},
+        MatchCase{"agent_language_by_its_primary_subtag", {{.id = "a", .languages = "de"}, {.id = "b", .languages = "en-GB,EN-us"}},
+                  {.id = "c", .language = "en"}, "b"},
         MatchCase{"no_skills_any_speaker", {{.id = "a", .languages = "fr"}, {.id = "b", .languages = "en,fr"}},
                   {.id = "c", .language = "en"}, "b"},
         MatchCase{"vip_goes_to_senior_pool",
@@ -156,6 +160,32 @@ TEST(RoutingEngineTest, AtRiskRelaxesAllStepsAndDropsThePool) {
   EXPECT_EQ(s.OfferedTo("vip"), "junior");
   auto why = s.engine.Explain("vip", s.now);
   EXPECT_NE(why.phase.find("at risk"), std::string::npos) << why.phase;
+}
+
+TEST(RoutingEngineTest, APredictedBreachRelaxesTheStepsBeforeTheFraction) {
+  RoutingPolicy policy = Scenario::TestPolicy();
+  policy.default_relax_after = 1h;  // only the risk can relax it
+  Scenario s(policy);
+  // Chat has been slow: three customers each waited 5 minutes to be accepted.
+  s.Login({.id = "a", .skills = "support:9", .chat = 5}, PRESENCE_BUSY);
+  const std::vector<std::string> slow = {"slow1", "slow2", "slow3"};
+  for (const auto& id : slow) s.Arrive({.id = id});
+  s.Wait(300s);
+  s.SetPresence("a", PRESENCE_AVAILABLE);
+  for (const auto& id : slow) {
+    s.Take(id);
+    s.Close(id);
+  }
+  s.SetPresence("a", PRESENCE_AWAY);
+  s.Login({.id = "junior", .skills = "support:2"});
+  // Standard tier: first response in 10 min, at risk by the fraction alone at 8 min.
+  s.Arrive({.id = "c", .skills = "support:8"});
+  s.Wait(299s);
+  EXPECT_EQ(s.OfferedTo("c"), "");
+  s.Wait(2s);
+  EXPECT_EQ(s.OfferedTo("c"), "junior") << "from 5 min on, the typical 5 min wait would miss its 10 min";
+  const std::string phase = s.engine.Explain("c", s.now).phase;
+  EXPECT_NE(phase.find("typical wait of 300 s"), std::string::npos) << phase;
 }
 
 TEST(RoutingEngineTest, DifficultCustomersRotateAmongTheirAgents) {

@@ -10,6 +10,7 @@ namespace omni::routing {
 namespace {
 
 using omnibroker::v1::PRESENCE_AVAILABLE;
+using omnibroker::v1::PRESENCE_AWAY;
 using omnibroker::v1::TIER_VIP;
 
 TEST(RoutingRestartTest, AssignedAndWaitingKeepTheirDeadlinesAndTheHolderHasTheGrace) {
@@ -161,6 +162,30 @@ TEST(RoutingRestartTest, ATransferStillWaitsForItsTarget) {
   EXPECT_EQ(after.OfferedTo("c"), "") << "waits for b, and a handed it over (cooldown)";
   after.SetPresence("b", PRESENCE_AVAILABLE);
   EXPECT_EQ(after.OfferedTo("c"), "b");
+}
+
+TEST(RoutingRestartTest, AConversationTakenBeforeTheRestartDoesNotTeachTheTypicalWaitAgain) {
+  RoutingPolicy policy = Scenario::TestPolicy();
+  policy.default_relax_after = 1h;  // only the risk can relax a step
+  policy.reply_timeout = 1h;
+  Scenario before(policy);
+  before.Login({.id = "a", .chat = 1});
+  before.Arrive({.id = "held"});
+  ASSERT_TRUE(before.Accept("held"));  // a first wait of 0 s
+  before.Wait(540s);
+
+  Scenario after(policy);
+  after.RestartFrom(before);
+  after.Login({.id = "b", .chat = 5});
+  after.Wait(policy.presence_grace + 1s);  // "a" is not back: reclaimed, offered to "b"
+  ASSERT_TRUE(after.Accept("held")) << "taken again, 571 s after it arrived";
+  after.SetPresence("b", PRESENCE_AWAY);
+  after.Login({.id = "junior", .skills = "support:2"});
+  after.Arrive({.id = "c", .skills = "support:8"});
+  after.Wait(40s);
+  EXPECT_EQ(after.OfferedTo("c"), "") << "a 571 s typical wait would have put its 10 min at risk at once";
+  after.Wait(441s);
+  EXPECT_EQ(after.OfferedTo("c"), "junior") << "at risk by the fraction: 8 of its 10 min";
 }
 
 TEST(RoutingRestartTest, AConversationWithoutAMemoWaitsFromTheRestart) {
