@@ -1,6 +1,7 @@
 #include "broker/ingest/validate.h"
 
 #include "absl/strings/str_cat.h"
+#include "base/language_tag.h"
 #include "base/strings.h"
 #include "broker/routing/validation.h"
 
@@ -72,7 +73,7 @@ absl::Status ValidateInbound(const omnibroker::v1::Event& event, const Limits& l
   }
   // Routing takes these as they are: a language no agent can list, or a skill nobody can have,
   // would keep the conversation waiting for good.
-  if (!event.language().empty() && !routing::IsLanguageTag(event.language())) {
+  if (!event.language().empty() && !IsLanguageTag(event.language())) {
     return Invalid("language", absl::StrCat("\"", ToAbsl(event.language()), "\" is not a language tag (en, pt-BR, zh-Hant)"));
   }
   if (auto s = routing::ValidateSkills(event.routing().skills(), "routing.skills"); !s.ok()) return s;

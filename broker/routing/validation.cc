@@ -3,22 +3,9 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "base/language_tag.h"
 
 namespace omni::routing {
-
-bool IsLanguageTag(std::string_view tag) {
-  const size_t primary = std::min(tag.find('-'), tag.size());
-  if (primary < 2 || primary > 3) return false;
-  for (size_t i = 0; i < tag.size(); ++i) {
-    const char c = tag[i];
-    const bool letter = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-    const bool digit = c >= '0' && c <= '9';
-    if (i < primary ? !letter : !(letter || digit || (c == '-' && i + 1 < tag.size() && tag[i - 1] != '-'))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 absl::Status ValidateSkills(const google::protobuf::RepeatedPtrField<omnibroker::v1::SkillRequirement>& skills,
                             const std::string& field) {

@@ -12,9 +12,6 @@
 
 namespace omni::routing {
 
-// "en", "pt-BR", "zh-Hant": 2–3 letters, then subtags of letters and digits.
-bool IsLanguageTag(std::string_view tag);
-
 // Required skills (a step's, a transfer's): each named once, with a minimum proficiency of 1–10.
 // `field` names the list in the error ("transfer.to_queue.skills").
 absl::Status ValidateSkills(const google::protobuf::RepeatedPtrField<omnibroker::v1::SkillRequirement>& skills,

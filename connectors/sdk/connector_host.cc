@@ -1,6 +1,7 @@
 #include "connectors/sdk/connector_host.h"
 
 #include "absl/strings/str_cat.h"
+#include "base/language_tag.h"
 #include "base/log.h"
 #include "connectors/sdk/connector_metrics.h"
 
@@ -49,6 +50,8 @@ class ConnectorHost::Hosted : public ConnectorContext {
 
   absl::Status Publish(omnibroker::v1::Event event, AckCallback done) override {
     if (event.tenant().empty()) event.set_tenant(tenant_);
+    // A provider's odd locale must not cost the customer's message (ingest rejects a non-tag).
+    if (!event.language().empty()) event.set_language(LanguageHint(event.language()));
     if (!metrics_) return client_.Publish(std::move(event), std::move(done));
     const absl::Status s = client_.Publish(
         std::move(event), [this, done = std::move(done)](const omnibroker::v1::IngestAck& ack) {

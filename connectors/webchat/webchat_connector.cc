@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -125,7 +126,11 @@ void WebChatConnector::HandleRegister(const httplib::Request& req, httplib::Resp
   Visitor visitor;
   visitor.id = tokens_.NewVisitorId();
   if (body.contains("name") && body["name"].is_string()) visitor.display_name = body["name"];
-  if (body.contains("language") && body["language"].is_string()) visitor.language = body["language"];
+  if (body.contains("language") && body["language"].is_string()) {
+    const std::string language = body["language"];
+    if (auto valid = ValidateVisitorLanguage(language); !valid.ok()) return ReplyError(res, 400, ToStd(valid.message()));
+    visitor.language = absl::AsciiStrToLower(language);
+  }
   if (body.contains("email") && body["email"].is_string()) visitor.email = body["email"];
   {
     std::lock_guard lock(visitors_mu_);

@@ -146,5 +146,52 @@ TEST(ViberFlowTest, SignedCallbackToAgentAndReplyToSendMessage) {
   broker.Stop();
 }
 
+// A sender's locale is only a hint: "en_US" reaches routing as the tag "en-US", and a value that
+// is no tag at all is dropped, never the customer's message (ingest refuses events with it).
+TEST(ViberFlowTest, AnOddLocaleCostsNoMessage) {
+  TempDir dir;
+  FakeViberApi viber_api;
+  app::BrokerConfig config = testing::TestConfig(dir.path());
+  config.connectors.assign(
+      1, connectors::ConnectorConfig{.type = "viber",
+                                     .name = "viber",
+                                     .settings = {{"listen", "127.0.0.1:0"},
+                                                  {"auth_token", kAuthToken},
+                                                  {"bot_name", kBotName},
+                                                  {"api_base_url", viber_api.base_url()}}});
+  app::BrokerApp broker(config);
+  ASSERT_OK(broker.Start());
+  auto* viber = dynamic_cast<connectors::viber::ViberConnector*>(broker.connector("viber"));
+  ASSERT_NE(viber, nullptr);
+  httplib::Client webhook("127.0.0.1", viber->port());
+  webhook.set_read_timeout(15, 0);
+  json callback = json::parse(testing::ReadFile(
+      testing::CorpusDir() / "viber" / "courier/extracted/viber_validReceiveContact.json"));
+  int token = 1;
+  for (const char* locale : {"en_US", "English"}) {
+    callback["message_token"] = token++;
+    callback["sender"]["language"] = locale;
+    const std::string body = callback.dump();
+    auto posted = webhook.Post("/viber/webhook", {{"X-Viber-Content-Signature", Sign(body)}}, body,
+                               "application/json");
+    ASSERT_TRUE(posted);
+    ASSERT_EQ(posted->status, 200) << locale << ": " << posted->body;
+  }
+
+  auto agent = agent::AgentClient::Connect(broker.grpc_address(), "alice");
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  const std::optional<omnibroker::v1::Offer> offer = testing::NextOffer(**agent);
+  ASSERT_TRUE(offer.has_value());
+  auto conversation = (*agent)->Accept(offer->offer_id());
+  ASSERT_TRUE(conversation.ok()) << conversation.status();
+  auto history = (*agent)->History(*conversation);
+  ASSERT_TRUE(history.ok()) << history.status();
+  ASSERT_EQ(history->events_size(), 2);
+  EXPECT_EQ(history->events(0).language(), "en-US");
+  EXPECT_EQ(history->events(1).language(), "");
+  broker.Stop();
+}
+
 }  // namespace
 }  // namespace omni

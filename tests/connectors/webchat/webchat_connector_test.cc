@@ -97,6 +97,21 @@ TEST_F(WebChatConnectorTest, ProfileEmailIsCarriedUnverified) {
   EXPECT_FALSE(context.published[0].sender().verified());
 }
 
+TEST_F(WebChatConnectorTest, TheVisitorsLanguageIsATagOrTheRegistrationIsRefused) {
+  auto refused = client->Post("/v1/visitors", R"({"language":"English"})", "application/json");
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 400);
+  EXPECT_EQ(json::parse(refused->body)["error"], "language: \"English\" is not a language tag (en, pt-BR)");
+
+  const std::string token = Register({{"language", "pt-BR"}});
+  httplib::Headers auth{{"Authorization", "Bearer " + token}};
+  auto res = client->Post("/v1/messages", auth, R"({"text":"oi"})", "application/json");
+  ASSERT_TRUE(res && res->status == 202);
+  std::lock_guard lock(context.mu);
+  ASSERT_EQ(context.published.size(), 1u);
+  EXPECT_EQ(context.published[0].language(), "pt-br");
+}
+
 TEST_F(WebChatConnectorTest, StreamCarriesBothSidesAndResumesThePollAgentReplies) {
   const std::string token = Register(json::object());
   httplib::Headers auth{{"Authorization", "Bearer " + token}};

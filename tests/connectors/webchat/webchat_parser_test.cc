@@ -84,6 +84,7 @@ TEST(WebChatParserTest, MalformedBodiesAreRejectedWithTheField) {
        "client_message_id must be 1-64 of [A-Za-z0-9_-]"},
       {R"({"text": "   "})", "message has neither text nor attachments"},
       {R"({"text": "hi", "user": {"full_name": 7}})", "user.full_name must be a string"},
+      {R"({"text": "hi", "language": "en_US"})", "language: \"en_US\" is not a language tag (en, pt-BR)"},
   };
   for (const auto& [body, reason] : cases) {
     auto e = ParseVisitorMessage(body, kVisitor, kNow);
