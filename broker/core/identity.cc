@@ -228,9 +228,7 @@ void BrokerCore::RerouteWaiting(const std::string& customer_id) {
          conversation.state() != omnibroker::v1::CONVERSATION_STATE_OFFERED)) {
       continue;
     }
-    routing_.Close(id, clock_.Now());
-    conversation.set_state(omnibroker::v1::CONVERSATION_STATE_QUEUED);
-    routing_.Enqueue(WorkItemFor(conversation), clock_.Now());
+    routing_.Requalify(WorkItemFor(conversation), clock_.Now());
   }
 }
 

@@ -16,6 +16,9 @@ using store::Family;
 
 void BrokerCore::ApplyRoutingDecisions() {
   using Kind = routing::Decision::Kind;
+  // Memos first: an offer an agent has seen must be the one a restart brings back, even when the
+  // broker is killed right after sending it.
+  StoreRoutingMemos();
   for (auto& d : routing_.TakeDecisions()) {
     const routing::Offer offer{d.offer_id, d.conversation_id, d.agent_id, d.at};
     switch (d.kind) {
@@ -44,7 +47,7 @@ void BrokerCore::ApplyRoutingDecisions() {
         break;
     }
   }
-  StoreRoutingMemos();
+  StoreRoutingMemos();  // what the decisions' handling changed
 }
 
 void BrokerCore::StoreRoutingMemos() {

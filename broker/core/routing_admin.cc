@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "base/language_tag.h"
 #include "base/status_macros.h"
 #include "base/time_util.h"
 #include "broker/core/broker_core.h"
@@ -83,7 +84,10 @@ absl::StatusOr<omnibroker::v1::Customer> BrokerCore::UpdateCustomer(const omnibr
     }
     customer.set_personal_manager_agent_id(request.personal_manager_agent_id());
   }
-  if (request.has_preferred_language()) customer.set_preferred_language(request.preferred_language());
+  if (request.has_preferred_language()) {
+    OMNI_RETURN_IF_ERROR(ValidateLanguageTag("preferred_language", request.preferred_language()));
+    customer.set_preferred_language(request.preferred_language());
+  }
   rocksdb::WriteBatch batch;
   store_.Put(batch, Family::kCustomers, customer.id(), customer);
   OMNI_RETURN_IF_ERROR(store_.Write(batch));

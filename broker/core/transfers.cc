@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/ids.h"
+#include "base/language_tag.h"
 #include "base/status_macros.h"
 #include "base/time_util.h"
 #include "broker/core/broker_core.h"
@@ -29,6 +30,7 @@ absl::Status BrokerCore::OnTransfer(const std::string& agent_id, const omnibroke
   }
   if (to_agent) OMNI_RETURN_IF_ERROR(MayTransferTo(agent_id, transfer.to_agent_id()));
   OMNI_RETURN_IF_ERROR(routing::ValidateSkills(transfer.to_queue().skills(), "transfer.to_queue.skills"));
+  OMNI_RETURN_IF_ERROR(ValidateLanguageTag("transfer.to_queue.language", transfer.to_queue().language()));
   OMNI_RETURN_IF_ERROR(routing::ValidateSteps({transfer.to_queue().steps().begin(), transfer.to_queue().steps().end()},
                                               "transfer.to_queue.steps"));
 
@@ -48,8 +50,11 @@ absl::Status BrokerCore::OnTransfer(const std::string& agent_id, const omnibroke
   if (to_agent) {
     OMNI_RETURN_IF_ERROR(routing_.TransferToAgent(updated.id(), agent_id, transfer.to_agent_id(), now));
   } else {
-    OMNI_RETURN_IF_ERROR(routing_.TransferToQueue(updated.id(), agent_id,
-                                                  WorkItemFor(updated).steps, now));
+    routing::WorkItem item = WorkItemFor(updated);
+    OMNI_RETURN_IF_ERROR(routing_.TransferToQueue(
+        updated.id(), agent_id,
+        {.steps = std::move(item.steps), .language = item.language, .tier = item.tier, .priority = item.priority},
+        now));
   }
   floor_stats_.HandlingEnded(updated.id(), false, now);
 

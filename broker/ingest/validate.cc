@@ -73,9 +73,7 @@ absl::Status ValidateInbound(const omnibroker::v1::Event& event, const Limits& l
   }
   // Routing takes these as they are: a language no agent can list, or a skill nobody can have,
   // would keep the conversation waiting for good.
-  if (!event.language().empty() && !IsLanguageTag(event.language())) {
-    return Invalid("language", absl::StrCat("\"", ToAbsl(event.language()), "\" is not a language tag (en, pt-BR, zh-Hant)"));
-  }
+  if (auto s = ValidateLanguageTag("language", event.language()); !s.ok()) return s;
   if (auto s = routing::ValidateSkills(event.routing().skills(), "routing.skills"); !s.ok()) return s;
   if (!event.conversation_id().empty() || event.sequence() != 0 || !event.customer_id().empty()) {
     return Invalid("conversation_id/sequence/customer_id", "are set by the broker; leave them empty");

@@ -63,6 +63,7 @@ absl::StatusOr<RoutingPolicy> MergePolicy(const RoutingPolicy& base, const omnib
     if (c.has_capacity_pool()) channel.capacity_pool = c.capacity_pool();
     if (c.has_effort_weight()) channel.effort_weight = c.effort_weight();
     if (c.has_nominal_handle_time()) channel.nominal_handle_time = FromProto(c.nominal_handle_time());
+    if (c.has_reply_timeout()) channel.reply_timeout = FromProto(c.reply_timeout());
   }
   for (const auto& q : proto.queues()) {
     if (q.queue().empty()) return absl::InvalidArgumentError("routing.queues[].queue: name the queue");
@@ -102,6 +103,7 @@ omnibroker::v1::RoutingPolicy PolicyToProto(const RoutingPolicy& policy) {
     p->set_capacity_pool(c.capacity_pool);
     p->set_effort_weight(c.effort_weight);
     *p->mutable_nominal_handle_time() = ToProto(c.nominal_handle_time);
+    *p->mutable_reply_timeout() = ToProto(c.reply_timeout);
   }
   for (const auto& [queue, steps] : policy.queues) {
     auto* q = out.add_queues();

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "base/ids.h"
@@ -42,23 +43,46 @@ absl::Status RoutingEngine::SetPolicy(RoutingPolicy policy, TimePoint now) {
   if (auto s = Validate(policy); !s.ok()) return s;
   // Timers already running were set by the old policy: those it changes are set again (a timer
   // that comes early finds nothing due; one that would come late must not be the only one).
-  const bool deadlines_changed = !SameDeadlines(policy_, policy);
-  const bool reply_timeout_changed = policy.reply_timeout != policy_.reply_timeout;
-  policy_ = std::move(policy);
+  const RoutingPolicy before = std::exchange(policy_, std::move(policy));
+  const bool deadlines_changed = !SameDeadlines(before, policy_);
+  const bool ramp_changed = policy_.ramp_step != before.ramp_step;
+  const bool grace_changed = policy_.presence_grace != before.presence_grace;
+  for (AgentState& agent : agents_) {
+    if (ramp_changed && agent.ramp_from) {
+      if (policy_.ramp_step == Duration::zero()) {
+        agent.ramp_from.reset();  // no ramp-up any more: full capacity now
+      } else if (agent.presence == PRESENCE_AVAILABLE) {
+        agent.generation++;  // voids the old step's timer (an available agent has no other)
+        ContinueRamp(agent, now);
+      }
+    }
+    // A longer grace finds its timer early (OnAgentTimer sets it again); a shorter one needs this.
+    if (grace_changed && agent.presence == PRESENCE_OFFLINE) {
+      Schedule(agent.offline_since + policy_.presence_grace, Timer::kAgent, agent.agent.id(), agent.generation);
+    }
+  }
   for (Slot slot = 0; slot < agents_.size(); ++slot) UpsertAgent(agents_[slot].agent, now);
   for (auto& [id, conv] : conversations_) {
     if (deadlines_changed) ScheduleDeadlines(conv);
-    if (reply_timeout_changed && conv.state == State::kAssigned && !conv.replied_since_assigned) {
-      Schedule(conv.assigned_at + policy_.reply_timeout, Timer::kConversation, conv.id(), conv.generation);
+    const Duration reply_timeout = policy_.ReplyTimeout(conv.channel);
+    if (reply_timeout != before.ReplyTimeout(conv.channel) && conv.state == State::kAssigned &&
+        !conv.replied_since_assigned) {
+      Schedule(conv.assigned_at + reply_timeout, Timer::kConversation, conv.id(), conv.generation);
     }
     if (conv.state == State::kWaiting) Route(conv, now);
   }
   return absl::OkStatus();
 }
 
-Slot RoutingEngine::SlotOf(const std::string& agent_id) {
+Slot RoutingEngine::SlotOf(const std::string& agent_id, TimePoint now) {
   auto [it, created] = slots_.try_emplace(agent_id, static_cast<Slot>(agents_.size()));
-  if (created) agents_.emplace_back().agent.set_id(agent_id);
+  if (created) {
+    AgentState& agent = agents_.emplace_back();
+    agent.agent.set_id(agent_id);
+    // Offline since the engine learnt of them (as at a start): a login within the grace is no
+    // return from a break.
+    agent.offline_since = now;
+  }
   return it->second;
 }
 
@@ -97,7 +121,7 @@ void RoutingEngine::AddEffort(Slot slot, double weighted_minutes, TimePoint now)
 
 void RoutingEngine::UpsertAgent(const omnibroker::v1::Agent& roster, TimePoint now) {
   ReindexAtEnd reindex{*this, now};
-  const Slot slot = SlotOf(roster.id());
+  const Slot slot = SlotOf(roster.id(), now);
   AgentState& agent = agents_[slot];
   for (const auto& pool : agent.pools) agent_index_.Remove(slot, pool.pool);
   difficult_rotation_.erase({agent.last_difficult, slot});
@@ -167,7 +191,9 @@ void RoutingEngine::ChangePresence(const std::string& agent_id, Presence presenc
   if (before == presence) return;
   agent.presence = presence;
   agent.generation++;
+  if (presence == PRESENCE_AWAY) agent.absence = PRESENCE_AWAY;
   if (presence == PRESENCE_OFFLINE) {
+    if (agent.absence != PRESENCE_AWAY) agent.absence = PRESENCE_OFFLINE;
     // Offers cannot be answered offline; assignments wait out the grace period.
     std::vector<Conv*> offered;
     for (Conv* conv : agent.holding) {
@@ -182,12 +208,12 @@ void RoutingEngine::ChangePresence(const std::string& agent_id, Presence presenc
     Schedule(now + policy_.presence_grace, Timer::kAgent, agent_id, agent.generation);
   }
   if (presence == PRESENCE_AVAILABLE) {
-    const bool flapped = before == PRESENCE_OFFLINE && agent.offline_since != TimePoint{} &&
-                         now - agent.offline_since < policy_.presence_grace;
-    if ((before == PRESENCE_AWAY || before == PRESENCE_OFFLINE) && !flapped && policy_.ramp_step > Duration::zero()) {
-      agent.ramp_from = now;
-      Schedule(now + policy_.ramp_step, Timer::kAgent, agent_id, agent.generation);
-    }
+    const bool back_from_break = agent.absence == PRESENCE_AWAY ||
+                                 (agent.absence == PRESENCE_OFFLINE && now - agent.offline_since >= policy_.presence_grace);
+    agent.absence = omnibroker::v1::PRESENCE_UNSPECIFIED;
+    if (back_from_break && policy_.ramp_step > Duration::zero()) agent.ramp_from = now;
+    // Also a ramp that a busy spell or a flap interrupted: its timer went with the old presence.
+    if (agent.ramp_from) ContinueRamp(agent, now);
   }
   Reindex(slot, now);
   FillAgent(slot, now);
@@ -283,6 +309,33 @@ void RoutingEngine::Enqueue(WorkItem item, TimePoint now) {
   Route(conv, now);
 }
 
+void RoutingEngine::Requalify(WorkItem item, TimePoint now) {
+  ReindexAtEnd reindex{*this, now};
+  auto it = conversations_.find(item.conversation_id);
+  if (it == conversations_.end()) return;
+  Conv& conv = it->second;
+  if (conv.state != State::kWaiting && conv.state != State::kOffered) return;
+  const Tier tier_before = conv.tier;
+  conv.tier = item.tier;
+  conv.priority = item.priority;
+  conv.language = symbols_.InternLanguage(item.language.empty() ? policy_.default_language : item.language);
+  conv.difficult = item.difficult;
+  conv.personal_manager = std::move(item.personal_manager);
+  conv.last_agent = std::move(item.last_agent);
+  SetPhases(conv, item.steps);  // phases_since stays: the steps' waits count from when they began
+  MemoChanged(conv);
+  if (conv.tier != tier_before) ScheduleDeadlines(conv);
+  if (conv.state == State::kWaiting) {
+    Route(conv, now);
+    return;
+  }
+  const Phase& phase = conv.phases[PhaseAt(conv, now)];
+  if (Eligible(agents_[conv.agent_slot], SpecFor(conv, phase))) return;
+  Emit(Decision{.kind = Decision::Kind::kOfferWithdrawn, .conversation_id = std::string(conv.id()),
+                .agent_id = AgentOf(conv), .offer_id = OfferIdOf(conv), .at = now, .reason = "requirements_changed"});
+  TakeBack(conv, /*cooldown=*/false, /*new_phases=*/false, now);
+}
+
 absl::StatusOr<RoutingEngine::Conv*> RoutingEngine::OpenOffer(const std::string& offer_id,
                                                               const std::string& agent_id) {
   constexpr size_t kSuffix = 17;  // "/" + 16 hex digits: see OfferIdOf
@@ -329,7 +382,7 @@ absl::StatusOr<Offer> RoutingEngine::Accept(const std::string& offer_id, const s
   const Slot slot = slots_.at(agent_id);
   const ChannelPolicy channel = policy_.ForChannel(conv.channel);
   AddEffort(slot, channel.effort_weight * Minutes(channel.nominal_handle_time), now);
-  Schedule(now + policy_.reply_timeout, Timer::kConversation, conv.id(), conv.generation);
+  Schedule(now + policy_.ReplyTimeout(conv.channel), Timer::kConversation, conv.id(), conv.generation);
   return offer;
 }
 
@@ -379,7 +432,7 @@ absl::Status RoutingEngine::TransferToAgent(const std::string& conversation_id, 
 }
 
 absl::Status RoutingEngine::TransferToQueue(const std::string& conversation_id, const std::string& from_agent,
-                                            std::vector<omnibroker::v1::RoutingStep> steps, TimePoint now) {
+                                            const NewRequirements& requirements, TimePoint now) {
   ReindexAtEnd reindex{*this, now};
   auto found = AssignedTo(conversation_id, from_agent);
   if (!found.ok()) return found.status();
@@ -387,7 +440,13 @@ absl::Status RoutingEngine::TransferToQueue(const std::string& conversation_id, 
   conv.transfer_target.clear();
   conv.personal_manager.clear();
   conv.last_agent.clear();
-  SetPhases(conv, steps);  // the queue's steps, and no named agent
+  conv.language = symbols_.InternLanguage(requirements.language.empty() ? policy_.default_language : requirements.language);
+  conv.priority = requirements.priority;
+  if (conv.tier != requirements.tier) {
+    conv.tier = requirements.tier;
+    ScheduleDeadlines(conv);  // the new tier's (an earlier one's timers find nothing due)
+  }
+  SetPhases(conv, requirements.steps);  // the queue's steps, and no named agent
   TakeBack(conv, /*cooldown=*/true, /*new_phases=*/true, now);
   return absl::OkStatus();
 }
@@ -558,7 +617,7 @@ void RoutingEngine::OnConversationTimer(Conv& conv, TimePoint now) {
       return;
     }
     case State::kAssigned:
-      if (!conv.replied_since_assigned && now >= conv.assigned_at + policy_.reply_timeout) {
+      if (!conv.replied_since_assigned && now >= conv.assigned_at + policy_.ReplyTimeout(conv.channel)) {
         Reclaim(conv, "no_reply", /*cooldown=*/true, now);
       }
       return;
@@ -569,6 +628,7 @@ void RoutingEngine::OnConversationTimer(Conv& conv, TimePoint now) {
 }
 
 void RoutingEngine::CheckDeadlines(Conv& conv, TimePoint now) {
+  if (conv.state == State::kWrapUp) return;  // closed: the agent only finishes the after-work
   const TierPolicy& tier = policy_.ForTier(conv.tier);
   auto breach = [&](bool& flag, TimePoint due, const char* what) {
     if (flag || now < due) return;
@@ -585,7 +645,12 @@ void RoutingEngine::CheckDeadlines(Conv& conv, TimePoint now) {
 
 void RoutingEngine::OnAgentTimer(Slot slot, TimePoint now) {
   AgentState& agent = agents_[slot];
-  if (agent.presence == PRESENCE_OFFLINE && now >= agent.offline_since + policy_.presence_grace) {
+  if (agent.presence == PRESENCE_OFFLINE && now < agent.offline_since + policy_.presence_grace) {
+    // Early: the grace was lengthened since the timer was set.
+    Schedule(agent.offline_since + policy_.presence_grace, Timer::kAgent, agent.agent.id(), agent.generation);
+    return;
+  }
+  if (agent.presence == PRESENCE_OFFLINE) {
     // Gone for good: their conversations go back to the queue, keeping their queued time.
     const std::vector<Conv*> held = agent.holding;
     for (Conv* conv : held) {
@@ -598,17 +663,21 @@ void RoutingEngine::OnAgentTimer(Slot slot, TimePoint now) {
     return;
   }
   if (agent.ramp_from) {
-    bool ramping = false;
-    for (const auto& pool : agent.pools) ramping |= EffectiveCapacity(agent, pool.pool, now) < pool.capacity;
-    if (ramping) {
-      const auto next_step = *agent.ramp_from + policy_.ramp_step * (1 + (now - *agent.ramp_from) / policy_.ramp_step);
-      Schedule(next_step, Timer::kAgent, agent.agent.id(), agent.generation);
-    } else {
-      agent.ramp_from.reset();
-    }
+    ContinueRamp(agent, now);
     Reindex(slot, now);
     FillAgent(slot, now);
   }
+}
+
+void RoutingEngine::ContinueRamp(AgentState& agent, TimePoint now) {
+  bool ramping = false;
+  for (const auto& pool : agent.pools) ramping |= EffectiveCapacity(agent, pool.pool, now) < pool.capacity;
+  if (!ramping) {
+    agent.ramp_from.reset();
+    return;
+  }
+  const auto next_step = *agent.ramp_from + policy_.ramp_step * (1 + (now - *agent.ramp_from) / policy_.ramp_step);
+  Schedule(next_step, Timer::kAgent, agent.agent.id(), agent.generation);
 }
 
 std::vector<Decision> RoutingEngine::TakeDecisions() {

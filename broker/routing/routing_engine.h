@@ -65,6 +65,15 @@ struct WorkItem {
   std::set<std::string> breached;
 };
 
+// What a transfer to a queue routes by from then on: the queue's steps, and the language, tier and
+// priority the core resolved for it (the customer's where the transfer names none).
+struct NewRequirements {
+  std::vector<omnibroker::v1::RoutingStep> steps;  // empty = any agent
+  std::string language;                            // empty = the policy's default language
+  Tier tier = omnibroker::v1::TIER_UNSPECIFIED;
+  int priority = 0;
+};
+
 struct Offer {
   std::string offer_id;
   std::string conversation_id;
@@ -156,6 +165,10 @@ class RoutingEngine {
   std::vector<Offer> OffersFor(const std::string& agent_id) const;
 
   void Enqueue(WorkItem item, TimePoint now);
+  // The customer's facts changed (tier, flags, personal manager, language, a merge): a waiting or
+  // offered conversation is routed by `item` from now on, keeping its place (queued time, how long
+  // its steps have run, cooldowns). An open offer stands while its agent may still serve it.
+  void Requalify(WorkItem item, TimePoint now);
   // After a restart: the conversation as `memo` left it (waiting, offered, assigned or wrapping
   // up), its phases, cooldowns and timers going on from where they were. An agent holding it who
   // is not back yet has the presence grace to return, as after a disconnect; an offer that
@@ -179,7 +192,7 @@ class RoutingEngine {
   absl::Status TransferToAgent(const std::string& conversation_id, const std::string& from_agent,
                                const std::string& to_agent, TimePoint now);
   absl::Status TransferToQueue(const std::string& conversation_id, const std::string& from_agent,
-                               std::vector<omnibroker::v1::RoutingStep> steps, TimePoint now);
+                               const NewRequirements& requirements, TimePoint now);
   // The conversation ended: an agent keeps its capacity taken for the wrap-up time.
   void Close(const std::string& conversation_id, TimePoint now);
   void EndWrapUp(const std::string& conversation_id, TimePoint now);
@@ -293,6 +306,10 @@ class RoutingEngine {
     double effort_key = 0;            // see EffortKey
     bool has_effort = false;
     std::optional<TimePoint> ramp_from;  // ramping up since
+    // Since the agent was last available: PRESENCE_AWAY if they were away (a break), else
+    // PRESENCE_OFFLINE if they were offline (a break once past the grace), else unspecified (only
+    // busy). A login goes offline → busy → available, so busy does not end a break.
+    Presence absence = omnibroker::v1::PRESENCE_OFFLINE;
     TimePoint offline_since;
     TimePoint last_difficult;
     uint64_t generation = 0;
@@ -307,6 +324,8 @@ class RoutingEngine {
   };
 
   void ChangePresence(const std::string& agent_id, Presence presence, bool keep_offers, TimePoint now);
+  // The agent's next ramp-up step, on a timer; the ramp ends once every pool has its full capacity.
+  void ContinueRamp(AgentState& agent, TimePoint now);
 
   // Phases and requirements.
   // The phases of `steps` (or of `language` when there are none).
@@ -317,7 +336,9 @@ class RoutingEngine {
   // agent while logged in) with those named now; after a restart (`waited_for`), with those of
   // them the conversation waited for before.
   void RenamePhases(Conv& conv, const std::vector<std::string>* waited_for = nullptr);
-  int PhaseAt(const Conv& conv, TimePoint now) const;
+  // The phase `conv` is in at `now`; `ends`, when given, is when it relaxes (none for the last
+  // phase, a step that waits for good, or once at risk).
+  int PhaseAt(const Conv& conv, TimePoint now, std::optional<TimePoint>* ends = nullptr) const;
   // When `conv`'s first response comes at risk: once the pool's typical wait would miss it
   // (a predicted breach), and at the latest after risk_fraction of the deadline.
   TimePoint RiskAt(const Conv& conv) const;
@@ -332,7 +353,7 @@ class RoutingEngine {
   static int Proficiency(const AgentState& agent, Symbol skill);
 
   // Agents.
-  Slot SlotOf(const std::string& agent_id);
+  Slot SlotOf(const std::string& agent_id, TimePoint now);
   // The agent's entry for `pool`, null when it has neither capacity nor load there; PoolFor adds it.
   static const AgentState::Pool* PoolIn(const AgentState& agent, Channel pool);
   static AgentState::Pool& PoolFor(AgentState& agent, Channel pool);

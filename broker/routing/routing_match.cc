@@ -107,17 +107,21 @@ void RoutingEngine::LearnWait(Channel pool, Duration waited) {
   if (!first) it->second += kWeight * (seconds - it->second);
 }
 
-int RoutingEngine::PhaseAt(const Conv& conv, TimePoint now) const {
+int RoutingEngine::PhaseAt(const Conv& conv, TimePoint now, std::optional<TimePoint>* ends) const {
+  if (ends != nullptr) ends->reset();
   const int last = static_cast<int>(conv.phases.size()) - 1;
   if (AtRisk(conv, now)) return last;
   TimePoint end = conv.phases_since;
   for (int i = 0; i < last; ++i) {
     const Phase& phase = conv.phases[i];
-    // A named agent who refused the conversation is not waited for.
+    // A named agent who refused the conversation is not waited for: nor is their wait counted.
     if (phase.named() && Refused(conv, agents_[phase.target].agent.id(), now)) continue;
     if (phase.length == Duration::zero()) return i;
     end += phase.length;
-    if (now < end) return i;
+    if (now < end) {
+      if (ends != nullptr) *ends = end;
+      return i;
+    }
   }
   return last;
 }
@@ -147,7 +151,7 @@ WaitClassSpec RoutingEngine::SpecFor(const Conv& conv, const Phase& phase) const
 int RoutingEngine::EffectiveCapacity(const AgentState& agent, Channel pool, TimePoint now) const {
   const AgentState::Pool* p = PoolIn(agent, pool);
   if (p == nullptr) return 0;
-  if (!agent.ramp_from) return p->capacity;
+  if (!agent.ramp_from || policy_.ramp_step <= Duration::zero()) return p->capacity;
   const int steps = 1 + static_cast<int>((now - *agent.ramp_from) / policy_.ramp_step);
   return std::min(p->capacity, steps);
 }
@@ -202,7 +206,8 @@ void RoutingEngine::Route(Conv& conv, TimePoint now) {
   Unfile(conv);
   // Only ever earlier: a conversation once at risk stays so while the typical wait recovers.
   if (!conv.agent_replied) conv.predicted_wait = std::max(conv.predicted_wait, TypicalWait(policy_.PoolOf(conv.channel)));
-  const int index = PhaseAt(conv, now);
+  std::optional<TimePoint> phase_ends;
+  const int index = PhaseAt(conv, now, &phase_ends);
   const Phase& phase = conv.phases[index];
   const WaitClassSpec spec = SpecFor(conv, phase);
   const char* rule = "";
@@ -221,12 +226,7 @@ void RoutingEngine::Route(Conv& conv, TimePoint now) {
   auto earliest = [&](TimePoint t) {
     if (t > now && (!wake || t < *wake)) wake = t;
   };
-  TimePoint end = conv.phases_since;
-  for (int i = 0; i <= index && i + 1 < static_cast<int>(conv.phases.size()); ++i) {
-    if (conv.phases[i].length == Duration::zero()) break;
-    end += conv.phases[i].length;
-  }
-  if (index + 1 < static_cast<int>(conv.phases.size())) earliest(end);
+  if (phase_ends) earliest(*phase_ends);
   if (!AtRisk(conv, now) && !conv.agent_replied) earliest(RiskAt(conv));
   for (const auto& [agent, until] : conv.refused_until) earliest(until);
   if (wake) Schedule(*wake, Timer::kConversation, conv.id(), conv.generation);

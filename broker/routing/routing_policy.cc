@@ -32,6 +32,11 @@ ChannelPolicy RoutingPolicy::ForChannel(Channel channel) const {
   return ChannelPolicy{};
 }
 
+Duration RoutingPolicy::ReplyTimeout(Channel channel) const {
+  const Duration own = ForChannel(channel).reply_timeout;
+  return own > Duration::zero() ? own : reply_timeout;
+}
+
 Channel RoutingPolicy::PoolOf(Channel channel) const {
   const Channel pool = ForChannel(channel).capacity_pool;
   return pool == omnibroker::v1::CHANNEL_UNSPECIFIED ? channel : pool;
@@ -46,7 +51,7 @@ RoutingPolicy DefaultRoutingPolicy() {
       .weight = 600, .first_response = 2min, .next_response = 5min, .resolution = 24h, .senior_pool = true};
   policy.channels[CHANNEL_VOICE] = ChannelPolicy{.effort_weight = 3, .nominal_handle_time = 6min};
   policy.channels[CHANNEL_CHAT] = ChannelPolicy{.effort_weight = 1, .nominal_handle_time = 10min};
-  policy.channels[CHANNEL_EMAIL] = ChannelPolicy{.effort_weight = 0.5, .nominal_handle_time = 8min};
+  policy.channels[CHANNEL_EMAIL] = ChannelPolicy{.effort_weight = 0.5, .nominal_handle_time = 8min, .reply_timeout = 30min};
   for (Channel shared : {CHANNEL_MESSENGER, CHANNEL_SOCIAL, CHANNEL_SMS}) {
     policy.channels[shared] = ChannelPolicy{.capacity_pool = CHANNEL_CHAT, .effort_weight = 1};
   }
@@ -82,6 +87,7 @@ absl::Status Validate(const RoutingPolicy& policy) {
   for (const auto& [channel, c] : policy.channels) {
     const std::string field = absl::StrCat("channels.", omnibroker::v1::Channel_Name(channel));
     if (c.effort_weight < 0) return absl::InvalidArgumentError(field + ".effort_weight must not be negative");
+    if (c.reply_timeout < Duration::zero()) return absl::InvalidArgumentError(field + ".reply_timeout must not be negative");
     const Channel pool = policy.PoolOf(channel);
     if (pool != channel && policy.PoolOf(pool) != pool) {
       return absl::InvalidArgumentError(field + ".capacity_pool must name a channel that uses its own units");

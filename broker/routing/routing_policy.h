@@ -36,6 +36,9 @@ struct ChannelPolicy {
   // Effort of one conversation, in weighted minutes: a call costs more than a chat.
   double effort_weight = 1;
   Duration nominal_handle_time = 10min;
+  // Reclaimed when accepted and not answered within this (0 = the policy's reply_timeout): an
+  // email takes longer to write than a chat line.
+  Duration reply_timeout{};
 };
 
 struct RoutingPolicy {
@@ -46,7 +49,8 @@ struct RoutingPolicy {
   // The same agent is not offered the same conversation again for this long after declining or
   // letting the offer time out.
   Duration decline_cooldown = 2min;
-  // An accepted conversation the agent does not answer within this is reclaimed and re-routed.
+  // An accepted conversation the agent does not answer within this is reclaimed and re-routed
+  // (unless its channel has a reply_timeout of its own).
   Duration reply_timeout = 3min;
   // Stickiness: how long a conversation waits for the customer's personal manager, then for the
   // last agent who served them, before normal routing.
@@ -80,6 +84,7 @@ struct RoutingPolicy {
 
   const TierPolicy& ForTier(Tier tier) const;
   ChannelPolicy ForChannel(Channel channel) const;
+  Duration ReplyTimeout(Channel channel) const;
   // The capacity pool a channel's conversations count against.
   Channel PoolOf(Channel channel) const;
 };

@@ -90,7 +90,7 @@ void RoutingEngine::Restore(WorkItem item, const RoutingMemo& memo, TimePoint no
     return;
   }
   // Held: by an agent no longer on the roster too (capacity 0), until the grace ends.
-  const Slot slot = SlotOf(memo.agent_id);
+  const Slot slot = SlotOf(memo.agent_id, now);
   conv.agent_slot = slot;
   conv.generation++;
   switch (memo.hold) {
@@ -105,7 +105,7 @@ void RoutingEngine::Restore(WorkItem item, const RoutingMemo& memo, TimePoint no
       conv.assigned_at = memo.assigned_at == TimePoint{} ? now : memo.assigned_at;
       conv.replied_since_assigned = memo.replied_since_assigned;
       if (!conv.replied_since_assigned) {
-        Schedule(conv.assigned_at + policy_.reply_timeout, Timer::kConversation, conv.id(), conv.generation);
+        Schedule(conv.assigned_at + policy_.ReplyTimeout(conv.channel), Timer::kConversation, conv.id(), conv.generation);
       }
       break;
     case Kind::kWrapUp:
@@ -119,8 +119,9 @@ void RoutingEngine::Restore(WorkItem item, const RoutingMemo& memo, TimePoint no
   }
   Hold(slot, conv);
   AgentState& agent = agents_[slot];
-  if (agent.presence == omnibroker::v1::PRESENCE_OFFLINE && agent.offline_since != now) {
-    // Not back yet: like a disconnect at `now`, the agent has the grace period to return.
+  if (agent.presence == omnibroker::v1::PRESENCE_OFFLINE) {
+    // Not back yet: like a disconnect at `now`, the agent has the grace period to return (one
+    // timer per conversation held: the first that fires returns them all).
     agent.offline_since = now;
     Schedule(now + policy_.presence_grace, Timer::kAgent, agent.agent.id(), agent.generation);
   }

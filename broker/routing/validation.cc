@@ -58,10 +58,11 @@ absl::Status ValidateAgent(const omnibroker::v1::Agent& agent, const std::string
     }
   }
   for (int k = 0; k < agent.languages_size(); ++k) {
-    if (!IsLanguageTag(agent.languages(k))) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(field, ".languages[", k, "]: \"", agent.languages(k), "\" is not a language tag (en, pt-BR)"));
-    }
+    // An agent's language may not be left empty, as a conversation's may.
+    const std::string& language = agent.languages(k);
+    const std::string at = absl::StrCat(field, ".languages[", k, "]");
+    if (language.empty()) return absl::InvalidArgumentError(at + ": name the language (en, pt-BR)");
+    if (auto s = ValidateLanguageTag(at, language); !s.ok()) return s;
   }
   bool takes_calls = false;
   for (int k = 0; k < agent.capacity_size(); ++k) {

@@ -11,6 +11,7 @@
 #include "base/strings.h"
 #include "absl/time/time.h"
 #include "base/http_server.h"
+#include "base/language_tag.h"
 #include "base/log.h"
 #include "base/time_util.h"
 #include "connectors/sdk/publish_all.h"
@@ -128,7 +129,7 @@ void WebChatConnector::HandleRegister(const httplib::Request& req, httplib::Resp
   if (body.contains("name") && body["name"].is_string()) visitor.display_name = body["name"];
   if (body.contains("language") && body["language"].is_string()) {
     const std::string language = body["language"];
-    if (auto valid = ValidateVisitorLanguage(language); !valid.ok()) return ReplyError(res, 400, ToStd(valid.message()));
+    if (auto valid = ValidateLanguageTag("language", language); !valid.ok()) return ReplyError(res, 400, ToStd(valid.message()));
     visitor.language = absl::AsciiStrToLower(language);
   }
   if (body.contains("email") && body["email"].is_string()) visitor.email = body["email"];

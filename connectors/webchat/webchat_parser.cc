@@ -60,12 +60,6 @@ absl::Status ParseAttachments(const json& body, omnibroker::v1::Content& content
 
 }  // namespace
 
-absl::Status ValidateVisitorLanguage(std::string_view language) {
-  if (language.empty() || IsLanguageTag(language)) return absl::OkStatus();
-  return absl::InvalidArgumentError(
-      absl::StrCat("language: \"", ToAbsl(language), "\" is not a language tag (en, pt-BR)"));
-}
-
 absl::StatusOr<omnibroker::v1::Event> ParseVisitorMessage(std::string_view body,
                                                           const Visitor& visitor, TimePoint now) {
   const json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
@@ -96,7 +90,7 @@ absl::StatusOr<omnibroker::v1::Event> ParseVisitorMessage(std::string_view body,
 
   auto language = OptionalString(parsed, "language", "");
   if (!language.ok()) return language.status();
-  if (auto valid = ValidateVisitorLanguage(*language); !valid.ok()) return valid;
+  if (auto valid = ValidateLanguageTag("language", *language); !valid.ok()) return valid;
   event.set_language(language->empty() ? visitor.language : absl::AsciiStrToLower(*language));
 
   std::string display_name = visitor.display_name;

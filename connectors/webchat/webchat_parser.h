@@ -28,10 +28,6 @@ struct Visitor {
   std::string email;
 };
 
-// The visitor's language, as the widget registers it or a message gives it: "" or a language tag
-// ("en", "pt-BR"); anything else is refused here, where the visitor sees why.
-absl::Status ValidateVisitorLanguage(std::string_view language);
-
 absl::StatusOr<omnibroker::v1::Event> ParseVisitorMessage(std::string_view body,
                                                           const Visitor& visitor, TimePoint now);
 

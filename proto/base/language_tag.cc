@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
+#include "base/strings.h"
+
 namespace omni {
 
 bool IsLanguageTag(std::string_view tag) {
@@ -16,6 +19,12 @@ bool IsLanguageTag(std::string_view tag) {
     }
   }
   return true;
+}
+
+absl::Status ValidateLanguageTag(std::string_view field, std::string_view tag) {
+  if (tag.empty() || IsLanguageTag(tag)) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(ToAbsl(field), ": \"", ToAbsl(tag), "\" is not a language tag (en, pt-BR)"));
 }
 
 std::string LanguageHint(std::string_view provider_value) {

@@ -70,6 +70,23 @@ class RoutingFlowTest : public ::testing::Test {
   std::unique_ptr<testing::AdminClient> admin_;
 };
 
+// A preferred language no agent could list would keep the customer's conversations waiting.
+TEST_F(RoutingFlowTest, ACustomersPreferredLanguageMustBeATag) {
+  const std::string id = NewConversation("Olga", "Where is my order?");
+  grpc::ClientContext context;
+  omnibroker::v1::UpdateCustomerRequest request;
+  request.set_customer_id(Get(id).customer_id());
+  request.set_preferred_language("Russian");
+  omnibroker::v1::Customer customer;
+  const grpc::Status refused = (*admin_)->UpdateCustomer(&context, request, &customer);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(refused.error_message(), "preferred_language: \"Russian\" is not a language tag (en, pt-BR)");
+  grpc::ClientContext again;
+  request.set_preferred_language("ru");
+  EXPECT_TRUE((*admin_)->UpdateCustomer(&again, request, &customer).ok());
+  EXPECT_EQ(customer.preferred_language(), "ru");
+}
+
 TEST_F(RoutingFlowTest, VipGoesToTheSeniorPoolAndAdminExplainsWhy) {
   // Chen is free and speaks English, but only Alice serves VIP customers.
   auto chen = Available("chen");
@@ -205,6 +222,13 @@ TEST_F(RoutingFlowTest, ATransferToAQueueIsRoutedByTheQueuesRule) {
             std::string_view::npos)
       << bad_transfer;
   tech.clear_skills();
+  tech.set_language("Technical English");
+  const auto bad_language = alice->TransferToQueue(id, tech, "");
+  EXPECT_EQ(bad_language.code(), absl::StatusCode::kInvalidArgument) << bad_language;
+  EXPECT_NE(bad_language.message().find("transfer.to_queue.language: \"Technical English\" is not a language tag"),
+            std::string_view::npos)
+      << bad_language;
+  tech.clear_language();
   ASSERT_TRUE(alice->TransferToQueue(id, tech, "Router drops every few minutes").ok());
   auto handed = NextOffer(*chen);
   ASSERT_TRUE(handed.has_value());

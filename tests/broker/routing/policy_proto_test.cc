@@ -34,6 +34,21 @@ TEST(PolicyProtoTest, AChannelChangeThatLeavesOutTheCapacityPoolKeepsIt) {
   EXPECT_EQ(merged->ForChannel(CHANNEL_MESSENGER).capacity_pool, CHANNEL_UNSPECIFIED);
 }
 
+TEST(PolicyProtoTest, AChannelsReplyTimeoutIsItsOwnOrThePolicys) {
+  const RoutingPolicy base = DefaultRoutingPolicy();
+  EXPECT_EQ(base.ReplyTimeout(CHANNEL_CHAT), base.reply_timeout);
+  EXPECT_EQ(base.ReplyTimeout(omnibroker::v1::CHANNEL_EMAIL), 30min) << "an email takes longer to write";
+  auto merged = MergePolicy(base, Parse(R"({"channels": [{"channel": "CHANNEL_CHAT", "reply_timeout": "90s"}]})"));
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ(merged->ReplyTimeout(CHANNEL_CHAT), 90s);
+  auto again = MergePolicy(DefaultRoutingPolicy(), PolicyToProto(*merged));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->ReplyTimeout(CHANNEL_CHAT), 90s) << "the policy says of itself what merges back";
+  auto negative = MergePolicy(base, Parse(R"({"channels": [{"channel": "CHANNEL_CHAT", "reply_timeout": "-1s"}]})"));
+  ASSERT_FALSE(negative.ok());
+  EXPECT_EQ(negative.status().message(), "channels.CHANNEL_CHAT.reply_timeout must not be negative");
+}
+
 TEST(PolicyProtoTest, QueueRulesMergeQueueByQueue) {
   auto merged = MergePolicy(DefaultRoutingPolicy(), Parse(R"({"queues": [
       {"queue": "billing", "steps": [{"skills": [{"skill": "billing", "min_proficiency": 7}], "wait_seconds": 120},

@@ -238,6 +238,51 @@ TEST(RoutingEngineTest, OfflinePersonalManagerIsNotWaitedFor) {
   EXPECT_EQ(s.OfferedTo("c"), "other");
 }
 
+// Declined, the personal manager's wait is not waited out: the first step's wait counts from
+// arrival and it relaxes on time.
+TEST(RoutingEngineTest, AStepRelaxesOnTimeAfterThePersonalManagerDeclines) {
+  Scenario s;
+  s.Login({.id = "pm"});
+  s.Login({.id = "b", .skills = "billing:3"});
+  s.Arrive({.id = "c", .skills = "billing:7", .personal_manager = "pm"});
+  ASSERT_EQ(s.OfferedTo("c"), "pm");
+  ASSERT_TRUE(s.Decline("c"));
+  EXPECT_EQ(s.OfferedTo("c"), "") << "b's billing:3 is not the first step's billing>=7";
+  s.Wait(s.engine.policy().default_relax_after - 1s);
+  EXPECT_EQ(s.OfferedTo("c"), "");
+  s.Wait(2s);
+  EXPECT_EQ(s.OfferedTo("c"), "b") << s.engine.Explain("c", s.now).phase;
+}
+
+// The customer card changes while the conversation waits (omnictl customer, a merge): the new
+// facts route it, its steps' wait goes on, and an open offer stands while its agent still fits.
+TEST(RoutingEngineTest, ACustomerUpdateRequalifiesWithoutLosingItsPlace) {
+  Scenario s;
+  s.Login({.id = "a", .skills = "billing:3"});
+  s.Arrive({.id = "c", .skills = "billing:7"});
+  s.Wait(40s);
+  s.engine.Requalify(s.Item({.id = "c", .skills = "billing:7", .tier = TIER_GOLD}), s.now);
+  s.Settle();
+  EXPECT_EQ(s.engine.Explain("c", s.now).urgency_parts.tier, s.engine.policy().ForTier(TIER_GOLD).weight);
+  s.Wait(19s);
+  EXPECT_EQ(s.OfferedTo("c"), "") << "59 s into the first step";
+  s.Wait(2s);
+  ASSERT_EQ(s.OfferedTo("c"), "a") << "the step relaxed 60 s after arrival, not after the update";
+
+  s.engine.Requalify(s.Item({.id = "c", .skills = "billing:7", .tier = TIER_GOLD}), s.now);
+  s.Settle();
+  EXPECT_TRUE(s.Decisions(Decision::Kind::kOfferWithdrawn).empty()) << "a may still serve it: the offer stands";
+  s.Login({.id = "pm", .skills = "billing:9"}, PRESENCE_BUSY);
+  s.engine.Requalify(s.Item({.id = "c", .skills = "billing:7", .tier = TIER_GOLD, .personal_manager = "pm"}), s.now);
+  s.Settle();
+  ASSERT_EQ(s.Decisions(Decision::Kind::kOfferWithdrawn).size(), 1u)
+      << "a's billing:3 fits no phase left: the manager's wait is over (it counts from arrival), "
+         "and the step asks billing>=7";
+  EXPECT_EQ(s.Decisions(Decision::Kind::kOfferWithdrawn)[0].reason, "requirements_changed");
+  s.SetPresence("pm", PRESENCE_AVAILABLE);
+  EXPECT_EQ(s.OfferedTo("c"), "pm");
+}
+
 TEST(RoutingEngineTest, TimedOutOfferGoesElsewhereAndNotBackDuringCooldown) {
   Scenario s;
   s.Login({.id = "a"});
@@ -357,6 +402,84 @@ TEST(RoutingEngineTest, AgentBackFromAwayRampsUp) {
   EXPECT_EQ(take_offers(), 3);
 }
 
+// A console logs in through busy (offline, busy, available): back from a night off, it ramps up.
+TEST(RoutingEngineTest, ALoginPastTheGraceRampsUpThoughItPassesThroughBusy) {
+  RoutingPolicy policy = Scenario::TestPolicy();
+  policy.ramp_step = 2min;
+  Scenario s(policy);
+  s.Login({.id = "a", .chat = 3}, PRESENCE_OFFLINE);
+  for (int i = 0; i < 3; ++i) s.Arrive({.id = "c" + std::to_string(i)});
+  s.Wait(policy.presence_grace);
+  s.SetPresence("a", PRESENCE_BUSY);
+  s.SetPresence("a", PRESENCE_AVAILABLE);
+  EXPECT_EQ(s.engine.OfferedCount("a"), 1);
+
+  // Within the grace it is a flap, and a busy spell at work is no break: no ramp either way.
+  Scenario t(policy);
+  t.Login({.id = "a", .chat = 3}, PRESENCE_OFFLINE);
+  for (int i = 0; i < 3; ++i) t.Arrive({.id = "c" + std::to_string(i)});
+  t.SetPresence("a", PRESENCE_BUSY);
+  t.SetPresence("a", PRESENCE_AVAILABLE);
+  EXPECT_EQ(t.engine.OfferedCount("a"), 3) << "logged in within the grace of the engine's start";
+}
+
+TEST(RoutingEngineTest, ABusySpellPausesTheRampAndItGoesOnAfter) {
+  RoutingPolicy policy = Scenario::TestPolicy();
+  policy.ramp_step = 2min;
+  Scenario s(policy);
+  s.Login({.id = "a", .chat = 3}, PRESENCE_AWAY);
+  s.SetPresence("a", PRESENCE_AVAILABLE);
+  s.Arrive({.id = "c0"});
+  s.Take("c0");
+  s.SetPresence("a", PRESENCE_BUSY);
+  s.Wait(30s);
+  s.SetPresence("a", PRESENCE_AVAILABLE);
+  s.Wait(10min);
+  s.Arrive({.id = "c1"});
+  EXPECT_EQ(s.OfferedTo("c1"), "a") << "10 min into the ramp: room for 3, holds 1";
+}
+
+TEST(RoutingEngineTest, TurningRampUpOffGivesFullCapacityAtOnce) {
+  RoutingPolicy policy = Scenario::TestPolicy();
+  policy.ramp_step = 2min;
+  Scenario s(policy);
+  s.Login({.id = "a", .chat = 3}, PRESENCE_AWAY);
+  for (int i = 0; i < 3; ++i) s.Arrive({.id = "c" + std::to_string(i)});
+  s.SetPresence("a", PRESENCE_AVAILABLE);
+  ASSERT_EQ(s.engine.OfferedCount("a"), 1);
+  policy.ramp_step = 0s;
+  ASSERT_TRUE(s.engine.SetPolicy(policy, s.now).ok());
+  s.Settle();
+  EXPECT_EQ(s.engine.OfferedCount("a"), 3);
+  EXPECT_TRUE(s.engine.CheckInvariants().ok());
+}
+
+TEST(RoutingEngineTest, AChangedGraceRetimesTheOfflineAgentsConversations) {
+  Scenario s;
+  s.Login({.id = "a"});
+  s.Arrive({.id = "longer"});
+  s.Take("longer");
+  s.SetPresence("a", PRESENCE_OFFLINE);
+  s.Wait(1s);
+  RoutingPolicy policy = s.engine.policy();
+  policy.presence_grace = 60s;
+  ASSERT_TRUE(s.engine.SetPolicy(policy, s.now).ok());
+  s.Wait(58s);
+  EXPECT_EQ(s.HeldBy("longer"), "a") << "59 s of a 60 s grace";
+  s.Wait(2s);
+  EXPECT_EQ(s.HeldBy("longer"), "") << "reclaimed when the longer grace ended";
+
+  Scenario t;
+  t.Login({.id = "a"});
+  t.Arrive({.id = "shorter"});
+  t.Take("shorter");
+  t.SetPresence("a", PRESENCE_OFFLINE);
+  policy.presence_grace = 5s;
+  ASSERT_TRUE(t.engine.SetPolicy(policy, t.now).ok());
+  t.Wait(6s);
+  EXPECT_EQ(t.HeldBy("shorter"), "") << "reclaimed when the shorter grace ended";
+}
+
 TEST(RoutingEngineTest, CapacityIsNeverExceededAcrossSharedPools) {
   Scenario s;
   s.Login({.id = "a", .chat = 2});
@@ -408,9 +531,46 @@ TEST(RoutingEngineTest, TransferToAgentAndToQueue) {
   auto* skill = billing.add_skills();
   skill->set_skill("billing");
   skill->set_min_proficiency(7);
-  ASSERT_TRUE(s.engine.TransferToQueue("c", second, {billing}, s.now).ok());
+  ASSERT_TRUE(s.engine.TransferToQueue("c", second, {.steps = {billing}, .language = "en", .tier = TIER_STANDARD}, s.now).ok());
   s.Settle();
   EXPECT_EQ(s.OfferedTo("c"), "billing");
+}
+
+TEST(RoutingEngineTest, ATransferToAQueueTakesItsLanguageTierAndPriority) {
+  Scenario s;
+  s.Login({.id = "en", .chat = 1, .tiers = {TIER_VIP}});
+  s.Login({.id = "es", .languages = "es", .chat = 1, .tiers = {TIER_VIP}});
+  s.Arrive({.id = "c"});
+  ASSERT_EQ(s.OfferedTo("c"), "en");
+  ASSERT_TRUE(s.Accept("c"));  // not answered yet: the first response is still due
+  ASSERT_TRUE(s.engine.TransferToQueue("c", "en", {.language = "es", .tier = TIER_VIP, .priority = 2}, s.now).ok());
+  s.Settle();
+  EXPECT_EQ(s.OfferedTo("c"), "es") << "routed in the new queue's language";
+  const Explanation why = s.engine.Explain("c", s.now);
+  EXPECT_EQ(why.urgency_parts.tier, s.engine.policy().ForTier(TIER_VIP).weight);
+  EXPECT_EQ(why.urgency_parts.priority, 2 * s.engine.policy().urgency_per_priority);
+  s.Wait(s.engine.policy().ForTier(TIER_VIP).first_response);
+  ASSERT_EQ(s.Decisions(Decision::Kind::kBreach).size(), 1u) << "the VIP first response was due";
+  EXPECT_EQ(s.Decisions(Decision::Kind::kBreach)[0].reason, "first_response");
+}
+
+// An email agent is still writing when a chat agent would have been reclaimed.
+TEST(RoutingEngineTest, AChannelsOwnReplyTimeoutReclaims) {
+  Scenario s;
+  s.Login({.id = "a", .chat = 1});
+  auto* email = s.roster["a"].add_capacity();
+  email->set_channel(omnibroker::v1::CHANNEL_EMAIL);
+  email->set_max_concurrent(1);
+  s.engine.UpsertAgent(s.roster["a"], s.now);
+  s.Arrive({.id = "chat"});
+  s.Arrive({.id = "email", .channel = omnibroker::v1::CHANNEL_EMAIL});
+  ASSERT_TRUE(s.Accept("chat"));
+  ASSERT_TRUE(s.Accept("email"));
+  s.Wait(s.engine.policy().reply_timeout + 1s);
+  EXPECT_EQ(s.HeldBy("chat"), "") << "no chat reply within reply_timeout";
+  EXPECT_EQ(s.HeldBy("email"), "a");
+  s.Wait(s.engine.policy().ReplyTimeout(omnibroker::v1::CHANNEL_EMAIL));
+  EXPECT_EQ(s.HeldBy("email"), "") << "no email reply within email's own timeout";
 }
 
 TEST(RoutingEngineTest, ADifficultCustomerIsTransferredOnlyToAgentsMarkedForThem) {
@@ -551,6 +711,18 @@ TEST(RoutingEngineTest, WrapUpHoldsCapacityUntilItEnds) {
   s.Wait(31s);
   EXPECT_EQ(s.OfferedTo("c2"), "a");
   EXPECT_EQ(s.Decisions(Decision::Kind::kWrapUpEnded).size(), 1u);
+}
+
+TEST(RoutingEngineTest, AClosedConversationInItsWrapUpBreachesNothing) {
+  RoutingPolicy policy = Scenario::TestPolicy();
+  policy.wrap_up = 15min;
+  Scenario s(policy);
+  s.Login({.id = "a", .chat = 1});
+  s.Arrive({.id = "c"});
+  ASSERT_TRUE(s.Accept("c"));  // closed before any reply: no first response will come
+  s.Close("c");
+  s.Wait(11min);  // past the standard first response of 10 min, within the wrap-up
+  EXPECT_TRUE(s.Decisions(Decision::Kind::kBreach).empty());
 }
 
 TEST(RoutingEngineTest, ExplainNamesTheRuleAndEachCandidatesVerdict) {
