@@ -257,12 +257,7 @@ RoutingEngine::Conv& RoutingEngine::Insert(WorkItem item) {
   Conv& conv = it->second;
   conv.key = &it->first;
   conv.channel = item.channel;
-  conv.tier = item.tier;
-  conv.priority = item.priority;
-  conv.language = symbols_.InternLanguage(item.language.empty() ? policy_.default_language : item.language);
-  conv.difficult = item.difficult;
-  conv.personal_manager = std::move(item.personal_manager);
-  conv.last_agent = std::move(item.last_agent);
+  TakeFacts(conv, item);
   conv.transfer_target = std::move(item.transfer_target);
   conv.queued_at = item.queued_at;
   conv.agent_replied = item.agent_replied;
@@ -274,6 +269,15 @@ RoutingEngine::Conv& RoutingEngine::Insert(WorkItem item) {
   SetPhases(conv, item.steps);
   MemoChanged(conv);
   return conv;
+}
+
+void RoutingEngine::TakeFacts(Conv& conv, WorkItem& item) {
+  conv.tier = item.tier;
+  conv.priority = item.priority;
+  conv.language = symbols_.InternLanguage(item.language.empty() ? policy_.default_language : item.language);
+  conv.difficult = item.difficult;
+  conv.personal_manager = std::move(item.personal_manager);
+  conv.last_agent = std::move(item.last_agent);
 }
 
 WorkItem RoutingEngine::ItemOf(const Conv& conv) const {
@@ -316,12 +320,7 @@ void RoutingEngine::Requalify(WorkItem item, TimePoint now) {
   Conv& conv = it->second;
   if (conv.state != State::kWaiting && conv.state != State::kOffered) return;
   const Tier tier_before = conv.tier;
-  conv.tier = item.tier;
-  conv.priority = item.priority;
-  conv.language = symbols_.InternLanguage(item.language.empty() ? policy_.default_language : item.language);
-  conv.difficult = item.difficult;
-  conv.personal_manager = std::move(item.personal_manager);
-  conv.last_agent = std::move(item.last_agent);
+  TakeFacts(conv, item);
   SetPhases(conv, item.steps);  // phases_since stays: the steps' waits count from when they began
   MemoChanged(conv);
   if (conv.tier != tier_before) ScheduleDeadlines(conv);

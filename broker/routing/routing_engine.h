@@ -7,15 +7,16 @@
 // - Phases: first the named agents (a transfer's target, the personal manager, then the last
 //   agent, each for a short wait and only if logged in), then the routing steps in order; a step
 //   relaxes after its wait, and all remaining steps relax when the first-response deadline is at
-//   risk. A difficult customer goes only to agents who handle difficult customers, in rotation.
+//   risk (predicted from the pool's typical wait, or by risk_fraction). A difficult customer goes only to agents who handle difficult customers, in rotation.
 // - Among eligible agents with room: best fit in the first required skill, then least recent
 //   effort (decaying, weighted by channel), then the roster order.
 // - When an agent gains room, they get the most urgent conversation they may serve:
 //   urgency = tier weight + seconds waited + priority + risk.
 // - Offers time out; a declined or timed-out offer puts the agent on cooldown for that
-//   conversation; an accepted conversation without an agent reply within reply_timeout is
-//   reclaimed; an agent offline past the grace period loses their conversations to the queue with
-//   their original queued time (so their priority is kept); an agent back from away ramps up.
+//   conversation; an accepted conversation without an agent reply within its channel's reply
+//   timeout is reclaimed; an agent offline past the grace period loses their conversations to the
+//   queue with their original queued time (so their priority is kept); an agent back from away
+//   (or offline past the grace) ramps up.
 #pragma once
 
 #include <cstdint>
@@ -410,6 +411,8 @@ class RoutingEngine {
   const std::string& AgentOf(const Conv& conv) const;
   // A new record for `item` (not there yet).
   Conv& Insert(WorkItem item);
+  // The customer's facts in `item` (tier, priority, language, difficult, named agents) into `conv`.
+  void TakeFacts(Conv& conv, WorkItem& item);
   // `conv` as a WorkItem (its routing steps left out: they live in its phases).
   WorkItem ItemOf(const Conv& conv) const;
   void Unfile(Conv& conv);  // takes a waiting conversation out of waiting_

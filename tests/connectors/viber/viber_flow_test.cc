@@ -65,18 +65,23 @@ std::string Sign(const std::string& body) {
   return absl::BytesToHexString(connectors::Hmac(connectors::Digest::kSha256, kAuthToken, body));
 }
 
-TEST(ViberFlowTest, SignedCallbackToAgentAndReplyToSendMessage) {
-  TempDir dir;
-  FakeViberApi viber_api;
-  app::BrokerConfig config = testing::TestConfig(dir.path());
+// The test broker with the Viber connector on a free port, sending to `api`.
+app::BrokerConfig ViberConfig(const std::filesystem::path& dir, const FakeViberApi& api) {
+  app::BrokerConfig config = testing::TestConfig(dir);
   config.connectors.assign(
       1, connectors::ConnectorConfig{.type = "viber",
                                      .name = "viber",
                                      .settings = {{"listen", "127.0.0.1:0"},
                                                   {"auth_token", kAuthToken},
                                                   {"bot_name", kBotName},
-                                                  {"api_base_url", viber_api.base_url()}}});
-  app::BrokerApp broker(config);
+                                                  {"api_base_url", api.base_url()}}});
+  return config;
+}
+
+TEST(ViberFlowTest, SignedCallbackToAgentAndReplyToSendMessage) {
+  TempDir dir;
+  FakeViberApi viber_api;
+  app::BrokerApp broker(ViberConfig(dir.path(), viber_api));
   ASSERT_OK(broker.Start());
   auto* viber = dynamic_cast<connectors::viber::ViberConnector*>(broker.connector("viber"));
   ASSERT_NE(viber, nullptr);
@@ -151,15 +156,7 @@ TEST(ViberFlowTest, SignedCallbackToAgentAndReplyToSendMessage) {
 TEST(ViberFlowTest, AnOddLocaleCostsNoMessage) {
   TempDir dir;
   FakeViberApi viber_api;
-  app::BrokerConfig config = testing::TestConfig(dir.path());
-  config.connectors.assign(
-      1, connectors::ConnectorConfig{.type = "viber",
-                                     .name = "viber",
-                                     .settings = {{"listen", "127.0.0.1:0"},
-                                                  {"auth_token", kAuthToken},
-                                                  {"bot_name", kBotName},
-                                                  {"api_base_url", viber_api.base_url()}}});
-  app::BrokerApp broker(config);
+  app::BrokerApp broker(ViberConfig(dir.path(), viber_api));
   ASSERT_OK(broker.Start());
   auto* viber = dynamic_cast<connectors::viber::ViberConnector*>(broker.connector("viber"));
   ASSERT_NE(viber, nullptr);
