@@ -382,9 +382,15 @@ TEST(RoutingEngineTest, ALostConnectionKeepsOffersUntilTheyExpireGoingOfflineWit
   EXPECT_TRUE(s.engine.CheckInvariants().ok());
 }
 
-TEST(RoutingEngineTest, AgentBackFromAwayRampsUp) {
+// The test policy with ramp-up: one more concurrent conversation every 2 minutes.
+RoutingPolicy WithRampUp() {
   RoutingPolicy policy = Scenario::TestPolicy();
   policy.ramp_step = 2min;
+  return policy;
+}
+
+TEST(RoutingEngineTest, AgentBackFromAwayRampsUp) {
+  RoutingPolicy policy = WithRampUp();
   Scenario s(policy);
   s.Login({.id = "a", .chat = 3}, PRESENCE_AWAY);
   for (int i = 0; i < 3; ++i) s.Arrive({.id = "c" + std::to_string(i)});
@@ -404,8 +410,7 @@ TEST(RoutingEngineTest, AgentBackFromAwayRampsUp) {
 
 // A console logs in through busy (offline, busy, available): back from a night off, it ramps up.
 TEST(RoutingEngineTest, ALoginPastTheGraceRampsUpThoughItPassesThroughBusy) {
-  RoutingPolicy policy = Scenario::TestPolicy();
-  policy.ramp_step = 2min;
+  RoutingPolicy policy = WithRampUp();
   Scenario s(policy);
   s.Login({.id = "a", .chat = 3}, PRESENCE_OFFLINE);
   for (int i = 0; i < 3; ++i) s.Arrive({.id = "c" + std::to_string(i)});
@@ -424,8 +429,7 @@ TEST(RoutingEngineTest, ALoginPastTheGraceRampsUpThoughItPassesThroughBusy) {
 }
 
 TEST(RoutingEngineTest, ABusySpellPausesTheRampAndItGoesOnAfter) {
-  RoutingPolicy policy = Scenario::TestPolicy();
-  policy.ramp_step = 2min;
+  RoutingPolicy policy = WithRampUp();
   Scenario s(policy);
   s.Login({.id = "a", .chat = 3}, PRESENCE_AWAY);
   s.SetPresence("a", PRESENCE_AVAILABLE);
@@ -440,8 +444,7 @@ TEST(RoutingEngineTest, ABusySpellPausesTheRampAndItGoesOnAfter) {
 }
 
 TEST(RoutingEngineTest, TurningRampUpOffGivesFullCapacityAtOnce) {
-  RoutingPolicy policy = Scenario::TestPolicy();
-  policy.ramp_step = 2min;
+  RoutingPolicy policy = WithRampUp();
   Scenario s(policy);
   s.Login({.id = "a", .chat = 3}, PRESENCE_AWAY);
   for (int i = 0; i < 3; ++i) s.Arrive({.id = "c" + std::to_string(i)});
