@@ -94,7 +94,7 @@ grpc::ServerUnaryReactor* AdminService::GetRoutingPolicy(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* AdminService::SetRoutingPolicy(grpc::CallbackServerContext* context,
                                                          const omnibroker::v1::SetRoutingPolicyRequest* request,
                                                          omnibroker::v1::RoutingPolicy* response) {
-  return OnCore(context, Role::kAdmin, "Admin.SetRoutingPolicy", [this, request, response] { return Fill(core_.SetRoutingPolicy(request->policy()), *response); });
+  return OnCore(context, Role::kAdmin, "Admin.SetRoutingPolicy", [this, request, response] { return Fill(core_.SetRoutingPolicy(*request), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::GetCustomerHistory(grpc::CallbackServerContext* context,

@@ -104,7 +104,9 @@ class BrokerCore {
   // last assignment kept.
   absl::StatusOr<omnibroker::v1::RoutingExplanation> ExplainRouting(const std::string& conversation_id) const;
   omnibroker::v1::RoutingPolicy RoutingPolicy() const;
-  absl::StatusOr<omnibroker::v1::RoutingPolicy> SetRoutingPolicy(const omnibroker::v1::RoutingPolicy& changes);
+  // Changes the policy (or goes back to the config file's) and stores the change, so that it
+  // outlives a restart until the config file's policy is edited (StoredRoutingPolicy).
+  absl::StatusOr<omnibroker::v1::RoutingPolicy> SetRoutingPolicy(const omnibroker::v1::SetRoutingPolicyRequest& request);
   absl::StatusOr<omnibroker::v1::Customer> UpdateCustomer(const omnibroker::v1::UpdateCustomerRequest& request);
   // erasure.cc: erasing a customer on request, and the audit trail it leaves.
   absl::StatusOr<omnibroker::v1::AuditRecord> EraseCustomer(const omnibroker::v1::EraseCustomerRequest& request);
@@ -139,6 +141,9 @@ class BrokerCore {
 
   // recover.cc: the roster, open conversations with their routing, undelivered replies.
   absl::Status Recover();
+  // routing_admin.cc: Admin's stored policy change in force again, unless the config file's
+  // policy was edited since (then the change is dropped, and a warning says so).
+  absl::Status ResumeRoutingPolicy();
   // broker_core.cc: lifecycle, loop, commit plumbing.
   void Run();
   // Timer work (offer expiry, decline cooldowns, delivery retries), at most once per tick:

@@ -1,6 +1,7 @@
-// BrokerCore: recovery from the store after a (re)start. The roster comes back offline, every
-// open conversation comes back with its routing as the router left it (its routing memo: open
-// offer, step timers, cooldowns, wrap-up), and the replies not yet delivered are sent again.
+// BrokerCore: recovery from the store after a (re)start. Admin's policy change comes back (unless
+// the config file's policy was edited since), the roster comes back offline, every open
+// conversation comes back with its routing as the router left it (its routing memo: open offer,
+// step timers, cooldowns, wrap-up), and the replies not yet delivered are sent again.
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -44,6 +45,7 @@ RoutingMemo MemoToResume(const Conversation& c, RoutingMemo memo) {
 }  // namespace
 
 absl::Status BrokerCore::Recover() {
+  OMNI_RETURN_IF_ERROR(ResumeRoutingPolicy());  // first: what comes back is timed by it
   absl::Status parse_error;
   OMNI_RETURN_IF_ERROR(store_.Scan(Family::kAgents, "", false, std::nullopt,
                                    [&](std::string_view, std::string_view value) {

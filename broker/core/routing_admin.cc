@@ -1,11 +1,15 @@
-// BrokerCore: routing as Admin sees it (explanations, the policy at run time) and the customer
-// facts routing uses (tier, flags, personal manager, language).
+// BrokerCore: routing as Admin sees it (explanations, the policy at run time, kept across a
+// restart) and the customer facts routing uses (tier, flags, personal manager, language).
 #include <algorithm>
+
+#include <google/protobuf/util/message_differencer.h>
+#include <google/protobuf/util/time_util.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "base/language_tag.h"
+#include "base/log.h"
 #include "base/status_macros.h"
 #include "base/time_util.h"
 #include "broker/core/broker_core.h"
@@ -67,10 +71,61 @@ absl::StatusOr<omnibroker::v1::RoutingExplanation> BrokerCore::ExplainFromStore(
 
 omnibroker::v1::RoutingPolicy BrokerCore::RoutingPolicy() const { return routing::PolicyToProto(routing_.policy()); }
 
-absl::StatusOr<omnibroker::v1::RoutingPolicy> BrokerCore::SetRoutingPolicy(const omnibroker::v1::RoutingPolicy& changes) {
-  OMNI_ASSIGN_OR_RETURN(routing::RoutingPolicy policy, routing::MergePolicy(routing_.policy(), changes));
+namespace {
+
+constexpr std::string_view kStoredPolicyKey = "routing_policy";
+
+bool SamePolicy(const omnibroker::v1::RoutingPolicy& a, const omnibroker::v1::RoutingPolicy& b) {
+  return google::protobuf::util::MessageDifferencer::Equals(a, b);
+}
+
+}  // namespace
+
+absl::StatusOr<omnibroker::v1::RoutingPolicy> BrokerCore::SetRoutingPolicy(
+    const omnibroker::v1::SetRoutingPolicyRequest& request) {
+  rocksdb::WriteBatch batch;
+  routing::RoutingPolicy policy = options_.routing;
+  if (request.back_to_config_file()) {
+    if (request.policy().ByteSizeLong() != 0) {
+      return absl::InvalidArgumentError("policy: give no changes with back_to_config_file");
+    }
+    store_.Delete(batch, Family::kMeta, kStoredPolicyKey);
+  } else {
+    OMNI_ASSIGN_OR_RETURN(policy, routing::MergePolicy(routing_.policy(), request.policy()));
+    omnibroker::v1::StoredRoutingPolicy stored;
+    *stored.mutable_config_file() = routing::PolicyToProto(options_.routing);
+    *stored.mutable_in_force() = routing::PolicyToProto(policy);
+    *stored.mutable_changed_at() = ToProto(clock_.Now());
+    store_.Put(batch, Family::kMeta, kStoredPolicyKey, stored);
+  }
+  // Stored first: a change the caller is told of is one a restart keeps.
+  OMNI_RETURN_IF_ERROR(store_.Write(batch));
   OMNI_RETURN_IF_ERROR(routing_.SetPolicy(std::move(policy), clock_.Now()));
   return RoutingPolicy();
+}
+
+absl::Status BrokerCore::ResumeRoutingPolicy() {
+  omnibroker::v1::StoredRoutingPolicy stored;
+  OMNI_ASSIGN_OR_RETURN(bool found, store_.Get(Family::kMeta, kStoredPolicyKey, stored));
+  if (!found) return absl::OkStatus();
+  const std::string when = google::protobuf::util::TimeUtil::ToString(stored.changed_at());
+  // `in_force` spells out every field and every queue rule in force: one Admin removed is not in it.
+  routing::RoutingPolicy base = options_.routing;
+  base.queues.clear();
+  absl::Status dropped;
+  if (!SamePolicy(stored.config_file(), routing::PolicyToProto(options_.routing))) {
+    dropped = absl::FailedPreconditionError("the config file's routing policy was edited since");
+  } else if (auto policy = routing::MergePolicy(base, stored.in_force()); !policy.ok()) {
+    dropped = policy.status();  // a rule this broker has and the one that stored it had not
+  } else if (dropped = routing_.SetPolicy(*std::move(policy), clock_.Now()); dropped.ok()) {
+    LogInfo("routing", absl::StrCat("Admin's routing policy change of ", when, " is in force again"));
+    return absl::OkStatus();
+  }
+  LogWarning("routing", absl::StrCat("Admin's routing policy change of ", when,
+                                     " is dropped, the config file's policy is in force: ", dropped.message()));
+  rocksdb::WriteBatch batch;
+  store_.Delete(batch, Family::kMeta, kStoredPolicyKey);
+  return store_.Write(batch);
 }
 
 absl::StatusOr<omnibroker::v1::Customer> BrokerCore::UpdateCustomer(const omnibroker::v1::UpdateCustomerRequest& request) {

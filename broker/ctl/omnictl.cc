@@ -6,7 +6,7 @@
 //   omnictl [--broker HOST:PORT] top [--interval SECONDS] [--iterations N | --once]
 //   omnictl [--broker HOST:PORT] conversation <id>
 //   omnictl [--broker HOST:PORT] explain <conversation id>
-//   omnictl [--broker HOST:PORT] policy [set <file.json | ->]
+//   omnictl [--broker HOST:PORT] policy [reset | set <file.json | ->]
 //   omnictl [--broker HOST:PORT] customer <id> [--tier standard|gold|vip] [--flags a,b] [--manager AGENT]
 //                                             [--language xx]
 //   omnictl [--broker HOST:PORT] history <customer id> [--newest] [--limit N]
@@ -57,7 +57,9 @@ constexpr char kUsage[] = R"(usage: omnictl [--broker HOST:PORT] [--ca FILE] [--
   conversation <id>              one conversation, as JSON
   explain <conversation id>      why it went where it did: candidates, factors, the rule
   policy                         the routing policy in force, as JSON
-  policy set <file.json | ->     change the routing policy at run time (the fields given)
+  policy set <file.json | ->     change the routing policy at run time (the fields given; kept
+                                 across restarts until the config file's policy is edited)
+  policy reset                   drop the run-time changes: the config file's policy again
   customer <id>                  a customer: identities (and where each link came from), merges
   customer <id> [--tier standard|gold|vip] [--flags a,b] [--manager AGENT] [--language xx]
   history <customer id> [--newest] [--limit N]   everything they wrote, on every channel
@@ -199,6 +201,14 @@ int Explain(Admin::Stub& admin, const std::string& id) {
   return 0;
 }
 
+int SetPolicy(Admin::Stub& admin, const omnibroker::v1::SetRoutingPolicyRequest& request) {
+  grpc::ClientContext context;
+  omnibroker::v1::RoutingPolicy policy;
+  if (auto s = admin.SetRoutingPolicy(&context, request, &policy); !s.ok()) return Fail(s);
+  PrintJson(policy);
+  return 0;
+}
+
 int Policy(Admin::Stub& admin, const std::vector<std::string>& args) {
   if (args.empty()) {
     grpc::ClientContext context;
@@ -207,7 +217,12 @@ int Policy(Admin::Stub& admin, const std::vector<std::string>& args) {
     PrintJson(policy);
     return 0;
   }
-  if (args.size() != 2 || args[0] != "set") return Usage("policy takes nothing, or: set <file.json | ->");
+  omnibroker::v1::SetRoutingPolicyRequest request;
+  if (args.size() == 1 && args[0] == "reset") {
+    request.set_back_to_config_file(true);
+    return SetPolicy(admin, request);
+  }
+  if (args.size() != 2 || args[0] != "set") return Usage("policy takes nothing, reset, or: set <file.json | ->");
   std::stringstream text;
   if (args[1] == "-") {
     text << std::cin.rdbuf();
@@ -216,16 +231,11 @@ int Policy(Admin::Stub& admin, const std::vector<std::string>& args) {
     if (!in) return Usage("cannot read " + args[1]);
     text << in.rdbuf();
   }
-  omnibroker::v1::SetRoutingPolicyRequest request;
   if (auto s = google::protobuf::util::JsonStringToMessage(text.str(), request.mutable_policy()); !s.ok()) {
     std::cerr << "omnictl: the policy is not valid RoutingPolicy JSON: " << s.message() << "\n";
     return 2;
   }
-  grpc::ClientContext context;
-  omnibroker::v1::RoutingPolicy policy;
-  if (auto s = admin.SetRoutingPolicy(&context, request, &policy); !s.ok()) return Fail(s);
-  PrintJson(policy);
-  return 0;
+  return SetPolicy(admin, request);
 }
 
 int Customer(Admin::Stub& admin, const std::vector<std::string>& args) {

@@ -65,6 +65,9 @@ TEST(OmnictlTest, ListsExplainsAndChanges) {
   EXPECT_NE(invalid.output.find("offer_timeout must be positive"), std::string::npos) << invalid.output;
   auto not_json = Omnictl(address, "policy set -", "offer_timeout: 45s");
   EXPECT_EQ(not_json.status, 2) << not_json.output;
+  auto reset = Omnictl(address, "policy reset");
+  EXPECT_EQ(reset.status, 0) << reset.output;
+  EXPECT_NE(reset.output.find("\"offer_timeout\": \"20s\""), std::string::npos) << "the file's: " << reset.output;
 
   auto history = Omnictl(address, "history nobody");
   EXPECT_EQ(history.status, 1);

@@ -1,7 +1,8 @@
 // Routing through the real broker: a VIP customer goes to the senior pool, Admin explains why, a
 // transfer carries its handoff note to the next agent, a queue's rule routes what is transferred
 // to it, a bad roster entry or rule is refused naming the field, and a missed deadline escalates
-// to the supervisor and shows in Admin.
+// to the supervisor and shows in Admin, and Admin's policy change outlives a restart until the
+// config file's policy is edited.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
@@ -62,6 +63,40 @@ class RoutingFlowTest : public ::testing::Test {
     omnibroker::v1::Customer customer;
     ASSERT_TRUE((*admin_)->UpdateCustomer(&context, request, &customer).ok());
     EXPECT_EQ(customer.tier(), omnibroker::v1::TIER_VIP);
+  }
+
+  omnibroker::v1::RoutingPolicy Policy() {
+    grpc::ClientContext context;
+    omnibroker::v1::RoutingPolicy policy;
+    EXPECT_TRUE((*admin_)->GetRoutingPolicy(&context, {}, &policy).ok());
+    return policy;
+  }
+
+  grpc::Status SetPolicy(const omnibroker::v1::SetRoutingPolicyRequest& request) {
+    grpc::ClientContext context;
+    omnibroker::v1::RoutingPolicy policy;
+    return (*admin_)->SetRoutingPolicy(&context, request, &policy);
+  }
+
+  grpc::Status SetVipFirstResponse(std::chrono::seconds first_response) {
+    omnibroker::v1::SetRoutingPolicyRequest request;
+    auto* vip = request.mutable_policy()->add_tiers();
+    vip->set_tier(omnibroker::v1::TIER_VIP);
+    vip->mutable_first_response()->set_seconds(first_response.count());
+    return SetPolicy(request);
+  }
+
+  int64_t VipFirstResponseSeconds() {
+    const omnibroker::v1::RoutingPolicy policy = Policy();
+    for (const auto& tier : policy.tiers()) {
+      if (tier.tier() == omnibroker::v1::TIER_VIP) return tier.first_response().seconds();
+    }
+    return -1;
+  }
+
+  void Restart() {
+    broker_->Stop();
+    Start();
   }
 
   TempDir dir_;
@@ -336,6 +371,60 @@ TEST_F(RoutingFlowTest, EscalationsGoToTheRoleConfiguredForTheTenant) {
   for (auto u = (*sofia)->Next(200ms); u; u = (*sofia)->Next(200ms)) {
     EXPECT_FALSE(u->has_escalation()) << "the supervisor role is not this tenant's escalation role";
   }
+}
+
+// A supervisor's change must not vanish when a container is rescheduled; an ops edit of the
+// config file's policy after it is the newer word and wins, for good.
+TEST_F(RoutingFlowTest, AnAdminPolicyChangeOutlivesARestartUntilTheConfigFilesPolicyIsEdited) {
+  config_.routing.queues["billing"] = {omnibroker::v1::RoutingStep{}};
+  Restart();
+  const std::string waiting = NewConversation("Vera", "Hello, my card payment failed and I need help");
+  MakeVip(waiting);
+  ASSERT_TRUE(SetVipFirstResponse(90s).ok());
+  omnibroker::v1::SetRoutingPolicyRequest no_billing_rule;
+  no_billing_rule.mutable_policy()->add_queues()->set_queue("billing");
+  ASSERT_TRUE(SetPolicy(no_billing_rule).ok());
+
+  Restart();
+  EXPECT_EQ(VipFirstResponseSeconds(), 90) << "kept across the restart";
+  EXPECT_EQ(Policy().queues_size(), 0) << "the file's queue rule Admin removed stays removed";
+  auto alice = Available("alice");
+  auto offer = NextOffer(*alice, 5s);
+  ASSERT_TRUE(offer.has_value());
+  EXPECT_EQ(offer->conversation().id(), waiting);
+  EXPECT_EQ(offer->targets().first_response().seconds(), 90) << "what waited is timed by the kept change";
+  alice.reset();
+
+  broker_->Stop();
+  const Duration offer_timeout = config_.routing.offer_timeout;
+  config_.routing.offer_timeout = 40s;  // ops edit the file
+  Start();
+  EXPECT_EQ(VipFirstResponseSeconds(), 120) << "the file was edited since the change: its policy";
+  EXPECT_EQ(Policy().offer_timeout().seconds(), 40);
+  EXPECT_EQ(Policy().queues_size(), 1);
+
+  broker_->Stop();
+  config_.routing.offer_timeout = offer_timeout;  // and edit it back
+  Start();
+  EXPECT_EQ(VipFirstResponseSeconds(), 120) << "the dropped change does not come back";
+}
+
+TEST_F(RoutingFlowTest, BackToTheConfigFileDropsTheRunTimeChanges) {
+  ASSERT_TRUE(SetVipFirstResponse(90s).ok());
+  omnibroker::v1::SetRoutingPolicyRequest both;
+  both.set_back_to_config_file(true);
+  both.mutable_policy()->mutable_offer_timeout()->set_seconds(45);
+  const grpc::Status refused = SetPolicy(both);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(refused.error_message(), "policy: give no changes with back_to_config_file");
+  EXPECT_EQ(VipFirstResponseSeconds(), 90) << "a refused request changes nothing";
+
+  omnibroker::v1::SetRoutingPolicyRequest reset;
+  reset.set_back_to_config_file(true);
+  ASSERT_TRUE(SetPolicy(reset).ok());
+  EXPECT_EQ(VipFirstResponseSeconds(), 120);
+  Restart();
+  EXPECT_EQ(VipFirstResponseSeconds(), 120) << "and a restart does not bring the change back";
 }
 
 TEST_F(RoutingFlowTest, AfterARestartOffersComeBackAndAbsentAgentsLoseTheirWorkAfterTheGrace) {
