@@ -579,6 +579,7 @@ void RoutingEngine::ScheduleDeadlines(Conv& conv) {
 }
 
 void RoutingEngine::Advance(TimePoint now) {
+  for (auto& [pool, due] : first_response_due_) WakeNewlyAtRisk(pool, due, now);
   while (!timers_.empty() && timers_.top().at <= now) {
     const Timer timer = timers_.top();
     timers_.pop();
@@ -596,11 +597,6 @@ void RoutingEngine::Advance(TimePoint now) {
       OnConversationTimer(it->second, now);
     }
   }
-}
-
-std::optional<TimePoint> RoutingEngine::NextWakeup() const {
-  if (timers_.empty()) return std::nullopt;
-  return timers_.top().at;
 }
 
 void RoutingEngine::OnConversationTimer(Conv& conv, TimePoint now) {

@@ -200,7 +200,6 @@ class RoutingEngine {
 
   // Runs the timers due at `now` (offer expiry, step relaxation, deadlines, grace, ramp-up).
   void Advance(TimePoint now);
-  std::optional<TimePoint> NextWakeup() const;
   // Decisions made since the last call, in order.
   std::vector<Decision> TakeDecisions();
 
@@ -323,6 +322,7 @@ class RoutingEngine {
     uint64_t generation;
     bool operator>(const Timer& o) const { return at > o.at; }
   };
+  using TimerHeap = std::priority_queue<Timer, std::vector<Timer>, std::greater<>>;
 
   void ChangePresence(const std::string& agent_id, Presence presence, bool keep_offers, TimePoint now);
   // The agent's next ramp-up step, on a timer; the ramp ends once every pool has its full capacity.
@@ -347,6 +347,10 @@ class RoutingEngine {
   // The typical wait from arrival to an accept in a capacity pool, learnt from first waits.
   Duration TypicalWait(Channel pool) const;
   void LearnWait(Channel pool, Duration waited);
+  // Wakes now the waiting conversations of `pool` (`due`: first_response_due_) that its typical
+  // wait puts at risk but were routed by a shorter one (their risk timers would come late), and
+  // drops the entries it passes. Advance calls it first, for every pool.
+  void WakeNewlyAtRisk(Channel pool, TimerHeap& due, TimePoint now);
   double Urgency(const Conv& conv, TimePoint now) const { return UrgencyOf(conv, now).total(); }
   Explanation::UrgencyParts UrgencyOf(const Conv& conv, TimePoint now) const;
   WaitClassSpec SpecFor(const Conv& conv, const Phase& phase) const;
@@ -439,7 +443,11 @@ class RoutingEngine {
   AgentIndex agent_index_;
   WaitingIndex waiting_;
   std::set<std::pair<TimePoint, Slot>> difficult_rotation_;  // available difficult agents, least recent first
-  std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers_;
+  TimerHeap timers_;
+  // pool -> first-response deadlines of the conversations routed to wait (`at`), soonest first,
+  // so that a rising typical wait finds those it puts at risk without a scan. An entry stays
+  // behind when its conversation moves on (the generation tells) until it is passed.
+  std::map<Channel, TimerHeap> first_response_due_;
   std::vector<Decision> decisions_;
   std::vector<InlineId> memo_changes_;
   std::map<Channel, double> typical_wait_seconds_;  // pool -> moving average of first waits

@@ -107,6 +107,19 @@ void RoutingEngine::LearnWait(Channel pool, Duration waited) {
   if (!first) it->second += kWeight * (seconds - it->second);
 }
 
+void RoutingEngine::WakeNewlyAtRisk(Channel pool, TimerHeap& due, TimePoint now) {
+  const Duration typical = TypicalWait(pool);
+  while (!due.empty() && due.top().at <= now + typical) {
+    const Timer entry = due.top();
+    due.pop();
+    auto found = conversations_.find(entry.id.view());
+    if (found == conversations_.end() || found->second.generation != entry.generation) continue;  // moved on
+    // One routed by this typical wait (or a longer one) has its risk timer at or before now.
+    if (found->second.predicted_wait >= typical) continue;
+    Schedule(now, Timer::kConversation, entry.id.view(), entry.generation);  // Advance routes it again
+  }
+}
+
 int RoutingEngine::PhaseAt(const Conv& conv, TimePoint now, std::optional<TimePoint>* ends) const {
   if (ends != nullptr) ends->reset();
   const int last = static_cast<int>(conv.phases.size()) - 1;
@@ -227,7 +240,11 @@ void RoutingEngine::Route(Conv& conv, TimePoint now) {
     if (t > now && (!wake || t < *wake)) wake = t;
   };
   if (phase_ends) earliest(*phase_ends);
-  if (!AtRisk(conv, now) && !conv.agent_replied) earliest(RiskAt(conv));
+  if (!AtRisk(conv, now) && !conv.agent_replied) {
+    earliest(RiskAt(conv));
+    first_response_due_[policy_.PoolOf(conv.channel)].push(Timer{conv.queued_at + policy_.ForTier(conv.tier).first_response,
+                                         Timer::kConversation, InlineId(conv.id()), conv.generation});
+  }
   for (const auto& [agent, until] : conv.refused_until) earliest(until);
   if (wake) Schedule(*wake, Timer::kConversation, conv.id(), conv.generation);
 }

@@ -188,6 +188,26 @@ TEST(RoutingEngineTest, APredictedBreachRelaxesTheStepsBeforeTheFraction) {
   EXPECT_NE(phase.find("typical wait of 300 s"), std::string::npos) << phase;
 }
 
+// The typical wait rises while a conversation waits: it is at risk from then on, not only from its
+// next timer (here the fraction's, at 8 min).
+TEST(RoutingEngineTest, ARisingTypicalWaitReachesTheConversationsAlreadyWaiting) {
+  RoutingPolicy policy = Scenario::TestPolicy();
+  policy.default_relax_after = 1h;  // only the risk can relax it
+  Scenario s(policy);
+  s.Login({.id = "a", .skills = "support:9", .chat = 3}, PRESENCE_BUSY);
+  const std::vector<std::string> slow = {"slow1", "slow2", "slow3"};
+  for (const auto& id : slow) s.Arrive({.id = id});
+  s.Wait(1s);
+  s.Arrive({.id = "c", .skills = "support:8"});  // first response in 10 min; the typical wait is 0
+  s.Wait(299s);
+  s.SetPresence("a", PRESENCE_AVAILABLE);
+  for (const auto& id : slow) s.Take(id);  // each waited 5 min: a is full
+  s.Login({.id = "junior", .skills = "support:2"});
+  s.Wait(1s);
+  EXPECT_EQ(s.OfferedTo("c"), "junior") << "waited 5 min of 10, and the typical wait is 5 min now";
+  EXPECT_TRUE(s.engine.CheckInvariants().ok()) << s.engine.CheckInvariants();
+}
+
 TEST(RoutingEngineTest, DifficultCustomersRotateAmongTheirAgents) {
   Scenario s;
   s.Login({.id = "d1", .chat = 5, .difficult = true});
