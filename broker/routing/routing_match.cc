@@ -242,8 +242,9 @@ void RoutingEngine::Route(Conv& conv, TimePoint now) {
   if (phase_ends) earliest(*phase_ends);
   if (!AtRisk(conv, now) && !conv.agent_replied) {
     earliest(RiskAt(conv));
-    first_response_due_[policy_.PoolOf(conv.channel)].push(Timer{conv.queued_at + policy_.ForTier(conv.tier).first_response,
-                                         Timer::kConversation, InlineId(conv.id()), conv.generation});
+    const Timer due{conv.queued_at + policy_.ForTier(conv.tier).first_response, Timer::kConversation,
+                    InlineId(conv.id()), conv.generation};
+    first_response_due_[policy_.PoolOf(conv.channel)].push(due);
   }
   for (const auto& [agent, until] : conv.refused_until) earliest(until);
   if (wake) Schedule(*wake, Timer::kConversation, conv.id(), conv.generation);

@@ -179,15 +179,7 @@ TEST_F(RoutingFlowTest, OffersAndAssignmentsCarryTheDeadlinesOfTheConversationsT
   EXPECT_EQ(offer->targets().next_response().seconds(), 300);
   EXPECT_EQ(offer->targets().resolution().seconds(), 24 * 3600);
 
-  {
-    grpc::ClientContext context;
-    omnibroker::v1::SetRoutingPolicyRequest request;
-    auto* vip = request.mutable_policy()->add_tiers();
-    vip->set_tier(omnibroker::v1::TIER_VIP);
-    vip->mutable_first_response()->set_seconds(90);
-    omnibroker::v1::RoutingPolicy policy;
-    ASSERT_TRUE((*admin_)->SetRoutingPolicy(&context, request, &policy).ok());
-  }
+  ASSERT_TRUE(SetVipFirstResponse(90s).ok());
   ASSERT_TRUE(alice->Accept(offer->offer_id()).ok());
   std::optional<omnibroker::v1::ConversationAssigned> assigned;
   ASSERT_TRUE(WaitFor([&] {
@@ -271,17 +263,14 @@ TEST_F(RoutingFlowTest, ATransferToAQueueIsRoutedByTheQueuesRule) {
   EXPECT_FALSE(NextOffer(*boris, 300ms).has_value()) << "nothing for Boris";
 
   // The rule is in the policy Admin shows, and a bad one is refused naming the field.
-  grpc::ClientContext get_context;
-  omnibroker::v1::RoutingPolicy shown;
-  ASSERT_TRUE((*admin_)->GetRoutingPolicy(&get_context, {}, &shown).ok());
+  const omnibroker::v1::RoutingPolicy shown = Policy();
   ASSERT_EQ(shown.queues_size(), 1);
   EXPECT_EQ(shown.queues(0).queue(), "tech");
-  grpc::ClientContext set_context;
   omnibroker::v1::SetRoutingPolicyRequest bad;
   auto* rule = bad.mutable_policy()->add_queues();
   rule->set_queue("tech");
   rule->add_steps()->set_language("klingon please");
-  const auto refused = (*admin_)->SetRoutingPolicy(&set_context, bad, &shown);
+  const auto refused = SetPolicy(bad);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(refused.error_message().find("routing.queues.tech.steps[0].language"), std::string::npos)
       << refused.error_message();
@@ -316,20 +305,16 @@ TEST_F(RoutingFlowTest, AdminRefusesABadRosterEntryNamingTheField) {
 
 TEST_F(RoutingFlowTest, MissedDeadlineEscalatesToTheSupervisorAndShowsInAdmin) {
   {
-    grpc::ClientContext context;
     omnibroker::v1::SetRoutingPolicyRequest request;
     auto* standard = request.mutable_policy()->add_tiers();
     standard->set_tier(omnibroker::v1::TIER_STANDARD);
     standard->mutable_first_response()->set_nanos(300'000'000);
-    omnibroker::v1::RoutingPolicy policy;
-    ASSERT_TRUE((*admin_)->SetRoutingPolicy(&context, request, &policy).ok());
+    ASSERT_TRUE(SetPolicy(request).ok());
   }
   {
-    grpc::ClientContext context;
     omnibroker::v1::SetRoutingPolicyRequest request;
     request.mutable_policy()->mutable_offer_timeout()->set_seconds(-1);
-    omnibroker::v1::RoutingPolicy policy;
-    auto status = (*admin_)->SetRoutingPolicy(&context, request, &policy);
+    auto status = SetPolicy(request);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
     EXPECT_NE(status.error_message().find("offer_timeout"), std::string::npos) << status.error_message();
   }
