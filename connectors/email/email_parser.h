@@ -1,6 +1,6 @@
 // The email connector's pure part: raw RFC 5322 bytes -> one omnibroker Event, or an
 // INVALID_ARGUMENT naming what is wrong. No I/O; parsed with GMime 3 (charsets, encoded words,
-// quoted-printable, base64 and broken MIME are GMime's job), tested on ../shared/corpus/email.
+// quoted-printable, base64 and broken MIME are GMime's job), tested on tests/corpus/email.
 //
 //   a customer's mail                           -> EVENT_KIND_MESSAGE
 //   Auto-Submitted (not "no"), X-Autoreply,

@@ -1,5 +1,5 @@
 // The Mastodon connector's pure part: what Mastodon hands out about mentions -> omnibroker
-// Events, or a clear error naming the field. No I/O; tested on ../shared/corpus/mastodon.
+// Events, or a clear error naming the field. No I/O; tested on tests/corpus/mastodon.
 // Shapes, told apart by structure:
 //   a Notification object, or a JSON array of them (GET /api/v1/notifications, what the
 //     connector polls): type "mention" -> EVENT_KIND_MESSAGE on CHANNEL_SOCIAL; other types are

@@ -2,7 +2,7 @@
 // omnibroker Events, or a clear error naming the field. The parsing itself is the Messenger
 // Platform parser Messenger and Instagram share (connectors/meta/messaging_parser.h, which lists
 // the kinds, ids and thread key); this names the platform. No I/O; tested on
-// ../shared/corpus/messenger.
+// tests/corpus/messenger.
 #pragma once
 
 #include <string_view>

@@ -1,5 +1,5 @@
 // The Telegram connector's pure part: a Bot API webhook body (one Update) -> omnibroker Events,
-// or a clear error naming the field. No I/O; tested on ../shared/corpus/telegram.
+// or a clear error naming the field. No I/O; tested on tests/corpus/telegram.
 //
 //   message / channel_post               -> EVENT_KIND_MESSAGE
 //   edited_message / edited_channel_post -> EVENT_KIND_EDIT (reply_to_event_id = the original)

@@ -3,7 +3,7 @@
 // followed by every POST parameter sorted by name, name then value) becomes the VOICE CALL event
 // of its CallSid, or — a status callback of a call that ended before an agent took it — the
 // abandoned report, or — the <Dial action> callback once the agent's leg ended — the completed
-// report with the talk duration. No I/O, so it is tested on ../shared/corpus/twilio_voice and
+// report with the talk duration. No I/O, so it is tested on tests/corpus/twilio_voice and
 // fuzzed.
 #pragma once
 

@@ -1,5 +1,5 @@
 // The Viber connector's pure part: a REST Bot API callback body -> omnibroker Events, or a clear
-// error naming the field. No I/O; tested on ../shared/corpus/viber.
+// error naming the field. No I/O; tested on tests/corpus/viber.
 //
 //   message                      -> EVENT_KIND_MESSAGE, id "viber:<message_token>"
 //   delivered / seen / failed    -> EVENT_KIND_DELIVERY_STATUS, id "viber:<token>:<event>",

@@ -1,5 +1,5 @@
 // The VK connector's pure part: a Callback API body, or a group Long Poll response, -> omnibroker
-// Events, or a clear error naming the field. No I/O; tested on ../shared/corpus/vk.
+// Events, or a clear error naming the field. No I/O; tested on tests/corpus/vk.
 //
 // A Callback API body is one update {"type","object","group_id","event_id","v","secret"}; a Long
 // Poll response {"ts","updates":[...]} carries the same updates without a secret and fans out.

@@ -1,5 +1,5 @@
 // The web chat connector's pure part: a visitor's message body (JSON) -> omnibroker Event, or a
-// clear error naming the field. No I/O; tested on ../shared/corpus/webchat.
+// clear error naming the field. No I/O; tested on tests/corpus/webchat.
 //
 // Body: {"text": "...", "attachments": [{"type": "image/jpeg", "url": "https://..."}],
 //        "client_message_id": "m-1", "language": "en",

@@ -1,7 +1,7 @@
 // The WhatsApp connector's pure part: a WhatsApp Cloud API webhook body
 // ({"object":"whatsapp_business_account","entry":[{"changes":[{"field":"messages","value":…}]}]})
 // -> omnibroker Events, or a clear error naming the field. No I/O; tested on
-// ../shared/corpus/whatsapp.
+// tests/corpus/whatsapp.
 //
 //   value.messages[]  -> EVENT_KIND_MESSAGE (text, media, location, contacts, button and list
 //                        replies, template quick replies, reactions, orders);

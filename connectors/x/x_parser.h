@@ -1,5 +1,5 @@
 // The X connector's pure part: an X (Twitter) body -> omnibroker Events, or a clear error naming
-// the field. No I/O; tested on ../shared/corpus/twitter. Two shapes, told apart by structure:
+// the field. No I/O; tested on tests/corpus/twitter. Two shapes, told apart by structure:
 //
 // Account Activity API webhook bodies (they name the account in `for_user_id`):
 //   tweet_create_events (a mention or reply)  -> MESSAGE, CHANNEL_SOCIAL, id "x:tweet:<id_str>"

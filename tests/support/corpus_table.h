@@ -1,4 +1,4 @@
-// Table-driven tests over ../shared/corpus: every file of a channel's folder has its expected
+// Table-driven tests over tests/corpus: every file of a channel's folder has its expected
 // outcome in the test's table, and a file nobody listed (or a listed file that is gone) fails.
 #pragma once
 

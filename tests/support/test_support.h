@@ -51,7 +51,7 @@ inline bool WaitFor(const std::function<bool()>& condition,
   return condition();
 }
 
-// ../shared/corpus beside the checkout.
+// The channel payloads the tests read, carried in the project (tests/corpus, provenance in its SOURCES.md).
 inline std::filesystem::path CorpusDir() { return OMNI_CORPUS_DIR; }
 
 inline std::string ReadFile(const std::filesystem::path& path) {

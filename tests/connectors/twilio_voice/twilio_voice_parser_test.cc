@@ -1,4 +1,4 @@
-// The Twilio voice parser over every file of ../shared/corpus/twilio_voice: the signed call
+// The Twilio voice parser over every file of tests/corpus/twilio_voice: the signed call
 // webhook (twilio-python's test vector, token 12345) verifies and becomes the call; the messaging
 // webhooks in the folder are refused as not a call. Malformed forms and bad signatures too; the
 // status callback's abandoned report, the <Dial action>'s completed report with the talk duration
