@@ -8,6 +8,13 @@ using auth::Role;
 
 grpc::ServerUnaryReactor* AdminService::OnCore(grpc::CallbackServerContext* context, Role required,
                                                std::string_view what, std::function<absl::Status()> work) {
+  return OnCoreAs(context, required, what,
+                  [work = std::move(work)](const auth::Caller&) { return work(); });
+}
+
+grpc::ServerUnaryReactor* AdminService::OnCoreAs(
+    grpc::CallbackServerContext* context, Role required, std::string_view what,
+    std::function<absl::Status(const auth::Caller&)> work) {
   auto* reactor = context->DefaultReactor();
   auto caller = auth_.Authenticate(*context);
   absl::Status allowed = caller.ok() ? auth_.Require(*caller, required, what) : caller.status();
@@ -15,9 +22,24 @@ grpc::ServerUnaryReactor* AdminService::OnCore(grpc::CallbackServerContext* cont
     reactor->Finish(ToGrpcStatus(allowed));
     return reactor;
   }
-  core_.Post([reactor, work = std::move(work)] { reactor->Finish(ToGrpcStatus(work())); });
+  core_.Post([reactor, work = std::move(work), caller = *std::move(caller)] {
+    reactor->Finish(ToGrpcStatus(work(caller)));
+  });
   return reactor;
 }
+
+namespace {
+
+// Who asked, for the audit trail and provenance: the token's agent, whatever the request says.
+// Only in dev mode (no tokens, loopback or `insecure: true`) is there nothing better than the
+// request's own word.
+template <typename Request>
+Request Accountable(Request request, const auth::Caller& caller) {
+  if (caller.verified) request.set_requested_by(caller.agent_id);
+  return request;
+}
+
+}  // namespace
 
 template <typename T>
 absl::Status AdminService::Fill(absl::StatusOr<T> result, T& response) {
@@ -122,19 +144,28 @@ grpc::ServerUnaryReactor* AdminService::GetCustomer(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* AdminService::MergeCustomers(grpc::CallbackServerContext* context,
                                                        const omnibroker::v1::MergeCustomersRequest* request,
                                                        omnibroker::v1::Customer* response) {
-  return OnCore(context, Role::kAdmin, "Admin.MergeCustomers", [this, request, response] { return Fill(core_.MergeCustomers(*request), *response); });
+  return OnCoreAs(context, Role::kAdmin, "Admin.MergeCustomers",
+                  [this, request, response](const auth::Caller& caller) {
+                    return Fill(core_.MergeCustomers(Accountable(*request, caller)), *response);
+                  });
 }
 
 grpc::ServerUnaryReactor* AdminService::UnmergeCustomer(grpc::CallbackServerContext* context,
                                                         const omnibroker::v1::UnmergeCustomerRequest* request,
                                                         omnibroker::v1::Customer* response) {
-  return OnCore(context, Role::kAdmin, "Admin.UnmergeCustomer", [this, request, response] { return Fill(core_.UnmergeCustomer(*request), *response); });
+  return OnCoreAs(context, Role::kAdmin, "Admin.UnmergeCustomer",
+                  [this, request, response](const auth::Caller& caller) {
+                    return Fill(core_.UnmergeCustomer(Accountable(*request, caller)), *response);
+                  });
 }
 
 grpc::ServerUnaryReactor* AdminService::EraseCustomer(grpc::CallbackServerContext* context,
                                                       const omnibroker::v1::EraseCustomerRequest* request,
                                                       omnibroker::v1::AuditRecord* response) {
-  return OnCore(context, Role::kAdmin, "Admin.EraseCustomer", [this, request, response] { return Fill(core_.EraseCustomer(*request), *response); });
+  return OnCoreAs(context, Role::kAdmin, "Admin.EraseCustomer",
+                  [this, request, response](const auth::Caller& caller) {
+                    return Fill(core_.EraseCustomer(Accountable(*request, caller)), *response);
+                  });
 }
 
 grpc::ServerUnaryReactor* AdminService::SweepRetention(grpc::CallbackServerContext* context,

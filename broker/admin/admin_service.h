@@ -75,6 +75,10 @@ class AdminService final : public omnibroker::v1::Admin::CallbackService {
   // caller has at least the role `required` for the call `what` (else PERMISSION_DENIED).
   grpc::ServerUnaryReactor* OnCore(grpc::CallbackServerContext* context, auth::Role required,
                                    std::string_view what, std::function<absl::Status()> work);
+  // The same, for work that needs to know who the caller is (an accountable act).
+  grpc::ServerUnaryReactor* OnCoreAs(grpc::CallbackServerContext* context, auth::Role required,
+                                     std::string_view what,
+                                     std::function<absl::Status(const auth::Caller&)> work);
   // Moves a result into the response; its status finishes the call.
   template <typename T>
   static absl::Status Fill(absl::StatusOr<T> result, T& response);

@@ -131,6 +131,33 @@ TEST_F(AgentAuthTest, AdminNeedsSupervisorToReadAndAdminToChange) {
   EXPECT_TRUE(upsert(SecuredBroker::Token("ops", Role::kAdmin)).ok());
 }
 
+TEST_F(AgentAuthTest, TheAuditTrailNamesTheTokensAgentNotWhatTheRequestClaims) {
+  auto alice = Available("alice");
+  ASSERT_TRUE(alice);
+  const std::string conversation = Assigned(*alice);
+  auto admin = secured_.Admin(SecuredBroker::Token("ops", Role::kAdmin));
+  omnibroker::v1::Conversation record;
+  {
+    grpc::ClientContext context;
+    omnibroker::v1::GetConversationRequest request;
+    request.set_conversation_id(conversation);
+    ASSERT_TRUE(admin->GetConversation(&context, request, &record).ok());
+  }
+  grpc::ClientContext context;
+  omnibroker::v1::EraseCustomerRequest erase;
+  erase.set_customer_id(record.customer_id());
+  erase.set_requested_by("the-ceo");  // a claim the token does not back
+  erase.set_reason("GDPR art. 17 request #7");
+  omnibroker::v1::AuditRecord audit;
+  ASSERT_TRUE(admin->EraseCustomer(&context, erase, &audit).ok());
+  EXPECT_EQ(audit.requested_by(), "ops");
+  grpc::ClientContext list_context;
+  omnibroker::v1::ListAuditResponse trail;
+  ASSERT_TRUE(admin->ListAudit(&list_context, {}, &trail).ok());
+  ASSERT_EQ(trail.records_size(), 1);
+  EXPECT_EQ(trail.records(0).requested_by(), "ops");
+}
+
 TEST_F(AgentAuthTest, OnlyTheAssignedAgentReadsAndWritesButASupervisorReads) {
   auto alice = Available("alice");
   const std::string id = Assigned(*alice);
