@@ -117,10 +117,15 @@ wait_for() {
 echo "== broker and gateway on 127.0.0.1 (gRPC $grpc_port, ingest $ingest_port, admin $admin_port, web chat $web_port)"
 podman volume create "$run_id-broker" >/dev/null && volumes+=("$run_id-broker")
 podman volume create "$run_id-gateway" >/dev/null && volumes+=("$run_id-gateway")
+podman volume create "$run_id-secrets" >/dev/null && volumes+=("$run_id-secrets")
+# As compose's `secrets` service: the agent-token key and both CURVE pairs, made in the image.
+podman run --rm --network host -v "$run_id-secrets:/var/lib/omni-secrets" \
+  --entrypoint /usr/local/bin/omni-make-secrets "$image" /var/lib/omni-secrets \
+  /usr/local/bin/omnibroker >/dev/null || fail "omni-make-secrets in the image"
 containers+=("$run_id-broker")
 # Read-only root file systems, as compose.yaml and k8s/ run them: only the volumes are written.
 podman run -d --name "$run_id-broker" --network host --read-only --read-only-tmpfs=false \
-  -v "$run_id-broker:/var/lib/omnibroker" \
+  -v "$run_id-broker:/var/lib/omnibroker" -v "$run_id-secrets:/run/secrets/omnibroker:ro" \
   -e OMNIBROKER_GRPC_LISTEN="127.0.0.1:$grpc_port" \
   -e OMNIBROKER_INGEST_LISTEN="tcp://127.0.0.1:$ingest_port" \
   -e OMNIBROKER_ADMIN_LISTEN="127.0.0.1:$admin_port" \
@@ -135,7 +140,7 @@ podman exec "$run_id-broker" "${health[@]}" || fail "compose.yaml's health check
 
 containers+=("$run_id-gateway")
 podman run -d --name "$run_id-gateway" --network host --read-only --read-only-tmpfs=false \
-  -v "$run_id-gateway:/var/lib/omni-gateway" \
+  -v "$run_id-gateway:/var/lib/omni-gateway" -v "$run_id-secrets:/run/secrets/omnibroker:ro" \
   -e OMNI_GATEWAY_BROKER="tcp://127.0.0.1:$ingest_port" \
   -e OMNI_GATEWAY_CONNECTORS__WEBCHAT__SETTINGS__LISTEN="127.0.0.1:$web_port" \
   -e OMNI_GATEWAY_ADMIN_LISTEN="127.0.0.1:$gateway_admin_port" \
@@ -154,8 +159,13 @@ posted=$(curl -sS -w '\n%{http_code}' -X POST "http://127.0.0.1:$web_port/v1/mes
 [ "$(printf '%s' "$posted" | tail -1)" = 202 ] || fail "POST /v1/messages answered $posted"
 conversation=$(printf '%s' "$posted" | sed -n 's/.*"conversation_id":"\([^"]*\)".*/\1/p')
 [ -n "$conversation" ] || fail "no conversation_id in $posted"
-queue=$(podman exec "$run_id-broker" omnictl --broker "127.0.0.1:$grpc_port" queue) ||
-  fail "omnictl queue: $queue"
+admin_token=$(podman exec "$run_id-broker" omnictl token --agent ops --role admin --ttl 10m \
+  --secret-file /run/secrets/omnibroker/agent-token.secret) || fail "omnictl token"
+queue=$(podman exec -e OMNI_AGENT_TOKEN="$admin_token" "$run_id-broker" \
+  omnictl --broker "127.0.0.1:$grpc_port" queue) || fail "omnictl queue: $queue"
+# Without a token, Admin is closed.
+podman exec "$run_id-broker" omnictl --broker "127.0.0.1:$grpc_port" queue >/dev/null 2>&1 &&
+  fail "omnictl queue without a token was answered"
 printf '%s\n' "$queue" | grep -q "^$conversation " || fail "conversation $conversation is not queued: $queue"
 curl -fsS "http://127.0.0.1:$gateway_admin_port/metrics" |
   grep -qx 'omni_connector_acks_total{connector="webchat",status="accepted"} 1' ||

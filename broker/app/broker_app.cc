@@ -6,9 +6,11 @@
 #include <future>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "base/log.h"
 #include "base/status_macros.h"
 #include "base/time_util.h"
+#include "broker/app/exposure.h"
 #include "connectors/sdk/connector_list.h"
 #include "connectors/sdk/registry.h"
 
@@ -27,6 +29,15 @@ BrokerApp::~BrokerApp() { Stop(); }
 
 absl::Status BrokerApp::Start() {
   started_ = true;
+  // Before anything listens: open beyond loopback only when the config says so.
+  const Exposure exposure = CheckExposure(config_);
+  if (!exposure.open.empty() && !config_.insecure) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "refusing to start open to the network: ", absl::StrJoin(exposure.open, "; "),
+        ". Or set `insecure: true` to run it open on purpose (see docs/security.md)"));
+  }
+  for (const auto& open : exposure.open) LogWarning("broker", absl::StrCat("insecure: true: ", open));
+  for (const auto& plain : exposure.plaintext) LogWarning("broker", plain);
   // First, so /livez answers (and /readyz says why not yet) while the store is recovered.
   if (!config_.admin_listen.empty()) {
     metrics_.registry().AddCollector(
@@ -55,14 +66,9 @@ absl::Status BrokerApp::Start() {
   core_options.ingest_endpoints = {kInprocIngest};
   if (!config_.ingest_listen.empty())
     core_options.ingest_endpoints.push_back(config_.ingest_listen);
-  OMNI_ASSIGN_OR_RETURN(core_options.ingest, ResolveIngestOptions(config_.ingest));
+  OMNI_ASSIGN_OR_RETURN(core_options.ingest,
+                        ResolveIngestOptions(config_.ingest, config_.tenant));
   core_options.limits = config_.ingest.limits;
-  if (!config_.ingest_listen.empty() && core_options.ingest.curve_secret_key.empty()) {
-    LogWarning("broker", absl::StrCat("ingest on ", config_.ingest_listen,
-                                      " without CURVE: anyone who reaches it may publish events; "
-                                      "set ingest.curve_secret_key_file and "
-                                      "ingest.allowed_client_keys (see README, Security)"));
-  }
   OMNI_RETURN_IF_ERROR(routing::Validate(config_.routing));
   core_options.routing = config_.routing;
   core_options.retention = config_.retention;
@@ -85,11 +91,10 @@ absl::Status BrokerApp::Start() {
   OMNI_RETURN_IF_ERROR(roster.get_future().get());
 
   OMNI_ASSIGN_OR_RETURN(auth::GrpcSecurity security, auth::LoadGrpcSecurity(config_.grpc_security));
-  if (!security.tls) LogWarning("broker", "gRPC is plaintext: set grpc_security.tls_cert_file and tls_key_file");
   if (security.auth.token_secret.empty()) {
     LogWarning("broker",
-               "dev mode: no grpc_security.token_secret_file, so agents are who they say and Admin is "
-               "open to anyone who reaches the gRPC port; keep it on loopback");
+               absl::StrCat("dev mode: no grpc_security.token_secret_file, so agents are who they "
+                            "say and Admin is open to anyone who reaches ", config_.grpc_listen));
   }
   authenticator_ = std::make_unique<auth::CallAuthenticator>(security.auth, clock_, metrics_);
   console_service_ = std::make_unique<console::AgentConsoleService>(*core_, *authenticator_,

@@ -36,6 +36,9 @@ struct BrokerConfig {
   // How long SIGTERM may take: stop taking work, drain, flush, close streams.
   std::chrono::seconds shutdown_grace{10};
   LogFormat log_format = LogFormat::kJson;
+  // Lets the broker listen beyond loopback without authentication (no agent tokens on gRPC, no
+  // CURVE on ingest): it then only warns. Off, it refuses to start that way (exposure.h).
+  bool insecure = false;
   std::string tenant = "default";
   // How long an accepted event's id is remembered to recognise a provider's retry (WhatsApp
   // retries for up to 7 days).

@@ -7,6 +7,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "broker/app/broker_config.h"
+#include "broker/app/exposure.h"
 #include "connectors/sdk/connector_list.h"
 #include "connectors/sdk/registry.h"
 
@@ -18,7 +19,12 @@ std::vector<std::string> CheckStartup(const BrokerConfig& config) {
   std::vector<std::string> errors;
   if (auto s = routing::Validate(config.routing); !s.ok())
     errors.push_back(absl::StrCat("routing: ", s.message()));
-  if (auto s = ResolveIngestOptions(config.ingest); !s.ok())
+  if (!config.insecure) {
+    for (const auto& open : CheckExposure(config).open) {
+      errors.push_back(absl::StrCat(open, " (or `insecure: true` to run it open on purpose)"));
+    }
+  }
+  if (auto s = ResolveIngestOptions(config.ingest, config.tenant); !s.ok())
     errors.push_back(std::string(s.status().message()));
   if (auto s = auth::LoadGrpcSecurity(config.grpc_security); !s.ok())
     errors.push_back(std::string(s.status().message()));
@@ -64,6 +70,9 @@ int RunCheckConfig(const std::vector<std::string>& args, const connectors::Confi
     out << errors.size() << (errors.size() == 1 ? " error" : " errors") << "\n";
     return 1;
   }
+  const Exposure exposure = CheckExposure(config);
+  for (const auto& open : exposure.open) out << "warning: insecure: true: " << open << "\n";
+  for (const auto& plain : exposure.plaintext) out << "warning: " << plain << "\n";
   out << "OK: data in " << config.data_dir.string() << ", gRPC on " << config.grpc_listen
       << ", admin HTTP on " << (config.admin_listen.empty() ? "(off)" : config.admin_listen) << ", "
       << config.agents.size() << " agents, " << config.connectors.size() << " connectors\n";

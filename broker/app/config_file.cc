@@ -199,11 +199,12 @@ absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
           absl::StrCat(key, " (", Where(value), "): a whole number of hours, at least 1"));
     }
     config.dedupe_window = std::chrono::hours(hours);
-  } else if (key == "join_open_conversation_across_channels") {
+  } else if (key == "join_open_conversation_across_channels" || key == "insecure") {
     if (!value.IsScalar() || (value.Scalar() != "true" && value.Scalar() != "false")) {
       return absl::InvalidArgumentError(absl::StrCat(key, " (", Where(value), "): true or false"));
     }
-    config.join_open_conversation_across_channels = value.Scalar() == "true";
+    (key == "insecure" ? config.insecure : config.join_open_conversation_across_channels) =
+        value.Scalar() == "true";
   } else if (key == "retention") {
     // retention: [{tenant: "*", events_days: 0, sensitive_attachment_days: 30}, …]
     if (!value.IsSequence())
@@ -278,7 +279,8 @@ absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
         "config: unknown section '", key, "' (", Where(key_node),
         "); known: data_dir, grpc_listen, grpc_security, ingest_listen, ingest, admin_listen, log_format, "
         "shutdown_grace_seconds, tenant, dedupe_window_hours, retention, escalation_roles, "
-        "join_open_conversation_across_channels, floor_stats, routing, agents, connectors"));
+        "join_open_conversation_across_channels, floor_stats, routing, agents, connectors, "
+        "insecure"));
   }
   return absl::OkStatus();
 }

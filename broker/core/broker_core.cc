@@ -119,6 +119,7 @@ void BrokerCore::Tick() {
     if (!swept.ok()) LogError("retention", swept.status().ToString());
     next_retention_sweep_ = now + (more ? kTick : std::chrono::hours(1));
   }
+  if (peers_.Expire(now)) SendStrandedDeliveries();
   for (auto& [id, pending] : deliveries_) {
     if (now - pending.last_sent >= options_.delivery_retry) SendDelivery(pending);
   }

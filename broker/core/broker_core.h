@@ -26,6 +26,9 @@
 #include "broker/core/agent_session.h"
 #include "broker/core/call_events.h"
 #include "broker/core/retention_policy.h"
+#include "base/log_throttle.h"
+#include "base/token_bucket.h"
+#include "broker/ingest/connector_peers.h"
 #include "broker/ingest/ingest_endpoint.h"
 #include "broker/ingest/validate.h"
 #include "broker/ops/broker_metrics.h"
@@ -47,6 +50,9 @@ struct BrokerCoreOptions {
   routing::RoutingPolicy routing = routing::DefaultRoutingPolicy();
   // Unconfirmed deliveries to connectors are sent again after this long.
   std::chrono::milliseconds delivery_retry{3000};
+  // A connector not heard from (Hello, event or ack) for this long is gone: its deliveries move
+  // to another connector of the same provider. Connectors say Hello every second.
+  std::chrono::milliseconds connector_liveness{5000};
   ingest::Limits limits;
   // By tenant; "*" for tenants not named.
   std::map<std::string, RetentionPolicy> retention = {{"*", RetentionPolicy{}}};
@@ -137,6 +143,7 @@ class BrokerCore {
   struct PendingDelivery {
     omnibroker::v1::Delivery delivery;
     std::chrono::steady_clock::time_point last_sent{};
+    std::string sent_to;  // the connector (routing id) it was last given to; only it may ack
   };
 
   // recover.cc: the roster, open conversations with their routing, undelivered replies.
@@ -159,9 +166,21 @@ class BrokerCore {
 
   // inbound.cc: connector frames.
   void HandleFrame(ingest::Received received);
-  void HandleHello(const std::string& routing_id, const omnibroker::v1::Hello& hello);
+  // What a connector's key allows (IngestOptions::clients); everything for the broker's own.
+  const ingest::ConnectorGrant& GrantOf(const std::string& client_key) const;
+  // Answers a frame that does not parse with a permanent rejection naming its event, if any.
+  void RejectUnparsable(const ingest::Received& received);
+  // The connector's grant and rate allow the event (else it is answered here); a `verified`
+  // sender it may not vouch for is kept unverified.
+  bool AdmitEvent(const ingest::Received& received, const ingest::ConnectorGrant& grant,
+                  omnibroker::v1::Event& event);
+  void HandleHello(const std::string& routing_id, const ingest::ConnectorGrant& grant,
+                   const omnibroker::v1::Hello& hello);
+  // Sends the deliveries whose connector is gone (or never was) to a live one.
+  void SendStrandedDeliveries();
   void HandleEvent(const std::string& routing_id, omnibroker::v1::Event event);
-  void HandleDeliveryAck(const omnibroker::v1::DeliveryAck& ack);
+  void HandleDeliveryAck(const std::string& routing_id, const ingest::ConnectorGrant& grant,
+                         const omnibroker::v1::DeliveryAck& ack);
   void SendAck(const std::string& routing_id, const omnibroker::v1::IngestAck& ack);
   // identity.cc: the customer an event's sender is (found by handle or by a verified phone or
   // email, else new), with the links and merges that implies written into `batch`.
@@ -258,7 +277,10 @@ class BrokerCore {
   // stream; created at their first login.
   std::unordered_map<std::string, AgentOutbox> outboxes_;
   std::unordered_map<std::string, omnibroker::v1::Conversation> open_;      // not closed, by id
-  std::unordered_map<std::string, std::string> provider_routes_;            // provider -> routing id
+  ingest::ConnectorPeers peers_{options_.connector_liveness};  // who serves which provider
+  std::unordered_map<std::string, TokenBucket> client_rates_;  // by CURVE key
+  LogThrottle unparsable_log_{std::chrono::minutes(1)};
+  LogThrottle refusals_log_{std::chrono::minutes(1)};
   std::map<std::string, PendingDelivery> deliveries_;                       // by delivery id
   std::chrono::steady_clock::time_point next_tick_{};
   std::chrono::steady_clock::time_point next_retention_sweep_{};

@@ -1,8 +1,11 @@
 // BrokerCore: what connectors send (hello, inbound events, delivery acks).
 #include "absl/strings/str_cat.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_join.h"
 #include "base/ids.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "base/utf8.h"
 #include "base/time_util.h"
 #include "broker/core/broker_core.h"
 #include "broker/routing/language_detect.h"
@@ -16,36 +19,131 @@ using omnibroker::v1::Event;
 using omnibroker::v1::IngestAck;
 using store::Family;
 
+const ingest::ConnectorGrant& BrokerCore::GrantOf(const std::string& client_key) const {
+  if (client_key.empty()) return ingest::LocalGrant();
+  static const ingest::ConnectorGrant kNone{.name = "unknown key"};
+  auto it = options_.ingest.clients.find(client_key);
+  return it == options_.ingest.clients.end() ? kNone : it->second;
+}
+
 void BrokerCore::HandleFrame(ingest::Received received) {
   if (!received.frame.ok()) {
-    LogWarning("ingest", absl::StrCat("dropped a frame: ", received.frame.status().message()));
+    RejectUnparsable(received);
     return;
   }
+  const auto now = std::chrono::steady_clock::now();
+  const ingest::ConnectorGrant& grant = GrantOf(received.client_key);
   auto& frame = *received.frame;
   switch (frame.body_case()) {
     case omnibroker::v1::ConnectorFrame::kHello:
-      HandleHello(received.routing_id, frame.hello());
+      HandleHello(received.routing_id, grant, frame.hello());
       break;
     case omnibroker::v1::ConnectorFrame::kEvent:
+      peers_.Seen(received.routing_id, now);
+      if (!AdmitEvent(received, grant, *frame.mutable_event())) break;
       HandleEvent(received.routing_id, std::move(*frame.mutable_event()));
       break;
     case omnibroker::v1::ConnectorFrame::kDeliveryAck:
-      HandleDeliveryAck(frame.delivery_ack());
+      peers_.Seen(received.routing_id, now);
+      HandleDeliveryAck(received.routing_id, grant, frame.delivery_ack());
       break;
     default:
       LogWarning("ingest", "dropped an empty frame");
   }
 }
 
-void BrokerCore::HandleHello(const std::string& routing_id, const omnibroker::v1::Hello& hello) {
+void BrokerCore::RejectUnparsable(const ingest::Received& received) {
+  metrics_.reject(ops::RejectReason::kUnparsable).Add();
+  const std::string& id = received.unparsable_event_id;
+  if (auto more = unparsable_log_.Admit(clock_.Now())) {
+    LogWarning("ingest", absl::StrCat("refused a frame from '", GrantOf(received.client_key).name,
+                                      "': ", received.frame.status().message(),
+                                      id.empty() ? "" : absl::StrCat(" (event ", absl::CHexEscape(id), ")"),
+                                      *more));
+  }
+  // Answered, so the connector drops it instead of resending it for ever (a poison message must
+  // not hold up the events behind it). A frame that is not even an event, or whose id is no text
+  // an ack could carry, is only counted (the connector SDK repairs text before it publishes).
+  if (id.empty() || !IsUtf8(id)) return;
+  IngestAck ack;
+  ack.set_event_id(id);
+  ack.set_status(omnibroker::v1::INGEST_STATUS_REJECTED);
+  ack.set_reason(std::string(received.frame.status().message()));
+  SendAck(received.routing_id, ack);
+}
+
+bool BrokerCore::AdmitEvent(const ingest::Received& received, const ingest::ConnectorGrant& grant,
+                            Event& event) {
+  std::string refusal;
+  if (!grant.AllowsTenant(event.tenant())) {
+    refusal = absl::StrCat("connector '", grant.name, "' may not publish for tenant '",
+                           event.tenant(), "'");
+  } else if (!grant.AllowsProvider(event.provider())) {
+    refusal = absl::StrCat("connector '", grant.name, "' may not publish for provider '",
+                           event.provider(), "'");
+  } else if (!received.client_key.empty()) {
+    auto bucket = client_rates_.try_emplace(received.client_key, options_.ingest.client_events_per_second,
+                                            options_.ingest.client_events_per_second).first;
+    if (bucket->second.TryTake(clock_.Now()).has_value()) {
+      // The connector resends after its ack timeout: slowed down, nothing lost.
+      metrics_.events_received.Add();
+      metrics_.reject(ops::RejectReason::kRateLimited).Add();
+      IngestAck ack;
+      ack.set_event_id(event.id());
+      ack.set_status(omnibroker::v1::INGEST_STATUS_RETRY_LATER);
+      ack.set_reason(absl::StrCat("connector '", grant.name, "' is over ",
+                                  options_.ingest.client_events_per_second, " events a second"));
+      SendAck(received.routing_id, ack);
+      return false;
+    }
+  }
+  if (!refusal.empty()) {
+    metrics_.events_received.Add();
+    metrics_.reject(ops::RejectReason::kNotPermitted).Add();
+    if (auto more = refusals_log_.Admit(clock_.Now())) {
+      LogWarning("ingest", absl::StrCat(refusal, *more), event.id());
+    }
+    IngestAck ack;
+    ack.set_event_id(event.id());
+    ack.set_status(omnibroker::v1::INGEST_STATUS_REJECTED);
+    ack.set_reason(refusal);
+    SendAck(received.routing_id, ack);
+    return false;
+  }
+  if (event.sender().verified() && !grant.may_verify_senders) {
+    // The message is kept; only the connector's word that the sender is who they say is not.
+    metrics_.unverified_senders.Add();
+    event.mutable_sender()->set_verified(false);
+  }
+  return true;
+}
+
+void BrokerCore::HandleHello(const std::string& routing_id, const ingest::ConnectorGrant& grant,
+                             const omnibroker::v1::Hello& hello) {
+  std::vector<std::string> providers;
   for (const auto& provider : hello.providers()) {
-    std::string& route = provider_routes_[provider];
-    if (route == routing_id) continue;
-    route = routing_id;
-    LogInfo("ingest", absl::StrCat("connector '", hello.connector(), "' delivers for '", provider, "'"));
-    // A new (or restarted) connector: hand it what is waiting for its provider now.
-    for (auto& [id, pending] : deliveries_) {
-      if (pending.delivery.event().provider() == provider) SendDelivery(pending);
+    if (grant.AllowsProvider(provider)) {
+      providers.push_back(provider);
+      continue;
+    }
+    metrics_.providers_refused.Add();
+    if (auto more = refusals_log_.Admit(clock_.Now())) {
+      LogWarning("ingest", absl::StrCat("connector '", grant.name, "' may not serve provider '",
+                                        provider, "'; its Hello is ignored for it", *more));
+    }
+  }
+  if (!peers_.Hello(routing_id, providers, std::chrono::steady_clock::now())) return;
+  LogInfo("ingest", absl::StrCat("connector '", hello.connector(), "' (", grant.name,
+                                 ") delivers for ", absl::StrJoin(providers, ", ")));
+  // Replies that wait for no live connector go to this one now; the others stay where they are.
+  SendStrandedDeliveries();
+}
+
+void BrokerCore::SendStrandedDeliveries() {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& [id, pending] : deliveries_) {
+    if (!peers_.Serves(pending.sent_to, pending.delivery.event().provider(), now)) {
+      SendDelivery(pending);
     }
   }
 }
@@ -269,9 +367,21 @@ Conversation BrokerCore::NewConversation(const Event& event, const Customer& cus
   return c;
 }
 
-void BrokerCore::HandleDeliveryAck(const omnibroker::v1::DeliveryAck& ack) {
+void BrokerCore::HandleDeliveryAck(const std::string& routing_id,
+                                   const ingest::ConnectorGrant& grant,
+                                   const omnibroker::v1::DeliveryAck& ack) {
   auto it = deliveries_.find(ack.delivery_id());
   if (it == deliveries_.end()) return;  // already confirmed
+  if (it->second.sent_to != routing_id) {
+    // Only the connector the reply was given to may say how it went.
+    metrics_.foreign_delivery_acks.Add();
+    if (auto more = refusals_log_.Admit(clock_.Now())) {
+      LogWarning("delivery", absl::StrCat("ignored an ack from connector '", grant.name,
+                                          "', which was not sent this delivery", *more),
+                 ack.delivery_id());
+    }
+    return;
+  }
   if (!ack.ok() && !ack.permanent()) return;  // sent again on the next retry scan
   const Event& event = it->second.delivery.event();
   if (!ack.ok()) {
@@ -290,12 +400,13 @@ void BrokerCore::HandleDeliveryAck(const omnibroker::v1::DeliveryAck& ack) {
 
 void BrokerCore::SendDelivery(PendingDelivery& pending) {
   pending.last_sent = std::chrono::steady_clock::now();
-  auto route = provider_routes_.find(pending.delivery.event().provider());
-  if (route == provider_routes_.end()) return;  // no connector yet; its Hello triggers the send
+  auto peer = peers_.Pick(pending.delivery.event().provider(), pending.sent_to, pending.last_sent);
+  if (!peer) return;  // no live connector serves it; the next one's Hello sends it
+  pending.sent_to = *peer;
   pending.delivery.set_attempt(pending.delivery.attempt() + 1);
   omnibroker::v1::BrokerFrame frame;
   *frame.mutable_delivery() = pending.delivery;
-  ingest_.Send(route->second, frame);
+  ingest_.Send(pending.sent_to, frame);
 }
 
 }  // namespace omni::core

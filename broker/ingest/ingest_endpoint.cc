@@ -1,14 +1,26 @@
 #include "broker/ingest/ingest_endpoint.h"
 
+#include <set>
+
 #include "absl/strings/str_cat.h"
 
 namespace omni::ingest {
 
+namespace {
+
+std::set<std::string> KeysOf(const ConnectorGrants& clients) {
+  std::set<std::string> keys;
+  for (const auto& [key, grant] : clients) keys.insert(key);
+  return keys;
+}
+
+}  // namespace
+
 IngestEndpoint::IngestEndpoint(zmq::context_t& zmq, IngestOptions options)
     : socket_(zmq, zmq::socket_type::router),
+      curve_(!options.curve_secret_key.empty()),
       guard_(std::make_unique<IngestGuard>(zmq, !options.curve_secret_key.empty(),
-                                           std::move(options.allowed_client_keys),
-                                           std::move(options.observe))) {
+                                           KeysOf(options.clients), std::move(options.observe))) {
   socket_.set(zmq::sockopt::linger, 0);
   socket_.set(zmq::sockopt::maxmsgsize, options.max_message_bytes);
   if (!options.curve_secret_key.empty()) {
@@ -19,7 +31,8 @@ IngestEndpoint::IngestEndpoint(zmq::context_t& zmq, IngestOptions options)
   // Acks are small; a deep queue keeps a burst from dropping them (a dropped ack only costs a
   // resend, which the dedupe answers).
   socket_.set(zmq::sockopt::sndhwm, 100000);
-  socket_.set(zmq::sockopt::rcvhwm, 100000);
+  // Inbound frames can be large: the read-ahead per connection is what bounds a peer's memory.
+  socket_.set(zmq::sockopt::rcvhwm, options.receive_queue_frames);
 }
 
 IngestEndpoint::~IngestEndpoint() { Close(); }
@@ -37,29 +50,39 @@ absl::Status IngestEndpoint::Bind(const std::vector<std::string>& endpoints) {
   return absl::OkStatus();
 }
 
+std::string IngestEndpoint::ClientKeyOf(const zmq::message_t& message) {
+  if (!curve_) return "";
+  // The ZAP handler's User-Id (the client's public key); absent on inproc:// connections.
+  const char* user = zmq_msg_gets(message.handle(), "User-Id");
+  return user == nullptr ? "" : user;
+}
+
 std::optional<Received> IngestEndpoint::TryReceive() {
   zmq::message_t id;
   zmq::message_t body;
   try {
     if (!socket_.recv(id, zmq::recv_flags::dontwait)) return std::nullopt;
-    if (!id.more()) return Received{id.to_string(), absl::InvalidArgumentError("frame has no body")};
+    if (!id.more()) {
+      return Received{.routing_id = id.to_string(),
+                      .frame = absl::InvalidArgumentError("frame has no body")};
+    }
     (void)socket_.recv(body, zmq::recv_flags::none);  // a multipart message arrives whole
     // Drain any further parts of a malformed multipart message.
     while (body.more()) {
       zmq::message_t extra;
       (void)socket_.recv(extra, zmq::recv_flags::none);
       if (!extra.more()) {
-        return Received{id.to_string(), absl::InvalidArgumentError("frame has more than one part")};
+        return Received{.routing_id = id.to_string(),
+                        .frame = absl::InvalidArgumentError("frame has more than one part")};
       }
     }
   } catch (const zmq::error_t&) {
     return std::nullopt;
   }
-  omnibroker::v1::ConnectorFrame frame;
-  if (!frame.ParseFromArray(body.data(), static_cast<int>(body.size()))) {
-    return Received{id.to_string(), absl::InvalidArgumentError("frame is not a ConnectorFrame")};
-  }
-  return Received{id.to_string(), std::move(frame)};
+  Received received = ParseFrame(std::string_view(static_cast<const char*>(body.data()), body.size()));
+  received.routing_id = id.to_string();
+  received.client_key = ClientKeyOf(body);
+  return received;
 }
 
 bool IngestEndpoint::Send(const std::string& routing_id, const omnibroker::v1::BrokerFrame& frame) {

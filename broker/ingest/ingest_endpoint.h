@@ -7,22 +7,19 @@
 
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 #include <zmq.hpp>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "broker/ingest/connector_grant.h"
+#include "broker/ingest/frame.h"
 #include "broker/ingest/ingest_guard.h"
 #include "omnibroker/v1/ingest.pb.h"
 
 namespace omni::ingest {
-
-struct Received {
-  std::string routing_id;  // who sent it; where the answer goes
-  absl::StatusOr<omnibroker::v1::ConnectorFrame> frame;  // an error for an unparsable frame
-};
 
 struct IngestOptions {
   // A frame above this disconnects its sender instead of being read into memory: the broker's
@@ -32,8 +29,15 @@ struct IngestOptions {
   int64_t max_message_bytes = 4 << 20;
   // Z85; empty = no CURVE: anyone who reaches the tcp:// port may publish (development only).
   std::string curve_secret_key;
-  // Z85 public keys of the connectors (omni-gateway) that may connect when CURVE is on.
-  std::set<std::string> allowed_client_keys;
+  // The connectors (omni-gateway) that may connect when CURVE is on, by Z85 public key, with what
+  // each may do.
+  ConnectorGrants clients;
+  // Per connection: frames ZeroMQ reads ahead before the sender is held back. With
+  // max_message_bytes this bounds the memory one peer can make the broker hold
+  // (ingest.max_peer_bytes / max_message_bytes).
+  int receive_queue_frames = 64;
+  // Events a second one connector key may publish (and as many at once); above, RETRY_LATER.
+  double client_events_per_second = 50000;
   // Told of every refused handshake and every lost connection.
   IngestGuard::Observer observe = [](GuardEvent) {};
 };
@@ -57,7 +61,10 @@ class IngestEndpoint {
   void Close();
 
  private:
+  std::string ClientKeyOf(const zmq::message_t& message);
+
   zmq::socket_t socket_;
+  const bool curve_;
   std::unique_ptr<IngestGuard> guard_;
   std::vector<std::string> bound_;
 };

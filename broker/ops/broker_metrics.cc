@@ -25,6 +25,18 @@ BrokerMetrics::BrokerMetrics()
           "omni_ingest_disconnects_total",
           "Connector connections to the ingest endpoint that ended: the peer left, or was cut for "
           "a frame above ingest.max_message_bytes or a refused handshake.")),
+      providers_refused(registry_.AddCounter(
+          "omni_ingest_providers_refused_total",
+          "Providers named in a connector's Hello that its key may not serve (ingest.clients); "
+          "it gets none of their replies.")),
+      foreign_delivery_acks(registry_.AddCounter(
+          "omni_ingest_foreign_delivery_acks_total",
+          "Delivery acks ignored because they came from a connector the delivery was not sent "
+          "to.")),
+      unverified_senders(registry_.AddCounter(
+          "omni_ingest_unverified_senders_total",
+          "Events whose sender.verified was cleared: the connector's key may not vouch for "
+          "identities (ingest.clients[].verify_senders).")),
       store_write(registry_.AddHistogram("omni_store_write_seconds",
                                          "Time to apply one RocksDB WriteBatch (unsynced).")),
       store_sync(
@@ -38,9 +50,13 @@ BrokerMetrics::BrokerMetrics()
       registry_, "omni_ingest_rejects_total",
       "Events not accepted, by reason (invalid: failed validation; over_limit: above a size or "
       "count limit of ingest.limits; no_conversation: a receipt or edit for an unknown or erased "
-      "thread; store_error: answered retry_later).",
+      "thread; store_error: answered retry_later; unparsable: a frame that is no ConnectorFrame, "
+      "e.g. a string that is not UTF-8; not_permitted: a tenant or provider outside the "
+      "connector key's grant; rate_limited: over ingest.client_events_per_second, answered "
+      "retry_later).",
       "reason",
-      std::array<const char*, 4>{"invalid", "over_limit", "no_conversation", "store_error"},
+      std::array<const char*, 7>{"invalid", "over_limit", "no_conversation", "store_error",
+                                 "unparsable", "not_permitted", "rate_limited"},
       rejects_);
   AddSeries(registry_, "omni_ingest_denials_total",
             "Connections to the ingest endpoint refused, by reason (key_not_allowed: a CURVE key "

@@ -12,7 +12,16 @@
 namespace omni::ops {
 
 // Why an inbound event was not accepted (omni_ingest_rejects_total{reason}).
-enum class RejectReason { kInvalid, kOverLimit, kNoConversation, kStoreError, kCount };
+enum class RejectReason {
+  kInvalid,
+  kOverLimit,
+  kNoConversation,
+  kStoreError,
+  kUnparsable,
+  kNotPermitted,
+  kRateLimited,
+  kCount
+};
 // Why a connection to the ingest endpoint was refused (omni_ingest_denials_total{reason}).
 enum class ConnectionDenial { kKeyNotAllowed, kNotCurve, kHandshakeFailed, kCount };
 // How an offer ended (omni_offers_total{outcome}).
@@ -44,6 +53,10 @@ class BrokerMetrics {
   Counter& reject(RejectReason r) { return *rejects_[static_cast<size_t>(r)]; }
   Counter& denial(ConnectionDenial d) { return *denials_[static_cast<size_t>(d)]; }
   Counter& ingest_disconnects;  // tcp:// connections to the ingest endpoint that ended
+  // What connectors tried beyond their grant (ingest.clients), besides refused events.
+  Counter& providers_refused;      // a provider named in a Hello that the key may not serve
+  Counter& foreign_delivery_acks;  // a delivery ack from a connector the delivery was not sent to
+  Counter& unverified_senders;     // sender.verified from a key that may not vouch: cleared
   Counter& offer(OfferOutcome o) { return *offers_[static_cast<size_t>(o)]; }
   Counter& decision(DecisionKind d) { return *decisions_[static_cast<size_t>(d)]; }
   // The breach counter for a routing reason ("first_response"…); null for an unknown one.

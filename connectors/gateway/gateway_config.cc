@@ -26,6 +26,17 @@ absl::Status Scalar(const YAML::Node& node, const std::string& key, std::string&
 // Reads the secret key file and checks that the CURVE keys are whole and consistent.
 absl::Status ResolveCurve(GatewayConfig& config) {
   CurveClientKeys& curve = config.curve;
+  if (!config.broker_public_key_file.empty()) {
+    if (!curve.server_public_key.empty()) {
+      return absl::InvalidArgumentError("set broker_public_key or broker_public_key_file, not both");
+    }
+    auto key = ReadSecretFile(config.broker_public_key_file);
+    if (!key.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("broker_public_key_file: ", key.status().message()));
+    }
+    curve.server_public_key = *std::move(key);
+  }
   if (!config.curve_secret_key_file.empty()) {
     if (!curve.secret_key.empty()) {
       return absl::InvalidArgumentError("set curve_secret_key or curve_secret_key_file, not both");
@@ -80,6 +91,8 @@ absl::Status ApplyGatewayConfigText(std::string_view text, GatewayConfig& config
       config.ack_timeout = std::chrono::milliseconds(ms);
     } else if (key == "broker_public_key") {
       if (auto s = Scalar(value, key, config.curve.server_public_key); !s.ok()) return s;
+    } else if (key == "broker_public_key_file") {
+      if (auto s = Scalar(value, key, config.broker_public_key_file); !s.ok()) return s;
     } else if (key == "curve_secret_key") {
       if (auto s = Scalar(value, key, config.curve.secret_key); !s.ok()) return s;
     } else if (key == "curve_secret_key_file") {
@@ -94,7 +107,8 @@ absl::Status ApplyGatewayConfigText(std::string_view text, GatewayConfig& config
       return absl::InvalidArgumentError(
           absl::StrCat("config: unknown section '", key, "' (", connectors::Where(kv.first),
                        "); known: broker, tenant, data_dir, ack_timeout_ms, broker_public_key, "
-                       "curve_secret_key, curve_secret_key_file, admin_listen, connectors"));
+                       "broker_public_key_file, curve_secret_key, curve_secret_key_file, "
+                       "admin_listen, connectors"));
     }
   }
   return absl::OkStatus();

@@ -6,6 +6,7 @@
 //   data_dir: /var/lib/omni-gateway          # the outbox spool and connector state
 //   ack_timeout_ms: 2000                     # resend an unacknowledged event after this
 //   broker_public_key: <Z85>                 # CURVE: the broker's key (`omnibroker keygen`)
+//   broker_public_key_file: /run/secrets/…   # or the broker's key in a file
 //   curve_secret_key_file: /etc/omni-gateway/curve.secret   # this gateway's (or curve_secret_key)
 //   admin_listen: 127.0.0.1:9465             # /metrics, /livez, /readyz; "" = off
 //   connectors:
@@ -35,9 +36,10 @@ struct GatewayConfig {
   std::filesystem::path data_dir = "gateway-data";
   std::chrono::milliseconds ack_timeout{2000};
   // CURVE: both keys, or neither (a broker without CURVE). The secret key's public half must be
-  // in the broker's ingest.allowed_client_keys.
+  // one of the broker's ingest.clients (or allowed_client_keys).
   CurveClientKeys curve;
-  std::string curve_secret_key_file;  // read into curve.secret_key by ApplyGatewayArgs
+  std::string curve_secret_key_file;   // read into curve.secret_key by ApplyGatewayArgs
+  std::string broker_public_key_file;  // read into curve.server_public_key likewise
   // The admin HTTP port (base/admin_http.h), "host:port"; "" = off. On by default on loopback like
   // the broker's (9464), one port above it so both fit on one host.
   std::string admin_listen = "127.0.0.1:9465";

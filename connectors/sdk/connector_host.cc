@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/language_tag.h"
 #include "base/log.h"
+#include "base/utf8.h"
 #include "connectors/sdk/connector_metrics.h"
 
 namespace omni::connectors {
@@ -52,13 +53,28 @@ class ConnectorHost::Hosted : public ConnectorContext {
     if (event.tenant().empty()) event.set_tenant(tenant_);
     // A provider's odd locale must not cost the customer's message (ingest rejects a non-tag).
     if (!event.language().empty()) event.set_language(LanguageHint(event.language()));
-    if (!metrics_) return client_.Publish(std::move(event), std::move(done));
+    // Nor may one bad byte from a provider (a SIP display name, a mail header): protobuf cannot
+    // parse a string that is not UTF-8, so the broker could not read the event at all.
+    if (const int repaired = RepairUtf8(event); repaired > 0) {
+      LogWarning("connector", absl::StrCat(name_, ": ", repaired,
+                                           " text fields were not UTF-8; bad bytes became U+FFFD"),
+                 event.id());
+      if (metrics_) metrics_->utf8_repaired.Add();
+    }
     const absl::Status s = client_.Publish(
         std::move(event), [this, done = std::move(done)](const omnibroker::v1::IngestAck& ack) {
-          if (Counter* acks = metrics_->ack(ack.status())) acks->Add();
+          if (ack.status() == omnibroker::v1::INGEST_STATUS_REJECTED) {
+            // Dropped for good: resending cannot help (the reason says why).
+            LogWarning("connector", absl::StrCat(name_, ": the broker refused the event: ",
+                                                 ack.reason()),
+                       ToUtf8(ack.event_id()));
+          }
+          if (metrics_) {
+            if (Counter* acks = metrics_->ack(ack.status())) acks->Add();
+          }
           if (done) done(ack);
         });
-    (s.ok() ? metrics_->published : metrics_->publish_failures).Add();
+    if (metrics_) (s.ok() ? metrics_->published : metrics_->publish_failures).Add();
     return s;
   }
   const Clock& clock() const override { return clock_; }

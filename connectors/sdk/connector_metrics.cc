@@ -11,6 +11,11 @@ ConnectorMetrics::ConnectorMetrics(MetricsRegistry& registry, const std::string&
           "omni_connector_publish_failures_total",
           "Events a connector could not hand to its broker link (outbox and spool full), by "
           "connector.",
+          {{"connector", connector}})),
+      utf8_repaired(registry.AddCounter(
+          "omni_connector_utf8_repaired_total",
+          "Events with text that was not UTF-8 (bad bytes replaced by U+FFFD before publishing), "
+          "by connector.",
           {{"connector", connector}})) {
   constexpr std::array<const char*, 3> kStatuses = {"accepted", "duplicate", "rejected"};
   for (size_t i = 0; i < kStatuses.size(); ++i) {

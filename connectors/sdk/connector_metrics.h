@@ -20,6 +20,7 @@ class ConnectorMetrics {
 
   Counter& published;         // accepted by Publish: in the outbox until the broker acks
   Counter& publish_failures;  // refused by Publish: outbox and spool full
+  Counter& utf8_repaired;     // events with text that was not UTF-8, repaired before publishing
   // The ack counter for `status`; null for retry_later (resent, never called back) and unknowns.
   Counter* ack(omnibroker::v1::IngestStatus status);
 

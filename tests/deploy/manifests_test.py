@@ -33,15 +33,55 @@ def load_all(path):
         return []
 
 
+SECRETS_MOUNT = "/run/secrets/omnibroker"
+
+
 def check_config(binary, text, where):
-    """Runs omnibroker check-config on a broker config given as text."""
+    """Runs omnibroker check-config on a broker config given as text, with the secrets it names
+    made by deploy/make-secrets.sh where the deployment mounts them."""
+    secrets = make_secrets(binary)
     with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
-        f.write(text)
+        f.write(text.replace(SECRETS_MOUNT, secrets))
         f.flush()
         run = subprocess.run([binary, "check-config", "--config", f.name],
                              capture_output=True, text=True)
-    check(run.returncode == 0 and run.stdout.startswith("OK: "),
+    lines = run.stdout.splitlines()
+    check(run.returncode == 0 and lines and lines[-1].startswith("OK: ")
+          and not any(line.startswith("warning: insecure") for line in lines),
           f"{where}: check-config says {run.stdout}{run.stderr}")
+
+
+_secrets_dir = None
+
+
+def make_secrets(binary):
+    """The secrets of one deployment, made once for the whole run the way compose makes them."""
+    global _secrets_dir
+    if _secrets_dir is None:
+        _secrets_dir = tempfile.TemporaryDirectory()
+        script = pathlib.Path(__file__).parents[2] / "deploy" / "make-secrets.sh"
+        subprocess.run([str(script), _secrets_dir.name, binary], check=True)
+    return _secrets_dir.name
+
+
+def secret_files(text):
+    """The files a config names under the secrets mount."""
+    return set(re.findall(re.escape(SECRETS_MOUNT) + r"/([\w.-]+)", text))
+
+
+def check_secret_items(kind, name, pod, config_text):
+    """The pod mounts, at the secrets mount, a Secret volume that holds every file its config
+    names there."""
+    spec = pod["spec"]
+    volumes = {v["name"]: v for v in spec.get("volumes", [])}
+    mounted = set()
+    for c in spec["containers"]:
+        for m in c.get("volumeMounts", []):
+            volume = volumes.get(m["name"], {})
+            if m["mountPath"] == SECRETS_MOUNT and "secret" in volume:
+                mounted |= {item["path"] for item in volume["secret"].get("items", [])}
+    missing = secret_files(config_text) - mounted
+    check(not missing, f"{kind} {name}: its config names secrets it does not mount: {missing}")
 
 
 def duration_seconds(text):
@@ -145,8 +185,16 @@ def check_k8s(deploy, binary, uid, gid):
                 want = f"tcp://{name}-0.{spec['serviceName']}:{ingest_port}"
                 got = yaml.safe_load(cm["data"]["omni-gateway.yaml"])["broker"]
                 check(got == want, f"omni-gateway.yaml: broker {got}, the StatefulSet is {want}")
+    for name, sts in by_kind.get("StatefulSet", {}).items():
+        check_secret_items("StatefulSet", name, sts["spec"]["template"],
+                           next(cm["data"]["omnibroker.yaml"] for cm in config_maps.values()
+                                if "omnibroker.yaml" in cm["data"]))
     for name, deployment in by_kind.get("Deployment", {}).items():
         check_pod("Deployment", name, deployment["spec"]["template"], config_maps, uid, gid, grace)
+        gateway_texts = [cm["data"]["omni-gateway.yaml"] for cm in config_maps.values()
+                         if "omni-gateway.yaml" in cm["data"]]
+        if name == "omni-gateway" and gateway_texts:
+            check_secret_items("Deployment", name, deployment["spec"]["template"], gateway_texts[0])
     # The gateway's probes ask its admin port: the container's port named admin is admin_listen's.
     for cm in config_maps.values():
         if "omni-gateway.yaml" in cm["data"]:
@@ -176,10 +224,20 @@ def check_compose(deploy, binary):
           f"container/omni-gateway.yaml: port {port} is not the broker's ingest_listen")
     grace = broker_yaml.get("shutdown_grace_seconds", 10)
     for name, service in services.items():
+        if service.get("restart") == "no":
+            continue  # a one-shot (the secrets), nothing to drain
         stop = duration_seconds(service.get("stop_grace_period", "10s"))
         check(stop is not None and stop > grace,
               f"compose {name}: stop_grace_period does not outlast the {grace} s drain")
     check("healthcheck" in services.get("broker", {}), "compose broker: no healthcheck")
+    # The secrets are made before anything that reads them starts, and mounted where read.
+    for name in ("broker", "gateway"):
+        service = services.get(name, {})
+        check(service.get("depends_on", {}).get("secrets", {}).get("condition")
+              == "service_completed_successfully" or name == "gateway",
+              f"compose {name}: does not wait for the secrets service")
+        check(any(str(v).split(":")[1] == SECRETS_MOUNT for v in service.get("volumes", [])),
+              f"compose {name}: no secrets volume at {SECRETS_MOUNT}")
     gateway_check = " ".join(services.get("gateway", {}).get("healthcheck", {}).get("test", []))
     check(f"/dev/tcp/127.0.0.1/{admin_port(gateway_yaml)} " in gateway_check,
           f"compose gateway: the healthcheck does not ask admin_listen's port "

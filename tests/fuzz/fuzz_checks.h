@@ -1,6 +1,7 @@
 // What every parser promises for any input, checked by the fuzz targets: it returns events or a
 // status and never crashes; an error says what was wrong; an accepted event carries what the
-// broker's validation requires of a connector (id, provider, direction, kind, sender handle).
+// broker's validation requires of a connector (id, provider, direction, kind, sender handle), and
+// it reaches the broker whatever bytes its text holds (repaired as the connector SDK repairs it).
 // A broken promise aborts, which libFuzzer reports with the input.
 #pragma once
 
@@ -8,7 +9,9 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/utf8.h"
 #include "omnibroker/v1/event.pb.h"
+#include "omnibroker/v1/ingest.pb.h"
 
 namespace omni::fuzz {
 
@@ -16,7 +19,20 @@ inline void Require(bool condition) {
   if (!condition) std::abort();
 }
 
+// What the connector SDK sends of `event` (its text repaired as ConnectorHost does) parses on the
+// broker's side: no parser can make an event that stalls a connector's queue.
+inline void CheckUtf8RoundTrip(const omnibroker::v1::Event& event) {
+  omnibroker::v1::ConnectorFrame frame;
+  *frame.mutable_event() = event;
+  RepairUtf8(frame);
+  omnibroker::v1::ConnectorFrame parsed;
+  Require(parsed.ParseFromString(frame.SerializeAsString()));
+  Require(parsed.event().id().empty() == event.id().empty());
+  Require(RepairUtf8(parsed) == 0);
+}
+
 inline void CheckEvent(const omnibroker::v1::Event& event) {
+  CheckUtf8RoundTrip(event);
   Require(!event.id().empty());
   Require(!event.provider().empty());
   Require(event.direction() != omnibroker::v1::DIRECTION_UNSPECIFIED);

@@ -132,7 +132,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"IngestAllowListWithoutCurve",
                 "ingest: {allowed_client_keys: [x]}\n",
                 {},
-                {"ingest: allowed client keys need curve_secret_key_file"}},
+                {"ingest: connector keys (clients, allowed_client_keys) need curve_secret_key_file"}},
         BadCase{"IngestMessageLimitBelowTheEventLimit",
                 "ingest: {max_message_bytes: 1000, limits: {max_event_bytes: 1000}}\n",
                 {},

@@ -22,7 +22,7 @@ class IngestConfigTest : public ::testing::Test {
                                                 const connectors::ConfigEnvironment& env = {}) {
     BrokerConfig config = DefaultConfig();
     if (auto s = ApplyConfigText(yaml, config, env); !s.ok()) return s;
-    return ResolveIngestOptions(config.ingest);
+    return ResolveIngestOptions(config.ingest, config.tenant);
   }
   std::string WriteFile(const std::string& name, const std::string& text) {
     const auto path = dir_.path() / name;
@@ -52,8 +52,45 @@ TEST_F(IngestConfigTest, KeysComeFromFilesListsAndTheEnvironment) {
                          {{"OMNIBROKER_INGEST__CURVE_SECRET_KEY_FILE", secret}});
   ASSERT_TRUE(options.ok()) << options.status();
   EXPECT_EQ(options->curve_secret_key, broker_.secret_key);
-  EXPECT_EQ(options->allowed_client_keys,
-            (std::set<std::string>{gateway_a_.public_key, gateway_b_.public_key}));
+  ASSERT_EQ(options->clients.size(), 2u);
+  // The short form: the broker's own tenant, any provider, no vouching for senders.
+  for (const auto& key : {gateway_a_.public_key, gateway_b_.public_key}) {
+    ASSERT_TRUE(options->clients.contains(key));
+    const ingest::ConnectorGrant& grant = options->clients.at(key);
+    EXPECT_TRUE(grant.AllowsTenant("default"));
+    EXPECT_FALSE(grant.AllowsTenant("globex"));
+    EXPECT_TRUE(grant.AllowsProvider("telegram"));
+    EXPECT_FALSE(grant.may_verify_senders);
+  }
+}
+
+TEST_F(IngestConfigTest, EachClientKeyIsBoundToItsTenantsAndProviders) {
+  const std::string secret = WriteFile("broker.secret", broker_.secret_key);
+  const std::string key_b = WriteFile("gw-b.pub", gateway_b_.public_key + "\n");
+  auto options = Resolve("ingest:\n"
+                         "  curve_secret_key_file: " + secret + "\n"
+                         "  max_message_bytes: 4194304\n"
+                         "  max_client_bytes: 41943040\n"
+                         "  client_events_per_second: 900\n"
+                         "  clients:\n"
+                         "    - {name: gw-a, public_key: \"" + gateway_a_.public_key + "\",\n"
+                         "       tenants: [acme, globex], providers: [webchat]}\n"
+                         "    - {name: gw-b, public_key_file: " + key_b + ",\n"
+                         "       tenants: [\"*\"], providers: [whatsapp], verify_senders: true}\n");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->receive_queue_frames, 10);
+  EXPECT_EQ(options->client_events_per_second, 900);
+  const ingest::ConnectorGrant& a = options->clients.at(gateway_a_.public_key);
+  EXPECT_EQ(a.name, "gw-a");
+  EXPECT_TRUE(a.AllowsTenant("globex"));
+  EXPECT_FALSE(a.AllowsTenant("default"));
+  EXPECT_TRUE(a.AllowsProvider("webchat"));
+  EXPECT_FALSE(a.AllowsProvider("whatsapp"));
+  EXPECT_FALSE(a.may_verify_senders);
+  const ingest::ConnectorGrant& b = options->clients.at(gateway_b_.public_key);
+  EXPECT_TRUE(b.AllowsTenant("anyone"));
+  EXPECT_FALSE(b.AllowsProvider("webchat"));
+  EXPECT_TRUE(b.may_verify_senders);
 }
 
 TEST_F(IngestConfigTest, LimitsReachValidation) {
@@ -88,6 +125,29 @@ TEST_F(IngestConfigTest, MistakesAreRefusedNamingTheKey) {
       {"ingest: {" + with_secret + ", allowed_client_keys_file: " +
            WriteFile("bad.keys", gateway_a_.public_key + "\nnope\n") + "}",
        "bad.keys line 2: a CURVE key is 40"},
+      {"ingest: {clients: x}", "ingest.clients (line 1): a list of connector keys"},
+      {"ingest: {clients: [{name: a, tenants: [t], providers: [p]}]}",
+       "ingest.clients[0] (line 1): needs public_key or public_key_file"},
+      {"ingest: {clients: [{name: a, public_key: k, providers: [p]}]}",
+       "ingest.clients[0].tenants (line 1): required"},
+      {"ingest: {clients: [{name: a, public_key: k, tenants: [], providers: [p]}]}",
+       "ingest.clients[0].tenants (line 1): a non-empty list of names"},
+      {"ingest: {clients: [{name: a, public_key: k, tenants: [t], providers: [p], "
+       "verify_senders: maybe}]}",
+       "ingest.clients[0].verify_senders (line 1): true or false"},
+      {"ingest: {clients: [{name: a, public_key: k, tenants: [t], providers: [p], color: red}]}",
+       "ingest.clients[0].color (line 1): unknown key"},
+      {"ingest: {clients: [{name: a, public_key: k, tenants: [t], providers: [p]}]}",
+       "connector keys (clients, allowed_client_keys) need curve_secret_key_file"},
+      {"ingest: {" + with_secret + ", clients: [{name: a, public_key: short, tenants: [t], "
+       "providers: [p]}]}",
+       "ingest.clients[0] (a).public_key: a CURVE key is 40"},
+      {"ingest: {" + with_secret + ", allowed_client_keys: [\"" + gateway_a_.public_key +
+           "\"], clients: [{name: a, public_key: \"" + gateway_a_.public_key +
+           "\", tenants: [t], providers: [p]}]}",
+       "ingest.clients[0] (a).public_key: the key is listed twice"},
+      {"ingest: {max_message_bytes: 4194304, max_client_bytes: 1000}",
+       "ingest.max_client_bytes (1000) must be at least ingest.max_message_bytes"},
   };
   for (const auto& [yaml, expected] : cases) {
     auto options = Resolve(yaml);

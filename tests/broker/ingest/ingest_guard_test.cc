@@ -34,7 +34,7 @@ class IngestGuardTest : public ::testing::Test {
     IngestOptions options;
     options.max_message_bytes = 4096;
     options.curve_secret_key = broker_.secret_key;
-    options.allowed_client_keys = {allowed_.public_key};
+    options.clients = {{allowed_.public_key, ConnectorGrant{.name = "allowed"}}};
     options.observe = [this](GuardEvent e) { seen_[static_cast<size_t>(e)]++; };
     endpoint_ = std::make_unique<IngestEndpoint>(zmq_, options);
     ASSERT_TRUE(endpoint_->Bind({"tcp://127.0.0.1:*"}).ok());
