@@ -29,8 +29,22 @@ absl::Status RelayFromConfig(const ConnectorConfig& config, EmailOptions& option
   return absl::OkStatus();
 }
 
-// Settings: listen, protocol, hostname, max_message_bytes, max_connections, ack_wait_ms,
-// route.<mailbox> (see mail_routes.h), relay, thread_dir.
+// A duration setting in milliseconds, above zero.
+absl::Status MillisecondsFromConfig(const ConnectorConfig& config, const std::string& key,
+                                    std::chrono::milliseconds fallback,
+                                    std::chrono::milliseconds& value) {
+  auto ms = config.GetInt(key, fallback.count());
+  if (!ms.ok()) return ms.status();
+  if (*ms == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("connector '", config.name, "' setting '", key, "': must be above 0"));
+  }
+  value = std::chrono::milliseconds(*ms);
+  return absl::OkStatus();
+}
+
+// Settings: listen, protocol, hostname, max_message_bytes, max_connections, idle_timeout_ms,
+// session_timeout_ms, ack_wait_ms, route.<mailbox> (see mail_routes.h), relay, thread_dir.
 class EmailFactory : public ConnectorFactory {
  public:
   std::string_view Name() const override { return "email"; }
@@ -50,6 +64,17 @@ class EmailFactory : public ConnectorFactory {
     auto max_connections = config.GetInt("max_connections", 32);
     if (!max_connections.ok()) return max_connections.status();
     options.max_connections = static_cast<size_t>(*max_connections);
+    if (auto s = MillisecondsFromConfig(config, "idle_timeout_ms", options.session.idle_timeout,
+                                        options.session.idle_timeout);
+        !s.ok()) {
+      return s;
+    }
+    if (auto s = MillisecondsFromConfig(config, "session_timeout_ms",
+                                        options.session.session_timeout,
+                                        options.session.session_timeout);
+        !s.ok()) {
+      return s;
+    }
     auto ack_wait = config.GetInt("ack_wait_ms", 10000);
     if (!ack_wait.ok()) return ack_wait.status();
     options.ack_wait = std::chrono::milliseconds(*ack_wait);

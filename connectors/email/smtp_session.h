@@ -4,7 +4,11 @@
 // whose reply is the answer to DATA (LMTP: repeated once per recipient), so the sending server
 // hears 250 only once the handler says the mail is safe.
 //
-// Thread: runs on its connection's thread until QUIT, EOF, idle timeout or `stopping` (421).
+// Every line is bounded (RFC 5321 4.5.3.1: a command line 512 bytes with its CRLF, plus what SIZE
+// and BODY= add to MAIL; a text line 1000) and must arrive whole within idle_timeout; the whole
+// dialogue ends at session_timeout. A longer line is answered without being kept.
+//
+// Thread: runs on its connection's thread until QUIT, EOF, a timeout or `stopping` (421).
 #pragma once
 
 #include <atomic>
@@ -31,10 +35,14 @@ struct SessionOptions {
   std::string hostname = "omnibroker";
   int64_t max_message_bytes = 10 * 1024 * 1024;
   size_t max_recipients = 100;
+  // How long a command line, or a line of DATA, may take to arrive whole (RFC 5321 4.5.3.2.7),
+  // and a reply to be taken by the client; trickling bytes does not extend it.
   std::chrono::milliseconds idle_timeout{std::chrono::minutes(5)};
+  // How long one connection may last, whatever it does.
+  std::chrono::milliseconds session_timeout{std::chrono::minutes(30)};
 };
 
-// Serves `fd` (which the caller closes afterwards) until the dialogue ends.
+// Serves `fd` until the dialogue ends, then closes it.
 void ServeSession(int fd, const SessionOptions& options, const MailHandler& handler,
                   const std::atomic<bool>& stopping);
 

@@ -270,12 +270,24 @@ TEST(EmailFlowTest, SmtpSyntaxAndSizeErrors) {
   EmailBroker mail(std::map<std::string, std::string>{{"max_message_bytes", "2000"}});
   const int port = mail.Start();
   ASSERT_GT(port, 0);
+  const std::filesystem::path body = mail.dir.path() / "body.txt";
+  {
+    std::ofstream out(body);
+    for (int i = 0; i < 30; ++i) out << std::string(99, 'x') << "\n";
+  }
   const CommandResult too_big =
       Swaks({"--server", absl::StrCat("127.0.0.1:", port), "--from", "a@example.org", "--to",
-             "support@example.com", "--body", std::string(3000, 'x')});
+             "support@example.com", "--body", body.string()});
   EXPECT_NE(too_big.status, 0);
   EXPECT_NE(too_big.output.find("552 5.3.4 message exceeds 2000 bytes"), std::string::npos)
       << too_big.output;
+  const CommandResult long_line =
+      Swaks({"--server", absl::StrCat("127.0.0.1:", port), "--from", "a@example.org", "--to",
+             "support@example.com", "--body", std::string(1500, 'x')});
+  EXPECT_NE(long_line.status, 0);
+  EXPECT_NE(long_line.output.find("554 5.6.0 a line of the message is over 1000 bytes"),
+            std::string::npos)
+      << long_line.output;
   const CommandResult bad_rcpt = Swaks({"--server", absl::StrCat("127.0.0.1:", port), "--from",
                                         "a@example.org", "--to", "nobody"});
   EXPECT_NE(bad_rcpt.status, 0);

@@ -1,5 +1,8 @@
 // The SMTP listener over a raw socket: pipelined commands answered in order, a connection over
-// the cap hears 421, and Stop tells a waiting session 421 and joins it.
+// the cap hears 421, and Stop tells a waiting session 421 and joins it. Abusive clients: a line
+// that never ends is answered (command) or refused (DATA) without being kept, a body over the
+// size limit is refused 552, and a client that trickles its bytes, keeps talking forever or
+// never reads its replies loses its connection slot.
 #include "connectors/email/smtp_server.h"
 
 #include <arpa/inet.h>
@@ -9,6 +12,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
+#include <fstream>
+#include <limits>
+#include <optional>
 #include <string>
 
 namespace omni::connectors::email {
@@ -29,8 +37,21 @@ class RawClient {
     EXPECT_EQ(send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
               static_cast<ssize_t>(bytes.size()));
   }
-  // The next reply line, or "" on close / 5 s without one.
-  std::string Line() {
+  // Writes without blocking until the server stops taking bytes for a second (or closes).
+  void WriteUntilStuck(const std::string& bytes) {
+    for (size_t written = 0; written < (size_t{1} << 30);) {
+      const ssize_t n = send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0) {
+        written += static_cast<size_t>(n);
+        continue;
+      }
+      if (n < 0 && errno != EAGAIN) return;
+      pollfd p{fd_, POLLOUT, 0};
+      if (poll(&p, 1, 1000) <= 0) return;
+    }
+  }
+  // The next reply line, or "" on close / `wait` without one.
+  std::string Line(std::chrono::milliseconds wait = std::chrono::seconds(5)) {
     while (true) {
       if (size_t end = buffer_.find("\r\n"); end != std::string::npos) {
         std::string line = buffer_.substr(0, end);
@@ -38,7 +59,7 @@ class RawClient {
         return line;
       }
       pollfd p{fd_, POLLIN, 0};
-      if (poll(&p, 1, 5000) <= 0) return "";
+      if (poll(&p, 1, static_cast<int>(wait.count())) <= 0) return "";
       char chunk[4096];
       const ssize_t n = recv(fd_, chunk, sizeof(chunk), 0);
       if (n <= 0) return "";
@@ -50,6 +71,23 @@ class RawClient {
   const int fd_;
   std::string buffer_;
 };
+
+using namespace std::chrono_literals;
+
+// This process's resident memory in KiB (VmRSS of /proc/self/status).
+size_t ResidentKib() {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  while (status >> key) {
+    if (key == "VmRSS:") {
+      size_t kib = 0;
+      status >> kib;
+      return kib;
+    }
+    status.ignore(std::numeric_limits<std::streamsize>::max(), '\n');
+  }
+  return 0;
+}
 
 MailHandler Accepting() {
   return [](const Envelope&, std::string) { return std::string("250 2.0.0 stored"); };
@@ -86,6 +124,121 @@ TEST(SmtpServerTest, ConnectionCapAndShutdownAnswer421) {
   EXPECT_EQ(second.Line().substr(0, 4), "421 ");
   server.Stop();
   EXPECT_EQ(first.Line(), "421 4.3.2 shutting down, try again later");
+}
+
+// RFC 5321's 512 bytes for a command line, plus the 40 SIZE= and BODY= may add to MAIL.
+TEST(SmtpServerTest, ACommandLineOverTheLimitIsAnsweredWithoutWaitingForItsEnd) {
+  SmtpServer server(SessionOptions{}, Accepting(), 4);
+  ASSERT_TRUE(server.Start("127.0.0.1", 0).ok());
+  RawClient client(server.port());
+  EXPECT_EQ(client.Line().substr(0, 4), "220 ");
+  client.Write("NOOP " + std::string(545, 'x') + "\r\n");  // 552 bytes with the CRLF
+  EXPECT_EQ(client.Line(), "250 2.0.0 ok");
+  client.Write("NOOP " + std::string(546, 'x') + "\r\n");
+  EXPECT_EQ(client.Line(), "500 5.5.2 line too long");
+  // A line that has not ended is answered once the limit is passed; its rest is dropped.
+  client.Write("NOOP " + std::string(100000, 'x'));
+  EXPECT_EQ(client.Line(), "500 5.5.2 line too long");
+  client.Write(std::string(100000, 'y') + "\r\nNOOP\r\n");
+  EXPECT_EQ(client.Line(), "250 2.0.0 ok");
+  server.Stop();
+}
+
+TEST(SmtpServerTest, ADataLineThatNeverEndsIsNotKept) {
+  SmtpServer server(SessionOptions{}, Accepting(), 4);
+  ASSERT_TRUE(server.Start("127.0.0.1", 0).ok());
+  RawClient client(server.port());
+  EXPECT_EQ(client.Line().substr(0, 4), "220 ");
+  client.Write("HELO c.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<support@example.com>\r\n"
+               "DATA\r\n");
+  for (const char* expected : {"250 ", "250 ", "250 ", "354 "}) {
+    EXPECT_EQ(client.Line().substr(0, 4), expected);
+  }
+  const size_t before = ResidentKib();
+  const std::string chunk(64 * 1024, 'x');
+  for (int i = 0; i < 1024; ++i) client.Write(chunk);  // 64 MiB without a line end
+  const size_t after = ResidentKib();
+  EXPECT_LT(after, before + 16 * 1024) << "the session kept the line: " << before << " KiB before, "
+                                        << after << " KiB after";
+  client.Write("\r\n.\r\n");
+  EXPECT_EQ(client.Line(), "554 5.6.0 a line of the message is over 1000 bytes");
+  client.Write("NOOP\r\n");
+  EXPECT_EQ(client.Line(), "250 2.0.0 ok");
+  server.Stop();
+}
+
+TEST(SmtpServerTest, ABodyOverTheSizeLimitIsRefused552) {
+  SessionOptions options;
+  options.max_message_bytes = 2000;
+  SmtpServer server(options, Accepting(), 4);
+  ASSERT_TRUE(server.Start("127.0.0.1", 0).ok());
+  RawClient client(server.port());
+  EXPECT_EQ(client.Line().substr(0, 4), "220 ");
+  client.Write("HELO c.example\r\nMAIL FROM:<a@example.org>\r\nRCPT TO:<support@example.com>\r\n"
+               "DATA\r\n");
+  for (const char* expected : {"250 ", "250 ", "250 ", "354 "}) {
+    EXPECT_EQ(client.Line().substr(0, 4), expected);
+  }
+  for (int i = 0; i < 1000; ++i) client.Write(std::string(98, 'x') + "\r\n");
+  client.Write(".\r\n");
+  EXPECT_EQ(client.Line(), "552 5.3.4 message exceeds 2000 bytes");
+  server.Stop();
+}
+
+TEST(SmtpServerTest, ACommandTrickledByteByByteTimesOut) {
+  SessionOptions options;
+  options.idle_timeout = 500ms;
+  SmtpServer server(options, Accepting(), 4);
+  ASSERT_TRUE(server.Start("127.0.0.1", 0).ok());
+  RawClient client(server.port());
+  EXPECT_EQ(client.Line().substr(0, 4), "220 ");
+  // A byte every 100 ms and never a line end: the line must still arrive whole within 500 ms.
+  std::string reply;
+  const auto give_up = std::chrono::steady_clock::now() + 5s;
+  while (reply.empty() && std::chrono::steady_clock::now() < give_up) {
+    client.Write("N");
+    reply = client.Line(100ms);
+  }
+  EXPECT_EQ(reply, "421 4.4.2 idle too long, closing");
+  server.Stop();
+}
+
+TEST(SmtpServerTest, ASessionEndsAtItsTimeLimit) {
+  SessionOptions options;
+  options.session_timeout = 1s;
+  SmtpServer server(options, Accepting(), 4);
+  ASSERT_TRUE(server.Start("127.0.0.1", 0).ok());
+  RawClient client(server.port());
+  EXPECT_EQ(client.Line().substr(0, 4), "220 ");
+  std::string reply = "250 2.0.0 ok";
+  const auto give_up = std::chrono::steady_clock::now() + 5s;
+  while (reply == "250 2.0.0 ok" && std::chrono::steady_clock::now() < give_up) {
+    client.Write("NOOP\r\n");
+    reply = client.Line();
+  }
+  EXPECT_EQ(reply, "421 4.4.2 session time limit reached, closing");
+  server.Stop();
+}
+
+TEST(SmtpServerTest, AClientThatNeverReadsItsRepliesLosesItsSlot) {
+  SessionOptions options;
+  options.idle_timeout = 300ms;
+  SmtpServer server(options, Accepting(), 1);
+  ASSERT_TRUE(server.Start("127.0.0.1", 0).ok());
+  std::optional<RawClient> reader_never(server.port());
+  std::string noops;
+  for (int i = 0; i < 10000; ++i) noops += "NOOP\r\n";
+  reader_never->WriteUntilStuck(noops);
+  // The only slot is free again once the server gave up writing to it.
+  std::string greeting;
+  const auto give_up = std::chrono::steady_clock::now() + 10s;
+  while (greeting.substr(0, 4) != "220 " && std::chrono::steady_clock::now() < give_up) {
+    RawClient next(server.port());
+    greeting = next.Line();
+  }
+  EXPECT_EQ(greeting.substr(0, 4), "220 ");
+  reader_never.reset();
+  server.Stop();
 }
 
 }  // namespace
