@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "connectors/email/email_connector.h"
+#include "connectors/email/mailboxes.h"
 
 namespace omni::connectors::email {
 namespace {
@@ -44,7 +45,8 @@ absl::Status MillisecondsFromConfig(const ConnectorConfig& config, const std::st
 }
 
 // Settings: listen, protocol, hostname, max_message_bytes, max_connections, idle_timeout_ms,
-// session_timeout_ms, ack_wait_ms, route.<mailbox> (see mail_routes.h), relay, thread_dir.
+// session_timeout_ms, ack_wait_ms, mailboxes (see mailboxes.h), route.<mailbox> (see
+// mail_routes.h), relay, thread_dir.
 class EmailFactory : public ConnectorFactory {
  public:
   std::string_view Name() const override { return "email"; }
@@ -81,6 +83,9 @@ class EmailFactory : public ConnectorFactory {
     auto routes = RoutesFromConfig(config);
     if (!routes.ok()) return routes.status();
     options.routes = *std::move(routes);
+    auto mailboxes = Mailboxes::FromConfig(config, options.routes);
+    if (!mailboxes.ok()) return mailboxes.status();
+    options.session.mailboxes = *std::move(mailboxes);
     if (auto s = RelayFromConfig(config, options); !s.ok()) return s;
     return std::unique_ptr<Connector>(std::make_unique<EmailConnector>(std::move(options)));
   }

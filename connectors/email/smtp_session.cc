@@ -174,6 +174,9 @@ class Session {
     if (!path || path->mailbox.find('@') == std::string::npos) {
       return Reply("501 5.5.4 syntax: RCPT TO:<mailbox@domain>");
     }
+    if (!options_.mailboxes.Contains(path->mailbox)) {
+      return Reply(absl::StrCat("550 5.1.1 <", path->mailbox, ">: no such mailbox here"));
+    }
     if (envelope_.recipients.size() >= options_.max_recipients) {
       return Reply("452 4.5.3 too many recipients");
     }

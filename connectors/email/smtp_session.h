@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include "connectors/email/mailboxes.h"
+
 namespace omni::connectors::email {
 
 enum class MailProtocol { kSmtp, kLmtp };
@@ -33,6 +35,7 @@ using MailHandler = std::function<std::string(const Envelope&, std::string raw)>
 struct SessionOptions {
   MailProtocol protocol = MailProtocol::kSmtp;
   std::string hostname = "omnibroker";
+  Mailboxes mailboxes;  // RCPT TO of any other address: 550 5.1.1
   int64_t max_message_bytes = 10 * 1024 * 1024;
   size_t max_recipients = 100;
   // How long a command line, or a line of DATA, may take to arrive whole (RFC 5321 4.5.3.2.7),

@@ -20,6 +20,7 @@
 #include "broker/app/broker_app.h"
 #include "connectors/email/email_connector.h"
 #include "connectors/email/email_factory.h"
+#include "connectors/email/thread_store.h"
 #include "connectors/sdk/reliable_client.h"
 #include "omni/agent/agent_client.h"
 #include "tests/support/broker_harness.h"
@@ -52,7 +53,8 @@ CommandResult Swaks(const std::vector<std::string>& args) {
   return result;
 }
 
-// A broker with one email connector; `settings` beyond listen come from the test.
+// A broker with one email connector; `settings` beyond listen come from the test, mailboxes
+// example.com unless it says otherwise.
 struct EmailBroker {
   explicit EmailBroker(std::map<std::string, std::string> settings) {
     config.data_dir = dir.path();
@@ -61,6 +63,7 @@ struct EmailBroker {
     config.ingest_listen = "";
     config.connectors.clear();
     settings["listen"] = "127.0.0.1:0";
+    settings.try_emplace("mailboxes", "example.com");
     config.connectors.push_back(connectors::ConnectorConfig{
         .type = "email", .name = "email", .settings = std::move(settings)});
   }
@@ -131,7 +134,9 @@ TEST(EmailFlowTest, Answered451TheMailIsNotLostAndTheRetryLands) {
   auto created = connectors::email::MakeEmailFactory()->Create(
       connectors::ConnectorConfig{.type = "email",
                                   .name = "email",
-                                  .settings = {{"listen", "127.0.0.1:0"}, {"ack_wait_ms", "300"}}});
+                                  .settings = {{"listen", "127.0.0.1:0"},
+                                               {"mailboxes", "support@example.com"},
+                                               {"ack_wait_ms", "300"}}});
   ASSERT_TRUE(created.ok()) << created.status();
   auto* email = dynamic_cast<connectors::email::EmailConnector*>(created->get());
   ASSERT_TRUE(email->Start(context).ok());
@@ -293,6 +298,62 @@ TEST(EmailFlowTest, SmtpSyntaxAndSizeErrors) {
   EXPECT_NE(bad_rcpt.status, 0);
   EXPECT_NE(bad_rcpt.output.find("501 5.5.4"), std::string::npos) << bad_rcpt.output;
   mail.broker->Stop();
+}
+
+// Only the configured mailboxes take mail: a whole address, a whole domain, a route's address;
+// any other recipient hears 550 5.1.1 and the mail is not taken.
+TEST(EmailFlowTest, OnlyConfiguredMailboxesTakeMail) {
+  ASSERT_TRUE(std::filesystem::exists(kSwaks)) << "swaks is missing: run deploy/setup-debian.sh";
+  EmailBroker mail(std::map<std::string, std::string>{
+      {"mailboxes", "support@example.com, help.example.org"},
+      {"route.complaints@example.com", "queue=complaints"}});
+  const int port = mail.Start();
+  ASSERT_GT(port, 0);
+  const std::string server = absl::StrCat("127.0.0.1:", port);
+  for (const char* to : {"Support@Example.com", "anyone@help.example.org",
+                         "complaints@example.com"}) {
+    const CommandResult taken =
+        Swaks({"--server", server, "--from", "customer@example.org", "--to", to});
+    EXPECT_EQ(taken.status, 0) << to << ": " << taken.output;
+    EXPECT_NE(taken.output.find("250 2.0.0 stored as"), std::string::npos) << taken.output;
+  }
+  for (const char* to : {"sales@example.com", "support@example.com.evil.test",
+                         "support@sub.help.example.org"}) {
+    const CommandResult refused =
+        Swaks({"--server", server, "--from", "customer@example.org", "--to", to});
+    EXPECT_NE(refused.status, 0) << to << ": " << refused.output;
+    EXPECT_NE(refused.output.find(absl::StrCat("550 5.1.1 <", to, ">: no such mailbox here")),
+              std::string::npos)
+        << refused.output;
+  }
+  mail.broker->Stop();
+}
+
+// A thread whose mailbox is no longer configured (the setting changed since the customer wrote)
+// is not answered from it: the delivery fails for good and says why.
+TEST(EmailFlowTest, AReplyFromAnUnconfiguredMailboxIsRefused) {
+  TempDir dir;
+  auto created = connectors::email::MakeEmailFactory()->Create(connectors::ConnectorConfig{
+      .type = "email",
+      .name = "email",
+      .settings = {{"listen", "127.0.0.1:0"},
+                   {"mailboxes", "support@example.com"},
+                   {"relay", "127.0.0.1:1"},
+                   {"thread_dir", dir.path().string()}}});
+  ASSERT_TRUE(created.ok()) << created.status();
+  const connectors::email::ThreadStore threads(dir.path());
+  ASSERT_OK(threads.Save("t1", {.mailbox = "old-support@example.com", .subject = "Order"}));
+  omnibroker::v1::Event reply;
+  reply.set_id("r1");
+  reply.set_thread_key("t1");
+  reply.mutable_recipient()->set_email("customer@example.org");
+  reply.mutable_content()->set_text("Hello");
+  const absl::Status refused = (*created)->Deliver(reply);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
+  EXPECT_NE(refused.message().find("sent from 'old-support@example.com', which is not one of "
+                                   "this connector's mailboxes"),
+            std::string::npos)
+      << refused;
 }
 
 // The mails the aiosmtpd Mailbox handler delivered into `maildir`, each as its raw text.
