@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "connectors/email/email_connector.h"
 #include "connectors/email/mailboxes.h"
+#include "connectors/email/tls_context.h"
 
 namespace omni::connectors::email {
 namespace {
@@ -30,6 +31,43 @@ absl::Status RelayFromConfig(const ConnectorConfig& config, EmailOptions& option
   return absl::OkStatus();
 }
 
+// "true" or "false" at `key`, or `fallback` when absent.
+absl::StatusOr<bool> BoolFromConfig(const ConnectorConfig& config, const std::string& key,
+                                    bool fallback) {
+  const std::string value = config.Get(key, fallback ? "true" : "false");
+  if (value == "true") return true;
+  if (value == "false") return false;
+  return absl::InvalidArgumentError(absl::StrCat("connector '", config.name, "' setting '", key,
+                                                 "': '", value, "' is not true or false"));
+}
+
+// STARTTLS on the listener: tls_cert and tls_key (PEM text, from tls_cert_file and tls_key_file),
+// and require_tls.
+absl::Status ListenerTlsFromConfig(const ConnectorConfig& config, SessionOptions& session) {
+  const std::string cert = config.Get("tls_cert");
+  const std::string key = config.Get("tls_key");
+  auto require = BoolFromConfig(config, "require_tls", false);
+  if (!require.ok()) return require.status();
+  if (cert.empty() != key.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "connector '", config.name, "': set tls_cert_file and tls_key_file together"));
+  }
+  if (cert.empty()) {
+    if (!*require) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(
+        "connector '", config.name, "': require_tls needs tls_cert_file and tls_key_file"));
+  }
+  auto context = ServerTlsContext(cert, key);
+  if (!context.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("connector '", config.name,
+                                                   "' settings tls_cert_file, tls_key_file: ",
+                                                   context.status().message()));
+  }
+  session.tls = *std::move(context);
+  session.require_tls = *require;
+  return absl::OkStatus();
+}
+
 // A duration setting in milliseconds, above zero.
 absl::Status MillisecondsFromConfig(const ConnectorConfig& config, const std::string& key,
                                     std::chrono::milliseconds fallback,
@@ -46,7 +84,7 @@ absl::Status MillisecondsFromConfig(const ConnectorConfig& config, const std::st
 
 // Settings: listen, protocol, hostname, max_message_bytes, max_connections, idle_timeout_ms,
 // session_timeout_ms, ack_wait_ms, mailboxes (see mailboxes.h), route.<mailbox> (see
-// mail_routes.h), relay, thread_dir.
+// mail_routes.h), tls_cert, tls_key, require_tls, relay, thread_dir.
 class EmailFactory : public ConnectorFactory {
  public:
   std::string_view Name() const override { return "email"; }
@@ -86,6 +124,7 @@ class EmailFactory : public ConnectorFactory {
     auto mailboxes = Mailboxes::FromConfig(config, options.routes);
     if (!mailboxes.ok()) return mailboxes.status();
     options.session.mailboxes = *std::move(mailboxes);
+    if (auto s = ListenerTlsFromConfig(config, options.session); !s.ok()) return s;
     if (auto s = RelayFromConfig(config, options); !s.ok()) return s;
     return std::unique_ptr<Connector>(std::make_unique<EmailConnector>(std::move(options)));
   }

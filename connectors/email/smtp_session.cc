@@ -112,6 +112,7 @@ class Session {
     const bool lmtp = options_.protocol == MailProtocol::kLmtp;
     if (verb == (lmtp ? "LHLO" : "EHLO")) return Hello(args, /*extended=*/true);
     if (!lmtp && verb == "HELO") return Hello(args, /*extended=*/false);
+    if (verb == "STARTTLS") return StartTls(args);
     if (verb == "MAIL") return Mail(args);
     if (verb == "RCPT") return Rcpt(args);
     if (verb == "DATA") return Data();
@@ -139,14 +140,33 @@ class Session {
     envelope_ = Envelope{};
     in_transaction_ = false;
     if (!extended) return Reply(absl::StrCat("250 ", options_.hostname));
+    const bool offer_tls = options_.tls && !socket_.secure();
     return Reply(absl::StrCat("250-", options_.hostname, "\r\n250-SIZE ",
-                              options_.max_message_bytes,
+                              options_.max_message_bytes, offer_tls ? "\r\n250-STARTTLS" : "",
                               "\r\n250-8BITMIME\r\n250-PIPELINING\r\n250 ENHANCEDSTATUSCODES"));
+  }
+
+  // RFC 3207: 220, the handshake, then the dialogue starts over (a new EHLO is needed). A failed
+  // handshake leaves nothing to talk over: the session ends.
+  bool StartTls(absl::string_view args) {
+    if (!options_.tls) return Reply("502 5.5.1 STARTTLS is not offered here");
+    if (socket_.secure()) return Reply("503 5.5.1 TLS is already active");
+    if (!args.empty()) return Reply("501 5.5.4 STARTTLS takes no arguments");
+    if (!Reply("220 2.0.0 ready to start TLS")) return false;
+    reader_.Discard();
+    if (socket_.StartTlsServer(options_.tls.get(), NextDeadline()) != IoResult::kOk) return false;
+    greeted_ = false;
+    envelope_ = Envelope{};
+    in_transaction_ = false;
+    return true;
   }
 
   bool Mail(absl::string_view args) {
     if (!greeted_) return Reply("503 5.5.1 say hello first");
     if (in_transaction_) return Reply("503 5.5.1 MAIL already given; RSET first");
+    if (options_.require_tls && !socket_.secure()) {
+      return Reply("530 5.7.0 Must issue a STARTTLS command first");
+    }
     auto path = ParsePath(args, "FROM:");
     if (!path) return Reply("501 5.5.4 syntax: MAIL FROM:<address> [SIZE=n] [BODY=8BITMIME]");
     for (const std::string& parameter : path->parameters) {

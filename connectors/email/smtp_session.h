@@ -1,5 +1,6 @@
 // One SMTP or LMTP dialogue (RFC 5321, RFC 2033) over a connected socket: EHLO/HELO or LHLO,
-// MAIL (SIZE=, BODY=8BITMIME), RCPT, DATA with dot-unstuffing, RSET, NOOP, QUIT. Pipelined
+// STARTTLS (RFC 3207) when a certificate is configured, MAIL (SIZE=, BODY=8BITMIME), RCPT, DATA
+// with dot-unstuffing, RSET, NOOP, QUIT. Pipelined
 // commands are read from the buffer and answered in order. The mail is handed to a MailHandler,
 // whose reply is the answer to DATA (LMTP: repeated once per recipient), so the sending server
 // hears 250 only once the handler says the mail is safe.
@@ -19,6 +20,7 @@
 #include <vector>
 
 #include "connectors/email/mailboxes.h"
+#include "connectors/email/tls_context.h"
 
 namespace omni::connectors::email {
 
@@ -35,7 +37,9 @@ using MailHandler = std::function<std::string(const Envelope&, std::string raw)>
 struct SessionOptions {
   MailProtocol protocol = MailProtocol::kSmtp;
   std::string hostname = "omnibroker";
-  Mailboxes mailboxes;  // RCPT TO of any other address: 550 5.1.1
+  Mailboxes mailboxes;       // RCPT TO of any other address: 550 5.1.1
+  TlsContext tls;            // set: EHLO offers STARTTLS
+  bool require_tls = false;  // MAIL before STARTTLS: 530 5.7.0
   int64_t max_message_bytes = 10 * 1024 * 1024;
   size_t max_recipients = 100;
   // How long a command line, or a line of DATA, may take to arrive whole (RFC 5321 4.5.3.2.7),

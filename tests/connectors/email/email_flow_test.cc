@@ -25,6 +25,7 @@
 #include "omni/agent/agent_client.h"
 #include "tests/support/broker_harness.h"
 #include "tests/support/broker_process.h"
+#include "tests/support/test_certs.h"
 #include "tests/support/test_support.h"
 
 namespace omni {
@@ -354,6 +355,45 @@ TEST(EmailFlowTest, AReplyFromAnUnconfiguredMailboxIsRefused) {
                                    "this connector's mailboxes"),
             std::string::npos)
       << refused;
+}
+
+// STARTTLS on the listener, spoken by swaks --tls: offered in EHLO, a plain session still works
+// while TLS is not required, and once it is, MAIL before STARTTLS hears 530.
+TEST(EmailFlowTest, SwaksStartTls) {
+  ASSERT_TRUE(std::filesystem::exists(kSwaks)) << "swaks is missing: run deploy/setup-debian.sh";
+  TempDir cert_dir;
+  const testing::TestCerts certs = testing::MakeTestCerts(cert_dir.path());
+  for (const std::string require : {"false", "true"}) {
+    EmailBroker mail(std::map<std::string, std::string>{
+        {"tls_cert_file", certs.server_cert.string()},
+        {"tls_key_file", certs.server_key.string()},
+        {"require_tls", require}});
+    const int port = mail.Start();
+    ASSERT_GT(port, 0);
+    const std::string server = absl::StrCat("127.0.0.1:", port);
+    const CommandResult plain = Swaks({"--server", server, "--from", "customer@example.org",
+                                       "--to", "support@example.com", "--header",
+                                       absl::StrCat("'Message-Id: <plain-", require, "@x>'")});
+    EXPECT_NE(plain.output.find("250-STARTTLS"), std::string::npos) << plain.output;
+    if (require == "true") {
+      EXPECT_NE(plain.status, 0) << plain.output;
+      EXPECT_NE(plain.output.find("530 5.7.0 Must issue a STARTTLS command first"),
+                std::string::npos)
+          << plain.output;
+    } else {
+      EXPECT_EQ(plain.status, 0) << plain.output;
+    }
+    const CommandResult secure =
+        Swaks({"--server", server, "--tls", "--from", "customer@example.org", "--to",
+               "support@example.com", "--header",
+               absl::StrCat("'Message-Id: <tls-", require, "@x>'")});
+    EXPECT_EQ(secure.status, 0) << secure.output;
+    EXPECT_NE(secure.output.find("TLS started"), std::string::npos) << secure.output;
+    EXPECT_NE(secure.output.find(absl::StrCat("250 2.0.0 stored as email:tls-", require, "@x")),
+              std::string::npos)
+        << secure.output;
+    mail.broker->Stop();
+  }
 }
 
 // The mails the aiosmtpd Mailbox handler delivered into `maildir`, each as its raw text.

@@ -2,7 +2,8 @@
 // the cap hears 421, and Stop tells a waiting session 421 and joins it. Abusive clients: a line
 // that never ends is answered (command) or refused (DATA) without being kept, a body over the
 // size limit is refused 552, and a client that trickles its bytes, keeps talking forever or
-// never reads its replies loses its connection slot.
+// never reads its replies loses its connection slot. STARTTLS: a malformed or missing handshake
+// ends only that session, and plaintext sent behind STARTTLS is not taken as said over TLS.
 #include "connectors/email/smtp_server.h"
 
 #include <arpa/inet.h>
@@ -12,12 +13,21 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <limits>
+#include <memory>
 #include <optional>
+#include <utility>
+#include <vector>
 #include <string>
+
+#include "connectors/email/mail_socket.h"
+#include "connectors/email/tls_context.h"
+#include "tests/support/test_certs.h"
+#include "tests/support/test_support.h"
 
 namespace omni::connectors::email {
 namespace {
@@ -37,7 +47,9 @@ class RawClient {
     address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     EXPECT_EQ(connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
   }
-  ~RawClient() { close(fd_); }
+  ~RawClient() {
+    if (fd_ >= 0) close(fd_);
+  }
   void Write(const std::string& bytes) {
     EXPECT_EQ(send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL),
               static_cast<ssize_t>(bytes.size()));
@@ -55,6 +67,20 @@ class RawClient {
       if (poll(&p, 1, 1000) <= 0) return;
     }
   }
+  // True once the server closed the connection (anything it still sent is dropped), false when
+  // it is still open after `wait`.
+  bool ClosedWithin(std::chrono::milliseconds wait) {
+    const auto give_up = std::chrono::steady_clock::now() + wait;
+    while (std::chrono::steady_clock::now() < give_up) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 100) <= 0) continue;
+      char chunk[4096];
+      if (recv(fd_, chunk, sizeof(chunk), 0) <= 0) return true;
+    }
+    return false;
+  }
+  // Hands the connected socket over (to speak TLS on it); this client no longer closes it.
+  int Release() { return std::exchange(fd_, -1); }
   // The next reply line, or "" on close / `wait` without one.
   std::string Line(std::chrono::milliseconds wait = std::chrono::seconds(5)) {
     while (true) {
@@ -73,7 +99,7 @@ class RawClient {
   }
 
  private:
-  const int fd_;
+  int fd_;
   std::string buffer_;
 };
 
@@ -252,6 +278,77 @@ TEST(SmtpServerTest, AClientThatNeverReadsItsRepliesLosesItsSlot) {
   EXPECT_EQ(greeting.substr(0, 4), "220 ");
   reader_never.reset();
   server.Stop();
+}
+
+// Takes mail for example.com and offers STARTTLS with a certificate made for the test.
+struct TlsServer {
+  explicit TlsServer(std::chrono::milliseconds idle_timeout = std::chrono::minutes(5))
+      : certs(testing::MakeTestCerts(dir.path())) {
+    SessionOptions options = ForExampleCom();
+    options.idle_timeout = idle_timeout;
+    auto context = ServerTlsContext(testing::ReadFile(certs.server_cert),
+                                    testing::ReadFile(certs.server_key));
+    EXPECT_TRUE(context.ok()) << context.status();
+    if (context.ok()) options.tls = *context;
+    server = std::make_unique<SmtpServer>(options, Accepting(), 4);
+    EXPECT_TRUE(server->Start("127.0.0.1", 0).ok());
+  }
+  // A client told 220 to its STARTTLS.
+  std::unique_ptr<RawClient> ReadyForTls(const std::string& ahead = "") {
+    auto client = std::make_unique<RawClient>(server->port());
+    EXPECT_EQ(client->Line().substr(0, 4), "220 ");
+    client->Write("EHLO c.example\r\nSTARTTLS\r\n" + ahead);
+    std::vector<std::string> hello;
+    for (std::string line = client->Line(); !line.empty(); line = client->Line()) {
+      hello.push_back(line);
+      if (line.substr(0, 4) != "250-") break;
+    }
+    EXPECT_NE(std::find(hello.begin(), hello.end(), "250-STARTTLS"), hello.end());
+    EXPECT_EQ(client->Line(), "220 2.0.0 ready to start TLS");
+    return client;
+  }
+
+  testing::TempDir dir;
+  testing::TestCerts certs;
+  std::unique_ptr<SmtpServer> server;
+};
+
+TEST(SmtpServerTest, AMalformedOrMissingTlsHandshakeEndsOnlyThatSession) {
+  TlsServer tls(500ms);
+  auto garbage = tls.ReadyForTls();
+  garbage->Write("GET / HTTP/1.0\r\n\r\n");
+  EXPECT_TRUE(garbage->ClosedWithin(5s));
+  auto silent = tls.ReadyForTls();
+  EXPECT_TRUE(silent->ClosedWithin(5s)) << "a handshake that never comes ends at idle_timeout";
+  RawClient next(tls.server->port());
+  EXPECT_EQ(next.Line().substr(0, 4), "220 ");
+  next.Write("NOOP\r\n");
+  EXPECT_EQ(next.Line(), "250 2.0.0 ok");
+  tls.server->Stop();
+}
+
+// RFC 3207: after the handshake the dialogue starts over, and what was sent in the clear behind
+// STARTTLS (here an EHLO and a MAIL a man in the middle could have added) is dropped.
+TEST(SmtpServerTest, PlaintextSentBehindStartTlsIsDropped) {
+  TlsServer tls;
+  auto plain = tls.ReadyForTls("EHLO evil.example\r\nMAIL FROM:<evil@example.net>\r\n");
+  auto client_context = ClientTlsContext(testing::ReadFile(tls.certs.ca_cert));
+  ASSERT_TRUE(client_context.ok()) << client_context.status();
+  MailSocket socket(plain->Release());
+  const Deadline deadline = std::chrono::steady_clock::now() + 10s;
+  ASSERT_EQ(socket.StartTlsClient(client_context->get(), "127.0.0.1", deadline), IoResult::kOk)
+      << socket.error();
+  LineReader reader(socket);
+  auto exchange = [&](const std::string& command) {
+    EXPECT_EQ(socket.Write(command + "\r\n", deadline), IoResult::kOk);
+    std::string line;
+    EXPECT_EQ(reader.Next(line, 1000, deadline), LineReader::Result::kLine);
+    return line;
+  };
+  EXPECT_EQ(exchange("NOOP"), "250 2.0.0 ok");
+  EXPECT_EQ(exchange("MAIL FROM:<a@example.org>"), "503 5.5.1 say hello first");
+  EXPECT_EQ(exchange("STARTTLS"), "503 5.5.1 TLS is already active");
+  tls.server->Stop();
 }
 
 }  // namespace
