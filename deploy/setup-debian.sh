@@ -36,9 +36,9 @@ test_packages=(
   clang-14 libclang-rt-14-dev
   # web chat browser test (tests/browser): headless Chromium driven by playwright-core on Node
   chromium nodejs
-  # email integration tests: swaks (a real SMTP/LMTP client) and aiosmtpd (a real SMTP sink for
-  # the outbound relay)
-  swaks python3-aiosmtpd
+  # email integration tests: swaks (a real SMTP/LMTP client; Net::SSLeay for its --tls) and
+  # aiosmtpd (a real SMTP sink, and a STARTTLS/TLS relay with AUTH, for the outbound relay)
+  swaks libnet-ssleay-perl python3-aiosmtpd
   # agent console: tmux drives it in its integration test
   tmux
   # agent-sdk/python: the example console in Python, its stubs generated from proto/ at start

@@ -86,6 +86,11 @@ absl::Status EmailConnector::Deliver(const omnibroker::v1::Event& event) {
   if (!thread.ok()) return absl::FailedPreconditionError(thread.status().message());
   auto reply = BuildReply(event, *thread, options_.session.hostname);
   if (!reply.ok()) return reply.status();
+  if (!options_.session.mailboxes.Contains(reply->from)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "email delivery of '", event.id(), "': the reply would be sent from '", reply->from,
+        "', which is not one of this connector's mailboxes (settings mailboxes, route.<mailbox>)"));
+  }
   if (auto s = SendThroughRelay(*options_.relay, reply->from, reply->to, reply->raw); !s.ok()) {
     return s;
   }

@@ -41,7 +41,8 @@ class EmailConnector : public Connector {
   std::vector<std::string> Providers() const override;
   absl::Status Start(ConnectorContext& context) override;
   void Stop() override;
-  // Sends the reply through the relay, answering the thread's last inbound mail. A Message-ID
+  // Sends the reply through the relay, answering the thread's last inbound mail, from the mailbox
+  // it was written to: one that is no longer configured fails FAILED_PRECONDITION. A Message-ID
   // derived from event.id makes a resend the same mail; ids already sent are remembered in memory.
   absl::Status Deliver(const omnibroker::v1::Event& event) override;
 

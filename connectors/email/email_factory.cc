@@ -2,6 +2,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "connectors/email/email_connector.h"
+#include "connectors/email/mailboxes.h"
+#include "connectors/email/tls_context.h"
 
 namespace omni::connectors::email {
 namespace {
@@ -29,8 +31,60 @@ absl::Status RelayFromConfig(const ConnectorConfig& config, EmailOptions& option
   return absl::OkStatus();
 }
 
-// Settings: listen, protocol, hostname, max_message_bytes, max_connections, ack_wait_ms,
-// route.<mailbox> (see mail_routes.h), relay, thread_dir.
+// "true" or "false" at `key`, or `fallback` when absent.
+absl::StatusOr<bool> BoolFromConfig(const ConnectorConfig& config, const std::string& key,
+                                    bool fallback) {
+  const std::string value = config.Get(key, fallback ? "true" : "false");
+  if (value == "true") return true;
+  if (value == "false") return false;
+  return absl::InvalidArgumentError(absl::StrCat("connector '", config.name, "' setting '", key,
+                                                 "': '", value, "' is not true or false"));
+}
+
+// STARTTLS on the listener: tls_cert and tls_key (PEM text, from tls_cert_file and tls_key_file),
+// and require_tls.
+absl::Status ListenerTlsFromConfig(const ConnectorConfig& config, SessionOptions& session) {
+  const std::string cert = config.Get("tls_cert");
+  const std::string key = config.Get("tls_key");
+  auto require = BoolFromConfig(config, "require_tls", false);
+  if (!require.ok()) return require.status();
+  if (cert.empty() != key.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "connector '", config.name, "': set tls_cert_file and tls_key_file together"));
+  }
+  if (cert.empty()) {
+    if (!*require) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(
+        "connector '", config.name, "': require_tls needs tls_cert_file and tls_key_file"));
+  }
+  auto context = ServerTlsContext(cert, key);
+  if (!context.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("connector '", config.name,
+                                                   "' settings tls_cert_file, tls_key_file: ",
+                                                   context.status().message()));
+  }
+  session.tls = *std::move(context);
+  session.require_tls = *require;
+  return absl::OkStatus();
+}
+
+// A duration setting in milliseconds, above zero.
+absl::Status MillisecondsFromConfig(const ConnectorConfig& config, const std::string& key,
+                                    std::chrono::milliseconds fallback,
+                                    std::chrono::milliseconds& value) {
+  auto ms = config.GetInt(key, fallback.count());
+  if (!ms.ok()) return ms.status();
+  if (*ms == 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("connector '", config.name, "' setting '", key, "': must be above 0"));
+  }
+  value = std::chrono::milliseconds(*ms);
+  return absl::OkStatus();
+}
+
+// Settings: listen, protocol, hostname, max_message_bytes, max_connections, idle_timeout_ms,
+// session_timeout_ms, ack_wait_ms, mailboxes (see mailboxes.h), route.<mailbox> (see
+// mail_routes.h), tls_cert, tls_key, require_tls, relay, thread_dir.
 class EmailFactory : public ConnectorFactory {
  public:
   std::string_view Name() const override { return "email"; }
@@ -50,12 +104,27 @@ class EmailFactory : public ConnectorFactory {
     auto max_connections = config.GetInt("max_connections", 32);
     if (!max_connections.ok()) return max_connections.status();
     options.max_connections = static_cast<size_t>(*max_connections);
+    if (auto s = MillisecondsFromConfig(config, "idle_timeout_ms", options.session.idle_timeout,
+                                        options.session.idle_timeout);
+        !s.ok()) {
+      return s;
+    }
+    if (auto s = MillisecondsFromConfig(config, "session_timeout_ms",
+                                        options.session.session_timeout,
+                                        options.session.session_timeout);
+        !s.ok()) {
+      return s;
+    }
     auto ack_wait = config.GetInt("ack_wait_ms", 10000);
     if (!ack_wait.ok()) return ack_wait.status();
     options.ack_wait = std::chrono::milliseconds(*ack_wait);
     auto routes = RoutesFromConfig(config);
     if (!routes.ok()) return routes.status();
     options.routes = *std::move(routes);
+    auto mailboxes = Mailboxes::FromConfig(config, options.routes);
+    if (!mailboxes.ok()) return mailboxes.status();
+    options.session.mailboxes = *std::move(mailboxes);
+    if (auto s = ListenerTlsFromConfig(config, options.session); !s.ok()) return s;
     if (auto s = RelayFromConfig(config, options); !s.ok()) return s;
     return std::unique_ptr<Connector>(std::make_unique<EmailConnector>(std::move(options)));
   }

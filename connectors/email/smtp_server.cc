@@ -61,8 +61,7 @@ void SmtpServer::AcceptLoop() {
     Connection& connection = connections_.emplace_back();
     connection.fd = fd;
     connection.thread = std::thread([this, &connection] {
-      ServeSession(connection.fd, options_, handler_, stopping_);
-      close(connection.fd);
+      ServeSession(connection.fd, options_, handler_, stopping_);  // closes the fd
       connection.done = true;
     });
   }

@@ -1,75 +1,23 @@
 #include "connectors/email/smtp_session.h"
 
-#include <poll.h>
-#include <sys/socket.h>
-
+#include <algorithm>
 #include <optional>
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/string_view.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "connectors/email/mail_socket.h"
 
 namespace omni::connectors::email {
 namespace {
 
-constexpr size_t kMaxCommandLine = 1000;  // RFC 5321 4.5.3.1.4, CRLF included
-constexpr auto kPollSlice = std::chrono::milliseconds(200);
-
-// Buffered line reads that notice shutdown and idleness while waiting.
-class LineReader {
- public:
-  LineReader(int fd, const std::atomic<bool>& stopping, std::chrono::milliseconds idle)
-      : fd_(fd), stopping_(stopping), idle_(idle) {}
-
-  enum class Result { kLine, kClosed, kStopping, kIdle };
-
-  // One line without its CRLF (a bare LF ends a line too).
-  Result Next(std::string& line) {
-    auto waited = std::chrono::milliseconds(0);
-    while (true) {
-      if (size_t end = buffer_.find('\n'); end != std::string::npos) {
-        line = buffer_.substr(0, end);
-        if (!line.empty() && line.back() == '\r') line.pop_back();
-        buffer_.erase(0, end + 1);
-        return Result::kLine;
-      }
-      if (stopping_) return Result::kStopping;
-      pollfd p{fd_, POLLIN, 0};
-      const int ready = poll(&p, 1, static_cast<int>(kPollSlice.count()));
-      if (ready < 0) return Result::kClosed;
-      if (ready == 0) {
-        waited += kPollSlice;
-        if (waited >= idle_) return Result::kIdle;
-        continue;
-      }
-      char chunk[16384];
-      const ssize_t n = recv(fd_, chunk, sizeof(chunk), 0);
-      if (n <= 0) return Result::kClosed;
-      buffer_.append(chunk, static_cast<size_t>(n));
-      waited = std::chrono::milliseconds(0);
-    }
-  }
-
- private:
-  const int fd_;
-  const std::atomic<bool>& stopping_;
-  const std::chrono::milliseconds idle_;
-  std::string buffer_;
-};
-
-bool Send(int fd, absl::string_view reply) {
-  const std::string line = absl::StrCat(reply, "\r\n");
-  size_t sent = 0;
-  while (sent < line.size()) {
-    const ssize_t n = send(fd, line.data() + sent, line.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    sent += static_cast<size_t>(n);
-  }
-  return true;
-}
+// RFC 5321 4.5.3.1.4: 512 bytes with the CRLF, which SIZE= (RFC 1870) and BODY= (RFC 6152) may
+// lengthen by 26 and 14 bytes on MAIL.
+constexpr size_t kMaxCommandLine = 512 + 26 + 14;
+constexpr size_t kMaxTextLine = 1000;  // 4.5.3.1.6, CRLF included
 
 // "<a@b>" after "FROM:" / "TO:", with ESMTP parameters after it; nullopt when malformed.
 struct PathArgument {
@@ -93,36 +41,70 @@ class Session {
  public:
   Session(int fd, const SessionOptions& options, const MailHandler& handler,
           const std::atomic<bool>& stopping)
-      : fd_(fd), options_(options), handler_(handler), reader_(fd, stopping, options.idle_timeout) {}
+      : options_(options),
+        handler_(handler),
+        socket_(fd, &stopping),
+        reader_(socket_),
+        session_end_(std::chrono::steady_clock::now() + options.session_timeout) {}
 
   void Run() {
     const bool lmtp = options_.protocol == MailProtocol::kLmtp;
-    if (!Send(fd_, absl::StrCat("220 ", options_.hostname, lmtp ? " LMTP" : " ESMTP",
-                                " omnibroker ready"))) {
+    if (!Reply(absl::StrCat("220 ", options_.hostname, lmtp ? " LMTP" : " ESMTP",
+                            " omnibroker ready"))) {
       return;
     }
     std::string line;
     while (true) {
-      switch (reader_.Next(line)) {
-        case LineReader::Result::kLine:
+      switch (NextLine(line, kMaxCommandLine, "")) {
+        case Read::kEnd:
+          return;
+        case Read::kTooLong:
+          if (!Reply("500 5.5.2 line too long")) return;
+          continue;
+        case Read::kLine:
           break;
-        case LineReader::Result::kClosed:
-          return;
-        case LineReader::Result::kStopping:
-          Send(fd_, "421 4.3.2 shutting down, try again later");
-          return;
-        case LineReader::Result::kIdle:
-          Send(fd_, "421 4.4.2 idle too long, closing");
-          return;
       }
       if (!Command(line)) return;
     }
   }
 
  private:
+  enum class Read { kLine, kTooLong, kEnd };
+
+  // The next line for this session's deadlines. kEnd: the session is over (the client left, or
+  // it was told 421 why: shutdown, idleness `where`, or the session's time limit).
+  Read NextLine(std::string& line, size_t max_length, absl::string_view where) {
+    const Deadline deadline = NextDeadline();
+    switch (reader_.Next(line, max_length, deadline)) {
+      case LineReader::Result::kLine:
+        return Read::kLine;
+      case LineReader::Result::kTooLong:
+        return Read::kTooLong;
+      case LineReader::Result::kClosed:
+        return Read::kEnd;
+      case LineReader::Result::kStopping:
+        Reply("421 4.3.2 shutting down, try again later");
+        return Read::kEnd;
+      case LineReader::Result::kTimeout:
+        Reply(deadline == session_end_
+                  ? "421 4.4.2 session time limit reached, closing"
+                  : absl::StrCat("421 4.4.2 idle too long", where, ", closing"));
+        return Read::kEnd;
+    }
+    return Read::kEnd;
+  }
+
+  Deadline NextDeadline() const {
+    return std::min(std::chrono::steady_clock::now() + options_.idle_timeout, session_end_);
+  }
+
+  // Sends one reply (CRLF added); false when the client does not take it in time.
+  bool Reply(absl::string_view reply) {
+    return socket_.Write(absl::StrCat(reply, "\r\n"), NextDeadline()) == IoResult::kOk;
+  }
+
   // Answers one command line; false ends the session.
   bool Command(absl::string_view line) {
-    if (line.size() + 2 > kMaxCommandLine) return Send(fd_, "500 5.5.2 line too long");
     const size_t space = line.find(' ');
     const std::string verb = absl::AsciiStrToUpper(line.substr(0, space));
     const absl::string_view args =
@@ -130,100 +112,121 @@ class Session {
     const bool lmtp = options_.protocol == MailProtocol::kLmtp;
     if (verb == (lmtp ? "LHLO" : "EHLO")) return Hello(args, /*extended=*/true);
     if (!lmtp && verb == "HELO") return Hello(args, /*extended=*/false);
+    if (verb == "STARTTLS") return StartTls(args);
     if (verb == "MAIL") return Mail(args);
     if (verb == "RCPT") return Rcpt(args);
     if (verb == "DATA") return Data();
     if (verb == "RSET") {
       envelope_ = Envelope{};
       in_transaction_ = false;
-      return Send(fd_, "250 2.0.0 reset");
+      return Reply("250 2.0.0 reset");
     }
-    if (verb == "NOOP") return Send(fd_, "250 2.0.0 ok");
+    if (verb == "NOOP") return Reply("250 2.0.0 ok");
     if (verb == "QUIT") {
-      Send(fd_, "221 2.0.0 bye");
+      Reply("221 2.0.0 bye");
       return false;
     }
     if (verb == "HELO" || verb == "EHLO" || verb == "LHLO") {
-      return Send(fd_, lmtp ? "500 5.5.1 this is LMTP: use LHLO" : "500 5.5.1 this is SMTP: use EHLO");
+      return Reply(lmtp ? "500 5.5.1 this is LMTP: use LHLO" : "500 5.5.1 this is SMTP: use EHLO");
     }
-    return Send(fd_, absl::StrCat("500 5.5.1 command '", verb, "' not recognized"));
+    return Reply(absl::StrCat("500 5.5.1 command '", verb, "' not recognized"));
   }
 
   bool Hello(absl::string_view args, bool extended) {
     if (absl::StripAsciiWhitespace(args).empty()) {
-      return Send(fd_, "501 5.5.4 a domain or address literal is required");
+      return Reply("501 5.5.4 a domain or address literal is required");
     }
     greeted_ = true;
     envelope_ = Envelope{};
     in_transaction_ = false;
-    if (!extended) return Send(fd_, absl::StrCat("250 ", options_.hostname));
-    return Send(fd_, absl::StrCat("250-", options_.hostname, "\r\n250-SIZE ",
-                                  options_.max_message_bytes,
-                                  "\r\n250-8BITMIME\r\n250-PIPELINING\r\n250 ENHANCEDSTATUSCODES"));
+    if (!extended) return Reply(absl::StrCat("250 ", options_.hostname));
+    const bool offer_tls = options_.tls && !socket_.secure();
+    return Reply(absl::StrCat("250-", options_.hostname, "\r\n250-SIZE ",
+                              options_.max_message_bytes, offer_tls ? "\r\n250-STARTTLS" : "",
+                              "\r\n250-8BITMIME\r\n250-PIPELINING\r\n250 ENHANCEDSTATUSCODES"));
+  }
+
+  // RFC 3207: 220, the handshake, then the dialogue starts over (a new EHLO is needed). A failed
+  // handshake leaves nothing to talk over: the session ends.
+  bool StartTls(absl::string_view args) {
+    if (!options_.tls) return Reply("502 5.5.1 STARTTLS is not offered here");
+    if (socket_.secure()) return Reply("503 5.5.1 TLS is already active");
+    if (!args.empty()) return Reply("501 5.5.4 STARTTLS takes no arguments");
+    if (!Reply("220 2.0.0 ready to start TLS")) return false;
+    reader_.Discard();
+    if (socket_.StartTlsServer(options_.tls.get(), NextDeadline()) != IoResult::kOk) return false;
+    greeted_ = false;
+    envelope_ = Envelope{};
+    in_transaction_ = false;
+    return true;
   }
 
   bool Mail(absl::string_view args) {
-    if (!greeted_) return Send(fd_, "503 5.5.1 say hello first");
-    if (in_transaction_) return Send(fd_, "503 5.5.1 MAIL already given; RSET first");
+    if (!greeted_) return Reply("503 5.5.1 say hello first");
+    if (in_transaction_) return Reply("503 5.5.1 MAIL already given; RSET first");
+    if (options_.require_tls && !socket_.secure()) {
+      return Reply("530 5.7.0 Must issue a STARTTLS command first");
+    }
     auto path = ParsePath(args, "FROM:");
-    if (!path) return Send(fd_, "501 5.5.4 syntax: MAIL FROM:<address> [SIZE=n] [BODY=8BITMIME]");
+    if (!path) return Reply("501 5.5.4 syntax: MAIL FROM:<address> [SIZE=n] [BODY=8BITMIME]");
     for (const std::string& parameter : path->parameters) {
       if (absl::StartsWith(parameter, "SIZE=")) {
         int64_t size = 0;
         if (!absl::SimpleAtoi(absl::string_view(parameter).substr(5), &size)) {
-          return Send(fd_, "501 5.5.4 SIZE= is not a number");
+          return Reply("501 5.5.4 SIZE= is not a number");
         }
         if (size > options_.max_message_bytes) {
-          return Send(fd_, absl::StrCat("552 5.3.4 message size exceeds ",
-                                        options_.max_message_bytes, " bytes"));
+          return Reply(absl::StrCat("552 5.3.4 message size exceeds ", options_.max_message_bytes,
+                                    " bytes"));
         }
       } else if (parameter != "BODY=8BITMIME" && parameter != "BODY=7BIT") {
-        return Send(fd_, absl::StrCat("555 5.5.4 parameter '", parameter, "' not supported"));
+        return Reply(absl::StrCat("555 5.5.4 parameter '", parameter, "' not supported"));
       }
     }
     envelope_ = Envelope{path->mailbox, {}};
     in_transaction_ = true;
-    return Send(fd_, "250 2.1.0 sender ok");
+    return Reply("250 2.1.0 sender ok");
   }
 
   bool Rcpt(absl::string_view args) {
-    if (!in_transaction_) return Send(fd_, "503 5.5.1 MAIL first");
+    if (!in_transaction_) return Reply("503 5.5.1 MAIL first");
     auto path = ParsePath(args, "TO:");
     if (!path || path->mailbox.find('@') == std::string::npos) {
-      return Send(fd_, "501 5.5.4 syntax: RCPT TO:<mailbox@domain>");
+      return Reply("501 5.5.4 syntax: RCPT TO:<mailbox@domain>");
+    }
+    if (!options_.mailboxes.Contains(path->mailbox)) {
+      return Reply(absl::StrCat("550 5.1.1 <", path->mailbox, ">: no such mailbox here"));
     }
     if (envelope_.recipients.size() >= options_.max_recipients) {
-      return Send(fd_, "452 4.5.3 too many recipients");
+      return Reply("452 4.5.3 too many recipients");
     }
     envelope_.recipients.push_back(path->mailbox);
-    return Send(fd_, "250 2.1.5 recipient ok");
+    return Reply("250 2.1.5 recipient ok");
   }
 
   bool Data() {
     if (!in_transaction_ || envelope_.recipients.empty()) {
-      return Send(fd_, "503 5.5.1 RCPT first");
+      return Reply("503 5.5.1 RCPT first");
     }
-    if (!Send(fd_, "354 end data with <CR><LF>.<CR><LF>")) return false;
+    if (!Reply("354 end data with <CR><LF>.<CR><LF>")) return false;
     std::string raw;
     bool too_big = false;
+    bool line_too_long = false;
     std::string line;
     while (true) {
-      switch (reader_.Next(line)) {
-        case LineReader::Result::kLine:
+      switch (NextLine(line, kMaxTextLine, " in DATA")) {
+        case Read::kEnd:
+          return false;
+        case Read::kTooLong:
+          line_too_long = true;
+          continue;
+        case Read::kLine:
           break;
-        case LineReader::Result::kStopping:
-          Send(fd_, "421 4.3.2 shutting down, try again later");
-          return false;
-        case LineReader::Result::kIdle:
-          Send(fd_, "421 4.4.2 idle too long in DATA, closing");
-          return false;
-        case LineReader::Result::kClosed:
-          return false;
       }
       if (line == ".") break;
       absl::string_view text = line;
       if (absl::StartsWith(text, ".")) text.remove_prefix(1);  // dot-unstuffing
-      if (too_big) continue;
+      if (too_big || line_too_long) continue;
       if (static_cast<int64_t>(raw.size() + text.size() + 2) > options_.max_message_bytes) {
         too_big = true;
         raw.clear();
@@ -235,19 +238,22 @@ class Session {
         options_.protocol == MailProtocol::kLmtp ? envelope_.recipients.size() : 1;
     const std::string reply =
         too_big ? absl::StrCat("552 5.3.4 message exceeds ", options_.max_message_bytes, " bytes")
-                : handler_(envelope_, std::move(raw));
+        : line_too_long
+            ? absl::StrCat("554 5.6.0 a line of the message is over ", kMaxTextLine, " bytes")
+            : handler_(envelope_, std::move(raw));
     envelope_ = Envelope{};
     in_transaction_ = false;
     for (size_t i = 0; i < replies; ++i) {
-      if (!Send(fd_, reply)) return false;
+      if (!Reply(reply)) return false;
     }
     return true;
   }
 
-  const int fd_;
   const SessionOptions& options_;
   const MailHandler& handler_;
+  MailSocket socket_;
   LineReader reader_;
+  const Deadline session_end_;
   bool greeted_ = false;
   bool in_transaction_ = false;
   Envelope envelope_;

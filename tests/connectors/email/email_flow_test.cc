@@ -20,10 +20,12 @@
 #include "broker/app/broker_app.h"
 #include "connectors/email/email_connector.h"
 #include "connectors/email/email_factory.h"
+#include "connectors/email/thread_store.h"
 #include "connectors/sdk/reliable_client.h"
 #include "omni/agent/agent_client.h"
 #include "tests/support/broker_harness.h"
 #include "tests/support/broker_process.h"
+#include "tests/support/test_certs.h"
 #include "tests/support/test_support.h"
 
 namespace omni {
@@ -52,7 +54,8 @@ CommandResult Swaks(const std::vector<std::string>& args) {
   return result;
 }
 
-// A broker with one email connector; `settings` beyond listen come from the test.
+// A broker with one email connector; `settings` beyond listen come from the test, mailboxes
+// example.com unless it says otherwise.
 struct EmailBroker {
   explicit EmailBroker(std::map<std::string, std::string> settings) {
     config.data_dir = dir.path();
@@ -61,6 +64,7 @@ struct EmailBroker {
     config.ingest_listen = "";
     config.connectors.clear();
     settings["listen"] = "127.0.0.1:0";
+    settings.try_emplace("mailboxes", "example.com");
     config.connectors.push_back(connectors::ConnectorConfig{
         .type = "email", .name = "email", .settings = std::move(settings)});
   }
@@ -131,7 +135,9 @@ TEST(EmailFlowTest, Answered451TheMailIsNotLostAndTheRetryLands) {
   auto created = connectors::email::MakeEmailFactory()->Create(
       connectors::ConnectorConfig{.type = "email",
                                   .name = "email",
-                                  .settings = {{"listen", "127.0.0.1:0"}, {"ack_wait_ms", "300"}}});
+                                  .settings = {{"listen", "127.0.0.1:0"},
+                                               {"mailboxes", "support@example.com"},
+                                               {"ack_wait_ms", "300"}}});
   ASSERT_TRUE(created.ok()) << created.status();
   auto* email = dynamic_cast<connectors::email::EmailConnector*>(created->get());
   ASSERT_TRUE(email->Start(context).ok());
@@ -270,17 +276,124 @@ TEST(EmailFlowTest, SmtpSyntaxAndSizeErrors) {
   EmailBroker mail(std::map<std::string, std::string>{{"max_message_bytes", "2000"}});
   const int port = mail.Start();
   ASSERT_GT(port, 0);
+  const std::filesystem::path body = mail.dir.path() / "body.txt";
+  {
+    std::ofstream out(body);
+    for (int i = 0; i < 30; ++i) out << std::string(99, 'x') << "\n";
+  }
   const CommandResult too_big =
       Swaks({"--server", absl::StrCat("127.0.0.1:", port), "--from", "a@example.org", "--to",
-             "support@example.com", "--body", std::string(3000, 'x')});
+             "support@example.com", "--body", body.string()});
   EXPECT_NE(too_big.status, 0);
   EXPECT_NE(too_big.output.find("552 5.3.4 message exceeds 2000 bytes"), std::string::npos)
       << too_big.output;
+  const CommandResult long_line =
+      Swaks({"--server", absl::StrCat("127.0.0.1:", port), "--from", "a@example.org", "--to",
+             "support@example.com", "--body", std::string(1500, 'x')});
+  EXPECT_NE(long_line.status, 0);
+  EXPECT_NE(long_line.output.find("554 5.6.0 a line of the message is over 1000 bytes"),
+            std::string::npos)
+      << long_line.output;
   const CommandResult bad_rcpt = Swaks({"--server", absl::StrCat("127.0.0.1:", port), "--from",
                                         "a@example.org", "--to", "nobody"});
   EXPECT_NE(bad_rcpt.status, 0);
   EXPECT_NE(bad_rcpt.output.find("501 5.5.4"), std::string::npos) << bad_rcpt.output;
   mail.broker->Stop();
+}
+
+// Only the configured mailboxes take mail: a whole address, a whole domain, a route's address;
+// any other recipient hears 550 5.1.1 and the mail is not taken.
+TEST(EmailFlowTest, OnlyConfiguredMailboxesTakeMail) {
+  ASSERT_TRUE(std::filesystem::exists(kSwaks)) << "swaks is missing: run deploy/setup-debian.sh";
+  EmailBroker mail(std::map<std::string, std::string>{
+      {"mailboxes", "support@example.com, help.example.org"},
+      {"route.complaints@example.com", "queue=complaints"}});
+  const int port = mail.Start();
+  ASSERT_GT(port, 0);
+  const std::string server = absl::StrCat("127.0.0.1:", port);
+  for (const char* to : {"Support@Example.com", "anyone@help.example.org",
+                         "complaints@example.com"}) {
+    const CommandResult taken =
+        Swaks({"--server", server, "--from", "customer@example.org", "--to", to});
+    EXPECT_EQ(taken.status, 0) << to << ": " << taken.output;
+    EXPECT_NE(taken.output.find("250 2.0.0 stored as"), std::string::npos) << taken.output;
+  }
+  for (const char* to : {"sales@example.com", "support@example.com.evil.test",
+                         "support@sub.help.example.org"}) {
+    const CommandResult refused =
+        Swaks({"--server", server, "--from", "customer@example.org", "--to", to});
+    EXPECT_NE(refused.status, 0) << to << ": " << refused.output;
+    EXPECT_NE(refused.output.find(absl::StrCat("550 5.1.1 <", to, ">: no such mailbox here")),
+              std::string::npos)
+        << refused.output;
+  }
+  mail.broker->Stop();
+}
+
+// A thread whose mailbox is no longer configured (the setting changed since the customer wrote)
+// is not answered from it: the delivery fails for good and says why.
+TEST(EmailFlowTest, AReplyFromAnUnconfiguredMailboxIsRefused) {
+  TempDir dir;
+  auto created = connectors::email::MakeEmailFactory()->Create(connectors::ConnectorConfig{
+      .type = "email",
+      .name = "email",
+      .settings = {{"listen", "127.0.0.1:0"},
+                   {"mailboxes", "support@example.com"},
+                   {"relay", "127.0.0.1:1"},
+                   {"thread_dir", dir.path().string()}}});
+  ASSERT_TRUE(created.ok()) << created.status();
+  const connectors::email::ThreadStore threads(dir.path());
+  ASSERT_OK(threads.Save("t1", {.mailbox = "old-support@example.com", .subject = "Order"}));
+  omnibroker::v1::Event reply;
+  reply.set_id("r1");
+  reply.set_thread_key("t1");
+  reply.mutable_recipient()->set_email("customer@example.org");
+  reply.mutable_content()->set_text("Hello");
+  const absl::Status refused = (*created)->Deliver(reply);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kFailedPrecondition) << refused;
+  EXPECT_NE(refused.message().find("sent from 'old-support@example.com', which is not one of "
+                                   "this connector's mailboxes"),
+            std::string::npos)
+      << refused;
+}
+
+// STARTTLS on the listener, spoken by swaks --tls: offered in EHLO, a plain session still works
+// while TLS is not required, and once it is, MAIL before STARTTLS hears 530.
+TEST(EmailFlowTest, SwaksStartTls) {
+  ASSERT_TRUE(std::filesystem::exists(kSwaks)) << "swaks is missing: run deploy/setup-debian.sh";
+  TempDir cert_dir;
+  const testing::TestCerts certs = testing::MakeTestCerts(cert_dir.path());
+  for (const std::string require : {"false", "true"}) {
+    EmailBroker mail(std::map<std::string, std::string>{
+        {"tls_cert_file", certs.server_cert.string()},
+        {"tls_key_file", certs.server_key.string()},
+        {"require_tls", require}});
+    const int port = mail.Start();
+    ASSERT_GT(port, 0);
+    const std::string server = absl::StrCat("127.0.0.1:", port);
+    const CommandResult plain = Swaks({"--server", server, "--from", "customer@example.org",
+                                       "--to", "support@example.com", "--header",
+                                       absl::StrCat("'Message-Id: <plain-", require, "@x>'")});
+    EXPECT_NE(plain.output.find("250-STARTTLS"), std::string::npos) << plain.output;
+    if (require == "true") {
+      EXPECT_NE(plain.status, 0) << plain.output;
+      EXPECT_NE(plain.output.find("530 5.7.0 Must issue a STARTTLS command first"),
+                std::string::npos)
+          << plain.output;
+    } else {
+      EXPECT_EQ(plain.status, 0) << plain.output;
+    }
+    const CommandResult secure =
+        Swaks({"--server", server, "--tls", "--from", "customer@example.org", "--to",
+               "support@example.com", "--header",
+               absl::StrCat("'Message-Id: <tls-", require, "@x>'")});
+    EXPECT_EQ(secure.status, 0) << secure.output;
+    EXPECT_NE(secure.output.find("TLS started"), std::string::npos) << secure.output;
+    EXPECT_NE(secure.output.find(absl::StrCat("250 2.0.0 stored as email:tls-", require, "@x")),
+              std::string::npos)
+        << secure.output;
+    mail.broker->Stop();
+  }
 }
 
 // The mails the aiosmtpd Mailbox handler delivered into `maildir`, each as its raw text.

@@ -13,9 +13,16 @@
 namespace omni::connectors::email {
 namespace {
 
+// Takes mail for example.org.
+SessionOptions ForExampleOrg() {
+  SessionOptions options;
+  options.mailboxes = *Mailboxes::Parse("example.org");
+  return options;
+}
+
 struct Relay {
   explicit Relay(std::string reply)
-      : server(SessionOptions{}, [this, reply](const Envelope& envelope, std::string raw) {
+      : server(ForExampleOrg(), [this, reply](const Envelope& envelope, std::string raw) {
           std::lock_guard lock(mu);
           received_from = envelope.mail_from;
           received = std::move(raw);
