@@ -83,6 +83,7 @@ class ConnectorHost::Hosted : public ConnectorContext {
   const std::string& name() const { return name_; }
   Connector* connector() const { return connector_.get(); }
   size_t pending() const { return client_.pending(); }
+  uint64_t spool_damaged_records() const { return client_.spool_damaged_records(); }
 
  private:
   // Called on the client's I/O thread: hand off, because Deliver may talk to a slow provider.
@@ -145,6 +146,14 @@ ConnectorHost::ConnectorHost(zmq::context_t& zmq, ConnectorHostOptions options, 
       [this](SampleWriter& out) {
         for (const auto& h : hosted_)
           out.Write({{"connector", h->name()}}, static_cast<double>(h->pending()));
+      });
+  options_.metrics->AddCounterCollector(
+      "omni_connector_spool_damaged_records_total",
+      "Damaged records (or stretches of damaged bytes) a connector's spool skipped since start, "
+      "by connector.",
+      [this](SampleWriter& out) {
+        for (const auto& h : hosted_)
+          out.Write({{"connector", h->name()}}, static_cast<double>(h->spool_damaged_records()));
       });
   options_.metrics->AddCounterCollector(
       "omni_webhook_rejections_total",

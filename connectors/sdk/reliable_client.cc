@@ -1,6 +1,7 @@
 #include "connectors/sdk/reliable_client.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
@@ -62,8 +63,9 @@ absl::Status ReliableClient::Publish(omnibroker::v1::Event event, AckCallback do
   {
     std::lock_guard lock(mu_);
     const bool over_budget = memory_bytes_ + bytes.size() > options_.max_memory_bytes;
-    // Once anything is spooled, newer events queue behind it so the order stays first-in first-out.
-    if (over_budget || (spool_ && !spool_->empty())) {
+    // While anything spooled waits to be read, newer events queue behind it so the order stays
+    // first-in first-out.
+    if (over_budget || (spool_ && spool_->has_unread())) {
       if (!spool_) {
         return absl::ResourceExhaustedError(absl::StrCat(
             "outbox of connector '", options_.connector_name, "' is full (", memory_bytes_,
@@ -88,7 +90,15 @@ void ReliableClient::SendDeliveryAck(omnibroker::v1::DeliveryAck ack) {
 
 size_t ReliableClient::pending() const {
   std::lock_guard lock(mu_);
-  return queue_.size() + in_flight_.size() + (spool_ ? spool_->count() : 0);
+  const size_t only_in_memory =
+      std::count_if(in_flight_.begin(), in_flight_.end(),
+                    [](const auto& entry) { return entry.second.spool_positions.empty(); });
+  return queue_.size() + only_in_memory + (spool_ ? spool_->count() : 0);
+}
+
+uint64_t ReliableClient::spool_damaged_records() const {
+  std::lock_guard lock(mu_);
+  return spool_ ? spool_->damaged_records() : 0;
 }
 
 void ReliableClient::Run() {
@@ -186,24 +196,33 @@ void ReliableClient::SendQueued(zmq::socket_t& socket) {
   while (in_flight_.size() < options_.max_in_flight) {
     std::string id;
     std::string frame;
+    std::optional<uint64_t> spool_position;
     if (!queue_.empty()) {
       id = std::move(queue_.front().event_id);
       frame = std::move(queue_.front().frame);
       queue_.pop_front();
-    } else if (spool_ && !spool_->empty()) {
-      auto record = spool_->PopFront();
-      if (!record.ok() || !record->has_value()) break;
-      frame = std::move(**record);
+    } else if (spool_ && spool_->has_unread()) {
+      auto record = spool_->ReadNext();
+      if (!record.ok()) {
+        LogError("reliable_client", record.status().ToString());
+        break;
+      }
+      if (!record->has_value()) break;
+      frame = std::move((*record)->bytes);
+      spool_position = (*record)->position;
       id = EventIdOf(frame);
       memory_bytes_ += frame.size();
     } else {
       break;
     }
-    if (in_flight_.contains(id)) {  // the same event published twice: one copy is enough
+    if (auto it = in_flight_.find(id); it != in_flight_.end()) {
+      // The same event published twice: one copy is enough, and the ack settles both.
+      if (spool_position) it->second.spool_positions.push_back(*spool_position);
       memory_bytes_ -= frame.size();
       continue;
     }
     InFlight& entry = in_flight_[id];
+    if (spool_position) entry.spool_positions.push_back(*spool_position);
     entry.frame = std::move(frame);
     entry.sent = TrySend(socket, entry.frame);
     entry.sent_at = SteadyClock::now();
@@ -248,6 +267,10 @@ void ReliableClient::HandleFrame(const zmq::message_t& message) {
       return;
     }
     memory_bytes_ -= it->second.frame.size();
+    for (uint64_t position : it->second.spool_positions) {
+      // Not fatal: the event is only sent again after a restart, and the broker dedupes it.
+      if (auto s = spool_->Ack(position); !s.ok()) LogWarning("reliable_client", s.ToString());
+    }
     in_flight_.erase(it);
     if (auto cb = callbacks_.find(ack.event_id()); cb != callbacks_.end()) {
       callbacks = std::move(cb->second);
@@ -261,7 +284,10 @@ void ReliableClient::SpillToSpool() {
   std::lock_guard lock(mu_);
   if (!spool_) return;
   size_t lost = 0;
-  for (auto& [id, entry] : in_flight_) lost += spool_->Append(entry.frame).ok() ? 0 : 1;
+  for (auto& [id, entry] : in_flight_) {
+    // Those read from the spool are still in it, unacked: the next Start replays them.
+    if (entry.spool_positions.empty()) lost += spool_->Append(entry.frame).ok() ? 0 : 1;
+  }
   for (auto& queued : queue_) lost += spool_->Append(queued.frame).ok() ? 0 : 1;
   if (lost > 0) {
     LogError("reliable_client", absl::StrCat(options_.connector_name, ": ", lost,

@@ -1,8 +1,9 @@
 // ReliableClient: a connector's link to a broker. Events go over a ZeroMQ DEALER to the broker's
 // ROUTER and stay in an outbox until the broker acks them; unacked events are resent after a
 // timeout; beyond the memory budget (and on Stop) they spill to a disk spool, so a broker that is
-// away never costs an event. The same code serves inproc:// (connectors inside the broker) and
-// tcp:// (omni-gateway).
+// away never costs an event. An event read back from the spool stays in it until its ack, so a
+// crash of the process replays it (the broker dedupes by event id). The same code serves
+// inproc:// (connectors inside the broker) and tcp:// (omni-gateway).
 //
 // Threads: one I/O thread, started by Start() and joined by Stop(), owns the socket. Publish()
 // and SendDeliveryAck() may be called from any thread. Callbacks run on the I/O thread.
@@ -69,12 +70,17 @@ class ReliableClient {
 
   // Events accepted by Publish and not yet acked (memory and spool).
   size_t pending() const;
+  // Damaged spool records skipped since Start (Spool::damaged_records); 0 without a spool.
+  uint64_t spool_damaged_records() const;
 
  private:
   struct InFlight {
     std::string frame;  // the serialized ConnectorFrame, resent as is
     std::chrono::steady_clock::time_point sent_at;
     bool sent = false;
+    // Where the event sits in the spool (more than one when it was published twice): acked there
+    // with the broker's ack. Empty for an event that only lives in memory.
+    std::vector<uint64_t> spool_positions;
   };
 
   void Run();

@@ -1,9 +1,15 @@
 // ReliableClient against the broker's real ROUTER endpoint (broker/ingest) over real tcp sockets
-// on 127.0.0.1: nothing is lost while the broker is away, unacked events are resent, and what is
-// left at stop is spooled for the next run.
+// on 127.0.0.1: nothing is lost while the broker is away, unacked events are resent, what is left
+// at stop is spooled for the next run, and what a killed process sent from its spool without an
+// ack is sent again by the next.
 #include "connectors/sdk/reliable_client.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <set>
@@ -128,6 +134,73 @@ TEST(ReliableClientTest, OverflowSpillsToDiskAndUnackedEventsSurviveARestart) {
     return received.size() == 30 && restarted.pending() == 0;
   }));
   restarted.Stop();
+}
+
+// A free tcp endpoint on 127.0.0.1 found without ZeroMQ, so that a child can be forked before
+// this process has a ZeroMQ context (whose threads a fork would not carry).
+std::string FreeEndpointWithoutZmq() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  socklen_t length = sizeof(address);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  close(fd);
+  return "tcp://127.0.0.1:" + std::to_string(ntohs(address.sin_port));
+}
+
+// The process dies (SIGKILL) after it sent events read from its spool and before the broker
+// acked them: the next run sends them all again.
+TEST(ReliableClientTest, ACrashBetweenSendingFromTheSpoolAndTheAckReplaysTheEvents) {
+  TempDir spool;
+  const std::string endpoint = FreeEndpointWithoutZmq();
+  constexpr int kEvents = 10;
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    zmq::context_t zmq;
+    ReliableClient client(zmq,
+                          {.broker_endpoint = endpoint,
+                           .connector_name = "t",
+                           .max_memory_bytes = 0,  // every event goes through the spool
+                           .spool_dir = spool.path()},
+                          [](omnibroker::v1::Delivery) {});
+    if (!client.Start().ok()) _exit(2);
+    for (int i = 0; i < kEvents; ++i) {
+      if (!client.Publish(MakeEvent(i), nullptr).ok()) _exit(3);
+    }
+    pause();  // until the kill
+  }
+  zmq::context_t zmq;
+  {
+    TestBroker broker(zmq, endpoint);
+    std::set<std::string> received;
+    const bool all_sent = WaitFor([&] {
+      for (const auto& id : broker.Pump(50ms, [](const std::string&) { return false; }))
+        received.insert(id);
+      return received.size() == kEvents;
+    });
+    kill(child, SIGKILL);
+    waitpid(child, nullptr, 0);
+    ASSERT_TRUE(all_sent) << received.size() << " events arrived from the spool";
+  }
+
+  ReliableClient restarted(
+      zmq, {.broker_endpoint = endpoint, .connector_name = "t", .spool_dir = spool.path()},
+      [](omnibroker::v1::Delivery) {});
+  ASSERT_OK(restarted.Start());
+  EXPECT_EQ(restarted.pending(), static_cast<size_t>(kEvents));
+  TestBroker broker(zmq, endpoint);
+  std::set<std::string> received;
+  const bool replayed = WaitFor([&] {
+    for (const auto& id : broker.Pump(50ms, [](const std::string&) { return true; }))
+      received.insert(id);
+    return received.size() == kEvents && restarted.pending() == 0;
+  });
+  EXPECT_TRUE(replayed) << received.size() << " replayed, " << restarted.pending() << " pending";
+  restarted.Stop();
+  EXPECT_EQ(std::filesystem::file_size(spool.path() / "t.spool"), 0u) << "all acked: emptied";
 }
 
 TEST(ReliableClientTest, WithoutASpoolAFullOutboxSaysSo) {
