@@ -17,11 +17,58 @@ absl::StatusOr<MailProtocol> ProtocolFromConfig(const ConnectorConfig& config) {
                    "' is not smtp or lmtp"));
 }
 
+// relay_security; without it starttls when the relay is logged in to, else none.
+absl::StatusOr<RelaySecurity> RelaySecurityMode(const ConnectorConfig& config, bool logs_in) {
+  const std::string security = config.Get("relay_security", logs_in ? "starttls" : "none");
+  if (security == "starttls") return RelaySecurity::kStartTls;
+  if (security == "tls") return RelaySecurity::kTls;
+  if (security == "none") return RelaySecurity::kNone;
+  if (security == "insecure") return RelaySecurity::kInsecure;
+  return absl::InvalidArgumentError(
+      absl::StrCat("connector '", config.name, "' setting 'relay_security': '", security,
+                   "' is not starttls, tls, none or insecure"));
+}
+
+// relay_security, relay_username, relay_password (from relay_password_file) and relay_ca (PEM,
+// from relay_ca_file).
+absl::Status RelaySecurityFromConfig(const ConnectorConfig& config, RelayOptions& relay) {
+  relay.username = config.Get("relay_username");
+  relay.password = config.Get("relay_password");
+  if (relay.username.empty() != relay.password.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "connector '", config.name, "': set relay_username and relay_password_file together"));
+  }
+  auto security = RelaySecurityMode(config, !relay.username.empty());
+  if (!security.ok()) return security.status();
+  relay.security = *security;
+  if (relay.security == RelaySecurity::kNone && !relay.username.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "connector '", config.name,
+        "' setting 'relay_security': none would send relay_password in the clear; use starttls "
+        "or tls (or insecure, to send it in the clear anyway)"));
+  }
+  const std::string ca = config.Get("relay_ca");
+  if (relay.security != RelaySecurity::kStartTls && relay.security != RelaySecurity::kTls) {
+    if (ca.empty()) return absl::OkStatus();
+    return absl::InvalidArgumentError(absl::StrCat(
+        "connector '", config.name, "': relay_ca_file is for relay_security starttls or tls"));
+  }
+  auto tls = ClientTlsContext(ca);
+  if (!tls.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("connector '", config.name,
+                                                   "' setting 'relay_ca_file': ",
+                                                   tls.status().message()));
+  }
+  relay.tls = *std::move(tls);
+  return absl::OkStatus();
+}
+
 absl::Status RelayFromConfig(const ConnectorConfig& config, EmailOptions& options) {
   if (config.Get("relay").empty()) return absl::OkStatus();
   RelayOptions relay;
   relay.hostname = options.session.hostname;
   if (auto s = config.GetListen("relay", "", relay.host, relay.port); !s.ok()) return s;
+  if (auto s = RelaySecurityFromConfig(config, relay); !s.ok()) return s;
   options.thread_dir = config.Get("thread_dir");
   if (options.thread_dir.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -84,7 +131,8 @@ absl::Status MillisecondsFromConfig(const ConnectorConfig& config, const std::st
 
 // Settings: listen, protocol, hostname, max_message_bytes, max_connections, idle_timeout_ms,
 // session_timeout_ms, ack_wait_ms, mailboxes (see mailboxes.h), route.<mailbox> (see
-// mail_routes.h), tls_cert, tls_key, require_tls, relay, thread_dir.
+// mail_routes.h), tls_cert, tls_key, require_tls, relay, relay_security, relay_username,
+// relay_password, relay_ca, thread_dir.
 class EmailFactory : public ConnectorFactory {
  public:
   std::string_view Name() const override { return "email"; }
