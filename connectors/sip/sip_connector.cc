@@ -10,12 +10,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <random>
 
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
+#include "connectors/sdk/publish_all.h"
 #include "connectors/sip/sip_response.h"
 #include "connectors/sip/sip_stream.h"
 
@@ -74,6 +76,9 @@ absl::StatusOr<std::unique_ptr<SipConnector>> SipConnector::Create(const Connect
   if (!ringing.ok()) return ringing.status();
   auto t1 = config.GetInt("t1_ms", options.t1.count());
   if (!t1.ok()) return t1.status();
+  auto ack_wait = config.GetInt("ack_wait_ms", options.ack_wait.count());
+  if (!ack_wait.ok()) return ack_wait.status();
+  options.ack_wait = std::chrono::milliseconds(*ack_wait);
   if (*ringing == 0 || *t1 == 0) return absl::InvalidArgumentError("sip: ringing_every_ms and t1_ms must be positive");
   options.max_wait = std::chrono::milliseconds(*max_wait);
   options.ringing_every = std::chrono::milliseconds(*ringing);
@@ -129,6 +134,14 @@ void SipConnector::Stop() {
   for (auto& [fd, unused] : streams_) close(fd);
   streams_.clear();
   CloseListeners();
+  // The broker link outlives us and spools what it holds at its own stop: hand it what is left.
+  FlushReports();
+  std::lock_guard lock(mu_);
+  const auto unqueued = std::count_if(reports_.begin(), reports_.end(),
+                                      [](const auto& entry) { return !entry.second.queued; });
+  if (unqueued > 0) {
+    LogError("sip", absl::StrCat(unqueued, " call reports could not be queued before the stop"));
+  }
 }
 
 void SipConnector::CloseListeners() {
@@ -278,18 +291,33 @@ absl::Status SipConnector::Deliver(const omnibroker::v1::Event& event) {
   if (redirect == event.provider_metadata().end() || redirect->second.empty()) {
     return absl::InvalidArgumentError("sip: provider_metadata call.redirect_to is missing");
   }
+  omnibroker::v1::Event report;
   {
     std::lock_guard lock(mu_);
-    if (!delivered_.insert(event.id()).second) return absl::OkStatus();
-    auto it = calls_.find(event.thread_key());
-    // A call already gone has published its abandoned/overflowed outcome: nothing to do.
-    // A call whose ack is still on its way is waiting too: the broker routed it.
-    const bool waiting = it != calls_.end() && (it->second.state == State::kWaiting || it->second.state == State::kPublishing);
-    if (!waiting) return absl::OkStatus();
-    SendFinal(it->second, 302, {absl::StrCat("Contact: <", redirect->second, ">")});
-    Report(it->second, "answered", redirect->second);
+    if (auto answered = answered_.find(event.id()); answered != answered_.end()) {
+      report = answered->second;  // a resend: the redirect went out, its report is not acked yet
+    } else {
+      auto it = calls_.find(event.thread_key());
+      // A call already gone (or already answered) has its outcome reported: nothing to do.
+      // A call whose ack is still on its way is waiting too: the broker routed it.
+      const bool waiting = it != calls_.end() && (it->second.state == State::kWaiting || it->second.state == State::kPublishing);
+      if (!waiting) return absl::OkStatus();
+      SendFinal(it->second, 302, {absl::StrCat("Contact: <", redirect->second, ">")});
+      report = ReportOf(it->second, "answered", redirect->second);
+      answered_[event.id()] = report;
+    }
   }
-  FlushReports();
+  // The delivery is done once the broker has its report: a crash before that leaves the delivery
+  // unconfirmed, so the broker sends it again rather than losing how the call ended.
+  const PublishOutcome outcome = PublishAll(*context_, {report}, options_.ack_wait);
+  if (outcome.kind == PublishOutcome::Kind::kTimeout ||
+      outcome.kind == PublishOutcome::Kind::kNotQueued) {
+    return absl::UnavailableError(
+        absl::StrCat("sip: report ", report.id(), " not acked yet: ", outcome.message));
+  }
+  if (!outcome.ok()) LogWarning("sip", outcome.message, report.id());  // refused for good
+  std::lock_guard lock(mu_);
+  answered_.erase(event.id());
   return absl::OkStatus();
 }
 
@@ -336,24 +364,53 @@ void SipConnector::Send(const Peer& peer, const std::string& bytes) {
   sendto(udp_fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<const sockaddr*>(&peer.address), sizeof(peer.address));
 }
 
-void SipConnector::Report(const Call& call, std::string_view outcome, std::string_view redirect_to) {
+omnibroker::v1::Event SipConnector::ReportOf(const Call& call, std::string_view outcome,
+                                             std::string_view redirect_to) const {
   const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - call.started);
-  reports_.push_back(CallReport(call.invite, outcome, waited, redirect_to, context_->clock().Now()));
+  return CallReport(call.invite, outcome, waited, redirect_to, context_->clock().Now());
+}
+
+void SipConnector::Report(const Call& call, std::string_view outcome) {
+  omnibroker::v1::Event report = ReportOf(call, outcome);
+  const std::string id = report.id();
+  reports_.emplace(id, PendingReport{.event = std::move(report)});
 }
 
 void SipConnector::FlushReports() {
-  std::vector<omnibroker::v1::Event> reports;
+  std::vector<omnibroker::v1::Event> unqueued;
   {
     std::lock_guard lock(mu_);
-    reports.swap(reports_);
+    for (const auto& [id, report] : reports_) {
+      if (!report.queued) unqueued.push_back(report.event);
+    }
   }
-  for (auto& report : reports) {
+  for (auto& report : unqueued) {
     const std::string id = report.id();
-    const absl::Status queued = context_->Publish(std::move(report), [id](const omnibroker::v1::IngestAck& ack) {
-      if (ack.status() == omnibroker::v1::INGEST_STATUS_REJECTED) LogInfo("sip", absl::StrCat(id, " refused: ", ack.reason()));
-    });
-    if (!queued.ok()) LogInfo("sip", absl::StrCat(id, " not queued: ", queued.message()));
+    const absl::Status queued = context_->Publish(
+        std::move(report), [alive = alive_, id](const omnibroker::v1::IngestAck& ack) {
+          std::lock_guard lock(alive->mu);
+          if (alive->connector != nullptr) alive->connector->OnReportAcked(id, ack);
+        });
+    std::lock_guard lock(mu_);
+    auto it = reports_.find(id);
+    if (it == reports_.end()) continue;  // acked already
+    if (queued.ok()) {
+      it->second.queued = true;
+    } else if (!it->second.refused) {
+      it->second.refused = true;
+      LogWarning("sip",
+                 absl::StrCat("report not queued yet, tried again until it is: ", queued.message()),
+                 id);
+    }
   }
+}
+
+void SipConnector::OnReportAcked(const std::string& id, const omnibroker::v1::IngestAck& ack) {
+  if (ack.status() == omnibroker::v1::INGEST_STATUS_REJECTED) {
+    LogWarning("sip", absl::StrCat("report refused: ", ack.reason()), id);
+  }
+  std::lock_guard lock(mu_);
+  reports_.erase(id);
 }
 
 }  // namespace omni::connectors::sip

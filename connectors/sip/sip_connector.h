@@ -1,7 +1,10 @@
 // The SIP connector: INVITEs on UDP and TCP `listen` become VOICE CALL events; each caller waits
 // in an INVITE server transaction of our own (RFC 3261 17.2.1) until the broker's outbound CALL
 // redirects them (302 to the agent's voice contact), they hang up (CANCEL/BYE → abandoned) or
-// max_wait passes (480 → overflowed). One thread owns the sockets and the timers.
+// max_wait passes (480 → overflowed). One thread owns the sockets and the timers. Each end of a
+// call is reported to the broker and kept until the broker acks the report: Deliver answers the
+// redirect only once its "answered" report is acked, and a report that cannot be queued yet
+// (outbox and spool full) is published again until it is.
 #pragma once
 
 #include <netinet/in.h>
@@ -11,7 +14,6 @@
 #include <map>
 #include <memory>
 #include <mutex>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,6 +32,9 @@ struct SipOptions {
   std::chrono::milliseconds max_wait{120000};     // then 480 and the overflowed report
   std::chrono::milliseconds ringing_every{30000};  // 180 Ringing repeated so proxies keep waiting
   std::chrono::milliseconds t1{500};               // RFC 3261 timer T1 (G starts here, H = 64*T1)
+  // How long Deliver waits for the broker's ack of the answered report before it answers the
+  // delivery "not yet" (the broker sends it again, and the report is published again).
+  std::chrono::milliseconds ack_wait{10000};
   CallRoutes routes;                               // route.<dialed> settings
 };
 
@@ -82,8 +87,13 @@ class SipConnector : public Connector {
   void SendFinal(Call& call, int code, const std::vector<std::string>& headers = {});
   void Reply(Call& call, const std::string& response);
   void Send(const Peer& peer, const std::string& bytes);
-  void Report(const Call& call, std::string_view outcome, std::string_view redirect_to = "");
+  omnibroker::v1::Event ReportOf(const Call& call, std::string_view outcome,
+                                 std::string_view redirect_to = "") const;
+  // With mu_ held: keeps the call's `outcome` report until the broker acks it.
+  void Report(const Call& call, std::string_view outcome);
+  // Publishes the reports not queued yet (outside mu_); those the outbox refuses wait for the next.
   void FlushReports();
+  void OnReportAcked(const std::string& id, const omnibroker::v1::IngestAck& ack);
 
   const SipOptions options_;
   ConnectorContext* context_ = nullptr;
@@ -96,8 +106,15 @@ class SipConnector : public Connector {
 
   std::mutex mu_;
   std::map<std::string, Call> calls_;  // by Call-ID
-  std::set<std::string> delivered_;    // Deliver is idempotent on event.id
-  std::vector<omnibroker::v1::Event> reports_;  // published outside mu_
+  // Redirects delivered whose answered report the broker has not acked yet, by delivery event id:
+  // a resend of the delivery publishes the same report again (the broker dedupes it by id).
+  std::map<std::string, omnibroker::v1::Event> answered_;
+  struct PendingReport {
+    omnibroker::v1::Event event;
+    bool queued = false;   // handed to the broker link, which keeps it until the ack
+    bool refused = false;  // the outbox refused it once (logged once)
+  };
+  std::map<std::string, PendingReport> reports_;  // abandoned/overflowed, by event id, until acked
 };
 
 }  // namespace omni::connectors::sip

@@ -7,7 +7,7 @@ namespace omni::connectors::sip {
 namespace {
 
 // Settings: listen (UDP and TCP, default 127.0.0.1:5060), max_wait_ms, ringing_every_ms, t1_ms,
-// route.<dialed number>.
+// ack_wait_ms, route.<dialed number>.
 class SipFactory : public ConnectorFactory {
  public:
   std::string_view Name() const override { return kProvider; }
