@@ -58,6 +58,32 @@ absl::Status Bind(int fd, const std::string& host, int port) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<int64_t> PositiveInt(const ConnectorConfig& config, const std::string& key,
+                                    int64_t fallback) {
+  auto value = config.GetInt(key, fallback);
+  if (value.ok() && *value == 0) {
+    return absl::InvalidArgumentError(absl::StrCat("sip: ", key, " must be positive"));
+  }
+  return value;
+}
+
+absl::Status ReadTcpLimits(const ConnectorConfig& config, TcpLimits& limits) {
+  auto connections = PositiveInt(config, "tcp_max_connections", limits.max_connections);
+  if (!connections.ok()) return connections.status();
+  auto per_address =
+      PositiveInt(config, "tcp_max_connections_per_address", limits.max_connections_per_address);
+  if (!per_address.ok()) return per_address.status();
+  auto idle = PositiveInt(config, "tcp_idle_timeout_ms", limits.idle_timeout.count());
+  if (!idle.ok()) return idle.status();
+  auto output = PositiveInt(config, "tcp_max_output_bytes", limits.max_output_bytes);
+  if (!output.ok()) return output.status();
+  limits.max_connections = *connections;
+  limits.max_connections_per_address = *per_address;
+  limits.idle_timeout = std::chrono::milliseconds(*idle);
+  limits.max_output_bytes = *output;
+  return absl::OkStatus();
+}
+
 int BoundPort(int fd) {
   sockaddr_in bound{};
   socklen_t length = sizeof(bound);
@@ -83,6 +109,7 @@ absl::StatusOr<std::unique_ptr<SipConnector>> SipConnector::Create(const Connect
   options.max_wait = std::chrono::milliseconds(*max_wait);
   options.ringing_every = std::chrono::milliseconds(*ringing);
   options.t1 = std::chrono::milliseconds(*t1);
+  if (auto s = ReadTcpLimits(config, options.tcp); !s.ok()) return s;
   auto routes = ParseCallRoutes(config);
   if (!routes.ok()) return routes.status();
   options.routes = *std::move(routes);
@@ -98,8 +125,8 @@ absl::Status SipConnector::Start(ConnectorContext& context) {
   absl::Status bound;
   for (int attempt = 0; attempt < attempts; ++attempt) {
     CloseListeners();
-    tcp_fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    udp_fd_ = socket(AF_INET, SOCK_DGRAM, 0);
+    tcp_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    udp_fd_ = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (udp_fd_ < 0 || tcp_fd_ < 0) {
       bound = absl::UnavailableError(absl::StrCat("sip: cannot open sockets: ", strerror(errno)));
       break;
@@ -110,7 +137,7 @@ absl::Status SipConnector::Start(ConnectorContext& context) {
     bound = Bind(udp_fd_, options_.host, port_);
     if (!absl::IsAlreadyExists(bound)) break;
   }
-  if (bound.ok() && listen(tcp_fd_, 16) != 0) {
+  if (bound.ok() && listen(tcp_fd_, 64) != 0) {
     bound = absl::UnavailableError(absl::StrCat("sip: cannot listen on TCP: ", strerror(errno)));
   }
   if (!bound.ok()) {
@@ -131,8 +158,10 @@ void SipConnector::Stop() {
     alive_->connector = nullptr;
   }
   thread_.join();
-  for (auto& [fd, unused] : streams_) close(fd);
-  streams_.clear();
+  {
+    std::lock_guard lock(mu_);
+    tcp_.CloseAll();
+  }
   CloseListeners();
   // The broker link outlives us and spools what it holds at its own stop: hand it what is left.
   FlushReports();
@@ -151,10 +180,13 @@ void SipConnector::CloseListeners() {
 }
 
 void SipConnector::Run() {
-  char buffer[65536];
+  char buffer[kMaxMessageBytes];
   while (running_) {
     std::vector<pollfd> fds{{udp_fd_, POLLIN, 0}, {tcp_fd_, POLLIN, 0}};
-    for (const auto& [fd, unused] : streams_) fds.push_back({fd, POLLIN, 0});
+    {
+      std::lock_guard lock(mu_);
+      tcp_.AddPollFds(fds);
+    }
     if (poll(fds.data(), fds.size(), 20) > 0) {
       if (fds[0].revents & POLLIN) {
         Peer peer;
@@ -163,19 +195,11 @@ void SipConnector::Run() {
         if (n > 0) Receive(std::string(buffer, n), peer);
       }
       if (fds[1].revents & POLLIN) {
-        const int fd = accept(tcp_fd_, nullptr, nullptr);
-        if (fd >= 0) streams_[fd];
+        std::lock_guard lock(mu_);
+        tcp_.Accept(tcp_fd_, Clock::now());
       }
       for (size_t i = 2; i < fds.size(); ++i) {
-        if (fds[i].revents == 0) continue;
-        const ssize_t n = read(fds[i].fd, buffer, sizeof(buffer));
-        if (n <= 0) {
-          Disconnected(fds[i].fd);
-          continue;
-        }
-        std::string& stream = streams_[fds[i].fd];
-        stream.append(buffer, n);
-        while (auto message = NextStreamMessage(stream)) Receive(*message, Peer{.tcp_fd = fds[i].fd});
+        if (fds[i].revents != 0) ReadStream(fds[i]);
       }
     }
     Tick();
@@ -183,21 +207,38 @@ void SipConnector::Run() {
   }
 }
 
-void SipConnector::Disconnected(int fd) {
+void SipConnector::ReadStream(const pollfd& polled) {
+  std::vector<StreamMessage> messages;
+  Peer peer{.tcp_fd = polled.fd};
   {
     std::lock_guard lock(mu_);
-    for (auto it = calls_.begin(); it != calls_.end();) {
-      Call& call = it->second;
-      if (call.peer.tcp_fd != fd) {
-        ++it;
-        continue;
-      }
-      if (call.state == State::kPublishing || call.state == State::kWaiting) Report(call, "abandoned");
-      it = calls_.erase(it);  // before the fd number can be reused by another connection
-    }
+    messages = tcp_.Ready(polled, Clock::now());
+    peer.address = tcp_.address(polled.fd);
   }
-  close(fd);
-  streams_.erase(fd);
+  for (const StreamMessage& message : messages) {
+    if (message.status.ok()) {
+      Receive(message.bytes, peer);
+      continue;
+    }
+    // The connection closes after it; its headers (when they came) say whom to tell why.
+    LogInfo("sip", absl::StrCat("TCP connection closed: ", message.status.message()));
+    auto request = ParseSipRequest(message.bytes);
+    if (!request.ok() || request->method == "ACK") continue;
+    std::lock_guard lock(mu_);
+    Send(peer, Response(*request, 513, RandomTag()));
+  }
+}
+
+void SipConnector::Disconnected(int fd) {
+  for (auto it = calls_.begin(); it != calls_.end();) {
+    Call& call = it->second;
+    if (call.peer.tcp_fd != fd) {
+      ++it;
+      continue;
+    }
+    if (call.state == State::kPublishing || call.state == State::kWaiting) Report(call, "abandoned");
+    it = calls_.erase(it);  // with the connection: its fd number can be reused by the next one
+  }
 }
 
 void SipConnector::Receive(const std::string& bytes, const Peer& peer) {
@@ -341,6 +382,11 @@ void SipConnector::Tick() {
     const bool done = (call.state == State::kCompleted || call.state == State::kConfirmed) && now >= call.forget_at;
     it = done ? calls_.erase(it) : std::next(it);  // timer H (no ACK) or I (ACKed)
   }
+  std::set<int> busy;  // a caller waiting on a connection need not say anything
+  for (const auto& [unused, call] : calls_) {
+    if (call.peer.tcp_fd >= 0) busy.insert(call.peer.tcp_fd);
+  }
+  for (const int fd : tcp_.CloseFinished(now, busy)) Disconnected(fd);
 }
 
 void SipConnector::SendFinal(Call& call, int code, const std::vector<std::string>& headers) {
@@ -357,11 +403,14 @@ void SipConnector::Reply(Call& call, const std::string& response) {
 }
 
 void SipConnector::Send(const Peer& peer, const std::string& bytes) {
-  if (peer.tcp_fd >= 0) {
-    (void)!write(peer.tcp_fd, bytes.data(), bytes.size());  // a closed connection: the caller left
-    return;
-  }
-  sendto(udp_fd_, bytes.data(), bytes.size(), 0, reinterpret_cast<const sockaddr*>(&peer.address), sizeof(peer.address));
+  if (peer.tcp_fd >= 0) return tcp_.Send(peer.tcp_fd, bytes);
+  sendto(udp_fd_, bytes.data(), bytes.size(), MSG_DONTWAIT,
+         reinterpret_cast<const sockaddr*>(&peer.address), sizeof(peer.address));
+}
+
+std::map<std::string, int64_t> SipConnector::Rejections() const {
+  std::lock_guard lock(mu_);
+  return tcp_.rejections();
 }
 
 omnibroker::v1::Event SipConnector::ReportOf(const Call& call, std::string_view outcome,

@@ -1,13 +1,15 @@
 // The SIP connector: INVITEs on UDP and TCP `listen` become VOICE CALL events; each caller waits
 // in an INVITE server transaction of our own (RFC 3261 17.2.1) until the broker's outbound CALL
 // redirects them (302 to the agent's voice contact), they hang up (CANCEL/BYE → abandoned) or
-// max_wait passes (480 → overflowed). One thread owns the sockets and the timers. Each end of a
-// call is reported to the broker and kept until the broker acks the report: Deliver answers the
-// redirect only once its "answered" report is acked, and a report that cannot be queued yet
-// (outbox and spool full) is published again until it is.
+// max_wait passes (480 → overflowed). One thread owns the sockets and the timers; no socket call
+// blocks (TCP connections are bounded in sip_tcp.h), so Stop() returns whatever clients do. Each
+// end of a call is reported to the broker and kept until the broker acks the report: Deliver
+// answers the redirect only once its "answered" report is acked, and a report that cannot be
+// queued yet (outbox and spool full) is published again until it is.
 #pragma once
 
 #include <netinet/in.h>
+#include <poll.h>
 
 #include <atomic>
 #include <chrono>
@@ -21,6 +23,7 @@
 #include "connectors/sdk/connector.h"
 #include "connectors/sip/sip_parser.h"
 #include "connectors/sip/sip_routes.h"
+#include "connectors/sip/sip_tcp.h"
 
 namespace omni::connectors::sip {
 
@@ -36,12 +39,13 @@ struct SipOptions {
   // delivery "not yet" (the broker sends it again, and the report is published again).
   std::chrono::milliseconds ack_wait{10000};
   CallRoutes routes;                               // route.<dialed> settings
+  TcpLimits tcp;                                   // tcp_* settings
 };
 
 class SipConnector : public Connector {
  public:
   static absl::StatusOr<std::unique_ptr<SipConnector>> Create(const ConnectorConfig& config);
-  explicit SipConnector(SipOptions options) : options_(std::move(options)) {}
+  explicit SipConnector(SipOptions options) : options_(std::move(options)), tcp_(options_.tcp) {}
   ~SipConnector() override { Stop(); }
 
   std::vector<std::string> Providers() const override { return {std::string(kProvider)}; }
@@ -49,12 +53,14 @@ class SipConnector : public Connector {
   void Stop() override;
   absl::Status Deliver(const omnibroker::v1::Event& event) override;
   int port() const { return port_; }
+  // tcp_connection_limit, tcp_output_overflow, message_too_large (sip_tcp.h).
+  std::map<std::string, int64_t> Rejections() const override;
 
  private:
   using Clock = std::chrono::steady_clock;
   struct Peer {
     int tcp_fd = -1;  // -1: UDP, answered to the datagram's source address
-    sockaddr_in address{};
+    sockaddr_in address{};  // the datagram's source, or the TCP connection's peer
   };
   enum class State { kPublishing, kWaiting, kCompleted, kConfirmed };
   struct Call {
@@ -76,7 +82,10 @@ class SipConnector : public Connector {
 
   void Run();
   void CloseListeners();
-  // A TCP caller's connection closed: its calls cannot be answered any more (abandoned).
+  // Takes what one TCP connection sent (poll said it is ready) to Receive.
+  void ReadStream(const pollfd& polled);
+  // With mu_ held: a TCP caller's connection closed, so its calls cannot be answered any more
+  // (abandoned).
   void Disconnected(int fd);
   void Receive(const std::string& bytes, const Peer& peer);
   void OnInvite(SipRequest request, const Peer& peer);
@@ -86,6 +95,7 @@ class SipConnector : public Connector {
   // With mu_ held: sends `code` as the INVITE's final response and starts timers G/H (UDP).
   void SendFinal(Call& call, int code, const std::vector<std::string>& headers = {});
   void Reply(Call& call, const std::string& response);
+  // With mu_ held; never blocks (a TCP connection's output waits in tcp_).
   void Send(const Peer& peer, const std::string& bytes);
   omnibroker::v1::Event ReportOf(const Call& call, std::string_view outcome,
                                  std::string_view redirect_to = "") const;
@@ -102,9 +112,9 @@ class SipConnector : public Connector {
   std::atomic<bool> running_{false};
   std::thread thread_;
   std::shared_ptr<Alive> alive_ = std::make_shared<Alive>();
-  std::map<int, std::string> streams_;  // TCP connection → bytes not yet framed (loop thread)
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
+  SipTcpConnections tcp_;
   std::map<std::string, Call> calls_;  // by Call-ID
   // Redirects delivered whose answered report the broker has not acked yet, by delivery event id:
   // a resend of the delivery publishes the same report again (the broker dedupes it by id).

@@ -19,6 +19,7 @@ std::string_view ReasonPhrase(int code) {
     case 500: return "Server Internal Error";
     case 501: return "Not Implemented";
     case 503: return "Service Unavailable";
+    case 513: return "Message Too Large";
     default: return "Unknown";
   }
 }

@@ -13,11 +13,12 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
-  std::string stream(bytes);
-  size_t before = stream.size();
-  while (auto message = omni::connectors::sip::NextStreamMessage(stream)) {
-    omni::fuzz::Require(!message->empty() && stream.size() < before);
-    before = stream.size();
+  omni::connectors::sip::SipStream stream;
+  stream.Append(bytes);
+  size_t before = stream.buffered();
+  while (auto message = stream.Next()) {
+    omni::fuzz::Require(!message->status.ok() || (!message->bytes.empty() && stream.buffered() < before));
+    before = stream.buffered();
   }
   auto request = omni::connectors::sip::ParseSipRequest(bytes);
   if (!request.ok()) {

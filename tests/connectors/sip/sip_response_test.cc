@@ -1,8 +1,7 @@
-// Responses copy what RFC 3261 8.2.6 says from the request, and TCP framing finds whole messages.
+// Responses copy what RFC 3261 8.2.6 says from the request.
 #include <gtest/gtest.h>
 
 #include "connectors/sip/sip_response.h"
-#include "connectors/sip/sip_stream.h"
 
 namespace omni::connectors::sip {
 namespace {
@@ -25,15 +24,6 @@ TEST(SipResponseTest, CopiesViasFromCallIdCseqAndTagsTheTo) {
             "From: <sip:bob@a.example>;tag=f1\r\nTo: <sip:support@pbx>;tag=t9\r\nCall-ID: r1@a\r\n"
             "CSeq: 7 INVITE\r\nContact: <sip:alice@10.0.0.1>\r\nServer: omnibroker\r\nContent-Length: 0\r\n\r\n");
   EXPECT_EQ(Response(*invite, 100, "t9").find(";tag=t9"), std::string::npos) << "100 Trying carries no tag";
-}
-
-TEST(SipStreamTest, FramesByBlankLineAndContentLength) {
-  std::string buffer = "\r\n\r\nOPTIONS sip:a SIP/2.0\r\nl: 3\r\n\r\nabcINVITE sip:b SIP/2.0\r\nContent-Length: 5\r\n\r\nab";
-  EXPECT_EQ(NextStreamMessage(buffer), "OPTIONS sip:a SIP/2.0\r\nl: 3\r\n\r\nabc");
-  EXPECT_EQ(NextStreamMessage(buffer), std::nullopt) << "the body is not all there yet";
-  buffer += "cde";
-  EXPECT_EQ(NextStreamMessage(buffer), "INVITE sip:b SIP/2.0\r\nContent-Length: 5\r\n\r\nabcde");
-  EXPECT_TRUE(buffer.empty());
 }
 
 }  // namespace

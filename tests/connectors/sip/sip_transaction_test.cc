@@ -3,15 +3,13 @@
 // the call, a retransmitted INVITE answered with the last response, OPTIONS 200, other methods
 // 405/501, the 480 of max_wait resent (timer G) until the ACK consumes it, CANCEL, and a TCP
 // caller whose connection closes abandoned.
-#include <arpa/inet.h>
-#include <poll.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include "absl/strings/str_cat.h"
 #include "connectors/sip/sip_connector.h"
+#include "tests/connectors/sip/sip_wire.h"
 #include "tests/support/broker_harness.h"
 #include "tests/support/test_support.h"
 
@@ -19,42 +17,6 @@ namespace omni {
 namespace {
 
 using namespace std::chrono_literals;
-
-class SipSocket {
- public:
-  SipSocket(int type, int port) {
-    fd_ = socket(AF_INET, type, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = htons(static_cast<uint16_t>(port));
-    EXPECT_EQ(connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
-  }
-  ~SipSocket() { close(fd_); }
-  void Send(const std::string& bytes) { ASSERT_EQ(send(fd_, bytes.data(), bytes.size(), 0), ssize_t(bytes.size())); }
-  // The start line of the next message, or "" after `timeout`.
-  std::string NextStatus(std::chrono::milliseconds timeout = 3s) {
-    pollfd p{fd_, POLLIN, 0};
-    if (poll(&p, 1, static_cast<int>(timeout.count())) <= 0) return "";
-    char buffer[65536];
-    const ssize_t n = recv(fd_, buffer, sizeof(buffer), 0);
-    last_ = n > 0 ? std::string(buffer, n) : "";
-    return last_.substr(0, last_.find("\r\n"));
-  }
-  const std::string& last() const { return last_; }
-
- private:
-  int fd_ = -1;
-  std::string last_;
-};
-
-std::string Request(const std::string& method, const std::string& call_id, const std::string& body = "") {
-  return absl::StrCat(method, " sip:support@127.0.0.1 SIP/2.0\r\n",
-                      "Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bK-", call_id, "\r\n",
-                      "From: \"Bob\" <sip:+4915100000077@127.0.0.1>;tag=bob1\r\n",
-                      "To: <sip:support@127.0.0.1>\r\nCall-ID: ", call_id, "\r\n",
-                      "CSeq: 1 ", method, "\r\nMax-Forwards: 70\r\nContent-Length: ", body.size(), "\r\n\r\n", body);
-}
 
 app::BrokerConfig PhoneConfig(const std::filesystem::path& dir) {
   app::BrokerConfig config = testing::TestConfig(dir);
@@ -69,9 +31,9 @@ TEST(SipTransactionTest, InviteRingsAbsorbsRetransmissionsAndResendsItsFinalUnti
   app::BrokerApp broker(PhoneConfig(dir.path()));
   ASSERT_OK(broker.Start());
   const int port = dynamic_cast<connectors::sip::SipConnector*>(broker.connector("sip"))->port();
-  SipSocket caller(SOCK_DGRAM, port);
+  testing::SipSocket caller(SOCK_DGRAM, port);
 
-  const std::string invite = Request("INVITE", "tx-1@127.0.0.1");
+  const std::string invite = testing::SipRequestText("INVITE", "tx-1@127.0.0.1");
   caller.Send(invite);
   EXPECT_EQ(caller.NextStatus(), "SIP/2.0 100 Trying");
   EXPECT_NE(caller.last().find("Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bK-tx-1@127.0.0.1"), std::string::npos);
@@ -85,7 +47,7 @@ TEST(SipTransactionTest, InviteRingsAbsorbsRetransmissionsAndResendsItsFinalUnti
   ASSERT_TRUE(testing::WaitFor([&] { return (status = caller.NextStatus(200ms)) == "SIP/2.0 480 Temporarily Unavailable"; }, 5s));
   EXPECT_NE(caller.last().find("Reason: SIP;cause=480"), std::string::npos);
   EXPECT_EQ(caller.NextStatus(), "SIP/2.0 480 Temporarily Unavailable") << "timer G resends it";
-  caller.Send(Request("ACK", "tx-1@127.0.0.1"));
+  caller.Send(testing::SipRequestText("ACK", "tx-1@127.0.0.1"));
   while (caller.NextStatus(150ms) == "SIP/2.0 480 Temporarily Unavailable") {
   }  // one may have crossed the ACK
   EXPECT_EQ(caller.NextStatus(800ms), "") << "the ACK ends the retransmissions";
@@ -120,21 +82,21 @@ TEST(SipTransactionTest, OptionsAndOtherMethodsOverUdpAndTcp) {
   app::BrokerApp broker(PhoneConfig(dir.path()));
   ASSERT_OK(broker.Start());
   const int port = dynamic_cast<connectors::sip::SipConnector*>(broker.connector("sip"))->port();
-  SipSocket udp(SOCK_DGRAM, port);
-  udp.Send(Request("OPTIONS", "opt-1@127.0.0.1"));
+  testing::SipSocket udp(SOCK_DGRAM, port);
+  udp.Send(testing::SipRequestText("OPTIONS", "opt-1@127.0.0.1"));
   EXPECT_EQ(udp.NextStatus(), "SIP/2.0 200 OK");
   EXPECT_NE(udp.last().find("Allow: INVITE, ACK, CANCEL, BYE, OPTIONS"), std::string::npos);
-  udp.Send(Request("MESSAGE", "msg-1@127.0.0.1", "hello"));
+  udp.Send(testing::SipRequestText("MESSAGE", "msg-1@127.0.0.1", "hello"));
   EXPECT_EQ(udp.NextStatus(), "SIP/2.0 405 Method Not Allowed");
-  udp.Send(Request("FROBNICATE", "frob-1@127.0.0.1"));
+  udp.Send(testing::SipRequestText("FROBNICATE", "frob-1@127.0.0.1"));
   EXPECT_EQ(udp.NextStatus(), "SIP/2.0 501 Not Implemented");
-  udp.Send(Request("BYE", "unknown@127.0.0.1"));
+  udp.Send(testing::SipRequestText("BYE", "unknown@127.0.0.1"));
   EXPECT_EQ(udp.NextStatus(), "SIP/2.0 481 Call/Transaction Does Not Exist");
   udp.Send("not sip at all\r\n\r\n");
   EXPECT_EQ(udp.NextStatus(300ms), "") << "an unparsable datagram is dropped";
 
-  SipSocket tcp(SOCK_STREAM, port);
-  const std::string options = Request("OPTIONS", "opt-2@127.0.0.1");
+  testing::SipSocket tcp(SOCK_STREAM, port);
+  const std::string options = testing::SipRequestText("OPTIONS", "opt-2@127.0.0.1");
   tcp.Send("\r\n\r\n" + options.substr(0, 40));  // a keepalive, then a message in two segments
   std::this_thread::sleep_for(100ms);
   tcp.Send(options.substr(40));
@@ -147,11 +109,11 @@ TEST(SipTransactionTest, CancelAnswers200AndTheInvite487) {
   app::BrokerApp broker(PhoneConfig(dir.path()));
   ASSERT_OK(broker.Start());
   const int port = dynamic_cast<connectors::sip::SipConnector*>(broker.connector("sip"))->port();
-  SipSocket caller(SOCK_DGRAM, port);
-  caller.Send(Request("INVITE", "cancel-1@127.0.0.1"));
+  testing::SipSocket caller(SOCK_DGRAM, port);
+  caller.Send(testing::SipRequestText("INVITE", "cancel-1@127.0.0.1"));
   EXPECT_EQ(caller.NextStatus(), "SIP/2.0 100 Trying");
   EXPECT_EQ(caller.NextStatus(), "SIP/2.0 180 Ringing");
-  std::string cancel = Request("CANCEL", "cancel-1@127.0.0.1");
+  std::string cancel = testing::SipRequestText("CANCEL", "cancel-1@127.0.0.1");
   caller.Send(cancel);
   std::set<std::string> statuses{caller.NextStatus(), caller.NextStatus()};
   EXPECT_EQ(statuses, (std::set<std::string>{"SIP/2.0 200 OK", "SIP/2.0 487 Request Terminated"}));
@@ -168,8 +130,8 @@ TEST(SipTransactionTest, ATcpCallerWhoseConnectionClosesIsAbandoned) {
   ASSERT_TRUE(alice.ok()) << alice.status();
   ASSERT_TRUE((*alice)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
   {
-    SipSocket caller(SOCK_STREAM, port);
-    caller.Send(Request("INVITE", "tcp-1@127.0.0.1"));
+    testing::SipSocket caller(SOCK_STREAM, port);
+    caller.Send(testing::SipRequestText("INVITE", "tcp-1@127.0.0.1"));
     EXPECT_EQ(caller.NextStatus(), "SIP/2.0 100 Trying");
     EXPECT_EQ(caller.NextStatus(), "SIP/2.0 180 Ringing");
   }  // the connection closes
