@@ -42,6 +42,18 @@ constexpr char kDemoPagePolicy[] =
     "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self'; "
     "style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
+// How long a client turned away for lack of a listening slot waits before it asks again.
+constexpr std::chrono::seconds kBusyRetryAfter{5};
+
+// A stream refused for lack of a slot: 429 when it is the visitor's own bound, 503 when all are
+// taken.
+void RefuseListener(httplib::Response& res, const absl::Status& why) {
+  res.set_header("Retry-After", std::to_string(kBusyRetryAfter.count()));
+  ReplyError(res, why.code() == absl::StatusCode::kResourceExhausted ? 429 : 503,
+             absl::StrCat(why.message(), "; retry after ", kBusyRetryAfter.count(),
+                          " s, or read replies with GET /v1/messages?after=N&wait=S"));
+}
+
 void ServeAsset(httplib::Response& res, std::string_view body, const char* type,
                 const char* cache_control) {
   res.set_header("Cache-Control", cache_control);
@@ -52,6 +64,14 @@ void ServeAsset(httplib::Response& res, std::string_view body, const char* type,
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<WebChatConnector>> WebChatConnector::Create(WebChatOptions options) {
+  if (options.max_listeners < 1 || options.max_listeners >= options.http_threads) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "webchat max_listeners (", options.max_listeners, ") must be at least 1 and below ",
+        "http_threads (", options.http_threads, "): the other threads serve registrations and messages"));
+  }
+  if (options.max_listeners_per_visitor < 1) {
+    return absl::InvalidArgumentError("webchat max_listeners_per_visitor must be at least 1");
+  }
   auto tokens = VisitorTokens::Create(options.secret);
   if (!tokens.ok()) return tokens.status();
   return std::unique_ptr<WebChatConnector>(
@@ -59,7 +79,9 @@ absl::StatusOr<std::unique_ptr<WebChatConnector>> WebChatConnector::Create(WebCh
 }
 
 WebChatConnector::WebChatConnector(WebChatOptions options, VisitorTokens tokens)
-    : options_(std::move(options)), tokens_(std::move(tokens)) {}
+    : options_(std::move(options)),
+      tokens_(std::move(tokens)),
+      listeners_(options_.max_listeners, options_.max_listeners_per_visitor) {}
 
 WebChatConnector::~WebChatConnector() { Stop(); }
 
@@ -67,6 +89,9 @@ absl::Status WebChatConnector::Start(ConnectorContext& context) {
   context_ = &context;
   server_ = std::make_unique<httplib::Server>();
   server_->set_payload_max_length(options_.max_body_bytes);
+  // One request per connection: cpp-httplib keeps a pool thread on an idle keep-alive connection
+  // (up to 5 s), so keep-alive would let idle pages, or a client refused a stream, hold threads.
+  server_->set_keep_alive_max_count(1);
   server_->new_task_queue = [threads = options_.http_threads] {
     return new httplib::ThreadPool(threads);  // cpp-httplib takes ownership
   };
@@ -81,11 +106,7 @@ absl::Status WebChatConnector::Start(ConnectorContext& context) {
     res.set_header("Content-Security-Policy", kDemoPagePolicy);
     ServeAsset(res, kDemoHtml, "text/html; charset=utf-8", "no-cache");
   });
-  if (options_.port == 0) {
-    bound_port_ = server_->bind_to_any_port(options_.host);
-  } else {
-    bound_port_ = server_->bind_to_port(options_.host, options_.port) ? options_.port : -1;
-  }
+  bound_port_ = BindServer(*server_, options_.host, options_.port);
   if (bound_port_ <= 0) {
     return absl::UnavailableError(
         absl::StrCat("webchat: cannot listen on ", options_.host, ":", options_.port));
@@ -183,10 +204,23 @@ void WebChatConnector::HandlePoll(const httplib::Request& req, httplib::Response
   if (req.has_param("wait") && (!absl::SimpleAtoi(req.get_param_value("wait"), &wait_s) || wait_s < 0)) {
     return ReplyError(res, 400, "wait must be a non-negative number of seconds");
   }
+  const std::string from = req.has_param("from") ? req.get_param_value("from") : "agent";
+  if (from != "agent" && from != "all") return ReplyError(res, 400, "from must be agent or all");
   wait_s = std::min<int64_t>(wait_s, options_.max_long_poll.count());
+  // Without a free slot the poll answers at once, and Retry-After says when to ask again.
+  std::unique_ptr<ListenerSlots::Slot> slot;
+  if (wait_s > 0) {
+    auto acquired = listeners_.TryAcquire(visitor->id);
+    if (acquired.ok()) {
+      slot = *std::move(acquired);
+    } else {
+      wait_s = 0;
+      res.set_header("Retry-After", std::to_string(kBusyRetryAfter.count()));
+    }
+  }
   const auto messages = mailbox_.WaitAfter(visitor->id, after,
                                            std::chrono::steady_clock::now() + std::chrono::seconds(wait_s),
-                                           /*agent_only=*/true);
+                                           /*agent_only=*/from == "agent");
   json out = json::array();
   uint64_t next = after;
   for (const auto& m : messages) {
@@ -203,11 +237,15 @@ void WebChatConnector::HandleStream(const httplib::Request& req, httplib::Respon
   if (!visitor.ok()) return;
   auto resume = ResumeIndex(req.get_header_value("Last-Event-ID"));
   if (!resume.ok()) return ReplyError(res, 400, ToStd(resume.status().message()));
+  auto slot = listeners_.TryAcquire(visitor->id);
+  if (!slot.ok()) return RefuseListener(res, slot.status());
   res.set_header("Cache-Control", "no-store");
   auto after = std::make_shared<uint64_t>(*resume);
+  // The provider lives as long as the response: the slot is freed when the stream ends.
   res.set_chunked_content_provider(
       "text/event-stream",
-      [this, id = visitor->id, after](size_t, httplib::DataSink& sink) {
+      [this, id = visitor->id, after, held = std::shared_ptr<ListenerSlots::Slot>(*std::move(slot))](
+          size_t, httplib::DataSink& sink) {
         const auto messages = mailbox_.WaitAfter(
             id, *after, std::chrono::steady_clock::now() + options_.stream_keep_alive);
         if (mailbox_.IsShutDown()) return false;

@@ -13,6 +13,10 @@
 // cookie would also work but would make every POST a CSRF target. The token only reads the
 // visitor's own transcript; the URL stays on the visitor's browser and this connector.
 //
+// Streams and long-polls hold a pool thread while they wait, so they are bounded
+// (listener_slots.h): beyond the bound a stream is refused at once with Retry-After and a
+// long-poll answers without waiting, keeping threads free for registrations and messages.
+//
 // Threads: the HTTP server's own pool, started in Start() and joined in Stop().
 #pragma once
 
@@ -24,6 +28,7 @@
 #include <unordered_map>
 
 #include "connectors/sdk/connector.h"
+#include "connectors/webchat/listener_slots.h"
 #include "connectors/webchat/mailbox.h"
 #include "connectors/webchat/visitor_token.h"
 #include "connectors/webchat/webchat_parser.h"
@@ -43,9 +48,13 @@ struct WebChatOptions {
   std::chrono::milliseconds ack_wait{10000};
   std::chrono::seconds max_long_poll{30};
   std::chrono::seconds stream_keep_alive{15};
-  // HTTP worker threads: each open stream or long-poll holds one, so this bounds the visitors
-  // listening at once (cpp-httplib's default is only max(8, cores - 1)).
+  // HTTP worker threads (cpp-httplib's default is only max(8, cores - 1)). Each connection holds
+  // one while it is served, a stream or long-poll for as long as it waits.
   int http_threads = 64;
+  // Streams and waiting long-polls at once, in all (below http_threads: the rest serve
+  // registrations and messages) and per visitor (a few tabs).
+  int max_listeners = 48;
+  int max_listeners_per_visitor = 4;
   size_t max_body_bytes = 64 * 1024;
 };
 
@@ -77,6 +86,7 @@ class WebChatConnector : public Connector {
   const VisitorTokens tokens_;
   ConnectorContext* context_ = nullptr;
   Mailbox mailbox_;
+  ListenerSlots listeners_;
   std::unique_ptr<httplib::Server> server_;
   std::thread server_thread_;
   int bound_port_ = 0;

@@ -40,6 +40,13 @@ class WebChatFactory : public ConnectorFactory {
     auto threads = config.GetInt("http_threads", options.http_threads);
     if (!threads.ok()) return threads.status();
     options.http_threads = static_cast<int>(*threads);
+    // By default a quarter of the threads stay for registrations and messages.
+    auto listeners = config.GetInt("max_listeners", options.http_threads * 3 / 4);
+    if (!listeners.ok()) return listeners.status();
+    options.max_listeners = static_cast<int>(*listeners);
+    auto per_visitor = config.GetInt("max_listeners_per_visitor", options.max_listeners_per_visitor);
+    if (!per_visitor.ok()) return per_visitor.status();
+    options.max_listeners_per_visitor = static_cast<int>(*per_visitor);
     auto connector = WebChatConnector::Create(std::move(options));
     if (!connector.ok()) return connector.status();
     return std::unique_ptr<Connector>(std::move(connector).value());

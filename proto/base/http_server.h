@@ -3,6 +3,7 @@
 // its accept loop.
 #pragma once
 
+#include <string>
 #include <thread>
 
 #include "absl/status/status.h"
@@ -12,6 +13,12 @@ class Server;
 }  // namespace httplib
 
 namespace omni {
+
+// Binds `server` to host:port (port 0: any free port) and returns the bound port, or -1. The
+// listen backlog is SOMAXCONN rather than cpp-httplib's 5: with 5, a burst of new connections (a
+// page with many visitors, a provider's retry wave) overflows the accept queue and the
+// connections left out wait for TCP's SYN retries, a second and more each.
+int BindServer(httplib::Server& server, const std::string& host, int port);
 
 // Starts the accept loop of `server` (bound already) on `thread` and returns once it runs.
 // cpp-httplib's stop() does nothing until the loop has begun, so a Stop() right after a Start()

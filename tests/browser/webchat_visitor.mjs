@@ -63,6 +63,22 @@ try {
     throw new Error('the agent reply was interpreted as HTML');
   }
   step('second-reply-as-text');
+
+  // A second tab of the same visitor whose stream the connector refuses (no slot to spare): the
+  // widget falls back to long-polling and shows the whole transcript all the same.
+  const tab = await context.newPage();
+  tab.on('pageerror', (e) => console.log(`pageerror (tab): ${e.message}`));
+  await tab.route('**/v1/stream*', (route) => route.fulfill({
+    status: 503, headers: { 'Retry-After': '5' }, contentType: 'application/json',
+    body: '{"error":"all listening slots of the web chat are taken"}' }));
+  await tab.goto(url);
+  await tab.locator('.omni-chat-agent', { hasText: 'REPLY-2' }).waitFor({ timeout: 30000 });
+  const polled = await tab.locator('#omni-chat-log > div').allTextContents();
+  console.log(`transcript by long-poll: ${JSON.stringify(polled)}`);
+  if (polled.length !== 4 || !polled[2].includes('Second message')) {
+    throw new Error('transcript by long-poll is not [visitor, agent, visitor, agent]');
+  }
+  step('transcript-by-long-poll');
 } finally {
   await context.close();
   rmSync(profile, { recursive: true, force: true });

@@ -1,7 +1,8 @@
 // omnibroker web chat widget: one <script src=".../widget.js"> draws a chat button and panel.
 // Agent text is untrusted for the host page, so every text goes in through textContent.
 // The visitor token stays in localStorage so a reload continues the same conversation; the
-// transcript (both sides) comes back over Server-Sent Events from /v1/stream.
+// transcript (both sides) comes back over Server-Sent Events from /v1/stream, or by long-polling
+// /v1/messages when the connector has no stream to spare.
 (function () {
   'use strict';
   var base = new URL(document.currentScript.src).origin;
@@ -49,17 +50,39 @@
     profile.hidden = true;
     var stream = new EventSource(base + '/v1/stream?token=' + encodeURIComponent(token));
     stream.onmessage = function (e) { show(JSON.parse(e.data)); };
-    // A closed stream may be a page unload or a refused token (the connector's secret changed);
-    // only a 401 for the same token means start over as a new visitor.
+    // A closed stream may be a page unload, a refused token (the connector's secret changed) or
+    // a connector with no stream to spare; only a 401 for the same token means start over as a
+    // new visitor, anything else falls back to long-polling.
     stream.onerror = function () {
       if (stream.readyState !== EventSource.CLOSED) return;
       fetch(base + '/v1/messages?after=0&wait=0', { headers: { Authorization: 'Bearer ' + token } })
         .then(function (r) {
-          if (r.status !== 401) return;
+          if (r.status !== 401) return poll(token, 0);
           localStorage.removeItem(storageKey);
           profile.hidden = false;
-        }).catch(function () {});
+        }).catch(function () { poll(token, 0); });
     };
+  }
+
+  // Long-polling, for when the connector refuses a stream: both sides of the transcript after
+  // `after`. A connector short of threads answers at once with Retry-After, the pause to take.
+  function poll(token, after) {
+    if (localStorage.getItem(storageKey) !== token) return;
+    fetch(base + '/v1/messages?from=all&wait=25&after=' + after,
+      { headers: { Authorization: 'Bearer ' + token } })
+      .then(function (r) {
+        if (r.status === 401) {
+          localStorage.removeItem(storageKey);
+          profile.hidden = false;
+          return;
+        }
+        if (!r.ok) throw new Error('poll failed: ' + r.status);
+        var pause = 1000 * (Number(r.headers.get('Retry-After')) || 0);
+        return r.json().then(function (body) {
+          body.messages.forEach(show);
+          setTimeout(function () { poll(token, body.next); }, pause);
+        });
+      }).catch(function () { setTimeout(function () { poll(token, after); }, 5000); });
   }
 
   function register() {

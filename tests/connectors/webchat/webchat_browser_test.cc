@@ -1,6 +1,7 @@
 // The widget in a real browser: the broker with the web chat connector on free ports, an agent on
 // agent-sdk, and a visitor in headless Debian chromium (tests/browser/webchat_visitor.mjs, driven
-// by playwright-core) who writes, sees replies live over SSE, reloads, and writes again.
+// by playwright-core) who writes, sees replies live over SSE, reloads, writes again, and opens a
+// second tab whose stream is refused, which long-polls instead.
 // Fails, never skips, when chromium or tests/browser/node_modules is missing.
 #include <gtest/gtest.h>
 
@@ -101,7 +102,7 @@ TEST(WebChatBrowserTest, VisitorChatsThroughTheWidgetAcrossAReload) {
   const std::string output = visitor.output();
   EXPECT_EQ(status, 0) << output;
   for (const char* step : {"sent-first", "reply-live", "transcript-after-reload", "sent-second",
-                           "second-reply-as-text"}) {
+                           "second-reply-as-text", "transcript-by-long-poll"}) {
     EXPECT_NE(output.find(std::string("STEP ") + step + "\n"), std::string::npos)
         << "missing step " << step << "\n" << output;
   }

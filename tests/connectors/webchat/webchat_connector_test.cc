@@ -1,16 +1,9 @@
 // The web chat connector over real HTTP on 127.0.0.1: the embedded widget assets, the transcript
-// of both sides, and the SSE stream resuming from Last-Event-ID. The broker is an acking context
-// here; the real broker path is in tests/integration and the browser test.
-#include "connectors/webchat/webchat_connector.h"
-
-#include <gtest/gtest.h>
-#include <httplib.h>
-
+// of both sides, and the SSE stream resuming from Last-Event-ID.
 #include <atomic>
 #include <thread>
 
-#include <nlohmann/json.hpp>
-
+#include "tests/connectors/webchat/webchat_fixture.h"
 #include "tests/support/test_support.h"
 
 namespace omni::connectors::webchat {
@@ -18,54 +11,7 @@ namespace {
 
 using nlohmann::json;
 
-class AckingContext : public ConnectorContext {
- public:
-  absl::Status Publish(omnibroker::v1::Event event, AckCallback done) override {
-    omnibroker::v1::IngestAck ack;
-    ack.set_event_id(event.id());
-    ack.set_status(omnibroker::v1::INGEST_STATUS_ACCEPTED);
-    ack.set_conversation_id("c1");
-    {
-      std::lock_guard lock(mu);
-      published.push_back(std::move(event));
-    }
-    done(ack);
-    return absl::OkStatus();
-  }
-  const Clock& clock() const override { return clock_; }
-  std::string_view tenant() const override { return "default"; }
-  std::mutex mu;
-  std::vector<omnibroker::v1::Event> published;
-
- private:
-  SystemClock clock_;
-};
-
-class WebChatConnectorTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    WebChatOptions options;
-    options.port = 0;
-    options.secret = "0123456789abcdef0123";
-    options.stream_keep_alive = std::chrono::seconds(1);
-    auto created = WebChatConnector::Create(options);
-    ASSERT_TRUE(created.ok()) << created.status();
-    connector = *std::move(created);
-    ASSERT_TRUE(connector->Start(context).ok());
-    client = std::make_unique<httplib::Client>("127.0.0.1", connector->port());
-  }
-  void TearDown() override { connector->Stop(); }
-
-  std::string Register(const json& profile) {
-    auto res = client->Post("/v1/visitors", profile.dump(), "application/json");
-    EXPECT_TRUE(res && res->status == 201);
-    return json::parse(res->body)["token"];
-  }
-
-  AckingContext context;
-  std::unique_ptr<WebChatConnector> connector;
-  std::unique_ptr<httplib::Client> client;
-};
+using WebChatConnectorTest = WebChatFixture;
 
 TEST_F(WebChatConnectorTest, ServesTheEmbeddedWidgetAndDemoPage) {
   auto js = client->Get("/widget.js");
@@ -132,6 +78,14 @@ TEST_F(WebChatConnectorTest, StreamCarriesBothSidesAndResumesThePollAgentReplies
   EXPECT_EQ(messages[0]["from"], "agent");
   EXPECT_EQ(messages[0]["text"], "on its way");
   EXPECT_EQ(messages[0]["index"], 2);
+  auto both = client->Get("/v1/messages?after=0&from=all", auth);
+  ASSERT_TRUE(both && both->status == 200);
+  ASSERT_EQ(json::parse(both->body)["messages"].size(), 2u);
+  EXPECT_EQ(json::parse(both->body)["messages"][0]["from"], "visitor");
+  auto bad_from = client->Get("/v1/messages?after=0&from=visitor", auth);
+  ASSERT_TRUE(bad_from);
+  EXPECT_EQ(bad_from->status, 400);
+  EXPECT_EQ(json::parse(bad_from->body)["error"], "from must be agent or all");
 
   std::string stream;
   auto read_until = [&](const httplib::Headers& headers, std::string_view marker) {
