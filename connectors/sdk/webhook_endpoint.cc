@@ -28,6 +28,14 @@ void Reply(httplib::Response& res, int status, std::string_view text) {
   res.set_content(std::string(text), "text/plain");
 }
 
+// 429 with Retry-After in whole seconds, rounded up: a sender that waits this long finds a token.
+void ReplyTooMany(httplib::Response& res, Duration wait, std::string_view what) {
+  const int64_t seconds =
+      std::max<int64_t>(1, std::chrono::ceil<std::chrono::seconds>(wait).count());
+  res.set_header("Retry-After", std::to_string(seconds));
+  Reply(res, 429, absl::StrCat(ToAbsl(what), "; retry after ", seconds, " s"));
+}
+
 bool IsAuthFailure(absl::StatusCode code) {
   return code == absl::StatusCode::kUnauthenticated || code == absl::StatusCode::kPermissionDenied;
 }
@@ -61,6 +69,14 @@ absl::StatusOr<WebhookOptions> WebhookOptionsFromConfig(const ConnectorConfig& c
         "connector '", config.name, "': rate_limit_burst needs rate_limit_per_second"));
   }
   options.rate_limit_burst = *burst;
+  auto unauthenticated_rate = config.GetInt("unauthenticated_rate_limit_per_second",
+                                            options.unauthenticated_rate_limit_per_second);
+  if (!unauthenticated_rate.ok()) return unauthenticated_rate.status();
+  options.unauthenticated_rate_limit_per_second = *unauthenticated_rate;
+  auto unauthenticated_burst =
+      config.GetInt("unauthenticated_rate_limit_burst", options.unauthenticated_rate_limit_burst);
+  if (!unauthenticated_burst.ok()) return unauthenticated_burst.status();
+  options.unauthenticated_rate_limit_burst = *unauthenticated_burst;
   return options;
 }
 
@@ -77,9 +93,26 @@ WebhookEndpoint::WebhookEndpoint(WebhookOptions options, NormalizeFn normalize,
         options_.rate_limit_per_second,
         options_.rate_limit_burst > 0 ? options_.rate_limit_burst : options_.rate_limit_per_second);
   }
+  if (options_.unauthenticated_rate_limit_per_second > 0) {
+    unauthenticated_limiter_ = std::make_unique<AddressRateLimiter>(
+        options_.unauthenticated_rate_limit_per_second,
+        std::max<int64_t>(1, options_.unauthenticated_rate_limit_burst));
+  }
 }
 
 WebhookEndpoint::~WebhookEndpoint() { Stop(); }
+
+bool WebhookEndpoint::TakeUnauthenticated(const std::string& address, TimePoint now,
+                                          httplib::Response& res) {
+  if (!unauthenticated_limiter_) return true;
+  auto wait = unauthenticated_limiter_->TryTake(address, now);
+  if (!wait) return true;
+  Count("unauthenticated_rate_limited");
+  ReplyTooMany(res, *wait,
+               absl::StrCat("too many unauthenticated requests from ", address, " (limit ",
+                            options_.unauthenticated_rate_limit_per_second, " per second)"));
+  return false;
+}
 
 void WebhookEndpoint::Count(const std::string& reason) {
   std::lock_guard lock(mu_);
@@ -101,13 +134,9 @@ absl::Status WebhookEndpoint::Start(ConnectorContext& context) {
     if (rate_limiter_ && req.method == "POST") {
       if (auto wait = rate_limiter_->TryTake(context.clock().Now())) {
         Count("rate_limited");
-        // Whole seconds, rounded up: a provider that waits this long finds a token.
-        const int64_t seconds =
-            std::max<int64_t>(1, std::chrono::ceil<std::chrono::seconds>(*wait).count());
-        res.set_header("Retry-After", std::to_string(seconds));
-        Reply(res, 429,
-              absl::StrCat("rate limit of ", options_.rate_limit_per_second,
-                           " requests per second exceeded; retry after ", seconds, " s"));
+        ReplyTooMany(res, *wait,
+                     absl::StrCat("rate limit of ", options_.rate_limit_per_second,
+                                  " requests per second exceeded"));
         return httplib::Server::HandlerResponse::Handled;
       }
     }
@@ -168,7 +197,11 @@ absl::Status WebhookEndpoint::Start(ConnectorContext& context) {
   server_->Post(options_.path, deliver);
   for (const std::string& path : options_.more_paths) server_->Post(path, deliver);
   if (handshake_) {
-    server_->Get(options_.path, [this](const httplib::Request& req, httplib::Response& res) {
+    server_->Get(options_.path, [this, &context](const httplib::Request& req,
+                                                 httplib::Response& res) {
+      // Anyone may ask, and the answer may be a MAC under the provider's secret (X's CRC): each
+      // address gets only so many.
+      if (!TakeUnauthenticated(req.remote_addr, context.clock().Now(), res)) return;
       auto answer = handshake_(ToInbound(req));
       if (!answer.ok()) {
         Count("handshake");

@@ -9,11 +9,13 @@
 //   limit (rate_limit_per_second, a token bucket holding rate_limit_burst requests; before any
 //   parsing, so a flood costs no signature checks); 400 for any other Normalize failure.
 // Every rejection is counted by reason (see Rejections()), never routed. GET requests (Meta's
-// hub.challenge, X's CRC) go to an optional handshake function. Providers that handshake with a
-// POST whose answer is a body of their choosing (VK's "confirmation" wants the configured string
-// back) give an optional post handshake, tried on every POST before Normalize. Providers whose
-// answer carries instructions (Twilio's TwiML) give an optional respond function that chooses the
-// 200's body once the broker acked every event, so the instructions follow what was stored.
+// hub.challenge, X's CRC) go to an optional handshake function; they prove nothing about their
+// sender, so each takes a token of its remote address's own budget
+// (unauthenticated_rate_limit_per_second; 429 with Retry-After beyond it). Providers that handshake
+// with a POST whose answer is a body of their choosing (VK's "confirmation" wants the configured
+// string back) give an optional post handshake, tried on every POST before Normalize. Providers
+// whose answer carries instructions (Twilio's TwiML) give an optional respond function that chooses
+// the 200's body once the broker acked every event, so the instructions follow what was stored.
 //
 // Threads: cpp-httplib's pool, started in Start() and joined in Stop().
 #pragma once
@@ -29,11 +31,13 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "connectors/sdk/connector.h"
 #include "base/token_bucket.h"
+#include "connectors/sdk/address_rate_limiter.h"
+#include "connectors/sdk/connector.h"
 
 namespace httplib {
 class Server;
+struct Response;
 }  // namespace httplib
 
 namespace omni::connectors {
@@ -49,6 +53,10 @@ struct WebhookOptions {
   // POSTs per second this connector takes (0 = no limit) and how many may come at once.
   int64_t rate_limit_per_second = 0;
   int64_t rate_limit_burst = 0;  // 0 = one second's worth
+  // Per remote address, for requests that prove nothing about their sender (GET handshakes):
+  // how many a second (0 = no limit) and how many at once.
+  int64_t unauthenticated_rate_limit_per_second = 1;
+  int64_t unauthenticated_rate_limit_burst = 20;
 };
 
 // Reads listen (host:port, default 127.0.0.1:8080), path (default `default_path`),
@@ -96,11 +104,15 @@ class WebhookEndpoint {
   int port() const { return bound_port_; }
   // Rejected requests so far, by reason: "unauthenticated", "malformed" (other Normalize
   // failures, by status code name), "body_too_large", "broker_rejected", "ack_timeout",
-  // "not_queued", "handshake" (a refused GET or post handshake), "rate_limited".
+  // "not_queued", "handshake" (a refused GET or post handshake), "rate_limited",
+  // "unauthenticated_rate_limited" (one address beyond its unauthenticated budget).
   std::map<std::string, int64_t> Rejections() const;
 
  private:
   void Count(const std::string& reason);
+  // Takes a token of `address`'s unauthenticated budget; false (and `res` answered 429) when
+  // there was none.
+  bool TakeUnauthenticated(const std::string& address, TimePoint now, httplib::Response& res);
 
   const WebhookOptions options_;
   const NormalizeFn normalize_;
@@ -108,6 +120,7 @@ class WebhookEndpoint {
   const PostHandshakeFn post_handshake_;
   const RespondFn respond_;
   std::unique_ptr<TokenBucket> rate_limiter_;  // null = no limit
+  std::unique_ptr<AddressRateLimiter> unauthenticated_limiter_;  // null = no limit
   std::unique_ptr<httplib::Server> server_;
   std::thread server_thread_;
   int bound_port_ = 0;

@@ -1,5 +1,6 @@
 #include "connectors/x/x_connector.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
@@ -8,26 +9,25 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "base/strings.h"
+#include "connectors/sdk/form_encoding.h"
 #include "connectors/sdk/signature.h"
 #include "connectors/x/x_parser.h"
 
 namespace omni::connectors::x {
 namespace {
 
-// %XX and '+' in a query value.
-std::string DecodeQueryValue(std::string_view value) {
-  auto digit = [](char c) { return absl::ascii_isdigit(c) ? c - '0' : (c | 0x20) - 'a' + 10; };
-  std::string out;
-  for (size_t i = 0; i < value.size(); ++i) {
-    if (value[i] == '%' && i + 2 < value.size() && absl::ascii_isxdigit(value[i + 1]) &&
-        absl::ascii_isxdigit(value[i + 2])) {
-      out.push_back(static_cast<char>(digit(value[i + 1]) * 16 + digit(value[i + 2])));
-      i += 2;
-    } else {
-      out.push_back(value[i] == '+' ? ' ' : value[i]);
-    }
-  }
-  return out;
+// X's crc_token is a short base64 text (base64 of a UUID: 48 characters). The answer is an HMAC
+// under the same consumer secret that signs webhook bodies, so a token that could be a body (JSON
+// needs '{', '"', ':') must never be signed: that would hand anyone a valid signature for a forged
+// delivery. Only the base64 and base64url alphabets, and only so long, are answered.
+constexpr size_t kMaxCrcTokenLength = 128;
+
+bool IsCrcTokenShaped(std::string_view token) {
+  return !token.empty() && token.size() <= kMaxCrcTokenLength &&
+         std::all_of(token.begin(), token.end(), [](char c) {
+           return absl::ascii_isalnum(c) || c == '+' || c == '/' || c == '=' || c == '-' ||
+                  c == '_';
+         });
 }
 
 // Tweet ids are decimal strings beyond 2^53: the longer one is newer.
@@ -58,11 +58,17 @@ absl::StatusOr<std::string> AnswerCrc(std::string_view consumer_secret,
   std::string token;
   if (query != std::string::npos) {
     for (absl::string_view pair : absl::StrSplit(request.path.substr(query + 1), '&')) {
-      if (absl::ConsumePrefix(&pair, "crc_token=")) token = DecodeQueryValue(ToStd(pair));
+      if (absl::ConsumePrefix(&pair, "crc_token=")) token = FormDecode(ToStd(pair));
     }
   }
   if (token.empty())
     return absl::InvalidArgumentError("x CRC: crc_token is missing from the query");
+  if (!IsCrcTokenShaped(token)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("x CRC: crc_token must be 1 to ", kMaxCrcTokenLength,
+                     " characters of A-Z a-z 0-9 + / = - _ (as X sends); got ", token.size(),
+                     " bytes that are not, left unsigned"));
+  }
   const std::string mac = Hmac(Digest::kSha256, consumer_secret, token);
   return nlohmann::json{{"response_token", absl::StrCat("sha256=", absl::Base64Escape(mac))}}
       .dump();

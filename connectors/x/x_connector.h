@@ -65,7 +65,9 @@ absl::StatusOr<std::vector<omnibroker::v1::Event>> NormalizeRequest(
     TimePoint now);
 
 // The answer to X's CRC challenge (GET <path>?crc_token=T):
-// {"response_token":"sha256=<base64 HMAC-SHA256(consumer_secret, T)>"}.
+// {"response_token":"sha256=<base64 HMAC-SHA256(consumer_secret, T)>"}, only for a T shaped as X
+// sends it (at most 128 characters of base64 or base64url): the consumer secret also signs webhook
+// bodies, and signing whatever a caller sends would forge any delivery. Else INVALID_ARGUMENT.
 absl::StatusOr<std::string> AnswerCrc(std::string_view consumer_secret,
                                       const InboundRequest& request);
 

@@ -19,8 +19,16 @@ class TokenBucket {
 
   // nullopt when a token was taken; else how long until the next one.
   std::optional<Duration> TryTake(TimePoint now);
+  // As TryTake, but takes nothing: a caller that only learns later whether the request counts
+  // (a webhook, once its signature is checked) asks first and takes afterwards.
+  std::optional<Duration> Wait(TimePoint now);
 
  private:
+  // Adds the tokens earned since the last call; mu_ held.
+  void Refill(TimePoint now);
+  // How long until a whole token is there; mu_ held, tokens_ < 1.
+  Duration TimeToNextToken() const;
+
   const double per_second_;
   const double burst_;
   std::mutex mu_;

@@ -74,6 +74,8 @@ class WebhookEndpointTest : public ::testing::Test {
     options.more_paths = {"/webhook/again"};
     options.rate_limit_per_second = rate_limit_;
     options.rate_limit_burst = rate_limit_;
+    options.unauthenticated_rate_limit_per_second = unauthenticated_limit_;
+    options.unauthenticated_rate_limit_burst = unauthenticated_limit_;
     endpoint_ = std::make_unique<WebhookEndpoint>(
         options, Normalize,
         [](const InboundRequest& request) -> absl::StatusOr<std::string> {
@@ -98,7 +100,8 @@ class WebhookEndpointTest : public ::testing::Test {
     return res ? std::pair(res->status, res->body) : std::pair(-1, std::string());
   }
 
-  int64_t rate_limit_ = 0;  // requests per second and burst; 0 = none
+  int64_t rate_limit_ = 0;             // requests per second and burst; 0 = none
+  int64_t unauthenticated_limit_ = 0;  // per address: requests per second and burst; 0 = none
   AckingContext context_;
   std::unique_ptr<WebhookEndpoint> endpoint_;
   std::unique_ptr<httplib::Client> http_;
@@ -172,6 +175,14 @@ TEST_F(WebhookEndpointTest, RateLimitSettingsAreReadAndChecked) {
             std::string::npos);
   config.settings = {{"rate_limit_per_second", "lots"}};
   EXPECT_FALSE(WebhookOptionsFromConfig(config, "/webhook").ok());
+  config.settings = {{"unauthenticated_rate_limit_per_second", "3"},
+                     {"unauthenticated_rate_limit_burst", "7"}};
+  options = WebhookOptionsFromConfig(config, "/webhook");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->unauthenticated_rate_limit_per_second, 3);
+  EXPECT_EQ(options->unauthenticated_rate_limit_burst, 7);
+  config.settings = {{"unauthenticated_rate_limit_burst", "many"}};
+  EXPECT_FALSE(WebhookOptionsFromConfig(config, "/webhook").ok());
 }
 
 TEST_F(WebhookEndpointTest, GetHandshake) {
@@ -184,6 +195,25 @@ TEST_F(WebhookEndpointTest, GetHandshake) {
   ASSERT_TRUE(refused);
   EXPECT_EQ(refused->status, 403);
   EXPECT_EQ(endpoint_->Rejections()["handshake"], 1);
+}
+
+// A GET handshake proves nothing about its sender and its answer may be a MAC under the
+// provider's secret (X's CRC): each address gets only so many, answered or refused.
+TEST_F(WebhookEndpointTest, GetHandshakesAreLimitedPerAddress) {
+  unauthenticated_limit_ = 2;
+  StartEndpoint();
+  EXPECT_EQ(http_->Get("/webhook?challenge=42")->status, 200);
+  EXPECT_EQ(http_->Get("/webhook?challenge=7")->status, 403);
+  auto limited = http_->Get("/webhook?challenge=42");
+  ASSERT_TRUE(limited);
+  EXPECT_EQ(limited->status, 429);
+  EXPECT_EQ(limited->get_header_value("Retry-After"), "1");
+  EXPECT_NE(limited->body.find("too many unauthenticated requests from 127.0.0.1"),
+            std::string::npos)
+      << limited->body;
+  EXPECT_EQ(endpoint_->Rejections()["unauthenticated_rate_limited"], 1);
+  context_.fake_clock.Advance(std::chrono::seconds(1));
+  EXPECT_EQ(http_->Get("/webhook?challenge=42")->status, 200);
 }
 
 TEST_F(WebhookEndpointTest, PostHandshakeAnswersItsOwnBodyBeforeNormalize) {

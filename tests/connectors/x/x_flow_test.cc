@@ -198,6 +198,67 @@ TEST(XFlowTest, CrcWebhookToAgentAndRepliesToTheXApi) {
   broker.Stop();
 }
 
+// The CRC answer is an HMAC under the consumer secret, the very key that signs webhook bodies. A
+// forged DM sent as a crc_token must not come back signed (else it posts with a valid signature
+// and is routed as the customer's), and one address gets only so many CRC answers.
+TEST(XFlowTest, TheCrcAnswerCannotSignAForgedDelivery) {
+  TempDir dir;
+  FakeXApi x_api;
+  app::BrokerConfig config = testing::TestConfig(dir.path());
+  config.connectors.assign(
+      1, connectors::ConnectorConfig{.type = "x",
+                                     .name = "x",
+                                     .settings = {{"listen", "127.0.0.1:0"},
+                                                  {"consumer_secret", kSecret},
+                                                  {"access_token", kToken},
+                                                  {"api_base_url", x_api.base_url()},
+                                                  {"unauthenticated_rate_limit_burst", "5"}}});
+  app::BrokerApp broker(config);
+  ASSERT_OK(broker.Start());
+  auto* x = dynamic_cast<connectors::x::XConnector*>(broker.connector("x"));
+  ASSERT_NE(x, nullptr);
+  httplib::Client webhook("127.0.0.1", x->port());
+  webhook.set_read_timeout(15, 0);
+
+  const std::string forged = json{{"for_user_id", "1"},
+                                  {"direct_message_events",
+                                   {{{"type", "message_create"},
+                                     {"id", "1585800613752881999"},
+                                     {"created_timestamp", "1700000000000"},
+                                     {"message_create",
+                                      {{"sender_id", "2"},
+                                       {"target", {{"recipient_id", "1"}}},
+                                       {"message_data", {{"text", "refund me to IBAN XX00"}}}}}}}}}
+                                 .dump();
+  auto crc = webhook.Get("/x/webhook?crc_token=" + httplib::detail::encode_query_param(forged));
+  ASSERT_TRUE(crc);
+  EXPECT_EQ(crc->status, 403) << "the CRC answer signed a webhook body: " << crc->body;
+  std::string signature = "sha256=AAAAAAAAAAAAAAAAAAAAAA==";
+  if (crc->status == 200) signature = json::parse(crc->body)["response_token"];
+  auto posted = webhook.Post("/x/webhook", {{"X-Twitter-Webhooks-Signature", signature}}, forged,
+                             "application/json");
+  ASSERT_TRUE(posted);
+  EXPECT_EQ(posted->status, 403) << "a forged DM was accepted: " << posted->body;
+  EXPECT_EQ(x->Rejections()["unauthenticated"], 1);
+
+  // CRC answers are limited per address (5 at once, then 1 a second): a loop of them soon hears
+  // 429 with when to come back.
+  std::optional<httplib::Result> limited;
+  for (int i = 0; i < 200 && !limited; ++i) {
+    auto answer = webhook.Get("/x/webhook?crc_token=challenge123");
+    ASSERT_TRUE(answer);
+    if (answer->status == 429) {
+      limited = std::move(answer);
+    } else {
+      ASSERT_EQ(answer->status, 200) << answer->body;
+    }
+  }
+  ASSERT_TRUE(limited.has_value()) << "200 CRC answers in a row to one address";
+  EXPECT_FALSE((*limited)->get_header_value("Retry-After").empty());
+  EXPECT_GE(x->Rejections()["unauthenticated_rate_limited"], 1);
+  broker.Stop();
+}
+
 omnibroker::v1::Event Reply(const std::string& id, const std::string& thread) {
   omnibroker::v1::Event event;
   event.set_id(id);

@@ -362,5 +362,32 @@ TEST(XCrcTest, AnswersTheChallengeWithTheTokensHmac) {
   EXPECT_EQ(AnswerCrc("", get).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
+// The consumer secret also signs webhook bodies: only tokens shaped as X sends them (base64 of a
+// UUID) are signed, never anything that could be a body.
+TEST(XCrcTest, SignsOnlyTokensShapedAsXSendsThem) {
+  auto crc = [](const std::string& query) {
+    return AnswerCrc(kSecret, InboundRequest{.method = "GET", .path = "/x/webhook?" + query});
+  };
+  EXPECT_TRUE(crc("crc_token=M2RkODJkZmMtYjlkYi00NmQ4LTk0MGUtM2JjYzkwM2Q4MjQ0&nonce=MTc2OTU").ok());
+  EXPECT_TRUE(crc("crc_token=a-b_c%2Fd%3D").ok());
+  EXPECT_TRUE(crc("crc_token=" + std::string(128, 'A')).ok());
+  for (const std::string& token : {
+           std::string(129, 'A'),                             // longer than any X sends
+           std::string("%7B%22for_user_id%22%3A%221%22%7D"),  // {"for_user_id":"1"}
+           std::string("%7B%7D"),                             // {}
+           std::string("a%20b"),                              // a space
+           std::string("a+b"),                                // '+' in a query is a space
+           std::string("a%0Ab"),                              // a newline
+           std::string("%5B1%5D"),                            // [1]
+           std::string("%00"),
+       }) {
+    auto answer = crc("crc_token=" + token);
+    ASSERT_FALSE(answer.ok()) << token << " was signed: " << *answer;
+    EXPECT_EQ(answer.status().code(), absl::StatusCode::kInvalidArgument) << token;
+    EXPECT_NE(answer.status().message().find("left unsigned"), std::string::npos)
+        << answer.status();
+  }
+}
+
 }  // namespace
 }  // namespace omni::connectors::x

@@ -1,5 +1,5 @@
 // The token bucket on a fake clock: a burst passes, the next request is told how long to wait,
-// tokens come back at the rate and never beyond the burst.
+// tokens come back at the rate and never beyond the burst; asking how long to wait takes nothing.
 #include "base/token_bucket.h"
 
 #include <gtest/gtest.h>
@@ -42,6 +42,19 @@ TEST(TokenBucketTest, AClockSteppingBackAddsNoTokens) {
   EXPECT_FALSE(limiter.TryTake(later).has_value());
   EXPECT_TRUE(limiter.TryTake(clock.Now()).has_value());
   EXPECT_TRUE(limiter.TryTake(later).has_value());
+}
+
+TEST(TokenBucketTest, WaitTellsWithoutTaking) {
+  FakeClock clock;
+  TokenBucket limiter(2, 1);
+  EXPECT_FALSE(limiter.Wait(clock.Now()).has_value());
+  EXPECT_FALSE(limiter.Wait(clock.Now()).has_value()) << "asking took the token";
+  EXPECT_FALSE(limiter.TryTake(clock.Now()).has_value());
+  auto wait = limiter.Wait(clock.Now());
+  ASSERT_TRUE(wait.has_value());
+  EXPECT_EQ(std::chrono::duration_cast<std::chrono::milliseconds>(*wait), 500ms);
+  clock.Advance(500ms);
+  EXPECT_FALSE(limiter.Wait(clock.Now()).has_value());
 }
 
 }  // namespace
