@@ -4,8 +4,10 @@
 
 #include <osipparser2/osip_message.h>
 #include <osipparser2/osip_parser.h>
+#include <osipparser2/osip_port.h>
 
 #include <algorithm>
+#include <cstdarg>
 #include <memory>
 #include <mutex>
 
@@ -138,7 +140,14 @@ absl::Status CopyResponseHeaders(osip_message_t* raw, SipRequest& request) {
 
 absl::StatusOr<SipRequest> ParseSipRequest(std::string_view bytes) {
   static std::once_flag init;
-  std::call_once(init, [] { parser_init(); });
+  std::call_once(init, [] {
+    parser_init();
+    // osip2 prints its errors to stdout, a line or three per malformed message (even with every
+    // trace level disabled): anyone could flood the console. What was wrong is in the status we
+    // return, which the connector logs throttled; osip2's traces go nowhere.
+    osip_trace_initialize_func(TRACE_LEVEL0,
+                               [](const char*, int, osip_trace_level_t, const char*, va_list) {});
+  });
   if (bytes.empty()) return absl::InvalidArgumentError("sip: empty message");
   osip_message_t* raw = nullptr;
   if (osip_message_init(&raw) != 0) return absl::ResourceExhaustedError("sip: cannot allocate a message");

@@ -131,6 +131,16 @@ INSTANTIATE_TEST_SUITE_P(
                  "a8\xff\xc3(@10.0.0.1", "Ann"}),
     [](const auto& info) { return info.param.name; });
 
+// osip2 prints its own errors to stdout; a flood of malformed messages must not flood the
+// console: the status says what was wrong, and the connector logs it throttled.
+TEST(SipParserTest, MalformedInputPrintsNothing) {
+  ::testing::internal::CaptureStdout();
+  EXPECT_FALSE(ParseSipRequest("hello\r\n\r\n").ok());
+  EXPECT_FALSE(ParseSipRequest(Invite("To: , <sip:x>\r\n")).ok());
+  fflush(stdout);
+  EXPECT_EQ(::testing::internal::GetCapturedStdout(), "");
+}
+
 struct Malformed {
   std::string name;
   std::string bytes;
