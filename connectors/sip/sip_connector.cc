@@ -28,6 +28,12 @@ using namespace std::chrono_literals;
 constexpr auto kT2 = 4000ms;
 constexpr auto kT4 = 5000ms;
 constexpr char kAllow[] = "Allow: INVITE, ACK, CANCEL, BYE, OPTIONS";
+// Timer G's resends of a final response over UDP (RFC 3261 would go on to 64*T1, some 9 times):
+// each goes to an address that may be spoofed, and three cover three losses in a row.
+constexpr int kMaxRetransmissions = 3;
+// Datagrams taken per poll round, so that TCP connections and timers get their turn in a flood.
+constexpr int kDatagramsPerRound = 64;
+constexpr char kRetryAfter[] = "Retry-After: 30";
 
 std::string RandomTag() {
   thread_local std::mt19937_64 random{std::random_device{}()};
@@ -84,6 +90,22 @@ absl::Status ReadTcpLimits(const ConnectorConfig& config, TcpLimits& limits) {
   return absl::OkStatus();
 }
 
+absl::Status ReadCallLimits(const ConnectorConfig& config, SipOptions& options) {
+  auto rate = PositiveInt(config, "rate_limit_per_second", options.rate_limit_per_second);
+  if (!rate.ok()) return rate.status();
+  auto burst = PositiveInt(config, "rate_limit_burst", options.rate_limit_burst);
+  if (!burst.ok()) return burst.status();
+  auto calls = PositiveInt(config, "max_calls", options.max_calls);
+  if (!calls.ok()) return calls.status();
+  auto per_source = PositiveInt(config, "max_calls_per_source", options.max_calls_per_source);
+  if (!per_source.ok()) return per_source.status();
+  options.rate_limit_per_second = *rate;
+  options.rate_limit_burst = *burst;
+  options.max_calls = *calls;
+  options.max_calls_per_source = *per_source;
+  return absl::OkStatus();
+}
+
 int BoundPort(int fd) {
   sockaddr_in bound{};
   socklen_t length = sizeof(bound);
@@ -110,6 +132,7 @@ absl::StatusOr<std::unique_ptr<SipConnector>> SipConnector::Create(const Connect
   options.ringing_every = std::chrono::milliseconds(*ringing);
   options.t1 = std::chrono::milliseconds(*t1);
   if (auto s = ReadTcpLimits(config, options.tcp); !s.ok()) return s;
+  if (auto s = ReadCallLimits(config, options); !s.ok()) return s;
   auto routes = ParseCallRoutes(config);
   if (!routes.ok()) return routes.status();
   options.routes = *std::move(routes);
@@ -180,7 +203,6 @@ void SipConnector::CloseListeners() {
 }
 
 void SipConnector::Run() {
-  char buffer[kMaxMessageBytes];
   while (running_) {
     std::vector<pollfd> fds{{udp_fd_, POLLIN, 0}, {tcp_fd_, POLLIN, 0}};
     {
@@ -188,12 +210,7 @@ void SipConnector::Run() {
       tcp_.AddPollFds(fds);
     }
     if (poll(fds.data(), fds.size(), 20) > 0) {
-      if (fds[0].revents & POLLIN) {
-        Peer peer;
-        socklen_t length = sizeof(peer.address);
-        const ssize_t n = recvfrom(udp_fd_, buffer, sizeof(buffer), 0, reinterpret_cast<sockaddr*>(&peer.address), &length);
-        if (n > 0) Receive(std::string(buffer, n), peer);
-      }
+      if (fds[0].revents & POLLIN) ReceiveDatagrams();
       if (fds[1].revents & POLLIN) {
         std::lock_guard lock(mu_);
         tcp_.Accept(tcp_fd_, Clock::now());
@@ -204,6 +221,27 @@ void SipConnector::Run() {
     }
     Tick();
     FlushReports();
+  }
+}
+
+void SipConnector::ReceiveDatagrams() {
+  char buffer[kMaxMessageBytes];
+  for (int i = 0; i < kDatagramsPerRound; ++i) {
+    Peer peer;
+    socklen_t length = sizeof(peer.address);
+    const ssize_t n = recvfrom(udp_fd_, buffer, sizeof(buffer), MSG_DONTWAIT,
+                               reinterpret_cast<sockaddr*>(&peer.address), &length);
+    if (n <= 0) return;
+    // Before parsing: a flood costs no more than counting it, and is answered nothing.
+    const std::string_view source(reinterpret_cast<const char*>(&peer.address.sin_addr.s_addr),
+                                  sizeof(peer.address.sin_addr.s_addr));
+    if (udp_sources_.TryTake(source, context_->clock().Now())) {
+      std::lock_guard lock(mu_);
+      ++rejections_["rate_limited"];
+      continue;
+    }
+    peer.request_bytes = static_cast<size_t>(n);
+    Receive(std::string(buffer, n), peer);
   }
 }
 
@@ -244,7 +282,13 @@ void SipConnector::Disconnected(int fd) {
 void SipConnector::Receive(const std::string& bytes, const Peer& peer) {
   auto request = ParseSipRequest(bytes);
   if (!request.ok()) {
-    LogInfo("sip", absl::StrCat("dropped: ", request.status().message()));
+    {
+      std::lock_guard lock(mu_);
+      ++rejections_["malformed"];
+    }
+    if (auto more = dropped_log_.Admit(context_->clock().Now())) {
+      LogInfo("sip", absl::StrCat("dropped: ", request.status().message(), *more));
+    }
     return;
   }
   const std::string& method = request->method;
@@ -272,6 +316,10 @@ void SipConnector::OnInvite(SipRequest request, const Peer& peer) {
       if (!existing->second.last_response.empty()) Send(peer, existing->second.last_response);
       return;
     }
+    if (!RoomForCall(peer)) {  // stateless: nothing is kept, nothing resent
+      ++rejections_["too_many_calls"];
+      return Send(peer, Response(request, 503, RandomTag(), {kRetryAfter}));
+    }
     Call& call = calls_[call_id];
     call.invite = std::move(request);
     call.peer = peer;
@@ -296,6 +344,16 @@ void SipConnector::OnInvite(SipRequest request, const Peer& peer) {
       SendFinal(call->second, 503, {"Retry-After: 30", "Reason: SIP;cause=503;text=\"broker outbox full\""});
     }
   }
+}
+
+bool SipConnector::RoomForCall(const Peer& peer) const {
+  size_t waiting = 0, from_source = 0;
+  for (const auto& [unused, call] : calls_) {
+    if (call.state != State::kPublishing && call.state != State::kWaiting) continue;
+    ++waiting;
+    if (call.peer.address.sin_addr.s_addr == peer.address.sin_addr.s_addr) ++from_source;
+  }
+  return waiting < options_.max_calls && from_source < options_.max_calls_per_source;
 }
 
 void SipConnector::OnPublished(const std::string& call_id, const omnibroker::v1::IngestAck& ack) {
@@ -374,8 +432,10 @@ void SipConnector::Tick() {
     } else if (call.state == State::kWaiting && now >= call.next_ringing) {
       Send(call.peer, call.last_response);
       call.next_ringing = now + options_.ringing_every;
-    } else if (call.state == State::kCompleted && call.peer.tcp_fd < 0 && now >= call.next_retransmit) {
+    } else if (call.state == State::kCompleted && call.peer.tcp_fd < 0 &&
+               now >= call.next_retransmit && call.retransmissions < kMaxRetransmissions) {
       Send(call.peer, call.last_response);  // timer G
+      ++call.retransmissions;
       call.retransmit_every = std::min(call.retransmit_every * 2, std::chrono::milliseconds(kT2));
       call.next_retransmit = now + call.retransmit_every;
     }
@@ -404,13 +464,19 @@ void SipConnector::Reply(Call& call, const std::string& response) {
 
 void SipConnector::Send(const Peer& peer, const std::string& bytes) {
   if (peer.tcp_fd >= 0) return tcp_.Send(peer.tcp_fd, bytes);
+  if (bytes.size() > peer.request_bytes) {
+    ++rejections_["response_too_large"];
+    return;
+  }
   sendto(udp_fd_, bytes.data(), bytes.size(), MSG_DONTWAIT,
          reinterpret_cast<const sockaddr*>(&peer.address), sizeof(peer.address));
 }
 
 std::map<std::string, int64_t> SipConnector::Rejections() const {
   std::lock_guard lock(mu_);
-  return tcp_.rejections();
+  std::map<std::string, int64_t> all = rejections_;
+  all.insert(tcp_.rejections().begin(), tcp_.rejections().end());
+  return all;
 }
 
 omnibroker::v1::Event SipConnector::ReportOf(const Call& call, std::string_view outcome,

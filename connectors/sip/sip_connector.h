@@ -6,6 +6,9 @@
 // end of a call is reported to the broker and kept until the broker acks the report: Deliver
 // answers the redirect only once its "answered" report is acked, and a report that cannot be
 // queued yet (outbox and spool full) is published again until it is.
+// A UDP source address is never verified (it may be spoofed), so what one source can make the
+// connector do is bounded: requests by a token bucket per address, calls waiting at once per
+// address and in all, answers no larger than the request, and few retransmissions.
 #pragma once
 
 #include <netinet/in.h>
@@ -20,10 +23,12 @@
 #include <thread>
 #include <vector>
 
+#include "connectors/sdk/address_rate_limiter.h"
 #include "connectors/sdk/connector.h"
 #include "connectors/sip/sip_parser.h"
 #include "connectors/sip/sip_routes.h"
 #include "connectors/sip/sip_tcp.h"
+#include "base/log_throttle.h"
 
 namespace omni::connectors::sip {
 
@@ -40,12 +45,19 @@ struct SipOptions {
   std::chrono::milliseconds ack_wait{10000};
   CallRoutes routes;                               // route.<dialed> settings
   TcpLimits tcp;                                   // tcp_* settings
+  int64_t rate_limit_per_second = 10;  // UDP requests from one source address (a token bucket)
+  int64_t rate_limit_burst = 30;       // … and at once
+  size_t max_calls = 200;              // callers waiting at once; more hear 503 with Retry-After
+  size_t max_calls_per_source = 10;    // … from one source address
 };
 
 class SipConnector : public Connector {
  public:
   static absl::StatusOr<std::unique_ptr<SipConnector>> Create(const ConnectorConfig& config);
-  explicit SipConnector(SipOptions options) : options_(std::move(options)), tcp_(options_.tcp) {}
+  explicit SipConnector(SipOptions options)
+      : options_(std::move(options)),
+        udp_sources_(options_.rate_limit_per_second, options_.rate_limit_burst, 4096),
+        tcp_(options_.tcp) {}
   ~SipConnector() override { Stop(); }
 
   std::vector<std::string> Providers() const override { return {std::string(kProvider)}; }
@@ -53,6 +65,8 @@ class SipConnector : public Connector {
   void Stop() override;
   absl::Status Deliver(const omnibroker::v1::Event& event) override;
   int port() const { return port_; }
+  // Requests refused or left unanswered, by reason: rate_limited (dropped), too_many_calls (503),
+  // response_too_large (an answer larger than a UDP request, not sent), malformed (dropped), and
   // tcp_connection_limit, tcp_output_overflow, message_too_large (sip_tcp.h).
   std::map<std::string, int64_t> Rejections() const override;
 
@@ -61,6 +75,8 @@ class SipConnector : public Connector {
   struct Peer {
     int tcp_fd = -1;  // -1: UDP, answered to the datagram's source address
     sockaddr_in address{};  // the datagram's source, or the TCP connection's peer
+    // UDP: the request's size; nothing larger goes back to an address that may be spoofed.
+    size_t request_bytes = 0;
   };
   enum class State { kPublishing, kWaiting, kCompleted, kConfirmed };
   struct Call {
@@ -72,6 +88,7 @@ class SipConnector : public Connector {
     std::string last_response;
     Clock::time_point next_ringing, next_retransmit, forget_at;
     std::chrono::milliseconds retransmit_every{0};
+    int retransmissions = 0;
   };
 
   // What an ack callback reaches: the connector until Stop, nothing after (acks may come late).
@@ -82,6 +99,8 @@ class SipConnector : public Connector {
 
   void Run();
   void CloseListeners();
+  // Takes the datagrams waiting on the UDP socket to Receive, within each source's rate.
+  void ReceiveDatagrams();
   // Takes what one TCP connection sent (poll said it is ready) to Receive.
   void ReadStream(const pollfd& polled);
   // With mu_ held: a TCP caller's connection closed, so its calls cannot be answered any more
@@ -89,13 +108,16 @@ class SipConnector : public Connector {
   void Disconnected(int fd);
   void Receive(const std::string& bytes, const Peer& peer);
   void OnInvite(SipRequest request, const Peer& peer);
+  // With mu_ held: whether another caller may wait, in all and from the peer's address.
+  bool RoomForCall(const Peer& peer) const;
   void OnPublished(const std::string& call_id, const omnibroker::v1::IngestAck& ack);
   void EndWaiting(const std::string& call_id, const SipRequest& request, const Peer& peer);
   void Tick();
   // With mu_ held: sends `code` as the INVITE's final response and starts timers G/H (UDP).
   void SendFinal(Call& call, int code, const std::vector<std::string>& headers = {});
   void Reply(Call& call, const std::string& response);
-  // With mu_ held; never blocks (a TCP connection's output waits in tcp_).
+  // With mu_ held; never blocks (a TCP connection's output waits in tcp_). Over UDP an answer
+  // larger than the request is not sent (counted): no amplification towards a spoofed address.
   void Send(const Peer& peer, const std::string& bytes);
   omnibroker::v1::Event ReportOf(const Call& call, std::string_view outcome,
                                  std::string_view redirect_to = "") const;
@@ -112,9 +134,12 @@ class SipConnector : public Connector {
   std::atomic<bool> running_{false};
   std::thread thread_;
   std::shared_ptr<Alive> alive_ = std::make_shared<Alive>();
+  AddressRateLimiter udp_sources_;  // by IPv4 address bytes
+  LogThrottle dropped_log_{std::chrono::seconds(10)};  // an unparsable message may come in floods
 
   mutable std::mutex mu_;
   SipTcpConnections tcp_;
+  std::map<std::string, int64_t> rejections_;  // see Rejections()
   std::map<std::string, Call> calls_;  // by Call-ID
   // Redirects delivered whose answered report the broker has not acked yet, by delivery event id:
   // a resend of the delivery publishes the same report again (the broker dedupes it by id).

@@ -4,7 +4,10 @@
 
 #include <osipparser2/osip_message.h>
 #include <osipparser2/osip_parser.h>
+#include <osipparser2/osip_port.h>
 
+#include <algorithm>
+#include <cstdarg>
 #include <memory>
 #include <mutex>
 
@@ -21,6 +24,68 @@ struct MessageFree {
 };
 
 std::string Text(const char* s) { return s == nullptr ? "" : s; }
+
+std::string_view Stripped(std::string_view text) {
+  const size_t first = text.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return "";
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+bool IsTokenOrSpace(unsigned char c) {
+  return absl::ascii_isalnum(c) ||
+         std::string_view("-.!%*_+`'~ \t").find(c) != std::string_view::npos;
+}
+
+// Whether an unquoted display name is RFC 3261 tokens but for bytes outside ASCII (José, Müller
+// in UTF-8 or Latin-1, stray bytes), which osip2 refuses. ASCII that is no token (a comma, a
+// quote, a control byte) stays refused, as RFC 4475 wants ("baddn").
+bool TokensButForNonAscii(std::string_view name) {
+  bool non_ascii = false;
+  for (const char c : name) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x80) {
+      non_ascii = true;
+    } else if (!IsTokenOrSpace(byte)) {
+      return false;
+    }
+  }
+  return non_ascii;
+}
+
+// One header line with such a From or To display name quoted, which osip2 reads; any other line
+// as it is.
+std::string WithQuotedDisplayName(std::string_view line) {
+  const size_t colon = line.find(':');
+  if (colon == std::string_view::npos) return std::string(line);
+  const std::string name = absl::AsciiStrToLower(std::string(Stripped(line.substr(0, colon))));
+  if (name != "from" && name != "f" && name != "to" && name != "t") return std::string(line);
+  const std::string_view value = line.substr(colon + 1);
+  const size_t open = value.find('<');
+  if (open == std::string_view::npos) return std::string(line);
+  const std::string_view display = Stripped(value.substr(0, open));
+  if (!TokensButForNonAscii(display)) return std::string(line);
+  return std::string(line.substr(0, colon + 1)) + " \"" + std::string(display) + "\" " +
+         std::string(value.substr(open));
+}
+
+// The message with every unquoted From/To display name osip2 would refuse quoted (the headers
+// only; the body stays byte for byte). Callers' names come from phone books in any encoding, and
+// a call must not be lost over the bytes of a name: they are made valid UTF-8 where the SDK
+// publishes the event.
+std::string WithQuotedDisplayNames(std::string_view message) {
+  const size_t blank_line = message.find("\r\n\r\n");
+  const size_t head_end = blank_line == std::string_view::npos ? message.size() : blank_line;
+  std::string out;
+  out.reserve(message.size() + 8);
+  for (size_t at = 0; at < head_end;) {
+    const size_t end = std::min(message.find("\r\n", at), head_end);
+    out += WithQuotedDisplayName(message.substr(at, end - at));
+    out += "\r\n";
+    at = end + 2;
+  }
+  if (blank_line != std::string_view::npos) out.append(message.substr(blank_line + 2));
+  return out;
+}
 
 // "sip:user@host" of a URI (no parameters), "" when it has no host.
 std::string UriText(const osip_uri_t* uri) {
@@ -75,12 +140,20 @@ absl::Status CopyResponseHeaders(osip_message_t* raw, SipRequest& request) {
 
 absl::StatusOr<SipRequest> ParseSipRequest(std::string_view bytes) {
   static std::once_flag init;
-  std::call_once(init, [] { parser_init(); });
+  std::call_once(init, [] {
+    parser_init();
+    // osip2 prints its errors to stdout, a line or three per malformed message (even with every
+    // trace level disabled): anyone could flood the console. What was wrong is in the status we
+    // return, which the connector logs throttled; osip2's traces go nowhere.
+    osip_trace_initialize_func(TRACE_LEVEL0,
+                               [](const char*, int, osip_trace_level_t, const char*, va_list) {});
+  });
   if (bytes.empty()) return absl::InvalidArgumentError("sip: empty message");
   osip_message_t* raw = nullptr;
   if (osip_message_init(&raw) != 0) return absl::ResourceExhaustedError("sip: cannot allocate a message");
   std::unique_ptr<osip_message_t, MessageFree> message(raw);
-  if (osip_message_parse(raw, bytes.data(), bytes.size()) != 0) {
+  const std::string message_text = WithQuotedDisplayNames(bytes);
+  if (osip_message_parse(raw, message_text.data(), message_text.size()) != 0) {
     return absl::InvalidArgumentError("sip: not a well-formed SIP message (start line or headers)");
   }
   if (!MSG_IS_REQUEST(raw) || raw->sip_method == nullptr) {

@@ -1,6 +1,7 @@
 // The SIP connector's pure parser: one SIP message's bytes → the request it carries (what the
 // transaction layer needs) and, for an INVITE, the VOICE CALL event it becomes. No I/O, so it is
-// tested on tests/corpus/sip and fuzzed. osip2 does the grammar; this file decides identity.
+// tested on tests/corpus/sip and fuzzed. osip2 does the grammar; this file decides identity, and
+// lets through display names osip2 would refuse (unquoted, not ASCII) so no call is lost over them.
 #pragma once
 
 #include <chrono>

@@ -1,4 +1,5 @@
-// Response text: copied headers in RFC 3261 order, then ours, then an empty body.
+// Response text: copied headers in RFC 3261 order, then ours, then an empty body. No Server
+// header: over UDP an answer must not be larger than the request, so it carries only what counts.
 #include "connectors/sip/sip_response.h"
 
 #include "absl/strings/str_cat.h"
@@ -32,7 +33,7 @@ std::string Response(const SipRequest& request, int code, std::string_view to_ta
   if (!request.to_has_tag && code != 100 && !to_tag.empty()) absl::StrAppend(&out, ";tag=", std::string(to_tag));
   absl::StrAppend(&out, "\r\nCall-ID: ", request.call_id_header, "\r\nCSeq: ", request.cseq_header, "\r\n");
   for (const std::string& line : extra_headers) absl::StrAppend(&out, line, "\r\n");
-  absl::StrAppend(&out, "Server: omnibroker\r\nContent-Length: 0\r\n\r\n");
+  absl::StrAppend(&out, "Content-Length: 0\r\n\r\n");
   return out;
 }
 

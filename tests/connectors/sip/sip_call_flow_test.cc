@@ -2,7 +2,8 @@
 // broker: the agent accepts and the caller is redirected (302) to the agent's voice contact, a
 // UDP socket of the test that receives baresip's follow-up INVITE; the history shows the answered
 // outcome. A caller who hangs up before an agent took the call is abandoned, one who waits past
-// max_wait gets 480 and is overflowed; both conversations are closed.
+// max_wait gets 480 and is overflowed; both conversations are closed. A burst of INVITEs from
+// one source opens few calls, and baresip from another address still gets through.
 #include <arpa/inet.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -11,8 +12,13 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <map>
+#include <optional>
+#include <set>
 
+#include "absl/strings/str_cat.h"
 #include "connectors/sip/sip_connector.h"
+#include "tests/connectors/sip/sip_wire.h"
 #include "tests/support/broker_harness.h"
 #include "tests/support/broker_process.h"
 #include "tests/support/test_support.h"
@@ -79,16 +85,15 @@ class Caller {
 
 struct PhoneBroker {
   explicit PhoneBroker(const std::filesystem::path& dir, const std::string& alice_contact,
-                       const std::string& max_wait_ms = "30000")
+                       std::map<std::string, std::string> settings = {})
       : broker([&] {
           app::BrokerConfig config = testing::TestConfig(dir);
           for (auto& agent : config.agents) {
             if (agent.id() == "alice") agent.set_voice_contact(alice_contact);
           }
-          config.connectors.push_back(connectors::ConnectorConfig{
-              .type = "sip",
-              .name = "sip",
-              .settings = {{"listen", "127.0.0.1:0"}, {"max_wait_ms", max_wait_ms}, {"ringing_every_ms", "1000"}}});
+          settings.merge(std::map<std::string, std::string>{
+              {"listen", "127.0.0.1:0"}, {"max_wait_ms", "30000"}, {"ringing_every_ms", "1000"}});
+          config.connectors.push_back(connectors::ConnectorConfig{.type = "sip", .name = "sip", .settings = settings});
           return config;
         }()) {
     EXPECT_OK(broker.Start());
@@ -156,7 +161,7 @@ TEST(SipCallFlowTest, ACallerWaitingPastMaxWaitGets480AndIsOverflowed) {
   ASSERT_TRUE(std::filesystem::exists(kBaresip)) << "baresip-core is not installed (deploy/setup-debian.sh)";
   testing::TempDir dir;
   AgentPhone phone;
-  PhoneBroker phones(dir.path() / "broker", phone.contact(), "2000");
+  PhoneBroker phones(dir.path() / "broker", phone.contact(), {{"max_wait_ms", "2000"}});
   testing::AdminClient admin(phones.broker.grpc_address());
   auto alice = testing::AvailableAgent(phones.broker, "alice");
 
@@ -173,6 +178,58 @@ TEST(SipCallFlowTest, ACallerWaitingPastMaxWaitGets480AndIsOverflowed) {
   ASSERT_TRUE(testing::WaitFor([&] { return caller.Log().find("SIP/2.0 480 Temporarily Unavailable") != std::string::npos; }))
       << caller.Log();
   EXPECT_NE(caller.Log().find("Reason: SIP;cause=480"), std::string::npos);
+}
+
+// A burst of INVITEs from one source (spoofed or not) opens at most max_calls_per_source calls;
+// the rest are dropped by its token bucket or refused with 503, and counted. A caller from another
+// address still gets through to an agent.
+TEST(SipCallFlowTest, ABurstOfInvitesFromOneSourceOpensFewCallsAndAnotherCallerGetsThrough) {
+  ASSERT_TRUE(std::filesystem::exists(kBaresip)) << "baresip-core is not installed (deploy/setup-debian.sh)";
+  testing::TempDir dir;
+  AgentPhone phone;
+  PhoneBroker phones(dir.path() / "broker", phone.contact(),
+                     {{"rate_limit_per_second", "1"}, {"rate_limit_burst", "5"}, {"max_calls_per_source", "3"}});
+  auto& sip = *dynamic_cast<connectors::sip::SipConnector*>(phones.broker.connector("sip"));
+  testing::AdminClient admin(phones.broker.grpc_address());
+  auto alice = testing::AvailableAgent(phones.broker, "alice");
+
+  constexpr int kBurst = 30;
+  testing::SipSocket flood(SOCK_DGRAM, phones.port, "127.0.0.2");
+  for (int i = 0; i < kBurst; ++i) flood.Send(testing::SipRequestText("INVITE", absl::StrCat("flood-", i, "@127.0.0.2")));
+  auto dropped = [&] {
+    auto rejections = sip.Rejections();
+    return rejections["rate_limited"] + rejections["too_many_calls"];
+  };
+  ASSERT_TRUE(testing::WaitFor([&] { return dropped() == kBurst - 3; })) << dropped() << " dropped";
+
+  Caller caller(dir.path() / "caller", phones.port, 15);
+  std::set<std::string> flood_offers;
+  std::optional<omnibroker::v1::Offer> call;
+  while (!call.has_value()) {  // the flood's calls came first: each is offered, and declined
+    auto offer = testing::NextOffer(*alice);
+    ASSERT_TRUE(offer.has_value()) << caller.Log();
+    if (offer->last_event().sender().handle() == "sip:+4915100000042@127.0.0.1") {
+      call = offer;
+    } else {
+      flood_offers.insert(offer->conversation().id());
+      ASSERT_TRUE(alice->Decline(offer->offer_id()).ok());
+    }
+  }
+  ASSERT_TRUE(alice->Accept(call->offer_id()).ok());
+  std::string invite;
+  ASSERT_TRUE(testing::WaitFor([&] {
+    invite = phone.Receive(200ms);
+    return invite.rfind("INVITE ", 0) == 0;
+  }, 10s)) << caller.Log();
+
+  omnibroker::v1::ListConversationsResponse open;
+  grpc::ClientContext context;
+  ASSERT_TRUE(admin->ListConversations(&context, {}, &open).ok());
+  int flood_calls = 0;
+  for (const auto& conversation : open.conversations()) flood_calls += conversation.thread_key().starts_with("flood-");
+  EXPECT_EQ(flood_calls, 3) << "max_calls_per_source";
+  EXPECT_LE(flood_offers.size(), 3u);
+  EXPECT_EQ(dropped(), kBurst - 3);
 }
 
 }  // namespace

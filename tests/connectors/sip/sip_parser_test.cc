@@ -82,6 +82,65 @@ TEST(SipParserTest, AssertedIdentityWinsAndPrivacyHidesIt) {
   EXPECT_FALSE(event.provider_metadata().contains("sip.header.x-caller-account"));
 }
 
+// Callers' names come from phone books in any encoding: a display name in Latin-1, in UTF-8
+// without quotes (RFC 3261 wants tokens or a quoted string) or with stray bytes, and bytes that
+// are not UTF-8 in a Call-ID, still make a call (ASCII that is no token, as in RFC 4475's baddn,
+// is still refused: see the corpus). The bytes are kept as they came: the connector
+// SDK makes an event's text valid UTF-8 when it publishes it.
+struct OddBytes {
+  std::string name;
+  std::string from;     // the From header's value
+  std::string call_id;  // the Call-ID header's value
+  std::string display_name;
+};
+
+class SipOddBytesTest : public ::testing::TestWithParam<OddBytes> {};
+
+TEST_P(SipOddBytesTest, StillMakeACall) {
+  std::string invite = Invite("");
+  invite.replace(invite.find("\"Ann\" <sip:+4915100000001@carrier.example>;tag=1928301774"),
+                 std::string_view("\"Ann\" <sip:+4915100000001@carrier.example>;tag=1928301774").size(),
+                 GetParam().from);
+  invite.replace(invite.find("a84b4c76e66710@10.0.0.1"), std::string_view("a84b4c76e66710@10.0.0.1").size(),
+                 GetParam().call_id);
+  auto parsed = ParseSipRequest(invite);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->caller, "sip:+4915100000001@carrier.example");
+  EXPECT_EQ(parsed->caller_name, GetParam().display_name);
+  EXPECT_EQ(parsed->call_id, GetParam().call_id);
+  const auto event = CallEvent(*parsed, TimePoint{});
+  EXPECT_EQ(event.sender().display_name(), GetParam().display_name);
+  EXPECT_EQ(event.thread_key(), GetParam().call_id);
+  EXPECT_EQ(event.id(), "sip:" + GetParam().call_id + ":1928301774");
+  EXPECT_NE(parsed->from_header.find("<sip:+4915100000001@carrier.example>;tag=1928301774"), std::string::npos)
+      << "a response copies the From: " << parsed->from_header;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, SipOddBytesTest,
+    ::testing::Values(
+        OddBytes{"latin1_quoted", "\"Jos\xe9 M\xfcller\" <sip:+4915100000001@carrier.example>;tag=1928301774",
+                 "a84b4c76e66710@10.0.0.1", "Jos\xe9 M\xfcller"},
+        OddBytes{"latin1_unquoted", "Jos\xe9 M\xfcller <sip:+4915100000001@carrier.example>;tag=1928301774",
+                 "a84b4c76e66710@10.0.0.1", "Jos\xe9 M\xfcller"},
+        OddBytes{"utf8_unquoted", "Jos\xc3\xa9 <sip:+4915100000001@carrier.example>;tag=1928301774",
+                 "a84b4c76e66710@10.0.0.1", "Jos\xc3\xa9"},
+        OddBytes{"stray_bytes", "Ann \xff\xfe\x80 <sip:+4915100000001@carrier.example>;tag=1928301774",
+                 "a84b4c76e66710@10.0.0.1", "Ann \xff\xfe\x80"},
+        OddBytes{"call_id_not_utf8", "\"Ann\" <sip:+4915100000001@carrier.example>;tag=1928301774",
+                 "a8\xff\xc3(@10.0.0.1", "Ann"}),
+    [](const auto& info) { return info.param.name; });
+
+// osip2 prints its own errors to stdout; a flood of malformed messages must not flood the
+// console: the status says what was wrong, and the connector logs it throttled.
+TEST(SipParserTest, MalformedInputPrintsNothing) {
+  ::testing::internal::CaptureStdout();
+  EXPECT_FALSE(ParseSipRequest("hello\r\n\r\n").ok());
+  EXPECT_FALSE(ParseSipRequest(Invite("To: , <sip:x>\r\n")).ok());
+  fflush(stdout);
+  EXPECT_EQ(::testing::internal::GetCapturedStdout(), "");
+}
+
 struct Malformed {
   std::string name;
   std::string bytes;

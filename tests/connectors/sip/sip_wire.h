@@ -90,15 +90,18 @@ class SipSocket {
   std::string last_;
 };
 
-// A request as a caller sends it (Via branch and Call-ID from `call_id`).
+// A request as a user agent sends it (Via branch and Call-ID from `call_id`), with the Contact,
+// User-Agent and Allow real ones carry: larger than any answer of the connector, as a request over
+// UDP must be to be answered.
 inline std::string SipRequestText(const std::string& method, const std::string& call_id,
                                   const std::string& body = "") {
   return absl::StrCat(method, " sip:support@127.0.0.1 SIP/2.0\r\n",
                       "Via: SIP/2.0/UDP 127.0.0.1:5999;branch=z9hG4bK-", call_id, "\r\n",
                       "From: \"Bob\" <sip:+4915100000077@127.0.0.1>;tag=bob1\r\n",
                       "To: <sip:support@127.0.0.1>\r\nCall-ID: ", call_id, "\r\n", "CSeq: 1 ",
-                      method, "\r\nMax-Forwards: 70\r\nContent-Length: ", body.size(), "\r\n\r\n",
-                      body);
+                      method, "\r\nMax-Forwards: 70\r\nContact: <sip:bob@127.0.0.1:5999>\r\n",
+                      "User-Agent: omni-sip-test\r\nAllow: INVITE, ACK, CANCEL, BYE, OPTIONS\r\n",
+                      "Content-Length: ", body.size(), "\r\n\r\n", body);
 }
 
 }  // namespace omni::testing
