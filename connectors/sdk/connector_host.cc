@@ -17,6 +17,7 @@ class ConnectorHost::Hosted : public ConnectorContext {
         tenant_(options.tenant),
         clock_(clock),
         connector_(std::move(connector)),
+        gate_(options.delivery, clock),
         client_(zmq,
                 ReliableClientOptions{.broker_endpoint = options.broker_endpoint,
                                       .connector_name = name_,
@@ -88,6 +89,16 @@ class ConnectorHost::Hosted : public ConnectorContext {
  private:
   // Called on the client's I/O thread: hand off, because Deliver may talk to a slow provider.
   void EnqueueDelivery(omnibroker::v1::Delivery delivery) {
+    DeliveryGate::Admission admission = gate_.Admit(delivery);
+    switch (admission.kind) {
+      case DeliveryGate::Admission::Kind::kIgnore:
+        return;
+      case DeliveryGate::Admission::Kind::kAnswer:
+        client_.SendDeliveryAck(std::move(admission.answer));
+        return;
+      case DeliveryGate::Admission::Kind::kDeliver:
+        break;
+    }
     {
       std::lock_guard lock(mu_);
       deliveries_.push_back(std::move(delivery));
@@ -118,6 +129,7 @@ class ConnectorHost::Hosted : public ConnectorContext {
         LogWarning("connector_host", absl::StrCat(name_, ": delivery ", delivery.delivery_id(),
                                                   " failed: ", s.ToString()));
       }
+      gate_.Finished(ack);
       client_.SendDeliveryAck(std::move(ack));
     }
   }
@@ -126,6 +138,7 @@ class ConnectorHost::Hosted : public ConnectorContext {
   const std::string tenant_;
   const Clock& clock_;
   std::unique_ptr<Connector> connector_;
+  DeliveryGate gate_;
   ReliableClient client_;
   std::unique_ptr<ConnectorMetrics> metrics_;  // null without a registry
 

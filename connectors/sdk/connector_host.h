@@ -1,6 +1,8 @@
 // ConnectorHost runs connectors against a broker: for each one a ReliableClient, the context the
 // connector sees, and a delivery thread that calls Connector::Deliver and acks the broker. The
-// broker hosts its built-in connectors with it over inproc://; omni-gateway over tcp://.
+// broker hosts its built-in connectors with it over inproc://; omni-gateway over tcp://. Deliveries
+// pass a DeliveryGate first: one send per delivery at a time, a bound on those in progress, and a
+// backoff between the attempts of one that failed.
 //
 // With a metrics registry, each connector's link gets its series (connector_metrics.h) and the host
 // writes at scrape time omni_connector_outbox_events{connector} (events not yet acked),
@@ -25,6 +27,7 @@
 #include "base/clock.h"
 #include "base/metrics.h"
 #include "connectors/sdk/connector.h"
+#include "connectors/sdk/delivery_gate.h"
 #include "connectors/sdk/reliable_client.h"
 
 namespace omni::connectors {
@@ -35,6 +38,7 @@ struct ConnectorHostOptions {
   std::filesystem::path spool_dir;  // empty = no spool
   std::chrono::milliseconds ack_timeout{2000};
   CurveClientKeys curve;               // see ReliableClientOptions::curve
+  DeliveryLimits delivery;             // per connector
   MetricsRegistry* metrics = nullptr;  // outlives the host; null = no metrics
 };
 

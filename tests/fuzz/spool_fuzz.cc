@@ -26,12 +26,24 @@ using omni::fuzz::Require;
 
 constexpr size_t kMaxRecord = 1 << 16;
 
-const std::filesystem::path& SpoolPath() {
-  static const std::filesystem::path path = [] {
+// The run's own folder, removed when the fuzzer exits.
+class FuzzDir {
+ public:
+  FuzzDir() {
     std::string pattern = (std::filesystem::temp_directory_path() / "spool-fuzz-XXXXXX").string();
     Require(mkdtemp(pattern.data()) != nullptr);
-    return std::filesystem::path(pattern) / "fuzz.spool";
-  }();
+    path_ = pattern;
+  }
+  ~FuzzDir() { std::filesystem::remove_all(path_); }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+const std::filesystem::path& SpoolPath() {
+  static const FuzzDir dir;
+  static const std::filesystem::path path = dir.path() / "fuzz.spool";
   return path;
 }
 

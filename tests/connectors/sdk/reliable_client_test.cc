@@ -173,26 +173,23 @@ TEST(ReliableClientTest, ACrashBetweenSendingFromTheSpoolAndTheAckReplaysTheEven
     pause();  // until the kill
   }
   zmq::context_t zmq;
-  {
-    TestBroker broker(zmq, endpoint);
-    std::set<std::string> received;
-    const bool all_sent = WaitFor([&] {
-      for (const auto& id : broker.Pump(50ms, [](const std::string&) { return false; }))
-        received.insert(id);
-      return received.size() == kEvents;
-    });
-    kill(child, SIGKILL);
-    waitpid(child, nullptr, 0);
-    ASSERT_TRUE(all_sent) << received.size() << " events arrived from the spool";
-  }
+  TestBroker broker(zmq, endpoint);  // stays up while the connector's process dies and restarts
+  std::set<std::string> received;
+  const bool all_sent = WaitFor([&] {
+    for (const auto& id : broker.Pump(50ms, [](const std::string&) { return false; }))
+      received.insert(id);
+    return received.size() == kEvents;
+  });
+  kill(child, SIGKILL);
+  waitpid(child, nullptr, 0);
+  ASSERT_TRUE(all_sent) << received.size() << " events arrived from the spool";
 
   ReliableClient restarted(
       zmq, {.broker_endpoint = endpoint, .connector_name = "t", .spool_dir = spool.path()},
       [](omnibroker::v1::Delivery) {});
   ASSERT_OK(restarted.Start());
   EXPECT_EQ(restarted.pending(), static_cast<size_t>(kEvents));
-  TestBroker broker(zmq, endpoint);
-  std::set<std::string> received;
+  received.clear();
   const bool replayed = WaitFor([&] {
     for (const auto& id : broker.Pump(50ms, [](const std::string&) { return true; }))
       received.insert(id);
