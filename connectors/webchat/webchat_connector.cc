@@ -4,14 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/strings.h"
 #include "absl/time/time.h"
 #include "base/http_server.h"
-#include "base/language_tag.h"
 #include "base/log.h"
 #include "base/time_util.h"
 #include "connectors/sdk/publish_all.h"
@@ -45,10 +43,22 @@ constexpr char kDemoPagePolicy[] =
 // How long a client turned away for lack of a listening slot waits before it asks again.
 constexpr std::chrono::seconds kBusyRetryAfter{5};
 
+// Sets Retry-After to `wait` in whole seconds, rounded up (at least 1): a client that waits this
+// long is not refused again for the same reason. The seconds.
+int64_t SetRetryAfter(httplib::Response& res, Duration wait) {
+  const int64_t seconds = std::max<int64_t>(1, std::chrono::ceil<std::chrono::seconds>(wait).count());
+  res.set_header("Retry-After", std::to_string(seconds));
+  return seconds;
+}
+
+// How long a registration refused for want of room waits: profiles free up only as visitors go
+// idle, so asking again at once would not help.
+constexpr std::chrono::seconds kFullRetryAfter{60};
+
 // A stream refused for lack of a slot: 429 when it is the visitor's own bound, 503 when all are
 // taken.
 void RefuseListener(httplib::Response& res, const absl::Status& why) {
-  res.set_header("Retry-After", std::to_string(kBusyRetryAfter.count()));
+  SetRetryAfter(res, kBusyRetryAfter);
   ReplyError(res, why.code() == absl::StatusCode::kResourceExhausted ? 429 : 503,
              absl::StrCat(why.message(), "; retry after ", kBusyRetryAfter.count(),
                           " s, or read replies with GET /v1/messages?after=N&wait=S"));
@@ -72,6 +82,10 @@ absl::StatusOr<std::unique_ptr<WebChatConnector>> WebChatConnector::Create(WebCh
   if (options.max_listeners_per_visitor < 1) {
     return absl::InvalidArgumentError("webchat max_listeners_per_visitor must be at least 1");
   }
+  if (options.max_visitors < 1 || options.visitor_idle_expiry <= Duration::zero()) {
+    return absl::InvalidArgumentError(
+        "webchat max_visitors and visitor_idle_days must be at least 1");
+  }
   auto tokens = VisitorTokens::Create(options.secret);
   if (!tokens.ok()) return tokens.status();
   return std::unique_ptr<WebChatConnector>(
@@ -81,7 +95,9 @@ absl::StatusOr<std::unique_ptr<WebChatConnector>> WebChatConnector::Create(WebCh
 WebChatConnector::WebChatConnector(WebChatOptions options, VisitorTokens tokens)
     : options_(std::move(options)),
       tokens_(std::move(tokens)),
-      listeners_(options_.max_listeners, options_.max_listeners_per_visitor) {}
+      listeners_(options_.max_listeners, options_.max_listeners_per_visitor),
+      registrations_(options_.registration_rates),
+      visitors_(options_.max_visitors, options_.visitor_idle_expiry) {}
 
 WebChatConnector::~WebChatConnector() { Stop(); }
 
@@ -131,34 +147,31 @@ absl::StatusOr<Visitor> WebChatConnector::AuthenticateToken(absl::StatusOr<std::
     ReplyError(res, 401, ToStd(visitor_id.status().message()));
     return visitor_id.status();
   }
-  std::lock_guard lock(visitors_mu_);
-  auto it = visitors_.find(*visitor_id);
-  if (it != visitors_.end()) return it->second;
-  Visitor visitor;
-  visitor.id = *visitor_id;
+  // A token outlives its profile after a restart of the connector: the visitor goes on with a
+  // bare one.
+  auto visitor = visitors_.TouchOrAdd(*visitor_id, context_->clock().Now());
+  if (!visitor.ok()) {
+    SetRetryAfter(res, kFullRetryAfter);
+    ReplyError(res, 503, ToStd(visitor.status().message()));
+  }
   return visitor;
 }
 
 void WebChatConnector::HandleRegister(const httplib::Request& req, httplib::Response& res) {
-  json body = json::object();
-  if (!req.body.empty()) {
-    body = json::parse(req.body, nullptr, false);
-    if (body.is_discarded() || !body.is_object()) return ReplyError(res, 400, "body must be a JSON object");
+  const TimePoint now = context_->clock().Now();
+  // Before the body is even parsed: a flood costs nothing but the refusal.
+  if (auto refused = registrations_.TryTake(req.remote_addr, now)) {
+    const int64_t seconds = SetRetryAfter(res, refused->retry_after);
+    return ReplyError(res, 429, absl::StrCat(refused->reason, "; retry after ", seconds, " s"));
   }
-  Visitor visitor;
-  visitor.id = tokens_.NewVisitorId();
-  if (body.contains("name") && body["name"].is_string()) visitor.display_name = body["name"];
-  if (body.contains("language") && body["language"].is_string()) {
-    const std::string language = body["language"];
-    if (auto valid = ValidateLanguageTag("language", language); !valid.ok()) return ReplyError(res, 400, ToStd(valid.message()));
-    visitor.language = absl::AsciiStrToLower(language);
+  auto visitor = ParseRegistration(req.body);
+  if (!visitor.ok()) return ReplyError(res, 400, ToStd(visitor.status().message()));
+  visitor->id = tokens_.NewVisitorId();
+  if (auto added = visitors_.Add(*visitor, now); !added.ok()) {
+    const int64_t seconds = SetRetryAfter(res, kFullRetryAfter);
+    return ReplyError(res, 503, absl::StrCat(added.message(), "; retry after ", seconds, " s"));
   }
-  if (body.contains("email") && body["email"].is_string()) visitor.email = body["email"];
-  {
-    std::lock_guard lock(visitors_mu_);
-    visitors_[visitor.id] = visitor;
-  }
-  ReplyJson(res, 201, json{{"visitor_id", visitor.id}, {"token", tokens_.Issue(visitor.id)}});
+  ReplyJson(res, 201, json{{"visitor_id", visitor->id}, {"token", tokens_.Issue(visitor->id)}});
 }
 
 void WebChatConnector::HandlePost(const httplib::Request& req, httplib::Response& res) {
@@ -215,7 +228,7 @@ void WebChatConnector::HandlePoll(const httplib::Request& req, httplib::Response
       slot = *std::move(acquired);
     } else {
       wait_s = 0;
-      res.set_header("Retry-After", std::to_string(kBusyRetryAfter.count()));
+      SetRetryAfter(res, kBusyRetryAfter);
     }
   }
   const auto messages = mailbox_.WaitAfter(visitor->id, after,

@@ -4,6 +4,7 @@
 //
 //   GET  /  and  /widget.js                 the demo page and the widget (widget_assets.h)
 //   POST /v1/visitors                       {"name","email","language"} (optional) -> 201 {"visitor_id","token"}
+//                                           rate-limited per client address and in all (429)
 //   POST /v1/messages   Bearer <token>      message body (webchat_parser.h) -> 202 after broker ack
 //   GET  /v1/messages?after=N&wait=S  Bearer <token>   -> 200 {"messages":[…],"next":N}  (agent replies)
 //   GET  /v1/stream?token=<token>  [Last-Event-ID: N]  -> text/event-stream of the transcript,
@@ -30,6 +31,8 @@
 #include "connectors/sdk/connector.h"
 #include "connectors/webchat/listener_slots.h"
 #include "connectors/webchat/mailbox.h"
+#include "connectors/webchat/registration_limiter.h"
+#include "connectors/webchat/visitor_registry.h"
 #include "connectors/webchat/visitor_token.h"
 #include "connectors/webchat/webchat_parser.h"
 
@@ -55,6 +58,11 @@ struct WebChatOptions {
   // registrations and messages) and per visitor (a few tabs).
   int max_listeners = 48;
   int max_listeners_per_visitor = 4;
+  // How often visitors may register, per client address and in all (registration_limiter.h).
+  RegistrationRates registration_rates;
+  // Visitor profiles kept at once, and how long one is kept after the visitor was last active.
+  size_t max_visitors = 100000;
+  Duration visitor_idle_expiry = std::chrono::hours(24 * 30);
   size_t max_body_bytes = 64 * 1024;
 };
 
@@ -87,12 +95,11 @@ class WebChatConnector : public Connector {
   ConnectorContext* context_ = nullptr;
   Mailbox mailbox_;
   ListenerSlots listeners_;
+  RegistrationLimiter registrations_;
+  VisitorRegistry visitors_;
   std::unique_ptr<httplib::Server> server_;
   std::thread server_thread_;
   int bound_port_ = 0;
-
-  std::mutex visitors_mu_;
-  std::unordered_map<std::string, Visitor> visitors_;  // profiles given at registration
 };
 
 }  // namespace omni::connectors::webchat

@@ -56,6 +56,17 @@ TEST(RegistryTest, WebChatFactoryValidatesSettings) {
                       .name = "w",
                       .settings = {{"listen", "nowhere"}, {"token_secret", "0123456789abcdef0"}}});
   EXPECT_EQ(bad_listen.status().code(), absl::StatusCode::kInvalidArgument);
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"max_listeners", "64"},  // as many as http_threads: none left for messages
+           {"visitor_idle_days", "0"},
+           {"max_visitors", "0"},
+           {"register_per_minute", "-1"}}) {
+    auto refused = registry->Create(ConnectorConfig{
+        .type = "webchat",
+        .name = "w",
+        .settings = {{"listen", "127.0.0.1:0"}, {"token_secret", "0123456789abcdef0"}, {key, value}}});
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << key;
+  }
 }
 
 TEST(RegistryTest, WebChatNormalizeChecksTheVisitorTokenThenParses) {
