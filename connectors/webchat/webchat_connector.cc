@@ -64,6 +64,25 @@ void RefuseListener(httplib::Response& res, const absl::Status& why) {
                           " s, or read replies with GET /v1/messages?after=N&wait=S"));
 }
 
+// `body` with a fresh token for `visitor_id`: every answer to a visitor carries one, so the
+// token's lifetime slides with the visitor's activity.
+json WithToken(json body, const VisitorTokens& tokens, const std::string& visitor_id,
+               TimePoint now) {
+  body["token"] = tokens.Issue(visitor_id, now);
+  return body;
+}
+
+// Stream tickets out at once, in all: each is a few dozen bytes for at most stream_ticket_ttl.
+constexpr size_t kMaxStreamTickets = 10000;
+
+// A refused token or ticket: 401 with the reason for clients (TokenRefusalReason, or `reason` for
+// refusals not about a token's content) and the message for people (RFC 6750's challenge too).
+void RefuseToken(httplib::Response& res, const absl::Status& why, std::string_view reason = "") {
+  const std::string code = reason.empty() ? TokenRefusalReason(why) : std::string(reason);
+  res.set_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+  ReplyJson(res, 401, json{{"error", ToStd(why.message())}, {"reason", code}});
+}
+
 void ServeAsset(httplib::Response& res, std::string_view body, const char* type,
                 const char* cache_control) {
   res.set_header("Cache-Control", cache_control);
@@ -86,7 +105,7 @@ absl::StatusOr<std::unique_ptr<WebChatConnector>> WebChatConnector::Create(WebCh
     return absl::InvalidArgumentError(
         "webchat max_visitors and visitor_idle_days must be at least 1");
   }
-  auto tokens = VisitorTokens::Create(options.secret);
+  auto tokens = VisitorTokens::Create(options.secret, options.token_ttl);
   if (!tokens.ok()) return tokens.status();
   return std::unique_ptr<WebChatConnector>(
       new WebChatConnector(std::move(options), std::move(tokens).value()));
@@ -97,7 +116,8 @@ WebChatConnector::WebChatConnector(WebChatOptions options, VisitorTokens tokens)
       tokens_(std::move(tokens)),
       listeners_(options_.max_listeners, options_.max_listeners_per_visitor),
       registrations_(options_.registration_rates),
-      visitors_(options_.max_visitors, options_.visitor_idle_expiry) {}
+      visitors_(options_.max_visitors, options_.visitor_idle_expiry),
+      tickets_(options_.stream_ticket_ttl, kMaxStreamTickets, options_.max_listeners_per_visitor) {}
 
 WebChatConnector::~WebChatConnector() { Stop(); }
 
@@ -114,6 +134,8 @@ absl::Status WebChatConnector::Start(ConnectorContext& context) {
   server_->Post("/v1/visitors", [this](const auto& req, auto& res) { HandleRegister(req, res); });
   server_->Post("/v1/messages", [this](const auto& req, auto& res) { HandlePost(req, res); });
   server_->Get("/v1/messages", [this](const auto& req, auto& res) { HandlePoll(req, res); });
+  server_->Post("/v1/stream-tickets",
+                [this](const auto& req, auto& res) { HandleStreamTicket(req, res); });
   server_->Get("/v1/stream", [this](const auto& req, auto& res) { HandleStream(req, res); });
   server_->Get("/widget.js", [](const auto&, auto& res) {
     ServeAsset(res, kWidgetJs, "text/javascript; charset=utf-8", "public, max-age=300");
@@ -136,25 +158,42 @@ void WebChatConnector::Stop() {
   if (server_thread_.joinable()) server_thread_.join();
 }
 
-absl::StatusOr<Visitor> WebChatConnector::Authenticate(const httplib::Request& req,
-                                                       httplib::Response& res) {
-  return AuthenticateToken(tokens_.VerifyBearer(req.get_header_value("Authorization")), res);
+absl::StatusOr<WebChatConnector::Caller> WebChatConnector::Authenticate(
+    const httplib::Request& req, httplib::Response& res) {
+  const TimePoint now = context_->clock().Now();
+  return Admit(tokens_.VerifyBearer(req.get_header_value("Authorization"), now), now, res);
 }
 
-absl::StatusOr<Visitor> WebChatConnector::AuthenticateToken(absl::StatusOr<std::string> visitor_id,
-                                                            httplib::Response& res) {
-  if (!visitor_id.ok()) {
-    ReplyError(res, 401, ToStd(visitor_id.status().message()));
-    return visitor_id.status();
+absl::StatusOr<WebChatConnector::Caller> WebChatConnector::Admit(
+    absl::StatusOr<VisitorTokens::Verified> verified, TimePoint now, httplib::Response& res) {
+  if (!verified.ok()) {
+    RefuseToken(res, verified.status());
+    return verified.status();
   }
   // A token outlives its profile after a restart of the connector: the visitor goes on with a
   // bare one.
-  auto visitor = visitors_.TouchOrAdd(*visitor_id, context_->clock().Now());
+  auto visitor = visitors_.TouchOrAdd(verified->visitor_id, now);
   if (!visitor.ok()) {
     SetRetryAfter(res, kFullRetryAfter);
     ReplyError(res, 503, ToStd(visitor.status().message()));
+    return visitor.status();
   }
-  return visitor;
+  return Caller{*std::move(visitor), verified->expires_at};
+}
+
+std::optional<std::string> WebChatConnector::RenewedVisitor(const httplib::Request& req,
+                                                            TimePoint now) {
+  constexpr std::string_view kBearer = "Bearer ";
+  const std::string authorization = req.get_header_value("Authorization");
+  if (!authorization.starts_with(kBearer)) return std::nullopt;
+  auto genuine = tokens_.VerifyIgnoringExpiry(authorization.substr(kBearer.size()));
+  if (!genuine.ok()) return std::nullopt;
+  if (now < genuine->expires_at) {
+    auto visitor = visitors_.TouchOrAdd(genuine->visitor_id, now);
+    return visitor.ok() ? std::optional(visitor->id) : std::nullopt;
+  }
+  if (auto known = visitors_.Touch(genuine->visitor_id, now)) return known->id;
+  return std::nullopt;
 }
 
 void WebChatConnector::HandleRegister(const httplib::Request& req, httplib::Response& res) {
@@ -164,6 +203,9 @@ void WebChatConnector::HandleRegister(const httplib::Request& req, httplib::Resp
     const int64_t seconds = SetRetryAfter(res, refused->retry_after);
     return ReplyError(res, 429, absl::StrCat(refused->reason, "; retry after ", seconds, " s"));
   }
+  if (auto renewed = RenewedVisitor(req, now)) {
+    return ReplyJson(res, 201, WithToken({{"visitor_id", *renewed}, {"renewed", true}}, tokens_, *renewed, now));
+  }
   auto visitor = ParseRegistration(req.body);
   if (!visitor.ok()) return ReplyError(res, 400, ToStd(visitor.status().message()));
   visitor->id = tokens_.NewVisitorId();
@@ -171,13 +213,14 @@ void WebChatConnector::HandleRegister(const httplib::Request& req, httplib::Resp
     const int64_t seconds = SetRetryAfter(res, kFullRetryAfter);
     return ReplyError(res, 503, absl::StrCat(added.message(), "; retry after ", seconds, " s"));
   }
-  ReplyJson(res, 201, json{{"visitor_id", visitor->id}, {"token", tokens_.Issue(visitor->id)}});
+  ReplyJson(res, 201, WithToken({{"visitor_id", visitor->id}, {"renewed", false}}, tokens_, visitor->id, now));
 }
 
 void WebChatConnector::HandlePost(const httplib::Request& req, httplib::Response& res) {
-  auto visitor = Authenticate(req, res);
-  if (!visitor.ok()) return;
-  auto event = ParseVisitorMessage(req.body, *visitor, context_->clock().Now());
+  auto caller = Authenticate(req, res);
+  if (!caller.ok()) return;
+  const Visitor& visitor = caller->visitor;
+  auto event = ParseVisitorMessage(req.body, visitor, context_->clock().Now());
   if (!event.ok()) return ReplyError(res, 400, ToStd(event.status().message()));
   const std::string event_id = event->id();
   const json transcript_entry{{"event_id", event_id},
@@ -201,14 +244,18 @@ void WebChatConnector::HandlePost(const httplib::Request& req, httplib::Response
       break;
   }
   const auto& ack = outcome.acks.front();
-  mailbox_.Add(visitor->id, Mailbox::From::kVisitor, event_id, transcript_entry.dump());  // a resend is shown once
-  ReplyJson(res, 202, json{{"event_id", event_id}, {"conversation_id", ack.conversation_id()},
-                           {"duplicate", ack.status() == omnibroker::v1::INGEST_STATUS_DUPLICATE}});
+  mailbox_.Add(visitor.id, Mailbox::From::kVisitor, event_id, transcript_entry.dump());  // a resend is shown once
+  ReplyJson(res, 202,
+            WithToken({{"event_id", event_id},
+                            {"conversation_id", ack.conversation_id()},
+                            {"duplicate", ack.status() == omnibroker::v1::INGEST_STATUS_DUPLICATE}},
+                      tokens_, visitor.id, context_->clock().Now()));
 }
 
 void WebChatConnector::HandlePoll(const httplib::Request& req, httplib::Response& res) {
-  auto visitor = Authenticate(req, res);
-  if (!visitor.ok()) return;
+  auto caller = Authenticate(req, res);
+  if (!caller.ok()) return;
+  const std::string& visitor_id = caller->visitor.id;
   uint64_t after = 0;
   int64_t wait_s = 0;
   if (req.has_param("after") && !absl::SimpleAtoi(req.get_param_value("after"), &after)) {
@@ -223,7 +270,7 @@ void WebChatConnector::HandlePoll(const httplib::Request& req, httplib::Response
   // Without a free slot the poll answers at once, and Retry-After says when to ask again.
   std::unique_ptr<ListenerSlots::Slot> slot;
   if (wait_s > 0) {
-    auto acquired = listeners_.TryAcquire(visitor->id);
+    auto acquired = listeners_.TryAcquire(visitor_id);
     if (acquired.ok()) {
       slot = *std::move(acquired);
     } else {
@@ -231,7 +278,7 @@ void WebChatConnector::HandlePoll(const httplib::Request& req, httplib::Response
       SetRetryAfter(res, kBusyRetryAfter);
     }
   }
-  const auto messages = mailbox_.WaitAfter(visitor->id, after,
+  const auto messages = mailbox_.WaitAfter(visitor_id, after,
                                            std::chrono::steady_clock::now() + std::chrono::seconds(wait_s),
                                            /*agent_only=*/from == "agent");
   json out = json::array();
@@ -242,27 +289,65 @@ void WebChatConnector::HandlePoll(const httplib::Request& req, httplib::Response
     out.push_back(std::move(item));
     next = m.index;
   }
-  ReplyJson(res, 200, json{{"messages", out}, {"next", next}});
+  ReplyJson(res, 200, WithToken({{"messages", out}, {"next", next}}, tokens_, visitor_id,
+                                 context_->clock().Now()));
+}
+
+void WebChatConnector::HandleStreamTicket(const httplib::Request& req, httplib::Response& res) {
+  auto caller = Authenticate(req, res);
+  if (!caller.ok()) return;
+  auto ticket = tickets_.Issue({caller->visitor.id, caller->expires_at}, context_->clock().Now());
+  if (!ticket.ok()) {
+    const bool own = ticket.status().code() == absl::StatusCode::kResourceExhausted;
+    SetRetryAfter(res, own ? tickets_.ttl() : Duration(kBusyRetryAfter));
+    return ReplyError(res, own ? 429 : 503, ToStd(ticket.status().message()));
+  }
+  ReplyJson(res, 201,
+            WithToken({{"ticket", *ticket},
+                            {"expires_in_s",
+                             std::chrono::ceil<std::chrono::seconds>(tickets_.ttl()).count()}},
+                      tokens_, caller->visitor.id, context_->clock().Now()));
+}
+
+absl::StatusOr<WebChatConnector::Caller> WebChatConnector::AuthenticateStream(
+    const httplib::Request& req, httplib::Response& res) {
+  const TimePoint now = context_->clock().Now();
+  if (req.has_param("token")) {
+    const absl::Status in_url = absl::UnauthenticatedError(
+        "visitor tokens are not taken in URLs (they end up in logs): send 'Authorization: "
+        "Bearer <token>', or ?ticket= from POST /v1/stream-tickets");
+    RefuseToken(res, in_url, "token_in_url");
+    return in_url;
+  }
+  if (!req.has_param("ticket")) return Authenticate(req, res);
+  auto grant = tickets_.Redeem(req.get_param_value("ticket"), now);
+  if (!grant.ok()) {
+    RefuseToken(res, grant.status(), "ticket_invalid");
+    return grant.status();
+  }
+  return Admit(VisitorTokens::Verified{grant->visitor_id, grant->token_expires_at}, now, res);
 }
 
 void WebChatConnector::HandleStream(const httplib::Request& req, httplib::Response& res) {
-  auto visitor = AuthenticateToken(tokens_.Verify(req.get_param_value("token")), res);
-  if (!visitor.ok()) return;
+  auto caller = AuthenticateStream(req, res);
+  if (!caller.ok()) return;
   auto resume = ResumeIndex(req.get_header_value("Last-Event-ID"));
   if (!resume.ok()) return ReplyError(res, 400, ToStd(resume.status().message()));
-  auto slot = listeners_.TryAcquire(visitor->id);
+  auto slot = listeners_.TryAcquire(caller->visitor.id);
   if (!slot.ok()) return RefuseListener(res, slot.status());
   res.set_header("Cache-Control", "no-store");
   auto after = std::make_shared<uint64_t>(*resume);
-  // The provider lives as long as the response: the slot is freed when the stream ends.
+  // The provider lives as long as the response: the slot is freed when the stream ends. The
+  // stream ends when the token it was opened with expires, as a request with it would be
+  // refused; the client comes back with a fresh one.
   res.set_chunked_content_provider(
       "text/event-stream",
-      [this, id = visitor->id, after, held = std::shared_ptr<ListenerSlots::Slot>(*std::move(slot))](
-          size_t, httplib::DataSink& sink) {
+      [this, id = caller->visitor.id, expires_at = caller->expires_at, after,
+       held = std::shared_ptr<ListenerSlots::Slot>(*std::move(slot))](size_t,
+                                                                      httplib::DataSink& sink) {
         const auto messages = mailbox_.WaitAfter(
             id, *after, std::chrono::steady_clock::now() + options_.stream_keep_alive);
         if (mailbox_.IsShutDown()) return false;
-        if (messages.empty()) return sink.write(kSseKeepAlive.data(), kSseKeepAlive.size());
         for (const auto& m : messages) {
           json item = json::parse(m.json);
           item["index"] = m.index;
@@ -270,6 +355,11 @@ void WebChatConnector::HandleStream(const httplib::Request& req, httplib::Respon
           if (!sink.write(frame.data(), frame.size())) return false;
           *after = m.index;
         }
+        if (context_->clock().Now() >= expires_at) {
+          sink.done();
+          return true;
+        }
+        if (messages.empty()) return sink.write(kSseKeepAlive.data(), kSseKeepAlive.size());
         return true;
       });
 }

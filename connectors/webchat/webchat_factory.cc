@@ -70,6 +70,9 @@ class WebChatFactory : public ConnectorFactory {
     if (!per_visitor.ok()) return per_visitor.status();
     options.max_listeners_per_visitor = static_cast<int>(*per_visitor);
     if (auto s = ReadRegistrationLimits(config, options); !s.ok()) return s;
+    auto token_hours = config.GetInt("token_ttl_hours", 24);
+    if (!token_hours.ok()) return token_hours.status();
+    options.token_ttl = std::chrono::hours(*token_hours);
     auto connector = WebChatConnector::Create(std::move(options));
     if (!connector.ok()) return connector.status();
     return std::unique_ptr<Connector>(std::move(connector).value());
@@ -81,12 +84,13 @@ class WebChatFactory : public ConnectorFactory {
                                                                TimePoint now) const override {
     auto secret = TokenSecret(config, /*create_missing=*/false);
     if (!secret.ok()) return secret.status();
-    auto tokens = VisitorTokens::Create(*std::move(secret));
+    // The lifetime only matters for issuing; a captured token is checked against `now`.
+    auto tokens = VisitorTokens::Create(*std::move(secret), WebChatOptions().token_ttl);
     if (!tokens.ok()) return tokens.status();
-    auto visitor_id = tokens->VerifyBearer(request.Header("Authorization"));
-    if (!visitor_id.ok()) return visitor_id.status();
+    auto verified = tokens->VerifyBearer(request.Header("Authorization"), now);
+    if (!verified.ok()) return verified.status();
     Visitor visitor;
-    visitor.id = *std::move(visitor_id);
+    visitor.id = std::move(verified->visitor_id);
     auto event = ParseVisitorMessage(request.body, visitor, now);
     if (!event.ok()) return event.status();
     return std::vector<omnibroker::v1::Event>{*std::move(event)};

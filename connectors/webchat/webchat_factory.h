@@ -13,7 +13,7 @@ namespace omni::connectors::webchat {
 // max_listeners (three quarters of http_threads), max_listeners_per_visitor (4),
 // register_per_minute_per_address (10), register_burst_per_address (20), register_per_minute
 // (600), register_burst (100) (0 per minute: no limit), max_visitors (100000), visitor_idle_days
-// (30).
+// (30), token_ttl_hours (24).
 std::unique_ptr<ConnectorFactory> MakeWebChatFactory();
 
 }  // namespace omni::connectors::webchat

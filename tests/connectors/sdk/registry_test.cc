@@ -76,11 +76,11 @@ TEST(RegistryTest, WebChatNormalizeChecksTheVisitorTokenThenParses) {
   ASSERT_NE(factory, nullptr);
   const ConnectorConfig config{
       .type = "webchat", .name = "w", .settings = {{"token_secret", "0123456789abcdef0"}}};
-  auto tokens = webchat::VisitorTokens::Create("0123456789abcdef0");
+  auto tokens = webchat::VisitorTokens::Create("0123456789abcdef0", std::chrono::hours(24));
   ASSERT_TRUE(tokens.ok());
   InboundRequest request{.method = "POST",
                          .path = "/v1/messages",
-                         .headers = {{"authorization", "Bearer " + tokens->Issue("v-12")}},
+                         .headers = {{"authorization", "Bearer " + tokens->Issue("v-12", TimePoint{})}},
                          .body = R"({"text": "hello", "client_message_id": "m-1"})"};
   auto events = factory->Normalize(config, request, TimePoint{});
   ASSERT_TRUE(events.ok()) << events.status();
@@ -88,6 +88,9 @@ TEST(RegistryTest, WebChatNormalizeChecksTheVisitorTokenThenParses) {
   EXPECT_EQ((*events)[0].sender().handle(), "v-12");
   EXPECT_EQ((*events)[0].content().text(), "hello");
 
+  // Checked against the time given: a captured token replayed after its day is refused.
+  EXPECT_EQ(factory->Normalize(config, request, TimePoint{} + std::chrono::hours(24)).status().code(),
+            absl::StatusCode::kUnauthenticated);
   request.headers = {{"Authorization", "Bearer v-1.00"}};
   EXPECT_EQ(factory->Normalize(config, request, TimePoint{}).status().code(),
             absl::StatusCode::kUnauthenticated);

@@ -35,6 +35,14 @@ class WebChatRegistrationTest : public WebChatFixture {
                             json{{"text", text}}.dump(), "application/json");
     return res ? res->status : 0;
   }
+  // Registers again presenting `token`, as the widget does once its token has expired: the body
+  // of the 201.
+  json RegisterAgain(const std::string& token) {
+    auto res = client->Post("/v1/visitors", {{"Authorization", "Bearer " + token}}, "{}",
+                            "application/json");
+    EXPECT_TRUE(res && res->status == 201) << (res ? res->body : "no answer");
+    return res && res->status == 201 ? json::parse(res->body) : json();
+  }
   std::string LastSenderName() {
     std::lock_guard lock(context.mu);
     return context.published.empty() ? "" : context.published.back().sender().display_name();
@@ -82,9 +90,10 @@ TEST_F(WebChatRegistrationTest, LiveProfilesAreCapped) {
   EXPECT_EQ(refused->status(), 503);
   EXPECT_EQ(refused->Header("Retry-After"), "60");
   EXPECT_EQ(ErrorOf(*refused), "the web chat holds its maximum of 2 visitors; retry after 60 s");
-  // A profile idle for 30 days makes room; the one still active keeps its own.
+  // A profile idle for 30 days makes room; the one active since (coming back after 20 days,
+  // renewing its token) keeps its own.
   context.fake_clock().Advance(20 * kDay);
-  ASSERT_EQ(Say(first, "still here"), 202);
+  ASSERT_EQ(RegisterAgain(first)["renewed"], true);
   context.fake_clock().Advance(10 * kDay);
   EXPECT_EQ(RegisterFrom("127.0.0.1")->status(), 201);
   EXPECT_EQ(RegisterFrom("127.0.0.1")->status(), 503);
@@ -94,12 +103,18 @@ TEST_F(WebChatRegistrationTest, AnIdleProfileIsForgotten) {
   const std::string token = Register({{"name", "Ann"}});
   ASSERT_EQ(Say(token, "hello"), 202);
   EXPECT_EQ(LastSenderName(), "Ann");
+  // Back after 29 days: the token has expired, the profile has not; renewing it is activity.
   context.fake_clock().Advance(29 * kDay);
-  ASSERT_EQ(Say(token, "a month later"), 202);
-  EXPECT_EQ(LastSenderName(), "Ann");  // idle 29 days: kept, and active again
+  const json renewed = RegisterAgain(token);
+  ASSERT_EQ(renewed["renewed"], true);
+  ASSERT_EQ(Say(renewed["token"], "a month later"), 202);
+  EXPECT_EQ(LastSenderName(), "Ann");
+  // Idle 30 days: forgotten; the visitor registers as a new one, without a name.
   context.fake_clock().Advance(30 * kDay);
-  ASSERT_EQ(Say(token, "much later"), 202);
-  EXPECT_EQ(LastSenderName(), "");  // idle 30 days: forgotten
+  const json fresh = RegisterAgain(renewed["token"]);
+  ASSERT_EQ(fresh["renewed"], false);
+  ASSERT_EQ(Say(fresh["token"], "much later"), 202);
+  EXPECT_EQ(LastSenderName(), "");
 }
 
 TEST_F(WebChatRegistrationTest, AMalformedProfileIsRefusedNamingTheField) {
