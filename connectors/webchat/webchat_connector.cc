@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "base/time_util.h"
 #include "connectors/sdk/publish_all.h"
+#include "connectors/webchat/redact.h"
 #include "connectors/webchat/sse.h"
 #include "connectors/webchat/widget_assets.h"
 
@@ -26,9 +27,6 @@ void ReplyJson(httplib::Response& res, int status, const json& body) {
   res.set_content(body.dump(), "application/json");
 }
 
-void ReplyError(httplib::Response& res, int status, std::string_view message) {
-  ReplyJson(res, status, json{{"error", message}});
-}
 
 std::string Rfc3339(const google::protobuf::Timestamp& ts) {
   return absl::FormatTime(absl::RFC3339_full, absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos()),
@@ -55,14 +53,6 @@ int64_t SetRetryAfter(httplib::Response& res, Duration wait) {
 // idle, so asking again at once would not help.
 constexpr std::chrono::seconds kFullRetryAfter{60};
 
-// A stream refused for lack of a slot: 429 when it is the visitor's own bound, 503 when all are
-// taken.
-void RefuseListener(httplib::Response& res, const absl::Status& why) {
-  SetRetryAfter(res, kBusyRetryAfter);
-  ReplyError(res, why.code() == absl::StatusCode::kResourceExhausted ? 429 : 503,
-             absl::StrCat(why.message(), "; retry after ", kBusyRetryAfter.count(),
-                          " s, or read replies with GET /v1/messages?after=N&wait=S"));
-}
 
 // `body` with a fresh token for `visitor_id`: every answer to a visitor carries one, so the
 // token's lifetime slides with the visitor's activity.
@@ -75,13 +65,6 @@ json WithToken(json body, const VisitorTokens& tokens, const std::string& visito
 // Stream tickets out at once, in all: each is a few dozen bytes for at most stream_ticket_ttl.
 constexpr size_t kMaxStreamTickets = 10000;
 
-// A refused token or ticket: 401 with the reason for clients (TokenRefusalReason, or `reason` for
-// refusals not about a token's content) and the message for people (RFC 6750's challenge too).
-void RefuseToken(httplib::Response& res, const absl::Status& why, std::string_view reason = "") {
-  const std::string code = reason.empty() ? TokenRefusalReason(why) : std::string(reason);
-  res.set_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-  ReplyJson(res, 401, json{{"error", ToStd(why.message())}, {"reason", code}});
-}
 
 void ServeAsset(httplib::Response& res, std::string_view body, const char* type,
                 const char* cache_control) {
@@ -158,16 +141,59 @@ void WebChatConnector::Stop() {
   if (server_thread_.joinable()) server_thread_.join();
 }
 
+void WebChatConnector::Refuse(const httplib::Request& req, httplib::Response& res, int status,
+                              std::string_view reason, std::string_view message,
+                              std::string_view event_id) {
+  {
+    std::lock_guard lock(rejections_mu_);
+    ++rejections_[std::string(reason)];
+  }
+  // The URL without the values of its query (a ticket, or a token sent there by mistake), and
+  // never a header: nothing here can carry a secret.
+  if (auto suffix = refusal_log_.Admit(context_->clock().Now())) {
+    LogInfo("webchat", absl::StrCat("refused ", req.method, " ", RedactedTarget(req.target), " from ",
+                                    req.remote_addr, ": ", status, " ", ToAbsl(reason), " (",
+                                    ToAbsl(message), ")",
+                                    *suffix));
+  }
+  json body{{"error", message}, {"reason", reason}};
+  if (!event_id.empty()) body["event_id"] = event_id;
+  ReplyJson(res, status, body);
+}
+
+void WebChatConnector::RefuseToken(const httplib::Request& req, httplib::Response& res,
+                                   const absl::Status& why, std::string_view reason) {
+  // RFC 6750's challenge; the reason tells a client what to do (register again).
+  res.set_header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+  Refuse(req, res, 401, reason.empty() ? TokenRefusalReason(why) : std::string(reason),
+         ToStd(why.message()));
+}
+
+void WebChatConnector::RefuseListener(const httplib::Request& req, httplib::Response& res,
+                                      const absl::Status& why) {
+  SetRetryAfter(res, kBusyRetryAfter);
+  const bool own = why.code() == absl::StatusCode::kResourceExhausted;
+  Refuse(req, res, own ? 429 : 503, own ? "listeners_per_visitor" : "listeners_full",
+         absl::StrCat(why.message(), "; retry after ", kBusyRetryAfter.count(),
+                      " s, or read replies with GET /v1/messages?after=N&wait=S"));
+}
+
+std::map<std::string, int64_t> WebChatConnector::Rejections() const {
+  std::lock_guard lock(rejections_mu_);
+  return rejections_;
+}
+
 absl::StatusOr<WebChatConnector::Caller> WebChatConnector::Authenticate(
     const httplib::Request& req, httplib::Response& res) {
   const TimePoint now = context_->clock().Now();
-  return Admit(tokens_.VerifyBearer(req.get_header_value("Authorization"), now), now, res);
+  return Admit(req, res, tokens_.VerifyBearer(req.get_header_value("Authorization"), now), now);
 }
 
 absl::StatusOr<WebChatConnector::Caller> WebChatConnector::Admit(
-    absl::StatusOr<VisitorTokens::Verified> verified, TimePoint now, httplib::Response& res) {
+    const httplib::Request& req, httplib::Response& res,
+    absl::StatusOr<VisitorTokens::Verified> verified, TimePoint now) {
   if (!verified.ok()) {
-    RefuseToken(res, verified.status());
+    RefuseToken(req, res, verified.status());
     return verified.status();
   }
   // A token outlives its profile after a restart of the connector: the visitor goes on with a
@@ -175,7 +201,7 @@ absl::StatusOr<WebChatConnector::Caller> WebChatConnector::Admit(
   auto visitor = visitors_.TouchOrAdd(verified->visitor_id, now);
   if (!visitor.ok()) {
     SetRetryAfter(res, kFullRetryAfter);
-    ReplyError(res, 503, ToStd(visitor.status().message()));
+    Refuse(req, res, 503, "visitors_full", ToStd(visitor.status().message()));
     return visitor.status();
   }
   return Caller{*std::move(visitor), verified->expires_at};
@@ -201,17 +227,19 @@ void WebChatConnector::HandleRegister(const httplib::Request& req, httplib::Resp
   // Before the body is even parsed: a flood costs nothing but the refusal.
   if (auto refused = registrations_.TryTake(req.remote_addr, now)) {
     const int64_t seconds = SetRetryAfter(res, refused->retry_after);
-    return ReplyError(res, 429, absl::StrCat(refused->reason, "; retry after ", seconds, " s"));
+    return Refuse(req, res, 429, "registration_rate_limited",
+                  absl::StrCat(refused->reason, "; retry after ", seconds, " s"));
   }
   if (auto renewed = RenewedVisitor(req, now)) {
     return ReplyJson(res, 201, WithToken({{"visitor_id", *renewed}, {"renewed", true}}, tokens_, *renewed, now));
   }
   auto visitor = ParseRegistration(req.body);
-  if (!visitor.ok()) return ReplyError(res, 400, ToStd(visitor.status().message()));
+  if (!visitor.ok()) return Refuse(req, res, 400, "malformed", ToStd(visitor.status().message()));
   visitor->id = tokens_.NewVisitorId();
   if (auto added = visitors_.Add(*visitor, now); !added.ok()) {
     const int64_t seconds = SetRetryAfter(res, kFullRetryAfter);
-    return ReplyError(res, 503, absl::StrCat(added.message(), "; retry after ", seconds, " s"));
+    return Refuse(req, res, 503, "visitors_full",
+                  absl::StrCat(added.message(), "; retry after ", seconds, " s"));
   }
   ReplyJson(res, 201, WithToken({{"visitor_id", visitor->id}, {"renewed", false}}, tokens_, visitor->id, now));
 }
@@ -221,7 +249,7 @@ void WebChatConnector::HandlePost(const httplib::Request& req, httplib::Response
   if (!caller.ok()) return;
   const Visitor& visitor = caller->visitor;
   auto event = ParseVisitorMessage(req.body, visitor, context_->clock().Now());
-  if (!event.ok()) return ReplyError(res, 400, ToStd(event.status().message()));
+  if (!event.ok()) return Refuse(req, res, 400, "malformed", ToStd(event.status().message()));
   const std::string event_id = event->id();
   const json transcript_entry{{"event_id", event_id},
                               {"from", "visitor"},
@@ -234,12 +262,13 @@ void WebChatConnector::HandlePost(const httplib::Request& req, httplib::Response
   PublishOutcome outcome = PublishAll(*context_, {*std::move(event)}, options_.ack_wait);
   switch (outcome.kind) {
     case PublishOutcome::Kind::kNotQueued:
-      return ReplyError(res, 503, outcome.message);
+      return Refuse(req, res, 503, "not_queued", outcome.message);
     case PublishOutcome::Kind::kTimeout:
-      return ReplyJson(res, 503, json{{"error", "broker did not acknowledge in time; retry with the same client_message_id"},
-                                      {"event_id", event_id}});
+      return Refuse(req, res, 503, "ack_timeout",
+                    "broker did not acknowledge in time; retry with the same client_message_id",
+                    event_id);
     case PublishOutcome::Kind::kRejected:
-      return ReplyError(res, 422, outcome.acks.front().reason());
+      return Refuse(req, res, 422, "broker_rejected", outcome.acks.front().reason());
     case PublishOutcome::Kind::kAcked:
       break;
   }
@@ -259,13 +288,15 @@ void WebChatConnector::HandlePoll(const httplib::Request& req, httplib::Response
   uint64_t after = 0;
   int64_t wait_s = 0;
   if (req.has_param("after") && !absl::SimpleAtoi(req.get_param_value("after"), &after)) {
-    return ReplyError(res, 400, "after must be a non-negative integer");
+    return Refuse(req, res, 400, "malformed", "after must be a non-negative integer");
   }
   if (req.has_param("wait") && (!absl::SimpleAtoi(req.get_param_value("wait"), &wait_s) || wait_s < 0)) {
-    return ReplyError(res, 400, "wait must be a non-negative number of seconds");
+    return Refuse(req, res, 400, "malformed", "wait must be a non-negative number of seconds");
   }
   const std::string from = req.has_param("from") ? req.get_param_value("from") : "agent";
-  if (from != "agent" && from != "all") return ReplyError(res, 400, "from must be agent or all");
+  if (from != "agent" && from != "all") {
+    return Refuse(req, res, 400, "malformed", "from must be agent or all");
+  }
   wait_s = std::min<int64_t>(wait_s, options_.max_long_poll.count());
   // Without a free slot the poll answers at once, and Retry-After says when to ask again.
   std::unique_ptr<ListenerSlots::Slot> slot;
@@ -300,7 +331,8 @@ void WebChatConnector::HandleStreamTicket(const httplib::Request& req, httplib::
   if (!ticket.ok()) {
     const bool own = ticket.status().code() == absl::StatusCode::kResourceExhausted;
     SetRetryAfter(res, own ? tickets_.ttl() : Duration(kBusyRetryAfter));
-    return ReplyError(res, own ? 429 : 503, ToStd(ticket.status().message()));
+    return Refuse(req, res, own ? 429 : 503, own ? "tickets_per_visitor" : "tickets_full",
+                  ToStd(ticket.status().message()));
   }
   ReplyJson(res, 201,
             WithToken({{"ticket", *ticket},
@@ -316,25 +348,25 @@ absl::StatusOr<WebChatConnector::Caller> WebChatConnector::AuthenticateStream(
     const absl::Status in_url = absl::UnauthenticatedError(
         "visitor tokens are not taken in URLs (they end up in logs): send 'Authorization: "
         "Bearer <token>', or ?ticket= from POST /v1/stream-tickets");
-    RefuseToken(res, in_url, "token_in_url");
+    RefuseToken(req, res, in_url, "token_in_url");
     return in_url;
   }
   if (!req.has_param("ticket")) return Authenticate(req, res);
   auto grant = tickets_.Redeem(req.get_param_value("ticket"), now);
   if (!grant.ok()) {
-    RefuseToken(res, grant.status(), "ticket_invalid");
+    RefuseToken(req, res, grant.status(), "ticket_invalid");
     return grant.status();
   }
-  return Admit(VisitorTokens::Verified{grant->visitor_id, grant->token_expires_at}, now, res);
+  return Admit(req, res, VisitorTokens::Verified{grant->visitor_id, grant->token_expires_at}, now);
 }
 
 void WebChatConnector::HandleStream(const httplib::Request& req, httplib::Response& res) {
   auto caller = AuthenticateStream(req, res);
   if (!caller.ok()) return;
   auto resume = ResumeIndex(req.get_header_value("Last-Event-ID"));
-  if (!resume.ok()) return ReplyError(res, 400, ToStd(resume.status().message()));
+  if (!resume.ok()) return Refuse(req, res, 400, "malformed", ToStd(resume.status().message()));
   auto slot = listeners_.TryAcquire(caller->visitor.id);
-  if (!slot.ok()) return RefuseListener(res, slot.status());
+  if (!slot.ok()) return RefuseListener(req, res, slot.status());
   res.set_header("Cache-Control", "no-store");
   auto after = std::make_shared<uint64_t>(*resume);
   // The provider lives as long as the response: the slot is freed when the stream ends. The

@@ -28,11 +28,14 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
 
+#include "base/log_throttle.h"
 #include "connectors/sdk/connector.h"
 #include "connectors/webchat/listener_slots.h"
 #include "connectors/webchat/mailbox.h"
@@ -85,6 +88,11 @@ class WebChatConnector : public Connector {
   absl::Status Start(ConnectorContext& context) override;
   void Stop() override;
   absl::Status Deliver(const omnibroker::v1::Event& event) override;
+  // Requests refused so far, by reason (the `reason` of the answer): malformed,
+  // registration_rate_limited, visitors_full, listeners_full, listeners_per_visitor,
+  // tickets_full, tickets_per_visitor, not_queued, ack_timeout, broker_rejected, and a refused
+  // token's (token_expired, token_in_url, ticket_invalid, …).
+  std::map<std::string, int64_t> Rejections() const override;
 
   // The bound port (useful with port 0). Valid after Start().
   int port() const { return bound_port_; }
@@ -107,8 +115,19 @@ class WebChatConnector : public Connector {
   // The same for a stream: by its ticket, else by its bearer token.
   absl::StatusOr<Caller> AuthenticateStream(const httplib::Request& req, httplib::Response& res);
   // The verified caller with its profile (now active), or an error written to `res`.
-  absl::StatusOr<Caller> Admit(absl::StatusOr<VisitorTokens::Verified> verified, TimePoint now,
-                               httplib::Response& res);
+  absl::StatusOr<Caller> Admit(const httplib::Request& req, httplib::Response& res,
+                               absl::StatusOr<VisitorTokens::Verified> verified, TimePoint now);
+  // Answers `status` {"error": message, "reason": reason} (and the event id when given), counts
+  // the reason and logs the refusal (at most a line per 10 s; the URL without its query's
+  // values).
+  void Refuse(const httplib::Request& req, httplib::Response& res, int status,
+              std::string_view reason, std::string_view message, std::string_view event_id = "");
+  // 401 for a refused token or ticket, with its reason (`reason` when the status has none).
+  void RefuseToken(const httplib::Request& req, httplib::Response& res, const absl::Status& why,
+                   std::string_view reason = "");
+  // A stream refused for lack of a slot: 429 when it is the visitor's own bound, 503 when all are
+  // taken; Retry-After either way.
+  void RefuseListener(const httplib::Request& req, httplib::Response& res, const absl::Status& why);
   // The visitor a registration renews: the one its bearer token names if the token is genuine
   // and either unexpired or of a visitor whose profile is still held; else nullopt (a new one).
   std::optional<std::string> RenewedVisitor(const httplib::Request& req, TimePoint now);
@@ -121,6 +140,9 @@ class WebChatConnector : public Connector {
   RegistrationLimiter registrations_;
   VisitorRegistry visitors_;
   StreamTickets tickets_;
+  LogThrottle refusal_log_{std::chrono::seconds(10)};
+  mutable std::mutex rejections_mu_;
+  std::map<std::string, int64_t> rejections_;
   std::unique_ptr<httplib::Server> server_;
   std::thread server_thread_;
   int bound_port_ = 0;
