@@ -19,6 +19,28 @@ absl::StatusOr<std::string> TokenSecret(const ConnectorConfig& config, bool crea
   return ReadSecret(file);
 }
 
+// The registration rate limits and the visitor profiles' bounds.
+absl::Status ReadRegistrationLimits(const ConnectorConfig& config, WebChatOptions& options) {
+  RegistrationRates& rates = options.registration_rates;
+  for (auto [key, value] : {std::pair{"register_per_minute_per_address", &rates.per_address_per_minute},
+                            std::pair{"register_burst_per_address", &rates.per_address_burst},
+                            std::pair{"register_per_minute", &rates.total_per_minute},
+                            std::pair{"register_burst", &rates.total_burst}}) {
+    auto read = config.GetInt(key, *value);
+    if (!read.ok()) return read.status();
+    *value = *read;
+  }
+  auto max_visitors = config.GetInt("max_visitors", static_cast<int64_t>(options.max_visitors));
+  if (!max_visitors.ok()) return max_visitors.status();
+  options.max_visitors = static_cast<size_t>(*max_visitors);
+  auto idle_days = config.GetInt(
+      "visitor_idle_days",
+      std::chrono::duration_cast<std::chrono::hours>(options.visitor_idle_expiry).count() / 24);
+  if (!idle_days.ok()) return idle_days.status();
+  options.visitor_idle_expiry = std::chrono::hours(24 * *idle_days);
+  return absl::OkStatus();
+}
+
 class WebChatFactory : public ConnectorFactory {
  public:
   std::string_view Name() const override { return kProvider; }
@@ -47,6 +69,10 @@ class WebChatFactory : public ConnectorFactory {
     auto per_visitor = config.GetInt("max_listeners_per_visitor", options.max_listeners_per_visitor);
     if (!per_visitor.ok()) return per_visitor.status();
     options.max_listeners_per_visitor = static_cast<int>(*per_visitor);
+    if (auto s = ReadRegistrationLimits(config, options); !s.ok()) return s;
+    auto token_hours = config.GetInt("token_ttl_hours", 24);
+    if (!token_hours.ok()) return token_hours.status();
+    options.token_ttl = std::chrono::hours(*token_hours);
     auto connector = WebChatConnector::Create(std::move(options));
     if (!connector.ok()) return connector.status();
     return std::unique_ptr<Connector>(std::move(connector).value());
@@ -58,12 +84,13 @@ class WebChatFactory : public ConnectorFactory {
                                                                TimePoint now) const override {
     auto secret = TokenSecret(config, /*create_missing=*/false);
     if (!secret.ok()) return secret.status();
-    auto tokens = VisitorTokens::Create(*std::move(secret));
+    // The lifetime only matters for issuing; a captured token is checked against `now`.
+    auto tokens = VisitorTokens::Create(*std::move(secret), WebChatOptions().token_ttl);
     if (!tokens.ok()) return tokens.status();
-    auto visitor_id = tokens->VerifyBearer(request.Header("Authorization"));
-    if (!visitor_id.ok()) return visitor_id.status();
+    auto verified = tokens->VerifyBearer(request.Header("Authorization"), now);
+    if (!verified.ok()) return verified.status();
     Visitor visitor;
-    visitor.id = *std::move(visitor_id);
+    visitor.id = std::move(verified->visitor_id);
     auto event = ParseVisitorMessage(request.body, visitor, now);
     if (!event.ok()) return event.status();
     return std::vector<omnibroker::v1::Event>{*std::move(event)};

@@ -58,7 +58,36 @@ absl::Status ParseAttachments(const json& body, omnibroker::v1::Content& content
   return absl::OkStatus();
 }
 
+// A string field of at most `max_bytes`.
+absl::StatusOr<std::string> BoundedString(const json& object, const char* key, size_t max_bytes) {
+  auto value = OptionalString(object, key, "");
+  if (value.ok() && value->size() > max_bytes) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(key, ": ", value->size(), " bytes, at most ", max_bytes));
+  }
+  return value;
+}
+
 }  // namespace
+
+absl::StatusOr<Visitor> ParseRegistration(std::string_view body) {
+  Visitor visitor;
+  if (body.empty()) return visitor;
+  const json parsed = json::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return absl::InvalidArgumentError("body is not valid JSON");
+  if (!parsed.is_object()) return absl::InvalidArgumentError("body must be a JSON object");
+  auto name = BoundedString(parsed, "name", kMaxNameBytes);
+  if (!name.ok()) return name.status();
+  auto email = BoundedString(parsed, "email", kMaxEmailBytes);
+  if (!email.ok()) return email.status();
+  auto language = OptionalString(parsed, "language", "");
+  if (!language.ok()) return language.status();
+  if (auto valid = ValidateLanguageTag("language", *language); !valid.ok()) return valid;
+  visitor.display_name = *std::move(name);
+  visitor.email = *std::move(email);
+  visitor.language = absl::AsciiStrToLower(*language);
+  return visitor;
+}
 
 absl::StatusOr<omnibroker::v1::Event> ParseVisitorMessage(std::string_view body,
                                                           const Visitor& visitor, TimePoint now) {

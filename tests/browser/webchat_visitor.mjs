@@ -10,6 +10,14 @@ const url = process.argv[2];
 const started = Date.now();
 // Each step with the milliseconds since start, so a failure shows where the visitor stalled.
 const step = (name) => console.log(`STEP ${name}\n  at ${Date.now() - started} ms`);
+// Resolves once `condition` holds; fails after `ms`.
+const until = async (condition, ms = 30000) => {
+  const end = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${condition}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};
 const profile = mkdtempSync(join(tmpdir(), 'omni-chromium-'));
 const context = await chromium.launchPersistentContext(profile, {
   executablePath: '/usr/bin/chromium',
@@ -21,6 +29,9 @@ const context = await chromium.launchPersistentContext(profile, {
 });
 step('browser-started');
 try {
+  // Every URL any page asks for: no visitor token may be among them (they end up in logs).
+  const urls = [];
+  context.on('request', (r) => urls.push(r.url()));
   const page = context.pages()[0] ?? await context.newPage();
   page.on('console', (m) => console.log(`console: ${m.text()}`));
   page.on('pageerror', (e) => console.log(`pageerror: ${e.message}`));
@@ -38,6 +49,12 @@ try {
   await page.locator('.omni-chat-agent', { hasText: 'REPLY-1' }).waitFor({ timeout: 30000 });
   if (!(await page.evaluate(() => window.omniNotReloaded))) throw new Error('page reloaded');
   step('reply-live');
+
+  const streams = urls.filter((u) => new URL(u).pathname === '/v1/stream');
+  if (streams.length === 0 || !streams.every((u) => /^\?ticket=[0-9a-f]{32}$/.test(new URL(u).search))) {
+    throw new Error(`the stream was not opened with a ticket: ${JSON.stringify(streams)}`);
+  }
+  step('stream-by-ticket');
 
   await page.reload();
   await page.locator('.omni-chat-agent', { hasText: 'REPLY-1' }).waitFor();
@@ -68,7 +85,7 @@ try {
   // widget falls back to long-polling and shows the whole transcript all the same.
   const tab = await context.newPage();
   tab.on('pageerror', (e) => console.log(`pageerror (tab): ${e.message}`));
-  await tab.route('**/v1/stream*', (route) => route.fulfill({
+  await tab.route((u) => u.pathname === '/v1/stream', (route) => route.fulfill({
     status: 503, headers: { 'Retry-After': '5' }, contentType: 'application/json',
     body: '{"error":"all listening slots of the web chat are taken"}' }));
   await tab.goto(url);
@@ -85,6 +102,26 @@ try {
     throw new Error('transcript by long-poll is not the two exchanges');
   }
   step('transcript-by-long-poll');
+
+  // A token of the old format (no expiry; such tokens went in stream URLs): refused, and the
+  // widget registers again by itself, as a new visitor with a token of the new format.
+  const current = await page.evaluate(() => localStorage.getItem('omnibroker.webchat.token'));
+  const [visitor] = current.split('.');
+  await page.evaluate((old) => localStorage.setItem('omnibroker.webchat.token', old),
+    `${visitor}.${'ab'.repeat(32)}`);
+  const before = urls.length;
+  await page.reload();
+  await page.waitForFunction((v) => {
+    const t = localStorage.getItem('omnibroker.webchat.token');
+    return t.split('.').length === 3 && !t.startsWith(`${v}.`);
+  }, visitor, { timeout: 30000 });
+  await until(() => urls.slice(before).some((u) => new URL(u).pathname === '/v1/stream'));
+  step('old-token-replaced');
+
+  const leaked = urls.filter((u) => /token=|v_[0-9a-f]{32}\.[0-9]+\.[0-9a-f]{64}/.test(u));
+  if (leaked.length !== 0) throw new Error(`a token went in a URL: ${JSON.stringify(leaked)}`);
+  console.log(`requests: ${urls.length}, none with a token`);
+  step('no-token-in-urls');
 } finally {
   await context.close();
   rmSync(profile, { recursive: true, force: true });

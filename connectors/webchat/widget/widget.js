@@ -1,8 +1,12 @@
 // omnibroker web chat widget: one <script src=".../widget.js"> draws a chat button and panel.
 // Agent text is untrusted for the host page, so every text goes in through textContent.
-// The visitor token stays in localStorage so a reload continues the same conversation; the
-// transcript (both sides) comes back over Server-Sent Events from /v1/stream, or by long-polling
-// /v1/messages when the connector has no stream to spare.
+// The visitor token stays in localStorage so a reload continues the same conversation. It expires
+// a day after it was issued, and every answer carries a fresh one, kept at once. A refused token
+// (expired, or of an old format) makes the widget register again sending it: the connector keeps
+// the visitor, and the conversation, while it still holds them.
+// The transcript (both sides) comes back over Server-Sent Events from /v1/stream, opened with a
+// single-use ticket: an EventSource cannot send the token in a header, and a token in a URL ends
+// up in logs. When the connector has no stream to spare, the widget long-polls /v1/messages.
 (function () {
   'use strict';
   var base = new URL(document.currentScript.src).origin;
@@ -46,58 +50,77 @@
     log.scrollTop = log.scrollHeight;
   }
 
-  function listen(token) {
-    profile.hidden = true;
-    var stream = new EventSource(base + '/v1/stream?token=' + encodeURIComponent(token));
-    stream.onmessage = function (e) { show(JSON.parse(e.data)); };
-    // A closed stream may be a page unload, a refused token (the connector's secret changed) or
-    // a connector with no stream to spare; only a 401 for the same token means start over as a
-    // new visitor, anything else falls back to long-polling.
-    stream.onerror = function () {
-      if (stream.readyState !== EventSource.CLOSED) return;
-      fetch(base + '/v1/messages?after=0&wait=0', { headers: { Authorization: 'Bearer ' + token } })
-        .then(function (r) {
-          if (r.status !== 401) return poll(token, 0);
-          localStorage.removeItem(storageKey);
-          profile.hidden = false;
-        }).catch(function () { poll(token, 0); });
-    };
+  function token() { return localStorage.getItem(storageKey); }
+
+  // The JSON of an answer, keeping the fresh token it carries; an error for any other status.
+  function accept(r) {
+    if (!r.ok) throw new Error('not sent (' + r.status + '), please retry');
+    return r.json().then(function (body) {
+      if (body.token) localStorage.setItem(storageKey, body.token);
+      return body;
+    });
   }
 
-  // Long-polling, for when the connector refuses a stream: both sides of the transcript after
-  // `after`. A connector short of threads answers at once with Retry-After, the pause to take.
-  function poll(token, after) {
-    if (localStorage.getItem(storageKey) !== token) return;
-    fetch(base + '/v1/messages?from=all&wait=25&after=' + after,
-      { headers: { Authorization: 'Bearer ' + token } })
-      .then(function (r) {
-        if (r.status === 401) {
-          localStorage.removeItem(storageKey);
-          profile.hidden = false;
-          return;
-        }
-        if (!r.ok) throw new Error('poll failed: ' + r.status);
-        var pause = 1000 * (Number(r.headers.get('Retry-After')) || 0);
-        return r.json().then(function (body) {
-          body.messages.forEach(show);
-          setTimeout(function () { poll(token, body.next); }, pause);
-        });
-      }).catch(function () { setTimeout(function () { poll(token, after); }, 5000); });
-  }
-
+  // A new visitor, or the same one again when the token sent along is still honoured. Calls
+  // refused at the same time share one registration, so they go on as one visitor.
+  var registering = null;
   function register() {
-    return fetch(base + '/v1/visitors', {
-      method: 'POST', headers: { 'Content-Type': 'application/json' },
+    if (registering) return registering;
+    var headers = { 'Content-Type': 'application/json' };
+    if (token()) headers.Authorization = 'Bearer ' + token();
+    registering = fetch(base + '/v1/visitors', {
+      method: 'POST', headers: headers,
       body: JSON.stringify({ name: nameInput.value, email: emailInput.value,
         language: navigator.language.slice(0, 2) })
-    }).then(function (r) {
-      if (!r.ok) throw new Error('registration failed: ' + r.status);
-      return r.json();
-    }).then(function (body) {
-      localStorage.setItem(storageKey, body.token);
-      listen(body.token);
-      return body.token;
+    }).then(accept).finally(function () { registering = null; });
+    return registering;
+  }
+
+  // A call with the token: registers first when there is none, and once again when the token
+  // is refused.
+  function call(method, path, body) {
+    function attempt() {
+      var init = { method: method, headers: { Authorization: 'Bearer ' + token() } };
+      if (body !== undefined) {
+        init.headers['Content-Type'] = 'application/json';
+        init.body = JSON.stringify(body);
+      }
+      return fetch(base + path, init);
+    }
+    return (token() ? attempt() : register().then(attempt)).then(function (r) {
+      return r.status === 401 ? register().then(attempt) : r;
     });
+  }
+
+  // The live transcript. The ticket works once: a stream that had opened and drops (a network
+  // blip, its token's expiry) comes back with a new ticket; one refused outright (no stream to
+  // spare, a ticket refused) gives way to long-polling for the rest of the page.
+  var listening = false;
+  function listen() {
+    listening = true;
+    profile.hidden = true;
+    call('POST', '/v1/stream-tickets').then(accept).then(function (body) {
+      var opened = false;
+      var stream = new EventSource(base + '/v1/stream?ticket=' + encodeURIComponent(body.ticket));
+      stream.onopen = function () { opened = true; };
+      stream.onmessage = function (e) { show(JSON.parse(e.data)); };
+      stream.onerror = function () {
+        stream.close();
+        if (opened) setTimeout(listen, 1000); else poll(0);
+      };
+    }).catch(function () { poll(0); });
+  }
+
+  // Both sides of the transcript after `after`. A connector short of threads answers at once
+  // with Retry-After, the pause to take before asking again.
+  function poll(after) {
+    call('GET', '/v1/messages?from=all&wait=25&after=' + after).then(function (r) {
+      var pause = 1000 * (Number(r.headers.get('Retry-After')) || 0);
+      return accept(r).then(function (body) {
+        body.messages.forEach(show);
+        setTimeout(function () { poll(body.next); }, pause);
+      });
+    }).catch(function () { setTimeout(function () { poll(after); }, 5000); });
   }
 
   form.addEventListener('submit', function (e) {
@@ -105,20 +128,13 @@
     var text = textInput.value;
     if (!text.trim()) return;
     var clientId = 'm-' + Date.now() + '-' + Math.floor(Math.random() * 1e9);
-    var token = localStorage.getItem(storageKey);
-    (token ? Promise.resolve(token) : register()).then(function (t) {
-      return fetch(base + '/v1/messages', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Authorization: 'Bearer ' + t },
-        body: JSON.stringify({ text: text, client_message_id: clientId })
-      });
-    }).then(function (r) {
-      if (!r.ok) throw new Error('not sent (' + r.status + '), please retry');
-      textInput.value = '';
-      status.textContent = '';
-    }).catch(function (err) { status.textContent = err.message; });
+    call('POST', '/v1/messages', { text: text, client_message_id: clientId }).then(accept)
+      .then(function () {
+        textInput.value = '';
+        status.textContent = '';
+        if (!listening) listen();
+      }).catch(function (err) { status.textContent = err.message; });
   });
 
-  var saved = localStorage.getItem(storageKey);
-  if (saved) { panel.hidden = false; listen(saved); }
+  if (token()) { panel.hidden = false; listen(); }
 })();

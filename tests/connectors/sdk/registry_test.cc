@@ -56,6 +56,17 @@ TEST(RegistryTest, WebChatFactoryValidatesSettings) {
                       .name = "w",
                       .settings = {{"listen", "nowhere"}, {"token_secret", "0123456789abcdef0"}}});
   EXPECT_EQ(bad_listen.status().code(), absl::StatusCode::kInvalidArgument);
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"max_listeners", "64"},  // as many as http_threads: none left for messages
+           {"visitor_idle_days", "0"},
+           {"max_visitors", "0"},
+           {"register_per_minute", "-1"}}) {
+    auto refused = registry->Create(ConnectorConfig{
+        .type = "webchat",
+        .name = "w",
+        .settings = {{"listen", "127.0.0.1:0"}, {"token_secret", "0123456789abcdef0"}, {key, value}}});
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << key;
+  }
 }
 
 TEST(RegistryTest, WebChatNormalizeChecksTheVisitorTokenThenParses) {
@@ -65,11 +76,11 @@ TEST(RegistryTest, WebChatNormalizeChecksTheVisitorTokenThenParses) {
   ASSERT_NE(factory, nullptr);
   const ConnectorConfig config{
       .type = "webchat", .name = "w", .settings = {{"token_secret", "0123456789abcdef0"}}};
-  auto tokens = webchat::VisitorTokens::Create("0123456789abcdef0");
+  auto tokens = webchat::VisitorTokens::Create("0123456789abcdef0", std::chrono::hours(24));
   ASSERT_TRUE(tokens.ok());
   InboundRequest request{.method = "POST",
                          .path = "/v1/messages",
-                         .headers = {{"authorization", "Bearer " + tokens->Issue("v-12")}},
+                         .headers = {{"authorization", "Bearer " + tokens->Issue("v-12", TimePoint{})}},
                          .body = R"({"text": "hello", "client_message_id": "m-1"})"};
   auto events = factory->Normalize(config, request, TimePoint{});
   ASSERT_TRUE(events.ok()) << events.status();
@@ -77,6 +88,9 @@ TEST(RegistryTest, WebChatNormalizeChecksTheVisitorTokenThenParses) {
   EXPECT_EQ((*events)[0].sender().handle(), "v-12");
   EXPECT_EQ((*events)[0].content().text(), "hello");
 
+  // Checked against the time given: a captured token replayed after its day is refused.
+  EXPECT_EQ(factory->Normalize(config, request, TimePoint{} + std::chrono::hours(24)).status().code(),
+            absl::StatusCode::kUnauthenticated);
   request.headers = {{"Authorization", "Bearer v-1.00"}};
   EXPECT_EQ(factory->Normalize(config, request, TimePoint{}).status().code(),
             absl::StatusCode::kUnauthenticated);

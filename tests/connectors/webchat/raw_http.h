@@ -17,8 +17,16 @@ namespace omni::connectors::webchat {
 
 class RawHttpConnection {
  public:
-  explicit RawHttpConnection(int port) {
+  // Connects to 127.0.0.1:port, from `source` (another loopback address, 127.0.0.2, to stand for
+  // another client) when given.
+  explicit RawHttpConnection(int port, const char* source = nullptr) {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    if (source) {
+      sockaddr_in from{};
+      from.sin_family = AF_INET;
+      inet_pton(AF_INET, source, &from.sin_addr);
+      if (bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) Close();
+    }
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(static_cast<uint16_t>(port));

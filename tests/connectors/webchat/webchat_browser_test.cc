@@ -1,7 +1,9 @@
 // The widget in a real browser: the broker with the web chat connector on free ports, an agent on
 // agent-sdk, and a visitor in headless Debian chromium (tests/browser/webchat_visitor.mjs, driven
-// by playwright-core) who writes, sees replies live over SSE, reloads, writes again, and opens a
-// second tab whose stream is refused, which long-polls instead.
+// by playwright-core) who writes, sees replies live over SSE opened with a single-use ticket,
+// reloads, writes again, opens a second tab whose stream is refused (which long-polls instead),
+// and comes back with an old-format token (refused; the widget registers again). No token ever
+// appears in a URL.
 // Fails, never skips, when chromium or tests/browser/node_modules is missing.
 #include <gtest/gtest.h>
 
@@ -101,8 +103,9 @@ TEST(WebChatBrowserTest, VisitorChatsThroughTheWidgetAcrossAReload) {
   const int status = visitor.Wait();
   const std::string output = visitor.output();
   EXPECT_EQ(status, 0) << output;
-  for (const char* step : {"sent-first", "reply-live", "transcript-after-reload", "sent-second",
-                           "second-reply-as-text", "transcript-by-long-poll"}) {
+  for (const char* step : {"sent-first", "reply-live", "stream-by-ticket", "transcript-after-reload",
+                           "sent-second", "second-reply-as-text", "transcript-by-long-poll",
+                           "old-token-replaced", "no-token-in-urls"}) {
     EXPECT_NE(output.find(std::string("STEP ") + step + "\n"), std::string::npos)
         << "missing step " << step << "\n" << output;
   }

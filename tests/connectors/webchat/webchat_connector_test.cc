@@ -88,9 +88,10 @@ TEST_F(WebChatConnectorTest, StreamCarriesBothSidesAndResumesThePollAgentReplies
   EXPECT_EQ(json::parse(bad_from->body)["error"], "from must be agent or all");
 
   std::string stream;
-  auto read_until = [&](const httplib::Headers& headers, std::string_view marker) {
+  auto read_until = [&](httplib::Headers headers, std::string_view marker) {
     stream.clear();
-    auto res = client->Get(("/v1/stream?token=" + token).c_str(), headers,
+    headers.emplace("Authorization", "Bearer " + token);
+    auto res = client->Get("/v1/stream", headers,
                            [&](const char* data, size_t n) {
                              stream.append(data, n);
                              return stream.find(marker) == std::string::npos;
@@ -119,7 +120,7 @@ TEST_F(WebChatConnectorTest, ManyVisitorsListenAtOnce) {
       httplib::Client c("127.0.0.1", connector->port());
       c.set_read_timeout(10, 0);
       std::string stream;
-      c.Get(("/v1/stream?token=" + token).c_str(), [&](const char* data, size_t n) {
+      c.Get("/v1/stream", {{"Authorization", "Bearer " + token}}, [&](const char* data, size_t n) {
         if (stream.empty()) ++open;
         stream.append(data, n);
         if (stream.find("reply for") == std::string::npos) return true;
@@ -142,9 +143,14 @@ TEST_F(WebChatConnectorTest, ManyVisitorsListenAtOnce) {
 }
 
 TEST_F(WebChatConnectorTest, StreamNeedsAValidToken) {
-  auto res = client->Get("/v1/stream?token=v_x.00");
+  auto res = client->Get("/v1/stream", {{"Authorization", "Bearer v_x.1.00"}});
   ASSERT_TRUE(res);
   EXPECT_EQ(res->status, 401);
+  EXPECT_EQ(json::parse(res->body)["reason"], "token_invalid");
+  auto none = client->Get("/v1/stream");
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  EXPECT_EQ(json::parse(none->body)["reason"], "token_missing");
 }
 
 }  // namespace

@@ -18,7 +18,8 @@ using namespace std::chrono_literals;
 using WebChatListenersTest = WebChatFixture;
 
 std::string StreamRequest(const std::string& token) {
-  return "GET /v1/stream?token=" + token + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  return "GET /v1/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token +
+         "\r\n\r\n";
 }
 
 struct OpenedStreams {

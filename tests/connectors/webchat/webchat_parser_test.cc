@@ -96,5 +96,36 @@ TEST(WebChatParserTest, MalformedBodiesAreRejectedWithTheField) {
   EXPECT_FALSE(big.ok());
 }
 
+TEST(WebChatParserTest, RegistrationProfile) {
+  auto empty = ParseRegistration("");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_EQ(empty->display_name, "");
+  auto ann = ParseRegistration(R"({"name":"Ann","email":"Ann@Example.org","language":"pt-BR"})");
+  ASSERT_TRUE(ann.ok()) << ann.status();
+  EXPECT_EQ(ann->display_name, "Ann");
+  EXPECT_EQ(ann->email, "Ann@Example.org");
+  EXPECT_EQ(ann->language, "pt-br");
+  EXPECT_TRUE(ParseRegistration(R"({"name":null})").ok());
+}
+
+TEST(WebChatParserTest, MalformedRegistrationsAreRejectedWithTheField) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"{", "body is not valid JSON"},
+      {"[]", "body must be a JSON object"},
+      {R"({"name": 5})", "name must be a string"},
+      {R"({"email": ["a@b"]})", "email must be a string"},
+      {R"({"language": "English"})", "language: \"English\" is not a language tag (en, pt-BR)"},
+      {R"({"name": ")" + std::string(kMaxNameBytes + 1, 'a') + "\"}",
+       "name: 201 bytes, at most 200"},
+      {R"({"email": ")" + std::string(kMaxEmailBytes + 1, 'a') + "\"}",
+       "email: 255 bytes, at most 254"},
+  };
+  for (const auto& [body, reason] : cases) {
+    auto profile = ParseRegistration(body);
+    ASSERT_FALSE(profile.ok()) << body;
+    EXPECT_EQ(profile.status().message(), reason) << body;
+  }
+}
+
 }  // namespace
 }  // namespace omni::connectors::webchat
