@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "connectors/sdk/publish_all.h"
+#include "connectors/sdk/redact.h"
 
 namespace omni::connectors {
 namespace {
@@ -224,7 +225,8 @@ absl::Status WebhookEndpoint::Start(ConnectorContext& context) {
         // Retrying the same bytes cannot help, so the provider is told it arrived, in the words
         // it expects (VK retries anything but "ok"); the reason is logged, not answered.
         Count("broker_rejected");
-        LogWarning("webhook", absl::StrCat(options_.path, ": broker rejected: ", outcome.message));
+        LogWarning("webhook", RedactSecrets(absl::StrCat(options_.path, ": broker rejected: ",
+                                                         outcome.message)));
         return Reply(res, 200, "ok");
       case PublishOutcome::Kind::kTimeout:
         Count("ack_timeout");
