@@ -4,7 +4,9 @@
 #include "base/language_tag.h"
 #include "base/log.h"
 #include "base/utf8.h"
+#include "base/strings.h"
 #include "connectors/sdk/connector_metrics.h"
+#include "connectors/sdk/redact.h"
 
 namespace omni::connectors {
 
@@ -121,13 +123,17 @@ class ConnectorHost::Hosted : public ConnectorContext {
       ack.set_delivery_id(delivery.delivery_id());
       ack.set_ok(s.ok());
       if (!s.ok()) {
-        ack.set_error(std::string(s.message()));
+        // The error goes to the broker, its log and the agent: whatever a connector put in it
+        // (a provider's answer, a URL), no secret leaves with it.
+        const std::string error = RedactSecrets(ToStd(s.message()));
+        ack.set_error(error);
         // Invalid or refused for good: resending cannot help.
         ack.set_permanent(s.code() == absl::StatusCode::kInvalidArgument ||
                           s.code() == absl::StatusCode::kFailedPrecondition ||
                           s.code() == absl::StatusCode::kNotFound);
-        LogWarning("connector_host", absl::StrCat(name_, ": delivery ", delivery.delivery_id(),
-                                                  " failed: ", s.ToString()));
+        LogWarning("connector_host",
+                   absl::StrCat(name_, ": delivery ", delivery.delivery_id(),
+                                " failed: ", absl::StatusCodeToString(s.code()), ": ", error));
       }
       gate_.Finished(ack);
       client_.SendDeliveryAck(std::move(ack));

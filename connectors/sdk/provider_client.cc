@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/strings.h"
+#include "connectors/sdk/redact.h"
 
 namespace omni::connectors {
 
@@ -52,16 +53,18 @@ absl::StatusOr<ProviderResponse> ProviderClient::Send(std::string_view method,
   auto result = get ? client.Get(target, headers)
                     : client.Post(target, headers, std::string(json), "application/json");
   if (!result) {
-    return absl::UnavailableError(absl::StrCat(ToAbsl(method), " ", origin_, target,
-                                               " failed: ", httplib::to_string(result.error())));
+    // The URL may carry the secret (Telegram's /bot<token>/, VK's access_token=).
+    return absl::UnavailableError(RedactSecrets(absl::StrCat(
+        ToAbsl(method), " ", origin_, target, " failed: ", httplib::to_string(result.error()))));
   }
   return ProviderResponse{result->status, result->body};
 }
 
 absl::Status StatusFromHttp(const ProviderResponse& response, std::string_view what) {
   if (response.status >= 200 && response.status < 300) return absl::OkStatus();
-  const std::string message = absl::StrCat(ToAbsl(what), " answered HTTP ", response.status, ": ",
-                                           response.body.substr(0, 300));
+  // A provider or proxy may echo the request, secrets and all, in its error body.
+  const std::string message = RedactSecrets(absl::StrCat(
+      ToAbsl(what), " answered HTTP ", response.status, ": ", response.body.substr(0, 300)));
   if (response.status == 408 || response.status == 429 || response.status >= 500) {
     return absl::UnavailableError(message);
   }

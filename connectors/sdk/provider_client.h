@@ -63,7 +63,7 @@ class ProviderClient {
 // The usual reading of a provider's HTTP answer for `what` (e.g. "telegram sendMessage"):
 // 2xx OK; 408, 429 and 5xx UNAVAILABLE (the host retries the delivery); 401/403
 // PERMISSION_DENIED (a bad token); other 4xx INVALID_ARGUMENT. The message carries the status
-// and the start of the body. Connectors map their provider's specific error codes before this.
+// and the start of the body, secrets redacted (redact.h), as does a transport error's URL. Connectors map their provider's specific error codes before this.
 absl::Status StatusFromHttp(const ProviderResponse& response, std::string_view what);
 
 }  // namespace omni::connectors

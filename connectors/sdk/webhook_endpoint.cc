@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "base/strings.h"
 #include "connectors/sdk/publish_all.h"
+#include "connectors/sdk/redact.h"
 
 namespace omni::connectors {
 namespace {
@@ -107,10 +108,40 @@ bool WebhookEndpoint::TakeUnauthenticated(const std::string& address, TimePoint 
   if (!unauthenticated_limiter_) return true;
   auto wait = unauthenticated_limiter_->TryTake(address, now);
   if (!wait) return true;
+  ReplyUnauthenticatedLimited(address, *wait, res);
+  return false;
+}
+
+bool WebhookEndpoint::MayBeHeard(const std::string& address, TimePoint now,
+                                 httplib::Response& res) {
+  if (!unauthenticated_limiter_) return true;
+  auto wait = unauthenticated_limiter_->Wait(address, now);
+  if (!wait) return true;
+  ReplyUnauthenticatedLimited(address, *wait, res);
+  return false;
+}
+
+void WebhookEndpoint::ChargeUnauthenticated(const std::string& address, TimePoint now) {
+  // Already answered (403 or 400): an address out of tokens is refused from its next request.
+  if (unauthenticated_limiter_) unauthenticated_limiter_->TryTake(address, now);
+}
+
+void WebhookEndpoint::ReplyUnauthenticatedLimited(const std::string& address, Duration wait,
+                                                  httplib::Response& res) {
   Count("unauthenticated_rate_limited");
-  ReplyTooMany(res, *wait,
+  ReplyTooMany(res, wait,
                absl::StrCat("too many unauthenticated requests from ", address, " (limit ",
                             options_.unauthenticated_rate_limit_per_second, " per second)"));
+}
+
+bool WebhookEndpoint::TakeProviderToken(TimePoint now, httplib::Response& res) {
+  if (!rate_limiter_) return true;
+  auto wait = rate_limiter_->TryTake(now);
+  if (!wait) return true;
+  Count("rate_limited");
+  ReplyTooMany(res, *wait,
+               absl::StrCat("rate limit of ", options_.rate_limit_per_second,
+                            " requests per second exceeded"));
   return false;
 }
 
@@ -131,19 +162,20 @@ absl::Status WebhookEndpoint::Start(ConnectorContext& context) {
   server_->set_payload_max_length(options_.max_body_bytes);
   server_->set_pre_routing_handler([this, &context](const httplib::Request& req,
                                                     httplib::Response& res) {
-    if (rate_limiter_ && req.method == "POST") {
-      if (auto wait = rate_limiter_->TryTake(context.clock().Now())) {
-        Count("rate_limited");
-        ReplyTooMany(res, *wait,
-                     absl::StrCat("rate limit of ", options_.rate_limit_per_second,
-                                  " requests per second exceeded"));
-        return httplib::Server::HandlerResponse::Handled;
-      }
+    // Before the body is read. Anyone may send a GET, and its answer may be a MAC under the
+    // provider's secret (X's CRC): each takes a token of its address's budget. A POST is only
+    // checked here, and charged once it failed to authenticate.
+    const TimePoint now = context.clock().Now();
+    const bool post = req.method == "POST";
+    if (!(post ? MayBeHeard(req.remote_addr, now, res)
+               : TakeUnauthenticated(req.remote_addr, now, res))) {
+      return httplib::Server::HandlerResponse::Handled;
     }
     size_t length = 0;
     if (req.has_header("Content-Length") &&
         absl::SimpleAtoi(req.get_header_value("Content-Length"), &length) &&
         length > options_.max_body_bytes) {
+      if (post) ChargeUnauthenticated(req.remote_addr, now);
       Count("body_too_large");
       Reply(res, 413, absl::StrCat("body exceeds ", options_.max_body_bytes, " bytes"));
       return httplib::Server::HandlerResponse::Handled;
@@ -153,21 +185,30 @@ absl::Status WebhookEndpoint::Start(ConnectorContext& context) {
   const httplib::Server::Handler deliver = [this, &context](const httplib::Request& req,
                                                             httplib::Response& res) {
     const InboundRequest inbound = ToInbound(req);
+    const TimePoint now = context.clock().Now();
     if (post_handshake_) {
       auto answer = post_handshake_(inbound);
       if (!answer.ok()) {
         Count("handshake");
+        ChargeUnauthenticated(req.remote_addr, now);
         return Reply(res, IsAuthFailure(answer.status().code()) ? 403 : 400,
                      ToStd(answer.status().message()));
       }
-      if (answer->has_value()) return Reply(res, 200, **answer);
+      if (answer->has_value()) {
+        if (!TakeProviderToken(now, res)) return;
+        return Reply(res, 200, **answer);
+      }
     }
-    auto events = normalize_(inbound, context.clock().Now());
+    auto events = normalize_(inbound, now);
     if (!events.ok()) {
+      // Nothing proves who sent it (a channel that authenticates inside the body cannot tell a
+      // malformed body from a forged one): the sender's address pays, never the provider.
+      ChargeUnauthenticated(req.remote_addr, now);
       const bool auth = IsAuthFailure(events.status().code());
       Count(auth ? "unauthenticated" : "malformed");
       return Reply(res, auth ? 403 : 400, ToStd(events.status().message()));
     }
+    if (!TakeProviderToken(now, res)) return;
     // The respond function sees the events after PublishAll consumed them.
     const std::vector<omnibroker::v1::Event> published =
         respond_ ? *events : std::vector<omnibroker::v1::Event>();
@@ -184,7 +225,8 @@ absl::Status WebhookEndpoint::Start(ConnectorContext& context) {
         // Retrying the same bytes cannot help, so the provider is told it arrived, in the words
         // it expects (VK retries anything but "ok"); the reason is logged, not answered.
         Count("broker_rejected");
-        LogWarning("webhook", absl::StrCat(options_.path, ": broker rejected: ", outcome.message));
+        LogWarning("webhook", RedactSecrets(absl::StrCat(options_.path, ": broker rejected: ",
+                                                         outcome.message)));
         return Reply(res, 200, "ok");
       case PublishOutcome::Kind::kTimeout:
         Count("ack_timeout");
@@ -197,11 +239,7 @@ absl::Status WebhookEndpoint::Start(ConnectorContext& context) {
   server_->Post(options_.path, deliver);
   for (const std::string& path : options_.more_paths) server_->Post(path, deliver);
   if (handshake_) {
-    server_->Get(options_.path, [this, &context](const httplib::Request& req,
-                                                 httplib::Response& res) {
-      // Anyone may ask, and the answer may be a MAC under the provider's secret (X's CRC): each
-      // address gets only so many.
-      if (!TakeUnauthenticated(req.remote_addr, context.clock().Now(), res)) return;
+    server_->Get(options_.path, [this](const httplib::Request& req, httplib::Response& res) {
       auto answer = handshake_(ToInbound(req));
       if (!answer.ok()) {
         Count("handshake");

@@ -5,17 +5,20 @@
 //   and when the broker refused one for good (retrying cannot help; counted and logged);
 //   503 when the acks did not come in time or nothing could be queued (the provider retries);
 //   403 when Normalize failed with UNAUTHENTICATED / PERMISSION_DENIED (bad signature or secret);
-//   413 when the body exceeds max_body_bytes; 429 with Retry-After beyond the connector's rate
-//   limit (rate_limit_per_second, a token bucket holding rate_limit_burst requests; before any
-//   parsing, so a flood costs no signature checks); 400 for any other Normalize failure.
+//   400 for any other Normalize failure; 413 when the body exceeds max_body_bytes;
+//   429 with Retry-After beyond a rate limit, of which there are two, so that junk cannot starve
+//   the provider: the provider's (rate_limit_per_second, a token bucket holding rate_limit_burst
+//   requests), spent only by requests that authenticated (Normalize succeeded), and one per remote
+//   address (unauthenticated_rate_limit_per_second / _burst) for everything that proves nothing
+//   about its sender: each GET, and each POST that failed Normalize or was too large. An address
+//   out of tokens is refused before its body is read.
 // Every rejection is counted by reason (see Rejections()), never routed. GET requests (Meta's
-// hub.challenge, X's CRC) go to an optional handshake function; they prove nothing about their
-// sender, so each takes a token of its remote address's own budget
-// (unauthenticated_rate_limit_per_second; 429 with Retry-After beyond it). Providers that handshake
-// with a POST whose answer is a body of their choosing (VK's "confirmation" wants the configured
-// string back) give an optional post handshake, tried on every POST before Normalize. Providers
-// whose answer carries instructions (Twilio's TwiML) give an optional respond function that chooses
-// the 200's body once the broker acked every event, so the instructions follow what was stored.
+// hub.challenge, X's CRC) go to an optional handshake function. Providers that handshake with a
+// POST whose answer is a body of their choosing (VK's "confirmation" wants the configured string
+// back) give an optional post handshake, tried on every POST before Normalize (a refused one is
+// charged to its address, an answered one to the provider). Providers whose answer carries
+// instructions (Twilio's TwiML) give an optional respond function that chooses the 200's body
+// once the broker acked every event, so the instructions follow what was stored.
 //
 // Threads: cpp-httplib's pool, started in Start() and joined in Stop().
 #pragma once
@@ -50,11 +53,12 @@ struct WebhookOptions {
   std::vector<std::string> more_paths;
   size_t max_body_bytes = 1 << 20;
   std::chrono::milliseconds ack_wait{10000};
-  // POSTs per second this connector takes (0 = no limit) and how many may come at once.
+  // Authenticated POSTs per second this connector takes (0 = no limit) and how many may come at
+  // once.
   int64_t rate_limit_per_second = 0;
   int64_t rate_limit_burst = 0;  // 0 = one second's worth
-  // Per remote address, for requests that prove nothing about their sender (GET handshakes):
-  // how many a second (0 = no limit) and how many at once.
+  // Per remote address, for requests that prove nothing about their sender (GETs, POSTs that
+  // failed to authenticate or parse): how many a second (0 = no limit) and how many at once.
   int64_t unauthenticated_rate_limit_per_second = 1;
   int64_t unauthenticated_rate_limit_burst = 20;
 };
@@ -110,9 +114,18 @@ class WebhookEndpoint {
 
  private:
   void Count(const std::string& reason);
-  // Takes a token of `address`'s unauthenticated budget; false (and `res` answered 429) when
-  // there was none.
+  // The budget of requests that prove nothing about their sender, per remote address. A GET
+  // takes a token before it is handled; a POST is only checked before its body is read
+  // (MayBeHeard) and charged once it failed to authenticate. Both answer `res` 429 and return
+  // false when the address has no token left.
   bool TakeUnauthenticated(const std::string& address, TimePoint now, httplib::Response& res);
+  bool MayBeHeard(const std::string& address, TimePoint now, httplib::Response& res);
+  void ChargeUnauthenticated(const std::string& address, TimePoint now);
+  void ReplyUnauthenticatedLimited(const std::string& address, Duration wait,
+                                   httplib::Response& res);
+  // The provider's own limit, taken by authenticated requests only; false with `res` answered
+  // 429 when there is no token.
+  bool TakeProviderToken(TimePoint now, httplib::Response& res);
 
   const WebhookOptions options_;
   const NormalizeFn normalize_;

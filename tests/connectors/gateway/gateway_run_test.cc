@@ -196,16 +196,25 @@ TEST(GatewayRunTest, ServesMetricsAndReadinessOnItsAdminPort) {
   auto stored = webhook.Post("/telegram/webhook", signed_header, update, "application/json");
   ASSERT_TRUE(stored);
   ASSERT_EQ(stored->status, 200) << stored->body;
-  // A body too large, until the webhook has answered both refusals: 429 while the bucket is empty
-  // (right after the update), 413 once it has a token again (within a second).
+  // A body too large is refused 413 before anything else; a signed update that fails to parse
+  // proves nothing and takes none of the provider's tokens (400); a signed update right after the
+  // stored one finds the bucket empty (429), or a token again a second later (200, deduplicated).
   const std::string too_large(2048, ' ');
+  auto oversized = webhook.Post("/telegram/webhook", signed_header, too_large, "application/json");
+  ASSERT_TRUE(oversized);
+  EXPECT_EQ(oversized->status, 413);
+  auto malformed = webhook.Post("/telegram/webhook", signed_header, "{", "application/json");
+  ASSERT_TRUE(malformed);
+  EXPECT_EQ(malformed->status, 400);
   std::map<int, int> answered;
   EXPECT_TRUE(WaitFor([&] {
-    auto res = webhook.Post("/telegram/webhook", signed_header, too_large, "application/json");
+    auto res = webhook.Post("/telegram/webhook", signed_header, update, "application/json");
     ++answered[res ? res->status : 0];
-    return answered[413] > 0 && answered[429] > 0;
+    return answered[429] > 0;
   }));
-  EXPECT_EQ(answered.size(), 2u) << "nothing but 413 and 429";
+  const int resent = answered[200];  // each a duplicate of the stored update
+  answered.erase(200);
+  EXPECT_EQ(answered.size(), 1u) << "nothing but 200 and 429";
 
   const auto [status, page] = AdminGet(admin, "/metrics");
   EXPECT_EQ(status, 200);
@@ -213,12 +222,13 @@ TEST(GatewayRunTest, ServesMetricsAndReadinessOnItsAdminPort) {
   const auto telegram = [&page](const std::string& family, const std::string& more = "") {
     return MetricSample(page, family + R"({connector="telegram")" + more + "}");
   };
-  EXPECT_EQ(telegram("omni_webhook_rejections_total", R"(,reason="body_too_large")"), answered[413])
-      << page;
+  EXPECT_EQ(telegram("omni_webhook_rejections_total", R"(,reason="body_too_large")"), 1) << page;
+  EXPECT_EQ(telegram("omni_webhook_rejections_total", R"(,reason="malformed")"), 1);
   EXPECT_EQ(telegram("omni_webhook_rejections_total", R"(,reason="rate_limited")"), answered[429]);
   EXPECT_NE(page.find("# TYPE omni_webhook_rejections_total counter\n"), std::string::npos);
-  EXPECT_EQ(telegram("omni_connector_events_published_total"), 1);
+  EXPECT_EQ(telegram("omni_connector_events_published_total"), 1 + resent);
   EXPECT_EQ(telegram("omni_connector_acks_total", R"(,status="accepted")"), 1);
+  EXPECT_EQ(telegram("omni_connector_acks_total", R"(,status="duplicate")"), resent);
   EXPECT_EQ(telegram("omni_connector_acks_total", R"(,status="rejected")"), 0);
   EXPECT_EQ(telegram("omni_connector_publish_failures_total"), 0);
   EXPECT_EQ(telegram("omni_connector_outbox_events"), 0);

@@ -143,6 +143,37 @@ TEST(ProviderClientTest, TimeoutAndRefusedAreUnavailable) {
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kUnavailable);
 }
 
+// Secrets travel in the URL (Telegram's /bot<token>/, VK's access_token=) and headers; a provider or
+// proxy may echo them in its error body. The errors name the request without them.
+TEST(ProviderClientTest, ErrorsNeverCarryTheSecretsOfTheRequest) {
+  int closed_port;
+  {
+    httplib::Server probe;
+    closed_port = probe.bind_to_any_port("127.0.0.1");
+  }
+  const ProviderClient client = Client(closed_port, "/prefix");
+  auto telegram = client.PostJson("/bot7012345678:AAHdqTcvCH1vGWJx/sendMessage", "{}");
+  ASSERT_EQ(telegram.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(telegram.status().message().find("/prefix/bot<redacted>/sendMessage failed"),
+            absl::string_view::npos)
+      << telegram.status();
+  EXPECT_EQ(telegram.status().message().find("AAHdqTcvCH1vGWJx"), absl::string_view::npos);
+  auto vk = client.PostJson("/method/messages.send?peer_id=2&access_token=vk1.a.S3CR3T&v=5.199", "");
+  ASSERT_FALSE(vk.ok());
+  EXPECT_NE(vk.status().message().find("access_token=<redacted>&v=5.199"), absl::string_view::npos)
+      << vk.status();
+  EXPECT_EQ(vk.status().message().find("S3CR3T"), absl::string_view::npos);
+
+  const absl::Status echoed = StatusFromHttp(
+      ProviderResponse{.status = 502,
+                       .body = "bad gateway for POST /bot123:AAH-secret/sendMessage\r\n"
+                               "Authorization: Bearer EAAB-secret\r\n?access_token=vk-secret"},
+      "send");
+  EXPECT_EQ(echoed.code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(echoed.message().find("secret"), absl::string_view::npos) << echoed;
+  EXPECT_NE(echoed.message().find("/bot<redacted>/sendMessage"), absl::string_view::npos) << echoed;
+}
+
 TEST(ProviderClientTest, RejectsBadBaseUrls) {
   for (const char* url : {"", "api.telegram.org", "ftp://x", "http://", "https:///v1"}) {
     ProviderClientOptions options;

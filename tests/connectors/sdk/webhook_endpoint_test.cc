@@ -1,14 +1,15 @@
 // WebhookEndpoint over real HTTP on 127.0.0.1: 200 only after every event of a delivery is acked,
 // 503 when acks do not come, 403/400/413/429 for auth, parse, size and rate failures, each
-// counted (the rate on a fake clock); GET and
-// POST handshakes answered with the body they choose; a respond function choosing the 200's body
-// once the events are acked, on the main path and on more paths.
+// counted (the rate on a fake clock; only authenticated requests spend the provider's, the rest
+// their address's own); GET and POST handshakes answered with the body they choose; a respond
+// function choosing the 200's body once the events are acked, on the main path and on more paths.
 #include "connectors/sdk/webhook_endpoint.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
 
 #include <algorithm>
+#include <map>
 #include <mutex>
 
 #include "absl/strings/str_split.h"
@@ -141,25 +142,56 @@ TEST_F(WebhookEndpointTest, AuthParseAndSizeFailuresAreCountedAndNeverPublished)
   EXPECT_EQ(rejections.at("body_too_large"), 1);
 }
 
-TEST_F(WebhookEndpointTest, BeyondTheRateLimitAnswers429WithRetryAfterBeforeParsing) {
+TEST_F(WebhookEndpointTest, BeyondTheProviderRateLimitAnswers429WithRetryAfter) {
   rate_limit_ = 2;
   StartEndpoint();
   EXPECT_EQ(Post("e1"), 200);
-  EXPECT_EQ(Post("e2", "wrong"), 403);  // a refused request takes its token too
-  auto limited = http_->Post("/webhook", {{"X-Token", "tok"}}, "e3", "text/plain");
+  EXPECT_EQ(Post("e2", "wrong"), 403);  // not the provider's: it takes none of its tokens
+  EXPECT_EQ(Post("e3"), 200);
+  auto limited = http_->Post("/webhook", {{"X-Token", "tok"}}, "e4", "text/plain");
   ASSERT_TRUE(limited);
   EXPECT_EQ(limited->status, 429);
   EXPECT_EQ(limited->get_header_value("Retry-After"), "1");
   EXPECT_NE(limited->body.find("rate limit of 2 requests per second"), std::string::npos)
       << limited->body;
-  EXPECT_EQ(context_.published, std::vector<std::string>{"e1"});
+  EXPECT_EQ(context_.published, (std::vector<std::string>{"e1", "e3"}));
   EXPECT_EQ(endpoint_->Rejections()["rate_limited"], 1);
-  // Handshakes (GET) are not limited; after a second two more requests pass.
+  // Handshakes (GET) are not the provider's either; after a second two more requests pass.
   EXPECT_EQ(http_->Get("/webhook?challenge=42")->status, 200);
   context_.fake_clock.Advance(std::chrono::seconds(1));
-  EXPECT_EQ(Post("e4"), 200);
   EXPECT_EQ(Post("e5"), 200);
-  EXPECT_EQ(Post("e6"), 429);
+  EXPECT_EQ(Post("e6"), 200);
+  EXPECT_EQ(Post("e7"), 429);
+}
+
+// Junk cannot starve the provider: a sender flooding unsigned requests spends its own address's
+// budget (403, then 429 before its bodies are read) while the provider's signed requests, from
+// another address, still have all of theirs.
+TEST_F(WebhookEndpointTest, AnUnsignedFloodLeavesTheProviderItsRateLimit) {
+  rate_limit_ = 2;
+  unauthenticated_limit_ = 3;
+  StartEndpoint();
+  httplib::Client junk("127.0.0.1", endpoint_->port());
+  junk.set_interface("127.0.0.2");  // the flood's source; the provider's is 127.0.0.1
+  std::map<int, int> answered;
+  for (int i = 0; i < 50; ++i) {
+    auto res =
+        junk.Post("/webhook", {{"X-Token", "forged"}}, "junk" + std::to_string(i), "text/plain");
+    ++answered[res ? res->status : -1];
+  }
+  EXPECT_EQ(answered, (std::map<int, int>{{403, 3}, {429, 47}}));
+  EXPECT_EQ(Post("e1"), 200);
+  EXPECT_EQ(Post("e2"), 200);
+  EXPECT_EQ(Post("e3"), 429);  // the provider's own limit, which the flood left whole
+  EXPECT_EQ(context_.published, (std::vector<std::string>{"e1", "e2"}));
+  const auto rejections = endpoint_->Rejections();
+  EXPECT_EQ(rejections.at("unauthenticated"), 3);
+  EXPECT_EQ(rejections.at("unauthenticated_rate_limited"), 47);
+  EXPECT_EQ(rejections.at("rate_limited"), 1);
+  // A body that fails to parse proves nothing either (a channel may authenticate inside it): it
+  // is the sender's address that pays.
+  EXPECT_EQ(Post("bad"), 400);
+  EXPECT_EQ(endpoint_->Rejections()["rate_limited"], 1);
 }
 
 TEST_F(WebhookEndpointTest, RateLimitSettingsAreReadAndChecked) {

@@ -1,7 +1,8 @@
 // Telegram end to end with the real broker (RocksDB, ZeroMQ, gRPC) hosting the connector: a
 // webhook POST with the secret token is answered 200 once the broker stored it and reaches an
 // agent; a wrong token is refused 403 and never routed; the agent's reply is sent to a local
-// HTTP server on 127.0.0.1 playing the Bot API's sendMessage.
+// HTTP server on 127.0.0.1 playing the Bot API's sendMessage. The bot token, which travels in that
+// API's URL, never shows in a delivery error or a log line.
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -91,6 +92,79 @@ TEST(TelegramFlowTest, WebhookToAgentAndReplyToBotApi) {
   EXPECT_EQ(sent["chat_id"], 3527065);
   EXPECT_EQ(sent["text"], "Hi Nic, how can I help?");
   broker.Stop();
+}
+
+// The bot token is a segment of the Bot API's URL (/bot<token>/sendMessage). A proxy in front of
+// the API that cannot route the request answers 404 naming the path, as proxies do: the delivery
+// failure the agent sees and every log line about it (the connector host's, the broker's) say
+// what went wrong without the token.
+TEST(TelegramFlowTest, DeliveryErrorsAndLogsNeverCarryTheBotToken) {
+  constexpr char kRealisticToken[] = "7012345678:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
+  const std::string send_path = std::string("/bot") + kRealisticToken + "/sendMessage";
+  TempDir dir;
+  testing::FakeProviderApi bot_api;
+  bot_api.Answer("POST", send_path, 404, "Cannot POST " + send_path);
+  app::BrokerConfig config = app::DefaultConfig();
+  config.data_dir = dir.path();
+  config.grpc_listen = "127.0.0.1:0";
+  config.admin_listen = "127.0.0.1:0";
+  config.ingest_listen = "";
+  config.connectors.clear();
+  config.connectors.push_back(
+      connectors::ConnectorConfig{.type = "telegram",
+                                  .name = "telegram",
+                                  .settings = {{"listen", "127.0.0.1:0"},
+                                               {"secret_token", kSecret},
+                                               {"bot_token", kRealisticToken},
+                                               {"api_base_url", bot_api.base_url()}}});
+  app::BrokerApp broker(config);
+  ASSERT_OK(broker.Start());
+  auto* telegram =
+      dynamic_cast<connectors::telegram::TelegramConnector*>(broker.connector("telegram"));
+  ASSERT_NE(telegram, nullptr);
+  httplib::Client webhook("127.0.0.1", telegram->port());
+  webhook.set_read_timeout(15, 0);
+  auto posted = webhook.Post(
+      "/telegram/webhook", {{"X-Telegram-Bot-Api-Secret-Token", kSecret}},
+      testing::ReadFile(testing::CorpusDir() / "telegram" / "courier/extracted/tg_helloMsg.json"),
+      "application/json");
+  ASSERT_TRUE(posted);
+  ASSERT_EQ(posted->status, 200) << posted->body;
+
+  auto agent = agent::AgentClient::Connect(broker.grpc_address(), "alice");
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  std::optional<omnibroker::v1::Offer> offer;
+  ASSERT_TRUE(WaitFor([&] {
+    auto u = (*agent)->Next(50ms);
+    if (u && u->has_offer()) offer = u->offer();
+    return offer.has_value();
+  }));
+  auto conversation = (*agent)->Accept(offer->offer_id());
+  ASSERT_TRUE(conversation.ok()) << conversation.status();
+
+  ::testing::internal::CaptureStderr();
+  const bool sent = (*agent)->SendText(*conversation, "Hi Nic", "r1").ok();
+  std::string failure;
+  const auto delivery_failed = [&] {
+    auto u = (*agent)->Next(50ms);
+    if (u && u->has_result() && u->result().conversation_id() == *conversation) {
+      failure = u->result().message();
+    }
+    return !failure.empty();
+  };
+  const bool failed = sent && WaitFor(delivery_failed);
+  broker.Stop();  // every log line about the delivery is written by now
+  const std::string log = ::testing::internal::GetCapturedStderr();
+  ASSERT_TRUE(sent);
+  ASSERT_TRUE(failed) << log;
+  ASSERT_EQ(bot_api.Requests(send_path).size(), 1u);
+  EXPECT_NE(failure.find("answered HTTP 404: Cannot POST /bot<redacted>/sendMessage"),
+            std::string::npos)
+      << failure;
+  EXPECT_EQ(failure.find("AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"), std::string::npos) << failure;
+  EXPECT_NE(log.find("/bot<redacted>/sendMessage"), std::string::npos) << log;
+  EXPECT_EQ(log.find("AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw"), std::string::npos) << log;
 }
 
 }  // namespace
