@@ -48,6 +48,7 @@ class IngestEndpoint {
   ~IngestEndpoint();
 
   // Binds every endpoint ("inproc://…", "tcp://127.0.0.1:5570"; a tcp port "*" picks a free one).
+  // May be called again after a refusal (an address still in use): what bound stays bound.
   absl::Status Bind(const std::vector<std::string>& endpoints);
   // The endpoints as bound (with the chosen ports).
   const std::vector<std::string>& bound() const { return bound_; }

@@ -50,6 +50,7 @@ IngestGuard::~IngestGuard() {
 }
 
 absl::Status IngestGuard::Start(zmq::socket_t& router) {
+  if (thread_.joinable()) return absl::OkStatus();
   zmq::socket_t zap;
   zmq::socket_t monitor;
   const std::string monitor_endpoint =

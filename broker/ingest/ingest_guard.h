@@ -45,7 +45,7 @@ class IngestGuard {
   IngestGuard& operator=(const IngestGuard&) = delete;
 
   // Binds the ZAP endpoint and monitors `router`; call from the thread that owns `router`, before
-  // it binds.
+  // it binds. Once started, a second call does nothing (a Bind retried after a refused endpoint).
   absl::Status Start(zmq::socket_t& router);
   // Joins the thread and stops monitoring `router` (from its owner thread, before closing it).
   void Stop(zmq::socket_t& router);

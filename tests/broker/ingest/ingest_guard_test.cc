@@ -142,5 +142,21 @@ TEST_F(IngestGuardTest, AnOversizedFrameIsDroppedWithItsConnection) {
   EXPECT_EQ(NextHello(), "after");
 }
 
+// A Bind refused (the address is taken, as right after another broker let it go) may be tried
+// again: the endpoint's guard is started once (before, the second Bind started its thread over
+// the running one and std::terminate ended the process).
+TEST(IngestEndpointTest, ABindRefusedCanBeTriedAgain) {
+  zmq::context_t zmq;
+  IngestEndpoint holder(zmq);
+  ASSERT_TRUE(holder.Bind({"tcp://127.0.0.1:*"}).ok());
+  IngestEndpoint endpoint(zmq);
+  EXPECT_FALSE(endpoint.Bind({holder.bound()[0]}).ok()) << "the address is taken";
+  EXPECT_FALSE(endpoint.Bind({holder.bound()[0]}).ok()) << "still taken";
+  const std::string address = holder.bound()[0];
+  holder.Close();
+  EXPECT_TRUE(WaitFor([&] { return endpoint.Bind({address}).ok(); }));
+  EXPECT_EQ(endpoint.bound(), std::vector<std::string>{address});
+}
+
 }  // namespace
 }  // namespace omni::ingest
