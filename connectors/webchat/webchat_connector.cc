@@ -256,10 +256,14 @@ void WebChatConnector::HandlePost(const httplib::Request& req, httplib::Response
                               {"text", event->content().text()},
                               {"sent_at", Rfc3339(event->occurred_at())}};
 
+  // The message's place in the transcript is taken now: an agent's answer can be delivered
+  // before the broker's ack reaches this thread, and must still come after it.
+  const bool placed = mailbox_.Reserve(visitor.id, event_id);
   // Answer the visitor only once the broker has the message durably; if it does not answer in
   // time the event still waits in the outbox, and a retry with the same client_message_id is
   // deduplicated.
   PublishOutcome outcome = PublishAll(*context_, {*std::move(event)}, options_.ack_wait);
+  if (outcome.kind != PublishOutcome::Kind::kAcked && placed) mailbox_.Drop(visitor.id, event_id);
   switch (outcome.kind) {
     case PublishOutcome::Kind::kNotQueued:
       return Refuse(req, res, 503, "not_queued", outcome.message);
@@ -273,7 +277,7 @@ void WebChatConnector::HandlePost(const httplib::Request& req, httplib::Response
       break;
   }
   const auto& ack = outcome.acks.front();
-  mailbox_.Add(visitor.id, Mailbox::From::kVisitor, event_id, transcript_entry.dump());  // a resend is shown once
+  mailbox_.Keep(visitor.id, event_id, transcript_entry.dump());  // a resend is shown once
   ReplyJson(res, 202,
             WithToken({{"event_id", event_id},
                             {"conversation_id", ack.conversation_id()},

@@ -69,5 +69,51 @@ TEST(MailboxTest, WaiterWakesOnAddAndOnShutdown) {
   EXPECT_TRUE(box.IsShutDown());
 }
 
+// An agent answers before the broker's ack of the visitor's message reaches the connector: the
+// answer still comes after the question, and a reader waiting meanwhile gets both in order once
+// the question is kept (before, the question was added on the ack, after the answer).
+TEST(MailboxTest, AnAnswerDeliveredBeforeTheQuestionsAckStillComesAfterIt) {
+  Mailbox box;
+  ASSERT_TRUE(box.Reserve("v1", "q-1"));
+  EXPECT_FALSE(box.Reserve("v1", "q-1")) << "a resend while the first send waits";
+  box.Add("v1", Mailbox::From::kAgent, "a-1", R"({"from":"agent"})");
+  EXPECT_TRUE(box.WaitAfter("v1", 0, kNow()).empty()) << "nothing past a place not settled";
+  std::thread acker([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    box.Keep("v1", "q-1", R"({"from":"visitor"})");
+  });
+  auto got = box.WaitAfter("v1", 0, kNow() + std::chrono::seconds(10));
+  acker.join();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].event_id, "q-1");
+  EXPECT_EQ(got[0].json, R"({"from":"visitor"})");
+  EXPECT_EQ(got[1].event_id, "a-1");
+  box.Keep("v1", "q-1", "again");
+  EXPECT_EQ(box.WaitAfter("v1", 0, kNow())[0].json, R"({"from":"visitor"})") << "kept once";
+  box.Drop("v1", "q-1");
+  EXPECT_EQ(box.WaitAfter("v1", 0, kNow()).size(), 2u) << "a kept message is not dropped";
+}
+
+// The broker did not take it: its place goes and what waited behind it shows; a later resend
+// that the broker takes is shown at the end.
+TEST(MailboxTest, ADroppedPlaceLetsTheRestThroughAndAResendTakesTheEnd) {
+  Mailbox box;
+  ASSERT_TRUE(box.Reserve("v1", "q-1"));
+  box.Add("v1", Mailbox::From::kAgent, "a-1", "{}");
+  std::thread dropper([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    box.Drop("v1", "q-1");
+  });
+  auto got = box.WaitAfter("v1", 0, kNow() + std::chrono::seconds(10));
+  dropper.join();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].event_id, "a-1");
+  box.Keep("v1", "q-1", "{}");
+  auto all = box.WaitAfter("v1", 0, kNow());
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[1].event_id, "q-1");
+  EXPECT_GT(all[1].index, all[0].index);
+}
+
 }  // namespace
 }  // namespace omni::connectors::webchat
