@@ -5,13 +5,16 @@
 #include <climits>
 #include <cwchar>
 
+#include "base/terminal_text.h"
+
 namespace omni::console {
 namespace {
 
-int Columns(wchar_t c) {
-  const int w = wcwidth(c);
-  return w < 0 ? 1 : w;
-}
+// What the screen must not get as it is (terminal controls, bidirectional overrides, what
+// wcwidth does not know): shown as '?', one column.
+bool Unprintable(wchar_t c) { return omni::IsTerminalControl(static_cast<char32_t>(c)) || wcwidth(c) < 0; }
+
+int Columns(wchar_t c) { return Unprintable(c) ? 1 : wcwidth(c); }
 
 }  // namespace
 
@@ -62,7 +65,7 @@ std::wstring FitColumns(std::wstring_view text, int columns) {
   for (wchar_t c : text) {
     const int w = Columns(c);
     if (width + w > columns) break;
-    out.push_back(wcwidth(c) < 0 ? L'?' : c);
+    out.push_back(Unprintable(c) ? L'?' : c);
     width += w;
   }
   out.append(static_cast<size_t>(columns > width ? columns - width : 0), L' ');

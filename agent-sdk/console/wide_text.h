@@ -13,7 +13,8 @@ namespace omni::console {
 std::wstring Widen(std::string_view utf8);
 std::string Narrow(std::wstring_view text);
 
-// Columns `text` takes on screen; unprintable characters count as one (they show as '?').
+// Columns `text` takes on screen; unprintable characters (terminal controls such as ESC, C1 and
+// bidirectional overrides: base/terminal_text.h) count as one (they show as '?').
 int DisplayWidth(std::wstring_view text);
 
 // The longest prefix of `text` that fits in `columns`, padded with spaces to exactly `columns`.

@@ -25,6 +25,16 @@ import uuid
 PROTOS = ["common", "agent", "conversation", "customer", "event", "agent_console"]
 
 
+def for_terminal(text):
+    """Customer text as a terminal may show it: each terminal control (C0, DEL, C1, bidirectional
+    overrides and isolates) as a visible \\uXXXX escape, so it cannot act on the terminal. The
+    same rule as the C++ tools' (proto/base/terminal_text.h)."""
+    def control(c):
+        o = ord(c)
+        return o < 0x20 or 0x7F <= o <= 0x9F or 0x202A <= o <= 0x202E or 0x2066 <= o <= 0x2069
+    return "".join("\\u%04x" % ord(c) if control(c) else c for c in text)
+
+
 def generate(proto_dir, out_dir):
     """Generates the Python messages and stubs of agent_console.proto (and what it imports)."""
     from grpc_tools import protoc
@@ -137,7 +147,7 @@ def main():
                 if update.WhichOneof("body") != "offer":
                     continue
                 offer = update.offer
-                print("offer %s: %s" % (offer.offer_id, offer.last_event.content.text), flush=True)
+                print("offer %s: %s" % (offer.offer_id, for_terminal(offer.last_event.content.text)), flush=True)
                 accepted = console.call(pb.AgentRequest(accept=pb.AcceptOffer(offer_id=offer.offer_id)))
                 sent = console.call(pb.AgentRequest(send=pb.SendMessage(
                     conversation_id=accepted.conversation_id, client_message_id=uuid.uuid4().hex,

@@ -34,6 +34,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "base/clock.h"
+#include "base/terminal_text.h"
 #include "broker/auth/agent_token.h"
 #include "broker/auth/grpc_security.h"
 #include "omni/agent/security.h"
@@ -86,8 +87,12 @@ std::string Words(const std::vector<std::string>& args, size_t from) {
   return out;
 }
 
+// Everything omnictl prints of what it got from the broker goes through here: customers' words,
+// names and ids may carry terminal controls, which reach the operator's terminal as escapes.
+void Show(std::string_view text) { std::cout << omni::ForTerminal(text, omni::Newlines::kKeep); }
+
 int Fail(const grpc::Status& status) {
-  std::cerr << "omnictl: " << status.error_message() << " (code " << status.error_code() << ")\n";
+  std::cerr << "omnictl: " << omni::ForTerminal(status.error_message()) << " (code " << status.error_code() << ")\n";
   return 1;
 }
 
@@ -102,7 +107,7 @@ void PrintJson(const google::protobuf::Message& message) {
   options.add_whitespace = true;
   options.preserve_proto_field_names = true;
   (void)google::protobuf::util::MessageToJsonString(message, &json, options);
-  std::cout << json;
+  Show(json);
 }
 
 std::string Short(const std::string& s, size_t n) { return s.size() <= n ? s : s.substr(0, n - 1) + "~"; }
@@ -111,11 +116,11 @@ int Agents(Admin::Stub& admin) {
   grpc::ClientContext context;
   omnibroker::v1::ListAgentsResponse response;
   if (auto s = admin.ListAgents(&context, {}, &response); !s.ok()) return Fail(s);
-  std::cout << absl::StrFormat("%-16s %-20s %-10s %8s %8s\n", "AGENT", "PRESENCE", "CONNECTED", "ASSIGNED", "OFFERED");
+  Show(absl::StrFormat("%-16s %-20s %-10s %8s %8s\n", "AGENT", "PRESENCE", "CONNECTED", "ASSIGNED", "OFFERED"));
   for (const auto& a : response.agents()) {
-    std::cout << absl::StrFormat("%-16s %-20s %-10s %8d %8d\n", Short(a.agent().id(), 16),
+    Show(absl::StrFormat("%-16s %-20s %-10s %8d %8d\n", Short(a.agent().id(), 16),
                                  omnibroker::v1::Presence_Name(a.agent().presence()), a.connected() ? "yes" : "no",
-                                 a.assigned_conversations(), a.offered_conversations());
+                                 a.assigned_conversations(), a.offered_conversations()));
   }
   return 0;
 }
@@ -125,11 +130,11 @@ int Queue(Admin::Stub& admin) {
   omnibroker::v1::QueueSnapshot response;
   if (auto s = admin.GetQueueSnapshot(&context, {}, &response); !s.ok()) return Fail(s);
   const int64_t now = response.taken_at().seconds();
-  std::cout << absl::StrFormat("%-36s %-12s %-28s %8s %s\n", "CONVERSATION", "QUEUE", "STATE", "WAITED", "OFFERED TO");
+  Show(absl::StrFormat("%-36s %-12s %-28s %8s %s\n", "CONVERSATION", "QUEUE", "STATE", "WAITED", "OFFERED TO"));
   for (const auto& e : response.entries()) {
-    std::cout << absl::StrFormat("%-36s %-12s %-28s %7ds %s\n", e.conversation_id(), Short(e.queue(), 12),
+    Show(absl::StrFormat("%-36s %-12s %-28s %7ds %s\n", e.conversation_id(), Short(e.queue(), 12),
                                  omnibroker::v1::ConversationState_Name(e.state()), now - e.queued_at().seconds(),
-                                 e.offered_to_agent_id());
+                                 e.offered_to_agent_id()));
   }
   return 0;
 }
@@ -138,7 +143,7 @@ int Stats(Admin::Stub& admin) {
   grpc::ClientContext context;
   omnibroker::v1::FloorStats stats;
   if (auto s = admin.GetFloorStats(&context, {}, &stats); !s.ok()) return Fail(s);
-  std::cout << omni::ctl::RenderFloor(stats);
+  Show(omni::ctl::RenderFloor(stats));
   return 0;
 }
 
@@ -165,7 +170,9 @@ int Top(Admin::Stub& admin, const std::vector<std::string>& args) {
     context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(interval + 5));
     omnibroker::v1::FloorStats stats;
     if (auto s = admin.GetFloorStats(&context, {}, &stats); !s.ok()) return Fail(s);
-    std::cout << "\x1b[H\x1b[2J" << omni::ctl::RenderFloor(stats) << std::flush;
+    std::cout << "\x1b[H\x1b[2J";  // ours: home and clear
+    Show(omni::ctl::RenderFloor(stats));
+    std::cout << std::flush;
   }
   return 0;
 }
@@ -186,17 +193,17 @@ int Explain(Admin::Stub& admin, const std::string& id) {
   request.set_conversation_id(id);
   omnibroker::v1::RoutingExplanation why;
   if (auto s = admin.ExplainRouting(&context, request, &why); !s.ok()) return Fail(s);
-  std::cout << "conversation " << why.conversation_id() << "  state " << why.state()
-            << absl::StrFormat("  urgency %.0f\n", why.urgency());
+  Show(absl::StrFormat("conversation %s  state %s  urgency %.0f\n", why.conversation_id(), why.state(),
+                       why.urgency()));
   const auto& u = why.urgency_parts();
-  std::cout << absl::StrFormat("urgency:  %.0f = tier %.0f + waited %.0f + priority %.0f + at risk %.0f\n", why.urgency(),
-                               u.tier(), u.waited(), u.priority(), u.at_risk());
-  std::cout << "phase:    " << why.phase() << "\n";
-  std::cout << "decision: " << (why.agent_id().empty() ? "-" : why.agent_id()) << ": " << why.rule() << "\n";
-  std::cout << absl::StrFormat("%-16s %-8s %4s %8s %9s  %s\n", "AGENT", "ELIGIBLE", "FIT", "EFFORT", "LOAD/CAP", "VERDICT");
+  Show(absl::StrFormat("urgency:  %.0f = tier %.0f + waited %.0f + priority %.0f + at risk %.0f\n", why.urgency(),
+                               u.tier(), u.waited(), u.priority(), u.at_risk()));
+  Show(absl::StrCat("phase:    ", why.phase(), "\n"));
+  Show(absl::StrCat("decision: ", why.agent_id().empty() ? "-" : why.agent_id(), ": ", why.rule(), "\n"));
+  Show(absl::StrFormat("%-16s %-8s %4s %8s %9s  %s\n", "AGENT", "ELIGIBLE", "FIT", "EFFORT", "LOAD/CAP", "VERDICT"));
   for (const auto& c : why.candidates()) {
-    std::cout << absl::StrFormat("%-16s %-8s %4d %8.1f %5d/%-3d  %s\n", Short(c.agent_id(), 16), c.eligible() ? "yes" : "no",
-                                 c.fit(), c.effort(), c.load(), c.capacity(), c.verdict());
+    Show(absl::StrFormat("%-16s %-8s %4d %8.1f %5d/%-3d  %s\n", Short(c.agent_id(), 16), c.eligible() ? "yes" : "no",
+                                 c.fit(), c.effort(), c.load(), c.capacity(), c.verdict()));
   }
   return 0;
 }
@@ -300,8 +307,9 @@ int History(Admin::Stub& admin, const std::vector<std::string>& args) {
     const char* who = e.direction() == omnibroker::v1::DIRECTION_INBOUND    ? "customer"
                       : e.direction() == omnibroker::v1::DIRECTION_INTERNAL ? "note"
                                                                             : "agent";
-    std::cout << absl::StrFormat("%-10s %-36s #%-4d %-9s %s\n", e.provider(), e.conversation_id(), e.sequence(), who,
-                                 e.content().text());
+    // One line a message: the customer's own line breaks show as \n.
+    Show(absl::StrFormat("%-10s %-36s #%-4d %-9s %s\n", e.provider(), e.conversation_id(), e.sequence(), who,
+                         omni::ForTerminal(e.content().text())));
   }
   if (!page.next_page_token().empty()) std::cout << "(more: ask with a larger --limit)\n";
   return 0;
@@ -361,7 +369,7 @@ int Backup(Admin::Stub& admin, const std::vector<std::string>& args) {
   grpc::ClientContext context;
   omnibroker::v1::BackupResult result;
   if (auto s = admin.Backup(&context, request, &result); !s.ok()) return Fail(s);
-  std::cout << "backup in " << result.target_dir() << " (up to write " << result.sequence() << ")\n";
+  Show(absl::StrCat("backup in ", result.target_dir(), " (up to write ", result.sequence(), ")\n"));
   return 0;
 }
 

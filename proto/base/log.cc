@@ -9,31 +9,22 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "base/strings.h"
+#include "base/terminal_text.h"
 
 namespace omni {
 namespace {
 
+// A JSON string's inside: quotes and backslashes escaped here, the rest by ForTerminal, whose
+// escapes are JSON's (so broken UTF-8, a newline that would forge a line, and terminal controls
+// that a `tail -f` would obey all come out as escapes).
 std::string JsonEscape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
+  std::string quoted;
+  quoted.reserve(s.size());
+  for (const char c : s) {
+    if (c == '"' || c == '\\') quoted.push_back('\\');
+    quoted.push_back(c);
   }
-  return out;
+  return ForTerminal(quoted);
 }
 
 const char* LevelName(LogLevel level) {
@@ -61,9 +52,11 @@ void Log(LogLevel level, std::string_view component, std::string_view message,
   const std::string time = absl::FormatTime(absl::RFC3339_full, absl::Now(), absl::UTCTimeZone());
   std::string line;
   if (Format().load(std::memory_order_relaxed) == LogFormat::kText) {
-    line =
-        absl::StrCat(time, " ", LevelName(level), " ", ToAbsl(component), ": ", ToAbsl(message),
-                     trace_id.empty() ? "" : absl::StrCat(" [trace ", ToAbsl(trace_id), "]"), "\n");
+    // One line each, whatever the message holds (ForTerminal escapes its newlines and controls).
+    line = absl::StrCat(time, " ", LevelName(level), " ", ForTerminal(component), ": ",
+                        ForTerminal(message),
+                        trace_id.empty() ? "" : absl::StrCat(" [trace ", ForTerminal(trace_id), "]"),
+                        "\n");
   } else {
     line = absl::StrCat(
         "{\"ts\":\"", time, "\",\"level\":\"", LevelName(level), "\",\"component\":\"",

@@ -28,13 +28,16 @@ TEST(PythonClientTest, TheExampleAnswersAnOfferAndItsReplyIsInTheHistory) {
       " 2>&1";
   auto exit = std::async(std::launch::async, [&] { return std::system(command.c_str()); });
   const std::string conversation =
-      testing::Say(publisher, "py-1", "pat", "Hi, is anyone there?").conversation_id();
+      testing::Say(publisher, "py-1", "pat", "Hi,\x1b[2J is anyone there?").conversation_id();
 
   const int status = exit.get();
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << testing::ReadFile(log);
   const std::string output = testing::ReadFile(log);
   EXPECT_NE(output.find("offer " + conversation + "/"), std::string::npos) << output;
   EXPECT_NE(output.find("replied in " + conversation), std::string::npos) << output;
+  EXPECT_NE(output.find(": Hi,\\u001b[2J is anyone there?"), std::string::npos)
+      << "the customer's escape sequence shows, it does not act: " << output;
+  EXPECT_EQ(output.find('\x1b'), std::string::npos) << output;
 
   grpc::ClientContext context;
   omnibroker::v1::GetCustomerHistoryRequest request;
@@ -43,7 +46,7 @@ TEST(PythonClientTest, TheExampleAnswersAnOfferAndItsReplyIsInTheHistory) {
   ASSERT_TRUE(admin->GetCustomerHistory(&context, request, &history).ok());
   std::vector<std::string> texts;
   for (const auto& e : history.events()) texts.push_back(e.content().text());
-  EXPECT_EQ(texts, (std::vector<std::string>{"Hi, is anyone there?", "Hello from Python"}));
+  EXPECT_EQ(texts, (std::vector<std::string>{"Hi,\x1b[2J is anyone there?", "Hello from Python"}));
   EXPECT_EQ(admin.Conversation(conversation).assigned_agent_id(), "alice");
 }
 

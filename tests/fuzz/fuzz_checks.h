@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "base/terminal_text.h"
 #include "base/utf8.h"
 #include "omnibroker/v1/event.pb.h"
 #include "omnibroker/v1/ingest.pb.h"
@@ -29,6 +30,10 @@ inline void CheckUtf8RoundTrip(const omnibroker::v1::Event& event) {
   Require(parsed.ParseFromString(frame.SerializeAsString()));
   Require(parsed.event().id().empty() == event.id().empty());
   Require(RepairUtf8(parsed) == 0);
+  // What an operator's terminal shows of it (omnictl history) cannot act on the terminal.
+  const std::string shown = ForTerminal(event.content().text());
+  Require(IsUtf8(shown));
+  for (const unsigned char c : shown) Require(c >= 0x20 && c != 0x7f);
 }
 
 inline void CheckEvent(const omnibroker::v1::Event& event) {

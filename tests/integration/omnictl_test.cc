@@ -83,6 +83,45 @@ size_t Count(const std::string& haystack, const std::string& needle) {
   return n;
 }
 
+// A customer's message carrying terminal controls (clear the screen, retitle the window, a C1
+// CSI) reaches the operator's terminal as visible escapes, one line a message; before, omnictl
+// printed it raw and the terminal obeyed it.
+TEST(OmnictlTest, HistoryShowsACustomersControlCharactersAsEscapes) {
+  TempDir dir;
+  const std::string ingest = "tcp://127.0.0.1:" + std::to_string(testing::FreePort());
+  app::BrokerApp broker(testing::TestConfig(dir.path(), ingest));
+  ASSERT_OK(broker.Start());
+  testing::IngestPublisher publisher(ingest);
+  auto hostile = testing::MessageFrom("m-1", "telegram", "t-1",
+                                      "hi\x1b[2J\x1b]0;owned\x07\nsecond line \xc2\x9b" "31mred");
+  hostile.mutable_sender()->set_display_name("Ann\xc2\x9b" "2J\x1b]0;x\x07");
+  ASSERT_EQ(publisher.Publish(hostile).status(), omnibroker::v1::INGEST_STATUS_ACCEPTED);
+  testing::AdminClient admin(broker.grpc_address());
+  std::string customer;
+  ASSERT_TRUE(omni::testing::WaitFor([&] {
+    grpc::ClientContext context;
+    omnibroker::v1::QueueSnapshot snapshot;
+    if (!admin->GetQueueSnapshot(&context, {}, &snapshot).ok() || snapshot.entries().empty()) return false;
+    customer = admin.Conversation(snapshot.entries(0).conversation_id()).customer_id();
+    return !customer.empty();
+  }));
+
+  auto history = Omnictl(broker.grpc_address(), "history " + customer);
+  ASSERT_EQ(history.status, 0) << history.output;
+  EXPECT_NE(history.output.find("hi\\u001b[2J\\u001b]0;owned\\u0007\\nsecond line \\u009b31mred"),
+            std::string::npos)
+      << history.output;
+  EXPECT_EQ(history.output.find('\x1b'), std::string::npos);
+  EXPECT_EQ(history.output.find('\x07'), std::string::npos);
+  EXPECT_EQ(history.output.find("\xc2\x9b"), std::string::npos);
+  EXPECT_EQ(Count(history.output, "\n"), 1u) << "one line for the one message";
+
+  auto customer_json = Omnictl(broker.grpc_address(), "customer " + customer);
+  EXPECT_EQ(customer_json.status, 0) << customer_json.output;
+  EXPECT_EQ(customer_json.output.find('\x1b'), std::string::npos) << "JSON is escaped too";
+  EXPECT_EQ(customer_json.output.find("\xc2\x9b"), std::string::npos) << customer_json.output;
+}
+
 TEST(OmnictlTest, StatsAndTopShowTheFloor) {
   TempDir dir;
   FakeClock clock;

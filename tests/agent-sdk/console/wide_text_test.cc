@@ -39,6 +39,15 @@ TEST_F(WideTextTest, FitsToExactlyTheColumns) {
   EXPECT_EQ(FitColumns(L"a\tb", 3), L"a?b");
 }
 
+// What a customer writes cannot act on the agent's terminal: ESC, C1 and bidirectional overrides
+// show as '?' (before, U+202E reached the screen and turned the rest of the line around).
+TEST_F(WideTextTest, TerminalControlsFromACustomerShowAsQuestionMarks) {
+  EXPECT_EQ(FitColumns(Widen("\x1b[2Jhi"), 6), L"?[2Jhi");
+  EXPECT_EQ(FitColumns(Widen("\xc2\x9b" "31m"), 4), L"?31m");
+  EXPECT_EQ(FitColumns(Widen("pay \xe2\x80\xae" "exe.doc"), 12), L"pay ?exe.doc");
+  EXPECT_EQ(DisplayWidth(Widen("\xe2\x81\xa6x")), 2);
+}
+
 TEST_F(WideTextTest, WrapsAtSpacesAndInsideLongWords) {
   EXPECT_EQ(WrapColumns(L"где мой заказ сегодня", 10),
             (std::vector<std::wstring>{L"где мой", L"заказ", L"сегодня"}));

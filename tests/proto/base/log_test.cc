@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 namespace omni {
@@ -34,6 +35,33 @@ TEST(LogTest, TextLines) {
   SetLogFormat(LogFormat::kJson);
   EXPECT_NE(out.find(" error delivery: provider refused the reply: 403 [trace e_9]\n"), std::string::npos) << out;
   EXPECT_EQ(out.find('{'), std::string::npos) << out;
+}
+
+// A message carrying what a customer wrote cannot forge a log line, break the JSON or act on the
+// terminal of whoever tails the log (before: a text line took a newline and ESC raw, and a JSON
+// line took DEL, C1 controls and bytes that are not UTF-8, which no JSON parser reads).
+TEST(LogTest, NothingInAMessageForgesALineOrActsOnATerminal) {
+  const std::string hostile = "a\n2026-12-06T00:00:00Z error broker: forged\x1b[2J\x7f\xc2\x9b\xff";
+  ::testing::internal::CaptureStderr();
+  LogWarning("webhook", hostile);
+  const std::string json_line = ::testing::internal::GetCapturedStderr();
+  SetLogFormat(LogFormat::kText);
+  ::testing::internal::CaptureStderr();
+  LogWarning("webhook", hostile);
+  const std::string text_line = ::testing::internal::GetCapturedStderr();
+  SetLogFormat(LogFormat::kJson);
+
+  const auto parsed = nlohmann::json::parse(json_line);
+  EXPECT_EQ(parsed["msg"], "a\n2026-12-06T00:00:00Z error broker: forged\x1b[2J\x7f\xc2\x9b\xef\xbf\xbd");
+  for (const std::string& line : {json_line, text_line}) {
+    EXPECT_EQ(std::count(line.begin(), line.end(), '\n'), 1) << line;
+    EXPECT_EQ(line.find('\x1b'), std::string::npos) << line;
+    EXPECT_EQ(line.find('\x7f'), std::string::npos) << line;
+    EXPECT_EQ(line.find("\xc2\x9b"), std::string::npos) << line;
+  }
+  EXPECT_NE(text_line.find("webhook: a\\n2026-12-06T00:00:00Z error broker: forged\\u001b[2J"),
+            std::string::npos)
+      << text_line;
 }
 
 }  // namespace
