@@ -57,10 +57,12 @@ absl::Status BrokerApp::Start() {
                                                          [this] { return Ready(); }));
   }
   OMNI_ASSIGN_OR_RETURN(store_, store::Store::Open({.dir = config_.data_dir / "store",
+                                                    .env = config_.store_env,
                                                     .dedupe_window = config_.dedupe_window,
                                                     .clock = &clock_,
                                                     .write_latency = &metrics_.store_write,
-                                                    .sync_latency = &metrics_.store_sync}));
+                                                    .sync_latency = &metrics_.store_sync,
+                                                    .write_fault = &metrics_.store_write_fault}));
 
   core::BrokerCoreOptions core_options;
   core_options.ingest_endpoints = {kInprocIngest};
@@ -149,6 +151,7 @@ absl::Status BrokerApp::Start() {
 
 absl::Status BrokerApp::Ready() {
   if (!serving_) return absl::UnavailableError("not serving: starting or stopping");
+  OMNI_RETURN_IF_ERROR(store_->WriteFault());
   auto answered = std::make_shared<std::promise<void>>();
   auto future = answered->get_future();
   core_->Post([answered] { answered->set_value(); });

@@ -48,7 +48,8 @@ class BrokerApp {
   core::BrokerCore& core() { return *core_; }
 
  private:
-  // OK when the broker takes work: started, not stopping, and its core thread answers.
+  // OK when the broker takes work: started, not stopping, its store takes writes, and its core
+  // thread answers.
   absl::Status Ready();
   // Per queue (conversation requirements.queue, "default" when empty): conversations waiting or
   // offered, and the longest wait in seconds. Read on the core thread at scrape time.

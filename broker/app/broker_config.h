@@ -3,6 +3,8 @@
 // command-line flags, in that order.
 #pragma once
 
+#include <rocksdb/env.h>
+
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -54,6 +56,9 @@ struct BrokerConfig {
   routing::RoutingPolicy routing = routing::DefaultRoutingPolicy();
   std::vector<connectors::ConnectorConfig> connectors;
   std::vector<omnibroker::v1::Agent> agents;  // upserted into the roster at start
+  // The environment the store does its I/O through; null = the real one. Tests pass one whose
+  // writes fail on command, or that keeps what a power cut would leave.
+  rocksdb::Env* store_env = nullptr;
 };
 
 // The embedded defaults: web chat on 127.0.0.1:8080 and three demo agents.

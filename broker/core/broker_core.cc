@@ -1,7 +1,7 @@
 // BrokerCore lifecycle, the event loop and commit plumbing (recovery from the store: recover.cc).
 #include "broker/core/broker_core.h"
 
-#include <cstdlib>
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
@@ -82,8 +82,9 @@ void BrokerCore::Disconnect(std::shared_ptr<AgentSession> session, bool broken) 
 
 void BrokerCore::Run() {
   // Once Stop() asks, no new frame is read, but the writes made are seen through: their acks and
-  // the answers to agents go out once they are durable, and then the loop ends.
-  while (!stopping_ || in_flight_ > 0) {
+  // the answers to agents go out once they are durable, and then the loop ends (at once during a
+  // store write fault: they are not made durable, so nothing is acknowledged).
+  while (!stopping_ || (in_flight_ > 0 && store_.WriteFault().ok())) {
     zmq::pollitem_t items[] = {{nullptr, tasks_.fd(), ZMQ_POLLIN, 0},
                                {ingest_.socket().handle(), 0, ZMQ_POLLIN, 0}};
     try {
@@ -111,6 +112,7 @@ void BrokerCore::Tick() {
   const auto now = std::chrono::steady_clock::now();
   if (now < next_tick_) return;
   next_tick_ = now + kTick;
+  RecoverStore(now);
   routing_.Advance(clock_.Now());
   if (now >= next_retention_sweep_) {
     // A bounded bite each time: if there was more, the next tick goes on.
@@ -122,6 +124,22 @@ void BrokerCore::Tick() {
   if (peers_.Expire(now)) SendStrandedDeliveries();
   for (auto& [id, pending] : deliveries_) {
     if (now - pending.last_sent >= options_.delivery_retry) SendDelivery(pending);
+  }
+}
+
+void BrokerCore::RecoverStore(std::chrono::steady_clock::time_point now) {
+  if (store_.WriteFault().ok()) {
+    store_retry_ = kFirstStoreRetry;
+    next_store_retry_ = {};
+    return;
+  }
+  if (next_store_retry_ == std::chrono::steady_clock::time_point{}) next_store_retry_ = now + store_retry_;
+  if (now < next_store_retry_) return;
+  if (auto s = store_.Recover(); !s.ok()) {
+    store_retry_ = std::min(store_retry_ * 2, kLastStoreRetry);
+    next_store_retry_ = now + store_retry_;
+    LogWarning("store", absl::StrCat("still refusing writes (", s.message(), "); next try in ",
+                                     store_retry_.count(), " ms"));
   }
 }
 
@@ -143,15 +161,11 @@ absl::Status BrokerCore::CommitThen(rocksdb::WriteBatch& batch, std::function<vo
 void BrokerCore::AfterDurable(std::function<void()> after) {
   ++in_flight_;
   group_commit_.AfterSync([this, after = std::move(after)](absl::Status s) {
-    if (!s.ok()) {
-      // The WAL may not hold what we wrote: stop before acknowledging anything more. Connectors
-      // keep their unacked events and resend them to the restarted broker.
-      LogError("broker_core", absl::StrCat("WAL sync failed; stopping: ", s.ToString()));
-      std::abort();
-    }
-    tasks_.Push([this, after] {
+    tasks_.Push([this, after, durable = s.ok()] {
       --in_flight_;
-      after();
+      // Not durable (the broker stops during a store write fault): nothing is acknowledged, and
+      // connectors resend their events to the restarted broker.
+      if (durable) after();
     });
   });
 }

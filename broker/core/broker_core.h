@@ -153,9 +153,11 @@ class BrokerCore {
   absl::Status ResumeRoutingPolicy();
   // broker_core.cc: lifecycle, loop, commit plumbing.
   void Run();
-  // Timer work (offer expiry, decline cooldowns, delivery retries), at most once per tick:
-  // state changes route at once, so only time passing is left for it.
+  // Timer work (offer expiry, decline cooldowns, delivery retries, store recovery), at most once
+  // per tick: state changes route at once, so only time passing is left for it.
   void Tick();
+  // During a store write fault: Store::Recover, first soon, then with a doubling back-off.
+  void RecoverStore(std::chrono::steady_clock::time_point now);
   // Puts `event` (conversation, sequence and customer set) into `batch`, with its entry in the
   // customer's history across channels.
   void PutEvent(rocksdb::WriteBatch& batch, const omnibroker::v1::Event& event);
@@ -284,6 +286,12 @@ class BrokerCore {
   std::map<std::string, PendingDelivery> deliveries_;                       // by delivery id
   std::chrono::steady_clock::time_point next_tick_{};
   std::chrono::steady_clock::time_point next_retention_sweep_{};
+  // RecoverStore's back-off: from a write fault to its first recovery 100 ms, doubling after each
+  // failed one up to 10 s.
+  static constexpr std::chrono::milliseconds kFirstStoreRetry{100};
+  static constexpr std::chrono::milliseconds kLastStoreRetry{10'000};
+  std::chrono::milliseconds store_retry_ = kFirstStoreRetry;
+  std::chrono::steady_clock::time_point next_store_retry_{};
 };
 
 }  // namespace omni::core

@@ -198,6 +198,10 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
                                                                  : RejectReason::kInvalid,
                 s);
   }
+  // The store takes no writes for now: the connector keeps the event and sends it again.
+  if (auto fault = store_.WriteFault(); !fault.ok()) {
+    return fail(omnibroker::v1::INGEST_STATUS_RETRY_LATER, RejectReason::kStoreError, fault);
+  }
 
   // A provider retry or a connector resend: answer with the first ack, once that is durable.
   const std::string dedupe_key = store::DedupeKey(event.tenant(), event.id());

@@ -42,6 +42,10 @@ BrokerMetrics::BrokerMetrics()
       store_sync(
           registry_.AddHistogram("omni_store_sync_seconds",
                                  "Time of one WAL sync, which makes a group of writes durable.")),
+      store_write_fault(registry_.AddGauge(
+          "omni_store_write_fault",
+          "1 while the store refuses writes after a failed write, WAL sync, flush or compaction "
+          "(a full disk, an I/O error), until it is reopened; /readyz says why.")),
       console_streams(
           registry_.AddGauge("omni_console_streams", "AgentConsole streams open now.")) {
   AddSeries(registry_, "omni_ingest_acks_total", "Acks sent to connectors, by status.", "status",

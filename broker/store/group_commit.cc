@@ -1,12 +1,25 @@
 #include "broker/store/group_commit.h"
 
+#include <iterator>
+
+#include "absl/strings/str_cat.h"
+#include "base/log.h"
+
 namespace omni::store {
 
 GroupCommit::GroupCommit(Store& store) : store_(store) {}
 
 GroupCommit::~GroupCommit() { Stop(); }
 
-void GroupCommit::Start() { thread_ = std::thread([this] { Run(); }); }
+void GroupCommit::Start() {
+  store_.SetFaultObserver([this] {
+    std::lock_guard lock(mu_);
+    ++store_changes_;
+    stalled_ = false;
+    cv_.notify_one();
+  });
+  thread_ = std::thread([this] { Run(); });
+}
 
 void GroupCommit::Stop() {
   if (!thread_.joinable()) return;
@@ -16,6 +29,7 @@ void GroupCommit::Stop() {
   }
   cv_.notify_one();
   thread_.join();
+  store_.SetFaultObserver(nullptr);
 }
 
 void GroupCommit::AfterSync(Done done) {
@@ -32,21 +46,42 @@ uint64_t GroupCommit::syncs() const {
 }
 
 void GroupCommit::Run() {
+  std::deque<Done> abandoned;
   while (true) {
     std::deque<Done> group;
+    uint64_t changes = 0;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [&] { return stopping_ || !waiting_.empty(); });
+      cv_.wait(lock, [&] { return stopping_ || (!waiting_.empty() && !stalled_); });
       if (waiting_.empty()) return;  // stopping, nothing left
+      if (stalled_) {                // stopping during a write fault
+        abandoned.swap(waiting_);
+        break;
+      }
       group.swap(waiting_);
+      changes = store_changes_;
     }
     // Everything in `group` was written before it queued, so this one sync covers it all.
     const absl::Status s = store_.SyncWal();
     {
       std::lock_guard lock(mu_);
+      if (!s.ok()) {
+        // A write fault: the group waits, ahead of later writes, until the store changes (a
+        // fault that began during this sync is such a change: the next try meets it at once).
+        waiting_.insert(waiting_.begin(), std::make_move_iterator(group.begin()),
+                        std::make_move_iterator(group.end()));
+        stalled_ = store_changes_ == changes;
+        continue;
+      }
       ++syncs_;
     }
-    for (auto& done : group) done(s);
+    for (auto& done : group) done(absl::OkStatus());
+  }
+  const absl::Status fault = store_.WriteFault();
+  LogWarning("group_commit", absl::StrCat("stopping during a store write fault: ", abandoned.size(),
+                                          " writes were never made durable"));
+  for (auto& done : abandoned) {
+    done(fault.ok() ? absl::UnavailableError("stopped before the store could write again") : fault);
   }
 }
 

@@ -2,6 +2,10 @@
 // (Store::Write), then ask AfterSync() to be told once it is on disk; one syncer thread syncs the
 // WAL for everything that queued meanwhile, so one fsync covers a whole group of writes.
 //
+// During a store write fault (Store::WriteFault) nothing is synced: the callbacks wait until the
+// store recovers (their writes were applied, and the reopened store holds them), then the syncer
+// syncs and runs them.
+//
 // Threads: one syncer thread, from Start() to Stop() (joined). `done` runs on it: keep it short
 // (hand the work back to its owner's queue).
 #pragma once
@@ -25,10 +29,12 @@ class GroupCommit {
   ~GroupCommit();
 
   void Start();
-  // Syncs once more for whatever is queued, runs those callbacks, and joins the thread.
+  // Syncs once more for whatever is queued, runs those callbacks, and joins the thread. During a
+  // write fault it does not wait for the store: the callbacks get the fault.
   void Stop();
 
-  // Runs `done` once every write applied before this call is durable (or with the sync error).
+  // Runs `done` with OK once every write applied before this call is durable (or with the write
+  // fault, if Stop() came first).
   void AfterSync(Done done);
 
   // Syncs performed so far (for metrics and benchmarks).
@@ -42,6 +48,9 @@ class GroupCommit {
   std::condition_variable cv_;
   std::deque<Done> waiting_;
   bool stopping_ = false;
+  // The last sync met a write fault, and the store has not changed since: wait for it.
+  bool stalled_ = false;
+  uint64_t store_changes_ = 0;  // write faults begun and ended (the store's observer counts)
   uint64_t syncs_ = 0;
   std::thread thread_;
 };

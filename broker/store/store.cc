@@ -1,7 +1,12 @@
 #include "broker/store/store.h"
 
+#include <rocksdb/file_system.h>
+#include <rocksdb/listener.h>
 #include <rocksdb/options.h>
 #include <rocksdb/utilities/checkpoint.h>
+
+#include <cstdarg>
+#include <cstdio>
 
 #include "broker/store/keys.h"
 #include "omnibroker/v1/event.pb.h"
@@ -9,6 +14,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "base/log.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
 
 namespace omni::store {
@@ -16,6 +23,9 @@ namespace {
 
 constexpr std::string_view kSchemaVersionKey = "schema_version";
 constexpr char kSchemaVersion[] = "2";
+// What Recover() writes and syncs to learn whether the disk takes writes again.
+constexpr char kProbeFile[] = "WRITE_PROBE";
+constexpr size_t kProbeBytes = 1 << 20;
 
 // Order matches enum Family.
 const std::vector<std::string>& FamilyNames() {
@@ -45,7 +55,64 @@ class DedupeExpiry : public rocksdb::CompactionFilter {
   const Clock& clock_;
 };
 
+// RocksDB's own log, into the broker's: its warnings and errors (its routine notes stay out).
+// Not a LOG file in the store's directory: on a full disk, once a line failed to be written
+// there, the next one aborts the process (RocksDB 7.8 asserts), before the store could refuse
+// writes and recover.
+class RocksLog : public rocksdb::Logger {
+ public:
+  RocksLog() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel()) return;
+    char line[1024];
+    std::vsnprintf(line, sizeof line, format, ap);
+    if (level >= rocksdb::InfoLogLevel::ERROR_LEVEL) {
+      LogError("rocksdb", line);
+    } else {
+      LogWarning("rocksdb", line);
+    }
+  }
+};
+
+// What was being written when RocksDB met `reason`'s error, for the fault's message.
+std::string_view FailedWrite(rocksdb::BackgroundErrorReason reason) {
+  using Reason = rocksdb::BackgroundErrorReason;
+  switch (reason) {
+    case Reason::kFlush:
+    case Reason::kFlushNoWAL:
+      return "flush";
+    case Reason::kCompaction:
+      return "compaction";
+    case Reason::kWriteCallback:
+    case Reason::kMemTable:
+      return "write or WAL sync";
+    case Reason::kManifestWrite:
+    case Reason::kManifestWriteNoWAL:
+      return "MANIFEST write";
+  }
+  return "background write";
+}
+
 }  // namespace
+
+// Hears of RocksDB's background errors (a failed flush, compaction or write) and keeps their
+// recovery to Recover(): RocksDB's own (a resume from its threads) has the flaw told at Recover(),
+// and would end a fault behind the store's back.
+class Store::FaultListener : public rocksdb::EventListener {
+ public:
+  explicit FaultListener(Store& store) : store_(store) {}
+  void OnBackgroundError(rocksdb::BackgroundErrorReason reason, rocksdb::Status* error) override {
+    if (!error->ok()) store_.Fault(FailedWrite(reason), *error);
+  }
+  void OnErrorRecoveryBegin(rocksdb::BackgroundErrorReason, rocksdb::Status,
+                            bool* auto_recovery) override {
+    *auto_recovery = false;
+  }
+
+ private:
+  Store& store_;
+};
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return absl::OkStatus();
@@ -55,6 +122,15 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.IsInvalidArgument()) return absl::FailedPreconditionError(message);
   return absl::InternalError(message);
 }
+
+Store::Store(const StoreOptions& options)
+    : options_(options),
+      dedupe_expiry_(std::make_unique<DedupeExpiry>(
+          options.dedupe_window, options.clock != nullptr ? *options.clock : SystemClock::Get())),
+      fault_listener_(std::make_shared<FaultListener>(*this)),
+      wal_fence_(std::make_shared<WalFence>(
+          (options.env != nullptr ? options.env : rocksdb::Env::Default())->GetFileSystem())),
+      env_(rocksdb::NewCompositeEnv(wal_fence_)) {}
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) {
   std::error_code ec;
@@ -71,38 +147,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
     return absl::UnavailableError(
         absl::StrCat("cannot create data directory ", options.dir.string(), ": ", ec.message()));
   }
-
-  rocksdb::DBOptions db_options;
-  db_options.create_if_missing = true;
-  db_options.create_missing_column_families = true;
-  db_options.paranoid_checks = true;
-  // A torn last record is what a crash leaves of a write nobody was told was durable: drop it.
-  // Damage anywhere else in the WAL loses acknowledged writes: refuse to start and say so,
-  // instead of replaying up to the damage and silently dropping the rest.
-  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
-  if (options.env != nullptr) db_options.env = options.env;
-  rocksdb::ColumnFamilyOptions cf_options;
-  cf_options.write_buffer_size = options.write_buffer_bytes;
-  auto store = std::unique_ptr<Store>(new Store());
-  store->dedupe_expiry_ = std::make_unique<DedupeExpiry>(
-      options.dedupe_window, options.clock != nullptr ? *options.clock : SystemClock::Get());
-  rocksdb::ColumnFamilyOptions dedupe_options = cf_options;
-  dedupe_options.compaction_filter = store->dedupe_expiry_.get();
-  dedupe_options.periodic_compaction_seconds = 24 * 60 * 60;
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
-  for (const auto& name : FamilyNames()) {
-    descriptors.emplace_back(name, name == "dedupe" ? dedupe_options : cf_options);
-  }
-
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  const rocksdb::Status s = rocksdb::DB::Open(db_options, options.dir.string(), descriptors, &handles, &db);
-  if (!s.ok()) {
-    return FromRocks(s, absl::StrCat("opening the store in ", options.dir.string()));
-  }
-  store->db_.reset(db);
-  store->handles_ = std::move(handles);
+  auto store = std::unique_ptr<Store>(new Store(options));
+  OMNI_RETURN_IF_ERROR(store->OpenDb());
 
   auto version = store->GetRaw(Family::kMeta, kSchemaVersionKey);
   if (!version.ok()) return version.status();
@@ -122,6 +168,58 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const StoreOptions& options) 
   store->write_latency_ = options.write_latency;
   store->sync_latency_ = options.sync_latency;
   return store;
+}
+
+absl::Status Store::OpenDb() {
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.paranoid_checks = true;
+  // A torn last record is what a crash leaves of a write nobody was told was durable: drop it.
+  // Damage anywhere else in the WAL loses acknowledged writes: refuse to start and say so,
+  // instead of replaying up to the damage and silently dropping the rest.
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
+  // Write faults are recovered by Recover() alone (see FaultListener).
+  db_options.max_bgerror_resume_count = 0;
+  db_options.listeners.push_back(fault_listener_);
+  db_options.env = env_.get();
+  db_options.info_log = std::make_shared<RocksLog>();
+  rocksdb::ColumnFamilyOptions cf_options;
+  cf_options.write_buffer_size = options_.write_buffer_bytes;
+  rocksdb::ColumnFamilyOptions dedupe_options = cf_options;
+  dedupe_options.compaction_filter = dedupe_expiry_.get();
+  dedupe_options.periodic_compaction_seconds = 24 * 60 * 60;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  descriptors.emplace_back(rocksdb::kDefaultColumnFamilyName, cf_options);
+  for (const auto& name : FamilyNames()) {
+    descriptors.emplace_back(name, name == "dedupe" ? dedupe_options : cf_options);
+  }
+
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  const rocksdb::Status s =
+      rocksdb::DB::Open(db_options, options_.dir.string(), descriptors, &handles, &db);
+  if (!s.ok()) {
+    return FromRocks(s, absl::StrCat("opening the store in ", options_.dir.string()));
+  }
+  db_.reset(db);
+  handles_ = std::move(handles);
+  return absl::OkStatus();
+}
+
+void Store::CloseDb() {
+  if (!db_) return;
+  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  handles_.clear();
+  // After a write fault, closing reports the fault again: nothing new.
+  db_->Close().PermitUncheckedError();
+  db_.reset();
+}
+
+absl::Status Store::Opened() const {
+  if (db_) return absl::OkStatus();
+  return absl::UnavailableError(
+      absl::StrCat("the store is closed until it can be reopened: ", WriteFault().message()));
 }
 
 // Version 2 added customer_events: index every stored event under its customer.
@@ -147,6 +245,7 @@ absl::Status Store::MigrateFromVersion1() {
 }
 
 absl::StatusOr<uint64_t> Store::Checkpoint(const std::filesystem::path& dir) {
+  OMNI_RETURN_IF_ERROR(WriteFault());  // it flushes the memtables first
   std::error_code ec;
   if (std::filesystem::exists(dir, ec)) {
     return absl::AlreadyExistsError(absl::StrCat("backup target ", dir.string(), " exists; name a new directory"));
@@ -165,18 +264,16 @@ absl::StatusOr<uint64_t> Store::Checkpoint(const std::filesystem::path& dir) {
 }
 
 absl::Status Store::CompactFamily(Family family) {
+  OMNI_RETURN_IF_ERROR(WriteFault());
   rocksdb::CompactRangeOptions options;
   options.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
   return FromRocks(db_->CompactRange(options, Handle(family), nullptr, nullptr), "compacting");
 }
 
-Store::~Store() {
-  if (!db_) return;
-  for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
-  db_->Close();
-}
+Store::~Store() { CloseDb(); }
 
 rocksdb::ColumnFamilyHandle* Store::Handle(Family family) const {
+  if (handles_.empty()) return nullptr;
   // handles_[0] is the default family, which omnibroker does not use.
   return handles_[static_cast<size_t>(family) + 1];
 }
@@ -188,27 +285,108 @@ void Store::Put(rocksdb::WriteBatch& batch, Family family, std::string_view key,
 
 void Store::Put(rocksdb::WriteBatch& batch, Family family, std::string_view key,
                 std::string_view value) const {
+  if (handles_.empty()) return;
   batch.Put(Handle(family), rocksdb::Slice(key.data(), key.size()),
             rocksdb::Slice(value.data(), value.size()));
 }
 
 void Store::Delete(rocksdb::WriteBatch& batch, Family family, std::string_view key) const {
+  if (handles_.empty()) return;
   batch.Delete(Handle(family), rocksdb::Slice(key.data(), key.size()));
 }
 
 absl::Status Store::Write(rocksdb::WriteBatch& batch) {
+  std::lock_guard fence(wal_fence_->writes());
+  // RocksDB must not see a write after a fault: a WAL whose append failed cannot take another
+  // (the RocksDB we build on aborts on it).
+  OMNI_RETURN_IF_ERROR(WriteFault());
   rocksdb::WriteOptions options;
   options.sync = false;
   ScopedTimer timer(write_latency_);
-  return FromRocks(db_->Write(options, &batch), "store write");
+  const rocksdb::Status s = db_->Write(options, &batch);
+  if (s.IsIOError() || s.IsCorruption()) {
+    Fault("write", s);
+    return WriteFault();
+  }
+  return FromRocks(s, "store write");
 }
 
 absl::Status Store::SyncWal() {
-  ScopedTimer timer(sync_latency_);
-  return FromRocks(db_->SyncWAL(), "WAL sync");
+  std::lock_guard lock(sync_mu_);
+  // Nor a sync: syncing a WAL after its append failed aborts, and after its sync failed makes the
+  // error one RocksDB cannot resume from. The fence keeps a write from failing between this check
+  // and RocksDB's own look at the WAL (see WalFence).
+  return wal_fence_->FencedSync([this] {
+    OMNI_RETURN_IF_ERROR(WriteFault());
+    ScopedTimer timer(sync_latency_);
+    const rocksdb::Status s = db_->SyncWAL();
+    if (s.ok()) return absl::OkStatus();
+    Fault("WAL sync", s);
+    return WriteFault();
+  });
+}
+
+absl::Status Store::WriteFault() const {
+  std::lock_guard lock(fault_mu_);
+  return fault_;
+}
+
+void Store::SetFaultObserver(std::function<void()> observer) {
+  std::lock_guard lock(fault_mu_);
+  fault_observer_ = std::move(observer);
+}
+
+void Store::Fault(std::string_view what, const rocksdb::Status& cause) {
+  std::lock_guard lock(fault_mu_);
+  if (!fault_.ok()) return;  // the first cause is the one to fix
+  fault_ = absl::UnavailableError(
+      absl::StrCat("the store refuses writes since a ", ToAbsl(what), " failed (",
+                   cause.ToString(), "); they resume once it can write again"));
+  if (options_.write_fault != nullptr) options_.write_fault->Set(1);
+  LogError("store", std::string(fault_.message()));
+  if (fault_observer_) fault_observer_();
+}
+
+absl::Status Store::ProbeWrite() const {
+  const auto& fs = (options_.env != nullptr ? options_.env : rocksdb::Env::Default())->GetFileSystem();
+  const std::string path = (options_.dir / kProbeFile).string();
+  const rocksdb::IOOptions io;
+  std::unique_ptr<rocksdb::FSWritableFile> file;
+  rocksdb::IOStatus s = fs->NewWritableFile(path, rocksdb::FileOptions(), &file, nullptr);
+  if (s.ok()) s = file->Append(std::string(kProbeBytes, '\0'), io, nullptr);
+  if (s.ok()) s = file->Sync(io, nullptr);
+  if (file) {
+    const rocksdb::IOStatus closed = file->Close(io, nullptr);
+    if (s.ok()) s = closed;
+  }
+  fs->DeleteFile(path, io, nullptr).PermitUncheckedError();
+  return FromRocks(s, "writing a probe file into the store's directory");
+}
+
+// Reopening rather than DB::Resume(): in the RocksDB we build on (7.8), a Resume() after a WAL
+// append failed with every memtable empty clears the error but keeps the failed WAL, and the next
+// write aborts the process (write_fault_test's AFailedWriteOnAFreshWal... is that case). A
+// reopening replays the WAL and starts a new one whatever the failure was; the probe keeps the
+// store open (reads served) while it would fail.
+absl::Status Store::Recover() {
+  if (WriteFault().ok()) return absl::OkStatus();
+  OMNI_RETURN_IF_ERROR(ProbeWrite());
+  std::lock_guard lock(sync_mu_);
+  CloseDb();
+  if (auto s = OpenDb(); !s.ok()) {
+    LogError("store", absl::StrCat("reopening after a write fault: ", s.message()));
+    return s;
+  }
+  std::lock_guard fault_lock(fault_mu_);
+  fault_ = absl::OkStatus();
+  if (options_.write_fault != nullptr) options_.write_fault->Set(0);
+  LogInfo("store", "reopened after a write fault; writes resume");
+  if (fault_observer_) fault_observer_();
+  return absl::OkStatus();
 }
 
 absl::StatusOr<std::optional<std::string>> Store::GetRaw(Family family, std::string_view key) const {
+  OMNI_RETURN_IF_ERROR(Opened());
   std::string value;
   const rocksdb::Status s =
       db_->Get(rocksdb::ReadOptions(), Handle(family), rocksdb::Slice(key.data(), key.size()), &value);
@@ -231,6 +409,7 @@ absl::StatusOr<bool> Store::Get(Family family, std::string_view key,
 absl::Status Store::Scan(
     Family family, std::string_view prefix, bool reverse, std::optional<std::string_view> start,
     const std::function<bool(std::string_view key, std::string_view value)>& visit) const {
+  OMNI_RETURN_IF_ERROR(Opened());
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), Handle(family)));
   if (start.has_value()) {
     const rocksdb::Slice at(start->data(), start->size());

@@ -1,7 +1,11 @@
 // Store: the broker's one RocksDB, with a column family per kind of record (ARCHITECTURE.md,
 // Storage). Writes are unsynced here; durability comes from GroupCommit, which syncs the WAL for
-// many writes at once before anything is acknowledged. Thread-safe (RocksDB is); records are
-// protobuf messages.
+// many writes at once before anything is acknowledged. Thread-safe (RocksDB is), but for
+// Recover(); records are protobuf messages.
+//
+// Write faults: once a write, a WAL sync or a background flush or compaction fails (a full disk,
+// an I/O error), the store refuses every write and sync without handing it to RocksDB, and keeps
+// serving reads, until Recover() reopens it (the broker core calls it, with back-off).
 #pragma once
 
 #include <google/protobuf/message_lite.h>
@@ -12,6 +16,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "base/clock.h"
 #include "base/metrics.h"
+#include "broker/store/wal_fence.h"
 
 namespace omni::store {
 
@@ -43,8 +49,8 @@ struct StoreOptions {
   std::filesystem::path dir;
   // Tests and benchmarks shrink this; production keeps RocksDB's default.
   size_t write_buffer_bytes = 64 << 20;
-  // The environment RocksDB does its I/O through; null = the real one. Tests pass one that can
-  // simulate a power cut.
+  // The environment whose file system RocksDB does its I/O through (the rest of it is the default
+  // one); null = the real one. Tests pass one that can simulate a power cut or a full disk.
   rocksdb::Env* env = nullptr;
   // Dedupe records (IngestAck) are kept at least this long after the event was accepted, long
   // enough for provider retries (Meta retries for 36 h, WhatsApp for up to 7 days); compaction
@@ -55,6 +61,8 @@ struct StoreOptions {
   // Where Write() and SyncWal() record how long they took; null = nowhere.
   Histogram* write_latency = nullptr;
   Histogram* sync_latency = nullptr;
+  // Set to 1 while the store refuses writes after a write fault, 0 otherwise; null = nowhere.
+  Gauge* write_fault = nullptr;
 };
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what);
@@ -66,18 +74,35 @@ class Store {
   static absl::StatusOr<std::unique_ptr<Store>> Open(const StoreOptions& options);
   ~Store();
 
+  // Null while the store is closed (see Recover).
   rocksdb::ColumnFamilyHandle* Handle(Family family) const;
 
-  // Puts `message` into `batch` under `key`.
+  // Puts `message` into `batch` under `key` (nothing while the store is closed: Write refuses the
+  // batch then).
   void Put(rocksdb::WriteBatch& batch, Family family, std::string_view key,
            const google::protobuf::MessageLite& message) const;
   void Put(rocksdb::WriteBatch& batch, Family family, std::string_view key, std::string_view value) const;
   void Delete(rocksdb::WriteBatch& batch, Family family, std::string_view key) const;
 
-  // Applies `batch` atomically, without syncing the WAL (see GroupCommit).
+  // Applies `batch` atomically, without syncing the WAL (see GroupCommit). During a write fault,
+  // the fault.
   absl::Status Write(rocksdb::WriteBatch& batch);
-  // Makes every write applied so far durable.
+  // Makes every write applied so far durable. During a write fault, the fault.
   absl::Status SyncWal();
+
+  // OK while the store takes writes; during a write fault, UNAVAILABLE saying what failed.
+  absl::Status WriteFault() const;
+  // Ends a write fault: once a probe file can be written and synced in the store's directory,
+  // closes and reopens the store, which replays its WAL (every write applied before the fault)
+  // into tables. OK when the store takes writes again (at once when there was no fault); else why
+  // not, and the store stays faulted (closed, with reads failing too, if the reopening failed).
+  // Call it from the one thread that uses the store, between two batches (a batch built while the
+  // store is closed holds nothing); only SyncWal() may run meanwhile (it waits).
+  absl::Status Recover();
+  // `observer` is called when a write fault begins and when it ends, on the thread that saw it
+  // (under a lock of the store's: it must not call the store); null = nobody. GroupCommit uses it
+  // to sync again once the store recovered.
+  void SetFaultObserver(std::function<void()> observer);
 
   // The raw value at `key`, nullopt when absent.
   absl::StatusOr<std::optional<std::string>> GetRaw(Family family, std::string_view key) const;
@@ -89,6 +114,7 @@ class Store {
                     std::optional<std::string_view> start,
                     const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
 
+  // Tests and benchmarks: the RocksDB itself (Recover() replaces it).
   rocksdb::DB* db() const { return db_.get(); }
   // Compacts a whole family now (tests; an operator's manual sweep).
   absl::Status CompactFamily(Family family);
@@ -98,13 +124,35 @@ class Store {
   absl::StatusOr<uint64_t> Checkpoint(const std::filesystem::path& dir);
 
  private:
-  Store() = default;
+  class FaultListener;
+
+  explicit Store(const StoreOptions& options);
+  // Opens the RocksDB in options_.dir.
+  absl::Status OpenDb();
+  void CloseDb();
   absl::Status MigrateFromVersion1();
+  // Begins a write fault, unless one is on: `what` failed with `cause`.
+  void Fault(std::string_view what, const rocksdb::Status& cause);
+  // OK when a small file can be written and synced in the store's directory.
+  absl::Status ProbeWrite() const;
+  // UNAVAILABLE when the store is closed (a reopening failed).
+  absl::Status Opened() const;
+
+  const StoreOptions options_;
   std::unique_ptr<rocksdb::CompactionFilter> dedupe_expiry_;
+  std::shared_ptr<FaultListener> fault_listener_;
+  // The file system RocksDB works through: options_.env's, fenced (see WalFence).
+  std::shared_ptr<WalFence> wal_fence_;
+  std::unique_ptr<rocksdb::Env> env_;
+  // Held by SyncWal() (GroupCommit's thread) and by Recover() while it replaces db_.
+  std::mutex sync_mu_;
   std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   Histogram* write_latency_ = nullptr;
   Histogram* sync_latency_ = nullptr;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  mutable std::mutex fault_mu_;
+  absl::Status fault_;  // OK, or the write fault in progress
+  std::function<void()> fault_observer_;
 };
 
 }  // namespace omni::store

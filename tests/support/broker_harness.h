@@ -110,8 +110,8 @@ inline std::unique_ptr<agent::AgentClient> AvailableAgent(app::BrokerApp& broker
   return std::move(agent).value();
 }
 
-// Publishes events to a broker's tcp ingest endpoint the way a connector does (connector SDK),
-// one at a time, waiting for each ack.
+// Publishes events to a broker's tcp ingest endpoint the way a connector does (connector SDK):
+// one at a time, waiting for each ack, or without waiting.
 class IngestPublisher {
  public:
   explicit IngestPublisher(const std::string& endpoint)
@@ -122,14 +122,20 @@ class IngestPublisher {
   ~IngestPublisher() { client_.Stop(); }
 
   omnibroker::v1::IngestAck Publish(const omnibroker::v1::Event& event) {
-    auto acked = std::make_shared<std::promise<omnibroker::v1::IngestAck>>();
-    auto future = acked->get_future();
-    EXPECT_TRUE(client_.Publish(event, [acked](const omnibroker::v1::IngestAck& ack) { acked->set_value(ack); }).ok());
+    auto future = Send(event);
     if (future.wait_for(10s) != std::future_status::ready) {
       ADD_FAILURE() << "no ack for " << event.id();
       return {};
     }
     return future.get();
+  }
+
+  // The final ack of `event`, once it comes (the SDK resends the event until one does).
+  std::future<omnibroker::v1::IngestAck> Send(const omnibroker::v1::Event& event) {
+    auto acked = std::make_shared<std::promise<omnibroker::v1::IngestAck>>();
+    auto future = acked->get_future();
+    EXPECT_TRUE(client_.Publish(event, [acked](const omnibroker::v1::IngestAck& ack) { acked->set_value(ack); }).ok());
+    return future;
   }
 
  private:

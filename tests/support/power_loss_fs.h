@@ -5,11 +5,17 @@
 //
 // Use: db->DisableFileDeletions(); auto cut = fs->Cut(dir); ...; fs->CopyAfterCut(cut, dir, to);
 // db->EnableFileDeletions(). Writing may go on meanwhile: only the cut's sizes count.
+//
+// It also plays a full disk: while FailWrites(true), every append and sync of a file written
+// through it fails as ENOSPC does on the real file system (RocksDB's NoSpace, retryable), writing
+// nothing; files can still be created, as on a full disk. FailAppends(true) fails the appends
+// only, as a full tmpfs does (what was written syncs).
 #pragma once
 
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -41,6 +47,9 @@ class PowerLossFileSystem : public rocksdb::FileSystemWrapper {
     }
     return s;
   }
+
+  void FailWrites(bool fail) { fail_appends_ = fail_syncs_ = fail; }
+  void FailAppends(bool fail) { fail_appends_ = fail; }
 
   PowerCut Cut(const std::filesystem::path& dir) {
     std::lock_guard lock(mu_);
@@ -82,11 +91,38 @@ class PowerLossFileSystem : public rocksdb::FileSystemWrapper {
    public:
     TrackedFile(std::unique_ptr<rocksdb::FSWritableFile> file, std::string name, PowerLossFileSystem& fs)
         : FSWritableFileOwnerWrapper(std::move(file)), name_(std::move(name)), fs_(fs) {}
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                             rocksdb::IODebugContext* dbg) override {
+      if (fs_.fail_appends_) return NoSpace();
+      return FSWritableFileOwnerWrapper::Append(data, options, dbg);
+    }
+    rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
+                             const rocksdb::DataVerificationInfo& info, rocksdb::IODebugContext* dbg) override {
+      if (fs_.fail_appends_) return NoSpace();
+      return FSWritableFileOwnerWrapper::Append(data, options, info, dbg);
+    }
+    rocksdb::IOStatus PositionedAppend(const rocksdb::Slice& data, uint64_t offset, const rocksdb::IOOptions& options,
+                                       rocksdb::IODebugContext* dbg) override {
+      if (fs_.fail_appends_) return NoSpace();
+      return FSWritableFileOwnerWrapper::PositionedAppend(data, offset, options, dbg);
+    }
+    rocksdb::IOStatus PositionedAppend(const rocksdb::Slice& data, uint64_t offset, const rocksdb::IOOptions& options,
+                                       const rocksdb::DataVerificationInfo& info, rocksdb::IODebugContext* dbg) override {
+      if (fs_.fail_appends_) return NoSpace();
+      return FSWritableFileOwnerWrapper::PositionedAppend(data, offset, options, info, dbg);
+    }
     rocksdb::IOStatus Sync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+      if (fs_.fail_syncs_) return NoSpace();
       return Record(FSWritableFileOwnerWrapper::Sync(options, dbg), options, dbg);
     }
     rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+      if (fs_.fail_syncs_) return NoSpace();
       return Record(FSWritableFileOwnerWrapper::Fsync(options, dbg), options, dbg);
+    }
+    rocksdb::IOStatus RangeSync(uint64_t offset, uint64_t nbytes, const rocksdb::IOOptions& options,
+                                rocksdb::IODebugContext* dbg) override {
+      if (fs_.fail_syncs_) return NoSpace();
+      return FSWritableFileOwnerWrapper::RangeSync(offset, nbytes, options, dbg);
     }
 
    private:
@@ -98,6 +134,13 @@ class PowerLossFileSystem : public rocksdb::FileSystemWrapper {
     PowerLossFileSystem& fs_;
   };
 
+  // What RocksDB's POSIX file system returns for ENOSPC.
+  static rocksdb::IOStatus NoSpace() {
+    rocksdb::IOStatus s = rocksdb::IOStatus::NoSpace("PowerLossFileSystem", "No space left on device");
+    s.SetRetryable(true);
+    return s;
+  }
+
   void Synced(const std::string& name, uint64_t size) {
     std::lock_guard lock(mu_);
     synced_[std::filesystem::path(name).lexically_normal().string()] = size;
@@ -105,6 +148,8 @@ class PowerLossFileSystem : public rocksdb::FileSystemWrapper {
 
   std::mutex mu_;
   std::map<std::string, uint64_t> synced_;  // file -> bytes known to be on disk
+  std::atomic<bool> fail_appends_{false};
+  std::atomic<bool> fail_syncs_{false};
 };
 
 }  // namespace omni::testing
