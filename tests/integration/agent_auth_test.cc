@@ -204,6 +204,22 @@ TEST_F(AgentAuthTest, ATransferGoesOnlyToATeamMateAndTakesTheAccessAlong) {
   alice->Close();
 }
 
+// A console that only listens sends nothing the broker could check its token at: the broker ends
+// its stream once the token expires all the same.
+TEST(TokenExpiryTest, AnExpiredTokenEndsAStreamThatSendsNothing) {
+  SecuredBroker secured([](app::BrokerConfig& config) { config.grpc_security.token_leeway = 0s; });
+  const auto expires_at =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) + 2s;
+  testing::ConsoleStream alice(secured, "alice", SecuredBroker::Token("alice", Role::kAgent, 2s));
+  ASSERT_EQ(alice.LoginCode(), 0);
+  const grpc::Status ended = alice.Ended();
+  EXPECT_GE(std::chrono::system_clock::now(), expires_at);
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAUTHENTICATED) << ended.error_message();
+  EXPECT_TRUE(absl::StrContains(ended.error_message(), "expired")) << ended.error_message();
+  EXPECT_EQ(secured.broker().metrics().auth_failure("expired")->value(), 1u);
+  EXPECT_TRUE(testing::WaitFor([&] { return secured.broker().metrics().console_streams.value() == 0; }));
+}
+
 TEST(AgentRateLimitTest, OverItsBudgetAnAgentIsToldWhenToRetry) {
   SecuredBroker secured([](app::BrokerConfig& config) {
     config.grpc_security.rate_limit = {.per_second = 0.01, .burst = 3};

@@ -10,6 +10,7 @@
 
 #include "broker/auth/agent_token.h"
 #include "omni/agent/security.h"
+#include "omnibroker/v1/agent_console.grpc.pb.h"
 #include "tests/support/broker_harness.h"
 #include "tests/support/test_certs.h"
 
@@ -89,6 +90,52 @@ class SecuredBroker {
   TestCerts certs_;
   app::BrokerConfig config_;
   std::unique_ptr<app::BrokerApp> broker_;
+};
+
+// A console's Connect stream opened by hand (no SDK: nothing reconnects or resends), logged in as
+// `agent_id`, for tests of how the broker ends it. Cancelled on destruction.
+class ConsoleStream {
+ public:
+  ConsoleStream(SecuredBroker& secured, const std::string& agent_id, const std::string& token)
+      : stub_(omnibroker::v1::AgentConsole::NewStub(agent::AuthorizedChannel(
+            secured.broker().grpc_address(), secured.Credentials(), token))) {
+    context_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    stream_ = stub_->Connect(&context_);
+    omnibroker::v1::AgentRequest login;
+    login.set_request_id("login");
+    login.mutable_login()->set_agent_id(agent_id);
+    stream_->Write(login);
+  }
+  ~ConsoleStream() {
+    if (finished_) return;
+    context_.TryCancel();
+    stream_->Finish();
+  }
+
+  // The code the login was answered with (updates before it are skipped); UNKNOWN when the
+  // stream ended first.
+  int LoginCode() {
+    omnibroker::v1::AgentUpdate update;
+    while (stream_->Read(&update)) {
+      if (update.has_result() && update.result().request_id() == "login") return update.result().code();
+    }
+    return static_cast<int>(grpc::StatusCode::UNKNOWN);
+  }
+  // The status the broker ended the stream with, reading (and dropping) updates until then; the
+  // stream's deadline (20 s) if it does not.
+  grpc::Status Ended() {
+    omnibroker::v1::AgentUpdate update;
+    while (stream_->Read(&update)) {
+    }
+    finished_ = true;
+    return stream_->Finish();
+  }
+
+ private:
+  std::unique_ptr<omnibroker::v1::AgentConsole::Stub> stub_;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReaderWriter<omnibroker::v1::AgentRequest, omnibroker::v1::AgentUpdate>> stream_;
+  bool finished_ = false;
 };
 
 }  // namespace omni::testing
