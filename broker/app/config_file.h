@@ -33,6 +33,8 @@
 //     token_leeway_seconds: 60       # clock skew allowed on a token's exp
 //     rate_limit_per_second: 50      # per agent: console requests and history reads; 0 = off
 //     rate_limit_burst: 100
+//     failed_auth_per_second: 0.1   # per client address, after failed_auth_burst; 0 = off
+//     failed_auth_burst: 20
 // Environment variables OMNIBROKER_<PATH> override the file (connectors/sdk/config_environment.h).
 // Precedence: embedded defaults < this file < environment < command-line flags.
 #pragma once

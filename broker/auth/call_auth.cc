@@ -1,8 +1,13 @@
 #include "broker/auth/call_auth.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "base/strings.h"
+#include "broker/auth/peer_address.h"
+#include "connectors/sdk/address_rate_limiter.h"
 
 namespace omni::auth {
 namespace {
@@ -22,7 +27,14 @@ CallAuthenticator::CallAuthenticator(AuthOptions options, const Clock& clock,
     : options_(std::move(options)),
       clock_(clock),
       metrics_(metrics),
-      limiter_(options_.rate_limit, clock) {}
+      limiter_(options_.rate_limit, clock) {
+  if (options_.failed_auth_limit.per_second > 0) {
+    failures_ = std::make_unique<connectors::AddressRateLimiter>(
+        options_.failed_auth_limit.per_second, std::max(1.0, options_.failed_auth_limit.burst));
+  }
+}
+
+CallAuthenticator::~CallAuthenticator() = default;
 
 absl::Status CallAuthenticator::Fail(TokenFailure failure, absl::Status status) {
   if (Counter* counter = metrics_.auth_failure(TokenFailureName(failure))) counter->Add();
@@ -32,6 +44,27 @@ absl::Status CallAuthenticator::Fail(TokenFailure failure, absl::Status status) 
 absl::StatusOr<Caller> CallAuthenticator::Authenticate(const grpc::ServerContextBase& context) {
   const std::string named = Metadata(context, kAgentIdMetadata);
   if (!enforcing()) return Caller{.agent_id = named};
+  const std::string address = PeerAddress(context.peer());
+  if (absl::Status may = AddressMayTry(address); !may.ok()) return may;
+  absl::StatusOr<Caller> caller = CheckToken(context, named);
+  if (failures_ && caller.status().code() == absl::StatusCode::kUnauthenticated) {
+    failures_->TryTake(address, clock_.Now());
+  }
+  return caller;
+}
+
+absl::Status CallAuthenticator::AddressMayTry(const std::string& address) {
+  if (!failures_) return absl::OkStatus();
+  const std::optional<Duration> wait = failures_->Wait(address, clock_.Now());
+  if (!wait) return absl::OkStatus();
+  metrics_.auth_throttled.Add();
+  return absl::ResourceExhaustedError(absl::StrFormat(
+      "too many failed authentications from %s; retry in %.1f s", address,
+      std::chrono::duration<double>(*wait).count()));
+}
+
+absl::StatusOr<Caller> CallAuthenticator::CheckToken(const grpc::ServerContextBase& context,
+                                                     const std::string& named) {
   const std::string authorization = Metadata(context, kAuthorizationMetadata);
   if (authorization.empty()) {
     return Fail(TokenFailure::kMissing,

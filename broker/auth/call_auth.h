@@ -4,6 +4,11 @@
 // defaults) callers are trusted as today: the agent id comes from the x-omni-agent-id metadata
 // or Login, and Admin is open; the broker warns about it at start.
 //
+// Failed authentications are limited per client address (PeerAddress): once an address has
+// failed `failed_auth_limit.burst` times faster than `per_second` refills, its calls are refused
+// with RESOURCE_EXHAUSTED, their tokens not even checked, until its budget refills. Clients
+// elsewhere keep theirs.
+//
 // Thread-safe; one per broker, shared by the gRPC services.
 #pragma once
 
@@ -19,6 +24,10 @@
 #include "broker/auth/rate_limiter.h"
 #include "broker/ops/broker_metrics.h"
 
+namespace omni::connectors {
+class AddressRateLimiter;
+}
+
 namespace omni::auth {
 
 // The metadata key that names the calling agent on unary calls (dev mode; with tokens it must
@@ -30,6 +39,8 @@ struct AuthOptions {
   std::string token_secret;  // "" = dev mode: callers are trusted
   std::chrono::seconds leeway{60};
   RateLimit rate_limit;
+  // Failed authentications per client address; per_second 0 = no limit.
+  RateLimit failed_auth_limit;
 };
 
 struct Caller {
@@ -42,12 +53,14 @@ struct Caller {
 class CallAuthenticator {
  public:
   CallAuthenticator(AuthOptions options, const Clock& clock, ops::BrokerMetrics& metrics);
+  ~CallAuthenticator();
 
   // False in dev mode.
   bool enforcing() const { return !options_.token_secret.empty(); }
 
   // The caller of the call `context` belongs to; UNAUTHENTICATED (counted) when a token is needed
-  // and missing, malformed, badly signed or expired.
+  // and missing, malformed, badly signed or expired; RESOURCE_EXHAUSTED (counted) when the
+  // client's address failed too often.
   absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& context);
   // UNAUTHENTICATED once the caller's token has expired: a long stream checks each request.
   absl::Status StillValid(const Caller& caller);
@@ -58,11 +71,16 @@ class CallAuthenticator {
 
  private:
   absl::Status Fail(TokenFailure failure, absl::Status status);
+  // Authenticate's check of the token, once the address may try.
+  absl::StatusOr<Caller> CheckToken(const grpc::ServerContextBase& context, const std::string& named);
+  // RESOURCE_EXHAUSTED (counted) while `address` has no failure left in its budget.
+  absl::Status AddressMayTry(const std::string& address);
 
   const AuthOptions options_;
   const Clock& clock_;
   ops::BrokerMetrics& metrics_;
   AgentRateLimiter limiter_;
+  std::unique_ptr<connectors::AddressRateLimiter> failures_;  // by address; null = no limit
 };
 
 }  // namespace omni::auth

@@ -21,6 +21,8 @@ struct GrpcSecurityConfig {
   std::string token_secret_file;   // HMAC-SHA256 key of agent tokens, >= 32 bytes; "" = dev mode
   std::chrono::seconds token_leeway{60};
   RateLimit rate_limit{.per_second = 50, .burst = 100};
+  // Per client address: 20 failed authentications, then one more every 10 s.
+  RateLimit failed_auth_limit{.per_second = 0.1, .burst = 20};
 };
 
 struct GrpcSecurity {
