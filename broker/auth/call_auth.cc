@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "base/strings.h"
+#include "base/time_util.h"
 #include "broker/auth/peer_address.h"
 #include "connectors/sdk/address_rate_limiter.h"
 
@@ -77,10 +78,14 @@ absl::StatusOr<Caller> CallAuthenticator::CheckToken(const grpc::ServerContextBa
                     "agent token: the authorization metadata must be 'Bearer <token>'"));
   }
   TokenFailure failure = TokenFailure::kMalformed;
-  auto claims =
-      VerifyAgentToken(std::string_view(authorization).substr(kBearer.size()),
-                       options_.token_secret, clock_.Now(), options_.leeway, &failure);
+  auto claims = VerifyAgentToken(std::string_view(authorization).substr(kBearer.size()),
+                                 options_.token_secret, clock_.Now(), options_.leeway,
+                                 options_.max_lifetime, &failure);
   if (!claims.ok()) return Fail(failure, claims.status());
+  if (revocations_.Revoked(claims->agent_id, claims->token_id, claims->issued_at)) {
+    return Fail(TokenFailure::kRevoked,
+                absl::UnauthenticatedError("agent token: revoked; ask an admin for a new one"));
+  }
   if (!named.empty() && named != claims->agent_id) {
     return absl::PermissionDeniedError(absl::StrCat(kAgentIdMetadata, " '", named,
                                                     "' is not the token's agent '",
@@ -89,16 +94,55 @@ absl::StatusOr<Caller> CallAuthenticator::CheckToken(const grpc::ServerContextBa
   return Caller{.agent_id = claims->agent_id,
                 .role = claims->role,
                 .verified = true,
+                .token_id = claims->token_id,
+                .issued_at = claims->issued_at,
                 .expires_at = claims->expires_at};
 }
 
 absl::Status CallAuthenticator::StillValid(const Caller& caller) {
-  if (!caller.verified || clock_.Now() < caller.expires_at + options_.leeway) {
-    return absl::OkStatus();
+  if (!caller.verified) return absl::OkStatus();
+  if (clock_.Now() >= caller.expires_at + options_.leeway) {
+    return Fail(TokenFailure::kExpired,
+                absl::UnauthenticatedError(
+                    "agent token: expired during the stream; reconnect with a new one"));
   }
-  return Fail(TokenFailure::kExpired,
-              absl::UnauthenticatedError(
-                  "agent token: expired during the stream; reconnect with a new one"));
+  if (revocations_.Revoked(caller.agent_id, caller.token_id, caller.issued_at)) {
+    return Fail(TokenFailure::kRevoked,
+                absl::UnauthenticatedError(
+                    "agent token: revoked during the stream; ask an admin for a new one"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<omnibroker::v1::TokenRevocation> CallAuthenticator::NewRevocation(
+    const std::string& token_id, const std::string& agent_id) const {
+  if (token_id.empty() == agent_id.empty()) {
+    return absl::InvalidArgumentError(
+        "token_id, agent_id: give exactly one (a token's id, or the agent whose tokens issued "
+        "up to now are revoked)");
+  }
+  const TimePoint now = clock_.Now();
+  omnibroker::v1::TokenRevocation revocation;
+  *revocation.mutable_revoked_at() = ToProto(now);
+  if (!token_id.empty()) {
+    revocation.set_token_id(token_id);
+    // The token was minted before now, on a clock up to the leeway ahead of this one.
+    *revocation.mutable_lapses_at() = ToProto(now + 2 * options_.leeway + options_.max_lifetime);
+    return revocation;
+  }
+  // Tokens carry whole seconds: one issued in this second, before or after now, is revoked too.
+  const TimePoint issued_before =
+      std::chrono::time_point_cast<std::chrono::seconds>(now) + std::chrono::seconds(1);
+  revocation.set_agent_id(agent_id);
+  *revocation.mutable_issued_before() = ToProto(issued_before);
+  // A token issued before the cutoff expires before cutoff + max lifetime, and is refused a
+  // leeway after that.
+  *revocation.mutable_lapses_at() = ToProto(issued_before + options_.max_lifetime + options_.leeway);
+  return revocation;
+}
+
+void CallAuthenticator::Revoke(const omnibroker::v1::TokenRevocation& revocation) {
+  revocations_.Add(revocation, clock_.Now());
 }
 
 absl::Status CallAuthenticator::Require(const Caller& caller, Role required,

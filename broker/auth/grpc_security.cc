@@ -50,6 +50,7 @@ absl::StatusOr<std::string> ReadTokenSecret(const std::string& what, const std::
 absl::StatusOr<GrpcSecurity> LoadGrpcSecurity(const GrpcSecurityConfig& config) {
   GrpcSecurity out;
   out.auth.leeway = config.token_leeway;
+  out.auth.max_lifetime = config.token_max_lifetime;
   out.auth.rate_limit = config.rate_limit;
   out.auth.failed_auth_limit = config.failed_auth_limit;
   if (!config.token_secret_file.empty()) {

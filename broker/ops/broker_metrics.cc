@@ -14,7 +14,7 @@ void AddSeries(MetricsRegistry& registry, const std::string& family, const std::
 constexpr std::array<const char*, 3> kDeadlines = {"first_response", "next_response", "resolution"};
 // auth::TokenFailureName's values.
 constexpr std::array kAuthFailures = {"missing", "malformed", "unsupported_alg", "bad_signature",
-                                      "expired"};
+                                      "expired", "revoked"};
 
 }  // namespace
 

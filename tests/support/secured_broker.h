@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "broker/auth/agent_token.h"
 #include "omni/agent/security.h"
 #include "omnibroker/v1/agent_console.grpc.pb.h"
@@ -20,8 +21,10 @@ inline constexpr char kTestTokenSecret[] = "test-agent-token-secret-0123456789ab
 
 class SecuredBroker {
  public:
-  // `adjust` changes the config before start (a rate limit, say).
-  explicit SecuredBroker(const std::function<void(app::BrokerConfig&)>& adjust = {}) {
+  // `adjust` changes the config before start (a rate limit, say); `clock` is the broker's.
+  explicit SecuredBroker(const std::function<void(app::BrokerConfig&)>& adjust = {},
+                         const Clock& clock = SystemClock::Get())
+      : clock_(clock) {
     std::filesystem::create_directories(dir_.path() / "certs");
     certs_ = MakeTestCerts(dir_.path() / "certs");
     std::ofstream(dir_.path() / "token.secret") << kTestTokenSecret << "\n";
@@ -39,7 +42,15 @@ class SecuredBroker {
     config_.agents.push_back(dana);
     config_.routing.ramp_step = Duration::zero();
     if (adjust) adjust(config_);
-    broker_ = std::make_unique<app::BrokerApp>(config_);
+    broker_ = std::make_unique<app::BrokerApp>(config_, clock_);
+    const absl::Status started = broker_->Start();
+    EXPECT_TRUE(started.ok()) << started;
+  }
+
+  // Stops the broker and starts another on the same data and config (on new ports).
+  void Restart() {
+    broker_.reset();
+    broker_ = std::make_unique<app::BrokerApp>(config_, clock_);
     const absl::Status started = broker_->Start();
     EXPECT_TRUE(started.ok()) << started;
   }
@@ -51,8 +62,26 @@ class SecuredBroker {
   static std::string Token(const std::string& agent_id, auth::Role role = auth::Role::kAgent,
                            std::chrono::seconds ttl = std::chrono::hours(1),
                            const std::string& secret = kTestTokenSecret) {
-    const auto now = std::chrono::time_point_cast<std::chrono::seconds>(SystemClock::Get().Now());
-    return auth::MintAgentToken({.agent_id = agent_id, .role = role, .expires_at = now + ttl}, secret);
+    const TimePoint now = SystemClock::Get().Now();
+    // An expired one (ttl < 0) was issued an hour before it expired.
+    if (ttl <= std::chrono::seconds::zero()) {
+      return TokenIssuedAt(agent_id, now + ttl - std::chrono::hours(1), role, std::chrono::hours(1), secret);
+    }
+    return TokenIssuedAt(agent_id, now, role, ttl, secret);
+  }
+  static std::string TokenIssuedAt(const std::string& agent_id, TimePoint issued_at,
+                                   auth::Role role = auth::Role::kAgent,
+                                   std::chrono::seconds ttl = std::chrono::hours(1),
+                                   const std::string& secret = kTestTokenSecret) {
+    return auth::MintAgentToken(auth::NewAgentClaims(agent_id, role, issued_at, ttl), secret);
+  }
+  // The id (jti) of a token of the test secret.
+  static std::string TokenId(const std::string& token) {
+    std::string payload;
+    EXPECT_TRUE(absl::WebSafeBase64Unescape(token.substr(token.find('.') + 1,
+                                                         token.rfind('.') - token.find('.') - 1),
+                                            &payload));
+    return nlohmann::json::parse(payload).value("jti", "");
   }
 
   // TLS credentials trusting the test CA, with the client certificate (or none, or the rogue one).
@@ -86,6 +115,7 @@ class SecuredBroker {
   }
 
  private:
+  const Clock& clock_;
   TempDir dir_;
   TestCerts certs_;
   app::BrokerConfig config_;

@@ -154,6 +154,10 @@ INSTANTIATE_TEST_SUITE_P(
                 {{"OMNIBROKER_GRPC_SECURITY__RATE_LIMIT_BURST", "0"}},
                 {"grpc_security.rate_limit_burst (environment OMNIBROKER_GRPC_SECURITY__RATE_LIMIT_BURST): "
                  "a number, at least 1"}},
+        BadCase{"GrpcSecurityTokenLifetime",
+                "grpc_security: {token_max_lifetime_hours: 0}\n",
+                {},
+                {"grpc_security.token_max_lifetime_hours (line 1): whole hours, 1 to 8760"}},
         BadCase{"GrpcSecurityFailedAuthRate",
                 "grpc_security: {failed_auth_per_second: often, failed_auth_burst: 0}\n",
                 {},
