@@ -1,6 +1,7 @@
 #include "broker/admin/admin_service.h"
 
 #include "base/grpc_status.h"
+#include "base/status_macros.h"
 
 namespace omni::admin {
 
@@ -178,6 +179,33 @@ grpc::ServerUnaryReactor* AdminService::ListAudit(grpc::CallbackServerContext* c
                                                   const omnibroker::v1::ListAuditRequest* request,
                                                   omnibroker::v1::ListAuditResponse* response) {
   return OnCore(context, Role::kAdmin, "Admin.ListAudit", [this, request, response] { return Fill(core_.ListAudit(request->limit()), *response); });
+}
+
+void AdminService::Revoked(const omnibroker::v1::TokenRevocation& revocation) {
+  auth_.Revoke(revocation);
+  tokens_revoked_();
+}
+
+grpc::ServerUnaryReactor* AdminService::RevokeTokens(grpc::CallbackServerContext* context,
+                                                     const omnibroker::v1::RevokeTokensRequest* request,
+                                                     omnibroker::v1::TokenRevocation* response) {
+  return OnCoreAs(context, Role::kAdmin, "Admin.RevokeTokens",
+                  [this, request, response](const auth::Caller& caller) -> absl::Status {
+                    const auto accountable = Accountable(*request, caller);
+                    OMNI_ASSIGN_OR_RETURN(omnibroker::v1::TokenRevocation revocation,
+                                          auth_.NewRevocation(accountable.token_id(), accountable.agent_id()));
+                    revocation.set_requested_by(accountable.requested_by());
+                    revocation.set_reason(accountable.reason());
+                    OMNI_ASSIGN_OR_RETURN(*response, core_.RevokeTokens(std::move(revocation)));
+                    Revoked(*response);
+                    return absl::OkStatus();
+                  });
+}
+
+grpc::ServerUnaryReactor* AdminService::ListRevocations(grpc::CallbackServerContext* context,
+                                                        const omnibroker::v1::ListRevocationsRequest*,
+                                                        omnibroker::v1::ListRevocationsResponse* response) {
+  return OnCore(context, Role::kAdmin, "Admin.ListRevocations", [this, response] { return Fill(core_.Revocations(), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::UpdateCustomer(grpc::CallbackServerContext* context,

@@ -1,10 +1,11 @@
 // The Admin gRPC service (callback API): every call runs on the broker core thread, once its
 // caller is authenticated and has the role the call needs: supervisor for the read-only calls
 // (agents, queue, conversations, explanations, the policy, customers and their history), admin
-// for everything else (changes, backup, erasure, the audit trail). A method names its role where
-// it calls OnCore, which has no default: nothing is open by omission.
+// for everything else (changes, backup, erasure, the audit trail, token revocations). A method
+// names its role where it calls OnCore, which has no default: nothing is open by omission.
 #pragma once
 
+#include <functional>
 #include <string_view>
 
 #include "broker/auth/call_auth.h"
@@ -15,7 +16,11 @@ namespace omni::admin {
 
 class AdminService final : public omnibroker::v1::Admin::CallbackService {
  public:
-  AdminService(core::BrokerCore& core, auth::CallAuthenticator& auth) : core_(core), auth_(auth) {}
+  // `tokens_revoked` runs (on the core thread) once revoked tokens are refused, to end their
+  // open streams (BrokerApp: the console service's CheckStreams).
+  AdminService(core::BrokerCore& core, auth::CallAuthenticator& auth,
+               std::function<void()> tokens_revoked)
+      : core_(core), auth_(auth), tokens_revoked_(std::move(tokens_revoked)) {}
 
   grpc::ServerUnaryReactor* ListAgents(grpc::CallbackServerContext* context,
                                        const omnibroker::v1::ListAgentsRequest* request,
@@ -69,6 +74,12 @@ class AdminService final : public omnibroker::v1::Admin::CallbackService {
   grpc::ServerUnaryReactor* UpdateCustomer(grpc::CallbackServerContext* context,
                                            const omnibroker::v1::UpdateCustomerRequest* request,
                                            omnibroker::v1::Customer* response) override;
+  grpc::ServerUnaryReactor* RevokeTokens(grpc::CallbackServerContext* context,
+                                         const omnibroker::v1::RevokeTokensRequest* request,
+                                         omnibroker::v1::TokenRevocation* response) override;
+  grpc::ServerUnaryReactor* ListRevocations(grpc::CallbackServerContext* context,
+                                            const omnibroker::v1::ListRevocationsRequest* request,
+                                            omnibroker::v1::ListRevocationsResponse* response) override;
 
  private:
   // Runs `work` on the core thread and finishes the call with the status it returns, if the
@@ -83,8 +94,12 @@ class AdminService final : public omnibroker::v1::Admin::CallbackService {
   template <typename T>
   static absl::Status Fill(absl::StatusOr<T> result, T& response);
 
+  // Puts a stored revocation in force and ends the streams it revokes.
+  void Revoked(const omnibroker::v1::TokenRevocation& revocation);
+
   core::BrokerCore& core_;
   auth::CallAuthenticator& auth_;
+  const std::function<void()> tokens_revoked_;
 };
 
 }  // namespace omni::admin

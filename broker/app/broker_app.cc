@@ -99,9 +99,15 @@ absl::Status BrokerApp::Start() {
                             "say and Admin is open to anyone who reaches ", config_.grpc_listen));
   }
   authenticator_ = std::make_unique<auth::CallAuthenticator>(security.auth, clock_, metrics_);
+  // The revocations stored are in force again before the port opens.
+  std::promise<absl::StatusOr<omnibroker::v1::ListRevocationsResponse>> revocations;
+  core_->Post([&] { revocations.set_value(core_->Revocations()); });
+  OMNI_ASSIGN_OR_RETURN(const auto stored, revocations.get_future().get());
+  for (const auto& revocation : stored.revocations()) authenticator_->Revoke(revocation);
   console_service_ = std::make_unique<console::AgentConsoleService>(*core_, *authenticator_,
                                                                     metrics_.console_streams);
-  admin_service_ = std::make_unique<admin::AdminService>(*core_, *authenticator_);
+  admin_service_ = std::make_unique<admin::AdminService>(
+      *core_, *authenticator_, [this] { console_service_->CheckStreams(); });
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

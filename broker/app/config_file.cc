@@ -113,7 +113,8 @@ absl::Status ApplyFloorStats(const YAML::Node& value, ops::FloorStatsOptions& op
 }
 
 // grpc_security: {tls_cert_file, tls_key_file, tls_client_ca_file, token_secret_file,
-// token_leeway_seconds, rate_limit_per_second, rate_limit_burst}; the files are read and checked
+// token_leeway_seconds, token_max_lifetime_hours, rate_limit_per_second, rate_limit_burst,
+// failed_auth_per_second, failed_auth_burst}; the files are read and checked
 // at start and by check-config (auth::LoadGrpcSecurity).
 absl::Status ApplyGrpcSecurity(const YAML::Node& value, auth::GrpcSecurityConfig& out) {
   if (!value.IsMap()) {
@@ -139,6 +140,12 @@ absl::Status ApplyGrpcSecurity(const YAML::Node& value, auth::GrpcSecurityConfig
         return absl::InvalidArgumentError(absl::StrCat(key, " (", Where(v), "): whole seconds, 0 to 3600"));
       }
       out.token_leeway = std::chrono::seconds(seconds);
+    } else if (field == "token_max_lifetime_hours") {
+      int64_t hours;
+      if (!v.IsScalar() || !absl::SimpleAtoi(v.Scalar(), &hours) || hours < 1 || hours > 8760) {
+        return absl::InvalidArgumentError(absl::StrCat(key, " (", Where(v), "): whole hours, 1 to 8760"));
+      }
+      out.token_max_lifetime = std::chrono::hours(hours);
     } else if (field == "rate_limit_per_second") {
       if (!is_number || number < 0) {
         return absl::InvalidArgumentError(absl::StrCat(key, " (", Where(v), "): a number, 0 = no limit"));
@@ -149,11 +156,22 @@ absl::Status ApplyGrpcSecurity(const YAML::Node& value, auth::GrpcSecurityConfig
         return absl::InvalidArgumentError(absl::StrCat(key, " (", Where(v), "): a number, at least 1"));
       }
       out.rate_limit.burst = number;
+    } else if (field == "failed_auth_per_second") {
+      if (!is_number || number < 0) {
+        return absl::InvalidArgumentError(absl::StrCat(key, " (", Where(v), "): a number, 0 = no limit"));
+      }
+      out.failed_auth_limit.per_second = number;
+    } else if (field == "failed_auth_burst") {
+      if (!is_number || number < 1) {
+        return absl::InvalidArgumentError(absl::StrCat(key, " (", Where(v), "): a number, at least 1"));
+      }
+      out.failed_auth_limit.burst = number;
     } else {
       return absl::InvalidArgumentError(absl::StrCat(
           "grpc_security: unknown key '", field, "' (", Where(entry.first),
           "); known: tls_cert_file, tls_key_file, tls_client_ca_file, token_secret_file, "
-          "token_leeway_seconds, rate_limit_per_second, rate_limit_burst"));
+          "token_leeway_seconds, token_max_lifetime_hours, rate_limit_per_second, rate_limit_burst, "
+          "failed_auth_per_second, failed_auth_burst"));
     }
   }
   return absl::OkStatus();

@@ -30,9 +30,12 @@
 //     tls_key_file: /etc/omni/broker.key
 //     tls_client_ca_file: /etc/omni/clients-ca.crt   # set: mTLS, client certificates required
 //     token_secret_file: /etc/omni/agent-token.secret  # HMAC key, >= 32 bytes; none = dev mode
-//     token_leeway_seconds: 60       # clock skew allowed on a token's exp
+//     token_leeway_seconds: 60       # clock skew allowed on a token's exp and iat
+//     token_max_lifetime_hours: 720  # longer-lived tokens (exp - iat) are refused
 //     rate_limit_per_second: 50      # per agent: console requests and history reads; 0 = off
 //     rate_limit_burst: 100
+//     failed_auth_per_second: 0.1   # per client address, after failed_auth_burst; 0 = off
+//     failed_auth_burst: 20
 // Environment variables OMNIBROKER_<PATH> override the file (connectors/sdk/config_environment.h).
 // Precedence: embedded defaults < this file < environment < command-line flags.
 #pragma once

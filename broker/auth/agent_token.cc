@@ -2,8 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <optional>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "base/ids.h"
 #include "base/strings.h"
 #include "connectors/sdk/signature.h"
 
@@ -34,6 +37,24 @@ absl::Status Refuse(TokenFailure why, TokenFailure* failure, std::string_view me
 
 std::string Signature(std::string_view signing_input, std::string_view secret) {
   return connectors::Hmac(connectors::Digest::kSha256, secret, signing_input);
+}
+
+int64_t EpochSeconds(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+// A revocation names a token by its id and is kept until the token would have expired: ids are
+// bounded so that what is kept stays small.
+constexpr size_t kMaxTokenIdBytes = 128;
+
+// The time at payload[`name`]: whole seconds since the epoch, years 1970..2400 (beyond, the
+// clock's arithmetic would overflow); nullopt otherwise.
+std::optional<TimePoint> EpochField(const json& payload, const char* name) {
+  const auto field = payload.find(name);
+  if (field == payload.end() || !field->is_number_integer()) return std::nullopt;
+  const int64_t seconds = field->get<int64_t>();
+  if (seconds < 0 || seconds > 13'569'465'600) return std::nullopt;
+  return TimePoint{} + std::chrono::seconds(seconds);
 }
 
 }  // namespace
@@ -70,8 +91,20 @@ std::string_view TokenFailureName(TokenFailure failure) {
       return "bad_signature";
     case TokenFailure::kExpired:
       return "expired";
+    case TokenFailure::kRevoked:
+      return "revoked";
   }
   return "malformed";
+}
+
+AgentClaims NewAgentClaims(const std::string& agent_id, Role role, TimePoint now,
+                           std::chrono::seconds ttl) {
+  const TimePoint issued_at = std::chrono::time_point_cast<std::chrono::seconds>(now);
+  return AgentClaims{.agent_id = agent_id,
+                     .token_id = NewId("tok_"),
+                     .role = role,
+                     .issued_at = issued_at,
+                     .expires_at = issued_at + ttl};
 }
 
 std::string SignedToken(std::string_view header_json, std::string_view payload_json,
@@ -83,15 +116,16 @@ std::string SignedToken(std::string_view header_json, std::string_view payload_j
 
 std::string MintAgentToken(const AgentClaims& claims, std::string_view secret) {
   json payload{{"sub", claims.agent_id},
-               {"exp", std::chrono::duration_cast<std::chrono::seconds>(
-                           claims.expires_at.time_since_epoch())
-                           .count()},
+               {"jti", claims.token_id},
+               {"iat", EpochSeconds(claims.issued_at)},
+               {"exp", EpochSeconds(claims.expires_at)},
                {"role", RoleName(claims.role)}};
   return SignedToken(kHeader, payload.dump(), secret);
 }
 
 absl::StatusOr<AgentClaims> VerifyAgentToken(std::string_view token, std::string_view secret,
                                              TimePoint now, std::chrono::seconds leeway,
+                                             std::chrono::seconds max_lifetime,
                                              TokenFailure* failure) {
   if (token.empty()) return Refuse(TokenFailure::kMissing, failure, "missing");
   const size_t first = token.find('.');
@@ -126,17 +160,26 @@ absl::StatusOr<AgentClaims> VerifyAgentToken(std::string_view token, std::string
     return Refuse(TokenFailure::kMalformed, failure, "payload.sub: the agent id is missing");
   }
   claims.agent_id = sub->get<std::string>();
-  const auto exp = payload.find("exp");
-  if (exp == payload.end() || !exp->is_number_integer()) {
+  const std::optional<TimePoint> exp = EpochField(payload, "exp");
+  if (!exp) {
     return Refuse(TokenFailure::kMalformed, failure,
-                  "payload.exp: missing or not whole seconds since the epoch");
+                  "payload.exp: missing, or not whole seconds since the epoch (1970..2400)");
   }
-  // Far past or future values would overflow the clock's arithmetic: years 1970..2400 only.
-  const int64_t exp_seconds = exp->get<int64_t>();
-  if (exp_seconds < 0 || exp_seconds > 13'569'465'600) {
-    return Refuse(TokenFailure::kMalformed, failure, "payload.exp: out of range");
+  claims.expires_at = *exp;
+  const std::optional<TimePoint> iat = EpochField(payload, "iat");
+  if (!iat) {
+    return Refuse(TokenFailure::kMalformed, failure,
+                  "payload.iat: missing, or not whole seconds since the epoch (1970..2400); a "
+                  "token minted before tokens had one: mint a new one (omnictl token)");
   }
-  claims.expires_at = TimePoint{} + std::chrono::seconds(exp_seconds);
+  claims.issued_at = *iat;
+  const auto jti = payload.find("jti");
+  if (jti == payload.end() || !jti->is_string() || jti->get_ref<const std::string&>().empty() ||
+      jti->get_ref<const std::string&>().size() > kMaxTokenIdBytes) {
+    return Refuse(TokenFailure::kMalformed, failure,
+                  "payload.jti: the token id is missing, or not a string of 1 to 128 bytes");
+  }
+  claims.token_id = jti->get<std::string>();
   if (const auto role = payload.find("role"); role != payload.end()) {
     auto parsed = role->is_string() ? ParseRole(role->get<std::string>())
                                     : absl::InvalidArgumentError("not a string");
@@ -145,6 +188,23 @@ absl::StatusOr<AgentClaims> VerifyAgentToken(std::string_view token, std::string
                     "payload.role: agent, supervisor or admin");
     }
     claims.role = *parsed;
+  }
+  if (claims.issued_at > now + leeway) {
+    return Refuse(TokenFailure::kMalformed, failure,
+                  absl::StrCat("payload.iat: issued ", EpochSeconds(claims.issued_at) - EpochSeconds(now),
+                               " s in the future; the clocks of whoever minted it and of the "
+                               "broker disagree"));
+  }
+  if (claims.expires_at <= claims.issued_at) {
+    return Refuse(TokenFailure::kMalformed, failure, "payload.exp: not after payload.iat");
+  }
+  if (claims.expires_at - claims.issued_at > max_lifetime) {
+    return Refuse(TokenFailure::kMalformed, failure,
+                  absl::StrCat("the token lives ",
+                               EpochSeconds(claims.expires_at) - EpochSeconds(claims.issued_at),
+                               " s (exp - iat); this broker takes tokens of at most ",
+                               std::chrono::duration_cast<std::chrono::hours>(max_lifetime).count(),
+                               " h (grpc_security.token_max_lifetime_hours)"));
   }
   if (claims.expires_at + leeway <= now) {
     return Refuse(TokenFailure::kExpired, failure,

@@ -1,8 +1,11 @@
 // Agent tokens: compact JWTs signed with HMAC-SHA256 (header.payload.signature, each base64url
-// without padding). The payload names the agent (`sub`), when the token ends (`exp`, seconds since
-// the epoch) and, optionally, a `role` (agent, supervisor or admin; agent when absent). Nothing is
-// stored: a token is valid because the broker's secret signed it and it has not expired.
-// Only alg HS256 is accepted ("none" and every other algorithm are refused before anything else).
+// without padding). The payload names the agent (`sub`), the token itself (`jti`, random and
+// unique, so that it can be revoked alone), when it was issued (`iat`) and when it ends (`exp`),
+// both in seconds since the epoch, and, optionally, a `role` (agent, supervisor or admin; agent
+// when absent). A token is valid because the broker's secret signed it, it has not expired and it
+// lives (exp - iat) no longer than the broker allows; nothing is stored about it unless it is
+// revoked (call_auth.h). Only alg HS256 is accepted ("none" and every other algorithm are refused
+// before anything else).
 #pragma once
 
 #include <chrono>
@@ -22,22 +25,43 @@ absl::StatusOr<Role> ParseRole(std::string_view name);
 
 struct AgentClaims {
   std::string agent_id;  // sub
+  std::string token_id;  // jti
   Role role = Role::kAgent;
+  TimePoint issued_at;   // iat, whole seconds
   TimePoint expires_at;  // exp, whole seconds
 };
 
-// Why a token was refused: the label of omni_grpc_auth_failures_total{reason}.
-enum class TokenFailure { kMissing, kMalformed, kUnsupportedAlgorithm, kBadSignature, kExpired };
+// The claims of a new token for `agent_id`: a fresh random id, issued at `now` (whole seconds),
+// ending `ttl` later.
+AgentClaims NewAgentClaims(const std::string& agent_id, Role role, TimePoint now,
+                           std::chrono::seconds ttl);
+
+// The longest a token may live (exp - iat) unless the broker is configured otherwise
+// (grpc_security.token_max_lifetime_hours). A revocation is kept this long at most.
+inline constexpr std::chrono::hours kDefaultMaxTokenLifetime{24 * 30};
+
+// Why a token was refused: the label of omni_grpc_auth_failures_total{reason}. kRevoked is
+// call_auth.h's (VerifyAgentToken knows nothing of revocations).
+enum class TokenFailure {
+  kMissing,
+  kMalformed,
+  kUnsupportedAlgorithm,
+  kBadSignature,
+  kExpired,
+  kRevoked
+};
 std::string_view TokenFailureName(TokenFailure failure);
 inline constexpr TokenFailure kTokenFailures[] = {
-    TokenFailure::kMissing, TokenFailure::kMalformed, TokenFailure::kUnsupportedAlgorithm,
-    TokenFailure::kBadSignature, TokenFailure::kExpired};
+    TokenFailure::kMissing,      TokenFailure::kMalformed, TokenFailure::kUnsupportedAlgorithm,
+    TokenFailure::kBadSignature, TokenFailure::kExpired,   TokenFailure::kRevoked};
 
-// The claims of `token` when `secret` signed it and it expires after `now` - `leeway` (the
-// allowance for clocks that disagree); otherwise UNAUTHENTICATED saying what was wrong, and
-// `*failure` (if given) says why in one word.
+// The claims of `token` when `secret` signed it, it expires after `now` - `leeway` (the allowance
+// for clocks that disagree), it was issued before `now` + `leeway` and it lives at most
+// `max_lifetime`; otherwise UNAUTHENTICATED saying what was wrong, and `*failure` (if given) says
+// why in one word.
 absl::StatusOr<AgentClaims> VerifyAgentToken(std::string_view token, std::string_view secret,
                                              TimePoint now, std::chrono::seconds leeway,
+                                             std::chrono::seconds max_lifetime,
                                              TokenFailure* failure = nullptr);
 
 // A token for `claims`, signed with `secret`.

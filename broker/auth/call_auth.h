@@ -1,8 +1,14 @@
 // Who is calling: every AgentConsole and Admin call is authenticated here, from its metadata
 // (`authorization: Bearer <agent token>`), checked against the broker's token secret with a
-// leeway for clock skew, counted by failure reason. Without a secret (dev mode: the embedded
+// leeway for clock skew and against the revocations in force (Revoke), counted by failure
+// reason. Without a secret (dev mode: the embedded
 // defaults) callers are trusted as today: the agent id comes from the x-omni-agent-id metadata
 // or Login, and Admin is open; the broker warns about it at start.
+//
+// Failed authentications are limited per client address (PeerAddress): once an address has
+// failed `failed_auth_limit.burst` times faster than `per_second` refills, its calls are refused
+// with RESOURCE_EXHAUSTED, their tokens not even checked, until its budget refills. Clients
+// elsewhere keep theirs.
 //
 // Thread-safe; one per broker, shared by the gRPC services.
 #pragma once
@@ -17,7 +23,13 @@
 #include "base/clock.h"
 #include "broker/auth/agent_token.h"
 #include "broker/auth/rate_limiter.h"
+#include "broker/auth/revocations.h"
 #include "broker/ops/broker_metrics.h"
+#include "omnibroker/v1/admin.pb.h"
+
+namespace omni::connectors {
+class AddressRateLimiter;
+}
 
 namespace omni::auth {
 
@@ -29,28 +41,45 @@ inline constexpr char kAuthorizationMetadata[] = "authorization";
 struct AuthOptions {
   std::string token_secret;  // "" = dev mode: callers are trusted
   std::chrono::seconds leeway{60};
+  std::chrono::seconds max_lifetime = kDefaultMaxTokenLifetime;  // of a token: exp - iat
   RateLimit rate_limit;
+  // Failed authentications per client address; per_second 0 = no limit.
+  RateLimit failed_auth_limit;
 };
 
 struct Caller {
   std::string agent_id;  // dev mode: "" when the call named none
   Role role = Role::kAgent;
   bool verified = false;  // named by a valid token (false in dev mode)
+  std::string token_id;   // the token's jti ("" in dev mode)
+  TimePoint issued_at;
   TimePoint expires_at = TimePoint::max();
 };
 
 class CallAuthenticator {
  public:
   CallAuthenticator(AuthOptions options, const Clock& clock, ops::BrokerMetrics& metrics);
+  ~CallAuthenticator();
 
   // False in dev mode.
   bool enforcing() const { return !options_.token_secret.empty(); }
 
   // The caller of the call `context` belongs to; UNAUTHENTICATED (counted) when a token is needed
-  // and missing, malformed, badly signed or expired.
+  // and missing, malformed, badly signed or expired; RESOURCE_EXHAUSTED (counted) when the
+  // client's address failed too often.
   absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& context);
-  // UNAUTHENTICATED once the caller's token has expired: a long stream checks each request.
+  // UNAUTHENTICATED (counted) once the caller's token has expired or been revoked: a long stream
+  // is checked at each request and by its service's watch.
   absl::Status StillValid(const Caller& caller);
+  // A revocation of the token `token_id`, or of every token of `agent_id` issued up to now
+  // (exactly one of them), lapsing once every token it revokes has expired under this broker's
+  // max lifetime and leeway; INVALID_ARGUMENT naming the field otherwise. Not in force until
+  // Revoke (the core stores it first).
+  absl::StatusOr<omnibroker::v1::TokenRevocation> NewRevocation(const std::string& token_id,
+                                                                const std::string& agent_id) const;
+  // Puts `revocation` in force: calls with a token it revokes are refused from now on (open
+  // streams: see StillValid).
+  void Revoke(const omnibroker::v1::TokenRevocation& revocation);
   // PERMISSION_DENIED unless the caller's role is at least `required` (dev mode: allowed).
   absl::Status Require(const Caller& caller, Role required, std::string_view what) const;
   // One request of the caller's rate budget, or RESOURCE_EXHAUSTED (counted under `call`).
@@ -58,11 +87,17 @@ class CallAuthenticator {
 
  private:
   absl::Status Fail(TokenFailure failure, absl::Status status);
+  // Authenticate's check of the token, once the address may try.
+  absl::StatusOr<Caller> CheckToken(const grpc::ServerContextBase& context, const std::string& named);
+  // RESOURCE_EXHAUSTED (counted) while `address` has no failure left in its budget.
+  absl::Status AddressMayTry(const std::string& address);
 
   const AuthOptions options_;
   const Clock& clock_;
   ops::BrokerMetrics& metrics_;
   AgentRateLimiter limiter_;
+  std::unique_ptr<connectors::AddressRateLimiter> failures_;  // by address; null = no limit
+  Revocations revocations_;
 };
 
 }  // namespace omni::auth

@@ -50,7 +50,9 @@ absl::StatusOr<std::string> ReadTokenSecret(const std::string& what, const std::
 absl::StatusOr<GrpcSecurity> LoadGrpcSecurity(const GrpcSecurityConfig& config) {
   GrpcSecurity out;
   out.auth.leeway = config.token_leeway;
+  out.auth.max_lifetime = config.token_max_lifetime;
   out.auth.rate_limit = config.rate_limit;
+  out.auth.failed_auth_limit = config.failed_auth_limit;
   if (!config.token_secret_file.empty()) {
     OMNI_ASSIGN_OR_RETURN(out.auth.token_secret, ReadTokenSecret("grpc_security.token_secret_file", config.token_secret_file));
   }

@@ -20,7 +20,10 @@ struct GrpcSecurityConfig {
   std::string tls_client_ca_file;  // PEM CA(s); set = mTLS: clients must present a cert it signed
   std::string token_secret_file;   // HMAC-SHA256 key of agent tokens, >= 32 bytes; "" = dev mode
   std::chrono::seconds token_leeway{60};
+  std::chrono::seconds token_max_lifetime = kDefaultMaxTokenLifetime;  // exp - iat
   RateLimit rate_limit{.per_second = 50, .burst = 100};
+  // Per client address: 20 failed authentications, then one more every 10 s.
+  RateLimit failed_auth_limit{.per_second = 0.1, .burst = 20};
 };
 
 struct GrpcSecurity {

@@ -97,15 +97,28 @@ class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate>,
 
   void Close(const grpc::Status& status) override { session_->Finish(status); }
 
+  bool EndIfCredentialsLapsed() override {
+    absl::Status valid;
+    {
+      // Once: the read side and the service's watch both ask, and the failure is counted once.
+      std::lock_guard lock(credentials_mu_);
+      if (credentials_lapsed_) return true;
+      valid = auth_.StillValid(caller_);
+      if (valid.ok()) return false;
+      credentials_lapsed_ = true;
+    }
+    // A copy: the stream (and its session_) may be deleted inline by the Finish.
+    std::shared_ptr<StreamSession> session = session_;
+    session->Finish(ToGrpcStatus(valid));
+    return true;
+  }
+
   void OnReadDone(bool ok) override {
     if (!ok) {  // the client closed its side, or the call was cancelled
       session_->Finish();
       return;
     }
-    if (auto valid = auth_.StillValid(caller_); !valid.ok()) {
-      session_->Finish(ToGrpcStatus(valid));
-      return;
-    }
+    if (EndIfCredentialsLapsed()) return;
     if (auto refused = Refusal(); !refused.ok()) {
       core_.RefuseAgentRequest(session_, request_.request_id(), refused);
     } else {
@@ -150,9 +163,42 @@ class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate>,
   std::shared_ptr<StreamSession> session_;
   AgentRequest request_;
   std::string agent_id_;  // as the last Login named
+  std::mutex credentials_mu_;
+  bool credentials_lapsed_ = false;  // the stream is ending for its token
 };
 
 }  // namespace
+
+AgentConsoleService::AgentConsoleService(core::BrokerCore& core, auth::CallAuthenticator& auth,
+                                         Gauge& streams)
+    : core_(core), auth_(auth), streams_(streams), watch_([this] { Watch(); }) {}
+
+AgentConsoleService::~AgentConsoleService() {
+  {
+    std::lock_guard lock(watch_mu_);
+    stopping_ = true;
+  }
+  watch_cv_.notify_all();
+  watch_.join();
+}
+
+void AgentConsoleService::Watch() {
+  std::unique_lock lock(watch_mu_);
+  while (!watch_cv_.wait_for(lock, kCredentialCheckInterval, [this] { return stopping_; })) {
+    lock.unlock();
+    CheckStreams();
+    lock.lock();
+  }
+}
+
+void AgentConsoleService::CheckStreams() {
+  std::lock_guard lock(mu_);
+  // A copy: a stream's OnDone may run inline and leave open_ (checked before each one).
+  const std::set<OpenStream*> streams = open_;
+  for (OpenStream* stream : streams) {
+    if (open_.contains(stream)) stream->EndIfCredentialsLapsed();
+  }
+}
 
 grpc::ServerBidiReactor<AgentRequest, AgentUpdate>* AgentConsoleService::Connect(
     grpc::CallbackServerContext* context) {

@@ -2,13 +2,20 @@
 // the broker core; requests are handed to the core, updates are written back in order. At
 // shutdown CloseStreams() ends every open stream with a status the console can show.
 // Every call is authenticated (auth::CallAuthenticator) as it starts; on a stream, Login must name
-// the token's agent, an expired token ends the stream, and each request takes from the agent's
-// rate budget.
+// the token's agent and each request takes from the agent's rate budget. A stream lives no longer
+// than its token: it ends with UNAUTHENTICATED once the token expires (checked at each request
+// and, for a console that sends nothing, by the service's watch thread every
+// kCredentialCheckInterval) or is revoked (CheckStreams, at once).
+//
+// Threads: gRPC's for the calls; one watch thread of its own, joined on destruction.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 #include <optional>
 #include <set>
+#include <thread>
 
 #include "base/metrics.h"
 #include "broker/auth/call_auth.h"
@@ -20,12 +27,20 @@ namespace omni::console {
 class AgentConsoleService final : public omnibroker::v1::AgentConsole::CallbackService {
  public:
   // `streams` counts the open Connect streams.
-  AgentConsoleService(core::BrokerCore& core, auth::CallAuthenticator& auth, Gauge& streams)
-      : core_(core), auth_(auth), streams_(streams) {}
+  // How late, at most, the watch ends the stream of a console that sends nothing once its token
+  // has expired.
+  static constexpr std::chrono::milliseconds kCredentialCheckInterval{500};
+
+  // `streams` counts the open Connect streams. Starts the watch thread.
+  AgentConsoleService(core::BrokerCore& core, auth::CallAuthenticator& auth, Gauge& streams);
+  ~AgentConsoleService() override;
 
   // Finishes every open stream with `status` (after the update being written, if any); streams
   // opened afterwards are finished at once. Thread-safe.
   void CloseStreams(const grpc::Status& status);
+  // Ends every open stream whose token has expired or been revoked, with UNAUTHENTICATED saying
+  // which. Thread-safe; the watch thread calls it, and whoever revokes tokens after they did.
+  void CheckStreams();
 
   grpc::ServerBidiReactor<omnibroker::v1::AgentRequest, omnibroker::v1::AgentUpdate>* Connect(
       grpc::CallbackServerContext* context) override;
@@ -33,11 +48,13 @@ class AgentConsoleService final : public omnibroker::v1::AgentConsole::CallbackS
                                        const omnibroker::v1::GetHistoryRequest* request,
                                        omnibroker::v1::GetHistoryResponse* response) override;
 
-  // One open Connect stream, as CloseStreams reaches it.
+  // One open Connect stream, as CloseStreams and CheckStreams reach it.
   class OpenStream {
    public:
     virtual ~OpenStream() = default;
     virtual void Close(const grpc::Status& status) = 0;
+    // Ends the stream if its caller's token is no longer valid; true when it is ending for that.
+    virtual bool EndIfCredentialsLapsed() = 0;
   };
   // Called by each stream when it starts and from its OnDone.
   void Opened(OpenStream* stream);
@@ -51,6 +68,13 @@ class AgentConsoleService final : public omnibroker::v1::AgentConsole::CallbackS
   std::recursive_mutex mu_;
   std::set<OpenStream*> open_;
   std::optional<grpc::Status> closed_;  // set by CloseStreams
+
+  // Runs CheckStreams every kCredentialCheckInterval until stopping_.
+  void Watch();
+  std::mutex watch_mu_;
+  std::condition_variable watch_cv_;
+  bool stopping_ = false;  // guarded by watch_mu_
+  std::thread watch_;      // last: started once everything above is constructed
 };
 
 }  // namespace omni::console

@@ -117,8 +117,14 @@ class BrokerCore {
   // erasure.cc: erasing a customer on request, and the audit trail it leaves.
   absl::StatusOr<omnibroker::v1::AuditRecord> EraseCustomer(const omnibroker::v1::EraseCustomerRequest& request);
   absl::StatusOr<omnibroker::v1::ListAuditResponse> ListAudit(int limit) const;
+  // revocations.cc: stores `revocation` (made by auth::CallAuthenticator::NewRevocation, with
+  // requested_by and reason) and its audit record, synced; the revocation with its audit_id.
+  absl::StatusOr<omnibroker::v1::TokenRevocation> RevokeTokens(omnibroker::v1::TokenRevocation revocation);
+  // The stored revocations that have not lapsed, oldest first.
+  absl::StatusOr<omnibroker::v1::ListRevocationsResponse> Revocations() const;
   // retention.cc: deletes events past their tenant's retention and purges sensitive attachments
-  // past theirs, at most `limit` events per call; the counts. Runs hourly by itself.
+  // past theirs, at most `limit` events per call, and drops the token revocations that lapsed;
+  // the counts. Runs hourly by itself.
   absl::StatusOr<omnibroker::v1::RetentionResult> SweepRetention(int limit);
   // A consistent copy of the store in `target_dir` (see store::Store::Checkpoint).
   absl::StatusOr<omnibroker::v1::BackupResult> Backup(const std::string& target_dir);
@@ -188,6 +194,12 @@ class BrokerCore {
   // email, else new), with the links and merges that implies written into `batch`.
   absl::StatusOr<omnibroker::v1::Customer> ResolveCustomer(const omnibroker::v1::Event& event,
                                                            rocksdb::WriteBatch& batch, bool& created);
+  // erasure.cc: `audit` with its id and time, put into `batch`.
+  void PutAudit(rocksdb::WriteBatch& batch, omnibroker::v1::AuditRecord& audit);
+  // revocations.cc: `revocation` put into `batch` (replacing an earlier one of the same agent).
+  void PutRevocation(rocksdb::WriteBatch& batch, const omnibroker::v1::TokenRevocation& revocation);
+  // Deletes the stored revocations that lapsed; how many.
+  absl::StatusOr<int64_t> DropLapsedRevocations();
   // Marks `from` merged into `into` and moves its history under `into` (in `batch`).
   absl::Status PrepareMerge(omnibroker::v1::Customer& from, omnibroker::v1::Customer& into, const std::string& by,
                             const std::string& reason, rocksdb::WriteBatch& batch);

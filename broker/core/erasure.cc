@@ -1,7 +1,8 @@
-// BrokerCore: erasing a customer on request. Everything that is theirs goes (events on every
-// channel, conversations and their threads, pending replies, identities and contact points, the
-// record itself, and the same for customers merged into them); an audit record that holds only
-// ids and counts stays, saying who asked and why.
+// BrokerCore: erasing a customer on request, and the audit trail. Everything that is theirs goes
+// (events on every channel, conversations and their threads, pending replies, identities and
+// contact points, the record itself, and the same for customers merged into them); an audit
+// record that holds only ids and counts stays, saying who asked and why, as for every
+// accountable act (revocations, agent removals).
 #include <set>
 
 #include "absl/strings/str_cat.h"
@@ -103,19 +104,23 @@ absl::StatusOr<AuditRecord> BrokerCore::EraseCustomer(const omnibroker::v1::Eras
     audit.add_subjects(customer.id());
   }
 
-  const auto now = clock_.Now();
-  audit.set_id(NewId("audit_"));
   audit.set_action("erase_customer");
   audit.set_requested_by(request.requested_by());
   audit.set_reason(request.reason());
-  *audit.mutable_at() = ToProto(now);
-  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
-  store_.Put(batch, Family::kAudit, store::AuditKey(static_cast<uint64_t>(micros), audit.id()), audit);
+  PutAudit(batch, audit);
   OMNI_RETURN_IF_ERROR(store_.Write(batch));
   OMNI_RETURN_IF_ERROR(store_.SyncWal());
   LogInfo("erasure", absl::StrCat("customer ", root.id(), " erased at the request of ", request.requested_by(), ": ",
                                   counts["events"], " events, ", counts["conversations"], " conversations"));
   return audit;
+}
+
+void BrokerCore::PutAudit(rocksdb::WriteBatch& batch, AuditRecord& audit) {
+  const auto now = clock_.Now();
+  audit.set_id(NewId("audit_"));
+  *audit.mutable_at() = ToProto(now);
+  const auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count();
+  store_.Put(batch, Family::kAudit, store::AuditKey(static_cast<uint64_t>(micros), audit.id()), audit);
 }
 
 absl::StatusOr<omnibroker::v1::ListAuditResponse> BrokerCore::ListAudit(int limit) const {

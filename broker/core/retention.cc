@@ -2,6 +2,7 @@
 // history index entries); references to sensitive attachments (identity documents, card data)
 // older than `sensitive_attachment_days` are purged from the events that carry them. The expiry
 // family lists stored events oldest first, so a sweep reads only what is old enough to matter.
+// Token revocations that lapsed go in the same sweep (revocations.cc).
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
 #include "base/status_macros.h"
@@ -35,6 +36,8 @@ absl::StatusOr<omnibroker::v1::RetentionResult> BrokerCore::SweepRetention(int l
     if (p.sensitive_attachment_days > 0) shortest = std::min<uint64_t>(shortest, p.sensitive_attachment_days * kMicrosPerDay);
   }
   omnibroker::v1::RetentionResult result;
+  OMNI_ASSIGN_OR_RETURN(const int64_t revocations_dropped, DropLapsedRevocations());
+  result.set_revocations_dropped(revocations_dropped);
   if (shortest == UINT64_MAX || shortest > now) return result;
   const uint64_t horizon = now - shortest;
 

@@ -15,6 +15,9 @@
 //   omnictl [--broker HOST:PORT] backup <directory on the broker's host>
 //   omnictl [--broker HOST:PORT] erase <customer id> <reason…>
 //   omnictl [--broker HOST:PORT] audit
+//   omnictl [--broker HOST:PORT] revoke token <token id> <reason…>
+//   omnictl [--broker HOST:PORT] revoke agent <agent id> <reason…>
+//   omnictl [--broker HOST:PORT] revocations
 //   omnictl token --agent ID --ttl 8h [--role agent|supervisor|admin] --secret-file FILE
 // A broker with TLS or agent tokens: --ca FILE [--cert FILE --key FILE] --token-file FILE (or
 // OMNI_AGENT_TOKEN) before the command; Admin needs a supervisor's token to read, an admin's to
@@ -40,7 +43,9 @@
 #include "omni/agent/security.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "base/time_util.h"
 #include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
 #include "broker/ctl/floor_view.h"
 #include "omnibroker/v1/admin.grpc.pb.h"
 
@@ -68,10 +73,15 @@ constexpr char kUsage[] = R"(usage: omnictl [--broker HOST:PORT] [--ca FILE] [--
   unmerge <customer id>          undo a merge
   erase <customer id> <reason…>  erase a customer on request (audited; cannot be undone)
   audit                          the audit trail, newest first
+  revoke token <token id> <reason…>   revoke one agent token (its id: what `token` printed)
+  revoke agent <agent id> <reason…>   revoke every token of an agent issued up to now (a lost
+                                 laptop; mint the new one a second later)
+  revocations                    the token revocations in force
   backup <dir>                   a consistent online copy of the store into <dir> (absolute, on the
                                  broker's host, new); restore: see docs/operations.md
   token --agent ID --ttl 8h [--role agent|supervisor|admin] --secret-file FILE
-                                 mint an agent token with the broker's token secret (offline)
+                                 mint an agent token with the broker's token secret (offline);
+                                 the token on stdout, its id and expiry on stderr
 )";
 
 // Who asks, for the broker's provenance and audit records.
@@ -362,6 +372,33 @@ int Audit(Admin::Stub& admin) {
   return 0;
 }
 
+int Revoke(Admin::Stub& admin, const std::vector<std::string>& args) {
+  if (args.size() < 3 || (args[0] != "token" && args[0] != "agent")) {
+    return Usage("revoke needs: token <token id> <reason…>, or agent <agent id> <reason…>");
+  }
+  omnibroker::v1::RevokeTokensRequest request;
+  if (args[0] == "token") {
+    request.set_token_id(args[1]);
+  } else {
+    request.set_agent_id(args[1]);
+  }
+  request.set_requested_by(RequestedBy());
+  request.set_reason(Words(args, 2));
+  grpc::ClientContext context;
+  omnibroker::v1::TokenRevocation revocation;
+  if (auto s = admin.RevokeTokens(&context, request, &revocation); !s.ok()) return Fail(s);
+  PrintJson(revocation);
+  return 0;
+}
+
+int Revocations(Admin::Stub& admin) {
+  grpc::ClientContext context;
+  omnibroker::v1::ListRevocationsResponse revocations;
+  if (auto s = admin.ListRevocations(&context, {}, &revocations); !s.ok()) return Fail(s);
+  PrintJson(revocations);
+  return 0;
+}
+
 int Backup(Admin::Stub& admin, const std::vector<std::string>& args) {
   if (args.size() != 1) return Usage("backup needs one target directory");
   omnibroker::v1::BackupRequest request;
@@ -420,9 +457,13 @@ int Token(const std::vector<std::string>& args) {
     std::cerr << "omnictl: " << secret.status().message() << "\n";
     return 1;
   }
-  const auto now = std::chrono::time_point_cast<std::chrono::seconds>(omni::SystemClock::Get().Now());
-  claims.expires_at = now + std::chrono::seconds(ttl);
-  std::cout << omni::auth::MintAgentToken(claims, *secret) << "\n";
+  claims = omni::auth::NewAgentClaims(claims.agent_id, claims.role, omni::SystemClock::Get().Now(),
+                                      std::chrono::seconds(ttl));
+  // The token alone on stdout (for $(…) and files), first; what to revoke it by, for the record.
+  std::cout << omni::auth::MintAgentToken(claims, *secret) << std::endl;
+  std::cerr << "token id " << claims.token_id << " (" << claims.agent_id << ", "
+            << omni::auth::RoleName(claims.role) << "), expires "
+            << google::protobuf::util::TimeUtil::ToString(omni::ToProto(claims.expires_at)) << "\n";
   return 0;
 }
 
@@ -464,5 +505,7 @@ int main(int argc, char** argv) {
   if (command == "backup") return Backup(*admin, rest);
   if (command == "erase") return Erase(*admin, rest);
   if (command == "audit") return Audit(*admin);
+  if (command == "revoke") return Revoke(*admin, rest);
+  if (command == "revocations" && rest.empty()) return Revocations(*admin);
   return Usage("unknown command or wrong arguments: " + command);
 }

@@ -13,8 +13,8 @@ void AddSeries(MetricsRegistry& registry, const std::string& family, const std::
 
 constexpr std::array<const char*, 3> kDeadlines = {"first_response", "next_response", "resolution"};
 // auth::TokenFailureName's values.
-constexpr std::array<const char*, 5> kAuthFailures = {"missing", "malformed", "unsupported_alg",
-                                                      "bad_signature", "expired"};
+constexpr std::array kAuthFailures = {"missing", "malformed", "unsupported_alg", "bad_signature",
+                                      "expired", "revoked"};
 
 }  // namespace
 
@@ -46,6 +46,10 @@ BrokerMetrics::BrokerMetrics()
           "omni_store_write_fault",
           "1 while the store refuses writes after a failed write, WAL sync, flush or compaction "
           "(a full disk, an I/O error), until it is reopened; /readyz says why.")),
+      auth_throttled(registry_.AddCounter(
+          "omni_grpc_auth_throttled_total",
+          "gRPC calls refused without their token checked: their client's address failed "
+          "authentication too often (grpc_security.failed_auth_per_second, failed_auth_burst).")),
       console_streams(
           registry_.AddGauge("omni_console_streams", "AgentConsole streams open now.")) {
   AddSeries(registry_, "omni_ingest_acks_total", "Acks sent to connectors, by status.", "status",
@@ -78,9 +82,11 @@ BrokerMetrics::BrokerMetrics()
             decisions_);
   AddSeries(registry_, "omni_sla_breaches_total", "Deadlines missed, by deadline.", "deadline",
             kDeadlines, breaches_);
-  AddSeries(registry_, "omni_grpc_auth_failures_total",
-            "gRPC calls refused for their agent token, by reason.", "reason", kAuthFailures,
-            auth_failures_);
+  for (const char* reason : kAuthFailures) {
+    auth_failures_.push_back(&registry_.AddCounter(
+        "omni_grpc_auth_failures_total", "gRPC calls refused for their agent token, by reason.",
+        {{"reason", reason}}));
+  }
   AddSeries(registry_, "omni_agent_rate_limited_total",
             "Agent calls refused by the per-agent rate limit, by call.", "call",
             std::array<const char*, 2>{"console_request", "history"}, rate_limited_);

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <string_view>
+#include <vector>
 
 #include "base/metrics.h"
 
@@ -68,6 +69,8 @@ class BrokerMetrics {
   // unknown one.
   Counter* auth_failure(std::string_view reason);
   Counter& rate_limited(RateLimitedCall c) { return *rate_limited_[static_cast<size_t>(c)]; }
+  // gRPC calls refused unchecked: their client's address failed authentication too often.
+  Counter& auth_throttled;
   Histogram& store_write;  // RocksDB WriteBatch applied (unsynced)
   Histogram& store_sync;   // WAL sync of a commit group (its count is the number of syncs)
   Gauge& store_write_fault;  // 1 while the store refuses writes after a write fault
@@ -80,7 +83,7 @@ class BrokerMetrics {
   std::array<Counter*, static_cast<size_t>(OfferOutcome::kCount)> offers_;
   std::array<Counter*, static_cast<size_t>(DecisionKind::kCount)> decisions_;
   std::array<Counter*, static_cast<size_t>(Deadline::kCount)> breaches_;
-  std::array<Counter*, 5> auth_failures_;
+  std::vector<Counter*> auth_failures_;  // in the order of kAuthFailures (broker_metrics.cc)
   std::array<Counter*, static_cast<size_t>(RateLimitedCall::kCount)> rate_limited_;
 };
 

@@ -15,7 +15,7 @@ void Check(std::string_view token) {
   omni::auth::TokenFailure failure{};
   const auto claims = omni::auth::VerifyAgentToken(
       token, kSecret, omni::TimePoint{} + std::chrono::seconds(1'800'000'000),
-      std::chrono::seconds(60), &failure);
+      std::chrono::seconds(60), omni::auth::kDefaultMaxTokenLifetime, &failure);
   if (claims.ok()) {
     omni::fuzz::Require(!claims->agent_id.empty());
   } else {

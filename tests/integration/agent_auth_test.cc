@@ -7,6 +7,7 @@
 #include "omnibroker/v1/admin.grpc.pb.h"
 #include "omnibroker/v1/agent_console.grpc.pb.h"
 #include "tests/support/secured_broker.h"
+#include "tests/support/tcp_proxy.h"
 
 namespace omni {
 namespace {
@@ -202,6 +203,56 @@ TEST_F(AgentAuthTest, ATransferGoesOnlyToATeamMateAndTakesTheAccessAlong) {
   EXPECT_EQ(alice->History(id).status().code(), absl::StatusCode::kPermissionDenied);
   chen->Close();
   alice->Close();
+}
+
+// A console that only listens sends nothing the broker could check its token at: the broker ends
+// its stream once the token expires all the same.
+TEST(TokenExpiryTest, AnExpiredTokenEndsAStreamThatSendsNothing) {
+  SecuredBroker secured([](app::BrokerConfig& config) { config.grpc_security.token_leeway = 0s; });
+  const auto expires_at =
+      std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()) + 2s;
+  testing::ConsoleStream alice(secured, "alice", SecuredBroker::Token("alice", Role::kAgent, 2s));
+  ASSERT_EQ(alice.LoginCode(), 0);
+  const grpc::Status ended = alice.Ended();
+  EXPECT_GE(std::chrono::system_clock::now(), expires_at);
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAUTHENTICATED) << ended.error_message();
+  EXPECT_TRUE(absl::StrContains(ended.error_message(), "expired")) << ended.error_message();
+  EXPECT_EQ(secured.broker().metrics().auth_failure("expired")->value(), 1u);
+  EXPECT_TRUE(testing::WaitFor([&] { return secured.broker().metrics().console_streams.value() == 0; }));
+}
+
+// Bad tokens from one address use up that address's budget of failures: its next calls are
+// refused without their token checked (a good one too), while a client at another address
+// (127.0.0.2, through a relay) is served and has a budget of its own.
+TEST(FailedAuthLimitTest, AnAddressThatFailsTooOftenIsRefusedAndOthersAreNot) {
+  SecuredBroker secured([](app::BrokerConfig& config) {
+    config.grpc_security.failed_auth_limit = {.per_second = 0.01, .burst = 3};
+  });
+  const std::string direct = secured.broker().grpc_address();
+  testing::TcpProxy elsewhere(std::stoi(direct.substr(direct.rfind(':') + 1)), "127.0.0.2");
+  auto list_agents = [&](const std::string& target, const std::string& token) {
+    auto admin = omnibroker::v1::Admin::NewStub(agent::AuthorizedChannel(target, secured.Credentials(), token));
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 10s);
+    omnibroker::v1::ListAgentsResponse response;
+    return admin->ListAgents(&context, {}, &response);
+  };
+  const std::string forged = SecuredBroker::Token("ops", Role::kAdmin, 1h, "not-the-brokers-secret-0123456789");
+  const std::string good = SecuredBroker::Token("ops", Role::kAdmin);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(list_agents(direct, forged).error_code(), grpc::StatusCode::UNAUTHENTICATED) << i;
+  }
+  const grpc::Status throttled = list_agents(direct, forged);
+  EXPECT_EQ(throttled.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << throttled.error_message();
+  EXPECT_TRUE(absl::StrContains(throttled.error_message(), "too many failed authentications from ipv4:127.0.0.1; retry in"))
+      << throttled.error_message();
+  EXPECT_EQ(list_agents(direct, good).error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+
+  const grpc::Status other = list_agents(elsewhere.address(), good);
+  EXPECT_TRUE(other.ok()) << other.error_message();
+  EXPECT_EQ(list_agents(elsewhere.address(), forged).error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_EQ(secured.broker().metrics().auth_throttled.value(), 2u);
+  EXPECT_EQ(secured.broker().metrics().auth_failure("bad_signature")->value(), 4u);
 }
 
 TEST(AgentRateLimitTest, OverItsBudgetAnAgentIsToldWhenToRetry) {

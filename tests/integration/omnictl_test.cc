@@ -178,10 +178,15 @@ TEST(OmnictlTest, MintsATokenAndUsesItOverMutualTls) {
   auto minted = Omnictl("unused", "token --agent ops --ttl 1h --role admin --secret-file " + secret);
   ASSERT_EQ(minted.status, 0) << minted.output;
   const std::string token = minted.output.substr(0, minted.output.find('\n'));
-  auto claims = auth::VerifyAgentToken(token, testing::kTestTokenSecret, SystemClock::Get().Now(), std::chrono::seconds(0));
+  auto claims = auth::VerifyAgentToken(token, testing::kTestTokenSecret, SystemClock::Get().Now(),
+                                       std::chrono::seconds(0), auth::kDefaultMaxTokenLifetime);
   ASSERT_TRUE(claims.ok()) << claims.status();
   EXPECT_EQ(claims->agent_id, "ops");
   EXPECT_EQ(claims->role, auth::Role::kAdmin);
+  EXPECT_EQ(claims->expires_at - claims->issued_at, std::chrono::hours(1));
+  // What to revoke it by, on stderr.
+  EXPECT_NE(minted.output.find("\ntoken id " + claims->token_id + " (ops, admin), expires "), std::string::npos)
+      << minted.output;
   std::ofstream(secured.dir() / "ops.token") << token << "\n";
 
   const auto& certs = secured.certs();
@@ -201,6 +206,39 @@ TEST(OmnictlTest, MintsATokenAndUsesItOverMutualTls) {
   auto no_secret = Omnictl("unused", "token --agent ops --ttl 1h --secret-file /nonexistent/secret");
   EXPECT_EQ(no_secret.status, 1);
   EXPECT_NE(no_secret.output.find("--secret-file: cannot read '/nonexistent/secret'"), std::string::npos) << no_secret.output;
+}
+
+// omnictl revokes one token by its id, or an agent's tokens, and lists what is revoked.
+TEST(OmnictlTest, RevokesTokens) {
+  testing::SecuredBroker secured;
+  const auto& certs = secured.certs();
+  std::ofstream(secured.dir() / "ops.token") << testing::SecuredBroker::Token("ops", auth::Role::kAdmin) << "\n";
+  const std::string flags = "--ca " + certs.ca_cert.string() + " --cert " + certs.client_cert.string() + " --key " +
+                            certs.client_key.string() + " --token-file " + (secured.dir() / "ops.token").string();
+  const std::string address = secured.broker().grpc_address();
+  const std::string lost = testing::SecuredBroker::Token("alice");
+
+  auto one = Omnictl(address, flags + " revoke token " + testing::SecuredBroker::TokenId(lost) + " laptop lost");
+  EXPECT_EQ(one.status, 0) << one.output;
+  EXPECT_NE(one.output.find("\"token_id\": \"" + testing::SecuredBroker::TokenId(lost) + "\""), std::string::npos)
+      << one.output;
+  EXPECT_NE(one.output.find("\"reason\": \"laptop lost\""), std::string::npos) << one.output;
+  EXPECT_NE(one.output.find("\"requested_by\": \"ops\""), std::string::npos) << "the token's agent: " << one.output;
+  auto all = Omnictl(address, flags + " revoke agent boris left the team");
+  EXPECT_EQ(all.status, 0) << all.output;
+  EXPECT_NE(all.output.find("\"issued_before\""), std::string::npos) << all.output;
+
+  auto listed = Omnictl(address, flags + " revocations");
+  EXPECT_EQ(listed.status, 0) << listed.output;
+  EXPECT_NE(listed.output.find(testing::SecuredBroker::TokenId(lost)), std::string::npos) << listed.output;
+  EXPECT_NE(listed.output.find("\"agent_id\": \"boris\""), std::string::npos) << listed.output;
+  EXPECT_EQ(testing::ConsoleStream(secured, "alice", lost).Ended().error_code(), grpc::StatusCode::UNAUTHENTICATED);
+
+  EXPECT_EQ(Omnictl(address, flags + " revoke token tok_1").status, 2) << "no reason";
+  EXPECT_EQ(Omnictl(address, flags + " revoke laptop tok_1 why").status, 2);
+  auto refused = Omnictl(address, flags + " revoke agent '' why");
+  EXPECT_EQ(refused.status, 1) << refused.output;
+  EXPECT_NE(refused.output.find("give exactly one"), std::string::npos) << refused.output;
 }
 
 }  // namespace

@@ -8,8 +8,10 @@
 #include <memory>
 #include <string>
 
+#include "absl/strings/escaping.h"
 #include "broker/auth/agent_token.h"
 #include "omni/agent/security.h"
+#include "omnibroker/v1/agent_console.grpc.pb.h"
 #include "tests/support/broker_harness.h"
 #include "tests/support/test_certs.h"
 
@@ -19,8 +21,10 @@ inline constexpr char kTestTokenSecret[] = "test-agent-token-secret-0123456789ab
 
 class SecuredBroker {
  public:
-  // `adjust` changes the config before start (a rate limit, say).
-  explicit SecuredBroker(const std::function<void(app::BrokerConfig&)>& adjust = {}) {
+  // `adjust` changes the config before start (a rate limit, say); `clock` is the broker's.
+  explicit SecuredBroker(const std::function<void(app::BrokerConfig&)>& adjust = {},
+                         const Clock& clock = SystemClock::Get())
+      : clock_(clock) {
     std::filesystem::create_directories(dir_.path() / "certs");
     certs_ = MakeTestCerts(dir_.path() / "certs");
     std::ofstream(dir_.path() / "token.secret") << kTestTokenSecret << "\n";
@@ -38,7 +42,15 @@ class SecuredBroker {
     config_.agents.push_back(dana);
     config_.routing.ramp_step = Duration::zero();
     if (adjust) adjust(config_);
-    broker_ = std::make_unique<app::BrokerApp>(config_);
+    broker_ = std::make_unique<app::BrokerApp>(config_, clock_);
+    const absl::Status started = broker_->Start();
+    EXPECT_TRUE(started.ok()) << started;
+  }
+
+  // Stops the broker and starts another on the same data and config (on new ports).
+  void Restart() {
+    broker_.reset();
+    broker_ = std::make_unique<app::BrokerApp>(config_, clock_);
     const absl::Status started = broker_->Start();
     EXPECT_TRUE(started.ok()) << started;
   }
@@ -50,8 +62,26 @@ class SecuredBroker {
   static std::string Token(const std::string& agent_id, auth::Role role = auth::Role::kAgent,
                            std::chrono::seconds ttl = std::chrono::hours(1),
                            const std::string& secret = kTestTokenSecret) {
-    const auto now = std::chrono::time_point_cast<std::chrono::seconds>(SystemClock::Get().Now());
-    return auth::MintAgentToken({.agent_id = agent_id, .role = role, .expires_at = now + ttl}, secret);
+    const TimePoint now = SystemClock::Get().Now();
+    // An expired one (ttl < 0) was issued an hour before it expired.
+    if (ttl <= std::chrono::seconds::zero()) {
+      return TokenIssuedAt(agent_id, now + ttl - std::chrono::hours(1), role, std::chrono::hours(1), secret);
+    }
+    return TokenIssuedAt(agent_id, now, role, ttl, secret);
+  }
+  static std::string TokenIssuedAt(const std::string& agent_id, TimePoint issued_at,
+                                   auth::Role role = auth::Role::kAgent,
+                                   std::chrono::seconds ttl = std::chrono::hours(1),
+                                   const std::string& secret = kTestTokenSecret) {
+    return auth::MintAgentToken(auth::NewAgentClaims(agent_id, role, issued_at, ttl), secret);
+  }
+  // The id (jti) of a token of the test secret.
+  static std::string TokenId(const std::string& token) {
+    std::string payload;
+    EXPECT_TRUE(absl::WebSafeBase64Unescape(token.substr(token.find('.') + 1,
+                                                         token.rfind('.') - token.find('.') - 1),
+                                            &payload));
+    return nlohmann::json::parse(payload).value("jti", "");
   }
 
   // TLS credentials trusting the test CA, with the client certificate (or none, or the rogue one).
@@ -85,10 +115,57 @@ class SecuredBroker {
   }
 
  private:
+  const Clock& clock_;
   TempDir dir_;
   TestCerts certs_;
   app::BrokerConfig config_;
   std::unique_ptr<app::BrokerApp> broker_;
+};
+
+// A console's Connect stream opened by hand (no SDK: nothing reconnects or resends), logged in as
+// `agent_id`, for tests of how the broker ends it. Cancelled on destruction.
+class ConsoleStream {
+ public:
+  ConsoleStream(SecuredBroker& secured, const std::string& agent_id, const std::string& token)
+      : stub_(omnibroker::v1::AgentConsole::NewStub(agent::AuthorizedChannel(
+            secured.broker().grpc_address(), secured.Credentials(), token))) {
+    context_.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+    stream_ = stub_->Connect(&context_);
+    omnibroker::v1::AgentRequest login;
+    login.set_request_id("login");
+    login.mutable_login()->set_agent_id(agent_id);
+    stream_->Write(login);
+  }
+  ~ConsoleStream() {
+    if (finished_) return;
+    context_.TryCancel();
+    stream_->Finish();
+  }
+
+  // The code the login was answered with (updates before it are skipped); UNKNOWN when the
+  // stream ended first.
+  int LoginCode() {
+    omnibroker::v1::AgentUpdate update;
+    while (stream_->Read(&update)) {
+      if (update.has_result() && update.result().request_id() == "login") return update.result().code();
+    }
+    return static_cast<int>(grpc::StatusCode::UNKNOWN);
+  }
+  // The status the broker ended the stream with, reading (and dropping) updates until then; the
+  // stream's deadline (20 s) if it does not.
+  grpc::Status Ended() {
+    omnibroker::v1::AgentUpdate update;
+    while (stream_->Read(&update)) {
+    }
+    finished_ = true;
+    return stream_->Finish();
+  }
+
+ private:
+  std::unique_ptr<omnibroker::v1::AgentConsole::Stub> stub_;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReaderWriter<omnibroker::v1::AgentRequest, omnibroker::v1::AgentUpdate>> stream_;
+  bool finished_ = false;
 };
 
 }  // namespace omni::testing

@@ -1,7 +1,9 @@
 // TcpProxy: a TCP relay on 127.0.0.1 between a client and a server, that a test can cut (close
 // every connection at once), make refuse new connections, or make drop what the server sends
 // (the server still gets the client's bytes, the client hears nothing). For testing what a
-// client does when its connection is lost for real. One thread, joined on destruction.
+// client does when its connection is lost for real, and (with a source address such as
+// 127.0.0.2, on loopback like 127.0.0.1) what a server does per client address. One thread,
+// joined on destruction.
 #pragma once
 
 #include <arpa/inet.h>
@@ -23,7 +25,10 @@ namespace omni::testing {
 
 class TcpProxy {
  public:
-  explicit TcpProxy(int upstream_port) : upstream_port_(upstream_port) {
+  // `source_address`: the address the server sees the relayed connections come from (any
+  // 127.x.y.z); "" = the system's choice (127.0.0.1).
+  explicit TcpProxy(int upstream_port, std::string source_address = "")
+      : upstream_port_(upstream_port), source_address_(std::move(source_address)) {
     listener_ = socket(AF_INET, SOCK_STREAM, 0);
     const int one = 1;
     setsockopt(listener_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -162,6 +167,12 @@ class TcpProxy {
       ++relayed_;
     }
     const int server = socket(AF_INET, SOCK_STREAM, 0);
+    if (!source_address_.empty()) {
+      sockaddr_in source{};
+      source.sin_family = AF_INET;
+      EXPECT_EQ(inet_pton(AF_INET, source_address_.c_str(), &source.sin_addr), 1) << source_address_;
+      EXPECT_EQ(bind(server, reinterpret_cast<sockaddr*>(&source), sizeof source), 0) << source_address_;
+    }
     sockaddr_in addr = Loopback(upstream_port_);
     if (connect(server, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
       CloseBoth(client, server);
@@ -182,6 +193,7 @@ class TcpProxy {
   }
 
   const int upstream_port_;
+  const std::string source_address_;
   int listener_ = -1;
   int port_ = 0;
   int wake_[2] = {-1, -1};

@@ -15,13 +15,29 @@ constexpr char kSecret[] = "0123456789abcdef0123456789abcdef";
 const TimePoint kNow = TimePoint{} + std::chrono::seconds(1'800'000'000);
 constexpr char kHs256[] = R"({"alg":"HS256","typ":"JWT"})";
 
+constexpr std::chrono::seconds kLifetime = kDefaultMaxTokenLifetime;
+
 AgentClaims Alice(TimePoint expires_at = kNow + 1h, Role role = Role::kAgent) {
-  return AgentClaims{.agent_id = "alice", .role = role, .expires_at = expires_at};
+  return AgentClaims{.agent_id = "alice",
+                     .token_id = "tok_alice_1",
+                     .role = role,
+                     .issued_at = expires_at - 8h,
+                     .expires_at = expires_at};
+}
+
+// A payload with every required claim of a token of alice, and `extra` members after them.
+std::string Payload(const std::string& extra = "") {
+  return R"({"sub":"alice","jti":"tok_1","iat":1799990000,"exp":1800003600)" + extra + "}";
 }
 
 TEST(AgentTokenTest, AMintedTokenVerifiesWithItsClaims) {
+  auto minted = VerifyAgentToken(MintAgentToken(Alice(), kSecret), kSecret, kNow, 60s, kLifetime);
+  ASSERT_TRUE(minted.ok()) << minted.status();
+  EXPECT_EQ(minted->token_id, "tok_alice_1");
+  EXPECT_EQ(minted->issued_at, kNow + 1h - 8h);
+
   auto claims = VerifyAgentToken(MintAgentToken(Alice(kNow + 1h, Role::kSupervisor), kSecret),
-                                 kSecret, kNow, 60s);
+                                 kSecret, kNow, 60s, kLifetime);
   ASSERT_TRUE(claims.ok()) << claims.status();
   EXPECT_EQ(claims->agent_id, "alice");
   EXPECT_EQ(claims->role, Role::kSupervisor);
@@ -29,17 +45,18 @@ TEST(AgentTokenTest, AMintedTokenVerifiesWithItsClaims) {
 }
 
 TEST(AgentTokenTest, RoleDefaultsToAgent) {
-  auto claims = VerifyAgentToken(SignedToken(kHs256, R"({"sub":"bob","exp":1800003600})", kSecret),
-                                 kSecret, kNow, 0s);
+  const std::string token =
+      SignedToken(kHs256, R"({"sub":"bob","jti":"t","iat":1800000000,"exp":1800003600})", kSecret);
+  auto claims = VerifyAgentToken(token, kSecret, kNow, 0s, kLifetime);
   ASSERT_TRUE(claims.ok()) << claims.status();
   EXPECT_EQ(claims->role, Role::kAgent);
 }
 
 TEST(AgentTokenTest, ExpiryAllowsTheLeewayAndNoMore) {
   const std::string token = MintAgentToken(Alice(kNow - 30s), kSecret);
-  EXPECT_TRUE(VerifyAgentToken(token, kSecret, kNow, 60s).ok());
+  EXPECT_TRUE(VerifyAgentToken(token, kSecret, kNow, 60s, kLifetime).ok());
   TokenFailure failure{};
-  auto late = VerifyAgentToken(token, kSecret, kNow, 10s, &failure);
+  auto late = VerifyAgentToken(token, kSecret, kNow, 10s, kLifetime, &failure);
   EXPECT_EQ(late.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(failure, TokenFailure::kExpired);
   EXPECT_TRUE(absl::StrContains(late.status().message(), "expired 30 s ago")) << late.status();
@@ -48,7 +65,7 @@ TEST(AgentTokenTest, ExpiryAllowsTheLeewayAndNoMore) {
 TEST(AgentTokenTest, AnotherSecretsSignatureIsRefused) {
   TokenFailure failure{};
   auto claims = VerifyAgentToken(MintAgentToken(Alice(), "another-secret-another-secret-00"),
-                                 kSecret, kNow, 60s, &failure);
+                                 kSecret, kNow, 60s, kLifetime, &failure);
   EXPECT_EQ(claims.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(failure, TokenFailure::kBadSignature);
 }
@@ -61,7 +78,7 @@ TEST(AgentTokenTest, AChangedPayloadBreaksTheSignature) {
       absl::WebSafeBase64Escape(R"({"sub":"alice","exp":1800003600,"role":"admin"})") +
       token.substr(second);
   TokenFailure failure{};
-  EXPECT_FALSE(VerifyAgentToken(forged, kSecret, kNow, 60s, &failure).ok());
+  EXPECT_FALSE(VerifyAgentToken(forged, kSecret, kNow, 60s, kLifetime, &failure).ok());
   EXPECT_EQ(failure, TokenFailure::kBadSignature);
 }
 
@@ -76,7 +93,7 @@ class MalformedTokenTest : public ::testing::TestWithParam<Malformed> {};
 
 TEST_P(MalformedTokenTest, IsRefusedWithItsReason) {
   TokenFailure failure{};
-  auto claims = VerifyAgentToken(GetParam().token, kSecret, kNow, 60s, &failure);
+  auto claims = VerifyAgentToken(GetParam().token, kSecret, kNow, 60s, kLifetime, &failure);
   ASSERT_FALSE(claims.ok());
   EXPECT_EQ(claims.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(failure, GetParam().failure);
@@ -124,16 +141,68 @@ INSTANTIATE_TEST_SUITE_P(
         Malformed{"FractionalExp", SignedToken(kHs256, R"({"sub":"alice","exp":1.5e9})", kSecret),
                   TokenFailure::kMalformed, "payload.exp"},
         Malformed{"HugeExp", SignedToken(kHs256, R"({"sub":"alice","exp":9223372036854775807})", kSecret),
-                  TokenFailure::kMalformed, "out of range"},
+                  TokenFailure::kMalformed, "payload.exp"},
         Malformed{"NegativeExp", SignedToken(kHs256, R"({"sub":"alice","exp":-1})", kSecret),
-                  TokenFailure::kMalformed, "out of range"},
+                  TokenFailure::kMalformed, "payload.exp"},
         Malformed{"UnknownRole",
-                  SignedToken(kHs256, R"({"sub":"alice","exp":1900000000,"role":"root"})", kSecret),
+                  SignedToken(kHs256, Payload(R"(,"role":"root")"), kSecret),
                   TokenFailure::kMalformed, "payload.role"},
         Malformed{"RoleNotText",
-                  SignedToken(kHs256, R"({"sub":"alice","exp":1900000000,"role":2})", kSecret),
-                  TokenFailure::kMalformed, "payload.role"}),
+                  SignedToken(kHs256, Payload(R"(,"role":2)"), kSecret),
+                  TokenFailure::kMalformed, "payload.role"},
+        Malformed{"NoIat", SignedToken(kHs256, R"({"sub":"alice","jti":"t","exp":1800003600})", kSecret),
+                  TokenFailure::kMalformed, "payload.iat: missing"},
+        Malformed{"TextIat",
+                  SignedToken(kHs256, R"({"sub":"alice","jti":"t","iat":"now","exp":1800003600})", kSecret),
+                  TokenFailure::kMalformed, "payload.iat"},
+        Malformed{"NegativeIat",
+                  SignedToken(kHs256, R"({"sub":"alice","jti":"t","iat":-5,"exp":1800003600})", kSecret),
+                  TokenFailure::kMalformed, "payload.iat"},
+        Malformed{"NoJti", SignedToken(kHs256, R"({"sub":"alice","iat":1799990000,"exp":1800003600})", kSecret),
+                  TokenFailure::kMalformed, "payload.jti"},
+        Malformed{"EmptyJti",
+                  SignedToken(kHs256, R"({"sub":"alice","jti":"","iat":1799990000,"exp":1800003600})", kSecret),
+                  TokenFailure::kMalformed, "payload.jti"},
+        Malformed{"NumericJti",
+                  SignedToken(kHs256, R"({"sub":"alice","jti":7,"iat":1799990000,"exp":1800003600})", kSecret),
+                  TokenFailure::kMalformed, "payload.jti"},
+        Malformed{"HugeJti",
+                  SignedToken(kHs256,
+                              R"({"sub":"alice","jti":")" + std::string(129, 'x') +
+                                  R"(","iat":1799990000,"exp":1800003600})",
+                              kSecret),
+                  TokenFailure::kMalformed, "payload.jti"},
+        Malformed{"IssuedInTheFuture",
+                  SignedToken(kHs256, R"({"sub":"alice","jti":"t","iat":1800000100,"exp":1800003600})", kSecret),
+                  TokenFailure::kMalformed, "payload.iat: issued 100 s in the future"},
+        Malformed{"ExpiresBeforeIssued",
+                  SignedToken(kHs256, R"({"sub":"alice","jti":"t","iat":1799990000,"exp":1799990000})", kSecret),
+                  TokenFailure::kMalformed, "payload.exp: not after payload.iat"},
+        Malformed{"LivesTooLong",
+                  SignedToken(kHs256, R"({"sub":"alice","jti":"t","iat":1799990000,"exp":1900000000})", kSecret),
+                  TokenFailure::kMalformed, "this broker takes tokens of at most 720 h"}),
     [](const auto& info) { return info.param.name; });
+
+TEST(AgentTokenTest, NewClaimsHaveAFreshIdAndWholeSeconds) {
+  const TimePoint now = kNow + 250ms;
+  const AgentClaims a = NewAgentClaims("alice", Role::kAdmin, now, 8h);
+  const AgentClaims b = NewAgentClaims("alice", Role::kAdmin, now, 8h);
+  EXPECT_NE(a.token_id, b.token_id);
+  EXPECT_TRUE(a.token_id.starts_with("tok_")) << a.token_id;
+  EXPECT_EQ(a.issued_at, kNow);
+  EXPECT_EQ(a.expires_at, kNow + 8h);
+  auto verified = VerifyAgentToken(MintAgentToken(a, kSecret), kSecret, now, 0s, kLifetime);
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_EQ(verified->token_id, a.token_id);
+  EXPECT_EQ(verified->role, Role::kAdmin);
+}
+
+TEST(AgentTokenTest, TheLifetimeAndTheFutureAllowTheLeewayAndTheMaximumExactly) {
+  AgentClaims claims = NewAgentClaims("alice", Role::kAgent, kNow + 60s, 24h);
+  EXPECT_TRUE(VerifyAgentToken(MintAgentToken(claims, kSecret), kSecret, kNow, 60s, 24h).ok());
+  EXPECT_FALSE(VerifyAgentToken(MintAgentToken(claims, kSecret), kSecret, kNow, 59s, 24h).ok());
+  EXPECT_FALSE(VerifyAgentToken(MintAgentToken(claims, kSecret), kSecret, kNow + 60s, 0s, 24h - 1s).ok());
+}
 
 TEST(AgentTokenTest, RolesParseByName) {
   for (Role role : {Role::kAgent, Role::kSupervisor, Role::kAdmin}) {
