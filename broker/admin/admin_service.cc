@@ -208,6 +208,25 @@ grpc::ServerUnaryReactor* AdminService::ListRevocations(grpc::CallbackServerCont
   return OnCore(context, Role::kAdmin, "Admin.ListRevocations", [this, response] { return Fill(core_.Revocations(), *response); });
 }
 
+grpc::ServerUnaryReactor* AdminService::RemoveAgent(grpc::CallbackServerContext* context,
+                                                    const omnibroker::v1::RemoveAgentRequest* request,
+                                                    omnibroker::v1::AuditRecord* response) {
+  return OnCoreAs(context, Role::kAdmin, "Admin.RemoveAgent",
+                  [this, request, response](const auth::Caller& caller) -> absl::Status {
+                    if (request->agent_id().empty()) {
+                      return absl::InvalidArgumentError("agent_id: the agent to remove");
+                    }
+                    const auto accountable = Accountable(*request, caller);
+                    OMNI_ASSIGN_OR_RETURN(omnibroker::v1::TokenRevocation revocation,
+                                          auth_.NewRevocation("", accountable.agent_id()));
+                    revocation.set_requested_by(accountable.requested_by());
+                    revocation.set_reason(accountable.reason());
+                    OMNI_ASSIGN_OR_RETURN(*response, core_.RemoveAgent(accountable, revocation));
+                    Revoked(revocation);
+                    return absl::OkStatus();
+                  });
+}
+
 grpc::ServerUnaryReactor* AdminService::UpdateCustomer(grpc::CallbackServerContext* context,
                                                        const omnibroker::v1::UpdateCustomerRequest* request,
                                                        omnibroker::v1::Customer* response) {

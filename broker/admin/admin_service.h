@@ -80,6 +80,9 @@ class AdminService final : public omnibroker::v1::Admin::CallbackService {
   grpc::ServerUnaryReactor* ListRevocations(grpc::CallbackServerContext* context,
                                             const omnibroker::v1::ListRevocationsRequest* request,
                                             omnibroker::v1::ListRevocationsResponse* response) override;
+  grpc::ServerUnaryReactor* RemoveAgent(grpc::CallbackServerContext* context,
+                                        const omnibroker::v1::RemoveAgentRequest* request,
+                                        omnibroker::v1::AuditRecord* response) override;
 
  private:
   // Runs `work` on the core thread and finishes the call with the status it returns, if the

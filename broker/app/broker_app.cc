@@ -83,13 +83,7 @@ absl::Status BrokerApp::Start() {
 
   // The configured roster, applied on the core thread like any Admin change.
   std::promise<absl::Status> roster;
-  core_->Post([&] {
-    absl::Status s;
-    for (const auto& agent : config_.agents) {
-      if (s = core_->UpsertAgent(agent); !s.ok()) break;
-    }
-    roster.set_value(s);
-  });
+  core_->Post([&] { roster.set_value(core_->ApplyConfiguredRoster(config_.agents)); });
   OMNI_RETURN_IF_ERROR(roster.get_future().get());
 
   OMNI_ASSIGN_OR_RETURN(auth::GrpcSecurity security, auth::LoadGrpcSecurity(config_.grpc_security));

@@ -19,7 +19,8 @@ void Revocations::Add(const omnibroker::v1::TokenRevocation& revocation, TimePoi
     return;
   }
   const TimePoint issued_before = FromProto(revocation.issued_before());
-  auto [it, added] = agents_.try_emplace(revocation.agent_id(), AgentCutoff{issued_before, lapses_at});
+  auto [it, added] =
+      agents_.try_emplace(revocation.agent_id(), AgentCutoff{issued_before, lapses_at});
   if (!added) {
     it->second.issued_before = std::max(it->second.issued_before, issued_before);
     it->second.lapses_at = std::max(it->second.lapses_at, lapses_at);

@@ -103,8 +103,18 @@ class BrokerCore {
   omnibroker::v1::QueueSnapshot QueueSnapshot() const;
   // floor.cc: the supervisor's view now (the window's counts with who waits and each agent).
   omnibroker::v1::FloorStats FloorStats();
-  // Adds or replaces an agent in the roster (stored; routing sees it at once).
+  // roster.cc: adds or replaces an agent in the roster (stored; routing sees it at once; an agent
+  // Admin removed is back).
   absl::Status UpsertAgent(const omnibroker::v1::Agent& agent);
+  // The config file's agents, at start: each upserted, unless Admin removed them (a warning says
+  // so).
+  absl::Status ApplyConfiguredRoster(const std::vector<omnibroker::v1::Agent>& agents);
+  // Removes an agent from the roster and routing (offers withdrawn, conversations back to the
+  // queue, wrap-ups ended), storing, synced, the removal's audit record and `revocation` (of
+  // every token of theirs, made by auth::CallAuthenticator::NewRevocation) with it. Their
+  // conversations and history stay. NOT_FOUND for an agent not in the roster.
+  absl::StatusOr<omnibroker::v1::AuditRecord> RemoveAgent(const omnibroker::v1::RemoveAgentRequest& request,
+                                                          omnibroker::v1::TokenRevocation revocation);
   // routing_admin.cc: explanations, the routing policy at run time, customer routing facts.
   // Why an open conversation is where it is (candidates and all); for a closed one, the rule its
   // last assignment kept.

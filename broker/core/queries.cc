@@ -1,11 +1,10 @@
-// BrokerCore: read views for Admin and history, and roster changes.
+// BrokerCore: read views for Admin and history, and backups (roster changes: roster.cc).
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
 #include "base/status_macros.h"
 #include "base/time_util.h"
 #include "broker/core/broker_core.h"
-#include "broker/routing/validation.h"
 #include "broker/store/keys.h"
 
 namespace omni::core {
@@ -59,22 +58,6 @@ omnibroker::v1::QueueSnapshot BrokerCore::QueueSnapshot() const {
     if (waiting.offer) entry->set_offered_to_agent_id(waiting.offer->agent_id);
   }
   return out;
-}
-
-absl::Status BrokerCore::UpsertAgent(const omnibroker::v1::Agent& agent) {
-  OMNI_RETURN_IF_ERROR(routing::ValidateAgent(agent, "agent"));
-  omnibroker::v1::Agent stored = agent;
-  stored.clear_presence();  // live state, not roster data
-  rocksdb::WriteBatch batch;
-  store_.Put(batch, Family::kAgents, stored.id(), stored);
-  OMNI_RETURN_IF_ERROR(store_.Write(batch));
-  auto& current = agents_[agent.id()];
-  const auto presence = current.presence();
-  current = stored;
-  current.set_presence(presence == omnibroker::v1::PRESENCE_UNSPECIFIED ? omnibroker::v1::PRESENCE_OFFLINE
-                                                                       : presence);
-  routing_.UpsertAgent(current, clock_.Now());
-  return absl::OkStatus();
 }
 
 absl::StatusOr<omnibroker::v1::BackupResult> BrokerCore::Backup(const std::string& target_dir) {

@@ -38,7 +38,8 @@ void BrokerCore::PutRevocation(rocksdb::WriteBatch& batch, const TokenRevocation
 
 absl::StatusOr<TokenRevocation> BrokerCore::RevokeTokens(TokenRevocation revocation) {
   if (revocation.requested_by().empty() || revocation.reason().empty()) {
-    return absl::InvalidArgumentError("requested_by and reason: a revocation must say who asked and why");
+    return absl::InvalidArgumentError(
+        "requested_by and reason: a revocation must say who asked and why");
   }
   const std::string& subject =
       revocation.token_id().empty() ? revocation.agent_id() : revocation.token_id();
@@ -63,18 +64,19 @@ absl::StatusOr<omnibroker::v1::ListRevocationsResponse> BrokerCore::Revocations(
   const TimePoint now = clock_.Now();
   omnibroker::v1::ListRevocationsResponse out;
   absl::Status failed;
-  OMNI_RETURN_IF_ERROR(store_.Scan(Family::kMeta, kRevocationPrefix, false, std::nullopt,
-                                   [&](std::string_view, std::string_view value) {
-                                     TokenRevocation revocation;
-                                     if (!revocation.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-                                       failed = absl::DataLossError("unparsable token revocation record");
-                                       return false;
-                                     }
-                                     if (FromProto(revocation.lapses_at()) > now) {
-                                       *out.add_revocations() = std::move(revocation);
-                                     }
-                                     return true;
-                                   }));
+  OMNI_RETURN_IF_ERROR(
+      store_.Scan(Family::kMeta, kRevocationPrefix, false, std::nullopt,
+                  [&](std::string_view, std::string_view value) {
+                    TokenRevocation revocation;
+                    if (!revocation.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                      failed = absl::DataLossError("unparsable token revocation record");
+                      return false;
+                    }
+                    if (FromProto(revocation.lapses_at()) > now) {
+                      *out.add_revocations() = std::move(revocation);
+                    }
+                    return true;
+                  }));
   OMNI_RETURN_IF_ERROR(failed);
   std::stable_sort(out.mutable_revocations()->begin(), out.mutable_revocations()->end(),
                    [](const TokenRevocation& a, const TokenRevocation& b) {
@@ -88,19 +90,20 @@ absl::StatusOr<int64_t> BrokerCore::DropLapsedRevocations() {
   rocksdb::WriteBatch batch;
   int64_t dropped = 0;
   absl::Status failed;
-  OMNI_RETURN_IF_ERROR(store_.Scan(Family::kMeta, kRevocationPrefix, false, std::nullopt,
-                                   [&](std::string_view key, std::string_view value) {
-                                     TokenRevocation revocation;
-                                     if (!revocation.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
-                                       failed = absl::DataLossError("unparsable token revocation record");
-                                       return false;
-                                     }
-                                     if (FromProto(revocation.lapses_at()) <= now) {
-                                       store_.Delete(batch, Family::kMeta, key);
-                                       ++dropped;
-                                     }
-                                     return true;
-                                   }));
+  OMNI_RETURN_IF_ERROR(
+      store_.Scan(Family::kMeta, kRevocationPrefix, false, std::nullopt,
+                  [&](std::string_view key, std::string_view value) {
+                    TokenRevocation revocation;
+                    if (!revocation.ParseFromArray(value.data(), static_cast<int>(value.size()))) {
+                      failed = absl::DataLossError("unparsable token revocation record");
+                      return false;
+                    }
+                    if (FromProto(revocation.lapses_at()) <= now) {
+                      store_.Delete(batch, Family::kMeta, key);
+                      ++dropped;
+                    }
+                    return true;
+                  }));
   OMNI_RETURN_IF_ERROR(failed);
   if (dropped > 0) OMNI_RETURN_IF_ERROR(store_.Write(batch));
   return dropped;

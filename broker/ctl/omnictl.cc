@@ -18,6 +18,7 @@
 //   omnictl [--broker HOST:PORT] revoke token <token id> <reason…>
 //   omnictl [--broker HOST:PORT] revoke agent <agent id> <reason…>
 //   omnictl [--broker HOST:PORT] revocations
+//   omnictl [--broker HOST:PORT] remove-agent <agent id> <reason…>
 //   omnictl token --agent ID --ttl 8h [--role agent|supervisor|admin] --secret-file FILE
 // A broker with TLS or agent tokens: --ca FILE [--cert FILE --key FILE] --token-file FILE (or
 // OMNI_AGENT_TOKEN) before the command; Admin needs a supervisor's token to read, an admin's to
@@ -77,6 +78,8 @@ constexpr char kUsage[] = R"(usage: omnictl [--broker HOST:PORT] [--ca FILE] [--
   revoke agent <agent id> <reason…>   revoke every token of an agent issued up to now (a lost
                                  laptop; mint the new one a second later)
   revocations                    the token revocations in force
+  remove-agent <agent id> <reason…>   remove an agent: out of the roster and routing (their work
+                                 back to the queue), their tokens revoked; history kept (audited)
   backup <dir>                   a consistent online copy of the store into <dir> (absolute, on the
                                  broker's host, new); restore: see docs/operations.md
   token --agent ID --ttl 8h [--role agent|supervisor|admin] --secret-file FILE
@@ -399,6 +402,19 @@ int Revocations(Admin::Stub& admin) {
   return 0;
 }
 
+int RemoveAgent(Admin::Stub& admin, const std::vector<std::string>& args) {
+  if (args.size() < 2) return Usage("remove-agent needs an agent id and a reason");
+  omnibroker::v1::RemoveAgentRequest request;
+  request.set_agent_id(args[0]);
+  request.set_requested_by(RequestedBy());
+  request.set_reason(Words(args, 1));
+  grpc::ClientContext context;
+  omnibroker::v1::AuditRecord record;
+  if (auto s = admin.RemoveAgent(&context, request, &record); !s.ok()) return Fail(s);
+  PrintJson(record);
+  return 0;
+}
+
 int Backup(Admin::Stub& admin, const std::vector<std::string>& args) {
   if (args.size() != 1) return Usage("backup needs one target directory");
   omnibroker::v1::BackupRequest request;
@@ -507,5 +523,6 @@ int main(int argc, char** argv) {
   if (command == "audit") return Audit(*admin);
   if (command == "revoke") return Revoke(*admin, rest);
   if (command == "revocations" && rest.empty()) return Revocations(*admin);
+  if (command == "remove-agent") return RemoveAgent(*admin, rest);
   return Usage("unknown command or wrong arguments: " + command);
 }

@@ -126,6 +126,7 @@ void RoutingEngine::UpsertAgent(const omnibroker::v1::Agent& roster, TimePoint n
   for (const auto& pool : agent.pools) agent_index_.Remove(slot, pool.pool);
   difficult_rotation_.erase({agent.last_difficult, slot});
   agent.agent = roster;
+  agent.removed = false;
   agent.languages.clear();
   for (const auto& language : roster.languages()) {
     // "en-US" and "en-GB" are one language to routing: filed once.
@@ -160,6 +161,39 @@ void RoutingEngine::UpsertAgent(const omnibroker::v1::Agent& roster, TimePoint n
   if (roster.handles_difficult()) difficult_rotation_.insert({agent.last_difficult, slot});
   Reindex(slot, now);
   FillAgent(slot, now);
+}
+
+void RoutingEngine::RemoveAgent(const std::string& agent_id, TimePoint now) {
+  ReindexAtEnd reindex{*this, now};
+  auto found = slots_.find(agent_id);
+  if (found == slots_.end()) return;
+  const Slot slot = found->second;
+  AgentState& agent = agents_[slot];
+  agent.removed = true;
+  agent.presence = PRESENCE_OFFLINE;
+  agent.absence = PRESENCE_OFFLINE;
+  agent.offline_since = now;
+  agent.ramp_from.reset();
+  agent.generation++;  // their grace and ramp timers find nothing
+  Reindex(slot, now);  // out of the index before their work is routed again
+  const std::vector<Conv*> held = agent.holding;
+  for (Conv* conv : held) {
+    switch (conv->state) {
+      case State::kOffered:
+        Emit(Decision{.kind = Decision::Kind::kOfferWithdrawn, .conversation_id = std::string(conv->id()),
+                      .agent_id = agent_id, .offer_id = OfferIdOf(*conv), .at = now, .reason = "agent_removed"});
+        TakeBack(*conv, /*cooldown=*/false, /*new_phases=*/false, now);
+        break;
+      case State::kAssigned:
+        Reclaim(*conv, "agent_removed", /*cooldown=*/false, now);
+        break;
+      case State::kWrapUp:
+        Finish(conversations_.find(conv->id()), now);
+        break;
+      case State::kWaiting:
+        break;
+    }
+  }
 }
 
 void RoutingEngine::SetPresence(const std::string& agent_id, Presence presence, TimePoint now) {

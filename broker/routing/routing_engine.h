@@ -158,6 +158,11 @@ class RoutingEngine {
   // Roster: adds or replaces an agent's skills, languages, tiers and capacities; presence is
   // live state and is kept.
   void UpsertAgent(const omnibroker::v1::Agent& agent, TimePoint now);
+  // The agent leaves the roster: offers made to them are withdrawn and the conversations they hold
+  // go back to the queue at once, keeping their place (reason "agent_removed"), their wrap-ups
+  // end; they are offered nothing more and left out of explanations until UpsertAgent adds them
+  // again (logged out).
+  void RemoveAgent(const std::string& agent_id, TimePoint now);
   void SetPresence(const std::string& agent_id, Presence presence, TimePoint now);
   // The agent's console lost its connection: offline like SetPresence(OFFLINE), but the offers
   // made to them stay open until they expire, so a console that reconnects in time can answer.
@@ -314,6 +319,7 @@ class RoutingEngine {
     TimePoint last_difficult;
     uint64_t generation = 0;
     bool needs_reindex = false;
+    bool removed = false;  // RemoveAgent; until UpsertAgent
   };
   struct Timer {
     TimePoint at;

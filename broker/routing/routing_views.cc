@@ -58,6 +58,7 @@ Explanation RoutingEngine::Explain(const std::string& conversation_id, TimePoint
   const Symbol first_skill = spec.skills.empty() ? kAnySkillSymbol : spec.skills[0].first;
   for (Slot slot = 0; slot < agents_.size(); ++slot) {
     const AgentState& agent = agents_[slot];
+    if (agent.removed) continue;
     Explanation::Candidate c{.agent_id = agent.agent.id()};
     c.fit = std::max(0, Proficiency(agent, first_skill));
     c.effort = Effort(agent, now);

@@ -38,7 +38,8 @@ enum class Family {
   kDedupe,         // tenant + event id -> IngestAck
   kAgents,         // agent id -> Agent
   kOutbox,         // delivery id -> Delivery (outbound not yet confirmed by a connector)
-  kMeta,           // schema version; Admin's run-time state (policy change, token revocations)
+  kMeta,           // schema version; Admin's run-time state (policy change, token revocations,
+                   // agents removed)
   kCustomerEvents,  // customer id + stored-at + event key -> event key (history across channels)
   kAudit,           // u64 big-endian micros + id -> AuditRecord (erasures and other acts on data)
   kExpiry,          // u64 big-endian stored-at micros + event key -> tenant (retention, oldest first)

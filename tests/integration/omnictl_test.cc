@@ -241,5 +241,28 @@ TEST(OmnictlTest, RevokesTokens) {
   EXPECT_NE(refused.output.find("give exactly one"), std::string::npos) << refused.output;
 }
 
+// omnictl removes an agent from the roster, and says what it takes.
+TEST(OmnictlTest, RemovesAnAgent) {
+  testing::SecuredBroker secured;
+  const auto& certs = secured.certs();
+  std::ofstream(secured.dir() / "ops.token") << testing::SecuredBroker::Token("ops", auth::Role::kAdmin) << "\n";
+  const std::string flags = "--ca " + certs.ca_cert.string() + " --cert " + certs.client_cert.string() + " --key " +
+                            certs.client_key.string() + " --token-file " + (secured.dir() / "ops.token").string();
+  const std::string address = secured.broker().grpc_address();
+
+  auto removed = Omnictl(address, flags + " remove-agent boris left the team");
+  EXPECT_EQ(removed.status, 0) << removed.output;
+  EXPECT_NE(removed.output.find("\"action\": \"remove_agent\""), std::string::npos) << removed.output;
+  EXPECT_NE(removed.output.find("\"reason\": \"left the team\""), std::string::npos) << removed.output;
+  auto agents = Omnictl(address, flags + " agents");
+  EXPECT_EQ(agents.output.find("boris"), std::string::npos) << agents.output;
+  EXPECT_NE(agents.output.find("alice"), std::string::npos) << agents.output;
+
+  EXPECT_EQ(Omnictl(address, flags + " remove-agent alice").status, 2) << "no reason";
+  auto unknown = Omnictl(address, flags + " remove-agent zoe why");
+  EXPECT_EQ(unknown.status, 1);
+  EXPECT_NE(unknown.output.find("no agent 'zoe' in the roster"), std::string::npos) << unknown.output;
+}
+
 }  // namespace
 }  // namespace omni

@@ -18,10 +18,10 @@ using testing::SecuredBroker;
 using namespace std::chrono_literals;
 
 // Admin.RevokeTokens as `admin_token`'s agent: of one token (`token_id`) or of an agent's.
-absl::StatusOr<omnibroker::v1::TokenRevocation> Revoke(SecuredBroker& secured, const std::string& token_id,
-                                                       const std::string& agent_id,
-                                                       const std::string& reason = "laptop lost, ticket #88",
-                                                       const std::string& admin_token = SecuredBroker::Token("ops", Role::kAdmin)) {
+absl::StatusOr<omnibroker::v1::TokenRevocation> Revoke(
+    SecuredBroker& secured, const std::string& token_id, const std::string& agent_id,
+    const std::string& reason = "laptop lost, ticket #88",
+    const std::string& admin_token = SecuredBroker::Token("ops", Role::kAdmin)) {
   grpc::ClientContext context;
   omnibroker::v1::RevokeTokensRequest request;
   request.set_token_id(token_id);
@@ -29,15 +29,19 @@ absl::StatusOr<omnibroker::v1::TokenRevocation> Revoke(SecuredBroker& secured, c
   request.set_requested_by("somebody else");  // a claim the token does not back
   request.set_reason(reason);
   omnibroker::v1::TokenRevocation revocation;
-  const grpc::Status status = secured.Admin(admin_token)->RevokeTokens(&context, request, &revocation);
-  if (!status.ok()) return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
+  const grpc::Status status =
+      secured.Admin(admin_token)->RevokeTokens(&context, request, &revocation);
+  if (!status.ok())
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
   return revocation;
 }
 
 omnibroker::v1::ListRevocationsResponse Revocations(SecuredBroker& secured) {
   grpc::ClientContext context;
   omnibroker::v1::ListRevocationsResponse out;
-  EXPECT_TRUE(secured.Admin(SecuredBroker::Token("ops", Role::kAdmin))->ListRevocations(&context, {}, &out).ok());
+  EXPECT_TRUE(secured.Admin(SecuredBroker::Token("ops", Role::kAdmin))
+                  ->ListRevocations(&context, {}, &out)
+                  .ok());
   return out;
 }
 
@@ -61,7 +65,8 @@ TEST(TokenRevocationTest, ARevokedTokenIsRefusedAndItsOpenStreamEnds) {
   EXPECT_EQ(revoked->requested_by(), "ops");
   EXPECT_FALSE(revoked->audit_id().empty());
   // Kept while a token issued before it may still be valid: the maximum lifetime and the leeway.
-  EXPECT_EQ(FromProto(revoked->lapses_at()) - FromProto(revoked->revoked_at()), auth::kDefaultMaxTokenLifetime + 120s);
+  EXPECT_EQ(FromProto(revoked->lapses_at()) - FromProto(revoked->revoked_at()),
+            auth::kDefaultMaxTokenLifetime + 120s);
 
   const grpc::Status ended = open.Ended();
   EXPECT_EQ(ended.error_code(), grpc::StatusCode::UNAUTHENTICATED) << ended.error_message();
@@ -69,12 +74,15 @@ TEST(TokenRevocationTest, ARevokedTokenIsRefusedAndItsOpenStreamEnds) {
   const grpc::Status again = ConsoleStream(secured, "alice", lost).Ended();
   EXPECT_EQ(again.error_code(), grpc::StatusCode::UNAUTHENTICATED);
   EXPECT_EQ(again.error_message(), "agent token: revoked; ask an admin for a new one");
-  EXPECT_EQ(ConsoleStream(secured, "alice", other).LoginCode(), 0) << "another token of hers is not revoked";
+  EXPECT_EQ(ConsoleStream(secured, "alice", other).LoginCode(), 0)
+      << "another token of hers is not revoked";
   EXPECT_EQ(secured.broker().metrics().auth_failure("revoked")->value(), 2u);
 
   grpc::ClientContext context;
   omnibroker::v1::ListAuditResponse trail;
-  ASSERT_TRUE(secured.Admin(SecuredBroker::Token("ops", Role::kAdmin))->ListAudit(&context, {}, &trail).ok());
+  ASSERT_TRUE(secured.Admin(SecuredBroker::Token("ops", Role::kAdmin))
+                  ->ListAudit(&context, {}, &trail)
+                  .ok());
   ASSERT_EQ(trail.records_size(), 1);
   EXPECT_EQ(trail.records(0).id(), revoked->audit_id());
   EXPECT_EQ(trail.records(0).action(), "revoke_tokens");
@@ -94,10 +102,13 @@ TEST(TokenRevocationTest, AnAgentsRevocationCoversEveryTokenIssuedUntilItAndNone
   EXPECT_EQ(revoked->agent_id(), "sofia");
   EXPECT_GT(FromProto(revoked->issued_before()), FromProto(revoked->revoked_at()));
   EXPECT_EQ(ListAgents(secured, as_supervisor).error_code(), grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_EQ(ConsoleStream(secured, "sofia", as_agent).Ended().error_code(), grpc::StatusCode::UNAUTHENTICATED);
-  EXPECT_TRUE(ListAgents(secured, SecuredBroker::Token("chen", Role::kSupervisor)).ok()) << "others keep theirs";
+  EXPECT_EQ(ConsoleStream(secured, "sofia", as_agent).Ended().error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_TRUE(ListAgents(secured, SecuredBroker::Token("chen", Role::kSupervisor)).ok())
+      << "others keep theirs";
   // The one minted for her afterwards works.
-  const std::string fresh = SecuredBroker::TokenIssuedAt("sofia", FromProto(revoked->issued_before()), Role::kSupervisor);
+  const std::string fresh =
+      SecuredBroker::TokenIssuedAt("sofia", FromProto(revoked->issued_before()), Role::kSupervisor);
   EXPECT_TRUE(ListAgents(secured, fresh).ok());
 }
 
@@ -122,8 +133,10 @@ TEST(TokenRevocationTest, ARevocationNamesOneTokenOrOneAgentAndSaysWhy) {
   EXPECT_TRUE(absl::StrContains(both.status().message(), "give exactly one")) << both.status();
   const auto no_reason = Revoke(secured, "tok_1", "", "");
   EXPECT_EQ(no_reason.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_TRUE(absl::StrContains(no_reason.status().message(), "who asked and why")) << no_reason.status();
-  const auto supervisor = Revoke(secured, "tok_1", "", "why", SecuredBroker::Token("sofia", Role::kSupervisor));
+  EXPECT_TRUE(absl::StrContains(no_reason.status().message(), "who asked and why"))
+      << no_reason.status();
+  const auto supervisor =
+      Revoke(secured, "tok_1", "", "why", SecuredBroker::Token("sofia", Role::kSupervisor));
   EXPECT_EQ(supervisor.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(Revocations(secured).revocations_size(), 0);
 }
@@ -132,8 +145,8 @@ TEST(TokenRevocationTest, ARevocationNamesOneTokenOrOneAgentAndSaysWhy) {
 // no longer listed, and the retention sweep drops it from the store.
 TEST(TokenRevocationTest, ALapsedRevocationIsDropped) {
   FakeClock clock(SystemClock::Get().Now());
-  SecuredBroker secured([](app::BrokerConfig& config) { config.grpc_security.token_max_lifetime = 1h; },
-                        clock);
+  SecuredBroker secured(
+      [](app::BrokerConfig& config) { config.grpc_security.token_max_lifetime = 1h; }, clock);
   const std::string admin = SecuredBroker::TokenIssuedAt("ops", clock.Now(), Role::kAdmin, 1h);
   auto revoked = Revoke(secured, "tok_lost", "", "why", admin);
   ASSERT_TRUE(revoked.ok()) << revoked.status();

@@ -35,15 +35,15 @@ TEST(PeerAddressTest, AnythingElseIsItsOwnAddress) {
       "",
       "garbage",
       "ipv4:",
-      "ipv4:127.0.0.1",          // no port
-      "ipv4:127.0.0.1:",         // empty port
-      "ipv4:127.0.0.1:80a",      // port not digits
-      "ipv4:300.1.2.3:80",       // not an address
-      "ipv4::80",                // no host
-      "ipv6:::1:80",             // not bracketed
-      "ipv6:[::1:80",            // unbalanced
-      "ipv6:[zz::1]:80",         // not an address
-      "ipv6:%5B::1:80",          // unbalanced, escaped
+      "ipv4:127.0.0.1",      // no port
+      "ipv4:127.0.0.1:",     // empty port
+      "ipv4:127.0.0.1:80a",  // port not digits
+      "ipv4:300.1.2.3:80",   // not an address
+      "ipv4::80",            // no host
+      "ipv6:::1:80",         // not bracketed
+      "ipv6:[::1:80",        // unbalanced
+      "ipv6:[zz::1]:80",     // not an address
+      "ipv6:%5B::1:80",      // unbalanced, escaped
   };
   for (const char* peer : as_given) EXPECT_EQ(PeerAddress(peer), peer) << peer;
 }

@@ -359,6 +359,53 @@ TEST(RoutingEngineTest, DisconnectWithinGraceKeepsWorkBeyondGraceRequeuesItFirst
   EXPECT_EQ(s.OfferedTo("newer"), "");
 }
 
+// A removed agent's offers, conversations and wrap-ups are given back at once (no grace), their
+// conversations keep their place, and nothing is offered to them again until they are added back.
+TEST(RoutingEngineTest, ARemovedAgentsWorkGoesBackAtOnceAndTheyAreOfferedNothingMore) {
+  RoutingPolicy policy = Scenario::TestPolicy();
+  policy.wrap_up = 5min;
+  Scenario s(policy);
+  s.Login({.id = "a", .chat = 3});
+  s.Arrive({.id = "assigned"});
+  s.Take("assigned");
+  s.Arrive({.id = "wrapping_up"});
+  s.Take("wrapping_up");
+  s.Close("wrapping_up");
+  s.Arrive({.id = "offered"});
+  ASSERT_EQ(s.OfferedTo("offered"), "a");
+  ASSERT_EQ(s.engine.AssignedCount("a"), 2);
+  s.Login({.id = "b", .chat = 3}, PRESENCE_BUSY);
+  s.Arrive({.id = "newer"});
+
+  s.engine.RemoveAgent("a", s.now);
+  s.Settle();
+  EXPECT_EQ(s.engine.AssignedCount("a"), 0);
+  EXPECT_EQ(s.engine.OfferedCount("a"), 0);
+  ASSERT_EQ(s.Decisions(Decision::Kind::kOfferWithdrawn).size(), 1u);
+  EXPECT_EQ(s.Decisions(Decision::Kind::kOfferWithdrawn)[0].reason, "agent_removed");
+  ASSERT_EQ(s.Decisions(Decision::Kind::kReclaimed).size(), 1u);
+  EXPECT_EQ(s.Decisions(Decision::Kind::kReclaimed)[0].conversation_id, "assigned");
+  EXPECT_EQ(s.Decisions(Decision::Kind::kReclaimed)[0].reason, "agent_removed");
+  ASSERT_EQ(s.Decisions(Decision::Kind::kWrapUpEnded).size(), 1u);
+  EXPECT_EQ(s.Decisions(Decision::Kind::kWrapUpEnded)[0].conversation_id, "wrapping_up");
+  EXPECT_TRUE(s.engine.CheckInvariants().ok()) << s.engine.CheckInvariants();
+  for (const auto& candidate : s.engine.Explain("assigned", s.now).candidates) {
+    EXPECT_NE(candidate.agent_id, "a") << "a removed agent is no candidate";
+  }
+
+  s.SetPresence("b", PRESENCE_AVAILABLE);
+  EXPECT_EQ(s.OfferedTo("assigned"), "b") << "their conversation kept its place ahead of newer ones";
+  EXPECT_EQ(s.OfferedTo("offered"), "b");
+  EXPECT_EQ(s.OfferedTo("newer"), "b");
+  s.Arrive({.id = "later"});
+  EXPECT_EQ(s.OfferedTo("later"), "") << "b is full; the removed agent takes nothing";
+
+  // Added back, they are an agent like any other once they log in.
+  s.Login({.id = "a", .chat = 3});
+  EXPECT_EQ(s.OfferedTo("later"), "a");
+  EXPECT_TRUE(s.engine.CheckInvariants().ok()) << s.engine.CheckInvariants();
+}
+
 TEST(RoutingEngineTest, ALostConnectionKeepsOffersUntilTheyExpireGoingOfflineWithdrawsThem) {
   Scenario s;
   s.Login({.id = "a"});
