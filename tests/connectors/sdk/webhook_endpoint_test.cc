@@ -1,8 +1,10 @@
 // WebhookEndpoint over real HTTP on 127.0.0.1: 200 only after every event of a delivery is acked,
 // 503 when acks do not come, 403/400/413/429 for auth, parse, size and rate failures, each
 // counted (the rate on a fake clock; only authenticated requests spend the provider's, the rest
-// their address's own); GET and POST handshakes answered with the body they choose; a respond
-// function choosing the 200's body once the events are acked, on the main path and on more paths.
+// their address's own); every request bounded before it is handled (431, 413, 408, 400/414, over
+// a raw socket where no HTTP client would send such a thing); GET and POST handshakes answered
+// with the body they choose; a respond function choosing the 200's body once the events are acked,
+// on the main path and on more paths.
 #include "connectors/sdk/webhook_endpoint.h"
 
 #include <gtest/gtest.h>
@@ -11,12 +13,17 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "connectors/sdk/signature.h"
+#include "tests/support/raw_connection.h"
 
 namespace omni::connectors {
 namespace {
+
+using ::omni::testing::RawConnection;
 
 using omnibroker::v1::Event;
 
@@ -71,6 +78,9 @@ class WebhookEndpointTest : public ::testing::Test {
                      PostHandshakeFn post_handshake = nullptr, RespondFn respond = nullptr) {
     WebhookOptions options;
     options.max_body_bytes = 64;
+    options.max_header_bytes = 16 << 10;
+    options.max_header_count = 12;
+    options.request_timeout = request_timeout_;
     options.ack_wait = ack_wait;
     options.more_paths = {"/webhook/again"};
     options.rate_limit_per_second = rate_limit_;
@@ -101,6 +111,7 @@ class WebhookEndpointTest : public ::testing::Test {
     return res ? std::pair(res->status, res->body) : std::pair(-1, std::string());
   }
 
+  std::chrono::milliseconds request_timeout_{10000};
   int64_t rate_limit_ = 0;             // requests per second and burst; 0 = none
   int64_t unauthenticated_limit_ = 0;  // per address: requests per second and burst; 0 = none
   AckingContext context_;
@@ -140,6 +151,177 @@ TEST_F(WebhookEndpointTest, AuthParseAndSizeFailuresAreCountedAndNeverPublished)
   EXPECT_EQ(rejections.at("unauthenticated"), 2);
   EXPECT_EQ(rejections.at("malformed"), 1);
   EXPECT_EQ(rejections.at("body_too_large"), 1);
+}
+
+// The status line and body of a raw answer ("" for none).
+std::pair<std::string, std::string> StatusAndBody(const std::string& answer) {
+  const size_t line_end = answer.find("\r\n");
+  const size_t head_end = answer.find("\r\n\r\n");
+  if (line_end == std::string::npos || head_end == std::string::npos) return {answer, ""};
+  return {answer.substr(0, line_end), answer.substr(head_end + 4)};
+}
+
+// What a request can make the endpoint hold is bounded, and each excess is answered clearly and
+// counted: more header fields than max_header_count -> 431; a body beyond max_body_bytes -> 413,
+// whether its length is declared, it comes chunked (no Content-Length) or it inflates from gzip;
+// a header line or request line beyond cpp-httplib's 8 KiB -> 400 or 414 saying so; a body where
+// none belongs (a GET, multipart) is refused before it is read, and so is a method not served.
+TEST_F(WebhookEndpointTest, OversizedHeadersAndBodiesAreRefusedWithAClearAnswer) {
+  StartEndpoint();
+  httplib::Headers many{{"X-Token", "tok"}};
+  for (int i = 0; i < 20; ++i) many.emplace("X-Pad-" + std::to_string(i), "1");
+  auto too_many = http_->Post("/webhook", many, "e1", "text/plain");
+  ASSERT_TRUE(too_many);
+  EXPECT_EQ(too_many->status, 431);
+  // 20 and the client's own (Host, User-Agent, Content-Type…).
+  EXPECT_TRUE(too_many->body.ends_with(" header fields, at most 12")) << too_many->body;
+
+  auto long_line = http_->Post("/webhook", {{"X-Token", "tok"}, {"X-Pad", std::string(9000, 'a')}},
+                               "e2", "text/plain");
+  ASSERT_TRUE(long_line);
+  EXPECT_EQ(long_line->status, 400);
+  EXPECT_NE(long_line->body.find("a header line longer than 8192 bytes"), std::string::npos)
+      << long_line->body;
+  auto long_target = http_->Post(("/webhook?" + std::string(9000, 'a')).c_str(),
+                                 {{"X-Token", "tok"}}, "e2", "text/plain");
+  ASSERT_TRUE(long_target);
+  EXPECT_EQ(long_target->status, 414);
+  EXPECT_EQ(long_target->body, "request line longer than 8192 bytes");
+
+  const std::string part(50, 'x');
+  auto chunked = http_->Post(
+      "/webhook", {{"X-Token", "tok"}},
+      [&part](size_t, httplib::DataSink& sink) {
+        sink.write(part.data(), part.size());
+        sink.write(part.data(), part.size());
+        sink.done();
+        return true;
+      },
+      "text/plain");
+  ASSERT_TRUE(chunked);
+  EXPECT_EQ(chunked->status, 413);
+  EXPECT_EQ(chunked->body, "body exceeds 64 bytes");
+
+  httplib::Client gzip("127.0.0.1", endpoint_->port());
+  gzip.set_compress(true);  // 1000 bytes travel as a few dozen
+  auto inflated = gzip.Post("/webhook", {{"X-Token", "tok"}}, std::string(1000, 'e'), "text/plain");
+  ASSERT_TRUE(inflated);
+  EXPECT_EQ(inflated->status, 413);
+  EXPECT_EQ(inflated->body, "body exceeds 64 bytes");
+
+  auto get_with_body = http_->Get("/webhook?challenge=42",
+                                  {{"Content-Length", "5"}, {"Content-Type", "text/plain"}});
+  ASSERT_TRUE(get_with_body);
+  EXPECT_EQ(get_with_body->status, 400);
+  EXPECT_EQ(get_with_body->body, "a GET request carries no body here");
+  httplib::MultipartFormDataItems form{{"update", "e4", "", "text/plain"}};
+  auto multipart = http_->Post("/webhook", {{"X-Token", "tok"}}, form);
+  ASSERT_TRUE(multipart);
+  EXPECT_EQ(multipart->status, 415);
+  auto put = http_->Put("/webhook", {{"X-Token", "tok"}}, "e5", "text/plain");
+  ASSERT_TRUE(put);
+  EXPECT_EQ(put->status, 405);
+  EXPECT_EQ(put->get_header_value("Allow"), "GET, POST");
+
+  EXPECT_EQ(Post("e3"), 200);  // within every bound
+  EXPECT_EQ(context_.published, std::vector<std::string>{"e3"});
+  const auto rejections = endpoint_->Rejections();
+  EXPECT_EQ(rejections.at("headers_too_large"), 1);
+  EXPECT_EQ(rejections.at("body_too_large"), 2);
+  EXPECT_EQ(rejections.at("bad_request"), 5);  // lines too long, a GET's body, multipart, PUT
+}
+
+// The request line and headers are bounded as they arrive: a head beyond max_header_bytes is
+// answered 431 while it is still coming (it never has to end), a chunked body's framing counts
+// against what may arrive, a declared length above max_body_bytes is refused before the body is
+// sent, and a Content-Length that is no number is named.
+TEST_F(WebhookEndpointTest, HeadsAndBodiesAreRefusedAsTheyArriveNotOnceTheyEnd) {
+  StartEndpoint();
+  const std::string request = "POST /webhook HTTP/1.1\r\nHost: x\r\nX-Token: tok\r\n";
+
+  RawConnection endless_head(endpoint_->port());
+  ASSERT_TRUE(endless_head.connected());
+  std::string head = request;
+  for (int i = 0; i < 30; ++i)
+    absl::StrAppend(&head, "X-Pad-", i, ": ", std::string(1000, 'a'), "\r\n");
+  ASSERT_TRUE(endless_head.Send(head));  // and never the empty line that would end it
+  EXPECT_EQ(StatusAndBody(endless_head.ReceiveUntilClosed()),
+            std::pair(std::string("HTTP/1.1 431 Request Header Fields Too Large"),
+                      std::string("request line and headers exceed 16384 bytes")));
+
+  RawConnection endless_chunk(endpoint_->port());
+  ASSERT_TRUE(endless_chunk.Send(request + "Transfer-Encoding: chunked\r\n\r\n1;ext=" +
+                                 std::string(20000, 'x')));  // a chunk size line without end
+  EXPECT_EQ(StatusAndBody(endless_chunk.ReceiveUntilClosed()),
+            std::pair(std::string("HTTP/1.1 413 Payload Too Large"),
+                      std::string("body exceeds 16448 bytes as sent")));
+
+  RawConnection declared(endpoint_->port());
+  ASSERT_TRUE(declared.Send(request + "Content-Length: 100000\r\n\r\n"));  // and no body
+  EXPECT_EQ(StatusAndBody(declared.ReceiveUntilClosed()),
+            std::pair(std::string("HTTP/1.1 413 Payload Too Large"),
+                      std::string("body exceeds 64 bytes")));
+
+  RawConnection no_number(endpoint_->port());
+  ASSERT_TRUE(no_number.Send(request + "Content-Length: 2e1\r\n\r\ne1"));
+  EXPECT_EQ(StatusAndBody(no_number.ReceiveUntilClosed()),
+            std::pair(std::string("HTTP/1.1 400 Bad Request"),
+                      std::string("Content-Length is not a number")));
+
+  EXPECT_TRUE(context_.published.empty());
+  const auto rejections = endpoint_->Rejections();
+  EXPECT_EQ(rejections.at("headers_too_large"), 1);
+  EXPECT_EQ(rejections.at("body_too_large"), 2);
+  EXPECT_EQ(rejections.at("bad_request"), 1);
+}
+
+// A sender slower than request_timeout is answered 408 and holds no thread beyond it: one that
+// trickles its headers a byte at a time (each byte well within any per-read timeout), and one
+// whose body stops halfway.
+TEST_F(WebhookEndpointTest, SlowSendersAreAnswered408AtTheRequestTimeout) {
+  request_timeout_ = std::chrono::milliseconds(500);
+  StartEndpoint();
+  RawConnection trickle(endpoint_->port());
+  ASSERT_TRUE(trickle.connected());
+  std::thread sender([&trickle] {
+    // Paces the trickle; it ends when the server has answered and closed.
+    const std::string head = "POST /webhook HTTP/1.1\r\nX-Token: tok\r\n" + std::string(200, 'a');
+    for (char byte : head) {
+      if (!trickle.Send(std::string(1, byte))) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  const std::string trickle_answer = trickle.ReceiveUntilClosed();
+  sender.join();
+  EXPECT_EQ(StatusAndBody(trickle_answer),
+            std::pair(std::string("HTTP/1.1 408 Request Timeout"),
+                      std::string("request not received within 500 ms")));
+
+  RawConnection halfway(endpoint_->port());
+  ASSERT_TRUE(
+      halfway.Send("POST /webhook HTTP/1.1\r\nX-Token: tok\r\nContent-Length: 10\r\n\r\ne1"));
+  EXPECT_EQ(StatusAndBody(halfway.ReceiveUntilClosed()),
+            std::pair(std::string("HTTP/1.1 408 Request Timeout"),
+                      std::string("request not received within 500 ms")));
+
+  EXPECT_TRUE(context_.published.empty());
+  EXPECT_EQ(endpoint_->Rejections().at("request_timeout"), 2);
+}
+
+// Stop() does not wait for a sender that is still sending: its request is cut at once.
+TEST_F(WebhookEndpointTest, StopCutsARequestStillArriving) {
+  StartEndpoint();  // request_timeout 10 s
+  RawConnection stalled(endpoint_->port());
+  ASSERT_TRUE(
+      stalled.Send("POST /webhook HTTP/1.1\r\nX-Token: tok\r\nContent-Length: 10\r\n"
+                   "Expect: 100-continue\r\n\r\n"));
+  // The 100 answer shows the request is being handled, its body awaited.
+  const std::string go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+  ASSERT_EQ(stalled.Receive(go_on.size()), go_on);
+  const auto before = std::chrono::steady_clock::now();
+  endpoint_->Stop();
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(2));
+  EXPECT_TRUE(context_.published.empty());
 }
 
 TEST_F(WebhookEndpointTest, BeyondTheProviderRateLimitAnswers429WithRetryAfter) {
@@ -194,7 +376,7 @@ TEST_F(WebhookEndpointTest, AnUnsignedFloodLeavesTheProviderItsRateLimit) {
   EXPECT_EQ(endpoint_->Rejections()["rate_limited"], 1);
 }
 
-TEST_F(WebhookEndpointTest, RateLimitSettingsAreReadAndChecked) {
+TEST_F(WebhookEndpointTest, LimitSettingsAreReadAndChecked) {
   ConnectorConfig config{.type = "t", .name = "t", .settings = {{"rate_limit_per_second", "5"}}};
   auto options = WebhookOptionsFromConfig(config, "/webhook");
   ASSERT_TRUE(options.ok()) << options.status();
@@ -215,6 +397,22 @@ TEST_F(WebhookEndpointTest, RateLimitSettingsAreReadAndChecked) {
   EXPECT_EQ(options->unauthenticated_rate_limit_burst, 7);
   config.settings = {{"unauthenticated_rate_limit_burst", "many"}};
   EXPECT_FALSE(WebhookOptionsFromConfig(config, "/webhook").ok());
+  config.settings = {{"max_header_count", "40"}};
+  options = WebhookOptionsFromConfig(config, "/webhook");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->max_header_count, 40u);
+  config.settings = {{"max_header_count", "-"}};
+  EXPECT_FALSE(WebhookOptionsFromConfig(config, "/webhook").ok());
+  config.settings = {{"max_header_bytes", "65536"}, {"request_timeout_ms", "2500"}};
+  options = WebhookOptionsFromConfig(config, "/webhook");
+  ASSERT_TRUE(options.ok()) << options.status();
+  EXPECT_EQ(options->max_header_bytes, 65536u);
+  EXPECT_EQ(options->request_timeout, std::chrono::milliseconds(2500));
+  for (const char* bound : {"max_header_bytes", "max_header_count", "request_timeout_ms"}) {
+    config.settings = {{bound, "0"}};
+    EXPECT_EQ(WebhookOptionsFromConfig(config, "/webhook").status().message(),
+              absl::StrCat("connector 't': ", bound, " must be above 0"));
+  }
 }
 
 TEST_F(WebhookEndpointTest, GetHandshake) {
