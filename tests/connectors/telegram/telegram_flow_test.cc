@@ -25,23 +25,27 @@ using omni::testing::WaitFor;
 constexpr char kSecret[] = "tg-secret-0123";
 constexpr char kBotToken[] = "123:ABC";
 
-TEST(TelegramFlowTest, WebhookToAgentAndReplyToBotApi) {
-  TempDir dir;
-  testing::FakeProviderApi bot_api;
+// A broker on free loopback ports whose only connector is telegram, its Bot API at `api_base_url`.
+app::BrokerConfig TelegramBroker(const std::filesystem::path& data_dir, const std::string& bot_token,
+                                 const std::string& api_base_url) {
   app::BrokerConfig config = app::DefaultConfig();
-  config.data_dir = dir.path();
+  config.data_dir = data_dir;
   config.grpc_listen = "127.0.0.1:0";
   config.admin_listen = "127.0.0.1:0";
   config.ingest_listen = "";
-  config.connectors.clear();
-  config.connectors.push_back(
-      connectors::ConnectorConfig{.type = "telegram",
-                                  .name = "telegram",
-                                  .settings = {{"listen", "127.0.0.1:0"},
-                                               {"secret_token", kSecret},
-                                               {"bot_token", kBotToken},
-                                               {"api_base_url", bot_api.base_url()}}});
-  app::BrokerApp broker(config);
+  config.connectors = {connectors::ConnectorConfig{.type = "telegram",
+                                                   .name = "telegram",
+                                                   .settings = {{"listen", "127.0.0.1:0"},
+                                                                {"secret_token", kSecret},
+                                                                {"bot_token", bot_token},
+                                                                {"api_base_url", api_base_url}}}};
+  return config;
+}
+
+TEST(TelegramFlowTest, WebhookToAgentAndReplyToBotApi) {
+  TempDir dir;
+  testing::FakeProviderApi bot_api;
+  app::BrokerApp broker(TelegramBroker(dir.path(), kBotToken, bot_api.base_url()));
   ASSERT_OK(broker.Start());
   auto* telegram =
       dynamic_cast<connectors::telegram::TelegramConnector*>(broker.connector("telegram"));
@@ -104,20 +108,7 @@ TEST(TelegramFlowTest, DeliveryErrorsAndLogsNeverCarryTheBotToken) {
   TempDir dir;
   testing::FakeProviderApi bot_api;
   bot_api.Answer("POST", send_path, 404, "Cannot POST " + send_path);
-  app::BrokerConfig config = app::DefaultConfig();
-  config.data_dir = dir.path();
-  config.grpc_listen = "127.0.0.1:0";
-  config.admin_listen = "127.0.0.1:0";
-  config.ingest_listen = "";
-  config.connectors.clear();
-  config.connectors.push_back(
-      connectors::ConnectorConfig{.type = "telegram",
-                                  .name = "telegram",
-                                  .settings = {{"listen", "127.0.0.1:0"},
-                                               {"secret_token", kSecret},
-                                               {"bot_token", kRealisticToken},
-                                               {"api_base_url", bot_api.base_url()}}});
-  app::BrokerApp broker(config);
+  app::BrokerApp broker(TelegramBroker(dir.path(), kRealisticToken, bot_api.base_url()));
   ASSERT_OK(broker.Start());
   auto* telegram =
       dynamic_cast<connectors::telegram::TelegramConnector*>(broker.connector("telegram"));

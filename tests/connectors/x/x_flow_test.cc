@@ -74,18 +74,26 @@ std::string Signature(const std::string& body) {
          absl::Base64Escape(connectors::Hmac(connectors::Digest::kSha256, kSecret, body));
 }
 
+// The test broker (testing::TestConfig) whose only connector is x, its API at `api_base_url`, with
+// `more` settings.
+app::BrokerConfig XBroker(const std::filesystem::path& data_dir, const std::string& api_base_url,
+                          const std::map<std::string, std::string>& more = {}) {
+  app::BrokerConfig config = testing::TestConfig(data_dir);
+  connectors::ConnectorConfig x{.type = "x",
+                                .name = "x",
+                                .settings = {{"listen", "127.0.0.1:0"},
+                                             {"consumer_secret", kSecret},
+                                             {"access_token", kToken},
+                                             {"api_base_url", api_base_url}}};
+  x.settings.insert(more.begin(), more.end());
+  config.connectors.assign(1, x);
+  return config;
+}
+
 TEST(XFlowTest, CrcWebhookToAgentAndRepliesToTheXApi) {
   TempDir dir;
   FakeXApi x_api;
-  app::BrokerConfig config = testing::TestConfig(dir.path());
-  config.connectors.assign(
-      1, connectors::ConnectorConfig{.type = "x",
-                                     .name = "x",
-                                     .settings = {{"listen", "127.0.0.1:0"},
-                                                  {"consumer_secret", kSecret},
-                                                  {"access_token", kToken},
-                                                  {"api_base_url", x_api.base_url()}}});
-  app::BrokerApp broker(config);
+  app::BrokerApp broker(XBroker(dir.path(), x_api.base_url()));
   ASSERT_OK(broker.Start());
   auto* x = dynamic_cast<connectors::x::XConnector*>(broker.connector("x"));
   ASSERT_NE(x, nullptr);
@@ -204,16 +212,8 @@ TEST(XFlowTest, CrcWebhookToAgentAndRepliesToTheXApi) {
 TEST(XFlowTest, TheCrcAnswerCannotSignAForgedDelivery) {
   TempDir dir;
   FakeXApi x_api;
-  app::BrokerConfig config = testing::TestConfig(dir.path());
-  config.connectors.assign(
-      1, connectors::ConnectorConfig{.type = "x",
-                                     .name = "x",
-                                     .settings = {{"listen", "127.0.0.1:0"},
-                                                  {"consumer_secret", kSecret},
-                                                  {"access_token", kToken},
-                                                  {"api_base_url", x_api.base_url()},
-                                                  {"unauthenticated_rate_limit_burst", "5"}}});
-  app::BrokerApp broker(config);
+  app::BrokerApp broker(
+      XBroker(dir.path(), x_api.base_url(), {{"unauthenticated_rate_limit_burst", "5"}}));
   ASSERT_OK(broker.Start());
   auto* x = dynamic_cast<connectors::x::XConnector*>(broker.connector("x"));
   ASSERT_NE(x, nullptr);
