@@ -8,13 +8,14 @@ namespace omni::admin {
 using auth::Role;
 
 grpc::ServerUnaryReactor* AdminService::OnCore(grpc::CallbackServerContext* context, Role required,
-                                               std::string_view what, std::function<absl::Status()> work) {
-  return OnCoreAs(context, required, what,
+                                               std::string_view what, Answer answer,
+                                               std::function<absl::Status()> work) {
+  return OnCoreAs(context, required, what, answer,
                   [work = std::move(work)](const auth::Caller&) { return work(); });
 }
 
 grpc::ServerUnaryReactor* AdminService::OnCoreAs(
-    grpc::CallbackServerContext* context, Role required, std::string_view what,
+    grpc::CallbackServerContext* context, Role required, std::string_view what, Answer answer,
     std::function<absl::Status(const auth::Caller&)> work) {
   auto* reactor = context->DefaultReactor();
   auto caller = auth_.Authenticate(*context);
@@ -23,8 +24,10 @@ grpc::ServerUnaryReactor* AdminService::OnCoreAs(
     reactor->Finish(ToGrpcStatus(allowed));
     return reactor;
   }
-  core_.Post([reactor, work = std::move(work), caller = *std::move(caller)] {
-    reactor->Finish(ToGrpcStatus(work(caller)));
+  core_.Post([this, reactor, answer, work = std::move(work), caller = *std::move(caller)] {
+    const absl::Status done = work(caller);
+    if (!done.ok() || answer == Answer::kAtOnce) return reactor->Finish(ToGrpcStatus(done));
+    core_.WhenDurable([reactor](absl::Status durable) { reactor->Finish(ToGrpcStatus(durable)); });
   });
   return reactor;
 }
@@ -51,7 +54,7 @@ absl::Status AdminService::Fill(absl::StatusOr<T> result, T& response) {
 grpc::ServerUnaryReactor* AdminService::ListAgents(grpc::CallbackServerContext* context,
                                                    const omnibroker::v1::ListAgentsRequest*,
                                                    omnibroker::v1::ListAgentsResponse* response) {
-  return OnCore(context, Role::kSupervisor, "Admin.ListAgents", [this, response] {
+  return OnCore(context, Role::kSupervisor, "Admin.ListAgents", Answer::kAtOnce, [this, response] {
     *response = core_.ListAgents();
     return absl::OkStatus();
   });
@@ -60,7 +63,7 @@ grpc::ServerUnaryReactor* AdminService::ListAgents(grpc::CallbackServerContext* 
 grpc::ServerUnaryReactor* AdminService::UpsertAgent(grpc::CallbackServerContext* context,
                                                     const omnibroker::v1::UpsertAgentRequest* request,
                                                     omnibroker::v1::Agent* response) {
-  return OnCore(context, Role::kAdmin, "Admin.UpsertAgent", [this, request, response] {
+  return OnCore(context, Role::kAdmin, "Admin.UpsertAgent", Answer::kWhenDurable, [this, request, response] {
     *response = request->agent();
     return core_.UpsertAgent(request->agent());
   });
@@ -69,7 +72,7 @@ grpc::ServerUnaryReactor* AdminService::UpsertAgent(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* AdminService::ListConversations(
     grpc::CallbackServerContext* context, const omnibroker::v1::ListConversationsRequest* request,
     omnibroker::v1::ListConversationsResponse* response) {
-  return OnCore(context, Role::kSupervisor, "Admin.ListConversations", [this, request, response] {
+  return OnCore(context, Role::kSupervisor, "Admin.ListConversations", Answer::kAtOnce, [this, request, response] {
     *response = core_.ListConversations(*request);
     return absl::OkStatus();
   });
@@ -78,13 +81,13 @@ grpc::ServerUnaryReactor* AdminService::ListConversations(
 grpc::ServerUnaryReactor* AdminService::GetConversation(grpc::CallbackServerContext* context,
                                                         const omnibroker::v1::GetConversationRequest* request,
                                                         omnibroker::v1::Conversation* response) {
-  return OnCore(context, Role::kSupervisor, "Admin.GetConversation", [this, request, response] { return Fill(core_.GetConversation(request->conversation_id()), *response); });
+  return OnCore(context, Role::kSupervisor, "Admin.GetConversation", Answer::kAtOnce, [this, request, response] { return Fill(core_.GetConversation(request->conversation_id()), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::GetQueueSnapshot(grpc::CallbackServerContext* context,
                                                          const omnibroker::v1::GetQueueSnapshotRequest*,
                                                          omnibroker::v1::QueueSnapshot* response) {
-  return OnCore(context, Role::kSupervisor, "Admin.GetQueueSnapshot", [this, response] {
+  return OnCore(context, Role::kSupervisor, "Admin.GetQueueSnapshot", Answer::kAtOnce, [this, response] {
     *response = core_.QueueSnapshot();
     return absl::OkStatus();
   });
@@ -93,7 +96,7 @@ grpc::ServerUnaryReactor* AdminService::GetQueueSnapshot(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* AdminService::GetFloorStats(grpc::CallbackServerContext* context,
                                                       const omnibroker::v1::GetFloorStatsRequest*,
                                                       omnibroker::v1::FloorStats* response) {
-  return OnCore(context, Role::kSupervisor, "Admin.GetFloorStats", [this, response] {
+  return OnCore(context, Role::kSupervisor, "Admin.GetFloorStats", Answer::kAtOnce, [this, response] {
     *response = core_.FloorStats();
     return absl::OkStatus();
   });
@@ -102,13 +105,13 @@ grpc::ServerUnaryReactor* AdminService::GetFloorStats(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* AdminService::ExplainRouting(grpc::CallbackServerContext* context,
                                                        const omnibroker::v1::ExplainRoutingRequest* request,
                                                        omnibroker::v1::RoutingExplanation* response) {
-  return OnCore(context, Role::kSupervisor, "Admin.ExplainRouting", [this, request, response] { return Fill(core_.ExplainRouting(request->conversation_id()), *response); });
+  return OnCore(context, Role::kSupervisor, "Admin.ExplainRouting", Answer::kAtOnce, [this, request, response] { return Fill(core_.ExplainRouting(request->conversation_id()), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::GetRoutingPolicy(grpc::CallbackServerContext* context,
                                                          const omnibroker::v1::GetRoutingPolicyRequest*,
                                                          omnibroker::v1::RoutingPolicy* response) {
-  return OnCore(context, Role::kSupervisor, "Admin.GetRoutingPolicy", [this, response] {
+  return OnCore(context, Role::kSupervisor, "Admin.GetRoutingPolicy", Answer::kAtOnce, [this, response] {
     *response = core_.RoutingPolicy();
     return absl::OkStatus();
   });
@@ -117,13 +120,13 @@ grpc::ServerUnaryReactor* AdminService::GetRoutingPolicy(grpc::CallbackServerCon
 grpc::ServerUnaryReactor* AdminService::SetRoutingPolicy(grpc::CallbackServerContext* context,
                                                          const omnibroker::v1::SetRoutingPolicyRequest* request,
                                                          omnibroker::v1::RoutingPolicy* response) {
-  return OnCore(context, Role::kAdmin, "Admin.SetRoutingPolicy", [this, request, response] { return Fill(core_.SetRoutingPolicy(*request), *response); });
+  return OnCore(context, Role::kAdmin, "Admin.SetRoutingPolicy", Answer::kWhenDurable, [this, request, response] { return Fill(core_.SetRoutingPolicy(*request), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::GetCustomerHistory(grpc::CallbackServerContext* context,
                                                            const omnibroker::v1::GetCustomerHistoryRequest* request,
                                                            omnibroker::v1::GetHistoryResponse* response) {
-  return OnCore(context, Role::kSupervisor, "Admin.GetCustomerHistory", [this, request, response] {
+  return OnCore(context, Role::kSupervisor, "Admin.GetCustomerHistory", Answer::kAtOnce, [this, request, response] {
     return Fill(core_.CustomerHistory(request->customer_id(), request->page_size(), request->page_token(),
                                       request->newest_first()),
                 *response);
@@ -133,19 +136,19 @@ grpc::ServerUnaryReactor* AdminService::GetCustomerHistory(grpc::CallbackServerC
 grpc::ServerUnaryReactor* AdminService::Backup(grpc::CallbackServerContext* context,
                                                const omnibroker::v1::BackupRequest* request,
                                                omnibroker::v1::BackupResult* response) {
-  return OnCore(context, Role::kAdmin, "Admin.Backup", [this, request, response] { return Fill(core_.Backup(request->target_dir()), *response); });
+  return OnCore(context, Role::kAdmin, "Admin.Backup", Answer::kAtOnce, [this, request, response] { return Fill(core_.Backup(request->target_dir()), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::GetCustomer(grpc::CallbackServerContext* context,
                                                     const omnibroker::v1::GetCustomerRequest* request,
                                                     omnibroker::v1::Customer* response) {
-  return OnCore(context, Role::kSupervisor, "Admin.GetCustomer", [this, request, response] { return Fill(core_.CustomerRecord(request->customer_id()), *response); });
+  return OnCore(context, Role::kSupervisor, "Admin.GetCustomer", Answer::kAtOnce, [this, request, response] { return Fill(core_.CustomerRecord(request->customer_id()), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::MergeCustomers(grpc::CallbackServerContext* context,
                                                        const omnibroker::v1::MergeCustomersRequest* request,
                                                        omnibroker::v1::Customer* response) {
-  return OnCoreAs(context, Role::kAdmin, "Admin.MergeCustomers",
+  return OnCoreAs(context, Role::kAdmin, "Admin.MergeCustomers", Answer::kWhenDurable,
                   [this, request, response](const auth::Caller& caller) {
                     return Fill(core_.MergeCustomers(Accountable(*request, caller)), *response);
                   });
@@ -154,7 +157,7 @@ grpc::ServerUnaryReactor* AdminService::MergeCustomers(grpc::CallbackServerConte
 grpc::ServerUnaryReactor* AdminService::UnmergeCustomer(grpc::CallbackServerContext* context,
                                                         const omnibroker::v1::UnmergeCustomerRequest* request,
                                                         omnibroker::v1::Customer* response) {
-  return OnCoreAs(context, Role::kAdmin, "Admin.UnmergeCustomer",
+  return OnCoreAs(context, Role::kAdmin, "Admin.UnmergeCustomer", Answer::kWhenDurable,
                   [this, request, response](const auth::Caller& caller) {
                     return Fill(core_.UnmergeCustomer(Accountable(*request, caller)), *response);
                   });
@@ -163,7 +166,7 @@ grpc::ServerUnaryReactor* AdminService::UnmergeCustomer(grpc::CallbackServerCont
 grpc::ServerUnaryReactor* AdminService::EraseCustomer(grpc::CallbackServerContext* context,
                                                       const omnibroker::v1::EraseCustomerRequest* request,
                                                       omnibroker::v1::AuditRecord* response) {
-  return OnCoreAs(context, Role::kAdmin, "Admin.EraseCustomer",
+  return OnCoreAs(context, Role::kAdmin, "Admin.EraseCustomer", Answer::kWhenDurable,
                   [this, request, response](const auth::Caller& caller) {
                     return Fill(core_.EraseCustomer(Accountable(*request, caller)), *response);
                   });
@@ -172,13 +175,13 @@ grpc::ServerUnaryReactor* AdminService::EraseCustomer(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* AdminService::SweepRetention(grpc::CallbackServerContext* context,
                                                        const omnibroker::v1::SweepRetentionRequest*,
                                                        omnibroker::v1::RetentionResult* response) {
-  return OnCore(context, Role::kAdmin, "Admin.SweepRetention", [this, response] { return Fill(core_.SweepRetention(100'000), *response); });
+  return OnCore(context, Role::kAdmin, "Admin.SweepRetention", Answer::kWhenDurable, [this, response] { return Fill(core_.SweepRetention(100'000), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::ListAudit(grpc::CallbackServerContext* context,
                                                   const omnibroker::v1::ListAuditRequest* request,
                                                   omnibroker::v1::ListAuditResponse* response) {
-  return OnCore(context, Role::kAdmin, "Admin.ListAudit", [this, request, response] { return Fill(core_.ListAudit(request->limit()), *response); });
+  return OnCore(context, Role::kAdmin, "Admin.ListAudit", Answer::kAtOnce, [this, request, response] { return Fill(core_.ListAudit(request->limit()), *response); });
 }
 
 void AdminService::Revoked(const omnibroker::v1::TokenRevocation& revocation) {
@@ -189,7 +192,7 @@ void AdminService::Revoked(const omnibroker::v1::TokenRevocation& revocation) {
 grpc::ServerUnaryReactor* AdminService::RevokeTokens(grpc::CallbackServerContext* context,
                                                      const omnibroker::v1::RevokeTokensRequest* request,
                                                      omnibroker::v1::TokenRevocation* response) {
-  return OnCoreAs(context, Role::kAdmin, "Admin.RevokeTokens",
+  return OnCoreAs(context, Role::kAdmin, "Admin.RevokeTokens", Answer::kWhenDurable,
                   [this, request, response](const auth::Caller& caller) -> absl::Status {
                     const auto accountable = Accountable(*request, caller);
                     OMNI_ASSIGN_OR_RETURN(omnibroker::v1::TokenRevocation revocation,
@@ -205,13 +208,13 @@ grpc::ServerUnaryReactor* AdminService::RevokeTokens(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* AdminService::ListRevocations(grpc::CallbackServerContext* context,
                                                         const omnibroker::v1::ListRevocationsRequest*,
                                                         omnibroker::v1::ListRevocationsResponse* response) {
-  return OnCore(context, Role::kAdmin, "Admin.ListRevocations", [this, response] { return Fill(core_.Revocations(), *response); });
+  return OnCore(context, Role::kAdmin, "Admin.ListRevocations", Answer::kAtOnce, [this, response] { return Fill(core_.Revocations(), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::RemoveAgent(grpc::CallbackServerContext* context,
                                                     const omnibroker::v1::RemoveAgentRequest* request,
                                                     omnibroker::v1::AuditRecord* response) {
-  return OnCoreAs(context, Role::kAdmin, "Admin.RemoveAgent",
+  return OnCoreAs(context, Role::kAdmin, "Admin.RemoveAgent", Answer::kWhenDurable,
                   [this, request, response](const auth::Caller& caller) -> absl::Status {
                     if (request->agent_id().empty()) {
                       return absl::InvalidArgumentError("agent_id: the agent to remove");
@@ -230,7 +233,7 @@ grpc::ServerUnaryReactor* AdminService::RemoveAgent(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* AdminService::UpdateCustomer(grpc::CallbackServerContext* context,
                                                        const omnibroker::v1::UpdateCustomerRequest* request,
                                                        omnibroker::v1::Customer* response) {
-  return OnCore(context, Role::kAdmin, "Admin.UpdateCustomer", [this, request, response] { return Fill(core_.UpdateCustomer(*request), *response); });
+  return OnCore(context, Role::kAdmin, "Admin.UpdateCustomer", Answer::kWhenDurable, [this, request, response] { return Fill(core_.UpdateCustomer(*request), *response); });
 }
 
 }  // namespace omni::admin

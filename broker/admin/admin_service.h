@@ -2,7 +2,8 @@
 // caller is authenticated and has the role the call needs: supervisor for the read-only calls
 // (agents, queue, conversations, explanations, the policy, customers and their history), admin
 // for everything else (changes, backup, erasure, the audit trail, token revocations). A method
-// names its role where it calls OnCore, which has no default: nothing is open by omission.
+// names its role where it calls OnCore, which has no default: nothing is open by omission. A
+// change is answered only once it is durable (synced by the group commit).
 #pragma once
 
 #include <functional>
@@ -85,13 +86,20 @@ class AdminService final : public omnibroker::v1::Admin::CallbackService {
                                         omnibroker::v1::AuditRecord* response) override;
 
  private:
-  // Runs `work` on the core thread and finishes the call with the status it returns, if the
-  // caller has at least the role `required` for the call `what` (else PERMISSION_DENIED).
+  // When a call is answered: at once (it reads), or once what it wrote is durable (a change: an
+  // answered change outlives a kill -9 or a power cut; met by a store write fault, it is answered
+  // UNAVAILABLE at once, and may still be kept).
+  enum class Answer { kAtOnce, kWhenDurable };
+
+  // Runs `work` on the core thread and finishes the call with the status it returns, when
+  // `answer` says, if the caller has at least the role `required` for the call `what` (else
+  // PERMISSION_DENIED).
   grpc::ServerUnaryReactor* OnCore(grpc::CallbackServerContext* context, auth::Role required,
-                                   std::string_view what, std::function<absl::Status()> work);
+                                   std::string_view what, Answer answer,
+                                   std::function<absl::Status()> work);
   // The same, for work that needs to know who the caller is (an accountable act).
   grpc::ServerUnaryReactor* OnCoreAs(grpc::CallbackServerContext* context, auth::Role required,
-                                     std::string_view what,
+                                     std::string_view what, Answer answer,
                                      std::function<absl::Status(const auth::Caller&)> work);
   // Moves a result into the response; its status finishes the call.
   template <typename T>

@@ -170,4 +170,16 @@ void BrokerCore::AfterDurable(std::function<void()> after) {
   });
 }
 
+void BrokerCore::WhenDurable(std::function<void(absl::Status)> done) {
+  ++in_flight_;
+  group_commit_.AfterSync(
+      [this, done = std::move(done)](absl::Status s) {
+        tasks_.Push([this, done, s] {
+          --in_flight_;
+          done(s);
+        });
+      },
+      store::GroupCommit::DuringFault::kFail);
+}
+
 }  // namespace omni::core

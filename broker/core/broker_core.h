@@ -84,6 +84,10 @@ class BrokerCore {
 
   // Runs `task` on the core thread. Thread-safe.
   void Post(std::function<void()> task);
+  // Core thread: runs `done` on the core thread with OK once everything written so far is
+  // durable; with the store's write fault as soon as one stops that (the writes may still be
+  // kept: the store replays them when it recovers). Admin answers a change through it.
+  void WhenDurable(std::function<void(absl::Status)> done);
 
   // Agent console entry points. Thread-safe (they post).
   void HandleAgentRequest(std::shared_ptr<AgentSession> session, omnibroker::v1::AgentRequest request);
@@ -110,7 +114,7 @@ class BrokerCore {
   // so).
   absl::Status ApplyConfiguredRoster(const std::vector<omnibroker::v1::Agent>& agents);
   // Removes an agent from the roster and routing (offers withdrawn, conversations back to the
-  // queue, wrap-ups ended), storing, synced, the removal's audit record and `revocation` (of
+  // queue, wrap-ups ended), storing (unsynced) the removal's audit record and `revocation` (of
   // every token of theirs, made by auth::CallAuthenticator::NewRevocation) with it. Their
   // conversations and history stay. NOT_FOUND for an agent not in the roster.
   absl::StatusOr<omnibroker::v1::AuditRecord> RemoveAgent(const omnibroker::v1::RemoveAgentRequest& request,
@@ -128,7 +132,7 @@ class BrokerCore {
   absl::StatusOr<omnibroker::v1::AuditRecord> EraseCustomer(const omnibroker::v1::EraseCustomerRequest& request);
   absl::StatusOr<omnibroker::v1::ListAuditResponse> ListAudit(int limit) const;
   // revocations.cc: stores `revocation` (made by auth::CallAuthenticator::NewRevocation, with
-  // requested_by and reason) and its audit record, synced; the revocation with its audit_id.
+  // requested_by and reason) and its audit record (unsynced); the revocation with its audit_id.
   absl::StatusOr<omnibroker::v1::TokenRevocation> RevokeTokens(omnibroker::v1::TokenRevocation revocation);
   // The stored revocations that have not lapsed, oldest first.
   absl::StatusOr<omnibroker::v1::ListRevocationsResponse> Revocations() const;
@@ -179,7 +183,8 @@ class BrokerCore {
   void PutEvent(rocksdb::WriteBatch& batch, const omnibroker::v1::Event& event);
   // Applies `batch` now and runs `after` on this thread once it is durable.
   absl::Status CommitThen(rocksdb::WriteBatch& batch, std::function<void()> after);
-  // Runs `after` once everything written so far is durable.
+  // Runs `after` once everything written so far is durable (through a write fault: once the
+  // store recovered; never if the broker stops first).
   void AfterDurable(std::function<void()> after);
 
   // inbound.cc: connector frames.
@@ -290,7 +295,7 @@ class BrokerCore {
   routing::RoutingEngine routing_;
   WakeQueue<std::function<void()>> tasks_;
   bool stopping_ = false;  // set by a posted task
-  int in_flight_ = 0;      // AfterDurable callbacks not run yet
+  int in_flight_ = 0;      // AfterDurable and WhenDurable callbacks not run yet
   std::thread thread_;
 
   // State owned by the core thread.

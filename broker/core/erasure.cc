@@ -109,7 +109,6 @@ absl::StatusOr<AuditRecord> BrokerCore::EraseCustomer(const omnibroker::v1::Eras
   audit.set_reason(request.reason());
   PutAudit(batch, audit);
   OMNI_RETURN_IF_ERROR(store_.Write(batch));
-  OMNI_RETURN_IF_ERROR(store_.SyncWal());
   LogInfo("erasure", absl::StrCat("customer ", root.id(), " erased at the request of ", request.requested_by(), ": ",
                                   counts["events"], " events, ", counts["conversations"], " conversations"));
   return audit;

@@ -171,7 +171,6 @@ absl::StatusOr<Customer> BrokerCore::MergeCustomers(const omnibroker::v1::MergeC
   rocksdb::WriteBatch batch;
   OMNI_RETURN_IF_ERROR(PrepareMerge(from, into, absl::StrCat("admin:", request.requested_by()), request.reason(), batch));
   OMNI_RETURN_IF_ERROR(store_.Write(batch));
-  OMNI_RETURN_IF_ERROR(store_.SyncWal());
   LogInfo("identity", absl::StrCat("customer ", from.id(), " merged into ", into.id(), " by ", request.requested_by()));
   RerouteWaiting(from.id());
   return into;
@@ -215,7 +214,6 @@ absl::StatusOr<Customer> BrokerCore::UnmergeCustomer(const omnibroker::v1::Unmer
   store_.Put(batch, Family::kCustomers, customer.id(), customer);
   store_.Put(batch, Family::kCustomers, into.id(), into);
   OMNI_RETURN_IF_ERROR(store_.Write(batch));
-  OMNI_RETURN_IF_ERROR(store_.SyncWal());
   LogInfo("identity", absl::StrCat("customer ", customer.id(), " unmerged from ", into.id(), " by ", request.requested_by()));
   RerouteWaiting(customer.id());
   return customer;

@@ -92,7 +92,6 @@ absl::StatusOr<omnibroker::v1::RetentionResult> BrokerCore::SweepRetention(int l
   OMNI_RETURN_IF_ERROR(failed);
   if (batch.Count() > 0) {
     OMNI_RETURN_IF_ERROR(store_.Write(batch));
-    OMNI_RETURN_IF_ERROR(store_.SyncWal());
   }
   if (result.events_deleted() > 0 || result.attachments_purged() > 0) {
     LogInfo("retention", absl::StrCat(result.events_deleted(), " events deleted, ", result.attachments_purged(),

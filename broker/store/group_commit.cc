@@ -1,7 +1,5 @@
 #include "broker/store/group_commit.h"
 
-#include <iterator>
-
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
 
@@ -32,12 +30,18 @@ void GroupCommit::Stop() {
   store_.SetFaultObserver(nullptr);
 }
 
-void GroupCommit::AfterSync(Done done) {
+void GroupCommit::AfterSync(Done done, DuringFault during_fault) {
+  absl::Status fault;
   {
     std::lock_guard lock(mu_);
-    waiting_.push_back(std::move(done));
+    if (!stalled_ || during_fault == DuringFault::kWait) {
+      waiting_.push_back({std::move(done), during_fault});
+      cv_.notify_one();
+      return;
+    }
+    fault = stall_cause_;
   }
-  cv_.notify_one();
+  done(fault);
 }
 
 uint64_t GroupCommit::syncs() const {
@@ -46,9 +50,9 @@ uint64_t GroupCommit::syncs() const {
 }
 
 void GroupCommit::Run() {
-  std::deque<Done> abandoned;
+  std::deque<Waiter> abandoned;
   while (true) {
-    std::deque<Done> group;
+    std::deque<Waiter> group;
     uint64_t changes = 0;
     {
       std::unique_lock lock(mu_);
@@ -63,25 +67,38 @@ void GroupCommit::Run() {
     }
     // Everything in `group` was written before it queued, so this one sync covers it all.
     const absl::Status s = store_.SyncWal();
+    if (s.ok()) {
+      {
+        std::lock_guard lock(mu_);
+        ++syncs_;
+      }
+      for (auto& waiter : group) waiter.done(absl::OkStatus());
+      continue;
+    }
+    // A write fault: the group waits, ahead of later writes, until the store changes (a fault
+    // that began during this sync is such a change: the next try meets it at once); those that
+    // do not wait are told now.
+    std::deque<Waiter> told;
     {
       std::lock_guard lock(mu_);
-      if (!s.ok()) {
-        // A write fault: the group waits, ahead of later writes, until the store changes (a
-        // fault that began during this sync is such a change: the next try meets it at once).
-        waiting_.insert(waiting_.begin(), std::make_move_iterator(group.begin()),
-                        std::make_move_iterator(group.end()));
-        stalled_ = store_changes_ == changes;
-        continue;
+      for (auto it = group.rbegin(); it != group.rend(); ++it) {
+        if (it->during_fault == DuringFault::kFail) {
+          told.push_front(std::move(*it));
+        } else {
+          waiting_.push_front(std::move(*it));
+        }
       }
-      ++syncs_;
+      stalled_ = store_changes_ == changes;
+      stall_cause_ = s;
     }
-    for (auto& done : group) done(absl::OkStatus());
+    for (auto& waiter : told) waiter.done(s);
   }
   const absl::Status fault = store_.WriteFault();
   LogWarning("group_commit", absl::StrCat("stopping during a store write fault: ", abandoned.size(),
                                           " writes were never made durable"));
-  for (auto& done : abandoned) {
-    done(fault.ok() ? absl::UnavailableError("stopped before the store could write again") : fault);
+  for (auto& waiter : abandoned) {
+    waiter.done(fault.ok() ? absl::UnavailableError("stopped before the store could write again")
+                           : fault);
   }
 }
 

@@ -13,7 +13,8 @@ class WalFence::Wal : public rocksdb::FSWritableFileOwnerWrapper {
     fence_.SyncBegins(name_);
     return FSWritableFileOwnerWrapper::Sync(options, dbg);
   }
-  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
+  rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
+                          rocksdb::IODebugContext* dbg) override {
     fence_.SyncBegins(name_);
     return FSWritableFileOwnerWrapper::Fsync(options, dbg);
   }

@@ -15,13 +15,13 @@
 // deadlock with RocksDB's own locks.
 #pragma once
 
+#include <rocksdb/file_system.h>
+
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
-
-#include <rocksdb/file_system.h>
 
 #include "absl/status/status.h"
 
@@ -48,9 +48,9 @@ class WalFence : public rocksdb::FileSystemWrapper {
   void SyncBegins(const std::string& wal);
 
   std::mutex fence_;
-  std::mutex mu_;                           // guards what follows
-  std::string current_wal_;                 // the WAL created last: the one written to
-  std::thread::id syncer_;                  // the thread in FencedSync
+  std::mutex mu_;                                 // guards what follows
+  std::string current_wal_;                       // the WAL created last: the one written to
+  std::thread::id syncer_;                        // the thread in FencedSync
   std::unique_lock<std::mutex>* held_ = nullptr;  // its hold on the fence, while it has it
 };
 

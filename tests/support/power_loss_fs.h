@@ -9,7 +9,8 @@
 // It also plays a full disk: while FailWrites(true), every append and sync of a file written
 // through it fails as ENOSPC does on the real file system (RocksDB's NoSpace, retryable), writing
 // nothing; files can still be created, as on a full disk. FailAppends(true) fails the appends
-// only, as a full tmpfs does (what was written syncs).
+// only, as a full tmpfs does (what was written syncs); FailSyncs(true) the syncs only, as a disk
+// whose write-back meets a full disk (ext4's delayed allocation) does.
 #pragma once
 
 #include <rocksdb/env.h>
@@ -50,6 +51,7 @@ class PowerLossFileSystem : public rocksdb::FileSystemWrapper {
 
   void FailWrites(bool fail) { fail_appends_ = fail_syncs_ = fail; }
   void FailAppends(bool fail) { fail_appends_ = fail; }
+  void FailSyncs(bool fail) { fail_syncs_ = fail; }
 
   PowerCut Cut(const std::filesystem::path& dir) {
     std::lock_guard lock(mu_);

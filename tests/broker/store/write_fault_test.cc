@@ -186,6 +186,37 @@ TEST_F(WriteFaultTest, TheDiskFillingUnderLoadLosesNothingAcknowledged) {
   EXPECT_FALSE(refused.empty());
 }
 
+// A caller on the line (Admin) is not held through a fault: told of it as soon as the sync fails,
+// and at once while the syncer waits for the store; a held callback still waits for recovery.
+TEST_F(WriteFaultTest, ACallbackThatDoesNotWaitIsToldTheFaultAtOnce) {
+  ASSERT_OK(Put("applied"));
+  fs->FailSyncs(true);
+  auto held = Acked();
+  auto first = std::make_shared<std::promise<absl::Status>>();
+  commit->AfterSync([first](absl::Status s) { first->set_value(s); },
+                    GroupCommit::DuringFault::kFail);
+  auto told = first->get_future();
+  ASSERT_EQ(told.wait_for(10s), std::future_status::ready);
+  const absl::Status fault = told.get();
+  EXPECT_EQ(fault.code(), absl::StatusCode::kUnavailable);
+  EXPECT_NE(fault.message().find("No space left on device"), std::string::npos) << fault;
+
+  auto later = std::make_shared<std::promise<absl::Status>>();
+  commit->AfterSync([later](absl::Status s) { later->set_value(s); },
+                    GroupCommit::DuringFault::kFail);
+  auto told_later = later->get_future();
+  ASSERT_EQ(told_later.wait_for(10s), std::future_status::ready);
+  EXPECT_EQ(told_later.get().code(), absl::StatusCode::kUnavailable);
+  EXPECT_FALSE(held->load());
+
+  fs->FailSyncs(false);
+  ASSERT_OK(store->Recover());
+  ASSERT_TRUE(WaitFor([&] { return held->load(); }));
+  auto cut = AfterPowerCut();
+  ASSERT_NE(cut, nullptr);
+  EXPECT_TRUE(Has(*cut, "applied"));
+}
+
 // Stopping during a fault does not wait for the disk: what waits is told it was never durable.
 TEST_F(WriteFaultTest, StoppingDuringAFaultAnswersTheWaitingWithTheFault) {
   ASSERT_OK(Put("applied"));
