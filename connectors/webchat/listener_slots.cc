@@ -11,8 +11,8 @@ absl::StatusOr<std::unique_ptr<ListenerSlots::Slot>> ListenerSlots::TryAcquire(
   std::lock_guard lock(mu_);
   int& mine = held_by_visitor_[visitor_id];
   if (mine >= max_per_visitor_) {
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "this visitor already listens on ", max_per_visitor_, " streams or long-polls"));
+    return absl::ResourceExhaustedError(absl::StrCat("this visitor already listens on ",
+                                                     max_per_visitor_, " streams or long-polls"));
   }
   if (held_ >= max_total_) {
     if (mine == 0) held_by_visitor_.erase(visitor_id);

@@ -12,8 +12,7 @@ bool IsHarmless(std::string_view name, std::string_view value) {
 }
 // A field whose name may be logged, never its value.
 bool NameIsKnown(std::string_view name) {
-  return name == "token" || name == "ticket" || name == "after" || name == "wait" ||
-         name == "from";
+  return name == "token" || name == "ticket" || name == "after" || name == "wait" || name == "from";
 }
 
 }  // namespace

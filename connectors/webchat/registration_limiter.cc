@@ -23,13 +23,14 @@ RegistrationLimiter::RegistrationLimiter(RegistrationRates rates)
                        : Duration::zero()),
       total_(BucketFor(rates.total_per_minute, rates.total_burst)) {}
 
-std::optional<RegistrationLimiter::Refusal> RegistrationLimiter::TryTake(
-    const std::string& address, TimePoint now) {
+std::optional<RegistrationLimiter::Refusal> RegistrationLimiter::TryTake(const std::string& address,
+                                                                         TimePoint now) {
   if (rates_.per_address_per_minute > 0) {
     std::lock_guard lock(mu_);
     // At the cap a sweep may make room, but at most once a second: each is a pass over the map.
     const bool full = by_address_.size() >= kMaxTrackedAddresses;
-    if (by_address_.size() >= sweep_at_size_ || (full && now - last_sweep_ >= std::chrono::seconds(1))) {
+    if (by_address_.size() >= sweep_at_size_ ||
+        (full && now - last_sweep_ >= std::chrono::seconds(1))) {
       ForgetRefilled(now);
     }
     if (by_address_.size() >= kMaxTrackedAddresses && !by_address_.contains(address)) {

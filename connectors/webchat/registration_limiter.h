@@ -53,7 +53,7 @@ class RegistrationLimiter {
   void ForgetRefilled(TimePoint now);
 
   const RegistrationRates rates_;
-  const Duration refill_time_;  // an empty per-address bucket's time to fill up
+  const Duration refill_time_;          // an empty per-address bucket's time to fill up
   std::unique_ptr<TokenBucket> total_;  // null = no limit
   std::mutex mu_;
   std::unordered_map<std::string, AddressBucket> by_address_;

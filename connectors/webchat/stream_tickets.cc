@@ -49,8 +49,7 @@ absl::StatusOr<std::string> StreamTickets::Issue(const Grant& grant, TimePoint n
   return ticket;
 }
 
-absl::StatusOr<StreamTickets::Grant> StreamTickets::Redeem(std::string_view ticket,
-                                                           TimePoint now) {
+absl::StatusOr<StreamTickets::Grant> StreamTickets::Redeem(std::string_view ticket, TimePoint now) {
   std::lock_guard lock(mu_);
   DropExpired(now);
   auto it = by_ticket_.find(std::string(ticket));

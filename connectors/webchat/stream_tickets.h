@@ -41,7 +41,7 @@ class StreamTickets {
     Grant grant;
     TimePoint expires_at;
   };
-  void DropExpired(TimePoint now);  // with mu_ held
+  void DropExpired(TimePoint now);                                   // with mu_ held
   void Forget(std::unordered_map<std::string, Entry>::iterator it);  // with mu_ held
 
   const Duration ttl_;

@@ -4,13 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
-#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "base/strings.h"
 #include "absl/time/time.h"
 #include "base/http_server.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "base/time_util.h"
 #include "connectors/sdk/publish_all.h"
 #include "connectors/webchat/redact.h"
@@ -27,7 +26,6 @@ void ReplyJson(httplib::Response& res, int status, const json& body) {
   res.set_content(body.dump(), "application/json");
 }
 
-
 std::string Rfc3339(const google::protobuf::Timestamp& ts) {
   return absl::FormatTime(absl::RFC3339_full, absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos()),
                           absl::UTCTimeZone());
@@ -40,19 +38,20 @@ constexpr char kDemoPagePolicy[] =
 
 // How long a client turned away for lack of a listening slot waits before it asks again.
 constexpr std::chrono::seconds kBusyRetryAfter{5};
+// How long a registration refused for want of room waits: profiles free up only as visitors go
+// idle, so asking again at once would not help.
+constexpr std::chrono::seconds kFullRetryAfter{60};
+// Stream tickets out at once, in all: each is a few dozen bytes for at most stream_ticket_ttl.
+constexpr size_t kMaxStreamTickets = 10000;
 
 // Sets Retry-After to `wait` in whole seconds, rounded up (at least 1): a client that waits this
 // long is not refused again for the same reason. The seconds.
 int64_t SetRetryAfter(httplib::Response& res, Duration wait) {
-  const int64_t seconds = std::max<int64_t>(1, std::chrono::ceil<std::chrono::seconds>(wait).count());
+  const int64_t seconds =
+      std::max<int64_t>(1, std::chrono::ceil<std::chrono::seconds>(wait).count());
   res.set_header("Retry-After", std::to_string(seconds));
   return seconds;
 }
-
-// How long a registration refused for want of room waits: profiles free up only as visitors go
-// idle, so asking again at once would not help.
-constexpr std::chrono::seconds kFullRetryAfter{60};
-
 
 // `body` with a fresh token for `visitor_id`: every answer to a visitor carries one, so the
 // token's lifetime slides with the visitor's activity.
@@ -61,10 +60,6 @@ json WithToken(json body, const VisitorTokens& tokens, const std::string& visito
   body["token"] = tokens.Issue(visitor_id, now);
   return body;
 }
-
-// Stream tickets out at once, in all: each is a few dozen bytes for at most stream_ticket_ttl.
-constexpr size_t kMaxStreamTickets = 10000;
-
 
 void ServeAsset(httplib::Response& res, std::string_view body, const char* type,
                 const char* cache_control) {
@@ -77,9 +72,10 @@ void ServeAsset(httplib::Response& res, std::string_view body, const char* type,
 
 absl::StatusOr<std::unique_ptr<WebChatConnector>> WebChatConnector::Create(WebChatOptions options) {
   if (options.max_listeners < 1 || options.max_listeners >= options.http_threads) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "webchat max_listeners (", options.max_listeners, ") must be at least 1 and below ",
-        "http_threads (", options.http_threads, "): the other threads serve registrations and messages"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("webchat max_listeners (", options.max_listeners,
+                     ") must be at least 1 and below ", "http_threads (", options.http_threads,
+                     "): the other threads serve registrations and messages"));
   }
   if (options.max_listeners_per_visitor < 1) {
     return absl::InvalidArgumentError("webchat max_listeners_per_visitor must be at least 1");
@@ -151,10 +147,9 @@ void WebChatConnector::Refuse(const httplib::Request& req, httplib::Response& re
   // The URL without the values of its query (a ticket, or a token sent there by mistake), and
   // never a header: nothing here can carry a secret.
   if (auto suffix = refusal_log_.Admit(context_->clock().Now())) {
-    LogInfo("webchat", absl::StrCat("refused ", req.method, " ", RedactedTarget(req.target), " from ",
-                                    req.remote_addr, ": ", status, " ", ToAbsl(reason), " (",
-                                    ToAbsl(message), ")",
-                                    *suffix));
+    LogInfo("webchat", absl::StrCat("refused ", req.method, " ", RedactedTarget(req.target),
+                                    " from ", req.remote_addr, ": ", status, " ", ToAbsl(reason),
+                                    " (", ToAbsl(message), ")", *suffix));
   }
   json body{{"error", message}, {"reason", reason}};
   if (!event_id.empty()) body["event_id"] = event_id;
@@ -183,8 +178,8 @@ std::map<std::string, int64_t> WebChatConnector::Rejections() const {
   return rejections_;
 }
 
-absl::StatusOr<WebChatConnector::Caller> WebChatConnector::Authenticate(
-    const httplib::Request& req, httplib::Response& res) {
+absl::StatusOr<WebChatConnector::Caller> WebChatConnector::Authenticate(const httplib::Request& req,
+                                                                        httplib::Response& res) {
   const TimePoint now = context_->clock().Now();
   return Admit(req, res, tokens_.VerifyBearer(req.get_header_value("Authorization"), now), now);
 }
@@ -231,7 +226,8 @@ void WebChatConnector::HandleRegister(const httplib::Request& req, httplib::Resp
                   absl::StrCat(refused->reason, "; retry after ", seconds, " s"));
   }
   if (auto renewed = RenewedVisitor(req, now)) {
-    return ReplyJson(res, 201, WithToken({{"visitor_id", *renewed}, {"renewed", true}}, tokens_, *renewed, now));
+    return ReplyJson(
+        res, 201, WithToken({{"visitor_id", *renewed}, {"renewed", true}}, tokens_, *renewed, now));
   }
   auto visitor = ParseRegistration(req.body);
   if (!visitor.ok()) return Refuse(req, res, 400, "malformed", ToStd(visitor.status().message()));
@@ -241,7 +237,9 @@ void WebChatConnector::HandleRegister(const httplib::Request& req, httplib::Resp
     return Refuse(req, res, 503, "visitors_full",
                   absl::StrCat(added.message(), "; retry after ", seconds, " s"));
   }
-  ReplyJson(res, 201, WithToken({{"visitor_id", visitor->id}, {"renewed", false}}, tokens_, visitor->id, now));
+  ReplyJson(
+      res, 201,
+      WithToken({{"visitor_id", visitor->id}, {"renewed", false}}, tokens_, visitor->id, now));
 }
 
 void WebChatConnector::HandlePost(const httplib::Request& req, httplib::Response& res) {
@@ -280,8 +278,8 @@ void WebChatConnector::HandlePost(const httplib::Request& req, httplib::Response
   mailbox_.Keep(visitor.id, event_id, transcript_entry.dump());  // a resend is shown once
   ReplyJson(res, 202,
             WithToken({{"event_id", event_id},
-                            {"conversation_id", ack.conversation_id()},
-                            {"duplicate", ack.status() == omnibroker::v1::INGEST_STATUS_DUPLICATE}},
+                       {"conversation_id", ack.conversation_id()},
+                       {"duplicate", ack.status() == omnibroker::v1::INGEST_STATUS_DUPLICATE}},
                       tokens_, visitor.id, context_->clock().Now()));
 }
 
@@ -313,9 +311,9 @@ void WebChatConnector::HandlePoll(const httplib::Request& req, httplib::Response
       SetRetryAfter(res, kBusyRetryAfter);
     }
   }
-  const auto messages = mailbox_.WaitAfter(visitor_id, after,
-                                           std::chrono::steady_clock::now() + std::chrono::seconds(wait_s),
-                                           /*agent_only=*/from == "agent");
+  const auto messages = mailbox_.WaitAfter(
+      visitor_id, after, std::chrono::steady_clock::now() + std::chrono::seconds(wait_s),
+      /*agent_only=*/from == "agent");
   json out = json::array();
   uint64_t next = after;
   for (const auto& m : messages) {
@@ -324,8 +322,9 @@ void WebChatConnector::HandlePoll(const httplib::Request& req, httplib::Response
     out.push_back(std::move(item));
     next = m.index;
   }
-  ReplyJson(res, 200, WithToken({{"messages", out}, {"next", next}}, tokens_, visitor_id,
-                                 context_->clock().Now()));
+  ReplyJson(
+      res, 200,
+      WithToken({{"messages", out}, {"next", next}}, tokens_, visitor_id, context_->clock().Now()));
 }
 
 void WebChatConnector::HandleStreamTicket(const httplib::Request& req, httplib::Response& res) {
@@ -338,11 +337,11 @@ void WebChatConnector::HandleStreamTicket(const httplib::Request& req, httplib::
     return Refuse(req, res, own ? 429 : 503, own ? "tickets_per_visitor" : "tickets_full",
                   ToStd(ticket.status().message()));
   }
-  ReplyJson(res, 201,
-            WithToken({{"ticket", *ticket},
-                            {"expires_in_s",
-                             std::chrono::ceil<std::chrono::seconds>(tickets_.ttl()).count()}},
-                      tokens_, caller->visitor.id, context_->clock().Now()));
+  ReplyJson(
+      res, 201,
+      WithToken({{"ticket", *ticket},
+                 {"expires_in_s", std::chrono::ceil<std::chrono::seconds>(tickets_.ttl()).count()}},
+                tokens_, caller->visitor.id, context_->clock().Now()));
 }
 
 absl::StatusOr<WebChatConnector::Caller> WebChatConnector::AuthenticateStream(
@@ -377,10 +376,9 @@ void WebChatConnector::HandleStream(const httplib::Request& req, httplib::Respon
   // stream ends when the token it was opened with expires, as a request with it would be
   // refused; the client comes back with a fresh one.
   res.set_chunked_content_provider(
-      "text/event-stream",
-      [this, id = caller->visitor.id, expires_at = caller->expires_at, after,
-       held = std::shared_ptr<ListenerSlots::Slot>(*std::move(slot))](size_t,
-                                                                      httplib::DataSink& sink) {
+      "text/event-stream", [this, id = caller->visitor.id, expires_at = caller->expires_at, after,
+                            held = std::shared_ptr<ListenerSlots::Slot>(*std::move(slot))](
+                               size_t, httplib::DataSink& sink) {
         const auto messages = mailbox_.WaitAfter(
             id, *after, std::chrono::steady_clock::now() + options_.stream_keep_alive);
         if (mailbox_.IsShutDown()) return false;

@@ -22,10 +22,11 @@ absl::StatusOr<std::string> TokenSecret(const ConnectorConfig& config, bool crea
 // The registration rate limits and the visitor profiles' bounds.
 absl::Status ReadRegistrationLimits(const ConnectorConfig& config, WebChatOptions& options) {
   RegistrationRates& rates = options.registration_rates;
-  for (auto [key, value] : {std::pair{"register_per_minute_per_address", &rates.per_address_per_minute},
-                            std::pair{"register_burst_per_address", &rates.per_address_burst},
-                            std::pair{"register_per_minute", &rates.total_per_minute},
-                            std::pair{"register_burst", &rates.total_burst}}) {
+  for (auto [key, value] :
+       {std::pair{"register_per_minute_per_address", &rates.per_address_per_minute},
+        std::pair{"register_burst_per_address", &rates.per_address_burst},
+        std::pair{"register_per_minute", &rates.total_per_minute},
+        std::pair{"register_burst", &rates.total_burst}}) {
     auto read = config.GetInt(key, *value);
     if (!read.ok()) return read.status();
     *value = *read;
@@ -66,7 +67,8 @@ class WebChatFactory : public ConnectorFactory {
     auto listeners = config.GetInt("max_listeners", options.http_threads * 3 / 4);
     if (!listeners.ok()) return listeners.status();
     options.max_listeners = static_cast<int>(*listeners);
-    auto per_visitor = config.GetInt("max_listeners_per_visitor", options.max_listeners_per_visitor);
+    auto per_visitor =
+        config.GetInt("max_listeners_per_visitor", options.max_listeners_per_visitor);
     if (!per_visitor.ok()) return per_visitor.status();
     options.max_listeners_per_visitor = static_cast<int>(*per_visitor);
     if (auto s = ReadRegistrationLimits(config, options); !s.ok()) return s;

@@ -15,8 +15,8 @@ int BindServer(httplib::Server& server, const std::string& host, int port) {
     httplib::default_socket_options(sock);
     listening = sock;
   });
-  const int bound = port == 0 ? server.bind_to_any_port(host)
-                              : (server.bind_to_port(host, port) ? port : -1);
+  const int bound =
+      port == 0 ? server.bind_to_any_port(host) : (server.bind_to_port(host, port) ? port : -1);
   server.set_socket_options(httplib::default_socket_options);  // drops the hook's reference
   if (bound > 0 && ::listen(listening, SOMAXCONN) != 0) return -1;
   return bound;

@@ -64,7 +64,8 @@ TEST(RegistryTest, WebChatFactoryValidatesSettings) {
     auto refused = registry->Create(ConnectorConfig{
         .type = "webchat",
         .name = "w",
-        .settings = {{"listen", "127.0.0.1:0"}, {"token_secret", "0123456789abcdef0"}, {key, value}}});
+        .settings = {
+            {"listen", "127.0.0.1:0"}, {"token_secret", "0123456789abcdef0"}, {key, value}}});
     EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument) << key;
   }
 }
@@ -78,10 +79,11 @@ TEST(RegistryTest, WebChatNormalizeChecksTheVisitorTokenThenParses) {
       .type = "webchat", .name = "w", .settings = {{"token_secret", "0123456789abcdef0"}}};
   auto tokens = webchat::VisitorTokens::Create("0123456789abcdef0", std::chrono::hours(24));
   ASSERT_TRUE(tokens.ok());
-  InboundRequest request{.method = "POST",
-                         .path = "/v1/messages",
-                         .headers = {{"authorization", "Bearer " + tokens->Issue("v-12", TimePoint{})}},
-                         .body = R"({"text": "hello", "client_message_id": "m-1"})"};
+  InboundRequest request{
+      .method = "POST",
+      .path = "/v1/messages",
+      .headers = {{"authorization", "Bearer " + tokens->Issue("v-12", TimePoint{})}},
+      .body = R"({"text": "hello", "client_message_id": "m-1"})"};
   auto events = factory->Normalize(config, request, TimePoint{});
   ASSERT_TRUE(events.ok()) << events.status();
   ASSERT_EQ(events->size(), 1u);
@@ -89,8 +91,9 @@ TEST(RegistryTest, WebChatNormalizeChecksTheVisitorTokenThenParses) {
   EXPECT_EQ((*events)[0].content().text(), "hello");
 
   // Checked against the time given: a captured token replayed after its day is refused.
-  EXPECT_EQ(factory->Normalize(config, request, TimePoint{} + std::chrono::hours(24)).status().code(),
-            absl::StatusCode::kUnauthenticated);
+  EXPECT_EQ(
+      factory->Normalize(config, request, TimePoint{} + std::chrono::hours(24)).status().code(),
+      absl::StatusCode::kUnauthenticated);
   request.headers = {{"Authorization", "Bearer v-1.00"}};
   EXPECT_EQ(factory->Normalize(config, request, TimePoint{}).status().code(),
             absl::StatusCode::kUnauthenticated);

@@ -10,8 +10,10 @@ using namespace std::chrono_literals;
 const TimePoint kStart = TimePoint{} + std::chrono::hours(500000);
 
 TEST(RegistrationLimiterTest, EachAddressHasItsOwnBucket) {
-  RegistrationLimiter limiter({.per_address_per_minute = 6, .per_address_burst = 2,
-                               .total_per_minute = 0, .total_burst = 0});
+  RegistrationLimiter limiter({.per_address_per_minute = 6,
+                               .per_address_burst = 2,
+                               .total_per_minute = 0,
+                               .total_burst = 0});
   EXPECT_FALSE(limiter.TryTake("10.0.0.1", kStart));
   EXPECT_FALSE(limiter.TryTake("10.0.0.1", kStart));
   auto refused = limiter.TryTake("10.0.0.1", kStart);
@@ -23,8 +25,10 @@ TEST(RegistrationLimiterTest, EachAddressHasItsOwnBucket) {
 }
 
 TEST(RegistrationLimiterTest, TheTotalBoundsAllAddressesTogether) {
-  RegistrationLimiter limiter({.per_address_per_minute = 60, .per_address_burst = 1,
-                               .total_per_minute = 60, .total_burst = 2});
+  RegistrationLimiter limiter({.per_address_per_minute = 60,
+                               .per_address_burst = 1,
+                               .total_per_minute = 60,
+                               .total_burst = 2});
   EXPECT_FALSE(limiter.TryTake("a", kStart));
   // An address over its own limit takes nothing from the total.
   EXPECT_TRUE(limiter.TryTake("a", kStart));
@@ -36,15 +40,19 @@ TEST(RegistrationLimiterTest, TheTotalBoundsAllAddressesTogether) {
 }
 
 TEST(RegistrationLimiterTest, ZeroPerMinuteIsNoLimit) {
-  RegistrationLimiter limiter({.per_address_per_minute = 0, .per_address_burst = 0,
-                               .total_per_minute = 0, .total_burst = 0});
+  RegistrationLimiter limiter({.per_address_per_minute = 0,
+                               .per_address_burst = 0,
+                               .total_per_minute = 0,
+                               .total_burst = 0});
   for (int i = 0; i < 1000; ++i) ASSERT_FALSE(limiter.TryTake("a", kStart));
   EXPECT_EQ(limiter.tracked_addresses(), 0u);
 }
 
 TEST(RegistrationLimiterTest, AddressesThatWentQuietAreForgotten) {
-  RegistrationLimiter limiter({.per_address_per_minute = 60, .per_address_burst = 2,
-                               .total_per_minute = 0, .total_burst = 0});
+  RegistrationLimiter limiter({.per_address_per_minute = 60,
+                               .per_address_burst = 2,
+                               .total_per_minute = 0,
+                               .total_burst = 0});
   for (int i = 0; i < 1024; ++i) limiter.TryTake("old-" + std::to_string(i), kStart);
   EXPECT_EQ(limiter.tracked_addresses(), 1024u);
   // Two seconds on, every bucket is full again: the next new address sweeps them away.
@@ -53,8 +61,10 @@ TEST(RegistrationLimiterTest, AddressesThatWentQuietAreForgotten) {
 }
 
 TEST(RegistrationLimiterTest, NewAddressesBeyondTheCapAreRefusedUntilBucketsRefill) {
-  RegistrationLimiter limiter({.per_address_per_minute = 60, .per_address_burst = 1,
-                               .total_per_minute = 0, .total_burst = 0});
+  RegistrationLimiter limiter({.per_address_per_minute = 60,
+                               .per_address_burst = 1,
+                               .total_per_minute = 0,
+                               .total_burst = 0});
   for (size_t i = 0; i < RegistrationLimiter::kMaxTrackedAddresses; ++i) {
     limiter.TryTake("a" + std::to_string(i), kStart);
   }

@@ -33,7 +33,8 @@ TEST(VisitorTokensTest, IssuedTokenVerifiesUntilItExpires) {
   auto expired = tokens.Verify(token, kNow + 24h);
   EXPECT_EQ(expired.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(TokenRefusalReason(expired.status()), kTokenExpired);
-  EXPECT_TRUE(absl::StartsWith(expired.status().message(), "visitor token expired; register again"));
+  EXPECT_TRUE(
+      absl::StartsWith(expired.status().message(), "visitor token expired; register again"));
   // Still genuine: it may be renewed while the visitor's profile lives.
   auto genuine = tokens.VerifyIgnoringExpiry(token);
   ASSERT_TRUE(genuine.ok());
@@ -74,8 +75,8 @@ TEST(VisitorTokensTest, ForgedOrMalformedTokensFailWithTheirReason) {
 // URL into a log, so it is refused, saying why.
 TEST(VisitorTokensTest, OldFormatTokensAreRefusedSayingSo) {
   const VisitorTokens tokens = Tokens();
-  const std::string old_mac = absl::BytesToHexString(
-      Hmac(Digest::kSha256, kSecret, "omnibroker-webchat-visitor:v_1234"));
+  const std::string old_mac =
+      absl::BytesToHexString(Hmac(Digest::kSha256, kSecret, "omnibroker-webchat-visitor:v_1234"));
   auto verified = tokens.Verify("v_1234." + old_mac, kNow);
   EXPECT_EQ(TokenRefusalReason(verified.status()), kTokenOldFormat);
   EXPECT_EQ(verified.status().message(),

@@ -103,9 +103,9 @@ TEST(WebChatBrowserTest, VisitorChatsThroughTheWidgetAcrossAReload) {
   const int status = visitor.Wait();
   const std::string output = visitor.output();
   EXPECT_EQ(status, 0) << output;
-  for (const char* step : {"sent-first", "reply-live", "stream-by-ticket", "transcript-after-reload",
-                           "sent-second", "second-reply-as-text", "transcript-by-long-poll",
-                           "old-token-replaced", "no-token-in-urls"}) {
+  for (const char* step : {"sent-first", "reply-live", "stream-by-ticket",
+                           "transcript-after-reload", "sent-second", "second-reply-as-text",
+                           "transcript-by-long-poll", "old-token-replaced", "no-token-in-urls"}) {
     EXPECT_NE(output.find(std::string("STEP ") + step + "\n"), std::string::npos)
         << "missing step " << step << "\n" << output;
   }

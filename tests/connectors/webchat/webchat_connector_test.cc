@@ -91,11 +91,10 @@ TEST_F(WebChatConnectorTest, StreamCarriesBothSidesAndResumesThePollAgentReplies
   auto read_until = [&](httplib::Headers headers, std::string_view marker) {
     stream.clear();
     headers.emplace("Authorization", "Bearer " + token);
-    auto res = client->Get("/v1/stream", headers,
-                           [&](const char* data, size_t n) {
-                             stream.append(data, n);
-                             return stream.find(marker) == std::string::npos;
-                           });
+    auto res = client->Get("/v1/stream", headers, [&](const char* data, size_t n) {
+      stream.append(data, n);
+      return stream.find(marker) == std::string::npos;
+    });
     return res.error();
   };
   read_until({}, "on its way");

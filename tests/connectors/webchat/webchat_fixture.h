@@ -8,10 +8,9 @@
 
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/clock.h"
 #include "connectors/webchat/webchat_connector.h"
@@ -52,8 +51,10 @@ class WebChatFixture : public ::testing::Test {
     options.secret = "0123456789abcdef0123";
     options.stream_keep_alive = std::chrono::seconds(1);
     // Tests register many visitors from one address; the tests of the limits set their own.
-    options.registration_rates = {.per_address_per_minute = 0, .per_address_burst = 0,
-                                  .total_per_minute = 0, .total_burst = 0};
+    options.registration_rates = {.per_address_per_minute = 0,
+                                  .per_address_burst = 0,
+                                  .total_per_minute = 0,
+                                  .total_burst = 0};
     return options;
   }
 

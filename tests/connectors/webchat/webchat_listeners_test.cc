@@ -55,7 +55,8 @@ TEST_F(WebChatListenersTest, ManyOpenStreamsLeaveRoomForANewVisitor) {
   ASSERT_EQ(options.max_listeners, 48);
   constexpr int kStreams = 100;
   std::vector<std::string> tokens;
-  for (int i = 0; i < kStreams / options.max_listeners_per_visitor; ++i) tokens.push_back(Register());
+  for (int i = 0; i < kStreams / options.max_listeners_per_visitor; ++i)
+    tokens.push_back(Register());
 
   auto streams = OpenStreams(connector->port(), tokens, kStreams);
   EXPECT_EQ(streams.held, options.max_listeners);
@@ -64,7 +65,8 @@ TEST_F(WebChatListenersTest, ManyOpenStreamsLeaveRoomForANewVisitor) {
     if (stream->status() != 503) continue;
     EXPECT_EQ(stream->Header("Retry-After"), "5");
     EXPECT_NE(stream->received().find("all 48 listening slots of the web chat are taken"),
-              std::string::npos) << stream->received();
+              std::string::npos)
+        << stream->received();
   }
 
   // A new visitor, within a deadline: registers, writes, and reads the reply by long-poll; with
@@ -78,7 +80,8 @@ TEST_F(WebChatListenersTest, ManyOpenStreamsLeaveRoomForANewVisitor) {
   ASSERT_EQ(registered->status, 201);
   const std::string token = json::parse(registered->body)["token"];
   const httplib::Headers auth{{"Authorization", "Bearer " + token}};
-  auto posted = visitor.Post("/v1/messages", auth, R"({"text":"anyone there?"})", "application/json");
+  auto posted =
+      visitor.Post("/v1/messages", auth, R"({"text":"anyone there?"})", "application/json");
   ASSERT_TRUE(posted);
   ASSERT_EQ(posted->status, 202);
   auto busy_poll = visitor.Get("/v1/messages?after=0&wait=30", auth);
@@ -120,7 +123,8 @@ TEST_F(WebChatListenersTest, OneVisitorHoldsAtMostItsOwnShare) {
     if (stream->status() != 429) continue;
     EXPECT_EQ(stream->Header("Retry-After"), "5");
     EXPECT_NE(stream->received().find("this visitor already listens on 4 streams or long-polls"),
-              std::string::npos) << stream->received();
+              std::string::npos)
+        << stream->received();
   }
   // Another visitor is not affected.
   EXPECT_EQ(OpenStreams(connector->port(), {Register()}, 1).held, 1);
@@ -133,7 +137,8 @@ TEST(WebChatListenerOptionsTest, ListenersMustLeaveThreadsForShortRequests) {
   auto created = WebChatConnector::Create(options);
   ASSERT_FALSE(created.ok());
   EXPECT_NE(created.status().message().find("must be at least 1 and below http_threads (64)"),
-            std::string::npos) << created.status();
+            std::string::npos)
+      << created.status();
   options.max_listeners = 8;
   options.max_listeners_per_visitor = 0;
   EXPECT_FALSE(WebChatConnector::Create(options).ok());

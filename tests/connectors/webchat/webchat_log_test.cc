@@ -41,11 +41,15 @@ TEST_F(WebChatLogTest, RefusalsAreLoggedAndCountedWithoutTokensOrTickets) {
   const std::string logged = ::testing::internal::GetCapturedStderr();
 
   EXPECT_NE(logged.find("refused GET /v1/stream?token=REDACTED from 127.0.0.1: 401 token_in_url"),
-            std::string::npos) << logged;
-  EXPECT_NE(logged.find("refused GET /v1/stream?ticket=REDACTED from 127.0.0.1: 401 ticket_invalid"),
-            std::string::npos) << logged;
+            std::string::npos)
+      << logged;
+  EXPECT_NE(
+      logged.find("refused GET /v1/stream?ticket=REDACTED from 127.0.0.1: 401 ticket_invalid"),
+      std::string::npos)
+      << logged;
   EXPECT_NE(logged.find("refused GET /v1/messages?after=0 from 127.0.0.1: 401 token_expired"),
-            std::string::npos) << logged;
+            std::string::npos)
+      << logged;
   EXPECT_EQ(logged.find(token.substr(token.find('.'))), std::string::npos) << logged;
   EXPECT_EQ(logged.find(ticket), std::string::npos) << logged;
 

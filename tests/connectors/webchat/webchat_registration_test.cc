@@ -51,8 +51,8 @@ class WebChatRegistrationTest : public WebChatFixture {
 
 TEST_F(WebChatRegistrationTest, EachAddressIsLimitedAndOthersStillRegister) {
   WebChatOptions options = TestOptions();
-  options.registration_rates = {.per_address_per_minute = 2, .per_address_burst = 2,
-                                .total_per_minute = 0, .total_burst = 0};
+  options.registration_rates = {
+      .per_address_per_minute = 2, .per_address_burst = 2, .total_per_minute = 0, .total_burst = 0};
   StartConnector(options);
   EXPECT_EQ(RegisterFrom("127.0.0.1")->status(), 201);
   EXPECT_EQ(RegisterFrom("127.0.0.1")->status(), 201);
@@ -68,8 +68,8 @@ TEST_F(WebChatRegistrationTest, EachAddressIsLimitedAndOthersStillRegister) {
 
 TEST_F(WebChatRegistrationTest, AllAddressesTogetherAreLimited) {
   WebChatOptions options = TestOptions();
-  options.registration_rates = {.per_address_per_minute = 0, .per_address_burst = 0,
-                                .total_per_minute = 3, .total_burst = 3};
+  options.registration_rates = {
+      .per_address_per_minute = 0, .per_address_burst = 0, .total_per_minute = 3, .total_burst = 3};
   StartConnector(options);
   for (const char* source : {"127.0.0.1", "127.0.0.2", "127.0.0.3"}) {
     EXPECT_EQ(RegisterFrom(source)->status(), 201) << source;
@@ -77,7 +77,8 @@ TEST_F(WebChatRegistrationTest, AllAddressesTogetherAreLimited) {
   auto refused = RegisterFrom("127.0.0.4");
   EXPECT_EQ(refused->status(), 429);
   EXPECT_EQ(refused->Header("Retry-After"), "20");
-  EXPECT_EQ(ErrorOf(*refused), "registrations are limited to 3 per minute in all; retry after 20 s");
+  EXPECT_EQ(ErrorOf(*refused),
+            "registrations are limited to 3 per minute in all; retry after 20 s");
 }
 
 TEST_F(WebChatRegistrationTest, LiveProfilesAreCapped) {

@@ -105,10 +105,9 @@ TEST_F(WebChatTokenTest, AVisitorForgottenRegistersAsANewOne) {
 TEST_F(WebChatTokenTest, ForgedOrOldTokensGetANewVisitorAndTheirReason) {
   const std::string token = Register();
   const std::string id = VisitorIdOf(token);
-  const std::string old_format =
-      id + "." +
-      absl::BytesToHexString(Hmac(Digest::kSha256, TestOptions().secret,
-                                  "omnibroker-webchat-visitor:" + id));
+  const std::string old_format = id + "." +
+                                 absl::BytesToHexString(Hmac(Digest::kSha256, TestOptions().secret,
+                                                             "omnibroker-webchat-visitor:" + id));
   auto old = Say(old_format, "hi");
   ASSERT_TRUE(old);
   EXPECT_EQ(old->status, 401);
