@@ -159,7 +159,7 @@ posted=$(curl -sS -w '\n%{http_code}' -X POST "http://127.0.0.1:$web_port/v1/mes
 [ "$(printf '%s' "$posted" | tail -1)" = 202 ] || fail "POST /v1/messages answered $posted"
 conversation=$(printf '%s' "$posted" | sed -n 's/.*"conversation_id":"\([^"]*\)".*/\1/p')
 [ -n "$conversation" ] || fail "no conversation_id in $posted"
-admin_token=$(podman exec "$run_id-broker" omnictl token --agent ops --role admin --ttl 10m \
+admin_token=$(podman exec "$run_id-broker" omnictl token --agent ops --tenant default --role admin --ttl 10m \
   --secret-file /run/secrets/omnibroker/agent-token.secret) || fail "omnictl token"
 queue=$(podman exec -e OMNI_AGENT_TOKEN="$admin_token" "$run_id-broker" \
   omnictl --broker "127.0.0.1:$grpc_port" queue) || fail "omnictl queue: $queue"

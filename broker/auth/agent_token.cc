@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/ids.h"
 #include "base/strings.h"
+#include "base/tenant_name.h"
 #include "connectors/sdk/signature.h"
 
 namespace omni::auth {
@@ -57,6 +58,22 @@ std::optional<TimePoint> EpochField(const json& payload, const char* name) {
   return TimePoint{} + std::chrono::seconds(seconds);
 }
 
+// A token of `role` names the tenant it works for: an operator every tenant ("*"), anyone else
+// one tenant, by its name.
+absl::Status CheckTenant(Role role, const std::string& tenant) {
+  if (role == Role::kOperator) {
+    return tenant == kAnyTenant ? absl::OkStatus()
+                                : absl::InvalidArgumentError(
+                                      "payload.tenant: an operator's token is for every tenant "
+                                      "(\"*\")");
+  }
+  if (tenant == kAnyTenant) {
+    return absl::InvalidArgumentError(
+        "payload.tenant: \"*\" (every tenant) is for role operator only");
+  }
+  return ValidateTenantName(tenant, "payload.tenant");
+}
+
 }  // namespace
 
 std::string_view RoleName(Role role) {
@@ -67,16 +84,18 @@ std::string_view RoleName(Role role) {
       return "supervisor";
     case Role::kAdmin:
       return "admin";
+    case Role::kOperator:
+      return "operator";
   }
   return "agent";
 }
 
 absl::StatusOr<Role> ParseRole(std::string_view name) {
-  for (Role role : {Role::kAgent, Role::kSupervisor, Role::kAdmin}) {
+  for (Role role : {Role::kAgent, Role::kSupervisor, Role::kAdmin, Role::kOperator}) {
     if (name == RoleName(role)) return role;
   }
   return absl::InvalidArgumentError(
-      absl::StrCat("role '", ToAbsl(name), "': agent, supervisor or admin"));
+      absl::StrCat("role '", ToAbsl(name), "': agent, supervisor, admin or operator"));
 }
 
 std::string_view TokenFailureName(TokenFailure failure) {
@@ -97,10 +116,11 @@ std::string_view TokenFailureName(TokenFailure failure) {
   return "malformed";
 }
 
-AgentClaims NewAgentClaims(const std::string& agent_id, Role role, TimePoint now,
-                           std::chrono::seconds ttl) {
+AgentClaims NewAgentClaims(const std::string& agent_id, const std::string& tenant, Role role,
+                           TimePoint now, std::chrono::seconds ttl) {
   const TimePoint issued_at = std::chrono::time_point_cast<std::chrono::seconds>(now);
   return AgentClaims{.agent_id = agent_id,
+                     .tenant = tenant,
                      .token_id = NewId("tok_"),
                      .role = role,
                      .issued_at = issued_at,
@@ -116,6 +136,7 @@ std::string SignedToken(std::string_view header_json, std::string_view payload_j
 
 std::string MintAgentToken(const AgentClaims& claims, std::string_view secret) {
   json payload{{"sub", claims.agent_id},
+               {"tenant", claims.tenant},
                {"jti", claims.token_id},
                {"iat", EpochSeconds(claims.issued_at)},
                {"exp", EpochSeconds(claims.expires_at)},
@@ -185,9 +206,19 @@ absl::StatusOr<AgentClaims> VerifyAgentToken(std::string_view token, std::string
                                     : absl::InvalidArgumentError("not a string");
     if (!parsed.ok()) {
       return Refuse(TokenFailure::kMalformed, failure,
-                    "payload.role: agent, supervisor or admin");
+                    "payload.role: agent, supervisor, admin or operator");
     }
     claims.role = *parsed;
+  }
+  const auto tenant = payload.find("tenant");
+  if (tenant == payload.end() || !tenant->is_string()) {
+    return Refuse(TokenFailure::kMalformed, failure,
+                  "payload.tenant: the tenant is missing or not a string; a token minted before "
+                  "tokens named one: mint a new one (omnictl token --tenant)");
+  }
+  claims.tenant = tenant->get<std::string>();
+  if (absl::Status tenant_ok = CheckTenant(claims.role, claims.tenant); !tenant_ok.ok()) {
+    return Refuse(TokenFailure::kMalformed, failure, ToStd(tenant_ok.message()));
   }
   if (claims.issued_at > now + leeway) {
     return Refuse(TokenFailure::kMalformed, failure,

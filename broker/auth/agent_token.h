@@ -1,11 +1,12 @@
 // Agent tokens: compact JWTs signed with HMAC-SHA256 (header.payload.signature, each base64url
-// without padding). The payload names the agent (`sub`), the token itself (`jti`, random and
-// unique, so that it can be revoked alone), when it was issued (`iat`) and when it ends (`exp`),
-// both in seconds since the epoch, and, optionally, a `role` (agent, supervisor or admin; agent
-// when absent). A token is valid because the broker's secret signed it, it has not expired and it
-// lives (exp - iat) no longer than the broker allows; nothing is stored about it unless it is
-// revoked (call_auth.h). Only alg HS256 is accepted ("none" and every other algorithm are refused
-// before anything else).
+// without padding). The payload names the agent (`sub`), the tenant it works for (`tenant`, a
+// tenant name; "*" for a platform operator, who works for every tenant), the token itself (`jti`,
+// random and unique, so that it can be revoked alone), when it was issued (`iat`) and when it ends
+// (`exp`), both in seconds since the epoch, and, optionally, a `role` (agent, supervisor, admin or
+// operator; agent when absent). A token is valid because the broker's secret signed it, it has not
+// expired and it lives (exp - iat) no longer than the broker allows; nothing is stored about it
+// unless it is revoked (call_auth.h). Only alg HS256 is accepted ("none" and every other algorithm
+// are refused before anything else).
 #pragma once
 
 #include <chrono>
@@ -17,24 +18,26 @@
 
 namespace omni::auth {
 
-// Ordered: each role may do what the ones before it may.
-enum class Role { kAgent, kSupervisor, kAdmin };
+// Ordered: each role may do what the ones before it may. An admin administers its own tenant; an
+// operator runs the platform and may do what an admin may, for any tenant.
+enum class Role { kAgent, kSupervisor, kAdmin, kOperator };
 std::string_view RoleName(Role role);
-// "agent", "supervisor" or "admin"; INVALID_ARGUMENT otherwise.
+// "agent", "supervisor", "admin" or "operator"; INVALID_ARGUMENT otherwise.
 absl::StatusOr<Role> ParseRole(std::string_view name);
 
 struct AgentClaims {
   std::string agent_id;  // sub
+  std::string tenant;    // a tenant name; "*" (kAnyTenant) for role operator, and only for it
   std::string token_id;  // jti
   Role role = Role::kAgent;
   TimePoint issued_at;   // iat, whole seconds
   TimePoint expires_at;  // exp, whole seconds
 };
 
-// The claims of a new token for `agent_id`: a fresh random id, issued at `now` (whole seconds),
-// ending `ttl` later.
-AgentClaims NewAgentClaims(const std::string& agent_id, Role role, TimePoint now,
-                           std::chrono::seconds ttl);
+// The claims of a new token for `agent_id` of `tenant`: a fresh random id, issued at `now` (whole
+// seconds), ending `ttl` later.
+AgentClaims NewAgentClaims(const std::string& agent_id, const std::string& tenant, Role role,
+                           TimePoint now, std::chrono::seconds ttl);
 
 // The longest a token may live (exp - iat) unless the broker is configured otherwise
 // (grpc_security.token_max_lifetime_hours). A revocation is kept this long at most.
@@ -57,8 +60,8 @@ inline constexpr TokenFailure kTokenFailures[] = {
 
 // The claims of `token` when `secret` signed it, it expires after `now` - `leeway` (the allowance
 // for clocks that disagree), it was issued before `now` + `leeway` and it lives at most
-// `max_lifetime`; otherwise UNAUTHENTICATED saying what was wrong, and `*failure` (if given) says
-// why in one word.
+// `max_lifetime`, and it names its tenant (a tenant name, or "*" with role operator); otherwise
+// UNAUTHENTICATED saying what was wrong, and `*failure` (if given) says why in one word.
 absl::StatusOr<AgentClaims> VerifyAgentToken(std::string_view token, std::string_view secret,
                                              TimePoint now, std::chrono::seconds leeway,
                                              std::chrono::seconds max_lifetime,

@@ -19,7 +19,9 @@
 //   omnictl [--broker HOST:PORT] revoke agent <agent id> <reason…>
 //   omnictl [--broker HOST:PORT] revocations
 //   omnictl [--broker HOST:PORT] remove-agent <agent id> <reason…>
-//   omnictl token --agent ID --ttl 8h [--role agent|supervisor|admin] --secret-file FILE
+//   omnictl token --agent ID --tenant NAME --ttl 8h [--role agent|supervisor|admin]
+//                 --secret-file FILE
+//   omnictl token --agent ID --role operator --ttl 8h --secret-file FILE
 // A broker with TLS or agent tokens: --ca FILE [--cert FILE --key FILE] --token-file FILE (or
 // OMNI_AGENT_TOKEN) before the command; Admin needs a supervisor's token to read, an admin's to
 // change anything.
@@ -38,6 +40,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "base/clock.h"
+#include "base/tenant_name.h"
 #include "base/terminal_text.h"
 #include "broker/auth/agent_token.h"
 #include "broker/auth/grpc_security.h"
@@ -82,9 +85,11 @@ constexpr char kUsage[] = R"(usage: omnictl [--broker HOST:PORT] [--ca FILE] [--
                                  back to the queue), their tokens revoked; history kept (audited)
   backup <dir>                   a consistent online copy of the store into <dir> (absolute, on the
                                  broker's host, new); restore: see docs/operations.md
-  token --agent ID --ttl 8h [--role agent|supervisor|admin] --secret-file FILE
-                                 mint an agent token with the broker's token secret (offline);
-                                 the token on stdout, its id and expiry on stderr
+  token --agent ID --tenant NAME --ttl 8h [--role agent|supervisor|admin] --secret-file FILE
+                                 mint an agent token of tenant NAME with the broker's token secret
+                                 (offline); the token on stdout, its id and expiry on stderr
+  token --agent ID --role operator --ttl 8h --secret-file FILE
+                                 a platform operator's token: admin of every tenant
 )";
 
 // Who asks, for the broker's provenance and audit records.
@@ -453,6 +458,8 @@ int Token(const std::vector<std::string>& args) {
     const std::string& value = args[i + 1];
     if (flag == "--agent") {
       claims.agent_id = value;
+    } else if (flag == "--tenant") {
+      claims.tenant = value;
     } else if (flag == "--ttl") {
       if ((ttl = TtlSeconds(value)) == 0) return Usage("--ttl: a positive number with s, m, h or d");
     } else if (flag == "--role") {
@@ -468,17 +475,28 @@ int Token(const std::vector<std::string>& args) {
   if (args.size() % 2 != 0 || claims.agent_id.empty() || ttl == 0 || secret_file.empty()) {
     return Usage("token needs --agent, --ttl and --secret-file");
   }
+  if (claims.role == omni::auth::Role::kOperator) {
+    if (!claims.tenant.empty()) {
+      return Usage("token: an operator's token is for every tenant; --tenant is named per call");
+    }
+    claims.tenant = omni::kAnyTenant;
+  } else if (absl::Status name = omni::ValidateTenantName(claims.tenant, "--tenant"); !name.ok()) {
+    return Usage(claims.tenant.empty() ? "token needs --tenant (the agent's tenant)"
+                                       : std::string(name.message()));
+  }
   auto secret = omni::auth::ReadTokenSecret("--secret-file", secret_file);
   if (!secret.ok()) {
     std::cerr << "omnictl: " << secret.status().message() << "\n";
     return 1;
   }
-  claims = omni::auth::NewAgentClaims(claims.agent_id, claims.role, omni::SystemClock::Get().Now(),
-                                      std::chrono::seconds(ttl));
+  claims = omni::auth::NewAgentClaims(claims.agent_id, claims.tenant, claims.role,
+                                      omni::SystemClock::Get().Now(), std::chrono::seconds(ttl));
   // The token alone on stdout (for $(…) and files), first; what to revoke it by, for the record.
   std::cout << omni::auth::MintAgentToken(claims, *secret) << std::endl;
   std::cerr << "token id " << claims.token_id << " (" << claims.agent_id << ", "
-            << omni::auth::RoleName(claims.role) << "), expires "
+            << omni::auth::RoleName(claims.role) << ", "
+            << (claims.tenant == omni::kAnyTenant ? "every tenant" : "tenant " + claims.tenant)
+            << "), expires "
             << google::protobuf::util::TimeUtil::ToString(omni::ToProto(claims.expires_at)) << "\n";
   return 0;
 }

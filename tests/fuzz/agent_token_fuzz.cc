@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "base/tenant_name.h"
 #include "broker/auth/agent_token.h"
 #include "tests/fuzz/fuzz_checks.h"
 
@@ -18,6 +19,10 @@ void Check(std::string_view token) {
       std::chrono::seconds(60), omni::auth::kDefaultMaxTokenLifetime, &failure);
   if (claims.ok()) {
     omni::fuzz::Require(!claims->agent_id.empty());
+    // One tenant by its name, or every tenant for an operator only.
+    omni::fuzz::Require(claims->role == omni::auth::Role::kOperator
+                            ? claims->tenant == omni::kAnyTenant
+                            : omni::IsTenantName(claims->tenant));
   } else {
     omni::fuzz::Require(claims.status().code() == absl::StatusCode::kUnauthenticated);
     omni::fuzz::Require(!claims.status().message().empty());

@@ -175,7 +175,8 @@ TEST(OmnictlTest, StatsAndTopShowTheFloor) {
 TEST(OmnictlTest, MintsATokenAndUsesItOverMutualTls) {
   testing::SecuredBroker secured;
   const std::string secret = (secured.dir() / "token.secret").string();
-  auto minted = Omnictl("unused", "token --agent ops --ttl 1h --role admin --secret-file " + secret);
+  auto minted = Omnictl(
+      "unused", "token --agent ops --tenant default --ttl 1h --role admin --secret-file " + secret);
   ASSERT_EQ(minted.status, 0) << minted.output;
   const std::string token = minted.output.substr(0, minted.output.find('\n'));
   auto claims = auth::VerifyAgentToken(token, testing::kTestTokenSecret, SystemClock::Get().Now(),
@@ -183,9 +184,12 @@ TEST(OmnictlTest, MintsATokenAndUsesItOverMutualTls) {
   ASSERT_TRUE(claims.ok()) << claims.status();
   EXPECT_EQ(claims->agent_id, "ops");
   EXPECT_EQ(claims->role, auth::Role::kAdmin);
+  EXPECT_EQ(claims->tenant, "default");
   EXPECT_EQ(claims->expires_at - claims->issued_at, std::chrono::hours(1));
   // What to revoke it by, on stderr.
-  EXPECT_NE(minted.output.find("\ntoken id " + claims->token_id + " (ops, admin), expires "), std::string::npos)
+  EXPECT_NE(minted.output.find("\ntoken id " + claims->token_id +
+                               " (ops, admin, tenant default), expires "),
+            std::string::npos)
       << minted.output;
   std::ofstream(secured.dir() / "ops.token") << token << "\n";
 
@@ -203,7 +207,27 @@ TEST(OmnictlTest, MintsATokenAndUsesItOverMutualTls) {
   EXPECT_EQ(Omnictl("unused", "token --agent ops --ttl soon --secret-file " + secret).status, 2);
   EXPECT_EQ(Omnictl("unused", "token --agent ops --ttl 1h --role root --secret-file " + secret).status, 2);
   EXPECT_EQ(Omnictl("unused", "token --ttl 1h --secret-file " + secret).status, 2);
-  auto no_secret = Omnictl("unused", "token --agent ops --ttl 1h --secret-file /nonexistent/secret");
+  auto no_tenant = Omnictl("unused", "token --agent ops --ttl 1h --secret-file " + secret);
+  EXPECT_EQ(no_tenant.status, 2);
+  EXPECT_NE(no_tenant.output.find("token needs --tenant"), std::string::npos) << no_tenant.output;
+  auto bad_tenant =
+      Omnictl("unused", "token --agent ops --tenant Acme --ttl 1h --secret-file " + secret);
+  EXPECT_EQ(bad_tenant.status, 2);
+  EXPECT_NE(bad_tenant.output.find("--tenant: 'Acme' is not a tenant name"), std::string::npos)
+      << bad_tenant.output;
+  EXPECT_EQ(
+      Omnictl("unused", "token --agent ops --tenant '*' --ttl 1h --secret-file " + secret).status,
+      2)
+      << "\"*\" is an operator's";
+  EXPECT_EQ(Omnictl("unused",
+                    "token --agent olga --role operator --tenant default --ttl 1h "
+                    "--secret-file " +
+                        secret)
+                .status,
+            2)
+      << "an operator's token names no one tenant";
+  auto no_secret = Omnictl(
+      "unused", "token --agent ops --tenant default --ttl 1h --secret-file /nonexistent/secret");
   EXPECT_EQ(no_secret.status, 1);
   EXPECT_NE(no_secret.output.find("--secret-file: cannot read '/nonexistent/secret'"), std::string::npos) << no_secret.output;
 }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "absl/strings/escaping.h"
+#include "base/tenant_name.h"
 #include "broker/auth/agent_token.h"
 #include "omni/agent/security.h"
 #include "omnibroker/v1/agent_console.grpc.pb.h"
@@ -59,21 +60,29 @@ class SecuredBroker {
   const TestCerts& certs() const { return certs_; }
   const std::filesystem::path& dir() const { return dir_.path(); }
 
+  // A token of `agent_id` of `tenant`: "" = the broker's default tenant ("default"), or every
+  // tenant ("*") for role operator.
   static std::string Token(const std::string& agent_id, auth::Role role = auth::Role::kAgent,
                            std::chrono::seconds ttl = std::chrono::hours(1),
-                           const std::string& secret = kTestTokenSecret) {
+                           const std::string& secret = kTestTokenSecret,
+                           const std::string& tenant = "") {
     const TimePoint now = SystemClock::Get().Now();
     // An expired one (ttl < 0) was issued an hour before it expired.
     if (ttl <= std::chrono::seconds::zero()) {
-      return TokenIssuedAt(agent_id, now + ttl - std::chrono::hours(1), role, std::chrono::hours(1), secret);
+      return TokenIssuedAt(agent_id, now + ttl - std::chrono::hours(1), role, std::chrono::hours(1),
+                           secret, tenant);
     }
-    return TokenIssuedAt(agent_id, now, role, ttl, secret);
+    return TokenIssuedAt(agent_id, now, role, ttl, secret, tenant);
   }
   static std::string TokenIssuedAt(const std::string& agent_id, TimePoint issued_at,
                                    auth::Role role = auth::Role::kAgent,
                                    std::chrono::seconds ttl = std::chrono::hours(1),
-                                   const std::string& secret = kTestTokenSecret) {
-    return auth::MintAgentToken(auth::NewAgentClaims(agent_id, role, issued_at, ttl), secret);
+                                   const std::string& secret = kTestTokenSecret,
+                                   const std::string& tenant = "") {
+    const std::string of = !tenant.empty()                 ? tenant
+                           : role == auth::Role::kOperator ? std::string(kAnyTenant)
+                                                           : "default";
+    return auth::MintAgentToken(auth::NewAgentClaims(agent_id, of, role, issued_at, ttl), secret);
   }
   // The id (jti) of a token of the test secret.
   static std::string TokenId(const std::string& token) {

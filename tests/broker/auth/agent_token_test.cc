@@ -5,6 +5,7 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "base/tenant_name.h"
 
 namespace omni::auth {
 namespace {
@@ -19,15 +20,21 @@ constexpr std::chrono::seconds kLifetime = kDefaultMaxTokenLifetime;
 
 AgentClaims Alice(TimePoint expires_at = kNow + 1h, Role role = Role::kAgent) {
   return AgentClaims{.agent_id = "alice",
+                     .tenant = "acme",
                      .token_id = "tok_alice_1",
                      .role = role,
                      .issued_at = expires_at - 8h,
                      .expires_at = expires_at};
 }
 
-// A payload with every required claim of a token of alice, and `extra` members after them.
-std::string Payload(const std::string& extra = "") {
+// A payload with every required claim of a token of alice but her tenant, and `extra` members
+// after them.
+std::string PayloadWithoutTenant(const std::string& extra = "") {
   return R"({"sub":"alice","jti":"tok_1","iat":1799990000,"exp":1800003600)" + extra + "}";
+}
+// The same with her tenant.
+std::string Payload(const std::string& extra = "") {
+  return PayloadWithoutTenant(R"(,"tenant":"acme")" + extra);
 }
 
 TEST(AgentTokenTest, AMintedTokenVerifiesWithItsClaims) {
@@ -40,13 +47,14 @@ TEST(AgentTokenTest, AMintedTokenVerifiesWithItsClaims) {
                                  kSecret, kNow, 60s, kLifetime);
   ASSERT_TRUE(claims.ok()) << claims.status();
   EXPECT_EQ(claims->agent_id, "alice");
+  EXPECT_EQ(claims->tenant, "acme");
   EXPECT_EQ(claims->role, Role::kSupervisor);
   EXPECT_EQ(claims->expires_at, kNow + 1h);
 }
 
 TEST(AgentTokenTest, RoleDefaultsToAgent) {
   const std::string token =
-      SignedToken(kHs256, R"({"sub":"bob","jti":"t","iat":1800000000,"exp":1800003600})", kSecret);
+      SignedToken(kHs256, R"({"sub":"bob","tenant":"acme","jti":"t","iat":1800000000,"exp":1800003600})", kSecret);
   auto claims = VerifyAgentToken(token, kSecret, kNow, 0s, kLifetime);
   ASSERT_TRUE(claims.ok()) << claims.status();
   EXPECT_EQ(claims->role, Role::kAgent);
@@ -173,20 +181,45 @@ INSTANTIATE_TEST_SUITE_P(
                               kSecret),
                   TokenFailure::kMalformed, "payload.jti"},
         Malformed{"IssuedInTheFuture",
-                  SignedToken(kHs256, R"({"sub":"alice","jti":"t","iat":1800000100,"exp":1800003600})", kSecret),
+                  SignedToken(kHs256, R"({"sub":"alice","tenant":"acme","jti":"t","iat":1800000100,"exp":1800003600})", kSecret),
                   TokenFailure::kMalformed, "payload.iat: issued 100 s in the future"},
         Malformed{"ExpiresBeforeIssued",
-                  SignedToken(kHs256, R"({"sub":"alice","jti":"t","iat":1799990000,"exp":1799990000})", kSecret),
+                  SignedToken(kHs256, R"({"sub":"alice","tenant":"acme","jti":"t","iat":1799990000,"exp":1799990000})", kSecret),
                   TokenFailure::kMalformed, "payload.exp: not after payload.iat"},
         Malformed{"LivesTooLong",
-                  SignedToken(kHs256, R"({"sub":"alice","jti":"t","iat":1799990000,"exp":1900000000})", kSecret),
-                  TokenFailure::kMalformed, "this broker takes tokens of at most 720 h"}),
+                  SignedToken(kHs256, R"({"sub":"alice","tenant":"acme","jti":"t","iat":1799990000,"exp":1900000000})", kSecret),
+                  TokenFailure::kMalformed, "this broker takes tokens of at most 720 h"},
+        Malformed{"NoTenant", SignedToken(kHs256, PayloadWithoutTenant(), kSecret),
+                  TokenFailure::kMalformed, "payload.tenant: the tenant is missing"},
+        Malformed{"EmptyTenant",
+                  SignedToken(kHs256, PayloadWithoutTenant(R"(,"tenant":"")"), kSecret),
+                  TokenFailure::kMalformed, "payload.tenant: '' is not a tenant name"},
+        Malformed{"NumericTenant",
+                  SignedToken(kHs256, PayloadWithoutTenant(R"(,"tenant":7)"), kSecret),
+                  TokenFailure::kMalformed, "payload.tenant: the tenant is missing or not a string"},
+        Malformed{"NullTenant",
+                  SignedToken(kHs256, PayloadWithoutTenant(R"(,"tenant":null)"), kSecret),
+                  TokenFailure::kMalformed, "payload.tenant: the tenant is missing or not a string"},
+        Malformed{"TenantNotAName",
+                  SignedToken(kHs256, PayloadWithoutTenant(R"(,"tenant":"Acme/EU")"), kSecret),
+                  TokenFailure::kMalformed, "payload.tenant: 'Acme/EU' is not a tenant name"},
+        Malformed{"EveryTenantForAnAdmin",
+                  SignedToken(kHs256, PayloadWithoutTenant(R"(,"tenant":"*","role":"admin")"),
+                              kSecret),
+                  TokenFailure::kMalformed, "is for role operator only"},
+        Malformed{"EveryTenantForAnAgent",
+                  SignedToken(kHs256, PayloadWithoutTenant(R"(,"tenant":"*")"), kSecret),
+                  TokenFailure::kMalformed, "is for role operator only"},
+        Malformed{"OperatorOfOneTenant",
+                  SignedToken(kHs256, PayloadWithoutTenant(R"(,"tenant":"acme","role":"operator")"),
+                              kSecret),
+                  TokenFailure::kMalformed, "an operator's token is for every tenant"}),
     [](const auto& info) { return info.param.name; });
 
 TEST(AgentTokenTest, NewClaimsHaveAFreshIdAndWholeSeconds) {
   const TimePoint now = kNow + 250ms;
-  const AgentClaims a = NewAgentClaims("alice", Role::kAdmin, now, 8h);
-  const AgentClaims b = NewAgentClaims("alice", Role::kAdmin, now, 8h);
+  const AgentClaims a = NewAgentClaims("alice", "acme", Role::kAdmin, now, 8h);
+  const AgentClaims b = NewAgentClaims("alice", "acme", Role::kAdmin, now, 8h);
   EXPECT_NE(a.token_id, b.token_id);
   EXPECT_TRUE(a.token_id.starts_with("tok_")) << a.token_id;
   EXPECT_EQ(a.issued_at, kNow);
@@ -195,19 +228,32 @@ TEST(AgentTokenTest, NewClaimsHaveAFreshIdAndWholeSeconds) {
   ASSERT_TRUE(verified.ok()) << verified.status();
   EXPECT_EQ(verified->token_id, a.token_id);
   EXPECT_EQ(verified->role, Role::kAdmin);
+  EXPECT_EQ(verified->tenant, "acme");
+}
+
+TEST(AgentTokenTest, AnOperatorsTokenIsForEveryTenant) {
+  auto verified = VerifyAgentToken(
+      MintAgentToken(NewAgentClaims("olga", std::string(kAnyTenant), Role::kOperator, kNow, 1h),
+                     kSecret),
+      kSecret, kNow, 0s, kLifetime);
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_EQ(verified->role, Role::kOperator);
+  EXPECT_EQ(verified->tenant, "*");
 }
 
 TEST(AgentTokenTest, TheLifetimeAndTheFutureAllowTheLeewayAndTheMaximumExactly) {
-  AgentClaims claims = NewAgentClaims("alice", Role::kAgent, kNow + 60s, 24h);
+  AgentClaims claims = NewAgentClaims("alice", "acme", Role::kAgent, kNow + 60s, 24h);
   EXPECT_TRUE(VerifyAgentToken(MintAgentToken(claims, kSecret), kSecret, kNow, 60s, 24h).ok());
   EXPECT_FALSE(VerifyAgentToken(MintAgentToken(claims, kSecret), kSecret, kNow, 59s, 24h).ok());
   EXPECT_FALSE(VerifyAgentToken(MintAgentToken(claims, kSecret), kSecret, kNow + 60s, 0s, 24h - 1s).ok());
 }
 
 TEST(AgentTokenTest, RolesParseByName) {
-  for (Role role : {Role::kAgent, Role::kSupervisor, Role::kAdmin}) {
+  for (Role role : {Role::kAgent, Role::kSupervisor, Role::kAdmin, Role::kOperator}) {
     EXPECT_EQ(ParseRole(RoleName(role)).value(), role);
   }
+  EXPECT_EQ(RoleName(Role::kOperator), "operator");
+  EXPECT_GT(Role::kOperator, Role::kAdmin) << "an operator may do what an admin may";
   EXPECT_EQ(ParseRole("Admin").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
