@@ -196,7 +196,7 @@ grpc::ServerUnaryReactor* AdminService::RevokeTokens(grpc::CallbackServerContext
                   [this, request, response](const auth::Caller& caller) -> absl::Status {
                     const auto accountable = Accountable(*request, caller);
                     OMNI_ASSIGN_OR_RETURN(omnibroker::v1::TokenRevocation revocation,
-                                          auth_.NewRevocation(accountable.token_id(), accountable.agent_id()));
+                                          auth_.NewRevocation(accountable.token_id(), accountable.agent_id(), caller.tenant));
                     revocation.set_requested_by(accountable.requested_by());
                     revocation.set_reason(accountable.reason());
                     OMNI_ASSIGN_OR_RETURN(*response, core_.RevokeTokens(std::move(revocation)));
@@ -221,7 +221,7 @@ grpc::ServerUnaryReactor* AdminService::RemoveAgent(grpc::CallbackServerContext*
                     }
                     const auto accountable = Accountable(*request, caller);
                     OMNI_ASSIGN_OR_RETURN(omnibroker::v1::TokenRevocation revocation,
-                                          auth_.NewRevocation("", accountable.agent_id()));
+                                          auth_.NewRevocation("", accountable.agent_id(), caller.tenant));
                     revocation.set_requested_by(accountable.requested_by());
                     revocation.set_reason(accountable.reason());
                     OMNI_ASSIGN_OR_RETURN(*response, core_.RemoveAgent(accountable, revocation));

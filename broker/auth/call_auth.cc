@@ -2,10 +2,13 @@
 
 #include <algorithm>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "base/status_macros.h"
 #include "base/strings.h"
+#include "base/tenant_name.h"
 #include "base/time_util.h"
 #include "broker/auth/peer_address.h"
 #include "connectors/sdk/address_rate_limiter.h"
@@ -20,6 +23,26 @@ std::string Metadata(const grpc::ServerContextBase& context, std::string_view ke
 }
 
 constexpr std::string_view kBearer = "Bearer ";
+
+// The tenant a verified call acts for: an operator's is the one its call names, anyone else's is
+// their token's, which the call may repeat but not contradict.
+absl::StatusOr<std::string> TenantOfVerifiedCall(const AgentClaims& claims,
+                                                 const std::string& named) {
+  if (claims.role == Role::kOperator) {
+    if (named.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(kTenantMetadata, ": an operator names the tenant the call acts for"));
+    }
+    OMNI_RETURN_IF_ERROR(ValidateTenantName(named, kTenantMetadata));
+    return named;
+  }
+  if (!named.empty() && named != claims.tenant) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        kTenantMetadata, " '", absl::CHexEscape(named), "' is not the token's tenant '",
+        claims.tenant, "'; ", claims.agent_id, " acts for their own tenant only"));
+  }
+  return claims.tenant;
+}
 
 }  // namespace
 
@@ -44,7 +67,12 @@ absl::Status CallAuthenticator::Fail(TokenFailure failure, absl::Status status) 
 
 absl::StatusOr<Caller> CallAuthenticator::Authenticate(const grpc::ServerContextBase& context) {
   const std::string named = Metadata(context, kAgentIdMetadata);
-  if (!enforcing()) return Caller{.agent_id = named};
+  if (!enforcing()) {
+    std::string tenant = Metadata(context, kTenantMetadata);
+    if (tenant.empty()) return Caller{.agent_id = named, .tenant = options_.default_tenant};
+    OMNI_RETURN_IF_ERROR(ValidateTenantName(tenant, kTenantMetadata));
+    return Caller{.agent_id = named, .tenant = std::move(tenant)};
+  }
   const std::string address = PeerAddress(context.peer());
   if (absl::Status may = AddressMayTry(address); !may.ok()) return may;
   absl::StatusOr<Caller> caller = CheckToken(context, named);
@@ -82,7 +110,7 @@ absl::StatusOr<Caller> CallAuthenticator::CheckToken(const grpc::ServerContextBa
                                  options_.token_secret, clock_.Now(), options_.leeway,
                                  options_.max_lifetime, &failure);
   if (!claims.ok()) return Fail(failure, claims.status());
-  if (revocations_.Revoked(claims->agent_id, claims->token_id, claims->issued_at)) {
+  if (revocations_.Revoked(claims->tenant, claims->agent_id, claims->token_id, claims->issued_at)) {
     return Fail(TokenFailure::kRevoked,
                 absl::UnauthenticatedError("agent token: revoked; ask an admin for a new one"));
   }
@@ -91,12 +119,22 @@ absl::StatusOr<Caller> CallAuthenticator::CheckToken(const grpc::ServerContextBa
                                                     "' is not the token's agent '",
                                                     claims->agent_id, "'"));
   }
+  OMNI_ASSIGN_OR_RETURN(std::string tenant,
+                        TenantOfVerifiedCall(*claims, Metadata(context, kTenantMetadata)));
   return Caller{.agent_id = claims->agent_id,
+                .tenant = std::move(tenant),
                 .role = claims->role,
                 .verified = true,
                 .token_id = claims->token_id,
                 .issued_at = claims->issued_at,
                 .expires_at = claims->expires_at};
+}
+
+bool CallAuthenticator::Revoked(const Caller& caller) const {
+  // The token's tenant: an operator's is every tenant, whichever its call acts for.
+  const std::string& token_tenant =
+      caller.role == Role::kOperator ? std::string(kAnyTenant) : caller.tenant;
+  return revocations_.Revoked(token_tenant, caller.agent_id, caller.token_id, caller.issued_at);
 }
 
 absl::Status CallAuthenticator::StillValid(const Caller& caller) {
@@ -106,7 +144,7 @@ absl::Status CallAuthenticator::StillValid(const Caller& caller) {
                 absl::UnauthenticatedError(
                     "agent token: expired during the stream; reconnect with a new one"));
   }
-  if (revocations_.Revoked(caller.agent_id, caller.token_id, caller.issued_at)) {
+  if (Revoked(caller)) {
     return Fail(TokenFailure::kRevoked,
                 absl::UnauthenticatedError(
                     "agent token: revoked during the stream; ask an admin for a new one"));
@@ -115,14 +153,16 @@ absl::Status CallAuthenticator::StillValid(const Caller& caller) {
 }
 
 absl::StatusOr<omnibroker::v1::TokenRevocation> CallAuthenticator::NewRevocation(
-    const std::string& token_id, const std::string& agent_id) const {
+    const std::string& token_id, const std::string& agent_id, const std::string& tenant) const {
   if (token_id.empty() == agent_id.empty()) {
     return absl::InvalidArgumentError(
         "token_id, agent_id: give exactly one (a token's id, or the agent whose tokens issued "
         "up to now are revoked)");
   }
+  OMNI_RETURN_IF_ERROR(ValidateTenantName(tenant, "tenant"));
   const TimePoint now = clock_.Now();
   omnibroker::v1::TokenRevocation revocation;
+  revocation.set_tenant(tenant);
   *revocation.mutable_revoked_at() = ToProto(now);
   if (!token_id.empty()) {
     revocation.set_token_id(token_id);
@@ -142,7 +182,13 @@ absl::StatusOr<omnibroker::v1::TokenRevocation> CallAuthenticator::NewRevocation
 }
 
 void CallAuthenticator::Revoke(const omnibroker::v1::TokenRevocation& revocation) {
-  revocations_.Add(revocation, clock_.Now());
+  if (!revocation.tenant().empty()) {
+    revocations_.Add(revocation, clock_.Now());
+    return;
+  }
+  omnibroker::v1::TokenRevocation of_default_tenant = revocation;
+  of_default_tenant.set_tenant(options_.default_tenant);
+  revocations_.Add(of_default_tenant, clock_.Now());
 }
 
 absl::Status CallAuthenticator::Require(const Caller& caller, Role required,
@@ -155,7 +201,7 @@ absl::Status CallAuthenticator::Require(const Caller& caller, Role required,
 }
 
 absl::Status CallAuthenticator::TakeRate(const Caller& caller, ops::RateLimitedCall call) {
-  absl::Status taken = limiter_.Take(caller.agent_id);
+  absl::Status taken = limiter_.Take(caller.tenant, caller.agent_id);
   if (!taken.ok()) metrics_.rate_limited(call).Add();
   return taken;
 }

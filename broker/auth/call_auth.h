@@ -5,6 +5,11 @@
 // defaults) callers are trusted as today: the agent id comes from the x-omni-agent-id metadata
 // or Login, and Admin is open; the broker warns about it at start.
 //
+// Every call acts for one tenant (Caller::tenant): the token's own; for a platform operator
+// (whose token is for every tenant) the one its call names in x-omni-tenant; in dev mode the one
+// x-omni-tenant names, else the broker's default tenant. A call naming a tenant its token is not
+// for is refused.
+//
 // Failed authentications are limited per client address (PeerAddress): once an address has
 // failed `failed_auth_limit.burst` times faster than `per_second` refills, its calls are refused
 // with RESOURCE_EXHAUSTED, their tokens not even checked, until its budget refills. Clients
@@ -37,6 +42,9 @@ namespace omni::auth {
 // agree with the token's agent when given).
 inline constexpr char kAgentIdMetadata[] = "x-omni-agent-id";
 inline constexpr char kAuthorizationMetadata[] = "authorization";
+// The metadata key that names the tenant a call acts for: required of an operator, optional
+// otherwise (it must then be the token's tenant), the choice of a dev-mode caller.
+inline constexpr char kTenantMetadata[] = "x-omni-tenant";
 
 struct AuthOptions {
   std::string token_secret;  // "" = dev mode: callers are trusted
@@ -45,10 +53,14 @@ struct AuthOptions {
   RateLimit rate_limit;
   // Failed authentications per client address; per_second 0 = no limit.
   RateLimit failed_auth_limit;
+  // The broker's own tenant (the config's `tenant`): a dev-mode call's when it names none, and
+  // that of revocations stored before revocations named theirs.
+  std::string default_tenant = "default";
 };
 
 struct Caller {
   std::string agent_id;  // dev mode: "" when the call named none
+  std::string tenant;    // the one tenant the call acts for (a tenant name, never "*")
   Role role = Role::kAgent;
   bool verified = false;  // named by a valid token (false in dev mode)
   std::string token_id;   // the token's jti ("" in dev mode)
@@ -66,19 +78,22 @@ class CallAuthenticator {
 
   // The caller of the call `context` belongs to; UNAUTHENTICATED (counted) when a token is needed
   // and missing, malformed, badly signed or expired; RESOURCE_EXHAUSTED (counted) when the
-  // client's address failed too often.
+  // client's address failed too often; PERMISSION_DENIED when the call names a tenant (or an
+  // agent) its token is not for; INVALID_ARGUMENT when x-omni-tenant is not a tenant name, or
+  // an operator's call names none.
   absl::StatusOr<Caller> Authenticate(const grpc::ServerContextBase& context);
   // UNAUTHENTICATED (counted) once the caller's token has expired or been revoked: a long stream
   // is checked at each request and by its service's watch.
   absl::Status StillValid(const Caller& caller);
-  // A revocation of the token `token_id`, or of every token of `agent_id` issued up to now
-  // (exactly one of them), lapsing once every token it revokes has expired under this broker's
-  // max lifetime and leeway; INVALID_ARGUMENT naming the field otherwise. Not in force until
-  // Revoke (the core stores it first).
+  // A revocation, made for `tenant` (the caller's), of the token `token_id`, or of every token of
+  // `tenant`'s agent `agent_id` issued up to now (exactly one of them), lapsing once every token
+  // it revokes has expired under this broker's max lifetime and leeway; INVALID_ARGUMENT naming
+  // the field otherwise. Not in force until Revoke (the core stores it first).
   absl::StatusOr<omnibroker::v1::TokenRevocation> NewRevocation(const std::string& token_id,
-                                                                const std::string& agent_id) const;
+                                                                const std::string& agent_id,
+                                                                const std::string& tenant) const;
   // Puts `revocation` in force: calls with a token it revokes are refused from now on (open
-  // streams: see StillValid).
+  // streams: see StillValid). One stored without a tenant is the default tenant's.
   void Revoke(const omnibroker::v1::TokenRevocation& revocation);
   // PERMISSION_DENIED unless the caller's role is at least `required` (dev mode: allowed).
   absl::Status Require(const Caller& caller, Role required, std::string_view what) const;
@@ -89,6 +104,8 @@ class CallAuthenticator {
   absl::Status Fail(TokenFailure failure, absl::Status status);
   // Authenticate's check of the token, once the address may try.
   absl::StatusOr<Caller> CheckToken(const grpc::ServerContextBase& context, const std::string& named);
+  // True when a revocation in force covers the caller's token.
+  bool Revoked(const Caller& caller) const;
   // RESOURCE_EXHAUSTED (counted) while `address` has no failure left in its budget.
   absl::Status AddressMayTry(const std::string& address);
 

@@ -3,9 +3,18 @@
 #include <algorithm>
 #include <mutex>
 
+#include "absl/strings/str_cat.h"
 #include "base/time_util.h"
 
 namespace omni::auth {
+namespace {
+
+// Tenant names hold no NUL: the key is one agent's of one tenant.
+std::string AgentKey(const std::string& tenant, const std::string& agent_id) {
+  return absl::StrCat(tenant, absl::string_view("\0", 1), agent_id);
+}
+
+}  // namespace
 
 void Revocations::Add(const omnibroker::v1::TokenRevocation& revocation, TimePoint now) {
   const TimePoint lapses_at = FromProto(revocation.lapses_at());
@@ -19,19 +28,19 @@ void Revocations::Add(const omnibroker::v1::TokenRevocation& revocation, TimePoi
     return;
   }
   const TimePoint issued_before = FromProto(revocation.issued_before());
-  auto [it, added] =
-      agents_.try_emplace(revocation.agent_id(), AgentCutoff{issued_before, lapses_at});
+  auto [it, added] = agents_.try_emplace(AgentKey(revocation.tenant(), revocation.agent_id()),
+                                         AgentCutoff{issued_before, lapses_at});
   if (!added) {
     it->second.issued_before = std::max(it->second.issued_before, issued_before);
     it->second.lapses_at = std::max(it->second.lapses_at, lapses_at);
   }
 }
 
-bool Revocations::Revoked(const std::string& agent_id, const std::string& token_id,
-                          TimePoint issued_at) const {
+bool Revocations::Revoked(const std::string& tenant, const std::string& agent_id,
+                          const std::string& token_id, TimePoint issued_at) const {
   std::shared_lock lock(mu_);
   if (tokens_.contains(token_id)) return true;
-  const auto agent = agents_.find(agent_id);
+  const auto agent = agents_.find(AgentKey(tenant, agent_id));
   return agent != agents_.end() && issued_at < agent->second.issued_before;
 }
 

@@ -251,6 +251,8 @@ TEST(OmnictlTest, RevokesTokens) {
   auto all = Omnictl(address, flags + " revoke agent boris left the team");
   EXPECT_EQ(all.status, 0) << all.output;
   EXPECT_NE(all.output.find("\"issued_before\""), std::string::npos) << all.output;
+  EXPECT_NE(all.output.find("\"tenant\": \"default\""), std::string::npos)
+      << "boris of the admin's tenant: " << all.output;
 
   auto listed = Omnictl(address, flags + " revocations");
   EXPECT_EQ(listed.status, 0) << listed.output;
