@@ -1,7 +1,10 @@
 #include "broker/app/broker_config.h"
 
+#include <algorithm>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/tenant_name.h"
 #include "broker/app/config_file.h"
 
 namespace omni::app {
@@ -85,7 +88,8 @@ std::string Usage() {
   --webchat-listen=HOST:PORT  built-in web chat connector (default: 127.0.0.1:8080)
   --no-webchat             do not start the built-in web chat connector
   --offer-timeout-ms=N     how long an agent has to accept an offer (default: 20000)
-  --tenant=NAME            tenant of events from built-in connectors (default: default)
+  --tenant=NAME            the default tenant: of events from built-in connectors, of the
+                           config file's top-level routing and agents (default: default)
 )";
 }
 
@@ -140,6 +144,14 @@ absl::Status ApplyFlags(const std::vector<std::string>& args, BrokerConfig& conf
       }
       config.routing.offer_timeout = std::chrono::milliseconds(ms);
     } else if (name == "--tenant") {
+      if (auto s = ValidateTenantName(value, "--tenant"); !s.ok()) return s;
+      if (std::any_of(config.tenants.begin(), config.tenants.end(),
+                      [&](const TenantConfig& t) { return t.name == value; })) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("--tenant: '", value,
+                         "' is one of the config file's tenants; the default tenant is "
+                         "another (its routing and agents are the top-level sections)"));
+      }
       config.tenant = value;
     } else {
       return absl::InvalidArgumentError(absl::StrCat("unknown flag ", name, "\n", Usage()));

@@ -24,6 +24,13 @@
 
 namespace omni::app {
 
+// A tenant beyond the broker's default one: its own routing policy and roster.
+struct TenantConfig {
+  std::string name;  // a tenant name (base/tenant_name.h), not the default tenant's
+  routing::RoutingPolicy routing = routing::DefaultRoutingPolicy();
+  std::vector<omnibroker::v1::Agent> agents;  // upserted into its roster at start
+};
+
 struct BrokerConfig {
   std::filesystem::path data_dir = "data";
   std::string grpc_listen = "127.0.0.1:50051";  // port 0 picks a free one
@@ -41,7 +48,11 @@ struct BrokerConfig {
   // Lets the broker listen beyond loopback without authentication (no agent tokens on gRPC, no
   // CURVE on ingest): it then only warns. Off, it refuses to start that way (exposure.h).
   bool insecure = false;
+  // The default tenant: events from built-in connectors and dev-mode callers naming none are
+  // its; its routing policy and roster are `routing` and `agents` below.
   std::string tenant = "default";
+  // The other tenants the broker serves, each with its own policy and roster.
+  std::vector<TenantConfig> tenants;
   // How long an accepted event's id is remembered to recognise a provider's retry (WhatsApp
   // retries for up to 7 days).
   std::chrono::hours dedupe_window{24 * 8};

@@ -75,7 +75,12 @@ int RunCheckConfig(const std::vector<std::string>& args, const connectors::Confi
   for (const auto& plain : exposure.plaintext) out << "warning: " << plain << "\n";
   out << "OK: data in " << config.data_dir.string() << ", gRPC on " << config.grpc_listen
       << ", admin HTTP on " << (config.admin_listen.empty() ? "(off)" : config.admin_listen) << ", "
-      << config.agents.size() << " agents, " << config.connectors.size() << " connectors\n";
+      << config.agents.size() << " agents, " << config.connectors.size() << " connectors, tenant "
+      << config.tenant;
+  for (const TenantConfig& tenant : config.tenants) {
+    out << " and " << tenant.name << " (" << tenant.agents.size() << " agents)";
+  }
+  out << "\n";
   return 0;
 }
 

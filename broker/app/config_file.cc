@@ -12,6 +12,7 @@
 #include "absl/strings/str_replace.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
+#include "base/tenant_name.h"
 #include "broker/routing/policy_proto.h"
 #include "broker/routing/validation.h"
 #include "connectors/sdk/config_environment.h"
@@ -177,6 +178,113 @@ absl::Status ApplyGrpcSecurity(const YAML::Node& value, auth::GrpcSecurityConfig
   return absl::OkStatus();
 }
 
+// routing: {...}, the fields given over `base`'s, checked whole.
+absl::StatusOr<routing::RoutingPolicy> ParseRouting(const YAML::Node& value,
+                                                    const routing::RoutingPolicy& base) {
+  omnibroker::v1::RoutingPolicy proto;
+  OMNI_RETURN_IF_ERROR(FromJson(ToJson(value), proto, "routing"));
+  return routing::MergePolicy(base, proto);
+}
+
+// agents: [{id: alice, …}, …], a whole roster: each entry valid, each id once. `field` names the
+// list in errors ("agents", "tenants[0].agents").
+absl::StatusOr<std::vector<omnibroker::v1::Agent>> ParseAgents(const YAML::Node& value,
+                                                               const std::string& field) {
+  if (!value.IsSequence()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, " (", Where(value), "): must be a list"));
+  }
+  std::vector<omnibroker::v1::Agent> agents;
+  std::set<std::string> ids;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const std::string at = absl::StrCat(field, "[", i, "]");
+    omnibroker::v1::Agent agent;
+    OMNI_RETURN_IF_ERROR(FromJson(ToJson(value[i]), agent, at));
+    if (auto st = routing::ValidateAgent(agent, at); !st.ok()) {
+      return absl::InvalidArgumentError(absl::StrCat(st.message(), " (", Where(value[i]), ")"));
+    }
+    if (!ids.insert(agent.id()).second) {
+      return absl::InvalidArgumentError(absl::StrCat(at, ".id: '", agent.id(), "' appears twice"));
+    }
+    agents.push_back(std::move(agent));
+  }
+  return agents;
+}
+
+// One entry of tenants: {name: globex, routing: {...}, agents: [...]}, its routing and roster
+// read as the top-level sections are. `at` names it ("tenants[1]").
+absl::StatusOr<TenantConfig> ParseTenant(const YAML::Node& entry, const std::string& at) {
+  if (!entry.IsMap()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(at, " (", Where(entry), "): a mapping of name, routing, agents"));
+  }
+  TenantConfig tenant;
+  const YAML::Node name = entry["name"];
+  if (!name || !name.IsScalar()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(at, ".name (", Where(name ? name : entry), "): required, the tenant's name"));
+  }
+  tenant.name = name.Scalar();
+  OMNI_RETURN_IF_ERROR(
+      ValidateTenantName(tenant.name, absl::StrCat(at, ".name (", Where(name), ")")));
+  for (const auto& kv : entry) {
+    const std::string key = kv.first.as<std::string>();
+    if (key == "name") continue;
+    if (key == "routing") {
+      auto policy = ParseRouting(kv.second, tenant.routing);
+      if (!policy.ok()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            at, " (", tenant.name, "): ", policy.status().message(), " (", Where(kv.second), ")"));
+      }
+      tenant.routing = *std::move(policy);
+    } else if (key == "agents") {
+      OMNI_ASSIGN_OR_RETURN(tenant.agents, ParseAgents(kv.second, at + ".agents"));
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(at, ".", key, " (", Where(kv.first),
+                                                     "): unknown key; known: name, routing, "
+                                                     "agents"));
+    }
+  }
+  return tenant;
+}
+
+// tenants: [{name: globex, routing: {...}, agents: [...]}, …]: the tenants beyond the default
+// one, each named once.
+absl::StatusOr<std::vector<TenantConfig>> ParseTenants(const YAML::Node& value) {
+  if (!value.IsSequence()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("tenants (", Where(value), "): must be a list of {name, routing, agents}"));
+  }
+  std::vector<TenantConfig> tenants;
+  std::set<std::string> names;
+  for (size_t i = 0; i < value.size(); ++i) {
+    const std::string at = absl::StrCat("tenants[", i, "]");
+    OMNI_ASSIGN_OR_RETURN(TenantConfig tenant, ParseTenant(value[i], at));
+    if (!names.insert(tenant.name).second) {
+      return absl::InvalidArgumentError(absl::StrCat(at, ".name (", Where(value[i]["name"]), "): '",
+                                                     tenant.name, "' appears twice"));
+    }
+    tenants.push_back(std::move(tenant));
+  }
+  return tenants;
+}
+
+// Once every section is applied (`tenant:` may stand below `tenants:`, or come from the
+// environment): the default tenant is not one of the others as well.
+absl::Status CheckDefaultTenantApart(const YAML::Node& root, const BrokerConfig& config) {
+  const YAML::Node tenants = root["tenants"];
+  if (!tenants || !tenants.IsSequence()) return absl::OkStatus();
+  for (size_t i = 0; i < tenants.size(); ++i) {
+    const YAML::Node name = tenants[i].IsMap() ? tenants[i]["name"] : YAML::Node();
+    if (name && name.IsScalar() && name.Scalar() == config.tenant) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "tenants[", i, "].name (", Where(name), "): '", config.tenant,
+          "' is the default tenant (tenant:), whose routing and agents are the top-level "
+          "sections"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Applies one top-level section; its error names where it is.
 absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
                           BrokerConfig& config) {
@@ -209,7 +317,11 @@ absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
     }
     config.shutdown_grace = std::chrono::seconds(seconds);
   } else if (key == "tenant") {
-    if (auto st = ScalarString(value, key, config.tenant); !st.ok()) return st;
+    OMNI_RETURN_IF_ERROR(ScalarString(value, key, s));
+    OMNI_RETURN_IF_ERROR(ValidateTenantName(s, absl::StrCat(key, " (", Where(value), ")")));
+    config.tenant = s;
+  } else if (key == "tenants") {
+    OMNI_ASSIGN_OR_RETURN(config.tenants, ParseTenants(value));
   } else if (key == "dedupe_window_hours") {
     int64_t hours;
     if (!value.IsScalar() || !absl::SimpleAtoi(value.Scalar(), &hours) || hours < 1) {
@@ -263,31 +375,9 @@ absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
   } else if (key == "floor_stats") {
     if (auto st = ApplyFloorStats(value, config.floor_stats); !st.ok()) return st;
   } else if (key == "routing") {
-    omnibroker::v1::RoutingPolicy proto;
-    if (auto st = FromJson(ToJson(value), proto, "routing"); !st.ok()) return st;
-    auto policy = routing::MergePolicy(config.routing, proto);
-    if (!policy.ok()) return policy.status();
-    config.routing = *std::move(policy);
+    OMNI_ASSIGN_OR_RETURN(config.routing, ParseRouting(value, config.routing));
   } else if (key == "agents") {
-    if (!value.IsSequence())
-      return absl::InvalidArgumentError(
-          absl::StrCat("agents (", Where(value), "): must be a list"));
-    std::vector<omnibroker::v1::Agent> agents;
-    std::set<std::string> ids;
-    for (size_t i = 0; i < value.size(); ++i) {
-      omnibroker::v1::Agent agent;
-      if (auto st = FromJson(ToJson(value[i]), agent, absl::StrCat("agents[", i, "]")); !st.ok())
-        return st;
-      if (auto st = routing::ValidateAgent(agent, absl::StrCat("agents[", i, "]")); !st.ok()) {
-        return absl::InvalidArgumentError(absl::StrCat(st.message(), " (", Where(value[i]), ")"));
-      }
-      if (!ids.insert(agent.id()).second) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("agents[", i, "].id: '", agent.id(), "' appears twice"));
-      }
-      agents.push_back(std::move(agent));
-    }
-    config.agents = std::move(agents);
+    OMNI_ASSIGN_OR_RETURN(config.agents, ParseAgents(value, "agents"));
   } else if (key == "connectors") {
     auto list = connectors::ParseConnectorList(value);
     if (!list.ok()) return list.status();
@@ -295,8 +385,10 @@ absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
   } else {
     return absl::InvalidArgumentError(absl::StrCat(
         "config: unknown section '", key, "' (", Where(key_node),
-        "); known: data_dir, grpc_listen, grpc_security, ingest_listen, ingest, admin_listen, log_format, "
-        "shutdown_grace_seconds, tenant, dedupe_window_hours, retention, escalation_roles, "
+        "); known: data_dir, grpc_listen, grpc_security, ingest_listen, ingest, admin_listen, "
+        "log_format, "
+        "shutdown_grace_seconds, tenant, tenants, dedupe_window_hours, retention, "
+        "escalation_roles, "
         "join_open_conversation_across_channels, floor_stats, routing, agents, connectors, "
         "insecure"));
   }
@@ -322,6 +414,9 @@ absl::Status ApplyConfigText(std::string_view text, BrokerConfig& config,
     if (auto s = ApplySection(kv.first, kv.second, config); !s.ok()) {
       absl::StrAppend(&errors, errors.empty() ? "" : "\n", s.message());
     }
+  }
+  if (auto s = CheckDefaultTenantApart(root, config); !s.ok()) {
+    absl::StrAppend(&errors, errors.empty() ? "" : "\n", s.message());
   }
   if (!errors.empty()) return absl::InvalidArgumentError(errors);
   return absl::OkStatus();

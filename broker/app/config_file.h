@@ -6,7 +6,8 @@
 //   grpc_listen: 127.0.0.1:50051
 //   ingest_listen: tcp://127.0.0.1:5570
 //   ingest: {curve_secret_key_file: …, allowed_client_keys_file: …}   # see ingest_config.h
-//   tenant: acme
+//   tenant: acme        # the default tenant: built-in connectors' events, the routing and
+//                       # agents below
 //   dedupe_window_hours: 192   # how long provider retries are recognised
 //   retention: [{tenant: "*", events_days: 730, sensitive_attachment_days: 30}]
 //   escalation_roles: {"*": supervisor, acme: acme-team-leads}   # who gets a breach's escalation
@@ -16,6 +17,10 @@
 //   agents:             # replaces the demo roster
 //     - {id: alice, languages: [en], skills: [{name: billing, proficiency: 8}],
 //        capacity: [{channel: CHANNEL_CHAT, max_concurrent: 3}], tiers: [TIER_VIP]}
+//   tenants:            # the others, each with its own policy (over the defaults) and roster
+//     - name: globex    # 1-64 of a-z, 0-9, '_', '-' (base/tenant_name.h)
+//       routing: {offer_timeout: 45s}
+//       agents: [{id: alice, languages: [en], skills: [{name: support, proficiency: 7}]}]
 //   connectors:         # replaces the built-in web chat
 //     - {type: webchat, name: webchat, settings: {listen: "127.0.0.1:8080", token_secret_file:
 //     /etc/omni/webchat.secret}}

@@ -30,6 +30,18 @@ TEST(CheckConfigTest, TheShippedExampleIsOk) {
       << out.str();
 }
 
+TEST(CheckConfigTest, TheTenantsAreSummed) {
+  testing::TempDir dir;
+  const auto path = dir.path() / "omni.yaml";
+  std::ofstream(path) << "tenant: acme\ntenants:\n  - {name: globex, agents: [{id: gina}]}\n";
+  std::ostringstream out;
+  EXPECT_EQ(RunCheckConfig({"--config", path.string(), "--data-dir", dir.path().string()}, {}, out),
+            0)
+      << out.str();
+  EXPECT_NE(out.str().find(", tenant acme and globex (1 agents)\n"), std::string::npos)
+      << out.str();
+}
+
 TEST(CheckConfigTest, FlagsOverTheEnvironmentOverTheFile) {
   testing::TempDir dir;
   const auto path = dir.path() / "omni.yaml";
@@ -129,22 +141,25 @@ INSTANTIATE_TEST_SUITE_P(
                 "ingest: {allowed_client_keys: [x]}\n",
                 {{"OMNIBROKER_INGEST__CURVE_SECRET_KEY_FILE", "/nonexistent/omni-curve"}},
                 {"ingest.curve_secret_key_file: cannot read '/nonexistent/omni-curve'"}},
-        BadCase{"IngestAllowListWithoutCurve",
-                "ingest: {allowed_client_keys: [x]}\n",
-                {},
-                {"ingest: connector keys (clients, allowed_client_keys) need curve_secret_key_file"}},
+        BadCase{
+            "IngestAllowListWithoutCurve",
+            "ingest: {allowed_client_keys: [x]}\n",
+            {},
+            {"ingest: connector keys (clients, allowed_client_keys) need curve_secret_key_file"}},
         BadCase{"IngestMessageLimitBelowTheEventLimit",
                 "ingest: {max_message_bytes: 1000, limits: {max_event_bytes: 1000}}\n",
                 {},
                 {"ingest.max_message_bytes (1000) must be above ingest.limits.max_event_bytes"}},
         BadCase{"GrpcSecurityFileMissing",
-                "grpc_security: {tls_cert_file: /nonexistent/omni.crt, tls_key_file: /nonexistent/omni.key}\n",
+                "grpc_security: {tls_cert_file: /nonexistent/omni.crt, tls_key_file: "
+                "/nonexistent/omni.key}\n",
                 {},
                 {"grpc_security.tls_cert_file: cannot read /nonexistent/omni.crt"}},
-        BadCase{"GrpcSecurityKeyWithoutCertificate",
-                "grpc_security: {tls_key_file: /etc/omni.key}\n",
-                {},
-                {"grpc_security.tls_cert_file: needed when tls_key_file or tls_client_ca_file is set"}},
+        BadCase{
+            "GrpcSecurityKeyWithoutCertificate",
+            "grpc_security: {tls_key_file: /etc/omni.key}\n",
+            {},
+            {"grpc_security.tls_cert_file: needed when tls_key_file or tls_client_ca_file is set"}},
         BadCase{"GrpcSecurityBadValue",
                 "grpc_security:\n  token_leeway_seconds: -3\n",
                 {},
@@ -152,7 +167,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"GrpcSecurityRateFromTheEnvironment",
                 "",
                 {{"OMNIBROKER_GRPC_SECURITY__RATE_LIMIT_BURST", "0"}},
-                {"grpc_security.rate_limit_burst (environment OMNIBROKER_GRPC_SECURITY__RATE_LIMIT_BURST): "
+                {"grpc_security.rate_limit_burst (environment "
+                 "OMNIBROKER_GRPC_SECURITY__RATE_LIMIT_BURST): "
                  "a number, at least 1"}},
         BadCase{"GrpcSecurityTokenLifetime",
                 "grpc_security: {token_max_lifetime_hours: 0}\n",
@@ -166,6 +182,25 @@ INSTANTIATE_TEST_SUITE_P(
                 "grpc_security:\n  failed_auth_burst: 0.5\n",
                 {},
                 {"grpc_security.failed_auth_burst (line 2): a number, at least 1"}},
+        BadCase{"Tenants",
+                "tenant: acme\n"
+                "tenants:\n"
+                "  - {name: acme}\n"
+                "  - {name: Globex}\n",
+                {},
+                {"tenants[1].name (line 4): 'Globex' is not a tenant name",
+                 "tenants[0].name (line 3): 'acme' is the default tenant"}},
+        BadCase{"TenantFromTheEnvironment",
+                "",
+                {{"OMNIBROKER_TENANT", "ACME"}},
+                {"tenant (environment OMNIBROKER_TENANT): 'ACME' is not a tenant name"}},
+        BadCase{"TenantPolicyAndRoster",
+                "tenants:\n"
+                "  - name: globex\n"
+                "    routing: {risk_fraction: 2}\n"
+                "    agents: [{id: a}]\n",
+                {},
+                {"tenants[0] (globex): routing.risk_fraction must be in (0, 1], got 2 (line 3)"}},
         BadCase{"GrpcSecurityUnknownKey",
                 "grpc_security: {tls_cert: /etc/omni.crt}\n",
                 {},

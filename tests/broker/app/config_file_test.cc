@@ -59,6 +59,58 @@ floor_stats: {window_minutes: 15, short_abandon_seconds: 10, answer_target_secon
   EXPECT_EQ(config.connectors.size(), 1u) << "no connectors section: the default web chat stays";
 }
 
+TEST(ConfigFileTest, TenantsBeyondTheDefaultOneHaveTheirOwnPolicyAndRoster) {
+  BrokerConfig config = DefaultConfig();
+  ASSERT_TRUE(ApplyConfigText(R"(
+routing: {offer_timeout: 45s}
+tenants:
+  - name: globex
+    routing: {risk_fraction: 0.5, tiers: [{tier: TIER_GOLD, weight: 450}]}
+    agents:
+      - {id: alice, languages: [en], skills: [{name: support, proficiency: 9}]}
+      - {id: "007", languages: [fr]}
+  - {name: initech-eu}
+tenant: acme
+)", config).ok());
+  EXPECT_EQ(config.tenant, "acme");
+  EXPECT_EQ(config.agents.size(), 4u) << "the default tenant keeps the demo roster";
+  EXPECT_EQ(config.routing.offer_timeout, 45s);
+  ASSERT_EQ(config.tenants.size(), 2u);
+  const TenantConfig& globex = config.tenants[0];
+  EXPECT_EQ(globex.name, "globex");
+  EXPECT_EQ(globex.routing.risk_fraction, 0.5);
+  EXPECT_EQ(globex.routing.ForTier(omnibroker::v1::TIER_GOLD).weight, 450);
+  EXPECT_EQ(globex.routing.offer_timeout, routing::DefaultRoutingPolicy().offer_timeout)
+      << "over the defaults, not over the default tenant's policy";
+  ASSERT_EQ(globex.agents.size(), 2u);
+  EXPECT_EQ(globex.agents[0].id(), "alice");
+  EXPECT_EQ(globex.agents[1].id(), "007");
+  const TenantConfig& initech = config.tenants[1];
+  EXPECT_EQ(initech.name, "initech-eu");
+  EXPECT_TRUE(initech.agents.empty());
+  EXPECT_EQ(initech.routing.offer_timeout, routing::DefaultRoutingPolicy().offer_timeout);
+}
+
+TEST(ConfigFileTest, TheTenantFlagIsATenantNameApartFromTheOthers) {
+  testing::TempDir dir;
+  const auto path = dir.path() / "omni.yaml";
+  std::ofstream(path) << "tenants: [{name: globex}]\n";
+  BrokerConfig config = DefaultConfig();
+  const absl::Status bad = ApplyFlags({"--tenant", "Acme"}, config);
+  EXPECT_EQ(bad.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.message().find("--tenant: 'Acme' is not a tenant name"), absl::string_view::npos)
+      << bad;
+  BrokerConfig clashing = DefaultConfig();
+  const absl::Status clash = ApplyFlags({"--config", path.string(), "--tenant", "globex"}, clashing);
+  EXPECT_EQ(clash.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(clash.message().find("--tenant: 'globex' is one of the config file's tenants"),
+            absl::string_view::npos)
+      << clash;
+  BrokerConfig good = DefaultConfig();
+  ASSERT_TRUE(ApplyFlags({"--config", path.string(), "--tenant", "acme"}, good).ok());
+  EXPECT_EQ(good.tenant, "acme");
+}
+
 TEST(ConfigFileTest, FlagsOverrideTheFile) {
   testing::TempDir dir;
   const auto path = dir.path() / "omni.yaml";
@@ -131,7 +183,46 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"floor_targets_not_map", "floor_stats: {answer_target_seconds: 20}",
                               "floor_stats.answer_target_seconds (line 1): a mapping of queue"},
                       BadCase{"join_not_bool", "join_open_conversation_across_channels: maybe", "true or false"},
-                      BadCase{"listen_not_scalar", "grpc_listen: [a, b]", "grpc_listen (line 1): must be a single value"}),
+                      BadCase{"listen_not_scalar", "grpc_listen: [a, b]", "grpc_listen (line 1): must be a single value"},
+                      BadCase{"tenant_not_a_name", "tenant: Acme", "tenant (line 1): 'Acme' is not a tenant name (1 to 64 of a-z"},
+                      BadCase{"tenant_empty", "tenant: ''", "tenant (line 1): '' is not a tenant name"},
+                      BadCase{"tenant_wildcard", "tenant: '*'", "tenant (line 1): '*' is not a tenant name"},
+                      BadCase{"tenant_not_scalar", "tenant: [a]", "tenant (line 1): must be a single value"},
+                      BadCase{"tenants_not_list", "tenants: {name: globex}",
+                              "tenants (line 1): must be a list of {name, routing, agents}"},
+                      BadCase{"tenant_entry_not_map", "tenants: [globex]",
+                              "tenants[0] (line 1): a mapping of name, routing, agents"},
+                      BadCase{"tenant_without_name", "tenants:\n  - {agents: []}",
+                              "tenants[0].name (line 2): required"},
+                      BadCase{"tenant_name_not_scalar", "tenants: [{name: [a]}]",
+                              "tenants[0].name (line 1): required"},
+                      BadCase{"tenant_bad_name", "tenants:\n  - {name: globex}\n  - {name: Globex/EU}",
+                              "tenants[1].name (line 3): 'Globex/EU' is not a tenant name"},
+                      BadCase{"tenant_name_too_long", "tenants: [{name: " + std::string(65, 'g') + "}]",
+                              "tenants[0].name (line 1): 'gggggggggggggggg… (65 characters)' is not a tenant name"},
+                      BadCase{"tenant_name_utf8", "tenants: [{name: globéx}]",
+                              "tenants[0].name (line 1): 'glob\\xc3\\xa9x' is not a tenant name"},
+                      BadCase{"tenant_twice", "tenants:\n  - {name: globex}\n  - {name: globex}",
+                              "tenants[1].name (line 3): 'globex' appears twice"},
+                      BadCase{"tenant_is_the_default", "tenants:\n  - {name: acme}\ntenant: acme",
+                              "tenants[0].name (line 2): 'acme' is the default tenant"},
+                      BadCase{"tenant_is_the_implicit_default", "tenants: [{name: default}]",
+                              "tenants[0].name (line 1): 'default' is the default tenant"},
+                      BadCase{"tenant_unknown_key", "tenants:\n  - {name: globex, agent: []}",
+                              "tenants[0].agent (line 2): unknown key; known: name, routing, agents"},
+                      BadCase{"tenant_bad_policy", "tenants:\n  - name: globex\n    routing: {offer_timeout: 0s}",
+                              "tenants[0] (globex): routing.offer_timeout must be positive"},
+                      BadCase{"tenant_policy_unknown_field", "tenants: [{name: globex, routing: {offer_timout: 5s}}]",
+                              "tenants[0] (globex): routing:"},
+                      BadCase{"tenant_agents_not_list", "tenants: [{name: globex, agents: {id: a}}]",
+                              "tenants[0].agents (line 1): must be a list"},
+                      BadCase{"tenant_agent_without_id", "tenants: [{name: globex, agents: [{languages: [en]}]}]",
+                              "tenants[0].agents[0].id: is required"},
+                      BadCase{"tenant_agent_twice", "tenants: [{name: globex, agents: [{id: a}, {id: a}]}]",
+                              "tenants[0].agents[1].id: 'a' appears twice"},
+                      BadCase{"tenant_agent_bad_language",
+                              "tenants:\n  - name: globex\n    agents:\n      - {id: a, languages: [english]}",
+                              "tenants[0].agents[0].languages[0]: \"english\" is not a language tag (en, pt-BR) (line 4)"}),
     [](const auto& info) { return info.param.name; });
 
 }  // namespace
