@@ -15,7 +15,8 @@ namespace {
 
 constexpr char kUsage[] =
     "usage: omni-console --agent <id> [--broker host:port] [--templates file.yaml]\n"
-    "                    [--ca FILE] [--cert FILE --key FILE] [--token-file FILE]\n";
+    "                    [--ca FILE] [--cert FILE --key FILE] [--token-file FILE]\n"
+    "                    [--tenant NAME]\n";
 
 struct Flags {
   std::string broker = "127.0.0.1:50051";
@@ -79,8 +80,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "omni-console: %s\n", bad.ToString().c_str());
     return 2;
   }
-  auto client = omni::agent::AgentClient::Connect(
-      {.target = flags.broker, .agent_id = flags.agent, .token = *token, .credentials = *credentials});
+  auto client = omni::agent::AgentClient::Connect({.target = flags.broker,
+                                                   .agent_id = flags.agent,
+                                                   .token = *token,
+                                                   .tenant = flags.security.tenant,
+                                                   .credentials = *credentials});
   if (!client.ok()) {
     std::fprintf(stderr, "omni-console: %s\n", client.status().ToString().c_str());
     return 1;

@@ -65,8 +65,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   // The callbacks run on the SDK's dispatch thread, one at a time.
-  omni::agent::AgentClientOptions options{
-      .target = flags.broker, .agent_id = flags.agent, .token = *token, .credentials = *credentials};
+  omni::agent::AgentClientOptions options{.target = flags.broker,
+                                          .agent_id = flags.agent,
+                                          .token = *token,
+                                          .tenant = flags.security.tenant,
+                                          .credentials = *credentials};
   options.callbacks.on_offer = [&](AgentClient& client, const omnibroker::v1::Offer& offer) {
     auto conversation = client.Accept(offer.offer_id());
     std::cout << "offer " << offer.offer_id() << ": "

@@ -10,7 +10,8 @@ is committed). Debian packages: python3-grpcio, python3-grpc-tools.
       --reply "Thanks, we are on it" --offers 1
 
 A broker with TLS: --ca FILE (and --cert/--key for mTLS); with agent tokens: --token-file FILE
-(or OMNI_AGENT_TOKEN), sent as "authorization: Bearer <token>" on every call.
+(or OMNI_AGENT_TOKEN), sent as "authorization: Bearer <token>" on every call; --tenant NAME is
+sent as "x-omni-tenant: NAME" on every call (the tenant the calls act for).
 
 Exit status 0 once --offers offers were answered, 1 on an error or when --timeout passes.
 """
@@ -52,14 +53,15 @@ def generate(proto_dir, out_dir):
 class Console:
     """One Connect stream: requests go through a queue, updates are read in order."""
 
-    def __init__(self, broker, agent_id, token, timeout, pb, rpc, credentials=None):
+    def __init__(self, broker, agent_id, token, timeout, pb, rpc, credentials=None, tenant=""):
         import grpc
 
         self.pb = pb
         self.channel = grpc.secure_channel(broker, credentials) if credentials else grpc.insecure_channel(broker)
         self.stub = rpc.AgentConsoleStub(self.channel)
         self.agent_id = agent_id
-        self.metadata = [("x-omni-agent-id", agent_id)] + ([("authorization", "Bearer " + token)] if token else [])
+        self.metadata = ([("x-omni-agent-id", agent_id)] + ([("authorization", "Bearer " + token)] if token else [])
+                         + ([("x-omni-tenant", tenant)] if tenant else []))
         self.requests = queue.Queue()
         self.backlog = []  # updates read while waiting for a result
         self.updates = self.stub.Connect(iter(self.requests.get, None), metadata=self.metadata, timeout=timeout)
@@ -104,6 +106,7 @@ def main():
     parser.add_argument("--broker", default="127.0.0.1:50051")
     parser.add_argument("--agent", required=True)
     parser.add_argument("--token-file", help="the agent token (default: $OMNI_AGENT_TOKEN)")
+    parser.add_argument("--tenant", default="", help="the tenant the calls act for (x-omni-tenant)")
     parser.add_argument("--ca", help="PEM CA of the broker's TLS certificate (turns TLS on)")
     parser.add_argument("--cert", help="PEM client certificate, for a broker that requires one")
     parser.add_argument("--key", help="PEM key of --cert")
@@ -137,7 +140,7 @@ def main():
 
         try:
             # The stream's deadline bounds the whole run.
-            console = Console(args.broker, args.agent, token, args.timeout, pb, rpc, credentials)
+            console = Console(args.broker, args.agent, token, args.timeout, pb, rpc, credentials, args.tenant)
             print("logged in as %s (session %s), %d conversations assigned" %
                   (args.agent, console.login_result.session, len(console.login_result.assigned)), flush=True)
             console.call(pb.AgentRequest(set_presence=pb.SetPresence(presence=agent_pb2.PRESENCE_AVAILABLE)))

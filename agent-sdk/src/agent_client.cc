@@ -33,7 +33,7 @@ std::shared_ptr<grpc::Channel> MakeChannel(const AgentClientOptions& options) {
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   auto credentials = options.credentials ? options.credentials : grpc::InsecureChannelCredentials();
-  return AuthorizedChannel(options.target, credentials, options.token, args);
+  return AuthorizedChannel(options.target, credentials, options.token, options.tenant, args);
 }
 
 std::string RandomPrefix() {

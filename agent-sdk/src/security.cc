@@ -1,10 +1,12 @@
 #include "omni/agent/security.h"
 
-#include <cstdlib>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/support/client_interceptor.h>
 
+#include <cstdlib>
 #include <tuple>
+#include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "base/secret_file.h"
@@ -12,43 +14,49 @@
 namespace omni::agent {
 namespace {
 
-// Adds the authorization metadata to each call as it starts.
-class BearerInterceptor : public grpc::experimental::Interceptor {
+using Metadata = std::vector<std::pair<std::string, std::string>>;
+
+// Adds the caller's metadata (authorization, x-omni-tenant) to each call as it starts.
+class CallerInterceptor : public grpc::experimental::Interceptor {
  public:
-  explicit BearerInterceptor(const std::string& value) : value_(value) {}
+  explicit CallerInterceptor(const Metadata& metadata) : metadata_(metadata) {}
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(
             grpc::experimental::InterceptionHookPoints::PRE_SEND_INITIAL_METADATA)) {
-      methods->GetSendInitialMetadata()->insert({"authorization", value_});
+      for (const auto& [key, value] : metadata_) {
+        methods->GetSendInitialMetadata()->insert({key, value});
+      }
     }
     methods->Proceed();
   }
 
  private:
-  const std::string& value_;  // the factory's, which the channel keeps
+  const Metadata& metadata_;  // the factory's, which the channel keeps
 };
 
-class BearerInterceptorFactory : public grpc::experimental::ClientInterceptorFactoryInterface {
+class CallerInterceptorFactory : public grpc::experimental::ClientInterceptorFactoryInterface {
  public:
-  explicit BearerInterceptorFactory(std::string token) : value_("Bearer " + std::move(token)) {}
+  explicit CallerInterceptorFactory(Metadata metadata) : metadata_(std::move(metadata)) {}
   grpc::experimental::Interceptor* CreateClientInterceptor(
       grpc::experimental::ClientRpcInfo*) override {
-    return new BearerInterceptor(value_);
+    return new CallerInterceptor(metadata_);
   }
 
  private:
-  const std::string value_;
+  const Metadata metadata_;
 };
 
 }  // namespace
 
-std::shared_ptr<grpc::Channel> AuthorizedChannel(const std::string& target,
-                                                 std::shared_ptr<grpc::ChannelCredentials> credentials,
-                                                 const std::string& token,
-                                                 const grpc::ChannelArguments& args) {
-  if (token.empty()) return grpc::CreateCustomChannel(target, credentials, args);
+std::shared_ptr<grpc::Channel> AuthorizedChannel(
+    const std::string& target, std::shared_ptr<grpc::ChannelCredentials> credentials,
+    const std::string& token, const std::string& tenant, const grpc::ChannelArguments& args) {
+  Metadata metadata;
+  if (!token.empty()) metadata.emplace_back("authorization", "Bearer " + token);
+  if (!tenant.empty()) metadata.emplace_back(kTenantMetadata, tenant);
+  if (metadata.empty()) return grpc::CreateCustomChannel(target, credentials, args);
   std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> interceptors;
-  interceptors.push_back(std::make_unique<BearerInterceptorFactory>(token));
+  interceptors.push_back(std::make_unique<CallerInterceptorFactory>(std::move(metadata)));
   return grpc::experimental::CreateCustomChannelWithInterceptors(target, credentials, args,
                                                                   std::move(interceptors));
 }
@@ -78,6 +86,8 @@ bool SecurityFlags::Take(const std::string& name, const std::string& value) {
     tls.key_file = value;
   } else if (name == "--token-file") {
     token_file = value;
+  } else if (name == "--tenant") {
+    tenant = value;
   } else {
     return false;
   }

@@ -24,7 +24,8 @@
 //   omnictl token --agent ID --role operator --ttl 8h --secret-file FILE
 // A broker with TLS or agent tokens: --ca FILE [--cert FILE --key FILE] --token-file FILE (or
 // OMNI_AGENT_TOKEN) before the command; Admin needs a supervisor's token to read, an admin's to
-// change anything.
+// change anything. --tenant NAME (before the command) names the tenant the command acts for: an
+// operator's token needs it.
 // Exit status: 0 ok, 1 the broker refused (its message is printed), 2 usage.
 #include <grpcpp/grpcpp.h>
 
@@ -58,7 +59,10 @@ namespace {
 using omnibroker::v1::Admin;
 
 constexpr char kUsage[] = R"(usage: omnictl [--broker HOST:PORT] [--ca FILE] [--cert FILE --key FILE] [--token-file FILE]
-               <command>
+               [--tenant NAME] <command>
+  --tenant NAME                  the tenant the command acts for, sent as x-omni-tenant: needed
+                                 with an operator's token, else the token's own tenant; in dev
+                                 mode (no token) the broker's default tenant when not given
   agents                         the roster with presence and load
   queue                          conversations waiting or offered, oldest first
   stats                          the floor: per queue waiting, service level, ASA, AHT, abandons,
@@ -89,7 +93,8 @@ constexpr char kUsage[] = R"(usage: omnictl [--broker HOST:PORT] [--ca FILE] [--
                                  mint an agent token of tenant NAME with the broker's token secret
                                  (offline); the token on stdout, its id and expiry on stderr
   token --agent ID --role operator --ttl 8h --secret-file FILE
-                                 a platform operator's token: admin of every tenant
+                                 a platform operator's token: admin of every tenant, each call
+                                 naming its tenant with --tenant
 )";
 
 // Who asks, for the broker's provenance and audit records.
@@ -449,8 +454,9 @@ int64_t TtlSeconds(const std::string& text) {
   return 0;
 }
 
-int Token(const std::vector<std::string>& args) {
-  omni::auth::AgentClaims claims;
+// `tenant`: the --tenant given before the command, if any.
+int Token(const std::vector<std::string>& args, const std::string& tenant) {
+  omni::auth::AgentClaims claims{.tenant = tenant};
   std::string secret_file;
   int64_t ttl = 0;
   for (size_t i = 0; i + 1 < args.size(); i += 2) {
@@ -517,14 +523,20 @@ int main(int argc, char** argv) {
   }
   const std::string command = args[0];
   const std::vector<std::string> rest(args.begin() + 1, args.end());
-  if (command == "token") return Token(rest);
+  if (command == "token") return Token(rest, security.tenant);
   auto credentials = security.Credentials();
   auto token = security.Token();
   if (!credentials.ok() || !token.ok()) {
     std::cerr << "omnictl: " << (credentials.ok() ? token.status() : credentials.status()).message() << "\n";
     return 2;
   }
-  auto admin = Admin::NewStub(omni::agent::AuthorizedChannel(broker, *credentials, *token));
+  if (!security.tenant.empty()) {
+    if (absl::Status name = omni::ValidateTenantName(security.tenant, "--tenant"); !name.ok()) {
+      return Usage(std::string(name.message()));
+    }
+  }
+  auto admin =
+      Admin::NewStub(omni::agent::AuthorizedChannel(broker, *credentials, *token, security.tenant));
   if (command == "agents") return Agents(*admin);
   if (command == "queue") return Queue(*admin);
   if (command == "stats" && rest.empty()) return Stats(*admin);

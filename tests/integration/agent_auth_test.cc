@@ -86,6 +86,56 @@ TEST_F(AgentAuthTest, CallingAsAnotherAgentIsDenied) {
       << boris.status();
 }
 
+// The SDK's `tenant` goes out as x-omni-tenant on every call: the token's own tenant is served, and
+// another is refused on the console stream and on a unary call alike.
+TEST_F(AgentAuthTest, AnAgentCallingForAnotherTenantIsDenied) {
+  auto connect = [&](const std::string& tenant) {
+    return AgentClient::Connect({.target = secured_.broker().grpc_address(),
+                                 .agent_id = "alice",
+                                 .token = SecuredBroker::Token("alice"),
+                                 .tenant = tenant,
+                                 .credentials = secured_.Credentials(),
+                                 .connect_timeout = 3s});
+  };
+  auto globex = connect("globex");
+  EXPECT_EQ(globex.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(absl::StrContains(globex.status().message(),
+                                "x-omni-tenant 'globex' is not the token's tenant 'default'"))
+      << globex.status();
+  auto own = connect("default");
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_TRUE((*own)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  (*own)->Close();
+
+  auto admin = omnibroker::v1::Admin::NewStub(
+      agent::AuthorizedChannel(secured_.broker().grpc_address(), secured_.Credentials(),
+                               SecuredBroker::Token("ops", Role::kAdmin), "globex"));
+  grpc::ClientContext context;
+  omnibroker::v1::ListAgentsResponse response;
+  const grpc::Status listed = admin->ListAgents(&context, {}, &response);
+  EXPECT_EQ(listed.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(absl::StrContains(listed.error_message(), "x-omni-tenant 'globex'"))
+      << listed.error_message();
+}
+
+// A platform operator's token is for every tenant: each call names the one it acts for.
+TEST_F(AgentAuthTest, AnOperatorNamesTheTenantOfEachCall) {
+  const std::string olga = SecuredBroker::Token("olga", Role::kOperator);
+  auto list = [&](const std::string& tenant) {
+    auto admin = omnibroker::v1::Admin::NewStub(agent::AuthorizedChannel(
+        secured_.broker().grpc_address(), secured_.Credentials(), olga, tenant));
+    grpc::ClientContext context;
+    omnibroker::v1::ListAgentsResponse response;
+    return admin->ListAgents(&context, {}, &response);
+  };
+  const grpc::Status unnamed = list("");
+  EXPECT_EQ(unnamed.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(unnamed.error_message(),
+            "x-omni-tenant: an operator names the tenant the call acts for");
+  const grpc::Status named = list("default");
+  EXPECT_TRUE(named.ok()) << named.error_message();
+}
+
 // A client of its own (no x-omni-agent-id) logs in as someone else than its token names.
 TEST_F(AgentAuthTest, LoggingInAsAnotherAgentIsDenied) {
   auto stub = omnibroker::v1::AgentConsole::NewStub(

@@ -267,6 +267,43 @@ TEST(OmnictlTest, RevokesTokens) {
   EXPECT_NE(refused.output.find("give exactly one"), std::string::npos) << refused.output;
 }
 
+// A platform operator's token, minted by omnictl for every tenant, and used with --tenant naming
+// the tenant of each command; without one the broker says what is missing.
+TEST(OmnictlTest, AnOperatorNamesTheTenantOfEachCommand) {
+  testing::SecuredBroker secured;
+  const std::string secret = (secured.dir() / "token.secret").string();
+  auto minted =
+      Omnictl("unused", "token --agent olga --role operator --ttl 1h --secret-file " + secret);
+  ASSERT_EQ(minted.status, 0) << minted.output;
+  const std::string token = minted.output.substr(0, minted.output.find('\n'));
+  auto claims = auth::VerifyAgentToken(token, testing::kTestTokenSecret, SystemClock::Get().Now(),
+                                       std::chrono::seconds(0), auth::kDefaultMaxTokenLifetime);
+  ASSERT_TRUE(claims.ok()) << claims.status();
+  EXPECT_EQ(claims->role, auth::Role::kOperator);
+  EXPECT_EQ(claims->tenant, "*");
+  EXPECT_NE(minted.output.find(" (olga, operator, every tenant), expires "), std::string::npos)
+      << minted.output;
+  std::ofstream(secured.dir() / "olga.token") << token << "\n";
+  const auto& certs = secured.certs();
+  const std::string flags = "--ca " + certs.ca_cert.string() + " --cert " +
+                            certs.client_cert.string() + " --key " + certs.client_key.string() +
+                            " --token-file " + (secured.dir() / "olga.token").string();
+  const std::string address = secured.broker().grpc_address();
+
+  auto unnamed = Omnictl(address, flags + " agents");
+  EXPECT_EQ(unnamed.status, 1) << unnamed.output;
+  EXPECT_NE(unnamed.output.find("x-omni-tenant: an operator names the tenant the call acts for"),
+            std::string::npos)
+      << unnamed.output;
+  auto named = Omnictl(address, flags + " --tenant default agents");
+  EXPECT_EQ(named.status, 0) << named.output;
+  EXPECT_NE(named.output.find("alice"), std::string::npos) << named.output;
+  auto malformed = Omnictl(address, flags + " --tenant Default agents");
+  EXPECT_EQ(malformed.status, 2) << malformed.output;
+  EXPECT_NE(malformed.output.find("--tenant: 'Default' is not a tenant name"), std::string::npos)
+      << malformed.output;
+}
+
 // omnictl removes an agent from the roster, and says what it takes.
 TEST(OmnictlTest, RemovesAnAgent) {
   testing::SecuredBroker secured;

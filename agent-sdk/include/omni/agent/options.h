@@ -53,6 +53,10 @@ struct AgentClientOptions {
   // The agent token (`omnictl token`), sent as "authorization: Bearer <token>" on every call and
   // in Login.token; "" for a broker in dev mode.
   std::string token;
+  // The tenant the calls act for, sent as the x-omni-tenant metadata of every call when not "":
+  // needed with a platform operator's token (which is for every tenant), a choice in dev mode
+  // (else the broker's default tenant), and with an agent's token at most its own tenant.
+  std::string tenant;
   // nullptr: plaintext (loopback only); TlsCredentials(…) (omni/agent/security.h) for TLS and mTLS.
   std::shared_ptr<grpc::ChannelCredentials> credentials;
   // How long Connect() waits for the broker and the first login.

@@ -1,7 +1,7 @@
 // Reaching a secured broker: channel credentials for TLS from PEM files (the CA that signed the
 // broker's certificate and, for a broker that requires client certificates (mTLS), this client's
-// certificate and key), the agent token, and the command-line flags every agent-sdk program and
-// omnictl take for them.
+// certificate and key), the agent token, the tenant the calls act for, and the command-line flags
+// every agent-sdk program and omnictl take for them.
 #pragma once
 
 #include <grpcpp/channel.h>
@@ -15,6 +15,10 @@
 
 namespace omni::agent {
 
+// The metadata key naming the tenant a call acts for (the broker's auth::kTenantMetadata): an
+// operator's token needs it; an agent's token may repeat its own tenant; in dev mode it picks one.
+inline constexpr char kTenantMetadata[] = "x-omni-tenant";
+
 struct TlsFiles {
   std::string ca_file;    // PEM; "" = the system's roots
   std::string cert_file;  // PEM client certificate (mTLS); with key_file
@@ -25,16 +29,19 @@ struct TlsFiles {
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> TlsCredentials(const TlsFiles& files);
 
 // A channel to `target` whose every call carries "authorization: Bearer <token>" (none when
-// `token` is ""): what the broker checks, on AgentConsole and Admin alike.
-std::shared_ptr<grpc::Channel> AuthorizedChannel(const std::string& target,
-                                                 std::shared_ptr<grpc::ChannelCredentials> credentials,
-                                                 const std::string& token,
-                                                 const grpc::ChannelArguments& args = {});
+// `token` is "") and "x-omni-tenant: <tenant>" (none when `tenant` is ""): what the broker checks,
+// on AgentConsole and Admin alike.
+std::shared_ptr<grpc::Channel> AuthorizedChannel(
+    const std::string& target, std::shared_ptr<grpc::ChannelCredentials> credentials,
+    const std::string& token, const std::string& tenant = "",
+    const grpc::ChannelArguments& args = {});
 
-// --ca FILE, --cert FILE, --key FILE (TLS; any of them turns TLS on) and --token-file FILE (the
-// agent token; else the environment variable OMNI_AGENT_TOKEN, else none).
+// --ca FILE, --cert FILE, --key FILE (TLS; any of them turns TLS on), --token-file FILE (the
+// agent token; else the environment variable OMNI_AGENT_TOKEN, else none) and --tenant NAME (sent
+// as x-omni-tenant on every call; none when not given).
 struct SecurityFlags {
-  static constexpr char kUsage[] = "[--ca FILE] [--cert FILE --key FILE] [--token-file FILE]";
+  static constexpr char kUsage[] =
+      "[--ca FILE] [--cert FILE --key FILE] [--token-file FILE] [--tenant NAME]";
 
   // True when `name` is one of these flags (and `value` is kept).
   bool Take(const std::string& name, const std::string& value);
@@ -45,6 +52,7 @@ struct SecurityFlags {
 
   TlsFiles tls;
   std::string token_file;
+  std::string tenant;  // "" = none named
 };
 
 }  // namespace omni::agent
