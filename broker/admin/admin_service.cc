@@ -9,9 +9,9 @@ using auth::Role;
 
 grpc::ServerUnaryReactor* AdminService::OnCore(grpc::CallbackServerContext* context, Role required,
                                                std::string_view what, Answer answer,
-                                               std::function<absl::Status()> work) {
+                                               std::function<absl::Status(const std::string&)> work) {
   return OnCoreAs(context, required, what, answer,
-                  [work = std::move(work)](const auth::Caller&) { return work(); });
+                  [work = std::move(work)](const auth::Caller& caller) { return work(caller.tenant); });
 }
 
 grpc::ServerUnaryReactor* AdminService::OnCoreAs(
@@ -54,80 +54,84 @@ absl::Status AdminService::Fill(absl::StatusOr<T> result, T& response) {
 grpc::ServerUnaryReactor* AdminService::ListAgents(grpc::CallbackServerContext* context,
                                                    const omnibroker::v1::ListAgentsRequest*,
                                                    omnibroker::v1::ListAgentsResponse* response) {
-  return OnCore(context, Role::kSupervisor, "Admin.ListAgents", Answer::kAtOnce, [this, response] {
-    *response = core_.ListAgents();
-    return absl::OkStatus();
-  });
+  return OnCore(context, Role::kSupervisor, "Admin.ListAgents", Answer::kAtOnce,
+                [this, response](const std::string& tenant) { return Fill(core_.ListAgents(tenant), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::UpsertAgent(grpc::CallbackServerContext* context,
                                                     const omnibroker::v1::UpsertAgentRequest* request,
                                                     omnibroker::v1::Agent* response) {
-  return OnCore(context, Role::kAdmin, "Admin.UpsertAgent", Answer::kWhenDurable, [this, request, response] {
-    *response = request->agent();
-    return core_.UpsertAgent(request->agent());
-  });
+  return OnCore(context, Role::kAdmin, "Admin.UpsertAgent", Answer::kWhenDurable,
+                [this, request, response](const std::string& tenant) {
+                  *response = request->agent();
+                  response->set_tenant(tenant);
+                  return core_.UpsertAgent(tenant, request->agent());
+                });
 }
 
 grpc::ServerUnaryReactor* AdminService::ListConversations(
     grpc::CallbackServerContext* context, const omnibroker::v1::ListConversationsRequest* request,
     omnibroker::v1::ListConversationsResponse* response) {
-  return OnCore(context, Role::kSupervisor, "Admin.ListConversations", Answer::kAtOnce, [this, request, response] {
-    *response = core_.ListConversations(*request);
-    return absl::OkStatus();
-  });
+  return OnCore(context, Role::kSupervisor, "Admin.ListConversations", Answer::kAtOnce,
+                [this, request, response](const std::string& tenant) {
+                  return Fill(core_.ListConversations(tenant, *request), *response);
+                });
 }
 
 grpc::ServerUnaryReactor* AdminService::GetConversation(grpc::CallbackServerContext* context,
                                                         const omnibroker::v1::GetConversationRequest* request,
                                                         omnibroker::v1::Conversation* response) {
-  return OnCore(context, Role::kSupervisor, "Admin.GetConversation", Answer::kAtOnce, [this, request, response] { return Fill(core_.GetConversation(request->conversation_id()), *response); });
+  return OnCore(context, Role::kSupervisor, "Admin.GetConversation", Answer::kAtOnce,
+                [this, request, response](const std::string& tenant) {
+                  return Fill(core_.GetConversation(tenant, request->conversation_id()), *response);
+                });
 }
 
 grpc::ServerUnaryReactor* AdminService::GetQueueSnapshot(grpc::CallbackServerContext* context,
                                                          const omnibroker::v1::GetQueueSnapshotRequest*,
                                                          omnibroker::v1::QueueSnapshot* response) {
-  return OnCore(context, Role::kSupervisor, "Admin.GetQueueSnapshot", Answer::kAtOnce, [this, response] {
-    *response = core_.QueueSnapshot();
-    return absl::OkStatus();
-  });
+  return OnCore(context, Role::kSupervisor, "Admin.GetQueueSnapshot", Answer::kAtOnce,
+                [this, response](const std::string& tenant) { return Fill(core_.QueueSnapshot(tenant), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::GetFloorStats(grpc::CallbackServerContext* context,
                                                       const omnibroker::v1::GetFloorStatsRequest*,
                                                       omnibroker::v1::FloorStats* response) {
-  return OnCore(context, Role::kSupervisor, "Admin.GetFloorStats", Answer::kAtOnce, [this, response] {
-    *response = core_.FloorStats();
-    return absl::OkStatus();
-  });
+  return OnCore(context, Role::kSupervisor, "Admin.GetFloorStats", Answer::kAtOnce,
+                [this, response](const std::string& tenant) { return Fill(core_.FloorStats(tenant), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::ExplainRouting(grpc::CallbackServerContext* context,
                                                        const omnibroker::v1::ExplainRoutingRequest* request,
                                                        omnibroker::v1::RoutingExplanation* response) {
-  return OnCore(context, Role::kSupervisor, "Admin.ExplainRouting", Answer::kAtOnce, [this, request, response] { return Fill(core_.ExplainRouting(request->conversation_id()), *response); });
+  return OnCore(context, Role::kSupervisor, "Admin.ExplainRouting", Answer::kAtOnce,
+                [this, request, response](const std::string& tenant) {
+                  return Fill(core_.ExplainRouting(tenant, request->conversation_id()), *response);
+                });
 }
 
 grpc::ServerUnaryReactor* AdminService::GetRoutingPolicy(grpc::CallbackServerContext* context,
                                                          const omnibroker::v1::GetRoutingPolicyRequest*,
                                                          omnibroker::v1::RoutingPolicy* response) {
-  return OnCore(context, Role::kSupervisor, "Admin.GetRoutingPolicy", Answer::kAtOnce, [this, response] {
-    *response = core_.RoutingPolicy();
-    return absl::OkStatus();
-  });
+  return OnCore(context, Role::kSupervisor, "Admin.GetRoutingPolicy", Answer::kAtOnce,
+                [this, response](const std::string& tenant) { return Fill(core_.RoutingPolicy(tenant), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::SetRoutingPolicy(grpc::CallbackServerContext* context,
                                                          const omnibroker::v1::SetRoutingPolicyRequest* request,
                                                          omnibroker::v1::RoutingPolicy* response) {
-  return OnCore(context, Role::kAdmin, "Admin.SetRoutingPolicy", Answer::kWhenDurable, [this, request, response] { return Fill(core_.SetRoutingPolicy(*request), *response); });
+  return OnCore(context, Role::kAdmin, "Admin.SetRoutingPolicy", Answer::kWhenDurable,
+                [this, request, response](const std::string& tenant) {
+                  return Fill(core_.SetRoutingPolicy(tenant, *request), *response);
+                });
 }
 
 grpc::ServerUnaryReactor* AdminService::GetCustomerHistory(grpc::CallbackServerContext* context,
                                                            const omnibroker::v1::GetCustomerHistoryRequest* request,
                                                            omnibroker::v1::GetHistoryResponse* response) {
-  return OnCore(context, Role::kSupervisor, "Admin.GetCustomerHistory", Answer::kAtOnce, [this, request, response] {
-    return Fill(core_.CustomerHistory(request->customer_id(), request->page_size(), request->page_token(),
+  return OnCore(context, Role::kSupervisor, "Admin.GetCustomerHistory", Answer::kAtOnce,
+                [this, request, response](const std::string& tenant) {
+    return Fill(core_.CustomerHistory(tenant, request->customer_id(), request->page_size(), request->page_token(),
                                       request->newest_first()),
                 *response);
   });
@@ -136,13 +140,20 @@ grpc::ServerUnaryReactor* AdminService::GetCustomerHistory(grpc::CallbackServerC
 grpc::ServerUnaryReactor* AdminService::Backup(grpc::CallbackServerContext* context,
                                                const omnibroker::v1::BackupRequest* request,
                                                omnibroker::v1::BackupResult* response) {
-  return OnCore(context, Role::kAdmin, "Admin.Backup", Answer::kAtOnce, [this, request, response] { return Fill(core_.Backup(request->target_dir()), *response); });
+  // Every tenant's data: the platform operator's.
+  return OnCore(context, Role::kOperator, "Admin.Backup", Answer::kAtOnce,
+                [this, request, response](const std::string&) {
+                  return Fill(core_.Backup(request->target_dir()), *response);
+                });
 }
 
 grpc::ServerUnaryReactor* AdminService::GetCustomer(grpc::CallbackServerContext* context,
                                                     const omnibroker::v1::GetCustomerRequest* request,
                                                     omnibroker::v1::Customer* response) {
-  return OnCore(context, Role::kSupervisor, "Admin.GetCustomer", Answer::kAtOnce, [this, request, response] { return Fill(core_.CustomerRecord(request->customer_id()), *response); });
+  return OnCore(context, Role::kSupervisor, "Admin.GetCustomer", Answer::kAtOnce,
+                [this, request, response](const std::string& tenant) {
+                  return Fill(core_.CustomerRecord(tenant, request->customer_id()), *response);
+                });
 }
 
 grpc::ServerUnaryReactor* AdminService::MergeCustomers(grpc::CallbackServerContext* context,
@@ -150,7 +161,7 @@ grpc::ServerUnaryReactor* AdminService::MergeCustomers(grpc::CallbackServerConte
                                                        omnibroker::v1::Customer* response) {
   return OnCoreAs(context, Role::kAdmin, "Admin.MergeCustomers", Answer::kWhenDurable,
                   [this, request, response](const auth::Caller& caller) {
-                    return Fill(core_.MergeCustomers(Accountable(*request, caller)), *response);
+                    return Fill(core_.MergeCustomers(caller.tenant, Accountable(*request, caller)), *response);
                   });
 }
 
@@ -159,7 +170,7 @@ grpc::ServerUnaryReactor* AdminService::UnmergeCustomer(grpc::CallbackServerCont
                                                         omnibroker::v1::Customer* response) {
   return OnCoreAs(context, Role::kAdmin, "Admin.UnmergeCustomer", Answer::kWhenDurable,
                   [this, request, response](const auth::Caller& caller) {
-                    return Fill(core_.UnmergeCustomer(Accountable(*request, caller)), *response);
+                    return Fill(core_.UnmergeCustomer(caller.tenant, Accountable(*request, caller)), *response);
                   });
 }
 
@@ -168,20 +179,25 @@ grpc::ServerUnaryReactor* AdminService::EraseCustomer(grpc::CallbackServerContex
                                                       omnibroker::v1::AuditRecord* response) {
   return OnCoreAs(context, Role::kAdmin, "Admin.EraseCustomer", Answer::kWhenDurable,
                   [this, request, response](const auth::Caller& caller) {
-                    return Fill(core_.EraseCustomer(Accountable(*request, caller)), *response);
+                    return Fill(core_.EraseCustomer(caller.tenant, Accountable(*request, caller)), *response);
                   });
 }
 
 grpc::ServerUnaryReactor* AdminService::SweepRetention(grpc::CallbackServerContext* context,
                                                        const omnibroker::v1::SweepRetentionRequest*,
                                                        omnibroker::v1::RetentionResult* response) {
-  return OnCore(context, Role::kAdmin, "Admin.SweepRetention", Answer::kWhenDurable, [this, response] { return Fill(core_.SweepRetention(100'000), *response); });
+  // Every tenant's events, each by its own retention: the platform operator's.
+  return OnCore(context, Role::kOperator, "Admin.SweepRetention", Answer::kWhenDurable,
+                [this, response](const std::string&) { return Fill(core_.SweepRetention(100'000), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::ListAudit(grpc::CallbackServerContext* context,
                                                   const omnibroker::v1::ListAuditRequest* request,
                                                   omnibroker::v1::ListAuditResponse* response) {
-  return OnCore(context, Role::kAdmin, "Admin.ListAudit", Answer::kAtOnce, [this, request, response] { return Fill(core_.ListAudit(request->limit()), *response); });
+  return OnCore(context, Role::kAdmin, "Admin.ListAudit", Answer::kAtOnce,
+                [this, request, response](const std::string& tenant) {
+                  return Fill(core_.ListAudit(tenant, request->limit()), *response);
+                });
 }
 
 void AdminService::Revoked(const omnibroker::v1::TokenRevocation& revocation) {
@@ -208,7 +224,8 @@ grpc::ServerUnaryReactor* AdminService::RevokeTokens(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* AdminService::ListRevocations(grpc::CallbackServerContext* context,
                                                         const omnibroker::v1::ListRevocationsRequest*,
                                                         omnibroker::v1::ListRevocationsResponse* response) {
-  return OnCore(context, Role::kAdmin, "Admin.ListRevocations", Answer::kAtOnce, [this, response] { return Fill(core_.Revocations(), *response); });
+  return OnCore(context, Role::kAdmin, "Admin.ListRevocations", Answer::kAtOnce,
+                [this, response](const std::string& tenant) { return Fill(core_.Revocations(tenant), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::RemoveAgent(grpc::CallbackServerContext* context,
@@ -224,7 +241,7 @@ grpc::ServerUnaryReactor* AdminService::RemoveAgent(grpc::CallbackServerContext*
                                           auth_.NewRevocation("", accountable.agent_id(), caller.tenant));
                     revocation.set_requested_by(accountable.requested_by());
                     revocation.set_reason(accountable.reason());
-                    OMNI_ASSIGN_OR_RETURN(*response, core_.RemoveAgent(accountable, revocation));
+                    OMNI_ASSIGN_OR_RETURN(*response, core_.RemoveAgent(caller.tenant, accountable, revocation));
                     Revoked(revocation);
                     return absl::OkStatus();
                   });
@@ -233,7 +250,10 @@ grpc::ServerUnaryReactor* AdminService::RemoveAgent(grpc::CallbackServerContext*
 grpc::ServerUnaryReactor* AdminService::UpdateCustomer(grpc::CallbackServerContext* context,
                                                        const omnibroker::v1::UpdateCustomerRequest* request,
                                                        omnibroker::v1::Customer* response) {
-  return OnCore(context, Role::kAdmin, "Admin.UpdateCustomer", Answer::kWhenDurable, [this, request, response] { return Fill(core_.UpdateCustomer(*request), *response); });
+  return OnCore(context, Role::kAdmin, "Admin.UpdateCustomer", Answer::kWhenDurable,
+                [this, request, response](const std::string& tenant) {
+                  return Fill(core_.UpdateCustomer(tenant, *request), *response);
+                });
 }
 
 }  // namespace omni::admin

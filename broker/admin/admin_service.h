@@ -1,9 +1,11 @@
 // The Admin gRPC service (callback API): every call runs on the broker core thread, once its
 // caller is authenticated and has the role the call needs: supervisor for the read-only calls
 // (agents, queue, conversations, explanations, the policy, customers and their history), admin
-// for everything else (changes, backup, erasure, the audit trail, token revocations). A method
+// for the tenant's changes (roster, policy, customers, erasure, the audit trail, token
+// revocations), operator for what spans every tenant (backup, the retention sweep). A method
 // names its role where it calls OnCore, which has no default: nothing is open by omission. A
-// change is answered only once it is durable (synced by the group commit).
+// call acts for the caller's tenant only (auth::Caller::tenant) and sees nothing of another's.
+// A change is answered only once it is durable (synced by the group commit).
 #pragma once
 
 #include <functional>
@@ -91,12 +93,12 @@ class AdminService final : public omnibroker::v1::Admin::CallbackService {
   // UNAVAILABLE at once, and may still be kept).
   enum class Answer { kAtOnce, kWhenDurable };
 
-  // Runs `work` on the core thread and finishes the call with the status it returns, when
-  // `answer` says, if the caller has at least the role `required` for the call `what` (else
-  // PERMISSION_DENIED).
+  // Runs `work` for the caller's tenant on the core thread and finishes the call with the status
+  // it returns, when `answer` says, if the caller has at least the role `required` for the call
+  // `what` (else PERMISSION_DENIED).
   grpc::ServerUnaryReactor* OnCore(grpc::CallbackServerContext* context, auth::Role required,
                                    std::string_view what, Answer answer,
-                                   std::function<absl::Status()> work);
+                                   std::function<absl::Status(const std::string& tenant)> work);
   // The same, for work that needs to know who the caller is (an accountable act).
   grpc::ServerUnaryReactor* OnCoreAs(grpc::CallbackServerContext* context, auth::Role required,
                                      std::string_view what, Answer answer,

@@ -72,7 +72,12 @@ absl::Status BrokerApp::Start() {
                         ResolveIngestOptions(config_.ingest, config_.tenant));
   core_options.limits = config_.ingest.limits;
   OMNI_RETURN_IF_ERROR(routing::Validate(config_.routing));
+  core_options.tenant = config_.tenant;
   core_options.routing = config_.routing;
+  for (const auto& tenant : config_.tenants) {
+    OMNI_RETURN_IF_ERROR(routing::Validate(tenant.routing));
+    core_options.tenants[tenant.name] = tenant.routing;
+  }
   core_options.retention = config_.retention;
   core_options.escalation_roles = config_.escalation_roles;
   core_options.join_open_conversation_across_channels =
@@ -83,7 +88,13 @@ absl::Status BrokerApp::Start() {
 
   // The configured roster, applied on the core thread like any Admin change.
   std::promise<absl::Status> roster;
-  core_->Post([&] { roster.set_value(core_->ApplyConfiguredRoster(config_.agents)); });
+  core_->Post([&] {
+    absl::Status applied = core_->ApplyConfiguredRoster(config_.tenant, config_.agents);
+    for (const auto& tenant : config_.tenants) {
+      if (applied.ok()) applied = core_->ApplyConfiguredRoster(tenant.name, tenant.agents);
+    }
+    roster.set_value(applied);
+  });
   OMNI_RETURN_IF_ERROR(roster.get_future().get());
 
   OMNI_ASSIGN_OR_RETURN(auth::GrpcSecurity security, auth::LoadGrpcSecurity(config_.grpc_security));
@@ -92,10 +103,11 @@ absl::Status BrokerApp::Start() {
                absl::StrCat("dev mode: no grpc_security.token_secret_file, so agents are who they "
                             "say and Admin is open to anyone who reaches ", config_.grpc_listen));
   }
+  security.auth.default_tenant = config_.tenant;
   authenticator_ = std::make_unique<auth::CallAuthenticator>(security.auth, clock_, metrics_);
   // The revocations stored are in force again before the port opens.
   std::promise<absl::StatusOr<omnibroker::v1::ListRevocationsResponse>> revocations;
-  core_->Post([&] { revocations.set_value(core_->Revocations()); });
+  core_->Post([&] { revocations.set_value(core_->RevocationsInForce()); });
   OMNI_ASSIGN_OR_RETURN(const auto stored, revocations.get_future().get());
   for (const auto& revocation : stored.revocations()) authenticator_->Revoke(revocation);
   console_service_ = std::make_unique<console::AgentConsoleService>(*core_, *authenticator_,
@@ -164,9 +176,19 @@ absl::Status BrokerApp::Ready() {
 std::map<std::string, BrokerApp::QueueStat> BrokerApp::QueueStats() {
   std::map<std::string, QueueStat> out;
   if (!serving_) return out;
+  // Every tenant's queues, counted together by queue name.
   auto snapshot = std::make_shared<std::promise<omnibroker::v1::QueueSnapshot>>();
   auto future = snapshot->get_future();
-  core_->Post([this, snapshot] { snapshot->set_value(core_->QueueSnapshot()); });
+  core_->Post([this, snapshot] {
+    omnibroker::v1::QueueSnapshot all;
+    for (const auto& tenant : core_->TenantNames()) {
+      auto one = core_->QueueSnapshot(tenant);
+      if (!one.ok()) continue;
+      *all.mutable_taken_at() = one->taken_at();
+      for (auto& entry : *one->mutable_entries()) *all.add_entries() = std::move(entry);
+    }
+    snapshot->set_value(std::move(all));
+  });
   if (future.wait_for(kCoreAnswer) != std::future_status::ready) return out;
   const auto taken = future.get();
   const TimePoint now = FromProto(taken.taken_at());

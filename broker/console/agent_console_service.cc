@@ -122,7 +122,7 @@ class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate>,
     if (auto refused = Refusal(); !refused.ok()) {
       core_.RefuseAgentRequest(session_, request_.request_id(), refused);
     } else {
-      core_.HandleAgentRequest(session_, request_);
+      core_.HandleAgentRequest(session_, caller_.tenant, request_);
     }
     StartRead(&request_);
   }
@@ -151,7 +151,7 @@ class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate>,
       }
       return absl::OkStatus();
     }
-    return auth_.TakeRate(caller_.verified ? caller_ : auth::Caller{.agent_id = agent_id_},
+    return auth_.TakeRate(caller_.verified ? caller_ : auth::Caller{.agent_id = agent_id_, .tenant = caller_.tenant},
                           ops::RateLimitedCall::kConsoleRequest);
   }
 
@@ -243,9 +243,9 @@ grpc::ServerUnaryReactor* AgentConsoleService::GetHistory(grpc::CallbackServerCo
     reactor->Finish(ToGrpcStatus(allowed));
     return reactor;
   }
-  core_.Post([this, reactor, request, response, agent_id = caller->agent_id,
+  core_.Post([this, reactor, request, response, tenant = caller->tenant, agent_id = caller->agent_id,
               supervisor = caller->verified && caller->role >= auth::Role::kSupervisor] {
-    auto page = core_.History(agent_id, supervisor, *request);
+    auto page = core_.History(tenant, agent_id, supervisor, *request);
     if (page.ok()) *response = std::move(page).value();
     reactor->Finish(ToGrpcStatus(page.status()));
   });

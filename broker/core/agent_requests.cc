@@ -16,10 +16,11 @@ using omnibroker::v1::Conversation;
 using omnibroker::v1::Event;
 using store::Family;
 
-absl::StatusOr<Conversation*> BrokerCore::AssignedConversation(const std::string& conversation_id,
+absl::StatusOr<Conversation*> BrokerCore::AssignedConversation(const Tenant& t,
+                                                               const std::string& conversation_id,
                                                                const std::string& agent_id) {
   auto it = open_.find(conversation_id);
-  if (it == open_.end()) {
+  if (it == open_.end() || it->second.tenant() != t.name) {
     return absl::NotFoundError(absl::StrCat("conversation_id: no open conversation ", conversation_id));
   }
   if (it->second.assigned_agent_id() != agent_id ||
@@ -47,9 +48,12 @@ AgentUpdate ResultUpdate(const std::string& request_id, const absl::Status& stat
 
 }  // namespace
 
-void BrokerCore::OnAgentRequest(const std::shared_ptr<AgentSession>& session, const AgentRequest& request) {
+void BrokerCore::OnAgentRequest(const std::shared_ptr<AgentSession>& session, const std::string& tenant,
+                                const AgentRequest& request) {
   if (request.has_login()) {
-    if (auto s = OnLogin(session, request); !s.ok()) session->Send(ResultUpdate(request.request_id(), s));
+    if (auto s = OnLogin(session, tenant, request); !s.ok()) {
+      session->Send(ResultUpdate(request.request_id(), s));
+    }
     return;
   }
   auto who = session_agents_.find(session.get());
@@ -57,14 +61,15 @@ void BrokerCore::OnAgentRequest(const std::shared_ptr<AgentSession>& session, co
     session->Send(ResultUpdate(request.request_id(), absl::UnauthenticatedError("log in first")));
     return;
   }
-  const std::string agent_id = who->second;
+  Tenant& t = *who->second.tenant;
+  const std::string agent_id = who->second.agent_id;
   if (!request.request_id().empty()) {
     // A console that resumed resends what it had no answer for: answered once, applied once.
-    AgentOutbox& outbox = outboxes_[agent_id];
+    AgentOutbox& outbox = t.outboxes[agent_id];
     switch (outbox.Status(request.request_id())) {
       case AgentOutbox::Request::kAnswered: {
         const auto& first = outbox.Result(request.request_id());
-        Reply(agent_id, request.request_id(), absl::Status(static_cast<absl::StatusCode>(first.code()), first.message()),
+        Reply(t, agent_id, request.request_id(), absl::Status(static_cast<absl::StatusCode>(first.code()), first.message()),
               first.conversation_id(), first.event_id());
         return;
       }
@@ -77,36 +82,36 @@ void BrokerCore::OnAgentRequest(const std::shared_ptr<AgentSession>& session, co
   absl::Status status;
   switch (request.body_case()) {
     case AgentRequest::kSetPresence:
-      status = OnSetPresence(agent_id, request.set_presence());
+      status = OnSetPresence(t, agent_id, request.set_presence());
       break;
     case AgentRequest::kDecline:
-      status = OnDecline(agent_id, request.decline());
+      status = OnDecline(t, agent_id, request.decline());
       break;
     // These answer once their write is durable.
     case AgentRequest::kAccept:
-      if (AnswerRepeatedAccept(agent_id, request)) return;
-      status = OnAccept(agent_id, request);
+      if (AnswerRepeatedAccept(t, agent_id, request)) return;
+      status = OnAccept(t, agent_id, request);
       if (status.ok()) return;
       break;
     case AgentRequest::kSend:
-      status = OnSend(agent_id, request);
+      status = OnSend(t, agent_id, request);
       if (status.ok()) return;
       break;
     case AgentRequest::kClose:
-      status = OnClose(agent_id, request);
+      status = OnClose(t, agent_id, request);
       if (status.ok()) return;
       break;
     case AgentRequest::kTransfer:
-      status = OnTransfer(agent_id, request);
+      status = OnTransfer(t, agent_id, request);
       if (status.ok()) return;
       break;
     case AgentRequest::kEndWrapUp:
-      status = OnEndWrapUp(agent_id, request.end_wrap_up());
+      status = OnEndWrapUp(t, agent_id, request.end_wrap_up());
       break;
     default:
       status = absl::InvalidArgumentError("request has no body");
   }
-  Reply(agent_id, request.request_id(), status);
+  Reply(t, agent_id, request.request_id(), status);
 }
 
 void BrokerCore::RefuseAgentRequest(std::shared_ptr<AgentSession> session, std::string request_id,
@@ -116,69 +121,77 @@ void BrokerCore::RefuseAgentRequest(std::shared_ptr<AgentSession> session, std::
     if (who == session_agents_.end()) {
       session->Send(ResultUpdate(request_id, status));
     } else {
-      Reply(who->second, request_id, status);
+      Reply(*who->second.tenant, who->second.agent_id, request_id, status);
     }
   });
 }
 
-absl::Status BrokerCore::OnLogin(const std::shared_ptr<AgentSession>& session, const AgentRequest& request) {
+absl::Status BrokerCore::OnLogin(const std::shared_ptr<AgentSession>& session, const std::string& tenant,
+                                 const AgentRequest& request) {
   const auto& login = request.login();
   const std::string& agent_id = login.agent_id();
-  auto agent = agents_.find(agent_id);
-  if (agent == agents_.end()) {
+  OMNI_ASSIGN_OR_RETURN(Tenant * t, FindTenant(tenant));
+  auto agent = t->agents.find(agent_id);
+  if (agent == t->agents.end()) {
     return absl::NotFoundError(absl::StrCat("login.agent_id: no agent '", agent_id, "' in the roster"));
   }
-  if (auto previous = sessions_.find(agent_id); previous != sessions_.end()) {
+  if (auto previous = t->sessions.find(agent_id); previous != t->sessions.end()) {
     // Logged in again (a reconnect): the newest stream wins.
     session_agents_.erase(previous->second.get());
   }
-  sessions_[agent_id] = session;
-  session_agents_[session.get()] = agent_id;
-  auto [box, created] = outboxes_.try_emplace(agent_id, options_.agent_replay_updates);
+  if (auto earlier = session_agents_.find(session.get()); earlier != session_agents_.end()) {
+    // The same stream logged in before, as someone else: that login ends here.
+    earlier->second.tenant->sessions.erase(earlier->second.agent_id);
+  }
+  t->sessions[agent_id] = session;
+  session_agents_[session.get()] = SessionAgent{t, agent_id};
+  auto [box, created] = t->outboxes.try_emplace(agent_id, options_.agent_replay_updates);
   AgentOutbox& outbox = box->second;
   auto replay = outbox.Since(login.resume_session(), login.last_sequence());
   if (!replay) outbox.Reset(NewId("s_"));
   // Logged in, but taking no new work until the agent says they are available.
   agent->second.set_presence(omnibroker::v1::PRESENCE_BUSY);
-  routing_.SetPresence(agent_id, omnibroker::v1::PRESENCE_BUSY, clock_.Now());
-  floor_stats_.PresenceChanged(agent_id, omnibroker::v1::PRESENCE_BUSY, clock_.Now());
+  t->routing.SetPresence(agent_id, omnibroker::v1::PRESENCE_BUSY, clock_.Now());
+  t->floor_stats.PresenceChanged(agent_id, omnibroker::v1::PRESENCE_BUSY, clock_.Now());
 
   AgentUpdate update;
   auto* result = update.mutable_login_result();
   *result->mutable_agent() = agent->second;
   for (const auto& [id, c] : open_) {
-    if (c.assigned_agent_id() == agent_id && c.state() == omnibroker::v1::CONVERSATION_STATE_ASSIGNED) {
+    if (c.tenant() == tenant && c.assigned_agent_id() == agent_id &&
+        c.state() == omnibroker::v1::CONVERSATION_STATE_ASSIGNED) {
       auto customer = CanonicalCustomer(c.customer_id());
       if (!customer.ok()) LogWarning("routing", absl::StrCat("assigned without customer card: ", customer.status().ToString()), id);
-      *result->add_assigned() = AssignedMessage(c, customer.ok() ? *std::move(customer) : omnibroker::v1::Customer());
+      *result->add_assigned() = AssignedMessage(*t, c, customer.ok() ? *std::move(customer) : omnibroker::v1::Customer());
     }
   }
   result->set_session(outbox.session());
   result->set_resumed(replay.has_value());
-  for (const auto& offer : routing_.OffersFor(agent_id)) {
-    if (auto message = OfferMessage(offer)) *result->add_offers() = *std::move(message);
+  for (const auto& offer : t->routing.OffersFor(agent_id)) {
+    if (auto message = OfferMessage(*t, offer)) *result->add_offers() = *std::move(message);
   }
   session->Send(std::move(update));
   if (replay) {
     for (auto& missed : *replay) session->Send(std::move(missed));
   }
-  Reply(agent_id, request.request_id(), absl::OkStatus());
+  Reply(*t, agent_id, request.request_id(), absl::OkStatus());
   return absl::OkStatus();
 }
 
-absl::Status BrokerCore::OnSetPresence(const std::string& agent_id, const omnibroker::v1::SetPresence& request) {
+absl::Status BrokerCore::OnSetPresence(Tenant& t, const std::string& agent_id,
+                                       const omnibroker::v1::SetPresence& request) {
   const auto presence = request.presence();
   if (presence == omnibroker::v1::PRESENCE_UNSPECIFIED || !omnibroker::v1::Presence_IsValid(presence)) {
     return absl::InvalidArgumentError("set_presence.presence: must be a known presence");
   }
-  agents_[agent_id].set_presence(presence);
-  routing_.SetPresence(agent_id, presence, clock_.Now());
-  floor_stats_.PresenceChanged(agent_id, presence, clock_.Now());
+  t.agents[agent_id].set_presence(presence);
+  t.routing.SetPresence(agent_id, presence, clock_.Now());
+  t.floor_stats.PresenceChanged(agent_id, presence, clock_.Now());
   return absl::OkStatus();
 }
 
-absl::Status BrokerCore::OnAccept(const std::string& agent_id, const AgentRequest& request) {
-  OMNI_ASSIGN_OR_RETURN(routing::Offer offer, routing_.Accept(request.accept().offer_id(), agent_id, clock_.Now()));
+absl::Status BrokerCore::OnAccept(Tenant& t, const std::string& agent_id, const AgentRequest& request) {
+  OMNI_ASSIGN_OR_RETURN(routing::Offer offer, t.routing.Accept(request.accept().offer_id(), agent_id, clock_.Now()));
   metrics_.offer(ops::OfferOutcome::kAccepted).Add();
   Conversation& conversation = open_[offer.conversation_id];
   const auto now = ToProto(clock_.Now());
@@ -188,20 +201,20 @@ absl::Status BrokerCore::OnAccept(const std::string& agent_id, const AgentReques
   auto* assignment = conversation.add_assignments();
   assignment->set_agent_id(agent_id);
   assignment->set_offer_id(offer.offer_id);
-  assignment->set_rule(routing_.DecisionRule(offer.conversation_id));
+  assignment->set_rule(t.routing.DecisionRule(offer.conversation_id));
   *assignment->mutable_started_at() = now;
 
   // Not assigned after all: the conversation waits again.
   auto unassign = [&] {
-    routing_.EndWrapUp(conversation.id(), clock_.Now());
+    t.routing.EndWrapUp(conversation.id(), clock_.Now());
     conversation.set_state(omnibroker::v1::CONVERSATION_STATE_QUEUED);
     conversation.clear_assigned_agent_id();
     conversation.mutable_assignments()->RemoveLast();
-    routing_.Enqueue(WorkItemFor(conversation), clock_.Now());
+    t.routing.Enqueue(WorkItemFor(t, conversation), clock_.Now());
   };
   rocksdb::WriteBatch batch;
   const uint64_t sequence_before = conversation.last_sequence();
-  auto redirect = PutCallRedirect(conversation, agent_id, batch);
+  auto redirect = PutCallRedirect(conversation, t, agent_id, batch);
   if (!redirect.ok()) {
     unassign();
     return redirect.status();
@@ -215,26 +228,26 @@ absl::Status BrokerCore::OnAccept(const std::string& agent_id, const AgentReques
   } else if (!absl::IsNotFound(canonical.status())) {
     return canonical.status();
   }
-  auto committed = CommitThen(batch, [this, agent_id, request_id = request.request_id(),
+  auto committed = CommitThen(batch, [this, &t, agent_id, request_id = request.request_id(),
                                       conversation_id = conversation.id(), customer,
                                       redirect = *std::move(redirect)] {
     if (redirect) StartDelivery(*redirect);
     auto it = open_.find(conversation_id);
     if (it == open_.end()) {
-      return Reply(agent_id, request_id, absl::FailedPreconditionError(absl::StrCat(
+      return Reply(t, agent_id, request_id, absl::FailedPreconditionError(absl::StrCat(
                                              "conversation ", conversation_id, " ended before the accept was stored")));
     }
     const Conversation& assigned = it->second;
     const auto now = clock_.Now();
     // Only the first accept answers the customer; one after a transfer or reclaim does not.
     if (assigned.assignments_size() == 1) {
-      floor_stats_.Answered(assigned.requirements().queue(), now - FromProto(assigned.queued_at()), now);
+      t.floor_stats.Answered(assigned.requirements().queue(), now - FromProto(assigned.queued_at()), now);
     }
-    floor_stats_.HandlingStarted(conversation_id, assigned.requirements().queue(), agent_id, now);
+    t.floor_stats.HandlingStarted(conversation_id, assigned.requirements().queue(), agent_id, now);
     AgentUpdate update;
-    *update.mutable_assigned() = AssignedMessage(it->second, customer);
-    SendToAgent(agent_id, std::move(update));
-    Reply(agent_id, request_id, absl::OkStatus(), conversation_id);
+    *update.mutable_assigned() = AssignedMessage(t, it->second, customer);
+    SendToAgent(t, agent_id, std::move(update));
+    Reply(t, agent_id, request_id, absl::OkStatus(), conversation_id);
   });
   if (!committed.ok()) {
     conversation.set_last_sequence(sequence_before);
@@ -243,8 +256,9 @@ absl::Status BrokerCore::OnAccept(const std::string& agent_id, const AgentReques
   return committed;
 }
 
-absl::Status BrokerCore::OnDecline(const std::string& agent_id, const omnibroker::v1::DeclineOffer& request) {
-  OMNI_ASSIGN_OR_RETURN(routing::Offer offer, routing_.Decline(request.offer_id(), agent_id, clock_.Now()));
+absl::Status BrokerCore::OnDecline(Tenant& t, const std::string& agent_id,
+                                   const omnibroker::v1::DeclineOffer& request) {
+  OMNI_ASSIGN_OR_RETURN(routing::Offer offer, t.routing.Decline(request.offer_id(), agent_id, clock_.Now()));
   metrics_.offer(ops::OfferOutcome::kDeclined).Add();
   // Waiting again; an offer to someone else, applied after this, marks it offered.
   if (auto it = open_.find(offer.conversation_id); it != open_.end()) {
@@ -253,9 +267,9 @@ absl::Status BrokerCore::OnDecline(const std::string& agent_id, const omnibroker
   return absl::OkStatus();
 }
 
-absl::Status BrokerCore::OnSend(const std::string& agent_id, const AgentRequest& request) {
+absl::Status BrokerCore::OnSend(Tenant& t, const std::string& agent_id, const AgentRequest& request) {
   const auto& send = request.send();
-  OMNI_ASSIGN_OR_RETURN(Conversation * conversation, AssignedConversation(send.conversation_id(), agent_id));
+  OMNI_ASSIGN_OR_RETURN(Conversation * conversation, AssignedConversation(t, send.conversation_id(), agent_id));
   if (send.content().text().empty() && send.content().attachments().empty()) {
     return absl::InvalidArgumentError("send.content: neither text nor attachments");
   }
@@ -269,8 +283,8 @@ absl::Status BrokerCore::OnSend(const std::string& agent_id, const AgentRequest&
   omnibroker::v1::IngestAck first;
   OMNI_ASSIGN_OR_RETURN(bool seen, store_.Get(Family::kDedupe, dedupe_key, first));
   if (seen) {
-    AfterDurable([this, agent_id, request_id = request.request_id(), first] {
-      Reply(agent_id, request_id, absl::OkStatus(), first.conversation_id(), first.event_id());
+    AfterDurable([this, &t, agent_id, request_id = request.request_id(), first] {
+      Reply(t, agent_id, request_id, absl::OkStatus(), first.conversation_id(), first.event_id());
     });
     return absl::OkStatus();
   }
@@ -314,9 +328,9 @@ absl::Status BrokerCore::OnSend(const std::string& agent_id, const AgentRequest&
   store_.Put(batch, Family::kConversations, updated.id(), updated);
   store_.Put(batch, Family::kDedupe, dedupe_key, ack);
   store_.Put(batch, Family::kOutbox, event_id, pending.delivery);
-  OMNI_RETURN_IF_ERROR(CommitThen(batch, [this, agent_id, request_id = request.request_id(), pending] {
-    routing_.AgentReplied(pending.delivery.event().conversation_id(), clock_.Now());
-    Reply(agent_id, request_id, absl::OkStatus(), pending.delivery.event().conversation_id(),
+  OMNI_RETURN_IF_ERROR(CommitThen(batch, [this, &t, agent_id, request_id = request.request_id(), pending] {
+    t.routing.AgentReplied(pending.delivery.event().conversation_id(), clock_.Now());
+    Reply(t, agent_id, request_id, absl::OkStatus(), pending.delivery.event().conversation_id(),
           pending.delivery.delivery_id());
     StartDelivery(pending);
   }));
@@ -324,9 +338,9 @@ absl::Status BrokerCore::OnSend(const std::string& agent_id, const AgentRequest&
   return absl::OkStatus();
 }
 
-absl::Status BrokerCore::OnClose(const std::string& agent_id, const AgentRequest& request) {
+absl::Status BrokerCore::OnClose(Tenant& t, const std::string& agent_id, const AgentRequest& request) {
   const auto& close = request.close();
-  OMNI_ASSIGN_OR_RETURN(Conversation * conversation, AssignedConversation(close.conversation_id(), agent_id));
+  OMNI_ASSIGN_OR_RETURN(Conversation * conversation, AssignedConversation(t, close.conversation_id(), agent_id));
   Conversation closed = *conversation;
   const auto now = ToProto(clock_.Now());
   closed.set_state(omnibroker::v1::CONVERSATION_STATE_CLOSED);
@@ -339,34 +353,35 @@ absl::Status BrokerCore::OnClose(const std::string& agent_id, const AgentRequest
   }
   rocksdb::WriteBatch batch;
   store_.Put(batch, Family::kConversations, closed.id(), closed);
-  OMNI_RETURN_IF_ERROR(CommitThen(batch, [this, agent_id, request_id = request.request_id(), id = closed.id()] {
-    routing_.Close(id, clock_.Now());  // capacity is freed after the wrap-up time
+  OMNI_RETURN_IF_ERROR(CommitThen(batch, [this, &t, agent_id, request_id = request.request_id(), id = closed.id()] {
+    t.routing.Close(id, clock_.Now());  // capacity is freed after the wrap-up time
     // Without wrap-up time the handle ends now; otherwise with the wrap-up (ApplyRoutingDecisions).
-    if (!routing_.AssignedAgent(id)) floor_stats_.HandlingEnded(id, true, clock_.Now());
+    if (!t.routing.AssignedAgent(id)) t.floor_stats.HandlingEnded(id, true, clock_.Now());
     AgentUpdate update;
     update.mutable_closed()->set_conversation_id(id);
     update.mutable_closed()->set_reason("closed");
-    SendToAgent(agent_id, std::move(update));
-    Reply(agent_id, request_id, absl::OkStatus(), id);
+    SendToAgent(t, agent_id, std::move(update));
+    Reply(t, agent_id, request_id, absl::OkStatus(), id);
   }));
   // A new message on this thread from now on opens a new conversation.
   open_.erase(closed.id());
   return absl::OkStatus();
 }
 
-bool BrokerCore::AnswerRepeatedAccept(const std::string& agent_id, const AgentRequest& request) {
+bool BrokerCore::AnswerRepeatedAccept(Tenant& t, const std::string& agent_id, const AgentRequest& request) {
   // Offer ids name their conversation: "<conversation id>/<number>".
   const std::string& offer_id = request.accept().offer_id();
   const auto slash = offer_id.rfind('/');
   if (slash == std::string::npos) return false;
   auto it = open_.find(offer_id.substr(0, slash));
-  if (it == open_.end() || it->second.assigned_agent_id() != agent_id || it->second.assignments().empty() ||
+  if (it == open_.end() || it->second.tenant() != t.name || it->second.assigned_agent_id() != agent_id ||
+      it->second.assignments().empty() ||
       it->second.assignments().rbegin()->offer_id() != offer_id) {
     return false;
   }
   // Answered once the first accept's write is durable, like the first.
-  AfterDurable([this, agent_id, request_id = request.request_id(), conversation_id = it->first] {
-    Reply(agent_id, request_id, absl::OkStatus(), conversation_id);
+  AfterDurable([this, &t, agent_id, request_id = request.request_id(), conversation_id = it->first] {
+    Reply(t, agent_id, request_id, absl::OkStatus(), conversation_id);
   });
   return true;
 }
@@ -374,30 +389,34 @@ bool BrokerCore::AnswerRepeatedAccept(const std::string& agent_id, const AgentRe
 void BrokerCore::OnDisconnect(const std::shared_ptr<AgentSession>& session, bool broken) {
   auto who = session_agents_.find(session.get());
   if (who == session_agents_.end()) return;
-  const std::string agent_id = who->second;
+  Tenant& t = *who->second.tenant;
+  const std::string agent_id = who->second.agent_id;
   session_agents_.erase(who);
-  sessions_.erase(agent_id);
-  agents_[agent_id].set_presence(omnibroker::v1::PRESENCE_OFFLINE);
-  floor_stats_.PresenceChanged(agent_id, omnibroker::v1::PRESENCE_OFFLINE, clock_.Now());
+  t.sessions.erase(agent_id);
+  auto agent = t.agents.find(agent_id);
+  if (agent == t.agents.end()) return;  // removed while logged in
+  agent->second.set_presence(omnibroker::v1::PRESENCE_OFFLINE);
+  t.floor_stats.PresenceChanged(agent_id, omnibroker::v1::PRESENCE_OFFLINE, clock_.Now());
   if (broken) {
-    routing_.Disconnected(agent_id, clock_.Now());
+    t.routing.Disconnected(agent_id, clock_.Now());
   } else {
-    routing_.SetPresence(agent_id, omnibroker::v1::PRESENCE_OFFLINE, clock_.Now());
+    t.routing.SetPresence(agent_id, omnibroker::v1::PRESENCE_OFFLINE, clock_.Now());
   }
 }
 
-void BrokerCore::Reply(const std::string& agent_id, const std::string& request_id, const absl::Status& status,
-                       const std::string& conversation_id, const std::string& event_id) {
-  SendToAgent(agent_id, ResultUpdate(request_id, status, conversation_id, event_id));
+void BrokerCore::Reply(Tenant& t, const std::string& agent_id, const std::string& request_id,
+                       const absl::Status& status, const std::string& conversation_id,
+                       const std::string& event_id) {
+  SendToAgent(t, agent_id, ResultUpdate(request_id, status, conversation_id, event_id));
 }
 
-void BrokerCore::SendToAgent(const std::string& agent_id, AgentUpdate update) {
+void BrokerCore::SendToAgent(Tenant& t, const std::string& agent_id, AgentUpdate update) {
   // Numbered and kept even while the agent's stream is lost, for them to resume from.
-  auto outbox = outboxes_.find(agent_id);
-  if (outbox == outboxes_.end()) return;  // never logged in: nobody to tell
+  auto outbox = t.outboxes.find(agent_id);
+  if (outbox == t.outboxes.end()) return;  // never logged in: nobody to tell
   update = outbox->second.Stamp(std::move(update));
-  auto it = sessions_.find(agent_id);
-  if (it != sessions_.end()) it->second->Send(std::move(update));
+  auto it = t.sessions.find(agent_id);
+  if (it != t.sessions.end()) it->second->Send(std::move(update));
 }
 
 }  // namespace omni::core

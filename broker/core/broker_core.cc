@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "broker/store/keys.h"
 #include "base/status_macros.h"
 
@@ -43,10 +44,14 @@ BrokerCore::BrokerCore(zmq::context_t& zmq, store::Store& store, const Clock& cl
       clock_(clock),
       metrics_(metrics),
       options_(std::move(options)),
-      floor_stats_(options_.floor_stats),
       group_commit_(store),
-      ingest_(zmq, Counted(options_.ingest, metrics)),
-      routing_(options_.routing) {}
+      ingest_(zmq, Counted(options_.ingest, metrics)) {
+  tenants_.emplace(options_.tenant,
+                   std::make_unique<Tenant>(options_.tenant, options_.routing, options_.floor_stats));
+  for (const auto& [name, policy] : options_.tenants) {
+    tenants_.emplace(name, std::make_unique<Tenant>(name, policy, options_.floor_stats));
+  }
+}
 
 BrokerCore::~BrokerCore() { Stop(); }
 
@@ -69,11 +74,58 @@ void BrokerCore::Stop() {
 
 void BrokerCore::Post(std::function<void()> task) { tasks_.Push(std::move(task)); }
 
-void BrokerCore::HandleAgentRequest(std::shared_ptr<AgentSession> session,
+void BrokerCore::HandleAgentRequest(std::shared_ptr<AgentSession> session, std::string tenant,
                                     omnibroker::v1::AgentRequest request) {
-  Post([this, session = std::move(session), request = std::move(request)] {
-    OnAgentRequest(session, request);
+  Post([this, session = std::move(session), tenant = std::move(tenant), request = std::move(request)] {
+    OnAgentRequest(session, tenant, request);
   });
+}
+
+std::vector<std::string> BrokerCore::TenantNames() const {
+  std::vector<std::string> names;
+  for (const auto& [name, tenant] : tenants_) names.push_back(name);
+  return names;
+}
+
+absl::StatusOr<Tenant*> BrokerCore::FindTenant(std::string_view name) {
+  auto it = tenants_.find(name);
+  if (it == tenants_.end()) {
+    return absl::NotFoundError(absl::StrCat("tenant '", ToAbsl(name), "' is not served by this broker"));
+  }
+  return it->second.get();
+}
+
+absl::StatusOr<const Tenant*> BrokerCore::FindTenant(std::string_view name) const {
+  auto it = tenants_.find(name);
+  if (it == tenants_.end()) {
+    return absl::NotFoundError(absl::StrCat("tenant '", ToAbsl(name), "' is not served by this broker"));
+  }
+  return it->second.get();
+}
+
+Tenant* BrokerCore::TenantOf(const Conversation& conversation) {
+  auto it = tenants_.find(conversation.tenant());
+  return it == tenants_.end() ? nullptr : it->second.get();
+}
+
+const Tenant* BrokerCore::TenantOf(const Conversation& conversation) const {
+  auto it = tenants_.find(conversation.tenant());
+  return it == tenants_.end() ? nullptr : it->second.get();
+}
+
+absl::StatusOr<Conversation> BrokerCore::ConversationOf(const std::string& tenant,
+                                                        const std::string& conversation_id) const {
+  Conversation found;
+  if (auto it = open_.find(conversation_id); it != open_.end()) {
+    found = it->second;
+  } else {
+    OMNI_ASSIGN_OR_RETURN(bool stored, store_.Get(Family::kConversations, conversation_id, found));
+    if (!stored) found.Clear();
+  }
+  if (found.id().empty() || found.tenant() != tenant) {
+    return absl::NotFoundError(absl::StrCat("no conversation ", conversation_id));
+  }
+  return found;
 }
 
 void BrokerCore::Disconnect(std::shared_ptr<AgentSession> session, bool broken) {
@@ -113,7 +165,7 @@ void BrokerCore::Tick() {
   if (now < next_tick_) return;
   next_tick_ = now + kTick;
   RecoverStore(now);
-  routing_.Advance(clock_.Now());
+  for (auto& [name, tenant] : tenants_) tenant->routing.Advance(clock_.Now());
   if (now >= next_retention_sweep_) {
     // A bounded bite each time: if there was more, the next tick goes on.
     auto swept = SweepRetention(2000);

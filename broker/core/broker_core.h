@@ -1,7 +1,13 @@
 // BrokerCore: the one thread that owns the broker's live state. It reads connector frames from
 // the ingest ROUTER, resolves customers and conversations, writes to the store (durable through
-// group commit before any ack), drives the routing engine, and pushes offers and messages to
-// agent sessions. Other threads (gRPC) hand it work with Post(); nothing else touches its state.
+// group commit before any ack), drives each tenant's routing engine, and pushes offers and
+// messages to agent sessions. Other threads (gRPC) hand it work with Post(); nothing else touches
+// its state.
+//
+// Tenants are kept apart here: each has its own roster, routing engine and policy, sessions and
+// floor statistics (tenant.h); every Admin view and action names the tenant it acts for (the
+// caller's) and sees only that tenant's agents, conversations, customers, audit records and
+// revocations. An object of another tenant is answered as if it did not exist.
 //
 // Lifecycle: construct, Start() (recovers queue and assignments from the store, binds, starts the
 // thread), Stop() (joins). Methods marked "core thread" may only run inside a posted task.
@@ -26,6 +32,7 @@
 #include "broker/core/agent_session.h"
 #include "broker/core/call_events.h"
 #include "broker/core/retention_policy.h"
+#include "broker/core/tenant.h"
 #include "base/log_throttle.h"
 #include "base/token_bucket.h"
 #include "broker/ingest/connector_peers.h"
@@ -47,7 +54,13 @@ struct BrokerCoreOptions {
   std::vector<std::string> ingest_endpoints = {"inproc://omni-ingest"};
   // The ingest socket's message size limit and CURVE; its observer is the core's (metrics).
   ingest::IngestOptions ingest;
+  // The tenant of the broker's own connectors and of stored records older than tenants (an agent,
+  // an audit record); `routing` is its policy.
+  std::string tenant = "default";
   routing::RoutingPolicy routing = routing::DefaultRoutingPolicy();
+  // The further tenants this broker serves, with their policies. Events of a tenant it does not
+  // serve are refused (permanently, counted) and Admin calls for one answer NOT_FOUND.
+  std::map<std::string, routing::RoutingPolicy> tenants;
   // Unconfirmed deliveries to connectors are sent again after this long.
   std::chrono::milliseconds delivery_retry{3000};
   // A connector not heard from (Hello, event or ack) for this long is gone: its deliveries move
@@ -89,8 +102,10 @@ class BrokerCore {
   // kept: the store replays them when it recovers). Admin answers a change through it.
   void WhenDurable(std::function<void(absl::Status)> done);
 
-  // Agent console entry points. Thread-safe (they post).
-  void HandleAgentRequest(std::shared_ptr<AgentSession> session, omnibroker::v1::AgentRequest request);
+  // Agent console entry points. Thread-safe (they post). `tenant` is the caller's: a login names
+  // an agent of that tenant's roster.
+  void HandleAgentRequest(std::shared_ptr<AgentSession> session, std::string tenant,
+                          omnibroker::v1::AgentRequest request);
   // Answers request `request_id` with `status` without running it (refused at the gRPC edge:
   // rate limit, a login as another agent). Thread-safe (it posts).
   void RefuseAgentRequest(std::shared_ptr<AgentSession> session, std::string request_id,
@@ -99,43 +114,56 @@ class BrokerCore {
   // after a reconnect).
   void Disconnect(std::shared_ptr<AgentSession> session, bool broken);
 
+  // Core thread: the tenants this broker serves, by name.
+  std::vector<std::string> TenantNames() const;
   // Core thread: admin views and actions.
-  omnibroker::v1::ListAgentsResponse ListAgents() const;
-  omnibroker::v1::ListConversationsResponse ListConversations(
-      const omnibroker::v1::ListConversationsRequest& request) const;
-  absl::StatusOr<omnibroker::v1::Conversation> GetConversation(const std::string& id) const;
-  omnibroker::v1::QueueSnapshot QueueSnapshot() const;
+  absl::StatusOr<omnibroker::v1::ListAgentsResponse> ListAgents(const std::string& tenant) const;
+  absl::StatusOr<omnibroker::v1::ListConversationsResponse> ListConversations(
+      const std::string& tenant, const omnibroker::v1::ListConversationsRequest& request) const;
+  absl::StatusOr<omnibroker::v1::Conversation> GetConversation(const std::string& tenant,
+                                                                const std::string& id) const;
+  absl::StatusOr<omnibroker::v1::QueueSnapshot> QueueSnapshot(const std::string& tenant) const;
   // floor.cc: the supervisor's view now (the window's counts with who waits and each agent).
-  omnibroker::v1::FloorStats FloorStats();
+  absl::StatusOr<omnibroker::v1::FloorStats> FloorStats(const std::string& tenant);
   // roster.cc: adds or replaces an agent in the roster (stored; routing sees it at once; an agent
   // Admin removed is back).
-  absl::Status UpsertAgent(const omnibroker::v1::Agent& agent);
+  absl::Status UpsertAgent(const std::string& tenant, const omnibroker::v1::Agent& agent);
   // The config file's agents, at start: each upserted, unless Admin removed them (a warning says
   // so).
-  absl::Status ApplyConfiguredRoster(const std::vector<omnibroker::v1::Agent>& agents);
+  absl::Status ApplyConfiguredRoster(const std::string& tenant,
+                                     const std::vector<omnibroker::v1::Agent>& agents);
   // Removes an agent from the roster and routing (offers withdrawn, conversations back to the
   // queue, wrap-ups ended), storing (unsynced) the removal's audit record and `revocation` (of
   // every token of theirs, made by auth::CallAuthenticator::NewRevocation) with it. Their
   // conversations and history stay. NOT_FOUND for an agent not in the roster.
-  absl::StatusOr<omnibroker::v1::AuditRecord> RemoveAgent(const omnibroker::v1::RemoveAgentRequest& request,
+  absl::StatusOr<omnibroker::v1::AuditRecord> RemoveAgent(const std::string& tenant,
+                                                          const omnibroker::v1::RemoveAgentRequest& request,
                                                           omnibroker::v1::TokenRevocation revocation);
   // routing_admin.cc: explanations, the routing policy at run time, customer routing facts.
   // Why an open conversation is where it is (candidates and all); for a closed one, the rule its
   // last assignment kept.
-  absl::StatusOr<omnibroker::v1::RoutingExplanation> ExplainRouting(const std::string& conversation_id) const;
-  omnibroker::v1::RoutingPolicy RoutingPolicy() const;
+  absl::StatusOr<omnibroker::v1::RoutingExplanation> ExplainRouting(
+      const std::string& tenant, const std::string& conversation_id) const;
+  absl::StatusOr<omnibroker::v1::RoutingPolicy> RoutingPolicy(const std::string& tenant) const;
   // Changes the policy (or goes back to the config file's) and stores the change, so that it
   // outlives a restart until the config file's policy is edited (StoredRoutingPolicy).
-  absl::StatusOr<omnibroker::v1::RoutingPolicy> SetRoutingPolicy(const omnibroker::v1::SetRoutingPolicyRequest& request);
-  absl::StatusOr<omnibroker::v1::Customer> UpdateCustomer(const omnibroker::v1::UpdateCustomerRequest& request);
+  absl::StatusOr<omnibroker::v1::RoutingPolicy> SetRoutingPolicy(
+      const std::string& tenant, const omnibroker::v1::SetRoutingPolicyRequest& request);
+  absl::StatusOr<omnibroker::v1::Customer> UpdateCustomer(
+      const std::string& tenant, const omnibroker::v1::UpdateCustomerRequest& request);
   // erasure.cc: erasing a customer on request, and the audit trail it leaves.
-  absl::StatusOr<omnibroker::v1::AuditRecord> EraseCustomer(const omnibroker::v1::EraseCustomerRequest& request);
-  absl::StatusOr<omnibroker::v1::ListAuditResponse> ListAudit(int limit) const;
+  absl::StatusOr<omnibroker::v1::AuditRecord> EraseCustomer(
+      const std::string& tenant, const omnibroker::v1::EraseCustomerRequest& request);
+  absl::StatusOr<omnibroker::v1::ListAuditResponse> ListAudit(const std::string& tenant,
+                                                              int limit) const;
   // revocations.cc: stores `revocation` (made by auth::CallAuthenticator::NewRevocation, with
   // requested_by and reason) and its audit record (unsynced); the revocation with its audit_id.
   absl::StatusOr<omnibroker::v1::TokenRevocation> RevokeTokens(omnibroker::v1::TokenRevocation revocation);
   // The stored revocations that have not lapsed, oldest first.
-  absl::StatusOr<omnibroker::v1::ListRevocationsResponse> Revocations() const;
+  absl::StatusOr<omnibroker::v1::ListRevocationsResponse> Revocations(
+      const std::string& tenant) const;
+  // Every tenant's, for the authenticator at start.
+  absl::StatusOr<omnibroker::v1::ListRevocationsResponse> RevocationsInForce() const;
   // retention.cc: deletes events past their tenant's retention and purges sensitive attachments
   // past theirs, at most `limit` events per call, and drops the token revocations that lapsed;
   // the counts. Runs hourly by itself.
@@ -143,21 +171,24 @@ class BrokerCore {
   // A consistent copy of the store in `target_dir` (see store::Store::Checkpoint).
   absl::StatusOr<omnibroker::v1::BackupResult> Backup(const std::string& target_dir);
   // identity.cc: the customer record `customer_id`, as stored (a merged one names its merged_into).
-  absl::StatusOr<omnibroker::v1::Customer> CustomerRecord(const std::string& customer_id) const;
+  absl::StatusOr<omnibroker::v1::Customer> CustomerRecord(const std::string& tenant,
+                                                          const std::string& customer_id) const;
   // The customer who stands for `customer_id` (itself, or whom it was merged into).
   absl::StatusOr<omnibroker::v1::Customer> CanonicalCustomer(const std::string& customer_id) const;
-  absl::StatusOr<omnibroker::v1::Customer> MergeCustomers(const omnibroker::v1::MergeCustomersRequest& request);
-  absl::StatusOr<omnibroker::v1::Customer> UnmergeCustomer(const omnibroker::v1::UnmergeCustomerRequest& request);
+  absl::StatusOr<omnibroker::v1::Customer> MergeCustomers(
+      const std::string& tenant, const omnibroker::v1::MergeCustomersRequest& request);
+  absl::StatusOr<omnibroker::v1::Customer> UnmergeCustomer(
+      const std::string& tenant, const omnibroker::v1::UnmergeCustomerRequest& request);
   // A page of the history of a conversation, or of a customer across every channel
   // (request.customer_id), if `agent_id` may read it: the conversation is offered or assigned to
   // them or queued for their team (MayRead); one of the customer's conversations is assigned to
   // them. `supervisor` (the caller's token says so) or the roster role "supervisor" reads any.
   absl::StatusOr<omnibroker::v1::GetHistoryResponse> History(
-      const std::string& agent_id, bool supervisor,
+      const std::string& tenant, const std::string& agent_id, bool supervisor,
       const omnibroker::v1::GetHistoryRequest& request) const;
   // A page of a customer's history across every channel and conversation (Admin: no check).
   absl::StatusOr<omnibroker::v1::GetHistoryResponse> CustomerHistory(
-      const std::string& customer_id, int page_size, const std::string& page_token, bool newest_first) const;
+      const std::string& tenant, const std::string& customer_id, int page_size, const std::string& page_token, bool newest_first) const;
 
  private:
   struct PendingDelivery {
@@ -168,9 +199,27 @@ class BrokerCore {
 
   // recover.cc: the roster, open conversations with their routing, undelivered replies.
   absl::Status Recover();
+  // recover.cc: stored records older than tenants (agents, removals, Admin's policy change) moved
+  // under the default tenant's keys, once.
+  absl::Status MigrateToTenants();
   // routing_admin.cc: Admin's stored policy change in force again, unless the config file's
   // policy was edited since (then the change is dropped, and a warning says so).
-  absl::Status ResumeRoutingPolicy();
+  absl::Status ResumeRoutingPolicy(Tenant& tenant);
+  // The tenant `name` this broker serves; NOT_FOUND naming it otherwise.
+  absl::StatusOr<Tenant*> FindTenant(std::string_view name);
+  absl::StatusOr<const Tenant*> FindTenant(std::string_view name) const;
+  // The tenant an open conversation (or its record) belongs to; null if it is not served (its
+  // tenant left the config: it waits, stored, until it comes back).
+  Tenant* TenantOf(const omnibroker::v1::Conversation& conversation);
+  const Tenant* TenantOf(const omnibroker::v1::Conversation& conversation) const;
+  // `conversation_id`'s record if it belongs to `tenant` (open, else stored); NOT_FOUND otherwise,
+  // the same answer for another tenant's conversation as for none.
+  absl::StatusOr<omnibroker::v1::Conversation> ConversationOf(const std::string& tenant,
+                                                             const std::string& conversation_id) const;
+  // identity.cc: the customer who stands for `customer_id` if it belongs to `tenant`; NOT_FOUND
+  // otherwise, as for no customer.
+  absl::StatusOr<omnibroker::v1::Customer> CanonicalCustomerOf(const std::string& tenant,
+                                                               const std::string& customer_id) const;
   // broker_core.cc: lifecycle, loop, commit plumbing.
   void Run();
   // Timer work (offer expiry, decline cooldowns, delivery retries, store recovery), at most once
@@ -205,6 +254,8 @@ class BrokerCore {
   void HandleDeliveryAck(const std::string& routing_id, const ingest::ConnectorGrant& grant,
                          const omnibroker::v1::DeliveryAck& ack);
   void SendAck(const std::string& routing_id, const omnibroker::v1::IngestAck& ack);
+  // identity.cc: the customer record `customer_id`, whatever its tenant.
+  absl::StatusOr<omnibroker::v1::Customer> StoredCustomer(const std::string& customer_id) const;
   // identity.cc: the customer an event's sender is (found by handle or by a verified phone or
   // email, else new), with the links and merges that implies written into `batch`.
   absl::StatusOr<omnibroker::v1::Customer> ResolveCustomer(const omnibroker::v1::Event& event,
@@ -213,6 +264,9 @@ class BrokerCore {
   void PutAudit(rocksdb::WriteBatch& batch, omnibroker::v1::AuditRecord& audit);
   // revocations.cc: `revocation` put into `batch` (replacing an earlier one of the same agent).
   void PutRevocation(rocksdb::WriteBatch& batch, const omnibroker::v1::TokenRevocation& revocation);
+  // The revocations in force of `tenant`, or of every tenant (nullopt).
+  absl::StatusOr<omnibroker::v1::ListRevocationsResponse> RevocationsOf(
+      const std::optional<std::string>& tenant) const;
   // Deletes the stored revocations that lapsed; how many.
   absl::StatusOr<int64_t> DropLapsedRevocations();
   // Marks `from` merged into `into` and moves its history under `into` (in `batch`).
@@ -225,6 +279,7 @@ class BrokerCore {
   // redirects the caller to the agent's voice_contact, put into `batch` (the conversation's
   // sequence advances); nullopt for other channels; FAILED_PRECONDITION without a contact.
   absl::StatusOr<std::optional<PendingDelivery>> PutCallRedirect(omnibroker::v1::Conversation& conversation,
+                                                                 const Tenant& tenant,
                                                                  const std::string& agent_id,
                                                                  rocksdb::WriteBatch& batch);
   // Marks a call's conversation closed with the outcome the connector reported.
@@ -237,74 +292,79 @@ class BrokerCore {
                                                const omnibroker::v1::Customer& customer);
   void SendDelivery(PendingDelivery& pending);
 
-  // agent_requests.cc: the AgentConsole stream.
-  void OnAgentRequest(const std::shared_ptr<AgentSession>& session, const omnibroker::v1::AgentRequest& request);
-  absl::Status OnLogin(const std::shared_ptr<AgentSession>& session, const omnibroker::v1::AgentRequest& request);
-  absl::Status OnSetPresence(const std::string& agent_id, const omnibroker::v1::SetPresence& request);
-  absl::Status OnAccept(const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
-  absl::StatusOr<omnibroker::v1::RoutingExplanation> ExplainFromStore(const std::string& conversation_id) const;
-  absl::Status OnDecline(const std::string& agent_id, const omnibroker::v1::DeclineOffer& request);
-  absl::Status OnSend(const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
-  absl::Status OnClose(const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
+  // agent_requests.cc: the AgentConsole stream. An agent is named by their tenant and id.
+  void OnAgentRequest(const std::shared_ptr<AgentSession>& session, const std::string& tenant,
+                      const omnibroker::v1::AgentRequest& request);
+  absl::Status OnLogin(const std::shared_ptr<AgentSession>& session, const std::string& tenant,
+                       const omnibroker::v1::AgentRequest& request);
+  absl::Status OnSetPresence(Tenant& t, const std::string& agent_id, const omnibroker::v1::SetPresence& request);
+  absl::Status OnAccept(Tenant& t, const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
+  absl::StatusOr<omnibroker::v1::RoutingExplanation> ExplainFromStore(
+      const omnibroker::v1::Conversation& stored) const;
+  absl::Status OnDecline(Tenant& t, const std::string& agent_id, const omnibroker::v1::DeclineOffer& request);
+  absl::Status OnSend(Tenant& t, const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
+  absl::Status OnClose(Tenant& t, const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
   // A repeated accept of an offer this agent accepted already: answered as the first (true).
-  bool AnswerRepeatedAccept(const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
+  bool AnswerRepeatedAccept(Tenant& t, const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
   void OnDisconnect(const std::shared_ptr<AgentSession>& session, bool broken);
-  // The open conversation `conversation_id` if it is assigned to `agent_id`, else why not.
-  absl::StatusOr<omnibroker::v1::Conversation*> AssignedConversation(const std::string& conversation_id,
+  // The open conversation `conversation_id` if it is assigned to `agent_id` of `t`, else why not.
+  absl::StatusOr<omnibroker::v1::Conversation*> AssignedConversation(const Tenant& t,
+                                                                    const std::string& conversation_id,
                                                                     const std::string& agent_id);
   // access.cc: who may read what (see History) and to whom an agent may hand work.
-  bool IsSupervisor(const std::string& agent_id) const;
-  bool ShareTeam(const std::string& agent_id, const std::string& other_id) const;
-  bool MayRead(const std::string& agent_id, const omnibroker::v1::Conversation& conversation) const;
+  bool IsSupervisor(const Tenant& t, const std::string& agent_id) const;
+  bool ShareTeam(const Tenant& t, const std::string& agent_id, const std::string& other_id) const;
+  bool MayRead(const Tenant& t, const std::string& agent_id, const omnibroker::v1::Conversation& conversation) const;
   // OK when `from` may transfer to `to`: a team in common, or `from` is a supervisor.
-  absl::Status MayTransferTo(const std::string& from, const std::string& to) const;
+  absl::Status MayTransferTo(const Tenant& t, const std::string& from, const std::string& to) const;
   // transfers.cc: handing a conversation on, and the end of wrap-up.
-  absl::Status OnTransfer(const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
-  absl::Status OnEndWrapUp(const std::string& agent_id, const omnibroker::v1::EndWrapUp& request);
-  // Sends `update` to the logged-in agents with `tenant`'s escalation role; how many.
-  int SendToSupervisors(const std::string& tenant, const omnibroker::v1::AgentUpdate& update);
-  void Reply(const std::string& agent_id, const std::string& request_id, const absl::Status& status,
+  absl::Status OnTransfer(Tenant& t, const std::string& agent_id, const omnibroker::v1::AgentRequest& request);
+  absl::Status OnEndWrapUp(Tenant& t, const std::string& agent_id, const omnibroker::v1::EndWrapUp& request);
+  // Sends `update` to the logged-in agents with `t`'s escalation role; how many.
+  int SendToSupervisors(Tenant& t, const omnibroker::v1::AgentUpdate& update);
+  void Reply(Tenant& t, const std::string& agent_id, const std::string& request_id, const absl::Status& status,
              const std::string& conversation_id = "", const std::string& event_id = "");
-  void SendToAgent(const std::string& agent_id, omnibroker::v1::AgentUpdate update);
+  void SendToAgent(Tenant& t, const std::string& agent_id, omnibroker::v1::AgentUpdate update);
 
-  // offers.cc: routing decisions applied (after every task, frame batch and tick).
+  // offers.cc: routing decisions applied (after every task, frame batch and tick), tenant by
+  // tenant.
   void ApplyRoutingDecisions();
+  void ApplyRoutingDecisions(Tenant& t);
   // Stores the routing memo of each conversation whose memo changed (a restart resumes from it).
-  void StoreRoutingMemos();
-  void Reclaimed(const routing::Decision& decision);
-  void Breached(const routing::Decision& decision);
-  void SendOffer(const routing::Offer& offer);
+  void StoreRoutingMemos(Tenant& t);
+  void Reclaimed(Tenant& t, const routing::Decision& decision);
+  void Breached(Tenant& t, const routing::Decision& decision);
+  void SendOffer(Tenant& t, const routing::Offer& offer);
   // The Offer message an agent receives for `offer` (its conversation, customer card, last event).
-  std::optional<omnibroker::v1::Offer> OfferMessage(const routing::Offer& offer);
-  void RevokeOffer(const routing::Offer& offer, const std::string& reason);
+  std::optional<omnibroker::v1::Offer> OfferMessage(const Tenant& t, const routing::Offer& offer);
+  void RevokeOffer(Tenant& t, const routing::Offer& offer, const std::string& reason);
   // What an agent is handed with a conversation it holds: the customer card and the deadlines.
-  omnibroker::v1::ConversationAssigned AssignedMessage(const omnibroker::v1::Conversation& conversation,
+  omnibroker::v1::ConversationAssigned AssignedMessage(const Tenant& t,
+                                                       const omnibroker::v1::Conversation& conversation,
                                                        omnibroker::v1::Customer customer) const;
   // The deadlines `conversation` runs against: the policy of its tier (its own, else the customer's).
-  omnibroker::v1::ServiceTargets TargetsFor(const omnibroker::v1::Conversation& conversation,
+  omnibroker::v1::ServiceTargets TargetsFor(const Tenant& t, const omnibroker::v1::Conversation& conversation,
                                             const omnibroker::v1::Customer& customer) const;
-  routing::WorkItem WorkItemFor(const omnibroker::v1::Conversation& conversation) const;
+  routing::WorkItem WorkItemFor(const Tenant& t, const omnibroker::v1::Conversation& conversation) const;
 
   store::Store& store_;
   const Clock& clock_;
   ops::BrokerMetrics& metrics_;
   const BrokerCoreOptions options_;
-  ops::FloorStats floor_stats_;
   store::GroupCommit group_commit_;
   ingest::IngestEndpoint ingest_;
-  routing::RoutingEngine routing_;
   WakeQueue<std::function<void()>> tasks_;
   bool stopping_ = false;  // set by a posted task
   int in_flight_ = 0;      // AfterDurable and WhenDurable callbacks not run yet
   std::thread thread_;
 
   // State owned by the core thread.
-  std::map<std::string, omnibroker::v1::Agent> agents_;
-  std::unordered_map<std::string, std::shared_ptr<AgentSession>> sessions_;  // agent id -> session
-  std::unordered_map<const AgentSession*, std::string> session_agents_;     // session -> agent id
-  // agent id -> sequence, replay and request results of their session, kept across a lost
-  // stream; created at their first login.
-  std::unordered_map<std::string, AgentOutbox> outboxes_;
+  std::map<std::string, std::unique_ptr<Tenant>, std::less<>> tenants_;  // by name, never empty
+  struct SessionAgent {
+    Tenant* tenant;
+    std::string agent_id;
+  };
+  std::unordered_map<const AgentSession*, SessionAgent> session_agents_;  // session -> agent
   std::unordered_map<std::string, omnibroker::v1::Conversation> open_;      // not closed, by id
   ingest::ConnectorPeers peers_{options_.connector_liveness};  // who serves which provider
   std::unordered_map<std::string, TokenBucket> client_rates_;  // by CURVE key

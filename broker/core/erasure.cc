@@ -21,18 +21,19 @@ using omnibroker::v1::Customer;
 using omnibroker::v1::Event;
 using store::Family;
 
-absl::StatusOr<AuditRecord> BrokerCore::EraseCustomer(const omnibroker::v1::EraseCustomerRequest& request) {
+absl::StatusOr<AuditRecord> BrokerCore::EraseCustomer(const std::string& tenant,
+                                                      const omnibroker::v1::EraseCustomerRequest& request) {
   if (request.requested_by().empty() || request.reason().empty()) {
     return absl::InvalidArgumentError("requested_by and reason: an erasure must say who asked and why");
   }
-  OMNI_ASSIGN_OR_RETURN(Customer root, CanonicalCustomer(request.customer_id()));
+  OMNI_ASSIGN_OR_RETURN(Customer root, CanonicalCustomerOf(tenant, request.customer_id()));
   // The customer and everyone merged into them.
   std::vector<Customer> customers = {root};
   std::set<std::string> ids = {root.id()};
   for (size_t i = 0; i < customers.size(); ++i) {
     for (const auto& merge : customers[i].merges()) {
       if (!ids.insert(merge.customer_id()).second) continue;
-      auto merged = CustomerRecord(merge.customer_id());
+      auto merged = CustomerRecord(tenant, merge.customer_id());
       if (merged.ok()) customers.push_back(*std::move(merged));
     }
   }
@@ -55,7 +56,7 @@ absl::StatusOr<AuditRecord> BrokerCore::EraseCustomer(const omnibroker::v1::Eras
       failed = absl::DataLossError("unparsable conversation record");
       return false;
     }
-    if (!ids.contains(conversation.customer_id())) return true;
+    if (!ids.contains(conversation.customer_id()) || conversation.tenant() != tenant) return true;
     auto events = store_.Scan(Family::kEvents, store::EventPrefix(conversation.id()), false, std::nullopt,
                               [&](std::string_view event_key, std::string_view event_value) {
                                 Event event;
@@ -104,6 +105,7 @@ absl::StatusOr<AuditRecord> BrokerCore::EraseCustomer(const omnibroker::v1::Eras
     audit.add_subjects(customer.id());
   }
 
+  audit.set_tenant(tenant);
   audit.set_action("erase_customer");
   audit.set_requested_by(request.requested_by());
   audit.set_reason(request.reason());
@@ -122,15 +124,21 @@ void BrokerCore::PutAudit(rocksdb::WriteBatch& batch, AuditRecord& audit) {
   store_.Put(batch, Family::kAudit, store::AuditKey(static_cast<uint64_t>(micros), audit.id()), audit);
 }
 
-absl::StatusOr<omnibroker::v1::ListAuditResponse> BrokerCore::ListAudit(int limit) const {
+absl::StatusOr<omnibroker::v1::ListAuditResponse> BrokerCore::ListAudit(const std::string& tenant,
+                                                                        int limit) const {
+  OMNI_RETURN_IF_ERROR(FindTenant(tenant).status());
   limit = limit <= 0 ? 100 : std::min(limit, 1000);
   omnibroker::v1::ListAuditResponse out;
   absl::Status failed;
   OMNI_RETURN_IF_ERROR(store_.Scan(Family::kAudit, "", /*reverse=*/true, std::nullopt, [&](std::string_view, std::string_view v) {
-    if (!out.add_records()->ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+    AuditRecord record;
+    if (!record.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
       failed = absl::DataLossError("unparsable audit record");
       return false;
     }
+    // Records written before tenants were the one tenant's: the default one.
+    const std::string& owner = record.tenant().empty() ? options_.tenant : record.tenant();
+    if (owner == tenant) *out.add_records() = std::move(record);
     return out.records_size() < limit;
   }));
   OMNI_RETURN_IF_ERROR(failed);

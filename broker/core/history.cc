@@ -18,12 +18,15 @@ int PageSize(int asked) { return asked <= 0 ? 50 : std::min(asked, 500); }
 
 }  // namespace
 
-absl::StatusOr<GetHistoryResponse> BrokerCore::History(const std::string& agent_id, bool supervisor,
+absl::StatusOr<GetHistoryResponse> BrokerCore::History(const std::string& tenant, const std::string& agent_id,
+                                                       bool supervisor,
                                                        const omnibroker::v1::GetHistoryRequest& request) const {
-  supervisor = supervisor || IsSupervisor(agent_id);
+  OMNI_ASSIGN_OR_RETURN(const Tenant* t, FindTenant(tenant));
+  supervisor = supervisor || IsSupervisor(*t, agent_id);
   if (!request.customer_id().empty()) {
     const bool serves = supervisor || std::any_of(open_.begin(), open_.end(), [&](const auto& entry) {
-                          return entry.second.customer_id() == request.customer_id() &&
+                          return entry.second.tenant() == tenant &&
+                                 entry.second.customer_id() == request.customer_id() &&
                                  entry.second.assigned_agent_id() == agent_id &&
                                  entry.second.state() == omnibroker::v1::CONVERSATION_STATE_ASSIGNED;
                         });
@@ -31,10 +34,13 @@ absl::StatusOr<GetHistoryResponse> BrokerCore::History(const std::string& agent_
       return absl::PermissionDeniedError(
           absl::StrCat("no conversation of customer ", request.customer_id(), " is assigned to ", agent_id));
     }
-    return CustomerHistory(request.customer_id(), request.page_size(), request.page_token(), request.newest_first());
+    return CustomerHistory(tenant, request.customer_id(), request.page_size(), request.page_token(),
+                           request.newest_first());
   }
-  auto it = open_.find(request.conversation_id());
-  if (!supervisor && (it == open_.end() || !MayRead(agent_id, it->second))) {
+  if (supervisor) {
+    // Any conversation of their tenant, open or closed; another tenant's is none.
+    OMNI_RETURN_IF_ERROR(ConversationOf(tenant, request.conversation_id()).status());
+  } else if (auto it = open_.find(request.conversation_id()); it == open_.end() || !MayRead(*t, agent_id, it->second)) {
     return absl::PermissionDeniedError(absl::StrCat("conversation ", request.conversation_id(),
                                                     " is not offered or assigned to ", agent_id, " nor queued for their team"));
   }
@@ -66,10 +72,11 @@ absl::StatusOr<GetHistoryResponse> BrokerCore::History(const std::string& agent_
   return out;
 }
 
-absl::StatusOr<GetHistoryResponse> BrokerCore::CustomerHistory(const std::string& customer_id, int page_size,
+absl::StatusOr<GetHistoryResponse> BrokerCore::CustomerHistory(const std::string& tenant,
+                                                               const std::string& customer_id, int page_size,
                                                                const std::string& page_token, bool newest_first) const {
   // A merged customer's history lives under the customer they were merged into.
-  auto canonical = CanonicalCustomer(customer_id);
+  auto canonical = CanonicalCustomerOf(tenant, customer_id);
   if (!canonical.ok()) return canonical.status();
   return store::ReadCustomerHistory(store_, canonical->id(), page_size, page_token, newest_first);
 }

@@ -55,17 +55,34 @@ void Link(Customer& customer, const Identity& identity, const std::string& by, c
 
 }  // namespace
 
-absl::StatusOr<Customer> BrokerCore::CustomerRecord(const std::string& customer_id) const {
+absl::StatusOr<Customer> BrokerCore::StoredCustomer(const std::string& customer_id) const {
   Customer customer;
   OMNI_ASSIGN_OR_RETURN(bool found, store_.Get(Family::kCustomers, customer_id, customer));
   if (!found) return absl::NotFoundError(absl::StrCat("customer_id: no customer '", customer_id, "'"));
   return customer;
 }
 
+absl::StatusOr<Customer> BrokerCore::CustomerRecord(const std::string& tenant,
+                                                    const std::string& customer_id) const {
+  auto customer = StoredCustomer(customer_id);
+  if (customer.ok() && customer->tenant() != tenant) {
+    // Another tenant's customer is answered as no customer at all.
+    return absl::NotFoundError(absl::StrCat("customer_id: no customer '", customer_id, "'"));
+  }
+  return customer;
+}
+
+absl::StatusOr<Customer> BrokerCore::CanonicalCustomerOf(const std::string& tenant,
+                                                         const std::string& customer_id) const {
+  // Merges never cross tenants, so whom a tenant's customer was merged into is the tenant's too.
+  OMNI_RETURN_IF_ERROR(CustomerRecord(tenant, customer_id).status());
+  return CanonicalCustomer(customer_id);
+}
+
 absl::StatusOr<Customer> BrokerCore::CanonicalCustomer(const std::string& customer_id) const {
   std::string id = customer_id;
   for (int hop = 0; hop < 16; ++hop) {
-    OMNI_ASSIGN_OR_RETURN(Customer customer, CustomerRecord(id));
+    OMNI_ASSIGN_OR_RETURN(Customer customer, StoredCustomer(id));
     if (customer.merged_into().empty()) return customer;
     id = customer.merged_into();
   }
@@ -157,16 +174,17 @@ absl::Status BrokerCore::PrepareMerge(Customer& from, Customer& into, const std:
   });
 }
 
-absl::StatusOr<Customer> BrokerCore::MergeCustomers(const omnibroker::v1::MergeCustomersRequest& request) {
+absl::StatusOr<Customer> BrokerCore::MergeCustomers(const std::string& tenant,
+                                                    const omnibroker::v1::MergeCustomersRequest& request) {
   if (request.from_customer_id() == request.into_customer_id()) {
     return absl::InvalidArgumentError("from_customer_id and into_customer_id: must be two customers");
   }
-  OMNI_ASSIGN_OR_RETURN(Customer from, CustomerRecord(request.from_customer_id()));
+  OMNI_ASSIGN_OR_RETURN(Customer from, CustomerRecord(tenant, request.from_customer_id()));
   if (!from.merged_into().empty()) {
     return absl::FailedPreconditionError(
         absl::StrCat("customer ", from.id(), " is already merged into ", from.merged_into()));
   }
-  OMNI_ASSIGN_OR_RETURN(Customer into, CanonicalCustomer(request.into_customer_id()));
+  OMNI_ASSIGN_OR_RETURN(Customer into, CanonicalCustomerOf(tenant, request.into_customer_id()));
   if (into.id() == from.id()) return absl::InvalidArgumentError("the two customers are already one");
   rocksdb::WriteBatch batch;
   OMNI_RETURN_IF_ERROR(PrepareMerge(from, into, absl::StrCat("admin:", request.requested_by()), request.reason(), batch));
@@ -176,12 +194,13 @@ absl::StatusOr<Customer> BrokerCore::MergeCustomers(const omnibroker::v1::MergeC
   return into;
 }
 
-absl::StatusOr<Customer> BrokerCore::UnmergeCustomer(const omnibroker::v1::UnmergeCustomerRequest& request) {
-  OMNI_ASSIGN_OR_RETURN(Customer customer, CustomerRecord(request.customer_id()));
+absl::StatusOr<Customer> BrokerCore::UnmergeCustomer(const std::string& tenant,
+                                                     const omnibroker::v1::UnmergeCustomerRequest& request) {
+  OMNI_ASSIGN_OR_RETURN(Customer customer, CustomerRecord(tenant, request.customer_id()));
   if (customer.merged_into().empty()) {
     return absl::FailedPreconditionError(absl::StrCat("customer ", customer.id(), " is not merged into anyone"));
   }
-  OMNI_ASSIGN_OR_RETURN(Customer into, CustomerRecord(customer.merged_into()));
+  OMNI_ASSIGN_OR_RETURN(Customer into, CustomerRecord(tenant, customer.merged_into()));
   customer.clear_merged_into();
   auto* merges = into.mutable_merges();
   merges->erase(std::remove_if(merges->begin(), merges->end(),
@@ -226,7 +245,8 @@ void BrokerCore::RerouteWaiting(const std::string& customer_id) {
          conversation.state() != omnibroker::v1::CONVERSATION_STATE_OFFERED)) {
       continue;
     }
-    routing_.Requalify(WorkItemFor(conversation), clock_.Now());
+    Tenant* t = TenantOf(conversation);
+    if (t != nullptr) t->routing.Requalify(WorkItemFor(*t, conversation), clock_.Now());
   }
 }
 

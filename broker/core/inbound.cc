@@ -132,7 +132,7 @@ void BrokerCore::HandleHello(const std::string& routing_id, const ingest::Connec
                                         provider, "'; its Hello is ignored for it", *more));
     }
   }
-  if (!peers_.Hello(routing_id, providers, std::chrono::steady_clock::now())) return;
+  if (!peers_.Hello(routing_id, providers, grant.tenants, std::chrono::steady_clock::now())) return;
   LogInfo("ingest", absl::StrCat("connector '", hello.connector(), "' (", grant.name,
                                  ") delivers for ", absl::StrJoin(providers, ", ")));
   // Replies that wait for no live connector go to this one now; the others stay where they are.
@@ -142,7 +142,8 @@ void BrokerCore::HandleHello(const std::string& routing_id, const ingest::Connec
 void BrokerCore::SendStrandedDeliveries() {
   const auto now = std::chrono::steady_clock::now();
   for (auto& [id, pending] : deliveries_) {
-    if (!peers_.Serves(pending.sent_to, pending.delivery.event().provider(), now)) {
+    const auto& event = pending.delivery.event();
+    if (!peers_.Serves(pending.sent_to, event.provider(), event.tenant(), now)) {
       SendDelivery(pending);
     }
   }
@@ -198,6 +199,15 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
                                                                  : RejectReason::kInvalid,
                 s);
   }
+  // Every event belongs to a tenant this broker serves; the others are refused for good (the
+  // connector logs and drops them): waiting for a tenant that may never be configured would
+  // hold up the connector's events behind them.
+  auto tenant = FindTenant(event.tenant());
+  if (!tenant.ok()) {
+    return fail(omnibroker::v1::INGEST_STATUS_REJECTED, RejectReason::kUnknownTenant,
+                absl::NotFoundError(absl::StrCat("tenant: ", tenant.status().message())));
+  }
+  Tenant& t = **tenant;
   // The store takes no writes for now: the connector keeps the event and sends it again.
   if (auto fault = store_.WriteFault(); !fault.ok()) {
     return fail(omnibroker::v1::INGEST_STATUS_RETRY_LATER, RejectReason::kStoreError, fault);
@@ -311,14 +321,14 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
   store_.Put(batch, Family::kDedupe, dedupe_key, ack);
 
   const std::string conversation_id = conversation.id();
-  auto committed = CommitThen(batch, [this, routing_id, ack, new_conversation, opens, ends_call,
+  auto committed = CommitThen(batch, [this, &t, routing_id, ack, new_conversation, opens, ends_call,
                                        put_through, conversation_id, event] {
     // Counted before the ack, so a connector that has its ack finds the floor up to date.
     auto it = open_.find(conversation_id);
-    if (new_conversation && it != open_.end()) floor_stats_.Arrived(it->second.requirements().queue(), clock_.Now());
+    if (new_conversation && it != open_.end()) t.floor_stats.Arrived(it->second.requirements().queue(), clock_.Now());
     // Nobody had taken the call: the caller abandoned it (or it overflowed) while waiting.
     if (ends_call && it != open_.end() && it->second.assigned_agent_id().empty()) {
-      floor_stats_.Abandoned(it->second.requirements().queue(), clock_.Now() - FromProto(it->second.queued_at()),
+      t.floor_stats.Abandoned(it->second.requirements().queue(), clock_.Now() - FromProto(it->second.queued_at()),
                              clock_.Now());
     }
     SendAck(routing_id, ack);
@@ -327,16 +337,16 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
     }
     if (it == open_.end()) return;  // closed (meanwhile)
     if (new_conversation) {
-      routing_.Enqueue(WorkItemFor(it->second), clock_.Now());
+      t.routing.Enqueue(WorkItemFor(t, it->second), clock_.Now());
       return;
     }
-    if (opens) routing_.CustomerMessage(conversation_id, clock_.Now());
-    if (put_through) routing_.AgentReplied(conversation_id, clock_.Now());
+    if (opens) t.routing.CustomerMessage(conversation_id, clock_.Now());
+    if (put_through) t.routing.AgentReplied(conversation_id, clock_.Now());
     if (!it->second.assigned_agent_id().empty() &&
                it->second.state() == omnibroker::v1::CONVERSATION_STATE_ASSIGNED) {
       omnibroker::v1::AgentUpdate update;
       *update.mutable_message()->mutable_event() = event;
-      SendToAgent(it->second.assigned_agent_id(), std::move(update));
+      SendToAgent(t, it->second.assigned_agent_id(), std::move(update));
     }
   });
   if (!committed.ok())
@@ -390,8 +400,11 @@ void BrokerCore::HandleDeliveryAck(const std::string& routing_id,
   const Event& event = it->second.delivery.event();
   if (!ack.ok()) {
     LogWarning("delivery", absl::StrCat("provider refused the reply: ", ack.error()), event.id());
-    Reply(event.agent_id(), "", absl::FailedPreconditionError(absl::StrCat("delivery failed: ", ack.error())),
-          event.conversation_id(), event.id());
+    if (auto t = FindTenant(event.tenant()); t.ok()) {
+      Reply(**t, event.agent_id(), "",
+            absl::FailedPreconditionError(absl::StrCat("delivery failed: ", ack.error())),
+            event.conversation_id(), event.id());
+    }
   }
   rocksdb::WriteBatch batch;
   store_.Delete(batch, Family::kOutbox, ack.delivery_id());
@@ -404,7 +417,8 @@ void BrokerCore::HandleDeliveryAck(const std::string& routing_id,
 
 void BrokerCore::SendDelivery(PendingDelivery& pending) {
   pending.last_sent = std::chrono::steady_clock::now();
-  auto peer = peers_.Pick(pending.delivery.event().provider(), pending.sent_to, pending.last_sent);
+  const auto& event = pending.delivery.event();
+  auto peer = peers_.Pick(event.provider(), event.tenant(), pending.sent_to, pending.last_sent);
   if (!peer) return;  // no live connector serves it; the next one's Hello sends it
   pending.sent_to = *peer;
   pending.delivery.set_attempt(pending.delivery.attempt() + 1);

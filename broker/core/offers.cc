@@ -15,49 +15,53 @@ using omnibroker::v1::Conversation;
 using store::Family;
 
 void BrokerCore::ApplyRoutingDecisions() {
+  for (auto& [name, tenant] : tenants_) ApplyRoutingDecisions(*tenant);
+}
+
+void BrokerCore::ApplyRoutingDecisions(Tenant& t) {
   using Kind = routing::Decision::Kind;
   // Memos first: an offer an agent has seen must be the one a restart brings back, even when the
   // broker is killed right after sending it.
-  StoreRoutingMemos();
-  for (auto& d : routing_.TakeDecisions()) {
+  StoreRoutingMemos(t);
+  for (auto& d : t.routing.TakeDecisions()) {
     const routing::Offer offer{d.offer_id, d.conversation_id, d.agent_id, d.at};
     switch (d.kind) {
       case Kind::kOffer:
         metrics_.decision(ops::DecisionKind::kOffer).Add();
-        SendOffer(offer);
+        SendOffer(t, offer);
         break;
       case Kind::kOfferWithdrawn:
         metrics_.decision(ops::DecisionKind::kOfferWithdrawn).Add();
         metrics_.withdrawal(d.reason).Add();
-        RevokeOffer(offer, d.reason);
+        RevokeOffer(t, offer, d.reason);
         break;
       case Kind::kReclaimed:
         metrics_.decision(ops::DecisionKind::kReclaimed).Add();
-        Reclaimed(d);
+        Reclaimed(t, d);
         break;
       case Kind::kBreach:
         metrics_.decision(ops::DecisionKind::kBreach).Add();
         if (Counter* breaches = metrics_.breach(d.reason)) breaches->Add();
-        Breached(d);
+        Breached(t, d);
         break;
       case Kind::kWrapUpEnded:
         metrics_.decision(ops::DecisionKind::kWrapUpEnded).Add();
-        floor_stats_.HandlingEnded(d.conversation_id, true, d.at);
+        t.floor_stats.HandlingEnded(d.conversation_id, true, d.at);
         LogInfo("routing", absl::StrCat("wrap-up by ", d.agent_id, " ended"), d.conversation_id);
         break;
     }
   }
-  StoreRoutingMemos();  // what the decisions' handling changed
+  StoreRoutingMemos(t);  // what the decisions' handling changed
 }
 
-void BrokerCore::StoreRoutingMemos() {
-  const auto changed = routing_.TakeMemoChanges();
+void BrokerCore::StoreRoutingMemos(Tenant& t) {
+  const auto changed = t.routing.TakeMemoChanges();
   if (changed.empty()) return;
   // Unsynced: the next group commit's sync carries it, and a memo lost in a power cut costs a
   // timer only (Recover trusts the conversation's own record over its memo).
   rocksdb::WriteBatch batch;
   for (const auto& id : changed) {
-    if (auto memo = routing_.MemoOf(id)) {
+    if (auto memo = t.routing.MemoOf(id)) {
       store_.Put(batch, Family::kRouting, id, routing::MemoToProto(*memo));
     } else {
       store_.Delete(batch, Family::kRouting, id);
@@ -66,11 +70,11 @@ void BrokerCore::StoreRoutingMemos() {
   if (auto s = store_.Write(batch); !s.ok()) LogError("routing", absl::StrCat("cannot store routing memos: ", s.ToString()));
 }
 
-void BrokerCore::Reclaimed(const routing::Decision& decision) {
+void BrokerCore::Reclaimed(Tenant& t, const routing::Decision& decision) {
   auto it = open_.find(decision.conversation_id);
   if (it == open_.end()) return;
   Conversation& conversation = it->second;
-  floor_stats_.HandlingEnded(conversation.id(), false, decision.at);
+  t.floor_stats.HandlingEnded(conversation.id(), false, decision.at);
   const auto now = ToProto(clock_.Now());
   // The conversation waits again (the engine may already have offered it to someone else).
   conversation.set_state(omnibroker::v1::CONVERSATION_STATE_QUEUED);
@@ -84,11 +88,11 @@ void BrokerCore::Reclaimed(const routing::Decision& decision) {
   rocksdb::WriteBatch batch;
   store_.Put(batch, Family::kConversations, conversation.id(), conversation);
   const std::string reason = absl::StrCat("reclaimed: ", decision.reason);
-  auto committed = CommitThen(batch, [this, decision, reason] {
+  auto committed = CommitThen(batch, [this, &t, decision, reason] {
     AgentUpdate update;
     update.mutable_closed()->set_conversation_id(decision.conversation_id);
     update.mutable_closed()->set_reason(reason);
-    SendToAgent(decision.agent_id, std::move(update));
+    SendToAgent(t, decision.agent_id, std::move(update));
   });
   if (!committed.ok()) {
     LogError("routing", absl::StrCat("cannot store reclaim: ", committed.ToString()),
@@ -100,7 +104,7 @@ void BrokerCore::Reclaimed(const routing::Decision& decision) {
       decision.conversation_id);
 }
 
-void BrokerCore::Breached(const routing::Decision& decision) {
+void BrokerCore::Breached(Tenant& t, const routing::Decision& decision) {
   auto it = open_.find(decision.conversation_id);
   if (it == open_.end()) return;
   auto* breach = it->second.add_breaches();
@@ -113,25 +117,25 @@ void BrokerCore::Breached(const routing::Decision& decision) {
   AgentUpdate escalation;
   escalation.mutable_escalation()->set_conversation_id(decision.conversation_id);
   *escalation.mutable_escalation()->mutable_breach() = *breach;
-  const bool escalated = SendToSupervisors(it->second.tenant(), escalation) > 0;
-  floor_stats_.Breached(it->second.requirements().queue(), decision.reason, escalated, decision.at);
+  const bool escalated = SendToSupervisors(t, escalation) > 0;
+  t.floor_stats.Breached(it->second.requirements().queue(), decision.reason, escalated, decision.at);
   LogWarning("routing",
              absl::StrCat("SLA breach: ", decision.reason,
                           decision.agent_id.empty() ? "" : " held by ", decision.agent_id),
              decision.conversation_id);
 }
 
-void BrokerCore::SendOffer(const routing::Offer& offer) {
-  auto message = OfferMessage(offer);
+void BrokerCore::SendOffer(Tenant& t, const routing::Offer& offer) {
+  auto message = OfferMessage(t, offer);
   if (!message) return;
   // Offered is a reservation held in memory; the store keeps the conversation as waiting.
   open_[offer.conversation_id].set_state(omnibroker::v1::CONVERSATION_STATE_OFFERED);
   AgentUpdate update;
   *update.mutable_offer() = *std::move(message);
-  SendToAgent(offer.agent_id, std::move(update));
+  SendToAgent(t, offer.agent_id, std::move(update));
 }
 
-std::optional<omnibroker::v1::Offer> BrokerCore::OfferMessage(const routing::Offer& offer) {
+std::optional<omnibroker::v1::Offer> BrokerCore::OfferMessage(const Tenant& t, const routing::Offer& offer) {
   auto it = open_.find(offer.conversation_id);
   if (it == open_.end()) return std::nullopt;
   const auto& conversation = it->second;
@@ -145,7 +149,7 @@ std::optional<omnibroker::v1::Offer> BrokerCore::OfferMessage(const routing::Off
   } else {
     LogWarning("routing", absl::StrCat("offer without customer card: ", customer.status().ToString()));
   }
-  *out.mutable_targets() = TargetsFor(conversation, out.customer());
+  *out.mutable_targets() = TargetsFor(t, conversation, out.customer());
   if (auto s = store_.Get(Family::kEvents, store::EventKey(conversation.id(), conversation.last_sequence()),
                           *out.mutable_last_event());
       !s.ok()) {
@@ -154,7 +158,7 @@ std::optional<omnibroker::v1::Offer> BrokerCore::OfferMessage(const routing::Off
   return out;
 }
 
-void BrokerCore::RevokeOffer(const routing::Offer& offer, const std::string& reason) {
+void BrokerCore::RevokeOffer(Tenant& t, const routing::Offer& offer, const std::string& reason) {
   if (auto it = open_.find(offer.conversation_id); it != open_.end()) {
     it->second.set_state(omnibroker::v1::CONVERSATION_STATE_QUEUED);
   }
@@ -162,7 +166,7 @@ void BrokerCore::RevokeOffer(const routing::Offer& offer, const std::string& rea
   update.mutable_offer_revoked()->set_offer_id(offer.offer_id);
   update.mutable_offer_revoked()->set_conversation_id(offer.conversation_id);
   update.mutable_offer_revoked()->set_reason(reason);
-  SendToAgent(offer.agent_id, std::move(update));
+  SendToAgent(t, offer.agent_id, std::move(update));
 }
 
 namespace {
@@ -176,18 +180,20 @@ omnibroker::v1::Tier EffectiveTier(const omnibroker::v1::Conversation& conversat
 
 }  // namespace
 
-omnibroker::v1::ConversationAssigned BrokerCore::AssignedMessage(const omnibroker::v1::Conversation& conversation,
+omnibroker::v1::ConversationAssigned BrokerCore::AssignedMessage(const Tenant& t,
+                                                                 const omnibroker::v1::Conversation& conversation,
                                                                  omnibroker::v1::Customer customer) const {
   omnibroker::v1::ConversationAssigned out;
-  *out.mutable_targets() = TargetsFor(conversation, customer);
+  *out.mutable_targets() = TargetsFor(t, conversation, customer);
   *out.mutable_conversation() = conversation;
   *out.mutable_customer() = std::move(customer);
   return out;
 }
 
-omnibroker::v1::ServiceTargets BrokerCore::TargetsFor(const omnibroker::v1::Conversation& conversation,
+omnibroker::v1::ServiceTargets BrokerCore::TargetsFor(const Tenant& t,
+                                                      const omnibroker::v1::Conversation& conversation,
                                                       const omnibroker::v1::Customer& customer) const {
-  const routing::TierPolicy& tier = routing_.policy().ForTier(EffectiveTier(conversation, customer));
+  const routing::TierPolicy& tier = t.routing.policy().ForTier(EffectiveTier(conversation, customer));
   omnibroker::v1::ServiceTargets out;
   *out.mutable_first_response() = ToProto(tier.first_response);
   *out.mutable_next_response() = ToProto(tier.next_response);
@@ -195,7 +201,7 @@ omnibroker::v1::ServiceTargets BrokerCore::TargetsFor(const omnibroker::v1::Conv
   return out;
 }
 
-routing::WorkItem BrokerCore::WorkItemFor(const omnibroker::v1::Conversation& conversation) const {
+routing::WorkItem BrokerCore::WorkItemFor(const Tenant& t, const omnibroker::v1::Conversation& conversation) const {
   const auto& req = conversation.requirements();
   // The customer who stands for this one now (after a merge, the merged customer's facts count).
   omnibroker::v1::Customer customer;
@@ -212,7 +218,7 @@ routing::WorkItem BrokerCore::WorkItemFor(const omnibroker::v1::Conversation& co
       .tier = effective.tier(),
       .priority = req.priority(),
       .language = req.language().empty() ? customer.preferred_language() : req.language(),
-      .steps = routing::StepsFor(effective, routing_.policy()),
+      .steps = routing::StepsFor(effective, t.routing.policy()),
       .difficult = std::find(customer.flags().begin(), customer.flags().end(), "difficult") != customer.flags().end(),
       .personal_manager = customer.personal_manager_agent_id(),
       .last_agent = customer.last_agent_id(),

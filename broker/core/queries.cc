@@ -11,22 +11,25 @@ namespace omni::core {
 
 using store::Family;
 
-omnibroker::v1::ListAgentsResponse BrokerCore::ListAgents() const {
+absl::StatusOr<omnibroker::v1::ListAgentsResponse> BrokerCore::ListAgents(const std::string& tenant) const {
+  OMNI_ASSIGN_OR_RETURN(const Tenant* t, FindTenant(tenant));
   omnibroker::v1::ListAgentsResponse out;
-  for (const auto& [id, agent] : agents_) {
+  for (const auto& [id, agent] : t->agents) {
     auto* status = out.add_agents();
     *status->mutable_agent() = agent;
-    status->set_connected(sessions_.contains(id));
-    status->set_assigned_conversations(routing_.AssignedCount(id));
-    status->set_offered_conversations(routing_.OfferedCount(id));
+    status->set_connected(t->sessions.contains(id));
+    status->set_assigned_conversations(t->routing.AssignedCount(id));
+    status->set_offered_conversations(t->routing.OfferedCount(id));
   }
   return out;
 }
 
-omnibroker::v1::ListConversationsResponse BrokerCore::ListConversations(
-    const omnibroker::v1::ListConversationsRequest& request) const {
+absl::StatusOr<omnibroker::v1::ListConversationsResponse> BrokerCore::ListConversations(
+    const std::string& tenant, const omnibroker::v1::ListConversationsRequest& request) const {
+  OMNI_RETURN_IF_ERROR(FindTenant(tenant).status());
   omnibroker::v1::ListConversationsResponse out;
   for (const auto& [id, c] : open_) {
+    if (c.tenant() != tenant) continue;
     const auto& states = request.states();
     if (!states.empty() && std::find(states.begin(), states.end(), c.state()) == states.end()) continue;
     *out.add_conversations() = c;
@@ -36,18 +39,20 @@ omnibroker::v1::ListConversationsResponse BrokerCore::ListConversations(
   return out;
 }
 
-absl::StatusOr<omnibroker::v1::Conversation> BrokerCore::GetConversation(const std::string& id) const {
-  if (auto it = open_.find(id); it != open_.end()) return it->second;
-  omnibroker::v1::Conversation c;
-  OMNI_ASSIGN_OR_RETURN(bool found, store_.Get(Family::kConversations, id, c));
-  if (!found) return absl::NotFoundError(absl::StrCat("conversation_id: no conversation ", id));
-  return c;
+absl::StatusOr<omnibroker::v1::Conversation> BrokerCore::GetConversation(const std::string& tenant,
+                                                                         const std::string& id) const {
+  auto found = ConversationOf(tenant, id);
+  if (absl::IsNotFound(found.status())) {
+    return absl::NotFoundError(absl::StrCat("conversation_id: no conversation ", id));
+  }
+  return found;
 }
 
-omnibroker::v1::QueueSnapshot BrokerCore::QueueSnapshot() const {
+absl::StatusOr<omnibroker::v1::QueueSnapshot> BrokerCore::QueueSnapshot(const std::string& tenant) const {
+  OMNI_ASSIGN_OR_RETURN(const Tenant* t, FindTenant(tenant));
   omnibroker::v1::QueueSnapshot out;
   *out.mutable_taken_at() = ToProto(clock_.Now());
-  for (const auto& waiting : routing_.Queue()) {
+  for (const auto& waiting : t->routing.Queue()) {
     auto* entry = out.add_entries();
     entry->set_conversation_id(waiting.item.conversation_id);
     *entry->mutable_queued_at() = ToProto(waiting.item.queued_at);

@@ -9,6 +9,8 @@
 #include "base/status_macros.h"
 #include "base/time_util.h"
 #include "broker/core/broker_core.h"
+#include "broker/core/meta_keys.h"
+#include "broker/store/keys.h"
 #include "broker/routing/memo_proto.h"
 
 namespace omni::core {
@@ -44,19 +46,90 @@ RoutingMemo MemoToResume(const Conversation& c, RoutingMemo memo) {
 
 }  // namespace
 
-absl::Status BrokerCore::Recover() {
-  OMNI_RETURN_IF_ERROR(ResumeRoutingPolicy());  // first: what comes back is timed by it
+absl::Status BrokerCore::MigrateToTenants() {
+  rocksdb::WriteBatch batch;
+  int moved = 0;
   absl::Status parse_error;
   OMNI_RETURN_IF_ERROR(store_.Scan(Family::kAgents, "", false, std::nullopt,
-                                   [&](std::string_view, std::string_view value) {
+                                   [&](std::string_view key, std::string_view value) {
+                                     if (store::SplitTenantKey(key)) return true;
+                                     omnibroker::v1::Agent agent;
+                                     if (!agent.ParseFromArray(value.data(), value.size())) {
+                                       parse_error = absl::DataLossError("unparsable agent record");
+                                       return false;
+                                     }
+                                     agent.set_tenant(options_.tenant);
+                                     store_.Delete(batch, Family::kAgents, key);
+                                     store_.Put(batch, Family::kAgents, store::TenantKey(options_.tenant, key), agent);
+                                     ++moved;
+                                     return true;
+                                   }));
+  OMNI_RETURN_IF_ERROR(parse_error);
+  OMNI_RETURN_IF_ERROR(store_.Scan(Family::kMeta, kRemovedAgentPrefix, false, std::nullopt,
+                                   [&](std::string_view key, std::string_view value) {
+                                     const std::string_view agent_id = key.substr(kRemovedAgentPrefix.size());
+                                     if (store::SplitTenantKey(agent_id)) return true;
+                                     store_.Delete(batch, Family::kMeta, key);
+                                     store_.Put(batch, Family::kMeta, RemovedAgentKey(options_.tenant, agent_id), value);
+                                     ++moved;
+                                     return true;
+                                   }));
+  OMNI_RETURN_IF_ERROR(store_.Scan(Family::kMeta, kAgentRevocationPrefix, false, std::nullopt,
+                                   [&](std::string_view key, std::string_view value) {
+                                     const std::string_view agent_id = key.substr(kAgentRevocationPrefix.size());
+                                     if (store::SplitTenantKey(agent_id)) return true;
+                                     omnibroker::v1::TokenRevocation revocation;
+                                     if (!revocation.ParseFromArray(value.data(), value.size())) {
+                                       parse_error = absl::DataLossError("unparsable token revocation record");
+                                       return false;
+                                     }
+                                     revocation.set_tenant(options_.tenant);
+                                     store_.Delete(batch, Family::kMeta, key);
+                                     store_.Put(batch, Family::kMeta, AgentRevocationKey(options_.tenant, agent_id),
+                                                revocation);
+                                     ++moved;
+                                     return true;
+                                   }));
+  OMNI_RETURN_IF_ERROR(parse_error);
+  OMNI_ASSIGN_OR_RETURN(auto policy, store_.GetRaw(Family::kMeta, kStoredPolicyPrefix));
+  if (policy.has_value()) {
+    store_.Delete(batch, Family::kMeta, kStoredPolicyPrefix);
+    store_.Put(batch, Family::kMeta, StoredPolicyKey(options_.tenant), std::string_view(*policy));
+    ++moved;
+  }
+  if (moved == 0) return absl::OkStatus();
+  OMNI_RETURN_IF_ERROR(store_.Write(batch));
+  LogInfo("broker_core", absl::StrCat(moved, " records stored before tenants now belong to tenant ", options_.tenant));
+  return absl::OkStatus();
+}
+
+absl::Status BrokerCore::Recover() {
+  OMNI_RETURN_IF_ERROR(MigrateToTenants());
+  for (auto& [name, tenant] : tenants_) {
+    OMNI_RETURN_IF_ERROR(ResumeRoutingPolicy(*tenant));  // first: what comes back is timed by it
+  }
+  absl::Status parse_error;
+  size_t agents = 0;
+  std::map<std::string, size_t, std::less<>> not_served;  // tenant -> records left waiting
+  OMNI_RETURN_IF_ERROR(store_.Scan(Family::kAgents, "", false, std::nullopt,
+                                   [&](std::string_view key, std::string_view value) {
+                                     const auto tenant_and_id = store::SplitTenantKey(key);
+                                     if (!tenant_and_id) return true;  // MigrateToTenants moved them
+                                     auto t = tenants_.find(tenant_and_id->first);
+                                     if (t == tenants_.end()) {
+                                       ++not_served[std::string(tenant_and_id->first)];
+                                       return true;
+                                     }
                                      omnibroker::v1::Agent agent;
                                      if (!agent.ParseFromArray(value.data(), value.size())) {
                                        parse_error = absl::DataLossError("unparsable agent record");
                                        return false;
                                      }
                                      agent.set_presence(omnibroker::v1::PRESENCE_OFFLINE);
-                                     routing_.UpsertAgent(agent, clock_.Now());
-                                     agents_[agent.id()] = std::move(agent);
+                                     agent.set_tenant(t->first);
+                                     t->second->routing.UpsertAgent(agent, clock_.Now());
+                                     t->second->agents[agent.id()] = std::move(agent);
+                                     ++agents;
                                      return true;
                                    }));
   OMNI_RETURN_IF_ERROR(parse_error);
@@ -88,11 +161,17 @@ absl::Status BrokerCore::Recover() {
         const bool has_memo = memo_it != memos.end();
         RoutingMemo memo = has_memo ? std::move(memo_it->second) : RoutingMemo{};
         if (has_memo) memos.erase(memo_it);
+        Tenant* t = TenantOf(c);
+        if (t == nullptr) {
+          // Its tenant left the config: kept as it is (memo too) until the tenant comes back.
+          if (c.state() != omnibroker::v1::CONVERSATION_STATE_CLOSED) ++not_served[c.tenant()];
+          return true;
+        }
         if (c.state() == omnibroker::v1::CONVERSATION_STATE_CLOSED) {
           // Closed, but its agent's wrap-up time may not be over: that capacity stays taken.
-          if (memo.hold == RoutingMemo::Hold::kWrapUp && memo.until > now && agents_.contains(memo.agent_id)) {
-            routing_.Restore(WorkItemFor(c), memo, now);
-            floor_stats_.HandlingStarted(c.id(), c.requirements().queue(), memo.agent_id, memo.assigned_at);
+          if (memo.hold == RoutingMemo::Hold::kWrapUp && memo.until > now && t->agents.contains(memo.agent_id)) {
+            t->routing.Restore(WorkItemFor(*t, c), memo, now);
+            t->floor_stats.HandlingStarted(c.id(), c.requirements().queue(), memo.agent_id, memo.assigned_at);
             ++wrapping_up;
           } else if (has_memo) {
             memos.emplace(c.id(), RoutingMemo{});  // stale: deleted below
@@ -100,12 +179,12 @@ absl::Status BrokerCore::Recover() {
           return true;
         }
         memo = MemoToResume(c, std::move(memo));
-        routing_.Restore(WorkItemFor(c), memo, now);
+        t->routing.Restore(WorkItemFor(*t, c), memo, now);
         if (memo.hold == RoutingMemo::Hold::kAssigned) {
-          floor_stats_.HandlingStarted(c.id(), c.requirements().queue(), memo.agent_id,
+          t->floor_stats.HandlingStarted(c.id(), c.requirements().queue(), memo.agent_id,
                                        memo.assigned_at == TimePoint{} ? now : memo.assigned_at);
           ++assigned;
-        } else if (auto resumed = routing_.MemoOf(c.id()); resumed && resumed->hold == RoutingMemo::Hold::kOffered) {
+        } else if (auto resumed = t->routing.MemoOf(c.id()); resumed && resumed->hold == RoutingMemo::Hold::kOffered) {
           c.set_state(omnibroker::v1::CONVERSATION_STATE_OFFERED);  // still open, as before
           ++offered;
         } else {
@@ -134,7 +213,11 @@ absl::Status BrokerCore::Recover() {
                                      return true;
                                    }));
   OMNI_RETURN_IF_ERROR(parse_error);
-  LogInfo("broker_core", absl::StrCat("recovered ", agents_.size(), " agents, ", queued, " waiting, ", offered,
+  for (const auto& [tenant, count] : not_served) {
+    LogWarning("broker_core", absl::StrCat(count, " agents and open conversations of tenant ", tenant,
+                                           " are kept but not served: the tenant is not in the config"));
+  }
+  LogInfo("broker_core", absl::StrCat("recovered ", agents, " agents of ", tenants_.size(), " tenants, ", queued, " waiting, ", offered,
                                       " offered, ", assigned, " assigned and ", wrapping_up,
                                       " wrapping-up conversations, ", deliveries_.size(), " undelivered replies"));
   return absl::OkStatus();

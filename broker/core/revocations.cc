@@ -9,6 +9,8 @@
 #include "base/status_macros.h"
 #include "base/time_util.h"
 #include "broker/core/broker_core.h"
+#include "broker/core/meta_keys.h"
+#include "broker/store/keys.h"
 
 namespace omni::core {
 
@@ -17,17 +19,10 @@ using store::Family;
 
 namespace {
 
-// meta: revocation \0 token \0 <token id>, or revocation \0 agent \0 <agent id> -> TokenRevocation.
-// One per agent: a later revocation of their tokens replaces the earlier one.
-constexpr std::string_view kRevocationPrefix{"revocation\0", 11};
-
+// One per agent (meta_keys.h): a later revocation of their tokens replaces the earlier one.
 std::string RevocationKey(const TokenRevocation& revocation) {
-  const bool of_token = !revocation.token_id().empty();
-  std::string key(kRevocationPrefix);
-  key += of_token ? "token" : "agent";
-  key += '\0';
-  key += of_token ? revocation.token_id() : revocation.agent_id();
-  return key;
+  return revocation.token_id().empty() ? AgentRevocationKey(revocation.tenant(), revocation.agent_id())
+                                       : TokenRevocationKey(revocation.token_id());
 }
 
 }  // namespace
@@ -41,10 +36,12 @@ absl::StatusOr<TokenRevocation> BrokerCore::RevokeTokens(TokenRevocation revocat
     return absl::InvalidArgumentError(
         "requested_by and reason: a revocation must say who asked and why");
   }
+  OMNI_RETURN_IF_ERROR(FindTenant(revocation.tenant()).status());
   const std::string& subject =
       revocation.token_id().empty() ? revocation.agent_id() : revocation.token_id();
   rocksdb::WriteBatch batch;
   omnibroker::v1::AuditRecord audit;
+  audit.set_tenant(revocation.tenant());
   audit.set_action("revoke_tokens");
   audit.add_subjects(subject);
   audit.set_requested_by(revocation.requested_by());
@@ -59,7 +56,18 @@ absl::StatusOr<TokenRevocation> BrokerCore::RevokeTokens(TokenRevocation revocat
   return revocation;
 }
 
-absl::StatusOr<omnibroker::v1::ListRevocationsResponse> BrokerCore::Revocations() const {
+absl::StatusOr<omnibroker::v1::ListRevocationsResponse> BrokerCore::Revocations(
+    const std::string& tenant) const {
+  OMNI_RETURN_IF_ERROR(FindTenant(tenant).status());
+  return RevocationsOf(tenant);
+}
+
+absl::StatusOr<omnibroker::v1::ListRevocationsResponse> BrokerCore::RevocationsInForce() const {
+  return RevocationsOf(std::nullopt);
+}
+
+absl::StatusOr<omnibroker::v1::ListRevocationsResponse> BrokerCore::RevocationsOf(
+    const std::optional<std::string>& tenant) const {
   const TimePoint now = clock_.Now();
   omnibroker::v1::ListRevocationsResponse out;
   absl::Status failed;
@@ -71,6 +79,9 @@ absl::StatusOr<omnibroker::v1::ListRevocationsResponse> BrokerCore::Revocations(
                       failed = absl::DataLossError("unparsable token revocation record");
                       return false;
                     }
+                    // Revocations older than tenants were the one tenant's: the default one.
+                    if (revocation.tenant().empty()) revocation.set_tenant(options_.tenant);
+                    if (tenant && revocation.tenant() != *tenant) return true;
                     if (FromProto(revocation.lapses_at()) > now) {
                       *out.add_revocations() = std::move(revocation);
                     }

@@ -13,17 +13,22 @@
 #include "base/status_macros.h"
 #include "base/time_util.h"
 #include "broker/core/broker_core.h"
+#include "broker/core/meta_keys.h"
 #include "broker/routing/policy_proto.h"
+#include "broker/store/keys.h"
 
 namespace omni::core {
 
 using store::Family;
 
-absl::StatusOr<omnibroker::v1::RoutingExplanation> BrokerCore::ExplainRouting(const std::string& conversation_id) const {
-  if (!open_.contains(conversation_id) && routing_.DecisionRule(conversation_id).empty()) {
-    return ExplainFromStore(conversation_id);  // closed: what its assignments kept
+absl::StatusOr<omnibroker::v1::RoutingExplanation> BrokerCore::ExplainRouting(
+    const std::string& tenant, const std::string& conversation_id) const {
+  OMNI_ASSIGN_OR_RETURN(const Tenant* t, FindTenant(tenant));
+  OMNI_ASSIGN_OR_RETURN(omnibroker::v1::Conversation conversation, ConversationOf(tenant, conversation_id));
+  if (!open_.contains(conversation_id) && t->routing.DecisionRule(conversation_id).empty()) {
+    return ExplainFromStore(conversation);  // closed: what its assignments kept
   }
-  const routing::Explanation why = routing_.Explain(conversation_id, clock_.Now());
+  const routing::Explanation why = t->routing.Explain(conversation_id, clock_.Now());
   omnibroker::v1::RoutingExplanation out;
   out.set_conversation_id(why.conversation_id);
   out.set_state(why.state);
@@ -50,12 +55,10 @@ absl::StatusOr<omnibroker::v1::RoutingExplanation> BrokerCore::ExplainRouting(co
   return out;
 }
 
-absl::StatusOr<omnibroker::v1::RoutingExplanation> BrokerCore::ExplainFromStore(const std::string& conversation_id) const {
-  omnibroker::v1::Conversation stored;
-  OMNI_ASSIGN_OR_RETURN(bool found, store_.Get(Family::kConversations, conversation_id, stored));
-  if (!found) return absl::NotFoundError(absl::StrCat("no conversation ", conversation_id));
+absl::StatusOr<omnibroker::v1::RoutingExplanation> BrokerCore::ExplainFromStore(
+    const omnibroker::v1::Conversation& stored) const {
   omnibroker::v1::RoutingExplanation out;
-  out.set_conversation_id(conversation_id);
+  out.set_conversation_id(stored.id());
   out.set_state(absl::AsciiStrToLower(absl::StripPrefix(omnibroker::v1::ConversationState_Name(stored.state()),
                                                         "CONVERSATION_STATE_")));
   if (stored.assignments().empty()) {
@@ -69,11 +72,12 @@ absl::StatusOr<omnibroker::v1::RoutingExplanation> BrokerCore::ExplainFromStore(
   return out;
 }
 
-omnibroker::v1::RoutingPolicy BrokerCore::RoutingPolicy() const { return routing::PolicyToProto(routing_.policy()); }
+absl::StatusOr<omnibroker::v1::RoutingPolicy> BrokerCore::RoutingPolicy(const std::string& tenant) const {
+  OMNI_ASSIGN_OR_RETURN(const Tenant* t, FindTenant(tenant));
+  return routing::PolicyToProto(t->routing.policy());
+}
 
 namespace {
-
-constexpr std::string_view kStoredPolicyKey = "routing_policy";
 
 bool SamePolicy(const omnibroker::v1::RoutingPolicy& a, const omnibroker::v1::RoutingPolicy& b) {
   return google::protobuf::util::MessageDifferencer::Equals(a, b);
@@ -82,58 +86,62 @@ bool SamePolicy(const omnibroker::v1::RoutingPolicy& a, const omnibroker::v1::Ro
 }  // namespace
 
 absl::StatusOr<omnibroker::v1::RoutingPolicy> BrokerCore::SetRoutingPolicy(
-    const omnibroker::v1::SetRoutingPolicyRequest& request) {
+    const std::string& tenant, const omnibroker::v1::SetRoutingPolicyRequest& request) {
+  OMNI_ASSIGN_OR_RETURN(Tenant * t, FindTenant(tenant));
   rocksdb::WriteBatch batch;
-  routing::RoutingPolicy policy = options_.routing;
+  routing::RoutingPolicy policy = t->configured_policy;
   if (request.back_to_config_file()) {
     if (request.policy().ByteSizeLong() != 0) {
       return absl::InvalidArgumentError("policy: give no changes with back_to_config_file");
     }
-    store_.Delete(batch, Family::kMeta, kStoredPolicyKey);
+    store_.Delete(batch, Family::kMeta, StoredPolicyKey(tenant));
   } else {
-    OMNI_ASSIGN_OR_RETURN(policy, routing::MergePolicy(routing_.policy(), request.policy()));
+    OMNI_ASSIGN_OR_RETURN(policy, routing::MergePolicy(t->routing.policy(), request.policy()));
     omnibroker::v1::StoredRoutingPolicy stored;
-    *stored.mutable_config_file() = routing::PolicyToProto(options_.routing);
+    *stored.mutable_config_file() = routing::PolicyToProto(t->configured_policy);
     *stored.mutable_in_force() = routing::PolicyToProto(policy);
     *stored.mutable_changed_at() = ToProto(clock_.Now());
-    store_.Put(batch, Family::kMeta, kStoredPolicyKey, stored);
+    store_.Put(batch, Family::kMeta, StoredPolicyKey(tenant), stored);
   }
   // Stored first: a change the caller is told of is one a restart keeps.
   OMNI_RETURN_IF_ERROR(store_.Write(batch));
-  OMNI_RETURN_IF_ERROR(routing_.SetPolicy(std::move(policy), clock_.Now()));
-  return RoutingPolicy();
+  OMNI_RETURN_IF_ERROR(t->routing.SetPolicy(std::move(policy), clock_.Now()));
+  return RoutingPolicy(tenant);
 }
 
-absl::Status BrokerCore::ResumeRoutingPolicy() {
+absl::Status BrokerCore::ResumeRoutingPolicy(Tenant& t) {
   omnibroker::v1::StoredRoutingPolicy stored;
-  OMNI_ASSIGN_OR_RETURN(bool found, store_.Get(Family::kMeta, kStoredPolicyKey, stored));
+  OMNI_ASSIGN_OR_RETURN(bool found, store_.Get(Family::kMeta, StoredPolicyKey(t.name), stored));
   if (!found) return absl::OkStatus();
   const std::string when = google::protobuf::util::TimeUtil::ToString(stored.changed_at());
+  const std::string whose = absl::StrCat("Admin's routing policy change of ", when, " for tenant ", t.name);
   // `in_force` spells out every field and every queue rule in force: one Admin removed is not in it.
-  routing::RoutingPolicy base = options_.routing;
+  routing::RoutingPolicy base = t.configured_policy;
   base.queues.clear();
   absl::Status dropped;
-  if (!SamePolicy(stored.config_file(), routing::PolicyToProto(options_.routing))) {
+  if (!SamePolicy(stored.config_file(), routing::PolicyToProto(t.configured_policy))) {
     dropped = absl::FailedPreconditionError("the config file's routing policy was edited since");
   } else if (auto policy = routing::MergePolicy(base, stored.in_force()); !policy.ok()) {
     dropped = policy.status();  // a rule this broker has and the one that stored it had not
-  } else if (dropped = routing_.SetPolicy(*std::move(policy), clock_.Now()); dropped.ok()) {
-    LogInfo("routing", absl::StrCat("Admin's routing policy change of ", when, " is in force again"));
+  } else if (dropped = t.routing.SetPolicy(*std::move(policy), clock_.Now()); dropped.ok()) {
+    LogInfo("routing", absl::StrCat(whose, " is in force again"));
     return absl::OkStatus();
   }
-  LogWarning("routing", absl::StrCat("Admin's routing policy change of ", when,
-                                     " is dropped, the config file's policy is in force: ", dropped.message()));
+  LogWarning("routing", absl::StrCat(whose, " is dropped, the config file's policy is in force: ",
+                                     dropped.message()));
   rocksdb::WriteBatch batch;
-  store_.Delete(batch, Family::kMeta, kStoredPolicyKey);
+  store_.Delete(batch, Family::kMeta, StoredPolicyKey(t.name));
   return store_.Write(batch);
 }
 
-absl::StatusOr<omnibroker::v1::Customer> BrokerCore::UpdateCustomer(const omnibroker::v1::UpdateCustomerRequest& request) {
-  OMNI_ASSIGN_OR_RETURN(omnibroker::v1::Customer customer, CanonicalCustomer(request.customer_id()));
+absl::StatusOr<omnibroker::v1::Customer> BrokerCore::UpdateCustomer(
+    const std::string& tenant, const omnibroker::v1::UpdateCustomerRequest& request) {
+  OMNI_ASSIGN_OR_RETURN(Tenant * t, FindTenant(tenant));
+  OMNI_ASSIGN_OR_RETURN(omnibroker::v1::Customer customer, CanonicalCustomerOf(tenant, request.customer_id()));
   if (request.has_tier()) customer.set_tier(request.tier());
   if (request.set_flags()) *customer.mutable_flags() = request.flags();
   if (request.has_personal_manager_agent_id()) {
-    if (!request.personal_manager_agent_id().empty() && !agents_.contains(request.personal_manager_agent_id())) {
+    if (!request.personal_manager_agent_id().empty() && !t->agents.contains(request.personal_manager_agent_id())) {
       return absl::InvalidArgumentError(
           absl::StrCat("personal_manager_agent_id: no agent '", request.personal_manager_agent_id(), "'"));
     }

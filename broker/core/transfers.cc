@@ -18,17 +18,18 @@ using omnibroker::v1::Conversation;
 using omnibroker::v1::Event;
 using store::Family;
 
-absl::Status BrokerCore::OnTransfer(const std::string& agent_id, const omnibroker::v1::AgentRequest& request) {
+absl::Status BrokerCore::OnTransfer(Tenant& t, const std::string& agent_id,
+                                    const omnibroker::v1::AgentRequest& request) {
   const auto& transfer = request.transfer();
-  OMNI_ASSIGN_OR_RETURN(Conversation * conversation, AssignedConversation(transfer.conversation_id(), agent_id));
+  OMNI_ASSIGN_OR_RETURN(Conversation * conversation, AssignedConversation(t, transfer.conversation_id(), agent_id));
   const bool to_agent = !transfer.to_agent_id().empty();
   if (to_agent == transfer.has_to_queue()) {
     return absl::InvalidArgumentError("transfer: name exactly one of to_agent_id and to_queue");
   }
-  if (to_agent && !agents_.contains(transfer.to_agent_id())) {
+  if (to_agent && !t.agents.contains(transfer.to_agent_id())) {
     return absl::NotFoundError(absl::StrCat("transfer.to_agent_id: no agent '", transfer.to_agent_id(), "'"));
   }
-  if (to_agent) OMNI_RETURN_IF_ERROR(MayTransferTo(agent_id, transfer.to_agent_id()));
+  if (to_agent) OMNI_RETURN_IF_ERROR(MayTransferTo(t, agent_id, transfer.to_agent_id()));
   OMNI_RETURN_IF_ERROR(routing::ValidateSkills(transfer.to_queue().skills(), "transfer.to_queue.skills"));
   OMNI_RETURN_IF_ERROR(ValidateLanguageTag("transfer.to_queue.language", transfer.to_queue().language()));
   OMNI_RETURN_IF_ERROR(routing::ValidateSteps({transfer.to_queue().steps().begin(), transfer.to_queue().steps().end()},
@@ -48,15 +49,15 @@ absl::Status BrokerCore::OnTransfer(const std::string& agent_id, const omnibroke
   // The engine moves it first: what it refuses (not this agent's any more) changes nothing.
   const auto now = clock_.Now();
   if (to_agent) {
-    OMNI_RETURN_IF_ERROR(routing_.TransferToAgent(updated.id(), agent_id, transfer.to_agent_id(), now));
+    OMNI_RETURN_IF_ERROR(t.routing.TransferToAgent(updated.id(), agent_id, transfer.to_agent_id(), now));
   } else {
-    routing::WorkItem item = WorkItemFor(updated);
-    OMNI_RETURN_IF_ERROR(routing_.TransferToQueue(
+    routing::WorkItem item = WorkItemFor(t, updated);
+    OMNI_RETURN_IF_ERROR(t.routing.TransferToQueue(
         updated.id(), agent_id,
         {.steps = std::move(item.steps), .language = item.language, .tier = item.tier, .priority = item.priority},
         now));
   }
-  floor_stats_.HandlingEnded(updated.id(), false, now);
+  t.floor_stats.HandlingEnded(updated.id(), false, now);
 
   // The handoff note: an internal event in the history, for whoever takes the conversation next.
   Event note;
@@ -92,36 +93,41 @@ absl::Status BrokerCore::OnTransfer(const std::string& agent_id, const omnibroke
   PutEvent(batch, note);
   store_.Put(batch, Family::kConversations, updated.id(), updated);
   *conversation = updated;
-  return CommitThen(batch, [this, agent_id, request_id = request.request_id(), id = updated.id(), event_id = note.id()] {
+  return CommitThen(batch, [this, &t, agent_id, request_id = request.request_id(), id = updated.id(),
+                            event_id = note.id()] {
     AgentUpdate update;
     update.mutable_closed()->set_conversation_id(id);
     update.mutable_closed()->set_reason("transferred");
-    SendToAgent(agent_id, std::move(update));
-    Reply(agent_id, request_id, absl::OkStatus(), id, event_id);
+    SendToAgent(t, agent_id, std::move(update));
+    Reply(t, agent_id, request_id, absl::OkStatus(), id, event_id);
   });
 }
 
-absl::Status BrokerCore::OnEndWrapUp(const std::string& agent_id, const omnibroker::v1::EndWrapUp& request) {
+absl::Status BrokerCore::OnEndWrapUp(Tenant& t, const std::string& agent_id,
+                                     const omnibroker::v1::EndWrapUp& request) {
   // Closed in the store, still held by the engine: that is a wrap-up.
-  if (open_.contains(request.conversation_id()) || routing_.AssignedAgent(request.conversation_id()) != agent_id) {
+  if (open_.contains(request.conversation_id()) ||
+      t.routing.AssignedAgent(request.conversation_id()) != agent_id) {
     return absl::FailedPreconditionError(
         absl::StrCat("conversation ", request.conversation_id(), " is not in wrap-up with ", agent_id));
   }
-  routing_.EndWrapUp(request.conversation_id(), clock_.Now());
+  t.routing.EndWrapUp(request.conversation_id(), clock_.Now());
   return absl::OkStatus();
 }
 
-int BrokerCore::SendToSupervisors(const std::string& tenant, const AgentUpdate& update) {
+int BrokerCore::SendToSupervisors(Tenant& t, const AgentUpdate& update) {
   const auto& by_tenant = options_.escalation_roles;
-  auto it = by_tenant.find(tenant);
+  auto it = by_tenant.find(t.name);
   if (it == by_tenant.end()) it = by_tenant.find("*");
   const std::string role = it == by_tenant.end() ? "supervisor" : it->second;
   // Also to those whose stream is lost for now: they get it when they resume.
   int sent = 0;
-  for (const auto& [id, outbox] : outboxes_) {
-    const auto& roles = agents_[id].roles();
+  for (const auto& [id, outbox] : t.outboxes) {
+    auto agent = t.agents.find(id);
+    if (agent == t.agents.end()) continue;
+    const auto& roles = agent->second.roles();
     if (std::find(roles.begin(), roles.end(), role) == roles.end()) continue;
-    SendToAgent(id, update);
+    SendToAgent(t, id, update);
     ++sent;
   }
   return sent;

@@ -28,9 +28,11 @@ bool EndsCall(const Event& event) {
 bool PutThrough(const Event& event) { return CallOutcome(event) == "answered"; }
 
 absl::StatusOr<std::optional<BrokerCore::PendingDelivery>> BrokerCore::PutCallRedirect(
-    Conversation& conversation, const std::string& agent_id, rocksdb::WriteBatch& batch) {
+    Conversation& conversation, const Tenant& tenant, const std::string& agent_id,
+    rocksdb::WriteBatch& batch) {
   if (conversation.channel() != omnibroker::v1::CHANNEL_VOICE) return std::nullopt;
-  const std::string& contact = agents_[agent_id].voice_contact();
+  auto agent = tenant.agents.find(agent_id);
+  const std::string contact = agent == tenant.agents.end() ? "" : agent->second.voice_contact();
   if (contact.empty()) {
     return absl::FailedPreconditionError(
         absl::StrCat("agent '", agent_id, "' has no voice_contact, so cannot take a call"));
@@ -87,15 +89,17 @@ void BrokerCore::EndInRouting(const std::string& conversation_id, const std::str
   auto it = open_.find(conversation_id);
   if (it == open_.end()) return;
   const std::string agent = it->second.assigned_agent_id();
-  routing_.Close(conversation_id, clock_.Now());  // an outstanding offer is withdrawn
-  routing_.EndWrapUp(conversation_id, clock_.Now());  // nothing to wrap up: it is gone
-  floor_stats_.HandlingEnded(conversation_id, false, clock_.Now());
+  Tenant* t = TenantOf(it->second);
   open_.erase(it);
+  if (t == nullptr) return;  // its tenant is not served: it was never routed
+  t->routing.Close(conversation_id, clock_.Now());      // an outstanding offer is withdrawn
+  t->routing.EndWrapUp(conversation_id, clock_.Now());  // nothing to wrap up: it is gone
+  t->floor_stats.HandlingEnded(conversation_id, false, clock_.Now());
   if (!agent.empty()) {
     omnibroker::v1::AgentUpdate update;
     update.mutable_closed()->set_conversation_id(conversation_id);
     update.mutable_closed()->set_reason(reason);
-    SendToAgent(agent, std::move(update));
+    SendToAgent(*t, agent, std::move(update));
   }
   LogInfo("core", absl::StrCat("conversation ended: ", reason), conversation_id);
 }

@@ -5,9 +5,10 @@
 namespace omni::ingest {
 
 bool ConnectorPeers::Hello(const std::string& routing_id, const std::vector<std::string>& providers,
-                           Time now) {
+                           const std::set<std::string>& tenants, Time now) {
   Peer& peer = peers_[routing_id];
   peer.last_seen = now;
+  peer.tenants = tenants;
   std::set<std::string> now_serves(providers.begin(), providers.end());
   for (const auto& provider : peer.providers) {
     if (!now_serves.contains(provider)) Leave(routing_id, provider);
@@ -26,23 +27,25 @@ void ConnectorPeers::Seen(const std::string& routing_id, Time now) {
   if (auto it = peers_.find(routing_id); it != peers_.end()) it->second.last_seen = now;
 }
 
-std::optional<std::string> ConnectorPeers::Pick(const std::string& provider,
+std::optional<std::string> ConnectorPeers::Pick(const std::string& provider, const std::string& tenant,
                                                 const std::string& current, Time now) {
-  if (!current.empty() && Serves(current, provider, now)) return current;
+  if (!current.empty() && Serves(current, provider, tenant, now)) return current;
   auto it = by_provider_.find(provider);
   if (it == by_provider_.end()) return std::nullopt;
   Rotation& rotation = it->second;
   for (size_t tried = 0; tried < rotation.peers.size(); ++tried) {
     const std::string& candidate = rotation.peers[rotation.next++ % rotation.peers.size()];
-    if (Live(peers_.at(candidate), now)) return candidate;
+    const Peer& peer = peers_.at(candidate);
+    if (Live(peer, now) && peer.ServesTenant(tenant)) return candidate;
   }
   return std::nullopt;
 }
 
 bool ConnectorPeers::Serves(const std::string& routing_id, const std::string& provider,
-                            Time now) const {
+                            const std::string& tenant, Time now) const {
   auto it = peers_.find(routing_id);
-  return it != peers_.end() && Live(it->second, now) && it->second.providers.contains(provider);
+  return it != peers_.end() && Live(it->second, now) && it->second.providers.contains(provider) &&
+         it->second.ServesTenant(tenant);
 }
 
 bool ConnectorPeers::Expire(Time now) {

@@ -61,10 +61,10 @@ BrokerMetrics::BrokerMetrics()
       "thread; store_error: answered retry_later; unparsable: a frame that is no ConnectorFrame, "
       "e.g. a string that is not UTF-8; not_permitted: a tenant or provider outside the "
       "connector key's grant; rate_limited: over ingest.client_events_per_second, answered "
-      "retry_later).",
+      "retry_later; unknown_tenant: a tenant this broker does not serve).",
       "reason",
-      std::array<const char*, 7>{"invalid", "over_limit", "no_conversation", "store_error",
-                                 "unparsable", "not_permitted", "rate_limited"},
+      std::array<const char*, 8>{"invalid", "over_limit", "no_conversation", "store_error",
+                                 "unparsable", "not_permitted", "rate_limited", "unknown_tenant"},
       rejects_);
   AddSeries(registry_, "omni_ingest_denials_total",
             "Connections to the ingest endpoint refused, by reason (key_not_allowed: a CURVE key "

@@ -21,6 +21,7 @@ enum class RejectReason {
   kUnparsable,
   kNotPermitted,
   kRateLimited,
+  kUnknownTenant,
   kCount
 };
 // Why a connection to the ingest endpoint was refused (omni_ingest_denials_total{reason}).

@@ -74,4 +74,14 @@ std::string DedupeKey(std::string_view tenant, std::string_view event_id) {
   return absl::StrCat(ToAbsl(tenant), kSepView, ToAbsl(event_id));
 }
 
+std::string TenantKey(std::string_view tenant, std::string_view id) {
+  return absl::StrCat(ToAbsl(tenant), kSepView, ToAbsl(id));
+}
+
+std::optional<std::pair<std::string_view, std::string_view>> SplitTenantKey(std::string_view key) {
+  const size_t sep = key.find(kSep);
+  if (sep == std::string_view::npos) return std::nullopt;
+  return std::make_pair(key.substr(0, sep), key.substr(sep + 1));
+}
+
 }  // namespace omni::store

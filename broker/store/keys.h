@@ -37,5 +37,10 @@ std::string IdentityKey(std::string_view tenant, std::string_view provider, std:
 std::string ThreadKey(std::string_view tenant, std::string_view provider, std::string_view thread_key);
 // dedupe: <tenant> \0 <event id>  -> IngestAck
 std::string DedupeKey(std::string_view tenant, std::string_view event_id);
+// agents: <tenant> \0 <agent id>  -> Agent. Also the key of what meta keeps per agent or per
+// tenant (a removal, Admin's routing policy), after that record's own prefix.
+std::string TenantKey(std::string_view tenant, std::string_view id);
+// The tenant and id of a TenantKey; nullopt for a key written before tenants (no separator).
+std::optional<std::pair<std::string_view, std::string_view>> SplitTenantKey(std::string_view key);
 
 }  // namespace omni::store

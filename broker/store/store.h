@@ -36,7 +36,7 @@ enum class Family {
   kIdentities,     // tenant + provider + handle -> customer id
   kThreads,        // tenant + provider + thread key -> conversation id
   kDedupe,         // tenant + event id -> IngestAck
-  kAgents,         // agent id -> Agent
+  kAgents,         // tenant + agent id -> Agent
   kOutbox,         // delivery id -> Delivery (outbound not yet confirmed by a connector)
   kMeta,           // schema version; Admin's run-time state (policy change, token revocations,
                    // agents removed)
