@@ -10,8 +10,10 @@ using auth::Role;
 grpc::ServerUnaryReactor* AdminService::OnCore(grpc::CallbackServerContext* context, Role required,
                                                std::string_view what, Answer answer,
                                                std::function<absl::Status(const std::string&)> work) {
-  return OnCoreAs(context, required, what, answer,
-                  [work = std::move(work)](const auth::Caller& caller) { return work(caller.tenant); });
+  return OnCoreAs(context, required, what, answer, [work = std::move(work)](const auth::Caller& caller) {
+    OMNI_RETURN_IF_ERROR(auth::RequireTenant(caller));
+    return work(caller.tenant);
+  });
 }
 
 grpc::ServerUnaryReactor* AdminService::OnCoreAs(
@@ -141,8 +143,8 @@ grpc::ServerUnaryReactor* AdminService::Backup(grpc::CallbackServerContext* cont
                                                const omnibroker::v1::BackupRequest* request,
                                                omnibroker::v1::BackupResult* response) {
   // Every tenant's data: the platform operator's.
-  return OnCore(context, Role::kOperator, "Admin.Backup", Answer::kAtOnce,
-                [this, request, response](const std::string&) {
+  return OnCoreAs(context, Role::kOperator, "Admin.Backup", Answer::kAtOnce,
+                  [this, request, response](const auth::Caller&) {
                   return Fill(core_.Backup(request->target_dir()), *response);
                 });
 }
@@ -187,8 +189,8 @@ grpc::ServerUnaryReactor* AdminService::SweepRetention(grpc::CallbackServerConte
                                                        const omnibroker::v1::SweepRetentionRequest*,
                                                        omnibroker::v1::RetentionResult* response) {
   // Every tenant's events, each by its own retention: the platform operator's.
-  return OnCore(context, Role::kOperator, "Admin.SweepRetention", Answer::kWhenDurable,
-                [this, response](const std::string&) { return Fill(core_.SweepRetention(100'000), *response); });
+  return OnCoreAs(context, Role::kOperator, "Admin.SweepRetention", Answer::kWhenDurable,
+                  [this, response](const auth::Caller&) { return Fill(core_.SweepRetention(100'000), *response); });
 }
 
 grpc::ServerUnaryReactor* AdminService::ListAudit(grpc::CallbackServerContext* context,

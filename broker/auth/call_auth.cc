@@ -24,15 +24,14 @@ std::string Metadata(const grpc::ServerContextBase& context, std::string_view ke
 
 constexpr std::string_view kBearer = "Bearer ";
 
-// The tenant a verified call acts for: an operator's is the one its call names, anyone else's is
-// their token's, which the call may repeat but not contradict.
+// The tenant a verified call acts for: an operator's is the one its call names (none: ""), anyone
+// else's is their token's, which the call may repeat but not contradict.
 absl::StatusOr<std::string> TenantOfVerifiedCall(const AgentClaims& claims,
                                                  const std::string& named) {
   if (claims.role == Role::kOperator) {
-    if (named.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(kTenantMetadata, ": an operator names the tenant the call acts for"));
-    }
+    // None named: the call acts for no tenant, which only a call spanning every tenant accepts
+    // (RequireTenant).
+    if (named.empty()) return std::string();
     OMNI_RETURN_IF_ERROR(ValidateTenantName(named, kTenantMetadata));
     return named;
   }
@@ -198,6 +197,12 @@ absl::Status CallAuthenticator::Require(const Caller& caller, Role required,
                                                   ToAbsl(RoleName(required)), "; ",
                                                   caller.agent_id, " has role ",
                                                   ToAbsl(RoleName(caller.role))));
+}
+
+absl::Status RequireTenant(const Caller& caller) {
+  if (!caller.tenant.empty()) return absl::OkStatus();
+  return absl::InvalidArgumentError(
+      absl::StrCat(kTenantMetadata, ": an operator names the tenant the call acts for"));
 }
 
 absl::Status CallAuthenticator::TakeRate(const Caller& caller, ops::RateLimitedCall call) {

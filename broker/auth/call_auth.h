@@ -60,13 +60,19 @@ struct AuthOptions {
 
 struct Caller {
   std::string agent_id;  // dev mode: "" when the call named none
-  std::string tenant;    // the one tenant the call acts for (a tenant name, never "*")
+  // The one tenant the call acts for (a tenant name, never "*"); "" for an operator's call that
+  // names none, which only calls spanning every tenant accept (RequireTenant).
+  std::string tenant;
   Role role = Role::kAgent;
   bool verified = false;  // named by a valid token (false in dev mode)
   std::string token_id;   // the token's jti ("" in dev mode)
   TimePoint issued_at;
   TimePoint expires_at = TimePoint::max();
 };
+
+// INVALID_ARGUMENT when `caller` acts for no tenant (an operator's call that named none): every
+// call but those spanning every tenant (backup, the retention sweep) needs one.
+absl::Status RequireTenant(const Caller& caller);
 
 class CallAuthenticator {
  public:

@@ -203,6 +203,9 @@ void AgentConsoleService::CheckStreams() {
 grpc::ServerBidiReactor<AgentRequest, AgentUpdate>* AgentConsoleService::Connect(
     grpc::CallbackServerContext* context) {
   auto caller = auth_.Authenticate(*context);
+  if (caller.ok()) {
+    if (auto tenant = auth::RequireTenant(*caller); !tenant.ok()) caller = tenant;
+  }
   if (!caller.ok()) return new RefusedStream(ToGrpcStatus(caller.status()));
   return new AgentStream(core_, auth_, *std::move(caller), context, *this);
 }
@@ -238,6 +241,7 @@ grpc::ServerUnaryReactor* AgentConsoleService::GetHistory(grpc::CallbackServerCo
     caller = absl::UnauthenticatedError(absl::StrCat("missing metadata ", auth::kAgentIdMetadata));
   }
   absl::Status allowed = caller.status();
+  if (allowed.ok()) allowed = auth::RequireTenant(*caller);
   if (allowed.ok()) allowed = auth_.TakeRate(*caller, ops::RateLimitedCall::kHistory);
   if (!allowed.ok()) {
     reactor->Finish(ToGrpcStatus(allowed));

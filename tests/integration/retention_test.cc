@@ -21,6 +21,7 @@ TEST(RetentionTest, SensitiveAttachmentsThenEventsGoAfterTheirRetention) {
   config.connectors.clear();
   config.retention = {{"*", core::RetentionPolicy{.events_days = 0, .sensitive_attachment_days = 30}},
                       {"short", core::RetentionPolicy{.events_days = 60, .sensitive_attachment_days = 30}}};
+  config.tenants.push_back(app::TenantConfig{.name = "short"});
   app::BrokerApp broker(config, clock);
   ASSERT_OK(broker.Start());
   testing::IngestPublisher publisher(broker.ingest_endpoints().back());
@@ -50,8 +51,10 @@ TEST(RetentionTest, SensitiveAttachmentsThenEventsGoAfterTheirRetention) {
     EXPECT_TRUE(admin->SweepRetention(&context, {}, &result).ok());
     return result;
   };
+  testing::AdminClient short_admin(broker.grpc_address(), "short");
   auto customer_history = [&](const omnibroker::v1::IngestAck& ack) {
-    return admin.CustomerHistory(admin.Conversation(ack.conversation_id()).customer_id());
+    testing::AdminClient& of_tenant = ack.event_id() == short_ack.event_id() ? short_admin : admin;
+    return of_tenant.CustomerHistory(of_tenant.Conversation(ack.conversation_id()).customer_id());
   };
 
   clock.Advance(std::chrono::hours(24 * 29));

@@ -143,16 +143,19 @@ class IngestPublisher {
   connectors::ReliableClient client_;
 };
 
-// The Admin calls tests make, each expected to succeed.
+// The Admin calls tests make, each expected to succeed, for the broker's default tenant or the
+// one named (dev mode: x-omni-tenant).
 class AdminClient {
  public:
-  explicit AdminClient(const std::string& address)
-      : stub_(omnibroker::v1::Admin::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))) {}
+  explicit AdminClient(const std::string& address, std::string tenant = "")
+      : stub_(omnibroker::v1::Admin::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
+        tenant_(std::move(tenant)) {}
   omnibroker::v1::Admin::Stub& operator*() { return *stub_; }
   omnibroker::v1::Admin::Stub* operator->() { return stub_.get(); }
 
   omnibroker::v1::Conversation Conversation(const std::string& id) {
     grpc::ClientContext context;
+    ForTenant(context);
     omnibroker::v1::GetConversationRequest request;
     request.set_conversation_id(id);
     omnibroker::v1::Conversation out;
@@ -161,6 +164,7 @@ class AdminClient {
   }
   omnibroker::v1::Customer Customer(const std::string& id) {
     grpc::ClientContext context;
+    ForTenant(context);
     omnibroker::v1::GetCustomerRequest request;
     request.set_customer_id(id);
     omnibroker::v1::Customer out;
@@ -170,6 +174,7 @@ class AdminClient {
   // The first page (up to 50) of a customer's history, oldest first.
   omnibroker::v1::GetHistoryResponse CustomerHistory(const std::string& id) {
     grpc::ClientContext context;
+    ForTenant(context);
     omnibroker::v1::GetCustomerHistoryRequest request;
     request.set_customer_id(id);
     omnibroker::v1::GetHistoryResponse out;
@@ -178,7 +183,12 @@ class AdminClient {
   }
 
  private:
+  void ForTenant(grpc::ClientContext& context) const {
+    if (!tenant_.empty()) context.AddMetadata("x-omni-tenant", tenant_);
+  }
+
   std::unique_ptr<omnibroker::v1::Admin::Stub> stub_;
+  const std::string tenant_;
 };
 
 // The CALL report with call.outcome `outcome` in the history of the conversation's customer,
