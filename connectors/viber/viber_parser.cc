@@ -1,5 +1,6 @@
 #include "connectors/viber/viber_parser.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
@@ -38,6 +39,27 @@ bool IsUserId(std::string_view id) {
     }
   }
   return true;
+}
+
+// sticker_id, which Viber documents as a number and some senders write as a digit string
+// ("40133"): its decimal text, "" when absent, an error naming the value for anything else.
+absl::StatusOr<std::string> StickerId(const json& message) {
+  const json* value = Member(message, "sticker_id");
+  if (!value || value->is_null()) return std::string();
+  if (value->is_number_unsigned()) return value->dump();  // nlohmann reads 0 and up as unsigned
+  if (value->is_string()) {
+    const std::string text = value->get<std::string>();
+    if (!text.empty() && text.size() <= 20 &&
+        std::all_of(text.begin(), text.end(),
+                    [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); })) {
+      return text;
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("message.sticker_id '", text.substr(0, 64), "' is not a number"));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("message.sticker_id ", value->dump().substr(0, 64),
+                   " is not a non-negative integer or a digit string"));
 }
 
 absl::StatusOr<std::string> UserId(std::string id, std::string_view field) {
@@ -115,10 +137,11 @@ absl::Status SetContent(const json& message, Event& event) {
                                : "application/octet-stream",
              event);
   } else if (type == "sticker") {
-    const std::string sticker_id = IntegerText(message, "sticker_id");
-    if (media.empty() && sticker_id.empty())
+    auto sticker_id = StickerId(message);
+    if (!sticker_id.ok()) return sticker_id.status();
+    if (media.empty() && sticker_id->empty())
       return MissingField("", "message.media/sticker_id", "set");
-    AddMedia(message, media.empty() ? absl::StrCat("viber-sticker:", sticker_id) : media,
+    AddMedia(message, media.empty() ? absl::StrCat("viber-sticker:", *sticker_id) : media,
              "image/png", event);
   } else if (type == "contact") {
     const json* contact = Member(message, "contact");

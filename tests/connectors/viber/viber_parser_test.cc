@@ -35,6 +35,7 @@ struct Expected {
   std::map<std::string, std::string> metadata;  // a subset of provider_metadata
   std::string language;
   int64_t seconds = 1457764197;  // occurred_at
+  std::string attachment_url;    // of the single attachment, "" = none
 };
 
 Expected Message(std::string id, std::string thread, std::string sender, std::string text) {
@@ -124,6 +125,16 @@ const std::map<std::string, Expected>& Table() {
       {"courier/extracted/viber_validUnsubscribed.json",
        System("unsubscribed", "", kUnsubscribedText)},
       {"courier/extracted/viber_webhookCheck.json", NoEvent()},
+      // The REST Bot API's sticker message with its sticker_id written as a digit string.
+      {"docs/viber_sticker_id_digit_string.json",
+       [] {
+         Expected e =
+             Message(absl::StrCat("viber:", kToken), "01234567890A=", "John McClane", "");
+         e.language = "en";
+         e.attachment_url = "viber-sticker:40133";
+         e.metadata = {{"message_type", "sticker"}, {"tracking_data", "tracking data"}};
+         return e;
+       }()},
   };
   return *table;
 }
@@ -182,7 +193,12 @@ TEST(ViberCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
         EXPECT_EQ(e.content().text(), want.text);
         EXPECT_EQ(e.reply_to_event_id(), want.reply_to);
         EXPECT_EQ(e.language(), want.language);
-        EXPECT_EQ(e.content().attachments_size(), 0);
+        if (want.attachment_url.empty()) {
+          EXPECT_EQ(e.content().attachments_size(), 0);
+        } else {
+          ASSERT_EQ(e.content().attachments_size(), 1);
+          EXPECT_EQ(e.content().attachments(0).url(), want.attachment_url);
+        }
         for (const auto& [key, value] : want.metadata) {
           ASSERT_TRUE(e.provider_metadata().contains(key)) << key;
           EXPECT_EQ(e.provider_metadata().at(key), value) << key;
@@ -223,6 +239,9 @@ TEST(ViberParserTest, MediaBecomeReferencesWithTypeSizeAndName) {
       {R"({"type":"file","media":"https://m/f.pdf","size":10,"file_name":"f.pdf"}})",
        "application/octet-stream", "https://m/f.pdf"},
       {R"({"type":"sticker","sticker_id":46105}})", "image/png", "viber-sticker:46105"},
+      {R"({"type":"sticker","sticker_id":"40133"}})", "image/png", "viber-sticker:40133"},
+      {R"({"type":"sticker","sticker_id":"40133","media":"https://m/s.png"}})", "image/png",
+       "https://m/s.png"},
   };
   for (const auto& [message, type, url] : media) {
     auto events = ParseOk(head + message);
@@ -293,6 +312,21 @@ TEST(ViberParserTest, MalformedInputIsRejectedWithTheField) {
       {R"({"event":"message","timestamp":1,"message_token":1,"message":{"type":"sticker"},)" +
            sender + "}",
        "message.media/sticker_id"},
+      {R"({"event":"message","timestamp":1,"message_token":1,"message":{"type":"sticker","sticker_id":"4x"},)" +
+           sender + "}",
+       "message.sticker_id '4x' is not a number"},
+      {R"({"event":"message","timestamp":1,"message_token":1,"message":{"type":"sticker","sticker_id":""},)" +
+           sender + "}",
+       "message.sticker_id '' is not a number"},
+      {R"({"event":"message","timestamp":1,"message_token":1,"message":{"type":"sticker","sticker_id":"-5"},)" +
+           sender + "}",
+       "message.sticker_id '-5' is not a number"},
+      {R"({"event":"message","timestamp":1,"message_token":1,"message":{"type":"sticker","sticker_id":-5},)" +
+           sender + "}",
+       "message.sticker_id -5 is not a non-negative integer or a digit string"},
+      {R"({"event":"message","timestamp":1,"message_token":1,"message":{"type":"sticker","sticker_id":1.5},)" +
+           sender + "}",
+       "message.sticker_id 1.5 is not a non-negative integer or a digit string"},
       {R"({"event":"delivered","timestamp":1,"message_token":1})", "user_id is missing"},
       {R"({"event":"seen","timestamp":1,"user_id":"AbC="})", "message_token is missing"},
       {R"({"event":"subscribed","timestamp":1,"message_token":1,"user_id":"AbC="})",
