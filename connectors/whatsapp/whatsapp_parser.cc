@@ -31,19 +31,6 @@ bool IsPhoneNumber(std::string_view s) {
   return true;
 }
 
-// A business-scoped user id: a country code, a dot, then letters, digits and dots
-// ("US.13491208655302741918", "US.ENT.118…").
-bool IsUserId(std::string_view s) {
-  if (s.size() < 4 || !absl::ascii_isupper(static_cast<unsigned char>(s[0])) ||
-      !absl::ascii_isupper(static_cast<unsigned char>(s[1])) || s[2] != '.') {
-    return false;
-  }
-  for (char c : s.substr(3)) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.') return false;
-  }
-  return true;
-}
-
 // "code 131051: Message type unknown (Message type is currently not supported.)" for each error.
 std::string ErrorText(const json& errors) {
   std::vector<std::string> parts;
@@ -64,6 +51,8 @@ std::string ErrorText(const json& errors) {
 struct Contacts {
   std::map<std::string, std::string> names;
   std::string first_name;
+  std::string first_user_id;  // contacts[0].user_id: the BSUID of a body about one customer
+  size_t count = 0;
 
   explicit Contacts(const json& value) {
     const json* contacts = Array(value, "contacts");
@@ -73,11 +62,14 @@ struct Contacts {
       const json* profile = Object(contact, "profile");
       const std::string name = profile ? String(*profile, "name") : "";
       if (first_name.empty()) first_name = name;
+      if (count++ == 0) first_user_id = String(contact, "user_id");
       for (const char* key : {"wa_id", "user_id"}) {
         if (const std::string id = String(contact, key); !id.empty()) names.emplace(id, name);
       }
     }
   }
+  // The customer's BSUID when the body names one customer only.
+  std::string SoleUserId() const { return count == 1 ? first_user_id : ""; }
   std::string NameOf(const std::string& id) const {
     auto it = names.find(id);
     return it != names.end() ? it->second : first_name;
@@ -101,13 +93,13 @@ absl::Status SetCustomer(const Scope& scope, const std::string& id, std::string_
   sender->set_verified(true);
   if (IsPhoneNumber(id)) {
     sender->set_phone(absl::StrCat("+", id));
-  } else if (!IsUserId(id)) {
+  } else if (!IsBusinessScopedUserId(id)) {
     return absl::InvalidArgumentError(
         absl::StrCat(ToAbsl(field), " '", id, "' is neither a phone number nor a user id"));
   }
   sender->set_display_name(scope.contacts->NameOf(id));
   // A malformed user id next to a valid number is not worth refusing the message for.
-  if (IsUserId(user_id)) (*event.mutable_provider_metadata())["user_id"] = user_id;
+  if (IsBusinessScopedUserId(user_id)) (*event.mutable_provider_metadata())["user_id"] = user_id;
   event.set_thread_key(absl::StrCat(scope.phone_number_id, ":", id));
   event.set_channel(omnibroker::v1::CHANNEL_MESSENGER);
   event.set_provider(std::string(kProvider));
@@ -242,12 +234,15 @@ absl::Status ParseMessage(const Scope& scope, const json& message, const std::st
   if (ts == message.end() || !meta::ParseTimestamp(*ts, *event.mutable_occurred_at())) {
     return Missing(where, "timestamp", "a Unix time");
   }
-  const std::string from = String(message, "from");
-  if (from.empty()) return Missing(where, "from", "a string");
-  if (auto s = SetCustomer(scope, from, where + ".from", String(message, "from_user_id"), event);
-      !s.ok()) {
-    return s;
-  }
+  const std::string user_id = String(message, "from_user_id");
+  // A customer who adopted a WhatsApp username may come without a phone number (Meta's
+  // business-scoped user ids, 2026): `from` is then absent, and the BSUID in `from_user_id` (and
+  // in contacts[].user_id) is who they are.
+  std::string from = String(message, "from");
+  const std::string from_field = where + (from.empty() ? ".from_user_id" : ".from");
+  if (from.empty()) from = user_id.empty() ? scope.contacts->SoleUserId() : user_id;
+  if (from.empty()) return Missing(where, "from", "a string (nor from_user_id, a BSUID)");
+  if (auto s = SetCustomer(scope, from, from_field, user_id, event); !s.ok()) return s;
   // WhatsApp puts the reason it could not hand over the content on the message or beside it.
   const json* errors = Array(message, "errors");
   if (!errors) errors = value_errors;
@@ -326,11 +321,14 @@ absl::Status ParseStatus(const Scope& scope, const json& status, const std::stri
   if (ts == status.end() || !meta::ParseTimestamp(*ts, *event.mutable_occurred_at())) {
     return Missing(where, "timestamp", "a Unix time");
   }
-  const std::string recipient = String(status, "recipient_id");
-  if (recipient.empty()) return Missing(where, "recipient_id", "a string");
-  if (auto s = SetCustomer(scope, recipient, where + ".recipient_id",
-                           String(status, "recipient_user_id"), event);
-      !s.ok()) {
+  // A message sent to a BSUID reports it in recipient_user_id, the phone only when Meta shares it.
+  const std::string user_id = String(status, "recipient_user_id");
+  const std::string recipient =
+      String(status, "recipient_id").empty() ? user_id : String(status, "recipient_id");
+  if (recipient.empty()) {
+    return Missing(where, "recipient_id", "a string (nor recipient_user_id, a BSUID)");
+  }
+  if (auto s = SetCustomer(scope, recipient, where + ".recipient_id", user_id, event); !s.ok()) {
     return s;
   }
   event.set_reply_to_event_id(EventId(wamid));
@@ -380,6 +378,18 @@ absl::Status ParseValue(const json& value, const std::string& where, TimePoint r
 }
 
 }  // namespace
+
+bool IsBusinessScopedUserId(std::string_view s) {
+  // "<ISO 3166 alpha-2>.<up to 128 alphanumerics>", a parent BSUID with ".ENT" in between.
+  if (s.size() < 4 || s.size() > 140 || !absl::ascii_isupper(static_cast<unsigned char>(s[0])) ||
+      !absl::ascii_isupper(static_cast<unsigned char>(s[1])) || s[2] != '.') {
+    return false;
+  }
+  for (char c : s.substr(3)) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.') return false;
+  }
+  return true;
+}
 
 absl::StatusOr<std::vector<Event>> ParseWebhook(std::string_view body, TimePoint received_at) {
   auto root = meta::ParseEnvelope(body, "whatsapp_business_account", "WhatsApp Cloud API");

@@ -106,6 +106,15 @@ const std::map<std::string, Expected>& Table() {
                                        "whatsapp-media:id_video", "Check out my new phone!")},
       {"courier_wac/voice.json",
        Media("whatsapp:external_id", "audio/ogg; codecs=opus", "whatsapp-media:id_voice")},
+      // Built from Meta's business-scoped user ids reference: a customer with a username and no
+      // phone number shared, known by the BSUID alone.
+      {"meta_docs/bsuid_text_without_phone.json",
+       Customer(Message("whatsapp:wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=",
+                        "Does it come in another color?"),
+                "106540352242922:US.13491208655302741918", "", "Sheena Nelson")},
+      {"meta_docs/bsuid_status_read_without_phone.json",
+       Customer(Status("wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI3MTE5MjkwNjQ3ODYxMDA4MzUA", "read"),
+                "106540352242922:US.13491208655302741918", "", "")},
       // Dictionaries of named bodies (see NamedBodiesTable).
       {"pywa_callback_button.json", Rejected("not a WhatsApp Cloud API webhook")},
       {"pywa_callback_selection.json", Rejected("not a WhatsApp Cloud API webhook")},
@@ -329,6 +338,46 @@ TEST(WhatsAppParserTest, DocumentKeepsItsFilenameAndBsuidGetsNoPhone) {
   EXPECT_EQ(e.content().attachments(0).url(), "whatsapp-media:M1");
 }
 
+TEST(WhatsAppParserTest, ACustomerKnownOnlyByABsuidIsThatHandleWithNoPhone) {
+  auto from_user_id = ParseWebhook(
+      ReadFile(CorpusDir() / "whatsapp/meta_docs/bsuid_text_without_phone.json"),
+      SystemClock().Now());
+  ASSERT_TRUE(from_user_id.ok()) << from_user_id.status();
+  const Event& e = from_user_id->front();
+  EXPECT_EQ(e.sender().handle(), "US.13491208655302741918");
+  EXPECT_EQ(e.sender().phone(), "");  // never joined to a phone identity
+  EXPECT_EQ(e.provider_metadata().at("user_id"), "US.13491208655302741918");
+  // Only the contact names the BSUID: the body is about that one customer.
+  auto from_contact = ParseWebhook(
+      Body(absl::StrCat(
+          "{", kMeta,
+          R"(,"contacts":[{"profile":{"name":"Bo"},"user_id":"US.ENT.77"}],"messages":[{"id":"wamid.C","timestamp":"1700000000","type":"text","text":{"body":"hi"}}]})")),
+      SystemClock().Now());
+  ASSERT_TRUE(from_contact.ok()) << from_contact.status();
+  EXPECT_EQ(from_contact->front().sender().handle(), "US.ENT.77");
+  EXPECT_EQ(from_contact->front().thread_key(), "PN1:US.ENT.77");
+  EXPECT_EQ(from_contact->front().sender().display_name(), "Bo");
+  // With both, the phone number stays the handle (the customer's thread does not change).
+  auto both = ParseWebhook(
+      Body(absl::StrCat(
+          "{", kMeta,
+          R"(,"messages":[{"from":"491","from_user_id":"DE.5","id":"wamid.P","timestamp":"1700000000","type":"text","text":{"body":"hi"}}]})")),
+      SystemClock().Now());
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ(both->front().sender().handle(), "491");
+  EXPECT_EQ(both->front().provider_metadata().at("user_id"), "DE.5");
+}
+
+TEST(WhatsAppConnectorTest, AReplyToABsuidNamesItAsRecipient) {
+  const auto to_phone = nlohmann::json::parse(CloudApiTextMessage("4915112345678", "hi"));
+  EXPECT_EQ(to_phone["to"], "4915112345678");
+  EXPECT_FALSE(to_phone.contains("recipient"));
+  const auto to_bsuid = nlohmann::json::parse(CloudApiTextMessage("US.13491208655302741918", "hi"));
+  EXPECT_EQ(to_bsuid["recipient"], "US.13491208655302741918");
+  EXPECT_FALSE(to_bsuid.contains("to"));
+  EXPECT_EQ(to_bsuid["text"]["body"], "hi");
+}
+
 TEST(WhatsAppParserTest, AValidUserIdIsKeptAndAMalformedOneIgnored) {
   auto with_id = ParseWebhook(ReadFile(CorpusDir() / "whatsapp/courier_wac/hello_user_id.json"),
                               SystemClock().Now());
@@ -372,6 +421,15 @@ TEST(WhatsAppParserTest, MalformedInputIsRejectedWithTheField) {
       {value(R"({"from":"491","timestamp":"1","type":"text","text":{"body":"x"}})"),
        "messages[0].id is missing"},
       {value(R"({"id":"w","timestamp":"1","type":"text","text":{"body":"x"}})"),
+       "messages[0].from is missing or not a string (nor from_user_id, a BSUID)"},
+      {value(R"({"id":"w","from_user_id":"bla","timestamp":"1","type":"text","text":{"body":"x"}})"),
+       "messages[0].from_user_id 'bla' is neither a phone number nor a user id"},
+      {value(R"({"id":"w","from_user_id":"us.1","timestamp":"1","type":"text","text":{"body":"x"}})"),
+       "messages[0].from_user_id 'us.1' is neither a phone number nor a user id"},
+      // Two contacts and no from: whose message it is cannot be told.
+      {Body(absl::StrCat(
+           "{", kMeta,
+           R"(,"contacts":[{"user_id":"US.1"},{"user_id":"US.2"}],"messages":[{"id":"w","timestamp":"1","type":"text","text":{"body":"x"}}]})")),
        "messages[0].from is missing"},
       {value(R"({"id":"w","from":"491","timestamp":17,"type":"text"})"),
        "messages[0].text.body is missing"},
