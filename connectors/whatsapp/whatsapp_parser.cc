@@ -223,6 +223,35 @@ absl::StatusOr<std::string> SetContent(const json& message, const std::string& t
   return std::string();
 }
 
+// A customer's edit of an earlier message (Meta's edit messages webhook: type "edit",
+// edit.original_message_id and edit.message, the message as it now reads), normalized as
+// Messenger's message_edit is: an EDIT pointing at the original, id "<original>:edit:<wamid of
+// the edit>", its content the new text or caption. `event` already names the customer.
+absl::Status ParseEdit(const json& message, const std::string& wamid, const std::string& where,
+                       Event event, EventBatch& batch) {
+  const json* edit = Object(message, "edit");
+  if (!edit) return Missing(where, "edit", "an object");
+  const std::string original = String(*edit, "original_message_id");
+  if (original.empty()) return Missing(where, "edit.original_message_id", "a string");
+  const json* edited = Object(*edit, "message");
+  if (!edited) return Missing(where, "edit.message", "an object");
+  std::string type = String(*edited, "type");
+  if (type.empty() && Object(*edited, "text")) type = "text";
+  if (type.empty()) return Missing(where, "edit.message.type", "a string");
+  event.set_kind(omnibroker::v1::EVENT_KIND_EDIT);
+  event.set_id(absl::StrCat(EventId(original), ":edit:", wamid));
+  event.set_reply_to_event_id(EventId(original));
+  (*event.mutable_provider_metadata())["wamid"] = wamid;
+  auto skipped = SetContent(*edited, type, where + ".edit.message", event);
+  if (!skipped.ok()) return skipped.status();
+  if (!skipped->empty()) {
+    batch.Skip(*std::move(skipped));
+    return absl::OkStatus();
+  }
+  batch.Add(std::move(event));
+  return absl::OkStatus();
+}
+
 // One item of value.messages.
 absl::Status ParseMessage(const Scope& scope, const json& message, const std::string& where,
                           const json* value_errors, EventBatch& batch) {
@@ -268,6 +297,7 @@ absl::Status ParseMessage(const Scope& scope, const json& message, const std::st
     batch.Add(std::move(event));
     return absl::OkStatus();
   }
+  if (type == "edit") return ParseEdit(message, wamid, where, std::move(event), batch);
   event.set_kind(omnibroker::v1::EVENT_KIND_MESSAGE);
   event.set_id(EventId(wamid));
   auto& metadata = *event.mutable_provider_metadata();

@@ -5,7 +5,9 @@
 //
 //   value.messages[]  -> EVENT_KIND_MESSAGE (text, media, location, contacts, button and list
 //                        replies, template quick replies, reactions, orders);
-//                        type "revoke" -> EVENT_KIND_DELETE
+//                        type "revoke" -> EVENT_KIND_DELETE; type "edit" -> EVENT_KIND_EDIT
+//                        (id "whatsapp:<original wamid>:edit:<wamid>", pointing at the original,
+//                        as Messenger's message_edit)
 //   value.statuses[]  -> sent/delivered/read/played/failed: EVENT_KIND_DELIVERY_STATUS;
 //                        deleted: EVENT_KIND_DELETE
 // Event ids come from the wamid, stable across Meta's retries: "whatsapp:<wamid>"; a status is

@@ -115,6 +115,18 @@ const std::map<std::string, Expected>& Table() {
       {"meta_docs/bsuid_status_read_without_phone.json",
        Customer(Status("wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI3MTE5MjkwNjQ3ODYxMDA4MzUA", "read"),
                 "106540352242922:US.13491208655302741918", "", "")},
+      // Built from Meta's edit messages webhook reference: the customer corrected a message.
+      {"meta_docs/edit_text.json",
+       Customer(
+           [] {
+             Expected e = Of(omnibroker::v1::EVENT_KIND_EDIT,
+                             "whatsapp:wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQUJDQTEyMzQ1Njc4OTBBQkNEAA==:"
+                             "edit:wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQUU4NkRFRjg3OUY2NzNGMDAxMQA=",
+                             "whatsapp:wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQUJDQTEyMzQ1Njc4OTBBQkNEAA==");
+             e.text = "Does it come in another colour?";
+             return e;
+           }(),
+           "106540352242922:16505551234", "+16505551234", "Sheena Nelson")},
       // Dictionaries of named bodies (see NamedBodiesTable).
       {"pywa_callback_button.json", Rejected("not a WhatsApp Cloud API webhook")},
       {"pywa_callback_selection.json", Rejected("not a WhatsApp Cloud API webhook")},
@@ -322,6 +334,21 @@ TEST(WhatsAppParserTest, RevokeIsADeleteOfTheOriginal) {
   EXPECT_EQ(events->front().reply_to_event_id(), "whatsapp:wamid.O");
 }
 
+TEST(WhatsAppParserTest, AnEditedCaptionIsAnEditOfTheOriginal) {
+  auto events = ParseWebhook(
+      Body(absl::StrCat(
+          "{", kMeta,
+          R"(,"messages":[{"from":"491","id":"wamid.E2","timestamp":"1700000000","type":"edit","edit":{"original_message_id":"wamid.O","message":{"type":"image","image":{"id":"M9","caption":"the red one"}}}}]})")),
+      SystemClock().Now());
+  ASSERT_TRUE(events.ok()) << events.status();
+  const Event& e = events->front();
+  EXPECT_EQ(e.kind(), omnibroker::v1::EVENT_KIND_EDIT);
+  EXPECT_EQ(e.id(), "whatsapp:wamid.O:edit:wamid.E2");
+  EXPECT_EQ(e.reply_to_event_id(), "whatsapp:wamid.O");
+  EXPECT_EQ(e.content().text(), "the red one");
+  EXPECT_EQ(e.thread_key(), "PN1:491");
+}
+
 TEST(WhatsAppParserTest, DocumentKeepsItsFilenameAndBsuidGetsNoPhone) {
   auto events = ParseWebhook(
       Body(absl::StrCat(
@@ -435,6 +462,16 @@ TEST(WhatsAppParserTest, MalformedInputIsRejectedWithTheField) {
        "messages[0].text.body is missing"},
       {value(R"({"id":"w","from":"491","timestamp":"1","type":"image","image":{}})"),
        "messages[0].image.id is missing"},
+      {value(R"({"id":"w","from":"491","timestamp":"1","type":"edit"})"),
+       "messages[0].edit is missing or not an object"},
+      {value(R"({"id":"w","from":"491","timestamp":"1","type":"edit","edit":{"message":{"type":"text","text":{"body":"x"}}}})"),
+       "messages[0].edit.original_message_id is missing"},
+      {value(R"({"id":"w","from":"491","timestamp":"1","type":"edit","edit":{"original_message_id":"o"}})"),
+       "messages[0].edit.message is missing or not an object"},
+      {value(R"({"id":"w","from":"491","timestamp":"1","type":"edit","edit":{"original_message_id":"o","message":{}}})"),
+       "messages[0].edit.message.type is missing"},
+      {value(R"({"id":"w","from":"491","timestamp":"1","type":"edit","edit":{"original_message_id":"o","message":{"type":"text","text":{}}}})"),
+       "messages[0].edit.message.text.body is missing"},
       {value(R"({"id":"w","from":"491","timestamp":"1","type":"hologram"})"),
        "messages[0].type 'hologram' is not supported"},
       {value(absl::StrCat(ok_message, R"(,{"id":"w","from":"491","timestamp":[],"type":"text"})")),
