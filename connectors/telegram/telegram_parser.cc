@@ -6,12 +6,75 @@
 #include "base/strings.h"
 #include "base/time_util.h"
 #include "connectors/sdk/json_fields.h"
+#include "connectors/sdk/not_customer_traffic.h"
 
 namespace omni::connectors::telegram {
 namespace {
 
 using nlohmann::json;
 using omnibroker::v1::Event;
+
+// What Telegram sends that carries no customer message is acknowledged and dropped, counted under
+// its kind (connectors/sdk/not_customer_traffic.h): the update kinds below, and a message that is
+// only a service notice ("service_message": someone joined, a title changed, a message was
+// pinned). The one list; an update or message of another kind that cannot be read is refused.
+constexpr std::string_view kNoticeUpdates[] = {
+    "business_connection",        // a business account connected the bot or changed its rights
+    "chat_boost",                 // a chat boost was added or changed
+    "chat_join_request",          // a request to join a chat the bot administers
+    "chat_member",                // a member's status changed in a chat the bot administers
+    "chosen_inline_result",       // the result a user picked in inline mode
+    "deleted_business_messages",  // messages deleted from a connected business account
+    "inline_query",               // inline mode: @bot typed in another chat, answered by the bot
+    "message_reaction_count",     // anonymous reaction totals of a channel post
+    "my_chat_member",             // the bot was added, blocked or removed
+    "poll",                       // the state of a poll the bot sent
+    "poll_answer",                // a vote in a non-anonymous poll the bot sent
+    "pre_checkout_query",         // payments, answered by the bot's payment flow
+    "purchased_paid_media",
+    "removed_chat_boost",
+    "shipping_query",
+};
+
+// The fields of a Message that make it a service notice rather than something a person wrote.
+constexpr const char* kServiceMessageFields[] = {
+    "boost_added",
+    "channel_chat_created",
+    "chat_background_set",
+    "connected_website",
+    "delete_chat_photo",
+    "forum_topic_closed",
+    "forum_topic_created",
+    "forum_topic_edited",
+    "forum_topic_reopened",
+    "general_forum_topic_hidden",
+    "general_forum_topic_unhidden",
+    "giveaway_completed",
+    "giveaway_created",
+    "group_chat_created",
+    "left_chat_member",
+    "message_auto_delete_timer_changed",
+    "migrate_from_chat_id",
+    "migrate_to_chat_id",
+    "new_chat_members",
+    "new_chat_photo",
+    "new_chat_title",
+    "pinned_message",
+    "proximity_alert_triggered",
+    "supergroup_chat_created",
+    "video_chat_ended",
+    "video_chat_participants_invited",
+    "video_chat_scheduled",
+    "video_chat_started",
+    "write_access_allowed",
+};
+
+bool IsServiceMessage(const json& message) {
+  for (const char* field : kServiceMessageFields) {
+    if (message.contains(field)) return true;
+  }
+  return false;
+}
 
 // An integer field as decimal text ("" when absent or not an integer).
 std::string IntText(const json& parent, const char* key) {
@@ -140,8 +203,12 @@ absl::StatusOr<Event> ParseMessage(const json& message, std::string_view where, 
   (*event.mutable_provider_metadata())["message_id"] = message_id;
   SetContent(message, event);
   if (event.content().text().empty() && event.content().attachments().empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        ToAbsl(where), " has no text, caption, media, location or contact (a service message)"));
+    if (IsServiceMessage(message)) {
+      return NotCustomerTraffic("service_message",
+                                absl::StrCat(ToAbsl(where), " is a service message"));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(where), " has no text, caption, media, location or contact"));
   }
   return event;
 }
@@ -178,6 +245,14 @@ absl::StatusOr<Event> ParseCallback(const json& query, TimePoint received_at) {
   return event;
 }
 
+// The notice kind an update is, "" when it is none of kNoticeUpdates.
+std::string_view NoticeKind(const json& update) {
+  for (std::string_view kind : kNoticeUpdates) {
+    if (Object(update, std::string(kind).c_str())) return kind;
+  }
+  return "";
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<Event>> ParseUpdate(std::string_view body, TimePoint received_at) {
@@ -200,6 +275,8 @@ absl::StatusOr<std::vector<Event>> ParseUpdate(std::string_view body, TimePoint 
     event = ParseMessage(*ep, "edited_channel_post.", true, received_at);
   } else if (const json* q = Object(update, "callback_query")) {
     event = ParseCallback(*q, received_at);
+  } else if (const std::string_view kind = NoticeKind(update); !kind.empty()) {
+    return NotCustomerTraffic(kind, absl::StrCat("a Telegram '", ToAbsl(kind), "' update"));
   } else {
     std::string kinds;
     for (const auto& [key, value] : update.items()) {

@@ -8,6 +8,7 @@
 #include "base/strings.h"
 #include "base/time_util.h"
 #include "connectors/sdk/json_fields.h"
+#include "connectors/sdk/not_customer_traffic.h"
 
 namespace omni::connectors::viber {
 namespace {
@@ -49,9 +50,9 @@ absl::StatusOr<std::string> StickerId(const json& message) {
   if (value->is_number_unsigned()) return value->dump();  // nlohmann reads 0 and up as unsigned
   if (value->is_string()) {
     const std::string text = value->get<std::string>();
-    if (!text.empty() && text.size() <= 20 &&
-        std::all_of(text.begin(), text.end(),
-                    [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); })) {
+    if (!text.empty() && text.size() <= 20 && std::all_of(text.begin(), text.end(), [](char c) {
+          return absl::ascii_isdigit(static_cast<unsigned char>(c));
+        })) {
       return text;
     }
     return absl::InvalidArgumentError(
@@ -242,9 +243,15 @@ absl::StatusOr<std::vector<Event>> ParseCallback(std::string_view body, TimePoin
   if (!root.is_object()) return absl::InvalidArgumentError("body must be a JSON object");
   const std::string name = String(root, "event");
   if (name.empty()) return MissingField("", "event", "a string: not a Viber callback");
-  if (name == "webhook") return std::vector<Event>{};  // set_webhook's check
-  // Opening the chat screen alone is not a conversation; a message sent with it is.
-  if (name == "conversation_started" && !Member(root, "message")) return std::vector<Event>{};
+  // What Viber sends that carries no customer message is acknowledged and counted under its event
+  // name (connectors/sdk/not_customer_traffic.h): set_webhook's "webhook" check, and a
+  // "conversation_started" without a message (the user only opened the chat screen; a message
+  // sent with it is a message). Delivery receipts and (un)subscriptions are events of their own.
+  if (name == "webhook") return NotCustomerTraffic("webhook", "set_webhook's check");
+  if (name == "conversation_started" && !Member(root, "message")) {
+    return NotCustomerTraffic("conversation_started",
+                              "the user opened the chat screen and wrote nothing yet");
+  }
   absl::StatusOr<Event> event = absl::InvalidArgumentError("");
   if (name == "message" || name == "conversation_started") {
     event = ParseMessage(root, name == "message" ? "sender" : "user", received_at);

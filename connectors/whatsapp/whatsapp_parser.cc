@@ -19,6 +19,55 @@ using meta::json;
 using meta::Missing;
 using omnibroker::v1::Event;
 
+// What WhatsApp sends that carries no customer message is acknowledged and dropped, counted under
+// its kind (connectors/sdk/not_customer_traffic.h): a change of a field other than "messages"
+// (below), a "system" message (a number or identity change), a message WhatsApp itself could not
+// read ("unsupported"), a "group" message or status, a "reaction_removed", and "errors" reported
+// instead of messages. Anything else the parser cannot read is refused.
+//
+// The webhook fields of a WhatsApp Business Account besides "messages" (account, template,
+// quality, calling, group and Business app notices), each counted under its name; a field not
+// listed is counted as "other_field".
+constexpr std::string_view kAccountFields[] = {
+    "account_alerts",
+    "account_review_update",
+    "account_settings_update",
+    "account_update",
+    "automatic_events",
+    "business_capability_update",
+    "business_status_update",
+    "calls",
+    "flows",
+    "group_lifecycle_update",
+    "group_participants_update",
+    "group_settings_update",
+    "group_status_update",
+    "history",
+    "message_echoes",
+    "message_template_components_update",
+    "message_template_quality_update",
+    "message_template_status_update",
+    "messaging_handovers",
+    "partner_solutions",
+    "payment_configuration_update",
+    "phone_number_name_update",
+    "phone_number_quality_update",
+    "security",
+    "smb_app_state_sync",
+    "smb_message_echoes",
+    "template_category_update",
+    "tracking_events",
+    "user_id_update",
+    "user_preferences",
+};
+
+std::string_view AccountFieldKind(std::string_view field) {
+  for (std::string_view known : kAccountFields) {
+    if (field == known) return known;
+  }
+  return "other_field";
+}
+
 std::string EventId(std::string_view wamid) {
   return absl::StrCat(ToAbsl(kProvider), ":", ToAbsl(wamid));
 }
@@ -122,10 +171,26 @@ std::string Number(const json& parent, const char* key) {
   return it != parent.end() && it->is_number() ? it->dump() : "";
 }
 
+// A message left out of the batch (event_batch.h): dropped as not customer traffic when `kind`
+// names one of kNotCustomerTraffic, refused when `kind` is empty. Nothing is left out when `reason`
+// is empty.
+struct LeftOut {
+  std::string kind;
+  std::string reason;
+};
+
+void Record(LeftOut left_out, EventBatch& batch) {
+  if (left_out.kind.empty()) {
+    batch.Refuse(std::move(left_out.reason));
+  } else {
+    batch.Drop(std::move(left_out.kind), std::move(left_out.reason));
+  }
+}
+
 // A message's content by type: text, a media reference, or a text rendering of a structured
-// message. Returns a skip reason for what is not customer content, an error for a malformed one.
-absl::StatusOr<std::string> SetContent(const json& message, const std::string& type,
-                                       const std::string& where, Event& event) {
+// message. Returns what leaves it out of the batch, an error for a malformed one.
+absl::StatusOr<LeftOut> SetContent(const json& message, const std::string& type,
+                                   const std::string& where, Event& event) {
   auto& metadata = *event.mutable_provider_metadata();
   auto* content = event.mutable_content();
   const json* body = Object(message, type.c_str());
@@ -182,7 +247,7 @@ absl::StatusOr<std::string> SetContent(const json& message, const std::string& t
       content->set_text(String(*reply, "body"));
       metadata["flow_response"] = String(*reply, "response_json");
     } else {
-      return absl::StrCat(where, ".interactive.type '", kind, "' is not supported");
+      return LeftOut{"", absl::StrCat(where, ".interactive.type '", kind, "' is not supported")};
     }
     if (content->text().empty()) return Missing(where, "interactive title/body", "a string");
   } else if (type == "button") {  // a template's quick reply
@@ -194,7 +259,9 @@ absl::StatusOr<std::string> SetContent(const json& message, const std::string& t
       return Missing(where, "reaction.message_id", "a string");
     }
     const std::string emoji = String(*body, "emoji");
-    if (emoji.empty()) return absl::StrCat(where, " reaction was removed: nothing to route");
+    if (emoji.empty()) {
+      return LeftOut{"reaction_removed", absl::StrCat(where, " reaction was removed")};
+    }
     content->set_text(emoji);
     metadata["reaction"] = emoji;
     event.set_reply_to_event_id(EventId(String(*body, "message_id")));
@@ -213,14 +280,10 @@ absl::StatusOr<std::string> SetContent(const json& message, const std::string& t
                                    String(*body, "text").empty() ? "" : " — ",
                                    String(*body, "text")));
     metadata["catalog_id"] = String(*body, "catalog_id");
-  } else if (type == "system") {
-    const std::string what = body ? String(*body, "type") : "";
-    return absl::StrCat(where, " is a system message (", what, ": ",
-                        body ? String(*body, "body") : "", "), not a customer message");
   } else {
-    return absl::StrCat(where, ".type '", type, "' is not supported");
+    return LeftOut{"", absl::StrCat(where, ".type '", type, "' is not supported")};
   }
-  return std::string();
+  return LeftOut{};
 }
 
 // A customer's edit of an earlier message (Meta's edit messages webhook: type "edit",
@@ -242,10 +305,10 @@ absl::Status ParseEdit(const json& message, const std::string& wamid, const std:
   event.set_id(absl::StrCat(EventId(original), ":edit:", wamid));
   event.set_reply_to_event_id(EventId(original));
   (*event.mutable_provider_metadata())["wamid"] = wamid;
-  auto skipped = SetContent(*edited, type, where + ".edit.message", event);
-  if (!skipped.ok()) return skipped.status();
-  if (!skipped->empty()) {
-    batch.Skip(*std::move(skipped));
+  auto left_out = SetContent(*edited, type, where + ".edit.message", event);
+  if (!left_out.ok()) return left_out.status();
+  if (!left_out->reason.empty()) {
+    Record(*std::move(left_out), batch);
     return absl::OkStatus();
   }
   batch.Add(std::move(event));
@@ -258,6 +321,14 @@ absl::Status ParseMessage(const Scope& scope, const json& message, const std::st
   if (!message.is_object()) return absl::InvalidArgumentError(where + " is not an object");
   const std::string wamid = String(message, "id");
   if (wamid.empty()) return Missing(where, "id", "a string");
+  const std::string type = String(message, "type");
+  if (type == "system") {  // a customer changed number or identity: nobody wrote anything
+    const json* system = Object(message, "system");
+    batch.Drop("system",
+               absl::StrCat(where, " is a system message (", system ? String(*system, "type") : "",
+                            ": ", system ? String(*system, "body") : "", ")"));
+    return absl::OkStatus();
+  }
   Event event;
   auto ts = message.find("timestamp");
   if (ts == message.end() || !meta::ParseTimestamp(*ts, *event.mutable_occurred_at())) {
@@ -275,16 +346,16 @@ absl::Status ParseMessage(const Scope& scope, const json& message, const std::st
   // WhatsApp puts the reason it could not hand over the content on the message or beside it.
   const json* errors = Array(message, "errors");
   if (!errors) errors = value_errors;
-  const std::string type = String(message, "type");
   if (type == "unsupported" || (errors && !message.contains(type) && type != "revoke")) {
-    batch.Skip(absl::StrCat(where, " could not be read by WhatsApp (",
-                            errors ? ErrorText(*errors) : "unsupported", ")"));
+    // WhatsApp itself could not hand the content over: asking again cannot help.
+    batch.Drop("unsupported", absl::StrCat(where, " could not be read by WhatsApp (",
+                                           errors ? ErrorText(*errors) : "unsupported", ")"));
     return absl::OkStatus();
   }
   if (!String(message, "group_id").empty()) {
-    batch.Skip(absl::StrCat(where,
-                            " is a group message: groups are not supported (a reply "
-                            "would reach the person, not the group)"));
+    batch.Drop("group", absl::StrCat(where,
+                                     " is a group message: groups are not supported (a reply "
+                                     "would reach the person, not the group)"));
     return absl::OkStatus();
   }
   if (type == "revoke") {
@@ -314,10 +385,10 @@ absl::Status ParseMessage(const Scope& scope, const json& message, const std::st
     metadata["referral_source_url"] = String(*referral, "source_url");
     metadata["referral_headline"] = String(*referral, "headline");
   }
-  auto skipped = SetContent(message, type, where, event);
-  if (!skipped.ok()) return skipped.status();
-  if (!skipped->empty()) {
-    batch.Skip(*std::move(skipped));
+  auto left_out = SetContent(message, type, where, event);
+  if (!left_out.ok()) return left_out.status();
+  if (!left_out->reason.empty()) {
+    Record(*std::move(left_out), batch);
     return absl::OkStatus();
   }
   batch.Add(std::move(event));
@@ -344,7 +415,7 @@ absl::Status ParseStatus(const Scope& scope, const json& status, const std::stri
         where, ".status '", state, "' is not sent, delivered, read, played, failed or deleted"));
   }
   if (String(status, "recipient_type") == "group") {
-    batch.Skip(absl::StrCat(where, " is about a group message: groups are not supported"));
+    batch.Drop("group", absl::StrCat(where, " is about a group message: groups are not supported"));
     return absl::OkStatus();
   }
   auto ts = status.find("timestamp");
@@ -385,7 +456,8 @@ absl::Status ParseValue(const json& value, const std::string& where, TimePoint r
   const json* errors = Array(value, "errors");
   if (!messages && !statuses) {
     if (errors) {
-      batch.Skip(absl::StrCat(where, ".errors: WhatsApp reported an error instead of messages (",
+      batch.Drop("errors",
+                 absl::StrCat(where, ".errors: WhatsApp reported an error instead of messages (",
                               ErrorText(*errors), ")"));
       return absl::OkStatus();
     }
@@ -438,8 +510,11 @@ absl::StatusOr<std::vector<Event>> ParseWebhook(std::string_view body, TimePoint
       if (!change.is_object())
         return absl::InvalidArgumentError(change_where + " is not an object");
       if (const std::string field = String(change, "field"); field != "messages") {
-        batch.Skip(absl::StrCat(change_where, " field '", field,
-                                "' is not 'messages': account updates are not customer traffic"));
+        // Only the messages field carries what customers send; the app hears the others only if
+        // it subscribed to them, and a refusal would count against the whole webhook.
+        batch.Drop(std::string(AccountFieldKind(field)),
+                   absl::StrCat(change_where, " field '", field,
+                                "' is not 'messages': account traffic, not a customer's"));
         continue;
       }
       const json* value = Object(change, "value");

@@ -61,6 +61,18 @@ TEST(TelegramFlowTest, WebhookToAgentAndReplyToBotApi) {
   ASSERT_TRUE(forged);
   EXPECT_EQ(forged->status, 403);
   EXPECT_EQ(telegram->Rejections()["unauthenticated"], 1);
+  // The bot was added to a group (the Bot API's my_chat_member): answered 200, counted, not routed.
+  const std::string added =
+      R"({"update_id":77,"my_chat_member":{"chat":{"id":-100,"type":"group","title":"Team"},)"
+      R"("from":{"id":3527065,"is_bot":false,"first_name":"Nic"},"date":1700000000,)"
+      R"("old_chat_member":{"status":"left","user":{"id":7,"is_bot":true,"first_name":"Bot"}},)"
+      R"("new_chat_member":{"status":"member","user":{"id":7,"is_bot":true,"first_name":"Bot"}}}})";
+  auto acknowledged =
+      webhook.Post("/telegram/webhook", {{"X-Telegram-Bot-Api-Secret-Token", kSecret}}, added,
+                   "application/json");
+  ASSERT_TRUE(acknowledged);
+  EXPECT_EQ(acknowledged->status, 200) << acknowledged->body;
+  EXPECT_EQ(telegram->Dropped(), (std::map<std::string, int64_t>{{"my_chat_member", 1}}));
 
   auto posted = webhook.Post("/telegram/webhook", {{"X-Telegram-Bot-Api-Secret-Token", kSecret}},
                              update, "application/json");

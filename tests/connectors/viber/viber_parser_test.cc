@@ -9,6 +9,7 @@
 #include <map>
 
 #include "absl/strings/escaping.h"
+#include "connectors/sdk/not_customer_traffic.h"
 #include "connectors/sdk/signature.h"
 #include "connectors/viber/viber_connector.h"
 #include "tests/support/corpus_table.h"
@@ -36,6 +37,7 @@ struct Expected {
   std::string language;
   int64_t seconds = 1457764197;  // occurred_at
   std::string attachment_url;    // of the single attachment, "" = none
+  std::string dropped;  // the kind it is acknowledged and dropped as (not_customer_traffic.h)
 };
 
 Expected Message(std::string id, std::string thread, std::string sender, std::string text) {
@@ -62,7 +64,11 @@ Expected Courier(std::string text, std::map<std::string, std::string> metadata) 
   e.seconds = 1481142112;
   return e;
 }
-Expected NoEvent() { return Expected{"", 0}; }
+Expected Dropped(std::string kind) {
+  Expected e{"", 0};
+  e.dropped = std::move(kind);
+  return e;
+}
 Expected Rejected(std::string why) { return Expected{std::move(why)}; }
 
 const char kUnsubscribedText[] =
@@ -93,7 +99,7 @@ const std::map<std::string, Expected>& Table() {
          return e;
        }()},
       {"viber_seen.json", Status("seen")},
-      {"viber_signed_webhook_check.http", NoEvent()},
+      {"viber_signed_webhook_check.http", Dropped("webhook")},
       {"viber_unsubscribed.json", System("unsubscribed", "", kUnsubscribedText)},
       {"courier/extracted/viber_deliveredStatusReport.json", Status("delivered")},
       {"courier/extracted/viber_failedStatusReport.json",
@@ -108,7 +114,7 @@ const std::map<std::string, Expected>& Table() {
       {"courier/extracted/viber_rejectedVideo.json", Rejected("message.media is missing")},
       {"courier/extracted/viber_unexpectedEvent.json", Rejected("unsupported event 'unexpected'")},
       // The user opened the chat screen: no message, so no conversation.
-      {"courier/extracted/viber_validConversationStarted.json", NoEvent()},
+      {"courier/extracted/viber_validConversationStarted.json", Dropped("conversation_started")},
       {"courier/extracted/viber_validReceiveContact.json",
        Courier("incoming msg", {{"contact_phone", "+12067799191"}, {"message_type", "contact"}})},
       {"courier/extracted/viber_validReceiveLocation.json",
@@ -124,12 +130,11 @@ const std::map<std::string, Expected>& Table() {
        }()},
       {"courier/extracted/viber_validUnsubscribed.json",
        System("unsubscribed", "", kUnsubscribedText)},
-      {"courier/extracted/viber_webhookCheck.json", NoEvent()},
+      {"courier/extracted/viber_webhookCheck.json", Dropped("webhook")},
       // The REST Bot API's sticker message with its sticker_id written as a digit string.
       {"docs/viber_sticker_id_digit_string.json",
        [] {
-         Expected e =
-             Message(absl::StrCat("viber:", kToken), "01234567890A=", "John McClane", "");
+         Expected e = Message(absl::StrCat("viber:", kToken), "01234567890A=", "John McClane", "");
          e.language = "en";
          e.attachment_url = "viber-sticker:40133";
          e.metadata = {{"message_type", "sticker"}, {"tracking_data", "tracking data"}};
@@ -172,6 +177,10 @@ TEST(ViberCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
             name.ends_with(".http")
                 ? NormalizeCallback(kCapturedToken, ParseHttpCapture(body), SystemClock().Now())
                 : ParseCallback(body, SystemClock().Now());
+        if (!want.dropped.empty()) {
+          EXPECT_TRUE(testing::DroppedAs(events.status(), want.dropped));
+          return;
+        }
         if (!want.error.empty()) {
           EXPECT_TRUE(testing::RejectedWith(events.status(), want.error));
           return;

@@ -27,6 +27,8 @@ TEST(WhatsAppFlowTest, WebhookToAgentReplyToCloudApiAndTheWindowRule) {
             EXPECT_EQ(sent["type"], "text");
             EXPECT_EQ(sent["text"]["body"], "Hi, how can I help?");
           },
+      .notice_file = "whatsapp/meta_docs/calls_connect.json",
+      .notice_type = "calls",
   });
 }
 
