@@ -30,8 +30,9 @@ class TelegramConnector : public Connector {
   std::vector<std::string> Providers() const override;
   absl::Status Start(ConnectorContext& context) override;
   void Stop() override;
-  // sendMessage to the thread key (the chat id; else recipient.handle). Telegram has no idempotency
-  // key, so ids already sent are remembered (in memory: a restart may send once more).
+  // sendMessage to the thread key (the chat id; else recipient.handle), through the business
+  // connection of a "<business_connection_id>:<chat id>" thread. Telegram has no idempotency key,
+  // so ids already sent are remembered (in memory: a restart may send once more).
   absl::Status Deliver(const omnibroker::v1::Event& event) override;
 
   int port() const { return endpoint_.port(); }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "base/strings.h"
 #include "base/time_util.h"
 #include "connectors/sdk/json_fields.h"
@@ -149,6 +150,25 @@ void SetContent(const json& message, Event& event) {
     metadata["web_app_button"] = String(*web_app, "button_text");
     if (text.empty()) text = String(*web_app, "data");
   }
+  if (const json* dice = Object(message, "dice")) {  // a thrown die, dart, ball…: emoji and value
+    if (text.empty()) text = absl::StrCat(String(*dice, "emoji"), " ", IntText(*dice, "value"));
+  }
+  if (const json* poll = Object(message, "poll")) {  // a poll the customer sent
+    std::vector<std::string> options;
+    if (const json* list = Array(*poll, "options")) {
+      for (const json& option : *list) {
+        if (option.is_object()) options.push_back(String(option, "text"));
+      }
+    }
+    if (text.empty()) {
+      text = absl::StrCat("poll: ", String(*poll, "question"), " (", absl::StrJoin(options, " / "),
+                          ")");
+    }
+  }
+  if (const json* venue = Object(message, "venue")) {  // a place: its location is read above
+    const std::string place = absl::StrCat(String(*venue, "title"), " ", String(*venue, "address"));
+    if (!place.empty() && place != " ") absl::StrAppend(&text, " ", place);
+  }
   if (const json* forward = Object(message, "forward_from")) {
     metadata["forwarded_from"] = IntText(*forward, "id");
   }
@@ -162,12 +182,23 @@ void SetCommon(Event& event, TimePoint received_at) {
   *event.mutable_received_at() = ToProto(received_at);
 }
 
-// A Message (new or edited) -> Event.
+// A Message (new or edited) -> Event. A message to a business account the bot manages (Telegram
+// Business: business_message) is answered through that connection: its chat is
+// "<business_connection_id>:<chat id>", in the thread key and in the event ids, since the
+// business account's chat with a user is not the bot's own chat with them.
 absl::StatusOr<Event> ParseMessage(const json& message, std::string_view where, bool edited,
-                                   TimePoint received_at) {
-  const json* chat = Object(message, "chat");
-  const std::string chat_id = chat ? IntText(*chat, "id") : "";
+                                   bool business, TimePoint received_at) {
+  const json* chat_object = Object(message, "chat");
+  std::string chat_id = chat_object ? IntText(*chat_object, "id") : "";
   if (chat_id.empty()) return MissingField(where, "chat.id", "an integer");
+  if (business) {
+    const std::string connection = String(message, "business_connection_id");
+    if (connection.empty() || connection.find(':') != std::string::npos) {
+      return MissingField(where, "business_connection_id", "a string without ':'");
+    }
+    chat_id = absl::StrCat(connection, ":", chat_id);
+  }
+  const json* chat = chat_object;
   const std::string message_id = IntText(message, "message_id");
   if (message_id.empty()) return MissingField(where, "message_id", "an integer");
   auto date = message.find("date");
@@ -210,6 +241,53 @@ absl::StatusOr<Event> ParseMessage(const json& message, std::string_view where, 
     return absl::InvalidArgumentError(
         absl::StrCat(ToAbsl(where), " has no text, caption, media, location or contact"));
   }
+  return event;
+}
+
+// message_reaction: a user changed their reaction to a message (in a chat where the bot is an
+// administrator and asked for this update). A new emoji is a MESSAGE replying to that message, as
+// the Meta channels route reactions; a reaction taken back carries nothing to route.
+absl::StatusOr<Event> ParseReaction(const json& reaction, TimePoint received_at) {
+  constexpr std::string_view kWhere = "message_reaction.";
+  const json* chat = Object(reaction, "chat");
+  const std::string chat_id = chat ? IntText(*chat, "id") : "";
+  if (chat_id.empty()) return MissingField(kWhere, "chat.id", "an integer");
+  const std::string message_id = IntText(reaction, "message_id");
+  if (message_id.empty()) return MissingField(kWhere, "message_id", "an integer");
+  auto date = reaction.find("date");
+  if (date == reaction.end() || !date->is_number_integer()) {
+    return MissingField(kWhere, "date", "an integer");
+  }
+  // An anonymous administrator reacts as the chat (actor_chat), everyone else as a user.
+  const json* actor = Object(reaction, "user");
+  if (!actor) actor = Object(reaction, "actor_chat");
+  if (!actor || IntText(*actor, "id").empty()) {
+    return MissingField(kWhere, "user.id", "an integer (nor actor_chat.id)");
+  }
+  const json* added = Array(reaction, "new_reaction");
+  if (!added) return MissingField(kWhere, "new_reaction", "an array");
+  std::string emoji;
+  for (const json& type : *added) {
+    if (!type.is_object()) continue;
+    if (String(type, "type") == "emoji") absl::StrAppend(&emoji, String(type, "emoji"));
+    if (String(type, "type") == "paid") absl::StrAppend(&emoji, "\xE2\xAD\x90");  // a paid star
+  }
+  if (emoji.empty()) {
+    return NotCustomerTraffic("reaction_removed",
+                              "message_reaction: the reaction was taken back (or is a custom one)");
+  }
+  Event event;
+  SetCommon(event, received_at);
+  event.set_kind(omnibroker::v1::EVENT_KIND_MESSAGE);
+  const std::string original_id = absl::StrCat(ToAbsl(kProvider), ":", chat_id, ":", message_id);
+  event.set_id(
+      absl::StrCat(original_id, ":reaction:", IntText(*actor, "id"), ":", date->get<int64_t>()));
+  event.set_reply_to_event_id(original_id);
+  event.set_thread_key(chat_id);
+  event.mutable_occurred_at()->set_seconds(date->get<int64_t>());
+  SetSender(*actor, event);
+  event.mutable_content()->set_text(emoji);
+  (*event.mutable_provider_metadata())["reaction"] = emoji;
   return event;
 }
 
@@ -266,13 +344,19 @@ absl::StatusOr<std::vector<Event>> ParseUpdate(std::string_view body, TimePoint 
   }
   absl::StatusOr<Event> event = absl::InvalidArgumentError("");
   if (const json* m = Object(update, "message")) {
-    event = ParseMessage(*m, "message.", false, received_at);
+    event = ParseMessage(*m, "message.", false, false, received_at);
   } else if (const json* p = Object(update, "channel_post")) {
-    event = ParseMessage(*p, "channel_post.", false, received_at);
+    event = ParseMessage(*p, "channel_post.", false, false, received_at);
   } else if (const json* e = Object(update, "edited_message")) {
-    event = ParseMessage(*e, "edited_message.", true, received_at);
+    event = ParseMessage(*e, "edited_message.", true, false, received_at);
   } else if (const json* ep = Object(update, "edited_channel_post")) {
-    event = ParseMessage(*ep, "edited_channel_post.", true, received_at);
+    event = ParseMessage(*ep, "edited_channel_post.", true, false, received_at);
+  } else if (const json* b = Object(update, "business_message")) {
+    event = ParseMessage(*b, "business_message.", false, true, received_at);
+  } else if (const json* eb = Object(update, "edited_business_message")) {
+    event = ParseMessage(*eb, "edited_business_message.", true, true, received_at);
+  } else if (const json* r = Object(update, "message_reaction")) {
+    event = ParseReaction(*r, received_at);
   } else if (const json* q = Object(update, "callback_query")) {
     event = ParseCallback(*q, received_at);
   } else if (const std::string_view kind = NoticeKind(update); !kind.empty()) {

@@ -301,6 +301,33 @@ absl::StatusOr<std::vector<Event>> ParseRead(const Update& update, const json& o
   return std::vector<Event>{std::move(event)};
 }
 
+// message_event: the customer pressed a callback button of a keyboard the community sent. The
+// button's payload (chosen by whoever built the keyboard) is the text, as Telegram's callback_query
+// data is, replying to the message that carried the button; VK's event_id tells presses apart.
+absl::StatusOr<std::vector<Event>> ParseButton(const Update& update, const json& object,
+                                               TimePoint received_at) {
+  const std::string where = absl::StrCat(update.where, "object.");
+  const int64_t user_id = Int(object, "user_id");
+  if (user_id == 0) return MissingField(where, "user_id", "an integer");
+  const int64_t peer_id = Int(object, "peer_id") != 0 ? Int(object, "peer_id") : user_id;
+  const std::string press = String(object, "event_id");
+  if (press.empty()) return MissingField(where, "event_id", "a string");
+  const json* payload = Child(object, "payload");
+  if (!payload || payload->is_null()) return MissingField(where, "payload", "a value");
+  Event event = NewEvent(update, peer_id, user_id, 0, received_at);
+  *event.mutable_occurred_at() = ToProto(received_at);  // the update carries no date
+  event.set_kind(omnibroker::v1::EVENT_KIND_MESSAGE);
+  event.set_id(
+      absl::StrCat(ToAbsl(kProvider), ":", update.group_id, ":", peer_id, ":button:", press));
+  if (const int64_t number = Int(object, "conversation_message_id"); number != 0) {
+    event.set_reply_to_event_id(MessageEventId(update, peer_id, number));
+  }
+  const std::string text = payload->is_string() ? payload->get<std::string>() : payload->dump();
+  event.mutable_content()->set_text(text);
+  (*event.mutable_provider_metadata())["payload"] = text;
+  return std::vector<Event>{std::move(event)};
+}
+
 // message_allow / message_deny: the customer allowed or refused messages from the community.
 absl::StatusOr<std::vector<Event>> ParsePermission(const Update& update, const json& object,
                                                    bool allowed, TimePoint received_at) {
@@ -346,6 +373,8 @@ absl::StatusOr<std::vector<Event>> ParseUpdate(const json& root, std::string whe
     events = ParseMessage(update, *object, type == "message_edit", received_at);
   } else if (type == "message_read") {
     events = ParseRead(update, *object, received_at);
+  } else if (type == "message_event") {
+    events = ParseButton(update, *object, received_at);
   } else if (type == "message_allow" || type == "message_deny") {
     events = ParsePermission(update, *object, type == "message_allow", received_at);
   } else {

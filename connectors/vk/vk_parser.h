@@ -8,6 +8,8 @@
 //                    is kept in metadata); reply_message -> reply_to_event_id
 //   message_edit  -> EVENT_KIND_EDIT, id "<original id>:edit:<update_time>", pointing at it
 //   message_read  -> EVENT_KIND_DELIVERY_STATUS about the message read
+//   message_event -> EVENT_KIND_MESSAGE: a callback button pressed, its payload as text, id
+//                    "vk:<group_id>:<peer_id>:button:<event_id>", replying to the button's message
 //   message_allow / message_deny -> EVENT_KIND_SYSTEM: whether the community may write to the
 //                    customer (messages.send fails with 901 after a deny)
 //   message_reply, message_typing_state, chat service messages (`action`), the community's own

@@ -21,7 +21,8 @@ using omnibroker::v1::Event;
 
 // What WhatsApp sends that carries no customer message is acknowledged and dropped, counted under
 // its kind (connectors/sdk/not_customer_traffic.h): a change of a field other than "messages"
-// (below), a "system" message (a number or identity change), a message WhatsApp itself could not
+// (below), a "system" message (a number or identity change), a "request_welcome" (a user opened
+// the chat for the first time and wrote nothing yet), a message WhatsApp itself could not
 // read ("unsupported"), a "group" message or status, a "reaction_removed", and "errors" reported
 // instead of messages. Anything else the parser cannot read is refused.
 //
@@ -322,6 +323,11 @@ absl::Status ParseMessage(const Scope& scope, const json& message, const std::st
   const std::string wamid = String(message, "id");
   if (wamid.empty()) return Missing(where, "id", "a string");
   const std::string type = String(message, "type");
+  if (type == "request_welcome") {
+    batch.Drop("request_welcome",
+               absl::StrCat(where, " asks for a welcome message: the user wrote nothing yet"));
+    return absl::OkStatus();
+  }
   if (type == "system") {  // a customer changed number or identity: nobody wrote anything
     const json* system = Object(message, "system");
     batch.Drop("system",

@@ -110,6 +110,48 @@ TEST(TelegramFlowTest, WebhookToAgentAndReplyToBotApi) {
   broker.Stop();
 }
 
+// Telegram Business: a customer writes to the business account the bot manages. The agent's reply
+// goes back through that connection (sendMessage with business_connection_id), to the customer's
+// chat with the business, not to a chat with the bot.
+TEST(TelegramFlowTest, ABusinessMessageIsAnsweredThroughItsConnection) {
+  TempDir dir;
+  testing::FakeProviderApi bot_api;
+  app::BrokerApp broker(TelegramBroker(dir.path(), kBotToken, bot_api.base_url()));
+  ASSERT_OK(broker.Start());
+  auto* telegram =
+      dynamic_cast<connectors::telegram::TelegramConnector*>(broker.connector("telegram"));
+  ASSERT_NE(telegram, nullptr);
+  httplib::Client webhook("127.0.0.1", telegram->port());
+  webhook.set_read_timeout(15, 0);
+  auto posted = webhook.Post(
+      "/telegram/webhook", {{"X-Telegram-Bot-Api-Secret-Token", kSecret}},
+      testing::ReadFile(testing::CorpusDir() / "telegram" / "docs/tg_business_message.json"),
+      "application/json");
+  ASSERT_TRUE(posted);
+  ASSERT_EQ(posted->status, 200) << posted->body;
+
+  auto agent = agent::AgentClient::Connect(broker.grpc_address(), "alice");
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  std::optional<omnibroker::v1::Offer> offer;
+  ASSERT_TRUE(WaitFor([&] {
+    auto u = (*agent)->Next(50ms);
+    if (u && u->has_offer()) offer = u->offer();
+    return offer.has_value();
+  }));
+  EXPECT_EQ(offer->last_event().content().text(), "Is the shop open on Sunday?");
+  auto conversation = (*agent)->Accept(offer->offer_id());
+  ASSERT_TRUE(conversation.ok()) << conversation.status();
+  ASSERT_TRUE((*agent)->SendText(*conversation, "Yes, from 10 to 4.", "r1").ok());
+  const std::string send_path = std::string("/bot") + kBotToken + "/sendMessage";
+  ASSERT_TRUE(WaitFor([&] { return !bot_api.Requests(send_path).empty(); }));
+  const json sent = json::parse(bot_api.Requests(send_path).front().body);
+  EXPECT_EQ(sent["chat_id"], 1111111);
+  EXPECT_EQ(sent["business_connection_id"], "AbCdEfGhIjKlMnOp");
+  EXPECT_EQ(sent["text"], "Yes, from 10 to 4.");
+  broker.Stop();
+}
+
 // The bot token is a segment of the Bot API's URL (/bot<token>/sendMessage). A proxy in front of
 // the API that cannot route the request answers 404 naming the path, as proxies do: the delivery
 // failure the agent sees and every log line about it (the connector host's, the broker's) say

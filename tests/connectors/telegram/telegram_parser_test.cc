@@ -71,6 +71,21 @@ const std::map<std::string, Expected>& Table() {
                R"({"first_name": "Bob", "age": "32"})")},
       // Bare Message objects from a library's unit tests: what a webhook never receives.
       // Built from the Bot API reference: the bot blocked by a user, and a service message.
+      // A customer writing to the business account the bot manages: answered through that
+      // connection, so its chat is "<business_connection_id>:<chat id>".
+      {"docs/tg_business_message.json",
+       Message("telegram:AbCdEfGhIjKlMnOp:1111111:58", "AbCdEfGhIjKlMnOp:1111111",
+               "Test Firstname Test Lastname", "Is the shop open on Sunday?")},
+      {"docs/tg_dice.json", Message("telegram:1111111:1367", "1111111",
+                                    "Test Firstname Test Lastname", "\xF0\x9F\x8E\xB2 4")},
+      // A reaction is a message replying to the one reacted to, as on the Meta channels.
+      {"docs/tg_message_reaction.json",
+       [] {
+         Expected e = Message("telegram:-1001234567890:1365:reaction:1111111:1441645600",
+                              "-1001234567890", "Test Firstname Test Lastname", "\xF0\x9F\x91\x8D");
+         e.reply_to = "telegram:-1001234567890:1365";
+         return e;
+       }()},
       {"docs/tg_my_chat_member_kicked.json", Dropped("my_chat_member")},
       {"docs/tg_service_new_chat_members.json", Dropped("service_message")},
       {"tg_msgobj_audio_duplicate_type_key.json", Rejected("not a Telegram Update")},
@@ -156,6 +171,24 @@ TEST(TelegramCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
       });
 }
 
+// Message content a customer really sends beyond text and media: a poll, a venue.
+TEST(TelegramParserTest, PollsAndVenuesAreRenderedAsText) {
+  auto poll = ParseUpdate(
+      R"({"update_id":5,"message":{"message_id":7,"date":1700000000,"chat":{"id":42,"type":"private"},
+          "from":{"id":42,"first_name":"Ana"},"poll":{"id":"p","question":"Which day?",
+          "options":[{"text":"Mon","voter_count":0},{"text":"Tue","voter_count":0}]}}})",
+      SystemClock().Now());
+  ASSERT_TRUE(poll.ok()) << poll.status();
+  EXPECT_EQ(poll->front().content().text(), "poll: Which day? (Mon / Tue)");
+  auto venue = ParseUpdate(
+      R"({"update_id":6,"message":{"message_id":8,"date":1700000000,"chat":{"id":42,"type":"private"},
+          "from":{"id":42,"first_name":"Ana"},"location":{"latitude":52.5,"longitude":13.4},
+          "venue":{"location":{"latitude":52.5,"longitude":13.4},"title":"Shop","address":"Main St 1"}}})",
+      SystemClock().Now());
+  ASSERT_TRUE(venue.ok()) << venue.status();
+  EXPECT_EQ(venue->front().content().text(), "location: 52.5,13.4 Shop Main St 1");
+}
+
 TEST(TelegramParserTest, KeepsLanguageAndTimestamp) {
   auto events = ParseUpdate(
       R"({"update_id":5,"message":{"message_id":7,"date":1700000000,"text":"hola",
@@ -184,6 +217,8 @@ TEST(TelegramParserTest, NoticesAreDroppedUnderTheirKind) {
        "service_message"},
       {R"({"update_id":7,"message":{"message_id":10,"date":1700000000,"chat":{"id":-100,"type":"group"},"from":{"id":42},"pinned_message":{"message_id":9,"date":1,"chat":{"id":-100}}}})",
        "service_message"},
+      {R"({"update_id":8,"message_reaction":{"chat":{"id":-100},"message_id":9,"date":1700000000,"user":{"id":42},"old_reaction":[{"type":"emoji","emoji":"x"}],"new_reaction":[]}})",
+       "reaction_removed"},
   };
   for (const auto& [body, kind] : cases) {
     auto events = ParseUpdate(body, SystemClock().Now());
@@ -211,6 +246,16 @@ TEST(TelegramParserTest, MalformedInputIsRejectedWithTheField) {
       {R"({"update_id":1,"edited_message":{"chat":{"id":1},"message_id":1,"date":1,"text":"x"}})",
        "edited_message.edit_date"},
       {R"({"update_id":1,"callback_query":{"from":{"id":1},"data":"x"}})", "callback_query.id"},
+      {R"({"update_id":1,"business_message":{"chat":{"id":1},"message_id":1,"date":1,"text":"x"}})",
+       "business_message.business_connection_id is missing"},
+      {R"({"update_id":1,"business_message":{"business_connection_id":"a:b","chat":{"id":1},"message_id":1,"date":1,"text":"x"}})",
+       "business_message.business_connection_id is missing or not a string without ':'"},
+      {R"({"update_id":1,"message_reaction":{"chat":{"id":1},"message_id":1,"date":1,"user":{"id":2}}})",
+       "message_reaction.new_reaction is missing"},
+      {R"({"update_id":1,"message_reaction":{"chat":{"id":1},"message_id":1,"date":1,"new_reaction":[]}})",
+       "message_reaction.user.id is missing"},
+      {R"({"update_id":1,"message_reaction":{"chat":{"id":1},"date":1,"user":{"id":2},"new_reaction":[]}})",
+       "message_reaction.message_id is missing"},
       {R"({"update_id":1,"callback_query":{"id":"q","data":"x"}})", "callback_query.from.id"},
   };
   for (const auto& [body, why] : cases) {

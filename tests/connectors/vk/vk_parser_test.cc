@@ -29,8 +29,9 @@ struct Expected {
   std::vector<std::pair<std::string, std::string>> attachments;  // (content type, url)
   std::string language;
   int64_t group = 0;  // the connector's configured community (courier's bodies name none)
-  int64_t seconds = 0;
+  int64_t seconds = 0;  // occurred_at; -1 when the update carries no date (the time received)
   std::map<std::string, std::string> metadata;
+  std::string reply_to;
   std::string dropped;  // the type it is acknowledged and dropped as (not_customer_traffic.h)
 };
 
@@ -67,6 +68,16 @@ Expected VoiceInChat() {
 const std::map<std::string, Expected>& Table() {
   static const auto* table = new std::map<std::string, Expected>{
       {"vk_callback_message_new_audio_message_voice.json", VoiceInChat()},
+      // Built from the bots' keyboard reference: a callback button pressed, its payload the text.
+      {"docs/vk_callback_message_event.json",
+       [] {
+         Expected e{"", "vk:183287114:526252082:button:3b7e42b1a9f0", "183287114:526252082",
+                    "526252082", R"({"button":"order_status"})"};
+         e.seconds = -1;
+         e.reply_to = "vk:183287114:526252082:518107";
+         e.metadata = {{"type", "message_event"}, {"payload", R"({"button":"order_status"})"}};
+         return e;
+       }()},
       // Built from the Callback API's event reference: someone joined the community.
       {"docs/vk_callback_group_join.json",
        [] {
@@ -160,10 +171,10 @@ TEST(VkCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
         EXPECT_EQ(e.thread_key(), want.thread);
         EXPECT_EQ(e.sender().provider(), "vk");
         EXPECT_EQ(e.sender().handle(), want.sender);
-        EXPECT_EQ(e.occurred_at().seconds(), want.seconds);
+        if (want.seconds != -1) EXPECT_EQ(e.occurred_at().seconds(), want.seconds);
         EXPECT_EQ(e.content().text(), want.text);
         EXPECT_EQ(e.language(), want.language);
-        EXPECT_TRUE(e.reply_to_event_id().empty());
+        EXPECT_EQ(e.reply_to_event_id(), want.reply_to);
         ASSERT_EQ(e.content().attachments_size(), static_cast<int>(want.attachments.size()));
         for (int i = 0; i < e.content().attachments_size(); ++i) {
           EXPECT_EQ(e.content().attachments(i).content_type(), want.attachments[i].first);
@@ -313,6 +324,10 @@ TEST(VkParserTest, MalformedInputIsRejectedWithTheField) {
        "group_id 8 is not this connector's community 7"},
       {R"({"type":"message_new","group_id":7})", "object is missing"},
       {Update("hologram_new", "{}"), "unsupported type 'hologram_new'"},
+      {Update("message_event", R"({"peer_id":5,"event_id":"e","payload":{}})"),
+       "object.user_id is missing"},
+      {Update("message_event", R"({"user_id":5,"payload":{}})"), "object.event_id is missing"},
+      {Update("message_event", R"({"user_id":5,"event_id":"e"})"), "object.payload is missing"},
       {Update("message_new", R"({"message":{"date":1,"peer_id":5,"id":3,"text":"x"}})"),
        "object.message.from_id is missing"},
       {Update("message_new", R"({"message":{"date":1,"from_id":5,"text":"x"}})"),

@@ -114,6 +114,9 @@ const std::map<std::string, Expected>& Table() {
       {"meta_docs/account_update_ban.json",
        Dropped("account_update", "field 'account_update' is not 'messages'")},
       {"meta_docs/calls_connect.json", Dropped("calls", "field 'calls' is not 'messages'")},
+      // A user opened the chat for the first time (welcome messages): nothing written yet.
+      {"meta_docs/request_welcome.json",
+       Dropped("request_welcome", "asks for a welcome message: the user wrote nothing yet")},
       // Built from Meta's business-scoped user ids reference: a customer with a username and no
       // phone number shared, known by the BSUID alone.
       {"meta_docs/bsuid_text_without_phone.json",
