@@ -6,6 +6,7 @@
 #include <iterator>
 
 #include "base/clock.h"
+#include "connectors/sdk/not_customer_traffic.h"
 #include "connectors/sdk/registry.h"
 
 namespace omni::gateway {
@@ -73,6 +74,10 @@ int RunNormalize(const std::vector<std::string>& args, std::istream& in, std::os
   }
   request.body.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   auto events = factory->Normalize(config, request, SystemClock().Now());
+  if (!events.ok() && connectors::NotCustomerTrafficKind(events.status()).has_value()) {
+    err << "acknowledged, no event: " << events.status().message() << "\n";  // the webhook's 200
+    return 0;
+  }
   if (!events.ok()) {
     err << "rejected: " << events.status() << "\n";
     return 1;

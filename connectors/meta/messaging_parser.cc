@@ -46,6 +46,36 @@ struct Item {
   }
 };
 
+// What the Messenger Platform sends that carries no customer message is acknowledged and dropped,
+// counted under its kind (connectors/sdk/not_customer_traffic.h): the page's own "echo", a message
+// Meta marks "unsupported", a "reaction_removed", "standby" items (another app owns the thread),
+// "changes" (feed comments and mentions), and the notice kinds of a messaging item below. An item
+// kind not listed and not routed is refused.
+constexpr std::string_view kNoticeKinds[] = {
+    "account_linking",     // messaging_account_linking: linked or unlinked
+    "app_roles",           // handover protocol: which app has which role
+    "checkout_update",     // messaging_checkout_updates
+    "game_play",           // messaging_game_plays
+    "messaging_feedback",  // a customer feedback form's answers go to the page's insights
+    "optin",               // messaging_optins: a plugin or a notification opt-in
+    "pass_thread_control",
+    "payment",             // messaging_payments
+    "policy-enforcement",  // messaging_policy_enforcement (Meta writes it with a hyphen)
+    "policy_enforcement",
+    "pre_checkout",  // messaging_pre_checkouts
+    "request_thread_control",
+    "response_feedback",  // a thumbs up or down on a bot's answer
+    "take_thread_control",
+};
+
+// The kind a messaging item is counted under when it is a notice, "" otherwise.
+std::string_view NotCustomerKind(std::string_view kind) {
+  for (std::string_view notice : kNoticeKinds) {
+    if (kind == notice) return notice == "policy-enforcement" ? "policy_enforcement" : notice;
+  }
+  return "";
+}
+
 std::string Number(const json& parent, const char* key) {
   auto it = parent.find(key);
   return it != parent.end() && it->is_number() ? it->dump() : "";
@@ -114,9 +144,9 @@ void AddAttachments(const json& attachments, Event& event, std::vector<std::stri
 absl::Status ParseMessage(const Item& item, const json& message, EventBatch& batch) {
   const std::string where = item.where + ".message";
   if (Bool(message, "is_echo")) {
-    batch.Skip(absl::StrCat(where,
-                            " is an echo of the page's own message (is_echo), not a "
-                            "customer message"));
+    batch.Drop("echo", absl::StrCat(where,
+                                    " is an echo of the page's own message (is_echo), not a "
+                                    "customer message"));
     return absl::OkStatus();
   }
   const std::string mid = IdText(message, "mid");
@@ -129,8 +159,8 @@ absl::Status ParseMessage(const Item& item, const json& message, EventBatch& bat
     return absl::OkStatus();
   }
   if (Bool(message, "is_unsupported")) {  // content Meta cannot pass on (e.g. a poll)
-    batch.Skip(absl::StrCat(where, " is unsupported by ", ToAbsl(item.platform->what),
-                            ": no content to route"));
+    batch.Drop("unsupported", absl::StrCat(where, " is unsupported by ",
+                                           ToAbsl(item.platform->what), ": no content to route"));
     return absl::OkStatus();
   }
   Event event = item.NewEvent(omnibroker::v1::EVENT_KIND_MESSAGE);
@@ -209,7 +239,7 @@ absl::Status ParseReaction(const Item& item, const json& reaction, EventBatch& b
   const std::string mid = IdText(reaction, "mid");
   if (mid.empty()) return Missing(where, "mid", "a string");
   if (String(reaction, "action") == "unreact") {
-    batch.Skip(absl::StrCat(where, " removes a reaction: nothing to route"));
+    batch.Drop("reaction_removed", absl::StrCat(where, " removes a reaction: nothing to route"));
     return absl::OkStatus();
   }
   std::string emoji = String(reaction, "emoji");
@@ -273,6 +303,13 @@ absl::Status ParseItem(const MessagingPlatform& platform, const json& entry, con
     return absl::InvalidArgumentError(absl::StrCat(
         where, " has no message, message_edit, postback, referral, reaction, delivery or read"));
   }
+  // Known notices are dropped before the sender is asked for: a plugin's opt-in names the person
+  // by user_ref only, a policy notice names nobody.
+  if (const std::string_view dropped = NotCustomerKind(kind); !dropped.empty()) {
+    batch.Drop(std::string(dropped),
+               absl::StrCat(where, " '", kind, "' is a notice, not a customer message"));
+    return absl::OkStatus();
+  }
   Item item{&platform, where};
   const json* sender = Object(body, "sender");
   item.user = sender ? IdText(*sender, "id") : "";
@@ -297,7 +334,7 @@ absl::Status ParseItem(const MessagingPlatform& platform, const json& entry, con
     return ParseButtonOrReferral(item, kind, value, batch);
   if (kind == "reaction") return ParseReaction(item, value, batch);
   if (kind == "delivery" || kind == "read") return ParseReceipt(item, kind, value, batch);
-  batch.Skip(absl::StrCat(where, " '", kind, "' is not a customer message"));
+  batch.Refuse(absl::StrCat(where, " '", kind, "' is not a kind this connector knows"));
   return absl::OkStatus();
 }
 
@@ -320,13 +357,14 @@ absl::StatusOr<std::vector<Event>> ParseMessagingWebhook(const MessagingPlatform
     bool skipped = false;
     if (const json* standby = Array(entry, "standby")) {
       for (size_t j = 0; j < standby->size(); ++j) {
-        batch.Skip(absl::StrCat(Path(where, "standby", j),
+        batch.Drop("standby",
+                   absl::StrCat(Path(where, "standby", j),
                                 " belongs to the app that owns the thread (handover protocol)"));
         skipped = true;
       }
     }
     if (Array(entry, "changes")) {
-      batch.Skip(absl::StrCat(where, ".changes (comments, mentions) are not messaging"));
+      batch.Drop("changes", absl::StrCat(where, ".changes (comments, mentions) are not messaging"));
       skipped = true;
     }
     const json* messaging = Array(entry, "messaging");

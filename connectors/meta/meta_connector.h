@@ -54,6 +54,7 @@ class MetaConnector : public Connector {
 
   int port() const { return endpoint_.port(); }
   std::map<std::string, int64_t> Rejections() const override { return endpoint_.Rejections(); }
+  std::map<std::string, int64_t> Dropped() const override { return endpoint_.Dropped(); }
 
  private:
   MetaConnector(const MetaChannel& channel, MetaOptions options, ProviderClient api);

@@ -49,6 +49,10 @@ class Connector {
   // Provider requests refused so far, by reason: a webhook connector's WebhookEndpoint
   // Rejections(). The host renders them as omni_webhook_rejections_total; thread-safe.
   virtual std::map<std::string, int64_t> Rejections() const { return {}; }
+  // Provider requests acknowledged and dropped as not customer traffic (not_customer_traffic.h),
+  // by kind: a webhook connector's WebhookEndpoint Dropped(). The host renders them as
+  // omni_webhook_dropped_total; thread-safe.
+  virtual std::map<std::string, int64_t> Dropped() const { return {}; }
 };
 
 // A connector instance's settings: its factory name, a unique instance name, and key/values.

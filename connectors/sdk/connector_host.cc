@@ -185,6 +185,16 @@ ConnectorHost::ConnectorHost(zmq::context_t& zmq, ConnectorHostOptions options, 
             out.Write({{"connector", h->name()}, {"reason", reason}}, static_cast<double>(count));
         }
       });
+  options_.metrics->AddCounterCollector(
+      "omni_webhook_dropped_total",
+      "Provider requests a connector acknowledged and dropped because they carry no customer "
+      "message (account, status and membership notices), by connector and provider type.",
+      [this](SampleWriter& out) {
+        for (const auto& h : hosted_) {
+          for (const auto& [type, count] : h->connector()->Dropped())
+            out.Write({{"connector", h->name()}, {"type", type}}, static_cast<double>(count));
+        }
+      });
 }
 
 ConnectorHost::~ConnectorHost() { Stop(); }

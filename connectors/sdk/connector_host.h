@@ -7,7 +7,8 @@
 // With a metrics registry, each connector's link gets its series (connector_metrics.h) and the host
 // writes at scrape time omni_connector_outbox_events{connector} (events not yet acked),
 // omni_connector_spool_damaged_records_total{connector} (ReliableClient::spool_damaged_records())
-// and omni_webhook_rejections_total{connector,reason} (Connector::Rejections()).
+// omni_webhook_rejections_total{connector,reason} (Connector::Rejections()) and
+// omni_webhook_dropped_total{connector,type} (Connector::Dropped()).
 //
 // Lifecycle: Add() connectors (before the registry is first rendered), Start() them all, Stop()
 // them all (in reverse), then destroy.

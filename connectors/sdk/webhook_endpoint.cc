@@ -10,6 +10,7 @@
 #include "base/http_server.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "connectors/sdk/not_customer_traffic.h"
 #include "connectors/sdk/publish_all.h"
 #include "connectors/sdk/redact.h"
 
@@ -178,6 +179,16 @@ bool WebhookEndpoint::TakeProviderToken(TimePoint now, httplib::Response& res) {
 void WebhookEndpoint::Count(const std::string& reason) {
   std::lock_guard lock(mu_);
   ++rejections_[reason];
+}
+
+void WebhookEndpoint::CountDropped(const std::string& kind) {
+  std::lock_guard lock(mu_);
+  ++dropped_[kind];
+}
+
+std::map<std::string, int64_t> WebhookEndpoint::Dropped() const {
+  std::lock_guard lock(mu_);
+  return dropped_;
 }
 
 std::map<std::string, int64_t> WebhookEndpoint::Rejections() const {
@@ -358,6 +369,13 @@ absl::Status WebhookEndpoint::Start(ConnectorContext& context) {
           }
         }
         auto events = normalize_(inbound, now);
+        if (std::optional<std::string> kind =
+                events.ok() ? std::nullopt : NotCustomerTrafficKind(events.status())) {
+          // Authenticated and understood, just not for an agent: acknowledged, never refused.
+          if (!TakeProviderToken(now, res)) return;
+          CountDropped(*kind);
+          return Reply(res, 200, "ok");
+        }
         if (!events.ok()) {
           // Nothing proves who sent it (a channel that authenticates inside the body cannot tell a
           // malformed body from a forged one): the sender's address pays, never the provider.

@@ -5,6 +5,8 @@
 //   and when the broker refused one for good (retrying cannot help; counted and logged);
 //   503 when the acks did not come in time or nothing could be queued (the provider retries);
 //   403 when Normalize failed with UNAUTHENTICATED / PERMISSION_DENIED (bad signature or secret);
+//   200 without publishing when Normalize says the request is not customer traffic
+//   (not_customer_traffic.h: a provider's account or status notice), counted by kind in Dropped();
 //   400 for any other Normalize failure;
 //   413 when the body exceeds max_body_bytes: a declared length before the body is read, a chunked
 //   or compressed body as it arrives (the bytes Normalize would see);
@@ -144,9 +146,12 @@ class WebhookEndpoint {
   // refused GET or post handshake), "rate_limited", "unauthenticated_rate_limited" (one address
   // beyond its unauthenticated budget).
   std::map<std::string, int64_t> Rejections() const;
+  // Requests answered 200 and dropped as not customer traffic so far, by kind.
+  std::map<std::string, int64_t> Dropped() const;
 
  private:
   void Count(const std::string& reason);
+  void CountDropped(const std::string& kind);
   // A request refused for what it is (its size, its shape, its slowness): counted as `reason` and
   // logged (throttled); charging its address is the caller's. Refuse also answers `res`.
   void NoteRefusal(const std::string& reason, int status, std::string_view why,
@@ -189,6 +194,7 @@ class WebhookEndpoint {
   int bound_port_ = 0;
   mutable std::mutex mu_;
   std::map<std::string, int64_t> rejections_;
+  std::map<std::string, int64_t> dropped_;
   LogThrottle refusals_log_{std::chrono::minutes(1)};
 };
 

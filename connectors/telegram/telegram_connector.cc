@@ -50,19 +50,24 @@ absl::Status TelegramConnector::Deliver(const omnibroker::v1::Event& event) {
     std::lock_guard lock(mu_);
     if (delivered_.contains(event.id())) return absl::OkStatus();
   }
-  // The thread key is the chat (a group, or the private chat whose id is the user's).
-  const std::string& chat =
+  // The thread key is the chat (a group, or the private chat whose id is the user's); a business
+  // account's chat is "<business_connection_id>:<chat id>" and is answered through that connection.
+  const std::string& thread =
       event.thread_key().empty() ? event.recipient().handle() : event.thread_key();
+  const size_t colon = thread.rfind(':');
+  const std::string business_connection = colon == std::string::npos ? "" : thread.substr(0, colon);
   int64_t chat_id = 0;
-  if (!absl::SimpleAtoi(chat, &chat_id)) {
+  if (!absl::SimpleAtoi(colon == std::string::npos ? thread : thread.substr(colon + 1), &chat_id) ||
+      (colon != std::string::npos && business_connection.empty())) {
     return absl::InvalidArgumentError(
-        absl::StrCat("telegram delivery: thread_key / recipient.handle '", chat,
-                     "' is not a chat id"));
+        absl::StrCat("telegram delivery: thread_key / recipient.handle '", thread,
+                     "' is not a chat id (nor <business_connection_id>:<chat id>)"));
   }
   if (event.content().text().empty()) {
     return absl::InvalidArgumentError("telegram delivery: content.text is empty");
   }
   nlohmann::json body{{"chat_id", chat_id}, {"text", event.content().text()}};
+  if (!business_connection.empty()) body["business_connection_id"] = business_connection;
   auto response =
       api_.PostJson(absl::StrCat("/bot", options_.bot_token, "/sendMessage"), body.dump());
   if (!response.ok()) return response.status();

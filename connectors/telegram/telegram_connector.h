@@ -30,12 +30,14 @@ class TelegramConnector : public Connector {
   std::vector<std::string> Providers() const override;
   absl::Status Start(ConnectorContext& context) override;
   void Stop() override;
-  // sendMessage to the thread key (the chat id; else recipient.handle). Telegram has no idempotency
-  // key, so ids already sent are remembered (in memory: a restart may send once more).
+  // sendMessage to the thread key (the chat id; else recipient.handle), through the business
+  // connection of a "<business_connection_id>:<chat id>" thread. Telegram has no idempotency key,
+  // so ids already sent are remembered (in memory: a restart may send once more).
   absl::Status Deliver(const omnibroker::v1::Event& event) override;
 
   int port() const { return endpoint_.port(); }
   std::map<std::string, int64_t> Rejections() const override { return endpoint_.Rejections(); }
+  std::map<std::string, int64_t> Dropped() const override { return endpoint_.Dropped(); }
 
  private:
   TelegramConnector(TelegramOptions options, ProviderClient api);

@@ -3,15 +3,79 @@
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "base/strings.h"
 #include "base/time_util.h"
 #include "connectors/sdk/json_fields.h"
+#include "connectors/sdk/not_customer_traffic.h"
 
 namespace omni::connectors::telegram {
 namespace {
 
 using nlohmann::json;
 using omnibroker::v1::Event;
+
+// What Telegram sends that carries no customer message is acknowledged and dropped, counted under
+// its kind (connectors/sdk/not_customer_traffic.h): the update kinds below, and a message that is
+// only a service notice ("service_message": someone joined, a title changed, a message was
+// pinned). The one list; an update or message of another kind that cannot be read is refused.
+constexpr std::string_view kNoticeUpdates[] = {
+    "business_connection",        // a business account connected the bot or changed its rights
+    "chat_boost",                 // a chat boost was added or changed
+    "chat_join_request",          // a request to join a chat the bot administers
+    "chat_member",                // a member's status changed in a chat the bot administers
+    "chosen_inline_result",       // the result a user picked in inline mode
+    "deleted_business_messages",  // messages deleted from a connected business account
+    "inline_query",               // inline mode: @bot typed in another chat, answered by the bot
+    "message_reaction_count",     // anonymous reaction totals of a channel post
+    "my_chat_member",             // the bot was added, blocked or removed
+    "poll",                       // the state of a poll the bot sent
+    "poll_answer",                // a vote in a non-anonymous poll the bot sent
+    "pre_checkout_query",         // payments, answered by the bot's payment flow
+    "purchased_paid_media",
+    "removed_chat_boost",
+    "shipping_query",
+};
+
+// The fields of a Message that make it a service notice rather than something a person wrote.
+constexpr const char* kServiceMessageFields[] = {
+    "boost_added",
+    "channel_chat_created",
+    "chat_background_set",
+    "connected_website",
+    "delete_chat_photo",
+    "forum_topic_closed",
+    "forum_topic_created",
+    "forum_topic_edited",
+    "forum_topic_reopened",
+    "general_forum_topic_hidden",
+    "general_forum_topic_unhidden",
+    "giveaway_completed",
+    "giveaway_created",
+    "group_chat_created",
+    "left_chat_member",
+    "message_auto_delete_timer_changed",
+    "migrate_from_chat_id",
+    "migrate_to_chat_id",
+    "new_chat_members",
+    "new_chat_photo",
+    "new_chat_title",
+    "pinned_message",
+    "proximity_alert_triggered",
+    "supergroup_chat_created",
+    "video_chat_ended",
+    "video_chat_participants_invited",
+    "video_chat_scheduled",
+    "video_chat_started",
+    "write_access_allowed",
+};
+
+bool IsServiceMessage(const json& message) {
+  for (const char* field : kServiceMessageFields) {
+    if (message.contains(field)) return true;
+  }
+  return false;
+}
 
 // An integer field as decimal text ("" when absent or not an integer).
 std::string IntText(const json& parent, const char* key) {
@@ -86,6 +150,25 @@ void SetContent(const json& message, Event& event) {
     metadata["web_app_button"] = String(*web_app, "button_text");
     if (text.empty()) text = String(*web_app, "data");
   }
+  if (const json* dice = Object(message, "dice")) {  // a thrown die, dart, ball…: emoji and value
+    if (text.empty()) text = absl::StrCat(String(*dice, "emoji"), " ", IntText(*dice, "value"));
+  }
+  if (const json* poll = Object(message, "poll")) {  // a poll the customer sent
+    std::vector<std::string> options;
+    if (const json* list = Array(*poll, "options")) {
+      for (const json& option : *list) {
+        if (option.is_object()) options.push_back(String(option, "text"));
+      }
+    }
+    if (text.empty()) {
+      text = absl::StrCat("poll: ", String(*poll, "question"), " (", absl::StrJoin(options, " / "),
+                          ")");
+    }
+  }
+  if (const json* venue = Object(message, "venue")) {  // a place: its location is read above
+    const std::string place = absl::StrCat(String(*venue, "title"), " ", String(*venue, "address"));
+    if (!place.empty() && place != " ") absl::StrAppend(&text, " ", place);
+  }
   if (const json* forward = Object(message, "forward_from")) {
     metadata["forwarded_from"] = IntText(*forward, "id");
   }
@@ -99,12 +182,23 @@ void SetCommon(Event& event, TimePoint received_at) {
   *event.mutable_received_at() = ToProto(received_at);
 }
 
-// A Message (new or edited) -> Event.
+// A Message (new or edited) -> Event. A message to a business account the bot manages (Telegram
+// Business: business_message) is answered through that connection: its chat is
+// "<business_connection_id>:<chat id>", in the thread key and in the event ids, since the
+// business account's chat with a user is not the bot's own chat with them.
 absl::StatusOr<Event> ParseMessage(const json& message, std::string_view where, bool edited,
-                                   TimePoint received_at) {
-  const json* chat = Object(message, "chat");
-  const std::string chat_id = chat ? IntText(*chat, "id") : "";
+                                   bool business, TimePoint received_at) {
+  const json* chat_object = Object(message, "chat");
+  std::string chat_id = chat_object ? IntText(*chat_object, "id") : "";
   if (chat_id.empty()) return MissingField(where, "chat.id", "an integer");
+  if (business) {
+    const std::string connection = String(message, "business_connection_id");
+    if (connection.empty() || connection.find(':') != std::string::npos) {
+      return MissingField(where, "business_connection_id", "a string without ':'");
+    }
+    chat_id = absl::StrCat(connection, ":", chat_id);
+  }
+  const json* chat = chat_object;
   const std::string message_id = IntText(message, "message_id");
   if (message_id.empty()) return MissingField(where, "message_id", "an integer");
   auto date = message.find("date");
@@ -140,9 +234,60 @@ absl::StatusOr<Event> ParseMessage(const json& message, std::string_view where, 
   (*event.mutable_provider_metadata())["message_id"] = message_id;
   SetContent(message, event);
   if (event.content().text().empty() && event.content().attachments().empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        ToAbsl(where), " has no text, caption, media, location or contact (a service message)"));
+    if (IsServiceMessage(message)) {
+      return NotCustomerTraffic("service_message",
+                                absl::StrCat(ToAbsl(where), " is a service message"));
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat(ToAbsl(where), " has no text, caption, media, location or contact"));
   }
+  return event;
+}
+
+// message_reaction: a user changed their reaction to a message (in a chat where the bot is an
+// administrator and asked for this update). A new emoji is a MESSAGE replying to that message, as
+// the Meta channels route reactions; a reaction taken back carries nothing to route.
+absl::StatusOr<Event> ParseReaction(const json& reaction, TimePoint received_at) {
+  constexpr std::string_view kWhere = "message_reaction.";
+  const json* chat = Object(reaction, "chat");
+  const std::string chat_id = chat ? IntText(*chat, "id") : "";
+  if (chat_id.empty()) return MissingField(kWhere, "chat.id", "an integer");
+  const std::string message_id = IntText(reaction, "message_id");
+  if (message_id.empty()) return MissingField(kWhere, "message_id", "an integer");
+  auto date = reaction.find("date");
+  if (date == reaction.end() || !date->is_number_integer()) {
+    return MissingField(kWhere, "date", "an integer");
+  }
+  // An anonymous administrator reacts as the chat (actor_chat), everyone else as a user.
+  const json* actor = Object(reaction, "user");
+  if (!actor) actor = Object(reaction, "actor_chat");
+  if (!actor || IntText(*actor, "id").empty()) {
+    return MissingField(kWhere, "user.id", "an integer (nor actor_chat.id)");
+  }
+  const json* added = Array(reaction, "new_reaction");
+  if (!added) return MissingField(kWhere, "new_reaction", "an array");
+  std::string emoji;
+  for (const json& type : *added) {
+    if (!type.is_object()) continue;
+    if (String(type, "type") == "emoji") absl::StrAppend(&emoji, String(type, "emoji"));
+    if (String(type, "type") == "paid") absl::StrAppend(&emoji, "\xE2\xAD\x90");  // a paid star
+  }
+  if (emoji.empty()) {
+    return NotCustomerTraffic("reaction_removed",
+                              "message_reaction: the reaction was taken back (or is a custom one)");
+  }
+  Event event;
+  SetCommon(event, received_at);
+  event.set_kind(omnibroker::v1::EVENT_KIND_MESSAGE);
+  const std::string original_id = absl::StrCat(ToAbsl(kProvider), ":", chat_id, ":", message_id);
+  event.set_id(
+      absl::StrCat(original_id, ":reaction:", IntText(*actor, "id"), ":", date->get<int64_t>()));
+  event.set_reply_to_event_id(original_id);
+  event.set_thread_key(chat_id);
+  event.mutable_occurred_at()->set_seconds(date->get<int64_t>());
+  SetSender(*actor, event);
+  event.mutable_content()->set_text(emoji);
+  (*event.mutable_provider_metadata())["reaction"] = emoji;
   return event;
 }
 
@@ -178,6 +323,14 @@ absl::StatusOr<Event> ParseCallback(const json& query, TimePoint received_at) {
   return event;
 }
 
+// The notice kind an update is, "" when it is none of kNoticeUpdates.
+std::string_view NoticeKind(const json& update) {
+  for (std::string_view kind : kNoticeUpdates) {
+    if (Object(update, std::string(kind).c_str())) return kind;
+  }
+  return "";
+}
+
 }  // namespace
 
 absl::StatusOr<std::vector<Event>> ParseUpdate(std::string_view body, TimePoint received_at) {
@@ -191,15 +344,23 @@ absl::StatusOr<std::vector<Event>> ParseUpdate(std::string_view body, TimePoint 
   }
   absl::StatusOr<Event> event = absl::InvalidArgumentError("");
   if (const json* m = Object(update, "message")) {
-    event = ParseMessage(*m, "message.", false, received_at);
+    event = ParseMessage(*m, "message.", false, false, received_at);
   } else if (const json* p = Object(update, "channel_post")) {
-    event = ParseMessage(*p, "channel_post.", false, received_at);
+    event = ParseMessage(*p, "channel_post.", false, false, received_at);
   } else if (const json* e = Object(update, "edited_message")) {
-    event = ParseMessage(*e, "edited_message.", true, received_at);
+    event = ParseMessage(*e, "edited_message.", true, false, received_at);
   } else if (const json* ep = Object(update, "edited_channel_post")) {
-    event = ParseMessage(*ep, "edited_channel_post.", true, received_at);
+    event = ParseMessage(*ep, "edited_channel_post.", true, false, received_at);
+  } else if (const json* b = Object(update, "business_message")) {
+    event = ParseMessage(*b, "business_message.", false, true, received_at);
+  } else if (const json* eb = Object(update, "edited_business_message")) {
+    event = ParseMessage(*eb, "edited_business_message.", true, true, received_at);
+  } else if (const json* r = Object(update, "message_reaction")) {
+    event = ParseReaction(*r, received_at);
   } else if (const json* q = Object(update, "callback_query")) {
     event = ParseCallback(*q, received_at);
+  } else if (const std::string_view kind = NoticeKind(update); !kind.empty()) {
+    return NotCustomerTraffic(kind, absl::StrCat("a Telegram '", ToAbsl(kind), "' update"));
   } else {
     std::string kinds;
     for (const auto& [key, value] : update.items()) {

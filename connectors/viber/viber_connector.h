@@ -36,6 +36,7 @@ class ViberConnector : public Connector {
 
   int port() const { return endpoint_.port(); }
   std::map<std::string, int64_t> Rejections() const override { return endpoint_.Rejections(); }
+  std::map<std::string, int64_t> Dropped() const override { return endpoint_.Dropped(); }
 
  private:
   ViberConnector(ViberOptions options, ProviderClient api);

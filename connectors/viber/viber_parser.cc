@@ -1,5 +1,6 @@
 #include "connectors/viber/viber_parser.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/ascii.h"
@@ -7,6 +8,7 @@
 #include "base/strings.h"
 #include "base/time_util.h"
 #include "connectors/sdk/json_fields.h"
+#include "connectors/sdk/not_customer_traffic.h"
 
 namespace omni::connectors::viber {
 namespace {
@@ -38,6 +40,27 @@ bool IsUserId(std::string_view id) {
     }
   }
   return true;
+}
+
+// sticker_id, which Viber documents as a number and some senders write as a digit string
+// ("40133"): its decimal text, "" when absent, an error naming the value for anything else.
+absl::StatusOr<std::string> StickerId(const json& message) {
+  const json* value = Member(message, "sticker_id");
+  if (!value || value->is_null()) return std::string();
+  if (value->is_number_unsigned()) return value->dump();  // nlohmann reads 0 and up as unsigned
+  if (value->is_string()) {
+    const std::string text = value->get<std::string>();
+    if (!text.empty() && text.size() <= 20 && std::all_of(text.begin(), text.end(), [](char c) {
+          return absl::ascii_isdigit(static_cast<unsigned char>(c));
+        })) {
+      return text;
+    }
+    return absl::InvalidArgumentError(
+        absl::StrCat("message.sticker_id '", text.substr(0, 64), "' is not a number"));
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("message.sticker_id ", value->dump().substr(0, 64),
+                   " is not a non-negative integer or a digit string"));
 }
 
 absl::StatusOr<std::string> UserId(std::string id, std::string_view field) {
@@ -115,10 +138,11 @@ absl::Status SetContent(const json& message, Event& event) {
                                : "application/octet-stream",
              event);
   } else if (type == "sticker") {
-    const std::string sticker_id = IntegerText(message, "sticker_id");
-    if (media.empty() && sticker_id.empty())
+    auto sticker_id = StickerId(message);
+    if (!sticker_id.ok()) return sticker_id.status();
+    if (media.empty() && sticker_id->empty())
       return MissingField("", "message.media/sticker_id", "set");
-    AddMedia(message, media.empty() ? absl::StrCat("viber-sticker:", sticker_id) : media,
+    AddMedia(message, media.empty() ? absl::StrCat("viber-sticker:", *sticker_id) : media,
              "image/png", event);
   } else if (type == "contact") {
     const json* contact = Member(message, "contact");
@@ -219,9 +243,15 @@ absl::StatusOr<std::vector<Event>> ParseCallback(std::string_view body, TimePoin
   if (!root.is_object()) return absl::InvalidArgumentError("body must be a JSON object");
   const std::string name = String(root, "event");
   if (name.empty()) return MissingField("", "event", "a string: not a Viber callback");
-  if (name == "webhook") return std::vector<Event>{};  // set_webhook's check
-  // Opening the chat screen alone is not a conversation; a message sent with it is.
-  if (name == "conversation_started" && !Member(root, "message")) return std::vector<Event>{};
+  // What Viber sends that carries no customer message is acknowledged and counted under its event
+  // name (connectors/sdk/not_customer_traffic.h): set_webhook's "webhook" check, and a
+  // "conversation_started" without a message (the user only opened the chat screen; a message
+  // sent with it is a message). Delivery receipts and (un)subscriptions are events of their own.
+  if (name == "webhook") return NotCustomerTraffic("webhook", "set_webhook's check");
+  if (name == "conversation_started" && !Member(root, "message")) {
+    return NotCustomerTraffic("conversation_started",
+                              "the user opened the chat screen and wrote nothing yet");
+  }
   absl::StatusOr<Event> event = absl::InvalidArgumentError("");
   if (name == "message" || name == "conversation_started") {
     event = ParseMessage(root, name == "message" ? "sender" : "user", received_at);

@@ -6,10 +6,10 @@
 //                                   reply_to_event_id "viber:<token>" (failed keeps its desc)
 //   subscribed / unsubscribed    -> EVENT_KIND_SYSTEM, id "viber:<token>:<event>": whether the
 //                                   customer can be written to is a fact the conversation keeps
-//   conversation_started         -> nothing (the user only opened the chat screen; a
+//   conversation_started         -> NotCustomerTraffic (the user only opened the chat screen; a
 //                                   conversation starts with their first message), unless it
 //                                   carries a message, which is then a MESSAGE
-//   webhook                      -> nothing (set_webhook's check: answered 200)
+//   webhook                      -> NotCustomerTraffic (set_webhook's check: answered 200)
 // The thread key is the Viber user id. message_token values exceed 2^53, so they are kept as the
 // exact decimal text of the JSON integer, never through a double. Media become attachment
 // references (Viber's media URL) with type, size and file name; nothing is downloaded.

@@ -39,6 +39,7 @@ class VkConnector : public Connector {
 
   int port() const { return endpoint_.port(); }
   std::map<std::string, int64_t> Rejections() const override { return endpoint_.Rejections(); }
+  std::map<std::string, int64_t> Dropped() const override { return endpoint_.Dropped(); }
 
  private:
   VkConnector(VkOptions options, ProviderClient api);

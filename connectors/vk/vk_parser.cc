@@ -7,12 +7,78 @@
 #include "base/strings.h"
 #include "base/time_util.h"
 #include "connectors/sdk/json_fields.h"
+#include "connectors/sdk/not_customer_traffic.h"
 
 namespace omni::connectors::vk {
 namespace {
 
 using nlohmann::json;
 using omnibroker::v1::Event;
+
+// What VK sends that carries no customer message is acknowledged and dropped, counted under its
+// type (connectors/sdk/not_customer_traffic.h): the Callback API types below, a chat service
+// message ("service_message": someone joined, a title changed) and the community's own outgoing
+// message ("outgoing") inside a message_new or message_edit. The one list; an unknown type is
+// refused (VK only sends the types enabled for the server: one arriving here is a setting to fix).
+constexpr std::string_view kNoticeTypes[] = {
+    "app_payload",
+    "audio_new",
+    "board_post_delete",
+    "board_post_edit",
+    "board_post_new",
+    "board_post_restore",
+    "confirmation",  // answered by the connector before parsing (vk_connector.h)
+    "donut_money_withdraw",
+    "donut_money_withdraw_error",
+    "donut_subscription_cancelled",
+    "donut_subscription_create",
+    "donut_subscription_expired",
+    "donut_subscription_price_changed",
+    "donut_subscription_prolonged",
+    "group_change_photo",
+    "group_change_settings",
+    "group_join",
+    "group_leave",
+    "group_officers_edit",
+    "like_add",
+    "like_remove",
+    "market_comment_delete",
+    "market_comment_edit",
+    "market_comment_new",
+    "market_comment_restore",
+    "market_order_edit",
+    "market_order_new",
+    "message_reply",         // the community's own outgoing messages, ours too
+    "message_typing_state",  // transient
+    "photo_comment_delete",
+    "photo_comment_edit",
+    "photo_comment_new",
+    "photo_comment_restore",
+    "photo_new",
+    "poll_vote_new",
+    "user_block",
+    "user_unblock",
+    "video_comment_delete",
+    "video_comment_edit",
+    "video_comment_new",
+    "video_comment_restore",
+    "video_new",
+    "vkpay_transaction",
+    "wall_post_new",
+    "wall_reply_delete",
+    "wall_reply_edit",
+    "wall_reply_new",
+    "wall_reply_restore",
+    "wall_repost",
+};
+
+// The type an update is counted under when it is a notice, "" otherwise.
+std::string_view NoticeType(std::string_view type) {
+  for (std::string_view notice : kNoticeTypes) {
+    if (type == notice) return notice;
+  }
+  return "";
+}
 
 const json* Child(const json& parent, const char* key) {
   if (!parent.is_object()) return nullptr;
@@ -146,7 +212,10 @@ absl::StatusOr<std::vector<Event>> ParseMessage(const Update& update, const json
   const bool is_wrapped = wrapped && wrapped->is_object();
   const json& message = is_wrapped ? *wrapped : object;
   const std::string where = absl::StrCat(update.where, is_wrapped ? "object.message." : "object.");
-  if (Child(message, "action")) return std::vector<Event>{};  // a chat service message
+  if (Child(message, "action")) {
+    return NotCustomerTraffic("service_message",
+                              absl::StrCat(where, "action: a chat service message"));
+  }
   const int64_t from_id = Int(message, "from_id");
   if (from_id == 0) return MissingField(where, "from_id", "an integer");
   // A private dialog's peer is the user; old payloads leave peer_id out.
@@ -155,7 +224,9 @@ absl::StatusOr<std::vector<Event>> ParseMessage(const Update& update, const json
   if (number == 0) return MissingField(where, "conversation_message_id/id", "a non-zero integer");
   const int64_t date = Int(message, "date");
   if (date <= 0) return MissingField(where, "date", "a positive integer");
-  if (Int(message, "out") == 1) return std::vector<Event>{};  // the community's own message
+  if (Int(message, "out") == 1) {
+    return NotCustomerTraffic("outgoing", absl::StrCat(where, "out: the community's own message"));
+  }
   const std::string original_id = MessageEventId(update, peer_id, number);
   Event event;
   if (edited) {
@@ -230,6 +301,33 @@ absl::StatusOr<std::vector<Event>> ParseRead(const Update& update, const json& o
   return std::vector<Event>{std::move(event)};
 }
 
+// message_event: the customer pressed a callback button of a keyboard the community sent. The
+// button's payload (chosen by whoever built the keyboard) is the text, as Telegram's callback_query
+// data is, replying to the message that carried the button; VK's event_id tells presses apart.
+absl::StatusOr<std::vector<Event>> ParseButton(const Update& update, const json& object,
+                                               TimePoint received_at) {
+  const std::string where = absl::StrCat(update.where, "object.");
+  const int64_t user_id = Int(object, "user_id");
+  if (user_id == 0) return MissingField(where, "user_id", "an integer");
+  const int64_t peer_id = Int(object, "peer_id") != 0 ? Int(object, "peer_id") : user_id;
+  const std::string press = String(object, "event_id");
+  if (press.empty()) return MissingField(where, "event_id", "a string");
+  const json* payload = Child(object, "payload");
+  if (!payload || payload->is_null()) return MissingField(where, "payload", "a value");
+  Event event = NewEvent(update, peer_id, user_id, 0, received_at);
+  *event.mutable_occurred_at() = ToProto(received_at);  // the update carries no date
+  event.set_kind(omnibroker::v1::EVENT_KIND_MESSAGE);
+  event.set_id(
+      absl::StrCat(ToAbsl(kProvider), ":", update.group_id, ":", peer_id, ":button:", press));
+  if (const int64_t number = Int(object, "conversation_message_id"); number != 0) {
+    event.set_reply_to_event_id(MessageEventId(update, peer_id, number));
+  }
+  const std::string text = payload->is_string() ? payload->get<std::string>() : payload->dump();
+  event.mutable_content()->set_text(text);
+  (*event.mutable_provider_metadata())["payload"] = text;
+  return std::vector<Event>{std::move(event)};
+}
+
 // message_allow / message_deny: the customer allowed or refused messages from the community.
 absl::StatusOr<std::vector<Event>> ParsePermission(const Update& update, const json& object,
                                                    bool allowed, TimePoint received_at) {
@@ -265,8 +363,8 @@ absl::StatusOr<std::vector<Event>> ParseUpdate(const json& root, std::string whe
                                                    " is not this connector's community ",
                                                    group_id));
   }
-  if (type == "confirmation" || type == "message_reply" || type == "message_typing_state") {
-    return std::vector<Event>{};
+  if (const std::string_view notice = NoticeType(type); !notice.empty()) {
+    return NotCustomerTraffic(notice, absl::StrCat(update.where, "a VK '", type, "' notice"));
   }
   const json* object = Child(root, "object");
   if (!object || !object->is_object()) return MissingField(update.where, "object", "an object");
@@ -275,6 +373,8 @@ absl::StatusOr<std::vector<Event>> ParseUpdate(const json& root, std::string whe
     events = ParseMessage(update, *object, type == "message_edit", received_at);
   } else if (type == "message_read") {
     events = ParseRead(update, *object, received_at);
+  } else if (type == "message_event") {
+    events = ParseButton(update, *object, received_at);
   } else if (type == "message_allow" || type == "message_deny") {
     events = ParsePermission(update, *object, type == "message_allow", received_at);
   } else {
@@ -325,6 +425,7 @@ absl::StatusOr<std::vector<Event>> ParseLongPoll(std::string_view body, int64_t 
   for (size_t i = 0; i < updates->size(); ++i) {
     auto some =
         ParseUpdate((*updates)[i], absl::StrCat("updates[", i, "]."), group_id, received_at);
+    if (!some.ok() && NotCustomerTrafficKind(some.status()).has_value()) continue;
     if (!some.ok()) return some.status();
     for (Event& event : *some) {
       (*event.mutable_provider_metadata())["ts"] = String(*root, "ts");

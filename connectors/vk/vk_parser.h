@@ -8,13 +8,15 @@
 //                    is kept in metadata); reply_message -> reply_to_event_id
 //   message_edit  -> EVENT_KIND_EDIT, id "<original id>:edit:<update_time>", pointing at it
 //   message_read  -> EVENT_KIND_DELIVERY_STATUS about the message read
+//   message_event -> EVENT_KIND_MESSAGE: a callback button pressed, its payload as text, id
+//                    "vk:<group_id>:<peer_id>:button:<event_id>", replying to the button's message
 //   message_allow / message_deny -> EVENT_KIND_SYSTEM: whether the community may write to the
 //                    customer (messages.send fails with 901 after a deny)
-//   message_reply, message_typing_state, chat service messages (`action`), confirmation
-//                 -> nothing: the community's own outgoing messages (every reply, ours too) are
-//                    not customer messages, typing is transient, and the confirmation is
-//                    answered by the connector; rejecting them would make VK retry them and
-//                    eventually switch the server off
+//   message_reply, message_typing_state, chat service messages (`action`), the community's own
+//   messages (`out`), confirmation, group_join, wall_post_new and the other notice types
+//                 -> NotCustomerTraffic (connectors/sdk/not_customer_traffic.h: answered "ok",
+//                    counted by type; skipped in a Long Poll response): rejecting them would make
+//                    VK retry them and eventually switch the server off
 // Other types are rejected: VK only sends the types enabled for the server, so one arriving here
 // is a configuration to fix, counted by the endpoint. The thread key "<group_id>:<peer_id>" is what
 // messages.send needs. Media become references (VK's URLs) with type and size; nothing is

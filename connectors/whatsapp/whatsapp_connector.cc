@@ -5,9 +5,12 @@
 namespace omni::connectors::whatsapp {
 
 std::string CloudApiTextMessage(const std::string& to, const std::string& text) {
+  // Meta's business-scoped user ids reference (2026): a message to a user known only by a BSUID
+  // names it in `recipient` and leaves `to` out (with both, `to`, the phone, would win).
+  const bool bsuid = IsBusinessScopedUserId(to);
   return nlohmann::json{{"messaging_product", "whatsapp"},
                         {"recipient_type", "individual"},
-                        {"to", to},
+                        {bsuid ? "recipient" : "to", to},
                         {"type", "text"},
                         {"text", {{"body", text}}}}
       .dump();

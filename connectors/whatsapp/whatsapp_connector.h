@@ -14,7 +14,8 @@ namespace omni::connectors::whatsapp {
 
 using WhatsAppConnector = meta::MetaConnector;
 
-// The Cloud API's body for a text message to the customer `to` (a wa_id).
+// The Cloud API's body for a text message to the customer `to`: a wa_id (as `to`) or a
+// business-scoped user id (as `recipient`).
 std::string CloudApiTextMessage(const std::string& to, const std::string& text);
 
 inline constexpr meta::MetaChannel kChannel{kProvider, "/whatsapp/webhook",

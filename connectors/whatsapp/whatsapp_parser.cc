@@ -19,6 +19,56 @@ using meta::json;
 using meta::Missing;
 using omnibroker::v1::Event;
 
+// What WhatsApp sends that carries no customer message is acknowledged and dropped, counted under
+// its kind (connectors/sdk/not_customer_traffic.h): a change of a field other than "messages"
+// (below), a "system" message (a number or identity change), a "request_welcome" (a user opened
+// the chat for the first time and wrote nothing yet), a message WhatsApp itself could not
+// read ("unsupported"), a "group" message or status, a "reaction_removed", and "errors" reported
+// instead of messages. Anything else the parser cannot read is refused.
+//
+// The webhook fields of a WhatsApp Business Account besides "messages" (account, template,
+// quality, calling, group and Business app notices), each counted under its name; a field not
+// listed is counted as "other_field".
+constexpr std::string_view kAccountFields[] = {
+    "account_alerts",
+    "account_review_update",
+    "account_settings_update",
+    "account_update",
+    "automatic_events",
+    "business_capability_update",
+    "business_status_update",
+    "calls",
+    "flows",
+    "group_lifecycle_update",
+    "group_participants_update",
+    "group_settings_update",
+    "group_status_update",
+    "history",
+    "message_echoes",
+    "message_template_components_update",
+    "message_template_quality_update",
+    "message_template_status_update",
+    "messaging_handovers",
+    "partner_solutions",
+    "payment_configuration_update",
+    "phone_number_name_update",
+    "phone_number_quality_update",
+    "security",
+    "smb_app_state_sync",
+    "smb_message_echoes",
+    "template_category_update",
+    "tracking_events",
+    "user_id_update",
+    "user_preferences",
+};
+
+std::string_view AccountFieldKind(std::string_view field) {
+  for (std::string_view known : kAccountFields) {
+    if (field == known) return known;
+  }
+  return "other_field";
+}
+
 std::string EventId(std::string_view wamid) {
   return absl::StrCat(ToAbsl(kProvider), ":", ToAbsl(wamid));
 }
@@ -27,19 +77,6 @@ bool IsPhoneNumber(std::string_view s) {
   if (s.empty() || s.size() > 15) return false;  // E.164: at most 15 digits
   for (char c : s) {
     if (!absl::ascii_isdigit(static_cast<unsigned char>(c))) return false;
-  }
-  return true;
-}
-
-// A business-scoped user id: a country code, a dot, then letters, digits and dots
-// ("US.13491208655302741918", "US.ENT.118…").
-bool IsUserId(std::string_view s) {
-  if (s.size() < 4 || !absl::ascii_isupper(static_cast<unsigned char>(s[0])) ||
-      !absl::ascii_isupper(static_cast<unsigned char>(s[1])) || s[2] != '.') {
-    return false;
-  }
-  for (char c : s.substr(3)) {
-    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.') return false;
   }
   return true;
 }
@@ -64,6 +101,8 @@ std::string ErrorText(const json& errors) {
 struct Contacts {
   std::map<std::string, std::string> names;
   std::string first_name;
+  std::string first_user_id;  // contacts[0].user_id: the BSUID of a body about one customer
+  size_t count = 0;
 
   explicit Contacts(const json& value) {
     const json* contacts = Array(value, "contacts");
@@ -73,11 +112,14 @@ struct Contacts {
       const json* profile = Object(contact, "profile");
       const std::string name = profile ? String(*profile, "name") : "";
       if (first_name.empty()) first_name = name;
+      if (count++ == 0) first_user_id = String(contact, "user_id");
       for (const char* key : {"wa_id", "user_id"}) {
         if (const std::string id = String(contact, key); !id.empty()) names.emplace(id, name);
       }
     }
   }
+  // The customer's BSUID when the body names one customer only.
+  std::string SoleUserId() const { return count == 1 ? first_user_id : ""; }
   std::string NameOf(const std::string& id) const {
     auto it = names.find(id);
     return it != names.end() ? it->second : first_name;
@@ -101,13 +143,13 @@ absl::Status SetCustomer(const Scope& scope, const std::string& id, std::string_
   sender->set_verified(true);
   if (IsPhoneNumber(id)) {
     sender->set_phone(absl::StrCat("+", id));
-  } else if (!IsUserId(id)) {
+  } else if (!IsBusinessScopedUserId(id)) {
     return absl::InvalidArgumentError(
         absl::StrCat(ToAbsl(field), " '", id, "' is neither a phone number nor a user id"));
   }
   sender->set_display_name(scope.contacts->NameOf(id));
   // A malformed user id next to a valid number is not worth refusing the message for.
-  if (IsUserId(user_id)) (*event.mutable_provider_metadata())["user_id"] = user_id;
+  if (IsBusinessScopedUserId(user_id)) (*event.mutable_provider_metadata())["user_id"] = user_id;
   event.set_thread_key(absl::StrCat(scope.phone_number_id, ":", id));
   event.set_channel(omnibroker::v1::CHANNEL_MESSENGER);
   event.set_provider(std::string(kProvider));
@@ -130,10 +172,26 @@ std::string Number(const json& parent, const char* key) {
   return it != parent.end() && it->is_number() ? it->dump() : "";
 }
 
+// A message left out of the batch (event_batch.h): dropped as not customer traffic when `kind`
+// names one of kNotCustomerTraffic, refused when `kind` is empty. Nothing is left out when `reason`
+// is empty.
+struct LeftOut {
+  std::string kind;
+  std::string reason;
+};
+
+void Record(LeftOut left_out, EventBatch& batch) {
+  if (left_out.kind.empty()) {
+    batch.Refuse(std::move(left_out.reason));
+  } else {
+    batch.Drop(std::move(left_out.kind), std::move(left_out.reason));
+  }
+}
+
 // A message's content by type: text, a media reference, or a text rendering of a structured
-// message. Returns a skip reason for what is not customer content, an error for a malformed one.
-absl::StatusOr<std::string> SetContent(const json& message, const std::string& type,
-                                       const std::string& where, Event& event) {
+// message. Returns what leaves it out of the batch, an error for a malformed one.
+absl::StatusOr<LeftOut> SetContent(const json& message, const std::string& type,
+                                   const std::string& where, Event& event) {
   auto& metadata = *event.mutable_provider_metadata();
   auto* content = event.mutable_content();
   const json* body = Object(message, type.c_str());
@@ -190,7 +248,7 @@ absl::StatusOr<std::string> SetContent(const json& message, const std::string& t
       content->set_text(String(*reply, "body"));
       metadata["flow_response"] = String(*reply, "response_json");
     } else {
-      return absl::StrCat(where, ".interactive.type '", kind, "' is not supported");
+      return LeftOut{"", absl::StrCat(where, ".interactive.type '", kind, "' is not supported")};
     }
     if (content->text().empty()) return Missing(where, "interactive title/body", "a string");
   } else if (type == "button") {  // a template's quick reply
@@ -202,7 +260,9 @@ absl::StatusOr<std::string> SetContent(const json& message, const std::string& t
       return Missing(where, "reaction.message_id", "a string");
     }
     const std::string emoji = String(*body, "emoji");
-    if (emoji.empty()) return absl::StrCat(where, " reaction was removed: nothing to route");
+    if (emoji.empty()) {
+      return LeftOut{"reaction_removed", absl::StrCat(where, " reaction was removed")};
+    }
     content->set_text(emoji);
     metadata["reaction"] = emoji;
     event.set_reply_to_event_id(EventId(String(*body, "message_id")));
@@ -221,14 +281,39 @@ absl::StatusOr<std::string> SetContent(const json& message, const std::string& t
                                    String(*body, "text").empty() ? "" : " — ",
                                    String(*body, "text")));
     metadata["catalog_id"] = String(*body, "catalog_id");
-  } else if (type == "system") {
-    const std::string what = body ? String(*body, "type") : "";
-    return absl::StrCat(where, " is a system message (", what, ": ",
-                        body ? String(*body, "body") : "", "), not a customer message");
   } else {
-    return absl::StrCat(where, ".type '", type, "' is not supported");
+    return LeftOut{"", absl::StrCat(where, ".type '", type, "' is not supported")};
   }
-  return std::string();
+  return LeftOut{};
+}
+
+// A customer's edit of an earlier message (Meta's edit messages webhook: type "edit",
+// edit.original_message_id and edit.message, the message as it now reads), normalized as
+// Messenger's message_edit is: an EDIT pointing at the original, id "<original>:edit:<wamid of
+// the edit>", its content the new text or caption. `event` already names the customer.
+absl::Status ParseEdit(const json& message, const std::string& wamid, const std::string& where,
+                       Event event, EventBatch& batch) {
+  const json* edit = Object(message, "edit");
+  if (!edit) return Missing(where, "edit", "an object");
+  const std::string original = String(*edit, "original_message_id");
+  if (original.empty()) return Missing(where, "edit.original_message_id", "a string");
+  const json* edited = Object(*edit, "message");
+  if (!edited) return Missing(where, "edit.message", "an object");
+  std::string type = String(*edited, "type");
+  if (type.empty() && Object(*edited, "text")) type = "text";
+  if (type.empty()) return Missing(where, "edit.message.type", "a string");
+  event.set_kind(omnibroker::v1::EVENT_KIND_EDIT);
+  event.set_id(absl::StrCat(EventId(original), ":edit:", wamid));
+  event.set_reply_to_event_id(EventId(original));
+  (*event.mutable_provider_metadata())["wamid"] = wamid;
+  auto left_out = SetContent(*edited, type, where + ".edit.message", event);
+  if (!left_out.ok()) return left_out.status();
+  if (!left_out->reason.empty()) {
+    Record(*std::move(left_out), batch);
+    return absl::OkStatus();
+  }
+  batch.Add(std::move(event));
+  return absl::OkStatus();
 }
 
 // One item of value.messages.
@@ -237,30 +322,46 @@ absl::Status ParseMessage(const Scope& scope, const json& message, const std::st
   if (!message.is_object()) return absl::InvalidArgumentError(where + " is not an object");
   const std::string wamid = String(message, "id");
   if (wamid.empty()) return Missing(where, "id", "a string");
+  const std::string type = String(message, "type");
+  if (type == "request_welcome") {
+    batch.Drop("request_welcome",
+               absl::StrCat(where, " asks for a welcome message: the user wrote nothing yet"));
+    return absl::OkStatus();
+  }
+  if (type == "system") {  // a customer changed number or identity: nobody wrote anything
+    const json* system = Object(message, "system");
+    batch.Drop("system",
+               absl::StrCat(where, " is a system message (", system ? String(*system, "type") : "",
+                            ": ", system ? String(*system, "body") : "", ")"));
+    return absl::OkStatus();
+  }
   Event event;
   auto ts = message.find("timestamp");
   if (ts == message.end() || !meta::ParseTimestamp(*ts, *event.mutable_occurred_at())) {
     return Missing(where, "timestamp", "a Unix time");
   }
-  const std::string from = String(message, "from");
-  if (from.empty()) return Missing(where, "from", "a string");
-  if (auto s = SetCustomer(scope, from, where + ".from", String(message, "from_user_id"), event);
-      !s.ok()) {
-    return s;
-  }
+  const std::string user_id = String(message, "from_user_id");
+  // A customer who adopted a WhatsApp username may come without a phone number (Meta's
+  // business-scoped user ids, 2026): `from` is then absent, and the BSUID in `from_user_id` (and
+  // in contacts[].user_id) is who they are.
+  std::string from = String(message, "from");
+  const std::string from_field = where + (from.empty() ? ".from_user_id" : ".from");
+  if (from.empty()) from = user_id.empty() ? scope.contacts->SoleUserId() : user_id;
+  if (from.empty()) return Missing(where, "from", "a string (nor from_user_id, a BSUID)");
+  if (auto s = SetCustomer(scope, from, from_field, user_id, event); !s.ok()) return s;
   // WhatsApp puts the reason it could not hand over the content on the message or beside it.
   const json* errors = Array(message, "errors");
   if (!errors) errors = value_errors;
-  const std::string type = String(message, "type");
   if (type == "unsupported" || (errors && !message.contains(type) && type != "revoke")) {
-    batch.Skip(absl::StrCat(where, " could not be read by WhatsApp (",
-                            errors ? ErrorText(*errors) : "unsupported", ")"));
+    // WhatsApp itself could not hand the content over: asking again cannot help.
+    batch.Drop("unsupported", absl::StrCat(where, " could not be read by WhatsApp (",
+                                           errors ? ErrorText(*errors) : "unsupported", ")"));
     return absl::OkStatus();
   }
   if (!String(message, "group_id").empty()) {
-    batch.Skip(absl::StrCat(where,
-                            " is a group message: groups are not supported (a reply "
-                            "would reach the person, not the group)"));
+    batch.Drop("group", absl::StrCat(where,
+                                     " is a group message: groups are not supported (a reply "
+                                     "would reach the person, not the group)"));
     return absl::OkStatus();
   }
   if (type == "revoke") {
@@ -273,6 +374,7 @@ absl::Status ParseMessage(const Scope& scope, const json& message, const std::st
     batch.Add(std::move(event));
     return absl::OkStatus();
   }
+  if (type == "edit") return ParseEdit(message, wamid, where, std::move(event), batch);
   event.set_kind(omnibroker::v1::EVENT_KIND_MESSAGE);
   event.set_id(EventId(wamid));
   auto& metadata = *event.mutable_provider_metadata();
@@ -289,10 +391,10 @@ absl::Status ParseMessage(const Scope& scope, const json& message, const std::st
     metadata["referral_source_url"] = String(*referral, "source_url");
     metadata["referral_headline"] = String(*referral, "headline");
   }
-  auto skipped = SetContent(message, type, where, event);
-  if (!skipped.ok()) return skipped.status();
-  if (!skipped->empty()) {
-    batch.Skip(*std::move(skipped));
+  auto left_out = SetContent(message, type, where, event);
+  if (!left_out.ok()) return left_out.status();
+  if (!left_out->reason.empty()) {
+    Record(*std::move(left_out), batch);
     return absl::OkStatus();
   }
   batch.Add(std::move(event));
@@ -319,18 +421,21 @@ absl::Status ParseStatus(const Scope& scope, const json& status, const std::stri
         where, ".status '", state, "' is not sent, delivered, read, played, failed or deleted"));
   }
   if (String(status, "recipient_type") == "group") {
-    batch.Skip(absl::StrCat(where, " is about a group message: groups are not supported"));
+    batch.Drop("group", absl::StrCat(where, " is about a group message: groups are not supported"));
     return absl::OkStatus();
   }
   auto ts = status.find("timestamp");
   if (ts == status.end() || !meta::ParseTimestamp(*ts, *event.mutable_occurred_at())) {
     return Missing(where, "timestamp", "a Unix time");
   }
-  const std::string recipient = String(status, "recipient_id");
-  if (recipient.empty()) return Missing(where, "recipient_id", "a string");
-  if (auto s = SetCustomer(scope, recipient, where + ".recipient_id",
-                           String(status, "recipient_user_id"), event);
-      !s.ok()) {
+  // A message sent to a BSUID reports it in recipient_user_id, the phone only when Meta shares it.
+  const std::string user_id = String(status, "recipient_user_id");
+  const std::string recipient =
+      String(status, "recipient_id").empty() ? user_id : String(status, "recipient_id");
+  if (recipient.empty()) {
+    return Missing(where, "recipient_id", "a string (nor recipient_user_id, a BSUID)");
+  }
+  if (auto s = SetCustomer(scope, recipient, where + ".recipient_id", user_id, event); !s.ok()) {
     return s;
   }
   event.set_reply_to_event_id(EventId(wamid));
@@ -357,7 +462,8 @@ absl::Status ParseValue(const json& value, const std::string& where, TimePoint r
   const json* errors = Array(value, "errors");
   if (!messages && !statuses) {
     if (errors) {
-      batch.Skip(absl::StrCat(where, ".errors: WhatsApp reported an error instead of messages (",
+      batch.Drop("errors",
+                 absl::StrCat(where, ".errors: WhatsApp reported an error instead of messages (",
                               ErrorText(*errors), ")"));
       return absl::OkStatus();
     }
@@ -381,6 +487,18 @@ absl::Status ParseValue(const json& value, const std::string& where, TimePoint r
 
 }  // namespace
 
+bool IsBusinessScopedUserId(std::string_view s) {
+  // "<ISO 3166 alpha-2>.<up to 128 alphanumerics>", a parent BSUID with ".ENT" in between.
+  if (s.size() < 4 || s.size() > 140 || !absl::ascii_isupper(static_cast<unsigned char>(s[0])) ||
+      !absl::ascii_isupper(static_cast<unsigned char>(s[1])) || s[2] != '.') {
+    return false;
+  }
+  for (char c : s.substr(3)) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '.') return false;
+  }
+  return true;
+}
+
 absl::StatusOr<std::vector<Event>> ParseWebhook(std::string_view body, TimePoint received_at) {
   auto root = meta::ParseEnvelope(body, "whatsapp_business_account", "WhatsApp Cloud API");
   if (!root.ok()) return root.status();
@@ -398,8 +516,11 @@ absl::StatusOr<std::vector<Event>> ParseWebhook(std::string_view body, TimePoint
       if (!change.is_object())
         return absl::InvalidArgumentError(change_where + " is not an object");
       if (const std::string field = String(change, "field"); field != "messages") {
-        batch.Skip(absl::StrCat(change_where, " field '", field,
-                                "' is not 'messages': account updates are not customer traffic"));
+        // Only the messages field carries what customers send; the app hears the others only if
+        // it subscribed to them, and a refusal would count against the whole webhook.
+        batch.Drop(std::string(AccountFieldKind(field)),
+                   absl::StrCat(change_where, " field '", field,
+                                "' is not 'messages': account traffic, not a customer's"));
         continue;
       }
       const json* value = Object(change, "value");

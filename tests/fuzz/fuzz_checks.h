@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "base/terminal_text.h"
 #include "base/utf8.h"
+#include "connectors/sdk/not_customer_traffic.h"
 #include "omnibroker/v1/event.pb.h"
 #include "omnibroker/v1/ingest.pb.h"
 
@@ -48,6 +49,9 @@ inline void CheckEvent(const omnibroker::v1::Event& event) {
 inline void CheckParsed(const absl::StatusOr<std::vector<omnibroker::v1::Event>>& parsed) {
   if (!parsed.ok()) {
     Require(!parsed.status().message().empty());
+    // Traffic acknowledged as not a customer's is counted under a kind: never an empty label.
+    const auto kind = connectors::NotCustomerTrafficKind(parsed.status());
+    Require(!kind.has_value() || !kind->empty());
     return;
   }
   for (const auto& event : *parsed) CheckEvent(event);
@@ -56,6 +60,8 @@ inline void CheckParsed(const absl::StatusOr<std::vector<omnibroker::v1::Event>>
 inline void CheckParsed(const absl::StatusOr<omnibroker::v1::Event>& parsed) {
   if (!parsed.ok()) {
     Require(!parsed.status().message().empty());
+    const auto kind = connectors::NotCustomerTrafficKind(parsed.status());
+    Require(!kind.has_value() || !kind->empty());
     return;
   }
   CheckEvent(*parsed);

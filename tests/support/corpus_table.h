@@ -6,11 +6,13 @@
 
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
 #include "base/strings.h"
+#include "connectors/sdk/not_customer_traffic.h"
 #include "tests/support/test_support.h"
 
 namespace omni::testing {
@@ -44,6 +46,14 @@ inline ::testing::AssertionResult RejectedWith(const absl::Status& status, std::
     return ::testing::AssertionSuccess();
   }
   return ::testing::AssertionFailure() << status << " is not INVALID_ARGUMENT with '" << why << "'";
+}
+
+// Whether `status` says the input is not customer traffic of `kind` (answered 200 and counted).
+inline ::testing::AssertionResult DroppedAs(const absl::Status& status, std::string_view kind) {
+  if (connectors::NotCustomerTrafficKind(status) == std::optional<std::string>(kind)) {
+    return ::testing::AssertionSuccess();
+  }
+  return ::testing::AssertionFailure() << status << " is not dropped as '" << kind << "'";
 }
 
 }  // namespace omni::testing

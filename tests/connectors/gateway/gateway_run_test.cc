@@ -159,6 +159,70 @@ TEST(GatewayRunTest, OverCurveOnlyAnAllowedGatewayGetsThrough) {
   broker.Stop();
 }
 
+// Telegram's my_chat_member (the customer blocked the bot) carries no customer message: the
+// webhook answers 200 (Telegram counts anything else as a failed delivery) and the gateway counts
+// it on its admin port as omni_webhook_dropped_total by type; nothing reaches the broker.
+TEST(GatewayRunTest, NotCustomerTrafficIsAnswered200AndCountedByType) {
+  testing::TempDir dir;
+  const std::string ingest = "tcp://127.0.0.1:" + std::to_string(testing::FreePort());
+  app::BrokerConfig config = testing::TestConfig(dir.path() / "broker", ingest);
+  config.connectors.clear();
+  app::BrokerApp broker(config);
+  ASSERT_OK(broker.Start());
+  const int webhook_port = testing::FreePort();
+  const std::string admin = "127.0.0.1:" + std::to_string(testing::FreePort());
+  const auto yaml = dir.path() / "gateway.yaml";
+  std::ofstream(yaml) << "data_dir: " << (dir.path() / "gateway").string() << "\n"
+                      << "admin_listen: \"" << admin << "\"\n"
+                      << "connectors:\n  - type: telegram\n    settings: {listen: \"127.0.0.1:"
+                      << webhook_port << "\", secret_token: " << kSecret << ", bot_token: \""
+                      << kBotToken << "\"}\n";
+  testing::ChildProcess gateway(OMNI_GATEWAY_BINARY,
+                                {"run", "--config", yaml.string(), "--broker", ingest},
+                                dir.path() / "gateway.log");
+  ASSERT_TRUE(WaitFor([&] { return AdminGet(admin, "/readyz").first == 200; }))
+      << testing::ReadFile(dir.path() / "gateway.log");
+
+  httplib::Client webhook("127.0.0.1", webhook_port);
+  webhook.set_read_timeout(15, 0);
+  // The Bot API's Update with a ChatMemberUpdated: the bot was blocked in a private chat.
+  const std::string blocked =
+      R"({"update_id":900,"my_chat_member":{"chat":{"id":42,"type":"private","first_name":"Ana"},)"
+      R"("from":{"id":42,"is_bot":false,"first_name":"Ana"},"date":1700000000,)"
+      R"("old_chat_member":{"status":"member","user":{"id":7,"is_bot":true,"first_name":"Bot"}},)"
+      R"("new_chat_member":{"status":"kicked","until_date":0,"user":{"id":7,"is_bot":true,"first_name":"Bot"}}}})";
+  for (int i = 0; i < 2; ++i) {
+    auto answered =
+        webhook.Post("/telegram/webhook", {{"X-Telegram-Bot-Api-Secret-Token", kSecret}}, blocked,
+                     "application/json");
+    ASSERT_TRUE(answered);
+    EXPECT_EQ(answered->status, 200) << answered->body;
+  }
+  auto forged = webhook.Post("/telegram/webhook", {{"X-Telegram-Bot-Api-Secret-Token", "guess"}},
+                             blocked, "application/json");
+  ASSERT_TRUE(forged);
+  EXPECT_EQ(forged->status, 403);
+
+  const auto [status, page] = AdminGet(admin, "/metrics");
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(MetricSample(
+                page, R"(omni_webhook_dropped_total{connector="telegram",type="my_chat_member"})"),
+            2)
+      << page;
+  EXPECT_NE(page.find("# TYPE omni_webhook_dropped_total counter\n"), std::string::npos);
+  EXPECT_EQ(
+      MetricSample(
+          page, R"(omni_webhook_rejections_total{connector="telegram",reason="unauthenticated"})"),
+      1);
+  EXPECT_EQ(MetricSample(page, R"(omni_connector_events_published_total{connector="telegram"})"),
+            0);
+  EXPECT_EQ(broker.metrics().events_received.value(), 0u);
+
+  const int exit = gateway.Stop(SIGTERM);
+  EXPECT_TRUE(WIFEXITED(exit) && WEXITSTATUS(exit) == 0) << exit;
+  broker.Stop();
+}
+
 // The gateway's admin port: /livez and /readyz once its connector listens, and /metrics with the
 // connector's refusals (a body above max_body_bytes, a POST beyond the rate limit), its published
 // event and the broker's ack, counted exactly as the webhook answered them.

@@ -24,6 +24,9 @@ TEST(MessengerFlowTest, WebhookToAgentReplyToSendApiAndTheWindowRule) {
             EXPECT_EQ(sent["messaging_type"], "RESPONSE");
             EXPECT_EQ(sent["message"]["text"], "Hi, how can I help?");
           },
+      // A checkbox plugin's opt-in: a notice naming the person by user_ref only.
+      .notice_file = "messenger/botman_split/fb_optin_user_ref_no_sender.json",
+      .notice_type = "optin",
   });
 }
 

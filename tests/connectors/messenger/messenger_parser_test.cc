@@ -23,16 +23,17 @@ constexpr char kMid[] = "mid.1458668856218:ed81099e15d3f4f233";
 TEST(MessengerCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
   const std::map<std::string, Expected> table = {
       {"botman_split/fb_checkout_update.json",
-       Rejected("entry[0].messaging[0] 'checkout_update' is not a customer message")},
+       Dropped("checkout_update", "entry[0].messaging[0] 'checkout_update' is a notice")},
       // No timestamp on the receipt: the entry's time is used.
       {"botman_split/fb_delivery.json",
        Of(omnibroker::v1::EVENT_KIND_DELIVERY_STATUS,
           absl::StrCat("messenger:", kMid, ":status:delivered"), absl::StrCat("messenger:", kMid))},
       {"botman_split/fb_echo.json",
-       Rejected("entry[0].messaging[0].message is an echo of the page's own message (is_echo), "
-                "not a customer message")},
+       Dropped("echo",
+               "entry[0].messaging[0].message is an echo of the page's own message (is_echo), "
+               "not a customer message")},
       {"botman_split/fb_optin_user_ref_no_sender.json",
-       Rejected("entry[0].messaging[0].sender.id is missing")},
+       Dropped("optin", "entry[0].messaging[0] 'optin' is a notice")},
       {"botman_split/fb_postback.json",
        Message("messenger:111899832631525:1433960459967306:postback:1480279487147", "MY_PAYLOAD",
                "111899832631525:1433960459967306")},
@@ -52,7 +53,7 @@ TEST(MessengerCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
       {"courier_fba/dlr.json",
        Of(omnibroker::v1::EVENT_KIND_DELIVERY_STATUS,
           absl::StrCat("messenger:", kMid, ":status:delivered"), absl::StrCat("messenger:", kMid))},
-      {"courier_fba/echo.json", Rejected("is an echo of the page's own message")},
+      {"courier_fba/echo.json", Dropped("echo", "is an echo of the page's own message")},
       {"courier_fba/fallback.json", Message("messenger:external_id", "Foo My Documents/foo.doc")},
       {"courier_fba/hello_msg.json",
        Message("messenger:external_id", "Hello World", "1234567890:5678")},
@@ -61,8 +62,7 @@ TEST(MessengerCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
       {"courier_fba/no_entries.json", Rejected("entry is empty: nothing to route")},
       {"courier_fba/no_messaging_entries.json",
        Rejected("entry[0].messaging is missing or not an array")},
-      {"courier_fba/notification_messages_optin.json",
-       Rejected("'optin' is not a customer message")},
+      {"courier_fba/notification_messages_optin.json", Dropped("optin", "'optin' is a notice")},
       {"courier_fba/postback.json",
        Message("messenger:1234567890:5678:postback:1459991487970", "postback title")},
       {"courier_fba/postback_get_started.json",
@@ -71,7 +71,7 @@ TEST(MessengerCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
        Media("messenger:external_id", "video/*", "/reel/123451234512345/")},
       {"courier_fba/referral.json",
        Message("messenger:1234567890:5678:referral:1459991487970", "referral id")},
-      {"courier_fba/referral_optin.json", Rejected("'optin' is not a customer message")},
+      {"courier_fba/referral_optin.json", Dropped("optin", "'optin' is a notice")},
       // A timestamp in seconds gives the same id shape as one in milliseconds.
       {"courier_fba/referral_seconds.json",
        Message("messenger:1234567890:5678:referral:1701599111000", "referral id")},
@@ -174,15 +174,34 @@ TEST(MessengerParserTest, MalformedInputIsRejectedWithTheField) {
       {Body(Item(R"("postback":{})")), "postback.title/payload/ref is missing"},
       {Body(Item(R"("reaction":{"mid":"m","action":"react"})")), "reaction.emoji is missing"},
       {Body(Item(R"("read":{})")), "read.watermark is missing"},
-      {Body(Item(R"("game_play":{"game_id":"g"})")), "'game_play' is not a customer message"},
-      {Body(Item(R"("message":{"mid":"m","is_unsupported":true})")),
-       "message is unsupported by Messenger: no content to route"},
+      {Body(Item(R"("hologram":{"id":"g"})")), "'hologram' is not a kind this connector knows"},
       // Wrong types are rejections, never exceptions.
       {Body(Item(R"("message":{"mid":"m","is_echo":"yes","is_deleted":1})")),
        "message.text is missing"},
       {Body(Item(R"("message":{"mid":7,"text":["x"]})")), "message.text is missing"},
   };
   ExpectRejections(cases, ParseWebhook);
+}
+
+// The Messenger Platform's webhook events reference: notices that carry no customer message are
+// acknowledged and counted by kind, even those that name no sender (a policy notice, an opt-in by
+// user_ref).
+TEST(MessengerParserTest, NoticesAreDroppedUnderTheirKind) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {Item(R"("game_play":{"game_id":"g"})"), "game_play"},
+      {Item(R"("account_linking":{"status":"unlinked"})"), "account_linking"},
+      {Item(R"("message":{"mid":"m","is_unsupported":true})"), "unsupported"},
+      {Item(R"("reaction":{"mid":"m","action":"unreact"})"), "reaction_removed"},
+      {Item(R"("pass_thread_control":{"new_owner_app_id":"123"})"), "pass_thread_control"},
+      {R"({"recipient":{"id":"P1"},"timestamp":1700000000000,"policy-enforcement":{"action":"block","reason":"spam"}})",
+       "policy_enforcement"},
+      {R"({"recipient":{"id":"P1"},"timestamp":1700000000000,"optin":{"ref":"r","user_ref":"UREF"}})",
+       "optin"},
+  };
+  for (const auto& [item, kind] : cases) {
+    auto events = ParseWebhook(Body(item), SystemClock().Now());
+    EXPECT_EQ(NotCustomerTrafficKind(events.status()), kind) << item << " -> " << events.status();
+  }
 }
 
 TEST(MessengerSignatureTest, TheAppSecretsHmacIsCheckedBeforeParsing) {

@@ -14,6 +14,7 @@
 
 #include "absl/status/statusor.h"
 #include "base/clock.h"
+#include "connectors/sdk/not_customer_traffic.h"
 #include "omnibroker/v1/event.pb.h"
 #include "tests/support/corpus_table.h"
 #include "tests/support/test_support.h"
@@ -21,7 +22,8 @@
 namespace omni::connectors::meta::testing {
 
 struct Expected {
-  std::string error;  // a substring of the rejection; empty = normalized
+  std::string error;  // a substring of the rejection (or of the drop's reason); empty = normalized
+  std::string dropped;  // the kind it is acknowledged and dropped as (not_customer_traffic.h)
   std::string id;
   std::string text;
   omnibroker::v1::EventKind kind = omnibroker::v1::EVENT_KIND_MESSAGE;
@@ -55,6 +57,10 @@ inline Expected Replying(Expected e, std::string reply_to) {
   return e;
 }
 inline Expected Rejected(std::string why) { return Expected{.error = std::move(why)}; }
+// Acknowledged as not customer traffic of `kind`, with `why` in its reason.
+inline Expected Dropped(std::string kind, std::string why) {
+  return Expected{.error = std::move(why), .dropped = std::move(kind)};
+}
 
 using ParseFn =
     std::function<absl::StatusOr<std::vector<omnibroker::v1::Event>>(std::string_view, TimePoint)>;
@@ -64,6 +70,13 @@ using EventCheck = std::function<void(const omnibroker::v1::Event&)>;
 inline void CheckBody(const std::string& body, const Expected& want, const std::string& provider,
                       const ParseFn& parse, const EventCheck& channel_check) {
   auto events = parse(body, SystemClock().Now());
+  if (!want.dropped.empty()) {
+    ASSERT_FALSE(events.ok());
+    EXPECT_EQ(NotCustomerTrafficKind(events.status()), want.dropped) << events.status();
+    EXPECT_NE(events.status().message().find(want.error), absl::string_view::npos)
+        << events.status();
+    return;
+  }
   if (!want.error.empty()) {
     ASSERT_FALSE(events.ok());
     EXPECT_EQ(events.status().code(), absl::StatusCode::kInvalidArgument);

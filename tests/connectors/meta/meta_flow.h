@@ -1,9 +1,10 @@
 // The end-to-end flow every Meta channel is tested with, on the real broker (RocksDB, ZeroMQ,
 // gRPC) hosting the connector: Meta's subscription handshake is answered; a webhook POST signed
 // with the app secret is answered 200 once the broker stored it and reaches an agent; a forged
-// one is refused 403 and never routed; a retry is stored once; the agent's reply reaches a local
-// HTTP server on 127.0.0.1 playing the Graph API's /messages, and the channel's rule refusal
-// (a 24-hour window) reaches the agent as "delivery failed: ...".
+// one is refused 403 and never routed; a signed notice with no customer message (an account update,
+// an opt-in) is answered 200 and counted by kind; a retry is stored once; the agent's reply reaches
+// a local HTTP server on 127.0.0.1 playing the Graph API's /messages, and the channel's rule
+// refusal (a 24-hour window) reaches the agent as "delivery failed: ...".
 #pragma once
 
 #include <gtest/gtest.h>
@@ -35,6 +36,9 @@ struct FlowCase {
   std::string refusal;      // its error body for the channel's rule
   std::string agent_sees;   // what the agent must be told of the refusal
   std::function<void(const nlohmann::json& sent)> check_reply;  // the channel's message body
+  // A signed body with no customer message, answered 200 and counted under `notice_type`.
+  std::string notice_file;
+  std::string notice_type;
 };
 
 // POST /v21.0/<id>/messages, recording what it was sent; while `refuse` is set it answers with
@@ -131,6 +135,17 @@ inline void RunFlow(const FlowCase& flow) {
   ASSERT_TRUE(forged);
   EXPECT_EQ(forged->status, 403);
   EXPECT_EQ(connector->Rejections()["unauthenticated"], 1);
+
+  if (!flow.notice_file.empty()) {
+    const std::string notice =
+        omni::testing::ReadFile(omni::testing::CorpusDir() / flow.notice_file);
+    auto acknowledged = webhook.Post(path, {{"X-Hub-Signature-256", Signature(notice, kAppSecret)}},
+                                     notice, "application/json");
+    ASSERT_TRUE(acknowledged);
+    EXPECT_EQ(acknowledged->status, 200) << acknowledged->body;
+    EXPECT_EQ(connector->Dropped(), (std::map<std::string, int64_t>{{flow.notice_type, 1}}));
+    EXPECT_EQ(connector->Rejections().count("malformed"), 0u);
+  }
 
   const httplib::Headers signed_headers{{"X-Hub-Signature-256", Signature(body, kAppSecret)}};
   auto posted = webhook.Post(path, signed_headers, body, "application/json");

@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "connectors/sdk/not_customer_traffic.h"
 #include "connectors/sdk/signature.h"
 #include "tests/support/raw_connection.h"
 
@@ -56,6 +57,7 @@ class AckingContext : public ConnectorContext {
 absl::StatusOr<std::vector<Event>> Normalize(const InboundRequest& request, TimePoint) {
   if (auto s = VerifySharedSecret("tok", request.Header("X-Token"), "X-Token"); !s.ok()) return s;
   if (request.body == "bad") return absl::InvalidArgumentError("body is not a batch");
+  if (request.body == "notice") return NotCustomerTraffic("toy_notice", "a toy account notice");
   std::vector<Event> events;
   for (absl::string_view id : absl::StrSplit(request.body, '\n', absl::SkipEmpty())) {
     events.emplace_back().set_id(std::string(id));
@@ -124,6 +126,20 @@ TEST_F(WebhookEndpointTest, BatchIsAnsweredOkAfterEveryEventIsAcked) {
   EXPECT_EQ(Post("e1\ne2\ne3"), 200);
   EXPECT_EQ(context_.published, (std::vector<std::string>{"e1", "e2", "e3"}));
   EXPECT_TRUE(endpoint_->Rejections().empty());
+}
+
+// A provider counts a 4xx as a failed delivery and, after many, switches the webhook off: what
+// Normalize names as not customer traffic is answered 200, counted by kind, and never published.
+TEST_F(WebhookEndpointTest, NotCustomerTrafficIsAnswered200CountedAndNeverPublished) {
+  StartEndpoint();
+  EXPECT_EQ(PostFor("notice"), std::pair(200, std::string("ok")));
+  EXPECT_EQ(PostFor("notice"), std::pair(200, std::string("ok")));
+  EXPECT_TRUE(context_.published.empty());
+  EXPECT_EQ(endpoint_->Dropped(), (std::map<std::string, int64_t>{{"toy_notice", 2}}));
+  EXPECT_TRUE(endpoint_->Rejections().empty());
+  // Only after it authenticated: a forged notice is still refused.
+  EXPECT_EQ(Post("notice", "wrong"), 403);
+  EXPECT_EQ(endpoint_->Dropped().at("toy_notice"), 2);
 }
 
 TEST_F(WebhookEndpointTest, MissingAckAnswers503SoTheProviderRetries) {

@@ -61,6 +61,18 @@ TEST(TelegramFlowTest, WebhookToAgentAndReplyToBotApi) {
   ASSERT_TRUE(forged);
   EXPECT_EQ(forged->status, 403);
   EXPECT_EQ(telegram->Rejections()["unauthenticated"], 1);
+  // The bot was added to a group (the Bot API's my_chat_member): answered 200, counted, not routed.
+  const std::string added =
+      R"({"update_id":77,"my_chat_member":{"chat":{"id":-100,"type":"group","title":"Team"},)"
+      R"("from":{"id":3527065,"is_bot":false,"first_name":"Nic"},"date":1700000000,)"
+      R"("old_chat_member":{"status":"left","user":{"id":7,"is_bot":true,"first_name":"Bot"}},)"
+      R"("new_chat_member":{"status":"member","user":{"id":7,"is_bot":true,"first_name":"Bot"}}}})";
+  auto acknowledged =
+      webhook.Post("/telegram/webhook", {{"X-Telegram-Bot-Api-Secret-Token", kSecret}}, added,
+                   "application/json");
+  ASSERT_TRUE(acknowledged);
+  EXPECT_EQ(acknowledged->status, 200) << acknowledged->body;
+  EXPECT_EQ(telegram->Dropped(), (std::map<std::string, int64_t>{{"my_chat_member", 1}}));
 
   auto posted = webhook.Post("/telegram/webhook", {{"X-Telegram-Bot-Api-Secret-Token", kSecret}},
                              update, "application/json");
@@ -95,6 +107,48 @@ TEST(TelegramFlowTest, WebhookToAgentAndReplyToBotApi) {
   const json sent = json::parse(bot_api.Requests(send_path).front().body);
   EXPECT_EQ(sent["chat_id"], 3527065);
   EXPECT_EQ(sent["text"], "Hi Nic, how can I help?");
+  broker.Stop();
+}
+
+// Telegram Business: a customer writes to the business account the bot manages. The agent's reply
+// goes back through that connection (sendMessage with business_connection_id), to the customer's
+// chat with the business, not to a chat with the bot.
+TEST(TelegramFlowTest, ABusinessMessageIsAnsweredThroughItsConnection) {
+  TempDir dir;
+  testing::FakeProviderApi bot_api;
+  app::BrokerApp broker(TelegramBroker(dir.path(), kBotToken, bot_api.base_url()));
+  ASSERT_OK(broker.Start());
+  auto* telegram =
+      dynamic_cast<connectors::telegram::TelegramConnector*>(broker.connector("telegram"));
+  ASSERT_NE(telegram, nullptr);
+  httplib::Client webhook("127.0.0.1", telegram->port());
+  webhook.set_read_timeout(15, 0);
+  auto posted = webhook.Post(
+      "/telegram/webhook", {{"X-Telegram-Bot-Api-Secret-Token", kSecret}},
+      testing::ReadFile(testing::CorpusDir() / "telegram" / "docs/tg_business_message.json"),
+      "application/json");
+  ASSERT_TRUE(posted);
+  ASSERT_EQ(posted->status, 200) << posted->body;
+
+  auto agent = agent::AgentClient::Connect(broker.grpc_address(), "alice");
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  std::optional<omnibroker::v1::Offer> offer;
+  ASSERT_TRUE(WaitFor([&] {
+    auto u = (*agent)->Next(50ms);
+    if (u && u->has_offer()) offer = u->offer();
+    return offer.has_value();
+  }));
+  EXPECT_EQ(offer->last_event().content().text(), "Is the shop open on Sunday?");
+  auto conversation = (*agent)->Accept(offer->offer_id());
+  ASSERT_TRUE(conversation.ok()) << conversation.status();
+  ASSERT_TRUE((*agent)->SendText(*conversation, "Yes, from 10 to 4.", "r1").ok());
+  const std::string send_path = std::string("/bot") + kBotToken + "/sendMessage";
+  ASSERT_TRUE(WaitFor([&] { return !bot_api.Requests(send_path).empty(); }));
+  const json sent = json::parse(bot_api.Requests(send_path).front().body);
+  EXPECT_EQ(sent["chat_id"], 1111111);
+  EXPECT_EQ(sent["business_connection_id"], "AbCdEfGhIjKlMnOp");
+  EXPECT_EQ(sent["text"], "Yes, from 10 to 4.");
   broker.Stop();
 }
 

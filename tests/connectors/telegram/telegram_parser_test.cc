@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 
+#include "connectors/sdk/not_customer_traffic.h"
 #include "tests/support/corpus_table.h"
 #include "tests/support/test_support.h"
 
@@ -24,6 +25,7 @@ struct Expected {
   std::string attachment_type;  // of the single attachment, "" = none
   int64_t attachment_size = 0;
   std::string reply_to;
+  std::string dropped;  // the kind it is acknowledged and dropped as (not_customer_traffic.h)
 };
 
 Expected Message(std::string id, std::string thread, std::string sender, std::string text) {
@@ -36,6 +38,11 @@ Expected Media(std::string id, std::string type, int64_t size, std::string text 
   return e;
 }
 Expected Rejected(std::string why) { return Expected{std::move(why)}; }
+Expected Dropped(std::string kind) {
+  Expected e;
+  e.dropped = std::move(kind);
+  return e;
+}
 
 const std::map<std::string, Expected>& Table() {
   static const auto* table = new std::map<std::string, Expected>{
@@ -63,6 +70,24 @@ const std::map<std::string, Expected>& Table() {
        Message("telegram:3527065:97", "3527065", "Nic Pottier",
                R"({"first_name": "Bob", "age": "32"})")},
       // Bare Message objects from a library's unit tests: what a webhook never receives.
+      // Built from the Bot API reference: the bot blocked by a user, and a service message.
+      // A customer writing to the business account the bot manages: answered through that
+      // connection, so its chat is "<business_connection_id>:<chat id>".
+      {"docs/tg_business_message.json",
+       Message("telegram:AbCdEfGhIjKlMnOp:1111111:58", "AbCdEfGhIjKlMnOp:1111111",
+               "Test Firstname Test Lastname", "Is the shop open on Sunday?")},
+      {"docs/tg_dice.json", Message("telegram:1111111:1367", "1111111",
+                                    "Test Firstname Test Lastname", "\xF0\x9F\x8E\xB2 4")},
+      // A reaction is a message replying to the one reacted to, as on the Meta channels.
+      {"docs/tg_message_reaction.json",
+       [] {
+         Expected e = Message("telegram:-1001234567890:1365:reaction:1111111:1441645600",
+                              "-1001234567890", "Test Firstname Test Lastname", "\xF0\x9F\x91\x8D");
+         e.reply_to = "telegram:-1001234567890:1365";
+         return e;
+       }()},
+      {"docs/tg_my_chat_member_kicked.json", Dropped("my_chat_member")},
+      {"docs/tg_service_new_chat_members.json", Dropped("service_message")},
       {"tg_msgobj_audio_duplicate_type_key.json", Rejected("not a Telegram Update")},
       {"tg_msgobj_location.json", Rejected("not a Telegram Update")},
       {"tg_msgobj_photo.json", Rejected("not a Telegram Update")},
@@ -106,6 +131,10 @@ TEST(TelegramCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
       "telegram", Table(),
       [&](const std::string& name, const std::string& body, const Expected& want) {
         auto events = ParseUpdate(body, SystemClock().Now());
+        if (!want.dropped.empty()) {
+          EXPECT_TRUE(testing::DroppedAs(events.status(), want.dropped));
+          return;
+        }
         if (!want.error.empty()) {
           EXPECT_TRUE(testing::RejectedWith(events.status(), want.error));
           return;
@@ -142,6 +171,24 @@ TEST(TelegramCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
       });
 }
 
+// Message content a customer really sends beyond text and media: a poll, a venue.
+TEST(TelegramParserTest, PollsAndVenuesAreRenderedAsText) {
+  auto poll = ParseUpdate(
+      R"({"update_id":5,"message":{"message_id":7,"date":1700000000,"chat":{"id":42,"type":"private"},
+          "from":{"id":42,"first_name":"Ana"},"poll":{"id":"p","question":"Which day?",
+          "options":[{"text":"Mon","voter_count":0},{"text":"Tue","voter_count":0}]}}})",
+      SystemClock().Now());
+  ASSERT_TRUE(poll.ok()) << poll.status();
+  EXPECT_EQ(poll->front().content().text(), "poll: Which day? (Mon / Tue)");
+  auto venue = ParseUpdate(
+      R"({"update_id":6,"message":{"message_id":8,"date":1700000000,"chat":{"id":42,"type":"private"},
+          "from":{"id":42,"first_name":"Ana"},"location":{"latitude":52.5,"longitude":13.4},
+          "venue":{"location":{"latitude":52.5,"longitude":13.4},"title":"Shop","address":"Main St 1"}}})",
+      SystemClock().Now());
+  ASSERT_TRUE(venue.ok()) << venue.status();
+  EXPECT_EQ(venue->front().content().text(), "location: 52.5,13.4 Shop Main St 1");
+}
+
 TEST(TelegramParserTest, KeepsLanguageAndTimestamp) {
   auto events = ParseUpdate(
       R"({"update_id":5,"message":{"message_id":7,"date":1700000000,"text":"hola",
@@ -153,6 +200,32 @@ TEST(TelegramParserTest, KeepsLanguageAndTimestamp) {
   EXPECT_EQ(events->front().sender().handle(), "42");
 }
 
+// The Bot API's Update kinds that carry no customer message, and service messages (someone joined,
+// a message was pinned): acknowledged and counted by kind, never refused.
+TEST(TelegramParserTest, NoticesAreDroppedUnderTheirKind) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"update_id":1,"my_chat_member":{"chat":{"id":42,"type":"private"},"from":{"id":42,"is_bot":false,"first_name":"Ana"},"date":1700000000,"old_chat_member":{"status":"member","user":{"id":7,"is_bot":true,"first_name":"Bot"}},"new_chat_member":{"status":"kicked","until_date":0,"user":{"id":7,"is_bot":true,"first_name":"Bot"}}}})",
+       "my_chat_member"},
+      {R"({"update_id":2,"chat_member":{"chat":{"id":-100},"from":{"id":42},"date":1}})",
+       "chat_member"},
+      {R"({"update_id":3,"chat_join_request":{"chat":{"id":-100},"from":{"id":42},"user_chat_id":42,"date":1}})",
+       "chat_join_request"},
+      {R"({"update_id":4,"poll_answer":{"poll_id":"p","option_ids":[0]}})", "poll_answer"},
+      {R"({"update_id":5,"inline_query":{"id":"q","from":{"id":42},"query":"cats","offset":""}})",
+       "inline_query"},
+      {R"({"update_id":6,"message":{"message_id":9,"date":1700000000,"chat":{"id":-100,"type":"group"},"from":{"id":42},"new_chat_members":[{"id":43,"is_bot":false,"first_name":"Bo"}]}})",
+       "service_message"},
+      {R"({"update_id":7,"message":{"message_id":10,"date":1700000000,"chat":{"id":-100,"type":"group"},"from":{"id":42},"pinned_message":{"message_id":9,"date":1,"chat":{"id":-100}}}})",
+       "service_message"},
+      {R"({"update_id":8,"message_reaction":{"chat":{"id":-100},"message_id":9,"date":1700000000,"user":{"id":42},"old_reaction":[{"type":"emoji","emoji":"x"}],"new_reaction":[]}})",
+       "reaction_removed"},
+  };
+  for (const auto& [body, kind] : cases) {
+    auto events = ParseUpdate(body, SystemClock().Now());
+    EXPECT_EQ(NotCustomerTrafficKind(events.status()), kind) << body << " -> " << events.status();
+  }
+}
+
 TEST(TelegramParserTest, MalformedInputIsRejectedWithTheField) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"", "not valid JSON"},
@@ -160,7 +233,9 @@ TEST(TelegramParserTest, MalformedInputIsRejectedWithTheField) {
       {"[1,2]", "must be a JSON object"},
       {R"({"update_id":"x","message":{}})", "update_id"},
       {R"({"update_id":1})", "unsupported update type 'none'"},
-      {R"({"update_id":1,"my_chat_member":{}})", "unsupported update type 'my_chat_member'"},
+      {R"({"update_id":1,"hologram":{}})", "unsupported update type 'hologram'"},
+      // A notice kind that is not an object is no notice.
+      {R"({"update_id":1,"my_chat_member":7})", "unsupported update type 'my_chat_member'"},
       {R"({"update_id":1,"message":{"message_id":1,"date":1}})", "message.chat.id"},
       {R"({"update_id":1,"message":{"chat":{"id":1},"date":1}})", "message.message_id"},
       {R"({"update_id":1,"message":{"chat":{"id":1},"message_id":1}})", "message.date"},
@@ -171,6 +246,16 @@ TEST(TelegramParserTest, MalformedInputIsRejectedWithTheField) {
       {R"({"update_id":1,"edited_message":{"chat":{"id":1},"message_id":1,"date":1,"text":"x"}})",
        "edited_message.edit_date"},
       {R"({"update_id":1,"callback_query":{"from":{"id":1},"data":"x"}})", "callback_query.id"},
+      {R"({"update_id":1,"business_message":{"chat":{"id":1},"message_id":1,"date":1,"text":"x"}})",
+       "business_message.business_connection_id is missing"},
+      {R"({"update_id":1,"business_message":{"business_connection_id":"a:b","chat":{"id":1},"message_id":1,"date":1,"text":"x"}})",
+       "business_message.business_connection_id is missing or not a string without ':'"},
+      {R"({"update_id":1,"message_reaction":{"chat":{"id":1},"message_id":1,"date":1,"user":{"id":2}}})",
+       "message_reaction.new_reaction is missing"},
+      {R"({"update_id":1,"message_reaction":{"chat":{"id":1},"message_id":1,"date":1,"new_reaction":[]}})",
+       "message_reaction.user.id is missing"},
+      {R"({"update_id":1,"message_reaction":{"chat":{"id":1},"date":1,"user":{"id":2},"new_reaction":[]}})",
+       "message_reaction.message_id is missing"},
       {R"({"update_id":1,"callback_query":{"id":"q","data":"x"}})", "callback_query.from.id"},
   };
   for (const auto& [body, why] : cases) {

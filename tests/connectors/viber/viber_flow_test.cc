@@ -97,6 +97,15 @@ TEST(ViberFlowTest, SignedCallbackToAgentAndReplyToSendMessage) {
       "application/json");
   ASSERT_TRUE(check);
   EXPECT_EQ(check->status, 200) << check->body;
+  // The user opened the chat screen and wrote nothing: acknowledged, counted, nothing routed.
+  const std::string opened = testing::ReadFile(
+      testing::CorpusDir() / "viber" / "courier/extracted/viber_validConversationStarted.json");
+  auto started = webhook.Post("/viber/webhook", {{"X-Viber-Content-Signature", Sign(opened)}},
+                              opened, "application/json");
+  ASSERT_TRUE(started);
+  EXPECT_EQ(started->status, 200) << started->body;
+  EXPECT_EQ(viber->Dropped(),
+            (std::map<std::string, int64_t>{{"webhook", 1}, {"conversation_started", 1}}));
 
   // (An English text: the demo roster has no agent for the unicode sample's Japanese.)
   const std::string callback = testing::ReadFile(

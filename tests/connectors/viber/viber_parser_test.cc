@@ -9,6 +9,7 @@
 #include <map>
 
 #include "absl/strings/escaping.h"
+#include "connectors/sdk/not_customer_traffic.h"
 #include "connectors/sdk/signature.h"
 #include "connectors/viber/viber_connector.h"
 #include "tests/support/corpus_table.h"
@@ -35,6 +36,8 @@ struct Expected {
   std::map<std::string, std::string> metadata;  // a subset of provider_metadata
   std::string language;
   int64_t seconds = 1457764197;  // occurred_at
+  std::string attachment_url;    // of the single attachment, "" = none
+  std::string dropped;  // the kind it is acknowledged and dropped as (not_customer_traffic.h)
 };
 
 Expected Message(std::string id, std::string thread, std::string sender, std::string text) {
@@ -61,7 +64,11 @@ Expected Courier(std::string text, std::map<std::string, std::string> metadata) 
   e.seconds = 1481142112;
   return e;
 }
-Expected NoEvent() { return Expected{"", 0}; }
+Expected Dropped(std::string kind) {
+  Expected e{"", 0};
+  e.dropped = std::move(kind);
+  return e;
+}
 Expected Rejected(std::string why) { return Expected{std::move(why)}; }
 
 const char kUnsubscribedText[] =
@@ -92,7 +99,7 @@ const std::map<std::string, Expected>& Table() {
          return e;
        }()},
       {"viber_seen.json", Status("seen")},
-      {"viber_signed_webhook_check.http", NoEvent()},
+      {"viber_signed_webhook_check.http", Dropped("webhook")},
       {"viber_unsubscribed.json", System("unsubscribed", "", kUnsubscribedText)},
       {"courier/extracted/viber_deliveredStatusReport.json", Status("delivered")},
       {"courier/extracted/viber_failedStatusReport.json",
@@ -107,7 +114,7 @@ const std::map<std::string, Expected>& Table() {
       {"courier/extracted/viber_rejectedVideo.json", Rejected("message.media is missing")},
       {"courier/extracted/viber_unexpectedEvent.json", Rejected("unsupported event 'unexpected'")},
       // The user opened the chat screen: no message, so no conversation.
-      {"courier/extracted/viber_validConversationStarted.json", NoEvent()},
+      {"courier/extracted/viber_validConversationStarted.json", Dropped("conversation_started")},
       {"courier/extracted/viber_validReceiveContact.json",
        Courier("incoming msg", {{"contact_phone", "+12067799191"}, {"message_type", "contact"}})},
       {"courier/extracted/viber_validReceiveLocation.json",
@@ -123,7 +130,16 @@ const std::map<std::string, Expected>& Table() {
        }()},
       {"courier/extracted/viber_validUnsubscribed.json",
        System("unsubscribed", "", kUnsubscribedText)},
-      {"courier/extracted/viber_webhookCheck.json", NoEvent()},
+      {"courier/extracted/viber_webhookCheck.json", Dropped("webhook")},
+      // The REST Bot API's sticker message with its sticker_id written as a digit string.
+      {"docs/viber_sticker_id_digit_string.json",
+       [] {
+         Expected e = Message(absl::StrCat("viber:", kToken), "01234567890A=", "John McClane", "");
+         e.language = "en";
+         e.attachment_url = "viber-sticker:40133";
+         e.metadata = {{"message_type", "sticker"}, {"tracking_data", "tracking data"}};
+         return e;
+       }()},
   };
   return *table;
 }
@@ -161,6 +177,10 @@ TEST(ViberCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
             name.ends_with(".http")
                 ? NormalizeCallback(kCapturedToken, ParseHttpCapture(body), SystemClock().Now())
                 : ParseCallback(body, SystemClock().Now());
+        if (!want.dropped.empty()) {
+          EXPECT_TRUE(testing::DroppedAs(events.status(), want.dropped));
+          return;
+        }
         if (!want.error.empty()) {
           EXPECT_TRUE(testing::RejectedWith(events.status(), want.error));
           return;
@@ -182,7 +202,12 @@ TEST(ViberCorpusTest, EveryFileIsNormalizedOrRejectedAsExpected) {
         EXPECT_EQ(e.content().text(), want.text);
         EXPECT_EQ(e.reply_to_event_id(), want.reply_to);
         EXPECT_EQ(e.language(), want.language);
-        EXPECT_EQ(e.content().attachments_size(), 0);
+        if (want.attachment_url.empty()) {
+          EXPECT_EQ(e.content().attachments_size(), 0);
+        } else {
+          ASSERT_EQ(e.content().attachments_size(), 1);
+          EXPECT_EQ(e.content().attachments(0).url(), want.attachment_url);
+        }
         for (const auto& [key, value] : want.metadata) {
           ASSERT_TRUE(e.provider_metadata().contains(key)) << key;
           EXPECT_EQ(e.provider_metadata().at(key), value) << key;
@@ -223,6 +248,9 @@ TEST(ViberParserTest, MediaBecomeReferencesWithTypeSizeAndName) {
       {R"({"type":"file","media":"https://m/f.pdf","size":10,"file_name":"f.pdf"}})",
        "application/octet-stream", "https://m/f.pdf"},
       {R"({"type":"sticker","sticker_id":46105}})", "image/png", "viber-sticker:46105"},
+      {R"({"type":"sticker","sticker_id":"40133"}})", "image/png", "viber-sticker:40133"},
+      {R"({"type":"sticker","sticker_id":"40133","media":"https://m/s.png"}})", "image/png",
+       "https://m/s.png"},
   };
   for (const auto& [message, type, url] : media) {
     auto events = ParseOk(head + message);
@@ -293,6 +321,21 @@ TEST(ViberParserTest, MalformedInputIsRejectedWithTheField) {
       {R"({"event":"message","timestamp":1,"message_token":1,"message":{"type":"sticker"},)" +
            sender + "}",
        "message.media/sticker_id"},
+      {R"({"event":"message","timestamp":1,"message_token":1,"message":{"type":"sticker","sticker_id":"4x"},)" +
+           sender + "}",
+       "message.sticker_id '4x' is not a number"},
+      {R"({"event":"message","timestamp":1,"message_token":1,"message":{"type":"sticker","sticker_id":""},)" +
+           sender + "}",
+       "message.sticker_id '' is not a number"},
+      {R"({"event":"message","timestamp":1,"message_token":1,"message":{"type":"sticker","sticker_id":"-5"},)" +
+           sender + "}",
+       "message.sticker_id '-5' is not a number"},
+      {R"({"event":"message","timestamp":1,"message_token":1,"message":{"type":"sticker","sticker_id":-5},)" +
+           sender + "}",
+       "message.sticker_id -5 is not a non-negative integer or a digit string"},
+      {R"({"event":"message","timestamp":1,"message_token":1,"message":{"type":"sticker","sticker_id":1.5},)" +
+           sender + "}",
+       "message.sticker_id 1.5 is not a non-negative integer or a digit string"},
       {R"({"event":"delivered","timestamp":1,"message_token":1})", "user_id is missing"},
       {R"({"event":"seen","timestamp":1,"user_id":"AbC="})", "message_token is missing"},
       {R"({"event":"subscribed","timestamp":1,"message_token":1,"user_id":"AbC="})",

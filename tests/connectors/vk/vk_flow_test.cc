@@ -91,6 +91,20 @@ TEST(VkFlowTest, CallbackToAgentAndReplyToMessagesSend) {
   EXPECT_EQ(forged->status, 403);
   EXPECT_EQ(vk->Rejections()["unauthenticated"], 1);
 
+  // Someone joined the community (VK's group_join): answered "ok" and counted, nothing routed, so
+  // VK never takes the server for broken.
+  const json joined{{"type", "group_join"},
+                    {"group_id", 183287114},
+                    {"event_id", "a1b2"},
+                    {"v", "5.199"},
+                    {"object", {{"user_id", 5}, {"join_type", "join"}}},
+                    {"secret", kSecret}};
+  auto acknowledged = callback.Post("/vk/callback", joined.dump(), "application/json");
+  ASSERT_TRUE(acknowledged);
+  EXPECT_EQ(acknowledged->status, 200);
+  EXPECT_EQ(acknowledged->body, "ok");
+  EXPECT_EQ(vk->Dropped(), (std::map<std::string, int64_t>{{"group_join", 1}}));
+
   update["secret"] = kSecret;
   auto posted = callback.Post("/vk/callback", update.dump(), "application/json");
   ASSERT_TRUE(posted);

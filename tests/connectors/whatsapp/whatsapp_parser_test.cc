@@ -13,6 +13,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "base/strings.h"
+#include "connectors/sdk/not_customer_traffic.h"
 #include "connectors/sdk/signature.h"
 #include "connectors/whatsapp/whatsapp_connector.h"
 #include "tests/connectors/meta/meta_corpus.h"
@@ -67,12 +68,15 @@ const std::map<std::string, Expected>& Table() {
          return e;
        }()},
       {"courier_wac/error_errors.json",
-       Rejected("errors: WhatsApp reported an error instead of messages (code 0: We were unable "
-                "to authenticate the app user)")},
+       Dropped("errors",
+               "errors: WhatsApp reported an error instead of messages (code 0: We were unable "
+               "to authenticate the app user)")},
       {"courier_wac/error_msg.json",
-       Rejected("messages[0] could not be read by WhatsApp (code 131051: Unsupported message type "
-                "(Message type is not currently supported))")},
-      {"courier_wac/group_message.json", Rejected("is a group message: groups are not supported")},
+       Dropped("unsupported",
+               "messages[0] could not be read by WhatsApp (code 131051: Unsupported message type "
+               "(Message type is not currently supported))")},
+      {"courier_wac/group_message.json",
+       Dropped("group", "is a group message: groups are not supported")},
       {"courier_wac/hello.json", Customer(Message("whatsapp:external_id", "Hello World"),
                                           "1234567890:5678", "+5678", "Kerry Fisher")},
       // Known only by a business-scoped user id: no phone number.
@@ -106,6 +110,35 @@ const std::map<std::string, Expected>& Table() {
                                        "whatsapp-media:id_video", "Check out my new phone!")},
       {"courier_wac/voice.json",
        Media("whatsapp:external_id", "audio/ogg; codecs=opus", "whatsapp-media:id_voice")},
+      // Built from Meta's webhooks reference: account and calling traffic, no customer message.
+      {"meta_docs/account_update_ban.json",
+       Dropped("account_update", "field 'account_update' is not 'messages'")},
+      {"meta_docs/calls_connect.json", Dropped("calls", "field 'calls' is not 'messages'")},
+      // A user opened the chat for the first time (welcome messages): nothing written yet.
+      {"meta_docs/request_welcome.json",
+       Dropped("request_welcome", "asks for a welcome message: the user wrote nothing yet")},
+      // Built from Meta's business-scoped user ids reference: a customer with a username and no
+      // phone number shared, known by the BSUID alone.
+      {"meta_docs/bsuid_text_without_phone.json",
+       Customer(Message("whatsapp:wamid.HBgLMTY1MDM4Nzk0MzkVAgASGBQzQTRBNjU5OUFFRTAzODEwMTQ0RgA=",
+                        "Does it come in another color?"),
+                "106540352242922:US.13491208655302741918", "", "Sheena Nelson")},
+      {"meta_docs/bsuid_status_read_without_phone.json",
+       Customer(Status("wamid.HBgLMTY1MDM4Nzk0MzkVAgARGBI3MTE5MjkwNjQ3ODYxMDA4MzUA", "read"),
+                "106540352242922:US.13491208655302741918", "", "")},
+      // Built from Meta's edit messages webhook reference: the customer corrected a message.
+      {"meta_docs/edit_text.json",
+       Customer(
+           [] {
+             Expected e =
+                 Of(omnibroker::v1::EVENT_KIND_EDIT,
+                    "whatsapp:wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQUJDQTEyMzQ1Njc4OTBBQkNEAA==:"
+                    "edit:wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQUU4NkRFRjg3OUY2NzNGMDAxMQA=",
+                    "whatsapp:wamid.HBgLMTY1MDU1NTEyMzQVAgASGBQzQUJDQTEyMzQ1Njc4OTBBQkNEAA==");
+             e.text = "Does it come in another colour?";
+             return e;
+           }(),
+           "106540352242922:16505551234", "+16505551234", "Sheena Nelson")},
       // Dictionaries of named bodies (see NamedBodiesTable).
       {"pywa_callback_button.json", Rejected("not a WhatsApp Cloud API webhook")},
       {"pywa_callback_selection.json", Rejected("not a WhatsApp Cloud API webhook")},
@@ -134,24 +167,25 @@ const std::map<std::string, Expected>& Table() {
        Customer(Media("whatsapp:wamid.xyzxyz", "image/jpeg", "whatsapp-media:65463453"),
                 kPywaThread, "+972987654321", "Test Name")},
       {"split/pywa_message__interactive_message_with_err.json",
-       Rejected("messages[0] could not be read by WhatsApp (code 131000: Something went wrong "
-                "(Unsupported webhook payload))")},
+       Dropped("unsupported",
+               "messages[0] could not be read by WhatsApp (code 131000: Something went wrong "
+               "(Unsupported webhook payload))")},
       {"split/pywa_message__reaction.json",
        Replying(Message("whatsapp:wamid.xyzxyz", "\xF0\x9F\x98\xAE"), "whatsapp:wamid.yzxyzx=")},
       {"split/pywa_message__referral.json", Message("whatsapp:wamid.ID", "BODY")},
       {"split/pywa_message__reply.json",
        Replying(Message("whatsapp:wamid.xyzxyz", "replied text"), "whatsapp:wamid.xyzxyz==")},
       {"split/pywa_message__unsupported.json",
-       Rejected("could not be read by WhatsApp (code 131051: Message type unknown (Message type "
-                "is currently not supported.))")},
+       Dropped("unsupported",
+               "could not be read by WhatsApp (code 131051: Message type unknown (Message type "
+               "is currently not supported.))")},
       {"split/pywa_message_status__delivered.json",
        Customer(Status("wamid.xyzxyz", "delivered"), kPywaThread, "+972987654321", "Test Name")},
       {"split/pywa_message_status__failed.json", Status("wamid.xyzxyz", "failed")},
       {"split/pywa_message_status__read.json", Status("wamid.xyzxyz", "read")},
       {"split/pywa_message_status__sent.json", Status("wamid.xyzxyz", "sent")},
       {"split/pywa_system__identity_change.json",
-       Rejected("is a system message (customer_identity_changed: User identity changed), not a "
-                "customer message")},
+       Dropped("system", "is a system message (customer_identity_changed: User identity changed)")},
   };
   return *table;
 }
@@ -189,8 +223,9 @@ const std::map<std::string, Expected>& NamedBodiesTable() {
        Media("whatsapp:wamid.xyzxyz", "image/webp", "whatsapp-media:1234567890987654321")},
       {"pywa_message.json#reaction",
        Replying(Message("whatsapp:wamid.xyzxyz", "\xF0\x9F\x98\xAE"), "whatsapp:wamid.yzxyzx=")},
-      {"pywa_message.json#unreaction_empty", Rejected("reaction was removed: nothing to route")},
-      {"pywa_message.json#unreaction_no_emoji", Rejected("reaction was removed: nothing to route")},
+      {"pywa_message.json#unreaction_empty", Dropped("reaction_removed", "reaction was removed")},
+      {"pywa_message.json#unreaction_no_emoji",
+       Dropped("reaction_removed", "reaction was removed")},
       {"pywa_message.json#current_location",
        Message("whatsapp:wamid.xyzxyz", "location: 12.25089,43.90539")},
       {"pywa_message.json#chosen_location",
@@ -202,16 +237,17 @@ const std::map<std::string, Expected>& NamedBodiesTable() {
                "777-777-7777")},
       {"pywa_message.json#order",
        Message("whatsapp:wamid.xyzxyz", "order: HAMBURGER x3, FRENCH_FRIES x2, SODA x2")},
-      {"pywa_message.json#unsupported", Rejected("could not be read by WhatsApp (code 131051")},
+      {"pywa_message.json#unsupported",
+       Dropped("unsupported", "could not be read by WhatsApp (code 131051")},
       {"pywa_message.json#unsupported_with_type",
-       Rejected("could not be read by WhatsApp (code 131051")},
+       Dropped("unsupported", "could not be read by WhatsApp (code 131051")},
       {"pywa_message.json#reply",
        Replying(Message("whatsapp:wamid.xyzxyz", "replied text"), "whatsapp:wamid.xyzxyz==")},
       {"pywa_message.json#forwarded", Message("whatsapp:wamid.xyzxyz", "forwarded text")},
       {"pywa_message.json#forwarded_many_times",
        Message("whatsapp:wamid.xyzxyz", "text forwarded many times")},
       {"pywa_message.json#interactive_message_with_err",
-       Rejected("could not be read by WhatsApp (code 131000")},
+       Dropped("unsupported", "could not be read by WhatsApp (code 131000")},
       {"pywa_message.json#referral", Message("whatsapp:wamid.ID", "BODY")},
       {"pywa_message_status.json#sent", Status("wamid.xyzxyz", "sent")},
       {"pywa_message_status.json#delivered", Status("wamid.xyzxyz", "delivered")},
@@ -219,11 +255,12 @@ const std::map<std::string, Expected>& NamedBodiesTable() {
       {"pywa_message_status.json#played", Status("wamid.xyzxyz", "played")},
       {"pywa_message_status.json#failed", Status("wamid.xyzxyz", "failed")},
       {"pywa_message_status.json#with_tracker", Status("wamid.xyzxyz", "sent")},
-      {"pywa_message_status.json#group", Rejected("is about a group message")},
+      {"pywa_message_status.json#group", Dropped("group", "is about a group message")},
       {"pywa_system.json#phone_number_change",
-       Rejected("is a system message (user_changed_number: User A changed from 972987654321 to "
-                "972912345678)")},
-      {"pywa_system.json#identity_change", Rejected("is a system message")},
+       Dropped("system",
+               "is a system message (user_changed_number: User A changed from 972987654321 to "
+               "972912345678)")},
+      {"pywa_system.json#identity_change", Dropped("system", "is a system message")},
   };
   return *table;
 }
@@ -283,7 +320,7 @@ TEST(WhatsAppParserTest, ABatchFansOutAcrossEntriesChangesAndItems) {
   EXPECT_EQ((*events)[0].thread_key(), "PN1:4915112345678");
 }
 
-TEST(WhatsAppParserTest, NonCustomerItemsAreSkippedInABatchButRejectAnEmptyBody) {
+TEST(WhatsAppParserTest, NonCustomerItemsAreLeftOutOfABatchAndAloneAreDropped) {
   const std::string mixed = Body(absl::StrCat(
       "{", kMeta,
       R"(,"messages":[{"from":"491","id":"wamid.S","timestamp":"1700000000","type":"system","system":{"type":"user_changed_number","body":"x"}},
@@ -297,7 +334,24 @@ TEST(WhatsAppParserTest, NonCustomerItemsAreSkippedInABatchButRejectAnEmptyBody)
       R"({"object":"whatsapp_business_account","entry":[{"id":"W","changes":[{"field":"account_update","value":{}}]}]})",
       SystemClock().Now());
   ASSERT_FALSE(account_update.ok());
+  EXPECT_EQ(NotCustomerTrafficKind(account_update.status()), "account_update");
   EXPECT_NE(account_update.status().message().find("field 'account_update' is not 'messages'"),
+            absl::string_view::npos);
+  // A field Meta adds later is still account traffic, counted under one bounded name.
+  auto unknown_field = ParseWebhook(
+      R"({"object":"whatsapp_business_account","entry":[{"id":"W","changes":[{"field":"brand_new_thing","value":{}}]}]})",
+      SystemClock().Now());
+  EXPECT_EQ(NotCustomerTrafficKind(unknown_field.status()), "other_field");
+  // A body of notices and a type the connector cannot read: refused, so the unread one is seen.
+  auto with_unknown = ParseWebhook(
+      Body(absl::StrCat(
+          "{", kMeta,
+          R"(,"messages":[{"from":"491","id":"wamid.S","timestamp":"1700000000","type":"system","system":{"type":"user_changed_number","body":"x"}},
+                      {"from":"491","id":"wamid.H","timestamp":"1700000000","type":"hologram"}]})")),
+      SystemClock().Now());
+  EXPECT_FALSE(NotCustomerTrafficKind(with_unknown.status()).has_value());
+  EXPECT_EQ(with_unknown.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(with_unknown.status().message().find("type 'hologram' is not supported"),
             absl::string_view::npos);
 }
 
@@ -311,6 +365,21 @@ TEST(WhatsAppParserTest, RevokeIsADeleteOfTheOriginal) {
   EXPECT_EQ(events->front().kind(), omnibroker::v1::EVENT_KIND_DELETE);
   EXPECT_EQ(events->front().id(), "whatsapp:wamid.O:deleted");
   EXPECT_EQ(events->front().reply_to_event_id(), "whatsapp:wamid.O");
+}
+
+TEST(WhatsAppParserTest, AnEditedCaptionIsAnEditOfTheOriginal) {
+  auto events = ParseWebhook(
+      Body(absl::StrCat(
+          "{", kMeta,
+          R"(,"messages":[{"from":"491","id":"wamid.E2","timestamp":"1700000000","type":"edit","edit":{"original_message_id":"wamid.O","message":{"type":"image","image":{"id":"M9","caption":"the red one"}}}}]})")),
+      SystemClock().Now());
+  ASSERT_TRUE(events.ok()) << events.status();
+  const Event& e = events->front();
+  EXPECT_EQ(e.kind(), omnibroker::v1::EVENT_KIND_EDIT);
+  EXPECT_EQ(e.id(), "whatsapp:wamid.O:edit:wamid.E2");
+  EXPECT_EQ(e.reply_to_event_id(), "whatsapp:wamid.O");
+  EXPECT_EQ(e.content().text(), "the red one");
+  EXPECT_EQ(e.thread_key(), "PN1:491");
 }
 
 TEST(WhatsAppParserTest, DocumentKeepsItsFilenameAndBsuidGetsNoPhone) {
@@ -327,6 +396,46 @@ TEST(WhatsAppParserTest, DocumentKeepsItsFilenameAndBsuidGetsNoPhone) {
   ASSERT_EQ(e.content().attachments_size(), 1);
   EXPECT_EQ(e.content().attachments(0).filename(), "a.pdf");
   EXPECT_EQ(e.content().attachments(0).url(), "whatsapp-media:M1");
+}
+
+TEST(WhatsAppParserTest, ACustomerKnownOnlyByABsuidIsThatHandleWithNoPhone) {
+  auto from_user_id =
+      ParseWebhook(ReadFile(CorpusDir() / "whatsapp/meta_docs/bsuid_text_without_phone.json"),
+                   SystemClock().Now());
+  ASSERT_TRUE(from_user_id.ok()) << from_user_id.status();
+  const Event& e = from_user_id->front();
+  EXPECT_EQ(e.sender().handle(), "US.13491208655302741918");
+  EXPECT_EQ(e.sender().phone(), "");  // never joined to a phone identity
+  EXPECT_EQ(e.provider_metadata().at("user_id"), "US.13491208655302741918");
+  // Only the contact names the BSUID: the body is about that one customer.
+  auto from_contact = ParseWebhook(
+      Body(absl::StrCat(
+          "{", kMeta,
+          R"(,"contacts":[{"profile":{"name":"Bo"},"user_id":"US.ENT.77"}],"messages":[{"id":"wamid.C","timestamp":"1700000000","type":"text","text":{"body":"hi"}}]})")),
+      SystemClock().Now());
+  ASSERT_TRUE(from_contact.ok()) << from_contact.status();
+  EXPECT_EQ(from_contact->front().sender().handle(), "US.ENT.77");
+  EXPECT_EQ(from_contact->front().thread_key(), "PN1:US.ENT.77");
+  EXPECT_EQ(from_contact->front().sender().display_name(), "Bo");
+  // With both, the phone number stays the handle (the customer's thread does not change).
+  auto both = ParseWebhook(
+      Body(absl::StrCat(
+          "{", kMeta,
+          R"(,"messages":[{"from":"491","from_user_id":"DE.5","id":"wamid.P","timestamp":"1700000000","type":"text","text":{"body":"hi"}}]})")),
+      SystemClock().Now());
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ(both->front().sender().handle(), "491");
+  EXPECT_EQ(both->front().provider_metadata().at("user_id"), "DE.5");
+}
+
+TEST(WhatsAppConnectorTest, AReplyToABsuidNamesItAsRecipient) {
+  const auto to_phone = nlohmann::json::parse(CloudApiTextMessage("4915112345678", "hi"));
+  EXPECT_EQ(to_phone["to"], "4915112345678");
+  EXPECT_FALSE(to_phone.contains("recipient"));
+  const auto to_bsuid = nlohmann::json::parse(CloudApiTextMessage("US.13491208655302741918", "hi"));
+  EXPECT_EQ(to_bsuid["recipient"], "US.13491208655302741918");
+  EXPECT_FALSE(to_bsuid.contains("to"));
+  EXPECT_EQ(to_bsuid["text"]["body"], "hi");
 }
 
 TEST(WhatsAppParserTest, AValidUserIdIsKeptAndAMalformedOneIgnored) {
@@ -372,11 +481,36 @@ TEST(WhatsAppParserTest, MalformedInputIsRejectedWithTheField) {
       {value(R"({"from":"491","timestamp":"1","type":"text","text":{"body":"x"}})"),
        "messages[0].id is missing"},
       {value(R"({"id":"w","timestamp":"1","type":"text","text":{"body":"x"}})"),
+       "messages[0].from is missing or not a string (nor from_user_id, a BSUID)"},
+      {value(
+           R"({"id":"w","from_user_id":"bla","timestamp":"1","type":"text","text":{"body":"x"}})"),
+       "messages[0].from_user_id 'bla' is neither a phone number nor a user id"},
+      {value(
+           R"({"id":"w","from_user_id":"us.1","timestamp":"1","type":"text","text":{"body":"x"}})"),
+       "messages[0].from_user_id 'us.1' is neither a phone number nor a user id"},
+      // Two contacts and no from: whose message it is cannot be told.
+      {Body(absl::StrCat(
+           "{", kMeta,
+           R"(,"contacts":[{"user_id":"US.1"},{"user_id":"US.2"}],"messages":[{"id":"w","timestamp":"1","type":"text","text":{"body":"x"}}]})")),
        "messages[0].from is missing"},
       {value(R"({"id":"w","from":"491","timestamp":17,"type":"text"})"),
        "messages[0].text.body is missing"},
       {value(R"({"id":"w","from":"491","timestamp":"1","type":"image","image":{}})"),
        "messages[0].image.id is missing"},
+      {value(R"({"id":"w","from":"491","timestamp":"1","type":"edit"})"),
+       "messages[0].edit is missing or not an object"},
+      {value(
+           R"({"id":"w","from":"491","timestamp":"1","type":"edit","edit":{"message":{"type":"text","text":{"body":"x"}}}})"),
+       "messages[0].edit.original_message_id is missing"},
+      {value(
+           R"({"id":"w","from":"491","timestamp":"1","type":"edit","edit":{"original_message_id":"o"}})"),
+       "messages[0].edit.message is missing or not an object"},
+      {value(
+           R"({"id":"w","from":"491","timestamp":"1","type":"edit","edit":{"original_message_id":"o","message":{}}})"),
+       "messages[0].edit.message.type is missing"},
+      {value(
+           R"({"id":"w","from":"491","timestamp":"1","type":"edit","edit":{"original_message_id":"o","message":{"type":"text","text":{}}}})"),
+       "messages[0].edit.message.text.body is missing"},
       {value(R"({"id":"w","from":"491","timestamp":"1","type":"hologram"})"),
        "messages[0].type 'hologram' is not supported"},
       {value(absl::StrCat(ok_message, R"(,{"id":"w","from":"491","timestamp":[],"type":"text"})")),
