@@ -386,11 +386,9 @@ absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
     return absl::InvalidArgumentError(absl::StrCat(
         "config: unknown section '", key, "' (", Where(key_node),
         "); known: data_dir, grpc_listen, grpc_security, ingest_listen, ingest, admin_listen, "
-        "log_format, "
-        "shutdown_grace_seconds, tenant, tenants, dedupe_window_hours, retention, "
-        "escalation_roles, "
-        "join_open_conversation_across_channels, floor_stats, routing, agents, connectors, "
-        "insecure"));
+        "log_format, shutdown_grace_seconds, tenant, tenants, dedupe_window_hours, retention, "
+        "escalation_roles, join_open_conversation_across_channels, floor_stats, routing, agents, "
+        "connectors, insecure"));
   }
   return absl::OkStatus();
 }

@@ -131,7 +131,7 @@ absl::StatusOr<Caller> CallAuthenticator::CheckToken(const grpc::ServerContextBa
 
 bool CallAuthenticator::Revoked(const Caller& caller) const {
   // The token's tenant: an operator's is every tenant, whichever its call acts for.
-  const std::string& token_tenant =
+  const std::string token_tenant =
       caller.role == Role::kOperator ? std::string(kAnyTenant) : caller.tenant;
   return revocations_.Revoked(token_tenant, caller.agent_id, caller.token_id, caller.issued_at);
 }
