@@ -3,10 +3,13 @@
 //             ingested event (event + conversation + dedupe) with sync=true, so RocksDB's own
 //             group commit batches the fsyncs;
 //   broker:   events published through the connector SDK (ReliableClient, ZeroMQ) into the
-//             broker core, acked only after group commit made them durable.
-// Prints events/s and ack latency p50/p99 of each, and the ratio broker / baseline.
+//             broker's ingest front and partitions, acked only after the partition's group commit
+//             made them durable; once per partition count P (P tenants, one per partition, the
+//             events spread evenly over them).
+// Prints events/s, ack latency p50/p99 and the process's CPU time per event of each, the ratio
+// of each broker run to the baseline and to the run with one partition.
 //
-//   omni-ingest-bench [--events N] [--writers W] [--transport inproc|tcp]
+//   omni-ingest-bench [--events N] [--writers W] [--transport inproc|tcp] [--partitions 1,2,4]
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
@@ -16,8 +19,13 @@
 #include <thread>
 #include <vector>
 
+#include <sys/resource.h>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "base/time_util.h"
-#include "broker/core/broker_core.h"
+#include "broker/ingest/ingest_front.h"
+#include "broker/partitions/partitions.h"
 #include "broker/store/keys.h"
 #include "broker/store/store.h"
 #include "connectors/sdk/reliable_client.h"
@@ -31,7 +39,15 @@ struct Result {
   double events_per_s;
   double p50_us;
   double p99_us;
+  double cpu_us_per_event = 0;
 };
+
+double ProcessCpuSeconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
 
 std::filesystem::path MakeTempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "omni-bench-XXXXXX").string();
@@ -44,10 +60,10 @@ Result Summarize(std::vector<double>& latencies_us, double seconds) {
   return {latencies_us.size() / seconds, at(0.50), at(0.99)};
 }
 
-omnibroker::v1::Event MakeEvent(int i, int threads) {
+omnibroker::v1::Event MakeEvent(int i, int threads, const std::string& tenant = "default") {
   omnibroker::v1::Event e;
   e.set_id("bench:" + std::to_string(i));
-  e.set_tenant("default");
+  e.set_tenant(tenant);
   e.set_channel(omnibroker::v1::CHANNEL_CHAT);
   e.set_provider("webchat");
   e.set_direction(omnibroker::v1::DIRECTION_INBOUND);
@@ -100,22 +116,32 @@ Result RawRocksDb(int events, int writers) {
   return result;
 }
 
-Result Broker(int events, const std::string& transport) {
+Result Broker(int events, const std::string& transport, int partition_count) {
   const auto dir = MakeTempDir();
   Result result;
   {
     zmq::context_t zmq;
     // The broker's metrics, recorded as in production (what they cost is part of the result).
     omni::ops::BrokerMetrics metrics;
-    auto store = omni::store::Store::Open(
-        {.dir = dir, .write_latency = &metrics.store_write, .sync_latency = &metrics.store_sync});
-    if (!store.ok()) std::abort();
     const std::string endpoint = transport == "tcp" ? "tcp://127.0.0.1:*" : "inproc://bench";
-    omni::core::BrokerCore core(zmq, **store, omni::SystemClock::Get(), metrics,
-                                {.ingest_endpoints = {endpoint}});
-    if (!core.Start().ok()) std::abort();
+    omni::ingest::IngestFront front(zmq, metrics, {.endpoints = {endpoint}});
+    omni::partitions::PartitionsOptions options{
+        .data_dir = dir,
+        .store = {.write_latency = &metrics.store_write, .sync_latency = &metrics.store_sync}};
+    options.map.count = partition_count;
+    std::vector<std::string> tenants;
+    for (int p = 0; p < partition_count; ++p) {
+      tenants.push_back("t" + std::to_string(p));
+      options.map.assigned[tenants.back()] = p;
+      options.tenants[tenants.back()] = omni::routing::DefaultRoutingPolicy();
+    }
+    auto partitions = omni::partitions::Partitions::Open(std::move(options), front,
+                                                         omni::SystemClock::Get(), metrics);
+    if (!partitions.ok() || !(*partitions)->Start().ok() || !front.Start(**partitions).ok()) {
+      std::abort();
+    }
     omni::connectors::ReliableClient client(
-        zmq, {.broker_endpoint = core.ingest_endpoints()[0], .connector_name = "bench"},
+        zmq, {.broker_endpoint = front.endpoints()[0], .connector_name = "bench"},
         [](omnibroker::v1::Delivery) {});
     if (!client.Start().ok()) std::abort();
 
@@ -123,10 +149,12 @@ Result Broker(int events, const std::string& transport) {
     std::atomic<int> acked{0};
     std::mutex mu;
     std::condition_variable all_acked;
+    const double cpu_before = ProcessCpuSeconds();
     const auto start = Clock::now();
     for (int i = 0; i < events; ++i) {
       const auto t0 = Clock::now();
-      auto s = client.Publish(MakeEvent(i, 1000), [&, i, t0](const omnibroker::v1::IngestAck& ack) {
+      auto s = client.Publish(MakeEvent(i, 1000, tenants[i % partition_count]),
+                              [&, i, t0](const omnibroker::v1::IngestAck& ack) {
         if (ack.status() != omnibroker::v1::INGEST_STATUS_ACCEPTED) {
           std::fprintf(stderr, "event %d not accepted: %s\n", i, ack.reason().c_str());
           std::abort();
@@ -144,8 +172,11 @@ Result Broker(int events, const std::string& transport) {
       all_acked.wait(lock, [&] { return acked.load() == events; });
     }
     result = Summarize(latencies, std::chrono::duration<double>(Clock::now() - start).count());
+    result.cpu_us_per_event = (ProcessCpuSeconds() - cpu_before) * 1e6 / events;
     client.Stop();
-    core.Stop();
+    front.StopReading();
+    (*partitions)->Stop();
+    front.Stop();
   }
   std::filesystem::remove_all(dir);
   return result;
@@ -157,18 +188,35 @@ int main(int argc, char** argv) {
   int events = 20000;
   int writers = 64;
   std::string transport = "inproc";
+  std::vector<int> partition_counts = {1, 2, 4};
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--events")) events = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--writers")) writers = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--transport")) transport = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--partitions")) {
+      partition_counts.clear();
+      for (const auto& n : absl::StrSplit(argv[i + 1], ',')) {
+        int count;
+        if (!absl::SimpleAtoi(n, &count) || count < 1) return 2;
+        partition_counts.push_back(count);
+      }
+    }
   }
-  const Result raw = RawRocksDb(events, writers);
-  const Result broker = Broker(events, transport);
-  std::printf("durable ingest, %d events, 1000 conversations\n", events);
-  std::printf("  raw RocksDB synced group commit (%d writers): %9.0f events/s  p50 %7.0f us  p99 %7.0f us\n",
-              writers, raw.events_per_s, raw.p50_us, raw.p99_us);
-  std::printf("  broker via SDK over %-6s (ack after sync): %9.0f events/s  p50 %7.0f us  p99 %7.0f us\n",
-              transport.c_str(), broker.events_per_s, broker.p50_us, broker.p99_us);
-  std::printf("  ratio broker/raw: %.2f  (target >= 0.60)\n", broker.events_per_s / raw.events_per_s);
+  const double raw_cpu_before = ProcessCpuSeconds();
+  Result raw = RawRocksDb(events, writers);
+  raw.cpu_us_per_event = (ProcessCpuSeconds() - raw_cpu_before) * 1e6 / events;
+  std::printf("durable ingest, %d events, 1000 conversations, %u cores\n", events,
+              std::thread::hardware_concurrency());
+  std::printf("  raw RocksDB synced group commit (%d writers):    %9.0f events/s  p50 %7.0f us  p99 %7.0f us  cpu %5.1f us/event\n",
+              writers, raw.events_per_s, raw.p50_us, raw.p99_us, raw.cpu_us_per_event);
+  double one_partition = 0;
+  for (int count : partition_counts) {
+    const Result broker = Broker(events, transport, count);
+    if (one_partition == 0) one_partition = broker.events_per_s;
+    std::printf("  broker over %-6s, %2d partition(s) (ack after sync): %9.0f events/s  p50 %7.0f us  p99 %7.0f us  cpu %5.1f us/event  ratio to raw %.2f  to the first %.2f\n",
+                transport.c_str(), count, broker.events_per_s, broker.p50_us, broker.p99_us,
+                broker.cpu_us_per_event, broker.events_per_s / raw.events_per_s,
+                broker.events_per_s / one_partition);
+  }
   return 0;
 }

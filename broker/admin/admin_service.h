@@ -1,4 +1,5 @@
-// The Admin gRPC service (callback API): every call runs on the broker core thread, once its
+// The Admin gRPC service (callback API): every call runs on the core thread of the caller's
+// tenant's partition (operator calls: on every partition's), once its
 // caller is authenticated and has the role the call needs: supervisor for the read-only calls
 // (agents, queue, conversations, explanations, the policy, customers and their history), admin
 // for the tenant's changes (roster, policy, customers, erasure, the audit trail, token
@@ -13,6 +14,7 @@
 
 #include "broker/auth/call_auth.h"
 #include "broker/core/broker_core.h"
+#include "broker/partitions/partitions.h"
 #include "omnibroker/v1/admin.grpc.pb.h"
 
 namespace omni::admin {
@@ -21,9 +23,9 @@ class AdminService final : public omnibroker::v1::Admin::CallbackService {
  public:
   // `tokens_revoked` runs (on the core thread) once revoked tokens are refused, to end their
   // open streams (BrokerApp: the console service's CheckStreams).
-  AdminService(core::BrokerCore& core, auth::CallAuthenticator& auth,
+  AdminService(partitions::Partitions& partitions, auth::CallAuthenticator& auth,
                std::function<void()> tokens_revoked)
-      : core_(core), auth_(auth), tokens_revoked_(std::move(tokens_revoked)) {}
+      : partitions_(partitions), auth_(auth), tokens_revoked_(std::move(tokens_revoked)) {}
 
   grpc::ServerUnaryReactor* ListAgents(grpc::CallbackServerContext* context,
                                        const omnibroker::v1::ListAgentsRequest* request,
@@ -93,16 +95,22 @@ class AdminService final : public omnibroker::v1::Admin::CallbackService {
   // UNAVAILABLE at once, and may still be kept).
   enum class Answer { kAtOnce, kWhenDurable };
 
-  // Runs `work` for the caller's tenant on the core thread and finishes the call with the status
-  // it returns, when `answer` says, if the caller has at least the role `required` for the call
-  // `what` (else PERMISSION_DENIED).
-  grpc::ServerUnaryReactor* OnCore(grpc::CallbackServerContext* context, auth::Role required,
-                                   std::string_view what, Answer answer,
-                                   std::function<absl::Status(const std::string& tenant)> work);
+  // Runs `work` for the caller's tenant on its partition's core thread and finishes the call with
+  // the status it returns, when `answer` says, if the caller has at least the role `required`
+  // for the call `what` (else PERMISSION_DENIED).
+  grpc::ServerUnaryReactor* OnCore(
+      grpc::CallbackServerContext* context, auth::Role required, std::string_view what,
+      Answer answer, std::function<absl::Status(core::BrokerCore&, const std::string& tenant)> work);
   // The same, for work that needs to know who the caller is (an accountable act).
-  grpc::ServerUnaryReactor* OnCoreAs(grpc::CallbackServerContext* context, auth::Role required,
-                                     std::string_view what, Answer answer,
-                                     std::function<absl::Status(const auth::Caller&)> work);
+  grpc::ServerUnaryReactor* OnCoreAs(
+      grpc::CallbackServerContext* context, auth::Role required, std::string_view what,
+      Answer answer, std::function<absl::Status(core::BrokerCore&, const auth::Caller&)> work);
+  // Runs `work` on every partition's core thread (operator work across tenants), then `finish`
+  // with the first error; the call is answered with `finish`'s status, when `answer` says.
+  grpc::ServerUnaryReactor* OnEveryPartition(
+      grpc::CallbackServerContext* context, auth::Role required, std::string_view what,
+      Answer answer, std::function<absl::Status(core::BrokerCore&, int partition)> work,
+      std::function<absl::Status(absl::Status)> finish);
   // Moves a result into the response; its status finishes the call.
   template <typename T>
   static absl::Status Fill(absl::StatusOr<T> result, T& response);
@@ -110,7 +118,7 @@ class AdminService final : public omnibroker::v1::Admin::CallbackService {
   // Puts a stored revocation in force and ends the streams it revokes.
   void Revoked(const omnibroker::v1::TokenRevocation& revocation);
 
-  core::BrokerCore& core_;
+  partitions::Partitions& partitions_;
   auth::CallAuthenticator& auth_;
   const std::function<void()> tokens_revoked_;
 };

@@ -56,46 +56,46 @@ absl::Status BrokerApp::Start() {
     OMNI_ASSIGN_OR_RETURN(admin_, AdminHttpServer::Start(config_.admin_listen, metrics_.registry(),
                                                          [this] { return Ready(); }));
   }
-  OMNI_ASSIGN_OR_RETURN(store_, store::Store::Open({.dir = config_.data_dir / "store",
-                                                    .env = config_.store_env,
-                                                    .dedupe_window = config_.dedupe_window,
-                                                    .clock = &clock_,
-                                                    .write_latency = &metrics_.store_write,
-                                                    .sync_latency = &metrics_.store_sync,
-                                                    .write_fault = &metrics_.store_write_fault}));
+  ingest::IngestFrontOptions front_options;
+  front_options.endpoints = {kInprocIngest};
+  if (!config_.ingest_listen.empty()) front_options.endpoints.push_back(config_.ingest_listen);
+  OMNI_ASSIGN_OR_RETURN(front_options.ingest, ResolveIngestOptions(config_.ingest, config_.tenant));
+  front_options.limits = config_.ingest.limits;
+  front_ = std::make_unique<ingest::IngestFront>(zmq_, metrics_, std::move(front_options));
 
-  core::BrokerCoreOptions core_options;
-  core_options.ingest_endpoints = {kInprocIngest};
-  if (!config_.ingest_listen.empty())
-    core_options.ingest_endpoints.push_back(config_.ingest_listen);
-  OMNI_ASSIGN_OR_RETURN(core_options.ingest,
-                        ResolveIngestOptions(config_.ingest, config_.tenant));
-  core_options.limits = config_.ingest.limits;
+  partitions::PartitionsOptions options{
+      .data_dir = config_.data_dir,
+      .map = config_.partitions,
+      .store = {.env = config_.store_env,
+                .dedupe_window = config_.dedupe_window,
+                .clock = &clock_,
+                .write_latency = &metrics_.store_write,
+                .sync_latency = &metrics_.store_sync,
+                .write_fault = &metrics_.store_write_fault}};
   OMNI_RETURN_IF_ERROR(routing::Validate(config_.routing));
-  core_options.tenant = config_.tenant;
-  core_options.routing = config_.routing;
+  options.tenants[config_.tenant] = config_.routing;
   for (const auto& tenant : config_.tenants) {
     OMNI_RETURN_IF_ERROR(routing::Validate(tenant.routing));
-    core_options.tenants[tenant.name] = tenant.routing;
+    options.tenants[tenant.name] = tenant.routing;
   }
+  core::BrokerCoreOptions& core_options = options.core;
+  core_options.tenant = config_.tenant;
+  core_options.limits = config_.ingest.limits;
   core_options.retention = config_.retention;
   core_options.escalation_roles = config_.escalation_roles;
   core_options.join_open_conversation_across_channels =
       config_.join_open_conversation_across_channels;
   core_options.floor_stats = config_.floor_stats;
-  core_ = std::make_unique<core::BrokerCore>(zmq_, *store_, clock_, metrics_, core_options);
-  OMNI_RETURN_IF_ERROR(core_->Start());
+  OMNI_ASSIGN_OR_RETURN(partitions_, partitions::Partitions::Open(std::move(options), *front_,
+                                                                  clock_, metrics_));
+  OMNI_RETURN_IF_ERROR(partitions_->Start());
+  OMNI_RETURN_IF_ERROR(front_->Start(*partitions_));
 
-  // The configured roster, applied on the core thread like any Admin change.
-  std::promise<absl::Status> roster;
-  core_->Post([&] {
-    absl::Status applied = core_->ApplyConfiguredRoster(config_.tenant, config_.agents);
-    for (const auto& tenant : config_.tenants) {
-      if (applied.ok()) applied = core_->ApplyConfiguredRoster(tenant.name, tenant.agents);
-    }
-    roster.set_value(applied);
-  });
-  OMNI_RETURN_IF_ERROR(roster.get_future().get());
+  // Each configured roster, applied on its partition's core thread like any Admin change.
+  OMNI_RETURN_IF_ERROR(ApplyConfiguredRoster(config_.tenant, config_.agents));
+  for (const auto& tenant : config_.tenants) {
+    OMNI_RETURN_IF_ERROR(ApplyConfiguredRoster(tenant.name, tenant.agents));
+  }
 
   OMNI_ASSIGN_OR_RETURN(auth::GrpcSecurity security, auth::LoadGrpcSecurity(config_.grpc_security));
   if (security.auth.token_secret.empty()) {
@@ -106,14 +106,16 @@ absl::Status BrokerApp::Start() {
   security.auth.default_tenant = config_.tenant;
   authenticator_ = std::make_unique<auth::CallAuthenticator>(security.auth, clock_, metrics_);
   // The revocations stored are in force again before the port opens.
-  std::promise<absl::StatusOr<omnibroker::v1::ListRevocationsResponse>> revocations;
-  core_->Post([&] { revocations.set_value(core_->RevocationsInForce()); });
-  OMNI_ASSIGN_OR_RETURN(const auto stored, revocations.get_future().get());
-  for (const auto& revocation : stored.revocations()) authenticator_->Revoke(revocation);
-  console_service_ = std::make_unique<console::AgentConsoleService>(*core_, *authenticator_,
-                                                                    metrics_.console_streams);
+  for (const auto& partition : partitions_->opened()) {
+    OMNI_ASSIGN_OR_RETURN(const auto stored, OnCore(*partition.core, [&core = *partition.core] {
+                            return core.RevocationsInForce();
+                          }));
+    for (const auto& revocation : stored.revocations()) authenticator_->Revoke(revocation);
+  }
+  console_service_ = std::make_unique<console::AgentConsoleService>(
+      *partitions_, *authenticator_, metrics_.console_streams);
   admin_service_ = std::make_unique<admin::AdminService>(
-      *core_, *authenticator_, [this] { console_service_->CheckStreams(); });
+      *partitions_, *authenticator_, [this] { console_service_->CheckStreams(); });
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -161,14 +163,25 @@ absl::Status BrokerApp::Start() {
   return absl::OkStatus();
 }
 
+absl::Status BrokerApp::ApplyConfiguredRoster(const std::string& tenant,
+                                              const std::vector<omnibroker::v1::Agent>& agents) {
+  core::BrokerCore* core = partitions_->ForTenant(tenant);
+  return OnCore(*core, [&] { return core->ApplyConfiguredRoster(tenant, agents); });
+}
+
 absl::Status BrokerApp::Ready() {
   if (!serving_) return absl::UnavailableError("not serving: starting or stopping");
-  OMNI_RETURN_IF_ERROR(store_->WriteFault());
-  auto answered = std::make_shared<std::promise<void>>();
-  auto future = answered->get_future();
-  core_->Post([answered] { answered->set_value(); });
-  if (future.wait_for(kCoreAnswer) != std::future_status::ready) {
-    return absl::UnavailableError("the core thread did not answer within 1 s");
+  for (const auto& partition : partitions_->opened()) {
+    OMNI_RETURN_IF_ERROR(partition.store->WriteFault());
+  }
+  for (const auto& partition : partitions_->opened()) {
+    auto answered = std::make_shared<std::promise<void>>();
+    auto future = answered->get_future();
+    partition.core->Post([answered] { answered->set_value(); });
+    if (future.wait_for(kCoreAnswer) != std::future_status::ready) {
+      return absl::UnavailableError(absl::StrCat("the core thread of partition ", partition.index,
+                                                 " did not answer within 1 s"));
+    }
   }
   return absl::OkStatus();
 }
@@ -177,29 +190,31 @@ std::map<std::string, BrokerApp::QueueStat> BrokerApp::QueueStats() {
   std::map<std::string, QueueStat> out;
   if (!serving_) return out;
   // Every tenant's queues, counted together by queue name.
-  auto snapshot = std::make_shared<std::promise<omnibroker::v1::QueueSnapshot>>();
-  auto future = snapshot->get_future();
-  core_->Post([this, snapshot] {
-    omnibroker::v1::QueueSnapshot all;
-    for (const auto& tenant : core_->TenantNames()) {
-      auto one = core_->QueueSnapshot(tenant);
-      if (!one.ok()) continue;
-      *all.mutable_taken_at() = one->taken_at();
-      for (auto& entry : *one->mutable_entries()) *all.add_entries() = std::move(entry);
+  for (const auto& partition : partitions_->opened()) {
+    auto snapshot = std::make_shared<std::promise<omnibroker::v1::QueueSnapshot>>();
+    auto future = snapshot->get_future();
+    partition.core->Post([core = partition.core.get(), snapshot] {
+      omnibroker::v1::QueueSnapshot all;
+      for (const auto& tenant : core->TenantNames()) {
+        auto one = core->QueueSnapshot(tenant);
+        if (!one.ok()) continue;
+        *all.mutable_taken_at() = one->taken_at();
+        for (auto& entry : *one->mutable_entries()) *all.add_entries() = std::move(entry);
+      }
+      snapshot->set_value(std::move(all));
+    });
+    if (future.wait_for(kCoreAnswer) != std::future_status::ready) continue;
+    const auto taken = future.get();
+    const TimePoint now = FromProto(taken.taken_at());
+    for (const auto& entry : taken.entries()) {
+      std::string queue = entry.queue().empty() ? "default" : entry.queue();
+      if (!out.contains(queue) && out.size() >= kMaxQueueLabels) queue = "other";
+      QueueStat& stat = out[queue];
+      ++stat.depth;
+      stat.oldest_wait_seconds =
+          std::max(stat.oldest_wait_seconds,
+                   std::chrono::duration<double>(now - FromProto(entry.queued_at())).count());
     }
-    snapshot->set_value(std::move(all));
-  });
-  if (future.wait_for(kCoreAnswer) != std::future_status::ready) return out;
-  const auto taken = future.get();
-  const TimePoint now = FromProto(taken.taken_at());
-  for (const auto& entry : taken.entries()) {
-    std::string queue = entry.queue().empty() ? "default" : entry.queue();
-    if (!out.contains(queue) && out.size() >= kMaxQueueLabels) queue = "other";
-    QueueStat& stat = out[queue];
-    ++stat.depth;
-    stat.oldest_wait_seconds =
-        std::max(stat.oldest_wait_seconds,
-                 std::chrono::duration<double>(now - FromProto(entry.queued_at())).count());
   }
   return out;
 }
@@ -219,13 +234,16 @@ void BrokerApp::Stop() {
   // Half the grace for calls in progress; the core's drain and the store's close need the rest.
   if (grpc_server_)
     grpc_server_->Shutdown(std::chrono::system_clock::now() + config_.shutdown_grace / 2);
-  if (core_) core_->Stop();
-  // Before the core goes: /readyz and the queue collectors post to it.
+  // No new frames; the partitions' acks of what they read still go out through the front.
+  if (front_) front_->StopReading();
+  if (partitions_) partitions_->Stop();
+  if (front_) front_->Stop();
+  // Before the cores go: /readyz and the queue collectors post to them.
   if (admin_) admin_->Stop();
   host_.reset();
   grpc_server_.reset();
-  core_.reset();
-  store_.reset();
+  partitions_.reset();
+  front_.reset();
   if (std::chrono::system_clock::now() > deadline) {
     LogWarning("broker", "stopping took longer than the shutdown grace");
   }

@@ -11,6 +11,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
+#include <future>
 #include <map>
 #include <memory>
 #include <string>
@@ -23,6 +24,8 @@
 #include "broker/app/broker_config.h"
 #include "broker/console/agent_console_service.h"
 #include "broker/core/broker_core.h"
+#include "broker/ingest/ingest_front.h"
+#include "broker/partitions/partitions.h"
 #include "broker/ops/broker_metrics.h"
 #include "broker/store/store.h"
 #include "connectors/sdk/connector_host.h"
@@ -43,9 +46,9 @@ class BrokerApp {
   std::string admin_address() const { return admin_ ? admin_->address() : ""; }
   ops::BrokerMetrics& metrics() { return metrics_; }
   // The ingest endpoints as bound (inproc and, if configured, tcp with its port).
-  const std::vector<std::string>& ingest_endpoints() const { return core_->ingest_endpoints(); }
+  const std::vector<std::string>& ingest_endpoints() const { return front_->endpoints(); }
   connectors::Connector* connector(std::string_view name) const { return host_ ? host_->Find(name) : nullptr; }
-  core::BrokerCore& core() { return *core_; }
+  partitions::Partitions& partitions() { return *partitions_; }
 
  private:
   // OK when the broker takes work: started, not stopping, its store takes writes, and its core
@@ -58,6 +61,16 @@ class BrokerApp {
     double oldest_wait_seconds = 0;
   };
   std::map<std::string, QueueStat> QueueStats();
+  // Upserts a tenant's configured roster on its partition's core thread.
+  absl::Status ApplyConfiguredRoster(const std::string& tenant,
+                                     const std::vector<omnibroker::v1::Agent>& agents);
+  // Runs `work` on `core`'s thread and waits for its result (start-up work).
+  template <typename Work>
+  static auto OnCore(core::BrokerCore& core, Work work) -> decltype(work()) {
+    std::promise<decltype(work())> result;
+    core.Post([&] { result.set_value(work()); });
+    return result.get_future().get();
+  }
 
   const BrokerConfig config_;
   const Clock& clock_;
@@ -65,8 +78,8 @@ class BrokerApp {
   std::unique_ptr<AdminHttpServer> admin_;
   std::atomic<bool> serving_{false};
   zmq::context_t zmq_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<core::BrokerCore> core_;
+  std::unique_ptr<ingest::IngestFront> front_;
+  std::unique_ptr<partitions::Partitions> partitions_;
   std::unique_ptr<auth::CallAuthenticator> authenticator_;
   std::unique_ptr<console::AgentConsoleService> console_service_;
   std::unique_ptr<admin::AdminService> admin_service_;

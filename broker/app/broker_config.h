@@ -16,6 +16,7 @@
 #include "broker/app/ingest_config.h"
 #include "broker/auth/grpc_security.h"
 #include "broker/core/retention_policy.h"
+#include "broker/partitions/partition_map.h"
 #include "broker/ops/floor_stats.h"
 #include "broker/routing/routing_policy.h"
 #include "connectors/sdk/config_environment.h"
@@ -53,6 +54,9 @@ struct BrokerConfig {
   std::string tenant = "default";
   // The other tenants the broker serves, each with its own policy and roster.
   std::vector<TenantConfig> tenants;
+  // How many partitions the broker's state is split into, and tenants placed by hand (the rest by
+  // a hash of their name). Fixed for a data directory (see broker/partitions).
+  partitions::PartitionMap partitions;
   // How long an accepted event's id is remembered to recognise a provider's retry (WhatsApp
   // retries for up to 7 days).
   std::chrono::hours dedupe_window{24 * 8};

@@ -285,6 +285,48 @@ absl::Status CheckDefaultTenantApart(const YAML::Node& root, const BrokerConfig&
   return absl::OkStatus();
 }
 
+// partitions: {count: 16, assign: {acme: 0, globex: 3}}
+absl::Status ApplyPartitions(const YAML::Node& value, partitions::PartitionMap& map) {
+  if (!value.IsMap()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("partitions (", Where(value), "): a mapping of count and assign"));
+  }
+  for (const auto& kv : value) {
+    const std::string key = kv.first.as<std::string>();
+    if (key == "count") {
+      if (!kv.second.IsScalar() || !absl::SimpleAtoi(kv.second.Scalar(), &map.count) ||
+          map.count < 1 || map.count > partitions::kMaxPartitionCount) {
+        return absl::InvalidArgumentError(absl::StrCat("partitions.count (", Where(kv.second),
+                                                       "): a whole number, 1 to ",
+                                                       partitions::kMaxPartitionCount));
+      }
+    } else if (key == "assign") {
+      if (!kv.second.IsMap()) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "partitions.assign (", Where(kv.second), "): a mapping of tenant to partition"));
+      }
+      for (const auto& entry : kv.second) {
+        const std::string tenant = entry.first.as<std::string>();
+        OMNI_RETURN_IF_ERROR(ValidateTenantName(
+            tenant, absl::StrCat("partitions.assign (", Where(entry.first), ")")));
+        int partition;
+        if (!entry.second.IsScalar() || !absl::SimpleAtoi(entry.second.Scalar(), &partition) ||
+            partition < 0) {
+          return absl::InvalidArgumentError(absl::StrCat("partitions.assign.", tenant, " (",
+                                                         Where(entry.second),
+                                                         "): a partition number, from 0"));
+        }
+        map.assigned[tenant] = partition;
+      }
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "partitions.", key, " (", Where(kv.first), "): unknown key; known: count, assign"));
+    }
+  }
+  // Whether each assignment is below the count is checked once every section is applied.
+  return absl::OkStatus();
+}
+
 // Applies one top-level section; its error names where it is.
 absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
                           BrokerConfig& config) {
@@ -322,6 +364,8 @@ absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
     config.tenant = s;
   } else if (key == "tenants") {
     OMNI_ASSIGN_OR_RETURN(config.tenants, ParseTenants(value));
+  } else if (key == "partitions") {
+    OMNI_RETURN_IF_ERROR(ApplyPartitions(value, config.partitions));
   } else if (key == "dedupe_window_hours") {
     int64_t hours;
     if (!value.IsScalar() || !absl::SimpleAtoi(value.Scalar(), &hours) || hours < 1) {
@@ -386,7 +430,8 @@ absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
     return absl::InvalidArgumentError(absl::StrCat(
         "config: unknown section '", key, "' (", Where(key_node),
         "); known: data_dir, grpc_listen, grpc_security, ingest_listen, ingest, admin_listen, "
-        "log_format, shutdown_grace_seconds, tenant, tenants, dedupe_window_hours, retention, "
+        "log_format, shutdown_grace_seconds, tenant, tenants, partitions, dedupe_window_hours, "
+        "retention, "
         "escalation_roles, join_open_conversation_across_channels, floor_stats, routing, agents, "
         "connectors, insecure"));
   }
@@ -414,6 +459,9 @@ absl::Status ApplyConfigText(std::string_view text, BrokerConfig& config,
     }
   }
   if (auto s = CheckDefaultTenantApart(root, config); !s.ok()) {
+    absl::StrAppend(&errors, errors.empty() ? "" : "\n", s.message());
+  }
+  if (auto s = config.partitions.Validate(); !s.ok()) {
     absl::StrAppend(&errors, errors.empty() ? "" : "\n", s.message());
   }
   if (!errors.empty()) return absl::InvalidArgumentError(errors);

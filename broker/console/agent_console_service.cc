@@ -167,11 +167,15 @@ class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate>,
   bool credentials_lapsed_ = false;  // the stream is ending for its token
 };
 
+absl::Status NotServed(const std::string& tenant) {
+  return absl::NotFoundError(absl::StrCat("tenant '", tenant, "' is not served by this broker"));
+}
+
 }  // namespace
 
-AgentConsoleService::AgentConsoleService(core::BrokerCore& core, auth::CallAuthenticator& auth,
-                                         Gauge& streams)
-    : core_(core), auth_(auth), streams_(streams), watch_([this] { Watch(); }) {}
+AgentConsoleService::AgentConsoleService(partitions::Partitions& partitions,
+                                         auth::CallAuthenticator& auth, Gauge& streams)
+    : partitions_(partitions), auth_(auth), streams_(streams), watch_([this] { Watch(); }) {}
 
 AgentConsoleService::~AgentConsoleService() {
   {
@@ -207,7 +211,10 @@ grpc::ServerBidiReactor<AgentRequest, AgentUpdate>* AgentConsoleService::Connect
     if (auto tenant = auth::RequireTenant(*caller); !tenant.ok()) caller = tenant;
   }
   if (!caller.ok()) return new RefusedStream(ToGrpcStatus(caller.status()));
-  return new AgentStream(core_, auth_, *std::move(caller), context, *this);
+  // An agent's stream is served by their tenant's partition.
+  core::BrokerCore* core = partitions_.ForTenant(caller->tenant);
+  if (core == nullptr) return new RefusedStream(ToGrpcStatus(NotServed(caller->tenant)));
+  return new AgentStream(*core, auth_, *std::move(caller), context, *this);
 }
 
 void AgentConsoleService::Opened(OpenStream* stream) {
@@ -242,14 +249,16 @@ grpc::ServerUnaryReactor* AgentConsoleService::GetHistory(grpc::CallbackServerCo
   }
   absl::Status allowed = caller.status();
   if (allowed.ok()) allowed = auth::RequireTenant(*caller);
+  core::BrokerCore* core = allowed.ok() ? partitions_.ForTenant(caller->tenant) : nullptr;
+  if (allowed.ok() && core == nullptr) allowed = NotServed(caller->tenant);
   if (allowed.ok()) allowed = auth_.TakeRate(*caller, ops::RateLimitedCall::kHistory);
   if (!allowed.ok()) {
     reactor->Finish(ToGrpcStatus(allowed));
     return reactor;
   }
-  core_.Post([this, reactor, request, response, tenant = caller->tenant, agent_id = caller->agent_id,
+  core->Post([core, reactor, request, response, tenant = caller->tenant, agent_id = caller->agent_id,
               supervisor = caller->verified && caller->role >= auth::Role::kSupervisor] {
-    auto page = core_.History(tenant, agent_id, supervisor, *request);
+    auto page = core->History(tenant, agent_id, supervisor, *request);
     if (page.ok()) *response = std::move(page).value();
     reactor->Finish(ToGrpcStatus(page.status()));
   });

@@ -1,6 +1,6 @@
 // The AgentConsole gRPC service (callback API): each Connect stream becomes an AgentSession of
-// the broker core; requests are handed to the core, updates are written back in order. At
-// shutdown CloseStreams() ends every open stream with a status the console can show.
+// the core of the agent's tenant's partition; requests are handed to it, updates are written back
+// in order. At shutdown CloseStreams() ends every open stream with a status the console can show.
 // Every call is authenticated (auth::CallAuthenticator) as it starts; on a stream, Login must name
 // the token's agent and each request takes from the agent's rate budget. A stream lives no longer
 // than its token: it ends with UNAUTHENTICATED once the token expires (checked at each request
@@ -20,6 +20,7 @@
 #include "base/metrics.h"
 #include "broker/auth/call_auth.h"
 #include "broker/core/broker_core.h"
+#include "broker/partitions/partitions.h"
 #include "omnibroker/v1/agent_console.grpc.pb.h"
 
 namespace omni::console {
@@ -32,7 +33,8 @@ class AgentConsoleService final : public omnibroker::v1::AgentConsole::CallbackS
   static constexpr std::chrono::milliseconds kCredentialCheckInterval{500};
 
   // `streams` counts the open Connect streams. Starts the watch thread.
-  AgentConsoleService(core::BrokerCore& core, auth::CallAuthenticator& auth, Gauge& streams);
+  AgentConsoleService(partitions::Partitions& partitions, auth::CallAuthenticator& auth,
+                      Gauge& streams);
   ~AgentConsoleService() override;
 
   // Finishes every open stream with `status` (after the update being written, if any); streams
@@ -61,7 +63,7 @@ class AgentConsoleService final : public omnibroker::v1::AgentConsole::CallbackS
   void Ended(OpenStream* stream);
 
  private:
-  core::BrokerCore& core_;
+  partitions::Partitions& partitions_;
   auth::CallAuthenticator& auth_;
   Gauge& streams_;
   // Recursive: a stream's OnDone (Ended) may run inline from the Finish that Close calls.

@@ -16,38 +16,16 @@ using store::Family;
 
 namespace {
 constexpr std::chrono::milliseconds kTick{50};
-
-// The ingest options with the guard's observations counted in `metrics`.
-ingest::IngestOptions Counted(ingest::IngestOptions options, ops::BrokerMetrics& metrics) {
-  options.observe = [&metrics](ingest::GuardEvent event) {
-    using ingest::GuardEvent;
-    using ops::ConnectionDenial;
-    switch (event) {
-      case GuardEvent::kKeyNotAllowed:
-        return metrics.denial(ConnectionDenial::kKeyNotAllowed).Add();
-      case GuardEvent::kNotCurve:
-        return metrics.denial(ConnectionDenial::kNotCurve).Add();
-      case GuardEvent::kHandshakeFailed:
-        return metrics.denial(ConnectionDenial::kHandshakeFailed).Add();
-      case GuardEvent::kDisconnected:
-        return metrics.ingest_disconnects.Add();
-    }
-  };
-  return options;
-}
-
 }  // namespace
 
-BrokerCore::BrokerCore(zmq::context_t& zmq, store::Store& store, const Clock& clock,
+BrokerCore::BrokerCore(ingest::IngestFront& front, store::Store& store, const Clock& clock,
                        ops::BrokerMetrics& metrics, BrokerCoreOptions options)
     : store_(store),
       clock_(clock),
       metrics_(metrics),
       options_(std::move(options)),
       group_commit_(store),
-      ingest_(zmq, Counted(options_.ingest, metrics)) {
-  tenants_.emplace(options_.tenant,
-                   std::make_unique<Tenant>(options_.tenant, options_.routing, options_.floor_stats));
+      front_(front) {
   for (const auto& [name, policy] : options_.tenants) {
     tenants_.emplace(name, std::make_unique<Tenant>(name, policy, options_.floor_stats));
   }
@@ -57,7 +35,6 @@ BrokerCore::~BrokerCore() { Stop(); }
 
 absl::Status BrokerCore::Start() {
   OMNI_RETURN_IF_ERROR(Recover());
-  OMNI_RETURN_IF_ERROR(ingest_.Bind(options_.ingest_endpoints));
   group_commit_.Start();
   thread_ = std::thread([this] { Run(); });
   return absl::OkStatus();
@@ -69,10 +46,16 @@ void BrokerCore::Stop() {
   thread_.join();
   // Nothing waits for a sync any more (Run saw every write through), so this only joins.
   group_commit_.Stop();
-  ingest_.Close();
 }
 
 void BrokerCore::Post(std::function<void()> task) { tasks_.Push(std::move(task)); }
+
+void BrokerCore::Receive(ingest::Admitted frame) {
+  Post([this, frame = std::move(frame)]() mutable {
+    if (!stopping_) HandleFrame(std::move(frame));
+    front_.Handled();
+  });
+}
 
 void BrokerCore::HandleAgentRequest(std::shared_ptr<AgentSession> session, std::string tenant,
                                     omnibroker::v1::AgentRequest request) {
@@ -133,27 +116,18 @@ void BrokerCore::Disconnect(std::shared_ptr<AgentSession> session, bool broken) 
 }
 
 void BrokerCore::Run() {
-  // Once Stop() asks, no new frame is read, but the writes made are seen through: their acks and
-  // the answers to agents go out once they are durable, and then the loop ends (at once during a
-  // store write fault: they are not made durable, so nothing is acknowledged).
+  // Once Stop() asks, no new frame is handled, but the writes made are seen through: their acks
+  // and the answers to agents go out once they are durable, and then the loop ends (at once
+  // during a store write fault: they are not made durable, so nothing is acknowledged).
   while (!stopping_ || (in_flight_ > 0 && store_.WriteFault().ok())) {
-    zmq::pollitem_t items[] = {{nullptr, tasks_.fd(), ZMQ_POLLIN, 0},
-                               {ingest_.socket().handle(), 0, ZMQ_POLLIN, 0}};
+    zmq::pollitem_t items[] = {{nullptr, tasks_.fd(), ZMQ_POLLIN, 0}};
     try {
-      zmq::poll(items, stopping_ ? 1 : 2, kTick);
+      zmq::poll(items, 1, kTick);
     } catch (const zmq::error_t&) {
       continue;  // EINTR
     }
     if (items[0].revents & ZMQ_POLLIN) {
       for (auto& task : tasks_.TakeAll()) task();
-    }
-    if (!stopping_ && (items[1].revents & ZMQ_POLLIN)) {
-      // Bounded, so acks released by a sync are not starved by a flood of new frames.
-      for (int i = 0; i < 1000; ++i) {
-        auto received = ingest_.TryReceive();
-        if (!received) break;
-        HandleFrame(std::move(*received));
-      }
     }
     Tick();
     ApplyRoutingDecisions();

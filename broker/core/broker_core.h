@@ -1,8 +1,9 @@
-// BrokerCore: the one thread that owns the broker's live state. It reads connector frames from
-// the ingest ROUTER, resolves customers and conversations, writes to the store (durable through
-// group commit before any ack), drives each tenant's routing engine, and pushes offers and
-// messages to agent sessions. Other threads (gRPC) hand it work with Post(); nothing else touches
-// its state.
+// BrokerCore: one partition's live state and the one thread that owns it. It takes the connector
+// frames of its tenants from the ingest front (ingest_front.h), resolves customers and
+// conversations, writes to its partition's store (durable through group commit before any ack),
+// drives each tenant's routing engine, and pushes offers and messages to agent sessions. Other
+// threads (gRPC, the front) hand it work with Post(); nothing else touches its state. A broker
+// runs one core per partition in use (broker/partitions).
 //
 // Tenants are kept apart here: each has its own roster, routing engine and policy, sessions and
 // floor statistics (tenant.h); every Admin view and action names the tenant it acts for (the
@@ -34,9 +35,8 @@
 #include "broker/core/retention_policy.h"
 #include "broker/core/tenant.h"
 #include "base/log_throttle.h"
-#include "base/token_bucket.h"
 #include "broker/ingest/connector_peers.h"
-#include "broker/ingest/ingest_endpoint.h"
+#include "broker/ingest/ingest_front.h"
 #include "broker/ingest/validate.h"
 #include "broker/ops/broker_metrics.h"
 #include "broker/ops/floor_stats.h"
@@ -51,21 +51,19 @@
 namespace omni::core {
 
 struct BrokerCoreOptions {
-  std::vector<std::string> ingest_endpoints = {"inproc://omni-ingest"};
-  // The ingest socket's message size limit and CURVE; its observer is the core's (metrics).
-  ingest::IngestOptions ingest;
-  // The tenant of the broker's own connectors and of stored records older than tenants (an agent,
-  // an audit record); `routing` is its policy.
+  // Which partition this is: its deliveries' acks come back to it through the front.
+  int partition = 0;
+  // The tenant stored records older than tenants belong to (an agent, an audit record).
   std::string tenant = "default";
-  routing::RoutingPolicy routing = routing::DefaultRoutingPolicy();
-  // The further tenants this broker serves, with their policies. Events of a tenant it does not
-  // serve are refused (permanently, counted) and Admin calls for one answer NOT_FOUND.
-  std::map<std::string, routing::RoutingPolicy> tenants;
+  // The tenants this partition serves, with their policies. Admin calls for another answer
+  // NOT_FOUND.
+  std::map<std::string, routing::RoutingPolicy> tenants = {{"default", routing::DefaultRoutingPolicy()}};
   // Unconfirmed deliveries to connectors are sent again after this long.
   std::chrono::milliseconds delivery_retry{3000};
   // A connector not heard from (Hello, event or ack) for this long is gone: its deliveries move
   // to another connector of the same provider. Connectors say Hello every second.
   std::chrono::milliseconds connector_liveness{5000};
+  // What an agent's message may hold (the front checks connectors' events against the same).
   ingest::Limits limits;
   // By tenant; "*" for tenants not named.
   std::map<std::string, RetentionPolicy> retention = {{"*", RetentionPolicy{}}};
@@ -84,19 +82,21 @@ struct BrokerCoreOptions {
 
 class BrokerCore {
  public:
-  // `metrics` outlives the core; the core thread bumps its series.
-  BrokerCore(zmq::context_t& zmq, store::Store& store, const Clock& clock,
+  // `front`, `store` and `metrics` outlive the core; the core thread bumps metrics' series.
+  BrokerCore(ingest::IngestFront& front, store::Store& store, const Clock& clock,
              ops::BrokerMetrics& metrics, BrokerCoreOptions options);
   ~BrokerCore();
 
   absl::Status Start();
-  // Stops reading connector frames, sends what waits for durability (acks, answers), joins.
+  // Sends what waits for durability (acks, answers), joins. Frames the front hands it after
+  // Stop() are dropped unanswered (the connector sends them again).
   void Stop();
-  // The ingest endpoints as bound (tcp ports resolved).
-  const std::vector<std::string>& ingest_endpoints() const { return ingest_.bound(); }
 
   // Runs `task` on the core thread. Thread-safe.
   void Post(std::function<void()> task);
+  // A connector frame the front admitted for this partition; handled on the core thread, then
+  // the front is told. Thread-safe (it posts).
+  void Receive(ingest::Admitted frame);
   // Core thread: runs `done` on the core thread with OK once everything written so far is
   // durable; with the store's write fault as soon as one stops that (the writes may still be
   // kept: the store replays them when it recovers). Admin answers a change through it.
@@ -236,16 +236,8 @@ class BrokerCore {
   // store recovered; never if the broker stops first).
   void AfterDurable(std::function<void()> after);
 
-  // inbound.cc: connector frames.
-  void HandleFrame(ingest::Received received);
-  // What a connector's key allows (IngestOptions::clients); everything for the broker's own.
-  const ingest::ConnectorGrant& GrantOf(const std::string& client_key) const;
-  // Answers a frame that does not parse with a permanent rejection naming its event, if any.
-  void RejectUnparsable(const ingest::Received& received);
-  // The connector's grant and rate allow the event (else it is answered here); a `verified`
-  // sender it may not vouch for is kept unverified.
-  bool AdmitEvent(const ingest::Received& received, const ingest::ConnectorGrant& grant,
-                  omnibroker::v1::Event& event);
+  // inbound.cc: connector frames, admitted by the front (grant, rate, parse).
+  void HandleFrame(ingest::Admitted admitted);
   void HandleHello(const std::string& routing_id, const ingest::ConnectorGrant& grant,
                    const omnibroker::v1::Hello& hello);
   // Sends the deliveries whose connector is gone (or never was) to a live one.
@@ -352,7 +344,7 @@ class BrokerCore {
   ops::BrokerMetrics& metrics_;
   const BrokerCoreOptions options_;
   store::GroupCommit group_commit_;
-  ingest::IngestEndpoint ingest_;
+  ingest::IngestFront& front_;
   WakeQueue<std::function<void()>> tasks_;
   bool stopping_ = false;  // set by a posted task
   int in_flight_ = 0;      // AfterDurable and WhenDurable callbacks not run yet
@@ -367,8 +359,6 @@ class BrokerCore {
   std::unordered_map<const AgentSession*, SessionAgent> session_agents_;  // session -> agent
   std::unordered_map<std::string, omnibroker::v1::Conversation> open_;      // not closed, by id
   ingest::ConnectorPeers peers_{options_.connector_liveness};  // who serves which provider
-  std::unordered_map<std::string, TokenBucket> client_rates_;  // by CURVE key
-  LogThrottle unparsable_log_{std::chrono::minutes(1)};
   LogThrottle refusals_log_{std::chrono::minutes(1)};
   std::map<std::string, PendingDelivery> deliveries_;                       // by delivery id
   std::chrono::steady_clock::time_point next_tick_{};

@@ -19,122 +19,32 @@ using omnibroker::v1::Event;
 using omnibroker::v1::IngestAck;
 using store::Family;
 
-const ingest::ConnectorGrant& BrokerCore::GrantOf(const std::string& client_key) const {
-  if (client_key.empty()) return ingest::LocalGrant();
-  static const ingest::ConnectorGrant kNone{.name = "unknown key"};
-  auto it = options_.ingest.clients.find(client_key);
-  return it == options_.ingest.clients.end() ? kNone : it->second;
-}
-
-void BrokerCore::HandleFrame(ingest::Received received) {
-  if (!received.frame.ok()) {
-    RejectUnparsable(received);
-    return;
-  }
+void BrokerCore::HandleFrame(ingest::Admitted admitted) {
+  auto& received = admitted.received;
   const auto now = std::chrono::steady_clock::now();
-  const ingest::ConnectorGrant& grant = GrantOf(received.client_key);
   auto& frame = *received.frame;
   switch (frame.body_case()) {
     case omnibroker::v1::ConnectorFrame::kHello:
-      HandleHello(received.routing_id, grant, frame.hello());
+      HandleHello(received.routing_id, *admitted.grant, frame.hello());
       break;
     case omnibroker::v1::ConnectorFrame::kEvent:
       peers_.Seen(received.routing_id, now);
-      if (!AdmitEvent(received, grant, *frame.mutable_event())) break;
       HandleEvent(received.routing_id, std::move(*frame.mutable_event()));
       break;
     case omnibroker::v1::ConnectorFrame::kDeliveryAck:
       peers_.Seen(received.routing_id, now);
-      HandleDeliveryAck(received.routing_id, grant, frame.delivery_ack());
+      HandleDeliveryAck(received.routing_id, *admitted.grant, frame.delivery_ack());
       break;
     default:
-      LogWarning("ingest", "dropped an empty frame");
+      break;  // the front hands on only these
   }
-}
-
-void BrokerCore::RejectUnparsable(const ingest::Received& received) {
-  metrics_.reject(ops::RejectReason::kUnparsable).Add();
-  const std::string& id = received.unparsable_event_id;
-  if (auto more = unparsable_log_.Admit(clock_.Now())) {
-    LogWarning("ingest", absl::StrCat("refused a frame from '", GrantOf(received.client_key).name,
-                                      "': ", received.frame.status().message(),
-                                      id.empty() ? "" : absl::StrCat(" (event ", absl::CHexEscape(id), ")"),
-                                      *more));
-  }
-  // Answered, so the connector drops it instead of resending it for ever (a poison message must
-  // not hold up the events behind it). A frame that is not even an event, or whose id is no text
-  // an ack could carry, is only counted (the connector SDK repairs text before it publishes).
-  if (id.empty() || !IsUtf8(id)) return;
-  IngestAck ack;
-  ack.set_event_id(id);
-  ack.set_status(omnibroker::v1::INGEST_STATUS_REJECTED);
-  ack.set_reason(std::string(received.frame.status().message()));
-  SendAck(received.routing_id, ack);
-}
-
-bool BrokerCore::AdmitEvent(const ingest::Received& received, const ingest::ConnectorGrant& grant,
-                            Event& event) {
-  std::string refusal;
-  if (!grant.AllowsTenant(event.tenant())) {
-    refusal = absl::StrCat("connector '", grant.name, "' may not publish for tenant '",
-                           event.tenant(), "'");
-  } else if (!grant.AllowsProvider(event.provider())) {
-    refusal = absl::StrCat("connector '", grant.name, "' may not publish for provider '",
-                           event.provider(), "'");
-  } else if (!received.client_key.empty()) {
-    auto bucket = client_rates_.try_emplace(received.client_key, options_.ingest.client_events_per_second,
-                                            options_.ingest.client_events_per_second).first;
-    if (bucket->second.TryTake(clock_.Now()).has_value()) {
-      // The connector resends after its ack timeout: slowed down, nothing lost.
-      metrics_.events_received.Add();
-      metrics_.reject(ops::RejectReason::kRateLimited).Add();
-      IngestAck ack;
-      ack.set_event_id(event.id());
-      ack.set_status(omnibroker::v1::INGEST_STATUS_RETRY_LATER);
-      ack.set_reason(absl::StrCat("connector '", grant.name, "' is over ",
-                                  options_.ingest.client_events_per_second, " events a second"));
-      SendAck(received.routing_id, ack);
-      return false;
-    }
-  }
-  if (!refusal.empty()) {
-    metrics_.events_received.Add();
-    metrics_.reject(ops::RejectReason::kNotPermitted).Add();
-    if (auto more = refusals_log_.Admit(clock_.Now())) {
-      LogWarning("ingest", absl::StrCat(refusal, *more), event.id());
-    }
-    IngestAck ack;
-    ack.set_event_id(event.id());
-    ack.set_status(omnibroker::v1::INGEST_STATUS_REJECTED);
-    ack.set_reason(refusal);
-    SendAck(received.routing_id, ack);
-    return false;
-  }
-  if (event.sender().verified() && !grant.may_verify_senders) {
-    // The message is kept; only the connector's word that the sender is who they say is not.
-    metrics_.unverified_senders.Add();
-    event.mutable_sender()->set_verified(false);
-  }
-  return true;
 }
 
 void BrokerCore::HandleHello(const std::string& routing_id, const ingest::ConnectorGrant& grant,
                              const omnibroker::v1::Hello& hello) {
-  std::vector<std::string> providers;
-  for (const auto& provider : hello.providers()) {
-    if (grant.AllowsProvider(provider)) {
-      providers.push_back(provider);
-      continue;
-    }
-    metrics_.providers_refused.Add();
-    if (auto more = refusals_log_.Admit(clock_.Now())) {
-      LogWarning("ingest", absl::StrCat("connector '", grant.name, "' may not serve provider '",
-                                        provider, "'; its Hello is ignored for it", *more));
-    }
-  }
+  // The front kept only the providers the grant allows, and logs the connector's arrival.
+  const std::vector<std::string> providers(hello.providers().begin(), hello.providers().end());
   if (!peers_.Hello(routing_id, providers, grant.tenants, std::chrono::steady_clock::now())) return;
-  LogInfo("ingest", absl::StrCat("connector '", hello.connector(), "' (", grant.name,
-                                 ") delivers for ", absl::StrJoin(providers, ", ")));
   // Replies that wait for no live connector go to this one now; the others stay where they are.
   SendStrandedDeliveries();
 }
@@ -150,22 +60,9 @@ void BrokerCore::SendStrandedDeliveries() {
 }
 
 void BrokerCore::SendAck(const std::string& routing_id, const IngestAck& ack) {
-  switch (ack.status()) {
-    case omnibroker::v1::INGEST_STATUS_ACCEPTED:
-      metrics_.ack(ops::AckStatus::kAccepted).Add();
-      break;
-    case omnibroker::v1::INGEST_STATUS_DUPLICATE:
-      metrics_.ack(ops::AckStatus::kDuplicate).Add();
-      break;
-    case omnibroker::v1::INGEST_STATUS_REJECTED:
-      metrics_.ack(ops::AckStatus::kRejected).Add();
-      break;
-    default:
-      metrics_.ack(ops::AckStatus::kRetryLater).Add();
-  }
   omnibroker::v1::BrokerFrame frame;
   *frame.mutable_ack() = ack;
-  ingest_.Send(routing_id, frame);
+  front_.Send(options_.partition, routing_id, std::move(frame));
 }
 
 namespace {
@@ -193,15 +90,7 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
     ack.set_reason(std::string(why.message()));
     SendAck(routing_id, ack);
   };
-  if (auto s = ingest::ValidateInbound(event, options_.limits); !s.ok()) {
-    return fail(omnibroker::v1::INGEST_STATUS_REJECTED,
-                s.code() == absl::StatusCode::kResourceExhausted ? RejectReason::kOverLimit
-                                                                 : RejectReason::kInvalid,
-                s);
-  }
-  // Every event belongs to a tenant this broker serves; the others are refused for good (the
-  // connector logs and drops them): waiting for a tenant that may never be configured would
-  // hold up the connector's events behind them.
+  // The front validated the event and found its tenant served by this partition.
   auto tenant = FindTenant(event.tenant());
   if (!tenant.ok()) {
     return fail(omnibroker::v1::INGEST_STATUS_REJECTED, RejectReason::kUnknownTenant,
@@ -424,7 +313,7 @@ void BrokerCore::SendDelivery(PendingDelivery& pending) {
   pending.delivery.set_attempt(pending.delivery.attempt() + 1);
   omnibroker::v1::BrokerFrame frame;
   *frame.mutable_delivery() = pending.delivery;
-  ingest_.Send(pending.sent_to, frame);
+  front_.Send(options_.partition, pending.sent_to, std::move(frame));
 }
 
 }  // namespace omni::core

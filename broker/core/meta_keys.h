@@ -35,4 +35,11 @@ inline std::string TokenRevocationKey(std::string_view token_id) {
   return std::string(kRevocationPrefix) + std::string("token\0", 6) + std::string(token_id);
 }
 
+// tenant_home \0 <tenant> -> "": the tenant's data lives in this store (its partition's); written
+// when the partition first serves the tenant (broker/partitions checks it at every start).
+inline constexpr std::string_view kTenantHomePrefix{"tenant_home\0", 12};
+inline std::string TenantHomeKey(std::string_view tenant) {
+  return std::string(kTenantHomePrefix) + std::string(tenant);
+}
+
 }  // namespace omni::core

@@ -44,8 +44,8 @@ BrokerMetrics::BrokerMetrics()
                                  "Time of one WAL sync, which makes a group of writes durable.")),
       store_write_fault(registry_.AddGauge(
           "omni_store_write_fault",
-          "1 while the store refuses writes after a failed write, WAL sync, flush or compaction "
-          "(a full disk, an I/O error), until it is reopened; /readyz says why.")),
+          "Partition stores refusing writes after a failed write, WAL sync, flush or compaction "
+          "(a full disk, an I/O error), until reopened; /readyz says why.")),
       auth_throttled(registry_.AddCounter(
           "omni_grpc_auth_throttled_total",
           "gRPC calls refused without their token checked: their client's address failed "

@@ -72,7 +72,7 @@ class BrokerMetrics {
   Counter& rate_limited(RateLimitedCall c) { return *rate_limited_[static_cast<size_t>(c)]; }
   Histogram& store_write;  // RocksDB WriteBatch applied (unsynced)
   Histogram& store_sync;   // WAL sync of a commit group (its count is the number of syncs)
-  Gauge& store_write_fault;  // 1 while the store refuses writes after a write fault
+  Gauge& store_write_fault;  // partition stores refusing writes after a write fault
   // gRPC calls refused unchecked: their client's address failed authentication too often.
   Counter& auth_throttled;
   Gauge& console_streams;  // AgentConsole Connect streams open now

@@ -342,7 +342,7 @@ void Store::Fault(std::string_view what, const rocksdb::Status& cause) {
   fault_ = absl::UnavailableError(
       absl::StrCat("the store refuses writes since a ", ToAbsl(what), " failed (",
                    cause.ToString(), "); they resume once it can write again"));
-  if (options_.write_fault != nullptr) options_.write_fault->Set(1);
+  if (options_.write_fault != nullptr) options_.write_fault->Add(1);
   LogError("store", std::string(fault_.message()));
   if (fault_observer_) fault_observer_();
 }
@@ -379,7 +379,7 @@ absl::Status Store::Recover() {
   }
   std::lock_guard fault_lock(fault_mu_);
   fault_ = absl::OkStatus();
-  if (options_.write_fault != nullptr) options_.write_fault->Set(0);
+  if (options_.write_fault != nullptr) options_.write_fault->Add(-1);
   LogInfo("store", "reopened after a write fault; writes resume");
   if (fault_observer_) fault_observer_();
   return absl::OkStatus();

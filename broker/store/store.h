@@ -62,7 +62,8 @@ struct StoreOptions {
   // Where Write() and SyncWal() record how long they took; null = nowhere.
   Histogram* write_latency = nullptr;
   Histogram* sync_latency = nullptr;
-  // Set to 1 while the store refuses writes after a write fault, 0 otherwise; null = nowhere.
+  // Raised by 1 while the store refuses writes after a write fault (it counts the stores of a
+  // broker's partitions that do); null = nowhere.
   Gauge* write_fault = nullptr;
 };
 

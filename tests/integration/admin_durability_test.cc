@@ -5,6 +5,7 @@
 // is answered UNAVAILABLE at once, not held until the disk has room again.
 #include <gtest/gtest.h>
 
+#include "broker/partitions/partitions.h"
 #include "tests/support/admin_page.h"
 #include "tests/support/broker_harness.h"
 #include "tests/support/broker_process.h"
@@ -19,6 +20,11 @@ using omni::testing::AdminGet;
 using omni::testing::PowerLossFileSystem;
 using omni::testing::WaitFor;
 
+// The default tenant's store in a data directory.
+std::filesystem::path StoreDir(const std::filesystem::path& data_dir) {
+  return partitions::Partitions::Dir(data_dir, partitions::PartitionMap{}.Of("default"));
+}
+
 class AdminDurabilityTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -31,9 +37,9 @@ class AdminDurabilityTest : public ::testing::Test {
 
   // A broker started on what a power cut now would leave of the live broker's store.
   std::unique_ptr<app::BrokerApp> AfterPowerCut(const std::string& name) {
-    const auto live = dir_.path() / "live" / "store";
+    const auto live = StoreDir(dir_.path() / "live");
     const auto cut = fs_->Cut(live);
-    PowerLossFileSystem::CopyAfterCut(cut, live, dir_.path() / name / "store");
+    PowerLossFileSystem::CopyAfterCut(cut, live, StoreDir(dir_.path() / name));
     auto broker = std::make_unique<app::BrokerApp>(testing::TestConfig(dir_.path() / name));
     EXPECT_OK(broker->Start());
     return broker;

@@ -4,6 +4,7 @@
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
+#include "broker/partitions/partitions.h"
 #include "omnibroker/v1/admin.grpc.pb.h"
 #include "tests/support/broker_harness.h"
 #include "tests/support/test_support.h"
@@ -43,16 +44,18 @@ TEST(BackupRestoreTest, ARestoredBrokerHasEverythingBeforeTheBackup) {
     omnibroker::v1::BackupResult result;
     ASSERT_TRUE(Backup(broker, backup.string(), result).ok());
     EXPECT_GT(result.sequence(), 0u);
+    ASSERT_EQ(result.partitions_size(), 1) << "one tenant: one partition";
+    EXPECT_EQ(result.partitions(0).target_dir(),
+              partitions::Partitions::Dir(backup, partitions::PartitionMap{}.Of("default")).string());
     EXPECT_EQ(Backup(broker, backup.string(), result).error_code(), grpc::StatusCode::ALREADY_EXISTS);
     EXPECT_EQ(Backup(broker, "relative/dir", result).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
     ASSERT_EQ(ann.Say("after the backup").first, 202);
     ASSERT_EQ(Open(broker)[0].last_sequence(), 3u);
   }
 
-  // Restore: a new data directory whose store/ is the backup.
+  // Restore: the backup, laid out as a data directory, is the new broker's.
   const fs::path restored = dir.path() / "restored";
-  fs::create_directories(restored);
-  fs::copy(backup, restored / "store", fs::copy_options::recursive);
+  fs::copy(backup, restored, fs::copy_options::recursive);
   app::BrokerApp broker(testing::TestConfig(restored));
   ASSERT_OK(broker.Start());
   const auto conversations = Open(broker);

@@ -2,17 +2,20 @@
 // agents take and close conversations, and the real broker binary is killed with SIGKILL at
 // random moments and started again, OMNI_CRASH_CYCLES times (20 by default). Afterwards every
 // event is acknowledged and stored exactly once, every conversation and thread is whole, and no
-// conversation has two open assignments.
+// conversation has two open assignments. The events belong to two tenants, in two partitions
+// (each its own store, core thread and group commit), which are killed together.
 #include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
 #include <thread>
 
+#include "broker/partitions/partitions.h"
 #include "broker/store/store.h"
 #include "connectors/sdk/reliable_client.h"
 #include "omni/agent/agent_client.h"
@@ -36,10 +39,14 @@ int Cycles() {
   return env != nullptr ? std::max(1, std::atoi(env)) : 20;
 }
 
+// Two tenants, in two partitions (by the hash of their names: 15 and 10).
+const std::vector<std::string> kTenants = {"default", "globex"};
+
 omnibroker::v1::Event LoadEvent(int n) {
   auto e = omni::testing::MessageFrom("load-" + std::to_string(n), "loadgen", "customer-" + std::to_string(n % 40),
                                       "message " + std::to_string(n));
   e.set_channel(omnibroker::v1::CHANNEL_CHAT);
+  e.set_tenant(kTenants[n % kTenants.size()]);
   return e;
 }
 
@@ -70,8 +77,11 @@ TEST(CrashCyclesTest, EveryAcknowledgedEventIsStoredExactlyOnceAcrossKills) {
   const int grpc_port = FreePort();
   const int ingest_port = FreePort();
   const std::string grpc_address = "127.0.0.1:" + std::to_string(grpc_port);
+  const auto config = dir.path() / "broker.yaml";
+  std::ofstream(config) << "tenants: [{name: globex}]\n";
   const std::vector<std::string> args = {"--grpc-listen=" + grpc_address, "--no-webchat",
-                                         "--ingest-listen=tcp://127.0.0.1:" + std::to_string(ingest_port)};
+                                         "--ingest-listen=tcp://127.0.0.1:" + std::to_string(ingest_port),
+                                         "--config=" + config.string()};
 
   zmq::context_t zmq;
   connectors::ReliableClient client(zmq,
@@ -139,38 +149,43 @@ TEST(CrashCyclesTest, EveryAcknowledgedEventIsStoredExactlyOnceAcrossKills) {
   const int status = broker.Stop(SIGTERM);
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << omni::testing::ReadFile(dir.path() / "broker.log");
 
-  // What the store holds.
-  auto store = store::Store::Open({.dir = dir.path() / "store"});
-  ASSERT_TRUE(store.ok()) << store.status();
+  // What the stores hold: each tenant's partition holds its tenant's events, and only those.
   std::map<std::string, int> stored;  // inbound event id -> copies
   std::set<std::string> event_conversations;
-  ASSERT_TRUE((*store)->Scan(store::Family::kEvents, "", false, std::nullopt, [&](std::string_view, std::string_view v) {
-    omnibroker::v1::Event e;
-    EXPECT_TRUE(e.ParseFromArray(v.data(), static_cast<int>(v.size())));
-    if (e.direction() == omnibroker::v1::DIRECTION_INBOUND) stored[e.id()]++;
-    event_conversations.insert(e.conversation_id());
-    return true;
-  }).ok());
   std::set<std::string> conversations;
-  ASSERT_TRUE((*store)->Scan(store::Family::kConversations, "", false, std::nullopt,
-                             [&](std::string_view, std::string_view v) {
-    omnibroker::v1::Conversation c;
-    EXPECT_TRUE(c.ParseFromArray(v.data(), static_cast<int>(v.size())));
-    conversations.insert(c.id());
-    int open_assignments = 0;
-    for (const auto& a : c.assignments()) open_assignments += a.has_ended_at() ? 0 : 1;
-    const bool closed = c.state() == omnibroker::v1::CONVERSATION_STATE_CLOSED;
-    EXPECT_LE(open_assignments, closed ? 0 : 1) << c.id() << " is held twice";
-    if (c.state() == omnibroker::v1::CONVERSATION_STATE_ASSIGNED) {
-      EXPECT_EQ(open_assignments, 1) << c.id();
-      EXPECT_EQ(c.assignments().rbegin()->agent_id(), c.assigned_agent_id()) << c.id();
-    }
-    return true;
-  }).ok());
-  ASSERT_TRUE((*store)->Scan(store::Family::kThreads, "", false, std::nullopt, [&](std::string_view k, std::string_view v) {
-    EXPECT_TRUE(conversations.contains(std::string(v))) << "thread " << k << " points nowhere";
-    return true;
-  }).ok());
+  for (const auto& tenant : kTenants) {
+    SCOPED_TRACE("the partition of " + tenant);
+    auto store = store::Store::Open(
+        {.dir = partitions::Partitions::Dir(dir.path(), partitions::PartitionMap{}.Of(tenant))});
+    ASSERT_TRUE(store.ok()) << store.status();
+    ASSERT_TRUE((*store)->Scan(store::Family::kEvents, "", false, std::nullopt, [&](std::string_view, std::string_view v) {
+      omnibroker::v1::Event e;
+      EXPECT_TRUE(e.ParseFromArray(v.data(), static_cast<int>(v.size())));
+      EXPECT_EQ(e.tenant(), tenant) << e.id();
+      if (e.direction() == omnibroker::v1::DIRECTION_INBOUND) stored[e.id()]++;
+      event_conversations.insert(e.conversation_id());
+      return true;
+    }).ok());
+    ASSERT_TRUE((*store)->Scan(store::Family::kConversations, "", false, std::nullopt,
+                               [&](std::string_view, std::string_view v) {
+      omnibroker::v1::Conversation c;
+      EXPECT_TRUE(c.ParseFromArray(v.data(), static_cast<int>(v.size())));
+      conversations.insert(c.id());
+      int open_assignments = 0;
+      for (const auto& a : c.assignments()) open_assignments += a.has_ended_at() ? 0 : 1;
+      const bool closed = c.state() == omnibroker::v1::CONVERSATION_STATE_CLOSED;
+      EXPECT_LE(open_assignments, closed ? 0 : 1) << c.id() << " is held twice";
+      if (c.state() == omnibroker::v1::CONVERSATION_STATE_ASSIGNED) {
+        EXPECT_EQ(open_assignments, 1) << c.id();
+        EXPECT_EQ(c.assignments().rbegin()->agent_id(), c.assigned_agent_id()) << c.id();
+      }
+      return true;
+    }).ok());
+    ASSERT_TRUE((*store)->Scan(store::Family::kThreads, "", false, std::nullopt, [&](std::string_view k, std::string_view v) {
+      EXPECT_TRUE(conversations.contains(std::string(v))) << "thread " << k << " points nowhere";
+      return true;
+    }).ok());
+  }
   for (const auto& id : event_conversations) EXPECT_TRUE(conversations.contains(id)) << "events of a lost conversation " << id;
 
   std::lock_guard lock(mu);

@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "broker/partitions/partitions.h"
 #include "base/time_util.h"
 #include "broker/routing/policy_proto.h"
 #include "broker/store/store.h"
@@ -74,6 +75,10 @@ TEST(TenantMigrationTest, ARecordWrittenBeforeTenantsIsTheDefaultTenants) {
     app::BrokerApp broker(config);
     ASSERT_TRUE(broker.Start().ok());
     testing::AdminClient admin(broker.grpc_address());
+    // The store from before partitions is the default tenant's partition now.
+    EXPECT_FALSE(std::filesystem::exists(dir.path() / "store"));
+    EXPECT_TRUE(std::filesystem::exists(
+        partitions::Partitions::Dir(dir.path(), config.partitions.Of("default"))));
 
     const std::set<std::string> ours = Roster(admin, "default");
     EXPECT_TRUE(ours.contains("zoe"));

@@ -85,7 +85,7 @@ TEST(ExposureTest, TheBrokerRefusesToStartOpenBeforeAnythingListens) {
             std::string::npos)
       << s;
   EXPECT_EQ(broker.admin_address(), "") << "nothing listens";
-  EXPECT_FALSE(std::filesystem::exists(dir.path() / "store")) << "nothing is opened";
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "partitions")) << "nothing is opened";
 }
 
 TEST(ExposureTest, TheEmbeddedDefaultsStartOnLoopbackWithNothingSet) {

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "broker/app/broker_app.h"
+#include "broker/partitions/partitions.h"
 #include "broker/store/store.h"
 #include "tests/support/test_support.h"
 
@@ -141,8 +142,10 @@ TEST(StoreDamageTest, TornLastWalRecordIsDroppedAndTheRestKept) {
 
 TEST(StoreDamageTest, TheBrokerRefusesToStartOnADamagedStoreAndSaysWhy) {
   TempDir dir;
-  MakeStore(dir.path() / "store");
-  for (const auto& p : Files(dir.path() / "store", "MANIFEST-")) fs::remove(p);
+  const auto store_dir = partitions::Partitions::Dir(dir.path(), partitions::PartitionMap{}.Of("default"));
+  fs::create_directories(store_dir.parent_path());
+  MakeStore(store_dir);
+  for (const auto& p : Files(store_dir, "MANIFEST-")) fs::remove(p);
   app::BrokerConfig config = app::DefaultConfig();
   config.data_dir = dir.path();
   config.grpc_listen = "127.0.0.1:0";
@@ -152,7 +155,7 @@ TEST(StoreDamageTest, TheBrokerRefusesToStartOnADamagedStoreAndSaysWhy) {
   app::BrokerApp broker(config);
   const absl::Status s = broker.Start();
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find((dir.path() / "store").string()), absl::string_view::npos) << s;
+  EXPECT_NE(s.message().find(store_dir.string()), absl::string_view::npos) << s;
 }
 
 }  // namespace

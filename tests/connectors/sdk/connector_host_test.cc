@@ -128,12 +128,14 @@ TEST(ConnectorHostTest, ADeliveryIsSentOnceAtATimeAndThoseInProgressAreBounded) 
   broker.Deliver("r1", 2);  // the broker's retry scan, while the first send is under way
   broker.Deliver("r2", 1);
   broker.Deliver("r3", 1);
+  broker.Deliver("r2", 2);  // queued already: no second send either
   broker.Deliver("r4", 1);  // a fourth one: over the bound
+  // The host reads in order: r4's answer also says every resend above was seen while its
+  // delivery was under way (a resend seen after the answer is answered again, as it should be).
   const DeliveryAck busy = broker.AwaitAck("r4", 1);
   EXPECT_FALSE(busy.ok());
   EXPECT_FALSE(busy.permanent()) << "the broker sends it again later";
   EXPECT_NE(busy.error().find("busy"), std::string::npos) << busy.error();
-  broker.Deliver("r2", 2);  // queued already: no second send either
 
   provider.Release();
   for (const char* id : {"r1", "r2", "r3"}) EXPECT_TRUE(broker.AwaitAck(id, 1).ok()) << id;

@@ -1,0 +1,144 @@
+// IngestFront: the connector-facing edge of a broker with several partitions. One thread owns the
+// ingest ROUTER (ZeroMQ sockets are not thread-safe) and does what concerns a connection rather
+// than a tenant: it answers frames that do not parse, enforces each connector key's grant (tenants,
+// providers, vouching for senders) and event rate, refuses events that are invalid or over the
+// limits and events of tenants no partition serves, and hands the rest to the partition of the
+// event's tenant. Hellos go to every partition (each
+// tracks which connector serves which provider for its own replies); a delivery's ack goes to the
+// partition that sent the delivery. Partitions send acks and deliveries back through Send().
+//
+// Backpressure: frames handed to partitions and not yet handled are bounded (max_in_flight); at
+// the bound the front stops reading, so ZeroMQ's per-connection read-ahead holds connectors back
+// as it did before partitions. The bound is shared: a partition that cannot keep up slows every
+// partition's ingest (a known limit, written in docs/operations.md).
+//
+// Lifecycle: Start() binds and starts the thread; StopReading() reads no more frames (sends go on,
+// so partitions can flush their acks); Stop() sends what is queued and closes.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+#include <zmq.hpp>
+
+#include "absl/status/status.h"
+#include "base/log_throttle.h"
+#include "base/token_bucket.h"
+#include "base/wake_queue.h"
+#include "broker/ingest/connector_grant.h"
+#include "broker/ingest/connector_peers.h"
+#include "broker/ingest/frame.h"
+#include "broker/ingest/ingest_endpoint.h"
+#include "broker/ingest/validate.h"
+#include "broker/ops/broker_metrics.h"
+#include "omnibroker/v1/ingest.pb.h"
+
+namespace omni::ingest {
+
+// A frame the front admitted, with the grant of the connector that sent it (owned by the front's
+// options, which outlive every partition).
+struct Admitted {
+  Received received;
+  const ConnectorGrant* grant = nullptr;
+};
+
+// Where the front hands admitted frames: the broker's partitions. Called on the front's thread;
+// each call must only queue the frame (the partition handles it on its own thread) and call
+// IngestFront::Handled() once per frame handed, when it has been handled.
+class FrameSink {
+ public:
+  virtual ~FrameSink() = default;
+  // To the partition serving `tenant`; false (nothing handed) when none serves it.
+  virtual bool ToTenant(std::string_view tenant, Admitted frame) = 0;
+  virtual void ToPartition(int partition, Admitted frame) = 0;
+  // To every partition; how many it was handed to.
+  virtual int ToAll(const Admitted& frame) = 0;
+};
+
+struct IngestFrontOptions {
+  std::vector<std::string> endpoints = {"inproc://omni-ingest"};
+  IngestOptions ingest;
+  // What an event may hold (sizes, counts); a bigger or malformed one is refused here, naming why.
+  Limits limits;
+  // Frames handed to partitions and not handled yet, at most.
+  int max_in_flight = 10'000;
+  // A delivery not sent again for this long is forgotten (its partition dropped it unconfirmed,
+  // e.g. its customer was erased); an ack that comes later is ignored, as one for a confirmed
+  // delivery. Partitions send an unconfirmed delivery again every few seconds.
+  std::chrono::minutes forget_delivery_after{10};
+};
+
+class IngestFront {
+ public:
+  IngestFront(zmq::context_t& zmq, ops::BrokerMetrics& metrics, IngestFrontOptions options);
+  ~IngestFront();
+
+  absl::Status Start(FrameSink& sink);
+  void StopReading();
+  void Stop();
+  // The ingest endpoints as bound (tcp ports resolved).
+  const std::vector<std::string>& endpoints() const { return endpoint_.bound(); }
+
+  // Sends `frame` to connector `routing_id` for `partition`. Thread-safe (it queues). Acks are
+  // counted by status; a delivery is remembered so its ack reaches `partition`.
+  void Send(int partition, std::string routing_id, omnibroker::v1::BrokerFrame frame);
+  // A frame handed to a partition has been handled. Thread-safe.
+  void Handled() { in_flight_.fetch_sub(1, std::memory_order_relaxed); }
+
+ private:
+  struct Outgoing {
+    int partition;
+    std::string routing_id;
+    omnibroker::v1::BrokerFrame frame;
+  };
+  struct SentDelivery {
+    int partition;
+    std::string sent_to;  // the connector's routing id
+    std::chrono::steady_clock::time_point last_sent;
+  };
+
+  void Run();
+  void SendNow(Outgoing& out);
+  void HandleFrame(Received received);
+  const ConnectorGrant& GrantOf(const std::string& client_key) const;
+  // Answers a frame that does not parse with a permanent rejection naming its event, if any.
+  void RejectUnparsable(const Received& received);
+  // The grant and the key's rate allow the event (else it is answered here); a `verified` sender
+  // the key may not vouch for is kept unverified.
+  bool AdmitEvent(const Received& received, const ConnectorGrant& grant,
+                  omnibroker::v1::Event& event);
+  // The Hello with only the providers the key may serve (the others counted and logged).
+  void FilterHello(const Received& received, const ConnectorGrant& grant,
+                   omnibroker::v1::Hello& hello);
+  void HandleDeliveryAck(Admitted admitted);
+  void Reject(const std::string& routing_id, const std::string& event_id,
+              omnibroker::v1::IngestStatus status, ops::RejectReason reason, std::string why);
+  void ForgetOldDeliveries(std::chrono::steady_clock::time_point now);
+
+  ops::BrokerMetrics& metrics_;
+  const IngestFrontOptions options_;
+  IngestEndpoint endpoint_;
+  FrameSink* sink_ = nullptr;
+  WakeQueue<Outgoing> outgoing_;
+  std::atomic<int> in_flight_{0};
+  std::atomic<bool> reading_{true};
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+
+  // Owned by the front's thread.
+  std::unordered_map<std::string, TokenBucket> client_rates_;  // by CURVE key
+  std::unordered_map<std::string, SentDelivery> deliveries_;   // by delivery id
+  // Only to log a connector's arrival once, not once per partition.
+  ConnectorPeers announced_{std::chrono::seconds(5)};
+  std::chrono::steady_clock::time_point next_forget_{};
+  LogThrottle unparsable_log_{std::chrono::minutes(1)};
+  LogThrottle refusals_log_{std::chrono::minutes(1)};
+};
+
+}  // namespace omni::ingest

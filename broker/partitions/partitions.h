@@ -1,0 +1,94 @@
+// Partitions: the broker's live state split by tenant, and the one place that works across
+// partitions. A partition has its own RocksDB directory (data_dir/partitions/<n>, so it can later
+// move whole between brokers), its own core thread with its tenants' routing engines, its own
+// group commit and timers (a core::BrokerCore). A tenant lives whole in the partition the
+// PartitionMap gives it. Only partitions that hold a tenant, or data, are opened.
+//
+// It hands the ingest front's frames to the partition of their tenant (FrameSink), finds the
+// core that serves a tenant for the gRPC services, and runs operator work on every partition.
+//
+// Migration: a data directory written before partitions (one store in data_dir/store, all of it
+// the default tenant's) becomes the default tenant's partition at first start, by a rename.
+// A tenant's data found in another partition than the map gives it (the count or an assignment
+// changed) stops the start with an error that says so: moving a tenant is not supported yet.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "broker/core/broker_core.h"
+#include "broker/ingest/ingest_front.h"
+#include "broker/partitions/partition_map.h"
+#include "broker/routing/routing_policy.h"
+#include "broker/store/store.h"
+
+namespace omni::partitions {
+
+struct PartitionsOptions {
+  std::filesystem::path data_dir;
+  PartitionMap map;
+  // Every store's options but its directory.
+  store::StoreOptions store;
+  // Every core's options but its partition and tenants.
+  core::BrokerCoreOptions core;
+  // The tenants served, with their policies (the default one, core.tenant, among them).
+  std::map<std::string, routing::RoutingPolicy> tenants;
+};
+
+class Partitions : public ingest::FrameSink {
+ public:
+  // Migrates and opens the stores and makes the cores (not started).
+  static absl::StatusOr<std::unique_ptr<Partitions>> Open(PartitionsOptions options,
+                                                          ingest::IngestFront& front,
+                                                          const Clock& clock,
+                                                          ops::BrokerMetrics& metrics);
+  ~Partitions() override;
+
+  // Starts every core (each recovers its state from its store first).
+  absl::Status Start();
+  void Stop();
+
+  // The core serving `tenant`; null when no partition serves it.
+  core::BrokerCore* ForTenant(std::string_view tenant) const;
+  // The partitions opened, in order, with their cores and stores.
+  struct Partition {
+    int index;
+    std::unique_ptr<store::Store> store;
+    std::unique_ptr<core::BrokerCore> core;
+  };
+  const std::vector<Partition>& opened() const { return opened_; }
+  // The directory of partition `index` under `data_dir`.
+  static std::filesystem::path Dir(const std::filesystem::path& data_dir, int index);
+
+  // Runs `work` on every partition's core thread, then `done` (on the last one's thread) with the
+  // first error, if any.
+  void OnEveryCore(std::function<absl::Status(core::BrokerCore&, int index)> work,
+                   std::function<void(absl::Status)> done);
+
+  // Runs `done` (on some core's thread) once everything every core wrote so far is durable, with
+  // the first store write fault met instead, if any.
+  void WhenEveryCoreDurable(std::function<void(absl::Status)> done);
+
+  // ingest::FrameSink
+  bool ToTenant(std::string_view tenant, ingest::Admitted frame) override;
+  void ToPartition(int partition, ingest::Admitted frame) override;
+  int ToAll(const ingest::Admitted& frame) override;
+
+ private:
+  Partitions(ingest::IngestFront& front) : front_(front) {}
+
+  ingest::IngestFront& front_;
+  std::vector<Partition> opened_;
+  std::map<int, core::BrokerCore*> by_index_;
+  // Fixed once opened: read by the front's and gRPC threads without a lock.
+  std::map<std::string, core::BrokerCore*, std::less<>> by_tenant_;
+};
+
+}  // namespace omni::partitions

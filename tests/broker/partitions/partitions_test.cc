@@ -1,0 +1,77 @@
+// Partitions: which stores open, and what a data directory laid out by another map refuses.
+#include "broker/partitions/partitions.h"
+
+#include <gtest/gtest.h>
+
+#include "base/clock.h"
+#include "tests/support/test_support.h"
+
+namespace omni::partitions {
+namespace {
+
+namespace fs = std::filesystem;
+
+class PartitionsTest : public ::testing::Test {
+ protected:
+  absl::StatusOr<std::unique_ptr<Partitions>> Open(PartitionMap map,
+                                                   std::vector<std::string> tenants) {
+    PartitionsOptions options{.data_dir = dir_.path(), .map = std::move(map)};
+    for (const auto& tenant : tenants) options.tenants[tenant] = routing::DefaultRoutingPolicy();
+    return Partitions::Open(std::move(options), front_, SystemClock::Get(), metrics_);
+  }
+
+  testing::TempDir dir_;
+  zmq::context_t zmq_;
+  ops::BrokerMetrics metrics_;
+  ingest::IngestFront front_{zmq_, metrics_, {}};
+};
+
+TEST_F(PartitionsTest, OnlyThePartitionsOfTenantsOpenEachInItsOwnDirectory) {
+  auto partitions = Open({}, {"default", "globex"});
+  ASSERT_TRUE(partitions.ok()) << partitions.status();
+  ASSERT_EQ((*partitions)->opened().size(), 2u);
+  EXPECT_EQ((*partitions)->opened()[0].index, 10);  // globex
+  EXPECT_EQ((*partitions)->opened()[1].index, 15);  // default
+  EXPECT_TRUE(fs::exists(Partitions::Dir(dir_.path(), 10)));
+  EXPECT_NE((*partitions)->ForTenant("globex"), (*partitions)->ForTenant("default"));
+  EXPECT_EQ((*partitions)->ForTenant("initech"), nullptr);
+}
+
+TEST_F(PartitionsTest, APartitionWithDataOpensThoughNoTenantIsConfiguredForIt) {
+  ASSERT_TRUE(Open({}, {"default", "globex"}).ok());
+  auto partitions = Open({}, {"default"});
+  ASSERT_TRUE(partitions.ok()) << partitions.status();
+  EXPECT_EQ((*partitions)->opened().size(), 2u) << "globex's data waits for it, served by none";
+  EXPECT_EQ((*partitions)->ForTenant("globex"), nullptr);
+}
+
+TEST_F(PartitionsTest, ATenantWhoseDataIsInAnotherPartitionStopsTheStart) {
+  ASSERT_TRUE(Open({}, {"default", "globex"}).ok());
+  PartitionMap moved;
+  moved.assigned["globex"] = 3;
+  auto partitions = Open(moved, {"default", "globex"});
+  EXPECT_EQ(partitions.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(partitions.status().message().find("tenant 'globex' has its data in partition 10"),
+            std::string::npos)
+      << partitions.status();
+}
+
+TEST_F(PartitionsTest, TheCountOfADataDirectoryCannotShrink) {
+  ASSERT_TRUE(Open({}, {"default"}).ok());
+  auto partitions = Open({.count = 4}, {"default"});
+  EXPECT_EQ(partitions.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(partitions.status().message().find("cannot shrink"), std::string::npos)
+      << partitions.status();
+}
+
+TEST_F(PartitionsTest, AStoreFromBeforePartitionsAndTheDefaultTenantsPartitionBothThereIsRefused) {
+  ASSERT_TRUE(Open({}, {"default"}).ok());
+  fs::create_directories(dir_.path() / "store");
+  auto partitions = Open({}, {"default"});
+  EXPECT_EQ(partitions.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(partitions.status().message().find("from before partitions"), std::string::npos)
+      << partitions.status();
+}
+
+}  // namespace
+}  // namespace omni::partitions
