@@ -91,6 +91,15 @@ tenant: acme
   EXPECT_EQ(initech.routing.offer_timeout, routing::DefaultRoutingPolicy().offer_timeout);
 }
 
+TEST(ConfigFileTest, PartitionsHaveACountAndTenantsPlacedByHand) {
+  BrokerConfig config = DefaultConfig();
+  EXPECT_EQ(config.partitions.count, 16);
+  ASSERT_TRUE(ApplyConfigText("partitions: {count: 4, assign: {globex: 3, acme: 0}}", config).ok());
+  EXPECT_EQ(config.partitions.count, 4);
+  EXPECT_EQ(config.partitions.Of("globex"), 3);
+  EXPECT_EQ(config.partitions.Of("acme"), 0);
+}
+
 TEST(ConfigFileTest, TheTenantFlagIsATenantNameApartFromTheOthers) {
   testing::TempDir dir;
   const auto path = dir.path() / "omni.yaml";
@@ -169,6 +178,12 @@ INSTANTIATE_TEST_SUITE_P(
                               "routing: {queues: [{queue: billing, steps: [{skills: [{skill: billing, min_proficiency: 0}]}]}]}",
                               "routing.queues.billing.steps[0].skills[0] billing: min_proficiency must be 1–10, got 0"},
                       BadCase{"connector_without_type", "connectors: [{name: x}]", "connectors[0]: needs a type"},
+                      BadCase{"partitions_not_map", "partitions: 4", "partitions (line 1): a mapping of count and assign"},
+                      BadCase{"partitions_zero", "partitions: {count: 0}", "partitions.count (line 1): a whole number, 1 to 1024"},
+                      BadCase{"partitions_unknown_key", "partitions: {cores: 4}", "partitions.cores (line 1): unknown key"},
+                      BadCase{"partition_assign_beyond_count", "partitions: {count: 4, assign: {globex: 4}}",
+                              "partitions.assign: tenant 'globex' to partition 4, not within 0 to 3"},
+                      BadCase{"partition_assign_bad_tenant", "partitions: {assign: {Globex: 1}}", "partitions.assign (line 1)"},
                       BadCase{"escalation_roles_not_map", "escalation_roles: [a]", "escalation_roles (line 1): a mapping"},
                       BadCase{"escalation_role_not_name", "escalation_roles: {acme: [a]}", "escalation_roles.acme (line 1): the name of a role"},
                       BadCase{"retention_not_list", "retention: {tenant: a}", "retention (line 1): must be a list"},
