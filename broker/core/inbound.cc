@@ -42,9 +42,11 @@ void BrokerCore::HandleFrame(ingest::Admitted admitted) {
 
 void BrokerCore::HandleHello(const std::string& routing_id, const ingest::ConnectorGrant& grant,
                              const omnibroker::v1::Hello& hello) {
-  // The front kept only the providers the grant allows, and logs the connector's arrival.
+  // The front kept only the providers and tenants the grant allows, and logs the connector's
+  // arrival.
   const std::vector<std::string> providers(hello.providers().begin(), hello.providers().end());
-  if (!peers_.Hello(routing_id, providers, grant.tenants, std::chrono::steady_clock::now())) return;
+  const std::set<std::string> tenants(hello.tenants().begin(), hello.tenants().end());
+  if (!peers_.Hello(routing_id, providers, tenants, std::chrono::steady_clock::now())) return;
   // Replies that wait for no live connector go to this one now; the others stay where they are.
   SendStrandedDeliveries();
 }

@@ -432,7 +432,11 @@ int Backup(Admin::Stub& admin, const std::vector<std::string>& args) {
   grpc::ClientContext context;
   omnibroker::v1::BackupResult result;
   if (auto s = admin.Backup(&context, request, &result); !s.ok()) return Fail(s);
-  Show(absl::StrCat("backup in ", result.target_dir(), " (up to write ", result.sequence(), ")\n"));
+  Show(absl::StrCat("backup in ", result.target_dir(), "\n"));
+  for (const auto& partition : result.partitions()) {
+    Show(absl::StrCat("  partition ", partition.partition(), " in ", partition.target_dir(),
+                      " (up to write ", partition.sequence(), ")\n"));
+  }
   return 0;
 }
 

@@ -280,10 +280,26 @@ void IngestFront::FilterHello(const Received& received, const ConnectorGrant& gr
   }
   hello.clear_providers();
   for (const auto& provider : providers) hello.add_providers(provider);
-  if (announced_.Hello(received.routing_id, providers, grant.tenants,
-                       std::chrono::steady_clock::now())) {
+  // The tenants it serves: those it names that its key allows (none named: all its key allows).
+  std::set<std::string> tenants;
+  if (hello.tenants().empty()) tenants = grant.tenants;
+  for (const auto& tenant : hello.tenants()) {
+    if (grant.AllowsTenant(tenant)) {
+      tenants.insert(tenant);
+      continue;
+    }
+    metrics_.tenants_refused.Add();
+    if (auto more = refusals_log_.Admit(SystemClock::Get().Now())) {
+      LogWarning("ingest", absl::StrCat("connector '", grant.name, "' may not serve tenant '",
+                                        tenant, "'; its Hello is ignored for it", *more));
+    }
+  }
+  hello.clear_tenants();
+  for (const auto& tenant : tenants) hello.add_tenants(tenant);
+  if (announced_.Hello(received.routing_id, providers, tenants, std::chrono::steady_clock::now())) {
     LogInfo("ingest", absl::StrCat("connector '", hello.connector(), "' (", grant.name,
-                                   ") delivers for ", absl::StrJoin(providers, ", ")));
+                                   ") delivers for ", absl::StrJoin(providers, ", "),
+                                   " of tenants ", absl::StrJoin(tenants, ", ")));
   }
 }
 

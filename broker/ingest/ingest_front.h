@@ -113,7 +113,8 @@ class IngestFront {
   // the key may not vouch for is kept unverified.
   bool AdmitEvent(const Received& received, const ConnectorGrant& grant,
                   omnibroker::v1::Event& event);
-  // The Hello with only the providers the key may serve (the others counted and logged).
+  // The Hello with only the providers and tenants the key may serve (the others counted and
+  // logged); with every tenant the key allows when it names none.
   void FilterHello(const Received& received, const ConnectorGrant& grant,
                    omnibroker::v1::Hello& hello);
   void HandleDeliveryAck(Admitted admitted);

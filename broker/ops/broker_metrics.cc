@@ -29,6 +29,10 @@ BrokerMetrics::BrokerMetrics()
           "omni_ingest_providers_refused_total",
           "Providers named in a connector's Hello that its key may not serve (ingest.clients); "
           "it gets none of their replies.")),
+      tenants_refused(registry_.AddCounter(
+          "omni_ingest_tenants_refused_total",
+          "Tenants named in a connector's Hello that its key may not serve (ingest.clients); it "
+          "gets none of their replies.")),
       foreign_delivery_acks(registry_.AddCounter(
           "omni_ingest_foreign_delivery_acks_total",
           "Delivery acks ignored because they came from a connector the delivery was not sent "

@@ -57,6 +57,7 @@ class BrokerMetrics {
   Counter& ingest_disconnects;  // tcp:// connections to the ingest endpoint that ended
   // What connectors tried beyond their grant (ingest.clients), besides refused events.
   Counter& providers_refused;      // a provider named in a Hello that the key may not serve
+  Counter& tenants_refused;        // a tenant named in a Hello that the key may not serve
   Counter& foreign_delivery_acks;  // a delivery ack from a connector the delivery was not sent to
   Counter& unverified_senders;     // sender.verified from a key that may not vouch: cleared
   Counter& offer(OfferOutcome o) { return *offers_[static_cast<size_t>(o)]; }

@@ -2,7 +2,7 @@
 // (--config) whose `connectors:` list is the same schema as the broker's config file:
 //
 //   broker: tcp://broker-0.omnibroker:5570   # the broker's ingest endpoint (ZeroMQ ROUTER)
-//   tenant: acme
+//   tenant: acme                              # the connectors' tenant, unless one names its own
 //   data_dir: /var/lib/omni-gateway          # the outbox spool and connector state
 //   ack_timeout_ms: 2000                     # resend an unacknowledged event after this
 //   broker_public_key: <Z85>                 # CURVE: the broker's key (`omnibroker keygen`)
@@ -11,6 +11,7 @@
 //   admin_listen: 127.0.0.1:9465             # /metrics, /livez, /readyz; "" = off
 //   connectors:
 //     - {type: telegram, settings: {listen: "0.0.0.0:8443", secret_token: …, bot_token: …}}
+//     - {type: webchat, name: webchat-globex, tenant: globex, settings: {listen: "0.0.0.0:8081"}}
 //
 // Precedence: defaults < file < environment (OMNI_GATEWAY_<PATH>, see
 // connectors/sdk/config_environment.h) < flags (--broker, --tenant, --data-dir, --admin-listen).

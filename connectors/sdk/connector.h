@@ -60,6 +60,9 @@ struct ConnectorConfig {
   std::string type;  // the factory name, e.g. "webchat"
   std::string name;  // the instance name, unique in a process
   std::map<std::string, std::string> settings;
+  // The tenant it serves: publishes for and delivers for (empty = the host's). One gateway can
+  // serve many tenants, e.g. a web chat instance per tenant.
+  std::string tenant;
 
   // The value of `key`, or `fallback` when absent.
   std::string Get(const std::string& key, const std::string& fallback = "") const;

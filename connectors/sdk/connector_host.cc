@@ -14,9 +14,9 @@ namespace omni::connectors {
 class ConnectorHost::Hosted : public ConnectorContext {
  public:
   Hosted(zmq::context_t& zmq, const ConnectorHostOptions& options, const Clock& clock,
-         std::string name, std::unique_ptr<Connector> connector)
+         std::string name, std::string tenant, std::unique_ptr<Connector> connector)
       : name_(std::move(name)),
-        tenant_(options.tenant),
+        tenant_(std::move(tenant)),
         clock_(clock),
         connector_(std::move(connector)),
         gate_(options.delivery, clock),
@@ -24,6 +24,7 @@ class ConnectorHost::Hosted : public ConnectorContext {
                 ReliableClientOptions{.broker_endpoint = options.broker_endpoint,
                                       .connector_name = name_,
                                       .providers = connector_->Providers(),
+                                      .tenants = {tenant_},
                                       .ack_timeout = options.ack_timeout,
                                       .spool_dir = options.spool_dir,
                                       .curve = options.curve},
@@ -199,9 +200,10 @@ ConnectorHost::ConnectorHost(zmq::context_t& zmq, ConnectorHostOptions options, 
 
 ConnectorHost::~ConnectorHost() { Stop(); }
 
-void ConnectorHost::Add(std::string name, std::unique_ptr<Connector> connector) {
-  hosted_.push_back(
-      std::make_unique<Hosted>(zmq_, options_, clock_, std::move(name), std::move(connector)));
+void ConnectorHost::Add(std::string name, std::unique_ptr<Connector> connector, std::string tenant) {
+  if (tenant.empty()) tenant = options_.tenant;
+  hosted_.push_back(std::make_unique<Hosted>(zmq_, options_, clock_, std::move(name),
+                                             std::move(tenant), std::move(connector)));
 }
 
 absl::Status ConnectorHost::Start() {

@@ -48,7 +48,8 @@ class ConnectorHost {
   ConnectorHost(zmq::context_t& zmq, ConnectorHostOptions options, const Clock& clock);
   ~ConnectorHost();
 
-  void Add(std::string name, std::unique_ptr<Connector> connector);
+  // `tenant`: the one it publishes and delivers for; empty = the host's (options.tenant).
+  void Add(std::string name, std::unique_ptr<Connector> connector, std::string tenant = "");
   absl::Status Start();
   void Stop();
 

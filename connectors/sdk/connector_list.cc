@@ -7,6 +7,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "base/secret_file.h"
+#include "base/status_macros.h"
+#include "base/tenant_name.h"
 
 namespace omni::connectors {
 
@@ -24,6 +26,11 @@ absl::StatusOr<std::vector<ConnectorConfig>> ParseConnectorList(const YAML::Node
     }
     ConnectorConfig config{.type = c["type"].Scalar(),
                            .name = c["name"] ? c["name"].Scalar() : c["type"].Scalar()};
+    if (const YAML::Node& tenant = c["tenant"]; tenant) {
+      if (!tenant.IsScalar()) return absl::InvalidArgumentError(at + ".tenant: a tenant's name");
+      OMNI_RETURN_IF_ERROR(ValidateTenantName(tenant.Scalar(), at + ".tenant"));
+      config.tenant = tenant.Scalar();
+    }
     if (const YAML::Node& settings = c["settings"]; settings) {
       if (!settings.IsMap()) return absl::InvalidArgumentError(at + ".settings: must be a mapping");
       for (const auto& setting : settings) {
@@ -77,7 +84,7 @@ absl::Status AddConnectors(const ConnectorRegistry& registry, std::vector<Connec
     if (auto s = ResolveSecretFiles(config); !s.ok()) return s;
     auto connector = registry.Create(config);
     if (!connector.ok()) return connector.status();
-    host.Add(config.name, *std::move(connector));
+    host.Add(config.name, *std::move(connector), config.tenant);
   }
   return absl::OkStatus();
 }

@@ -165,6 +165,7 @@ void ReliableClient::SendHello(zmq::socket_t& socket) {
   ConnectorFrame frame;
   frame.mutable_hello()->set_connector(options_.connector_name);
   for (const auto& p : options_.providers) frame.mutable_hello()->add_providers(p);
+  for (const auto& t : options_.tenants) frame.mutable_hello()->add_tenants(t);
   TrySend(socket, frame.SerializeAsString());
 }
 

@@ -35,6 +35,9 @@ struct ReliableClientOptions {
   std::string broker_endpoint;  // "inproc://omni-ingest" or "tcp://127.0.0.1:5570"
   std::string connector_name;
   std::vector<std::string> providers;  // announced in Hello: outbound deliveries come for these
+  // Announced in Hello: deliveries come only for these tenants (empty: every tenant the
+  // connector's key allows).
+  std::vector<std::string> tenants;
   // Resend an event when its ack has not come within this time.
   std::chrono::milliseconds ack_timeout{2000};
   // How often Hello is sent (it also tells a restarted broker who we are).

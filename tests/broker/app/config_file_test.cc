@@ -100,6 +100,15 @@ TEST(ConfigFileTest, PartitionsHaveACountAndTenantsPlacedByHand) {
   EXPECT_EQ(config.partitions.Of("acme"), 0);
 }
 
+TEST(ConfigFileTest, AConnectorMayServeATenantOfItsOwn) {
+  BrokerConfig config = DefaultConfig();
+  ASSERT_TRUE(ApplyConfigText("connectors: [{type: webchat}, {type: webchat, name: chat-globex, tenant: globex}]",
+                              config).ok());
+  ASSERT_EQ(config.connectors.size(), 2u);
+  EXPECT_EQ(config.connectors[0].tenant, "") << "the broker's default tenant";
+  EXPECT_EQ(config.connectors[1].tenant, "globex");
+}
+
 TEST(ConfigFileTest, TheTenantFlagIsATenantNameApartFromTheOthers) {
   testing::TempDir dir;
   const auto path = dir.path() / "omni.yaml";
@@ -178,6 +187,8 @@ INSTANTIATE_TEST_SUITE_P(
                               "routing: {queues: [{queue: billing, steps: [{skills: [{skill: billing, min_proficiency: 0}]}]}]}",
                               "routing.queues.billing.steps[0].skills[0] billing: min_proficiency must be 1–10, got 0"},
                       BadCase{"connector_without_type", "connectors: [{name: x}]", "connectors[0]: needs a type"},
+                      BadCase{"connector_bad_tenant", "connectors: [{type: webchat, tenant: Globex}]",
+                              "connectors[0].tenant: 'Globex' is not a tenant name"},
                       BadCase{"partitions_not_map", "partitions: 4", "partitions (line 1): a mapping of count and assign"},
                       BadCase{"partitions_zero", "partitions: {count: 0}", "partitions.count (line 1): a whole number, 1 to 1024"},
                       BadCase{"partitions_unknown_key", "partitions: {cores: 4}", "partitions.cores (line 1): unknown key"},
