@@ -13,6 +13,7 @@
 #include "absl/strings/str_join.h"
 #include "connectors/email/delivery_report.h"
 #include "connectors/email/gmime_init.h"
+#include "connectors/email/html_text.h"
 #include "base/time_util.h"
 
 namespace omni::connectors::email {
@@ -183,6 +184,11 @@ absl::StatusOr<Event> ToEvent(GMimeMessage* message, std::string_view raw, TimeP
   }
   BodyParts parts{&event, message_id.empty() ? event.id().substr(6) : message_id};
   g_mime_message_foreach(message, VisitPart, &parts);
+  // HTML-only mail (or an empty text part beside the HTML): the agent reads a rendering of it.
+  auto& content = *event.mutable_content();
+  if (absl::StripAsciiWhitespace(content.text()).empty() && !content.html().empty()) {
+    content.set_text(HtmlToText(content.html()));
+  }
   return event;
 }
 

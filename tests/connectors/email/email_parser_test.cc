@@ -46,6 +46,9 @@ TEST(EmailParserTest, EveryCorpusMail) {
       {"mikel_mail/raw_email_with_nested_attachment.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "jamis@37signals.com", .thread_key = "2CCE0408-10C7-4045-9B16-A1C11C31469B@37signals.com"}},
       {"mikel_mail/report_530.eml", {.kind = EVENT_KIND_DELIVERY_STATUS, .sender = "mailer-daemon@tttttt.com.au", .thread_key = "200712232303.lBNN3jDq002941@mail12.rrrr.com.au"}},
       {"mikel_mail/utf8_headers.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "jdöe@mächine.example", .thread_key = "sha256:8aaa31047f56455d4cc7c6fdf853362771deca0d22add5481135cbc2b34abb07"}},
+      {"omnibroker/alternative_empty_text.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "li.wei@example.org", .thread_key = "20241205142005.5f1c@mail.example.org"}},
+      {"omnibroker/outlook_html_only.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "renee.obrien@example.net", .thread_key = "AM9PR07MB7187A1C2D3E4F5A6B7C8D9E0F1A2B3C4D5@AM9PR07MB7187.eurprd07.prod.outlook.com"}},
+      {"omnibroker/thunderbird_html_only.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "jana@example.org", .thread_key = "3b1f2a8e-6c2d-4b8e-9a41-7f0d2c5e8a10@example.org"}},
       {"rspamd/bad_message.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "nasutkadqw@esumare.ru", .thread_key = "588d01d0b859$92a6a7e0$10a887d3@nasutkadqw"}},
       {"rspamd/badboundary.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "test@example.org", .thread_key = "156951315267.43830.14912869070271436609@example.org"}},
       {"rspamd/from_dn_base64.eml", {.kind = EVENT_KIND_MESSAGE, .sender = "user@example.org", .thread_key = "sha256:c773bbb0ea18ae2d6f0efd996aedd73aab1a08f2ef9aa2d5c28058fa7db9fa36"}},
@@ -86,6 +89,79 @@ TEST(EmailParserTest, MalformedInput) {
   EXPECT_EQ(unclosed->sender().handle(), "a@b.c");
   EXPECT_EQ(unclosed->id(), "email:m1@b.c");
   EXPECT_NE(unclosed->content().text().find("\xd0\x9f\xd1\x80\xd0\xb8"), std::string::npos);
+}
+
+omnibroker::v1::Event ParseCorpusMail(const std::string& name) {
+  auto event = ParseMail(testing::ReadFile(testing::CorpusDir() / "email" / name), Now());
+  EXPECT_TRUE(event.ok()) << name << ": " << event.status();
+  return event.ok() ? *event : omnibroker::v1::Event{};
+}
+
+// HTML-only mail as Thunderbird and Outlook send it: the agent reads a rendering of the HTML as
+// the text (charset and transfer encoding undone by GMime first), and the HTML is kept as it came.
+TEST(EmailParserTest, HtmlOnlyMailGetsItsHtmlRenderedAsText) {
+  const auto thunderbird = ParseCorpusMail("omnibroker/thunderbird_html_only.eml");
+  EXPECT_EQ(thunderbird.content().text(),
+            "Dobrý den,\n\n"
+            "my order #4711 arrived damaged. The photos are here: "
+            "https://photos.example.org/album/4711\n\n"
+            "- the box was crushed\n"
+            "- two cups are broken & one is chipped\n\n"
+            "Could you send a replacement? See the returns policy "
+            "(https://shop.example.com/terms#returns).\n\n"
+            "--\n"
+            "Jana Nováková\n"
+            "jana@example.org");
+  EXPECT_NE(thunderbird.content().html().find("<div class=\"moz-signature\">"), std::string::npos);
+  EXPECT_EQ(thunderbird.content().subject(), "Rozbité hrnky / broken cups");
+  EXPECT_EQ(thunderbird.content().attachments_size(), 0);
+
+  // Windows-1252 in quoted-printable, Word's styles and conditional comments, a table.
+  const auto outlook = ParseCorpusMail("omnibroker/outlook_html_only.eml");
+  EXPECT_EQ(outlook.content().text(),
+            "Hello,\n\n"
+            "I was charged twice for invoice INV-2024-118 – please refund one of the payments:\n\n"
+            "Date Amount\n"
+            "02/12/2024 €149.00\n\n"
+            "My account: customer portal (https://billing.example.com/account/88213)\n\n"
+            "Kind regards,\n\n"
+            "Renée O’Brien");
+  EXPECT_EQ(outlook.sender().display_name(), "Renée O’Brien");
+  EXPECT_NE(outlook.content().html().find("<o:shapedefaults"), std::string::npos);
+}
+
+// multipart/alternative with an empty text/plain beside multipart/related HTML: the text comes
+// from the HTML (the inline image's alt text in brackets), and the inline image stays an
+// attachment reference.
+TEST(EmailParserTest, EmptyTextPartBesideHtmlGetsTheHtmlRendered) {
+  const auto event = ParseCorpusMail("omnibroker/alternative_empty_text.eml");
+  EXPECT_EQ(event.content().text(),
+            "The app shows this error when I pay:\n[error screenshot]\nOrder № 99812");
+  EXPECT_NE(event.content().html().find("cid:ii_m4b2x1y50"), std::string::npos);
+  ASSERT_EQ(event.content().attachments_size(), 1);
+  EXPECT_EQ(event.content().attachments(0).content_type(), "image/png");
+  EXPECT_EQ(event.content().attachments(0).filename(), "error.png");
+  EXPECT_EQ(event.content().attachments(0).size_bytes(), 70);
+}
+
+// A mail with text keeps its own text, HTML beside it or not; malformed HTML still gives text.
+TEST(EmailParserTest, TextPartWinsAndMalformedHtmlStillRenders) {
+  auto both = ParseMail(
+      "From: a@b.c\r\nContent-Type: multipart/alternative; boundary=b\r\n\r\n"
+      "--b\r\nContent-Type: text/plain\r\n\r\nThe text.\r\n"
+      "--b\r\nContent-Type: text/html\r\n\r\n<p>The <b>html</b>.</p>\r\n--b--\r\n",
+      Now());
+  ASSERT_TRUE(both.ok()) << both.status();
+  EXPECT_EQ(both->content().text(), "The text.");
+  EXPECT_EQ(both->content().html(), "<p>The <b>html</b>.</p>");
+
+  auto broken = ParseMail(
+      "From: a@b.c\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
+      "<html><body><div><p>Hi &amp; bye<table><tr><td>cell <a href=\"https://x.example\">link"
+      "<script>alert(1)\r\n",
+      Now());
+  ASSERT_TRUE(broken.ok()) << broken.status();
+  EXPECT_EQ(broken->content().text(), "Hi & bye\n\ncell link (https://x.example)");
 }
 
 TEST(EmailParserTest, DeliveryReportFieldsFromTheCorpus) {
