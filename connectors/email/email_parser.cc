@@ -14,12 +14,16 @@
 #include "connectors/email/delivery_report.h"
 #include "connectors/email/gmime_init.h"
 #include "connectors/email/html_text.h"
+#include "connectors/sdk/file_name.h"
 #include "base/time_util.h"
 
 namespace omni::connectors::email {
 namespace {
 
 using omnibroker::v1::Event;
+
+// An attachment whose name has nothing usable left once made safe ("..", "/", only controls).
+constexpr std::string_view kUnusableFileName = "attachment";
 
 std::string Header(GMimeMessage* message, const char* name) {
   const char* value = g_mime_object_get_header(GMIME_OBJECT(message), name);
@@ -85,8 +89,11 @@ void VisitPart(GMimeObject* /*parent*/, GMimeObject* part, gpointer data) {
   char* mime = g_mime_content_type_get_mime_type(type);
   attachment->set_content_type(mime);
   g_free(mime);
+  // GMime decodes the name (RFC 2231 filename*=, RFC 2047 encoded words, Content-Type's name=
+  // when there is no filename=) into UTF-8 from its charset; the sender chose it, so it is made
+  // safe before anyone sees or saves it.
   if (const char* name = g_mime_part_get_filename(GMIME_PART(part))) {
-    attachment->set_filename(name);
+    attachment->set_filename(SafeFileName(name, kUnusableFileName));
   }
   if (GMimeDataWrapper* wrapper = g_mime_part_get_content(GMIME_PART(part))) {
     GMimeStream* counter = g_mime_stream_null_new();

@@ -7,6 +7,8 @@
 #include <map>
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "connectors/sdk/file_name.h"
 #include "tests/support/corpus_table.h"
 
 namespace omni::connectors::email {
@@ -162,6 +164,73 @@ TEST(EmailParserTest, TextPartWinsAndMalformedHtmlStillRenders) {
       Now());
   ASSERT_TRUE(broken.ok()) << broken.status();
   EXPECT_EQ(broken->content().text(), "Hi & bye\n\ncell link (https://x.example)");
+}
+
+// Attachment names as mail programs write them: RFC 2231 (charset, language, continuations) and
+// RFC 2047 encoded words, decoded from their charsets; and names a sender chose to attack with,
+// made safe (connectors/sdk/file_name.h) while the attachment itself stays.
+TEST(EmailParserTest, AttachmentNamesAreDecodedAndMadeSafe) {
+  std::string long_name_parameters;
+  for (int i = 0; i < 50; ++i) {
+    absl::StrAppend(&long_name_parameters, ";\r\n filename*", i, "=\"", std::string(100, 'a'),
+                    i == 49 ? ".pdf\"" : "\"");
+  }
+  const std::string raw = absl::StrCat(
+      "From: Ann <ann@example.org>\r\nMessage-ID: <names@example.org>\r\nMIME-Version: 1.0\r\n"
+      "Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n"
+      "--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nSee the files.\r\n"
+      // 2: RFC 2231, UTF-8 (Thunderbird, Apple Mail)
+      "--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment;\r\n"
+      " filename*=utf-8''%C3%9Cberweisung%20M%C3%A4rz%202024.pdf\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n"
+      // 3: RFC 2231 with a language and continuations
+      "--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment;\r\n"
+      " filename*0*=utf-8'de'Rechnung%20; filename*1*=%E2%84%96%2017.pdf\r\n\r\nx\r\n"
+      // 4: RFC 2047 in KOI8-R (Outlook, The Bat!), in name= and filename=
+      "--b\r\nContent-Type: application/pdf; name=\"=?koi8-r?B?896j1CDawSDNwdLULnBkZg==?=\"\r\n"
+      "Content-Disposition: attachment; filename=\"=?koi8-r?B?896j1CDawSDNwdLULnBkZg==?=\"\r\n"
+      "Content-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n"
+      // 5: only Content-Type's name=, in ISO-8859-1 RFC 2231
+      "--b\r\nContent-Type: application/octet-stream;\r\n"
+      " name*=iso-8859-1''na%EFve%20r%E9sum%E9.txt\r\n\r\nx\r\n"
+      // 6: a path out of any folder it is saved in
+      "--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment;"
+      " filename=\"../../etc/passwd\"\r\n\r\nroot:x:0:0\r\n"
+      // 7: CR LF and NUL in an encoded word
+      "--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment;"
+      " filename=\"=?utf-8?Q?a=0D=0AX-Evil:_1=00.txt?=\"\r\n\r\nx\r\n"
+      // 8: a right-to-left override making "exe" read as "pdf"
+      "--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment;"
+      " filename*=utf-8''invoice%E2%80%AEfdp.exe\r\n\r\nMZ\r\n"
+      // 9: 5000 characters in 50 continuations
+      "--b\r\nContent-Type: application/pdf\r\nContent-Disposition: attachment",
+      long_name_parameters, "\r\n\r\nx\r\n",
+      // 10: nothing usable left
+      "--b\r\nContent-Type: text/plain\r\nContent-Disposition: attachment;"
+      " filename=\"/..\"\r\n\r\nx\r\n"
+      // 11: no name at all: none made up
+      "--b\r\nContent-Type: image/png\r\nContent-Disposition: inline\r\n\r\nx\r\n"
+      "--b--\r\n");
+  auto event = ParseMail(raw, Now());
+  ASSERT_TRUE(event.ok()) << event.status();
+  EXPECT_EQ(event->content().text(), "See the files.");
+  const auto& attachments = event->content().attachments();
+  ASSERT_EQ(attachments.size(), 10);
+  const std::string expected[] = {"Überweisung März 2024.pdf",
+                                  "Rechnung № 17.pdf",
+                                  "Счёт за март.pdf",
+                                  "naïve résumé.txt",
+                                  "passwd",
+                                  "a__X-Evil_ 1_.txt",
+                                  "invoice_fdp.exe",
+                                  std::string(connectors::kMaxFileNameBytes - 4, 'a') + ".pdf",
+                                  "attachment",
+                                  ""};
+  for (int i = 0; i < attachments.size(); ++i) {
+    EXPECT_EQ(attachments[i].filename(), expected[i]) << "attachment " << i;
+    EXPECT_EQ(attachments[i].url(), absl::StrCat("email:names@example.org/", i + 3));
+  }
+  EXPECT_EQ(attachments[0].size_bytes(), 5);  // "%PDF-", base64-decoded
 }
 
 TEST(EmailParserTest, DeliveryReportFieldsFromTheCorpus) {
