@@ -233,6 +233,39 @@ TEST(EmailParserTest, AttachmentNamesAreDecodedAndMadeSafe) {
   EXPECT_EQ(attachments[0].size_bytes(), 5);  // "%PDF-", base64-decoded
 }
 
+// Every part reaches the agent: a forwarded message (message/rfc822) and a text part after the
+// first (Apple Mail puts the text after an inline image in one) are attachment references too.
+TEST(EmailParserTest, ForwardedMessagesAndLaterTextPartsAreKept) {
+  const auto forwarded = ParseCorpusMail("mikel_mail/attachment_message_rfc822.eml");
+  EXPECT_EQ(forwarded.content().text(), "This is the first part.\r\n");
+  ASSERT_EQ(forwarded.content().attachments_size(), 1);
+  const auto& message = forwarded.content().attachments(0);
+  EXPECT_EQ(message.content_type(), "message/rfc822");
+  EXPECT_EQ(message.filename(), "ForwardedMessage.eml");
+  EXPECT_EQ(message.url(), "email:9169D984-4E0B-45EF-82D4-8F5E53AD7012@example.com/3");
+  EXPECT_GT(message.size_bytes(), 1000);
+
+  auto apple = ParseMail(
+      "From: a@b.c\r\nMessage-ID: <parts@b.c>\r\n"
+      "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+      "--b\r\nContent-Type: text/plain\r\n\r\nBefore the photo.\r\n"
+      "--b\r\nContent-Type: image/jpeg; name=photo.jpg\r\nContent-Disposition: inline;"
+      " filename=photo.jpg\r\n\r\nJPEG\r\n"
+      "--b\r\nContent-Type: text/plain\r\n\r\nAfter the photo.\r\n"
+      "--b\r\nContent-Type: text/html\r\n\r\n<p>first html</p>\r\n"
+      "--b\r\nContent-Type: text/html\r\n\r\n<p>second html</p>\r\n--b--\r\n",
+      Now());
+  ASSERT_TRUE(apple.ok()) << apple.status();
+  EXPECT_EQ(apple->content().text(), "Before the photo.");
+  EXPECT_EQ(apple->content().html(), "<p>first html</p>");
+  ASSERT_EQ(apple->content().attachments_size(), 3);
+  EXPECT_EQ(apple->content().attachments(0).filename(), "photo.jpg");
+  EXPECT_EQ(apple->content().attachments(1).content_type(), "text/plain");
+  EXPECT_EQ(apple->content().attachments(1).url(), "email:parts@b.c/4");
+  EXPECT_EQ(apple->content().attachments(1).size_bytes(), 16);  // "After the photo."
+  EXPECT_EQ(apple->content().attachments(2).content_type(), "text/html");
+}
+
 TEST(EmailParserTest, DeliveryReportFieldsFromTheCorpus) {
   auto event = ParseMail(
       testing::ReadFile(testing::CorpusDir() / "email" / "mikel_mail" / "report_530.eml"), Now());
