@@ -338,7 +338,8 @@ absl::Status ParseItem(const MessagingPlatform& platform, const json& entry, con
 
 absl::StatusOr<std::vector<Event>> ParseMessagingWebhook(const MessagingPlatform& platform,
                                                          std::string_view body,
-                                                         TimePoint received_at) {
+                                                         TimePoint received_at,
+                                                         std::vector<std::string>* dropped) {
   auto root = ParseEnvelope(body, platform.object, platform.what);
   if (!root.ok()) return root.status();
   const json* entries = Array(*root, "entry");
@@ -376,7 +377,7 @@ absl::StatusOr<std::vector<Event>> ParseMessagingWebhook(const MessagingPlatform
       }
     }
   }
-  return std::move(batch).Finish("entry is empty: nothing to route");
+  return std::move(batch).Finish("entry is empty: nothing to route", dropped);
 }
 
 }  // namespace omni::connectors::meta

@@ -493,7 +493,8 @@ bool IsBusinessScopedUserId(std::string_view s) {
   return true;
 }
 
-absl::StatusOr<std::vector<Event>> ParseWebhook(std::string_view body, TimePoint received_at) {
+absl::StatusOr<std::vector<Event>> ParseWebhook(std::string_view body, TimePoint received_at,
+                                                std::vector<std::string>* dropped) {
   auto root = meta::ParseEnvelope(body, "whatsapp_business_account", "WhatsApp Cloud API");
   if (!root.ok()) return root.status();
   const json* entries = Array(*root, "entry");
@@ -524,7 +525,7 @@ absl::StatusOr<std::vector<Event>> ParseWebhook(std::string_view body, TimePoint
       }
     }
   }
-  return std::move(batch).Finish("entry has no changes: nothing to route");
+  return std::move(batch).Finish("entry has no changes: nothing to route", dropped);
 }
 
 }  // namespace omni::connectors::whatsapp
