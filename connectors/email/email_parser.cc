@@ -13,12 +13,17 @@
 #include "absl/strings/str_join.h"
 #include "connectors/email/delivery_report.h"
 #include "connectors/email/gmime_init.h"
+#include "connectors/email/html_text.h"
+#include "connectors/sdk/file_name.h"
 #include "base/time_util.h"
 
 namespace omni::connectors::email {
 namespace {
 
 using omnibroker::v1::Event;
+
+// An attachment whose name has nothing usable left once made safe ("..", "/", only controls).
+constexpr std::string_view kUnusableFileName = "attachment";
 
 std::string Header(GMimeMessage* message, const char* name) {
   const char* value = g_mime_object_get_header(GMIME_OBJECT(message), name);
@@ -58,15 +63,41 @@ struct BodyParts {
   int index = 0;
 };
 
+// The name a part was given: for a GMimePart GMime's own reading (Content-Disposition's
+// filename, else Content-Type's name), which a forwarded message (message/rfc822) is not.
+const char* PartName(GMimeObject* part) {
+  if (GMIME_IS_PART(part)) return g_mime_part_get_filename(GMIME_PART(part));
+  const char* name = g_mime_object_get_content_disposition_parameter(part, "filename");
+  return name ? name : g_mime_object_get_content_type_parameter(part, "name");
+}
+
+// The decoded size of a part's content: a file's bytes, a forwarded message as written out.
+gint64 PartSize(GMimeObject* part) {
+  GMimeStream* counter = g_mime_stream_null_new();
+  gint64 size = 0;
+  if (GMIME_IS_PART(part)) {
+    if (GMimeDataWrapper* wrapper = g_mime_part_get_content(GMIME_PART(part))) {
+      size = g_mime_data_wrapper_write_to_stream(wrapper, counter);
+    }
+  } else if (GMIME_IS_MESSAGE_PART(part)) {
+    if (GMimeMessage* message = g_mime_message_part_get_message(GMIME_MESSAGE_PART(part))) {
+      size = g_mime_object_write_to_stream(GMIME_OBJECT(message), nullptr, counter);
+    }
+  }
+  g_object_unref(counter);
+  return size;
+}
+
 // Visits every MIME part: the first text/plain is the text, the first text/html the html, and
-// every attachment becomes a reference "email:<message-id>/<part index>" with type and size.
+// every other part (a file, an inline image, a forwarded message, a later text part) becomes a
+// reference "email:<message-id>/<part index>" with type, name and size: none is dropped.
 void VisitPart(GMimeObject* /*parent*/, GMimeObject* part, gpointer data) {
   auto& parts = *static_cast<BodyParts*>(data);
   ++parts.index;
-  if (!GMIME_IS_PART(part)) return;
+  if (GMIME_IS_MULTIPART(part)) return;  // its parts are visited one by one
   auto* content = parts.event->mutable_content();
   GMimeContentType* type = g_mime_object_get_content_type(part);
-  if (!g_mime_part_is_attachment(GMIME_PART(part)) && GMIME_IS_TEXT_PART(part)) {
+  if (GMIME_IS_TEXT_PART(part) && !g_mime_part_is_attachment(GMIME_PART(part))) {
     const bool plain = g_mime_content_type_is_type(type, "text", "plain");
     const bool html = g_mime_content_type_is_type(type, "text", "html");
     if ((plain && content->text().empty()) || (html && content->html().empty())) {
@@ -77,22 +108,18 @@ void VisitPart(GMimeObject* /*parent*/, GMimeObject* part, gpointer data) {
       }
       return;
     }
-    if (plain || html) return;
   }
   auto* attachment = content->add_attachments();
   attachment->set_url(absl::StrCat("email:", parts.message_id, "/", parts.index));
   char* mime = g_mime_content_type_get_mime_type(type);
   attachment->set_content_type(mime);
   g_free(mime);
-  if (const char* name = g_mime_part_get_filename(GMIME_PART(part))) {
-    attachment->set_filename(name);
+  // GMime decodes the name (RFC 2231 filename*=, RFC 2047 encoded words) into UTF-8 from its
+  // charset; the sender chose it, so it is made safe before anyone sees or saves it.
+  if (const char* name = PartName(part)) {
+    attachment->set_filename(SafeFileName(name, kUnusableFileName));
   }
-  if (GMimeDataWrapper* wrapper = g_mime_part_get_content(GMIME_PART(part))) {
-    GMimeStream* counter = g_mime_stream_null_new();
-    const gint64 size = g_mime_data_wrapper_write_to_stream(wrapper, counter);
-    g_object_unref(counter);
-    if (size > 0) attachment->set_size_bytes(size);
-  }
+  if (const gint64 size = PartSize(part); size > 0) attachment->set_size_bytes(size);
 }
 
 // "a@x.org,b@y.org": the mailboxes a mail was written to, which pick its route.
@@ -183,6 +210,11 @@ absl::StatusOr<Event> ToEvent(GMimeMessage* message, std::string_view raw, TimeP
   }
   BodyParts parts{&event, message_id.empty() ? event.id().substr(6) : message_id};
   g_mime_message_foreach(message, VisitPart, &parts);
+  // HTML-only mail (or an empty text part beside the HTML): the agent reads a rendering of it.
+  auto& content = *event.mutable_content();
+  if (absl::StripAsciiWhitespace(content.text()).empty() && !content.html().empty()) {
+    content.set_text(HtmlToText(content.html()));
+  }
   return event;
 }
 

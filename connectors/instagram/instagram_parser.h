@@ -18,7 +18,9 @@ namespace omni::connectors::instagram {
 inline constexpr std::string_view kProvider = "instagram";
 inline constexpr meta::MessagingPlatform kPlatform{kProvider, "instagram", "Instagram Messaging"};
 
-absl::StatusOr<std::vector<omnibroker::v1::Event>> ParseWebhook(std::string_view body,
-                                                                TimePoint received_at);
+// The events of a webhook body; the kinds of the notices dropped beside them go to `dropped`
+// when given (a body of notices only is NotCustomerTraffic).
+absl::StatusOr<std::vector<omnibroker::v1::Event>> ParseWebhook(
+    std::string_view body, TimePoint received_at, std::vector<std::string>* dropped = nullptr);
 
 }  // namespace omni::connectors::instagram

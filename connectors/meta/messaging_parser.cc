@@ -6,6 +6,7 @@
 #include "base/time_util.h"
 #include "connectors/meta/event_batch.h"
 #include "connectors/meta/json_fields.h"
+#include "connectors/sdk/not_customer_traffic.h"
 
 namespace omni::connectors::meta {
 namespace {
@@ -67,14 +68,6 @@ constexpr std::string_view kNoticeKinds[] = {
     "response_feedback",  // a thumbs up or down on a bot's answer
     "take_thread_control",
 };
-
-// The kind a messaging item is counted under when it is a notice, "" otherwise.
-std::string_view NotCustomerKind(std::string_view kind) {
-  for (std::string_view notice : kNoticeKinds) {
-    if (kind == notice) return notice == "policy-enforcement" ? "policy_enforcement" : notice;
-  }
-  return "";
-}
 
 std::string Number(const json& parent, const char* key) {
   auto it = parent.find(key);
@@ -305,7 +298,10 @@ absl::Status ParseItem(const MessagingPlatform& platform, const json& entry, con
   }
   // Known notices are dropped before the sender is asked for: a plugin's opt-in names the person
   // by user_ref only, a policy notice names nobody.
-  if (const std::string_view dropped = NotCustomerKind(kind); !dropped.empty()) {
+  if (const auto notice = ListedKind(kNoticeKinds, kind)) {
+    // Meta writes policy-enforcement with a hyphen too; it is counted as one kind.
+    const std::string_view dropped =
+        *notice == "policy-enforcement" ? "policy_enforcement" : *notice;
     batch.Drop(std::string(dropped),
                absl::StrCat(where, " '", kind, "' is a notice, not a customer message"));
     return absl::OkStatus();
@@ -342,7 +338,8 @@ absl::Status ParseItem(const MessagingPlatform& platform, const json& entry, con
 
 absl::StatusOr<std::vector<Event>> ParseMessagingWebhook(const MessagingPlatform& platform,
                                                          std::string_view body,
-                                                         TimePoint received_at) {
+                                                         TimePoint received_at,
+                                                         std::vector<std::string>* dropped) {
   auto root = ParseEnvelope(body, platform.object, platform.what);
   if (!root.ok()) return root.status();
   const json* entries = Array(*root, "entry");
@@ -380,7 +377,7 @@ absl::StatusOr<std::vector<Event>> ParseMessagingWebhook(const MessagingPlatform
       }
     }
   }
-  return std::move(batch).Finish("entry is empty: nothing to route");
+  return std::move(batch).Finish("entry is empty: nothing to route", dropped);
 }
 
 }  // namespace omni::connectors::meta

@@ -33,7 +33,10 @@ struct MessagingPlatform {
   std::string_view what;      // for messages: "Messenger", "Instagram Messaging"
 };
 
+// The events of a webhook body; the kinds of the notices dropped beside them go to `dropped`
+// when given.
 absl::StatusOr<std::vector<omnibroker::v1::Event>> ParseMessagingWebhook(
-    const MessagingPlatform& platform, std::string_view body, TimePoint received_at);
+    const MessagingPlatform& platform, std::string_view body, TimePoint received_at,
+    std::vector<std::string>* dropped = nullptr);
 
 }  // namespace omni::connectors::meta

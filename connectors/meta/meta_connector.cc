@@ -9,9 +9,9 @@ namespace omni::connectors::meta {
 
 absl::StatusOr<std::vector<omnibroker::v1::Event>> NormalizeMetaWebhook(
     const MetaChannel& channel, std::string_view app_secret, const InboundRequest& request,
-    TimePoint now) {
+    TimePoint now, std::vector<std::string>* dropped) {
   if (auto s = VerifySignature(app_secret, request); !s.ok()) return s;
-  return channel.parse(request.body, now);
+  return channel.parse(request.body, now, dropped);
 }
 
 absl::StatusOr<std::unique_ptr<MetaConnector>> MetaConnector::Create(const MetaChannel& channel,
@@ -38,8 +38,13 @@ MetaConnector::MetaConnector(const MetaChannel& channel, MetaOptions options, Pr
       api_(std::move(api)),
       endpoint_(
           options_.webhook,
-          [this](const InboundRequest& request, TimePoint now) {
-            return NormalizeMetaWebhook(channel_, options_.app_secret, request, now);
+          [this](const InboundRequest& request,
+                 TimePoint now) -> absl::StatusOr<NormalizedRequest> {
+            std::vector<std::string> dropped;
+            auto events =
+                NormalizeMetaWebhook(channel_, options_.app_secret, request, now, &dropped);
+            if (!events.ok()) return events.status();
+            return NormalizedRequest(*std::move(events), std::move(dropped));
           },
           [this](const InboundRequest& request) {
             return AnswerSubscription(options_.verify_token, request);

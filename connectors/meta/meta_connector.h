@@ -23,9 +23,10 @@ struct MetaChannel {
   std::string_view provider;      // factory name, event provider, id prefix
   std::string_view default_path;  // where the webhook listens unless `path` is set
   std::string_view default_api;   // the Graph API base URL with its version
-  // The pure parser: raw body -> events.
+  // The pure parser: raw body -> events, and the kinds of the notices dropped beside them.
   absl::StatusOr<std::vector<omnibroker::v1::Event>> (*parse)(std::string_view body,
-                                                              TimePoint received_at);
+                                                              TimePoint received_at,
+                                                              std::vector<std::string>* dropped);
   // The JSON body of a text message `text` to `to` for the channel's /messages.
   std::string (*text_message)(const std::string& to, const std::string& text);
 };
@@ -67,10 +68,11 @@ class MetaConnector : public Connector {
   std::unordered_set<std::string> delivered_;
 };
 
-// The inbound path shared by the running connector and Normalize: signature check, then parse.
+// The inbound path shared by the running connector and Normalize: signature check, then parse
+// (the notices dropped beside the events go to `dropped` when given).
 absl::StatusOr<std::vector<omnibroker::v1::Event>> NormalizeMetaWebhook(
     const MetaChannel& channel, std::string_view app_secret, const InboundRequest& request,
-    TimePoint now);
+    TimePoint now, std::vector<std::string>* dropped = nullptr);
 
 // A factory named `channel.provider`. Settings: app_secret, verify_token, access_token (all
 // required), api_base_url, listen, path, max_body_bytes, ack_wait_ms.

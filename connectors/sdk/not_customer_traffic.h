@@ -11,6 +11,7 @@
 #pragma once
 
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,16 @@ inline std::optional<std::string> NotCustomerTrafficKind(const absl::Status& sta
   const auto kind = status.GetPayload(ToAbsl(kNotCustomerTrafficPayload));  // absl::optional
   if (!kind.has_value()) return std::nullopt;
   return std::string(*kind);
+}
+
+// `name` as `listed` spells it when the list has it, nullopt otherwise: how a channel looks a
+// request's kind up in its one list, so the label it counts under comes from the list.
+inline std::optional<std::string_view> ListedKind(std::span<const std::string_view> listed,
+                                                  std::string_view name) {
+  for (std::string_view kind : listed) {
+    if (kind == name) return kind;
+  }
+  return std::nullopt;
 }
 
 }  // namespace omni::connectors

@@ -368,29 +368,35 @@ absl::Status WebhookEndpoint::Start(ConnectorContext& context) {
             return Reply(res, 200, **answer);
           }
         }
-        auto events = normalize_(inbound, now);
+        auto normalized = normalize_(inbound, now);
         if (std::optional<std::string> kind =
-                events.ok() ? std::nullopt : NotCustomerTrafficKind(events.status())) {
+                normalized.ok() ? std::nullopt : NotCustomerTrafficKind(normalized.status())) {
           // Authenticated and understood, just not for an agent: acknowledged, never refused.
           if (!TakeProviderToken(now, res)) return;
           CountDropped(*kind);
           return Reply(res, 200, "ok");
         }
-        if (!events.ok()) {
+        if (!normalized.ok()) {
           // Nothing proves who sent it (a channel that authenticates inside the body cannot tell a
           // malformed body from a forged one): the sender's address pays, never the provider.
           ChargeUnauthenticated(req.remote_addr, now);
-          const bool auth = IsAuthFailure(events.status().code());
+          const bool auth = IsAuthFailure(normalized.status().code());
           Count(auth ? "unauthenticated" : "malformed");
-          return Reply(res, auth ? 403 : 400, ToStd(events.status().message()));
+          return Reply(res, auth ? 403 : 400, ToStd(normalized.status().message()));
         }
         if (!TakeProviderToken(now, res)) return;
+        std::vector<omnibroker::v1::Event>* events = &normalized->events;
+        // Counted once the request is answered 200: a 503 makes the provider send them again.
+        const auto count_dropped = [&] {
+          for (const std::string& kind : normalized->dropped) CountDropped(kind);
+        };
         // The respond function sees the events after PublishAll consumed them.
         const std::vector<omnibroker::v1::Event> published =
             respond_ ? *events : std::vector<omnibroker::v1::Event>();
-        const PublishOutcome outcome = PublishAll(context, *std::move(events), options_.ack_wait);
+        const PublishOutcome outcome = PublishAll(context, std::move(*events), options_.ack_wait);
         switch (outcome.kind) {
           case PublishOutcome::Kind::kAcked: {
+            count_dropped();
             if (!respond_) return Reply(res, 200, "ok");
             WebhookAnswer answer = respond_(inbound, published);
             res.status = 200;
@@ -401,6 +407,7 @@ absl::Status WebhookEndpoint::Start(ConnectorContext& context) {
             // Retrying the same bytes cannot help, so the provider is told it arrived, in the words
             // it expects (VK retries anything but "ok"); the reason is logged, not answered.
             Count("broker_rejected");
+            count_dropped();
             LogWarning("webhook", RedactSecrets(absl::StrCat(
                                       options_.path, ": broker rejected: ", outcome.message)));
             return Reply(res, 200, "ok");

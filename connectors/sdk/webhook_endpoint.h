@@ -7,6 +7,8 @@
 //   403 when Normalize failed with UNAUTHENTICATED / PERMISSION_DENIED (bad signature or secret);
 //   200 without publishing when Normalize says the request is not customer traffic
 //   (not_customer_traffic.h: a provider's account or status notice), counted by kind in Dropped();
+//   the notices a request carries beside customer messages (NormalizedRequest::dropped) are
+//   counted there too, once the request is answered 200;
 //   400 for any other Normalize failure;
 //   413 when the body exceeds max_body_bytes: a declared length before the body is read, a chunked
 //   or compressed body as it arrives (the bytes Normalize would see);
@@ -102,10 +104,22 @@ struct WebhookOptions {
 absl::StatusOr<WebhookOptions> WebhookOptionsFromConfig(const ConnectorConfig& config,
                                                         const std::string& default_path);
 
+// What Normalize made of a request: the events to publish and, for a provider that batches, the
+// kinds of the notices it dropped beside them (a WhatsApp body with a message and an
+// account_update). A request of notices only is NotCustomerTraffic instead.
+struct NormalizedRequest {
+  NormalizedRequest(std::vector<omnibroker::v1::Event> events,  // NOLINT: a channel's events
+                    std::vector<std::string> dropped = {})
+      : events(std::move(events)), dropped(std::move(dropped)) {}
+
+  std::vector<omnibroker::v1::Event> events;
+  std::vector<std::string> dropped;  // one kind per notice, from the channel's list
+};
+
 // The channel's inbound path: authenticate and parse, no I/O (a ConnectorFactory::Normalize bound
-// to its config).
-using NormalizeFn = std::function<absl::StatusOr<std::vector<omnibroker::v1::Event>>(
-    const InboundRequest& request, TimePoint now)>;
+// to its config, which may return the events alone).
+using NormalizeFn =
+    std::function<absl::StatusOr<NormalizedRequest>(const InboundRequest& request, TimePoint now)>;
 
 // What to answer a GET: the body to send with 200 (as application/json when it is a JSON object,
 // else text/plain), or an error (answered 403).
@@ -146,7 +160,8 @@ class WebhookEndpoint {
   // refused GET or post handshake), "rate_limited", "unauthenticated_rate_limited" (one address
   // beyond its unauthenticated budget).
   std::map<std::string, int64_t> Rejections() const;
-  // Requests answered 200 and dropped as not customer traffic so far, by kind.
+  // Notices answered 200 and dropped as not customer traffic so far, by kind: a request of
+  // notices only, and each notice beside the customer messages of a request.
   std::map<std::string, int64_t> Dropped() const;
 
  private:

@@ -1,5 +1,7 @@
 #include "connectors/telegram/telegram_parser.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/str_cat.h"
@@ -112,7 +114,26 @@ void AddFile(const json& file, std::string_view default_type, Event& event) {
   attachment->set_filename(String(file, "file_name"));
 }
 
-// Text, media references, location, contact and web app data of a Message.
+// An invoice's total_amount, which the Bot API gives in the currency's smallest unit, in its
+// major unit: "14.50" for 1450 EUR, "1000" for 1000 JPY (ISO 4217's currencies without a minor
+// unit, and Telegram Stars, XTR).
+std::string InvoiceAmount(const json& invoice) {
+  auto total = invoice.find("total_amount");
+  if (total == invoice.end() || !total->is_number_integer()) return "";
+  static constexpr std::string_view kWhole[] = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY",
+                                                "KMF", "KRW", "PYG", "RWF", "UGX", "UYI",
+                                                "VND", "VUV", "XAF", "XOF", "XPF", "XTR"};
+  const int64_t amount = total->get<int64_t>();
+  if (amount < 0) return "";
+  const std::string currency = String(invoice, "currency");
+  if (std::find(std::begin(kWhole), std::end(kWhole), currency) != std::end(kWhole)) {
+    return absl::StrCat(amount);
+  }
+  return absl::StrCat(amount / 100, ".", absl::Dec(amount % 100, absl::kZeroPad2));
+}
+
+// Text, media references, location, contact and web app data of a Message; a placeholder for
+// what has no text of its own (a story, a game, an invoice).
 void SetContent(const json& message, Event& event) {
   std::string text = String(message, "text");
   if (text.empty()) text = String(message, "caption");
@@ -168,6 +189,18 @@ void SetContent(const json& message, Event& event) {
   if (const json* venue = Object(message, "venue")) {  // a place: its location is read above
     const std::string place = absl::StrCat(String(*venue, "title"), " ", String(*venue, "address"));
     if (!place.empty() && place != " ") absl::StrAppend(&text, " ", place);
+  }
+  if (Object(message, "story") && text.empty()) text = "[shared a story]";
+  if (const json* game = Object(message, "game"); game && text.empty()) {
+    text = absl::StrCat("[game: ", String(*game, "title"), "]");
+  }
+  if (const json* invoice = Object(message, "invoice"); invoice && text.empty()) {
+    std::vector<std::string> parts;
+    for (std::string part :
+         {String(*invoice, "title"), InvoiceAmount(*invoice), String(*invoice, "currency")}) {
+      if (!part.empty()) parts.push_back(std::move(part));
+    }
+    text = absl::StrCat("[invoice: ", absl::StrJoin(parts, " "), "]");
   }
   if (const json* forward = Object(message, "forward_from")) {
     metadata["forwarded_from"] = IntText(*forward, "id");

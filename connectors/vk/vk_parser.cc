@@ -72,14 +72,6 @@ constexpr std::string_view kNoticeTypes[] = {
     "wall_repost",
 };
 
-// The type an update is counted under when it is a notice, "" otherwise.
-std::string_view NoticeType(std::string_view type) {
-  for (std::string_view notice : kNoticeTypes) {
-    if (type == notice) return notice;
-  }
-  return "";
-}
-
 const json* Child(const json& parent, const char* key) {
   if (!parent.is_object()) return nullptr;
   auto it = parent.find(key);
@@ -363,8 +355,8 @@ absl::StatusOr<std::vector<Event>> ParseUpdate(const json& root, std::string whe
                                                    " is not this connector's community ",
                                                    group_id));
   }
-  if (const std::string_view notice = NoticeType(type); !notice.empty()) {
-    return NotCustomerTraffic(notice, absl::StrCat(update.where, "a VK '", type, "' notice"));
+  if (const auto notice = ListedKind(kNoticeTypes, type)) {
+    return NotCustomerTraffic(*notice, absl::StrCat(update.where, "a VK '", type, "' notice"));
   }
   const json* object = Child(root, "object");
   if (!object || !object->is_object()) return MissingField(update.where, "object", "an object");

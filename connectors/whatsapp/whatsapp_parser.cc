@@ -9,6 +9,7 @@
 #include "base/time_util.h"
 #include "connectors/meta/event_batch.h"
 #include "connectors/meta/json_fields.h"
+#include "connectors/sdk/not_customer_traffic.h"
 
 namespace omni::connectors::whatsapp {
 namespace {
@@ -61,13 +62,6 @@ constexpr std::string_view kAccountFields[] = {
     "user_id_update",
     "user_preferences",
 };
-
-std::string_view AccountFieldKind(std::string_view field) {
-  for (std::string_view known : kAccountFields) {
-    if (field == known) return known;
-  }
-  return "other_field";
-}
 
 std::string EventId(std::string_view wamid) {
   return absl::StrCat(ToAbsl(kProvider), ":", ToAbsl(wamid));
@@ -499,7 +493,8 @@ bool IsBusinessScopedUserId(std::string_view s) {
   return true;
 }
 
-absl::StatusOr<std::vector<Event>> ParseWebhook(std::string_view body, TimePoint received_at) {
+absl::StatusOr<std::vector<Event>> ParseWebhook(std::string_view body, TimePoint received_at,
+                                                std::vector<std::string>* dropped) {
   auto root = meta::ParseEnvelope(body, "whatsapp_business_account", "WhatsApp Cloud API");
   if (!root.ok()) return root.status();
   const json* entries = Array(*root, "entry");
@@ -518,7 +513,7 @@ absl::StatusOr<std::vector<Event>> ParseWebhook(std::string_view body, TimePoint
       if (const std::string field = String(change, "field"); field != "messages") {
         // Only the messages field carries what customers send; the app hears the others only if
         // it subscribed to them, and a refusal would count against the whole webhook.
-        batch.Drop(std::string(AccountFieldKind(field)),
+        batch.Drop(std::string(ListedKind(kAccountFields, field).value_or("other_field")),
                    absl::StrCat(change_where, " field '", field,
                                 "' is not 'messages': account traffic, not a customer's"));
         continue;
@@ -530,7 +525,7 @@ absl::StatusOr<std::vector<Event>> ParseWebhook(std::string_view body, TimePoint
       }
     }
   }
-  return std::move(batch).Finish("entry has no changes: nothing to route");
+  return std::move(batch).Finish("entry has no changes: nothing to route", dropped);
 }
 
 }  // namespace omni::connectors::whatsapp

@@ -38,7 +38,9 @@ inline constexpr std::string_view kMediaUrlPrefix = "whatsapp-media:";
 // ("US.13491208655302741918"; a parent BSUID "US.ENT.118…"). Never a phone number.
 bool IsBusinessScopedUserId(std::string_view s);
 
-absl::StatusOr<std::vector<omnibroker::v1::Event>> ParseWebhook(std::string_view body,
-                                                                TimePoint received_at);
+// The events of a webhook body; the kinds of the notices dropped beside them go to `dropped`
+// when given (a body of notices only is NotCustomerTraffic).
+absl::StatusOr<std::vector<omnibroker::v1::Event>> ParseWebhook(
+    std::string_view body, TimePoint received_at, std::vector<std::string>* dropped = nullptr);
 
 }  // namespace omni::connectors::whatsapp

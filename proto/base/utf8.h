@@ -5,6 +5,7 @@
 // surrogates, nothing above U+10FFFF.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,10 @@ bool IsUtf8(std::string_view text);
 // `text` with each ill-formed sequence replaced by U+FFFD (one per maximal bad subpart, as the
 // Unicode standard recommends); well-formed text comes back unchanged.
 std::string ToUtf8(std::string_view text);
+
+// Appends `code_point` to `out` in UTF-8; NUL, a surrogate or anything above U+10FFFF (none of
+// which a protobuf string may hold) becomes U+FFFD.
+void AppendUtf8(uint32_t code_point, std::string& out);
 
 // Repairs every `string` field of `message`, nested messages and repeated fields included (bytes
 // fields are left alone). Returns how many fields it changed.

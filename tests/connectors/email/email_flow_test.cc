@@ -271,6 +271,34 @@ TEST(EmailFlowTest, SwaksLmtpCorpusMailAnswersEachRecipient) {
   mail.broker->Stop();
 }
 
+// Outlook's HTML-only mail over SMTP: the agent's offer carries the rendering of its HTML as the
+// text, beside the HTML.
+TEST(EmailFlowTest, SwaksHtmlOnlyMailReachesTheAgentAsText) {
+  ASSERT_TRUE(std::filesystem::exists(kSwaks)) << "swaks is missing: run deploy/setup-debian.sh";
+  EmailBroker mail(std::map<std::string, std::string>{});
+  const int port = mail.Start();
+  ASSERT_GT(port, 0);
+  const std::filesystem::path eml =
+      testing::CorpusDir() / "email" / "omnibroker" / "outlook_html_only.eml";
+  const CommandResult sent =
+      Swaks({"--server", absl::StrCat("127.0.0.1:", port), "--from", "renee.obrien@example.net",
+             "--to", "support@example.com", "--data", eml.string()});
+  ASSERT_EQ(sent.status, 0) << sent.output;
+
+  auto agent = agent::AgentClient::Connect(mail.broker->grpc_address(), "alice");
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  auto offer = mail.NextOffer(**agent);
+  ASSERT_TRUE(offer.has_value());
+  const auto& content = offer->last_event().content();
+  EXPECT_TRUE(absl::StartsWith(content.text(), "Hello,\n\nI was charged twice")) << content.text();
+  EXPECT_NE(content.text().find("Date Amount\n02/12/2024 €149.00"), std::string::npos)
+      << content.text();
+  EXPECT_TRUE(absl::EndsWith(content.text(), "Renée O’Brien")) << content.text();
+  EXPECT_NE(content.html().find("class=\"MsoNormal\""), std::string::npos);
+  mail.broker->Stop();
+}
+
 TEST(EmailFlowTest, SmtpSyntaxAndSizeErrors) {
   ASSERT_TRUE(std::filesystem::exists(kSwaks)) << "swaks is missing: run deploy/setup-debian.sh";
   EmailBroker mail(std::map<std::string, std::string>{{"max_message_bytes", "2000"}});

@@ -154,6 +154,18 @@ TEST(MessengerParserTest, AnEchoInABatchIsSkippedAndTheRestRouted) {
   EXPECT_EQ(events->front().id(), "messenger:m.f");
 }
 
+// A batch with a message and an opt-in: the message, and the opt-in's kind for the endpoint.
+TEST(MessengerParserTest, NoticesBesideMessagesAreHandedBackByKind) {
+  std::vector<std::string> dropped;
+  auto events = ParseWebhook(Body(absl::StrCat(Item(R"("optin":{"ref":"PASS_THROUGH_PARAM"})"), ",",
+                                               Item(R"("message":{"mid":"m.g","text":"hi"})"))),
+                             SystemClock().Now(), &dropped);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ(events->front().id(), "messenger:m.g");
+  EXPECT_EQ(dropped, (std::vector<std::string>{"optin"}));
+}
+
 TEST(MessengerParserTest, MalformedInputIsRejectedWithTheField) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"", "not valid JSON"},

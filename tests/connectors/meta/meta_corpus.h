@@ -62,14 +62,15 @@ inline Expected Dropped(std::string kind, std::string why) {
   return Expected{.error = std::move(why), .dropped = std::move(kind)};
 }
 
-using ParseFn =
-    std::function<absl::StatusOr<std::vector<omnibroker::v1::Event>>(std::string_view, TimePoint)>;
+// A channel's ParseWebhook (the notices dropped beside the events are not checked here).
+using ParseFn = std::function<absl::StatusOr<std::vector<omnibroker::v1::Event>>(
+    std::string_view, TimePoint, std::vector<std::string>*)>;
 // A channel's own invariants, checked on every event.
 using EventCheck = std::function<void(const omnibroker::v1::Event&)>;
 
 inline void CheckBody(const std::string& body, const Expected& want, const std::string& provider,
                       const ParseFn& parse, const EventCheck& channel_check) {
-  auto events = parse(body, SystemClock().Now());
+  auto events = parse(body, SystemClock().Now(), nullptr);
   if (!want.dropped.empty()) {
     ASSERT_FALSE(events.ok());
     EXPECT_EQ(NotCustomerTrafficKind(events.status()), want.dropped) << events.status();
@@ -130,7 +131,7 @@ inline void CheckCorpus(const std::string& folder, const std::string& provider,
 inline void ExpectRejections(const std::vector<std::pair<std::string, std::string>>& cases,
                              const ParseFn& parse) {
   for (const auto& [body, why] : cases) {
-    auto events = parse(body, SystemClock().Now());
+    auto events = parse(body, SystemClock().Now(), nullptr);
     ASSERT_FALSE(events.ok()) << body;
     EXPECT_EQ(events.status().code(), absl::StatusCode::kInvalidArgument) << body;
     EXPECT_NE(events.status().message().find(why), absl::string_view::npos)

@@ -2,7 +2,8 @@
 // gRPC) hosting the connector: Meta's subscription handshake is answered; a webhook POST signed
 // with the app secret is answered 200 once the broker stored it and reaches an agent; a forged
 // one is refused 403 and never routed; a signed notice with no customer message (an account update,
-// an opt-in) is answered 200 and counted by kind; a retry is stored once; the agent's reply reaches
+// an opt-in) is answered 200 and counted by kind, and so is one batched beside the message, which
+// is routed; a retry is stored once; the agent's reply reaches
 // a local HTTP server on 127.0.0.1 playing the Graph API's /messages, and the channel's rule
 // refusal (a 24-hour window) reaches the agent as "delivery failed: ...".
 #pragma once
@@ -136,9 +137,14 @@ inline void RunFlow(const FlowCase& flow) {
   EXPECT_EQ(forged->status, 403);
   EXPECT_EQ(connector->Rejections()["unauthenticated"], 1);
 
+  std::string mixed = body;  // the message, and the notice beside it when the case has one
   if (!flow.notice_file.empty()) {
     const std::string notice =
         omni::testing::ReadFile(omni::testing::CorpusDir() / flow.notice_file);
+    nlohmann::json merged = nlohmann::json::parse(body);
+    const nlohmann::json notice_body = nlohmann::json::parse(notice);
+    for (const auto& entry : notice_body["entry"]) merged["entry"].push_back(entry);
+    mixed = merged.dump();
     auto acknowledged = webhook.Post(path, {{"X-Hub-Signature-256", Signature(notice, kAppSecret)}},
                                      notice, "application/json");
     ASSERT_TRUE(acknowledged);
@@ -147,11 +153,17 @@ inline void RunFlow(const FlowCase& flow) {
     EXPECT_EQ(connector->Rejections().count("malformed"), 0u);
   }
 
-  const httplib::Headers signed_headers{{"X-Hub-Signature-256", Signature(body, kAppSecret)}};
-  auto posted = webhook.Post(path, signed_headers, body, "application/json");
+  // Meta batches the customer's message with a notice: the message is routed, the notice
+  // counted beside it.
+  auto posted = webhook.Post(path, {{"X-Hub-Signature-256", Signature(mixed, kAppSecret)}}, mixed,
+                             "application/json");
   ASSERT_TRUE(posted);
   ASSERT_EQ(posted->status, 200) << posted->body;
-  // Meta retries the same delivery: stored once, answered 200 again.
+  if (!flow.notice_file.empty()) {
+    EXPECT_EQ(connector->Dropped(), (std::map<std::string, int64_t>{{flow.notice_type, 2}}));
+  }
+  // Meta retries the message: stored once, answered 200 again.
+  const httplib::Headers signed_headers{{"X-Hub-Signature-256", Signature(body, kAppSecret)}};
   auto retried = webhook.Post(path, signed_headers, body, "application/json");
   ASSERT_TRUE(retried);
   EXPECT_EQ(retried->status, 200);

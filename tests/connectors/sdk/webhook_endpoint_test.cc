@@ -53,16 +53,21 @@ class AckingContext : public ConnectorContext {
   FakeClock fake_clock;  // the rate limiter's time
 };
 
-// A toy channel: X-Token must match, the body is one event id per line, "bad" is malformed.
-absl::StatusOr<std::vector<Event>> Normalize(const InboundRequest& request, TimePoint) {
+// A toy channel: X-Token must match, the body is one event id per line, "bad" is malformed, a
+// body "notice" is not customer traffic and a line "notice" among events a notice beside them.
+absl::StatusOr<NormalizedRequest> Normalize(const InboundRequest& request, TimePoint) {
   if (auto s = VerifySharedSecret("tok", request.Header("X-Token"), "X-Token"); !s.ok()) return s;
   if (request.body == "bad") return absl::InvalidArgumentError("body is not a batch");
   if (request.body == "notice") return NotCustomerTraffic("toy_notice", "a toy account notice");
-  std::vector<Event> events;
+  NormalizedRequest normalized(std::vector<Event>{});
   for (absl::string_view id : absl::StrSplit(request.body, '\n', absl::SkipEmpty())) {
-    events.emplace_back().set_id(std::string(id));
+    if (id == "notice") {
+      normalized.dropped.push_back("toy_notice");
+    } else {
+      normalized.events.emplace_back().set_id(std::string(id));
+    }
   }
-  return events;
+  return normalized;
 }
 
 // A toy POST handshake: a body "confirm" with the right X-Token is answered "abc123" (as VK's
@@ -140,6 +145,26 @@ TEST_F(WebhookEndpointTest, NotCustomerTrafficIsAnswered200CountedAndNeverPublis
   // Only after it authenticated: a forged notice is still refused.
   EXPECT_EQ(Post("notice", "wrong"), 403);
   EXPECT_EQ(endpoint_->Dropped().at("toy_notice"), 2);
+}
+
+// Meta batches customer messages and notices in one request: the messages are published and
+// each notice beside them is counted as a request of notices only is.
+TEST_F(WebhookEndpointTest, NoticesBesideMessagesAreCountedAndTheMessagesPublished) {
+  StartEndpoint();
+  EXPECT_EQ(PostFor("e1\nnotice\ne2\nnotice"), std::pair(200, std::string("ok")));
+  EXPECT_EQ(context_.published, (std::vector<std::string>{"e1", "e2"}));
+  EXPECT_EQ(endpoint_->Dropped(), (std::map<std::string, int64_t>{{"toy_notice", 2}}));
+  EXPECT_EQ(PostFor("notice"), std::pair(200, std::string("ok")));
+  EXPECT_EQ(endpoint_->Dropped(), (std::map<std::string, int64_t>{{"toy_notice", 3}}));
+  EXPECT_TRUE(endpoint_->Rejections().empty());
+}
+
+// Answered 503, the provider sends the whole request again: its notices are counted only then.
+TEST_F(WebhookEndpointTest, NoticesBesideUnackedMessagesAreNotCountedYet) {
+  context_.ack = false;
+  StartEndpoint(std::chrono::milliseconds(100));
+  EXPECT_EQ(Post("e1\nnotice"), 503);
+  EXPECT_TRUE(endpoint_->Dropped().empty());
 }
 
 TEST_F(WebhookEndpointTest, MissingAckAnswers503SoTheProviderRetries) {

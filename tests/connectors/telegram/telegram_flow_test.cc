@@ -26,8 +26,8 @@ constexpr char kSecret[] = "tg-secret-0123";
 constexpr char kBotToken[] = "123:ABC";
 
 // A broker on free loopback ports whose only connector is telegram, its Bot API at `api_base_url`.
-app::BrokerConfig TelegramBroker(const std::filesystem::path& data_dir, const std::string& bot_token,
-                                 const std::string& api_base_url) {
+app::BrokerConfig TelegramBroker(const std::filesystem::path& data_dir,
+                                 const std::string& bot_token, const std::string& api_base_url) {
   app::BrokerConfig config = app::DefaultConfig();
   config.data_dir = data_dir;
   config.grpc_listen = "127.0.0.1:0";
@@ -107,6 +107,40 @@ TEST(TelegramFlowTest, WebhookToAgentAndReplyToBotApi) {
   const json sent = json::parse(bot_api.Requests(send_path).front().body);
   EXPECT_EQ(sent["chat_id"], 3527065);
   EXPECT_EQ(sent["text"], "Hi Nic, how can I help?");
+  broker.Stop();
+}
+
+// A story shared with the bot has no text: answered 200 and routed with a placeholder, where it
+// was refused 400 (and Telegram, after many, gives up on the webhook).
+TEST(TelegramFlowTest, AStoryIsAnswered200AndReachesTheAgentAsAPlaceholder) {
+  TempDir dir;
+  testing::FakeProviderApi bot_api;
+  app::BrokerApp broker(TelegramBroker(dir.path(), kBotToken, bot_api.base_url()));
+  ASSERT_OK(broker.Start());
+  auto* telegram =
+      dynamic_cast<connectors::telegram::TelegramConnector*>(broker.connector("telegram"));
+  ASSERT_NE(telegram, nullptr);
+  httplib::Client webhook("127.0.0.1", telegram->port());
+  webhook.set_read_timeout(15, 0);
+  auto posted =
+      webhook.Post("/telegram/webhook", {{"X-Telegram-Bot-Api-Secret-Token", kSecret}},
+                   testing::ReadFile(testing::CorpusDir() / "telegram" / "docs/tg_story.json"),
+                   "application/json");
+  ASSERT_TRUE(posted);
+  ASSERT_EQ(posted->status, 200) << posted->body;
+  EXPECT_EQ(telegram->Rejections().count("malformed"), 0u);
+
+  auto agent = agent::AgentClient::Connect(broker.grpc_address(), "alice");
+  ASSERT_TRUE(agent.ok()) << agent.status();
+  ASSERT_TRUE((*agent)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  std::optional<omnibroker::v1::Offer> offer;
+  ASSERT_TRUE(WaitFor([&] {
+    auto u = (*agent)->Next(50ms);
+    if (u && u->has_offer()) offer = u->offer();
+    return offer.has_value();
+  }));
+  EXPECT_EQ(offer->last_event().content().text(), "[shared a story]");
+  EXPECT_EQ(offer->last_event().id(), "telegram:1111111:1368");
   broker.Stop();
 }
 

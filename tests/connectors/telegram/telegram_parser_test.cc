@@ -79,6 +79,14 @@ const std::map<std::string, Expected>& Table() {
       {"docs/tg_dice.json", Message("telegram:1111111:1367", "1111111",
                                     "Test Firstname Test Lastname", "\xF0\x9F\x8E\xB2 4")},
       // A reaction is a message replying to the one reacted to, as on the Meta channels.
+      // What has no text of its own is routed with a placeholder that says what it was.
+      {"docs/tg_game.json", Message("telegram:1111111:1369", "1111111",
+                                    "Test Firstname Test Lastname", "[game: Lumberjack]")},
+      {"docs/tg_invoice.json",
+       Message("telegram:1111111:1370", "1111111", "Test Firstname Test Lastname",
+               "[invoice: Pizza Margherita 14.50 EUR]")},
+      {"docs/tg_story.json", Message("telegram:1111111:1368", "1111111",
+                                     "Test Firstname Test Lastname", "[shared a story]")},
       {"docs/tg_message_reaction.json",
        [] {
          Expected e = Message("telegram:-1001234567890:1365:reaction:1111111:1441645600",
@@ -187,6 +195,27 @@ TEST(TelegramParserTest, PollsAndVenuesAreRenderedAsText) {
       SystemClock().Now());
   ASSERT_TRUE(venue.ok()) << venue.status();
   EXPECT_EQ(venue->front().content().text(), "location: 52.5,13.4 Shop Main St 1");
+}
+
+// An invoice's total_amount is in the currency's smallest unit: shown in its major unit.
+TEST(TelegramParserTest, InvoiceAmountsAreShownInTheCurrencysMajorUnit) {
+  const auto text = [](std::string_view invoice) {
+    auto events = ParseUpdate(
+        absl::StrCat(R"({"update_id":5,"message":{"message_id":7,"date":1700000000,)",
+                     R"("chat":{"id":42,"type":"private"},"from":{"id":42,"first_name":"Ana"},)",
+                     R"("invoice":)", ToAbsl(invoice), "}}"),
+        SystemClock().Now());
+    return events.ok() ? events->front().content().text() : std::string(events.status().message());
+  };
+  EXPECT_EQ(text(R"({"title":"Tea","currency":"USD","total_amount":5})"),
+            "[invoice: Tea 0.05 USD]");
+  EXPECT_EQ(text(R"({"title":"Tea","currency":"JPY","total_amount":1000})"),
+            "[invoice: Tea 1000 JPY]");
+  EXPECT_EQ(text(R"({"title":"Stars","currency":"XTR","total_amount":50})"),
+            "[invoice: Stars 50 XTR]");
+  // A malformed amount leaves it out rather than refusing what the customer sent.
+  EXPECT_EQ(text(R"({"title":"Tea","currency":"EUR","total_amount":"lots"})"),
+            "[invoice: Tea EUR]");
 }
 
 TEST(TelegramParserTest, KeepsLanguageAndTimestamp) {

@@ -355,6 +355,23 @@ TEST(WhatsAppParserTest, NonCustomerItemsAreLeftOutOfABatchAndAloneAreDropped) {
             absl::string_view::npos);
 }
 
+// One messages change and one account_update change (and a system message): the customer's
+// message is routed, and the kind of each notice beside it handed back for the endpoint to count.
+TEST(WhatsAppParserTest, NoticesBesideMessagesAreHandedBackByKind) {
+  std::string body = Body(absl::StrCat(
+      "{", kMeta,
+      R"(,"messages":[{"from":"491","id":"wamid.S","timestamp":"1700000000","type":"system","system":{"type":"user_changed_number","body":"x"}},
+                      {"from":"491","id":"wamid.T","timestamp":"1700000000","type":"text","text":{"body":"hi"}}]})"));
+  body.insert(body.rfind("]}]}"),
+              R"(,{"field":"account_update","value":{"event":"VERIFIED_ACCOUNT"}})");
+  std::vector<std::string> dropped;
+  auto events = ParseWebhook(body, SystemClock().Now(), &dropped);
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->size(), 1u);
+  EXPECT_EQ(events->front().id(), "whatsapp:wamid.T");
+  EXPECT_EQ(dropped, (std::vector<std::string>{"system", "account_update"}));
+}
+
 TEST(WhatsAppParserTest, RevokeIsADeleteOfTheOriginal) {
   auto events = ParseWebhook(
       Body(absl::StrCat(

@@ -65,5 +65,14 @@ TEST(Utf8Test, RepairsEveryStringOfAnEventSoItParsesAgain) {
   EXPECT_EQ(RepairUtf8(frame), 0);
 }
 
+TEST(Utf8Test, AppendsEachCodePointAndReplacesWhatIsNotAScalarValue) {
+  std::string out;
+  for (uint32_t code : {0x41u, 0xE9u, 0x20ACu, 0x1F600u, 0u, 0xD800u, 0x110000u}) {
+    AppendUtf8(code, out);
+  }
+  EXPECT_EQ(out, "A\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");
+  EXPECT_TRUE(IsUtf8(out));
+}
+
 }  // namespace
 }  // namespace omni
