@@ -33,14 +33,21 @@ void FinishCall(core::BrokerCore& core, grpc::ServerUnaryReactor* reactor, absl:
 
 }  // namespace
 
+absl::StatusOr<auth::Caller> AdminService::Authorized(grpc::CallbackServerContext& context,
+                                                      Role required, std::string_view what) {
+  auto caller = auth_.Authenticate(context);
+  if (!caller.ok()) return caller.status();
+  OMNI_RETURN_IF_ERROR(auth_.Require(*caller, required, what));
+  return caller;
+}
+
 grpc::ServerUnaryReactor* AdminService::OnCoreAs(
     grpc::CallbackServerContext* context, Role required, std::string_view what, Answer answer,
     std::function<absl::Status(core::BrokerCore&, const auth::Caller&)> work) {
   auto* reactor = context->DefaultReactor();
-  auto caller = auth_.Authenticate(*context);
-  absl::Status allowed = caller.ok() ? auth_.Require(*caller, required, what) : caller.status();
-  if (!allowed.ok()) {
-    reactor->Finish(ToGrpcStatus(allowed));
+  const auto caller = Authorized(*context, required, what);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
   core::BrokerCore* core = partitions_.ForTenant(caller->tenant);
@@ -53,7 +60,7 @@ grpc::ServerUnaryReactor* AdminService::OnCoreAs(
     reactor->Finish(ToGrpcStatus(none));
     return reactor;
   }
-  core->Post([core, reactor, answer, work = std::move(work), caller = *std::move(caller)] {
+  core->Post([core, reactor, answer, work = std::move(work), caller = *caller] {
     FinishCall(*core, reactor, work(*core, caller), answer == Answer::kWhenDurable);
   });
   return reactor;
@@ -64,10 +71,9 @@ grpc::ServerUnaryReactor* AdminService::OnEveryPartition(
     std::function<absl::Status(core::BrokerCore&, int)> work,
     std::function<absl::Status(absl::Status)> finish) {
   auto* reactor = context->DefaultReactor();
-  auto caller = auth_.Authenticate(*context);
-  absl::Status allowed = caller.ok() ? auth_.Require(*caller, required, what) : caller.status();
-  if (!allowed.ok()) {
-    reactor->Finish(ToGrpcStatus(allowed));
+  const auto caller = Authorized(*context, required, what);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
   }
   partitions_.OnEveryCore(

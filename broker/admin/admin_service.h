@@ -95,6 +95,10 @@ class AdminService final : public omnibroker::v1::Admin::CallbackService {
   // UNAVAILABLE at once, and may still be kept).
   enum class Answer { kAtOnce, kWhenDurable };
 
+  // The caller, if they have at least the role `required` for the call `what`; else why not
+  // (UNAUTHENTICATED, PERMISSION_DENIED).
+  absl::StatusOr<auth::Caller> Authorized(grpc::CallbackServerContext& context, auth::Role required,
+                                          std::string_view what);
   // Runs `work` for the caller's tenant on its partition's core thread and finishes the call with
   // the status it returns, when `answer` says, if the caller has at least the role `required`
   // for the call `what` (else PERMISSION_DENIED).

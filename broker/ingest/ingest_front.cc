@@ -264,38 +264,39 @@ bool IngestFront::AdmitEvent(const Received& received, const ConnectorGrant& gra
   return true;
 }
 
+void IngestFront::KeepAllowed(google::protobuf::RepeatedPtrField<std::string>& names,
+                              const std::function<bool(std::string_view)>& allowed,
+                              Counter& refused, const ConnectorGrant& grant,
+                              std::string_view what) {
+  std::set<std::string> kept;
+  for (const auto& name : names) {
+    if (allowed(name)) {
+      kept.insert(name);
+      continue;
+    }
+    refused.Add();
+    if (auto more = refusals_log_.Admit(SystemClock::Get().Now())) {
+      LogWarning("ingest", absl::StrCat("connector '", grant.name, "' may not serve ", what, " '",
+                                        name, "'; its Hello is ignored for it", *more));
+    }
+  }
+  names.Assign(kept.begin(), kept.end());
+}
+
 void IngestFront::FilterHello(const Received& received, const ConnectorGrant& grant,
                               omnibroker::v1::Hello& hello) {
-  std::vector<std::string> providers;
-  for (const auto& provider : hello.providers()) {
-    if (grant.AllowsProvider(provider)) {
-      providers.push_back(provider);
-      continue;
-    }
-    metrics_.providers_refused.Add();
-    if (auto more = refusals_log_.Admit(SystemClock::Get().Now())) {
-      LogWarning("ingest", absl::StrCat("connector '", grant.name, "' may not serve provider '",
-                                        provider, "'; its Hello is ignored for it", *more));
-    }
-  }
-  hello.clear_providers();
-  for (const auto& provider : providers) hello.add_providers(provider);
+  KeepAllowed(
+      *hello.mutable_providers(), [&](std::string_view p) { return grant.AllowsProvider(p); },
+      metrics_.providers_refused, grant, "provider");
   // The tenants it serves: those it names that its key allows (none named: all its key allows).
-  std::set<std::string> tenants;
-  if (hello.tenants().empty()) tenants = grant.tenants;
-  for (const auto& tenant : hello.tenants()) {
-    if (grant.AllowsTenant(tenant)) {
-      tenants.insert(tenant);
-      continue;
-    }
-    metrics_.tenants_refused.Add();
-    if (auto more = refusals_log_.Admit(SystemClock::Get().Now())) {
-      LogWarning("ingest", absl::StrCat("connector '", grant.name, "' may not serve tenant '",
-                                        tenant, "'; its Hello is ignored for it", *more));
-    }
+  if (hello.tenants().empty()) {
+    hello.mutable_tenants()->Assign(grant.tenants.begin(), grant.tenants.end());
   }
-  hello.clear_tenants();
-  for (const auto& tenant : tenants) hello.add_tenants(tenant);
+  KeepAllowed(
+      *hello.mutable_tenants(), [&](std::string_view t) { return grant.AllowsTenant(t); },
+      metrics_.tenants_refused, grant, "tenant");
+  const std::vector<std::string> providers(hello.providers().begin(), hello.providers().end());
+  const std::set<std::string> tenants(hello.tenants().begin(), hello.tenants().end());
   if (announced_.Hello(received.routing_id, providers, tenants, std::chrono::steady_clock::now())) {
     LogInfo("ingest", absl::StrCat("connector '", hello.connector(), "' (", grant.name,
                                    ") delivers for ", absl::StrJoin(providers, ", "),

@@ -117,6 +117,11 @@ class IngestFront {
   // logged); with every tenant the key allows when it names none.
   void FilterHello(const Received& received, const ConnectorGrant& grant,
                    omnibroker::v1::Hello& hello);
+  // Keeps of `names` those `allowed` lets through (once each); each other one is counted in
+  // `refused` and logged as a `what` the grant may not serve.
+  void KeepAllowed(google::protobuf::RepeatedPtrField<std::string>& names,
+                   const std::function<bool(std::string_view)>& allowed, Counter& refused,
+                   const ConnectorGrant& grant, std::string_view what);
   void HandleDeliveryAck(Admitted admitted);
   void Reject(const std::string& routing_id, const std::string& event_id,
               omnibroker::v1::IngestStatus status, ops::RejectReason reason, std::string why);
