@@ -297,7 +297,7 @@ grpc::ServerUnaryReactor* AdminService::ListAudit(grpc::CallbackServerContext* c
 
 void AdminService::Revoked(const omnibroker::v1::TokenRevocation& revocation) {
   auth_.Revoke(revocation);
-  tokens_revoked_();
+  check_streams_();
 }
 
 grpc::ServerUnaryReactor* AdminService::RevokeTokens(grpc::CallbackServerContext* context,
@@ -349,6 +349,46 @@ grpc::ServerUnaryReactor* AdminService::UpdateCustomer(grpc::CallbackServerConte
                 [this, request, response](core::BrokerCore& core, const std::string& tenant) {
                   return Fill(core.UpdateCustomer(tenant, *request), *response);
                 });
+}
+
+// Tenant changes block this callback thread until they are durable (a partition may be opened
+// and recovered first): rare operator acts, short, and with nothing else of the call to wait on.
+// Done off the core threads, which they wait for.
+grpc::ServerUnaryReactor* AdminService::ListTenants(grpc::CallbackServerContext* context,
+                                                    const omnibroker::v1::ListTenantsRequest*,
+                                                    omnibroker::v1::ListTenantsResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  const auto caller = Authorized(*context, Role::kOperator, "Admin.ListTenants");
+  reactor->Finish(ToGrpcStatus(caller.ok() ? Fill(partitions_.ListTenants(), *response)
+                                           : caller.status()));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AdminService::AddTenant(grpc::CallbackServerContext* context,
+                                                  const omnibroker::v1::AddTenantRequest* request,
+                                                  omnibroker::v1::AuditRecord* response) {
+  auto* reactor = context->DefaultReactor();
+  const auto caller = Authorized(*context, Role::kOperator, "Admin.AddTenant");
+  reactor->Finish(ToGrpcStatus(
+      caller.ok() ? Fill(partitions_.AddTenant(Accountable(*request, *caller)), *response)
+                  : caller.status()));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AdminService::RemoveTenant(
+    grpc::CallbackServerContext* context, const omnibroker::v1::RemoveTenantRequest* request,
+    omnibroker::v1::AuditRecord* response) {
+  auto* reactor = context->DefaultReactor();
+  const auto caller = Authorized(*context, Role::kOperator, "Admin.RemoveTenant");
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
+  const absl::Status removed =
+      Fill(partitions_.RemoveTenant(Accountable(*request, *caller)), *response);
+  check_streams_();  // its agents' streams end
+  reactor->Finish(ToGrpcStatus(removed));
+  return reactor;
 }
 
 }  // namespace omni::admin

@@ -21,11 +21,11 @@ namespace omni::admin {
 
 class AdminService final : public omnibroker::v1::Admin::CallbackService {
  public:
-  // `tokens_revoked` runs (on the core thread) once revoked tokens are refused, to end their
-  // open streams (BrokerApp: the console service's CheckStreams).
+  // `check_streams` runs once revoked tokens are refused or a tenant is no longer served, to end
+  // the open streams that lost their right (BrokerApp: the console service's CheckStreams).
   AdminService(partitions::Partitions& partitions, auth::CallAuthenticator& auth,
-               std::function<void()> tokens_revoked)
-      : partitions_(partitions), auth_(auth), tokens_revoked_(std::move(tokens_revoked)) {}
+               std::function<void()> check_streams)
+      : partitions_(partitions), auth_(auth), check_streams_(std::move(check_streams)) {}
 
   grpc::ServerUnaryReactor* ListAgents(grpc::CallbackServerContext* context,
                                        const omnibroker::v1::ListAgentsRequest* request,
@@ -88,6 +88,15 @@ class AdminService final : public omnibroker::v1::Admin::CallbackService {
   grpc::ServerUnaryReactor* RemoveAgent(grpc::CallbackServerContext* context,
                                         const omnibroker::v1::RemoveAgentRequest* request,
                                         omnibroker::v1::AuditRecord* response) override;
+  grpc::ServerUnaryReactor* ListTenants(grpc::CallbackServerContext* context,
+                                        const omnibroker::v1::ListTenantsRequest* request,
+                                        omnibroker::v1::ListTenantsResponse* response) override;
+  grpc::ServerUnaryReactor* AddTenant(grpc::CallbackServerContext* context,
+                                      const omnibroker::v1::AddTenantRequest* request,
+                                      omnibroker::v1::AuditRecord* response) override;
+  grpc::ServerUnaryReactor* RemoveTenant(grpc::CallbackServerContext* context,
+                                         const omnibroker::v1::RemoveTenantRequest* request,
+                                         omnibroker::v1::AuditRecord* response) override;
 
  private:
   // When a call is answered: at once (it reads), or once what it wrote is durable (a change: an
@@ -124,7 +133,7 @@ class AdminService final : public omnibroker::v1::Admin::CallbackService {
 
   partitions::Partitions& partitions_;
   auth::CallAuthenticator& auth_;
-  const std::function<void()> tokens_revoked_;
+  const std::function<void()> check_streams_;
 };
 
 }  // namespace omni::admin

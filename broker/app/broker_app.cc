@@ -166,6 +166,7 @@ absl::Status BrokerApp::Start() {
 absl::Status BrokerApp::ApplyConfiguredRoster(const std::string& tenant,
                                               const std::vector<omnibroker::v1::Agent>& agents) {
   core::BrokerCore* core = partitions_->ForTenant(tenant);
+  if (core == nullptr) return absl::OkStatus();  // removed through Admin (a warning said so)
   return OnCore(*core, [&] { return core->ApplyConfiguredRoster(tenant, agents); });
 }
 
@@ -193,7 +194,7 @@ std::map<std::string, BrokerApp::QueueStat> BrokerApp::QueueStats() {
   for (const auto& partition : partitions_->opened()) {
     auto snapshot = std::make_shared<std::promise<omnibroker::v1::QueueSnapshot>>();
     auto future = snapshot->get_future();
-    partition.core->Post([core = partition.core.get(), snapshot] {
+    partition.core->Post([core = partition.core, snapshot] {
       omnibroker::v1::QueueSnapshot all;
       for (const auto& tenant : core->TenantNames()) {
         auto one = core->QueueSnapshot(tenant);

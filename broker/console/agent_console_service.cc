@@ -12,6 +12,10 @@ namespace {
 using omnibroker::v1::AgentRequest;
 using omnibroker::v1::AgentUpdate;
 
+absl::Status NotServed(const std::string& tenant) {
+  return absl::NotFoundError(absl::StrCat("tenant '", tenant, "' is not served by this broker"));
+}
+
 class AgentStream;
 
 // What the core holds for a stream: a queue of updates, written one at a time (the callback API
@@ -104,6 +108,7 @@ class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate>,
       std::lock_guard lock(credentials_mu_);
       if (credentials_lapsed_) return true;
       valid = auth_.StillValid(caller_);
+      if (valid.ok() && !service_.Serves(caller_.tenant, core_)) valid = NotServed(caller_.tenant);
       if (valid.ok()) return false;
       credentials_lapsed_ = true;
     }
@@ -167,10 +172,6 @@ class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate>,
   bool credentials_lapsed_ = false;  // the stream is ending for its token
 };
 
-absl::Status NotServed(const std::string& tenant) {
-  return absl::NotFoundError(absl::StrCat("tenant '", tenant, "' is not served by this broker"));
-}
-
 }  // namespace
 
 AgentConsoleService::AgentConsoleService(partitions::Partitions& partitions,
@@ -215,6 +216,10 @@ grpc::ServerBidiReactor<AgentRequest, AgentUpdate>* AgentConsoleService::Connect
   core::BrokerCore* core = partitions_.ForTenant(caller->tenant);
   if (core == nullptr) return new RefusedStream(ToGrpcStatus(NotServed(caller->tenant)));
   return new AgentStream(*core, auth_, *std::move(caller), context, *this);
+}
+
+bool AgentConsoleService::Serves(std::string_view tenant, const core::BrokerCore& core) const {
+  return partitions_.ForTenant(tenant) == &core;
 }
 
 void AgentConsoleService::Opened(OpenStream* stream) {

@@ -5,7 +5,8 @@
 // the token's agent and each request takes from the agent's rate budget. A stream lives no longer
 // than its token: it ends with UNAUTHENTICATED once the token expires (checked at each request
 // and, for a console that sends nothing, by the service's watch thread every
-// kCredentialCheckInterval) or is revoked (CheckStreams, at once).
+// kCredentialCheckInterval) or is revoked (CheckStreams, at once), nor longer than its tenant is
+// served.
 //
 // Threads: gRPC's for the calls; one watch thread of its own, joined on destruction.
 #pragma once
@@ -41,7 +42,8 @@ class AgentConsoleService final : public omnibroker::v1::AgentConsole::CallbackS
   // opened afterwards are finished at once. Thread-safe.
   void CloseStreams(const grpc::Status& status);
   // Ends every open stream whose token has expired or been revoked, with UNAUTHENTICATED saying
-  // which. Thread-safe; the watch thread calls it, and whoever revokes tokens after they did.
+  // which, or whose tenant is no longer served (Admin removed it), with NOT_FOUND. Thread-safe;
+  // the watch thread calls it, and whoever revokes tokens or removes a tenant after they did.
   void CheckStreams();
 
   grpc::ServerBidiReactor<omnibroker::v1::AgentRequest, omnibroker::v1::AgentUpdate>* Connect(
@@ -55,9 +57,12 @@ class AgentConsoleService final : public omnibroker::v1::AgentConsole::CallbackS
    public:
     virtual ~OpenStream() = default;
     virtual void Close(const grpc::Status& status) = 0;
-    // Ends the stream if its caller's token is no longer valid; true when it is ending for that.
+    // Ends the stream if its caller's token is no longer valid or its tenant no longer served;
+    // true when it is ending for that.
     virtual bool EndIfCredentialsLapsed() = 0;
   };
+  // Whether `core` still serves `tenant` (a stream's tenant removed by Admin: it is not).
+  bool Serves(std::string_view tenant, const core::BrokerCore& core) const;
   // Called by each stream when it starts and from its OnDone.
   void Opened(OpenStream* stream);
   void Ended(OpenStream* stream);

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -168,6 +169,20 @@ class BrokerCore {
   // past theirs, at most `limit` events per call, and drops the token revocations that lapsed;
   // the counts. Runs hourly by itself.
   absl::StatusOr<omnibroker::v1::RetentionResult> SweepRetention(int limit);
+  // tenants.cc: tenants added and removed at run time (Admin, through partitions::Partitions,
+  // which keeps the partition map and says which tenants a partition serves).
+  // Serves `request.name()` from now on with `policy`: what it stored before (roster, policy
+  // change, open conversations) comes back as at a start. Its home record ("admin") and the audit
+  // record are stored (unsynced) first. ALREADY_EXISTS when served.
+  absl::StatusOr<omnibroker::v1::AuditRecord> AddTenant(
+      const omnibroker::v1::AddTenantRequest& request, routing::RoutingPolicy policy);
+  // Stops serving `request.name()`: its home record ("removed") and the audit record are stored
+  // (unsynced) first; then its live state goes (routing, sessions, open conversations leave
+  // memory; all stay stored). NOT_FOUND when not served.
+  absl::StatusOr<omnibroker::v1::AuditRecord> RemoveTenant(
+      const omnibroker::v1::RemoveTenantRequest& request);
+  // What ListTenants says of each tenant served here (the partition and added_by left to fill).
+  std::vector<omnibroker::v1::TenantSummary> TenantSummaries() const;
   // A consistent copy of the store in `target_dir` (see store::Store::Checkpoint).
   absl::StatusOr<omnibroker::v1::BackupResult> Backup(const std::string& target_dir);
   // identity.cc: the customer record `customer_id`, as stored (a merged one names its merged_into).
@@ -199,6 +214,9 @@ class BrokerCore {
 
   // recover.cc: the roster, open conversations with their routing, undelivered replies.
   absl::Status Recover();
+  // The roster, Admin's policy change and open conversations (with their routing) of the served
+  // tenants `which` names, from the store.
+  absl::Status RestoreTenants(const std::set<std::string, std::less<>>& which);
   // recover.cc: stored records older than tenants (agents, removals, Admin's policy change) moved
   // under the default tenant's keys, once.
   absl::Status MigrateToTenants();
@@ -351,7 +369,10 @@ class BrokerCore {
   std::thread thread_;
 
   // State owned by the core thread.
-  std::map<std::string, std::unique_ptr<Tenant>, std::less<>> tenants_;  // by name, never empty
+  std::map<std::string, std::unique_ptr<Tenant>, std::less<>> tenants_;  // served, by name
+  // Tenants removed at run time, kept (not served) until the core stops: writes still waiting for
+  // their sync finish against them (CommitThen's callbacks hold a Tenant&).
+  std::vector<std::unique_ptr<Tenant>> removed_tenants_;
   struct SessionAgent {
     Tenant* tenant;
     std::string agent_id;

@@ -35,11 +35,18 @@ inline std::string TokenRevocationKey(std::string_view token_id) {
   return std::string(kRevocationPrefix) + std::string("token\0", 6) + std::string(token_id);
 }
 
-// tenant_home \0 <tenant> -> "": the tenant's data lives in this store (its partition's); written
-// when the partition first serves the tenant (broker/partitions checks it at every start).
+// tenant_home \0 <tenant> -> how the tenant came to be served here (one of the values below): its
+// data lives in this store (its partition's). Written when the partition first serves the tenant
+// and whenever Admin adds or removes it (broker/partitions reads them at every start).
 inline constexpr std::string_view kTenantHomePrefix{"tenant_home\0", 12};
 inline std::string TenantHomeKey(std::string_view tenant) {
   return std::string(kTenantHomePrefix) + std::string(tenant);
 }
+// Served while the config file names it.
+inline constexpr std::string_view kHomeFromConfig = "";
+// Added by Admin: served whatever the config file says.
+inline constexpr std::string_view kHomeFromAdmin = "admin";
+// Removed by Admin: not served, even if the config file names it, until Admin adds it again.
+inline constexpr std::string_view kHomeRemoved = "removed";
 
 }  // namespace omni::core

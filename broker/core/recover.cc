@@ -105,9 +105,37 @@ absl::Status BrokerCore::MigrateToTenants() {
 
 absl::Status BrokerCore::Recover() {
   OMNI_RETURN_IF_ERROR(MigrateToTenants());
-  for (auto& [name, tenant] : tenants_) {
+  std::set<std::string, std::less<>> served;
+  for (const auto& [name, tenant] : tenants_) served.insert(name);
+  OMNI_RETURN_IF_ERROR(RestoreTenants(served));
+
+  absl::Status parse_error;
+  OMNI_RETURN_IF_ERROR(store_.Scan(Family::kOutbox, "", false, std::nullopt,
+                                   [&](std::string_view key, std::string_view value) {
+                                     PendingDelivery pending;
+                                     if (!pending.delivery.ParseFromArray(value.data(), value.size())) {
+                                       parse_error = absl::DataLossError("unparsable outbox record");
+                                       return false;
+                                     }
+                                     deliveries_[std::string(key)] = std::move(pending);
+                                     return true;
+                                   }));
+  OMNI_RETURN_IF_ERROR(parse_error);
+  LogInfo("broker_core", absl::StrCat(deliveries_.size(), " undelivered replies to send again"));
+  return absl::OkStatus();
+}
+
+absl::Status BrokerCore::RestoreTenants(const std::set<std::string, std::less<>>& which) {
+  for (const auto& name : which) {
+    OMNI_ASSIGN_OR_RETURN(Tenant * tenant, FindTenant(name));
     OMNI_RETURN_IF_ERROR(ResumeRoutingPolicy(*tenant));  // first: what comes back is timed by it
   }
+  // A served tenant not among `which` was restored before (AddTenant restores only the new one).
+  auto restoring = [&](std::string_view tenant) -> Tenant* {
+    if (!which.contains(tenant)) return nullptr;
+    auto t = tenants_.find(tenant);
+    return t == tenants_.end() ? nullptr : t->second.get();
+  };
   absl::Status parse_error;
   size_t agents = 0;
   std::map<std::string, size_t, std::less<>> not_served;  // tenant -> records left waiting
@@ -115,9 +143,11 @@ absl::Status BrokerCore::Recover() {
                                    [&](std::string_view key, std::string_view value) {
                                      const auto tenant_and_id = store::SplitTenantKey(key);
                                      if (!tenant_and_id) return true;  // MigrateToTenants moved them
-                                     auto t = tenants_.find(tenant_and_id->first);
-                                     if (t == tenants_.end()) {
-                                       ++not_served[std::string(tenant_and_id->first)];
+                                     Tenant* t = restoring(tenant_and_id->first);
+                                     if (t == nullptr) {
+                                       if (!tenants_.contains(tenant_and_id->first)) {
+                                         ++not_served[std::string(tenant_and_id->first)];
+                                       }
                                        return true;
                                      }
                                      omnibroker::v1::Agent agent;
@@ -126,9 +156,9 @@ absl::Status BrokerCore::Recover() {
                                        return false;
                                      }
                                      agent.set_presence(omnibroker::v1::PRESENCE_OFFLINE);
-                                     agent.set_tenant(t->first);
-                                     t->second->routing.UpsertAgent(agent, clock_.Now());
-                                     t->second->agents[agent.id()] = std::move(agent);
+                                     agent.set_tenant(t->name);
+                                     t->routing.UpsertAgent(agent, clock_.Now());
+                                     t->agents[agent.id()] = std::move(agent);
                                      ++agents;
                                      return true;
                                    }));
@@ -161,10 +191,13 @@ absl::Status BrokerCore::Recover() {
         const bool has_memo = memo_it != memos.end();
         RoutingMemo memo = has_memo ? std::move(memo_it->second) : RoutingMemo{};
         if (has_memo) memos.erase(memo_it);
-        Tenant* t = TenantOf(c);
+        Tenant* t = restoring(c.tenant());
         if (t == nullptr) {
-          // Its tenant left the config: kept as it is (memo too) until the tenant comes back.
-          if (c.state() != omnibroker::v1::CONVERSATION_STATE_CLOSED) ++not_served[c.tenant()];
+          // Its tenant left the config or was removed: kept as it is (memo too) until the tenant
+          // comes back.
+          if (c.state() != omnibroker::v1::CONVERSATION_STATE_CLOSED && !tenants_.contains(c.tenant())) {
+            ++not_served[c.tenant()];
+          }
           return true;
         }
         if (c.state() == omnibroker::v1::CONVERSATION_STATE_CLOSED) {
@@ -201,25 +234,14 @@ absl::Status BrokerCore::Recover() {
     for (const auto& [id, memo] : memos) store_.Delete(batch, Family::kRouting, id);
     OMNI_RETURN_IF_ERROR(store_.Write(batch));
   }
-
-  OMNI_RETURN_IF_ERROR(store_.Scan(Family::kOutbox, "", false, std::nullopt,
-                                   [&](std::string_view key, std::string_view value) {
-                                     PendingDelivery pending;
-                                     if (!pending.delivery.ParseFromArray(value.data(), value.size())) {
-                                       parse_error = absl::DataLossError("unparsable outbox record");
-                                       return false;
-                                     }
-                                     deliveries_[std::string(key)] = std::move(pending);
-                                     return true;
-                                   }));
-  OMNI_RETURN_IF_ERROR(parse_error);
   for (const auto& [tenant, count] : not_served) {
     LogWarning("broker_core", absl::StrCat(count, " agents and open conversations of tenant ", tenant,
-                                           " are kept but not served: the tenant is not in the config"));
+                                           " are kept but not served: the tenant is not served here "
+                                           "(not in the config, or removed through Admin)"));
   }
-  LogInfo("broker_core", absl::StrCat("recovered ", agents, " agents of ", tenants_.size(), " tenants, ", queued, " waiting, ", offered,
+  LogInfo("broker_core", absl::StrCat("restored ", agents, " agents of ", which.size(), " tenants, ", queued, " waiting, ", offered,
                                       " offered, ", assigned, " assigned and ", wrapping_up,
-                                      " wrapping-up conversations, ", deliveries_.size(), " undelivered replies"));
+                                      " wrapping-up conversations"));
   return absl::OkStatus();
 }
 

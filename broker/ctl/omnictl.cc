@@ -19,6 +19,9 @@
 //   omnictl [--broker HOST:PORT] revoke agent <agent id> <reason…>
 //   omnictl [--broker HOST:PORT] revocations
 //   omnictl [--broker HOST:PORT] remove-agent <agent id> <reason…>
+//   omnictl [--broker HOST:PORT] tenants
+//   omnictl [--broker HOST:PORT] tenant add <name> <reason…>
+//   omnictl [--broker HOST:PORT] tenant remove <name> <reason…>
 //   omnictl token --agent ID --tenant NAME --ttl 8h [--role agent|supervisor|admin]
 //                 --secret-file FILE
 //   omnictl token --agent ID --role operator --ttl 8h --secret-file FILE
@@ -87,6 +90,12 @@ constexpr char kUsage[] = R"(usage: omnictl [--broker HOST:PORT] [--ca FILE] [--
   revocations                    the token revocations in force
   remove-agent <agent id> <reason…>   remove an agent: out of the roster and routing (their work
                                  back to the queue), their tokens revoked; history kept (audited)
+  tenants                        every tenant served: partition, from the config file or Admin,
+                                 agents, consoles connected, open conversations (operator)
+  tenant add <name> <reason…>    serve a tenant from now on (one removed before comes back with its
+                                 data); its policy and roster: policy set / Admin with --tenant
+  tenant remove <name> <reason…> stop serving a tenant: its traffic refused, its consoles ended;
+                                 its data kept (audited; operator)
   backup <dir>                   a consistent online copy of the store into <dir> (absolute, on the
                                  broker's host, new); restore: see docs/operations.md
   token --agent ID --tenant NAME --ttl 8h [--role agent|supervisor|admin] --secret-file FILE
@@ -425,6 +434,44 @@ int RemoveAgent(Admin::Stub& admin, const std::vector<std::string>& args) {
   return 0;
 }
 
+int Tenants(Admin::Stub& admin) {
+  grpc::ClientContext context;
+  omnibroker::v1::ListTenantsResponse tenants;
+  if (auto s = admin.ListTenants(&context, {}, &tenants); !s.ok()) return Fail(s);
+  Show(absl::StrFormat("%-24s %9s %-6s %6s %9s %6s\n", "TENANT", "PARTITION", "FROM", "AGENTS",
+                       "CONNECTED", "OPEN"));
+  for (const auto& t : tenants.tenants()) {
+    Show(absl::StrFormat("%-24s %9d %-6s %6d %9d %6d\n", t.name(), t.partition(), t.added_by(),
+                         t.agents(), t.agents_connected(), t.open_conversations()));
+  }
+  return 0;
+}
+
+int Tenant(Admin::Stub& admin, const std::vector<std::string>& args) {
+  if (args.size() < 3 || (args[0] != "add" && args[0] != "remove")) {
+    return Usage("tenant add|remove needs a tenant name and a reason");
+  }
+  grpc::ClientContext context;
+  omnibroker::v1::AuditRecord record;
+  grpc::Status status;
+  if (args[0] == "add") {
+    omnibroker::v1::AddTenantRequest request;
+    request.set_name(args[1]);
+    request.set_requested_by(RequestedBy());
+    request.set_reason(Words(args, 2));
+    status = admin.AddTenant(&context, request, &record);
+  } else {
+    omnibroker::v1::RemoveTenantRequest request;
+    request.set_name(args[1]);
+    request.set_requested_by(RequestedBy());
+    request.set_reason(Words(args, 2));
+    status = admin.RemoveTenant(&context, request, &record);
+  }
+  if (!status.ok()) return Fail(status);
+  PrintJson(record);
+  return 0;
+}
+
 int Backup(Admin::Stub& admin, const std::vector<std::string>& args) {
   if (args.size() != 1) return Usage("backup needs one target directory");
   omnibroker::v1::BackupRequest request;
@@ -558,5 +605,7 @@ int main(int argc, char** argv) {
   if (command == "revoke") return Revoke(*admin, rest);
   if (command == "revocations" && rest.empty()) return Revocations(*admin);
   if (command == "remove-agent") return RemoveAgent(*admin, rest);
+  if (command == "tenants" && rest.empty()) return Tenants(*admin);
+  if (command == "tenant") return Tenant(*admin, rest);
   return Usage("unknown command or wrong arguments: " + command);
 }

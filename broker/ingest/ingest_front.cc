@@ -267,7 +267,7 @@ bool IngestFront::AdmitEvent(const Received& received, const ConnectorGrant& gra
 void IngestFront::KeepAllowed(google::protobuf::RepeatedPtrField<std::string>& names,
                               const std::function<bool(std::string_view)>& allowed,
                               Counter& refused, const ConnectorGrant& grant,
-                              std::string_view what) {
+                              const char* what) {
   std::set<std::string> kept;
   for (const auto& name : names) {
     if (allowed(name)) {

@@ -121,7 +121,7 @@ class IngestFront {
   // `refused` and logged as a `what` the grant may not serve.
   void KeepAllowed(google::protobuf::RepeatedPtrField<std::string>& names,
                    const std::function<bool(std::string_view)>& allowed, Counter& refused,
-                   const ConnectorGrant& grant, std::string_view what);
+                   const ConnectorGrant& grant, const char* what);
   void HandleDeliveryAck(Admitted admitted);
   void Reject(const std::string& routing_id, const std::string& event_id,
               omnibroker::v1::IngestStatus status, ops::RejectReason reason, std::string why);

@@ -1,6 +1,7 @@
 #include "broker/partitions/partitions.h"
 
-#include <atomic>
+#include <algorithm>
+#include <future>
 #include <mutex>
 #include <set>
 
@@ -9,6 +10,7 @@
 #include "base/log.h"
 #include "base/status_macros.h"
 #include "broker/core/meta_keys.h"
+#include "base/tenant_name.h"
 
 namespace omni::partitions {
 
@@ -61,17 +63,21 @@ absl::StatusOr<std::set<int>> PartitionsOnDisk(const fs::path& data_dir, int cou
   return found;
 }
 
-// Every tenant whose data is in partition `index`'s store belongs there by `map`; the tenants of
-// `served` are recorded as living there from now on.
-absl::Status CheckAndRecordHomes(store::Store& store, int index, const PartitionMap& map,
-                                 const std::vector<std::string>& served) {
+// The tenants whose data is in partition `index`'s store, with how they came to be served there
+// (core/meta_keys.h); FAILED_PRECONDITION for one the map now gives another partition.
+absl::StatusOr<std::map<std::string, std::string>> ReadHomes(store::Store& store, int index,
+                                                             const PartitionMap& map) {
+  std::map<std::string, std::string> homes;
   std::string moved;
   OMNI_RETURN_IF_ERROR(store.Scan(Family::kMeta, core::kTenantHomePrefix, false, std::nullopt,
-                                  [&](std::string_view key, std::string_view) {
+                                  [&](std::string_view key, std::string_view value) {
                                     const auto tenant = key.substr(core::kTenantHomePrefix.size());
-                                    if (map.Of(tenant) == index) return true;
-                                    moved = std::string(tenant);
-                                    return false;
+                                    if (map.Of(tenant) != index) {
+                                      moved = std::string(tenant);
+                                      return false;
+                                    }
+                                    homes.emplace(tenant, value);
+                                    return true;
                                   }));
   if (!moved.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
@@ -79,11 +85,7 @@ absl::Status CheckAndRecordHomes(store::Store& store, int index, const Partition
         "gives it partition ", map.Of(moved), " (partitions.count or partitions.assign changed); "
         "moving a tenant between partitions is not supported yet: restore the previous setting"));
   }
-  rocksdb::WriteBatch batch;
-  for (const auto& tenant : served) store.Put(batch, Family::kMeta, core::TenantHomeKey(tenant), "");
-  if (batch.Count() == 0) return absl::OkStatus();
-  OMNI_RETURN_IF_ERROR(store.Write(batch));
-  return store.SyncWal();
+  return homes;
 }
 
 // Answers per partition gathered into one: `done` with the first error, after the last answer.
@@ -118,61 +120,223 @@ absl::StatusOr<std::unique_ptr<Partitions>> Partitions::Open(PartitionsOptions o
   OMNI_RETURN_IF_ERROR(map.Validate());
   OMNI_RETURN_IF_ERROR(
       MigrateSingleStore(options.data_dir, Dir(options.data_dir, map.Of(options.core.tenant))));
-  std::map<int, std::map<std::string, routing::RoutingPolicy>> tenants_of;
-  for (const auto& [tenant, policy] : options.tenants) tenants_of[map.Of(tenant)][tenant] = policy;
   OMNI_ASSIGN_OR_RETURN(std::set<int> indices, PartitionsOnDisk(options.data_dir, map.count));
-  for (const auto& [index, tenants] : tenants_of) indices.insert(index);
+  for (const auto& [tenant, policy] : options.tenants) indices.insert(map.Of(tenant));
 
-  std::unique_ptr<Partitions> partitions(new Partitions(front));
-  for (int index : indices) {
-    store::StoreOptions store_options = options.store;
-    store_options.dir = Dir(options.data_dir, index);
-    OMNI_ASSIGN_OR_RETURN(auto store, store::Store::Open(store_options));
-    std::vector<std::string> served;
-    for (const auto& [tenant, policy] : tenants_of[index]) served.push_back(tenant);
-    OMNI_RETURN_IF_ERROR(CheckAndRecordHomes(*store, index, map, served));
-    core::BrokerCoreOptions core_options = options.core;
-    core_options.partition = index;
-    core_options.tenants = tenants_of[index];
-    auto core = std::make_unique<core::BrokerCore>(front, *store, clock, metrics, core_options);
-    partitions->by_index_[index] = core.get();
-    for (const auto& tenant : served) partitions->by_tenant_[tenant] = core.get();
-    partitions->opened_.push_back({index, std::move(store), std::move(core)});
-  }
+  std::unique_ptr<Partitions> partitions(
+      new Partitions(std::move(options), front, clock, metrics));
+  for (int index : indices) OMNI_RETURN_IF_ERROR(partitions->OpenPartition(index));
   return partitions;
+}
+
+absl::Status Partitions::OpenPartition(int index) {
+  store::StoreOptions store_options = options_.store;
+  store_options.dir = Dir(options_.data_dir, index);
+  OMNI_ASSIGN_OR_RETURN(auto store, store::Store::Open(store_options));
+  OMNI_ASSIGN_OR_RETURN(const auto homes, ReadHomes(*store, index, options_.map));
+
+  // Served here: the config file's tenants of this partition that Admin did not remove, and those
+  // Admin added.
+  core::BrokerCoreOptions core_options = options_.core;
+  core_options.partition = index;
+  core_options.tenants.clear();
+  rocksdb::WriteBatch first_homes;
+  for (const auto& [tenant, policy] : options_.tenants) {
+    if (options_.map.Of(tenant) != index) continue;
+    const auto home = homes.find(tenant);
+    if (home == homes.end()) {
+      store->Put(first_homes, Family::kMeta, core::TenantHomeKey(tenant), core::kHomeFromConfig);
+    } else if (home->second == core::kHomeRemoved) {
+      LogWarning("partitions", absl::StrCat("tenant '", tenant, "' is in the config file but was "
+                                            "removed through Admin; it is not served until Admin "
+                                            "adds it again (omnictl tenant add ", tenant, ")"));
+      continue;
+    }
+    core_options.tenants[tenant] = policy;
+  }
+  for (const auto& [tenant, how] : homes) {
+    if (how != core::kHomeFromAdmin) continue;
+    added_by_admin_.insert(tenant);
+    if (!core_options.tenants.contains(tenant)) {
+      core_options.tenants[tenant] = routing::DefaultRoutingPolicy();
+    }
+  }
+  if (first_homes.Count() > 0) {
+    OMNI_RETURN_IF_ERROR(store->Write(first_homes));
+    OMNI_RETURN_IF_ERROR(store->SyncWal());
+  }
+
+  std::vector<std::string> served;
+  for (const auto& [tenant, policy] : core_options.tenants) served.push_back(tenant);
+  auto core = std::make_unique<core::BrokerCore>(front_, *store, clock_, metrics_,
+                                                 std::move(core_options));
+  by_index_[index] = core.get();
+  for (const auto& tenant : served) by_tenant_[tenant] = core.get();
+  auto at = std::find_if(opened_.begin(), opened_.end(),
+                         [index](const Partition& p) { return p.index > index; });
+  opened_.insert(at, Partition{index, std::move(store), std::move(core)});
+  return absl::OkStatus();
 }
 
 Partitions::~Partitions() { Stop(); }
 
 absl::Status Partitions::Start() {
+  std::shared_lock lock(mu_);
   for (auto& partition : opened_) OMNI_RETURN_IF_ERROR(partition.core->Start());
+  started_ = true;
   return absl::OkStatus();
 }
 
 void Partitions::Stop() {
+  std::shared_lock lock(mu_);
   for (auto& partition : opened_) partition.core->Stop();
 }
 
 core::BrokerCore* Partitions::ForTenant(std::string_view tenant) const {
+  std::shared_lock lock(mu_);
   auto it = by_tenant_.find(tenant);
   return it == by_tenant_.end() ? nullptr : it->second;
 }
 
+std::vector<Partitions::Opened> Partitions::opened() const {
+  std::shared_lock lock(mu_);
+  std::vector<Opened> out;
+  for (const auto& p : opened_) out.push_back({p.index, p.store.get(), p.core.get()});
+  return out;
+}
+
+namespace {
+
+// Runs `work` on `core`'s thread and, once what it wrote is durable, answers with its result.
+// Blocks the caller (an Admin call changing tenants: rare, and short).
+template <typename T>
+absl::StatusOr<T> OnCoreWhenDurable(core::BrokerCore& core,
+                                    std::function<absl::StatusOr<T>()> work) {
+  auto answer = std::make_shared<std::promise<absl::StatusOr<T>>>();
+  auto future = answer->get_future();
+  core.Post([&core, work = std::move(work), answer] {
+    auto result = work();
+    if (!result.ok()) return answer->set_value(std::move(result));
+    core.WhenDurable([answer, result](absl::Status durable) {
+      answer->set_value(durable.ok() ? result : absl::StatusOr<T>(durable));
+    });
+  });
+  return future.get();
+}
+
+template <typename Request>
+absl::Status RequireAccountable(const Request& request, const char* what) {
+  if (request.requested_by().empty() || request.reason().empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("requested_by and reason: ", what, " a tenant must say who asked and why"));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<core::BrokerCore*> Partitions::StartedPartition(int index) {
+  {
+    std::shared_lock lock(mu_);
+    if (auto it = by_index_.find(index); it != by_index_.end()) return it->second;
+  }
+  std::unique_lock lock(mu_);
+  OMNI_RETURN_IF_ERROR(OpenPartition(index));
+  core::BrokerCore* core = by_index_.at(index);
+  if (started_) OMNI_RETURN_IF_ERROR(core->Start());
+  LogInfo("partitions", absl::StrCat("partition ", index, " opened (", Dir(options_.data_dir, index).string(), ")"));
+  return core;
+}
+
+absl::StatusOr<omnibroker::v1::AuditRecord> Partitions::AddTenant(
+    omnibroker::v1::AddTenantRequest request) {
+  OMNI_RETURN_IF_ERROR(ValidateTenantName(request.name(), "name"));
+  OMNI_RETURN_IF_ERROR(RequireAccountable(request, "adding"));
+  std::lock_guard changes(changes_mu_);
+  if (ForTenant(request.name()) != nullptr) {
+    return absl::AlreadyExistsError(absl::StrCat("name: tenant '", request.name(), "' is served already"));
+  }
+  OMNI_ASSIGN_OR_RETURN(core::BrokerCore * core, StartedPartition(options_.map.Of(request.name())));
+  const auto configured = options_.tenants.find(request.name());
+  routing::RoutingPolicy policy = configured == options_.tenants.end()
+                                      ? routing::DefaultRoutingPolicy()
+                                      : configured->second;
+  OMNI_ASSIGN_OR_RETURN(auto audit, OnCoreWhenDurable<omnibroker::v1::AuditRecord>(
+                                        *core, [core, &request, &policy] {
+                                          return core->AddTenant(request, policy);
+                                        }));
+  std::unique_lock lock(mu_);
+  by_tenant_[request.name()] = core;
+  added_by_admin_.insert(request.name());
+  return audit;
+}
+
+absl::StatusOr<omnibroker::v1::AuditRecord> Partitions::RemoveTenant(
+    omnibroker::v1::RemoveTenantRequest request) {
+  OMNI_RETURN_IF_ERROR(RequireAccountable(request, "removing"));
+  std::lock_guard changes(changes_mu_);
+  core::BrokerCore* core = ForTenant(request.name());
+  if (core == nullptr) {
+    return absl::NotFoundError(absl::StrCat("name: tenant '", request.name(), "' is not served"));
+  }
+  if (request.name() == options_.core.tenant) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "name: '", request.name(), "' is the broker's default tenant (the config file's "
+        "`tenant`), which dev-mode calls and old records belong to; name another one there first"));
+  }
+  // Unmapped first: no frame or call reaches it from now on.
+  {
+    std::unique_lock lock(mu_);
+    by_tenant_.erase(request.name());
+  }
+  auto audit = OnCoreWhenDurable<omnibroker::v1::AuditRecord>(
+      *core, [core, &request] { return core->RemoveTenant(request); });
+  std::unique_lock lock(mu_);
+  if (!audit.ok() && !absl::IsUnavailable(audit.status())) {
+    by_tenant_[request.name()] = core;  // nothing changed
+    return audit;
+  }
+  added_by_admin_.erase(request.name());
+  return audit;
+}
+
+absl::StatusOr<omnibroker::v1::ListTenantsResponse> Partitions::ListTenants() const {
+  omnibroker::v1::ListTenantsResponse out;
+  std::map<std::string, omnibroker::v1::TenantSummary> by_name;
+  for (const auto& partition : opened()) {
+    auto answer = std::make_shared<std::promise<std::vector<omnibroker::v1::TenantSummary>>>();
+    auto future = answer->get_future();
+    partition.core->Post([core = partition.core, answer] { answer->set_value(core->TenantSummaries()); });
+    for (auto& summary : future.get()) {
+      summary.set_partition(partition.index);
+      by_name[summary.name()] = std::move(summary);
+    }
+  }
+  std::shared_lock lock(mu_);
+  for (auto& [name, summary] : by_name) {
+    summary.set_added_by(added_by_admin_.contains(name) ? "admin" : "config");
+    *out.add_tenants() = std::move(summary);
+  }
+  return out;
+}
+
 void Partitions::OnEveryCore(std::function<absl::Status(core::BrokerCore&, int index)> work,
                              std::function<void(absl::Status)> done) {
-  auto gather = std::make_shared<Gather>(static_cast<int>(opened_.size()), std::move(done));
-  if (opened_.empty()) return gather->done(absl::OkStatus());
-  for (auto& partition : opened_) {
-    core::BrokerCore* core = partition.core.get();
+  const auto partitions = opened();
+  auto gather = std::make_shared<Gather>(static_cast<int>(partitions.size()), std::move(done));
+  if (partitions.empty()) return gather->done(absl::OkStatus());
+  for (const auto& partition : partitions) {
+    core::BrokerCore* core = partition.core;
     core->Post([core, index = partition.index, work, gather] { gather->One(work(*core, index)); });
   }
 }
 
 void Partitions::WhenEveryCoreDurable(std::function<void(absl::Status)> done) {
-  auto gather = std::make_shared<Gather>(static_cast<int>(opened_.size()), std::move(done));
-  if (opened_.empty()) return gather->done(absl::OkStatus());
-  for (auto& partition : opened_) {
-    core::BrokerCore* core = partition.core.get();
+  const auto partitions = opened();
+  auto gather = std::make_shared<Gather>(static_cast<int>(partitions.size()), std::move(done));
+  if (partitions.empty()) return gather->done(absl::OkStatus());
+  for (const auto& partition : partitions) {
+    core::BrokerCore* core = partition.core;
     core->Post([core, gather] { core->WhenDurable([gather](absl::Status s) { gather->One(s); }); });
   }
 }
@@ -185,12 +349,14 @@ bool Partitions::ToTenant(std::string_view tenant, ingest::Admitted frame) {
 }
 
 void Partitions::ToPartition(int partition, ingest::Admitted frame) {
+  std::shared_lock lock(mu_);
   auto it = by_index_.find(partition);
   if (it == by_index_.end()) return front_.Handled();
   it->second->Receive(std::move(frame));
 }
 
 int Partitions::ToAll(const ingest::Admitted& frame) {
+  std::shared_lock lock(mu_);
   for (auto& partition : opened_) partition.core->Receive(frame);
   return static_cast<int>(opened_.size());
 }

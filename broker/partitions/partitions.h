@@ -7,6 +7,11 @@
 // It hands the ingest front's frames to the partition of their tenant (FrameSink), finds the
 // core that serves a tenant for the gRPC services, and runs operator work on every partition.
 //
+// Tenants served: those the config file names, and those Admin added at run time, but not those
+// Admin removed (each partition's store keeps how its tenants came: core/meta_keys.h). Adding a
+// tenant opens its partition if no tenant held it yet; removing one keeps its data and its
+// partition open until the broker stops.
+//
 // Migration: a data directory written before partitions (one store in data_dir/store, all of it
 // the default tenant's) becomes the default tenant's partition at first start, by a rename.
 // A tenant's data found in another partition than the map gives it (the count or an assignment
@@ -17,6 +22,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,15 +63,24 @@ class Partitions : public ingest::FrameSink {
   absl::Status Start();
   void Stop();
 
-  // The core serving `tenant`; null when no partition serves it.
+  // The core serving `tenant`; null when no partition serves it. Thread-safe.
   core::BrokerCore* ForTenant(std::string_view tenant) const;
-  // The partitions opened, in order, with their cores and stores.
-  struct Partition {
+  // The partitions opened, in order, with their cores and stores (which live until Stop).
+  // Thread-safe: a copy, as Admin may open one meanwhile.
+  struct Opened {
     int index;
-    std::unique_ptr<store::Store> store;
-    std::unique_ptr<core::BrokerCore> core;
+    store::Store* store;
+    core::BrokerCore* core;
   };
-  const std::vector<Partition>& opened() const { return opened_; }
+  std::vector<Opened> opened() const;
+
+  // Tenants at run time (Admin). Thread-safe; each blocks its caller until the change is durable
+  // (one change at a time). The audit record stored with the change.
+  absl::StatusOr<omnibroker::v1::AuditRecord> AddTenant(omnibroker::v1::AddTenantRequest request);
+  absl::StatusOr<omnibroker::v1::AuditRecord> RemoveTenant(
+      omnibroker::v1::RemoveTenantRequest request);
+  // Every tenant served, by name. Thread-safe (blocks until every partition answered).
+  absl::StatusOr<omnibroker::v1::ListTenantsResponse> ListTenants() const;
   // The directory of partition `index` under `data_dir`.
   static std::filesystem::path Dir(const std::filesystem::path& data_dir, int index);
 
@@ -82,13 +99,34 @@ class Partitions : public ingest::FrameSink {
   int ToAll(const ingest::Admitted& frame) override;
 
  private:
-  Partitions(ingest::IngestFront& front) : front_(front) {}
+  struct Partition {
+    int index;
+    std::unique_ptr<store::Store> store;
+    std::unique_ptr<core::BrokerCore> core;
+  };
+  Partitions(PartitionsOptions options, ingest::IngestFront& front, const Clock& clock,
+             ops::BrokerMetrics& metrics)
+      : options_(std::move(options)), front_(front), clock_(clock), metrics_(metrics) {}
 
+  // Opens partition `index`'s store and makes its core (not started), serving the tenants its
+  // store and the config file say; callers hold mu_ for writing or are alone (Open).
+  absl::Status OpenPartition(int index);
+  // The core of partition `index`, opened and started now if it was not.
+  absl::StatusOr<core::BrokerCore*> StartedPartition(int index);
+
+  const PartitionsOptions options_;
   ingest::IngestFront& front_;
-  std::vector<Partition> opened_;
+  const Clock& clock_;
+  ops::BrokerMetrics& metrics_;
+  bool started_ = false;
+  std::mutex changes_mu_;  // one tenant change at a time
+  // Read for every frame by the front and for every call by the gRPC threads; written only by a
+  // tenant change (and Open).
+  mutable std::shared_mutex mu_;
+  std::vector<Partition> opened_;  // by index
   std::map<int, core::BrokerCore*> by_index_;
-  // Fixed once opened: read by the front's and gRPC threads without a lock.
   std::map<std::string, core::BrokerCore*, std::less<>> by_tenant_;
+  std::set<std::string, std::less<>> added_by_admin_;  // the others served: the config file's
 };
 
 }  // namespace omni::partitions

@@ -122,6 +122,7 @@ TEST_F(TenantIsolationTest, NoAdminCallOfOneTenantReachesTheOther) {
   v1::TokenRevocation revocation;
   v1::BackupResult backup;
   v1::RetentionResult retention;
+  v1::ListTenantsResponse tenants;
 
   const std::vector<AdminProbe> probes = {
       {"ListAgents", StatusCode::OK,
@@ -276,6 +277,22 @@ TEST_F(TenantIsolationTest, NoAdminCallOfOneTenantReachesTheOther) {
          *request.mutable_agent() = agents.agents(0).agent();
          request.mutable_agent()->set_tenant(kGlobex);  // into another tenant's roster
          return admin.UpsertAgent(context, request, &agent);
+       }},
+      {"ListTenants", StatusCode::PERMISSION_DENIED,  // every tenant: the operator's
+       [&](auto& admin, auto* context, const World&) { return admin.ListTenants(context, {}, &tenants); }},
+      {"AddTenant", StatusCode::PERMISSION_DENIED,
+       [&](auto& admin, auto* context, const World&) {
+         v1::AddTenantRequest request;
+         request.set_name("initech");
+         request.set_reason("a company of our own");
+         return admin.AddTenant(context, request, &record);
+       }},
+      {"RemoveTenant", StatusCode::PERMISSION_DENIED,
+       [&](auto& admin, auto* context, const World&) {
+         v1::RemoveTenantRequest request;
+         request.set_name(kGlobex);
+         request.set_reason("a rival");
+         return admin.RemoveTenant(context, request, &record);
        }},
       {"ListAudit", StatusCode::OK,
        [&](auto& admin, auto* context, const World&) { return admin.ListAudit(context, {}, &audit); },
