@@ -1,15 +1,17 @@
 // The routing properties at the broker level, through its real interfaces: the omnibroker binary
-// on a temp data dir with its demo roster (alice, boris, chen: chat capacity 3 each) and short
-// timers, a seeded random loop where customers write in (connector SDK over tcp), agents (agent
-// SDK) go available, away and offline, accept, decline or ignore offers, reply and close, and
-// every 20-40 steps the broker is killed with SIGKILL and started again on the same data dir.
-// After every step, as seen from the outside:
+// on a temp data dir serving two tenants in two partitions (its default tenant with the demo
+// roster, and globex with one of the same agent ids; alice, boris, chen: chat capacity 3 each) and
+// short timers, a seeded random loop where customers of both write in (connector SDK over tcp),
+// agents (agent SDK) go available, away and offline, accept, decline or ignore offers, reply and
+// close, and every 20-40 steps the broker is killed with SIGKILL and started again on the same
+// data dir. After every step, as seen from the outside, in each tenant:
 //   - no conversation is assigned to two agents at once (Admin: at most one open assignment; the
 //     agents: an Accept that succeeded for one agent is not also successful for another while the
 //     first still holds the conversation);
 //   - none is lost (every acknowledged conversation exists, and is closed by the test, or
 //     waiting or offered in the queue, or assigned to an agent);
-//   - no agent holds more assigned conversations than their chat capacity.
+//   - no agent holds more assigned conversations than their chat capacity;
+//   - no conversation is offered to, held by or listed for the other tenant.
 // The engine-level counterpart, with crashes the test simulates, is
 // tests/broker/routing/routing_property_test.cc.
 // OMNI_ROUTING_SEED=N runs seed N only. A failure names its seed and step, and keeps the broker's
@@ -36,6 +38,8 @@ using testing::WaitFor;
 
 constexpr int kSteps = 200;
 const char* const kAgents[] = {"alice", "boris", "chen"};
+// Partitions 15 and 10, by the hash of their names.
+const char* const kTenants[] = {"default", "globex"};
 
 // Short timers so that offers time out, silent agents lose their conversations and logged-out
 // agents' work returns to the queue within a run; no ramp-up, so capacities fill.
@@ -45,12 +49,25 @@ constexpr char kConfig[] = R"(routing:
   reply_timeout: 3s
   presence_grace: 2s
   ramp_step: 0s
+tenants:
+  - name: globex
+    routing: {offer_timeout: 1s, decline_cooldown: 1s, reply_timeout: 3s, presence_grace: 2s,
+              ramp_step: 0s}
+    agents:
+      - {id: alice, languages: [en], skills: [{name: support, proficiency: 8}],
+         capacity: [{channel: CHANNEL_CHAT, max_concurrent: 3}]}
+      - {id: boris, languages: [en], skills: [{name: support, proficiency: 6}],
+         capacity: [{channel: CHANNEL_CHAT, max_concurrent: 3}]}
+      - {id: chen, languages: [en], skills: [{name: support, proficiency: 7}],
+         capacity: [{channel: CHANNEL_CHAT, max_concurrent: 3}]}
 )";
 
 // One agent as the test sees it: their console (none while logged out) and the conversations
 // they accepted and were not told since that they lost.
 struct Agent {
+  std::string tenant;
   std::string id;
+  std::string who() const { return tenant + "/" + id; }
   std::unique_ptr<agent::AgentClient> client;
   std::set<std::string> held;
   std::set<std::string> silent;  // accepted and never answered: the broker takes them back
@@ -71,7 +88,9 @@ class RoutingCrashPropertyTest : public ::testing::TestWithParam<uint32_t> {
     quick.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 100);
     admin_ = omnibroker::v1::Admin::NewStub(
         grpc::CreateCustomChannel(grpc_address_, grpc::InsecureChannelCredentials(), quick));
-    for (const char* id : kAgents) agents_.push_back(Agent{.id = id});
+    for (const char* tenant : kTenants) {
+      for (const char* id : kAgents) agents_.push_back(Agent{.tenant = tenant, .id = id});
+    }
   }
   void TearDown() override {
     for (auto& a : agents_) a.client.reset();
@@ -118,8 +137,15 @@ class RoutingCrashPropertyTest : public ::testing::TestWithParam<uint32_t> {
     ASSERT_TRUE(WaitFor([&] { return ListAgents().has_value(); }, 20s));
   }
 
-  std::optional<omnibroker::v1::ListAgentsResponse> ListAgents() {
+  // Admin acting for `tenant` (dev mode: the broker takes the tenant the call names).
+  static void For(grpc::ClientContext& context, const std::string& tenant) {
+    context.AddMetadata("x-omni-tenant", tenant);
+  }
+
+  std::optional<omnibroker::v1::ListAgentsResponse> ListAgents(
+      const std::string& tenant = kTenants[0]) {
     grpc::ClientContext context;
+    For(context, tenant);
     context.set_deadline(std::chrono::system_clock::now() + 1s);
     omnibroker::v1::ListAgentsResponse response;
     if (!admin_->ListAgents(&context, {}, &response).ok()) return std::nullopt;
@@ -127,13 +153,16 @@ class RoutingCrashPropertyTest : public ::testing::TestWithParam<uint32_t> {
   }
 
   // A new customer's first message, or another message on a conversation still open.
-  void CustomerWrites(const std::string& handle) {
+  void CustomerWrites(const std::string& tenant, const std::string& handle) {
     auto event =
         testing::MessageFrom("e" + std::to_string(++events_), "loadgen", handle, "message");
     event.set_channel(omnibroker::v1::CHANNEL_CHAT);
+    event.set_tenant(tenant);
     const auto ack = publisher_->Publish(event);
     ASSERT_EQ(ack.status(), omnibroker::v1::INGEST_STATUS_ACCEPTED) << ack.ShortDebugString();
     acknowledged_.insert(ack.conversation_id());
+    const auto [known, first] = tenant_of_.try_emplace(ack.conversation_id(), tenant);
+    EXPECT_EQ(known->second, tenant) << ack.conversation_id() << " of two tenants";
     handle_of_[ack.conversation_id()] = handle;
   }
 
@@ -141,8 +170,9 @@ class RoutingCrashPropertyTest : public ::testing::TestWithParam<uint32_t> {
     auto client =
         agent::AgentClient::Connect({.target = grpc_address_,
                                      .agent_id = a.id,
+                                     .tenant = a.tenant,
                                      .reconnect = {.initial_backoff = 20ms, .max_backoff = 200ms}});
-    ASSERT_TRUE(client.ok()) << a.id << ": " << client.status();
+    ASSERT_TRUE(client.ok()) << a.who() << ": " << client.status();
     a.client = std::move(client).value();
     for (const auto& assigned : a.client->login().assigned())
       Given(a, assigned.conversation().id(), "login");
@@ -160,7 +190,7 @@ class RoutingCrashPropertyTest : public ::testing::TestWithParam<uint32_t> {
       }
       if (update->has_closed()) {
         a.held.erase(update->closed().conversation_id());
-        Note(a.id + " told " + update->closed().conversation_id() +
+        Note(a.who() + " told " + update->closed().conversation_id() +
              " closed: " + update->closed().reason());
         if (update->closed().reason() != "closed") ++taken_back_;  // not their own close
       }
@@ -178,7 +208,7 @@ class RoutingCrashPropertyTest : public ::testing::TestWithParam<uint32_t> {
   void Given(Agent& a, const std::string& conversation, const std::string& how) {
     a.held.insert(conversation);
     a.given.push_back(conversation);
-    Note(a.id + " told " + conversation + " assigned (" + how + ")");
+    Note(a.who() + " told " + conversation + " assigned (" + how + ")");
   }
 
   // What the test did and saw, for a failure's message.
@@ -209,8 +239,8 @@ class RoutingCrashPropertyTest : public ::testing::TestWithParam<uint32_t> {
             return !other.held.contains(conversation);
           },
           5s);
-      EXPECT_TRUE(released) << "step " << step_ << ": " << conversation << " taken by " << a.id
-                            << " while " << other.id << " still holds it; what the test saw:\n"
+      EXPECT_TRUE(released) << "step " << step_ << ": " << conversation << " taken by " << a.who()
+                            << " while " << other.who() << " still holds it; what the test saw:\n"
                             << Journal(conversation);
       if (!released) other.held.erase(conversation);  // reported once
     }
@@ -223,11 +253,13 @@ class RoutingCrashPropertyTest : public ::testing::TestWithParam<uint32_t> {
       if (choice < 70) {
         auto accepted = a.client->Accept(offer.offer_id());
         if (accepted.ok()) {
-          Note(a.id + " accepted " + *accepted + " (offer " + offer.offer_id() + ")");
+          Note(a.who() + " accepted " + *accepted + " (offer " + offer.offer_id() + ")");
           ++accepts_;
-          if (auto [last, first] = last_acceptor_.try_emplace(*accepted, a.id); !first) {
-            if (last->second != a.id) ++handovers_;
-            last->second = a.id;
+          ++accepts_in_[a.tenant];
+          EXPECT_EQ(tenant_of_[*accepted], a.tenant) << *accepted << " accepted by " << a.who();
+          if (auto [last, first] = last_acceptor_.try_emplace(*accepted, a.who()); !first) {
+            if (last->second != a.who()) ++handovers_;
+            last->second = a.who();
           }
           NobodyElseHolds(a, *accepted);
           a.held.insert(*accepted);
@@ -250,7 +282,7 @@ class RoutingCrashPropertyTest : public ::testing::TestWithParam<uint32_t> {
       return;
     }
     const auto closed = a.client->CloseConversation(id, "resolved");
-    Note(a.id + " closed " + id + ": " + closed.ToString());
+    Note(a.who() + " closed " + id + ": " + closed.ToString());
     if (closed.ok() || absl::IsDeadlineExceeded(closed))
       closed_.insert(id);  // the latter: maybe applied
     if (closed.ok()) a.held.erase(id);
@@ -262,7 +294,7 @@ class RoutingCrashPropertyTest : public ::testing::TestWithParam<uint32_t> {
       // conversations wait out the broker's grace period, then queue again).
       std::string held;
       for (const auto& id : a.held) held += " " + id;
-      Note(a.id + " logged out, holding" + held);
+      Note(a.who() + " logged out, holding" + held);
       a.client.reset();
       a.held.clear();
       a.silent.clear();
@@ -272,7 +304,7 @@ class RoutingCrashPropertyTest : public ::testing::TestWithParam<uint32_t> {
     }
     if (!a.client) Connect(a);
     if (a.client)
-      Note(a.id + " sets " + omnibroker::v1::Presence_Name(presence) + ": " +
+      Note(a.who() + " sets " + omnibroker::v1::Presence_Name(presence) + ": " +
            a.client->SetPresence(presence).ToString());
   }
 
@@ -286,38 +318,47 @@ class RoutingCrashPropertyTest : public ::testing::TestWithParam<uint32_t> {
     for (auto& a : agents_) {
       if (!a.client) continue;
       ASSERT_TRUE(WaitFor([&] { return a.client->connected(); }, 10s))
-          << a.id << " never reconnected";
+          << a.who() << " never reconnected";
     }
   }
 
-  // The three properties, from Admin.
+  // The properties, from Admin acting for each tenant.
   void Check() {
-    const std::string at =
-        "step " + std::to_string(step_) + ", after " + std::to_string(restarts_) + " restarts: ";
+    for (const char* tenant : kTenants) ASSERT_NO_FATAL_FAILURE(Check(tenant));
+  }
+  void Check(const std::string& tenant) {
+    const std::string at = "step " + std::to_string(step_) + ", after " +
+                           std::to_string(restarts_) + " restarts, tenant " + tenant + ": ";
     std::map<std::string, Conversation> all;  // the open ones, then the acknowledged closed ones
     {
       grpc::ClientContext context;
+      For(context, tenant);
       omnibroker::v1::ListConversationsResponse response;
       const auto status = admin_->ListConversations(&context, {}, &response);
       ASSERT_TRUE(status.ok()) << status.error_message();
-      for (auto& c : *response.mutable_conversations()) all[c.id()] = std::move(c);
+      for (auto& c : *response.mutable_conversations()) {
+        EXPECT_EQ(tenant_of_[c.id()], tenant) << at << c.id() << " listed for the other tenant";
+        all[c.id()] = std::move(c);
+      }
     }
     // Taken after the list: a conversation listed waiting or offered leaves the queue only by an
     // Accept or a close, and the test makes neither meanwhile.
     std::set<std::string> queued;
     {
       grpc::ClientContext context;
+      For(context, tenant);
       omnibroker::v1::QueueSnapshot snapshot;
       const auto status = admin_->GetQueueSnapshot(&context, {}, &snapshot);
       ASSERT_TRUE(status.ok()) << status.error_message();
       for (const auto& e : snapshot.entries()) queued.insert(e.conversation_id());
     }
-    const auto roster = ListAgents();
+    const auto roster = ListAgents(tenant);
     ASSERT_TRUE(roster.has_value());
     // Not listed as open: closed (read from the store), or gone.
     for (const auto& id : acknowledged_) {
-      if (all.contains(id)) continue;
+      if (all.contains(id) || tenant_of_[id] != tenant) continue;
       grpc::ClientContext context;
+      For(context, tenant);
       omnibroker::v1::GetConversationRequest request;
       request.set_conversation_id(id);
       Conversation c;
@@ -376,16 +417,18 @@ class RoutingCrashPropertyTest : public ::testing::TestWithParam<uint32_t> {
   std::vector<Agent> agents_;
   std::set<std::string> acknowledged_;            // conversations of acknowledged events
   std::map<std::string, std::string> handle_of_;  // conversation -> its customer's handle
+  std::map<std::string, std::string> tenant_of_;  // conversation -> its tenant
   std::set<std::string> closed_;                  // closed by an agent (or maybe, on a timeout)
   int events_ = 0;
   int step_ = 0;
   int restarts_ = 0;
   // How much of what the properties are about happened (a run where none did proves little).
   int accepts_ = 0;
+  std::map<std::string, int> accepts_in_;  // by tenant
   int handovers_ = 0;   // accepted by one agent after another had accepted it
   int taken_back_ = 0;  // consoles told a conversation is theirs no more (not by their own close)
   int full_ = 0;        // checks that found an agent at their capacity
-  std::map<std::string, std::string> last_acceptor_;  // conversation -> who accepted it last
+  std::map<std::string, std::string> last_acceptor_;  // conversation -> tenant/id who took it last
   const std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
   std::vector<std::string> journal_;
 };
@@ -407,14 +450,19 @@ TEST_P(RoutingCrashPropertyTest, NoDoubleAssignmentNoLossNoOverCapacityAcrossKil
     Agent& a = agents_[rng() % agents_.size()];
     const int action = rng() % 100;
     if (action < 30) {
-      ASSERT_NO_FATAL_FAILURE(CustomerWrites("customer-" + std::to_string(++customers)));
+      // The same customer handles in both tenants: two customers, never one.
+      const char* tenant = kTenants[rng() % std::size(kTenants)];
+      ASSERT_NO_FATAL_FAILURE(
+          CustomerWrites(tenant, "customer-" + std::to_string(++customers / 2)));
     } else if (action < 40) {
       std::vector<std::string> open;
       for (const auto& id : acknowledged_) {
         if (!closed_.contains(id)) open.push_back(id);
       }
-      if (!open.empty())
-        ASSERT_NO_FATAL_FAILURE(CustomerWrites(handle_of_[open[rng() % open.size()]]));
+      if (!open.empty()) {
+        const std::string& id = open[rng() % open.size()];
+        ASSERT_NO_FATAL_FAILURE(CustomerWrites(tenant_of_[id], handle_of_[id]));
+      }
     } else if (action < 55) {
       const Presence presences[] = {
           omnibroker::v1::PRESENCE_AVAILABLE, omnibroker::v1::PRESENCE_AVAILABLE,
@@ -442,6 +490,10 @@ TEST_P(RoutingCrashPropertyTest, NoDoubleAssignmentNoLossNoOverCapacityAcrossKil
             << acknowledged_.size() << " conversations, " << closed_.size() << " closed, "
             << accepts_ << " accepts, " << handovers_ << " handed over, " << taken_back_
             << " taken back, " << full_ << " times an agent at capacity\n";
+  for (const char* tenant : kTenants) {
+    EXPECT_GT(accepts_in_[tenant], 0)
+        << "tenant " << tenant << " took no work: its partition was not tried";
+  }
 }
 
 std::vector<uint32_t> Seeds() {
