@@ -22,9 +22,6 @@ namespace {
 
 using omnibroker::v1::Event;
 
-// An attachment whose name has nothing usable left once made safe ("..", "/", only controls).
-constexpr std::string_view kUnusableFileName = "attachment";
-
 std::string Header(GMimeMessage* message, const char* name) {
   const char* value = g_mime_object_get_header(GMIME_OBJECT(message), name);
   return value ? std::string(absl::StripAsciiWhitespace(value)) : "";
@@ -117,7 +114,7 @@ void VisitPart(GMimeObject* /*parent*/, GMimeObject* part, gpointer data) {
   // GMime decodes the name (RFC 2231 filename*=, RFC 2047 encoded words) into UTF-8 from its
   // charset; the sender chose it, so it is made safe before anyone sees or saves it.
   if (const char* name = PartName(part)) {
-    attachment->set_filename(SafeFileName(name, kUnusableFileName));
+    attachment->set_filename(SafeFileName(name, kUnnamedAttachment));
   }
   if (const gint64 size = PartSize(part); size > 0) attachment->set_size_bytes(size);
 }

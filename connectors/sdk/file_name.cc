@@ -101,4 +101,8 @@ std::string SafeFileName(std::string_view name, std::string_view fallback) {
   return safe;
 }
 
+std::string AttachmentFileName(std::string_view name) {
+  return name.empty() ? std::string() : SafeFileName(name, kUnnamedAttachment);
+}
+
 }  // namespace omni::connectors

@@ -23,4 +23,10 @@ inline constexpr size_t kMaxFileNameBytes = 255;
 // `fallback` when nothing is left, or when the name is one Windows reserves (CON, NUL, COM1...).
 std::string SafeFileName(std::string_view name, std::string_view fallback);
 
+// What an attachment is called whose sender gave a name nothing safe is left of.
+inline constexpr std::string_view kUnnamedAttachment = "attachment";
+// The name a sender gave a file they sent (a document on a chat, a mail attachment), as the agent
+// sees it: SafeFileName, or kUnnamedAttachment; "" when they gave none (a photo).
+std::string AttachmentFileName(std::string_view name);
+
 }  // namespace omni::connectors

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "base/strings.h"
 #include "base/time_util.h"
+#include "connectors/sdk/file_name.h"
 #include "connectors/sdk/json_fields.h"
 #include "connectors/sdk/not_customer_traffic.h"
 
@@ -111,7 +112,7 @@ void AddFile(const json& file, std::string_view default_type, Event& event) {
   if (auto size = file.find("file_size"); size != file.end() && size->is_number_integer()) {
     attachment->set_size_bytes(size->get<int64_t>());
   }
-  attachment->set_filename(String(file, "file_name"));
+  attachment->set_filename(AttachmentFileName(String(file, "file_name")));
 }
 
 // An invoice's total_amount, which the Bot API gives in the currency's smallest unit, in its

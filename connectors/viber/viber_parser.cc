@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/strings.h"
 #include "base/time_util.h"
+#include "connectors/sdk/file_name.h"
 #include "connectors/sdk/json_fields.h"
 #include "connectors/sdk/not_customer_traffic.h"
 
@@ -117,7 +118,7 @@ void AddMedia(const json& message, const std::string& url, std::string_view type
   if (const json* size = Member(message, "size"); size && size->is_number_integer()) {
     attachment->set_size_bytes(size->get<int64_t>());
   }
-  attachment->set_filename(String(message, "file_name"));
+  attachment->set_filename(AttachmentFileName(String(message, "file_name")));
 }
 
 // Text and media of `message` by its type; an unknown type or a type without its payload fails.

@@ -6,6 +6,7 @@
 #include "absl/strings/str_join.h"
 #include "base/strings.h"
 #include "base/time_util.h"
+#include "connectors/sdk/file_name.h"
 #include "connectors/sdk/json_fields.h"
 #include "connectors/sdk/not_customer_traffic.h"
 
@@ -99,7 +100,7 @@ void Attach(Event& event, std::string url, std::string_view type, int64_t size =
   attachment->set_url(std::move(url));
   attachment->set_content_type(std::string(type));
   attachment->set_size_bytes(size);
-  attachment->set_filename(std::move(filename));
+  attachment->set_filename(AttachmentFileName(filename));
 }
 
 // The URL of the largest image in `images` (photo sizes, sticker images).

@@ -9,6 +9,7 @@
 #include "base/time_util.h"
 #include "connectors/meta/event_batch.h"
 #include "connectors/meta/json_fields.h"
+#include "connectors/sdk/file_name.h"
 #include "connectors/sdk/not_customer_traffic.h"
 
 namespace omni::connectors::whatsapp {
@@ -199,7 +200,7 @@ absl::StatusOr<LeftOut> SetContent(const json& message, const std::string& type,
     attachment->set_url(absl::StrCat(ToAbsl(kMediaUrlPrefix), String(*body, "id")));
     const std::string mime = String(*body, "mime_type");
     attachment->set_content_type(mime.empty() ? std::string(DefaultMediaType(type)) : mime);
-    attachment->set_filename(String(*body, "filename"));
+    attachment->set_filename(AttachmentFileName(String(*body, "filename")));
     content->set_text(String(*body, "caption"));
     metadata["media_type"] = type;
   } else if (type == "location") {

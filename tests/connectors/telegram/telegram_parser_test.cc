@@ -218,6 +218,19 @@ TEST(TelegramParserTest, InvoiceAmountsAreShownInTheCurrencysMajorUnit) {
             "[invoice: Tea EUR]");
 }
 
+// A document's file_name is the sender's to pick: no path or bidirectional override of it reaches
+// the agent or a file saved under it.
+TEST(TelegramParserTest, ADocumentsFileNameIsMadeSafe) {
+  auto events = ParseUpdate(
+      R"({"update_id":5,"message":{"message_id":7,"date":1700000000,"chat":{"id":42,"type":"private"},
+          "from":{"id":42,"first_name":"Ana"},
+          "document":{"file_id":"F1","file_name":"../../etc/inv\u202Efdp.exe","file_size":3}}})",
+      SystemClock().Now());
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->front().content().attachments_size(), 1);
+  EXPECT_EQ(events->front().content().attachments(0).filename(), "inv_fdp.exe");
+}
+
 TEST(TelegramParserTest, KeepsLanguageAndTimestamp) {
   auto events = ParseUpdate(
       R"({"update_id":5,"message":{"message_id":7,"date":1700000000,"text":"hola",

@@ -221,6 +221,22 @@ std::vector<Event> ParseOk(const std::string& body) {
   return events.ok() ? *events : std::vector<Event>{};
 }
 
+// A file's name is the sender's to pick: no path, line break or bidirectional override of it
+// reaches the agent or a file saved under it; a picture with no name keeps none.
+TEST(ViberParserTest, AFileNameTheSenderChoseIsMadeSafe) {
+  const std::string head =
+      R"({"event":"message","timestamp":1700000000123,"message_token":7,
+          "sender":{"id":"AbC+/9==","name":"Ana"},"message":)";
+  auto file = ParseOk(head + R"({"type":"file","media":"https://m/f","size":10,
+                                 "file_name":"../../invoice\u202Efdp.exe"}})");
+  ASSERT_EQ(file.size(), 1u);
+  ASSERT_EQ(file[0].content().attachments_size(), 1);
+  EXPECT_EQ(file[0].content().attachments(0).filename(), "invoice_fdp.exe");
+  auto picture = ParseOk(head + R"({"type":"picture","media":"https://m/p.jpg","size":1}})");
+  ASSERT_EQ(picture.size(), 1u);
+  EXPECT_EQ(picture[0].content().attachments(0).filename(), "");
+}
+
 TEST(ViberParserTest, MediaBecomeReferencesWithTypeSizeAndName) {
   const std::string head =
       R"({"event":"message","timestamp":1700000000123,"message_token":18446744073709551615,

@@ -199,6 +199,18 @@ std::vector<Event> ParseOk(const std::string& body) {
 constexpr char kMessage[] =
     R"("date":1700000000,"from_id":5,"peer_id":5,"id":31,"conversation_message_id":9,"out":0)";
 
+// A document's title is the sender's to pick: no path, line break or bidirectional override of it
+// reaches the agent or a file saved under it.
+TEST(VkParserTest, ADocumentsTitleIsMadeASafeFileName) {
+  auto events = ParseOk(Update(
+      "message_new", std::string(R"({"message":{)") + kMessage +
+                         R"(,"text":"","attachments":[{"type":"doc","doc":{"owner_id":5,"id":2,
+                            "url":"https://vk.com/doc5_2","size":3,"title":"a/b/inv\u202Efdp.exe"}}]}})"));
+  ASSERT_EQ(events.size(), 1u);
+  ASSERT_EQ(events[0].content().attachments_size(), 1);
+  EXPECT_EQ(events[0].content().attachments(0).filename(), "inv_fdp.exe");
+}
+
 TEST(VkParserTest, ReplyEditReadAndPermissions) {
   auto reply = ParseOk(
       Update("message_new",

@@ -415,6 +415,19 @@ TEST(WhatsAppParserTest, DocumentKeepsItsFilenameAndBsuidGetsNoPhone) {
   EXPECT_EQ(e.content().attachments(0).url(), "whatsapp-media:M1");
 }
 
+// A document's filename is the sender's to pick: no path or control character of it reaches the
+// agent or a file saved under it.
+TEST(WhatsAppParserTest, ADocumentsFilenameIsMadeSafe) {
+  auto events = ParseWebhook(
+      Body(absl::StrCat(
+          "{", kMeta,
+          R"(,"contacts":[{"profile":{"name":"Bo"},"wa_id":"15550100"}],"messages":[{"from":"15550100","id":"wamid.F","timestamp":"1700000000","type":"document","document":{"id":"M2","filename":"C:\\Users\\bo\\rep\u0007ort.pdf","mime_type":"application/pdf"}}]})")),
+      SystemClock().Now());
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_EQ(events->front().content().attachments_size(), 1);
+  EXPECT_EQ(events->front().content().attachments(0).filename(), "rep_ort.pdf");
+}
+
 TEST(WhatsAppParserTest, ACustomerKnownOnlyByABsuidIsThatHandleWithNoPhone) {
   auto from_user_id =
       ParseWebhook(ReadFile(CorpusDir() / "whatsapp/meta_docs/bsuid_text_without_phone.json"),
