@@ -7,7 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "base/strings.h"
-#include "connectors/email/html_entities.h"
+#include "connectors/sdk/html_entities.h"
 
 namespace omni::connectors::email {
 namespace {

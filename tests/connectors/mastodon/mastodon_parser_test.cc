@@ -122,7 +122,8 @@ TEST(MastodonParserTest, PollPageKeepsMentionsAndTheNewestId) {
   EXPECT_EQ(e.reply_to_event_id(), "mastodon:mastodon.social:110000000000000001");
   EXPECT_EQ(e.language(), "es");
   EXPECT_EQ(e.content().subject(), "pedido");
-  EXPECT_EQ(e.content().text(), "@acme hola & gracias!\n\nlínea 2\nlínea 3 \xF0\x9F\x98\x80");
+  // &nbsp; is the no-break space it names (U+00A0), as in email's rendering.
+  EXPECT_EQ(e.content().text(), "@acme hola & gracias!\n\nlínea\u00A02\nlínea 3 \xF0\x9F\x98\x80");
   EXPECT_EQ(e.occurred_at().seconds(), 1704164645);
   EXPECT_EQ(e.occurred_at().nanos(), 500000000);
   EXPECT_EQ(e.provider_metadata().at("visibility"), "direct");
@@ -177,6 +178,8 @@ TEST(MastodonParserTest, HtmlToTextStripsTagsAndDecodesEntities) {
             "https://x.org");
   EXPECT_EQ(HtmlToText("cut <a href="), "cut");
   EXPECT_EQ(HtmlToText("&#0; &#x110000;"), "\xEF\xBF\xBD \xEF\xBF\xBD");
+  // HTML's named references beyond XML's five, as email's rendering decodes them (one decoder).
+  EXPECT_EQ(HtmlToText("caf&eacute; &euro;5 &mdash; &#x1F600;"), "café €5 — 😀");
 }
 
 TEST(MastodonParserTest, NewerIdComparesNumbersByLength) {

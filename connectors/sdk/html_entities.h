@@ -1,13 +1,14 @@
-// HTML character references (&amp;, &#233;, &#x1F600;) as UTF-8, for html_text. The named ones
-// are HTML 4's 252 and &apos;, which cover what mail programs write; HTML5's longer list adds
-// mostly mathematical names no mail program emits.
+// HTML character references (&amp;, &#233;, &#x1F600;) as UTF-8, for the connectors that render
+// HTML as text (email's html_text, Mastodon's statuses). The named ones are HTML 4's 252 and
+// &apos;, which cover what mail programs and Mastodon write; HTML5's longer list adds mostly
+// mathematical names neither emits.
 #pragma once
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 
-namespace omni::connectors::email {
+namespace omni::connectors {
 
 // `after_ampersand` is the input just after a '&'. When it starts with a character reference,
 // appends what it stands for to `out` and returns how many bytes it took (its ';' included);
@@ -17,4 +18,4 @@ namespace omni::connectors::email {
 // says: old Microsoft programs wrote &#146; for a right single quote).
 size_t DecodeCharacterReference(std::string_view after_ampersand, std::string& out);
 
-}  // namespace omni::connectors::email
+}  // namespace omni::connectors

@@ -1,4 +1,4 @@
-#include "connectors/email/html_entities.h"
+#include "connectors/sdk/html_entities.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -7,7 +7,7 @@
 #include "absl/strings/ascii.h"
 #include "base/utf8.h"
 
-namespace omni::connectors::email {
+namespace omni::connectors {
 namespace {
 
 // Sorted by name (byte order), for a binary search.
@@ -139,4 +139,4 @@ size_t DecodeCharacterReference(std::string_view after_ampersand, std::string& o
   return length + 1;
 }
 
-}  // namespace omni::connectors::email
+}  // namespace omni::connectors
