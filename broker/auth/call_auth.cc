@@ -181,13 +181,8 @@ absl::StatusOr<omnibroker::v1::TokenRevocation> CallAuthenticator::NewRevocation
 }
 
 void CallAuthenticator::Revoke(const omnibroker::v1::TokenRevocation& revocation) {
-  if (!revocation.tenant().empty()) {
-    revocations_.Add(revocation, clock_.Now());
-    return;
-  }
-  omnibroker::v1::TokenRevocation of_default_tenant = revocation;
-  of_default_tenant.set_tenant(options_.default_tenant);
-  revocations_.Add(of_default_tenant, clock_.Now());
+  // Every revocation names its tenant: NewRevocation's, and the store's since MigrateToTenants.
+  revocations_.Add(revocation, clock_.Now());
 }
 
 absl::Status CallAuthenticator::Require(const Caller& caller, Role required,

@@ -99,7 +99,7 @@ class CallAuthenticator {
                                                                 const std::string& agent_id,
                                                                 const std::string& tenant) const;
   // Puts `revocation` in force: calls with a token it revokes are refused from now on (open
-  // streams: see StillValid). One stored without a tenant is the default tenant's.
+  // streams: see StillValid). It names its tenant (NewRevocation's do; stored ones too).
   void Revoke(const omnibroker::v1::TokenRevocation& revocation);
   // PERMISSION_DENIED unless the caller's role is at least `required` (dev mode: allowed).
   absl::Status Require(const Caller& caller, Role required, std::string_view what) const;

@@ -25,14 +25,15 @@ inline std::string StoredPolicyKey(std::string_view tenant) {
 }
 
 // revocation \0 token \0 <token id>, or revocation \0 agent \0 <tenant> \0 <agent id> (before
-// tenants: without the tenant) -> TokenRevocation.
+// tenants: without the tenant) -> TokenRevocation (naming its tenant; before tenants it did not).
 inline constexpr std::string_view kRevocationPrefix{"revocation\0", 11};
 inline constexpr std::string_view kAgentRevocationPrefix{"revocation\0agent\0", 17};
 inline std::string AgentRevocationKey(std::string_view tenant, std::string_view agent_id) {
   return std::string(kAgentRevocationPrefix) + store::TenantKey(tenant, agent_id);
 }
+inline constexpr std::string_view kTokenRevocationPrefix{"revocation\0token\0", 17};
 inline std::string TokenRevocationKey(std::string_view token_id) {
-  return std::string(kRevocationPrefix) + std::string("token\0", 6) + std::string(token_id);
+  return std::string(kTokenRevocationPrefix) + std::string(token_id);
 }
 
 // tenant_home \0 <tenant> -> how the tenant came to be served here (one of the values below): its

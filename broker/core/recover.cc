@@ -91,6 +91,23 @@ absl::Status BrokerCore::MigrateToTenants() {
                                      return true;
                                    }));
   OMNI_RETURN_IF_ERROR(parse_error);
+  // A token's revocation keeps its key (a token id is unique across tenants); its record names
+  // the tenant from now on, so that ListRevocations shows it to the default tenant.
+  OMNI_RETURN_IF_ERROR(store_.Scan(Family::kMeta, kTokenRevocationPrefix, false, std::nullopt,
+                                   [&](std::string_view key, std::string_view value) {
+                                     omnibroker::v1::TokenRevocation revocation;
+                                     if (!revocation.ParseFromArray(value.data(), value.size())) {
+                                       parse_error = absl::DataLossError(
+                                           "unparsable token revocation record");
+                                       return false;
+                                     }
+                                     if (!revocation.tenant().empty()) return true;
+                                     revocation.set_tenant(options_.tenant);
+                                     store_.Put(batch, Family::kMeta, key, revocation);
+                                     ++moved;
+                                     return true;
+                                   }));
+  OMNI_RETURN_IF_ERROR(parse_error);
   OMNI_ASSIGN_OR_RETURN(auto policy, store_.GetRaw(Family::kMeta, kStoredPolicyPrefix));
   if (policy.has_value()) {
     store_.Delete(batch, Family::kMeta, kStoredPolicyPrefix);

@@ -79,8 +79,6 @@ absl::StatusOr<omnibroker::v1::ListRevocationsResponse> BrokerCore::RevocationsO
                       failed = absl::DataLossError("unparsable token revocation record");
                       return false;
                     }
-                    // Revocations older than tenants were the one tenant's: the default one.
-                    if (revocation.tenant().empty()) revocation.set_tenant(options_.tenant);
                     if (tenant && revocation.tenant() != *tenant) return true;
                     if (FromProto(revocation.lapses_at()) > now) {
                       *out.add_revocations() = std::move(revocation);

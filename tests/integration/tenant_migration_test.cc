@@ -1,7 +1,7 @@
 // A store written by the release before tenants opens under the broker's default tenant: the
-// roster Admin built, an agent Admin removed, Admin's routing policy change and a token
-// revocation, each stored with keys that named no tenant, are the default tenant's after the
-// first start, and only its.
+// roster Admin built, an agent Admin removed, Admin's routing policy change, an agent's and a
+// token's revocation, each stored with keys and records that named no tenant, are the default
+// tenant's after the first start, and only its.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -47,7 +47,11 @@ void WritePreTenantStore(const std::filesystem::path& dir) {
   *revocation.mutable_lapses_at() = ToProto(SystemClock::Get().Now() + std::chrono::hours(24));
   revocation.set_requested_by("ops");
   revocation.set_reason("lost laptop");
-  (*store)->Put(batch, Family::kMeta, std::string("revocation\0agent\0boris", 23), revocation);
+  (*store)->Put(batch, Family::kMeta, std::string("revocation\0agent\0boris", 22), revocation);
+  // One token's revocation: its key never named a tenant, its record did not either.
+  revocation.clear_agent_id();
+  revocation.set_token_id("tok_old");
+  (*store)->Put(batch, Family::kMeta, std::string("revocation\0token\0tok_old", 24), revocation);
   ASSERT_TRUE((*store)->Write(batch).ok());
 }
 
@@ -98,7 +102,8 @@ TEST(TenantMigrationTest, ARecordWrittenBeforeTenantsIsTheDefaultTenants) {
       listing.AddMetadata("x-omni-tenant", tenant);
       omnibroker::v1::ListRevocationsResponse revocations;
       ASSERT_TRUE(admin->ListRevocations(&listing, {}, &revocations).ok());
-      EXPECT_EQ(revocations.revocations_size(), tenant == "default" ? 1 : 0) << tenant;
+      EXPECT_EQ(revocations.revocations_size(), tenant == "default" ? 2 : 0) << tenant;
+      for (const auto& r : revocations.revocations()) EXPECT_EQ(r.tenant(), "default");
     }
   }
 }

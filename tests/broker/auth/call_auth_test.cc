@@ -125,18 +125,6 @@ TEST_F(CallAuthTest, RevokingAnAgentOfOneTenantLeavesTheSameIdInAnotherValid) {
   EXPECT_TRUE(enforcing_.StillValid(*globex_caller).ok()) << "an open stream of globex's alice";
 }
 
-TEST_F(CallAuthTest, ARevocationStoredWithoutATenantIsTheDefaultTenants) {
-  auto revocation = enforcing_.NewRevocation("", "alice", "default");
-  ASSERT_TRUE(revocation.ok()) << revocation.status();
-  revocation->clear_tenant();  // as stored before revocations named their tenant
-  const std::string alice_of_default = Token("alice", "default");
-  const std::string alice_of_acme = Token("alice", "acme");
-  enforcing_.Revoke(*revocation);
-  EXPECT_EQ(Authenticate(enforcing_, alice_of_default).status().code(),
-            absl::StatusCode::kUnauthenticated);
-  EXPECT_TRUE(Authenticate(enforcing_, alice_of_acme).ok());
-}
-
 TEST_F(CallAuthTest, ARevocationNamesAValidTenant) {
   for (const std::string tenant : {"", "*", "Acme"}) {
     auto revocation = enforcing_.NewRevocation("", "alice", tenant);
