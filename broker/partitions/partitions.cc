@@ -125,11 +125,14 @@ absl::StatusOr<std::unique_ptr<Partitions>> Partitions::Open(PartitionsOptions o
 
   std::unique_ptr<Partitions> partitions(
       new Partitions(std::move(options), front, clock, metrics));
-  for (int index : indices) OMNI_RETURN_IF_ERROR(partitions->OpenPartition(index));
+  for (int index : indices) {
+    OMNI_ASSIGN_OR_RETURN(Partition partition, partitions->OpenPartition(index));
+    partitions->Insert(std::move(partition));
+  }
   return partitions;
 }
 
-absl::Status Partitions::OpenPartition(int index) {
+absl::StatusOr<Partitions::Partition> Partitions::OpenPartition(int index) const {
   store::StoreOptions store_options = options_.store;
   store_options.dir = Dir(options_.data_dir, index);
   OMNI_ASSIGN_OR_RETURN(auto store, store::Store::Open(store_options));
@@ -140,6 +143,7 @@ absl::Status Partitions::OpenPartition(int index) {
   core::BrokerCoreOptions core_options = options_.core;
   core_options.partition = index;
   core_options.tenants.clear();
+  std::set<std::string> added_by_admin;
   rocksdb::WriteBatch first_homes;
   for (const auto& [tenant, policy] : options_.tenants) {
     if (options_.map.Of(tenant) != index) continue;
@@ -156,7 +160,7 @@ absl::Status Partitions::OpenPartition(int index) {
   }
   for (const auto& [tenant, how] : homes) {
     if (how != core::kHomeFromAdmin) continue;
-    added_by_admin_.insert(tenant);
+    added_by_admin.insert(tenant);
     if (!core_options.tenants.contains(tenant)) {
       core_options.tenants[tenant] = routing::DefaultRoutingPolicy();
     }
@@ -170,12 +174,17 @@ absl::Status Partitions::OpenPartition(int index) {
   for (const auto& [tenant, policy] : core_options.tenants) served.push_back(tenant);
   auto core = std::make_unique<core::BrokerCore>(front_, *store, clock_, metrics_,
                                                  std::move(core_options));
-  by_index_[index] = core.get();
-  for (const auto& tenant : served) by_tenant_[tenant] = core.get();
+  return Partition{index, std::move(store), std::move(core), std::move(served),
+                   std::move(added_by_admin)};
+}
+
+void Partitions::Insert(Partition partition) {
+  by_index_[partition.index] = partition.core.get();
+  for (const auto& tenant : partition.served) by_tenant_[tenant] = partition.core.get();
+  added_by_admin_.insert(partition.added_by_admin.begin(), partition.added_by_admin.end());
   auto at = std::find_if(opened_.begin(), opened_.end(),
-                         [index](const Partition& p) { return p.index > index; });
-  opened_.insert(at, Partition{index, std::move(store), std::move(core)});
-  return absl::OkStatus();
+                         [index = partition.index](const Partition& p) { return p.index > index; });
+  opened_.insert(at, std::move(partition));
 }
 
 Partitions::~Partitions() { Stop(); }
@@ -240,10 +249,15 @@ absl::StatusOr<core::BrokerCore*> Partitions::StartedPartition(int index) {
     std::shared_lock lock(mu_);
     if (auto it = by_index_.find(index); it != by_index_.end()) return it->second;
   }
-  std::unique_lock lock(mu_);
-  OMNI_RETURN_IF_ERROR(OpenPartition(index));
-  core::BrokerCore* core = by_index_.at(index);
+  // Opened and started outside the lock (a store's open takes a while; ingest goes on meanwhile):
+  // only the tenant change holding changes_mu_ opens partitions.
+  OMNI_ASSIGN_OR_RETURN(Partition partition, OpenPartition(index));
+  core::BrokerCore* core = partition.core.get();
   if (started_) OMNI_RETURN_IF_ERROR(core->Start());
+  {
+    std::unique_lock lock(mu_);
+    Insert(std::move(partition));
+  }
   LogInfo("partitions", absl::StrCat("partition ", index, " opened (", Dir(options_.data_dir, index).string(), ")"));
   return core;
 }

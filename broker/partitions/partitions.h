@@ -103,14 +103,19 @@ class Partitions : public ingest::FrameSink {
     int index;
     std::unique_ptr<store::Store> store;
     std::unique_ptr<core::BrokerCore> core;
+    std::vector<std::string> served;       // the tenants it serves when opened
+    std::set<std::string> added_by_admin;  // of those
   };
   Partitions(PartitionsOptions options, ingest::IngestFront& front, const Clock& clock,
              ops::BrokerMetrics& metrics)
       : options_(std::move(options)), front_(front), clock_(clock), metrics_(metrics) {}
 
   // Opens partition `index`'s store and makes its core (not started), serving the tenants its
-  // store and the config file say; callers hold mu_ for writing or are alone (Open).
-  absl::Status OpenPartition(int index);
+  // store and the config file say.
+  absl::StatusOr<Partition> OpenPartition(int index) const;
+  // Makes `partition` reachable: its index and tenants mapped. Callers hold mu_ for writing or
+  // are alone (Open).
+  void Insert(Partition partition);
   // The core of partition `index`, opened and started now if it was not.
   absl::StatusOr<core::BrokerCore*> StartedPartition(int index);
 

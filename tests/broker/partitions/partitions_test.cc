@@ -45,6 +45,35 @@ TEST_F(PartitionsTest, APartitionWithDataOpensThoughNoTenantIsConfiguredForIt) {
   EXPECT_EQ((*partitions)->ForTenant("globex"), nullptr);
 }
 
+TEST_F(PartitionsTest, ATenantAddedOrRemovedAtRunTimeStaysSoWhenOpenedAgain) {
+  {
+    auto partitions = Open({}, {"default", "globex"});
+    ASSERT_TRUE(partitions.ok()) << partitions.status();
+    ASSERT_TRUE((*partitions)->Start().ok());
+    omnibroker::v1::AddTenantRequest add;
+    add.set_name("initech");
+    add.set_requested_by("ops");
+    add.set_reason("contract signed");
+    const auto added = (*partitions)->AddTenant(add);
+    ASSERT_TRUE(added.ok()) << added.status();
+    EXPECT_NE((*partitions)->ForTenant("initech"), nullptr);
+    ASSERT_EQ((*partitions)->opened().size(), 3u) << "initech's partition opened for it";
+    EXPECT_EQ((*partitions)->opened()[0].index, 0);
+    omnibroker::v1::RemoveTenantRequest remove;
+    remove.set_name("globex");
+    remove.set_requested_by("ops");
+    remove.set_reason("contract ended");
+    const auto removed = (*partitions)->RemoveTenant(remove);
+    ASSERT_TRUE(removed.ok()) << removed.status();
+    EXPECT_EQ((*partitions)->ForTenant("globex"), nullptr);
+    EXPECT_EQ((*partitions)->opened().size(), 3u) << "globex's data stays open";
+  }
+  auto again = Open({}, {"default", "globex"});
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_NE((*again)->ForTenant("initech"), nullptr) << "Admin's: though the config names it not";
+  EXPECT_EQ((*again)->ForTenant("globex"), nullptr) << "removed: though the config names it";
+}
+
 TEST_F(PartitionsTest, ATenantWhoseDataIsInAnotherPartitionStopsTheStart) {
   ASSERT_TRUE(Open({}, {"default", "globex"}).ok());
   PartitionMap moved;
