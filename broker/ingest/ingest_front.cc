@@ -5,6 +5,7 @@
 #include "absl/strings/str_join.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/strings.h"
 #include "base/utf8.h"
 #include "broker/ingest/validate.h"
 
@@ -276,7 +277,7 @@ void IngestFront::KeepAllowed(google::protobuf::RepeatedPtrField<std::string>& n
     }
     refused.Add();
     if (auto more = refusals_log_.Admit(SystemClock::Get().Now())) {
-      LogWarning("ingest", absl::StrCat("connector '", grant.name, "' may not serve ", what, " '",
+      LogWarning("ingest", absl::StrCat("connector '", grant.name, "' may not serve ", ToAbsl(what), " '",
                                         name, "'; its Hello is ignored for it", *more));
     }
   }
