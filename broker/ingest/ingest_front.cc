@@ -78,9 +78,7 @@ void IngestFront::Stop() {
   endpoint_.Close();
 }
 
-void IngestFront::Send(int partition, std::string routing_id, omnibroker::v1::BrokerFrame frame) {
-  outgoing_.Push({partition, std::move(routing_id), std::move(frame)});
-}
+void IngestFront::Send(std::vector<Outgoing> frames) { outgoing_.Push(std::move(frames)); }
 
 void IngestFront::Run() {
   while (true) {
@@ -94,10 +92,10 @@ void IngestFront::Run() {
     } catch (const zmq::error_t&) {
       continue;  // EINTR
     }
-    for (auto& out : outgoing_.TakeAll()) SendNow(out);
+    SendQueued();
     if (stopping_) {
       // Stop() comes after every partition stopped: what they queued is all there is.
-      for (auto& out : outgoing_.TakeAll()) SendNow(out);
+      SendQueued();
       return;
     }
     if (read && (items[1].revents & ZMQ_POLLIN)) {
@@ -107,10 +105,17 @@ void IngestFront::Run() {
         if (!received) break;
         HandleFrame(std::move(*received));
       }
+      sink_->Flush();
     }
     const auto now = std::chrono::steady_clock::now();
     announced_.Expire(now);
     ForgetOldDeliveries(now);
+  }
+}
+
+void IngestFront::SendQueued() {
+  for (auto& frames : outgoing_.TakeAll()) {
+    for (auto& out : frames) SendNow(out);
   }
 }
 

@@ -80,6 +80,7 @@ class Partitions : public ingest::FrameSink {
   bool ToTenant(std::string_view tenant, ingest::Admitted frame) override;
   void ToPartition(int partition, ingest::Admitted frame) override;
   int ToAll(const ingest::Admitted& frame) override;
+  void Flush() override;
 
  private:
   Partitions(ingest::IngestFront& front) : front_(front) {}
@@ -89,6 +90,8 @@ class Partitions : public ingest::FrameSink {
   std::map<int, core::BrokerCore*> by_index_;
   // Fixed once opened: read by the front's and gRPC threads without a lock.
   std::map<std::string, core::BrokerCore*, std::less<>> by_tenant_;
+  // Owned by the front's thread: the frames queued for each core since the last Flush().
+  std::map<core::BrokerCore*, std::vector<ingest::Admitted>> queued_;
 };
 
 }  // namespace omni::partitions
