@@ -5,9 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
-#include "base/strings.h"
-#include "broker/store/keys.h"
 #include "base/status_macros.h"
+#include "base/strings.h"
+#include "base/thread_name.h"
+#include "broker/store/keys.h"
 
 namespace omni::core {
 
@@ -35,8 +36,12 @@ BrokerCore::~BrokerCore() { Stop(); }
 
 absl::Status BrokerCore::Start() {
   OMNI_RETURN_IF_ERROR(Recover());
-  group_commit_.Start();
-  thread_ = std::thread([this] { Run(); });
+  // Named for its partition, so a profile or omni-ingest-bench tells partitions apart.
+  group_commit_.Start(absl::StrCat("sync-p", options_.partition));
+  thread_ = std::thread([this] {
+    NameThisThread(absl::StrCat("core-p", options_.partition));
+    Run();
+  });
   return absl::OkStatus();
 }
 

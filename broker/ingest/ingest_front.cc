@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/strings.h"
+#include "base/thread_name.h"
 #include "base/utf8.h"
 #include "broker/ingest/validate.h"
 
@@ -63,7 +64,10 @@ IngestFront::~IngestFront() { Stop(); }
 absl::Status IngestFront::Start(FrameSink& sink) {
   sink_ = &sink;
   if (auto s = endpoint_.Bind(options_.endpoints); !s.ok()) return s;
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("ingest-front");
+    Run();
+  });
   return absl::OkStatus();
 }
 
