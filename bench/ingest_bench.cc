@@ -1,29 +1,42 @@
 // Durable ingest benchmark. In one process and one run:
-//   baseline: raw RocksDB, W writer threads each writing a WriteBatch of the same shape as an
-//             ingested event (event + conversation + dedupe) with sync=true, so RocksDB's own
-//             group commit batches the fsyncs;
+//   baselines: raw RocksDB, with writes of the shape of an ingested event (event + conversation +
+//             dedupe), into S stores (each its own directory and WAL): (1) W writer threads per
+//             store with sync=true, so RocksDB's own group commit batches each store's fsyncs, with
+//             one store and with as many as each broker run has partitions; (2) one thread per
+//             store applying the writes unsynced and one syncing the WAL over and over, each event
+//             durable once a sync that began after its write ended (the broker's group commit
+//             alone: groups as big as the writer gets ahead);
 //   broker:   events published through the connector SDK (ReliableClient, ZeroMQ) into the
 //             broker's ingest front and partitions, acked only after the partition's group commit
 //             made them durable; once per partition count P (P tenants, one per partition, the
 //             events spread evenly over them).
 // Prints events/s, ack latency p50/p99 and the process's CPU time per event of each, the ratio
-// of each broker run to the baseline and to the run with one partition.
+// of each broker run to the baselines and to the run with one partition, and each broker run's
+// CPU time per event by thread (bench/thread_cpu.h): the ingest front, each partition's core and
+// sync threads, the client (the publishing thread and the connector SDK's), ZeroMQ's I/O threads,
+// RocksDB's background threads, and the rest of the process.
 //
 //   omni-ingest-bench [--events N] [--writers W] [--transport inproc|tcp] [--partitions 1,2,4]
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <sys/resource.h>
-
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
+#include "base/thread_name.h"
 #include "base/time_util.h"
+#include "bench/thread_cpu.h"
 #include "broker/ingest/ingest_front.h"
 #include "broker/partitions/partitions.h"
 #include "broker/store/keys.h"
@@ -40,6 +53,8 @@ struct Result {
   double p50_us;
   double p99_us;
   double cpu_us_per_event = 0;
+  // CPU time per event by group of threads, in the order printed.
+  std::vector<std::pair<std::string, double>> cpu_us_by_thread;
 };
 
 double ProcessCpuSeconds() {
@@ -77,43 +92,154 @@ omnibroker::v1::Event MakeEvent(int i, int threads, const std::string& tenant = 
   return e;
 }
 
-Result RawRocksDb(int events, int writers) {
-  const auto dir = MakeTempDir();
-  Result result;
-  {
-    auto store = omni::store::Store::Open({.dir = dir});
+// What an ingested event writes: the event, its conversation and its dedupe record.
+void PutEvent(omni::store::Store& store, rocksdb::WriteBatch& batch, int i) {
+  static const omnibroker::v1::Conversation conversation = [] {
+    omnibroker::v1::Conversation c;
+    c.set_id("c_0123456789abcdef0123456789abcdef");
+    c.set_state(omnibroker::v1::CONVERSATION_STATE_QUEUED);
+    return c;
+  }();
+  const auto event = MakeEvent(i, 1000);
+  store.Put(batch, Family::kEvents, omni::store::EventKey(conversation.id(), i + 1), event);
+  store.Put(batch, Family::kConversations, conversation.id(), conversation);
+  store.Put(batch, Family::kDedupe, omni::store::DedupeKey("default", event.id()),
+            std::string_view("ack"));
+}
+
+std::vector<std::unique_ptr<omni::store::Store>> OpenStores(const std::filesystem::path& dir,
+                                                            int stores) {
+  std::vector<std::unique_ptr<omni::store::Store>> opened;
+  for (int s = 0; s < stores; ++s) {
+    auto store = omni::store::Store::Open({.dir = dir / std::to_string(s)});
     if (!store.ok()) {
       std::fprintf(stderr, "%s\n", store.status().ToString().c_str());
       std::exit(1);
     }
-    omnibroker::v1::Conversation conversation;
-    conversation.set_id("c_0123456789abcdef0123456789abcdef");
-    conversation.set_state(omnibroker::v1::CONVERSATION_STATE_QUEUED);
+    opened.push_back(*std::move(store));
+  }
+  return opened;
+}
+
+// `stores` stores, `writers` threads writing to each with sync=true.
+Result RawRocksDb(int events, int stores, int writers) {
+  const auto dir = MakeTempDir();
+  Result result;
+  {
+    auto opened = OpenStores(dir, stores);
     std::vector<double> latencies(events);
     std::atomic<int> next{0};
+    const double cpu_before = ProcessCpuSeconds();
     const auto start = Clock::now();
     std::vector<std::thread> threads;
-    for (int w = 0; w < writers; ++w) {
-      threads.emplace_back([&] {
+    for (int w = 0; w < stores * writers; ++w) {
+      threads.emplace_back([&, store = opened[w % stores].get()] {
         rocksdb::WriteOptions sync;
         sync.sync = true;
         for (int i = next++; i < events; i = next++) {
           const auto t0 = Clock::now();
-          const auto event = MakeEvent(i, 1000);
           rocksdb::WriteBatch batch;
-          (*store)->Put(batch, Family::kEvents, omni::store::EventKey(conversation.id(), i + 1), event);
-          (*store)->Put(batch, Family::kConversations, conversation.id(), conversation);
-          (*store)->Put(batch, Family::kDedupe, omni::store::DedupeKey("default", event.id()), std::string_view("ack"));
-          if (!(*store)->db()->Write(sync, &batch).ok()) std::abort();
+          PutEvent(*store, batch, i);
+          if (!store->db()->Write(sync, &batch).ok()) std::abort();
           latencies[i] = std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
         }
       });
     }
     for (auto& t : threads) t.join();
     result = Summarize(latencies, std::chrono::duration<double>(Clock::now() - start).count());
+    result.cpu_us_per_event = (ProcessCpuSeconds() - cpu_before) * 1e6 / events;
   }
   std::filesystem::remove_all(dir);
   return result;
+}
+
+// `stores` stores, each with one thread applying the events' batches unsynced and one syncing
+// its WAL over and over (the broker's group commit without the broker): an event is durable once
+// a sync that began after its write has ended. Groups grow as large as the writer gets ahead, so
+// this is what the disk and RocksDB's write path alone can make durable on this machine.
+Result UnsyncedWriterAndSyncer(int events, int stores) {
+  const auto dir = MakeTempDir();
+  Result result;
+  {
+    auto opened = OpenStores(dir, stores);
+    std::vector<double> latencies(events);
+    std::vector<Clock::time_point> written_at(events);
+    const double cpu_before = ProcessCpuSeconds();
+    const auto start = Clock::now();
+    std::vector<std::thread> threads;
+    for (int s = 0; s < stores; ++s) {
+      // Store s takes events s, s + stores, s + 2 * stores...
+      auto written = std::make_shared<std::atomic<int>>(0);  // of the store's events, in order
+      const int share = (events - s + stores - 1) / stores;
+      threads.emplace_back([&, s, written, store = opened[s].get()] {
+        for (int k = 0; k < share; ++k) {
+          const int i = s + k * stores;
+          written_at[i] = Clock::now();
+          rocksdb::WriteBatch batch;
+          PutEvent(*store, batch, i);
+          if (!store->Write(batch).ok()) std::abort();
+          written->store(k + 1, std::memory_order_release);
+        }
+      });
+      threads.emplace_back([&, s, written, share, store = opened[s].get()] {
+        for (int durable = 0; durable < share;) {
+          const int covered = written->load(std::memory_order_acquire);
+          if (covered == durable) {
+            std::this_thread::yield();  // the writer is about to write more
+            continue;
+          }
+          if (!store->SyncWal().ok()) std::abort();
+          const auto now = Clock::now();
+          for (int k = durable; k < covered; ++k) {
+            const int i = s + k * stores;
+            latencies[i] = std::chrono::duration<double, std::micro>(now - written_at[i]).count();
+          }
+          durable = covered;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    result = Summarize(latencies, std::chrono::duration<double>(Clock::now() - start).count());
+    result.cpu_us_per_event = (ProcessCpuSeconds() - cpu_before) * 1e6 / events;
+  }
+  std::filesystem::remove_all(dir);
+  return result;
+}
+
+// The threads' CPU time per event in groups: the front, each partition's core and sync threads,
+// the client, ZeroMQ's I/O, RocksDB's background work, and the rest of the process's time.
+std::vector<std::pair<std::string, double>> ByThread(const std::map<std::string, double>& used,
+                                                     const std::vector<int>& partitions,
+                                                     double process_seconds, int events) {
+  std::map<std::string, double> groups;
+  for (const auto& [name, seconds] : used) {
+    std::string group = "rest";
+    if (name == "ingest-front") group = "front";
+    if (name == "bench-client" || name == "reliable-client") group = "client";
+    if (absl::StartsWith(name, "ZMQbg/IO")) group = "zmq io";
+    if (absl::StartsWith(name, "rocksdb:")) group = "rocksdb";
+    for (int p : partitions) {
+      if (name == absl::StrCat("core-p", p)) group = absl::StrCat("p", p, " core");
+      if (name == absl::StrCat("sync-p", p)) group = absl::StrCat("p", p, " sync");
+    }
+    if (group != "rest") groups[group] += seconds;
+  }
+  std::vector<std::string> order = {"front"};
+  for (int p : partitions) {
+    order.push_back(absl::StrCat("p", p, " core"));
+    order.push_back(absl::StrCat("p", p, " sync"));
+  }
+  order.insert(order.end(), {"client", "zmq io", "rocksdb"});
+  std::vector<std::pair<std::string, double>> report;
+  double named = 0;
+  for (const auto& group : order) {
+    named += groups[group];
+    report.emplace_back(group, groups[group] * 1e6 / events);
+  }
+  // The process's time, measured finer than the threads' ticks, less theirs: threads not named
+  // above (the connection guard, short-lived ones), and the ticks' rounding.
+  report.emplace_back("rest", (process_seconds - named) * 1e6 / events);
+  return report;
 }
 
 Result Broker(int events, const std::string& transport, int partition_count) {
@@ -130,8 +256,10 @@ Result Broker(int events, const std::string& transport, int partition_count) {
         .store = {.write_latency = &metrics.store_write, .sync_latency = &metrics.store_sync}};
     options.map.count = partition_count;
     std::vector<std::string> tenants;
+    std::vector<int> indices;
     for (int p = 0; p < partition_count; ++p) {
       tenants.push_back("t" + std::to_string(p));
+      indices.push_back(p);
       options.map.assigned[tenants.back()] = p;
       options.tenants[tenants.back()] = omni::routing::DefaultRoutingPolicy();
     }
@@ -149,6 +277,7 @@ Result Broker(int events, const std::string& transport, int partition_count) {
     std::atomic<int> acked{0};
     std::mutex mu;
     std::condition_variable all_acked;
+    const auto threads_before = omni::bench::ReadThreadCpu();
     const double cpu_before = ProcessCpuSeconds();
     const auto start = Clock::now();
     for (int i = 0; i < events; ++i) {
@@ -172,7 +301,11 @@ Result Broker(int events, const std::string& transport, int partition_count) {
       all_acked.wait(lock, [&] { return acked.load() == events; });
     }
     result = Summarize(latencies, std::chrono::duration<double>(Clock::now() - start).count());
-    result.cpu_us_per_event = (ProcessCpuSeconds() - cpu_before) * 1e6 / events;
+    const double process_seconds = ProcessCpuSeconds() - cpu_before;
+    result.cpu_us_per_event = process_seconds * 1e6 / events;
+    result.cpu_us_by_thread =
+        ByThread(omni::bench::CpuByName(threads_before, omni::bench::ReadThreadCpu()), indices,
+                 process_seconds, events);
     client.Stop();
     front.StopReading();
     (*partitions)->Stop();
@@ -185,6 +318,8 @@ Result Broker(int events, const std::string& transport, int partition_count) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Threads started from here inherit the name; the broker's and the SDK's name themselves.
+  omni::NameThisThread("bench-client");
   int events = 20000;
   int writers = 64;
   std::string transport = "inproc";
@@ -202,21 +337,49 @@ int main(int argc, char** argv) {
       }
     }
   }
-  const double raw_cpu_before = ProcessCpuSeconds();
-  Result raw = RawRocksDb(events, writers);
-  raw.cpu_us_per_event = (ProcessCpuSeconds() - raw_cpu_before) * 1e6 / events;
   std::printf("durable ingest, %d events, 1000 conversations, %u cores\n", events,
               std::thread::hardware_concurrency());
-  std::printf("  raw RocksDB synced group commit (%d writers):    %9.0f events/s  p50 %7.0f us  p99 %7.0f us  cpu %5.1f us/event\n",
-              writers, raw.events_per_s, raw.p50_us, raw.p99_us, raw.cpu_us_per_event);
+  auto print_baseline = [&](const std::string& what, const Result& r) {
+    std::printf("  %-58s %9.0f events/s  p50 %7.0f us  p99 %7.0f us  cpu %5.1f us/event\n",
+                what.c_str(), r.events_per_s, r.p50_us, r.p99_us, r.cpu_us_per_event);
+  };
+  // By store count; each broker run right after the baselines it is compared with.
+  std::map<int, Result> raw, ceiling;
   double one_partition = 0;
   for (int count : partition_counts) {
+    if (!raw.contains(1)) {
+      raw[1] = RawRocksDb(events, 1, writers);
+      print_baseline(
+          absl::StrCat("raw RocksDB synced group commit, 1 store x ", writers, " writers:"),
+          raw[1]);
+    }
+    if (!raw.contains(count)) {
+      raw[count] = RawRocksDb(events, count, writers);
+      print_baseline(absl::StrCat("raw RocksDB synced group commit, ", count, " stores x ", writers,
+                                  " writers:"),
+                     raw[count]);
+    }
+    ceiling[count] = UnsyncedWriterAndSyncer(events, count);
+    print_baseline(absl::StrCat("RocksDB, 1 unsynced writer + 1 syncer per store, ", count,
+                                count == 1 ? " store:" : " stores:"),
+                   ceiling[count]);
     const Result broker = Broker(events, transport, count);
     if (one_partition == 0) one_partition = broker.events_per_s;
-    std::printf("  broker over %-6s, %2d partition(s) (ack after sync): %9.0f events/s  p50 %7.0f us  p99 %7.0f us  cpu %5.1f us/event  ratio to raw %.2f  to the first %.2f\n",
-                transport.c_str(), count, broker.events_per_s, broker.p50_us, broker.p99_us,
-                broker.cpu_us_per_event, broker.events_per_s / raw.events_per_s,
-                broker.events_per_s / one_partition);
+    std::printf(
+        "  broker over %-6s, %2d partition(s) (ack after sync):     %9.0f events/s  p50 %7.0f us  "
+        "p99 %7.0f us  cpu %5.1f us/event\n"
+        "      ratio to raw with 1 store %.2f, with %d %.2f, to the writer + syncer %.2f; to the "
+        "first run %.2f\n",
+        transport.c_str(), count, broker.events_per_s, broker.p50_us, broker.p99_us,
+        broker.cpu_us_per_event, broker.events_per_s / raw[1].events_per_s, count,
+        broker.events_per_s / raw[count].events_per_s,
+        broker.events_per_s / ceiling[count].events_per_s, broker.events_per_s / one_partition);
+    std::string threads;
+    for (const auto& [group, us] : broker.cpu_us_by_thread) {
+      absl::StrAppend(&threads, threads.empty() ? "" : ", ", group, " ",
+                      absl::StrFormat("%.1f", us));
+    }
+    std::printf("      cpu us/event by thread: %s\n", threads.c_str());
   }
   return 0;
 }

@@ -5,9 +5,10 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
-#include "base/strings.h"
-#include "broker/store/keys.h"
 #include "base/status_macros.h"
+#include "base/strings.h"
+#include "base/thread_name.h"
+#include "broker/store/keys.h"
 
 namespace omni::core {
 
@@ -35,8 +36,12 @@ BrokerCore::~BrokerCore() { Stop(); }
 
 absl::Status BrokerCore::Start() {
   OMNI_RETURN_IF_ERROR(Recover());
-  group_commit_.Start();
-  thread_ = std::thread([this] { Run(); });
+  // Named for its partition, so a profile or omni-ingest-bench tells partitions apart.
+  group_commit_.Start(absl::StrCat("sync-p", options_.partition));
+  thread_ = std::thread([this] {
+    NameThisThread(absl::StrCat("core-p", options_.partition));
+    Run();
+  });
   return absl::OkStatus();
 }
 
@@ -50,10 +55,12 @@ void BrokerCore::Stop() {
 
 void BrokerCore::Post(std::function<void()> task) { tasks_.Push(std::move(task)); }
 
-void BrokerCore::Receive(ingest::Admitted frame) {
-  Post([this, frame = std::move(frame)]() mutable {
-    if (!stopping_) HandleFrame(std::move(frame));
-    front_.Handled();
+void BrokerCore::Receive(std::vector<ingest::Admitted> frames) {
+  Post([this, frames = std::move(frames)]() mutable {
+    for (auto& frame : frames) {
+      if (!stopping_) HandleFrame(std::move(frame));
+    }
+    front_.Handled(static_cast<int>(frames.size()));
   });
 }
 
@@ -131,6 +138,9 @@ void BrokerCore::Run() {
     }
     Tick();
     ApplyRoutingDecisions();
+    // Once per turn: one sync asked for all this turn's writes, one handoff of its frames.
+    RequestSync();
+    if (!to_connectors_.empty()) front_.Send(std::exchange(to_connectors_, {}));
   }
 }
 
@@ -186,17 +196,26 @@ absl::Status BrokerCore::CommitThen(rocksdb::WriteBatch& batch, std::function<vo
 
 void BrokerCore::AfterDurable(std::function<void()> after) {
   ++in_flight_;
-  group_commit_.AfterSync([this, after = std::move(after)](absl::Status s) {
-    tasks_.Push([this, after, durable = s.ok()] {
-      --in_flight_;
+  after_sync_.push_back(std::move(after));
+}
+
+void BrokerCore::RequestSync() {
+  if (after_sync_.empty()) return;
+  // Everything these callbacks wait for was written before this call, so the sync it asks for
+  // covers them all.
+  group_commit_.AfterSync([this, afters = std::exchange(after_sync_, {})](absl::Status s) mutable {
+    tasks_.Push([this, afters = std::move(afters), durable = s.ok()] {
+      in_flight_ -= static_cast<int>(afters.size());
       // Not durable (the broker stops during a store write fault): nothing is acknowledged, and
       // connectors resend their events to the restarted broker.
-      if (durable) after();
+      if (!durable) return;
+      for (const auto& after : afters) after();
     });
   });
 }
 
 void BrokerCore::WhenDurable(std::function<void(absl::Status)> done) {
+  RequestSync();  // so that `done` runs after the callbacks asked for before it
   ++in_flight_;
   group_commit_.AfterSync(
       [this, done = std::move(done)](absl::Status s) {

@@ -95,9 +95,9 @@ class BrokerCore {
 
   // Runs `task` on the core thread. Thread-safe.
   void Post(std::function<void()> task);
-  // A connector frame the front admitted for this partition; handled on the core thread, then
-  // the front is told. Thread-safe (it posts).
-  void Receive(ingest::Admitted frame);
+  // Connector frames the front admitted for this partition, in the order read; handled on the
+  // core thread, then the front is told. Thread-safe (it posts them as one task).
+  void Receive(std::vector<ingest::Admitted> frames);
   // Core thread: runs `done` on the core thread with OK once everything written so far is
   // durable; with the store's write fault as soon as one stops that (the writes may still be
   // kept: the store replays them when it recovers). Admin answers a change through it.
@@ -251,8 +251,11 @@ class BrokerCore {
   // Applies `batch` now and runs `after` on this thread once it is durable.
   absl::Status CommitThen(rocksdb::WriteBatch& batch, std::function<void()> after);
   // Runs `after` once everything written so far is durable (through a write fault: once the
-  // store recovered; never if the broker stops first).
+  // store recovered; never if the broker stops first). The callbacks of one turn of the loop wait
+  // for the same sync, and come back to this thread as one task.
   void AfterDurable(std::function<void()> after);
+  // Asks the group commit for the sync the AfterDurable callbacks since the last call wait for.
+  void RequestSync();
 
   // inbound.cc: connector frames, admitted by the front (grant, rate, parse).
   void HandleFrame(ingest::Admitted admitted);
@@ -264,6 +267,8 @@ class BrokerCore {
   void HandleDeliveryAck(const std::string& routing_id, const ingest::ConnectorGrant& grant,
                          const omnibroker::v1::DeliveryAck& ack);
   void SendAck(const std::string& routing_id, const omnibroker::v1::IngestAck& ack);
+  // Queues `frame` for connector `routing_id`; the loop hands the front a turn's frames at once.
+  void SendToConnector(const std::string& routing_id, omnibroker::v1::BrokerFrame frame);
   // identity.cc: the customer record `customer_id`, whatever its tenant.
   absl::StatusOr<omnibroker::v1::Customer> StoredCustomer(const std::string& customer_id) const;
   // identity.cc: the customer an event's sender is (found by handle or by a verified phone or
@@ -366,6 +371,10 @@ class BrokerCore {
   WakeQueue<std::function<void()>> tasks_;
   bool stopping_ = false;  // set by a posted task
   int in_flight_ = 0;      // AfterDurable and WhenDurable callbacks not run yet
+  // This turn of the loop's AfterDurable callbacks, not handed to the group commit yet.
+  std::vector<std::function<void()>> after_sync_;
+  // This turn of the loop's frames for connectors, not handed to the front yet.
+  std::vector<ingest::IngestFront::Outgoing> to_connectors_;
   std::thread thread_;
 
   // State owned by the core thread.

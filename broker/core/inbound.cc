@@ -64,7 +64,11 @@ void BrokerCore::SendStrandedDeliveries() {
 void BrokerCore::SendAck(const std::string& routing_id, const IngestAck& ack) {
   omnibroker::v1::BrokerFrame frame;
   *frame.mutable_ack() = ack;
-  front_.Send(options_.partition, routing_id, std::move(frame));
+  SendToConnector(routing_id, std::move(frame));
+}
+
+void BrokerCore::SendToConnector(const std::string& routing_id, omnibroker::v1::BrokerFrame frame) {
+  to_connectors_.push_back({options_.partition, routing_id, std::move(frame)});
 }
 
 namespace {
@@ -315,7 +319,7 @@ void BrokerCore::SendDelivery(PendingDelivery& pending) {
   pending.delivery.set_attempt(pending.delivery.attempt() + 1);
   omnibroker::v1::BrokerFrame frame;
   *frame.mutable_delivery() = pending.delivery;
-  front_.Send(options_.partition, pending.sent_to, std::move(frame));
+  SendToConnector(pending.sent_to, std::move(frame));
 }
 
 }  // namespace omni::core

@@ -5,6 +5,8 @@
 #include "absl/strings/str_join.h"
 #include "base/clock.h"
 #include "base/log.h"
+#include "base/strings.h"
+#include "base/thread_name.h"
 #include "base/utf8.h"
 #include "broker/ingest/validate.h"
 
@@ -62,7 +64,10 @@ IngestFront::~IngestFront() { Stop(); }
 absl::Status IngestFront::Start(FrameSink& sink) {
   sink_ = &sink;
   if (auto s = endpoint_.Bind(options_.endpoints); !s.ok()) return s;
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("ingest-front");
+    Run();
+  });
   return absl::OkStatus();
 }
 
@@ -77,9 +82,7 @@ void IngestFront::Stop() {
   endpoint_.Close();
 }
 
-void IngestFront::Send(int partition, std::string routing_id, omnibroker::v1::BrokerFrame frame) {
-  outgoing_.Push({partition, std::move(routing_id), std::move(frame)});
-}
+void IngestFront::Send(std::vector<Outgoing> frames) { outgoing_.Push(std::move(frames)); }
 
 void IngestFront::Run() {
   while (true) {
@@ -93,10 +96,10 @@ void IngestFront::Run() {
     } catch (const zmq::error_t&) {
       continue;  // EINTR
     }
-    for (auto& out : outgoing_.TakeAll()) SendNow(out);
+    SendQueued();
     if (stopping_) {
       // Stop() comes after every partition stopped: what they queued is all there is.
-      for (auto& out : outgoing_.TakeAll()) SendNow(out);
+      SendQueued();
       return;
     }
     if (read && (items[1].revents & ZMQ_POLLIN)) {
@@ -106,10 +109,17 @@ void IngestFront::Run() {
         if (!received) break;
         HandleFrame(std::move(*received));
       }
+      sink_->Flush();
     }
     const auto now = std::chrono::steady_clock::now();
     announced_.Expire(now);
     ForgetOldDeliveries(now);
+  }
+}
+
+void IngestFront::SendQueued() {
+  for (auto& frames : outgoing_.TakeAll()) {
+    for (auto& out : frames) SendNow(out);
   }
 }
 
@@ -276,7 +286,7 @@ void IngestFront::KeepAllowed(google::protobuf::RepeatedPtrField<std::string>& n
     }
     refused.Add();
     if (auto more = refusals_log_.Admit(SystemClock::Get().Now())) {
-      LogWarning("ingest", absl::StrCat("connector '", grant.name, "' may not serve ", what, " '",
+      LogWarning("ingest", absl::StrCat("connector '", grant.name, "' may not serve ", ToAbsl(what), " '",
                                         name, "'; its Hello is ignored for it", *more));
     }
   }

@@ -7,6 +7,12 @@
 // tracks which connector serves which provider for its own replies); a delivery's ack goes to the
 // partition that sent the delivery. Partitions send acks and deliveries back through Send().
 //
+// The hops are batched: what the front admits in one read round reaches each partition in one
+// handoff (FrameSink::Flush, one wakeup of its thread), and a partition sends what one turn of its
+// loop produced in one Send() (one wakeup of the front), so a thread is woken per batch, not per
+// frame. Batches keep their order, so a connector's frames reach their partition in the order
+// they were read, and its acks leave in the order the partition made them.
+//
 // Backpressure: frames handed to partitions and not yet handled are bounded (max_in_flight); at
 // the bound the front stops reading, so ZeroMQ's per-connection read-ahead holds connectors back
 // as it did before partitions. The bound is shared: a partition that cannot keep up slows every
@@ -48,17 +54,19 @@ struct Admitted {
   const ConnectorGrant* grant = nullptr;
 };
 
-// Where the front hands admitted frames: the broker's partitions. Called on the front's thread;
-// each call must only queue the frame (the partition handles it on its own thread) and call
-// IngestFront::Handled() once per frame handed, when it has been handled.
+// Where the front hands admitted frames: the broker's partitions. Called on the front's thread.
+// ToTenant, ToPartition and ToAll only queue the frame; Flush() hands each partition what was
+// queued for it since the last Flush, in order, at once (the partition handles it on its own
+// thread). The sink calls IngestFront::Handled() for the frames handed, once they are handled.
 class FrameSink {
  public:
   virtual ~FrameSink() = default;
-  // To the partition serving `tenant`; false (nothing handed) when none serves it.
+  // To the partition serving `tenant`; false (nothing queued) when none serves it.
   virtual bool ToTenant(std::string_view tenant, Admitted frame) = 0;
   virtual void ToPartition(int partition, Admitted frame) = 0;
-  // To every partition; how many it was handed to.
+  // To every partition; how many it was queued for.
   virtual int ToAll(const Admitted& frame) = 0;
+  virtual void Flush() = 0;
 };
 
 struct IngestFrontOptions {
@@ -85,18 +93,19 @@ class IngestFront {
   // The ingest endpoints as bound (tcp ports resolved).
   const std::vector<std::string>& endpoints() const { return endpoint_.bound(); }
 
-  // Sends `frame` to connector `routing_id` for `partition`. Thread-safe (it queues). Acks are
-  // counted by status; a delivery is remembered so its ack reaches `partition`.
-  void Send(int partition, std::string routing_id, omnibroker::v1::BrokerFrame frame);
-  // A frame handed to a partition has been handled. Thread-safe.
-  void Handled() { in_flight_.fetch_sub(1, std::memory_order_relaxed); }
-
- private:
+  // A frame for connector `routing_id`, from `partition`.
   struct Outgoing {
     int partition;
     std::string routing_id;
     omnibroker::v1::BrokerFrame frame;
   };
+  // Sends `frames` in order. Thread-safe (it queues them, one wakeup for all). Acks are counted
+  // by status; a delivery is remembered so its ack reaches its partition.
+  void Send(std::vector<Outgoing> frames);
+  // `frames` handed to a partition have been handled. Thread-safe.
+  void Handled(int frames) { in_flight_.fetch_sub(frames, std::memory_order_relaxed); }
+
+ private:
   struct SentDelivery {
     int partition;
     std::string sent_to;  // the connector's routing id
@@ -104,6 +113,8 @@ class IngestFront {
   };
 
   void Run();
+  // Sends what partitions queued with Send().
+  void SendQueued();
   void SendNow(Outgoing& out);
   void HandleFrame(Received received);
   const ConnectorGrant& GrantOf(const std::string& client_key) const;
@@ -131,7 +142,7 @@ class IngestFront {
   const IngestFrontOptions options_;
   IngestEndpoint endpoint_;
   FrameSink* sink_ = nullptr;
-  WakeQueue<Outgoing> outgoing_;
+  WakeQueue<std::vector<Outgoing>> outgoing_;
   std::atomic<int> in_flight_{0};
   std::atomic<bool> reading_{true};
   std::atomic<bool> stopping_{false};

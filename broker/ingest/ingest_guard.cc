@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 
 namespace omni::ingest {
 namespace {
@@ -73,6 +74,7 @@ absl::Status IngestGuard::Start(zmq::socket_t& router) {
                                                "): ", e.what()));
   }
   thread_ = std::thread([this, zap = std::move(zap), monitor = std::move(monitor)]() mutable {
+    NameThisThread("ingest-guard");
     Run(std::move(zap), std::move(monitor));
   });
   return absl::OkStatus();

@@ -358,21 +358,27 @@ void Partitions::WhenEveryCoreDurable(std::function<void(absl::Status)> done) {
 bool Partitions::ToTenant(std::string_view tenant, ingest::Admitted frame) {
   core::BrokerCore* core = ForTenant(tenant);
   if (core == nullptr) return false;
-  core->Receive(std::move(frame));
+  queued_[core].push_back(std::move(frame));
   return true;
 }
 
 void Partitions::ToPartition(int partition, ingest::Admitted frame) {
   std::shared_lock lock(mu_);
   auto it = by_index_.find(partition);
-  if (it == by_index_.end()) return front_.Handled();
-  it->second->Receive(std::move(frame));
+  if (it == by_index_.end()) return front_.Handled(1);
+  queued_[it->second].push_back(std::move(frame));
 }
 
 int Partitions::ToAll(const ingest::Admitted& frame) {
   std::shared_lock lock(mu_);
-  for (auto& partition : opened_) partition.core->Receive(frame);
+  for (auto& partition : opened_) queued_[partition.core.get()].push_back(frame);
   return static_cast<int>(opened_.size());
+}
+
+void Partitions::Flush() {
+  for (auto& [core, frames] : queued_) {
+    if (!frames.empty()) core->Receive(std::exchange(frames, {}));
+  }
 }
 
 }  // namespace omni::partitions

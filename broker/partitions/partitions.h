@@ -97,6 +97,7 @@ class Partitions : public ingest::FrameSink {
   bool ToTenant(std::string_view tenant, ingest::Admitted frame) override;
   void ToPartition(int partition, ingest::Admitted frame) override;
   int ToAll(const ingest::Admitted& frame) override;
+  void Flush() override;
 
  private:
   struct Partition {
@@ -132,6 +133,9 @@ class Partitions : public ingest::FrameSink {
   std::map<int, core::BrokerCore*> by_index_;
   std::map<std::string, core::BrokerCore*, std::less<>> by_tenant_;
   std::set<std::string, std::less<>> added_by_admin_;  // the others served: the config file's
+  // Owned by the front's thread: the frames queued for each core since the last Flush(). A core
+  // lives until the partitions stop, so its pointer stays valid across tenant changes.
+  std::map<core::BrokerCore*, std::vector<ingest::Admitted>> queued_;
 };
 
 }  // namespace omni::partitions

@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 
 namespace omni::store {
 
@@ -9,14 +10,17 @@ GroupCommit::GroupCommit(Store& store) : store_(store) {}
 
 GroupCommit::~GroupCommit() { Stop(); }
 
-void GroupCommit::Start() {
+void GroupCommit::Start(std::string thread_name) {
   store_.SetFaultObserver([this] {
     std::lock_guard lock(mu_);
     ++store_changes_;
     stalled_ = false;
     cv_.notify_one();
   });
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this, thread_name = std::move(thread_name)] {
+    NameThisThread(thread_name);
+    Run();
+  });
 }
 
 void GroupCommit::Stop() {

@@ -14,6 +14,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 
 #include "absl/status/status.h"
@@ -31,7 +32,8 @@ class GroupCommit {
   explicit GroupCommit(Store& store);
   ~GroupCommit();
 
-  void Start();
+  // Starts the syncer thread, named `thread_name` (base/thread_name.h).
+  void Start(std::string thread_name = "group-commit");
   // Syncs once more for whatever is queued, runs those callbacks, and joins the thread. During a
   // write fault it does not wait for the store: the callbacks get the fault.
   void Stop();

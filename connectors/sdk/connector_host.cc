@@ -3,8 +3,9 @@
 #include "absl/strings/str_cat.h"
 #include "base/language_tag.h"
 #include "base/log.h"
-#include "base/utf8.h"
 #include "base/strings.h"
+#include "base/thread_name.h"
+#include "base/utf8.h"
 #include "connectors/sdk/connector_metrics.h"
 #include "connectors/sdk/redact.h"
 
@@ -35,7 +36,10 @@ class ConnectorHost::Hosted : public ConnectorContext {
 
   absl::Status Start() {
     if (auto s = client_.Start(); !s.ok()) return s;
-    delivery_thread_ = std::thread([this] { DeliverLoop(); });
+    delivery_thread_ = std::thread([this] {
+      NameThisThread("deliveries");
+      DeliverLoop();
+    });
     if (auto s = connector_->Start(*this); !s.ok()) {
       return absl::Status(s.code(), absl::StrCat("connector '", name_, "': ", s.message()));
     }

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 
 namespace omni::connectors {
 namespace {
@@ -39,7 +40,10 @@ absl::Status ReliableClient::Start() {
     if (!spool.ok()) return spool.status();
     spool_ = std::move(spool).value();
   }
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("reliable-client");
+    Run();
+  });
   return absl::OkStatus();
 }
 

@@ -5,6 +5,8 @@
 
 #include <chrono>
 
+#include "base/thread_name.h"
+
 namespace omni {
 
 int BindServer(httplib::Server& server, const std::string& host, int port) {
@@ -23,7 +25,10 @@ int BindServer(httplib::Server& server, const std::string& host, int port) {
 }
 
 absl::Status ListenInBackground(httplib::Server& server, std::thread& thread) {
-  thread = std::thread([&server] { server.listen_after_bind(); });
+  thread = std::thread([&server] {
+    NameThisThread("http-server");  // its request threads inherit the name
+    server.listen_after_bind();
+  });
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   while (!server.is_running()) {
     if (std::chrono::steady_clock::now() > deadline) {
