@@ -14,10 +14,13 @@
 //             accepts its offers at once and closes the conversation as soon as it is accepted.
 //             M conversations are published and the bench waits for the last to be closed:
 //             conversations/s through ingest, routing, offer, accept and close, each step's
-//             write made durable before it is answered.
+//             write made durable before it is answered. Once per partition count P: P tenants,
+//             one per partition, share the agents and the conversations, and the result is
+//             reported as the ratio to the first count of the same run, with each partition's
+//             core thread's CPU time per conversation (how far more cores would carry it).
 //
 //   omni-capacity-bench [--waiting 100000,1000000] [--agents 1000,10000] [--routed 20000]
-//                       [--logins 200]
+//                       [--logins 200] [--partitions 1,2,4]
 #include <malloc.h>
 
 #include <algorithm>
@@ -40,6 +43,7 @@
 #include "broker/core/agent_session.h"
 #include "broker/ingest/ingest_front.h"
 #include "broker/partitions/partitions.h"
+#include "bench/thread_cpu.h"
 #include "connectors/sdk/reliable_client.h"
 
 namespace {
@@ -48,7 +52,6 @@ using Clock = std::chrono::steady_clock;
 using omnibroker::v1::AgentRequest;
 using omnibroker::v1::AgentUpdate;
 
-constexpr char kTenant[] = "acme";
 const std::vector<std::string> kLanguages = {"en", "de", "fr", "es"};
 constexpr int kSkills = 10;
 
@@ -117,10 +120,10 @@ std::vector<omnibroker::v1::Agent> Roster(int agents) {
 }
 
 // A customer's first message: a new conversation asking one skill (at least 1 or 5) in a language.
-omnibroker::v1::Event NewConversation(int i) {
+omnibroker::v1::Event NewConversation(int i, const std::string& tenant) {
   omnibroker::v1::Event e;
   e.set_id(absl::StrCat("capacity:", i));
-  e.set_tenant(kTenant);
+  e.set_tenant(tenant);
   e.set_channel(omnibroker::v1::CHANNEL_CHAT);
   e.set_provider("webchat");
   e.set_direction(omnibroker::v1::DIRECTION_INBOUND);
@@ -164,30 +167,38 @@ AgentRequest Available() {
   return request;
 }
 
-// One partition serving kTenant behind an ingest front, and a connector publishing to it.
-class OnePartition {
+std::string TenantOf(int partition) { return absl::StrCat("t", partition); }
+
+// `partitions` partitions behind an ingest front, tenant t<p> in partition p with `roster`, and
+// a connector publishing to them.
+class BenchBroker {
  public:
-  explicit OnePartition(const std::vector<omnibroker::v1::Agent>& roster) : dir_(MakeTempDir()) {
+  BenchBroker(int partitions, const std::vector<omnibroker::v1::Agent>& roster)
+      : dir_(MakeTempDir()) {
     omni::partitions::PartitionsOptions options{.data_dir = dir_};
+    options.map.count = partitions;
     auto policy = omni::routing::DefaultRoutingPolicy();
     policy.ramp_step = {};  // an agent takes their full capacity at once
     // No step relaxes while the bench runs: a million conversations relaxing a minute after they
     // arrived would be the core's work between the logins, and counted in them.
     policy.default_relax_after = std::chrono::hours(1);
-    options.tenants[kTenant] = policy;
-    auto partitions = omni::partitions::Partitions::Open(std::move(options), front_,
-                                                         omni::SystemClock::Get(), metrics_);
-    if (!partitions.ok() || !(*partitions)->Start().ok() || !front_.Start(**partitions).ok()) {
-      std::abort();
+    for (int p = 0; p < partitions; ++p) {
+      options.map.assigned[TenantOf(p)] = p;
+      options.tenants[TenantOf(p)] = policy;
     }
-    partitions_ = *std::move(partitions);
-    core_ = partitions_->ForTenant(kTenant);
-    OnCore([&] {
-      if (!core_->ApplyConfiguredRoster(kTenant, roster).ok()) std::abort();
-    });
+    auto opened = omni::partitions::Partitions::Open(std::move(options), front_,
+                                                     omni::SystemClock::Get(), metrics_);
+    if (!opened.ok() || !(*opened)->Start().ok() || !front_.Start(**opened).ok()) std::abort();
+    partitions_ = *std::move(opened);
+    for (int p = 0; p < partitions; ++p) {
+      cores_.push_back(partitions_->ForTenant(TenantOf(p)));
+      OnCore(p, [&] {
+        if (!cores_[p]->ApplyConfiguredRoster(TenantOf(p), roster).ok()) std::abort();
+      });
+    }
     if (!client_.Start().ok()) std::abort();
   }
-  ~OnePartition() {
+  ~BenchBroker() {
     client_.Stop();
     front_.StopReading();
     partitions_->Stop();
@@ -196,21 +207,23 @@ class OnePartition {
     std::filesystem::remove_all(dir_);
   }
 
-  omni::core::BrokerCore& core() { return *core_; }
+  int partitions() const { return static_cast<int>(cores_.size()); }
+  omni::core::BrokerCore& core(int partition) { return *cores_[partition]; }
   rocksdb::DB* db() { return partitions_->opened()[0].store->db(); }
 
-  // Runs `work` on the core thread and waits for it.
-  void OnCore(std::function<void()> work) {
+  // Runs `work` on partition `partition`'s core thread and waits for it.
+  void OnCore(int partition, std::function<void()> work) {
     std::promise<void> done;
-    core_->Post([&] {
+    cores_[partition]->Post([&] {
       work();
       done.set_value();
     });
     done.get_future().wait();
   }
 
-  // Publishes `count` new conversations, at most `window` unacked at a time (the connector SDK
-  // bounds the memory it holds), and waits for every ack.
+  // Publishes `count` new conversations, conversation i to tenant t<i % partitions>, at most
+  // `window` unacked at a time (the connector SDK bounds the memory it holds), and waits for
+  // every ack.
   void Publish(int count, int window = 20'000) {
     std::mutex mu;
     std::condition_variable acked_one;
@@ -220,16 +233,18 @@ class OnePartition {
         std::unique_lock lock(mu);
         acked_one.wait(lock, [&] { return i - acked < window; });
       }
-      auto s = client_.Publish(NewConversation(i), [&](const omnibroker::v1::IngestAck& ack) {
-        if (ack.status() != omnibroker::v1::INGEST_STATUS_ACCEPTED) {
-          std::fprintf(stderr, "%s not accepted: %s\n", ack.event_id().c_str(),
-                       ack.reason().c_str());
-          std::abort();
-        }
-        std::lock_guard lock(mu);
-        ++acked;
-        acked_one.notify_all();
-      });
+      auto s = client_.Publish(
+          NewConversation(i, TenantOf(i % partitions())),
+          [&](const omnibroker::v1::IngestAck& ack) {
+            if (ack.status() != omnibroker::v1::INGEST_STATUS_ACCEPTED) {
+              std::fprintf(stderr, "%s not accepted: %s\n", ack.event_id().c_str(),
+                           ack.reason().c_str());
+              std::abort();
+            }
+            std::lock_guard lock(mu);
+            ++acked;
+            acked_one.notify_all();
+          });
       if (!s.ok()) std::abort();
     }
     std::unique_lock lock(mu);
@@ -242,7 +257,7 @@ class OnePartition {
   omni::ops::BrokerMetrics metrics_;
   omni::ingest::IngestFront front_{zmq_, metrics_, {.endpoints = {"inproc://capacity"}}};
   std::unique_ptr<omni::partitions::Partitions> partitions_;
-  omni::core::BrokerCore* core_ = nullptr;
+  std::vector<omni::core::BrokerCore*> cores_;  // by partition
   omni::connectors::ReliableClient client_{
       zmq_,
       {.broker_endpoint = "inproc://capacity", .connector_name = "capacity"},
@@ -255,7 +270,8 @@ double Percentile(std::vector<double> values, double q) {
 }
 
 void Waiting(int waiting, int agents, int logins) {
-  OnePartition broker(Roster(agents));
+  BenchBroker broker(1, Roster(agents));
+  const std::string tenant = TenantOf(0);
   const size_t heap_before = HeapInUse(), rss_before = RssBytes();
   const size_t rocks_before = RocksDbMemory(broker.db());
   const auto start = Clock::now();
@@ -292,20 +308,20 @@ void Waiting(int waiting, int agents, int logins) {
       seen->changed.notify_all();
     });
     const auto t0 = Clock::now();
-    broker.core().HandleAgentRequest(console, kTenant, Login(AgentId(i)));
+    broker.core(0).HandleAgentRequest(console, tenant, Login(AgentId(i)));
     {
       std::unique_lock lock(seen->mu);
       seen->changed.wait(lock, [&] { return seen->logged_in; });
     }
     const auto t1 = Clock::now();
-    broker.core().HandleAgentRequest(console, kTenant, Available());
+    broker.core(0).HandleAgentRequest(console, tenant, Available());
     {
       std::unique_lock lock(seen->mu);
       seen->changed.wait(lock, [&] { return seen->offered; });
     }
     login_us.push_back(Micros(t1 - t0));
     offer_us.push_back(Micros(Clock::now() - t1));
-    broker.core().Disconnect(console, false);
+    broker.core(0).Disconnect(console, false);
   }
   std::printf(
       "    %zu agents logged in one at a time: login p50 %.0f us, p99 %.0f us; "
@@ -314,66 +330,89 @@ void Waiting(int waiting, int agents, int logins) {
       Percentile(offer_us, 0.5), Percentile(offer_us, 0.99));
 }
 
-void Routed(int conversations, int agents) {
-  OnePartition broker(Roster(agents));
+struct RoutedResult {
+  double per_second = 0;
+  std::vector<double> core_us;  // each partition's core thread, CPU µs per conversation it routed
+};
+
+// `conversations` routed among `agents`, both split evenly among `partitions` tenants, one per
+// partition (each tenant has agents/partitions of them).
+RoutedResult Routed(int conversations, int agents, int partitions) {
+  const int per_tenant = agents / partitions;
+  BenchBroker broker(partitions, Roster(per_tenant));
   std::mutex mu;
   std::condition_variable changed;
   int ready = 0, closed = 0;
-  std::vector<std::shared_ptr<BenchConsole>> consoles;
-  for (int i = 0; i < agents; ++i) {
-    auto* core = &broker.core();
-    // Accepts every offer at once, and closes the conversation once it is assigned.
-    consoles.push_back(std::make_shared<BenchConsole>([&, core, i](const AgentUpdate& update) {
-      const std::shared_ptr<BenchConsole>& self = consoles[i];
-      if (update.has_offer()) {
-        AgentRequest accept;
-        accept.set_request_id(absl::StrCat("accept/", update.offer().conversation().id()));
-        accept.mutable_accept()->set_offer_id(update.offer().offer_id());
-        return core->HandleAgentRequest(self, kTenant, std::move(accept));
-      }
-      if (!update.has_result()) return;
-      const auto& result = update.result();
-      if (result.code() != 0) {
-        std::fprintf(stderr, "%s failed: %s\n", result.request_id().c_str(),
-                     result.message().c_str());
-        std::abort();
-      }
-      const std::string& id = result.request_id();
-      if (absl::StartsWith(id, "accept/")) {
-        AgentRequest close;
-        close.set_request_id(absl::StrCat("close/", id.substr(7)));
-        close.mutable_close()->set_conversation_id(id.substr(7));
-        close.mutable_close()->set_disposition("resolved");
-        return core->HandleAgentRequest(self, kTenant, std::move(close));
-      }
-      std::lock_guard lock(mu);
-      if (id == "available") ++ready;
-      if (absl::StartsWith(id, "close/")) ++closed;
-      changed.notify_all();
-    }));
+  // By partition, then agent.
+  std::vector<std::vector<std::shared_ptr<BenchConsole>>> consoles(partitions);
+  for (int p = 0; p < partitions; ++p) {
+    auto* core = &broker.core(p);
+    const std::string tenant = TenantOf(p);
+    for (int i = 0; i < per_tenant; ++i) {
+      // Accepts every offer at once, and closes the conversation once it is assigned.
+      consoles[p].push_back(std::make_shared<BenchConsole>([&, core, tenant, p, i](
+                                                                const AgentUpdate& update) {
+        const std::shared_ptr<BenchConsole>& self = consoles[p][i];
+        if (update.has_offer()) {
+          AgentRequest accept;
+          accept.set_request_id(absl::StrCat("accept/", update.offer().conversation().id()));
+          accept.mutable_accept()->set_offer_id(update.offer().offer_id());
+          return core->HandleAgentRequest(self, tenant, std::move(accept));
+        }
+        if (!update.has_result()) return;
+        const auto& result = update.result();
+        if (result.code() != 0) {
+          std::fprintf(stderr, "%s failed: %s\n", result.request_id().c_str(),
+                       result.message().c_str());
+          std::abort();
+        }
+        const std::string& id = result.request_id();
+        if (absl::StartsWith(id, "accept/")) {
+          AgentRequest close;
+          close.set_request_id(absl::StrCat("close/", id.substr(7)));
+          close.mutable_close()->set_conversation_id(id.substr(7));
+          close.mutable_close()->set_disposition("resolved");
+          return core->HandleAgentRequest(self, tenant, std::move(close));
+        }
+        std::lock_guard lock(mu);
+        if (id == "available") ++ready;
+        if (absl::StartsWith(id, "close/")) ++closed;
+        changed.notify_all();
+      }));
+    }
   }
-  for (int i = 0; i < agents; ++i) {
-    broker.core().HandleAgentRequest(consoles[i], kTenant, Login(AgentId(i)));
-    broker.core().HandleAgentRequest(consoles[i], kTenant, Available());
+  for (int p = 0; p < partitions; ++p) {
+    for (int i = 0; i < per_tenant; ++i) {
+      broker.core(p).HandleAgentRequest(consoles[p][i], TenantOf(p), Login(AgentId(i)));
+      broker.core(p).HandleAgentRequest(consoles[p][i], TenantOf(p), Available());
+    }
   }
   {
     std::unique_lock lock(mu);
-    changed.wait(lock, [&] { return ready == agents; });
+    changed.wait(lock, [&] { return ready == per_tenant * partitions; });
   }
+  const auto threads_before = omni::bench::ReadThreadCpu();
   const auto start = Clock::now();
   broker.Publish(conversations, 4096);
   {
     std::unique_lock lock(mu);
     changed.wait(lock, [&] { return closed == conversations; });
   }
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  std::printf(
-      "%8d conversations routed among %d agents (ingest, offer, accept, close): %.1f s, "
-      "%.0f conversations/s\n",
-      conversations, agents, seconds, conversations / seconds);
-  for (auto& console : consoles) broker.core().Disconnect(console, false);
-  // The core may still hold the consoles' last updates' tasks: let it finish before they go.
-  broker.OnCore([] {});
+  RoutedResult result;
+  result.per_second =
+      conversations / std::chrono::duration<double>(Clock::now() - start).count();
+  const auto used = omni::bench::CpuByName(threads_before, omni::bench::ReadThreadCpu());
+  for (int p = 0; p < partitions; ++p) {
+    auto core = used.find(absl::StrCat("core-p", p));
+    const int routed_here = conversations / partitions + (p < conversations % partitions ? 1 : 0);
+    result.core_us.push_back(core == used.end() ? 0 : core->second * 1e6 / routed_here);
+  }
+  for (int p = 0; p < partitions; ++p) {
+    for (auto& console : consoles[p]) broker.core(p).Disconnect(console, false);
+    // The core may still hold the consoles' last updates' tasks: let it finish before they go.
+    broker.OnCore(p, [] {});
+  }
+  return result;
 }
 
 std::vector<int> Counts(const char* text) {
@@ -392,6 +431,7 @@ int main(int argc, char** argv) {
   omni::NameThisThread("bench-client");
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // each line as it is measured, also into a file
   std::vector<int> waiting = {100'000, 1'000'000}, agents = {1'000, 10'000};
+  std::vector<int> partitions = {1, 2, 4};
   int routed = 20'000, logins = 200;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--waiting"))
@@ -402,11 +442,37 @@ int main(int argc, char** argv) {
       routed = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--logins"))
       logins = std::atoi(argv[i + 1]);
+    else if (!std::strcmp(argv[i], "--partitions"))
+      partitions = Counts(argv[i + 1]);
   }
-  std::printf("one partition's capacity, %u cores\n", std::thread::hardware_concurrency());
+  for (int a : agents) {
+    for (int p : partitions) {
+      // Too few agents per tenant leave some skill and language without an agent who may serve
+      // it, and its conversations would wait for ever.
+      if (a / p < 100) {
+        std::fprintf(stderr, "--agents %d: at least 100 per partition, for %d partitions\n", a, p);
+        return 2;
+      }
+    }
+  }
+  std::printf("a partition's capacity, %u cores\n", std::thread::hardware_concurrency());
   for (int n : waiting) {
     for (int a : agents) Waiting(n, a, logins);
   }
-  for (int a : agents) Routed(routed, a);
+  for (int a : agents) {
+    double first = 0;
+    for (int p : partitions) {
+      const RoutedResult result = Routed(routed, a, p);
+      if (first == 0) first = result.per_second;
+      std::printf(
+          "%8d conversations routed among %d agents in %d partition(s) (ingest, offer, accept, "
+          "close): %.0f conversations/s, %.2f x %d partition(s); core CPU per conversation:",
+          routed, a, p, result.per_second, result.per_second / first, partitions[0]);
+      for (size_t i = 0; i < result.core_us.size(); ++i) {
+        std::printf(" p%zu %.0f us", i, result.core_us[i]);
+      }
+      std::printf("\n");
+    }
+  }
   return 0;
 }
