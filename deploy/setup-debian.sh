@@ -14,6 +14,8 @@ build_packages=(
   # fixed dependencies
   libzmq3-dev cppzmq-dev libprotobuf-dev protobuf-compiler libgrpc++-dev protobuf-compiler-grpc
   librocksdb-dev libabsl-dev libssl-dev zlib1g-dev
+  # the cluster: the partitions' logs in NATS JetStream (libnats, the C client)
+  libnats-dev
   # web chat connector: HTTP server and JSON
   libcpp-httplib-dev nlohmann-json3-dev
   # the broker's config file
@@ -30,6 +32,8 @@ build_packages=(
 # running the tests: real clients and parts
 test_packages=(
   curl openssl
+  # cluster tests: real NATS servers with JetStream
+  nats-server
   # SIP flow test: baresip is the real caller
   baresip-core
   # fuzz targets: clang with libFuzzer and the sanitizers

@@ -1,0 +1,80 @@
+#include "broker/cluster/jetstream.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace omni::cluster {
+
+absl::Status NatsStatus(natsStatus status, jsErrCode code, std::string_view what) {
+  if (status == NATS_OK) return absl::OkStatus();
+  // The last error of this thread carries the server's own words ("wrong last sequence: 4").
+  natsStatus last = NATS_OK;
+  const char* text = nats_GetLastError(&last);
+  const std::string message =
+      absl::StrCat(std::string(what), ": ", natsStatus_GetText(status),
+                   code != 0 ? absl::StrCat(" (JetStream error ", static_cast<int>(code), ")") : "",
+                   text != nullptr && *text != '\0' ? absl::StrCat(": ", text) : "");
+  switch (code) {
+    case JSStreamWrongLastSequenceErr:
+      return absl::FailedPreconditionError(message);
+    case JSStreamNotFoundErr:
+    case JSNoMessageFoundErr:
+      return absl::NotFoundError(message);
+    case JSClusterNoPeersErr:
+    case JSInsufficientResourcesErr:
+      return absl::UnavailableError(message);
+    default:
+      break;
+  }
+  switch (status) {
+    case NATS_TIMEOUT:
+    case NATS_NO_SERVER:
+    case NATS_CONNECTION_CLOSED:
+    case NATS_NO_RESPONDERS:
+    case NATS_CONNECTION_DISCONNECTED:
+      return absl::UnavailableError(message);
+    case NATS_NOT_FOUND:
+      return absl::NotFoundError(message);
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+absl::StatusOr<std::unique_ptr<JetStream>> JetStream::Connect(const JetStreamOptions& options) {
+  if (options.servers.empty()) return absl::InvalidArgumentError("cluster: no NATS server named");
+  natsOptions* opts = nullptr;
+  if (natsStatus s = natsOptions_Create(&opts); s != NATS_OK) {
+    return NatsStatus(s, jsErrCode(0), "cluster: NATS options");
+  }
+  std::vector<const char*> servers;
+  for (const auto& server : options.servers) servers.push_back(server.c_str());
+  natsStatus s = natsOptions_SetServers(opts, servers.data(), static_cast<int>(servers.size()));
+  if (s == NATS_OK) s = natsOptions_SetName(opts, options.name.c_str());
+  if (s == NATS_OK) s = natsOptions_SetTimeout(opts, options.timeout.count());
+  // A broker keeps trying for as long as it runs: the engine's servers restart, move and come
+  // back, and every call in between fails on its own timeout.
+  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, -1);
+  if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts, 100);
+  if (s == NATS_OK) s = natsOptions_SetRetryOnFailedConnect(opts, false, nullptr, nullptr);
+  natsConnection* connection = nullptr;
+  if (s == NATS_OK) s = natsConnection_Connect(&connection, opts);
+  natsOptions_Destroy(opts);
+  if (s != NATS_OK) return NatsStatus(s, jsErrCode(0), "cluster: connecting to NATS");
+
+  jsOptions js_options;
+  jsOptions_Init(&js_options);
+  js_options.Wait = options.timeout.count();
+  jsCtx* js = nullptr;
+  if (s = natsConnection_JetStream(&js, connection, &js_options); s != NATS_OK) {
+    natsConnection_Destroy(connection);
+    return NatsStatus(s, jsErrCode(0), "cluster: JetStream context");
+  }
+  return std::unique_ptr<JetStream>(new JetStream(connection, js, options.timeout));
+}
+
+JetStream::~JetStream() {
+  jsCtx_Destroy(js_);
+  natsConnection_Close(connection_);
+  natsConnection_Destroy(connection_);
+}
+
+}  // namespace omni::cluster

@@ -1,0 +1,145 @@
+#include "broker/cluster/partition_log.h"
+
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+
+namespace omni::cluster {
+namespace {
+
+constexpr char kMsgIdHeader[] = "Nats-Msg-Id";
+// How long JetStream remembers a record's id, so a repeated append is answered, not stored twice.
+constexpr std::chrono::nanoseconds kDuplicateWindow = std::chrono::minutes(2);
+
+// Owns what libnats hands out.
+struct StreamInfo {
+  jsStreamInfo* info = nullptr;
+  ~StreamInfo() { jsStreamInfo_Destroy(info); }
+};
+struct Message {
+  natsMsg* msg = nullptr;
+  ~Message() { natsMsg_Destroy(msg); }
+};
+
+jsOptions CallOptions(const JetStream& js) {
+  jsOptions options;
+  jsOptions_Init(&options);
+  options.Wait = js.timeout().count();
+  return options;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PartitionLog>> PartitionLog::Open(
+    JetStream& js, int partition, const PartitionLogOptions& options) {
+  const std::string stream = absl::StrCat(options.prefix, "_P", partition);
+  const std::string subject = absl::StrCat(options.prefix, ".p.", partition);
+  jsOptions call = CallOptions(js);
+  StreamInfo found;
+  jsErrCode code = jsErrCode(0);
+  natsStatus s = js_GetStreamInfo(&found.info, js.context(), stream.c_str(), &call, &code);
+  if (s == NATS_OK) {
+    const jsStreamConfig& config = *found.info->Config;
+    if (config.SubjectsLen != 1 || subject != config.Subjects[0] ||
+        config.Storage != js_FileStorage || config.Replicas != options.replicas) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cluster: stream ", stream, " exists with other settings (", config.Replicas,
+          " replicas) than this broker's (subject ", subject, ", file storage, ", options.replicas,
+          " replicas)"));
+    }
+    return std::unique_ptr<PartitionLog>(new PartitionLog(js, stream, subject));
+  }
+  if (absl::Status status = NatsStatus(s, code, "cluster: stream " + stream);
+      !absl::IsNotFound(status)) {
+    return status;
+  }
+  jsStreamConfig config;
+  jsStreamConfig_Init(&config);
+  config.Name = stream.c_str();
+  const char* subjects[] = {subject.c_str()};
+  config.Subjects = subjects;
+  config.SubjectsLen = 1;
+  config.Storage = js_FileStorage;
+  config.Replicas = options.replicas;
+  config.Retention = js_LimitsPolicy;  // kept until trimmed behind a snapshot
+  config.Duplicates = kDuplicateWindow.count();
+  config.DenyDelete = true;  // a record is never taken out of the middle
+  StreamInfo created;
+  code = jsErrCode(0);
+  s = js_AddStream(&created.info, js.context(), &config, &call, &code);
+  // Another broker may have created it between the look and the add: the same stream.
+  if (s != NATS_OK && code != JSStreamNameExistErr) {
+    return NatsStatus(s, code, "cluster: creating stream " + stream);
+  }
+  return std::unique_ptr<PartitionLog>(new PartitionLog(js, stream, subject));
+}
+
+absl::StatusOr<uint64_t> PartitionLog::Append(std::string_view id, std::string_view data,
+                                              uint64_t expected_last) {
+  const std::string msg_id(id);
+  jsPubOptions options;
+  jsPubOptions_Init(&options);
+  options.MaxWait = js_.timeout().count();
+  options.MsgId = msg_id.c_str();
+  options.ExpectStream = stream_.c_str();
+  // The log has one subject, so its last sequence is the stream's. "Nothing yet" is said on the
+  // subject, because 0 means "no expectation" for the stream's sequence.
+  if (expected_last == 0) {
+    options.ExpectNoMessage = true;
+  } else {
+    options.ExpectLastSeq = expected_last;
+  }
+  jsPubAck* ack = nullptr;
+  jsErrCode code = jsErrCode(0);
+  const natsStatus s = js_Publish(&ack, js_.context(), subject_.c_str(), data.data(),
+                                  static_cast<int>(data.size()), &options, &code);
+  if (s != NATS_OK) {
+    return NatsStatus(s, code, absl::StrCat("cluster: append to ", stream_, " after ", expected_last));
+  }
+  const uint64_t sequence = ack->Sequence;
+  jsPubAck_Destroy(ack);
+  return sequence;
+}
+
+absl::StatusOr<LogBounds> PartitionLog::Bounds() const {
+  jsOptions call = CallOptions(js_);
+  StreamInfo info;
+  jsErrCode code = jsErrCode(0);
+  const natsStatus s = js_GetStreamInfo(&info.info, js_.context(), stream_.c_str(), &call, &code);
+  if (s != NATS_OK) return NatsStatus(s, code, "cluster: bounds of " + stream_);
+  const jsStreamState& state = info.info->State;
+  return LogBounds{.first = state.Msgs == 0 ? 0 : state.FirstSeq, .last = state.LastSeq};
+}
+
+absl::StatusOr<LogRecord> PartitionLog::Read(uint64_t sequence) const {
+  jsOptions call = CallOptions(js_);
+  Message message;
+  jsErrCode code = jsErrCode(0);
+  const natsStatus s =
+      js_GetMsg(&message.msg, js_.context(), stream_.c_str(), sequence, &call, &code);
+  if (s != NATS_OK) {
+    return NatsStatus(s, code, absl::StrCat("cluster: record ", sequence, " of ", stream_));
+  }
+  LogRecord record{.sequence = sequence};
+  const char* id = nullptr;
+  if (natsMsgHeader_Get(message.msg, kMsgIdHeader, &id) == NATS_OK) record.id = id;
+  record.data.assign(natsMsg_GetData(message.msg), natsMsg_GetDataLength(message.msg));
+  return record;
+}
+
+absl::Status PartitionLog::TrimBefore(uint64_t sequence) {
+  OMNI_ASSIGN_OR_RETURN(const LogBounds bounds, Bounds());
+  if (sequence > bounds.last) {
+    return absl::InvalidArgumentError(absl::StrCat("cluster: trimming ", stream_, " before ",
+                                                   sequence, " would drop its last record ",
+                                                   bounds.last));
+  }
+  jsOptions call = CallOptions(js_);
+  call.Stream.Purge.Sequence = sequence;
+  jsErrCode code = jsErrCode(0);
+  return NatsStatus(js_PurgeStream(js_.context(), stream_.c_str(), &call, &code), code,
+                    absl::StrCat("cluster: trimming ", stream_, " before ", sequence));
+}
+
+}  // namespace omni::cluster
