@@ -1,0 +1,153 @@
+#include "broker/cluster/partition_leases.h"
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
+
+namespace omni::cluster {
+namespace {
+
+// How JetStream's key-value convention marks an entry that was deleted or purged.
+constexpr char kOperationHeader[] = "KV-Operation";
+
+struct Message {
+  natsMsg* msg = nullptr;
+  ~Message() { natsMsg_Destroy(msg); }
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<PartitionLeases>> PartitionLeases::Open(
+    JetStream& js, const PartitionLeasesOptions& options) {
+  const std::string bucket = absl::StrCat(options.prefix, "_LEASES");
+  kvConfig config;
+  kvConfig_Init(&config);
+  config.Bucket = bucket.c_str();
+  config.History = 1;
+  config.TTL = std::chrono::duration_cast<std::chrono::nanoseconds>(options.ttl).count();
+  config.Replicas = options.replicas;
+  config.StorageType = js_FileStorage;
+  kvStore* kv = nullptr;
+  // Creating an existing bucket with the same settings is answered as created.
+  const natsStatus s = js_CreateKeyValue(&kv, js.context(), &config);
+  if (s != NATS_OK) return NatsStatus(s, jsErrCode(0), "cluster: lease bucket " + bucket);
+  kvStore_Destroy(kv);
+  return std::unique_ptr<PartitionLeases>(new PartitionLeases(js, bucket));
+}
+
+std::string PartitionLeases::Subject(int partition) const {
+  return absl::StrCat("$KV.", bucket_, ".p", partition);
+}
+
+absl::StatusOr<PartitionLeases::Last> PartitionLeases::LastOf(int partition) const {
+  jsOptions call;
+  jsOptions_Init(&call);
+  call.Wait = js_.timeout().count();
+  Message message;
+  jsErrCode code = jsErrCode(0);
+  const std::string stream = "KV_" + bucket_;
+  const natsStatus s = js_GetLastMsg(&message.msg, js_.context(), stream.c_str(),
+                                     Subject(partition).c_str(), &call, &code);
+  if (s != NATS_OK) {
+    absl::Status status = NatsStatus(s, code, absl::StrCat("cluster: lease of partition ", partition));
+    if (absl::IsNotFound(status)) return Last{};  // never taken, or expired
+    return status;
+  }
+  Last last{.revision = natsMsg_GetSequence(message.msg)};
+  const char* operation = nullptr;
+  if (natsMsgHeader_Get(message.msg, kOperationHeader, &operation) == NATS_OK) return last;
+  omnibroker::v1::PartitionLease value;
+  if (!value.ParseFromArray(natsMsg_GetData(message.msg), natsMsg_GetDataLength(message.msg))) {
+    return absl::DataLossError(
+        absl::StrCat("cluster: the lease of partition ", partition, " at revision ",
+                     last.revision, " is not a PartitionLease"));
+  }
+  last.lease = Lease{.partition = partition,
+                     .revision = last.revision,
+                     .epoch = value.epoch() != 0 ? value.epoch() : last.revision,
+                     .value = std::move(value)};
+  return last;
+}
+
+absl::StatusOr<uint64_t> PartitionLeases::Write(int partition,
+                                                const omnibroker::v1::PartitionLease* value,
+                                                uint64_t expected) {
+  const std::string subject = Subject(partition);
+  const std::string data = value != nullptr ? value->SerializeAsString() : "";
+  Message message;
+  natsStatus s = natsMsg_Create(&message.msg, subject.c_str(), nullptr, data.data(),
+                                static_cast<int>(data.size()));
+  if (s == NATS_OK && value == nullptr) s = natsMsgHeader_Set(message.msg, kOperationHeader, "DEL");
+  if (s != NATS_OK) return NatsStatus(s, jsErrCode(0), "cluster: lease message");
+  jsPubOptions options;
+  jsPubOptions_Init(&options);
+  options.MaxWait = js_.timeout().count();
+  if (expected == 0) {
+    options.ExpectNoMessage = true;
+  } else {
+    options.ExpectLastSubjectSeq = expected;
+  }
+  jsPubAck* ack = nullptr;
+  jsErrCode code = jsErrCode(0);
+  s = js_PublishMsg(&ack, js_.context(), message.msg, &options, &code);
+  if (s != NATS_OK) {
+    return NatsStatus(s, code, absl::StrCat("cluster: lease of partition ", partition));
+  }
+  const uint64_t revision = ack->Sequence;
+  jsPubAck_Destroy(ack);
+  return revision;
+}
+
+absl::StatusOr<Lease> PartitionLeases::Holder(int partition) const {
+  OMNI_ASSIGN_OR_RETURN(Last last, LastOf(partition));
+  if (!last.lease) {
+    return absl::NotFoundError(absl::StrCat("cluster: nobody holds partition ", partition));
+  }
+  return *std::move(last.lease);
+}
+
+absl::StatusOr<Lease> PartitionLeases::Acquire(int partition,
+                                               const omnibroker::v1::PartitionLease& self) {
+  OMNI_ASSIGN_OR_RETURN(Last last, LastOf(partition));
+  if (last.lease && last.lease->value.broker() != self.broker()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cluster: partition ", partition, " is held by ",
+                     last.lease->value.broker(), " (epoch ", last.lease->epoch, ")"));
+  }
+  omnibroker::v1::PartitionLease value = self;
+  value.set_epoch(0);  // a new holder: its first revision is its epoch
+  auto revision = Write(partition, &value, last.revision);
+  if (absl::IsFailedPrecondition(revision.status())) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cluster: partition ", partition, " was taken meanwhile"));
+  }
+  OMNI_RETURN_IF_ERROR(revision.status());
+  return Lease{.partition = partition, .revision = *revision, .epoch = *revision, .value = value};
+}
+
+absl::StatusOr<Lease> PartitionLeases::Renew(const Lease& lease) {
+  omnibroker::v1::PartitionLease value = lease.value;
+  value.set_epoch(lease.epoch);
+  auto revision = Write(lease.partition, &value, lease.revision);
+  if (absl::IsFailedPrecondition(revision.status())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cluster: the lease of partition ", lease.partition, " (epoch ", lease.epoch, ") was lost"));
+  }
+  OMNI_RETURN_IF_ERROR(revision.status());
+  Lease renewed = lease;
+  renewed.revision = *revision;
+  renewed.value = std::move(value);
+  return renewed;
+}
+
+absl::Status PartitionLeases::Release(const Lease& lease) {
+  auto revision = Write(lease.partition, nullptr, lease.revision);
+  if (absl::IsFailedPrecondition(revision.status())) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "cluster: the lease of partition ", lease.partition, " (epoch ", lease.epoch, ") was lost"));
+  }
+  return revision.status();
+}
+
+}  // namespace omni::cluster

@@ -1,0 +1,82 @@
+// PartitionLeases: who leads each partition, as leases in a JetStream key-value bucket
+// (`<prefix>_LEASES`, key `p<n>`, replicated like the logs; `nats kv` shows it). A lease lasts
+// `ttl` after its last renewal: the bucket's entries expire then, and any broker may take it.
+// Taking, renewing and giving up are compare-and-set on the key's revision, so of two brokers
+// racing for a free lease one wins, and a holder that missed its renewal learns at the next one
+// that it lost the lease.
+//
+// A lease only decides who *tries* to lead. A holder stalled past its ttl (a paused process, a cut
+// network) may believe for a moment that it still leads; what keeps two leaders from both writing
+// is the log's expected-last-sequence check (partition_log.h).
+//
+// Thread-safe, as JetStream is.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "broker/cluster/jetstream.h"
+#include "omnibroker/v1/cluster.pb.h"
+
+namespace omni::cluster {
+
+struct PartitionLeasesOptions {
+  std::string prefix = "OMNI";  // names the bucket: one installation's
+  int replicas = 1;             // 3 in production, as the logs
+  // How long a lease lasts without renewal: a dead leader's partitions wait this long for a new
+  // one. Renew well within it (a third).
+  std::chrono::milliseconds ttl{5000};
+};
+
+struct Lease {
+  int partition = 0;
+  uint64_t revision = 0;  // the key's revision: the next renewal must name it
+  // Grows with each new holder: the revision at which the holder took the lease.
+  uint64_t epoch = 0;
+  omnibroker::v1::PartitionLease value;  // holder and addresses
+};
+
+class PartitionLeases {
+ public:
+  // The bucket, created if it does not exist.
+  static absl::StatusOr<std::unique_ptr<PartitionLeases>> Open(
+      JetStream& js, const PartitionLeasesOptions& options);
+
+  // The lease of `partition`; NOT_FOUND when nobody holds it (never taken, expired, given up).
+  absl::StatusOr<Lease> Holder(int partition) const;
+  // Takes the lease of `partition` for `self` (its broker id and addresses; the epoch is set
+  // here). FAILED_PRECONDITION naming the holder when another broker holds it, or when another
+  // took it meanwhile. A broker that finds its own id holding it (it restarted within the ttl)
+  // takes it as a new holder, with a new epoch.
+  absl::StatusOr<Lease> Acquire(int partition, const omnibroker::v1::PartitionLease& self);
+  // Renews `lease`, which starts its ttl again; the returned lease names the new revision.
+  // FAILED_PRECONDITION when it was lost (it expired, and may have been taken).
+  absl::StatusOr<Lease> Renew(const Lease& lease);
+  // Gives `lease` up at once (a broker stopping hands its partitions over): the next Acquire
+  // need not wait for the ttl. FAILED_PRECONDITION when it was lost already.
+  absl::Status Release(const Lease& lease);
+
+ private:
+  // The key's newest entry: its revision (0 when none) and the lease, if it is one (a give-up
+  // leaves a delete marker, which has a revision and no lease).
+  struct Last {
+    uint64_t revision = 0;
+    std::optional<Lease> lease;
+  };
+  PartitionLeases(JetStream& js, std::string bucket) : js_(js), bucket_(std::move(bucket)) {}
+  absl::StatusOr<Last> LastOf(int partition) const;
+  std::string Subject(int partition) const;
+  // Writes `value` (or, when null, a delete marker) on `partition`'s key if its newest revision
+  // is `expected` (0: none); the new revision.
+  absl::StatusOr<uint64_t> Write(int partition, const omnibroker::v1::PartitionLease* value,
+                                 uint64_t expected);
+
+  JetStream& js_;
+  const std::string bucket_;
+};
+
+}  // namespace omni::cluster
