@@ -28,11 +28,14 @@ constexpr char kProbeFile[] = "WRITE_PROBE";
 constexpr size_t kProbeBytes = 1 << 20;
 
 // Order matches enum Family.
+constexpr const char* kFamilyNames[] = {
+    "events", "conversations", "customers", "identities", "threads",
+    "dedupe", "agents",        "outbox",    "meta",     "customer_events", "audit", "expiry",
+    "routing"};
+static_assert(std::size(kFamilyNames) == kFamilyCount, "a name for every Family");
+
 const std::vector<std::string>& FamilyNames() {
-  static const std::vector<std::string> names = {
-      "events", "conversations", "customers", "identities", "threads",
-      "dedupe", "agents",        "outbox",    "meta",     "customer_events", "audit", "expiry",
-      "routing"};
+  static const std::vector<std::string> names(std::begin(kFamilyNames), std::end(kFamilyNames));
   return names;
 }
 
