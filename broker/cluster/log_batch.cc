@@ -3,6 +3,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "omnibroker/v1/cluster.pb.h"
 
 namespace omni::cluster {
@@ -75,15 +76,8 @@ absl::StatusOr<std::string> EncodeBatch(const store::Store& store, const rocksdb
 
 absl::Status DecodeBatch(const store::Store& store, std::string_view data,
                          rocksdb::WriteBatch& batch) {
-  omnibroker::v1::LogBatch record;
-  if (!record.ParseFromArray(data.data(), static_cast<int>(data.size()))) {
-    return absl::DataLossError("cluster: a log record that is not a LogBatch");
-  }
+  OMNI_ASSIGN_OR_RETURN(const omnibroker::v1::LogBatch record, ParseLogBatch(data));
   for (const auto& write : record.writes()) {
-    if (write.family() >= static_cast<uint32_t>(store::kFamilyCount)) {
-      return absl::DataLossError(absl::StrCat("cluster: a log record writes family ",
-                                              write.family(), ", which this broker does not know"));
-    }
     const auto family = static_cast<store::Family>(write.family());
     if (write.deleted()) {
       store.Delete(batch, family, write.key());

@@ -10,12 +10,17 @@
 
 #include "absl/status/statusor.h"
 #include "broker/store/store.h"
+#include "omnibroker/v1/cluster.pb.h"
 
 namespace omni::cluster {
 
 // `batch` (written through `store`'s Put and Delete) as a log record. INVALID_ARGUMENT for a write
 // the store never makes (a merge, a range delete) or on a family it does not have.
 absl::StatusOr<std::string> EncodeBatch(const store::Store& store, const rocksdb::WriteBatch& batch);
+// Record `data` read and checked: DATA_LOSS when it is not a LogBatch, names a family this broker
+// does not know (a newer broker's record), or is a delete that carries a value. The one parser of
+// log records (log_batch_parse.cc, fuzzed on its own).
+absl::StatusOr<omnibroker::v1::LogBatch> ParseLogBatch(std::string_view data);
 // Adds record `data`'s writes to `batch`, for `store`. DATA_LOSS when it is not a LogBatch or names
 // a family this store does not know (a newer broker's record).
 absl::Status DecodeBatch(const store::Store& store, std::string_view data,

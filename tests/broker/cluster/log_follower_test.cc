@@ -223,6 +223,19 @@ TEST_F(LogFollowerTest, APowerCutWhileApplyingLeavesTheStoreExactlyAtItsPosition
   }
 }
 
+TEST(LogBatchTest, ARecordThatContradictsItselfIsRefused) {
+  omnibroker::v1::LogBatch record;
+  auto* write = record.add_writes();
+  write->set_family(static_cast<int>(Family::kOutbox));
+  write->set_key("delivery-1");
+  write->set_deleted(true);
+  EXPECT_TRUE(ParseLogBatch(record.SerializeAsString()).ok());
+  write->set_value("but a value too");
+  auto parsed = ParseLogBatch(record.SerializeAsString());
+  EXPECT_TRUE(absl::IsDataLoss(parsed.status())) << parsed.status();
+  EXPECT_TRUE(absl::IsDataLoss(ParseLogBatch("\xff\xff").status()));
+}
+
 TEST(LogBatchTest, AWriteTheStoreNeverMakesIsRefused) {
   TempDir dir;
   auto store = OpenStore(dir.path());
