@@ -12,7 +12,7 @@ namespace {
 // Walks a write batch into a LogBatch, naming each write's family by its number.
 class Encoder : public rocksdb::WriteBatch::Handler {
  public:
-  explicit Encoder(const store::Store& store) {
+  Encoder(const store::Store& store, omnibroker::v1::LogBatch& batch) : batch_(batch) {
     for (int f = 0; f < store::kFamilyCount; ++f) {
       if (auto* handle = store.Handle(static_cast<store::Family>(f))) families_[handle->GetID()] = f;
     }
@@ -37,8 +37,6 @@ class Encoder : public rocksdb::WriteBatch::Handler {
     return Refused("blob index");
   }
 
-  omnibroker::v1::LogBatch& batch() { return batch_; }
-
  private:
   rocksdb::Status Add(uint32_t id, const rocksdb::Slice& key, const rocksdb::Slice* value) {
     auto family = families_.find(id);
@@ -61,17 +59,24 @@ class Encoder : public rocksdb::WriteBatch::Handler {
   }
 
   std::map<uint32_t, int> families_;  // column family id -> store::Family
-  omnibroker::v1::LogBatch batch_;
+  omnibroker::v1::LogBatch& batch_;
 };
 
 }  // namespace
 
-absl::StatusOr<std::string> EncodeBatch(const store::Store& store, const rocksdb::WriteBatch& batch) {
-  Encoder encoder(store);
+absl::Status AddToRecord(const store::Store& store, const rocksdb::WriteBatch& batch,
+                         omnibroker::v1::LogBatch& record) {
+  Encoder encoder(store, record);
   if (rocksdb::Status s = batch.Iterate(&encoder); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("cluster: a batch for the log: ", s.ToString()));
   }
-  return encoder.batch().SerializeAsString();
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::string> EncodeBatch(const store::Store& store, const rocksdb::WriteBatch& batch) {
+  omnibroker::v1::LogBatch record;
+  OMNI_RETURN_IF_ERROR(AddToRecord(store, batch, record));
+  return record.SerializeAsString();
 }
 
 absl::Status DecodeBatch(const store::Store& store, std::string_view data,

@@ -14,6 +14,10 @@
 
 namespace omni::cluster {
 
+// Adds `batch`'s writes (made through `store`'s Put and Delete) to `record`, after those it has:
+// several batches make one record, applied as one. INVALID_ARGUMENT as EncodeBatch.
+absl::Status AddToRecord(const store::Store& store, const rocksdb::WriteBatch& batch,
+                         omnibroker::v1::LogBatch& record);
 // `batch` (written through `store`'s Put and Delete) as a log record. INVALID_ARGUMENT for a write
 // the store never makes (a merge, a range delete) or on a family it does not have.
 absl::StatusOr<std::string> EncodeBatch(const store::Store& store, const rocksdb::WriteBatch& batch);

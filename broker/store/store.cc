@@ -303,6 +303,8 @@ absl::Status Store::Write(rocksdb::WriteBatch& batch) {
   // RocksDB must not see a write after a fault: a WAL whose append failed cannot take another
   // (the RocksDB we build on aborts on it).
   OMNI_RETURN_IF_ERROR(WriteFault());
+  // Under the fence's lock: batches reach the stage in the order they are applied.
+  if (replication_stage_) OMNI_RETURN_IF_ERROR(replication_stage_(batch));
   rocksdb::WriteOptions options;
   options.sync = false;
   ScopedTimer timer(write_latency_);

@@ -90,8 +90,15 @@ class Store {
   void Delete(rocksdb::WriteBatch& batch, Family family, std::string_view key) const;
 
   // Applies `batch` atomically, without syncing the WAL (see GroupCommit). During a write fault,
-  // the fault.
+  // the fault. With a replication stage set, the batch passes through it first, in the order of
+  // the writes; a batch it refuses is not applied, and its error is the write's.
   absl::Status Write(rocksdb::WriteBatch& batch);
+  // Every batch written from now on goes through `stage` before it is applied (the cluster's
+  // leader puts it in its partition's log: cluster/log_leader.h); null = none. Set it while
+  // nothing writes.
+  void SetReplicationStage(std::function<absl::Status(rocksdb::WriteBatch&)> stage) {
+    replication_stage_ = std::move(stage);
+  }
   // Makes every write applied so far durable. During a write fault, the fault.
   absl::Status SyncWal();
 
@@ -158,6 +165,7 @@ class Store {
   mutable std::mutex fault_mu_;
   absl::Status fault_;  // OK, or the write fault in progress
   std::function<void()> fault_observer_;
+  std::function<absl::Status(rocksdb::WriteBatch&)> replication_stage_;
 };
 
 }  // namespace omni::store

@@ -1,0 +1,208 @@
+// A leader's writes through its partition's log: real RocksDB stores, a real nats-server.
+#include "broker/cluster/log_leader.h"
+
+#include <map>
+
+#include <gtest/gtest.h>
+
+#include "absl/strings/str_cat.h"
+#include "broker/cluster/log_follower.h"
+#include "tests/support/nats_server.h"
+#include "tests/support/test_support.h"
+
+namespace omni::cluster {
+namespace {
+
+using omni::testing::NatsServers;
+using omni::testing::TempDir;
+using store::Family;
+
+std::unique_ptr<store::Store> OpenStore(const std::filesystem::path& dir) {
+  auto opened = store::Store::Open({.dir = dir, .write_buffer_bytes = 1 << 20});
+  EXPECT_TRUE(opened.ok()) << opened.status();
+  return opened.ok() ? *std::move(opened) : nullptr;
+}
+
+// Every record of every family, the log position included.
+std::map<std::string, std::string> Contents(const store::Store& store) {
+  std::map<std::string, std::string> contents;
+  for (int f = 0; f < store::kFamilyCount; ++f) {
+    EXPECT_TRUE(store
+                    .Scan(static_cast<Family>(f), "", false, std::nullopt,
+                          [&](std::string_view key, std::string_view value) {
+                            contents[absl::StrCat(f, "/", std::string(key))] = std::string(value);
+                            return true;
+                          })
+                    .ok());
+  }
+  return contents;
+}
+
+// The broker's write `i`: a conversation's new event and state, as the core writes them.
+absl::Status WriteThrough(store::Store& store, int i) {
+  rocksdb::WriteBatch batch;
+  store.Put(batch, Family::kEvents, absl::StrCat("c", i % 5, "/", i),
+            std::string_view(absl::StrCat("event ", i)));
+  store.Put(batch, Family::kConversations, absl::StrCat("c", i % 5),
+            std::string_view(absl::StrCat("after ", i)));
+  if (i % 4 == 3) store.Delete(batch, Family::kEvents, absl::StrCat("c", i % 5, "/", i - 3));
+  return store.Write(batch);
+}
+
+// Takes the lead with `store` and routes its writes through the leader.
+std::unique_ptr<LogLeader> Lead(PartitionLog& log, store::Store& store, const std::string& writer) {
+  auto leader = LogLeader::Take(log, store, writer);
+  EXPECT_TRUE(leader.ok()) << leader.status();
+  if (!leader.ok()) return nullptr;
+  store.SetReplicationStage([l = leader->get()](rocksdb::WriteBatch& batch) { return l->Stage(batch); });
+  return *std::move(leader);
+}
+
+class LogLeaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_TRUE(servers_.WaitReady());
+    js_ = Connect();
+    auto log = PartitionLog::Open(*js_, 0, {});
+    ASSERT_TRUE(log.ok()) << log.status();
+    log_ = *std::move(log);
+  }
+  std::unique_ptr<JetStream> Connect() {
+    auto js = JetStream::Connect({.servers = servers_.Urls(), .timeout = std::chrono::seconds(1)});
+    EXPECT_TRUE(js.ok()) << js.status();
+    return js.ok() ? *std::move(js) : nullptr;
+  }
+
+  TempDir dir_;
+  NatsServers servers_{dir_.path() / "nats", 1};
+  std::unique_ptr<JetStream> js_;
+  std::unique_ptr<PartitionLog> log_;
+};
+
+TEST_F(LogLeaderTest, AFollowerHoldsExactlyWhatTheLeaderWroteAndFlushed) {
+  auto leader_store = OpenStore(dir_.path() / "leader");
+  auto leader = Lead(*log_, *leader_store, "b1@7");
+  ASSERT_NE(leader, nullptr);
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(WriteThrough(*leader_store, i).ok());
+    if (i % 10 == 9) ASSERT_TRUE(leader->Flush().ok());
+  }
+  // Ten flushes, ten records: the batches written between two flushes are one record.
+  EXPECT_EQ(leader->appended(), 10u);
+  EXPECT_EQ(log_->Bounds()->last, 10u);
+  EXPECT_EQ(log_->Read(10)->id, "b1@7/10");
+
+  auto follower_store = OpenStore(dir_.path() / "follower");
+  auto follower = LogFollower::Open(*log_, *follower_store);
+  EXPECT_EQ(*follower->CatchUp(), 10);
+  // The same records and the same position in both.
+  EXPECT_EQ(Contents(*follower_store), Contents(*leader_store));
+  EXPECT_EQ(StoredPosition(*leader_store)->id(), "b1@7/10");
+}
+
+TEST_F(LogLeaderTest, WritesNotYetFlushedAreNotInTheLogAndTheirStoreCannotLead) {
+  auto leader_store = OpenStore(dir_.path() / "leader");
+  auto leader = Lead(*log_, *leader_store, "b1@1");
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(WriteThrough(*leader_store, i).ok());
+  ASSERT_TRUE(leader->Flush().ok());
+  // Written, never appended: the leader died before its flush.
+  for (int i = 5; i < 8; ++i) ASSERT_TRUE(WriteThrough(*leader_store, i).ok());
+  leader_store->SetReplicationStage(nullptr);
+  leader.reset();
+  EXPECT_EQ(log_->Bounds()->last, 1u);
+  auto again = LogLeader::Take(*log_, *leader_store, "b1@2");
+  EXPECT_TRUE(absl::IsDataLoss(again.status())) << again.status();
+  EXPECT_NE(again.status().message().find("rebuilt"), std::string::npos) << again.status();
+}
+
+TEST_F(LogLeaderTest, ALeaderRestartedOnItsStoreGoesOnWhereTheLogEnds) {
+  const auto dir = dir_.path() / "leader";
+  {
+    auto store = OpenStore(dir);
+    auto leader = Lead(*log_, *store, "b1@1");
+    for (int i = 0; i < 6; ++i) {
+      ASSERT_TRUE(WriteThrough(*store, i).ok());
+      ASSERT_TRUE(leader->Flush().ok());
+    }
+    store->SetReplicationStage(nullptr);
+  }
+  auto store = OpenStore(dir);
+  auto leader = Lead(*log_, *store, "b1@2");
+  ASSERT_NE(leader, nullptr);
+  EXPECT_EQ(leader->appended(), 6u);
+  ASSERT_TRUE(WriteThrough(*store, 6).ok());
+  ASSERT_TRUE(leader->Flush().ok());
+  EXPECT_EQ(log_->Read(7)->id, "b1@2/7");
+  auto follower_store = OpenStore(dir_.path() / "follower");
+  ASSERT_TRUE(LogFollower::Open(*log_, *follower_store)->CatchUp().ok());
+  EXPECT_EQ(Contents(*follower_store), Contents(*store));
+}
+
+TEST_F(LogLeaderTest, AStoreBehindTheLogCatchesUpBeforeItLeads) {
+  auto first_store = OpenStore(dir_.path() / "first");
+  auto first = Lead(*log_, *first_store, "b1@1");
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(WriteThrough(*first_store, i).ok());
+    ASSERT_TRUE(first->Flush().ok());
+  }
+  auto second_store = OpenStore(dir_.path() / "second");
+  auto refused = LogLeader::Take(*log_, *second_store, "b2@2");
+  EXPECT_TRUE(absl::IsFailedPrecondition(refused.status())) << refused.status();
+  ASSERT_TRUE(LogFollower::Open(*log_, *second_store)->CatchUp().ok());
+  EXPECT_NE(Lead(*log_, *second_store, "b2@2"), nullptr);
+}
+
+// Two leaders at once (the first stalled past its lease, the second took over): the log keeps
+// only the second's records, and the first stops writing at its first refused append.
+TEST_F(LogLeaderTest, ADeposedLeaderIsFencedOffByTheLogAndRefusesWrites) {
+  auto a_store = OpenStore(dir_.path() / "a");
+  auto a = Lead(*log_, *a_store, "a@1");
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(WriteThrough(*a_store, i).ok());
+  ASSERT_TRUE(a->Flush().ok());
+
+  auto b_js = Connect();
+  auto b_log = PartitionLog::Open(*b_js, 0, {});
+  auto b_store = OpenStore(dir_.path() / "b");
+  ASSERT_TRUE(LogFollower::Open(**b_log, *b_store)->CatchUp().ok());
+  auto b = Lead(**b_log, *b_store, "b@2");
+  ASSERT_TRUE(WriteThrough(*b_store, 100).ok());
+  ASSERT_TRUE(b->Flush().ok());
+
+  // A still believes it leads: its write is applied locally, its append refused.
+  ASSERT_TRUE(WriteThrough(*a_store, 3).ok());
+  const absl::Status fenced = a->Flush();
+  EXPECT_TRUE(absl::IsFailedPrecondition(fenced)) << fenced;
+  EXPECT_TRUE(a->fenced());
+  EXPECT_TRUE(absl::IsFailedPrecondition(WriteThrough(*a_store, 4)));
+  // The log holds A's first record and B's, nothing of A's after.
+  EXPECT_EQ(log_->Bounds()->last, 2u);
+  EXPECT_EQ(log_->Read(2)->id, "b@2/2");
+  // A's store holds a record the log does not: it cannot lead again until rebuilt.
+  a_store->SetReplicationStage(nullptr);
+  EXPECT_TRUE(absl::IsDataLoss(LogLeader::Take(*log_, *a_store, "a@3").status()));
+}
+
+TEST_F(LogLeaderTest, AnAppendThatTimedOutIsRepeatedAndStoredOnce) {
+  auto store = OpenStore(dir_.path() / "leader");
+  auto leader = Lead(*log_, *store, "b1@1");
+  ASSERT_TRUE(WriteThrough(*store, 0).ok());
+  ASSERT_TRUE(leader->Flush().ok());
+  servers_.Kill(0);
+  ASSERT_TRUE(WriteThrough(*store, 1).ok());
+  const absl::Status down = leader->Flush();
+  EXPECT_TRUE(absl::IsUnavailable(down)) << down;
+  EXPECT_FALSE(leader->fenced());
+  ASSERT_TRUE(WriteThrough(*store, 2).ok());  // a later write joins the next record
+  servers_.Start(0);
+  ASSERT_TRUE(servers_.WaitReady());
+  ASSERT_TRUE(omni::testing::WaitFor([&] { return leader->Flush().ok(); },
+                                     std::chrono::seconds(30)));
+  EXPECT_EQ(leader->appended(), 3u);
+  EXPECT_EQ(log_->Bounds()->last, 3u);
+  auto follower_store = OpenStore(dir_.path() / "follower");
+  EXPECT_EQ(*LogFollower::Open(*log_, *follower_store)->CatchUp(), 3);
+  EXPECT_EQ(Contents(*follower_store), Contents(*store));
+}
+
+}  // namespace
+}  // namespace omni::cluster
