@@ -17,6 +17,19 @@ absl::StatusOr<omnibroker::v1::LogPosition> StoredPosition(const store::Store& s
 
 absl::StatusOr<LogFollower> LogFollower::Open(PartitionLog& log, store::Store& store) {
   OMNI_ASSIGN_OR_RETURN(auto position, StoredPosition(store));
+  // A store written without syncing each record (a leader's, whose durability is the quorum's)
+  // may have lost the end of the record it stands at when its machine died: applied once more,
+  // the same writes change nothing else. Unless the log was trimmed past it (then CatchUp says).
+  if (position.sequence() > 0) {
+    auto record = log.Read(position.sequence());
+    if (record.ok() && record->id == position.id()) {
+      rocksdb::WriteBatch again;
+      OMNI_RETURN_IF_ERROR(DecodeBatch(store, record->data, again));
+      OMNI_RETURN_IF_ERROR(store.Write(again));
+    } else if (!record.ok() && !absl::IsNotFound(record.status())) {
+      return record.status();
+    }
+  }
   return LogFollower(log, store, std::move(position));
 }
 

@@ -1,5 +1,5 @@
-// LogLeader: a partition's writes as its leader makes them. Every batch the store writes passes
-// through Stage (Store::SetReplicationStage): its writes join the record being gathered, and that
+// LogLeader: a partition's writes as its leader makes them: the store's replication
+// (Store::SetReplication). Every batch the store writes passes through Stage: its writes join the record being gathered, and that
 // record's log position is written with them, in the same batch, to the leader's own store (as a
 // follower writes it: cluster/log_follower.h). Flush appends the gathered records in order, each
 // expecting the one before it at the log's end, and returns once the quorum holds them all: what
@@ -11,7 +11,8 @@
 // rebuilt. An append that timed out (UNAVAILABLE) stays queued and is repeated, with its id, at
 // the next Flush: the log stores it once.
 //
-// Stage runs on the store's writing thread, Flush on one other thread (the group commit's).
+// Stage runs on the store's writing thread, Flush on one other thread (the group commit's, through
+// Store::SyncWal; Store::Recover's after a failed flush).
 #pragma once
 
 #include <cstdint>
@@ -27,7 +28,7 @@
 
 namespace omni::cluster {
 
-class LogLeader {
+class LogLeader : public store::Replication {
  public:
   // Takes the partition's writing over with `store`, which must stand exactly at the log's end:
   // FAILED_PRECONDITION when it is behind (a follower catches up first: LogFollower), DATA_LOSS
@@ -39,12 +40,12 @@ class LogLeader {
   static absl::StatusOr<std::unique_ptr<LogLeader>> Take(PartitionLog& log, store::Store& store,
                                                          std::string writer);
 
-  // The store's replication stage: adds `batch` to the record being gathered and the record's
-  // position to `batch`. FAILED_PRECONDITION once the leader is fenced off.
-  absl::Status Stage(rocksdb::WriteBatch& batch);
+  // Adds `batch` to the record being gathered and the record's position to `batch`.
+  // FAILED_PRECONDITION once the leader is fenced off.
+  absl::Status Stage(rocksdb::WriteBatch& batch) override;
   // Appends the records gathered so far (the one being gathered is closed: later batches start
   // the next) and returns once the quorum holds them. FAILED_PRECONDITION: fenced off.
-  absl::Status Flush();
+  absl::Status Flush() override;
 
   // The newest record the quorum holds.
   uint64_t appended() const;

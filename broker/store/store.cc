@@ -303,8 +303,8 @@ absl::Status Store::Write(rocksdb::WriteBatch& batch) {
   // RocksDB must not see a write after a fault: a WAL whose append failed cannot take another
   // (the RocksDB we build on aborts on it).
   OMNI_RETURN_IF_ERROR(WriteFault());
-  // Under the fence's lock: batches reach the stage in the order they are applied.
-  if (replication_stage_) OMNI_RETURN_IF_ERROR(replication_stage_(batch));
+  // Under the fence's lock: batches are staged in the order they are applied.
+  if (replication_ != nullptr) OMNI_RETURN_IF_ERROR(replication_->Stage(batch));
   rocksdb::WriteOptions options;
   options.sync = false;
   ScopedTimer timer(write_latency_);
@@ -321,14 +321,34 @@ absl::Status Store::SyncWal() {
   // Nor a sync: syncing a WAL after its append failed aborts, and after its sync failed makes the
   // error one RocksDB cannot resume from. The fence keeps a write from failing between this check
   // and RocksDB's own look at the WAL (see WalFence).
-  return wal_fence_->FencedSync([this] {
+  OMNI_RETURN_IF_ERROR(wal_fence_->FencedSync([this] {
     OMNI_RETURN_IF_ERROR(WriteFault());
     ScopedTimer timer(sync_latency_);
     const rocksdb::Status s = db_->SyncWAL();
     if (s.ok()) return absl::OkStatus();
     Fault("WAL sync", s);
     return WriteFault();
-  });
+  }));
+  if (replication_ == nullptr) return absl::OkStatus();
+  if (absl::Status flushed = replication_->Flush(); !flushed.ok()) {
+    ReplicationFault(flushed);
+    return WriteFault();
+  }
+  return absl::OkStatus();
+}
+
+void Store::ReplicationFault(const absl::Status& cause) {
+  std::lock_guard lock(fault_mu_);
+  if (!fault_.ok()) return;
+  const std::string why = absl::StrCat("the store refuses writes since its replication failed (",
+                                       cause.message(), ")");
+  fault_ = absl::IsFailedPrecondition(cause)
+               ? absl::FailedPreconditionError(absl::StrCat(why, ", for good"))
+               : absl::UnavailableError(absl::StrCat(why, "; they resume once it flushes"));
+  replication_fault_ = true;
+  if (options_.write_fault != nullptr) options_.write_fault->Add(1);
+  LogError("store", std::string(fault_.message()));
+  if (fault_observer_) fault_observer_();
 }
 
 absl::Status Store::WriteFault() const {
@@ -375,6 +395,23 @@ absl::Status Store::ProbeWrite() const {
 // store open (reads served) while it would fail.
 absl::Status Store::Recover() {
   if (WriteFault().ok()) return absl::OkStatus();
+  bool replication_fault = false;
+  {
+    std::lock_guard lock(fault_mu_);
+    replication_fault = replication_fault_;
+    if (replication_fault && absl::IsFailedPrecondition(fault_)) return fault_;  // for good
+  }
+  if (replication_fault) {
+    // The store itself is whole: flushing what waits is all there is to do.
+    if (absl::Status flushed = replication_->Flush(); !flushed.ok()) return flushed;
+    std::lock_guard lock(fault_mu_);
+    fault_ = absl::OkStatus();
+    replication_fault_ = false;
+    if (options_.write_fault != nullptr) options_.write_fault->Add(-1);
+    LogInfo("store", "replication flushed again; writes resume");
+    if (fault_observer_) fault_observer_();
+    return absl::OkStatus();
+  }
   OMNI_RETURN_IF_ERROR(ProbeWrite());
   std::lock_guard lock(sync_mu_);
   CloseDb();

@@ -72,6 +72,18 @@ struct StoreOptions {
 
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view what);
 
+// Where a store's writes go besides its own RocksDB: the cluster's partition log
+// (cluster/log_leader.h).
+class Replication {
+ public:
+  virtual ~Replication() = default;
+  // Each batch, before it is applied, in the order of the writes; an error refuses the write.
+  virtual absl::Status Stage(rocksdb::WriteBatch& batch) = 0;
+  // Makes what was staged durable beyond this machine; SyncWal waits for it. FAILED_PRECONDITION
+  // when it never will.
+  virtual absl::Status Flush() = 0;
+};
+
 class Store {
  public:
   // Opens or creates the store. A directory that exists but is not a store, or a store whose
@@ -90,16 +102,17 @@ class Store {
   void Delete(rocksdb::WriteBatch& batch, Family family, std::string_view key) const;
 
   // Applies `batch` atomically, without syncing the WAL (see GroupCommit). During a write fault,
-  // the fault. With a replication stage set, the batch passes through it first, in the order of
-  // the writes; a batch it refuses is not applied, and its error is the write's.
+  // the fault. With a replication, the batch is staged in it first, in the order of the writes;
+  // a batch it refuses is not applied, and its error is the write's.
   absl::Status Write(rocksdb::WriteBatch& batch);
-  // Every batch written from now on goes through `stage` before it is applied (the cluster's
-  // leader puts it in its partition's log: cluster/log_leader.h); null = none. Set it while
-  // nothing writes.
-  void SetReplicationStage(std::function<absl::Status(rocksdb::WriteBatch&)> stage) {
-    replication_stage_ = std::move(stage);
-  }
-  // Makes every write applied so far durable. During a write fault, the fault.
+  // Every batch written from now on is staged in `replication` before it is applied, and SyncWal
+  // flushes it (the cluster's leader: cluster/log_leader.h); null = none. Set it while nothing
+  // writes or syncs; it must outlive its use.
+  void SetReplication(Replication* replication) { replication_ = replication; }
+  // Makes every write applied so far durable: the WAL synced and, with a replication, flushed.
+  // A replication that cannot flush is a write fault: UNAVAILABLE until Recover() flushes it
+  // (its quorum answers again), or, when the replication says it never will (FAILED_PRECONDITION:
+  // this store's writer was replaced), for good. During a write fault, the fault.
   absl::Status SyncWal();
 
   // OK while the store takes writes; during a write fault, UNAVAILABLE saying what failed.
@@ -145,6 +158,8 @@ class Store {
   absl::Status MigrateFromVersion1();
   // Begins a write fault, unless one is on: `what` failed with `cause`.
   void Fault(std::string_view what, const rocksdb::Status& cause);
+  // Begins a write fault because the replication could not flush (`cause`), unless one is on.
+  void ReplicationFault(const absl::Status& cause);
   // OK when a small file can be written and synced in the store's directory.
   absl::Status ProbeWrite() const;
   // UNAVAILABLE when the store is closed (a reopening failed).
@@ -165,7 +180,8 @@ class Store {
   mutable std::mutex fault_mu_;
   absl::Status fault_;  // OK, or the write fault in progress
   std::function<void()> fault_observer_;
-  std::function<absl::Status(rocksdb::WriteBatch&)> replication_stage_;
+  Replication* replication_ = nullptr;
+  bool replication_fault_ = false;  // the fault in progress is the replication's (under fault_mu_)
 };
 
 }  // namespace omni::store

@@ -54,7 +54,7 @@ std::unique_ptr<LogLeader> Lead(PartitionLog& log, store::Store& store, const st
   auto leader = LogLeader::Take(log, store, writer);
   EXPECT_TRUE(leader.ok()) << leader.status();
   if (!leader.ok()) return nullptr;
-  store.SetReplicationStage([l = leader->get()](rocksdb::WriteBatch& batch) { return l->Stage(batch); });
+  store.SetReplication(leader->get());
   return *std::move(leader);
 }
 
@@ -107,7 +107,7 @@ TEST_F(LogLeaderTest, WritesNotYetFlushedAreNotInTheLogAndTheirStoreCannotLead) 
   ASSERT_TRUE(leader->Flush().ok());
   // Written, never appended: the leader died before its flush.
   for (int i = 5; i < 8; ++i) ASSERT_TRUE(WriteThrough(*leader_store, i).ok());
-  leader_store->SetReplicationStage(nullptr);
+  leader_store->SetReplication(nullptr);
   leader.reset();
   EXPECT_EQ(log_->Bounds()->last, 1u);
   auto again = LogLeader::Take(*log_, *leader_store, "b1@2");
@@ -124,7 +124,7 @@ TEST_F(LogLeaderTest, ALeaderRestartedOnItsStoreGoesOnWhereTheLogEnds) {
       ASSERT_TRUE(WriteThrough(*store, i).ok());
       ASSERT_TRUE(leader->Flush().ok());
     }
-    store->SetReplicationStage(nullptr);
+    store->SetReplication(nullptr);
   }
   auto store = OpenStore(dir);
   auto leader = Lead(*log_, *store, "b1@2");
@@ -178,7 +178,7 @@ TEST_F(LogLeaderTest, ADeposedLeaderIsFencedOffByTheLogAndRefusesWrites) {
   EXPECT_EQ(log_->Bounds()->last, 2u);
   EXPECT_EQ(log_->Read(2)->id, "b@2/2");
   // A's store holds a record the log does not: it cannot lead again until rebuilt.
-  a_store->SetReplicationStage(nullptr);
+  a_store->SetReplication(nullptr);
   EXPECT_TRUE(absl::IsDataLoss(LogLeader::Take(*log_, *a_store, "a@3").status()));
 }
 
@@ -202,6 +202,49 @@ TEST_F(LogLeaderTest, AnAppendThatTimedOutIsRepeatedAndStoredOnce) {
   auto follower_store = OpenStore(dir_.path() / "follower");
   EXPECT_EQ(*LogFollower::Open(*log_, *follower_store)->CatchUp(), 3);
   EXPECT_EQ(Contents(*follower_store), Contents(*store));
+}
+
+// Through the store, as the broker's group commit uses it: SyncWal flushes the leader; a quorum
+// that does not answer is a write fault that Recover ends once it answers again.
+TEST_F(LogLeaderTest, ASyncWaitsForTheQuorumAndAnUnreachableOneStopsWritesUntilItReturns) {
+  auto store = OpenStore(dir_.path() / "leader");
+  auto leader = Lead(*log_, *store, "b1@1");
+  ASSERT_TRUE(WriteThrough(*store, 0).ok());
+  ASSERT_TRUE(store->SyncWal().ok());
+  EXPECT_EQ(log_->Bounds()->last, 1u);
+
+  servers_.Kill(0);
+  ASSERT_TRUE(WriteThrough(*store, 1).ok());
+  const absl::Status sync = store->SyncWal();
+  EXPECT_TRUE(absl::IsUnavailable(sync)) << sync;
+  // Writes are refused meanwhile, so nothing more piles up unreplicated.
+  EXPECT_TRUE(absl::IsUnavailable(WriteThrough(*store, 2)));
+  EXPECT_FALSE(store->Recover().ok());  // still down
+
+  servers_.Start(0);
+  ASSERT_TRUE(servers_.WaitReady());
+  ASSERT_TRUE(omni::testing::WaitFor([&] { return store->Recover().ok(); },
+                                     std::chrono::seconds(30)));
+  EXPECT_TRUE(store->WriteFault().ok());
+  EXPECT_EQ(log_->Bounds()->last, 2u);
+  ASSERT_TRUE(WriteThrough(*store, 2).ok());
+  ASSERT_TRUE(store->SyncWal().ok());
+  auto follower_store = OpenStore(dir_.path() / "follower");
+  EXPECT_EQ(*LogFollower::Open(*log_, *follower_store)->CatchUp(), 3);
+  EXPECT_EQ(Contents(*follower_store), Contents(*store));
+}
+
+TEST_F(LogLeaderTest, AFencedOffLeadersStoreRefusesWritesForGood) {
+  auto a_store = OpenStore(dir_.path() / "a");
+  auto a = Lead(*log_, *a_store, "a@1");
+  ASSERT_TRUE(WriteThrough(*a_store, 0).ok());
+  ASSERT_TRUE(a_store->SyncWal().ok());
+  // Another writer appends after record 1.
+  ASSERT_TRUE(log_->Append("b@2/2", omnibroker::v1::LogBatch().SerializeAsString(), 1).ok());
+  ASSERT_TRUE(WriteThrough(*a_store, 1).ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(a_store->SyncWal()));
+  EXPECT_TRUE(absl::IsFailedPrecondition(a_store->Recover()));
+  EXPECT_TRUE(absl::IsFailedPrecondition(WriteThrough(*a_store, 2)));
 }
 
 }  // namespace
