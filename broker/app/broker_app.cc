@@ -1,5 +1,7 @@
 #include "broker/app/broker_app.h"
 
+#include <unistd.h>
+
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
@@ -72,6 +74,16 @@ absl::Status BrokerApp::Start() {
                 .write_latency = &metrics_.store_write,
                 .sync_latency = &metrics_.store_sync,
                 .write_fault = &metrics_.store_write_fault}};
+  options.cluster = config_.cluster;
+  if (options.cluster.enabled()) {
+    if (options.cluster.broker_id.empty()) {
+      char host[256] = {};
+      gethostname(host, sizeof host - 1);
+      options.cluster.broker_id = host;
+    }
+    options.cluster.grpc_address = config_.grpc_listen;
+    options.cluster.ingest_address = config_.ingest_listen;
+  }
   OMNI_RETURN_IF_ERROR(routing::Validate(config_.routing));
   options.tenants[config_.tenant] = config_.routing;
   for (const auto& tenant : config_.tenants) {

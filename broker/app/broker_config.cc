@@ -4,6 +4,7 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "base/status_macros.h"
 #include "base/tenant_name.h"
 #include "broker/app/config_file.h"
 
@@ -84,6 +85,8 @@ std::string Usage() {
                            tcp://127.0.0.1:5570; empty = in-process connectors only)
   --admin-listen=HOST:PORT Prometheus /metrics, /livez, /readyz (default: 127.0.0.1:9464;
                            empty = off)
+  --cluster=URLS           lead the partitions in a cluster: its NATS servers with JetStream,
+                           nats://host:port, comma-separated (docs/cluster.md; default: none)
   --log-format=json|text   one JSON object per log line (default), or plain text
   --webchat-listen=HOST:PORT  built-in web chat connector (default: 127.0.0.1:8080)
   --no-webchat             do not start the built-in web chat connector
@@ -127,6 +130,8 @@ absl::Status ApplyFlags(const std::vector<std::string>& args, BrokerConfig& conf
       config.grpc_listen = value;
     } else if (name == "--ingest-listen") {
       config.ingest_listen = value;
+    } else if (name == "--cluster") {
+      OMNI_ASSIGN_OR_RETURN(config.cluster.servers, ClusterServers(value, "--cluster"));
     } else if (name == "--admin-listen") {
       config.admin_listen = value;
     } else if (name == "--log-format") {

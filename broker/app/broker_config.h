@@ -16,6 +16,7 @@
 #include "broker/app/ingest_config.h"
 #include "broker/auth/grpc_security.h"
 #include "broker/core/retention_policy.h"
+#include "broker/cluster/cluster_options.h"
 #include "broker/partitions/partition_map.h"
 #include "broker/ops/floor_stats.h"
 #include "broker/routing/routing_policy.h"
@@ -57,6 +58,9 @@ struct BrokerConfig {
   // How many partitions the broker's state is split into, and tenants placed by hand (the rest by
   // a hash of their name). Fixed for a data directory (see broker/partitions).
   partitions::PartitionMap partitions;
+  // The cluster the broker leads its partitions in (docs/cluster.md); no servers = none, and
+  // the broker runs alone on its WAL.
+  cluster::ClusterOptions cluster;
   // How long an accepted event's id is remembered to recognise a provider's retry (WhatsApp
   // retries for up to 7 days).
   std::chrono::hours dedupe_window{24 * 8};

@@ -7,9 +7,12 @@
 #include <set>
 #include <sstream>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "base/status_macros.h"
 #include "base/strings.h"
 #include "base/tenant_name.h"
@@ -327,6 +330,55 @@ absl::Status ApplyPartitions(const YAML::Node& value, partitions::PartitionMap& 
   return absl::OkStatus();
 }
 
+// cluster: {servers: [...], broker_id: b0, replicas: 3, lease_ttl_ms: 5000}
+absl::Status ApplyCluster(const YAML::Node& value, cluster::ClusterOptions& cluster) {
+  if (!value.IsMap()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cluster (", Where(value), "): a mapping of servers, broker_id, replicas, lease_ttl_ms"));
+  }
+  for (const auto& kv : value) {
+    const std::string key = kv.first.as<std::string>();
+    const std::string field = absl::StrCat("cluster.", key);
+    if (key == "servers") {
+      if (kv.second.IsScalar()) {
+        OMNI_ASSIGN_OR_RETURN(cluster.servers,
+                              ClusterServers(kv.second.Scalar(),
+                                             absl::StrCat(field, " (", Where(kv.second), ")")));
+      } else if (kv.second.IsSequence()) {
+        cluster.servers.clear();
+        for (const auto& server : kv.second) {
+          if (!server.IsScalar()) {
+            return absl::InvalidArgumentError(
+                absl::StrCat(field, " (", Where(server), "): a server's URL"));
+          }
+          OMNI_ASSIGN_OR_RETURN(auto one, ClusterServers(server.Scalar(), absl::StrCat(
+                                                                              field, " (", Where(server), ")")));
+          cluster.servers.insert(cluster.servers.end(), one.begin(), one.end());
+        }
+      } else {
+        return absl::InvalidArgumentError(
+            absl::StrCat(field, " (", Where(kv.second), "): a list of nats:// URLs"));
+      }
+    } else if (key == "broker_id") {
+      OMNI_RETURN_IF_ERROR(ScalarString(kv.second, field, cluster.broker_id));
+      OMNI_RETURN_IF_ERROR(ValidateTenantName(cluster.broker_id, field));
+    } else if (key == "replicas") {
+      int64_t replicas;
+      OMNI_RETURN_IF_ERROR(WholeNumber(kv.second, field, 1, 5, replicas));
+      cluster.replicas = static_cast<int>(replicas);
+    } else if (key == "lease_ttl_ms") {
+      int64_t ms;
+      OMNI_RETURN_IF_ERROR(WholeNumber(kv.second, field, 500, 600'000, ms));
+      cluster.lease_ttl = std::chrono::milliseconds(ms);
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          field, " (", Where(kv.first), "): unknown key; known: servers, broker_id, replicas, "
+          "lease_ttl_ms"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // Applies one top-level section; its error names where it is.
 absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
                           BrokerConfig& config) {
@@ -366,6 +418,8 @@ absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
     OMNI_ASSIGN_OR_RETURN(config.tenants, ParseTenants(value));
   } else if (key == "partitions") {
     OMNI_RETURN_IF_ERROR(ApplyPartitions(value, config.partitions));
+  } else if (key == "cluster") {
+    OMNI_RETURN_IF_ERROR(ApplyCluster(value, config.cluster));
   } else if (key == "dedupe_window_hours") {
     int64_t hours;
     if (!value.IsScalar() || !absl::SimpleAtoi(value.Scalar(), &hours) || hours < 1) {
@@ -430,7 +484,7 @@ absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
     return absl::InvalidArgumentError(absl::StrCat(
         "config: unknown section '", key, "' (", Where(key_node),
         "); known: data_dir, grpc_listen, grpc_security, ingest_listen, ingest, admin_listen, "
-        "log_format, shutdown_grace_seconds, tenant, tenants, partitions, dedupe_window_hours, "
+        "log_format, shutdown_grace_seconds, tenant, tenants, partitions, cluster, dedupe_window_hours, "
         "retention, "
         "escalation_roles, join_open_conversation_across_channels, floor_stats, routing, agents, "
         "connectors, insecure"));
@@ -439,6 +493,25 @@ absl::Status ApplySection(const YAML::Node& key_node, const YAML::Node& value,
 }
 
 }  // namespace
+
+absl::StatusOr<std::vector<std::string>> ClusterServers(std::string_view text,
+                                                        const std::string& where) {
+  std::vector<std::string> servers;
+  for (absl::string_view url : absl::StrSplit(ToAbsl(text), ',', absl::SkipWhitespace())) {
+    url = absl::StripAsciiWhitespace(url);
+    const bool scheme = absl::StartsWith(url, "nats://") || absl::StartsWith(url, "tls://");
+    const size_t colon = url.rfind(':');
+    int port = 0;
+    if (!scheme || colon < 6 || !absl::SimpleAtoi(url.substr(colon + 1), &port) || port < 1 ||
+        port > 65535) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          where, ": '", std::string(url), "' is not a NATS server's URL (nats://host:port)"));
+    }
+    servers.emplace_back(url);
+  }
+  if (servers.empty()) return absl::InvalidArgumentError(absl::StrCat(where, ": no server named"));
+  return servers;
+}
 
 absl::Status ApplyConfigText(std::string_view text, BrokerConfig& config,
                              const connectors::ConfigEnvironment& env) {

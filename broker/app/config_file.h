@@ -41,6 +41,11 @@
 //     rate_limit_burst: 100
 //     failed_auth_per_second: 0.1   # per client address, after failed_auth_burst; 0 = off
 //     failed_auth_burst: 20
+//   cluster:                       # lead the partitions in a cluster (docs/cluster.md); none = alone
+//     servers: [nats://nats-0:4222, nats://nats-1:4222]  # or one string, comma-separated
+//     broker_id: broker-0          # unique in the cluster; default: the host name
+//     replicas: 3                  # copies of each log record and lease (1 to 5)
+//     lease_ttl_ms: 5000           # a dead leader's partitions wait this long for another
 // Environment variables OMNIBROKER_<PATH> override the file (connectors/sdk/config_environment.h).
 // Precedence: embedded defaults < this file < environment < command-line flags.
 #pragma once
@@ -49,6 +54,7 @@
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "broker/app/broker_config.h"
 #include "connectors/sdk/config_environment.h"
 
@@ -63,5 +69,9 @@ absl::Status ApplyConfigText(std::string_view text, BrokerConfig& config,
 // The same for a file.
 absl::Status ApplyConfigFile(const std::filesystem::path& path, BrokerConfig& config,
                              const connectors::ConfigEnvironment& env = {});
+// The NATS servers of a cluster written as one string (`--cluster`, OMNIBROKER_CLUSTER__SERVERS):
+// nats:// or tls:// URLs with a port, comma-separated; the error names `where`.
+absl::StatusOr<std::vector<std::string>> ClusterServers(std::string_view text,
+                                                        const std::string& where);
 
 }  // namespace omni::app

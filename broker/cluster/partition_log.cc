@@ -75,6 +75,20 @@ absl::StatusOr<std::unique_ptr<PartitionLog>> PartitionLog::Open(
   return std::unique_ptr<PartitionLog>(new PartitionLog(js, stream, subject));
 }
 
+absl::StatusOr<bool> PartitionLog::Exists(JetStream& js, int partition,
+                                          const PartitionLogOptions& options) {
+  const std::string stream = absl::StrCat(options.prefix, "_P", partition);
+  jsOptions call = CallOptions(js);
+  StreamInfo found;
+  jsErrCode code = jsErrCode(0);
+  const absl::Status status =
+      NatsStatus(js_GetStreamInfo(&found.info, js.context(), stream.c_str(), &call, &code), code,
+                 "cluster: stream " + stream);
+  if (absl::IsNotFound(status)) return false;
+  OMNI_RETURN_IF_ERROR(status);
+  return true;
+}
+
 absl::StatusOr<uint64_t> PartitionLog::Append(std::string_view id, std::string_view data,
                                               uint64_t expected_last) {
   const std::string msg_id(id);

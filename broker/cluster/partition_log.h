@@ -48,6 +48,10 @@ class PartitionLog {
   static absl::StatusOr<std::unique_ptr<PartitionLog>> Open(JetStream& js, int partition,
                                                             const PartitionLogOptions& options);
 
+  // Whether partition `partition`'s log exists (some broker led it once).
+  static absl::StatusOr<bool> Exists(JetStream& js, int partition,
+                                     const PartitionLogOptions& options);
+
   const std::string& stream() const { return stream_; }
 
   // Appends `data` after record `expected_last` (0: the log was never written) and returns its

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
 #include "base/status_macros.h"
+#include "broker/cluster/log_follower.h"
 #include "broker/core/meta_keys.h"
 #include "base/tenant_name.h"
 
@@ -125,6 +126,22 @@ absl::StatusOr<std::unique_ptr<Partitions>> Partitions::Open(PartitionsOptions o
 
   std::unique_ptr<Partitions> partitions(
       new Partitions(std::move(options), front, clock, metrics));
+  if (const cluster::ClusterOptions& cluster = partitions->options_.cluster; cluster.enabled()) {
+    OMNI_ASSIGN_OR_RETURN(partitions->js_, cluster::JetStream::Connect(
+                                               {.servers = cluster.servers, .name = cluster.broker_id}));
+    OMNI_ASSIGN_OR_RETURN(partitions->leases_,
+                          cluster::PartitionLeases::Open(*partitions->js_,
+                                                         {.prefix = cluster.prefix,
+                                                          .replicas = cluster.replicas,
+                                                          .ttl = cluster.lease_ttl}));
+    // A partition whose log exists holds data, whatever this broker's disk holds.
+    for (int index = 0; index < map.count; ++index) {
+      OMNI_ASSIGN_OR_RETURN(const bool exists,
+                            cluster::PartitionLog::Exists(*partitions->js_, index,
+                                                          {.prefix = cluster.prefix}));
+      if (exists) indices.insert(index);
+    }
+  }
   for (int index : indices) {
     OMNI_ASSIGN_OR_RETURN(Partition partition, partitions->OpenPartition(index));
     partitions->Insert(std::move(partition));
@@ -136,6 +153,8 @@ absl::StatusOr<Partitions::Partition> Partitions::OpenPartition(int index) const
   store::StoreOptions store_options = options_.store;
   store_options.dir = Dir(options_.data_dir, index);
   OMNI_ASSIGN_OR_RETURN(auto store, store::Store::Open(store_options));
+  Partition partition{.index = index};
+  if (options_.cluster.enabled()) OMNI_RETURN_IF_ERROR(Lead(partition, *store));
   OMNI_ASSIGN_OR_RETURN(const auto homes, ReadHomes(*store, index, options_.map));
 
   // Served here: the config file's tenants of this partition that Admin did not remove, and those
@@ -172,10 +191,66 @@ absl::StatusOr<Partitions::Partition> Partitions::OpenPartition(int index) const
 
   std::vector<std::string> served;
   for (const auto& [tenant, policy] : core_options.tenants) served.push_back(tenant);
-  auto core = std::make_unique<core::BrokerCore>(front_, *store, clock_, metrics_,
-                                                 std::move(core_options));
-  return Partition{index, std::move(store), std::move(core), std::move(served),
-                   std::move(added_by_admin)};
+  partition.core = std::make_unique<core::BrokerCore>(front_, *store, clock_, metrics_,
+                                                      std::move(core_options));
+  partition.store = std::move(store);
+  partition.served = std::move(served);
+  partition.added_by_admin = std::move(added_by_admin);
+  return partition;
+}
+
+absl::Status Partitions::Lead(Partition& partition, store::Store& store) const {
+  const cluster::ClusterOptions& cluster = options_.cluster;
+  OMNI_ASSIGN_OR_RETURN(partition.log,
+                        cluster::PartitionLog::Open(*js_, partition.index,
+                                                    {.prefix = cluster.prefix,
+                                                     .replicas = cluster.replicas}));
+  omnibroker::v1::PartitionLease self;
+  self.set_broker(cluster.broker_id);
+  self.set_grpc_address(cluster.grpc_address);
+  self.set_ingest_address(cluster.ingest_address);
+  OMNI_ASSIGN_OR_RETURN(partition.lease, leases_->Acquire(partition.index, self));
+  // What the log holds that the store does not: this broker's writes before its disk was lost,
+  // or another broker's while it led the partition.
+  OMNI_ASSIGN_OR_RETURN(auto follower, cluster::LogFollower::Open(*partition.log, store));
+  int caught_up = 0;
+  for (int applied = -1; applied != 0; caught_up += applied) {
+    OMNI_ASSIGN_OR_RETURN(applied, follower.CatchUp());
+  }
+  OMNI_ASSIGN_OR_RETURN(partition.leader,
+                        cluster::LogLeader::Take(*partition.log, store,
+                                                 absl::StrCat(cluster.broker_id, "@",
+                                                              partition.lease->epoch)));
+  store.SetReplication(partition.leader.get());
+  LogInfo("partitions",
+          absl::StrCat("leads partition ", partition.index, " (epoch ", partition.lease->epoch,
+                       ") from record ", partition.leader->appended(), " of ",
+                       partition.log->stream(), ", ", caught_up, " applied from the log"));
+  return absl::OkStatus();
+}
+
+void Partitions::RenewLeases() {
+  const auto every = options_.cluster.lease_ttl / 3;
+  std::unique_lock lock(renewer_mu_);
+  while (!renewer_wake_.wait_for(lock, every, [this] { return renewer_stopping_; })) {
+    std::shared_lock partitions(mu_);
+    for (auto& partition : opened_) {
+      if (!partition.lease) continue;
+      auto renewed = leases_->Renew(*partition.lease);
+      if (renewed.ok()) {
+        partition.lease = *std::move(renewed);
+      } else if (absl::IsFailedPrecondition(renewed.status())) {
+        // Another broker may lead it now; the log refuses this one's next append if it does, and
+        // its store then refuses writes (cluster/log_leader.h).
+        LogError("partitions", absl::StrCat("lost the lease of partition ", partition.index, ": ",
+                                            renewed.status().message()));
+        partition.lease.reset();
+      } else {
+        LogWarning("partitions", absl::StrCat("renewing the lease of partition ",
+                                              partition.index, ": ", renewed.status().message()));
+      }
+    }
+  }
 }
 
 void Partitions::Insert(Partition partition) {
@@ -193,12 +268,34 @@ absl::Status Partitions::Start() {
   std::shared_lock lock(mu_);
   for (auto& partition : opened_) OMNI_RETURN_IF_ERROR(partition.core->Start());
   started_ = true;
+  if (leases_) renewer_ = std::thread([this] { RenewLeases(); });
   return absl::OkStatus();
 }
 
 void Partitions::Stop() {
-  std::shared_lock lock(mu_);
-  for (auto& partition : opened_) partition.core->Stop();
+  {
+    std::shared_lock lock(mu_);
+    for (auto& partition : opened_) partition.core->Stop();
+  }
+  if (renewer_.joinable()) {
+    {
+      std::lock_guard lock(renewer_mu_);
+      renewer_stopping_ = true;
+    }
+    renewer_wake_.notify_all();
+    renewer_.join();
+  }
+  // Nothing writes any more: the leases go at once, so another broker need not wait for them to
+  // expire.
+  std::unique_lock lock(mu_);
+  for (auto& partition : opened_) {
+    if (!partition.lease) continue;
+    if (auto released = leases_->Release(*partition.lease); !released.ok()) {
+      LogWarning("partitions", absl::StrCat("giving up the lease of partition ", partition.index,
+                                            ": ", released.message()));
+    }
+    partition.lease.reset();
+  }
 }
 
 core::BrokerCore* Partitions::ForTenant(std::string_view tenant) const {

@@ -16,21 +16,36 @@
 // the default tenant's) becomes the default tenant's partition at first start, by a rename.
 // A tenant's data found in another partition than the map gives it (the count or an assignment
 // changed) stops the start with an error that says so: moving a tenant is not supported yet.
+//
+// In a cluster (options.cluster, docs/cluster.md) each partition opened is led by this broker: it
+// takes the partition's lease (renewed while it runs, given up when it stops), brings its store
+// up to the end of the partition's log in NATS JetStream (what this broker or another wrote,
+// so a broker whose disk was lost starts whole on an empty one), and from then on every write of
+// the store is appended to the log and acknowledged only once the quorum holds it. Partitions
+// whose log exists are opened too. Followers that stand by are the cluster's next step.
 #pragma once
 
+#include <condition_variable>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "broker/cluster/cluster_options.h"
+#include "broker/cluster/jetstream.h"
+#include "broker/cluster/log_leader.h"
+#include "broker/cluster/partition_leases.h"
+#include "broker/cluster/partition_log.h"
 #include "broker/core/broker_core.h"
 #include "broker/ingest/ingest_front.h"
 #include "broker/partitions/partition_map.h"
@@ -48,6 +63,8 @@ struct PartitionsOptions {
   core::BrokerCoreOptions core;
   // The tenants served, with their policies (the default one, core.tenant, among them).
   std::map<std::string, routing::RoutingPolicy> tenants;
+  // The cluster this broker leads its partitions in; none without servers.
+  cluster::ClusterOptions cluster;
 };
 
 class Partitions : public ingest::FrameSink {
@@ -102,6 +119,11 @@ class Partitions : public ingest::FrameSink {
  private:
   struct Partition {
     int index;
+    // In a cluster: the partition's log, its lease, and the leader replicating the store's writes
+    // through the log. Declared before the store, which points at the leader: destroyed after it.
+    std::unique_ptr<cluster::PartitionLog> log;
+    std::unique_ptr<cluster::LogLeader> leader;
+    std::optional<cluster::Lease> lease;  // renewed by the renewer thread
     std::unique_ptr<store::Store> store;
     std::unique_ptr<core::BrokerCore> core;
     std::vector<std::string> served;       // the tenants it serves when opened
@@ -112,8 +134,13 @@ class Partitions : public ingest::FrameSink {
       : options_(std::move(options)), front_(front), clock_(clock), metrics_(metrics) {}
 
   // Opens partition `index`'s store and makes its core (not started), serving the tenants its
-  // store and the config file say.
+  // store and the config file say. In a cluster, leads it first (Lead).
   absl::StatusOr<Partition> OpenPartition(int index) const;
+  // In a cluster: takes `partition`'s lease, brings `store` to the end of its log, and makes the
+  // store's writes go through the log from now on.
+  absl::Status Lead(Partition& partition, store::Store& store) const;
+  // Renews every lease a third of their ttl apart, until Stop.
+  void RenewLeases();
   // Makes `partition` reachable: its index and tenants mapped. Callers hold mu_ for writing or
   // are alone (Open).
   void Insert(Partition partition);
@@ -121,6 +148,13 @@ class Partitions : public ingest::FrameSink {
   absl::StatusOr<core::BrokerCore*> StartedPartition(int index);
 
   const PartitionsOptions options_;
+  // In a cluster: the connection to its NATS servers, and the partitions' leases.
+  std::unique_ptr<cluster::JetStream> js_;
+  std::unique_ptr<cluster::PartitionLeases> leases_;
+  std::thread renewer_;
+  std::mutex renewer_mu_;
+  std::condition_variable renewer_wake_;
+  bool renewer_stopping_ = false;
   ingest::IngestFront& front_;
   const Clock& clock_;
   ops::BrokerMetrics& metrics_;

@@ -100,6 +100,33 @@ TEST(ConfigFileTest, PartitionsHaveACountAndTenantsPlacedByHand) {
   EXPECT_EQ(config.partitions.Of("acme"), 0);
 }
 
+TEST(ConfigFileTest, AClusterNamesItsServersAndTheBrokersPlaceInIt) {
+  BrokerConfig config = DefaultConfig();
+  EXPECT_FALSE(config.cluster.enabled());
+  ASSERT_TRUE(ApplyConfigText("cluster: {servers: [nats://n0:4222, 'nats://n1:4222'], broker_id: "
+                              "broker-0, replicas: 3, lease_ttl_ms: 3000}",
+                              config)
+                  .ok());
+  EXPECT_EQ(config.cluster.servers,
+            (std::vector<std::string>{"nats://n0:4222", "nats://n1:4222"}));
+  EXPECT_EQ(config.cluster.broker_id, "broker-0");
+  EXPECT_EQ(config.cluster.lease_ttl, std::chrono::milliseconds(3000));
+  // One string, as the environment and the flag give it.
+  BrokerConfig from_env = DefaultConfig();
+  ASSERT_TRUE(ApplyConfigText("", from_env,
+                              {{"OMNIBROKER_CLUSTER__SERVERS", "nats://a:1, tls://b:2"}})
+                  .ok());
+  EXPECT_EQ(from_env.cluster.servers, (std::vector<std::string>{"nats://a:1", "tls://b:2"}));
+  BrokerConfig from_flag = DefaultConfig();
+  ASSERT_TRUE(ApplyFlags({"--cluster", "nats://127.0.0.1:4222"}, from_flag).ok());
+  EXPECT_EQ(from_flag.cluster.servers, (std::vector<std::string>{"nats://127.0.0.1:4222"}));
+  EXPECT_EQ(from_flag.cluster.replicas, 3);
+  const absl::Status bad = ApplyFlags({"--cluster", "127.0.0.1:4222"}, from_flag);
+  EXPECT_NE(bad.message().find("--cluster: '127.0.0.1:4222' is not a NATS server's URL"),
+            absl::string_view::npos)
+      << bad;
+}
+
 TEST(ConfigFileTest, AConnectorMayServeATenantOfItsOwn) {
   BrokerConfig config = DefaultConfig();
   ASSERT_TRUE(ApplyConfigText("connectors: [{type: webchat}, {type: webchat, name: chat-globex, tenant: globex}]",
@@ -195,6 +222,13 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"partition_assign_beyond_count", "partitions: {count: 4, assign: {globex: 4}}",
                               "partitions.assign: tenant 'globex' to partition 4, not within 0 to 3"},
                       BadCase{"partition_assign_bad_tenant", "partitions: {assign: {Globex: 1}}", "partitions.assign (line 1)"},
+                      BadCase{"cluster_not_map", "cluster: nats://a:1", "cluster (line 1): a mapping"},
+                      BadCase{"cluster_no_port", "cluster: {servers: [nats://a]}",
+                              "cluster.servers (line 1): 'nats://a' is not a NATS server's URL"},
+                      BadCase{"cluster_replicas", "cluster: {replicas: 7}", "cluster.replicas (line 1): a whole number, 1 to 5"},
+                      BadCase{"cluster_ttl", "cluster: {lease_ttl_ms: 10}", "cluster.lease_ttl_ms (line 1): a whole number, 500"},
+                      BadCase{"cluster_broker_id", "cluster: {broker_id: 'B 1'}", "cluster.broker_id"},
+                      BadCase{"cluster_unknown", "cluster: {leader: x}", "cluster.leader (line 1): unknown key"},
                       BadCase{"escalation_roles_not_map", "escalation_roles: [a]", "escalation_roles (line 1): a mapping"},
                       BadCase{"escalation_role_not_name", "escalation_roles: {acme: [a]}", "escalation_roles.acme (line 1): the name of a role"},
                       BadCase{"retention_not_list", "retention: {tenant: a}", "retention (line 1): must be a list"},
