@@ -17,6 +17,7 @@
 #include "absl/strings/str_join.h"
 #include "broker/cluster/jetstream.h"
 #include "tests/support/broker_process.h"
+#include "tests/support/test_support.h"
 
 namespace omni::testing {
 
@@ -92,6 +93,15 @@ class NatsServers {
   const std::filesystem::path dir_;
   std::vector<int> client_ports_, cluster_ports_;
   std::vector<std::unique_ptr<ChildProcess>> processes_;
+};
+
+// A test with one NATS server of its own, ready before the test runs.
+class OneNatsServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_TRUE(servers_.WaitReady()); }
+
+  TempDir dir_;
+  NatsServers servers_{dir_.path() / "nats", 1};
 };
 
 }  // namespace omni::testing

@@ -10,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "broker/cluster/log_batch.h"
+#include "tests/broker/cluster/store_contents.h"
 #include "tests/support/nats_server.h"
 #include "tests/support/power_loss_fs.h"
 #include "tests/support/test_support.h"
@@ -20,29 +21,9 @@ namespace {
 using omni::testing::NatsServers;
 using omni::testing::TempDir;
 using store::Family;
+using testing::Contents;
+using testing::OpenStore;
 
-std::unique_ptr<store::Store> OpenStore(const std::filesystem::path& dir) {
-  auto opened = store::Store::Open({.dir = dir, .write_buffer_bytes = 1 << 20});
-  EXPECT_TRUE(opened.ok()) << opened.status();
-  return opened.ok() ? *std::move(opened) : nullptr;
-}
-
-// Every record of every family, but the follower's own position.
-std::map<std::string, std::string> Contents(const store::Store& store) {
-  std::map<std::string, std::string> contents;
-  for (int f = 0; f < store::kFamilyCount; ++f) {
-    EXPECT_TRUE(store
-                    .Scan(static_cast<Family>(f), "", false, std::nullopt,
-                          [&](std::string_view key, std::string_view value) {
-                            if (static_cast<Family>(f) != Family::kMeta || key != kLogPositionKey) {
-                              contents[absl::StrCat(f, "/", std::string(key))] = std::string(value);
-                            }
-                            return true;
-                          })
-                    .ok());
-  }
-  return contents;
-}
 
 // What a leader does with each batch: applies it to its store and appends it to the log.
 class Leader {
@@ -73,10 +54,11 @@ class Leader {
   uint64_t last_ = 0;
 };
 
-class LogFollowerTest : public ::testing::Test {
+class LogFollowerTest : public omni::testing::OneNatsServerTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(servers_.WaitReady());
+    OneNatsServerTest::SetUp();
+    if (HasFatalFailure()) return;
     auto js = JetStream::Connect({.servers = servers_.Urls()});
     ASSERT_TRUE(js.ok()) << js.status();
     js_ = *std::move(js);
@@ -87,8 +69,6 @@ class LogFollowerTest : public ::testing::Test {
     leader_ = std::make_unique<Leader>(*leader_store_, *log_);
   }
 
-  TempDir dir_;
-  NatsServers servers_{dir_.path() / "nats", 1};
   std::unique_ptr<JetStream> js_;
   std::unique_ptr<PartitionLog> log_;
   std::unique_ptr<store::Store> leader_store_;
@@ -108,7 +88,7 @@ TEST_F(LogFollowerTest, AFollowerHoldsWhatTheLeaderWroteAndResumesAfterARestart)
     EXPECT_EQ(*applied, 200);
     EXPECT_EQ(follower->position().sequence(), 200u);
     EXPECT_EQ(follower->position().id(), "batch-199");
-    EXPECT_EQ(Contents(*store), Contents(*leader_store_));
+    EXPECT_EQ(Contents(*store, false), Contents(*leader_store_, false));
     EXPECT_EQ(*follower->CatchUp(), 0);  // nothing new
   }
   // Restarted: it resumes after record 200, applying only what came since.
@@ -118,7 +98,7 @@ TEST_F(LogFollowerTest, AFollowerHoldsWhatTheLeaderWroteAndResumesAfterARestart)
   ASSERT_TRUE(follower.ok());
   EXPECT_EQ(follower->position().sequence(), 200u);
   EXPECT_EQ(*follower->CatchUp(), 50);
-  EXPECT_EQ(Contents(*store), Contents(*leader_store_));
+  EXPECT_EQ(Contents(*store, false), Contents(*leader_store_, false));
   EXPECT_EQ(StoredPosition(*store)->sequence(), 250u);
 }
 
@@ -129,7 +109,7 @@ TEST_F(LogFollowerTest, CatchingUpInStepsStopsAtTheAskedCount) {
   EXPECT_EQ(*follower->CatchUp(10), 10);
   EXPECT_EQ(follower->position().sequence(), 10u);
   EXPECT_EQ(*follower->CatchUp(100), 20);
-  EXPECT_EQ(Contents(*store), Contents(*leader_store_));
+  EXPECT_EQ(Contents(*store, false), Contents(*leader_store_, false));
 }
 
 TEST_F(LogFollowerTest, ARecordThatIsNotABatchStopsTheFollowerBeforeIt) {
@@ -214,12 +194,12 @@ TEST_F(LogFollowerTest, APowerCutWhileApplyingLeavesTheStoreExactlyAtItsPosition
       ASSERT_EQ(*up_to->CatchUp(static_cast<int>(position->sequence())),
                 static_cast<int>(position->sequence()));
     }
-    EXPECT_EQ(Contents(*restarted), Contents(*reference));
+    EXPECT_EQ(Contents(*restarted, false), Contents(*reference, false));
     // And from there it catches up with the leader.
     auto resumed = LogFollower::Open(*log_, *restarted);
     ASSERT_TRUE(resumed->CatchUp().ok());
     EXPECT_EQ(resumed->position().sequence(), 300u);
-    EXPECT_EQ(Contents(*restarted), Contents(*leader_store_));
+    EXPECT_EQ(Contents(*restarted, false), Contents(*leader_store_, false));
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "broker/cluster/log_follower.h"
+#include "tests/broker/cluster/store_contents.h"
 #include "tests/support/nats_server.h"
 #include "tests/support/test_support.h"
 
@@ -16,27 +17,9 @@ namespace {
 using omni::testing::NatsServers;
 using omni::testing::TempDir;
 using store::Family;
+using testing::Contents;
+using testing::OpenStore;
 
-std::unique_ptr<store::Store> OpenStore(const std::filesystem::path& dir) {
-  auto opened = store::Store::Open({.dir = dir, .write_buffer_bytes = 1 << 20});
-  EXPECT_TRUE(opened.ok()) << opened.status();
-  return opened.ok() ? *std::move(opened) : nullptr;
-}
-
-// Every record of every family, the log position included.
-std::map<std::string, std::string> Contents(const store::Store& store) {
-  std::map<std::string, std::string> contents;
-  for (int f = 0; f < store::kFamilyCount; ++f) {
-    EXPECT_TRUE(store
-                    .Scan(static_cast<Family>(f), "", false, std::nullopt,
-                          [&](std::string_view key, std::string_view value) {
-                            contents[absl::StrCat(f, "/", std::string(key))] = std::string(value);
-                            return true;
-                          })
-                    .ok());
-  }
-  return contents;
-}
 
 // The broker's write `i`: a conversation's new event and state, as the core writes them.
 absl::Status WriteThrough(store::Store& store, int i) {
@@ -58,10 +41,11 @@ std::unique_ptr<LogLeader> Lead(PartitionLog& log, store::Store& store, const st
   return *std::move(leader);
 }
 
-class LogLeaderTest : public ::testing::Test {
+class LogLeaderTest : public omni::testing::OneNatsServerTest {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(servers_.WaitReady());
+    OneNatsServerTest::SetUp();
+    if (HasFatalFailure()) return;
     js_ = Connect();
     auto log = PartitionLog::Open(*js_, 0, {});
     ASSERT_TRUE(log.ok()) << log.status();
@@ -73,8 +57,6 @@ class LogLeaderTest : public ::testing::Test {
     return js.ok() ? *std::move(js) : nullptr;
   }
 
-  TempDir dir_;
-  NatsServers servers_{dir_.path() / "nats", 1};
   std::unique_ptr<JetStream> js_;
   std::unique_ptr<PartitionLog> log_;
 };

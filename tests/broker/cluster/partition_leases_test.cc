@@ -38,11 +38,10 @@ omnibroker::v1::PartitionLease Broker(const std::string& id) {
   return self;
 }
 
-TEST(PartitionLeasesTest, OneBrokerHoldsAPartitionAndOthersSeeWhoAndWhere) {
-  TempDir dir;
-  NatsServers servers(dir.path(), 1);
-  ASSERT_TRUE(servers.WaitReady());
-  auto js = Connect(servers);
+class PartitionLeasesTest : public omni::testing::OneNatsServerTest {};
+
+TEST_F(PartitionLeasesTest, OneBrokerHoldsAPartitionAndOthersSeeWhoAndWhere) {
+  auto js = Connect(servers_);
   auto leases = OpenLeases(*js, std::chrono::seconds(30));
   ASSERT_NE(leases, nullptr);
   EXPECT_TRUE(absl::IsNotFound(leases->Holder(3).status()));
@@ -58,7 +57,7 @@ TEST(PartitionLeasesTest, OneBrokerHoldsAPartitionAndOthersSeeWhoAndWhere) {
   EXPECT_EQ(seen->epoch, b1->epoch);
 
   // Another broker (its own connection) is refused, told who holds it.
-  auto other_js = Connect(servers);
+  auto other_js = Connect(servers_);
   auto other = OpenLeases(*other_js, std::chrono::seconds(30));
   auto b2 = other->Acquire(3, Broker("b2"));
   EXPECT_TRUE(absl::IsFailedPrecondition(b2.status())) << b2.status();
@@ -76,11 +75,8 @@ TEST(PartitionLeasesTest, OneBrokerHoldsAPartitionAndOthersSeeWhoAndWhere) {
   EXPECT_TRUE(absl::IsFailedPrecondition(leases->Renew(*b1).status()));
 }
 
-TEST(PartitionLeasesTest, ALeaseNotRenewedExpiresAndItsHolderLearnsItLostIt) {
-  TempDir dir;
-  NatsServers servers(dir.path(), 1);
-  ASSERT_TRUE(servers.WaitReady());
-  auto js = Connect(servers);
+TEST_F(PartitionLeasesTest, ALeaseNotRenewedExpiresAndItsHolderLearnsItLostIt) {
+  auto js = Connect(servers_);
   auto leases = OpenLeases(*js, std::chrono::seconds(1));
   auto b1 = leases->Acquire(0, Broker("b1"));
   ASSERT_TRUE(b1.ok()) << b1.status();
@@ -105,11 +101,8 @@ TEST(PartitionLeasesTest, ALeaseNotRenewedExpiresAndItsHolderLearnsItLostIt) {
   EXPECT_EQ(leases->Holder(0)->value.broker(), "b2");
 }
 
-TEST(PartitionLeasesTest, AReleasedLeaseIsFreeAtOnce) {
-  TempDir dir;
-  NatsServers servers(dir.path(), 1);
-  ASSERT_TRUE(servers.WaitReady());
-  auto js = Connect(servers);
+TEST_F(PartitionLeasesTest, AReleasedLeaseIsFreeAtOnce) {
+  auto js = Connect(servers_);
   auto leases = OpenLeases(*js, std::chrono::seconds(60));
   auto b1 = leases->Acquire(2, Broker("b1"));
   ASSERT_TRUE(b1.ok());
@@ -123,11 +116,8 @@ TEST(PartitionLeasesTest, AReleasedLeaseIsFreeAtOnce) {
   EXPECT_TRUE(absl::IsFailedPrecondition(leases->Renew(*b1).status()));
 }
 
-TEST(PartitionLeasesTest, ABrokerRestartedWithinTheTtlTakesItsOwnLeaseWithANewEpoch) {
-  TempDir dir;
-  NatsServers servers(dir.path(), 1);
-  ASSERT_TRUE(servers.WaitReady());
-  auto js = Connect(servers);
+TEST_F(PartitionLeasesTest, ABrokerRestartedWithinTheTtlTakesItsOwnLeaseWithANewEpoch) {
+  auto js = Connect(servers_);
   auto leases = OpenLeases(*js, std::chrono::seconds(60));
   auto before = leases->Acquire(1, Broker("b1"));
   ASSERT_TRUE(before.ok());
@@ -139,15 +129,12 @@ TEST(PartitionLeasesTest, ABrokerRestartedWithinTheTtlTakesItsOwnLeaseWithANewEp
 }
 
 // Brokers racing for the same free partitions: each partition gets exactly one holder.
-TEST(PartitionLeasesTest, OfBrokersRacingForAFreeLeaseExactlyOneWins) {
-  TempDir dir;
-  NatsServers servers(dir.path(), 1);
-  ASSERT_TRUE(servers.WaitReady());
+TEST_F(PartitionLeasesTest, OfBrokersRacingForAFreeLeaseExactlyOneWins) {
   constexpr int kBrokers = 4, kPartitions = 16;
   std::vector<std::unique_ptr<JetStream>> connections;
   std::vector<std::unique_ptr<PartitionLeases>> leases;
   for (int b = 0; b < kBrokers; ++b) {
-    connections.push_back(Connect(servers));
+    connections.push_back(Connect(servers_));
     leases.push_back(OpenLeases(*connections.back(), std::chrono::seconds(60)));
   }
   std::atomic<int> won[kPartitions] = {};
@@ -168,7 +155,7 @@ TEST(PartitionLeasesTest, OfBrokersRacingForAFreeLeaseExactlyOneWins) {
   for (int p = 0; p < kPartitions; ++p) EXPECT_EQ(won[p].load(), 1) << "partition " << p;
 }
 
-// Three servers, the bucket on all three: a lease outlives one server's death.
+// Three servers_, the bucket on all three: a lease outlives one server's death.
 TEST(PartitionLeasesClusterTest, ALeaseOutlivesOneServerKilled) {
   TempDir dir;
   NatsServers servers(dir.path(), 3);

@@ -28,11 +28,10 @@ std::unique_ptr<PartitionLog> OpenLog(JetStream& js, int partition, int replicas
   return log.ok() ? *std::move(log) : nullptr;
 }
 
-TEST(PartitionLogTest, AppendsInOrderAndReadsBack) {
-  TempDir dir;
-  NatsServers servers(dir.path(), 1);
-  ASSERT_TRUE(servers.WaitReady());
-  auto js = Connect(servers);
+class PartitionLogTest : public omni::testing::OneNatsServerTest {};
+
+TEST_F(PartitionLogTest, AppendsInOrderAndReadsBack) {
+  auto js = Connect(servers_);
   auto log = OpenLog(*js, 3);
   ASSERT_NE(log, nullptr);
   EXPECT_EQ(log->stream(), "OMNI_P3");
@@ -68,17 +67,14 @@ TEST(PartitionLogTest, AppendsInOrderAndReadsBack) {
   EXPECT_EQ(log->Read(*sequence)->data, binary);
 }
 
-TEST(PartitionLogTest, AWriterBehindTheLogIsFencedOff) {
-  TempDir dir;
-  NatsServers servers(dir.path(), 1);
-  ASSERT_TRUE(servers.WaitReady());
-  auto js = Connect(servers);
+TEST_F(PartitionLogTest, AWriterBehindTheLogIsFencedOff) {
+  auto js = Connect(servers_);
   auto leader = OpenLog(*js, 0);
   ASSERT_NE(leader, nullptr);
   ASSERT_TRUE(leader->Append("a", "first", 0).ok());
 
   // A second writer (a new leader, on its own connection) appends after record 1...
-  auto other_js = Connect(servers);
+  auto other_js = Connect(servers_);
   auto new_leader = OpenLog(*other_js, 0);
   ASSERT_TRUE(new_leader->Append("b", "from the new leader", 1).ok());
   // ... so the deposed one, which still believes the log ends at 1, is refused, and so is a
@@ -93,11 +89,8 @@ TEST(PartitionLogTest, AWriterBehindTheLogIsFencedOff) {
   EXPECT_TRUE(leader->Append("e", "after reading", 2).ok());
 }
 
-TEST(PartitionLogTest, ARepeatedAppendIsAnsweredWithItsSequenceNotStoredTwice) {
-  TempDir dir;
-  NatsServers servers(dir.path(), 1);
-  ASSERT_TRUE(servers.WaitReady());
-  auto js = Connect(servers);
+TEST_F(PartitionLogTest, ARepeatedAppendIsAnsweredWithItsSequenceNotStoredTwice) {
+  auto js = Connect(servers_);
   auto log = OpenLog(*js, 1);
   ASSERT_TRUE(log->Append("x", "one", 0).ok());
   auto first = log->Append("y", "two", 1);
@@ -109,19 +102,16 @@ TEST(PartitionLogTest, ARepeatedAppendIsAnsweredWithItsSequenceNotStoredTwice) {
   EXPECT_EQ(log->Bounds()->last, 2u);
 }
 
-TEST(PartitionLogTest, RecordsSurviveTheServerKilledAndRestarted) {
-  TempDir dir;
-  NatsServers servers(dir.path(), 1);
-  ASSERT_TRUE(servers.WaitReady());
+TEST_F(PartitionLogTest, RecordsSurviveTheServerKilledAndRestarted) {
   {
-    auto js = Connect(servers);
+    auto js = Connect(servers_);
     auto log = OpenLog(*js, 2);
     for (int i = 0; i < 100; ++i) ASSERT_TRUE(log->Append(absl::StrCat(i), absl::StrCat(i), i).ok());
   }
-  servers.Kill(0);
-  servers.Start(0);
-  ASSERT_TRUE(servers.WaitReady());
-  auto js = Connect(servers);
+  servers_.Kill(0);
+  servers_.Start(0);
+  ASSERT_TRUE(servers_.WaitReady());
+  auto js = Connect(servers_);
   auto log = OpenLog(*js, 2);
   ASSERT_NE(log, nullptr);
   EXPECT_EQ(log->Bounds()->last, 100u);
@@ -129,11 +119,8 @@ TEST(PartitionLogTest, RecordsSurviveTheServerKilledAndRestarted) {
   EXPECT_TRUE(log->Append("next", "next", 100).ok());
 }
 
-TEST(PartitionLogTest, TrimmingDropsOlderRecordsAndKeepsTheLast) {
-  TempDir dir;
-  NatsServers servers(dir.path(), 1);
-  ASSERT_TRUE(servers.WaitReady());
-  auto js = Connect(servers);
+TEST_F(PartitionLogTest, TrimmingDropsOlderRecordsAndKeepsTheLast) {
+  auto js = Connect(servers_);
   auto log = OpenLog(*js, 4);
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(log->Append(absl::StrCat(i), "r", i).ok());
   ASSERT_TRUE(log->TrimBefore(8).ok());
@@ -150,18 +137,15 @@ TEST(PartitionLogTest, TrimmingDropsOlderRecordsAndKeepsTheLast) {
   EXPECT_EQ(*log->Append("z", "z", 10), 11u);
 }
 
-TEST(PartitionLogTest, AStreamWithOtherSettingsIsRefusedNotChanged) {
-  TempDir dir;
-  NatsServers servers(dir.path(), 1);
-  ASSERT_TRUE(servers.WaitReady());
-  auto js = Connect(servers);
+TEST_F(PartitionLogTest, AStreamWithOtherSettingsIsRefusedNotChanged) {
+  auto js = Connect(servers_);
   ASSERT_NE(OpenLog(*js, 5), nullptr);
   auto other = PartitionLog::Open(*js, 5, {.replicas = 3});
   EXPECT_TRUE(absl::IsFailedPrecondition(other.status())) << other.status();
   EXPECT_NE(other.status().message().find("OMNI_P5"), std::string::npos) << other.status();
 }
 
-TEST(PartitionLogTest, NoServerIsUnavailable) {
+TEST(JetStreamTest, NoServerIsUnavailable) {
   auto js = JetStream::Connect(
       {.servers = {absl::StrCat("nats://127.0.0.1:", omni::testing::FreePort())},
        .timeout = std::chrono::milliseconds(500)});
