@@ -143,6 +143,17 @@ absl::StatusOr<std::unique_ptr<Partitions>> Partitions::Open(PartitionsOptions o
     }
   }
   for (int index : indices) {
+    if (partitions->leases_) {
+      auto holder = partitions->leases_->Holder(index);
+      if (holder.ok() && holder->value.broker() != partitions->options_.cluster.broker_id) {
+        LogInfo("partitions", absl::StrCat("partition ", index, " is led by ",
+                                           holder->value.broker(), " (epoch ", holder->epoch,
+                                           "): standing by"));
+        partitions->standby_.insert(index);
+        continue;
+      }
+      if (!holder.ok() && !absl::IsNotFound(holder.status())) return holder.status();
+    }
     OMNI_ASSIGN_OR_RETURN(Partition partition, partitions->OpenPartition(index));
     partitions->Insert(std::move(partition));
   }
@@ -250,6 +261,29 @@ void Partitions::RenewLeases() {
                                               partition.index, ": ", renewed.status().message()));
       }
     }
+    partitions.unlock();
+    TakeOverFreed();
+  }
+}
+
+void Partitions::TakeOverFreed() {
+  std::lock_guard changes(changes_mu_);
+  for (auto it = standby_.begin(); it != standby_.end();) {
+    const int index = *it;
+    auto holder = leases_->Holder(index);
+    if (!absl::IsNotFound(holder.status())) {
+      ++it;  // still led (or the engine does not answer: next time)
+      continue;
+    }
+    auto core = StartedPartition(index);
+    if (!core.ok()) {
+      LogWarning("partitions", absl::StrCat("taking over partition ", index, ": ",
+                                            core.status().message()));
+      ++it;
+      continue;
+    }
+    LogInfo("partitions", absl::StrCat("took over partition ", index));
+    it = standby_.erase(it);
   }
 }
 
@@ -273,10 +307,7 @@ absl::Status Partitions::Start() {
 }
 
 void Partitions::Stop() {
-  {
-    std::shared_lock lock(mu_);
-    for (auto& partition : opened_) partition.core->Stop();
-  }
+  // The renewer first: it may open a partition it takes over.
   if (renewer_.joinable()) {
     {
       std::lock_guard lock(renewer_mu_);
@@ -284,6 +315,10 @@ void Partitions::Stop() {
     }
     renewer_wake_.notify_all();
     renewer_.join();
+  }
+  {
+    std::shared_lock lock(mu_);
+    for (auto& partition : opened_) partition.core->Stop();
   }
   // Nothing writes any more: the leases go at once, so another broker need not wait for them to
   // expire.

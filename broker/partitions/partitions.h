@@ -22,7 +22,10 @@
 // up to the end of the partition's log in NATS JetStream (what this broker or another wrote,
 // so a broker whose disk was lost starts whole on an empty one), and from then on every write of
 // the store is appended to the log and acknowledged only once the quorum holds it. Partitions
-// whose log exists are opened too. Followers that stand by are the cluster's next step.
+// whose log exists are opened too. A partition another broker leads is left to it: this broker
+// stands by, and takes the partition over (opens it as above) once its lease is free, because
+// its leader stopped or died. Keeping a standby's store warm while it waits is the cluster's next
+// step: a takeover now applies the log from where the store stands.
 #pragma once
 
 #include <condition_variable>
@@ -139,8 +142,11 @@ class Partitions : public ingest::FrameSink {
   // In a cluster: takes `partition`'s lease, brings `store` to the end of its log, and makes the
   // store's writes go through the log from now on.
   absl::Status Lead(Partition& partition, store::Store& store) const;
-  // Renews every lease a third of their ttl apart, until Stop.
+  // Renews every lease a third of their ttl apart, and takes over standby partitions whose lease
+  // is free, until Stop.
   void RenewLeases();
+  // Opens and starts each standby partition whose lease nobody holds.
+  void TakeOverFreed();
   // Makes `partition` reachable: its index and tenants mapped. Callers hold mu_ for writing or
   // are alone (Open).
   void Insert(Partition partition);
@@ -155,6 +161,7 @@ class Partitions : public ingest::FrameSink {
   std::mutex renewer_mu_;
   std::condition_variable renewer_wake_;
   bool renewer_stopping_ = false;
+  std::set<int> standby_;  // partitions another broker leads (under changes_mu_)
   ingest::IngestFront& front_;
   const Clock& clock_;
   ops::BrokerMetrics& metrics_;

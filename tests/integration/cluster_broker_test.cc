@@ -1,7 +1,7 @@
 // The real omnibroker binary in a cluster (--config with a cluster section) on a real nats-server:
 // every write of its partitions is appended to the partition's log before it is acknowledged, so
 // when the broker's machine dies with its disk, a broker started on an empty disk finds every
-// acknowledged message there. And two brokers never lead one partition at once.
+// acknowledged message there; and a broker standing by takes a dead leader's partition over.
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -123,28 +123,59 @@ TEST(ClusterBrokerTest, ABrokerOnAnEmptyDiskFindsEveryAcknowledgedMessageInTheLo
       (*leases)->Holder(partitions::PartitionMap{}.Of("default")).status()));
 }
 
-TEST(ClusterBrokerTest, ASecondBrokerDoesNotLeadAPartitionTheFirstHolds) {
+// Two brokers: the first leads, the second stands by; the first is killed, and once its lease
+// expires the second takes the partition over with every acknowledged message.
+TEST(ClusterBrokerTest, AStandbyTakesOverWhenTheLeaderDies) {
   TempDir dir;
   NatsServers servers(dir.path() / "nats", 1);
   ASSERT_TRUE(servers.WaitReady());
   const int web_port = FreePort();
   httplib::Client http("127.0.0.1", web_port);
   http.set_connection_timeout(1, 0);
-  ClusteredBroker first(dir.path() / "b1", servers, "b1", FreePort(), web_port);
+  auto first = std::make_unique<ClusteredBroker>(dir.path() / "b1", servers, "b1", FreePort(),
+                                                 web_port);
   ASSERT_TRUE(WaitFor([&] { return Ready(http); }, 20s))
       << omni::testing::ReadFile(dir.path() / "b1" / "broker.log");
-
-  ClusteredBroker second(dir.path() / "b2", servers, "b2", FreePort(), FreePort());
-  // It refuses to start (for now: standing by as a follower is the cluster's next step), saying
-  // who leads the partition.
+  const int standby_grpc = FreePort();
+  ClusteredBroker second(dir.path() / "b2", servers, "b2", standby_grpc, FreePort());
   ASSERT_TRUE(WaitFor(
       [&] {
-        return omni::testing::ReadFile(dir.path() / "b2" / "broker.log").find("held by b1") !=
+        return omni::testing::ReadFile(dir.path() / "b2" / "broker.log").find("standing by") !=
                std::string::npos;
       },
       20s))
       << omni::testing::ReadFile(dir.path() / "b2" / "broker.log");
-  EXPECT_TRUE(Ready(http));  // the first serves on
+
+  std::set<std::string> acked_conversations;
+  for (int v = 0; v < 3; ++v) {
+    auto reg = http.Post("/v1/visitors", json{{"name", "visitor"}}.dump(), "application/json");
+    ASSERT_TRUE(reg && reg->status == 201);
+    const std::string token = json::parse(reg->body)["token"];
+    auto res = http.Post("/v1/messages", {{"Authorization", "Bearer " + token}},
+                         json{{"text", "hello"}}.dump(), "application/json");
+    ASSERT_TRUE(res);
+    ASSERT_EQ(res->status, 202) << res->body;
+    acked_conversations.insert(json::parse(res->body)["conversation_id"].get<std::string>());
+  }
+  ASSERT_TRUE(WIFSIGNALED(first->Stop(SIGKILL)));
+  first.reset();
+
+  // Within the lease's ttl (2 s) and a renewal period, the standby leads and serves them all.
+  auto admin = AdminOf(standby_grpc);
+  std::set<std::string> recovered;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        grpc::ClientContext ctx;
+        omnibroker::v1::ListConversationsResponse open;
+        if (!admin->ListConversations(&ctx, {}, &open).ok()) return false;
+        recovered.clear();
+        for (const auto& c : open.conversations()) recovered.insert(c.id());
+        return recovered == acked_conversations;
+      },
+      20s))
+      << omni::testing::ReadFile(dir.path() / "b2" / "broker.log");
+  EXPECT_NE(omni::testing::ReadFile(dir.path() / "b2" / "broker.log").find("took over partition"),
+            std::string::npos);
 }
 
 }  // namespace
