@@ -166,9 +166,16 @@ void IngestFront::HandleFrame(Received received) {
       in_flight_.fetch_add(1, std::memory_order_relaxed);
       if (sink_->ToTenant(tenant, Admitted{std::move(received), &grant})) return;
       in_flight_.fetch_sub(1, std::memory_order_relaxed);
+      metrics_.events_received.Add();
+      if (sink_->LedElsewhere(tenant)) {
+        // Another broker leads its partition now, and this one may take it over: the connector
+        // keeps the event and resends it (to whichever broker it reaches then).
+        return Reject(routing_id, event_id, omnibroker::v1::INGEST_STATUS_RETRY_LATER,
+                      RejectReason::kLedElsewhere,
+                      absl::StrCat("tenant: tenant '", tenant, "' is led by another broker now"));
+      }
       // Refused for good (the connector logs and drops it): waiting for a tenant that may never be
       // configured would hold up the connector's events behind it.
-      metrics_.events_received.Add();
       return Reject(routing_id, event_id, omnibroker::v1::INGEST_STATUS_REJECTED,
                     RejectReason::kUnknownTenant,
                     absl::StrCat("tenant: tenant '", tenant, "' is not served by this broker"));

@@ -67,6 +67,9 @@ class FrameSink {
   // To every partition; how many it was queued for.
   virtual int ToAll(const Admitted& frame) = 0;
   virtual void Flush() = 0;
+  // Whether `tenant`, which ToTenant found no partition for, is one another broker serves now
+  // (in a cluster, its partition's leader): its events are to be resent, not refused.
+  virtual bool LedElsewhere(std::string_view tenant) const { return false; }
 };
 
 struct IngestFrontOptions {

@@ -65,10 +65,12 @@ BrokerMetrics::BrokerMetrics()
       "thread; store_error: answered retry_later; unparsable: a frame that is no ConnectorFrame, "
       "e.g. a string that is not UTF-8; not_permitted: a tenant or provider outside the "
       "connector key's grant; rate_limited: over ingest.client_events_per_second, answered "
-      "retry_later; unknown_tenant: a tenant this broker does not serve).",
+      "retry_later; unknown_tenant: a tenant this broker does not serve; led_elsewhere: a "
+      "tenant whose partition another broker of the cluster leads now, answered retry_later).",
       "reason",
-      std::array<const char*, 8>{"invalid", "over_limit", "no_conversation", "store_error",
-                                 "unparsable", "not_permitted", "rate_limited", "unknown_tenant"},
+      std::array<const char*, 9>{"invalid", "over_limit", "no_conversation", "store_error",
+                                 "unparsable", "not_permitted", "rate_limited", "unknown_tenant",
+                                 "led_elsewhere"},
       rejects_);
   AddSeries(registry_, "omni_ingest_denials_total",
             "Connections to the ingest endpoint refused, by reason (key_not_allowed: a CURVE key "

@@ -22,6 +22,7 @@ enum class RejectReason {
   kNotPermitted,
   kRateLimited,
   kUnknownTenant,
+  kLedElsewhere,
   kCount
 };
 // Why a connection to the ingest endpoint was refused (omni_ingest_denials_total{reason}).

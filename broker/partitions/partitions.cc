@@ -283,6 +283,7 @@ void Partitions::TakeOverFreed() {
       continue;
     }
     LogInfo("partitions", absl::StrCat("took over partition ", index));
+    std::unique_lock lock(mu_);
     it = standby_.erase(it);
   }
 }
@@ -505,6 +506,12 @@ int Partitions::ToAll(const ingest::Admitted& frame) {
   std::shared_lock lock(mu_);
   for (auto& partition : opened_) queued_[partition.core.get()].push_back(frame);
   return static_cast<int>(opened_.size());
+}
+
+bool Partitions::LedElsewhere(std::string_view tenant) const {
+  std::shared_lock lock(mu_);
+  return options_.tenants.contains(std::string(tenant)) &&
+         standby_.contains(options_.map.Of(tenant));
 }
 
 void Partitions::Flush() {

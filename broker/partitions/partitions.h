@@ -118,6 +118,8 @@ class Partitions : public ingest::FrameSink {
   void ToPartition(int partition, ingest::Admitted frame) override;
   int ToAll(const ingest::Admitted& frame) override;
   void Flush() override;
+  // A configured tenant of a partition this broker stands by for.
+  bool LedElsewhere(std::string_view tenant) const override;
 
  private:
   struct Partition {
@@ -161,7 +163,9 @@ class Partitions : public ingest::FrameSink {
   std::mutex renewer_mu_;
   std::condition_variable renewer_wake_;
   bool renewer_stopping_ = false;
-  std::set<int> standby_;  // partitions another broker leads (under changes_mu_)
+  // Partitions another broker leads: changed by TakeOverFreed (holding changes_mu_, and mu_ for
+  // writing), read by the front.
+  std::set<int> standby_;
   ingest::IngestFront& front_;
   const Clock& clock_;
   ops::BrokerMetrics& metrics_;
