@@ -21,8 +21,11 @@
 #include "omni/agent/agent_client.h"
 #include "omnibroker/v1/admin.grpc.pb.h"
 #include "omnibroker/v1/conversation.pb.h"
+#include "tests/support/agent_loop.h"
 #include "tests/support/broker_process.h"
 #include "tests/support/events.h"
+#include "tests/support/load_generator.h"
+#include "tests/support/stored_partition.h"
 #include "tests/support/test_support.h"
 
 namespace omni {
@@ -50,28 +53,6 @@ omnibroker::v1::Event LoadEvent(int n) {
   return e;
 }
 
-// An agent that keeps working through crashes: connects, takes offers, answers, sometimes
-// closes, and connects again whenever the broker went away.
-void AgentLoop(const std::string& grpc_address, const std::string& agent_id, const std::atomic<bool>& stop) {
-  std::mt19937 rng(std::hash<std::string>()(agent_id));
-  while (!stop) {
-    auto client = agent::AgentClient::Connect(grpc_address, agent_id, 1s);
-    if (!client.ok()) {
-      std::this_thread::sleep_for(50ms);
-      continue;
-    }
-    if (!(*client)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok()) continue;
-    while (!stop && (*client)->connected()) {
-      auto update = (*client)->Next(100ms);
-      if (!update || !update->has_offer()) continue;
-      auto conversation = (*client)->Accept(update->offer().offer_id());
-      if (!conversation.ok()) continue;
-      (void)(*client)->SendText(*conversation, "on it");
-      if (rng() % 2 == 0) (void)(*client)->CloseConversation(*conversation, "resolved");
-    }
-  }
-}
-
 TEST(CrashCyclesTest, EveryAcknowledgedEventIsStoredExactlyOnceAcrossKills) {
   TempDir dir;
   const int grpc_port = FreePort();
@@ -93,26 +74,11 @@ TEST(CrashCyclesTest, EveryAcknowledgedEventIsStoredExactlyOnceAcrossKills) {
                                     [](omnibroker::v1::Delivery) {});
   ASSERT_OK(client.Start());
 
-  std::mutex mu;
-  std::map<std::string, omnibroker::v1::IngestStatus> acks;  // event id -> first ack
-  std::atomic<int> published{0};
-  std::atomic<bool> stop_load{false}, stop_agents{false};
-  std::thread load([&] {
-    for (int n = 0; !stop_load; ++n) {
-      // About 2000 events a second, and a bounded backlog while the broker is down: the point is
-      // many crashes under load, not a huge outbox.
-      if (n % 20 == 0) std::this_thread::sleep_for(10ms);
-      while (client.pending() > 300 && !stop_load) std::this_thread::sleep_for(5ms);
-      ASSERT_TRUE(client.Publish(LoadEvent(n), [&](const omnibroker::v1::IngestAck& ack) {
-        std::lock_guard lock(mu);
-        acks.emplace(ack.event_id(), ack.status());
-      }).ok());
-      published = n + 1;
-    }
-  });
+  omni::testing::LoadGenerator load(client, LoadEvent);
+  std::atomic<bool> stop_agents{false};
   std::vector<std::thread> agents;
   for (const char* id : {"alice", "boris"}) {
-    agents.emplace_back([&, id] { AgentLoop(grpc_address, id, stop_agents); });
+    agents.emplace_back([&, id] { omni::testing::AgentLoop(grpc_address, id, stop_agents); });
   }
 
   // Reconnect at once: gRPC's default backoff (1 s and growing) would make every cycle wait.
@@ -140,8 +106,7 @@ TEST(CrashCyclesTest, EveryAcknowledgedEventIsStoredExactlyOnceAcrossKills) {
   // The last start: everything still unacknowledged gets through, then a clean stop.
   BrokerProcess broker(OMNI_BROKER_BINARY, dir.path(), args);
   ASSERT_TRUE(WaitFor(serving, 20s));
-  stop_load = true;
-  load.join();
+  load.Stop();
   ASSERT_TRUE(WaitFor([&] { return client.pending() == 0; }, 60s)) << client.pending() << " never acknowledged";
   stop_agents = true;
   for (auto& a : agents) a.join();
@@ -150,61 +115,15 @@ TEST(CrashCyclesTest, EveryAcknowledgedEventIsStoredExactlyOnceAcrossKills) {
   ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << omni::testing::ReadFile(dir.path() / "broker.log");
 
   // What the stores hold: each tenant's partition holds its tenant's events, and only those.
-  std::map<std::string, int> stored;  // inbound event id -> copies
-  std::set<std::string> event_conversations;
-  std::set<std::string> conversations;
+  omni::testing::StoredPartition stored_partitions;
   for (const auto& tenant : kTenants) {
-    SCOPED_TRACE("the partition of " + tenant);
-    auto store = store::Store::Open(
-        {.dir = partitions::Partitions::Dir(dir.path(), partitions::PartitionMap{}.Of(tenant))});
-    ASSERT_TRUE(store.ok()) << store.status();
-    ASSERT_TRUE((*store)->Scan(store::Family::kEvents, "", false, std::nullopt, [&](std::string_view, std::string_view v) {
-      omnibroker::v1::Event e;
-      EXPECT_TRUE(e.ParseFromArray(v.data(), static_cast<int>(v.size())));
-      EXPECT_EQ(e.tenant(), tenant) << e.id();
-      if (e.direction() == omnibroker::v1::DIRECTION_INBOUND) stored[e.id()]++;
-      event_conversations.insert(e.conversation_id());
-      return true;
-    }).ok());
-    ASSERT_TRUE((*store)->Scan(store::Family::kConversations, "", false, std::nullopt,
-                               [&](std::string_view, std::string_view v) {
-      omnibroker::v1::Conversation c;
-      EXPECT_TRUE(c.ParseFromArray(v.data(), static_cast<int>(v.size())));
-      conversations.insert(c.id());
-      int open_assignments = 0;
-      for (const auto& a : c.assignments()) open_assignments += a.has_ended_at() ? 0 : 1;
-      const bool closed = c.state() == omnibroker::v1::CONVERSATION_STATE_CLOSED;
-      EXPECT_LE(open_assignments, closed ? 0 : 1) << c.id() << " is held twice";
-      if (c.state() == omnibroker::v1::CONVERSATION_STATE_ASSIGNED) {
-        EXPECT_EQ(open_assignments, 1) << c.id();
-        EXPECT_EQ(c.assignments().rbegin()->agent_id(), c.assigned_agent_id()) << c.id();
-      }
-      return true;
-    }).ok());
-    ASSERT_TRUE((*store)->Scan(store::Family::kThreads, "", false, std::nullopt, [&](std::string_view k, std::string_view v) {
-      EXPECT_TRUE(conversations.contains(std::string(v))) << "thread " << k << " points nowhere";
-      return true;
-    }).ok());
+    omni::testing::ReadStoredPartition(
+        partitions::Partitions::Dir(dir.path(), partitions::PartitionMap{}.Of(tenant)), tenant,
+        stored_partitions);
   }
-  for (const auto& id : event_conversations) EXPECT_TRUE(conversations.contains(id)) << "events of a lost conversation " << id;
-
-  std::lock_guard lock(mu);
-  ASSERT_EQ(static_cast<int>(acks.size()), published.load()) << "every published event was acknowledged";
-  size_t wrong = 0;
-  for (const auto& [id, ack] : acks) {
-    if (ack != omnibroker::v1::INGEST_STATUS_ACCEPTED && ack != omnibroker::v1::INGEST_STATUS_DUPLICATE) {
-      ADD_FAILURE() << id << " answered " << omnibroker::v1::IngestStatus_Name(ack);
-      ++wrong;
-    }
-    if (stored[id] != 1) {
-      ADD_FAILURE() << id << " stored " << stored[id] << " times";
-      if (++wrong > 10) break;
-    }
-  }
-  EXPECT_EQ(wrong, 0u);
-  EXPECT_EQ(stored.size(), acks.size()) << "stored events nobody published";
-  std::cout << "crash cycles: " << Cycles() << ", events: " << published.load() << ", conversations: "
-            << conversations.size() << "\n";
+  load.ExpectEachStoredOnce(stored_partitions.inbound);
+  std::cout << "crash cycles: " << Cycles() << ", events: " << load.published()
+            << ", conversations: " << stored_partitions.conversations.size() << "\n";
 }
 
 }  // namespace
