@@ -18,7 +18,8 @@ absl::Status FromResult(const omnibroker::v1::RequestResult& result) {
   return absl::Status(static_cast<absl::StatusCode>(result.code()), result.message());
 }
 
-std::shared_ptr<grpc::Channel> MakeChannel(const AgentClientOptions& options) {
+std::shared_ptr<grpc::Channel> MakeChannel(const AgentClientOptions& options,
+                                          const std::string& target) {
   grpc::ChannelArguments args;
   // gRPC's own reconnect backoff (1 s and growing to 2 min by default) would hold back ours.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS,
@@ -33,7 +34,7 @@ std::shared_ptr<grpc::Channel> MakeChannel(const AgentClientOptions& options) {
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   args.SetInt(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
   auto credentials = options.credentials ? options.credentials : grpc::InsecureChannelCredentials();
-  return AuthorizedChannel(options.target, credentials, options.token, options.tenant, args);
+  return AuthorizedChannel(target, credentials, options.token, options.tenant, args);
 }
 
 std::string RandomPrefix() {
@@ -46,10 +47,21 @@ std::string RandomPrefix() {
 
 AgentClient::AgentClient(AgentClientOptions options)
     : options_(std::move(options)),
-      channel_(MakeChannel(options_)),
+      target_(options_.target),
+      channel_(MakeChannel(options_, target_)),
       stub_(omnibroker::v1::AgentConsole::NewStub(channel_)),
       request_prefix_(RandomPrefix()),
       ledger_(std::make_unique<DeliveryLedger>()) {}
+
+void AgentClient::UseTarget(const std::string& target) {
+  auto channel = MakeChannel(options_, target);
+  std::shared_ptr<omnibroker::v1::AgentConsole::Stub> stub =
+      omnibroker::v1::AgentConsole::NewStub(channel);
+  std::lock_guard lock(mu_);
+  target_ = target;
+  channel_ = std::move(channel);
+  stub_ = std::move(stub);
+}
 
 absl::StatusOr<std::unique_ptr<AgentClient>> AgentClient::Connect(
     const std::string& target, const std::string& agent_id, std::chrono::milliseconds timeout) {
@@ -301,7 +313,12 @@ absl::StatusOr<omnibroker::v1::GetHistoryResponse> AgentClient::GetHistory(
   context.AddMetadata("x-omni-agent-id", options_.agent_id);
   context.set_deadline(std::chrono::system_clock::now() + options_.request_timeout);
   omnibroker::v1::GetHistoryResponse response;
-  const grpc::Status s = stub_->GetHistory(&context, request, &response);
+  std::shared_ptr<omnibroker::v1::AgentConsole::Stub> stub;
+  {
+    std::lock_guard lock(mu_);
+    stub = stub_;
+  }
+  const grpc::Status s = stub->GetHistory(&context, request, &response);
   if (!s.ok())
     return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
   return response;

@@ -15,6 +15,13 @@ using omnibroker::v1::AgentRequest;
 using omnibroker::v1::AgentUpdate;
 using omnibroker::v1::ConnectionChange;
 
+// A broker of a cluster that does not lead the agent's tenant names the one that does in this
+// trailing metadata of its refusal (broker/auth/call_auth.h kLeaderMetadata).
+constexpr char kLeaderMetadata[] = "x-omni-leader";
+// Leadership may be moving: a named leader that names another is followed this many times at
+// once, then the usual backoff applies.
+constexpr int kMaxLeaderHops = 3;
+
 absl::Status FromGrpc(const grpc::Status& s) {
   return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
 }
@@ -29,7 +36,7 @@ bool Permanent(const absl::Status& s) {
 
 void AgentClient::Run() {
   Backoff backoff(options_.reconnect, RandomUint64());
-  absl::Status status = Attempt(/*initial=*/true);
+  absl::Status status = AttemptFollowingLeader(/*initial=*/true);
   for (;;) {
     std::unique_lock lock(mu_);
     if (!first_login_)
@@ -46,7 +53,7 @@ void AgentClient::Run() {
     cv_.wait_for(lock, backoff.Next(), [&] { return closing_; });
     if (closing_) break;
     lock.unlock();
-    status = Attempt(/*initial=*/false);
+    status = AttemptFollowingLeader(/*initial=*/false);
   }
   std::unique_lock lock(mu_);
   const bool report = first_login_->ok() && !closing_;
@@ -58,6 +65,30 @@ void AgentClient::Run() {
   cv_.notify_all();
 }
 
+absl::Status AgentClient::AttemptFollowingLeader(bool initial) {
+  absl::Status status = Attempt(initial);
+  for (int hop = 0; hop < kMaxLeaderHops; ++hop) {
+    std::string leader;
+    {
+      std::lock_guard lock(mu_);
+      leader = std::exchange(redirect_, "");
+    }
+    if (leader.empty()) break;
+    UseTarget(leader);
+    status = Attempt(initial);
+  }
+  std::string target;
+  {
+    std::lock_guard lock(mu_);
+    redirect_.clear();
+    target = target_;
+  }
+  // The leader named is gone (or the stream there ended): the broker configured knows who leads
+  // now.
+  if (!status.ok() && target != options_.target) UseTarget(options_.target);
+  return status;
+}
+
 absl::Status AgentClient::Attempt(bool initial) {
   // Waits in slices, so that Close() is not kept waiting for the broker.
   const auto deadline = std::chrono::steady_clock::now() + options_.connect_timeout;
@@ -66,7 +97,7 @@ absl::Status AgentClient::Attempt(bool initial) {
     std::lock_guard lock(mu_);
     if (closing_) return absl::CancelledError("closed");
     if (std::chrono::steady_clock::now() >= deadline) {
-      return absl::UnavailableError(absl::StrCat("cannot reach the broker at ", options_.target));
+      return absl::UnavailableError(absl::StrCat("cannot reach the broker at ", target_));
     }
   }
   grpc::ClientContext context;
@@ -127,6 +158,13 @@ absl::Status AgentClient::Attempt(bool initial) {
     // The broker ended the stream first (a refused token, say): its status says why.
     const absl::Status ended = FromGrpc(stream->Finish());
     if (!ended.ok()) login_status = ended;
+    const auto& trailers = context.GetServerTrailingMetadata();
+    if (auto leader = trailers.find(kLeaderMetadata);
+        absl::IsUnavailable(ended) && leader != trailers.end()) {
+      std::lock_guard lock(mu_);
+      redirect_.assign(leader->second.data(), leader->second.size());
+      return login_status;  // not the first login's outcome: the leader is asked next
+    }
   } else if (!login_status.ok()) {
     context.TryCancel();
     stream->Finish();

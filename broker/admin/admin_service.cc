@@ -364,6 +364,16 @@ grpc::ServerUnaryReactor* AdminService::ListTenants(grpc::CallbackServerContext*
   return reactor;
 }
 
+grpc::ServerUnaryReactor* AdminService::GetClusterStatus(
+    grpc::CallbackServerContext* context, const omnibroker::v1::GetClusterStatusRequest*,
+    omnibroker::v1::ClusterStatus* response) {
+  auto* reactor = context->DefaultReactor();
+  const auto caller = Authorized(*context, Role::kOperator, "Admin.GetClusterStatus");
+  if (caller.ok()) *response = partitions_.ClusterStatus();
+  reactor->Finish(ToGrpcStatus(caller.status()));
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* AdminService::AddTenant(grpc::CallbackServerContext* context,
                                                   const omnibroker::v1::AddTenantRequest* request,
                                                   omnibroker::v1::AuditRecord* response) {

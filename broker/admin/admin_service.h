@@ -97,6 +97,9 @@ class AdminService final : public omnibroker::v1::Admin::CallbackService {
   grpc::ServerUnaryReactor* RemoveTenant(grpc::CallbackServerContext* context,
                                          const omnibroker::v1::RemoveTenantRequest* request,
                                          omnibroker::v1::AuditRecord* response) override;
+  grpc::ServerUnaryReactor* GetClusterStatus(grpc::CallbackServerContext* context,
+                                             const omnibroker::v1::GetClusterStatusRequest* request,
+                                             omnibroker::v1::ClusterStatus* response) override;
 
  private:
   // When a call is answered: at once (it reads), or once what it wrote is durable (a change: an

@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "base/status_macros.h"
 #include "base/time_util.h"
+#include "broker/app/advertised_address.h"
 #include "broker/app/exposure.h"
 #include "connectors/sdk/connector_list.h"
 #include "connectors/sdk/registry.h"
@@ -76,13 +77,23 @@ absl::Status BrokerApp::Start() {
                 .write_fault = &metrics_.store_write_fault}};
   options.cluster = config_.cluster;
   if (options.cluster.enabled()) {
-    if (options.cluster.broker_id.empty()) {
-      char host[256] = {};
-      gethostname(host, sizeof host - 1);
-      options.cluster.broker_id = host;
+    char host[256] = {};
+    gethostname(host, sizeof host - 1);
+    if (options.cluster.broker_id.empty()) options.cluster.broker_id = host;
+    // Its store refuses writes from then on: the broker ends, to start again (its supervisor
+    // restarts it) as a standby of the new leader. Nothing acknowledged is lost: the log has it.
+    options.lost_leadership = [](const std::string& why) {
+      LogError("broker", absl::StrCat("no longer leads a partition (", why, "); exiting with "
+                                      "status ", kExitLostLeadership, " to start again as a "
+                                      "standby"));
+      std::_Exit(kExitLostLeadership);
+    };
+    if (options.cluster.grpc_address.empty()) {
+      options.cluster.grpc_address = AdvertisedAddress(config_.grpc_listen, host);
     }
-    options.cluster.grpc_address = config_.grpc_listen;
-    options.cluster.ingest_address = config_.ingest_listen;
+    if (options.cluster.ingest_address.empty()) {
+      options.cluster.ingest_address = AdvertisedAddress(config_.ingest_listen, host);
+    }
   }
   OMNI_RETURN_IF_ERROR(routing::Validate(config_.routing));
   options.tenants[config_.tenant] = config_.routing;

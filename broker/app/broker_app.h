@@ -32,6 +32,11 @@
 
 namespace omni::app {
 
+// The exit status of a broker of a cluster that no longer leads a partition it led (its lease was
+// taken, or the log fenced it off): EX_TEMPFAIL, for its supervisor to start it again (it comes
+// back as a standby; docs/cluster.md).
+inline constexpr int kExitLostLeadership = 75;
+
 class BrokerApp {
  public:
   explicit BrokerApp(BrokerConfig config, const Clock& clock = SystemClock::Get());

@@ -330,11 +330,13 @@ absl::Status ApplyPartitions(const YAML::Node& value, partitions::PartitionMap& 
   return absl::OkStatus();
 }
 
-// cluster: {servers: [...], broker_id: b0, replicas: 3, lease_ttl_ms: 5000}
+// cluster: {servers: [...], broker_id: b0, replicas: 3, lease_ttl_ms: 5000, ingest_address: ...,
+//           grpc_address: ...}
 absl::Status ApplyCluster(const YAML::Node& value, cluster::ClusterOptions& cluster) {
   if (!value.IsMap()) {
     return absl::InvalidArgumentError(absl::StrCat(
-        "cluster (", Where(value), "): a mapping of servers, broker_id, replicas, lease_ttl_ms"));
+        "cluster (", Where(value), "): a mapping of servers, broker_id, replicas, lease_ttl_ms, "
+        "ingest_address, grpc_address"));
   }
   for (const auto& kv : value) {
     const std::string key = kv.first.as<std::string>();
@@ -370,10 +372,18 @@ absl::Status ApplyCluster(const YAML::Node& value, cluster::ClusterOptions& clus
       int64_t ms;
       OMNI_RETURN_IF_ERROR(WholeNumber(kv.second, field, 500, 600'000, ms));
       cluster.lease_ttl = std::chrono::milliseconds(ms);
+    } else if (key == "ingest_address") {
+      OMNI_RETURN_IF_ERROR(ScalarString(kv.second, field, cluster.ingest_address));
+      if (!absl::StartsWith(cluster.ingest_address, "tcp://")) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            field, " (", Where(kv.second), "): where connectors reach this broker, tcp://host:port"));
+      }
+    } else if (key == "grpc_address") {
+      OMNI_RETURN_IF_ERROR(ScalarString(kv.second, field, cluster.grpc_address));
     } else {
       return absl::InvalidArgumentError(absl::StrCat(
           field, " (", Where(kv.first), "): unknown key; known: servers, broker_id, replicas, "
-          "lease_ttl_ms"));
+          "lease_ttl_ms, ingest_address, grpc_address"));
     }
   }
   return absl::OkStatus();

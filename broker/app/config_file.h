@@ -46,6 +46,9 @@
 //     broker_id: broker-0          # unique in the cluster; default: the host name
 //     replicas: 3                  # copies of each log record and lease (1 to 5)
 //     lease_ttl_ms: 5000           # a dead leader's partitions wait this long for another
+//     ingest_address: tcp://broker-0.omni:5570  # where connectors and other brokers reach this
+//     grpc_address: broker-0.omni:50051         # one; default: the listen address (a wildcard
+//                                               # host replaced by the host name)
 // Environment variables OMNIBROKER_<PATH> override the file (connectors/sdk/config_environment.h).
 // Precedence: embedded defaults < this file < environment < command-line flags.
 #pragma once

@@ -45,6 +45,9 @@ inline constexpr char kAuthorizationMetadata[] = "authorization";
 // The metadata key that names the tenant a call acts for: required of an operator, optional
 // otherwise (it must then be the token's tenant), the choice of a dev-mode caller.
 inline constexpr char kTenantMetadata[] = "x-omni-tenant";
+// Trailing metadata of a call refused by a broker of a cluster that does not lead the caller's
+// tenant: the gRPC address of the one that does (docs/cluster.md); clients call there.
+inline constexpr char kLeaderMetadata[] = "x-omni-leader";
 
 struct AuthOptions {
   std::string token_secret;  // "" = dev mode: callers are trusted

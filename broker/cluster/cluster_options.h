@@ -15,9 +15,11 @@ struct ClusterOptions {
   int replicas = 3;                  // copies of each log record and lease
   std::chrono::milliseconds lease_ttl{5000};
   std::string prefix = "OMNI";  // names the streams and the lease bucket: one installation's
-  // Where clients reach this broker (a partition's lease tells them).
+  // Where clients reach this broker (a partition's lease tells them, and a broker that does not
+  // lead a tenant sends its connectors there). Empty: the listen addresses, a wildcard host
+  // (0.0.0.0, *, [::]) replaced by the host name.
   std::string grpc_address;
-  std::string ingest_address;
+  std::string ingest_address;  // tcp://host:port
 
   bool enabled() const { return !servers.empty(); }
 };

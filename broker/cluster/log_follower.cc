@@ -15,18 +15,34 @@ absl::StatusOr<omnibroker::v1::LogPosition> StoredPosition(const store::Store& s
   return position;
 }
 
+absl::Status AheadOfLog(const omnibroker::v1::LogPosition& position, std::string_view why) {
+  return absl::DataLossError(absl::StrCat(
+      "cluster: the store holds record ", position.sequence(), " (", position.id(), ") ",
+      std::string(why), ": it holds writes the log does not, and must be rebuilt from the log"));
+}
+
 absl::StatusOr<LogFollower> LogFollower::Open(PartitionLog& log, store::Store& store) {
   OMNI_ASSIGN_OR_RETURN(auto position, StoredPosition(store));
   // A store written without syncing each record (a leader's, whose durability is the quorum's)
   // may have lost the end of the record it stands at when its machine died: applied once more,
   // the same writes change nothing else. Unless the log was trimmed past it (then CatchUp says).
+  // A store whose record is not the log's must not apply the log's next ones on top of it.
   if (position.sequence() > 0) {
     auto record = log.Read(position.sequence());
-    if (record.ok() && record->id == position.id()) {
+    if (record.ok()) {
+      if (record->id != position.id()) {
+        return AheadOfLog(position, absl::StrCat("where ", log.stream(), " has ", record->id));
+      }
       rocksdb::WriteBatch again;
       OMNI_RETURN_IF_ERROR(DecodeBatch(store, record->data, again));
       OMNI_RETURN_IF_ERROR(store.Write(again));
-    } else if (!record.ok() && !absl::IsNotFound(record.status())) {
+    } else if (absl::IsNotFound(record.status())) {
+      OMNI_ASSIGN_OR_RETURN(const LogBounds bounds, log.Bounds());
+      if (position.sequence() > bounds.last) {
+        return AheadOfLog(position, absl::StrCat("and ", log.stream(), " ends at ", bounds.last));
+      }
+      // Trimmed behind a snapshot: CatchUp says so.
+    } else {
       return record.status();
     }
   }

@@ -24,9 +24,15 @@ inline constexpr char kLogPositionKey[] = "cluster_position";
 // The store's position in its log: sequence 0 when it never applied a record.
 absl::StatusOr<omnibroker::v1::LogPosition> StoredPosition(const store::Store& store);
 
+// DATA_LOSS: a store at `position` holds writes its log does not (`why`): its leader wrote them
+// and died, or was deposed, before the log took them. Nothing acknowledged is among them (the
+// log holds all of that); the store must be rebuilt from the log (and a snapshot, once trimmed).
+absl::Status AheadOfLog(const omnibroker::v1::LogPosition& position, std::string_view why);
+
 class LogFollower {
  public:
-  // Reads where `store` stands.
+  // Reads where `store` stands. DATA_LOSS (AheadOfLog) when the log does not hold the record the
+  // store stands at: the store must be rebuilt.
   static absl::StatusOr<LogFollower> Open(PartitionLog& log, store::Store& store);
 
   // Applies the records after the store's position, up to the log's end as it is now (at most

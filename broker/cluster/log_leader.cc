@@ -16,17 +16,14 @@ absl::StatusOr<std::unique_ptr<LogLeader>> LogLeader::Take(PartitionLog& log, st
         absl::StrCat("cluster: the store stands at ", position.sequence(), " and ", log.stream(),
                      " ends at ", bounds.last, ": catch up before leading"));
   }
-  const auto ahead = [&](std::string_view why) {
-    return absl::DataLossError(absl::StrCat(
-        "cluster: the store holds record ", position.sequence(), " (", position.id(), ") ", std::string(why),
-        ": it holds writes the log does not, and must be rebuilt from a snapshot and the log"));
-  };
   if (position.sequence() > bounds.last) {
-    return ahead(absl::StrCat("and ", log.stream(), " ends at ", bounds.last));
+    return AheadOfLog(position, absl::StrCat("and ", log.stream(), " ends at ", bounds.last));
   }
   if (position.sequence() > 0) {
     OMNI_ASSIGN_OR_RETURN(const LogRecord last, log.Read(position.sequence()));
-    if (last.id != position.id()) return ahead(absl::StrCat("where the log has ", last.id));
+    if (last.id != position.id()) {
+      return AheadOfLog(position, absl::StrCat("where ", log.stream(), " has ", last.id));
+    }
     rocksdb::WriteBatch again;
     OMNI_RETURN_IF_ERROR(DecodeBatch(store, last.data, again));
     OMNI_RETURN_IF_ERROR(store.Write(again));

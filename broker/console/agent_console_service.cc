@@ -12,7 +12,21 @@ namespace {
 using omnibroker::v1::AgentRequest;
 using omnibroker::v1::AgentUpdate;
 
-absl::Status NotServed(const std::string& tenant) {
+// Why a call for `tenant` cannot be served here: in a cluster, when another broker leads its
+// partition, UNAVAILABLE with that broker's address in the trailing metadata (the agent SDK
+// calls there); else NOT_FOUND.
+absl::Status NotServed(const partitions::Partitions& partitions, const std::string& tenant,
+                       grpc::CallbackServerContext& context) {
+  if (auto leader = partitions.LeaderElsewhere(tenant)) {
+    if (leader->grpc_address().empty()) {
+      return absl::UnavailableError(absl::StrCat(
+          "tenant '", tenant, "' is moving to another broker of the cluster; try again"));
+    }
+    context.AddTrailingMetadata(auth::kLeaderMetadata, leader->grpc_address());
+    return absl::UnavailableError(absl::StrCat("tenant '", tenant, "' is led by broker '",
+                                               leader->broker(), "' at ",
+                                               leader->grpc_address()));
+  }
   return absl::NotFoundError(absl::StrCat("tenant '", tenant, "' is not served by this broker"));
 }
 
@@ -108,7 +122,10 @@ class AgentStream : public grpc::ServerBidiReactor<AgentRequest, AgentUpdate>,
       std::lock_guard lock(credentials_mu_);
       if (credentials_lapsed_) return true;
       valid = auth_.StillValid(caller_);
-      if (valid.ok() && !service_.Serves(caller_.tenant, core_)) valid = NotServed(caller_.tenant);
+      if (valid.ok() && !service_.Serves(caller_.tenant, core_)) {
+        valid = absl::NotFoundError(
+            absl::StrCat("tenant '", caller_.tenant, "' is no longer served by this broker"));
+      }
       if (valid.ok()) return false;
       credentials_lapsed_ = true;
     }
@@ -214,7 +231,9 @@ grpc::ServerBidiReactor<AgentRequest, AgentUpdate>* AgentConsoleService::Connect
   if (!caller.ok()) return new RefusedStream(ToGrpcStatus(caller.status()));
   // An agent's stream is served by their tenant's partition.
   core::BrokerCore* core = partitions_.ForTenant(caller->tenant);
-  if (core == nullptr) return new RefusedStream(ToGrpcStatus(NotServed(caller->tenant)));
+  if (core == nullptr) {
+    return new RefusedStream(ToGrpcStatus(NotServed(partitions_, caller->tenant, *context)));
+  }
   return new AgentStream(*core, auth_, *std::move(caller), context, *this);
 }
 
@@ -255,7 +274,7 @@ grpc::ServerUnaryReactor* AgentConsoleService::GetHistory(grpc::CallbackServerCo
   absl::Status allowed = caller.status();
   if (allowed.ok()) allowed = auth::RequireTenant(*caller);
   core::BrokerCore* core = allowed.ok() ? partitions_.ForTenant(caller->tenant) : nullptr;
-  if (allowed.ok() && core == nullptr) allowed = NotServed(caller->tenant);
+  if (allowed.ok() && core == nullptr) allowed = NotServed(partitions_, caller->tenant, *context);
   if (allowed.ok()) allowed = auth_.TakeRate(*caller, ops::RateLimitedCall::kHistory);
   if (!allowed.ok()) {
     reactor->Finish(ToGrpcStatus(allowed));

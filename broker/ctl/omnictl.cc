@@ -22,6 +22,7 @@
 //   omnictl [--broker HOST:PORT] tenants
 //   omnictl [--broker HOST:PORT] tenant add <name> <reason…>
 //   omnictl [--broker HOST:PORT] tenant remove <name> <reason…>
+//   omnictl [--broker HOST:PORT] cluster
 //   omnictl token --agent ID --tenant NAME --ttl 8h [--role agent|supervisor|admin]
 //                 --secret-file FILE
 //   omnictl token --agent ID --role operator --ttl 8h --secret-file FILE
@@ -50,6 +51,7 @@
 #include "broker/auth/grpc_security.h"
 #include "omni/agent/security.h"
 #include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "base/time_util.h"
 #include "google/protobuf/util/json_util.h"
@@ -96,6 +98,8 @@ constexpr char kUsage[] = R"(usage: omnictl [--broker HOST:PORT] [--ca FILE] [--
                                  data); its policy and roster: policy set / Admin with --tenant
   tenant remove <name> <reason…> stop serving a tenant: its traffic refused, its consoles ended;
                                  its data kept (audited; operator)
+  cluster                        the partitions this broker leads or stands by for: who leads,
+                                 epoch, how far its store and the log stand (operator)
   backup <dir>                   a consistent online copy of the store into <dir> (absolute, on the
                                  broker's host, new); restore: see docs/operations.md
   token --agent ID --tenant NAME --ttl 8h [--role agent|supervisor|admin] --secret-file FILE
@@ -447,6 +451,29 @@ int Tenants(Admin::Stub& admin) {
   return 0;
 }
 
+int Cluster(Admin::Stub& admin) {
+  grpc::ClientContext context;
+  omnibroker::v1::ClusterStatus cluster;
+  if (auto s = admin.GetClusterStatus(&context, {}, &cluster); !s.ok()) return Fail(s);
+  if (cluster.broker_id().empty()) {
+    Show("not in a cluster: every partition on this broker's own WAL\n");
+    return 0;
+  }
+  Show(absl::StrFormat("broker %s\n%9s %-11s %-16s %6s %10s %10s  %s\n", cluster.broker_id(),
+                       "PARTITION", "ROLE", "LEADER", "EPOCH", "APPLIED", "LOG END", "TENANTS"));
+  for (const auto& p : cluster.partitions()) {
+    const char* role = p.role() == omnibroker::v1::PartitionStatus::ROLE_LEADING ? "leading"
+                       : p.role() == omnibroker::v1::PartitionStatus::ROLE_STANDING_BY
+                           ? "standing-by"
+                           : "alone";
+    Show(absl::StrFormat("%9d %-11s %-16s %6d %10d %10d  %s\n", p.partition(), role,
+                         p.leader().empty() ? "-" : p.leader(), p.epoch(), p.applied(),
+                         p.log_last(), absl::StrJoin(p.tenants(), ",")));
+    if (!p.problem().empty()) Show(absl::StrCat("          ", p.problem(), "\n"));
+  }
+  return 0;
+}
+
 int Tenant(Admin::Stub& admin, const std::vector<std::string>& args) {
   if (args.size() < 3 || (args[0] != "add" && args[0] != "remove")) {
     return Usage("tenant add|remove needs a tenant name and a reason");
@@ -607,5 +634,6 @@ int main(int argc, char** argv) {
   if (command == "remove-agent") return RemoveAgent(*admin, rest);
   if (command == "tenants" && rest.empty()) return Tenants(*admin);
   if (command == "tenant") return Tenant(*admin, rest);
+  if (command == "cluster" && rest.empty()) return Cluster(*admin);
   return Usage("unknown command or wrong arguments: " + command);
 }

@@ -167,12 +167,15 @@ void IngestFront::HandleFrame(Received received) {
       if (sink_->ToTenant(tenant, Admitted{std::move(received), &grant})) return;
       in_flight_.fetch_sub(1, std::memory_order_relaxed);
       metrics_.events_received.Add();
-      if (sink_->LedElsewhere(tenant)) {
+      if (auto leader = sink_->LedElsewhere(tenant)) {
         // Another broker leads its partition now, and this one may take it over: the connector
-        // keeps the event and resends it (to whichever broker it reaches then).
+        // keeps the event and resends it to the leader named (or, with none, to whichever broker
+        // it reaches then).
         return Reject(routing_id, event_id, omnibroker::v1::INGEST_STATUS_RETRY_LATER,
                       RejectReason::kLedElsewhere,
-                      absl::StrCat("tenant: tenant '", tenant, "' is led by another broker now"));
+                      absl::StrCat("tenant: tenant '", tenant, "' is led by another broker now",
+                                   leader->empty() ? "" : absl::StrCat(" (", *leader, ")")),
+                      *std::move(leader));
       }
       // Refused for good (the connector logs and drops it): waiting for a tenant that may never be
       // configured would hold up the connector's events behind it.
@@ -233,13 +236,15 @@ void IngestFront::RejectUnparsable(const Received& received) {
 }
 
 void IngestFront::Reject(const std::string& routing_id, const std::string& event_id,
-                         IngestStatus status, RejectReason reason, std::string why) {
+                         IngestStatus status, RejectReason reason, std::string why,
+                         std::string leader_endpoint) {
   metrics_.reject(reason).Add();
   Outgoing out{-1, routing_id, {}};
   auto& ack = *out.frame.mutable_ack();
   ack.set_event_id(event_id);
   ack.set_status(status);
   ack.set_reason(std::move(why));
+  ack.set_leader_endpoint(std::move(leader_endpoint));
   SendNow(out);
 }
 

@@ -26,6 +26,7 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -68,8 +69,11 @@ class FrameSink {
   virtual int ToAll(const Admitted& frame) = 0;
   virtual void Flush() = 0;
   // Whether `tenant`, which ToTenant found no partition for, is one another broker serves now
-  // (in a cluster, its partition's leader): its events are to be resent, not refused.
-  virtual bool LedElsewhere(std::string_view tenant) const { return false; }
+  // (in a cluster, its partition's leader): its events are to be resent, not refused. If so, the
+  // ingest endpoint of that broker (empty while none leads it, or when it takes no connectors).
+  virtual std::optional<std::string> LedElsewhere(std::string_view tenant) const {
+    return std::nullopt;
+  }
 };
 
 struct IngestFrontOptions {
@@ -138,7 +142,8 @@ class IngestFront {
                    const ConnectorGrant& grant, const char* what);
   void HandleDeliveryAck(Admitted admitted);
   void Reject(const std::string& routing_id, const std::string& event_id,
-              omnibroker::v1::IngestStatus status, ops::RejectReason reason, std::string why);
+              omnibroker::v1::IngestStatus status, ops::RejectReason reason, std::string why,
+              std::string leader_endpoint = "");
   void ForgetOldDeliveries(std::chrono::steady_clock::time_point now);
 
   ops::BrokerMetrics& metrics_;

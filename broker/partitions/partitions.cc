@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "base/status_macros.h"
 #include "broker/cluster/log_follower.h"
 #include "broker/core/meta_keys.h"
@@ -149,7 +150,7 @@ absl::StatusOr<std::unique_ptr<Partitions>> Partitions::Open(PartitionsOptions o
         LogInfo("partitions", absl::StrCat("partition ", index, " is led by ",
                                            holder->value.broker(), " (epoch ", holder->epoch,
                                            "): standing by"));
-        partitions->standby_.insert(index);
+        partitions->standby_[index] = holder->value;
         continue;
       }
       if (!holder.ok() && !absl::IsNotFound(holder.status())) return holder.status();
@@ -160,12 +161,16 @@ absl::StatusOr<std::unique_ptr<Partitions>> Partitions::Open(PartitionsOptions o
   return partitions;
 }
 
-absl::StatusOr<Partitions::Partition> Partitions::OpenPartition(int index) const {
-  store::StoreOptions store_options = options_.store;
-  store_options.dir = Dir(options_.data_dir, index);
-  OMNI_ASSIGN_OR_RETURN(auto store, store::Store::Open(store_options));
+absl::StatusOr<Partitions::Partition> Partitions::OpenPartition(
+    int index, std::unique_ptr<store::Store> warm) const {
+  std::unique_ptr<store::Store> store = std::move(warm);
+  if (!store) {
+    store::StoreOptions store_options = options_.store;
+    store_options.dir = Dir(options_.data_dir, index);
+    OMNI_ASSIGN_OR_RETURN(store, store::Store::Open(store_options));
+  }
   Partition partition{.index = index};
-  if (options_.cluster.enabled()) OMNI_RETURN_IF_ERROR(Lead(partition, *store));
+  if (options_.cluster.enabled()) OMNI_RETURN_IF_ERROR(Lead(partition, store));
   OMNI_ASSIGN_OR_RETURN(const auto homes, ReadHomes(*store, index, options_.map));
 
   // Served here: the config file's tenants of this partition that Admin did not remove, and those
@@ -210,7 +215,7 @@ absl::StatusOr<Partitions::Partition> Partitions::OpenPartition(int index) const
   return partition;
 }
 
-absl::Status Partitions::Lead(Partition& partition, store::Store& store) const {
+absl::Status Partitions::Lead(Partition& partition, std::unique_ptr<store::Store>& store) const {
   const cluster::ClusterOptions& cluster = options_.cluster;
   OMNI_ASSIGN_OR_RETURN(partition.log,
                         cluster::PartitionLog::Open(*js_, partition.index,
@@ -223,21 +228,48 @@ absl::Status Partitions::Lead(Partition& partition, store::Store& store) const {
   OMNI_ASSIGN_OR_RETURN(partition.lease, leases_->Acquire(partition.index, self));
   // What the log holds that the store does not: this broker's writes before its disk was lost,
   // or another broker's while it led the partition.
-  OMNI_ASSIGN_OR_RETURN(auto follower, cluster::LogFollower::Open(*partition.log, store));
+  OMNI_ASSIGN_OR_RETURN(auto follower,
+                        FollowerRebuildingIfAhead(partition.index, *partition.log, store));
   int caught_up = 0;
   for (int applied = -1; applied != 0; caught_up += applied) {
     OMNI_ASSIGN_OR_RETURN(applied, follower.CatchUp());
   }
   OMNI_ASSIGN_OR_RETURN(partition.leader,
-                        cluster::LogLeader::Take(*partition.log, store,
+                        cluster::LogLeader::Take(*partition.log, *store,
                                                  absl::StrCat(cluster.broker_id, "@",
                                                               partition.lease->epoch)));
-  store.SetReplication(partition.leader.get());
+  store->SetReplication(partition.leader.get());
   LogInfo("partitions",
           absl::StrCat("leads partition ", partition.index, " (epoch ", partition.lease->epoch,
                        ") from record ", partition.leader->appended(), " of ",
                        partition.log->stream(), ", ", caught_up, " applied from the log"));
   return absl::OkStatus();
+}
+
+absl::StatusOr<cluster::LogFollower> Partitions::FollowerRebuildingIfAhead(
+    int index, cluster::PartitionLog& log, std::unique_ptr<store::Store>& store) const {
+  auto follower = cluster::LogFollower::Open(log, *store);
+  if (!absl::IsDataLoss(follower.status())) return follower;
+  // Nothing acknowledged is lost with it (the log holds all of that): the writes it has beyond
+  // the log were never acknowledged. Kept beside, the last one only, for a post-mortem.
+  const fs::path dir = Dir(options_.data_dir, index);
+  const fs::path aside = fs::path(dir.string() + ".diverged");
+  store.reset();
+  std::error_code error;
+  fs::remove_all(aside, error);
+  fs::rename(dir, aside, error);
+  if (error) {
+    return absl::UnavailableError(absl::StrCat("setting aside ", dir.string(), " (",
+                                               follower.status().message(),
+                                               "): ", error.message()));
+  }
+  LogWarning("partitions", absl::StrCat("partition ", index, ": ", follower.status().message(),
+                                        "; set aside as ", aside.string(),
+                                        " and rebuilt from the log"));
+  store::StoreOptions store_options = options_.store;
+  store_options.dir = dir;
+  OMNI_ASSIGN_OR_RETURN(store, store::Store::Open(store_options));
+  return cluster::LogFollower::Open(log, *store);
 }
 
 void Partitions::RenewLeases() {
@@ -247,15 +279,24 @@ void Partitions::RenewLeases() {
     std::shared_lock partitions(mu_);
     for (auto& partition : opened_) {
       if (!partition.lease) continue;
+      if (partition.leader->fenced()) {
+        LostLeadership(absl::StrCat("the log of partition ", partition.index,
+                                    " took another leader's records: this broker is fenced off"));
+        continue;
+      }
       auto renewed = leases_->Renew(*partition.lease);
       if (renewed.ok()) {
+        std::lock_guard lease(lease_mu_);
         partition.lease = *std::move(renewed);
       } else if (absl::IsFailedPrecondition(renewed.status())) {
         // Another broker may lead it now; the log refuses this one's next append if it does, and
         // its store then refuses writes (cluster/log_leader.h).
-        LogError("partitions", absl::StrCat("lost the lease of partition ", partition.index, ": ",
-                                            renewed.status().message()));
-        partition.lease.reset();
+        {
+          std::lock_guard lease(lease_mu_);
+          partition.lease.reset();
+        }
+        LostLeadership(absl::StrCat("lost the lease of partition ", partition.index, ": ",
+                                    renewed.status().message()));
       } else {
         LogWarning("partitions", absl::StrCat("renewing the lease of partition ",
                                               partition.index, ": ", renewed.status().message()));
@@ -266,16 +307,31 @@ void Partitions::RenewLeases() {
   }
 }
 
+void Partitions::LostLeadership(const std::string& why) {
+  LogError("partitions", why);
+  if (options_.lost_leadership) options_.lost_leadership(why);
+}
+
 void Partitions::TakeOverFreed() {
   std::lock_guard changes(changes_mu_);
   for (auto it = standby_.begin(); it != standby_.end();) {
-    const int index = *it;
+    const int index = it->first;
     auto holder = leases_->Holder(index);
-    if (!absl::IsNotFound(holder.status())) {
-      ++it;  // still led (or the engine does not answer: next time)
+    if (holder.ok() && holder->value.broker() != options_.cluster.broker_id) {
+      if (it->second.SerializeAsString() != holder->value.SerializeAsString()) {
+        std::unique_lock lock(mu_);
+        it->second = holder->value;
+      }
+      ++it;  // still led
       continue;
     }
-    auto core = StartedPartition(index);
+    if (!absl::IsNotFound(holder.status())) {
+      ++it;  // the engine does not answer: next time
+      continue;
+    }
+    // The follower thread waits meanwhile: it must not open the store being taken over.
+    std::lock_guard warm(warm_mu_);
+    auto core = StartedPartition(index, TakeWarm(index));
     if (!core.ok()) {
       LogWarning("partitions", absl::StrCat("taking over partition ", index, ": ",
                                             core.status().message()));
@@ -303,7 +359,16 @@ absl::Status Partitions::Start() {
   std::shared_lock lock(mu_);
   for (auto& partition : opened_) OMNI_RETURN_IF_ERROR(partition.core->Start());
   started_ = true;
-  if (leases_) renewer_ = std::thread([this] { RenewLeases(); });
+  if (leases_) {
+    renewer_ = std::thread([this] {
+      NameThisThread("lease-renewer");
+      RenewLeases();
+    });
+    follower_ = std::thread([this] {
+      NameThisThread("standby-follow");
+      FollowStandbys();
+    });
+  }
   return absl::OkStatus();
 }
 
@@ -316,6 +381,11 @@ void Partitions::Stop() {
     }
     renewer_wake_.notify_all();
     renewer_.join();
+    follower_.join();
+  }
+  {
+    std::lock_guard lock(warm_mu_);
+    warm_.clear();
   }
   {
     std::shared_lock lock(mu_);
@@ -377,14 +447,15 @@ absl::Status RequireAccountable(const Request& request, const char* what) {
 
 }  // namespace
 
-absl::StatusOr<core::BrokerCore*> Partitions::StartedPartition(int index) {
+absl::StatusOr<core::BrokerCore*> Partitions::StartedPartition(
+    int index, std::unique_ptr<store::Store> warm) {
   {
     std::shared_lock lock(mu_);
     if (auto it = by_index_.find(index); it != by_index_.end()) return it->second;
   }
   // Opened and started outside the lock (a store's open takes a while; ingest goes on meanwhile):
   // only the tenant change holding changes_mu_ opens partitions.
-  OMNI_ASSIGN_OR_RETURN(Partition partition, OpenPartition(index));
+  OMNI_ASSIGN_OR_RETURN(Partition partition, OpenPartition(index, std::move(warm)));
   core::BrokerCore* core = partition.core.get();
   if (started_) OMNI_RETURN_IF_ERROR(core->Start());
   {
@@ -508,10 +579,19 @@ int Partitions::ToAll(const ingest::Admitted& frame) {
   return static_cast<int>(opened_.size());
 }
 
-bool Partitions::LedElsewhere(std::string_view tenant) const {
+std::optional<std::string> Partitions::LedElsewhere(std::string_view tenant) const {
+  auto leader = LeaderElsewhere(tenant);
+  if (!leader) return std::nullopt;
+  return leader->ingest_address();
+}
+
+std::optional<omnibroker::v1::PartitionLease> Partitions::LeaderElsewhere(
+    std::string_view tenant) const {
   std::shared_lock lock(mu_);
-  return options_.tenants.contains(std::string(tenant)) &&
-         standby_.contains(options_.map.Of(tenant));
+  if (!options_.tenants.contains(std::string(tenant))) return std::nullopt;
+  const auto standby = standby_.find(options_.map.Of(tenant));
+  if (standby == standby_.end()) return std::nullopt;
+  return standby->second;
 }
 
 void Partitions::Flush() {

@@ -24,8 +24,8 @@
 // the store is appended to the log and acknowledged only once the quorum holds it. Partitions
 // whose log exists are opened too. A partition another broker leads is left to it: this broker
 // stands by, and takes the partition over (opens it as above) once its lease is free, because
-// its leader stopped or died. Keeping a standby's store warm while it waits is the cluster's next
-// step: a takeover now applies the log from where the store stands.
+// its leader stopped or died. While it stands by, its store of the partition follows the log (a
+// hot standby, standby.cc), so a takeover has only the last records to apply.
 #pragma once
 
 #include <condition_variable>
@@ -46,6 +46,7 @@
 #include "absl/status/statusor.h"
 #include "broker/cluster/cluster_options.h"
 #include "broker/cluster/jetstream.h"
+#include "broker/cluster/log_follower.h"
 #include "broker/cluster/log_leader.h"
 #include "broker/cluster/partition_leases.h"
 #include "broker/cluster/partition_log.h"
@@ -68,6 +69,11 @@ struct PartitionsOptions {
   std::map<std::string, routing::RoutingPolicy> tenants;
   // The cluster this broker leads its partitions in; none without servers.
   cluster::ClusterOptions cluster;
+  // Called on the renewer thread when this broker no longer leads a partition it led (another
+  // took its lease, or the log fenced it off): the partition's store refuses writes from then on,
+  // so the broker ends (BrokerApp) to start again as a standby, and its clients go to the new
+  // leader. Unset: only logged.
+  std::function<void(const std::string& why)> lost_leadership;
 };
 
 class Partitions : public ingest::FrameSink {
@@ -101,6 +107,9 @@ class Partitions : public ingest::FrameSink {
       omnibroker::v1::RemoveTenantRequest request);
   // Every tenant served, by name. Thread-safe (blocks until every partition answered).
   absl::StatusOr<omnibroker::v1::ListTenantsResponse> ListTenants() const;
+  // Each partition this broker leads or stands by for. Thread-safe (asks the engine for each
+  // log's end).
+  omnibroker::v1::ClusterStatus ClusterStatus();
   // The directory of partition `index` under `data_dir`.
   static std::filesystem::path Dir(const std::filesystem::path& data_dir, int index);
 
@@ -118,8 +127,11 @@ class Partitions : public ingest::FrameSink {
   void ToPartition(int partition, ingest::Admitted frame) override;
   int ToAll(const ingest::Admitted& frame) override;
   void Flush() override;
-  // A configured tenant of a partition this broker stands by for.
-  bool LedElsewhere(std::string_view tenant) const override;
+  // A configured tenant of a partition this broker stands by for: its leader's ingest endpoint.
+  std::optional<std::string> LedElsewhere(std::string_view tenant) const override;
+  // The same for agents' consoles: the lease of the broker leading `tenant`'s partition (empty
+  // while its lease is free), if this broker stands by for it.
+  std::optional<omnibroker::v1::PartitionLease> LeaderElsewhere(std::string_view tenant) const;
 
  private:
   struct Partition {
@@ -128,7 +140,7 @@ class Partitions : public ingest::FrameSink {
     // through the log. Declared before the store, which points at the leader: destroyed after it.
     std::unique_ptr<cluster::PartitionLog> log;
     std::unique_ptr<cluster::LogLeader> leader;
-    std::optional<cluster::Lease> lease;  // renewed by the renewer thread
+    std::optional<cluster::Lease> lease;  // renewed by the renewer thread (lease_mu_)
     std::unique_ptr<store::Store> store;
     std::unique_ptr<core::BrokerCore> core;
     std::vector<std::string> served;       // the tenants it serves when opened
@@ -138,34 +150,66 @@ class Partitions : public ingest::FrameSink {
              ops::BrokerMetrics& metrics)
       : options_(std::move(options)), front_(front), clock_(clock), metrics_(metrics) {}
 
-  // Opens partition `index`'s store and makes its core (not started), serving the tenants its
-  // store and the config file say. In a cluster, leads it first (Lead).
-  absl::StatusOr<Partition> OpenPartition(int index) const;
+  // Opens partition `index`'s store (or takes `warm`, the store a standby kept) and makes its
+  // core (not started), serving the tenants its store and the config file say. In a cluster,
+  // leads it first (Lead).
+  absl::StatusOr<Partition> OpenPartition(int index,
+                                          std::unique_ptr<store::Store> warm = nullptr) const;
   // In a cluster: takes `partition`'s lease, brings `store` to the end of its log, and makes the
   // store's writes go through the log from now on.
-  absl::Status Lead(Partition& partition, store::Store& store) const;
+  // A store that holds writes the log does not (its leader died or was deposed before the log
+  // took them) is rebuilt from the log first (RebuiltStore), so `store` may be replaced.
+  absl::Status Lead(Partition& partition, std::unique_ptr<store::Store>& store) const;
+  // Opens `store`'s log follower; a store ahead of its log is set aside and a new one opened in
+  // its place (empty: the follower applies the whole log).
+  absl::StatusOr<cluster::LogFollower> FollowerRebuildingIfAhead(
+      int index, cluster::PartitionLog& log, std::unique_ptr<store::Store>& store) const;
   // Renews every lease a third of their ttl apart, and takes over standby partitions whose lease
   // is free, until Stop.
   void RenewLeases();
-  // Opens and starts each standby partition whose lease nobody holds.
+  // Opens and starts each standby partition whose lease nobody holds; notes who leads the others.
   void TakeOverFreed();
+  // Logs why this broker no longer leads a partition it led, and tells options_.lost_leadership.
+  void LostLeadership(const std::string& why);
+  // A standby partition's store kept as its log applied (standby.cc).
+  struct WarmStore {
+    std::unique_ptr<cluster::PartitionLog> log;
+    std::unique_ptr<store::Store> store;
+    std::optional<cluster::LogFollower> follower;  // points at the two above
+  };
+  // The follower thread: applies the logs of the standby partitions to their stores until Stop.
+  void FollowStandbys();
+  // One round of it: opens the stores not warm yet, applies what came. Records applied.
+  int FollowOnce();
+  absl::StatusOr<WarmStore> OpenWarm(int index) const;
+  // Takes partition `index`'s warm store out of warm_ (nullptr when it has none). warm_mu_ held.
+  std::unique_ptr<store::Store> TakeWarm(int index);
   // Makes `partition` reachable: its index and tenants mapped. Callers hold mu_ for writing or
   // are alone (Open).
   void Insert(Partition partition);
-  // The core of partition `index`, opened and started now if it was not.
-  absl::StatusOr<core::BrokerCore*> StartedPartition(int index);
+  // The core of partition `index`, opened (from `warm` if given) and started now if it was not.
+  absl::StatusOr<core::BrokerCore*> StartedPartition(int index,
+                                                     std::unique_ptr<store::Store> warm = nullptr);
 
   const PartitionsOptions options_;
   // In a cluster: the connection to its NATS servers, and the partitions' leases.
   std::unique_ptr<cluster::JetStream> js_;
   std::unique_ptr<cluster::PartitionLeases> leases_;
   std::thread renewer_;
-  std::mutex renewer_mu_;
+  std::thread follower_;
+  std::mutex renewer_mu_;  // guards renewer_stopping_, which stops both threads
+  mutable std::mutex lease_mu_;  // guards each Partition::lease (written by the renewer)
   std::condition_variable renewer_wake_;
   bool renewer_stopping_ = false;
-  // Partitions another broker leads: changed by TakeOverFreed (holding changes_mu_, and mu_ for
-  // writing), read by the front.
-  std::set<int> standby_;
+  // The standby partitions' stores: the follower thread's, taken by TakeOverFreed; held while
+  // either works on them.
+  std::mutex warm_mu_;
+  std::map<int, WarmStore> warm_;
+  std::map<int, std::string> follow_problems_;  // the last one logged per partition (warm_mu_)
+  // Partitions another broker leads, each with that broker's lease (where clients reach it; empty
+  // while the lease is free): changed by Open and TakeOverFreed (holding changes_mu_, and mu_ for
+  // writing), read by the front and the gRPC threads.
+  std::map<int, omnibroker::v1::PartitionLease> standby_;
   ingest::IngestFront& front_;
   const Clock& clock_;
   ops::BrokerMetrics& metrics_;

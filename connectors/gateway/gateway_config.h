@@ -1,7 +1,9 @@
 // omni-gateway's configuration: which broker to talk to and which connectors to host. A YAML file
 // (--config) whose `connectors:` list is the same schema as the broker's config file:
 //
-//   broker: tcp://broker-0.omnibroker:5570   # the broker's ingest endpoint (ZeroMQ ROUTER)
+//   broker: tcp://broker-0.omnibroker:5570   # the broker's ingest endpoint (ZeroMQ ROUTER); in a
+//                                            # cluster any of its brokers, or several
+//                                            # comma-separated (docs/cluster.md)
 //   tenant: acme                              # the connectors' tenant, unless one names its own
 //   data_dir: /var/lib/omni-gateway          # the outbox spool and connector state
 //   ack_timeout_ms: 2000                     # resend an unacknowledged event after this

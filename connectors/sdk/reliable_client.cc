@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <optional>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "base/log.h"
 #include "base/thread_name.h"
 
@@ -15,6 +17,9 @@ using omnibroker::v1::ConnectorFrame;
 using SteadyClock = std::chrono::steady_clock;
 
 constexpr std::chrono::milliseconds kPollGranularity{50};
+// Deliveries whose ack never came (a handler that dropped one) are forgotten beyond this many:
+// an ack then goes to the first configured broker, which ignores what it did not send.
+constexpr size_t kMaxDeliveryLinks = 100'000;
 
 }  // namespace
 
@@ -25,6 +30,12 @@ ReliableClient::ReliableClient(zmq::context_t& zmq, ReliableClientOptions option
 ReliableClient::~ReliableClient() { Stop(); }
 
 absl::Status ReliableClient::Start() {
+  configured_ = absl::StrSplit(options_.broker_endpoint, ',', absl::SkipWhitespace());
+  for (auto& endpoint : configured_) endpoint = std::string(absl::StripAsciiWhitespace(endpoint));
+  if (configured_.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("connector '", options_.connector_name,
+                                                   "': no broker endpoint configured"));
+  }
   if (options_.curve.enabled()) {
     const std::string what = absl::StrCat("connector '", options_.connector_name, "'");
     if (auto s = CheckCurveKey(what + ": broker public key", options_.curve.server_public_key);
@@ -61,6 +72,7 @@ void ReliableClient::Stop() {
 absl::Status ReliableClient::Publish(omnibroker::v1::Event event, AckCallback done) {
   const std::string id = event.id();
   if (id.empty()) return absl::InvalidArgumentError("event.id is empty");
+  std::string tenant = event.tenant();
   ConnectorFrame frame;
   *frame.mutable_event() = std::move(event);
   std::string bytes = frame.SerializeAsString();
@@ -78,7 +90,7 @@ absl::Status ReliableClient::Publish(omnibroker::v1::Event event, AckCallback do
       if (auto s = spool_->Append(bytes); !s.ok()) return s;
     } else {
       memory_bytes_ += bytes.size();
-      queue_.push_back(Queued{id, std::move(bytes)});
+      queue_.push_back(Queued{id, std::move(tenant), std::move(bytes)});
     }
     if (done) callbacks_[id].push_back(std::move(done));
   }
@@ -87,9 +99,7 @@ absl::Status ReliableClient::Publish(omnibroker::v1::Event event, AckCallback do
 }
 
 void ReliableClient::SendDeliveryAck(omnibroker::v1::DeliveryAck ack) {
-  ConnectorFrame frame;
-  *frame.mutable_delivery_ack() = std::move(ack);
-  control_.Push(frame.SerializeAsString());
+  control_.Push(std::move(ack));
 }
 
 size_t ReliableClient::pending() const {
@@ -106,6 +116,75 @@ uint64_t ReliableClient::spool_damaged_records() const {
 }
 
 void ReliableClient::Run() {
+  for (const auto& endpoint : configured_) LinkTo(endpoint);
+
+  auto next_hello = SteadyClock::now();
+  auto next_resend_scan = SteadyClock::now() + options_.ack_timeout;
+  std::vector<zmq::pollitem_t> items;
+  while (true) {
+    {
+      std::lock_guard lock(mu_);
+      if (stopping_) break;
+    }
+    const auto now = SteadyClock::now();
+    if (now >= next_hello) {
+      for (auto& link : links_) SendHello(link);
+      next_hello = now + options_.hello_interval;
+    }
+    if (now >= next_resend_scan) {
+      ResendExpired();
+      next_resend_scan = now + std::max(kPollGranularity, options_.ack_timeout / 4);
+    }
+    SendQueued();
+
+    // Writable is asked of the link the first unsent event waits for: its tenant's leader, or
+    // (with none known) the configured brokers.
+    bool waiting_to_send = false;
+    const Link* waiting_for = nullptr;
+    {
+      std::lock_guard lock(mu_);
+      if (!unsent_.empty()) {
+        waiting_to_send = true;
+        if (auto it = in_flight_.find(unsent_.front()); it != in_flight_.end()) {
+          if (auto leader = leaders_.find(it->second.tenant); leader != leaders_.end()) {
+            waiting_for = leader->second;
+          }
+        }
+      }
+    }
+    items.clear();
+    for (size_t i = 0; i < links_.size(); ++i) {
+      const bool writable_wanted =
+          waiting_to_send && (waiting_for ? waiting_for == &links_[i] : i < configured_.size());
+      items.push_back({links_[i].socket.handle(), 0,
+                       static_cast<short>(ZMQ_POLLIN | (writable_wanted ? ZMQ_POLLOUT : 0)), 0});
+    }
+    items.push_back({nullptr, control_.fd(), ZMQ_POLLIN, 0});
+    try {
+      zmq::poll(items.data(), items.size(), kPollGranularity);
+    } catch (const zmq::error_t&) {
+      continue;  // EINTR
+    }
+    if (items.back().revents & ZMQ_POLLIN) SendDeliveryAcks();
+    // By index: HandleFrame may add links (never remove one), so `items` covers those polled.
+    for (size_t i = 0; i + 1 < items.size(); ++i) {
+      if (!(items[i].revents & ZMQ_POLLIN)) continue;
+      zmq::message_t message;
+      while (links_[i].socket.recv(message, zmq::recv_flags::dontwait)) {
+        HandleFrame(message, links_[i]);
+      }
+    }
+  }
+  for (auto& link : links_) link.socket.close();
+  links_.clear();
+  leaders_.clear();
+  delivery_links_.clear();
+}
+
+ReliableClient::Link& ReliableClient::LinkTo(const std::string& endpoint) {
+  for (auto& link : links_) {
+    if (link.endpoint == endpoint) return link;
+  }
   zmq::socket_t socket(zmq_, zmq::socket_type::dealer);
   socket.set(zmq::sockopt::linger, 0);
   // Without a live connection, sends fail at once instead of queueing inside ZeroMQ, so every
@@ -119,58 +198,53 @@ void ReliableClient::Run() {
     socket.set(zmq::sockopt::curve_publickey, curve_public_key_);
     socket.set(zmq::sockopt::curve_secretkey, options_.curve.secret_key);
   }
-  socket.connect(options_.broker_endpoint);
-
-  auto next_hello = SteadyClock::now();
-  auto next_resend_scan = SteadyClock::now() + options_.ack_timeout;
-  while (true) {
-    {
-      std::lock_guard lock(mu_);
-      if (stopping_) break;
-    }
-    const auto now = SteadyClock::now();
-    if (now >= next_hello) {
-      SendHello(socket);
-      next_hello = now + options_.hello_interval;
-    }
-    if (now >= next_resend_scan) {
-      ResendExpired(socket);
-      next_resend_scan = now + std::max(kPollGranularity, options_.ack_timeout / 4);
-    }
-    SendQueued(socket);
-
-    short socket_events = ZMQ_POLLIN;
-    {
-      std::lock_guard lock(mu_);
-      if (!unsent_.empty()) socket_events |= ZMQ_POLLOUT;
-    }
-    zmq::pollitem_t items[] = {{socket.handle(), 0, socket_events, 0},
-                               {nullptr, control_.fd(), ZMQ_POLLIN, 0}};
-    try {
-      zmq::poll(items, 2, kPollGranularity);
-    } catch (const zmq::error_t&) {
-      continue;  // EINTR
-    }
-    if (items[1].revents & ZMQ_POLLIN) {
-      for (const std::string& frame : control_.TakeAll()) {
-        // A lost delivery ack only means the broker delivers again; Deliver is idempotent.
-        TrySend(socket, frame);
-      }
-    }
-    if (items[0].revents & ZMQ_POLLIN) {
-      zmq::message_t message;
-      while (socket.recv(message, zmq::recv_flags::dontwait)) HandleFrame(message);
-    }
+  socket.connect(endpoint);
+  Link& link = links_.emplace_back(Link{endpoint, std::move(socket), SteadyClock::now()});
+  if (links_.size() > configured_.size()) {
+    LogInfo("reliable_client",
+            absl::StrCat(options_.connector_name, ": connecting to broker ", endpoint));
   }
-  socket.close();
+  return link;
 }
 
-void ReliableClient::SendHello(zmq::socket_t& socket) {
+void ReliableClient::SendHello(Link& link) {
   ConnectorFrame frame;
   frame.mutable_hello()->set_connector(options_.connector_name);
   for (const auto& p : options_.providers) frame.mutable_hello()->add_providers(p);
   for (const auto& t : options_.tenants) frame.mutable_hello()->add_tenants(t);
-  TrySend(socket, frame.SerializeAsString());
+  if (TrySend(link.socket, frame.SerializeAsString())) link.greeted = true;
+}
+
+void ReliableClient::SendDeliveryAcks() {
+  for (auto& ack : control_.TakeAll()) {
+    Link* to = &links_.front();
+    if (auto it = delivery_links_.find(ack.delivery_id()); it != delivery_links_.end()) {
+      to = it->second;
+      delivery_links_.erase(it);
+    }
+    ConnectorFrame frame;
+    *frame.mutable_delivery_ack() = std::move(ack);
+    // A lost delivery ack only means the broker delivers again; Deliver is idempotent.
+    TrySend(to->socket, frame.SerializeAsString());
+  }
+}
+
+bool ReliableClient::SendEvent(const std::string& tenant, const std::string& frame) {
+  if (auto leader = leaders_.find(tenant); leader != leaders_.end()) {
+    Link& link = *leader->second;
+    // Hello first, so the leader's deliveries find this connector.
+    if (!link.greeted) SendHello(link);
+    if (link.greeted && TrySend(link.socket, frame)) return true;
+    // A new link is given the time of an ack to connect (a send fails until it has).
+    if (SteadyClock::now() - link.connected_at < options_.ack_timeout) return false;
+    // Gone (or full): the configured brokers are asked again, and one of them leads the tenant
+    // now or names the broker that does.
+    leaders_.erase(leader);
+  }
+  for (size_t i = 0; i < configured_.size(); ++i) {
+    if (TrySend(links_[i].socket, frame)) return true;
+  }
+  return false;
 }
 
 bool ReliableClient::TrySend(zmq::socket_t& socket, const std::string& frame) {
@@ -181,18 +255,19 @@ bool ReliableClient::TrySend(zmq::socket_t& socket, const std::string& frame) {
   }
 }
 
-std::string ReliableClient::EventIdOf(const std::string& frame) {
+ReliableClient::FrameKeys ReliableClient::KeysOf(const std::string& frame) {
   ConnectorFrame parsed;
   parsed.ParseFromString(frame);
-  return parsed.event().id();
+  return {parsed.event().id(), parsed.event().tenant()};
 }
 
-void ReliableClient::SendQueued(zmq::socket_t& socket) {
+void ReliableClient::SendQueued() {
   std::lock_guard lock(mu_);
   while (!unsent_.empty()) {
     auto it = in_flight_.find(unsent_.front());
     if (it != in_flight_.end()) {
-      if (!TrySend(socket, it->second.frame)) return;  // still full: wait for POLLOUT
+      // Still full or no broker: wait for POLLOUT
+      if (!SendEvent(it->second.tenant, it->second.frame)) return;
       it->second.sent = true;
       it->second.sent_at = SteadyClock::now();
     }
@@ -200,10 +275,12 @@ void ReliableClient::SendQueued(zmq::socket_t& socket) {
   }
   while (in_flight_.size() < options_.max_in_flight) {
     std::string id;
+    std::string tenant;
     std::string frame;
     std::optional<uint64_t> spool_position;
     if (!queue_.empty()) {
       id = std::move(queue_.front().event_id);
+      tenant = std::move(queue_.front().tenant);
       frame = std::move(queue_.front().frame);
       queue_.pop_front();
     } else if (spool_ && spool_->has_unread()) {
@@ -215,7 +292,9 @@ void ReliableClient::SendQueued(zmq::socket_t& socket) {
       if (!record->has_value()) break;
       frame = std::move((*record)->bytes);
       spool_position = (*record)->position;
-      id = EventIdOf(frame);
+      FrameKeys keys = KeysOf(frame);
+      id = std::move(keys.event_id);
+      tenant = std::move(keys.tenant);
       memory_bytes_ += frame.size();
     } else {
       break;
@@ -228,8 +307,9 @@ void ReliableClient::SendQueued(zmq::socket_t& socket) {
     }
     InFlight& entry = in_flight_[id];
     if (spool_position) entry.spool_positions.push_back(*spool_position);
+    entry.tenant = std::move(tenant);
     entry.frame = std::move(frame);
-    entry.sent = TrySend(socket, entry.frame);
+    entry.sent = SendEvent(entry.tenant, entry.frame);
     entry.sent_at = SteadyClock::now();
     if (!entry.sent) {
       unsent_.push_back(id);
@@ -238,14 +318,14 @@ void ReliableClient::SendQueued(zmq::socket_t& socket) {
   }
 }
 
-void ReliableClient::ResendExpired(zmq::socket_t& socket) {
+void ReliableClient::ResendExpired() {
   std::lock_guard lock(mu_);
   const auto now = SteadyClock::now();
   // Unsent entries are SendQueued's; this resends those whose ack is overdue.
   for (auto& [id, entry] : in_flight_) {
     if (!entry.sent || now - entry.sent_at < options_.ack_timeout) continue;
     entry.sent_at = now;
-    if (!TrySend(socket, entry.frame)) {
+    if (!SendEvent(entry.tenant, entry.frame)) {
       entry.sent = false;
       unsent_.push_back(id);
       break;  // full or no broker: the rest wait for the next scan
@@ -253,10 +333,12 @@ void ReliableClient::ResendExpired(zmq::socket_t& socket) {
   }
 }
 
-void ReliableClient::HandleFrame(const zmq::message_t& message) {
+void ReliableClient::HandleFrame(const zmq::message_t& message, Link& from) {
   BrokerFrame frame;
   if (!frame.ParseFromArray(message.data(), static_cast<int>(message.size()))) return;
   if (frame.has_delivery()) {
+    if (delivery_links_.size() >= kMaxDeliveryLinks) delivery_links_.clear();
+    delivery_links_[frame.delivery().delivery_id()] = &from;
     on_delivery_(std::move(*frame.mutable_delivery()));
     return;
   }
@@ -268,7 +350,27 @@ void ReliableClient::HandleFrame(const zmq::message_t& message) {
     auto it = in_flight_.find(ack.event_id());
     if (it == in_flight_.end()) return;  // an ack for a resend we already had an ack for
     if (ack.status() == omnibroker::v1::INGEST_STATUS_RETRY_LATER) {
-      it->second.sent_at = SteadyClock::now();  // resent after ack_timeout
+      InFlight& entry = it->second;
+      entry.sent_at = SteadyClock::now();  // resent after ack_timeout
+      if (ack.leader_endpoint().empty()) return;
+      // In a cluster, from a broker that does not lead the event's tenant: sent to the one that
+      // does at once (once per leader named, so two brokers naming each other do not spin).
+      Link& leader = LinkTo(ack.leader_endpoint());
+      Link*& known = leaders_[entry.tenant];
+      if (known == &leader) return;
+      known = &leader;
+      if (!entry.sent) return;  // in unsent_ already: SendQueued sends it there
+      if (SteadyClock::now() - leader.connected_at < options_.ack_timeout) {
+        // A new link: sent as soon as it connects (SendEvent waits for it that long).
+        entry.sent = SendEvent(entry.tenant, entry.frame);
+        if (!entry.sent) unsent_.push_back(ack.event_id());
+        return;
+      }
+      // A link that had its time: if the leader named does not take it now (it died, and the
+      // broker naming it does not know yet), the event waits its ack timeout before the brokers
+      // configured are asked again, rather than bouncing between them and this one.
+      if (!leader.greeted) SendHello(leader);
+      if (leader.greeted) TrySend(leader.socket, entry.frame);
       return;
     }
     memory_bytes_ -= it->second.frame.size();

@@ -5,6 +5,12 @@
 // crash of the process replays it (the broker dedupes by event id). The same code serves
 // inproc:// (connectors inside the broker) and tcp:// (omni-gateway).
 //
+// In a cluster (docs/cluster.md) each tenant's events go to the broker leading its partition: the
+// client starts with the brokers configured; one that does not lead a tenant answers "retry
+// later" naming the one that does, and the client connects there too (saying Hello, so that
+// broker's deliveries reach it) and sends that tenant's events there until it is gone, when the
+// configured brokers are asked again.
+//
 // Threads: one I/O thread, started by Start() and joined by Stop(), owns the socket. Publish()
 // and SendDeliveryAck() may be called from any thread. Callbacks run on the I/O thread.
 #pragma once
@@ -32,7 +38,9 @@
 namespace omni::connectors {
 
 struct ReliableClientOptions {
-  std::string broker_endpoint;  // "inproc://omni-ingest" or "tcp://127.0.0.1:5570"
+  // "inproc://omni-ingest" or "tcp://127.0.0.1:5570"; several brokers of a cluster
+  // comma-separated (tried in order for a tenant whose leader is not known).
+  std::string broker_endpoint;
   std::string connector_name;
   std::vector<std::string> providers;  // announced in Hello: outbound deliveries come for these
   // Announced in Hello: deliveries come only for these tenants (empty: every tenant the
@@ -78,6 +86,7 @@ class ReliableClient {
 
  private:
   struct InFlight {
+    std::string tenant;
     std::string frame;  // the serialized ConnectorFrame, resent as is
     std::chrono::steady_clock::time_point sent_at;
     bool sent = false;
@@ -86,26 +95,54 @@ class ReliableClient {
     std::vector<uint64_t> spool_positions;
   };
 
+  // A connection to one broker: a configured one, or one a broker named as a tenant's leader.
+  // Owned by the I/O thread.
+  struct Link {
+    std::string endpoint;
+    zmq::socket_t socket;
+    std::chrono::steady_clock::time_point connected_at;  // when connect() was called
+    bool greeted = false;  // a Hello went out on it (deliveries come only after one)
+  };
+
   void Run();
-  void SendHello(zmq::socket_t& socket);
+  // The link to `endpoint`, connected (and greeted with Hello) the first time.
+  Link& LinkTo(const std::string& endpoint);
+  void SendHello(Link& link);
   // Moves events from the queue (and spool) into flight and sends them.
-  void SendQueued(zmq::socket_t& socket);
-  void ResendExpired(zmq::socket_t& socket);
-  void HandleFrame(const zmq::message_t& message);
+  void SendQueued();
+  void ResendExpired();
+  // Sends an event of `tenant` to its leader if known, else to the first configured broker that
+  // takes it. False when none could take it now.
+  bool SendEvent(const std::string& tenant, const std::string& frame);
+  void SendDeliveryAcks();
+  void HandleFrame(const zmq::message_t& message, Link& from);
   bool TrySend(zmq::socket_t& socket, const std::string& frame);
   void SpillToSpool();
-  // The event id inside a serialized ConnectorFrame (for frames read back from the spool).
-  static std::string EventIdOf(const std::string& frame);
+  struct FrameKeys {
+    std::string event_id;
+    std::string tenant;
+  };
+  // The event id and tenant inside a serialized ConnectorFrame (for frames read from the spool).
+  static FrameKeys KeysOf(const std::string& frame);
 
   zmq::context_t& zmq_;
   const ReliableClientOptions options_;
   const DeliveryHandler on_delivery_;
   std::string curve_public_key_;    // derived from options_.curve.secret_key in Start()
-  WakeQueue<std::string> control_;  // frames other threads want sent (delivery acks)
+  WakeQueue<omnibroker::v1::DeliveryAck> control_;  // acks other threads want sent
+  std::vector<std::string> configured_;              // options_.broker_endpoint split
+
+  // The I/O thread's: every link (the configured ones first, in order; a deque keeps references
+  // valid as links are added), the link leading each tenant as a broker named it, and the link
+  // each delivery came on (its ack goes back there).
+  std::deque<Link> links_;
+  std::unordered_map<std::string, Link*> leaders_;
+  std::unordered_map<std::string, Link*> delivery_links_;
 
   mutable std::mutex mu_;
   struct Queued {
     std::string event_id;
+    std::string tenant;
     std::string frame;
   };
   std::deque<Queued> queue_;  // accepted, in memory, not yet in flight

@@ -1,7 +1,8 @@
 // The real omnibroker binary in a cluster (--config with a cluster section) on a real nats-server:
 // every write of its partitions is appended to the partition's log before it is acknowledged, so
 // when the broker's machine dies with its disk, a broker started on an empty disk finds every
-// acknowledged message there; and a broker standing by takes a dead leader's partition over.
+// acknowledged message there; a broker standing by takes a dead leader's partition over; and a
+// connector that reached a standby is sent to the leader, and follows the partition when it moves.
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -15,8 +16,8 @@
 #include "broker/cluster/partition_leases.h"
 #include "broker/partitions/partition_map.h"
 #include "omnibroker/v1/admin.grpc.pb.h"
-#include "tests/support/broker_process.h"
-#include "tests/support/nats_server.h"
+#include "tests/support/broker_harness.h"
+#include "tests/support/clustered_broker.h"
 #include "tests/support/test_support.h"
 
 namespace omni {
@@ -24,41 +25,18 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
+using omni::testing::AdminOf;
+using omni::testing::ClusteredBroker;
+using omni::testing::ClusteredBrokerOptions;
 using omni::testing::FreePort;
+using omni::testing::LogHas;
 using omni::testing::NatsServers;
 using omni::testing::TempDir;
 using omni::testing::WaitFor;
 
-// A broker in the cluster of `servers`, named `id`, with its data in `dir`.
-class ClusteredBroker : public omni::testing::BrokerProcess {
- public:
-  ClusteredBroker(const std::filesystem::path& dir, const NatsServers& servers, const std::string& id,
-                  int grpc_port, int web_port)
-      : omni::testing::BrokerProcess(
-            OMNI_BROKER_BINARY, dir,
-            {"--config=" + WriteConfig(dir, servers, id).string(),
-             "--grpc-listen=127.0.0.1:" + std::to_string(grpc_port),
-             "--webchat-listen=127.0.0.1:" + std::to_string(web_port), "--ingest-listen="}) {}
-
- private:
-  static std::filesystem::path WriteConfig(const std::filesystem::path& dir,
-                                           const NatsServers& servers, const std::string& id) {
-    std::filesystem::create_directories(dir);
-    const auto path = dir.parent_path() / (id + ".yaml");
-    std::ofstream(path) << "cluster:\n  servers: [" << servers.Url(0) << "]\n  broker_id: " << id
-                        << "\n  replicas: 1\n  lease_ttl_ms: 2000\n";
-    return path;
-  }
-};
-
 bool Ready(httplib::Client& http) {
   auto res = http.Post("/v1/visitors", "{}", "application/json");
   return res && res->status == 201;
-}
-
-std::unique_ptr<omnibroker::v1::Admin::Stub> AdminOf(int grpc_port) {
-  return omnibroker::v1::Admin::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string(grpc_port), grpc::InsecureChannelCredentials()));
 }
 
 TEST(ClusterBrokerTest, ABrokerOnAnEmptyDiskFindsEveryAcknowledgedMessageInTheLog) {
@@ -72,7 +50,8 @@ TEST(ClusterBrokerTest, ABrokerOnAnEmptyDiskFindsEveryAcknowledgedMessageInTheLo
 
   std::set<std::string> acked_conversations;
   {
-    ClusteredBroker broker(dir.path() / "b1", servers, "b1", grpc_port, web_port);
+    ClusteredBroker broker(dir.path() / "b1", servers,
+                           {.id = "b1", .grpc_port = grpc_port, .web_port = web_port});
     ASSERT_TRUE(WaitFor([&] { return Ready(http); }, 20s))
         << omni::testing::ReadFile(dir.path() / "b1" / "broker.log");
     for (int v = 0; v < 5; ++v) {
@@ -96,7 +75,8 @@ TEST(ClusterBrokerTest, ABrokerOnAnEmptyDiskFindsEveryAcknowledgedMessageInTheLo
   std::filesystem::remove_all(dir.path() / "b1");
 
   // The same broker id on a new machine: its lease (not given up: it was killed) is its own.
-  ClusteredBroker broker(dir.path() / "b1", servers, "b1", grpc_port, web_port);
+  ClusteredBroker broker(dir.path() / "b1", servers,
+                         {.id = "b1", .grpc_port = grpc_port, .web_port = web_port});
   ASSERT_TRUE(WaitFor([&] { return Ready(http); }, 20s))
       << omni::testing::ReadFile(dir.path() / "b1" / "broker.log");
   auto admin = AdminOf(grpc_port);
@@ -124,8 +104,9 @@ TEST(ClusterBrokerTest, ABrokerOnAnEmptyDiskFindsEveryAcknowledgedMessageInTheLo
       (*leases)->Holder(partitions::PartitionMap{}.Of("default")).status()));
 }
 
-// Two brokers: the first leads, the second stands by; the first is killed, and once its lease
-// expires the second takes the partition over with every acknowledged message.
+// Two brokers: the first leads, the second stands by, its store following the log; the first is
+// killed, and once its lease expires the second takes the partition over with every acknowledged
+// message, already applied.
 TEST(ClusterBrokerTest, AStandbyTakesOverWhenTheLeaderDies) {
   TempDir dir;
   NatsServers servers(dir.path() / "nats", 1);
@@ -133,13 +114,16 @@ TEST(ClusterBrokerTest, AStandbyTakesOverWhenTheLeaderDies) {
   const int web_port = FreePort();
   httplib::Client http("127.0.0.1", web_port);
   http.set_connection_timeout(1, 0);
-  auto first = std::make_unique<ClusteredBroker>(dir.path() / "b1", servers, "b1", FreePort(),
-                                                 web_port);
+  const int leader_grpc = FreePort();
+  auto first = std::make_unique<ClusteredBroker>(
+      dir.path() / "b1", servers,
+      ClusteredBrokerOptions{.id = "b1", .grpc_port = leader_grpc, .web_port = web_port});
   ASSERT_TRUE(WaitFor([&] { return Ready(http); }, 20s))
       << omni::testing::ReadFile(dir.path() / "b1" / "broker.log");
   const int standby_grpc = FreePort();
   const int standby_web = FreePort();
-  ClusteredBroker second(dir.path() / "b2", servers, "b2", standby_grpc, standby_web);
+  ClusteredBroker second(dir.path() / "b2", servers,
+                         {.id = "b2", .grpc_port = standby_grpc, .web_port = standby_web});
   ASSERT_TRUE(WaitFor(
       [&] {
         return omni::testing::ReadFile(dir.path() / "b2" / "broker.log").find("standing by") !=
@@ -172,6 +156,25 @@ TEST(ClusterBrokerTest, AStandbyTakesOverWhenTheLeaderDies) {
                                  json{{"text", "anyone there?"}}.dump(), "application/json");
     return res ? res->status : 0;
   });
+  // Each sees its role; the standby's store follows the log to its end (a hot standby).
+  const auto leading = *omni::testing::StatusOfDefault(leader_grpc);
+  EXPECT_EQ(leading.role(), omnibroker::v1::PartitionStatus::ROLE_LEADING);
+  EXPECT_EQ(leading.leader(), "b1");
+  EXPECT_GT(leading.epoch(), 0u);
+  EXPECT_EQ(leading.tenants(0), "default");
+  omnibroker::v1::PartitionStatus standing_by;
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        standing_by = omni::testing::StatusOfDefault(standby_grpc).value_or(standing_by);
+        return standing_by.log_last() > 0 && standing_by.applied() == standing_by.log_last();
+      },
+      10s))
+      << standing_by.DebugString();
+  EXPECT_EQ(standing_by.role(), omnibroker::v1::PartitionStatus::ROLE_STANDING_BY);
+  EXPECT_EQ(standing_by.leader(), "b1");
+  EXPECT_EQ(standing_by.epoch(), leading.epoch());
+  EXPECT_EQ(standing_by.log_last(), omni::testing::StatusOfDefault(leader_grpc)->applied());
+
   ASSERT_TRUE(WIFSIGNALED(first->Stop(SIGKILL)));
   first.reset();
 
@@ -197,6 +200,172 @@ TEST(ClusterBrokerTest, AStandbyTakesOverWhenTheLeaderDies) {
   EXPECT_TRUE(late_status == 202 || late_status == 503) << late_status;
   EXPECT_NE(omni::testing::ReadFile(dir.path() / "b2" / "broker.log").find("took over partition"),
             std::string::npos);
+  // It had nothing left to apply when it took over.
+  EXPECT_TRUE(LogHas(dir.path() / "b2", ", 0 applied from the log"))
+      << omni::testing::ReadFile(dir.path() / "b2" / "broker.log");
+  const auto taken_over =
+      omni::testing::StatusOfDefault(standby_grpc).value_or(omnibroker::v1::PartitionStatus{});
+  EXPECT_EQ(taken_over.role(), omnibroker::v1::PartitionStatus::ROLE_LEADING);
+  EXPECT_EQ(taken_over.leader(), "b2");
+  EXPECT_GT(taken_over.epoch(), leading.epoch());
+}
+
+// A connector and an agent's console configured with a standby only (as a load balancer may pick
+// one): the standby names the leader, they go there, and the agent's reply is delivered to the
+// connector by the leader. The leader dies: both go back to the standby, which serves them once it
+// leads, the agent's new offer included.
+TEST(ClusterBrokerTest, ConnectorsAndAgentsAreSentToTheLeaderAndFollowThePartition) {
+  TempDir dir;
+  NatsServers servers(dir.path() / "nats", 1);
+  ASSERT_TRUE(servers.WaitReady());
+  const int leader_grpc = FreePort();
+  auto leader = std::make_unique<ClusteredBroker>(
+      dir.path() / "b1", servers,
+      ClusteredBrokerOptions{.id = "b1", .grpc_port = leader_grpc, .ingest_port = FreePort()});
+  ASSERT_TRUE(WaitFor([&] { return LogHas(dir.path() / "b1", "leads partition"); }, 20s))
+      << omni::testing::ReadFile(dir.path() / "b1" / "broker.log");
+  const int standby_grpc = FreePort();
+  const int standby_ingest = FreePort();
+  ClusteredBroker standby(
+      dir.path() / "b2", servers,
+      {.id = "b2", .grpc_port = standby_grpc, .ingest_port = standby_ingest});
+  ASSERT_TRUE(WaitFor([&] { return LogHas(dir.path() / "b2", "standing by"); }, 20s))
+      << omni::testing::ReadFile(dir.path() / "b2" / "broker.log");
+
+  std::mutex mu;
+  std::map<std::string, omnibroker::v1::IngestAck> acks;
+  std::vector<omnibroker::v1::Delivery> deliveries;
+  zmq::context_t zmq;
+  connectors::ReliableClient* client_ptr = nullptr;
+  connectors::ReliableClient client(
+      zmq,
+      {.broker_endpoint = ClusteredBroker::IngestEndpoint(standby_ingest),
+       .connector_name = "test",
+       .providers = {"telegram"},
+       .ack_timeout = 1s},
+      [&](omnibroker::v1::Delivery delivery) {
+        omnibroker::v1::DeliveryAck ack;
+        ack.set_delivery_id(delivery.delivery_id());
+        ack.set_ok(true);
+        ack.set_provider_message_id("tg-1");
+        {
+          std::lock_guard lock(mu);
+          deliveries.push_back(std::move(delivery));
+        }
+        client_ptr->SendDeliveryAck(std::move(ack));
+      });
+  client_ptr = &client;
+  ASSERT_OK(client.Start());
+  auto publish = [&](const std::string& id) {
+    return client.Publish(omni::testing::MessageFrom(id, "telegram", "chat-" + id, "hello " + id),
+                          [&, id](const omnibroker::v1::IngestAck& ack) {
+                            std::lock_guard lock(mu);
+                            acks[id] = ack;
+                          });
+  };
+  auto accepted = [&](const std::string& id) {
+    std::lock_guard lock(mu);
+    return acks.contains(id) && acks[id].status() == omnibroker::v1::INGEST_STATUS_ACCEPTED;
+  };
+
+  ASSERT_OK(publish("e1"));
+  ASSERT_TRUE(WaitFor([&] { return accepted("e1"); }, 10s))
+      << omni::testing::ReadFile(dir.path() / "b2" / "broker.log");
+  // The leader has it; an agent who reached the standby is sent there, answers, and the reply is
+  // delivered to the connector over its link to the leader.
+  auto alice = agent::AgentClient::Connect("127.0.0.1:" + std::to_string(standby_grpc), "alice");
+  ASSERT_TRUE(alice.ok()) << alice.status();
+  ASSERT_OK((*alice)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE));
+  auto offer = omni::testing::NextOffer(**alice);
+  ASSERT_TRUE(offer.has_value());
+  auto conversation = (*alice)->Accept(offer->offer_id());
+  ASSERT_TRUE(conversation.ok()) << conversation.status();
+  std::string first_conversation;
+  {
+    std::lock_guard lock(mu);
+    first_conversation = acks["e1"].conversation_id();
+  }
+  EXPECT_EQ(*conversation, first_conversation);
+  ASSERT_TRUE((*alice)->SendText(*conversation, "on its way").ok());
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        std::lock_guard lock(mu);
+        return !deliveries.empty();
+      },
+      10s));
+  {
+    std::lock_guard lock(mu);
+    EXPECT_EQ(deliveries.front().event().content().text(), "on its way");
+  }
+
+  // The leader dies; the standby leads once the lease expires and takes what the connector kept.
+  ASSERT_TRUE(WIFSIGNALED(leader->Stop(SIGKILL)));
+  leader.reset();
+  ASSERT_OK(publish("e2"));
+  ASSERT_TRUE(WaitFor([&] { return accepted("e2"); }, 20s))
+      << omni::testing::ReadFile(dir.path() / "b2" / "broker.log");
+  EXPECT_TRUE(LogHas(dir.path() / "b2", "took over partition"));
+  std::string second_conversation;
+  {
+    std::lock_guard lock(mu);
+    second_conversation = acks["e2"].conversation_id();
+  }
+  // The agent is back, at the new leader, and is offered the new conversation.
+  auto second_offer = omni::testing::NextOffer(**alice, 20s);
+  ASSERT_TRUE(second_offer.has_value()) << omni::testing::ReadFile(dir.path() / "b2" / "broker.log");
+  EXPECT_EQ(second_offer->conversation().id(), second_conversation);
+  EXPECT_TRUE((*alice)->connected());
+  auto admin = AdminOf(standby_grpc);
+  grpc::ClientContext ctx;
+  omnibroker::v1::ListConversationsResponse open;
+  ASSERT_TRUE(admin->ListConversations(&ctx, {}, &open).ok());
+  std::map<std::string, std::string> assigned;
+  for (const auto& c : open.conversations()) assigned[c.id()] = c.assigned_agent_id();
+  EXPECT_EQ(assigned[first_conversation], "alice");
+  EXPECT_TRUE(assigned.contains(second_conversation));
+  (*alice)->Close();
+  client.Stop();
+  EXPECT_EQ(client.pending(), 0u);
+}
+
+// A leader whose lease another broker took (here the test deletes it, as an expiry would while
+// the leader was cut off from the engine) leads no more: it exits with status 75 for its
+// supervisor to start it again, and comes back as the standby of the new leader.
+TEST(ClusterBrokerTest, ALeaderThatLostItsLeaseExitsAndComesBackAsAStandby) {
+  TempDir dir;
+  NatsServers servers(dir.path() / "nats", 1);
+  ASSERT_TRUE(servers.WaitReady());
+  const ClusteredBrokerOptions first_options{.id = "b1", .grpc_port = FreePort()};
+  const ClusteredBrokerOptions second_options{.id = "b2", .grpc_port = FreePort()};
+  auto first = std::make_unique<ClusteredBroker>(dir.path() / "b1", servers, first_options);
+  ASSERT_TRUE(WaitFor([&] { return omni::testing::Leads(first_options.grpc_port); }, 20s))
+      << omni::testing::ReadFile(dir.path() / "b1" / "broker.log");
+  ClusteredBroker second(dir.path() / "b2", servers, second_options);
+  ASSERT_TRUE(WaitFor([&] { return omni::testing::StandsBy(second_options.grpc_port); }, 20s))
+      << omni::testing::ReadFile(dir.path() / "b2" / "broker.log");
+
+  auto js = cluster::JetStream::Connect({.servers = servers.Urls()});
+  ASSERT_TRUE(js.ok());
+  auto leases = cluster::PartitionLeases::Open(**js, {.replicas = 1, .ttl = 2s});
+  ASSERT_TRUE(leases.ok());
+  const int partition = partitions::PartitionMap{}.Of("default");
+  auto held = (*leases)->Holder(partition);
+  ASSERT_TRUE(held.ok()) << held.status();
+  ASSERT_EQ(held->value.broker(), "b1");
+  ASSERT_TRUE((*leases)->Release(*held).ok());
+
+  std::optional<int> ended;
+  ASSERT_TRUE(WaitFor([&] { return (ended = first->Ended()).has_value(); }, 10s));
+  EXPECT_TRUE(WIFEXITED(*ended) && WEXITSTATUS(*ended) == 75) << *ended;
+  EXPECT_TRUE(LogHas(dir.path() / "b1", "no longer leads a partition"))
+      << omni::testing::ReadFile(dir.path() / "b1" / "broker.log");
+  ASSERT_TRUE(WaitFor([&] { return omni::testing::Leads(second_options.grpc_port); }, 20s))
+      << omni::testing::ReadFile(dir.path() / "b2" / "broker.log");
+
+  first = std::make_unique<ClusteredBroker>(dir.path() / "b1", servers, first_options);
+  ASSERT_TRUE(WaitFor([&] { return omni::testing::StandsBy(first_options.grpc_port); }, 20s))
+      << omni::testing::ReadFile(dir.path() / "b1" / "broker.log");
+  EXPECT_EQ(omni::testing::StatusOfDefault(first_options.grpc_port)->leader(), "b2");
 }
 
 }  // namespace

@@ -123,6 +123,7 @@ TEST_F(TenantIsolationTest, NoAdminCallOfOneTenantReachesTheOther) {
   v1::BackupResult backup;
   v1::RetentionResult retention;
   v1::ListTenantsResponse tenants;
+  v1::ClusterStatus cluster;
 
   const std::vector<AdminProbe> probes = {
       {"ListAgents", StatusCode::OK,
@@ -280,6 +281,10 @@ TEST_F(TenantIsolationTest, NoAdminCallOfOneTenantReachesTheOther) {
        }},
       {"ListTenants", StatusCode::PERMISSION_DENIED,  // every tenant: the operator's
        [&](auto& admin, auto* context, const World&) { return admin.ListTenants(context, {}, &tenants); }},
+      {"GetClusterStatus", StatusCode::PERMISSION_DENIED,  // every tenant's partitions
+       [&](auto& admin, auto* context, const World&) {
+         return admin.GetClusterStatus(context, {}, &cluster);
+       }},
       {"AddTenant", StatusCode::PERMISSION_DENIED,
        [&](auto& admin, auto* context, const World&) {
          v1::AddTenantRequest request;

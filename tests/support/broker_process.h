@@ -11,6 +11,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,12 +52,24 @@ class ChildProcess {
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
-  // The exit status (as from waitpid) after sending `signal`.
+  // The exit status (as from waitpid) if the process ended on its own; nullopt while it runs.
+  std::optional<int> Ended() {
+    if (pid_ <= 0) return std::nullopt;
+    int status = 0;
+    if (waitpid(pid_, &status, WNOHANG) != pid_) return std::nullopt;
+    pid_ = -1;
+    ended_ = status;
+    return status;
+  }
+
+  // The exit status (as from waitpid) after sending `signal` (none to a process that ended).
   int Stop(int signal) {
+    if (pid_ <= 0) return ended_;
     kill(pid_, signal);
     int status = 0;
     waitpid(pid_, &status, 0);
     pid_ = -1;
+    ended_ = status;
     return status;
   }
   ~ChildProcess() {
@@ -65,6 +78,7 @@ class ChildProcess {
 
  private:
   pid_t pid_ = -1;
+  int ended_ = 0;  // the exit status, once it ended
 };
 
 // The broker binary: `binary --data-dir=<dir> --admin-listen=127.0.0.1:0 <args…>` (an admin

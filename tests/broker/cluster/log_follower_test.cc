@@ -148,6 +148,38 @@ TEST_F(LogFollowerTest, AStoreBehindATrimmedLogIsToldToRestoreASnapshot) {
   EXPECT_NE(applied.status().message().find("snapshot"), std::string::npos);
 }
 
+// A store that holds a record the log does not (its leader died, or was deposed, before the
+// append) must not follow: the log's next records on top of it would make a store no broker
+// wrote. Both ways: the log has another record at its position, or ends before it.
+TEST_F(LogFollowerTest, AStoreAheadOfTheLogIsRefusedRatherThanFollowed) {
+  for (int i = 0; i < 5; ++i) leader_->Write(i);
+  auto store = OpenStore(dir_.path() / "follower");
+  {
+    auto follower = LogFollower::Open(*log_, *store);
+    ASSERT_TRUE(follower.ok());
+    ASSERT_EQ(*follower->CatchUp(), 5);
+  }
+  // A write of its own at record 6, which the log never took.
+  rocksdb::WriteBatch own;
+  store->Put(own, Family::kConversations, "conversation-x", std::string_view("never in the log"));
+  omnibroker::v1::LogPosition position;
+  position.set_sequence(6);
+  position.set_id("deposed/6");
+  store->Put(own, Family::kMeta, kLogPositionKey, position);
+  ASSERT_TRUE(store->Write(own).ok());
+
+  auto ahead = LogFollower::Open(*log_, *store);
+  EXPECT_TRUE(absl::IsDataLoss(ahead.status())) << ahead.status();
+  EXPECT_NE(ahead.status().message().find("ends at 5"), std::string::npos) << ahead.status();
+  // The new leader appended its own record 6, and more.
+  leader_->Write(5);
+  leader_->Write(6);
+  auto diverged = LogFollower::Open(*log_, *store);
+  EXPECT_TRUE(absl::IsDataLoss(diverged.status())) << diverged.status();
+  EXPECT_NE(diverged.status().message().find("has batch-5"), std::string::npos)
+      << diverged.status();
+}
+
 // A power cut while the follower applies: the store comes back at a record's boundary, holding
 // exactly the records up to its position, and catches up from there.
 TEST_F(LogFollowerTest, APowerCutWhileApplyingLeavesTheStoreExactlyAtItsPosition) {

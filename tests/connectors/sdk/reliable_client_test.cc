@@ -1,7 +1,8 @@
 // ReliableClient against the broker's real ROUTER endpoint (broker/ingest) over real tcp sockets
 // on 127.0.0.1: nothing is lost while the broker is away, unacked events are resent, what is left
 // at stop is spooled for the next run, and what a killed process sent from its spool without an
-// ack is sent again by the next.
+// ack is sent again by the next; and in a cluster each tenant's events go to the broker named as
+// its leader, and back to the configured brokers once that one is gone.
 #include "connectors/sdk/reliable_client.h"
 
 #include <arpa/inet.h>
@@ -12,6 +13,9 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <set>
 
 #include "broker/ingest/ingest_endpoint.h"
@@ -209,6 +213,126 @@ TEST(ReliableClientTest, WithoutASpoolAFullOutboxSaysSo) {
   absl::Status last;
   for (int i = 0; i < 10 && last.ok(); ++i) last = client.Publish(MakeEvent(i), nullptr);
   EXPECT_EQ(last.code(), absl::StatusCode::kResourceExhausted);
+  client.Stop();
+}
+
+// What a broker of a cluster received: events by id, hellos and delivery acks counted.
+struct ClusterMember {
+  ClusterMember(zmq::context_t& zmq, const std::string& endpoint) : endpoint(endpoint), ingest(zmq) {
+    EXPECT_TRUE(WaitFor([&] { return ingest.Bind({endpoint}).ok(); }, 5s));
+  }
+  // Reads what came; answers each event with `answer` (none when it returns nullopt).
+  void Pump(const std::function<std::optional<omnibroker::v1::IngestAck>(const std::string&)>& answer) {
+    while (auto r = ingest.TryReceive()) {
+      if (!r->frame.ok()) continue;
+      routing_id = r->routing_id;
+      if (r->frame->has_hello()) ++hellos;
+      if (r->frame->has_delivery_ack()) delivery_acks.push_back(r->frame->delivery_ack().delivery_id());
+      if (!r->frame->has_event()) continue;
+      const std::string id = r->frame->event().id();
+      events.push_back(id);
+      auto ack = answer(id);
+      if (!ack) continue;
+      ack->set_event_id(id);
+      omnibroker::v1::BrokerFrame frame;
+      *frame.mutable_ack() = *std::move(ack);
+      ingest.Send(r->routing_id, frame);
+    }
+  }
+  std::string endpoint;
+  ingest::IngestEndpoint ingest;
+  std::string routing_id;  // the client's, once it said something
+  int hellos = 0;
+  std::vector<std::string> events;
+  std::vector<std::string> delivery_acks;
+};
+
+omnibroker::v1::IngestAck Accepted() {
+  omnibroker::v1::IngestAck ack;
+  ack.set_status(omnibroker::v1::INGEST_STATUS_ACCEPTED);
+  return ack;
+}
+
+TEST(ReliableClientTest, InAClusterEachTenantGoesToTheBrokerNamedAsItsLeader) {
+  zmq::context_t zmq;
+  ClusterMember standby(zmq, FreeEndpoint(zmq));
+  auto leader = std::make_unique<ClusterMember>(zmq, FreeEndpoint(zmq));
+  const std::string leader_endpoint = leader->endpoint;
+  ReliableClient* self = nullptr;
+  ReliableClient client(zmq,
+                        {.broker_endpoint = standby.endpoint,
+                         .connector_name = "t",
+                         .ack_timeout = 300ms,
+                         .hello_interval = 10s},
+                        [&](omnibroker::v1::Delivery delivery) {
+                          omnibroker::v1::DeliveryAck ack;
+                          ack.set_delivery_id(delivery.delivery_id());
+                          ack.set_ok(true);
+                          self->SendDeliveryAck(std::move(ack));
+                        });
+  self = &client;
+  ASSERT_OK(client.Start());
+  std::mutex mu;
+  std::set<std::string> accepted;
+  auto publish = [&](int i) {
+    auto event = MakeEvent(i);
+    event.set_tenant("acme");
+    return client.Publish(event, [&, id = event.id()](const omnibroker::v1::IngestAck& ack) {
+      EXPECT_EQ(ack.status(), omnibroker::v1::INGEST_STATUS_ACCEPTED) << ack.reason();
+      std::lock_guard lock(mu);
+      accepted.insert(id);
+    });
+  };
+  auto was_accepted = [&](int i) {
+    std::lock_guard lock(mu);
+    return accepted.contains("test:" + std::to_string(i));
+  };
+  // The standby does not lead acme: it names the leader.
+  auto led_elsewhere = [&](const std::string&) {
+    omnibroker::v1::IngestAck ack;
+    ack.set_status(omnibroker::v1::INGEST_STATUS_RETRY_LATER);
+    ack.set_leader_endpoint(leader_endpoint);
+    return std::optional(ack);
+  };
+
+  ASSERT_OK(publish(1));
+  ASSERT_TRUE(WaitFor([&] {
+    standby.Pump(led_elsewhere);
+    leader->Pump([](const std::string&) { return std::optional(Accepted()); });
+    return was_accepted(1);
+  }, 5s));
+  EXPECT_EQ(standby.events, std::vector<std::string>{"test:1"});
+  EXPECT_EQ(leader->events, std::vector<std::string>{"test:1"});
+  EXPECT_GE(leader->hellos, 1) << "greeted before its first event, so deliveries can come";
+
+  // A delivery from the leader is acked to the leader.
+  omnibroker::v1::BrokerFrame delivery;
+  delivery.mutable_delivery()->set_delivery_id("d1");
+  ASSERT_TRUE(leader->ingest.Send(leader->routing_id, delivery));
+  ASSERT_TRUE(WaitFor([&] {
+    leader->Pump([](const std::string&) { return std::optional(Accepted()); });
+    return !leader->delivery_acks.empty();
+  }, 5s));
+  EXPECT_EQ(leader->delivery_acks, std::vector<std::string>{"d1"});
+
+  // The next event of the tenant goes straight to the leader.
+  ASSERT_OK(publish(2));
+  ASSERT_TRUE(WaitFor([&] {
+    standby.Pump(led_elsewhere);
+    leader->Pump([](const std::string&) { return std::optional(Accepted()); });
+    return was_accepted(2);
+  }, 5s));
+  EXPECT_EQ(standby.events, std::vector<std::string>{"test:1"});
+
+  // The leader is gone: the standby (leading now) is asked again and takes it.
+  leader.reset();
+  ASSERT_OK(publish(3));
+  ASSERT_TRUE(WaitFor([&] {
+    standby.Pump([](const std::string&) { return std::optional(Accepted()); });
+    return was_accepted(3);
+  }, 5s));
+  EXPECT_EQ(standby.events.back(), "test:3");
+  EXPECT_EQ(client.pending(), 0u);
   client.Stop();
 }
 

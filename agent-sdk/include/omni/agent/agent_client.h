@@ -110,6 +110,11 @@ class AgentClient {
   void Run();
   // One stream: connects, logs in (resuming if it can), reads until the stream ends.
   absl::Status Attempt(bool initial);
+  // Attempt, then again at the broker a refusal named as the tenant's leader (a cluster); back
+  // to options_.target for the next time when that fails.
+  absl::Status AttemptFollowingLeader(bool initial);
+  // Calls go to `target` from now on.
+  void UseTarget(const std::string& target);
   // A LoginResult arrived: what the user must see for the client to be in line with it.
   void OnLoginResult(const omnibroker::v1::LoginResult& result, bool initial);
   // The login was answered OK: requests wait no more.
@@ -129,8 +134,12 @@ class AgentClient {
       const omnibroker::v1::GetHistoryRequest& request);
 
   const AgentClientOptions options_;
+  // Where calls go: options_.target, or the leader a broker named. Changed by the connection
+  // thread holding mu_; other threads read them holding mu_.
+  std::string target_;
   std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<omnibroker::v1::AgentConsole::Stub> stub_;
+  std::shared_ptr<omnibroker::v1::AgentConsole::Stub> stub_;
+  std::string redirect_;  // the leader the last refused stream named (mu_)
   const std::string request_prefix_;  // random per client: request ids never repeat across clients
   omnibroker::v1::LoginResult login_;
 

@@ -48,7 +48,10 @@ struct AgentCallbacks {
 };
 
 struct AgentClientOptions {
-  std::string target;    // the broker's gRPC address, "127.0.0.1:50051"
+  // The broker's gRPC address, "127.0.0.1:50051". In a cluster any of its brokers: one that does
+  // not lead the agent's tenant names the one that does, and the client calls there (and back
+  // here once that one is gone).
+  std::string target;
   std::string agent_id;  // sent in Login and as the x-omni-agent-id metadata of every call
   // The agent token (`omnictl token`), sent as "authorization: Bearer <token>" on every call and
   // in Login.token; "" for a broker in dev mode.
