@@ -213,4 +213,8 @@ std::string Calendar::FormatLocal(TimePoint t) const {
   return absl::FormatTime("%Y-%m-%d %H:%M %Z", absl::FromChrono(t), zone_);
 }
 
+std::string Calendar::Label() const {
+  return always_open_ ? "24/7" : absl::StrCat(spec_.name, " (", spec_.time_zone, ")");
+}
+
 }  // namespace omni::routing

@@ -81,6 +81,10 @@ class Calendar {
   Duration BusinessTimeBetween(TimePoint a, TimePoint b) const;
   // "2025-03-31 09:00 CEST", in the calendar's zone.
   std::string FormatLocal(TimePoint t) const;
+  // "office (Europe/Berlin)"; "24/7" for the calendar of a queue that names none.
+  std::string Label() const;
+
+  bool operator==(const Calendar& other) const { return spec_ == other.spec_ && always_open_ == other.always_open_; }
 
  private:
   explicit Calendar(CalendarSpec spec, absl::TimeZone zone);
