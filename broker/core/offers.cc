@@ -111,6 +111,7 @@ void BrokerCore::Breached(Tenant& t, const routing::Decision& decision) {
   breach->set_kind(decision.reason);
   *breach->mutable_due_at() = ToProto(decision.at);
   breach->set_agent_id(decision.agent_id);
+  breach->set_calendar(decision.calendar);
   rocksdb::WriteBatch batch;
   store_.Put(batch, Family::kConversations, it->second.id(), it->second);
   if (auto s = store_.Write(batch); !s.ok()) LogError("routing", absl::StrCat("cannot store breach: ", s.ToString()));
@@ -121,7 +122,9 @@ void BrokerCore::Breached(Tenant& t, const routing::Decision& decision) {
   t.floor_stats.Breached(it->second.requirements().queue(), decision.reason, escalated, decision.at);
   LogWarning("routing",
              absl::StrCat("SLA breach: ", decision.reason,
-                          decision.agent_id.empty() ? "" : " held by ", decision.agent_id),
+                          decision.agent_id.empty() ? "" : " held by ", decision.agent_id,
+                          decision.calendar.empty() ? "" : " (business time of calendar ", decision.calendar,
+                          decision.calendar.empty() ? "" : ")"),
              decision.conversation_id);
 }
 
@@ -198,6 +201,10 @@ omnibroker::v1::ServiceTargets BrokerCore::TargetsFor(const Tenant& t,
   *out.mutable_first_response() = ToProto(tier.first_response);
   *out.mutable_next_response() = ToProto(tier.next_response);
   *out.mutable_resolution() = ToProto(tier.resolution);
+  if (const auto& calendar = t.routing.policy().CalendarOf(conversation.requirements().queue());
+      tier.business_time && !calendar.always_open()) {
+    out.set_calendar(calendar.name());
+  }
   return out;
 }
 
@@ -215,6 +222,7 @@ routing::WorkItem BrokerCore::WorkItemFor(const Tenant& t, const omnibroker::v1:
   routing::WorkItem item{
       .conversation_id = conversation.id(),
       .channel = conversation.channel(),
+      .queue = req.queue(),
       .tier = effective.tier(),
       .priority = req.priority(),
       .language = req.language().empty() ? customer.preferred_language() : req.language(),

@@ -49,6 +49,8 @@ using omnibroker::v1::Presence;
 struct WorkItem {
   std::string conversation_id;
   Channel channel = omnibroker::v1::CHANNEL_UNSPECIFIED;
+  // Its queue (Requirements.queue): the queue's calendar and after-hours rule apply.
+  std::string queue;
   Tier tier = omnibroker::v1::TIER_UNSPECIFIED;
   int priority = 0;
   std::string language;  // resolved by the core; empty = the policy's default language
@@ -69,6 +71,7 @@ struct WorkItem {
 // What a transfer to a queue routes by from then on: the queue's steps, and the language, tier and
 // priority the core resolved for it (the customer's where the transfer names none).
 struct NewRequirements {
+  std::string queue;
   std::vector<omnibroker::v1::RoutingStep> steps;  // empty = any agent
   std::string language;                            // empty = the policy's default language
   Tier tier = omnibroker::v1::TIER_UNSPECIFIED;
@@ -96,6 +99,8 @@ struct Decision {
   std::string offer_id;
   TimePoint at;
   std::string reason;
+  // kBreach: the calendar whose business time the deadline counted in ("" = wall-clock time).
+  std::string calendar;
 };
 
 // A conversation's routing state beyond its WorkItem: what a restart needs so its timers go on
@@ -142,6 +147,11 @@ struct Explanation {
   std::string rule;      // the rule that made the last decision
   TimePoint decided_at;
   std::vector<Candidate> candidates;  // eligible first, in the engine's order
+  // The queue's calendar ("" = none: open 24/7), whether it is open now and until when, and its
+  // after-hours rule for the conversation's channel; whether the deadlines count business time.
+  std::string calendar;
+  std::string hours;
+  bool business_time = false;
 };
 
 class RoutingEngine {
@@ -284,6 +294,7 @@ class RoutingEngine {
     TimePoint decided_at;
     std::optional<TimePoint> awaiting_reply_since;  // a customer message waits for an answer
     std::string personal_manager, last_agent, transfer_target;
+    std::string queue;  // its calendar and after-hours rule are the policy's for this queue
     bool memo_changed = false;  // listed in memo_changes_
     // The map's key: the record's one copy of its id.
     const InlineId* key = nullptr;
@@ -350,6 +361,15 @@ class RoutingEngine {
   // (a predicted breach), and at the latest after risk_fraction of the deadline.
   TimePoint RiskAt(const Conv& conv) const;
   bool AtRisk(const Conv& conv, TimePoint now) const;
+  // Business hours (routing_hours.cc). The calendar `conv`'s deadlines count in: its queue's
+  // when its tier counts business time, else none (wall-clock time).
+  const Calendar* DeadlineCalendar(const Conv& conv) const;
+  // When `length` of `conv`'s deadline time has passed since `from`; how much passed from `from`
+  // to `to`.
+  TimePoint DueAfter(const Conv& conv, TimePoint from, Duration length) const;
+  Duration DeadlineTimeBetween(const Conv& conv, TimePoint from, TimePoint to) const;
+  // "office (Europe/Berlin): closed until 2025-03-31 09:00 CEST; after hours: keep waiting".
+  std::string HoursText(const Conv& conv, TimePoint now) const;
   // The typical wait from arrival to an accept in a capacity pool, learnt from first waits.
   Duration TypicalWait(Channel pool) const;
   void LearnWait(Channel pool, Duration waited);

@@ -1,0 +1,49 @@
+// RoutingEngine: business hours. The calendar a conversation's deadlines count in (its queue's,
+// when its tier counts business time) and how its queue's hours read in an explanation.
+#include "absl/strings/str_cat.h"
+#include "broker/routing/routing_engine.h"
+
+namespace omni::routing {
+
+const Calendar* RoutingEngine::DeadlineCalendar(const Conv& conv) const {
+  if (!policy_.ForTier(conv.tier).business_time) return nullptr;
+  const Calendar& calendar = policy_.CalendarOf(conv.queue);
+  return calendar.always_open() ? nullptr : &calendar;  // 24/7: business time is wall time
+}
+
+TimePoint RoutingEngine::DueAfter(const Conv& conv, TimePoint from, Duration length) const {
+  const Calendar* calendar = DeadlineCalendar(conv);
+  return calendar == nullptr ? from + length : calendar->AddBusinessTime(from, length);
+}
+
+Duration RoutingEngine::DeadlineTimeBetween(const Conv& conv, TimePoint from, TimePoint to) const {
+  const Calendar* calendar = DeadlineCalendar(conv);
+  return calendar == nullptr ? to - from : calendar->BusinessTimeBetween(from, to);
+}
+
+std::string RoutingEngine::HoursText(const Conv& conv, TimePoint now) const {
+  const QueueHours* hours = policy_.HoursOf(conv.queue);
+  if (hours == nullptr) return "";
+  const Calendar& calendar = policy_.CalendarOf(conv.queue);
+  std::string out = calendar.Label();
+  if (calendar.IsOpen(now)) {
+    absl::StrAppend(&out, ": open until ", calendar.FormatLocal(calendar.NextClose(now)));
+  } else {
+    absl::StrAppend(&out, ": closed until ", calendar.FormatLocal(calendar.NextOpen(now)));
+  }
+  const AfterHoursRule& rule = hours->RuleFor(conv.channel);
+  switch (rule.action) {
+    case AfterHoursAction::kKeepWaiting:
+      absl::StrAppend(&out, "; after hours: keep waiting");
+      break;
+    case AfterHoursAction::kOverflow:
+      absl::StrAppend(&out, "; after hours: overflow to ", rule.overflow_queue, " when it is open");
+      break;
+    case AfterHoursAction::kAutoReply:
+      absl::StrAppend(&out, "; after hours: auto reply, keep waiting");
+      break;
+  }
+  return out;
+}
+
+}  // namespace omni::routing
