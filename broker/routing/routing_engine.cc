@@ -294,6 +294,7 @@ RoutingEngine::Conv& RoutingEngine::Insert(WorkItem item) {
   conv.key = &it->first;
   conv.channel = item.channel;
   conv.queue = std::move(item.queue);
+  conv.after_hours_reply_at = item.after_hours_reply_at;
   TakeFacts(conv, item);
   conv.transfer_target = std::move(item.transfer_target);
   conv.queued_at = item.queued_at;
@@ -330,7 +331,8 @@ WorkItem RoutingEngine::ItemOf(const Conv& conv) const {
                 .transfer_target = conv.transfer_target,
                 .queued_at = conv.queued_at,
                 .agent_replied = conv.agent_replied,
-                .awaiting_reply_since = conv.awaiting_reply_since};
+                .awaiting_reply_since = conv.awaiting_reply_since,
+                .after_hours_reply_at = conv.after_hours_reply_at};
   if (conv.first_breached) item.breached.insert("first_response");
   if (conv.next_breached) item.breached.insert("next_response");
   if (conv.resolution_breached) item.breached.insert("resolution");
@@ -491,6 +493,28 @@ absl::Status RoutingEngine::TransferToQueue(const std::string& conversation_id, 
   }
   SetPhases(conv, requirements.steps);  // the queue's steps, and no named agent
   TakeBack(conv, /*cooldown=*/true, /*new_phases=*/true, now);
+  return absl::OkStatus();
+}
+
+absl::Status RoutingEngine::OverflowTo(const std::string& conversation_id, const NewRequirements& requirements,
+                                       TimePoint now) {
+  ReindexAtEnd reindex{*this, now};
+  auto it = conversations_.find(conversation_id);
+  if (it == conversations_.end() || it->second.state != State::kWaiting) {
+    return absl::FailedPreconditionError(absl::StrCat("conversation ", conversation_id, " is not waiting"));
+  }
+  Conv& conv = it->second;
+  conv.language = symbols_.InternLanguage(requirements.language.empty() ? policy_.default_language : requirements.language);
+  conv.priority = requirements.priority;
+  if (conv.tier != requirements.tier || conv.queue != requirements.queue) {
+    conv.tier = requirements.tier;
+    conv.queue = requirements.queue;
+    ScheduleDeadlines(conv);
+  }
+  SetPhases(conv, requirements.steps);
+  conv.phases_since = now;
+  MemoChanged(conv);
+  Route(conv, now);
   return absl::OkStatus();
 }
 

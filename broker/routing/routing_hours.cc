@@ -46,4 +46,31 @@ std::string RoutingEngine::HoursText(const Conv& conv, TimePoint now) const {
   return out;
 }
 
+std::optional<TimePoint> RoutingEngine::AfterHours(Conv& conv, const QueueHours& hours, TimePoint now) {
+  const AfterHoursRule& rule = hours.RuleFor(conv.channel);
+  if (rule.action == AfterHoursAction::kKeepWaiting) return std::nullopt;
+  const Calendar& calendar = policy_.CalendarOf(conv.queue);
+  if (calendar.IsOpen(now)) return calendar.NextClose(now);
+  const TimePoint opens = calendar.NextOpen(now);
+  if (rule.action == AfterHoursAction::kAutoReply) {
+    // One answer per closed spell: one sent earlier in this spell saw the same next opening.
+    const auto& sent = conv.after_hours_reply_at;
+    if (!sent || calendar.IsOpen(*sent) || calendar.NextOpen(*sent) != opens) {
+      conv.after_hours_reply_at = now;
+      Emit(Decision{.kind = Decision::Kind::kAfterHoursReply, .conversation_id = std::string(conv.id()), .at = now,
+                    .reason = calendar.name(),
+                    .text = rule.MessageFor(symbols_.Name(conv.language), policy_.default_language)});
+    }
+    return opens;
+  }
+  const Calendar& target = policy_.CalendarOf(rule.overflow_queue);
+  if (target.IsOpen(now)) {
+    // The core moves it (OverflowTo); until then it waits here, and a repeat finds it moved.
+    Emit(Decision{.kind = Decision::Kind::kOverflow, .conversation_id = std::string(conv.id()), .at = now,
+                  .reason = calendar.name(), .queue = rule.overflow_queue});
+    return std::nullopt;
+  }
+  return std::min(opens, target.NextOpen(now));
+}
+
 }  // namespace omni::routing

@@ -253,6 +253,11 @@ void RoutingEngine::Route(Conv& conv, TimePoint now) {
     first_response_due_[policy_.PoolOf(conv.channel)].push(due);
   }
   for (const auto& [agent, until] : conv.refused_until) earliest(until);
+  if (const QueueHours* hours = policy_.HoursOf(conv.queue)) {
+    if (auto look_again = AfterHours(conv, *hours, now); look_again && *look_again != TimePoint::max()) {
+      earliest(*look_again);
+    }
+  }
   if (wake) Schedule(*wake, Timer::kConversation, conv.id(), conv.generation);
 }
 

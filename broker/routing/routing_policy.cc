@@ -92,7 +92,7 @@ const AfterHoursRule& QueueHours::RuleFor(Channel channel) const {
 }
 
 const QueueHours* RoutingPolicy::HoursOf(const std::string& queue) const {
-  auto it = queue_hours.find(queue);
+  auto it = queue_hours.find(queue.empty() ? std::string("default") : queue);
   return it == queue_hours.end() ? nullptr : &it->second;
 }
 

@@ -119,7 +119,8 @@ struct RoutingPolicy {
   std::map<std::string, QueueHours> queue_hours;
 
   const TierPolicy& ForTier(Tier tier) const;
-  // The queue's hours; null when it has none.
+  // The queue's hours; null when it has none. The conversations that name no queue are in the
+  // queue "default" (as floor stats call it).
   const QueueHours* HoursOf(const std::string& queue) const;
   // The queue's calendar: the 24/7 one when it names none.
   const Calendar& CalendarOf(const std::string& queue) const;

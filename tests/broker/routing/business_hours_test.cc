@@ -1,6 +1,7 @@
 // Business hours in the routing engine, on a controlled clock: deadlines that count a queue's
 // open hours (a Friday evening, a weekend, a change of policy), the at-risk prediction on the
-// same clock, and what Explain says of a queue's calendar.
+// same clock, what Explain says of a queue's calendar, and the after-hours rules (keep waiting,
+// an auto reply once per closed spell, an overflow to a queue that is open).
 #include <gtest/gtest.h>
 
 #include "broker/routing/routing_engine.h"
@@ -141,6 +142,104 @@ TEST(BusinessHoursTest, APolicyChangeToBusinessTimeRetimesTheDeadlines) {
   s.Wait(1min, 1min);
   EXPECT_EQ(Breaches(s, "first_response")["c"], std::pair(Berlin("2025-03-28 19:30"), std::string()))
       << "back on wall time: it was due at 19:30";
+}
+
+// Billing as in OfficePolicy, answering chats after hours and sending calls to support, which
+// is open in the evening (20:00-23:00).
+RoutingPolicy AfterHoursPolicy() {
+  RoutingPolicy policy = OfficePolicy();
+  CalendarSpec evening{.name = "evening", .time_zone = "Europe/Berlin"};
+  for (auto& day : evening.weekly) day = {TimeRange{20 * 60, 23 * 60}};
+  policy.calendars.emplace("evening", *Calendar::Create(evening, "routing.calendars.evening"));
+  policy.queue_hours["support"] = QueueHours{.calendar = "evening"};
+  policy.queue_hours["billing"].after_hours = {
+      AfterHoursRule{.action = AfterHoursAction::kAutoReply,
+                     .messages = {{"en", "We are closed."}, {"de", "Wir haben geschlossen."}}},
+      AfterHoursRule{.channel = omnibroker::v1::CHANNEL_VOICE, .action = AfterHoursAction::kOverflow,
+                     .overflow_queue = "support"}};
+  EXPECT_TRUE(Validate(policy).ok()) << Validate(policy);
+  return policy;
+}
+
+std::vector<std::pair<std::string, std::string>> Replies(const Scenario& s) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& d : s.Decisions(Decision::Kind::kAfterHoursReply)) out.emplace_back(d.conversation_id, d.text);
+  return out;
+}
+
+TEST(BusinessHoursTest, AClosedQueueAnswersOncePerClosedSpellAndKeepsTheConversationWaiting) {
+  Scenario s(AfterHoursPolicy());
+  s.now = Berlin("2025-03-28 17:00");
+  s.Arrive({.id = "in_hours", .queue = "billing"});
+  s.now = Berlin("2025-03-28 18:30");
+  s.Arrive({.id = "en", .queue = "billing"});
+  s.Arrive({.id = "de", .language = "de-AT", .queue = "billing"});
+  s.Arrive({.id = "sales", .queue = "sales"});  // no hours
+  using Pairs = std::vector<std::pair<std::string, std::string>>;
+  EXPECT_EQ(Replies(s), (Pairs{{"en", "We are closed."}, {"de", "Wir haben geschlossen."}}));
+
+  // The conversation that came in hours is answered at the closing time it waited through
+  // (18:00, its timer runs with the clock), and only once over the weekend.
+  s.Wait(Berlin("2025-03-31 08:59") - s.now, 1min);
+  ASSERT_EQ(Replies(s).size(), 3u);
+  EXPECT_EQ(Replies(s)[2], std::pair(std::string("in_hours"), std::string("We are closed.")));
+  EXPECT_EQ(s.engine.Explain("en", s.now).state, "waiting") << "it keeps waiting";
+  // A restart in the same closed spell does not answer again (the core gives the time it was sent).
+  WorkItem en = s.items.at("en");
+  s.engine.Close("en", s.now);
+  en.after_hours_reply_at = Berlin("2025-03-28 18:30");
+  s.engine.Enqueue(en, s.now);
+  s.Settle();
+  EXPECT_EQ(Replies(s).size(), 3u);
+
+  // Monday: open, nothing more; at 18:00 it closes on the conversations still waiting.
+  s.Wait(Berlin("2025-03-31 17:59") - s.now, 1min);
+  EXPECT_EQ(Replies(s).size(), 3u);
+  s.Wait(2min, 1min);
+  Pairs replies = Replies(s);
+  ASSERT_EQ(replies.size(), 6u) << "a new closed spell: each waiting conversation answered once more";
+  std::sort(replies.begin() + 3, replies.end());
+  EXPECT_EQ(replies[3].first, "de");
+  EXPECT_EQ(replies[4].first, "en");
+  EXPECT_EQ(replies[5].first, "in_hours");
+
+  // Keep waiting means waiting for an agent: one who logs in after hours is offered them.
+  s.Login({.id = "night_owl", .languages = "en,de", .chat = 5});
+  EXPECT_EQ(s.OfferedTo("en"), "night_owl");
+  EXPECT_EQ(s.OfferedTo("in_hours"), "night_owl");
+  EXPECT_TRUE(s.engine.CheckInvariants().ok()) << s.engine.CheckInvariants();
+}
+
+TEST(BusinessHoursTest, ACallOverflowsToAQueueThatIsOpenOnceItOpens) {
+  Scenario s(AfterHoursPolicy());
+  s.now = Berlin("2025-03-28 18:30");
+  s.Arrive({.id = "call", .channel = omnibroker::v1::CHANNEL_VOICE, .queue = "billing"});
+  EXPECT_TRUE(s.Decisions(Decision::Kind::kOverflow).empty()) << "support opens at 20:00";
+  EXPECT_TRUE(Replies(s).empty()) << "calls overflow, they are not answered with a message";
+  s.Wait(Berlin("2025-03-28 19:59") - s.now, 1min);
+  EXPECT_TRUE(s.Decisions(Decision::Kind::kOverflow).empty());
+  s.Wait(1min, 1min);
+  auto overflows = s.Decisions(Decision::Kind::kOverflow);
+  ASSERT_EQ(overflows.size(), 1u);
+  EXPECT_EQ(overflows[0].conversation_id, "call");
+  EXPECT_EQ(overflows[0].queue, "support");
+  EXPECT_EQ(overflows[0].reason, "office") << "the calendar that closed billing";
+
+  // The core moves it: routed in support from then on, its place kept.
+  s.Login({.id = "support_agent", .chat = 0, .voice = 1});
+  EXPECT_EQ(s.OfferedTo("call"), "support_agent") << "keep waiting routes as usual";
+  EXPECT_FALSE(s.engine.OverflowTo("call", {.queue = "support"}, s.now).ok()) << "offered: not waiting";
+  s.Decline("call");  // waiting again in billing, still closed: the overflow is decided again
+  EXPECT_EQ(s.Decisions(Decision::Kind::kOverflow).size(), 2u);
+  s.SetPresence("support_agent", omnibroker::v1::PRESENCE_AWAY);
+  ASSERT_TRUE(s.engine.OverflowTo("call", {.queue = "support", .tier = TIER_STANDARD}, s.now).ok());
+  s.Settle();
+  const auto why = s.engine.Explain("call", s.now);
+  EXPECT_EQ(why.hours, "evening (Europe/Berlin): open until 2025-03-28 23:00 CET; after hours: keep waiting");
+  EXPECT_EQ(s.engine.Queue().at(0).item.queue, "support");
+  EXPECT_EQ(s.engine.Queue().at(0).item.queued_at, Berlin("2025-03-28 18:30")) << "its place is kept";
+  s.Wait(Berlin("2025-03-28 23:30") - s.now, 1min);
+  EXPECT_EQ(s.Decisions(Decision::Kind::kOverflow).size(), 2u) << "support keeps waiting conversations";
 }
 
 }  // namespace
