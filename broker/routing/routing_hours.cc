@@ -26,8 +26,10 @@ std::string RoutingEngine::HoursText(const Conv& conv, TimePoint now) const {
   if (hours == nullptr) return "";
   const Calendar& calendar = policy_.CalendarOf(conv.queue);
   std::string out = calendar.Label();
-  if (calendar.IsOpen(now)) {
-    absl::StrAppend(&out, ": open until ", calendar.FormatLocal(calendar.NextClose(now)));
+  if (const TimePoint closes = calendar.NextClose(now); closes == TimePoint::max()) {
+    absl::StrAppend(&out, ": open around the clock");
+  } else if (closes > now) {
+    absl::StrAppend(&out, ": open until ", calendar.FormatLocal(closes));
   } else {
     absl::StrAppend(&out, ": closed until ", calendar.FormatLocal(calendar.NextOpen(now)));
   }
