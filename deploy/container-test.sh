@@ -99,6 +99,9 @@ podman build --network host --build-arg BINARIES="$binaries" -f deploy/Dockerfil
   >"$work/build.log" 2>&1 || { tail -40 "$work/build.log"; fail "podman build"; }
 [ "$(podman image inspect -f '{{.Config.User}}' "$image")" = "10001:10001" ] ||
   fail "the image does not run as the user omni (10001)"
+# Business-hours calendars name IANA time zones: the image carries the zone database.
+podman run --rm --entrypoint /usr/bin/test "$image" -f /usr/share/zoneinfo/Europe/Berlin ||
+  fail "the image has no time zone database (tzdata)"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 grpc_port=$(free_port) ingest_port=$(free_port) admin_port=$(free_port) web_port=$(free_port)

@@ -29,6 +29,10 @@ build_packages=(
   # agent console: ncursesw (libncurses-dev carries the wide-character library)
   libncurses-dev
 )
+# running the broker: the IANA time zones of business-hours calendars (absl::TimeZone reads
+# /usr/share/zoneinfo; Debian 12 no longer installs tzdata by itself). deploy/Dockerfile's runtime
+# stage installs it too.
+run_packages=(tzdata)
 # running the tests: real clients and parts
 test_packages=(
   curl openssl
@@ -56,9 +60,9 @@ container_packages=(debootstrap podman runc)
 
 mode="${1:-}"
 case "$mode" in
-  "") packages=("${build_packages[@]}" "${test_packages[@]}") ;;
+  "") packages=("${build_packages[@]}" "${run_packages[@]}" "${test_packages[@]}") ;;
   --build) packages=("${build_packages[@]}") ;;
-  --containers) packages=("${build_packages[@]}" "${test_packages[@]}" "${container_packages[@]}") ;;
+  --containers) packages=("${build_packages[@]}" "${run_packages[@]}" "${test_packages[@]}" "${container_packages[@]}") ;;
   *) echo "usage: deploy/setup-debian.sh [--build | --containers]" >&2; exit 2 ;;
 esac
 

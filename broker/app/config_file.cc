@@ -181,12 +181,39 @@ absl::Status ApplyGrpcSecurity(const YAML::Node& value, auth::GrpcSecurityConfig
   return absl::OkStatus();
 }
 
-// routing: {...}, the fields given over `base`'s, checked whole.
+// The line of the entry of `routing`'s list `list` whose `key` is the name an error begins with
+// ("routing.calendars.office.weekly…" → the calendar named office), as " (line 12)"; "" when the
+// error names no entry of it.
+std::string EntryLine(const YAML::Node& routing, const char* list, const char* key, absl::string_view error) {
+  const std::string prefix = absl::StrCat("routing.", list, ".");
+  if (!absl::StartsWith(error, prefix) || !routing.IsMap() || !routing[list] || !routing[list].IsSequence()) return "";
+  const absl::string_view rest = error.substr(prefix.size());
+  std::string found;
+  size_t longest = 0;
+  for (const auto& entry : routing[list]) {
+    if (!entry.IsMap() || !entry[key] || !entry[key].IsScalar()) continue;
+    const std::string& name = entry[key].Scalar();
+    // The longest name that the error names ("office-x" over "office").
+    if (name.size() >= longest && absl::StartsWith(rest, name) &&
+        (rest.size() == name.size() || rest[name.size()] == '.' || rest[name.size()] == ':')) {
+      longest = name.size();
+      found = absl::StrCat(" (", Where(entry), ")");
+    }
+  }
+  return found;
+}
+
+// routing: {...}, the fields given over `base`'s, checked whole; an error about a calendar or a
+// queue's hours names the entry's line.
 absl::StatusOr<routing::RoutingPolicy> ParseRouting(const YAML::Node& value,
                                                     const routing::RoutingPolicy& base) {
   omnibroker::v1::RoutingPolicy proto;
   OMNI_RETURN_IF_ERROR(FromJson(ToJson(value), proto, "routing"));
-  return routing::MergePolicy(base, proto);
+  auto policy = routing::MergePolicy(base, proto);
+  if (policy.ok()) return policy;
+  const absl::string_view error = policy.status().message();
+  const std::string line = EntryLine(value, "calendars", "name", error) + EntryLine(value, "queue_hours", "queue", error);
+  return absl::Status(policy.status().code(), absl::StrCat(error, line));
 }
 
 // agents: [{id: alice, …}, …], a whole roster: each entry valid, each id once. `field` names the

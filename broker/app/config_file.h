@@ -14,6 +14,10 @@
 //   routing:            # fields given replace the defaults
 //     offer_timeout: 30s
 //     tiers: [{tier: TIER_VIP, weight: 900, first_response: 60s, senior_pool: true}]
+//     calendars: [{name: office, time_zone: Europe/Berlin,      # business hours (docs/routing.md)
+//                  weekly: [{days: [mon, tue, wed, thu, fri], hours: ["09:00-18:00"]}]}]
+//     queue_hours: [{queue: billing, calendar: office, after_hours: [{action: AFTER_HOURS_AUTO_REPLY,
+//                    messages: {en: "We open at 9:00."}}]}]   # errors name the entry's line
 //   agents:             # replaces the demo roster
 //     - {id: alice, languages: [en], skills: [{name: billing, proficiency: 8}],
 //        capacity: [{channel: CHANNEL_CHAT, max_concurrent: 3}], tiers: [TIER_VIP]}

@@ -349,6 +349,12 @@ class BrokerCore {
   void StoreRoutingMemos(Tenant& t);
   void Reclaimed(Tenant& t, const routing::Decision& decision);
   void Breached(Tenant& t, const routing::Decision& decision);
+  // after_hours.cc: a closed queue's after-hours rule applied. The auto reply is stored in the
+  // history and sent through the channel's connector as an agent's reply is, and the
+  // conversation keeps waiting; an overflow moves the waiting conversation to the open queue,
+  // with a note in its history.
+  void AfterHoursReply(Tenant& t, const routing::Decision& decision);
+  void Overflowed(Tenant& t, const routing::Decision& decision);
   void SendOffer(Tenant& t, const routing::Offer& offer);
   // The Offer message an agent receives for `offer` (its conversation, customer card, last event).
   std::optional<omnibroker::v1::Offer> OfferMessage(const Tenant& t, const routing::Offer& offer);

@@ -20,38 +20,51 @@ void BrokerCore::ApplyRoutingDecisions() {
 
 void BrokerCore::ApplyRoutingDecisions(Tenant& t) {
   using Kind = routing::Decision::Kind;
-  // Memos first: an offer an agent has seen must be the one a restart brings back, even when the
-  // broker is killed right after sending it.
-  StoreRoutingMemos(t);
-  for (auto& d : t.routing.TakeDecisions()) {
-    const routing::Offer offer{d.offer_id, d.conversation_id, d.agent_id, d.at};
-    switch (d.kind) {
-      case Kind::kOffer:
-        metrics_.decision(ops::DecisionKind::kOffer).Add();
-        SendOffer(t, offer);
-        break;
-      case Kind::kOfferWithdrawn:
-        metrics_.decision(ops::DecisionKind::kOfferWithdrawn).Add();
-        metrics_.withdrawal(d.reason).Add();
-        RevokeOffer(t, offer, d.reason);
-        break;
-      case Kind::kReclaimed:
-        metrics_.decision(ops::DecisionKind::kReclaimed).Add();
-        Reclaimed(t, d);
-        break;
-      case Kind::kBreach:
-        metrics_.decision(ops::DecisionKind::kBreach).Add();
-        if (Counter* breaches = metrics_.breach(d.reason)) breaches->Add();
-        Breached(t, d);
-        break;
-      case Kind::kWrapUpEnded:
-        metrics_.decision(ops::DecisionKind::kWrapUpEnded).Add();
-        t.floor_stats.HandlingEnded(d.conversation_id, true, d.at);
-        LogInfo("routing", absl::StrCat("wrap-up by ", d.agent_id, " ended"), d.conversation_id);
-        break;
+  // Applying a decision may make more (an overflow routes the conversation in its new queue):
+  // round by round, until there are none.
+  while (true) {
+    // Memos first: an offer an agent has seen must be the one a restart brings back, even when
+    // the broker is killed right after sending it. The last round stores what handling changed.
+    StoreRoutingMemos(t);
+    const std::vector<routing::Decision> decisions = t.routing.TakeDecisions();
+    if (decisions.empty()) break;
+    for (const auto& d : decisions) {
+      const routing::Offer offer{d.offer_id, d.conversation_id, d.agent_id, d.at};
+      switch (d.kind) {
+        case Kind::kOffer:
+          metrics_.decision(ops::DecisionKind::kOffer).Add();
+          SendOffer(t, offer);
+          break;
+        case Kind::kOfferWithdrawn:
+          metrics_.decision(ops::DecisionKind::kOfferWithdrawn).Add();
+          metrics_.withdrawal(d.reason).Add();
+          RevokeOffer(t, offer, d.reason);
+          break;
+        case Kind::kReclaimed:
+          metrics_.decision(ops::DecisionKind::kReclaimed).Add();
+          Reclaimed(t, d);
+          break;
+        case Kind::kBreach:
+          metrics_.decision(ops::DecisionKind::kBreach).Add();
+          if (Counter* breaches = metrics_.breach(d.reason)) breaches->Add();
+          Breached(t, d);
+          break;
+        case Kind::kWrapUpEnded:
+          metrics_.decision(ops::DecisionKind::kWrapUpEnded).Add();
+          t.floor_stats.HandlingEnded(d.conversation_id, true, d.at);
+          LogInfo("routing", absl::StrCat("wrap-up by ", d.agent_id, " ended"), d.conversation_id);
+          break;
+        case Kind::kAfterHoursReply:
+          metrics_.decision(ops::DecisionKind::kAfterHoursReply).Add();
+          AfterHoursReply(t, d);
+          break;
+        case Kind::kOverflow:
+          metrics_.decision(ops::DecisionKind::kOverflow).Add();
+          Overflowed(t, d);
+          break;
+      }
     }
   }
-  StoreRoutingMemos(t);  // what the decisions' handling changed
 }
 
 void BrokerCore::StoreRoutingMemos(Tenant& t) {
@@ -111,6 +124,7 @@ void BrokerCore::Breached(Tenant& t, const routing::Decision& decision) {
   breach->set_kind(decision.reason);
   *breach->mutable_due_at() = ToProto(decision.at);
   breach->set_agent_id(decision.agent_id);
+  breach->set_calendar(decision.calendar);
   rocksdb::WriteBatch batch;
   store_.Put(batch, Family::kConversations, it->second.id(), it->second);
   if (auto s = store_.Write(batch); !s.ok()) LogError("routing", absl::StrCat("cannot store breach: ", s.ToString()));
@@ -121,7 +135,9 @@ void BrokerCore::Breached(Tenant& t, const routing::Decision& decision) {
   t.floor_stats.Breached(it->second.requirements().queue(), decision.reason, escalated, decision.at);
   LogWarning("routing",
              absl::StrCat("SLA breach: ", decision.reason,
-                          decision.agent_id.empty() ? "" : " held by ", decision.agent_id),
+                          decision.agent_id.empty() ? "" : " held by ", decision.agent_id,
+                          decision.calendar.empty() ? "" : " (business time of calendar ", decision.calendar,
+                          decision.calendar.empty() ? "" : ")"),
              decision.conversation_id);
 }
 
@@ -198,6 +214,10 @@ omnibroker::v1::ServiceTargets BrokerCore::TargetsFor(const Tenant& t,
   *out.mutable_first_response() = ToProto(tier.first_response);
   *out.mutable_next_response() = ToProto(tier.next_response);
   *out.mutable_resolution() = ToProto(tier.resolution);
+  if (const auto& calendar = t.routing.policy().CalendarOf(conversation.requirements().queue());
+      tier.business_time && !calendar.always_open()) {
+    out.set_calendar(calendar.name());
+  }
   return out;
 }
 
@@ -215,6 +235,7 @@ routing::WorkItem BrokerCore::WorkItemFor(const Tenant& t, const omnibroker::v1:
   routing::WorkItem item{
       .conversation_id = conversation.id(),
       .channel = conversation.channel(),
+      .queue = req.queue(),
       .tier = effective.tier(),
       .priority = req.priority(),
       .language = req.language().empty() ? customer.preferred_language() : req.language(),
@@ -225,6 +246,7 @@ routing::WorkItem BrokerCore::WorkItemFor(const Tenant& t, const omnibroker::v1:
       .queued_at = FromProto(conversation.queued_at()),
       .agent_replied = conversation.has_first_response_at(),
   };
+  if (conversation.has_after_hours_reply_at()) item.after_hours_reply_at = FromProto(conversation.after_hours_reply_at());
   if (conversation.has_awaiting_reply_since()) item.awaiting_reply_since = FromProto(conversation.awaiting_reply_since());
   for (const auto& breach : conversation.breaches()) {
     // A next-response breach counts for the customer message that still waits, not for older ones.

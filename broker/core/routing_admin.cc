@@ -41,6 +41,9 @@ absl::StatusOr<omnibroker::v1::RoutingExplanation> BrokerCore::ExplainRouting(
   parts->set_at_risk(why.urgency_parts.at_risk);
   out.set_agent_id(why.agent_id);
   out.set_rule(why.rule);
+  out.set_calendar(why.calendar);
+  out.set_hours(why.hours);
+  out.set_business_time(why.business_time);
   *out.mutable_decided_at() = ToProto(why.decided_at);
   for (const auto& c : why.candidates) {
     auto* candidate = out.add_candidates();
@@ -115,9 +118,12 @@ absl::Status BrokerCore::ResumeRoutingPolicy(Tenant& t) {
   if (!found) return absl::OkStatus();
   const std::string when = google::protobuf::util::TimeUtil::ToString(stored.changed_at());
   const std::string whose = absl::StrCat("Admin's routing policy change of ", when, " for tenant ", t.name);
-  // `in_force` spells out every field and every queue rule in force: one Admin removed is not in it.
+  // `in_force` spells out every field, queue rule, calendar and queue's hours in force: one Admin
+  // removed is not in it.
   routing::RoutingPolicy base = t.configured_policy;
   base.queues.clear();
+  base.calendars.clear();
+  base.queue_hours.clear();
   absl::Status dropped;
   if (!SamePolicy(stored.config_file(), routing::PolicyToProto(t.configured_policy))) {
     dropped = absl::FailedPreconditionError("the config file's routing policy was edited since");

@@ -54,7 +54,8 @@ absl::Status BrokerCore::OnTransfer(Tenant& t, const std::string& agent_id,
     routing::WorkItem item = WorkItemFor(t, updated);
     OMNI_RETURN_IF_ERROR(t.routing.TransferToQueue(
         updated.id(), agent_id,
-        {.steps = std::move(item.steps), .language = item.language, .tier = item.tier, .priority = item.priority},
+        {.queue = item.queue, .steps = std::move(item.steps), .language = item.language, .tier = item.tier,
+         .priority = item.priority},
         now));
   }
   t.floor_stats.HandlingEnded(updated.id(), false, now);

@@ -235,6 +235,8 @@ int Explain(Admin::Stub& admin, const std::string& id) {
   Show(absl::StrFormat("urgency:  %.0f = tier %.0f + waited %.0f + priority %.0f + at risk %.0f\n", why.urgency(),
                                u.tier(), u.waited(), u.priority(), u.at_risk()));
   Show(absl::StrCat("phase:    ", why.phase(), "\n"));
+  if (!why.hours().empty()) Show(absl::StrCat("hours:    ", why.hours(), "\n"));
+  if (why.business_time()) Show(absl::StrCat("deadlines: in the business time of ", why.calendar(), "\n"));
   Show(absl::StrCat("decision: ", why.agent_id().empty() ? "-" : why.agent_id(), ": ", why.rule(), "\n"));
   Show(absl::StrFormat("%-16s %-8s %4s %8s %9s  %s\n", "AGENT", "ELIGIBLE", "FIT", "EFFORT", "LOAD/CAP", "VERDICT"));
   for (const auto& c : why.candidates()) {

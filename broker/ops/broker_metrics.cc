@@ -83,8 +83,8 @@ BrokerMetrics::BrokerMetrics()
             std::array<const char*, 4>{"accepted", "declined", "timed_out", "withdrawn"}, offers_);
   AddSeries(registry_, "omni_routing_decisions_total", "Routing engine decisions, by kind.",
             "decision",
-            std::array<const char*, 5>{"offer", "offer_withdrawn", "reclaimed", "breach",
-                                       "wrap_up_ended"},
+            std::array<const char*, 7>{"offer", "offer_withdrawn", "reclaimed", "breach",
+                                       "wrap_up_ended", "after_hours_reply", "overflow"},
             decisions_);
   AddSeries(registry_, "omni_sla_breaches_total", "Deadlines missed, by deadline.", "deadline",
             kDeadlines, breaches_);

@@ -30,7 +30,7 @@ enum class ConnectionDenial { kKeyNotAllowed, kNotCurve, kHandshakeFailed, kCoun
 // How an offer ended (omni_offers_total{outcome}).
 enum class OfferOutcome { kAccepted, kDeclined, kTimedOut, kWithdrawn, kCount };
 // What the routing engine decided (omni_routing_decisions_total{decision}).
-enum class DecisionKind { kOffer, kOfferWithdrawn, kReclaimed, kBreach, kWrapUpEnded, kCount };
+enum class DecisionKind { kOffer, kOfferWithdrawn, kReclaimed, kBreach, kWrapUpEnded, kAfterHoursReply, kOverflow, kCount };
 // Which deadline was missed (omni_sla_breaches_total{deadline}).
 enum class Deadline { kFirstResponse, kNextResponse, kResolution, kCount };
 

@@ -20,13 +20,15 @@ using omnibroker::v1::PRESENCE_OFFLINE;
 double Minutes(Duration d) { return std::chrono::duration<double, std::ratio<60>>(d).count(); }
 double Seconds(TimePoint t) { return std::chrono::duration<double>(t.time_since_epoch()).count(); }
 
-// Whether every tier has the same deadlines under `a` and `b`.
+// Whether every tier has the same deadlines under `a` and `b`, counted the same way.
 bool SameDeadlines(const RoutingPolicy& a, const RoutingPolicy& b) {
+  if (a.calendars != b.calendars || a.queue_hours != b.queue_hours) return false;
   const auto* tiers = omnibroker::v1::Tier_descriptor();
   for (int i = 0; i < tiers->value_count(); ++i) {
     const auto tier = static_cast<Tier>(tiers->value(i)->number());
     const TierPolicy &x = a.ForTier(tier), &y = b.ForTier(tier);
-    if (x.first_response != y.first_response || x.next_response != y.next_response || x.resolution != y.resolution) {
+    if (x.first_response != y.first_response || x.next_response != y.next_response || x.resolution != y.resolution ||
+        x.business_time != y.business_time) {
       return false;
     }
   }
@@ -291,6 +293,8 @@ RoutingEngine::Conv& RoutingEngine::Insert(WorkItem item) {
   Conv& conv = it->second;
   conv.key = &it->first;
   conv.channel = item.channel;
+  conv.queue = std::move(item.queue);
+  conv.after_hours_reply_at = item.after_hours_reply_at;
   TakeFacts(conv, item);
   conv.transfer_target = std::move(item.transfer_target);
   conv.queued_at = item.queued_at;
@@ -317,6 +321,7 @@ void RoutingEngine::TakeFacts(Conv& conv, WorkItem& item) {
 WorkItem RoutingEngine::ItemOf(const Conv& conv) const {
   WorkItem item{.conversation_id = std::string(conv.id()),
                 .channel = conv.channel,
+                .queue = conv.queue,
                 .tier = conv.tier,
                 .priority = conv.priority,
                 .language = symbols_.Name(conv.language),
@@ -326,7 +331,8 @@ WorkItem RoutingEngine::ItemOf(const Conv& conv) const {
                 .transfer_target = conv.transfer_target,
                 .queued_at = conv.queued_at,
                 .agent_replied = conv.agent_replied,
-                .awaiting_reply_since = conv.awaiting_reply_since};
+                .awaiting_reply_since = conv.awaiting_reply_since,
+                .after_hours_reply_at = conv.after_hours_reply_at};
   if (conv.first_breached) item.breached.insert("first_response");
   if (conv.next_breached) item.breached.insert("next_response");
   if (conv.resolution_breached) item.breached.insert("resolution");
@@ -357,7 +363,9 @@ void RoutingEngine::Requalify(WorkItem item, TimePoint now) {
   TakeFacts(conv, item);
   SetPhases(conv, item.steps);  // phases_since stays: the steps' waits count from when they began
   MemoChanged(conv);
-  if (conv.tier != tier_before) ScheduleDeadlines(conv);
+  const bool queue_changed = conv.queue != item.queue;
+  if (queue_changed) conv.queue = std::move(item.queue);
+  if (conv.tier != tier_before || queue_changed) ScheduleDeadlines(conv);
   if (conv.state == State::kWaiting) {
     Route(conv, now);
     return;
@@ -406,7 +414,9 @@ absl::StatusOr<Offer> RoutingEngine::Accept(const std::string& offer_id, const s
   Offer offer = OfferOf(conv);
   conv.generation++;
   conv.state = State::kAssigned;
-  if (!conv.accepted_once && !conv.agent_replied) LearnWait(policy_.PoolOf(conv.channel), now - conv.queued_at);
+  if (!conv.accepted_once && !conv.agent_replied) {
+    LearnWait(policy_.PoolOf(conv.channel), DeadlineTimeBetween(conv, conv.queued_at, now));
+  }
   conv.accepted_once = true;
   conv.assigned_at = now;
   conv.replied_since_assigned = false;
@@ -444,7 +454,8 @@ void RoutingEngine::CustomerMessage(const std::string& conversation_id, TimePoin
   if (it == conversations_.end() || it->second.awaiting_reply_since) return;
   it->second.awaiting_reply_since = now;
   it->second.next_breached = false;
-  Schedule(now + policy_.ForTier(it->second.tier).next_response, Timer::kDeadline, conversation_id, 0);
+  Schedule(DueAfter(it->second, now, policy_.ForTier(it->second.tier).next_response), Timer::kDeadline,
+           conversation_id, 0);
 }
 
 absl::Status RoutingEngine::TransferToAgent(const std::string& conversation_id, const std::string& from_agent,
@@ -475,12 +486,35 @@ absl::Status RoutingEngine::TransferToQueue(const std::string& conversation_id, 
   conv.last_agent.clear();
   conv.language = symbols_.InternLanguage(requirements.language.empty() ? policy_.default_language : requirements.language);
   conv.priority = requirements.priority;
-  if (conv.tier != requirements.tier) {
+  if (conv.tier != requirements.tier || conv.queue != requirements.queue) {
     conv.tier = requirements.tier;
-    ScheduleDeadlines(conv);  // the new tier's (an earlier one's timers find nothing due)
+    conv.queue = requirements.queue;
+    ScheduleDeadlines(conv);  // the new tier's, or the new queue's calendar's (early timers find nothing due)
   }
   SetPhases(conv, requirements.steps);  // the queue's steps, and no named agent
   TakeBack(conv, /*cooldown=*/true, /*new_phases=*/true, now);
+  return absl::OkStatus();
+}
+
+absl::Status RoutingEngine::OverflowTo(const std::string& conversation_id, const NewRequirements& requirements,
+                                       TimePoint now) {
+  ReindexAtEnd reindex{*this, now};
+  auto it = conversations_.find(conversation_id);
+  if (it == conversations_.end() || it->second.state != State::kWaiting) {
+    return absl::FailedPreconditionError(absl::StrCat("conversation ", conversation_id, " is not waiting"));
+  }
+  Conv& conv = it->second;
+  conv.language = symbols_.InternLanguage(requirements.language.empty() ? policy_.default_language : requirements.language);
+  conv.priority = requirements.priority;
+  if (conv.tier != requirements.tier || conv.queue != requirements.queue) {
+    conv.tier = requirements.tier;
+    conv.queue = requirements.queue;
+    ScheduleDeadlines(conv);
+  }
+  SetPhases(conv, requirements.steps);
+  conv.phases_since = now;
+  MemoChanged(conv);
+  Route(conv, now);
   return absl::OkStatus();
 }
 
@@ -607,9 +641,11 @@ void RoutingEngine::Schedule(TimePoint at, Timer::Kind kind, std::string_view id
 void RoutingEngine::ScheduleDeadlines(Conv& conv) {
   const TierPolicy& tier = policy_.ForTier(conv.tier);
   const std::string_view id = conv.id();
-  if (!conv.agent_replied) Schedule(conv.queued_at + tier.first_response, Timer::kDeadline, id, 0);
-  if (conv.awaiting_reply_since) Schedule(*conv.awaiting_reply_since + tier.next_response, Timer::kDeadline, id, 0);
-  Schedule(conv.queued_at + tier.resolution, Timer::kDeadline, id, 0);
+  if (!conv.agent_replied) Schedule(DueAfter(conv, conv.queued_at, tier.first_response), Timer::kDeadline, id, 0);
+  if (conv.awaiting_reply_since) {
+    Schedule(DueAfter(conv, *conv.awaiting_reply_since, tier.next_response), Timer::kDeadline, id, 0);
+  }
+  Schedule(DueAfter(conv, conv.queued_at, tier.resolution), Timer::kDeadline, id, 0);
 }
 
 void RoutingEngine::Advance(TimePoint now) {
@@ -659,17 +695,21 @@ void RoutingEngine::OnConversationTimer(Conv& conv, TimePoint now) {
 void RoutingEngine::CheckDeadlines(Conv& conv, TimePoint now) {
   if (conv.state == State::kWrapUp) return;  // closed: the agent only finishes the after-work
   const TierPolicy& tier = policy_.ForTier(conv.tier);
-  auto breach = [&](bool& flag, TimePoint due, const char* what) {
-    if (flag || now < due) return;
+  const Calendar* calendar = DeadlineCalendar(conv);
+  auto breach = [&](bool& flag, TimePoint from, Duration length, const char* what) {
+    if (flag) return;
+    const TimePoint due = DueAfter(conv, from, length);
+    if (now < due) return;
     flag = true;
     Emit(Decision{.kind = Decision::Kind::kBreach, .conversation_id = std::string(conv.id()),
-                  .agent_id = AgentOf(conv), .at = due, .reason = what});
+                  .agent_id = AgentOf(conv), .at = due, .reason = what,
+                  .calendar = calendar == nullptr ? "" : calendar->name()});
   };
-  if (!conv.agent_replied) breach(conv.first_breached, conv.queued_at + tier.first_response, "first_response");
+  if (!conv.agent_replied) breach(conv.first_breached, conv.queued_at, tier.first_response, "first_response");
   if (conv.awaiting_reply_since) {
-    breach(conv.next_breached, *conv.awaiting_reply_since + tier.next_response, "next_response");
+    breach(conv.next_breached, *conv.awaiting_reply_since, tier.next_response, "next_response");
   }
-  breach(conv.resolution_breached, conv.queued_at + tier.resolution, "resolution");
+  breach(conv.resolution_breached, conv.queued_at, tier.resolution, "resolution");
 }
 
 void RoutingEngine::OnAgentTimer(Slot slot, TimePoint now) {

@@ -49,6 +49,8 @@ using omnibroker::v1::Presence;
 struct WorkItem {
   std::string conversation_id;
   Channel channel = omnibroker::v1::CHANNEL_UNSPECIFIED;
+  // Its queue (Requirements.queue): the queue's calendar and after-hours rule apply.
+  std::string queue;
   Tier tier = omnibroker::v1::TIER_UNSPECIFIED;
   int priority = 0;
   std::string language;  // resolved by the core; empty = the policy's default language
@@ -64,11 +66,14 @@ struct WorkItem {
   std::optional<TimePoint> awaiting_reply_since;  // a customer message waits for an answer
   // Deadlines already reported (after a restart): "first_response", "next_response", "resolution".
   std::set<std::string> breached;
+  // The queue's after-hours auto reply was sent then (Conversation.after_hours_reply_at).
+  std::optional<TimePoint> after_hours_reply_at;
 };
 
 // What a transfer to a queue routes by from then on: the queue's steps, and the language, tier and
 // priority the core resolved for it (the customer's where the transfer names none).
 struct NewRequirements {
+  std::string queue;
   std::vector<omnibroker::v1::RoutingStep> steps;  // empty = any agent
   std::string language;                            // empty = the policy's default language
   Tier tier = omnibroker::v1::TIER_UNSPECIFIED;
@@ -89,6 +94,9 @@ struct Decision {
     kReclaimed,       // agent_id lost the conversation; reason: no_reply, agent_offline
     kBreach,          // a deadline passed at `at`; reason: first_response, next_response, resolution
     kWrapUpEnded,     // agent_id's after-work time for the conversation is over
+    // Its queue is closed (reason: the calendar's name) and its after-hours rule says:
+    kAfterHoursReply,  // answer the customer with `text`, once per closed spell; it keeps waiting
+    kOverflow,         // move it to `queue`, which is open (OverflowTo)
   };
   Kind kind;
   std::string conversation_id;
@@ -96,6 +104,10 @@ struct Decision {
   std::string offer_id;
   TimePoint at;
   std::string reason;
+  // kBreach: the calendar whose business time the deadline counted in ("" = wall-clock time).
+  std::string calendar;
+  std::string queue;  // kOverflow: the queue to move to
+  std::string text;   // kAfterHoursReply: the message, in the conversation's language if given
 };
 
 // A conversation's routing state beyond its WorkItem: what a restart needs so its timers go on
@@ -142,6 +154,11 @@ struct Explanation {
   std::string rule;      // the rule that made the last decision
   TimePoint decided_at;
   std::vector<Candidate> candidates;  // eligible first, in the engine's order
+  // The queue's calendar ("" = none: open 24/7), whether it is open now and until when, and its
+  // after-hours rule for the conversation's channel; whether the deadlines count business time.
+  std::string calendar;
+  std::string hours;
+  bool business_time = false;
 };
 
 class RoutingEngine {
@@ -199,6 +216,10 @@ class RoutingEngine {
                                const std::string& to_agent, TimePoint now);
   absl::Status TransferToQueue(const std::string& conversation_id, const std::string& from_agent,
                                const NewRequirements& requirements, TimePoint now);
+  // A waiting conversation moves to another queue (a kOverflow the core applied): routed by
+  // `requirements` from now on, its steps starting again, its queued time (and urgency) kept.
+  // FailedPrecondition when it no longer waits (an agent took it meanwhile).
+  absl::Status OverflowTo(const std::string& conversation_id, const NewRequirements& requirements, TimePoint now);
   // The conversation ended: an agent keeps its capacity taken for the wrap-up time.
   void Close(const std::string& conversation_id, TimePoint now);
   void EndWrapUp(const std::string& conversation_id, TimePoint now);
@@ -284,6 +305,8 @@ class RoutingEngine {
     TimePoint decided_at;
     std::optional<TimePoint> awaiting_reply_since;  // a customer message waits for an answer
     std::string personal_manager, last_agent, transfer_target;
+    std::string queue;  // its calendar and after-hours rule are the policy's for this queue
+    std::optional<TimePoint> after_hours_reply_at;  // the last after-hours auto reply
     bool memo_changed = false;  // listed in memo_changes_
     // The map's key: the record's one copy of its id.
     const InlineId* key = nullptr;
@@ -350,6 +373,19 @@ class RoutingEngine {
   // (a predicted breach), and at the latest after risk_fraction of the deadline.
   TimePoint RiskAt(const Conv& conv) const;
   bool AtRisk(const Conv& conv, TimePoint now) const;
+  // Business hours (routing_hours.cc). The calendar `conv`'s deadlines count in: its queue's
+  // when its tier counts business time, else none (wall-clock time).
+  const Calendar* DeadlineCalendar(const Conv& conv) const;
+  // When `length` of `conv`'s deadline time has passed since `from`; how much passed from `from`
+  // to `to`.
+  TimePoint DueAfter(const Conv& conv, TimePoint from, Duration length) const;
+  Duration DeadlineTimeBetween(const Conv& conv, TimePoint from, TimePoint to) const;
+  // "office (Europe/Berlin): closed until 2025-03-31 09:00 CEST; after hours: keep waiting".
+  std::string HoursText(const Conv& conv, TimePoint now) const;
+  // While `conv`'s queue is closed, its after-hours rule: an auto reply once per closed spell, an
+  // overflow once the target queue is open. When to look again (the queue opens or closes, the
+  // target opens); none for a rule that only keeps it waiting.
+  std::optional<TimePoint> AfterHours(Conv& conv, const QueueHours& hours, TimePoint now);
   // The typical wait from arrival to an accept in a capacity pool, learnt from first waits.
   Duration TypicalWait(Channel pool) const;
   void LearnWait(Channel pool, Duration waited);

@@ -83,9 +83,12 @@ void RoutingEngine::SetPhases(Conv& conv, const std::vector<omnibroker::v1::Rout
 }
 
 TimePoint RoutingEngine::RiskAt(const Conv& conv) const {
+  // In the deadline's own time: a business-time deadline comes at risk after as much business
+  // time, and the typical wait it is measured against was learnt in business time too.
   const Duration deadline = policy_.ForTier(conv.tier).first_response;
-  return conv.queued_at +
-         std::min(std::chrono::duration_cast<Duration>(deadline * policy_.risk_fraction), deadline - conv.predicted_wait);
+  return DueAfter(conv, conv.queued_at,
+                  std::min(std::chrono::duration_cast<Duration>(deadline * policy_.risk_fraction),
+                           deadline - conv.predicted_wait));
 }
 
 bool RoutingEngine::AtRisk(const Conv& conv, TimePoint now) const {
@@ -242,11 +245,19 @@ void RoutingEngine::Route(Conv& conv, TimePoint now) {
   if (phase_ends) earliest(*phase_ends);
   if (!AtRisk(conv, now) && !conv.agent_replied) {
     earliest(RiskAt(conv));
-    const Timer due{conv.queued_at + policy_.ForTier(conv.tier).first_response, Timer::kConversation,
+    // WakeNewlyAtRisk compares this instant with now + the typical wait: for a business-time
+    // deadline that is exact while the calendar stays open until it, and wakes it at the latest
+    // once the closed time in between has passed.
+    const Timer due{DueAfter(conv, conv.queued_at, policy_.ForTier(conv.tier).first_response), Timer::kConversation,
                     InlineId(conv.id()), conv.generation};
     first_response_due_[policy_.PoolOf(conv.channel)].push(due);
   }
   for (const auto& [agent, until] : conv.refused_until) earliest(until);
+  if (const QueueHours* hours = policy_.HoursOf(conv.queue)) {
+    if (auto look_again = AfterHours(conv, *hours, now); look_again && *look_again != TimePoint::max()) {
+      earliest(*look_again);
+    }
+  }
   if (wake) Schedule(*wake, Timer::kConversation, conv.id(), conv.generation);
 }
 

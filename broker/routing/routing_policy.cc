@@ -1,6 +1,9 @@
 #include "broker/routing/routing_policy.h"
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "base/language_tag.h"
 #include "broker/routing/validation.h"
 
 namespace omni::routing {
@@ -18,7 +21,88 @@ absl::Status NotNegative(Duration d, const char* field) {
   return absl::InvalidArgumentError(absl::StrCat("routing.", field, " must not be negative"));
 }
 
+// "pt" of "pt-BR", in lower case.
+std::string PrimaryLanguage(const std::string& tag) {
+  return absl::AsciiStrToLower(tag.substr(0, tag.find_first_of("-_")));
+}
+
+absl::Status ValidateAfterHours(const RoutingPolicy& policy, const std::string& queue, const QueueHours& hours) {
+  const std::string field = absl::StrCat("routing.queue_hours.", queue);
+  if (!hours.calendar.empty() && !policy.calendars.contains(hours.calendar)) {
+    std::vector<std::string> known;
+    for (const auto& [name, calendar] : policy.calendars) known.push_back(name);
+    return absl::InvalidArgumentError(absl::StrCat(field, ".calendar: no calendar \"", hours.calendar, "\" (known: ",
+                                                   known.empty() ? "none" : absl::StrJoin(known, ", "), ")"));
+  }
+  for (size_t i = 0; i < hours.after_hours.size(); ++i) {
+    const AfterHoursRule& rule = hours.after_hours[i];
+    const std::string at = absl::StrCat(field, ".after_hours[", i, "]");
+    for (size_t j = 0; j < i; ++j) {
+      if (hours.after_hours[j].channel == rule.channel) {
+        return absl::InvalidArgumentError(
+            absl::StrCat(at, ".channel: ", omnibroker::v1::Channel_Name(rule.channel), " has a rule already"));
+      }
+    }
+    if (rule.action == AfterHoursAction::kOverflow) {
+      if (rule.overflow_queue.empty()) return absl::InvalidArgumentError(at + ".overflow_queue: name the queue to overflow to");
+      if (rule.overflow_queue == queue) {
+        return absl::InvalidArgumentError(absl::StrCat(at, ".overflow_queue: \"", queue, "\" cannot overflow to itself"));
+      }
+    } else if (!rule.overflow_queue.empty()) {
+      return absl::InvalidArgumentError(at + ".overflow_queue: only for the action AFTER_HOURS_OVERFLOW");
+    }
+    if (rule.action != AfterHoursAction::kAutoReply) {
+      if (!rule.messages.empty()) return absl::InvalidArgumentError(at + ".messages: only for the action AFTER_HOURS_AUTO_REPLY");
+      continue;
+    }
+    for (const auto& [language, text] : rule.messages) {
+      const std::string message = absl::StrCat(at, ".messages.", language);
+      if (!IsLanguageTag(language)) return absl::InvalidArgumentError(message + ": not a language tag (en, pt-BR)");
+      if (text.empty()) return absl::InvalidArgumentError(message + ": the text is empty");
+    }
+    if (rule.MessageFor(policy.default_language, policy.default_language).empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(at, ".messages: give one in the default language (",
+                                                     policy.default_language, "), for customers of other languages"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
+
+std::string AfterHoursRule::MessageFor(const std::string& language, const std::string& default_language) const {
+  if (auto it = messages.find(language); it != messages.end()) return it->second;
+  for (const std::string& wanted : {language, default_language}) {
+    if (wanted.empty()) continue;
+    for (const auto& [tag, text] : messages) {
+      if (PrimaryLanguage(tag) == PrimaryLanguage(wanted)) return text;
+    }
+  }
+  return "";
+}
+
+const AfterHoursRule& QueueHours::RuleFor(Channel channel) const {
+  static const AfterHoursRule kKeepWaiting;
+  const AfterHoursRule* any = &kKeepWaiting;
+  for (const auto& rule : after_hours) {
+    if (rule.channel == channel) return rule;
+    if (rule.channel == omnibroker::v1::CHANNEL_UNSPECIFIED) any = &rule;
+  }
+  return *any;
+}
+
+const QueueHours* RoutingPolicy::HoursOf(const std::string& queue) const {
+  auto it = queue_hours.find(queue.empty() ? std::string("default") : queue);
+  return it == queue_hours.end() ? nullptr : &it->second;
+}
+
+const Calendar& RoutingPolicy::CalendarOf(const std::string& queue) const {
+  static const Calendar kAlwaysOpen;
+  const QueueHours* hours = HoursOf(queue);
+  if (hours == nullptr || hours->calendar.empty()) return kAlwaysOpen;
+  auto it = calendars.find(hours->calendar);
+  return it == calendars.end() ? kAlwaysOpen : it->second;
+}
 
 const TierPolicy& RoutingPolicy::ForTier(Tier tier) const {
   static const TierPolicy kFallback;
@@ -98,6 +182,15 @@ absl::Status Validate(const RoutingPolicy& policy) {
     if (queue.empty()) return absl::InvalidArgumentError("routing.queues[].queue: name the queue");
     if (steps.empty()) return absl::InvalidArgumentError(field + ": a queue's rule has at least one step");
     if (auto s = ValidateSteps(steps, field); !s.ok()) return s;
+  }
+  for (const auto& [name, calendar] : policy.calendars) {
+    if (calendar.always_open() || calendar.name() != name) {
+      return absl::InvalidArgumentError(absl::StrCat("routing.calendars.", name, ": made by another name (", calendar.name(), ")"));
+    }
+  }
+  for (const auto& [queue, hours] : policy.queue_hours) {
+    if (queue.empty()) return absl::InvalidArgumentError("routing.queue_hours[].queue: name the queue");
+    if (auto s = ValidateAfterHours(policy, queue, hours); !s.ok()) return s;
   }
   return absl::OkStatus();
 }

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "base/clock.h"
+#include "broker/routing/calendar.h"
 #include "omnibroker/v1/common.pb.h"
 #include "omnibroker/v1/conversation.pb.h"
 
@@ -27,6 +28,37 @@ struct TierPolicy {
   Duration resolution = 48h;        // from queued to closed
   // The first step is served only by agents who list this tier (a senior pool).
   bool senior_pool = false;
+  // The deadlines count in business time: the open hours of the conversation's queue's calendar
+  // (a queue without one is open 24/7, where business time is wall time). The at-risk
+  // prediction counts the same way.
+  bool business_time = false;
+};
+
+// What a queue does with a conversation waiting while the queue is closed.
+enum class AfterHoursAction {
+  kKeepWaiting,  // wait for an agent as in hours
+  kOverflow,     // move to overflow_queue once that queue is open
+  kAutoReply,    // answer through the channel once per closed spell, and keep waiting
+};
+
+struct AfterHoursRule {
+  Channel channel = omnibroker::v1::CHANNEL_UNSPECIFIED;  // unspecified: the other channels
+  AfterHoursAction action = AfterHoursAction::kKeepWaiting;
+  std::string overflow_queue;
+  std::map<std::string, std::string> messages;  // language tag -> text (auto reply)
+  // The message for `language`: its own tag, else one of the same primary language, else the one
+  // in `default_language`'s; "" when none.
+  std::string MessageFor(const std::string& language, const std::string& default_language) const;
+  bool operator==(const AfterHoursRule&) const = default;
+};
+
+// A queue's opening hours and its after-hours rules.
+struct QueueHours {
+  std::string calendar;  // a name in RoutingPolicy::calendars; "" = 24/7
+  std::vector<AfterHoursRule> after_hours;
+  // The rule for `channel`: its own, else the one for every channel, else keep waiting.
+  const AfterHoursRule& RuleFor(Channel channel) const;
+  bool operator==(const QueueHours&) const = default;
 };
 
 struct ChannelPolicy {
@@ -81,8 +113,17 @@ struct RoutingPolicy {
   // is routed by the queue's steps (their skills, language, tier pool and waits, as written; a
   // tier with senior_pool first tries the first step in its pool for default_relax_after).
   std::map<std::string, std::vector<omnibroker::v1::RoutingStep>> queues;
+  // Calendars by name, and the queues' hours by queue (a queue not listed is open 24/7 and keeps
+  // its conversations waiting).
+  std::map<std::string, Calendar> calendars;
+  std::map<std::string, QueueHours> queue_hours;
 
   const TierPolicy& ForTier(Tier tier) const;
+  // The queue's hours; null when it has none. The conversations that name no queue are in the
+  // queue "default" (as floor stats call it).
+  const QueueHours* HoursOf(const std::string& queue) const;
+  // The queue's calendar: the 24/7 one when it names none.
+  const Calendar& CalendarOf(const std::string& queue) const;
   ChannelPolicy ForChannel(Channel channel) const;
   Duration ReplyTimeout(Channel channel) const;
   // The capacity pool a channel's conversations count against.

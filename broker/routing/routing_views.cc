@@ -48,6 +48,9 @@ Explanation RoutingEngine::Explain(const std::string& conversation_id, TimePoint
                                           " s would miss it; steps relaxed)")
                            : " (first response at risk: steps relaxed)";
   }
+  out.business_time = policy_.ForTier(conv.tier).business_time;
+  if (out.business_time || policy_.HoursOf(conv.queue) != nullptr) out.calendar = policy_.CalendarOf(conv.queue).Label();
+  out.hours = HoursText(conv, now);
   out.urgency_parts = UrgencyOf(conv, now);
   out.urgency = out.urgency_parts.total();
   out.agent_id = AgentOf(conv);

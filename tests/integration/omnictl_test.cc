@@ -76,6 +76,47 @@ TEST(OmnictlTest, ListsExplainsAndChanges) {
   EXPECT_EQ(Omnictl(address, "customer x --tier platinum").status, 2);
 }
 
+TEST(OmnictlTest, SetsBusinessHoursAndExplainsThem) {
+  TempDir dir;
+  app::BrokerApp broker(testing::TestConfig(dir.path()));
+  ASSERT_OK(broker.Start());
+  const std::string address = broker.grpc_address();
+
+  auto bad = Omnictl(address, "policy set -",
+                     R"({"calendars": [{"name": "office", "time_zone": "Mars/Olympus",
+                         "weekly": [{"days": ["mon"], "hours": ["09:00-17:00"]}]}]})");
+  EXPECT_EQ(bad.status, 1) << bad.output;
+  EXPECT_NE(bad.output.find("routing.calendars.office.time_zone: \"Mars/Olympus\" is not a time zone"), std::string::npos)
+      << bad.output;
+  auto overlap = Omnictl(address, "policy set -",
+                         R"({"calendars": [{"name": "office", "time_zone": "UTC",
+                             "weekly": [{"days": ["mon"], "hours": ["09:00-13:00", "12:00-17:00"]}]}]})");
+  EXPECT_EQ(overlap.status, 1) << overlap.output;
+  EXPECT_NE(overlap.output.find("routing.calendars.office.weekly.mon: 09:00-13:00 and 12:00-17:00 overlap"),
+            std::string::npos) << overlap.output;
+
+  // Open every day all day in Berlin: the web chat's queue ("default") names it, and standard
+  // customers' deadlines count its business time.
+  auto set = Omnictl(address, "policy set -",
+                     R"({"tiers": [{"tier": "TIER_STANDARD", "business_time": true}],
+                         "calendars": [{"name": "office", "time_zone": "Europe/Berlin",
+                           "weekly": [{"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "hours": ["00:00-24:00"]}]}],
+                         "queue_hours": [{"queue": "default", "calendar": "office"}]})");
+  EXPECT_EQ(set.status, 0) << set.output;
+  EXPECT_NE(set.output.find("\"time_zone\": \"Europe/Berlin\""), std::string::npos) << set.output;
+
+  testing::Visitor ann(testing::WebChatPort(broker));
+  ann.Register("Ann");
+  auto [status, posted] = ann.Say("Hello");
+  ASSERT_EQ(status, 202);
+  auto why = Omnictl(address, "explain " + std::string(posted["conversation_id"]));
+  EXPECT_EQ(why.status, 0) << why.output;
+  EXPECT_NE(why.output.find("hours:    office (Europe/Berlin): open around the clock; after hours: keep waiting"),
+            std::string::npos) << why.output;
+  EXPECT_NE(why.output.find("deadlines: in the business time of office (Europe/Berlin)"), std::string::npos)
+      << why.output;
+}
+
 // How often `needle` occurs in `haystack`.
 size_t Count(const std::string& haystack, const std::string& needle) {
   size_t n = 0;

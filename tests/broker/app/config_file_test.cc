@@ -24,6 +24,34 @@ TEST(ConfigFileTest, TheShippedExampleLoads) {
   EXPECT_EQ(config.connectors[0].Get("token_secret_path"), "${data_dir}/webchat.secret");
 }
 
+TEST(ConfigFileTest, CalendarsAndQueueHoursAreReadFromTheRoutingSection) {
+  BrokerConfig config = DefaultConfig();
+  auto s = ApplyConfigText(R"(
+routing:
+  tiers: [{tier: TIER_STANDARD, business_time: true}]
+  calendars:
+    - name: office
+      time_zone: Europe/Berlin
+      weekly:
+        - {days: [mon, tue, wed, thu, fri], hours: ["09:00-12:30", "13:30-18:00"]}
+      holidays: ["2025-12-25"]
+      special_days: [{date: "2025-12-24", hours: ["09:00-12:00"]}]
+  queue_hours:
+    - queue: billing
+      calendar: office
+      after_hours:
+        - {action: AFTER_HOURS_AUTO_REPLY, messages: {en: "We open at 9:00.", de: "Wir öffnen um 9:00."}}
+)",
+                           config);
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_TRUE(config.routing.ForTier(omnibroker::v1::TIER_STANDARD).business_time);
+  const routing::Calendar& office = config.routing.CalendarOf("billing");
+  EXPECT_EQ(office.Label(), "office (Europe/Berlin)");
+  EXPECT_EQ(office.spec().weekly[4].size(), 2u) << "Friday";
+  EXPECT_EQ(config.routing.queue_hours.at("billing").RuleFor(omnibroker::v1::CHANNEL_CHAT).MessageFor("de", "en"),
+            "Wir öffnen um 9:00.");
+}
+
 TEST(ConfigFileTest, SectionsApplyOverTheDefaults) {
   BrokerConfig config = DefaultConfig();
   ASSERT_TRUE(ApplyConfigText(R"(
@@ -210,6 +238,17 @@ INSTANTIATE_TEST_SUITE_P(
                               "agents[0].capacity: CHANNEL_CHAT is given twice"},
                       BadCase{"agent_capacity_without_channel", "agents: [{id: a, capacity: [{max_concurrent: 1}]}]",
                               "agents[0].capacity[0].channel: name a channel"},
+                      BadCase{"calendar_overlap",
+                              "routing:\n  calendars:\n    - {name: office, time_zone: UTC, weekly: [{days: [sat], hours: ['10:00-12:00']}]}\n"
+                              "    - name: support\n      time_zone: Europe/Berlin\n"
+                              "      weekly: [{days: [mon], hours: ['09:00-12:00', '11:00-13:00']}]",
+                              "routing.calendars.support.weekly.mon: 09:00-12:00 and 11:00-13:00 overlap (line 4)"},
+                      BadCase{"calendar_bad_zone",
+                              "routing:\n  calendars:\n    - {name: office, time_zone: Berlin, weekly: [{days: [mon], hours: ['09:00-17:00']}]}",
+                              "routing.calendars.office.time_zone: \"Berlin\" is not a time zone of the IANA database (\"Europe/Berlin\", \"UTC\"; Debian's package tzdata) (line 3)"},
+                      BadCase{"queue_hours_unknown_calendar",
+                              "routing:\n  queue_hours:\n    - {queue: sales, after_hours: [{action: AFTER_HOURS_KEEP_WAITING}]}\n    - {queue: billing, calendar: ofice}",
+                              "routing.queue_hours.billing.calendar: no calendar \"ofice\" (known: none) (line 4)"},
                       BadCase{"queue_rule_bad_skill",
                               "routing: {queues: [{queue: billing, steps: [{skills: [{skill: billing, min_proficiency: 0}]}]}]}",
                               "routing.queues.billing.steps[0].skills[0] billing: min_proficiency must be 1–10, got 0"},

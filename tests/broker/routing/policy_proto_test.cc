@@ -111,5 +111,123 @@ TEST(PolicyProtoTest, BadQueueRulesAreRefusedNamingTheField) {
   }
 }
 
+constexpr char kOffice[] = R"({"calendars": [{"name": "office", "time_zone": "Europe/Berlin",
+      "weekly": [{"days": ["mon", "tue", "wed", "thu", "fri"], "hours": ["09:00-12:30", "13:30-18:00"]},
+                 {"days": ["sat"], "hours": ["10:00-14:00"]}],
+      "holidays": ["2025-12-25", "2025-12-26"],
+      "special_days": [{"date": "2025-12-24", "hours": ["09:00-12:00"]}, {"date": "2025-12-31"}]}],
+    "queue_hours": [{"queue": "billing", "calendar": "office", "after_hours": [
+      {"action": "AFTER_HOURS_AUTO_REPLY", "messages": {"en": "We are closed", "de": "Wir haben geschlossen"}},
+      {"channel": "CHANNEL_VOICE", "action": "AFTER_HOURS_OVERFLOW", "overflow_queue": "support"}]}],
+    "tiers": [{"tier": "TIER_STANDARD", "business_time": true}]})";
+
+TEST(PolicyProtoTest, CalendarsAndQueueHoursMergeAndSayThemselvesBack) {
+  auto merged = MergePolicy(DefaultRoutingPolicy(), Parse(kOffice));
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  const Calendar& office = merged->CalendarOf("billing");
+  EXPECT_EQ(office.name(), "office");
+  EXPECT_EQ(office.spec().weekly[0].size(), 2u);
+  EXPECT_EQ(office.spec().weekly[5].size(), 1u) << "Saturday";
+  EXPECT_TRUE(office.spec().weekly[6].empty()) << "Sunday";
+  EXPECT_TRUE(office.spec().holidays.contains(absl::CivilDay(2025, 12, 25)));
+  EXPECT_TRUE(office.spec().special_days.at(absl::CivilDay(2025, 12, 31)).empty()) << "closed all day";
+  EXPECT_TRUE(merged->CalendarOf("sales").always_open()) << "a queue without hours is open 24/7";
+  EXPECT_TRUE(merged->ForTier(omnibroker::v1::TIER_STANDARD).business_time);
+  EXPECT_FALSE(merged->ForTier(omnibroker::v1::TIER_VIP).business_time) << "the default";
+  const QueueHours& hours = merged->queue_hours.at("billing");
+  EXPECT_EQ(hours.RuleFor(omnibroker::v1::CHANNEL_VOICE).action, AfterHoursAction::kOverflow);
+  EXPECT_EQ(hours.RuleFor(omnibroker::v1::CHANNEL_VOICE).overflow_queue, "support");
+  const AfterHoursRule& chat = hours.RuleFor(CHANNEL_CHAT);
+  EXPECT_EQ(chat.action, AfterHoursAction::kAutoReply) << "the rule for every other channel";
+  EXPECT_EQ(chat.MessageFor("de-AT", "en"), "Wir haben geschlossen") << "by primary language";
+  EXPECT_EQ(chat.MessageFor("fr", "en"), "We are closed") << "else the default language's";
+  EXPECT_EQ(QueueHours{}.RuleFor(CHANNEL_CHAT).action, AfterHoursAction::kKeepWaiting) << "the default rule";
+
+  // What the policy says of itself merges back to the same (omnictl policy, then policy set).
+  auto again = MergePolicy(DefaultRoutingPolicy(), PolicyToProto(*merged));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->calendars, merged->calendars);
+  EXPECT_EQ(again->queue_hours, merged->queue_hours);
+  EXPECT_TRUE(again->ForTier(omnibroker::v1::TIER_STANDARD).business_time);
+
+  // A calendar given again replaces it whole; one given by its name alone is removed, once no
+  // queue names it.
+  auto replaced = MergePolicy(*merged, Parse(R"({"calendars": [{"name": "office", "time_zone": "UTC",
+      "weekly": [{"days": ["sun"], "hours": ["00:00-24:00"]}]}]})"));
+  ASSERT_TRUE(replaced.ok()) << replaced.status();
+  EXPECT_TRUE(replaced->calendars.at("office").spec().holidays.empty());
+  auto still_named = MergePolicy(*merged, Parse(R"({"calendars": [{"name": "office"}]})"));
+  ASSERT_FALSE(still_named.ok());
+  EXPECT_NE(still_named.status().message().find("routing.queue_hours.billing.calendar: no calendar \"office\""),
+            absl::string_view::npos) << still_named.status();
+  auto removed = MergePolicy(*merged, Parse(R"({"queue_hours": [{"queue": "billing"}], "calendars": [{"name": "office"}]})"));
+  ASSERT_TRUE(removed.ok()) << removed.status();
+  EXPECT_TRUE(removed->calendars.empty());
+  EXPECT_TRUE(removed->queue_hours.empty());
+}
+
+TEST(PolicyProtoTest, BadCalendarsAndAfterHoursRulesAreRefusedNamingTheField) {
+  auto calendar = [](const std::string& fields) {
+    return R"({"calendars": [{"name": "office", )" + fields + "}]}";
+  };
+  const std::string week = R"("time_zone": "Europe/Berlin", "weekly": [{"days": ["mon"], "hours": ["09:00-17:00"]}])";
+  auto queue = [&](const std::string& fields) {
+    return R"({"calendars": [{"name": "office", )" + week + R"(}], "queue_hours": [{"queue": "billing", )" + fields + "}]}";
+  };
+  const struct {
+    std::string json;
+    const char* error;  // a part of the message
+  } cases[] = {
+      {calendar(R"("time_zone": "Europe/Berlim", "weekly": [{"days": ["mon"], "hours": ["09:00-17:00"]}])"),
+       "routing.calendars.office.time_zone: \"Europe/Berlim\" is not a time zone of the IANA database"},
+      {calendar(R"("weekly": [{"days": ["mon"], "hours": ["09:00-17:00"]}])"), "routing.calendars.office.time_zone"},
+      {calendar(R"("time_zone": "UTC", "weekly": [{"days": ["mon"], "hours": ["09:00-12:00", "11:30-17:00"]}])"),
+       "routing.calendars.office.weekly.mon: 09:00-12:00 and 11:30-17:00 overlap"},
+      {calendar(R"("time_zone": "UTC", "weekly": [{"days": ["mon", "tue"], "hours": ["09:00-17:00"]},
+                                                  {"days": ["tue"], "hours": ["16:00-20:00"]}])"),
+       "routing.calendars.office.weekly.tue: 09:00-17:00 and 16:00-20:00 overlap"},
+      {calendar(R"("time_zone": "UTC", "weekly": [{"days": ["mon"], "hours": ["18:00-09:00"]}])"),
+       "routing.calendars.office.weekly[0].hours[0]: \"18:00-09:00\" ends before it begins"},
+      {calendar(R"("time_zone": "UTC", "weekly": [{"days": ["mon"], "hours": ["9 to 5"]}])"),
+       "routing.calendars.office.weekly[0].hours[0]: \"9 to 5\" is not a range of local times"},
+      {calendar(R"("time_zone": "UTC", "weekly": [{"days": ["mon", "moon"], "hours": ["09:00-17:00"]}])"),
+       "routing.calendars.office.weekly[0].days[1]: \"moon\" is not a weekday"},
+      {calendar(R"("time_zone": "UTC", "weekly": [{"hours": ["09:00-17:00"]}])"),
+       "routing.calendars.office.weekly[0].days: name the days"},
+      {calendar(R"("time_zone": "UTC", "holidays": ["2025-12-25"])"),
+       "routing.calendars.office.weekly: give the opening hours"},
+      {calendar(week + R"(, "holidays": ["25/12/2025"])"),
+       "routing.calendars.office.holidays[0]: \"25/12/2025\" is not a date"},
+      {calendar(week + R"(, "special_days": [{"date": "2025-12-24", "hours": ["09:00-13:00", "12:00-14:00"]}])"),
+       "routing.calendars.office.special_days.2025-12-24: 09:00-13:00 and 12:00-14:00 overlap"},
+      {calendar(week + R"(, "holidays": ["2025-12-24"], "special_days": [{"date": "2025-12-24", "hours": ["09:00-12:00"]}])"),
+       "routing.calendars.office.special_days.2025-12-24: is also a holiday"},
+      {R"({"calendars": [{"time_zone": "UTC"}]})", "routing.calendars[].name: name the calendar"},
+      {queue(R"("calendar": "ofice")"), "routing.queue_hours.billing.calendar: no calendar \"ofice\" (known: office)"},
+      {R"({"queue_hours": [{"calendar": "office"}]})", "routing.queue_hours[].queue: name the queue"},
+      {queue(R"("calendar": "office", "after_hours": [{"action": "AFTER_HOURS_OVERFLOW"}])"),
+       "routing.queue_hours.billing.after_hours[0].overflow_queue: name the queue to overflow to"},
+      {queue(R"("calendar": "office", "after_hours": [{"action": "AFTER_HOURS_OVERFLOW", "overflow_queue": "billing"}])"),
+       "routing.queue_hours.billing.after_hours[0].overflow_queue: \"billing\" cannot overflow to itself"},
+      {queue(R"("calendar": "office", "after_hours": [{"action": "AFTER_HOURS_AUTO_REPLY", "messages": {"de": "Geschlossen"}}])"),
+       "routing.queue_hours.billing.after_hours[0].messages: give one in the default language (en)"},
+      {queue(R"("calendar": "office", "after_hours": [{"action": "AFTER_HOURS_AUTO_REPLY", "messages": {"english": "Closed"}}])"),
+       "routing.queue_hours.billing.after_hours[0].messages.english: not a language tag"},
+      {queue(R"("calendar": "office", "after_hours": [{"action": "AFTER_HOURS_AUTO_REPLY", "messages": {"en": ""}}])"),
+       "routing.queue_hours.billing.after_hours[0].messages.en: the text is empty"},
+      {queue(R"("calendar": "office", "after_hours": [{"messages": {"en": "Closed"}}])"),
+       "routing.queue_hours.billing.after_hours[0].messages: only for the action AFTER_HOURS_AUTO_REPLY"},
+      {queue(R"("calendar": "office", "after_hours": [{"channel": "CHANNEL_CHAT"}, {"channel": "CHANNEL_CHAT"}])"),
+       "routing.queue_hours.billing.after_hours[1].channel: CHANNEL_CHAT has a rule already"},
+  };
+  for (const auto& c : cases) {
+    auto merged = MergePolicy(DefaultRoutingPolicy(), Parse(c.json));
+    ASSERT_FALSE(merged.ok()) << c.json;
+    EXPECT_EQ(merged.status().code(), absl::StatusCode::kInvalidArgument) << c.json;
+    EXPECT_NE(merged.status().message().find(c.error), absl::string_view::npos)
+        << c.json << " -> " << merged.status().message();
+  }
+}
+
 }  // namespace
 }  // namespace omni::routing

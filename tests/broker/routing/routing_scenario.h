@@ -100,7 +100,7 @@ class Scenario {
     }
     req.set_tier(spec.tier);
     req.set_queue(spec.queue);
-    return WorkItem{.conversation_id = spec.id, .channel = spec.channel, .tier = spec.tier,
+    return WorkItem{.conversation_id = spec.id, .channel = spec.channel, .queue = spec.queue, .tier = spec.tier,
                     .priority = spec.priority, .language = spec.language,
                     .steps = StepsFor(req, engine.policy()), .difficult = spec.difficult,
                     .personal_manager = spec.personal_manager, .last_agent = spec.last_agent,
