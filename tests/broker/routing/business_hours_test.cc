@@ -21,12 +21,15 @@ TimePoint Berlin(const std::string& text) {
   return std::chrono::time_point_cast<Duration>(absl::ToChronoTime(absl::FromCivil(minute, tz)));
 }
 
-// Billing is open on weekdays 09:00-18:00 in Berlin; standard customers' deadlines count its
+// Billing is open on weekdays 09:00-18:00 in Berlin (Christmas Eve until noon, closed on the two
+// Christmas holidays); standard customers' deadlines count its
 // business time (first response within 2 h, next within 15 min), gold customers' wall time.
 RoutingPolicy OfficePolicy() {
   RoutingPolicy policy = Scenario::TestPolicy();
   CalendarSpec spec{.name = "office", .time_zone = "Europe/Berlin"};
   for (int day = 0; day < 5; ++day) spec.weekly[day] = {TimeRange{9 * 60, 18 * 60}};
+  spec.holidays = {absl::CivilDay(2025, 12, 25), absl::CivilDay(2025, 12, 26)};
+  spec.special_days[absl::CivilDay(2025, 12, 24)] = {TimeRange{9 * 60, 12 * 60}};
   policy.calendars.emplace("office", *Calendar::Create(spec, "routing.calendars.office"));
   policy.queue_hours["billing"] = QueueHours{.calendar = "office"};
   policy.tiers[TIER_STANDARD] =
@@ -63,6 +66,16 @@ TEST(BusinessHoursTest, AFridayEveningFirstResponseFallsDueOnMonday) {
   ASSERT_TRUE(Breaches(s, "first_response").contains("billing"));
   EXPECT_EQ(Breaches(s, "first_response")["billing"], std::pair(Berlin("2025-03-31 10:30"), std::string("office")));
   EXPECT_TRUE(s.engine.CheckInvariants().ok()) << s.engine.CheckInvariants();
+}
+
+TEST(BusinessHoursTest, ChristmasHolidaysAndAWeekendPassWithoutADeadlineFallingDue) {
+  Scenario s(OfficePolicy());
+  s.now = Berlin("2025-12-24 11:30");  // half an hour before Christmas Eve closes
+  s.Arrive({.id = "c", .queue = "billing"});
+  s.Wait(Berlin("2025-12-29 10:29") - s.now, 5min);
+  EXPECT_TRUE(Breaches(s, "first_response").empty()) << "30 min on the 24th, then the 29th";
+  s.Wait(5min, 1min);
+  EXPECT_EQ(Breaches(s, "first_response")["c"], std::pair(Berlin("2025-12-29 10:30"), std::string("office")));
 }
 
 TEST(BusinessHoursTest, ANextResponseDeadlineCountsBusinessTimeToo) {

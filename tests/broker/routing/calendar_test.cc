@@ -54,6 +54,12 @@ TEST(CalendarTest, FridayEveningDeadlineFallsDueOnMonday) {
   EXPECT_EQ(office.FormatLocal(due), "2025-03-31 10:30 CEST");
   EXPECT_EQ(due - Berlin("2025-03-28 17:30"), 64h) << "wall time: 65 local hours less the hour DST took";
   EXPECT_EQ(office.BusinessTimeBetween(Berlin("2025-03-28 17:30"), due), 2h);
+
+  // With Saturday hours (docs/routing.md's example), the rest of it is Saturday's.
+  CalendarSpec with_saturday = office.spec();
+  with_saturday.weekly[5] = Ranges({"10:00-14:00"});
+  EXPECT_EQ(Calendar::Create(with_saturday, "x")->AddBusinessTime(Berlin("2025-03-28 17:30"), 2h),
+            Berlin("2025-03-29 11:30"));
 }
 
 TEST(CalendarTest, IsOpenAtTheEdgesOfRanges) {
