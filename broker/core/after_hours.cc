@@ -5,6 +5,7 @@
 #include "base/log.h"
 #include "base/time_util.h"
 #include "broker/core/broker_core.h"
+#include "broker/core/conversation_event.h"
 #include "broker/store/keys.h"
 
 namespace omni::core {
@@ -18,27 +19,16 @@ void BrokerCore::AfterHoursReply(Tenant& t, const routing::Decision& decision) {
   if (it == open_.end() || decision.text.empty()) return;
   const Conversation& conversation = it->second;
   // As an agent's reply (OnSend), but from nobody: it answers no deadline.
-  Event event;
-  event.set_id(absl::StrCat("after_hours:", conversation.id(), ":",
-                            std::chrono::duration_cast<std::chrono::milliseconds>(decision.at.time_since_epoch()).count()));
-  event.set_tenant(conversation.tenant());
-  event.set_channel(conversation.channel());
-  event.set_provider(conversation.provider());
-  event.set_direction(omnibroker::v1::DIRECTION_OUTBOUND);
-  event.set_kind(omnibroker::v1::EVENT_KIND_MESSAGE);
-  *event.mutable_recipient() = conversation.customer_identity();
-  event.set_thread_key(conversation.thread_key());
-  *event.mutable_occurred_at() = ToProto(decision.at);
-  *event.mutable_received_at() = event.occurred_at();
+  Event event = NextEventOf(
+      conversation,
+      absl::StrCat("after_hours:", conversation.id(), ":",
+                   std::chrono::duration_cast<std::chrono::milliseconds>(decision.at.time_since_epoch()).count()),
+      omnibroker::v1::DIRECTION_OUTBOUND, omnibroker::v1::EVENT_KIND_MESSAGE, decision.at);
   event.mutable_content()->set_text(decision.text);
   (*event.mutable_provider_metadata())["after_hours_calendar"] = decision.reason;
-  const uint64_t sequence = conversation.last_sequence() + 1;
-  event.set_conversation_id(conversation.id());
-  event.set_sequence(sequence);
-  event.set_customer_id(conversation.customer_id());
 
   Conversation updated = conversation;
-  updated.set_last_sequence(sequence);
+  updated.set_last_sequence(event.sequence());
   *updated.mutable_updated_at() = event.occurred_at();
   *updated.mutable_after_hours_reply_at() = event.occurred_at();
   PendingDelivery pending;
@@ -74,26 +64,14 @@ void BrokerCore::Overflowed(Tenant& t, const routing::Decision& decision) {
     return;  // an agent took it meanwhile: it stays where it was
   }
   // A note in the history: who moved it (the after-hours rule), when and why.
-  Event note;
-  note.set_id(NewId("note_"));
-  note.set_tenant(updated.tenant());
-  note.set_channel(updated.channel());
-  note.set_provider(updated.provider());
-  note.set_direction(omnibroker::v1::DIRECTION_INTERNAL);
-  note.set_kind(omnibroker::v1::EVENT_KIND_SYSTEM);
-  note.set_thread_key(updated.thread_key());
-  *note.mutable_occurred_at() = ToProto(now);
-  *note.mutable_received_at() = note.occurred_at();
+  Event note = NextEventOf(updated, NewId("note_"), omnibroker::v1::DIRECTION_INTERNAL,
+                           omnibroker::v1::EVENT_KIND_SYSTEM, now);
   note.mutable_content()->set_text(absl::StrCat("after hours: moved from queue ", from, " (closed, calendar ",
                                                 decision.reason, ") to queue ", decision.queue));
   (*note.mutable_provider_metadata())["overflow_from"] = from;
   (*note.mutable_provider_metadata())["overflow_to"] = decision.queue;
   (*note.mutable_provider_metadata())["after_hours_calendar"] = decision.reason;
-  const uint64_t sequence = updated.last_sequence() + 1;
-  note.set_conversation_id(updated.id());
-  note.set_sequence(sequence);
-  note.set_customer_id(updated.customer_id());
-  updated.set_last_sequence(sequence);
+  updated.set_last_sequence(note.sequence());
   *updated.mutable_updated_at() = note.occurred_at();
 
   rocksdb::WriteBatch batch;

@@ -6,6 +6,7 @@
 #include "base/status_macros.h"
 #include "base/time_util.h"
 #include "broker/core/broker_core.h"
+#include "broker/core/conversation_event.h"
 #include "broker/store/keys.h"
 
 namespace omni::core {
@@ -300,26 +301,13 @@ absl::Status BrokerCore::OnSend(Tenant& t, const std::string& agent_id, const Ag
     return absl::OkStatus();
   }
 
-  Event event;
-  event.set_id(event_id);
-  event.set_tenant(conversation->tenant());
-  event.set_channel(conversation->channel());
-  event.set_provider(conversation->provider());
-  event.set_direction(omnibroker::v1::DIRECTION_OUTBOUND);
-  event.set_kind(omnibroker::v1::EVENT_KIND_MESSAGE);
-  *event.mutable_recipient() = conversation->customer_identity();
-  event.set_thread_key(conversation->thread_key());
-  *event.mutable_occurred_at() = ToProto(clock_.Now());
-  *event.mutable_received_at() = event.occurred_at();
+  Event event = NextEventOf(*conversation, event_id, omnibroker::v1::DIRECTION_OUTBOUND,
+                            omnibroker::v1::EVENT_KIND_MESSAGE, clock_.Now());
   *event.mutable_content() = send.content();
-  const uint64_t sequence = conversation->last_sequence() + 1;
-  event.set_conversation_id(conversation->id());
-  event.set_sequence(sequence);
-  event.set_customer_id(conversation->customer_id());
   event.set_agent_id(agent_id);
 
   Conversation updated = *conversation;
-  updated.set_last_sequence(sequence);
+  updated.set_last_sequence(event.sequence());
   *updated.mutable_updated_at() = event.occurred_at();
   // Deadlines: the first response is given, and the customer's last message is answered.
   if (!updated.has_first_response_at()) *updated.mutable_first_response_at() = event.occurred_at();
@@ -332,7 +320,7 @@ absl::Status BrokerCore::OnSend(Tenant& t, const std::string& agent_id, const Ag
   ack.set_status(omnibroker::v1::INGEST_STATUS_ACCEPTED);
   *ack.mutable_accepted_at() = ToProto(clock_.Now());
   ack.set_conversation_id(updated.id());
-  ack.set_sequence(sequence);
+  ack.set_sequence(event.sequence());
 
   rocksdb::WriteBatch batch;
   PutEvent(batch, event);

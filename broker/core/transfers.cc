@@ -8,6 +8,7 @@
 #include "base/status_macros.h"
 #include "base/time_util.h"
 #include "broker/core/broker_core.h"
+#include "broker/core/conversation_event.h"
 #include "broker/routing/validation.h"
 #include "broker/store/keys.h"
 
@@ -61,27 +62,15 @@ absl::Status BrokerCore::OnTransfer(Tenant& t, const std::string& agent_id,
   t.floor_stats.HandlingEnded(updated.id(), false, now);
 
   // The handoff note: an internal event in the history, for whoever takes the conversation next.
-  Event note;
-  note.set_id(NewId("note_"));
-  note.set_tenant(updated.tenant());
-  note.set_channel(updated.channel());
-  note.set_provider(updated.provider());
-  note.set_direction(omnibroker::v1::DIRECTION_INTERNAL);
-  note.set_kind(omnibroker::v1::EVENT_KIND_NOTE);
-  note.set_thread_key(updated.thread_key());
-  *note.mutable_occurred_at() = ToProto(now);
-  *note.mutable_received_at() = note.occurred_at();
+  Event note = NextEventOf(updated, NewId("note_"), omnibroker::v1::DIRECTION_INTERNAL,
+                           omnibroker::v1::EVENT_KIND_NOTE, now);
   note.mutable_content()->set_text(transfer.note());
   (*note.mutable_provider_metadata())["transfer_from"] = agent_id;
   (*note.mutable_provider_metadata())["transfer_to"] =
       to_agent ? transfer.to_agent_id() : absl::StrCat("queue:", transfer.to_queue().queue());
-  const uint64_t sequence = updated.last_sequence() + 1;
-  note.set_conversation_id(updated.id());
-  note.set_sequence(sequence);
-  note.set_customer_id(updated.customer_id());
   note.set_agent_id(agent_id);
 
-  updated.set_last_sequence(sequence);
+  updated.set_last_sequence(note.sequence());
   updated.set_state(omnibroker::v1::CONVERSATION_STATE_QUEUED);
   updated.clear_assigned_agent_id();
   *updated.mutable_updated_at() = note.occurred_at();

@@ -6,6 +6,7 @@
 #include "base/log.h"
 #include "base/time_util.h"
 #include "broker/core/broker_core.h"
+#include "broker/core/conversation_event.h"
 #include "broker/store/keys.h"
 
 namespace omni::core {
@@ -37,25 +38,13 @@ absl::StatusOr<std::optional<BrokerCore::PendingDelivery>> BrokerCore::PutCallRe
     return absl::FailedPreconditionError(
         absl::StrCat("agent '", agent_id, "' has no voice_contact, so cannot take a call"));
   }
-  Event event;
   // One redirect per assignment: a resend of the same delivery is the same event.
-  event.set_id(absl::StrCat("redirect:", conversation.id(), ":", conversation.assignments_size()));
-  event.set_tenant(conversation.tenant());
-  event.set_channel(conversation.channel());
-  event.set_provider(conversation.provider());
-  event.set_direction(omnibroker::v1::DIRECTION_OUTBOUND);
-  event.set_kind(omnibroker::v1::EVENT_KIND_CALL);
-  *event.mutable_recipient() = conversation.customer_identity();
-  event.set_thread_key(conversation.thread_key());
-  *event.mutable_occurred_at() = ToProto(clock_.Now());
-  *event.mutable_received_at() = event.occurred_at();
+  Event event = NextEventOf(
+      conversation, absl::StrCat("redirect:", conversation.id(), ":", conversation.assignments_size()),
+      omnibroker::v1::DIRECTION_OUTBOUND, omnibroker::v1::EVENT_KIND_CALL, clock_.Now());
   event.mutable_content()->set_text(absl::StrCat("Call put through to ", agent_id));
   (*event.mutable_provider_metadata())[std::string(kRedirectToKey)] = contact;
-  const uint64_t sequence = conversation.last_sequence() + 1;
-  conversation.set_last_sequence(sequence);
-  event.set_conversation_id(conversation.id());
-  event.set_sequence(sequence);
-  event.set_customer_id(conversation.customer_id());
+  conversation.set_last_sequence(event.sequence());
   event.set_agent_id(agent_id);
 
   PendingDelivery pending;
