@@ -38,10 +38,7 @@ using omni::testing::StandsBy;
 using omni::testing::TempDir;
 using omni::testing::WaitFor;
 
-int Cycles() {
-  const char* env = std::getenv("OMNI_FAILOVER_CYCLES");
-  return env != nullptr ? std::max(1, std::atoi(env)) : 5;
-}
+int Cycles() { return omni::testing::CyclesFromEnvironment("OMNI_FAILOVER_CYCLES", 5); }
 
 omnibroker::v1::Event LoadEvent(int n) {
   auto e = omni::testing::MessageFrom("load-" + std::to_string(n), "loadgen",

@@ -37,10 +37,7 @@ using omni::testing::FreePort;
 using omni::testing::TempDir;
 using omni::testing::WaitFor;
 
-int Cycles() {
-  const char* env = std::getenv("OMNI_CRASH_CYCLES");
-  return env != nullptr ? std::max(1, std::atoi(env)) : 20;
-}
+int Cycles() { return omni::testing::CyclesFromEnvironment("OMNI_CRASH_CYCLES", 20); }
 
 // Two tenants, in two partitions (by the hash of their names: 15 and 10).
 const std::vector<std::string> kTenants = {"default", "globex"};

@@ -3,8 +3,10 @@
 // is many crashes under load, not a huge outbox), and keeps each event's first ack.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -17,6 +19,13 @@
 #include "omnibroker/v1/event.pb.h"
 
 namespace omni::testing {
+
+// How many cycles a test that kills brokers under load runs: the environment variable `variable`
+// (at least 1) for the long runs, else `fallback`.
+inline int CyclesFromEnvironment(const char* variable, int fallback) {
+  const char* value = std::getenv(variable);
+  return value != nullptr ? std::max(1, std::atoi(value)) : fallback;
+}
 
 class LoadGenerator {
  public:
