@@ -5,7 +5,9 @@
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 
+#include <functional>
 #include <future>
+#include <optional>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -56,6 +58,7 @@ absl::Status BrokerApp::Start() {
           for (const auto& [queue, stat] : QueueStats())
             out.Write({{"queue", queue}}, stat.oldest_wait_seconds);
         });
+    if (config_.cluster.enabled()) AddClusterCollectors();
     OMNI_ASSIGN_OR_RETURN(admin_, AdminHttpServer::Start(config_.admin_listen, metrics_.registry(),
                                                          [this] { return Ready(); }));
   }
@@ -208,6 +211,42 @@ absl::Status BrokerApp::Ready() {
     }
   }
   return absl::OkStatus();
+}
+
+void BrokerApp::AddClusterCollectors() {
+  using omnibroker::v1::PartitionStatus;
+  // Each from the cluster status at scrape time, as `omnictl cluster` shows it.
+  auto each_partition = [this](std::function<std::optional<double>(const PartitionStatus&)> value) {
+    return [this, value](SampleWriter& out) {
+      if (!serving_) return;
+      const auto status = partitions_->ClusterStatus();
+      for (const auto& partition : status.partitions()) {
+        if (auto v = value(partition)) {
+          out.Write({{"partition", std::to_string(partition.partition())}}, *v);
+        }
+      }
+    };
+  };
+  metrics_.registry().AddCollector(
+      "omni_cluster_partition_leading",
+      "1 for each partition this broker leads, 0 for each it stands by for.",
+      each_partition([](const PartitionStatus& p) -> std::optional<double> {
+        return p.role() == PartitionStatus::ROLE_LEADING ? 1 : 0;
+      }));
+  metrics_.registry().AddCollector(
+      "omni_cluster_partition_epoch", "The epoch of each partition's lease (grows with each leader).",
+      each_partition([](const PartitionStatus& p) -> std::optional<double> {
+        if (p.epoch() == 0) return std::nullopt;  // nobody holds it
+        return static_cast<double>(p.epoch());
+      }));
+  metrics_.registry().AddCollector(
+      "omni_cluster_partition_lag_records",
+      "Records of each partition's log not yet in this broker's store (a standby's lag; a "
+      "leader's is 0 once the quorum answered).",
+      each_partition([](const PartitionStatus& p) -> std::optional<double> {
+        if (p.log_last() == 0 && !p.problem().empty()) return std::nullopt;  // unknown
+        return static_cast<double>(p.log_last() > p.applied() ? p.log_last() - p.applied() : 0);
+      }));
 }
 
 std::map<std::string, BrokerApp::QueueStat> BrokerApp::QueueStats() {

@@ -66,6 +66,8 @@ class BrokerApp {
     double oldest_wait_seconds = 0;
   };
   std::map<std::string, QueueStat> QueueStats();
+  // omni_cluster_partition_{leading,epoch,lag_records}: the cluster status, per partition.
+  void AddClusterCollectors();
   // Upserts a tenant's configured roster on its partition's core thread.
   absl::Status ApplyConfiguredRoster(const std::string& tenant,
                                      const std::vector<omnibroker::v1::Agent>& agents);

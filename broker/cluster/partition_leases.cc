@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "base/status_macros.h"
 
@@ -148,6 +149,49 @@ absl::Status PartitionLeases::Release(const Lease& lease) {
         "cluster: the lease of partition ", lease.partition, " (epoch ", lease.epoch, ") was lost"));
   }
   return revision.status();
+}
+
+absl::StatusOr<std::unique_ptr<LeaseWatch>> PartitionLeases::Watch(LeaseChanged changed) {
+  std::unique_ptr<LeaseWatch> watch(new LeaseWatch(std::move(changed)));
+  // Every write of the bucket is also a plain NATS message on the key's subject: a core
+  // subscription sees each one as it is stored, without a consumer on the stream.
+  const std::string subjects = absl::StrCat("$KV.", bucket_, ".*");
+  natsStatus s = natsConnection_Subscribe(&watch->subscription_, js_.connection(),
+                                          subjects.c_str(), &LeaseWatch::OnMessage, watch.get());
+  if (s == NATS_OK) {
+    s = natsSubscription_SetOnCompleteCB(
+        watch->subscription_,
+        [](void* self) { static_cast<LeaseWatch*>(self)->completed_.set_value(); }, watch.get());
+    watch->completes_ = s == NATS_OK;
+  }
+  // Subscribed once the server knows it: a change made right after Watch returns is seen.
+  if (s == NATS_OK) s = natsConnection_FlushTimeout(js_.connection(), js_.timeout().count());
+  if (s != NATS_OK) return NatsStatus(s, jsErrCode(0), "cluster: watching the leases");
+  return watch;
+}
+
+void LeaseWatch::OnMessage(natsConnection*, natsSubscription*, natsMsg* message, void* self) {
+  const std::string_view subject = natsMsg_GetSubject(message);
+  const auto key = subject.substr(subject.rfind('.') + 1);
+  int partition;
+  if (key.size() > 1 && key[0] == 'p' && absl::SimpleAtoi(std::string(key.substr(1)), &partition)) {
+    const char* operation = nullptr;
+    omnibroker::v1::PartitionLease holder;
+    if (natsMsgHeader_Get(message, kOperationHeader, &operation) == NATS_OK) {
+      static_cast<LeaseWatch*>(self)->changed_(partition, nullptr);
+    } else if (holder.ParseFromArray(natsMsg_GetData(message), natsMsg_GetDataLength(message))) {
+      static_cast<LeaseWatch*>(self)->changed_(partition, &holder);
+    }  // else not a lease: Holder() says so to whoever asks
+  }
+  natsMsg_Destroy(message);
+}
+
+LeaseWatch::~LeaseWatch() {
+  if (subscription_ == nullptr) return;
+  // No callback runs once this returns: libnats says when the last one has.
+  auto completed = completed_.get_future();
+  if (natsSubscription_Unsubscribe(subscription_) == NATS_OK && completes_) completed.wait();
+  natsSubscription_Destroy(subscription_);
 }
 
 }  // namespace omni::cluster

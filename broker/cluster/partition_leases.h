@@ -14,6 +14,8 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +42,29 @@ struct Lease {
   omnibroker::v1::PartitionLease value;  // holder and addresses
 };
 
+// Told of a lease's change: its new holder, or null when it was given up.
+using LeaseChanged =
+    std::function<void(int partition, const omnibroker::v1::PartitionLease* holder)>;
+
+// A watch on every lease's changes (PartitionLeases::Watch); stops when destroyed.
+class LeaseWatch {
+ public:
+  ~LeaseWatch();
+  LeaseWatch(const LeaseWatch&) = delete;
+  LeaseWatch& operator=(const LeaseWatch&) = delete;
+
+ private:
+  friend class PartitionLeases;
+  explicit LeaseWatch(LeaseChanged changed) : changed_(std::move(changed)) {}
+  static void OnMessage(natsConnection*, natsSubscription*, natsMsg* message, void* self);
+
+  const LeaseChanged changed_;
+  natsSubscription* subscription_ = nullptr;
+  // Set by libnats once the subscription is closed and its last callback has returned.
+  std::promise<void> completed_;
+  bool completes_ = false;  // whether it will (the callback was set)
+};
+
 class PartitionLeases {
  public:
   // The bucket, created if it does not exist.
@@ -59,6 +84,11 @@ class PartitionLeases {
   // Gives `lease` up at once (a broker stopping hands its partitions over): the next Acquire
   // need not wait for the ttl. FAILED_PRECONDITION when it was lost already.
   absl::Status Release(const Lease& lease);
+  // Calls `changed` (on a libnats thread; it must not block for long) each time a lease is
+  // taken, renewed or given up, until the watch is destroyed. A lease that expires changes
+  // nothing in the bucket, so it is not seen: who waits for a dead holder's lease asks Holder()
+  // as well, a third of the ttl apart.
+  absl::StatusOr<std::unique_ptr<LeaseWatch>> Watch(LeaseChanged changed);
 
  private:
   // The key's newest entry: its revision (0 when none) and the lease, if it is one (a give-up

@@ -274,36 +274,66 @@ absl::StatusOr<cluster::LogFollower> Partitions::FollowerRebuildingIfAhead(
 
 void Partitions::RenewLeases() {
   const auto every = options_.cluster.lease_ttl / 3;
+  auto next_renewal = std::chrono::steady_clock::now() + every;
   std::unique_lock lock(renewer_mu_);
-  while (!renewer_wake_.wait_for(lock, every, [this] { return renewer_stopping_; })) {
-    std::shared_lock partitions(mu_);
-    for (auto& partition : opened_) {
-      if (!partition.lease) continue;
-      if (partition.leader->fenced()) {
-        LostLeadership(absl::StrCat("the log of partition ", partition.index,
-                                    " took another leader's records: this broker is fenced off"));
-        continue;
-      }
-      auto renewed = leases_->Renew(*partition.lease);
-      if (renewed.ok()) {
-        std::lock_guard lease(lease_mu_);
-        partition.lease = *std::move(renewed);
-      } else if (absl::IsFailedPrecondition(renewed.status())) {
-        // Another broker may lead it now; the log refuses this one's next append if it does, and
-        // its store then refuses writes (cluster/log_leader.h).
-        {
-          std::lock_guard lease(lease_mu_);
-          partition.lease.reset();
-        }
-        LostLeadership(absl::StrCat("lost the lease of partition ", partition.index, ": ",
-                                    renewed.status().message()));
-      } else {
-        LogWarning("partitions", absl::StrCat("renewing the lease of partition ",
-                                              partition.index, ": ", renewed.status().message()));
-      }
+  while (true) {
+    renewer_wake_.wait_until(lock, next_renewal,
+                             [this] { return renewer_stopping_ || lease_changed_; });
+    if (renewer_stopping_) return;
+    lease_changed_ = false;
+    lock.unlock();
+    if (std::chrono::steady_clock::now() >= next_renewal) {
+      RenewOwnLeases();
+      next_renewal = std::chrono::steady_clock::now() + every;
     }
-    partitions.unlock();
     TakeOverFreed();
+    lock.lock();
+  }
+}
+
+void Partitions::OnLeaseChanged(int partition, const omnibroker::v1::PartitionLease* holder) {
+  if (holder != nullptr) {
+    std::shared_lock lock(mu_);
+    const auto standby = standby_.find(partition);
+    // A renewal, or a lease of this broker's own: nothing to do.
+    if (standby == standby_.end() ||
+        standby->second.SerializeAsString() == holder->SerializeAsString()) {
+      return;
+    }
+  }
+  {
+    std::lock_guard lock(renewer_mu_);
+    lease_changed_ = true;
+  }
+  renewer_wake_.notify_all();
+}
+
+void Partitions::RenewOwnLeases() {
+  std::shared_lock partitions(mu_);
+  for (auto& partition : opened_) {
+    if (!partition.lease) continue;
+    if (partition.leader->fenced()) {
+      LostLeadership(absl::StrCat("the log of partition ", partition.index,
+                                  " took another leader's records: this broker is fenced off"));
+      continue;
+    }
+    auto renewed = leases_->Renew(*partition.lease);
+    if (renewed.ok()) {
+      std::lock_guard lease(lease_mu_);
+      partition.lease = *std::move(renewed);
+    } else if (absl::IsFailedPrecondition(renewed.status())) {
+      // Another broker may lead it now; the log refuses this one's next append if it does, and
+      // its store then refuses writes (cluster/log_leader.h).
+      {
+        std::lock_guard lease(lease_mu_);
+        partition.lease.reset();
+      }
+      LostLeadership(absl::StrCat("lost the lease of partition ", partition.index, ": ",
+                                  renewed.status().message()));
+    } else {
+      LogWarning("partitions", absl::StrCat("renewing the lease of partition ", partition.index,
+                                            ": ", renewed.status().message()));
+    }
   }
 }
 
@@ -360,6 +390,11 @@ absl::Status Partitions::Start() {
   for (auto& partition : opened_) OMNI_RETURN_IF_ERROR(partition.core->Start());
   started_ = true;
   if (leases_) {
+    // A lease given up (its broker stopping) is taken over at once, not at the next look.
+    OMNI_ASSIGN_OR_RETURN(lease_watch_,
+                          leases_->Watch([this](int partition, const auto* holder) {
+                            OnLeaseChanged(partition, holder);
+                          }));
     renewer_ = std::thread([this] {
       NameThisThread("lease-renewer");
       RenewLeases();
@@ -373,6 +408,7 @@ absl::Status Partitions::Start() {
 }
 
 void Partitions::Stop() {
+  lease_watch_.reset();  // it wakes the renewer
   // The renewer first: it may open a partition it takes over.
   if (renewer_.joinable()) {
     {

@@ -165,8 +165,12 @@ class Partitions : public ingest::FrameSink {
   absl::StatusOr<cluster::LogFollower> FollowerRebuildingIfAhead(
       int index, cluster::PartitionLog& log, std::unique_ptr<store::Store>& store) const;
   // Renews every lease a third of their ttl apart, and takes over standby partitions whose lease
-  // is free, until Stop.
+  // is free (looked at as often, and at once when one is given up or changes holder), until Stop.
   void RenewLeases();
+  void RenewOwnLeases();
+  // The lease watch's callback (a libnats thread): wakes the renewer when `partition`'s lease
+  // was given up or taken by another broker.
+  void OnLeaseChanged(int partition, const omnibroker::v1::PartitionLease* holder);
   // Opens and starts each standby partition whose lease nobody holds; notes who leads the others.
   void TakeOverFreed();
   // Logs why this broker no longer leads a partition it led, and tells options_.lost_leadership.
@@ -195,12 +199,14 @@ class Partitions : public ingest::FrameSink {
   // In a cluster: the connection to its NATS servers, and the partitions' leases.
   std::unique_ptr<cluster::JetStream> js_;
   std::unique_ptr<cluster::PartitionLeases> leases_;
+  std::unique_ptr<cluster::LeaseWatch> lease_watch_;  // from Start to Stop
   std::thread renewer_;
   std::thread follower_;
-  std::mutex renewer_mu_;  // guards renewer_stopping_, which stops both threads
+  std::mutex renewer_mu_;  // guards renewer_stopping_ (which stops both threads), lease_changed_
   mutable std::mutex lease_mu_;  // guards each Partition::lease (written by the renewer)
   std::condition_variable renewer_wake_;
   bool renewer_stopping_ = false;
+  bool lease_changed_ = false;  // a standby partition's lease was given up or changed holder
   // The standby partitions' stores: the follower thread's, taken by TakeOverFreed; held while
   // either works on them.
   std::mutex warm_mu_;

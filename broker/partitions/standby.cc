@@ -117,6 +117,10 @@ omnibroker::v1::ClusterStatus Partitions::ClusterStatus() {
     }
   };
   std::set<int> shown;
+  // Asked of the engine once mu_ is let go: the front and the gRPC threads take it for every
+  // frame and call, and a writer waiting behind a slow answer would stop them all. A partition's
+  // log lives until Stop.
+  std::map<int, const cluster::PartitionLog*> led_logs;
   {
     std::shared_lock lock(mu_);
     for (const Partition& partition : opened_) {
@@ -139,7 +143,7 @@ omnibroker::v1::ClusterStatus Partitions::ClusterStatus() {
         }
       }
       status.set_applied(partition.leader->appended());
-      read_log_end(status, *partition.log);
+      led_logs[partition.index] = partition.log.get();
     }
     for (const auto& [index, leader] : standby_) {
       PartitionStatus& status = by_index[index];
@@ -148,8 +152,12 @@ omnibroker::v1::ClusterStatus Partitions::ClusterStatus() {
       status.set_role(PartitionStatus::ROLE_STANDING_BY);
       status.set_leader(leader.broker());
       status.set_leader_grpc_address(leader.grpc_address());
-      if (auto holder = leases_->Holder(index); holder.ok()) status.set_epoch(holder->epoch);
     }
+  }
+  for (const auto& [index, log] : led_logs) read_log_end(by_index[index], *log);
+  for (auto& [index, status] : by_index) {
+    if (status.role() != PartitionStatus::ROLE_STANDING_BY) continue;
+    if (auto holder = leases_->Holder(index); holder.ok()) status.set_epoch(holder->epoch);
   }
   {
     std::lock_guard lock(warm_mu_);

@@ -1,6 +1,8 @@
 #include "base/metrics.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdint>
 
 #include "absl/strings/str_cat.h"
 
@@ -57,7 +59,12 @@ double Histogram::sum_seconds() const {
 }
 
 void SampleWriter::Write(const Labels& labels, double value) {
-  absl::StrAppend(&out_, name_, LabelText(labels), " ", value, "\n");
+  // A whole number in full (an epoch, a count past a million), not in six digits.
+  if (std::trunc(value) == value && std::abs(value) < 9e15) {
+    absl::StrAppend(&out_, name_, LabelText(labels), " ", static_cast<int64_t>(value), "\n");
+  } else {
+    absl::StrAppend(&out_, name_, LabelText(labels), " ", value, "\n");
+  }
 }
 
 MetricsRegistry::Family& MetricsRegistry::FamilyFor(const std::string& name,

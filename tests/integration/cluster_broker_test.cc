@@ -8,6 +8,7 @@
 
 #include <fstream>
 #include <future>
+#include <iostream>
 
 #include <nlohmann/json.hpp>
 
@@ -122,8 +123,12 @@ TEST(ClusterBrokerTest, AStandbyTakesOverWhenTheLeaderDies) {
       << omni::testing::ReadFile(dir.path() / "b1" / "broker.log");
   const int standby_grpc = FreePort();
   const int standby_web = FreePort();
+  const int standby_admin = FreePort();
   ClusteredBroker second(dir.path() / "b2", servers,
-                         {.id = "b2", .grpc_port = standby_grpc, .web_port = standby_web});
+                         {.id = "b2",
+                          .grpc_port = standby_grpc,
+                          .web_port = standby_web,
+                          .admin_port = standby_admin});
   ASSERT_TRUE(WaitFor(
       [&] {
         return omni::testing::ReadFile(dir.path() / "b2" / "broker.log").find("standing by") !=
@@ -174,6 +179,23 @@ TEST(ClusterBrokerTest, AStandbyTakesOverWhenTheLeaderDies) {
   EXPECT_EQ(standing_by.leader(), "b1");
   EXPECT_EQ(standing_by.epoch(), leading.epoch());
   EXPECT_EQ(standing_by.log_last(), omni::testing::StatusOfDefault(leader_grpc)->applied());
+  // The same in its metrics; and a standby is ready: it sends clients to the leader.
+  httplib::Client standby_admin_http("127.0.0.1", standby_admin);
+  const std::string partition =
+      std::to_string(partitions::PartitionMap{}.Of("default"));
+  auto metrics = standby_admin_http.Get("/metrics");
+  ASSERT_TRUE(metrics && metrics->status == 200);
+  EXPECT_NE(metrics->body.find("omni_cluster_partition_leading{partition=\"" + partition + "\"} 0"),
+            std::string::npos)
+      << metrics->body;
+  EXPECT_NE(
+      metrics->body.find("omni_cluster_partition_lag_records{partition=\"" + partition + "\"} 0"),
+      std::string::npos);
+  EXPECT_NE(metrics->body.find("omni_cluster_partition_epoch{partition=\"" + partition + "\"} " +
+                               std::to_string(leading.epoch())),
+            std::string::npos);
+  auto ready = standby_admin_http.Get("/readyz");
+  EXPECT_TRUE(ready && ready->status == 200);
 
   ASSERT_TRUE(WIFSIGNALED(first->Stop(SIGKILL)));
   first.reset();
@@ -208,6 +230,82 @@ TEST(ClusterBrokerTest, AStandbyTakesOverWhenTheLeaderDies) {
   EXPECT_EQ(taken_over.role(), omnibroker::v1::PartitionStatus::ROLE_LEADING);
   EXPECT_EQ(taken_over.leader(), "b2");
   EXPECT_GT(taken_over.epoch(), leading.epoch());
+  metrics = standby_admin_http.Get("/metrics");
+  ASSERT_TRUE(metrics && metrics->status == 200);
+  EXPECT_NE(metrics->body.find("omni_cluster_partition_leading{partition=\"" + partition + "\"} 1"),
+            std::string::npos)
+      << metrics->body;
+}
+
+// A leader stopped with SIGTERM (a scale-down, a rolling update) finishes what it was writing and
+// gives its lease up; the broker standing by sees it given up and takes the partition over at
+// once, not at its next look at the leases (a third of the ttl: 20 s here). A visitor's message
+// sent to the standby meanwhile is acknowledged once it leads: the pause a client sees.
+TEST(ClusterBrokerTest, ALeaderStoppedWithSigtermHandsItsPartitionOverAtOnce) {
+  TempDir dir;
+  NatsServers servers(dir.path() / "nats", 1);
+  ASSERT_TRUE(servers.WaitReady());
+  const int web_port = FreePort();
+  httplib::Client http("127.0.0.1", web_port);
+  http.set_connection_timeout(1, 0);
+  auto first = std::make_unique<ClusteredBroker>(
+      dir.path() / "b1", servers,
+      ClusteredBrokerOptions{
+          .id = "b1", .grpc_port = FreePort(), .web_port = web_port, .lease_ttl_ms = 60000});
+  ASSERT_TRUE(WaitFor([&] { return Ready(http); }, 20s))
+      << omni::testing::ReadFile(dir.path() / "b1" / "broker.log");
+  const int standby_grpc = FreePort();
+  const int standby_web = FreePort();
+  ClusteredBroker second(
+      dir.path() / "b2", servers,
+      {.id = "b2", .grpc_port = standby_grpc, .web_port = standby_web, .lease_ttl_ms = 60000});
+  ASSERT_TRUE(WaitFor([&] { return LogHas(dir.path() / "b2", "standing by"); }, 20s))
+      << omni::testing::ReadFile(dir.path() / "b2" / "broker.log");
+  std::set<std::string> acked_conversations;
+  for (int v = 0; v < 3; ++v) {
+    auto reg = http.Post("/v1/visitors", json{{"name", "visitor"}}.dump(), "application/json");
+    ASSERT_TRUE(reg && reg->status == 201);
+    const std::string token = json::parse(reg->body)["token"];
+    auto res = http.Post("/v1/messages", {{"Authorization", "Bearer " + token}},
+                         json{{"text", "hello"}}.dump(), "application/json");
+    ASSERT_TRUE(res && res->status == 202);
+    acked_conversations.insert(json::parse(res->body)["conversation_id"].get<std::string>());
+  }
+  httplib::Client standby_http("127.0.0.1", standby_web);
+  standby_http.set_read_timeout(15, 0);
+  ASSERT_TRUE(WaitFor([&] { return Ready(standby_http); }, 20s));
+  auto reg = standby_http.Post("/v1/visitors", json{{"name", "late"}}.dump(), "application/json");
+  ASSERT_TRUE(reg && reg->status == 201);
+  const std::string late_token = json::parse(reg->body)["token"];
+
+  const auto sigterm = std::chrono::steady_clock::now();
+  auto late = std::async(std::launch::async, [&] {
+    auto res = standby_http.Post("/v1/messages", {{"Authorization", "Bearer " + late_token}},
+                                 json{{"text", "anyone there?"}}.dump(), "application/json");
+    return std::make_pair(res ? res->status : 0, std::chrono::steady_clock::now());
+  });
+  ASSERT_TRUE(WIFEXITED(first->Stop(SIGTERM)));
+  const auto exited = std::chrono::steady_clock::now();
+  ASSERT_TRUE(WaitFor([&] { return omni::testing::Leads(standby_grpc); }, 10s))
+      << omni::testing::ReadFile(dir.path() / "b2" / "broker.log");
+  const auto leads = std::chrono::steady_clock::now();
+  const auto [late_status, late_acked] = late.get();
+  EXPECT_EQ(late_status, 202);
+  const auto ms = [&](auto t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t - sigterm).count();
+  };
+  std::cout << "handover: the leader exited " << ms(exited) << " ms after SIGTERM; the standby "
+            << "led by " << ms(leads) << " ms; the visitor's message sent meanwhile acked at "
+            << ms(late_acked) << " ms (lease ttl 60 s)\n";
+
+  auto admin = AdminOf(standby_grpc);
+  grpc::ClientContext ctx;
+  omnibroker::v1::ListConversationsResponse open;
+  ASSERT_TRUE(admin->ListConversations(&ctx, {}, &open).ok());
+  std::set<std::string> served;
+  for (const auto& c : open.conversations()) served.insert(c.id());
+  for (const auto& id : acked_conversations) EXPECT_TRUE(served.contains(id)) << id;
+  EXPECT_EQ(served.size(), acked_conversations.size() + 1);
 }
 
 // A connector and an agent's console configured with a standby only (as a load balancer may pick

@@ -23,6 +23,7 @@ struct ClusteredBrokerOptions {
   int grpc_port = 0;
   int web_port = 0;     // 0: no web chat
   int ingest_port = 0;  // 0: no tcp ingest (only the connectors inside it)
+  int admin_port = 0;   // 0: one the broker picks
   int lease_ttl_ms = 2000;
 };
 
@@ -37,7 +38,8 @@ class ClusteredBroker : public BrokerProcess {
                        options.web_port == 0
                            ? "--no-webchat"
                            : "--webchat-listen=127.0.0.1:" + std::to_string(options.web_port),
-                       "--ingest-listen=" + IngestEndpoint(options.ingest_port)}) {}
+                       "--ingest-listen=" + IngestEndpoint(options.ingest_port),
+                       "--admin-listen=127.0.0.1:" + std::to_string(options.admin_port)}) {}
 
   static std::string IngestEndpoint(int port) {
     return port == 0 ? "" : "tcp://127.0.0.1:" + std::to_string(port);

@@ -2,7 +2,9 @@
 #include "broker/cluster/partition_leases.h"
 
 #include <atomic>
+#include <mutex>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -114,6 +116,44 @@ TEST_F(PartitionLeasesTest, AReleasedLeaseIsFreeAtOnce) {
   // Released twice, or renewed after release: lost.
   EXPECT_TRUE(absl::IsFailedPrecondition(leases->Release(*b1)));
   EXPECT_TRUE(absl::IsFailedPrecondition(leases->Renew(*b1).status()));
+}
+
+// A standby need not poll for a lease given up: another broker's watch sees each change as it is
+// stored, with the new holder, or none when it was given up.
+TEST_F(PartitionLeasesTest, AWatchSeesEachLeaseTakenRenewedAndGivenUp) {
+  auto js = Connect(servers_);
+  auto leases = OpenLeases(*js, std::chrono::seconds(30));
+  ASSERT_NE(leases, nullptr);
+  auto watcher_js = Connect(servers_);
+  auto watcher_leases = OpenLeases(*watcher_js, std::chrono::seconds(30));
+  ASSERT_NE(watcher_leases, nullptr);
+  std::mutex mu;
+  std::vector<std::string> seen;  // "p<n> <holder or ->"
+  {
+    auto watch = watcher_leases->Watch([&](int partition, const auto* holder) {
+      std::lock_guard lock(mu);
+      seen.push_back(absl::StrCat("p", partition, " ", holder ? holder->broker() : "-"));
+    });
+    ASSERT_TRUE(watch.ok()) << watch.status();
+    auto lease = leases->Acquire(5, Broker("b1"));
+    ASSERT_TRUE(lease.ok()) << lease.status();
+    auto renewed = leases->Renew(*lease);
+    ASSERT_TRUE(renewed.ok()) << renewed.status();
+    ASSERT_TRUE(leases->Release(*renewed).ok());
+    ASSERT_TRUE(leases->Acquire(2, Broker("b2")).ok());
+    const std::vector<std::string> expected = {"p5 b1", "p5 b1", "p5 -", "p2 b2"};
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          std::lock_guard lock(mu);
+          return seen == expected;
+        },
+        std::chrono::seconds(5)));
+  }
+  // Destroyed: nothing more is seen.
+  ASSERT_TRUE(leases->Acquire(7, Broker("b1")).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  std::lock_guard lock(mu);
+  EXPECT_EQ(seen.size(), 4u);
 }
 
 TEST_F(PartitionLeasesTest, ABrokerRestartedWithinTheTtlTakesItsOwnLeaseWithANewEpoch) {

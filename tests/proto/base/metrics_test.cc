@@ -56,6 +56,17 @@ TEST(MetricsTest, CollectorsWriteAtRenderTime) {
   EXPECT_NE(registry.Render().find("omni_queue_depth{queue=\"billing\"} 4\n"), std::string::npos);
 }
 
+TEST(MetricsTest, CollectedWholeNumbersAreWrittenInFullAndFractionsAsThey) {
+  MetricsRegistry registry;
+  registry.AddCollector("omni_cluster_partition_epoch", "Epoch.", [](SampleWriter& out) {
+    out.Write({{"partition", "0"}}, 123456789.0);
+    out.Write({{"partition", "1"}}, 0.25);
+  });
+  const std::string page = registry.Render();
+  EXPECT_NE(page.find("{partition=\"0\"} 123456789\n"), std::string::npos) << page;
+  EXPECT_NE(page.find("{partition=\"1\"} 0.25\n"), std::string::npos) << page;
+}
+
 TEST(MetricsTest, CounterCollectorsAreTypedCounter) {
   MetricsRegistry registry;
   registry.AddCounterCollector("omni_webhook_rejections_total", "Refused.", [](SampleWriter& out) {
