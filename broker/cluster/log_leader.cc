@@ -9,7 +9,7 @@ namespace omni::cluster {
 
 absl::StatusOr<std::unique_ptr<LogLeader>> LogLeader::Take(PartitionLog& log, store::Store& store,
                                                            std::string writer) {
-  OMNI_ASSIGN_OR_RETURN(const omnibroker::v1::LogPosition position, StoredPosition(store));
+  OMNI_ASSIGN_OR_RETURN(omnibroker::v1::LogPosition position, StoredPosition(store));
   OMNI_ASSIGN_OR_RETURN(const LogBounds bounds, log.Bounds());
   if (position.sequence() < bounds.last) {
     return absl::FailedPreconditionError(
@@ -28,6 +28,19 @@ absl::StatusOr<std::unique_ptr<LogLeader>> LogLeader::Take(PartitionLog& log, st
     OMNI_RETURN_IF_ERROR(DecodeBatch(store, last.data, again));
     OMNI_RETURN_IF_ERROR(store.Write(again));
   }
+  // The leadership's first record, appended before anything is written: a deposed leader's append
+  // still on its way (its process cut off from the engine, its retry coming later) expects the
+  // log to end where it was, and is refused from now on, rather than landing first and fencing
+  // this leader off at its first write.
+  const std::string mark_id = absl::StrCat(writer, "/", position.sequence() + 1);
+  OMNI_ASSIGN_OR_RETURN(const uint64_t mark,
+                        log.Append(mark_id, omnibroker::v1::LogBatch().SerializeAsString(),
+                                   position.sequence()));
+  position.set_sequence(mark);
+  position.set_id(mark_id);
+  rocksdb::WriteBatch marked;
+  store.Put(marked, store::Family::kMeta, kLogPositionKey, position);
+  OMNI_RETURN_IF_ERROR(store.Write(marked));
   return std::unique_ptr<LogLeader>(
       new LogLeader(log, store, std::move(writer), position.sequence()));
 }

@@ -35,8 +35,9 @@ class LogLeader : public store::Replication {
   // when it holds a record the log does not (its leader was fenced off, or died before the
   // append: the store is rebuilt from a snapshot and the log). The log's last record is applied
   // once more (the same writes again change nothing, and a machine that died may have lost the
-  // end of it). `writer` names this leadership in the records' ids: the broker id and its
-  // lease's epoch.
+  // end of it). Then an empty record marks the new leadership in the log, so that a deposed
+  // leader's late append is refused from then on. `writer` names this leadership in the records'
+  // ids: the broker id and its lease's epoch.
   static absl::StatusOr<std::unique_ptr<LogLeader>> Take(PartitionLog& log, store::Store& store,
                                                          std::string writer);
 

@@ -69,17 +69,19 @@ TEST_F(LogLeaderTest, AFollowerHoldsExactlyWhatTheLeaderWroteAndFlushed) {
     ASSERT_TRUE(WriteThrough(*leader_store, i).ok());
     if (i % 10 == 9) ASSERT_TRUE(leader->Flush().ok());
   }
-  // Ten flushes, ten records: the batches written between two flushes are one record.
-  EXPECT_EQ(leader->appended(), 10u);
-  EXPECT_EQ(log_->Bounds()->last, 10u);
-  EXPECT_EQ(log_->Read(10)->id, "b1@7/10");
+  // The leadership's mark, then ten flushes, ten records: the batches written between two
+  // flushes are one record.
+  EXPECT_EQ(log_->Read(1)->id, "b1@7/1");
+  EXPECT_EQ(leader->appended(), 11u);
+  EXPECT_EQ(log_->Bounds()->last, 11u);
+  EXPECT_EQ(log_->Read(11)->id, "b1@7/11");
 
   auto follower_store = OpenStore(dir_.path() / "follower");
   auto follower = LogFollower::Open(*log_, *follower_store);
-  EXPECT_EQ(*follower->CatchUp(), 10);
+  EXPECT_EQ(*follower->CatchUp(), 11);
   // The same records and the same position in both.
   EXPECT_EQ(Contents(*follower_store), Contents(*leader_store));
-  EXPECT_EQ(StoredPosition(*leader_store)->id(), "b1@7/10");
+  EXPECT_EQ(StoredPosition(*leader_store)->id(), "b1@7/11");
 }
 
 TEST_F(LogLeaderTest, WritesNotYetFlushedAreNotInTheLogAndTheirStoreCannotLead) {
@@ -91,7 +93,7 @@ TEST_F(LogLeaderTest, WritesNotYetFlushedAreNotInTheLogAndTheirStoreCannotLead) 
   for (int i = 5; i < 8; ++i) ASSERT_TRUE(WriteThrough(*leader_store, i).ok());
   leader_store->SetReplication(nullptr);
   leader.reset();
-  EXPECT_EQ(log_->Bounds()->last, 1u);
+  EXPECT_EQ(log_->Bounds()->last, 2u);  // the mark and the flush
   auto again = LogLeader::Take(*log_, *leader_store, "b1@2");
   EXPECT_TRUE(absl::IsDataLoss(again.status())) << again.status();
   EXPECT_NE(again.status().message().find("rebuilt"), std::string::npos) << again.status();
@@ -111,10 +113,12 @@ TEST_F(LogLeaderTest, ALeaderRestartedOnItsStoreGoesOnWhereTheLogEnds) {
   auto store = OpenStore(dir);
   auto leader = Lead(*log_, *store, "b1@2");
   ASSERT_NE(leader, nullptr);
-  EXPECT_EQ(leader->appended(), 6u);
+  // After its first leadership's mark and six records, its second's mark.
+  EXPECT_EQ(leader->appended(), 8u);
+  EXPECT_EQ(log_->Read(8)->id, "b1@2/8");
   ASSERT_TRUE(WriteThrough(*store, 6).ok());
   ASSERT_TRUE(leader->Flush().ok());
-  EXPECT_EQ(log_->Read(7)->id, "b1@2/7");
+  EXPECT_EQ(log_->Read(9)->id, "b1@2/9");
   auto follower_store = OpenStore(dir_.path() / "follower");
   ASSERT_TRUE(LogFollower::Open(*log_, *follower_store)->CatchUp().ok());
   EXPECT_EQ(Contents(*follower_store), Contents(*store));
@@ -156,12 +160,42 @@ TEST_F(LogLeaderTest, ADeposedLeaderIsFencedOffByTheLogAndRefusesWrites) {
   EXPECT_TRUE(absl::IsFailedPrecondition(fenced)) << fenced;
   EXPECT_TRUE(a->fenced());
   EXPECT_TRUE(absl::IsFailedPrecondition(WriteThrough(*a_store, 4)));
-  // The log holds A's first record and B's, nothing of A's after.
-  EXPECT_EQ(log_->Bounds()->last, 2u);
-  EXPECT_EQ(log_->Read(2)->id, "b@2/2");
-  // A's store holds a record the log does not: it cannot lead again until rebuilt.
+  // The log holds A's mark and first record, B's mark and record, nothing of A's after.
+  EXPECT_EQ(log_->Bounds()->last, 4u);
+  EXPECT_EQ(log_->Read(3)->id, "b@2/3");
+  EXPECT_EQ(log_->Read(4)->id, "b@2/4");
+  // A's store holds a record the log does not: it cannot lead (it is behind the log) nor catch
+  // up (its record 3 is not the log's) until rebuilt.
   a_store->SetReplication(nullptr);
-  EXPECT_TRUE(absl::IsDataLoss(LogLeader::Take(*log_, *a_store, "a@3").status()));
+  EXPECT_TRUE(absl::IsFailedPrecondition(LogLeader::Take(*log_, *a_store, "a@3").status()));
+  EXPECT_TRUE(absl::IsDataLoss(LogFollower::Open(*log_, *a_store).status()));
+}
+
+// A leader cut off from the engine while its append was on its way, deposed meanwhile: a new
+// leader that has not written anything yet still refuses that append, as the mark of its
+// leadership is in the log. (Without the mark, the late append would land and fence off the new
+// leader at its first write.)
+TEST_F(LogLeaderTest, ADeposedLeadersLateAppendIsRefusedBeforeTheNewLeaderWritesAnything) {
+  auto a_store = OpenStore(dir_.path() / "a");
+  auto a = Lead(*log_, *a_store, "a@1");
+  ASSERT_TRUE(WriteThrough(*a_store, 0).ok());
+  ASSERT_TRUE(a->Flush().ok());
+  ASSERT_TRUE(WriteThrough(*a_store, 1).ok());  // staged; its append comes late
+
+  auto b_js = Connect();
+  auto b_log = PartitionLog::Open(*b_js, 0, {});
+  auto b_store = OpenStore(dir_.path() / "b");
+  ASSERT_TRUE(LogFollower::Open(**b_log, *b_store)->CatchUp().ok());
+  auto b = Lead(**b_log, *b_store, "b@2");
+  ASSERT_NE(b, nullptr);
+
+  EXPECT_TRUE(absl::IsFailedPrecondition(a->Flush()));
+  EXPECT_TRUE(a->fenced());
+  EXPECT_EQ(log_->Bounds()->last, 3u);
+  EXPECT_EQ(log_->Read(3)->id, "b@2/3");
+  ASSERT_TRUE(WriteThrough(*b_store, 100).ok());
+  EXPECT_TRUE(b->Flush().ok());
+  EXPECT_FALSE(b->fenced());
 }
 
 TEST_F(LogLeaderTest, AnAppendThatTimedOutIsRepeatedAndStoredOnce) {
@@ -179,10 +213,10 @@ TEST_F(LogLeaderTest, AnAppendThatTimedOutIsRepeatedAndStoredOnce) {
   ASSERT_TRUE(servers_.WaitReady());
   ASSERT_TRUE(omni::testing::WaitFor([&] { return leader->Flush().ok(); },
                                      std::chrono::seconds(30)));
-  EXPECT_EQ(leader->appended(), 3u);
-  EXPECT_EQ(log_->Bounds()->last, 3u);
+  EXPECT_EQ(leader->appended(), 4u);  // the mark, the first flush, the repeated record, the next
+  EXPECT_EQ(log_->Bounds()->last, 4u);
   auto follower_store = OpenStore(dir_.path() / "follower");
-  EXPECT_EQ(*LogFollower::Open(*log_, *follower_store)->CatchUp(), 3);
+  EXPECT_EQ(*LogFollower::Open(*log_, *follower_store)->CatchUp(), 4);
   EXPECT_EQ(Contents(*follower_store), Contents(*store));
 }
 
@@ -193,7 +227,7 @@ TEST_F(LogLeaderTest, ASyncWaitsForTheQuorumAndAnUnreachableOneStopsWritesUntilI
   auto leader = Lead(*log_, *store, "b1@1");
   ASSERT_TRUE(WriteThrough(*store, 0).ok());
   ASSERT_TRUE(store->SyncWal().ok());
-  EXPECT_EQ(log_->Bounds()->last, 1u);
+  EXPECT_EQ(log_->Bounds()->last, 2u);  // the mark and the write
 
   servers_.Kill(0);
   ASSERT_TRUE(WriteThrough(*store, 1).ok());
@@ -208,11 +242,11 @@ TEST_F(LogLeaderTest, ASyncWaitsForTheQuorumAndAnUnreachableOneStopsWritesUntilI
   ASSERT_TRUE(omni::testing::WaitFor([&] { return store->Recover().ok(); },
                                      std::chrono::seconds(30)));
   EXPECT_TRUE(store->WriteFault().ok());
-  EXPECT_EQ(log_->Bounds()->last, 2u);
+  EXPECT_EQ(log_->Bounds()->last, 3u);
   ASSERT_TRUE(WriteThrough(*store, 2).ok());
   ASSERT_TRUE(store->SyncWal().ok());
   auto follower_store = OpenStore(dir_.path() / "follower");
-  EXPECT_EQ(*LogFollower::Open(*log_, *follower_store)->CatchUp(), 3);
+  EXPECT_EQ(*LogFollower::Open(*log_, *follower_store)->CatchUp(), 4);
   EXPECT_EQ(Contents(*follower_store), Contents(*store));
 }
 
@@ -221,8 +255,8 @@ TEST_F(LogLeaderTest, AFencedOffLeadersStoreRefusesWritesForGood) {
   auto a = Lead(*log_, *a_store, "a@1");
   ASSERT_TRUE(WriteThrough(*a_store, 0).ok());
   ASSERT_TRUE(a_store->SyncWal().ok());
-  // Another writer appends after record 1.
-  ASSERT_TRUE(log_->Append("b@2/2", omnibroker::v1::LogBatch().SerializeAsString(), 1).ok());
+  // Another writer appends after record 2 (A's mark and write).
+  ASSERT_TRUE(log_->Append("b@2/3", omnibroker::v1::LogBatch().SerializeAsString(), 2).ok());
   ASSERT_TRUE(WriteThrough(*a_store, 1).ok());
   EXPECT_TRUE(absl::IsFailedPrecondition(a_store->SyncWal()));
   EXPECT_TRUE(absl::IsFailedPrecondition(a_store->Recover()));
