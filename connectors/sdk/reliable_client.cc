@@ -229,22 +229,35 @@ void ReliableClient::SendDeliveryAcks() {
   }
 }
 
-bool ReliableClient::SendEvent(const std::string& tenant, const std::string& frame) {
+ReliableClient::Link* ReliableClient::SendEvent(const std::string& tenant,
+                                                 const std::string& frame) {
   if (auto leader = leaders_.find(tenant); leader != leaders_.end()) {
     Link& link = *leader->second;
     // Hello first, so the leader's deliveries find this connector.
     if (!link.greeted) SendHello(link);
-    if (link.greeted && TrySend(link.socket, frame)) return true;
+    if (link.greeted && TrySend(link.socket, frame)) return &link;
     // A new link is given the time of an ack to connect (a send fails until it has).
-    if (SteadyClock::now() - link.connected_at < options_.ack_timeout) return false;
+    if (SteadyClock::now() - link.connected_at < options_.ack_timeout) return nullptr;
     // Gone (or full): the configured brokers are asked again, and one of them leads the tenant
     // now or names the broker that does.
     leaders_.erase(leader);
   }
+  const auto first = first_configured_.find(tenant);
+  const size_t start = first == first_configured_.end() ? 0 : first->second;
   for (size_t i = 0; i < configured_.size(); ++i) {
-    if (TrySend(links_[i].socket, frame)) return true;
+    Link& link = links_[(start + i) % configured_.size()];
+    if (TrySend(link.socket, frame)) return &link;
   }
-  return false;
+  return nullptr;
+}
+
+void ReliableClient::PassOver(const std::string& tenant, const Link* link) {
+  if (auto leader = leaders_.find(tenant); leader != leaders_.end() && leader->second == link) {
+    leaders_.erase(leader);
+  }
+  for (size_t i = 0; i < configured_.size(); ++i) {
+    if (&links_[i] == link) first_configured_[tenant] = (i + 1) % configured_.size();
+  }
 }
 
 bool ReliableClient::TrySend(zmq::socket_t& socket, const std::string& frame) {
@@ -267,8 +280,8 @@ void ReliableClient::SendQueued() {
     auto it = in_flight_.find(unsent_.front());
     if (it != in_flight_.end()) {
       // Still full or no broker: wait for POLLOUT
-      if (!SendEvent(it->second.tenant, it->second.frame)) return;
-      it->second.sent = true;
+      it->second.sent_to = SendEvent(it->second.tenant, it->second.frame);
+      if (it->second.sent_to == nullptr) return;
       it->second.sent_at = SteadyClock::now();
     }
     unsent_.pop_front();
@@ -309,9 +322,9 @@ void ReliableClient::SendQueued() {
     if (spool_position) entry.spool_positions.push_back(*spool_position);
     entry.tenant = std::move(tenant);
     entry.frame = std::move(frame);
-    entry.sent = SendEvent(entry.tenant, entry.frame);
+    entry.sent_to = SendEvent(entry.tenant, entry.frame);
     entry.sent_at = SteadyClock::now();
-    if (!entry.sent) {
+    if (entry.sent_to == nullptr) {
       unsent_.push_back(id);
       return;
     }
@@ -323,10 +336,13 @@ void ReliableClient::ResendExpired() {
   const auto now = SteadyClock::now();
   // Unsent entries are SendQueued's; this resends those whose ack is overdue.
   for (auto& [id, entry] : in_flight_) {
-    if (!entry.sent || now - entry.sent_at < options_.ack_timeout) continue;
+    if (entry.sent_to == nullptr || now - entry.sent_at < options_.ack_timeout) continue;
     entry.sent_at = now;
-    if (!SendEvent(entry.tenant, entry.frame)) {
-      entry.sent = false;
+    // Not answered in time: another broker is asked (a cluster's standby names the leader), so a
+    // broker that lives but cannot answer (cut off from the cluster's engine) holds nothing up.
+    PassOver(entry.tenant, entry.sent_to);
+    entry.sent_to = SendEvent(entry.tenant, entry.frame);
+    if (entry.sent_to == nullptr) {
       unsent_.push_back(id);
       break;  // full or no broker: the rest wait for the next scan
     }
@@ -352,18 +368,23 @@ void ReliableClient::HandleFrame(const zmq::message_t& message, Link& from) {
     if (ack.status() == omnibroker::v1::INGEST_STATUS_RETRY_LATER) {
       InFlight& entry = it->second;
       entry.sent_at = SteadyClock::now();  // resent after ack_timeout
-      if (ack.leader_endpoint().empty()) return;
+      if (ack.leader_endpoint().empty()) {
+        // Resent to another broker, if there is one: this one cannot take it now (a store that
+        // refuses writes, a cluster's leader cut off from its engine, a partition in takeover).
+        PassOver(entry.tenant, &from);
+        return;
+      }
       // In a cluster, from a broker that does not lead the event's tenant: sent to the one that
       // does at once (once per leader named, so two brokers naming each other do not spin).
       Link& leader = LinkTo(ack.leader_endpoint());
       Link*& known = leaders_[entry.tenant];
       if (known == &leader) return;
       known = &leader;
-      if (!entry.sent) return;  // in unsent_ already: SendQueued sends it there
+      if (entry.sent_to == nullptr) return;  // in unsent_ already: SendQueued sends it there
       if (SteadyClock::now() - leader.connected_at < options_.ack_timeout) {
         // A new link: sent as soon as it connects (SendEvent waits for it that long).
-        entry.sent = SendEvent(entry.tenant, entry.frame);
-        if (!entry.sent) unsent_.push_back(ack.event_id());
+        entry.sent_to = SendEvent(entry.tenant, entry.frame);
+        if (entry.sent_to == nullptr) unsent_.push_back(ack.event_id());
         return;
       }
       // A link that had its time: if the leader named does not take it now (it died, and the

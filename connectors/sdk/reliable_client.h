@@ -85,11 +85,13 @@ class ReliableClient {
   uint64_t spool_damaged_records() const;
 
  private:
+  struct Link;
   struct InFlight {
     std::string tenant;
     std::string frame;  // the serialized ConnectorFrame, resent as is
     std::chrono::steady_clock::time_point sent_at;
-    bool sent = false;
+    // The link it was last sent on (I/O thread's); null while unsent.
+    const Link* sent_to = nullptr;
     // Where the event sits in the spool (more than one when it was published twice): acked there
     // with the broker's ack. Empty for an event that only lives in memory.
     std::vector<uint64_t> spool_positions;
@@ -112,8 +114,13 @@ class ReliableClient {
   void SendQueued();
   void ResendExpired();
   // Sends an event of `tenant` to its leader if known, else to the first configured broker that
-  // takes it. False when none could take it now.
-  bool SendEvent(const std::string& tenant, const std::string& frame);
+  // takes it (from the tenant's first_configured_ on). The link it went on; null when none could
+  // take it now.
+  Link* SendEvent(const std::string& tenant, const std::string& frame);
+  // `link` did not take an event of `tenant` (refused it for now, or did not answer in time):
+  // the next is sent to another broker — the configured ones again if it was the leader named,
+  // and the configured one after it if it was one of those.
+  void PassOver(const std::string& tenant, const Link* link);
   void SendDeliveryAcks();
   void HandleFrame(const zmq::message_t& message, Link& from);
   bool TrySend(zmq::socket_t& socket, const std::string& frame);
@@ -137,6 +144,9 @@ class ReliableClient {
   // each delivery came on (its ack goes back there).
   std::deque<Link> links_;
   std::unordered_map<std::string, Link*> leaders_;
+  // The configured broker each tenant's events try first (an index into links_), moved on by
+  // PassOver; 0 for a tenant not in it.
+  std::unordered_map<std::string, size_t> first_configured_;
   std::unordered_map<std::string, Link*> delivery_links_;
 
   mutable std::mutex mu_;
