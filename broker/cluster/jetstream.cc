@@ -1,6 +1,7 @@
 #include "broker/cluster/jetstream.h"
 
 #include "absl/strings/str_cat.h"
+#include "base/log.h"
 
 namespace omni::cluster {
 
@@ -55,6 +56,25 @@ absl::StatusOr<std::unique_ptr<JetStream>> JetStream::Connect(const JetStreamOpt
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, -1);
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts, 100);
   if (s == NATS_OK) s = natsOptions_SetRetryOnFailedConnect(opts, false, nullptr, nullptr);
+  // Said in the broker's log: an operator sees when and where it lost and found the engine.
+  if (s == NATS_OK) {
+    s = natsOptions_SetDisconnectedCB(
+        opts,
+        [](natsConnection*, void*) {
+          LogWarning("cluster", "lost the connection to NATS; reconnecting");
+        },
+        nullptr);
+  }
+  if (s == NATS_OK) {
+    s = natsOptions_SetReconnectedCB(
+        opts,
+        [](natsConnection* connection, void*) {
+          char url[256] = "";
+          natsConnection_GetConnectedUrl(connection, url, sizeof url);
+          LogInfo("cluster", absl::StrCat("connected to NATS again, at ", url));
+        },
+        nullptr);
+  }
   natsConnection* connection = nullptr;
   if (s == NATS_OK) s = natsConnection_Connect(&connection, opts);
   natsOptions_Destroy(opts);

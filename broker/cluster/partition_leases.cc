@@ -1,5 +1,6 @@
 #include "broker/cluster/partition_leases.h"
 
+#include <algorithm>
 #include <cstring>
 
 #include "absl/strings/numbers.h"
@@ -34,7 +35,8 @@ absl::StatusOr<std::unique_ptr<PartitionLeases>> PartitionLeases::Open(
   const natsStatus s = js_CreateKeyValue(&kv, js.context(), &config);
   if (s != NATS_OK) return NatsStatus(s, jsErrCode(0), "cluster: lease bucket " + bucket);
   kvStore_Destroy(kv);
-  return std::unique_ptr<PartitionLeases>(new PartitionLeases(js, bucket));
+  return std::unique_ptr<PartitionLeases>(
+      new PartitionLeases(js, bucket, std::min<std::chrono::milliseconds>(js.timeout(), options.ttl / 3)));
 }
 
 std::string PartitionLeases::Subject(int partition) const {
@@ -44,7 +46,7 @@ std::string PartitionLeases::Subject(int partition) const {
 absl::StatusOr<PartitionLeases::Last> PartitionLeases::LastOf(int partition) const {
   jsOptions call;
   jsOptions_Init(&call);
-  call.Wait = js_.timeout().count();
+  call.Wait = call_timeout_.count();
   Message message;
   jsErrCode code = jsErrCode(0);
   const std::string stream = "KV_" + bucket_;
@@ -83,7 +85,7 @@ absl::StatusOr<uint64_t> PartitionLeases::Write(int partition,
   if (s != NATS_OK) return NatsStatus(s, jsErrCode(0), "cluster: lease message");
   jsPubOptions options;
   jsPubOptions_Init(&options);
-  options.MaxWait = js_.timeout().count();
+  options.MaxWait = call_timeout_.count();
   if (expected == 0) {
     options.ExpectNoMessage = true;
   } else {

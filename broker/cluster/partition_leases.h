@@ -97,7 +97,8 @@ class PartitionLeases {
     uint64_t revision = 0;
     std::optional<Lease> lease;
   };
-  PartitionLeases(JetStream& js, std::string bucket) : js_(js), bucket_(std::move(bucket)) {}
+  PartitionLeases(JetStream& js, std::string bucket, std::chrono::milliseconds call_timeout)
+      : js_(js), bucket_(std::move(bucket)), call_timeout_(call_timeout) {}
   absl::StatusOr<Last> LastOf(int partition) const;
   std::string Subject(int partition) const;
   // Writes `value` (or, when null, a delete marker) on `partition`'s key if its newest revision
@@ -107,6 +108,9 @@ class PartitionLeases {
 
   JetStream& js_;
   const std::string bucket_;
+  // How long one call waits: at most a third of the ttl, so that a renewal lost on its way (a
+  // server gone, a stream electing its leader) leaves time for another before the lease runs out.
+  const std::chrono::milliseconds call_timeout_;
 };
 
 }  // namespace omni::cluster

@@ -225,6 +225,7 @@ absl::Status Partitions::Lead(Partition& partition, std::unique_ptr<store::Store
   self.set_broker(cluster.broker_id);
   self.set_grpc_address(cluster.grpc_address);
   self.set_ingest_address(cluster.ingest_address);
+  partition.lease_asked_at = std::chrono::steady_clock::now();
   OMNI_ASSIGN_OR_RETURN(partition.lease, leases_->Acquire(partition.index, self));
   // What the log holds that the store does not: this broker's writes before its disk was lost,
   // or another broker's while it led the partition.
@@ -317,10 +318,23 @@ void Partitions::RenewOwnLeases() {
                                   " took another leader's records: this broker is fenced off"));
       continue;
     }
+    const auto asked_at = std::chrono::steady_clock::now();
     auto renewed = leases_->Renew(*partition.lease);
     if (renewed.ok()) {
       std::lock_guard lease(lease_mu_);
       partition.lease = *std::move(renewed);
+      partition.lease_asked_at = asked_at;
+    } else if (std::chrono::steady_clock::now() - partition.lease_asked_at >=
+               options_.cluster.lease_ttl) {
+      // Cut off from the engine, this broker cannot hear that another took the partition over;
+      // but its lease has run out by its own clock, so another may have, and it stops now.
+      {
+        std::lock_guard lease(lease_mu_);
+        partition.lease.reset();
+      }
+      LostLeadership(absl::StrCat("the lease of partition ", partition.index,
+                                  " ran out: not renewed for longer than its ttl (",
+                                  renewed.status().message(), ")"));
     } else if (absl::IsFailedPrecondition(renewed.status())) {
       // Another broker may lead it now; the log refuses this one's next append if it does, and
       // its store then refuses writes (cluster/log_leader.h).

@@ -141,6 +141,9 @@ class Partitions : public ingest::FrameSink {
     std::unique_ptr<cluster::PartitionLog> log;
     std::unique_ptr<cluster::LogLeader> leader;
     std::optional<cluster::Lease> lease;  // renewed by the renewer thread (lease_mu_)
+    // When the last renewal that went through was asked for (the renewer's): once the ttl has
+    // passed since, the lease has expired whether or not the engine can say so.
+    std::chrono::steady_clock::time_point lease_asked_at;
     std::unique_ptr<store::Store> store;
     std::unique_ptr<core::BrokerCore> core;
     std::vector<std::string> served;       // the tenants it serves when opened

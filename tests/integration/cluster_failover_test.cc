@@ -29,7 +29,7 @@ namespace omni {
 namespace {
 
 using namespace std::chrono_literals;
-using omni::testing::ClusteredBroker;
+using omni::testing::ClusterMember;
 using omni::testing::ClusteredBrokerOptions;
 using omni::testing::FreePort;
 using omni::testing::Leads;
@@ -48,24 +48,11 @@ omnibroker::v1::Event LoadEvent(int n) {
   return e;
 }
 
-// One of the two brokers, started and stopped again and again on the same data directory.
-struct Member {
-  std::string id;
-  std::filesystem::path dir;
-  ClusteredBrokerOptions options;
-  std::unique_ptr<ClusteredBroker> process;
-
-  void Start(const NatsServers& servers) {
-    process = std::make_unique<ClusteredBroker>(dir, servers, options);
-  }
-  std::string Log() const { return omni::testing::ReadFile(dir / "broker.log"); }
-};
-
 TEST(ClusterFailoverTest, NothingAcknowledgedIsLostAndNothingHeldTwiceAcrossLeaderKills) {
   TempDir dir;
   NatsServers servers(dir.path() / "nats", 1);
   ASSERT_TRUE(servers.WaitReady());
-  std::vector<Member> members;
+  std::vector<ClusterMember> members;
   for (const char* id : {"b1", "b2"}) {
     members.push_back({.id = id,
                        .dir = dir.path() / id,
@@ -84,8 +71,7 @@ TEST(ClusterFailoverTest, NothingAcknowledgedIsLostAndNothingHeldTwiceAcrossLead
   zmq::context_t zmq;
   connectors::ReliableClient client(
       zmq,
-      {.broker_endpoint = ClusteredBroker::IngestEndpoint(members[0].options.ingest_port) + "," +
-                          ClusteredBroker::IngestEndpoint(members[1].options.ingest_port),
+      {.broker_endpoint = omni::testing::IngestEndpoints(members),
        .connector_name = "loadgen",
        .providers = {"loadgen"},
        .ack_timeout = 300ms,
@@ -107,8 +93,8 @@ TEST(ClusterFailoverTest, NothingAcknowledgedIsLostAndNothingHeldTwiceAcrossLead
   for (int cycle = 0; cycle < Cycles(); ++cycle) {
     SCOPED_TRACE("cycle " + std::to_string(cycle));
     const size_t leader = Leads(members[0].options.grpc_port) ? 0 : 1;
-    Member& dying = members[leader];
-    Member& survivor = members[1 - leader];
+    ClusterMember& dying = members[leader];
+    ClusterMember& survivor = members[1 - leader];
     ASSERT_TRUE(Leads(dying.options.grpc_port)) << dying.Log();
     const size_t before = load.acked();
     ASSERT_TRUE(WaitFor([&] { return load.acked() > before + 50; }, 20s)) << "load goes through";
@@ -146,7 +132,7 @@ TEST(ClusterFailoverTest, NothingAcknowledgedIsLostAndNothingHeldTwiceAcrossLead
   // How often a killed leader's store was ahead of the log (died between its WAL and the log)
   // and rebuilt at its restart.
   int rebuilt = 0;
-  for (const Member& member : members) {
+  for (const ClusterMember& member : members) {
     const std::string log = member.Log();
     for (size_t at = log.find("rebuilt from the log"); at != std::string::npos;
          at = log.find("rebuilt from the log", at + 1)) {

@@ -9,6 +9,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "absl/strings/str_join.h"
 
 #include "broker/partitions/partition_map.h"
 #include "omnibroker/v1/admin.grpc.pb.h"
@@ -25,6 +28,10 @@ struct ClusteredBrokerOptions {
   int ingest_port = 0;  // 0: no tcp ingest (only the connectors inside it)
   int admin_port = 0;   // 0: one the broker picks
   int lease_ttl_ms = 2000;
+  int replicas = 1;  // of each partition's log and of the leases: 3 on three servers
+  // The NATS servers it is given; empty: every server of the cluster (a test may put a proxy
+  // between them to cut it off from the engine).
+  std::vector<std::string> nats_urls;
 };
 
 // A broker of the cluster of `servers`, with its data in `dir` (its output in dir/broker.log).
@@ -51,12 +58,36 @@ class ClusteredBroker : public BrokerProcess {
                                            const ClusteredBrokerOptions& options) {
     std::filesystem::create_directories(dir);
     const auto path = dir.parent_path() / (options.id + ".yaml");
-    std::ofstream(path) << "cluster:\n  servers: [" << servers.Url(0) << "]\n  broker_id: "
-                        << options.id << "\n  replicas: 1\n  lease_ttl_ms: "
-                        << options.lease_ttl_ms << "\n";
+    const auto urls = options.nats_urls.empty() ? servers.Urls() : options.nats_urls;
+    std::ofstream(path) << "cluster:\n  servers: [" << absl::StrJoin(urls, ", ")
+                        << "]\n  broker_id: " << options.id << "\n  replicas: " << options.replicas
+                        << "\n  lease_ttl_ms: " << options.lease_ttl_ms << "\n";
     return path;
   }
 };
+
+// A broker of the cluster started and stopped again and again on the same data directory, as a
+// supervisor would.
+struct ClusterMember {
+  std::string id;
+  std::filesystem::path dir;
+  ClusteredBrokerOptions options;
+  std::unique_ptr<ClusteredBroker> process;
+
+  void Start(const NatsServers& servers) {
+    process = std::make_unique<ClusteredBroker>(dir, servers, options);
+  }
+  std::string Log() const { return ReadFile(dir / "broker.log"); }
+};
+
+// The ingest endpoints of `members`, as a connector given all of them is configured.
+inline std::string IngestEndpoints(const std::vector<ClusterMember>& members) {
+  std::vector<std::string> endpoints;
+  for (const auto& member : members) {
+    endpoints.push_back(ClusteredBroker::IngestEndpoint(member.options.ingest_port));
+  }
+  return absl::StrJoin(endpoints, ",");
+}
 
 inline std::unique_ptr<omnibroker::v1::Admin::Stub> AdminOf(int grpc_port) {
   return omnibroker::v1::Admin::NewStub(grpc::CreateChannel(

@@ -1,6 +1,7 @@
 // TcpProxy: a TCP relay on 127.0.0.1 between a client and a server, that a test can cut (close
 // every connection at once), make refuse new connections, or make drop what the server sends
-// (the server still gets the client's bytes, the client hears nothing). For testing what a
+// (the server still gets the client's bytes, the client hears nothing), or drop everything (a
+// black hole). For testing what a
 // client does when its connection is lost for real, and (with a source address such as
 // 127.0.0.2, on loopback like 127.0.0.1) what a server does per client address. One thread,
 // joined on destruction.
@@ -65,6 +66,11 @@ class TcpProxy {
   // While dropping, what the server sends is thrown away.
   void SetDroppingReplies(bool dropping) {
     Control([this, dropping] { dropping_ = dropping; });
+  }
+  // While a black hole, what either side sends is thrown away and nobody hears of it: a network
+  // that lost its route (connections stay open; a client learns only by its own timeouts).
+  void SetBlackHole(bool black_hole) {
+    Control([this, black_hole] { black_hole_ = black_hole; });
   }
   // How many connections were relayed (accepted while not refusing).
   int relayed() {
@@ -142,7 +148,7 @@ class TcpProxy {
           bool drop;
           {
             std::lock_guard lock(mu_);
-            drop = side == 1 && dropping_;
+            drop = (side == 1 && dropping_) || black_hole_;
           }
           if (!drop && !WriteAll(to, buffer.data(), static_cast<size_t>(n))) alive = false;
         }
@@ -201,7 +207,8 @@ class TcpProxy {
   std::mutex mu_;
   std::condition_variable applied_cv_;
   uint64_t requested_ = 0, applied_ = 0;
-  bool stop_ = false, cut_ = false, refusing_ = false, dropping_ = false;
+  bool stop_ = false, cut_ = false, refusing_ = false, dropping_ = false,
+       black_hole_ = false;
   int relayed_ = 0;
   std::thread thread_;
 };
