@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""deploy/'s compose file and Kubernetes manifests hang together, without a cluster or an engine.
+"""deploy/'s compose files and Kubernetes manifests hang together, without a cluster or an engine.
 
 usage: manifests_test.py DEPLOY_DIR OMNIBROKER_BINARY
 
 Every file parses; what one names, another has (the headless Service of the StatefulSet, the
 ConfigMap of the volumes, the ports of the probes, the pods a PodDisruptionBudget selects, the
 gateway's admin port in its probes and health check); the grace periods outlast the broker's
-drain; pods run as the image's user; and the broker configs pass `omnibroker check-config`. Prints each problem and exits 1 if there is any.
+drain; pods run as the image's user; and the broker configs pass `omnibroker check-config`. The
+cluster's (compose-cluster.yaml, k8s-cluster/): every NATS server routes to all the others, every
+broker names all the NATS servers and advertises where it is reached, the gateway is given every
+broker, and each StatefulSet spreads its pods over nodes with a PodDisruptionBudget. Prints each problem and exits 1 if there is any.
 """
+import os
 import pathlib
 import re
 import subprocess
@@ -36,15 +40,16 @@ def load_all(path):
 SECRETS_MOUNT = "/run/secrets/omnibroker"
 
 
-def check_config(binary, text, where):
-    """Runs omnibroker check-config on a broker config given as text, with the secrets it names
-    made by deploy/make-secrets.sh where the deployment mounts them."""
+def check_config(binary, text, where, env=None):
+    """Runs omnibroker check-config on a broker config given as text (and OMNIBROKER_ variables
+    `env` over it), with the secrets it names made by deploy/make-secrets.sh where the deployment
+    mounts them."""
     secrets = make_secrets(binary)
     with tempfile.NamedTemporaryFile("w", suffix=".yaml") as f:
         f.write(text.replace(SECRETS_MOUNT, secrets))
         f.flush()
         run = subprocess.run([binary, "check-config", "--config", f.name],
-                             capture_output=True, text=True)
+                             capture_output=True, text=True, env={**os.environ, **(env or {})})
     lines = run.stdout.splitlines()
     check(run.returncode == 0 and lines and lines[-1].startswith("OK: ")
           and not any(line.startswith("warning: insecure") for line in lines),
@@ -244,16 +249,156 @@ def check_compose(deploy, binary):
           f"{admin_port(gateway_yaml)}")
 
 
+def flag(args, name):
+    """The value after `name` in a command line, or None."""
+    return args[args.index(name) + 1] if name in args else None
+
+
+def check_compose_cluster(deploy, binary):
+    compose = load_all(deploy / "compose-cluster.yaml")
+    if not check(compose, "compose-cluster.yaml: empty"):
+        return
+    services = compose[0]["services"]
+    nats = {n: s for n, s in services.items() if s.get("entrypoint") == ["/usr/sbin/nats-server"]}
+    brokers = {n: s for n, s in services.items()
+               if "OMNIBROKER_CLUSTER__SERVERS" in s.get("environment", {})}
+    check(len(nats) == 3, f"compose-cluster: {len(nats)} NATS servers, not 3")
+    check(len(brokers) >= 2, f"compose-cluster: {len(brokers)} brokers")
+    routes = ",".join(f"nats://{n}:6222" for n in sorted(nats))
+    for name, service in nats.items():
+        args = service.get("command", [])
+        check(flag(args, "--name") == name, f"compose-cluster {name}: --name is not its own")
+        check(flag(args, "--routes") == routes, f"compose-cluster {name}: routes are not {routes}")
+        store = flag(args, "--store_dir")
+        check(any(str(v).endswith(":" + str(store)) for v in service.get("volumes", [])),
+              f"compose-cluster {name}: no volume at its store_dir {store}")
+        check(service.get("restart") == "unless-stopped", f"compose-cluster {name}: not restarted")
+    broker_text = (deploy / "container" / "omnibroker.yaml").read_text()
+    broker_yaml = yaml.safe_load(broker_text)
+    ingest_port = broker_yaml["ingest_listen"].rsplit(":", 1)[1]
+    servers = ",".join(f"nats://{n}:4222" for n in sorted(nats))
+    grace = broker_yaml.get("shutdown_grace_seconds", 10)
+    for name, service in brokers.items():
+        env = {k: str(v) for k, v in service["environment"].items()}
+        check(env["OMNIBROKER_CLUSTER__SERVERS"] == servers,
+              f"compose-cluster {name}: cluster servers are not {servers}")
+        check(env.get("OMNIBROKER_CLUSTER__BROKER_ID") == name,
+              f"compose-cluster {name}: broker_id is not its name")
+        check(env.get("OMNIBROKER_CLUSTER__INGEST_ADDRESS") == f"tcp://{name}:{ingest_port}",
+              f"compose-cluster {name}: ingest_address does not name it")
+        check(str(env.get("OMNIBROKER_CLUSTER__GRPC_ADDRESS", "")).startswith(name + ":"),
+              f"compose-cluster {name}: grpc_address does not name it")
+        check_config(binary, broker_text, f"compose-cluster {name}", env)
+        stop = duration_seconds(service.get("stop_grace_period", "10s"))
+        check(stop is not None and stop > grace,
+              f"compose-cluster {name}: stop_grace_period does not outlast the {grace} s drain")
+        check("healthcheck" in service, f"compose-cluster {name}: no healthcheck")
+        check(service.get("restart") == "unless-stopped",
+              f"compose-cluster {name}: not restarted (a broker that lost a lease exits 75)")
+    want = ",".join(str(brokers[n]["environment"]["OMNIBROKER_CLUSTER__INGEST_ADDRESS"])
+                    for n in sorted(brokers))
+    got = services.get("gateway", {}).get("environment", {}).get("OMNI_GATEWAY_BROKER")
+    check(got == want, f"compose-cluster gateway: brokers {got}, not every broker {want}")
+
+
+def spread_over_nodes(pod_spec, labels):
+    """Whether a pod template's required anti-affinity keeps two of its pods off one node."""
+    terms = (pod_spec.get("affinity", {}).get("podAntiAffinity", {})
+             .get("requiredDuringSchedulingIgnoredDuringExecution", []))
+    return any(t.get("topologyKey") == "kubernetes.io/hostname"
+               and matches(t["labelSelector"], labels) for t in terms)
+
+
+def env_of(container):
+    return {e["name"]: e for e in container.get("env", [])}
+
+
+def check_k8s_cluster(deploy, binary, uid, gid):
+    overlay = deploy / "k8s-cluster"
+    kustomization = yaml.safe_load((overlay / "kustomization.yaml").read_text())
+    check("../k8s" in kustomization["resources"], "k8s-cluster: does not build on ../k8s")
+    own = {r for r in kustomization["resources"] if r != "../k8s"}
+    patches = {p["path"] for p in kustomization.get("patches", [])}
+    present = {p.name for p in overlay.glob("*.yaml")} - {"kustomization.yaml"}
+    check(own | patches == present,
+          f"k8s-cluster: kustomization names {sorted(own | patches)}, the folder has "
+          f"{sorted(present)}")
+    objects = [o for name in sorted(own) for o in load_all(overlay / name)]
+    by_kind = {}
+    for o in objects:
+        by_kind.setdefault(o["kind"], {})[o["metadata"]["name"]] = o
+    base = {}
+    for name in yaml.safe_load((deploy / "k8s" / "kustomization.yaml").read_text())["resources"]:
+        for o in load_all(deploy / "k8s" / name):
+            base.setdefault(o["kind"], {})[o["metadata"]["name"]] = o
+
+    nats = by_kind.get("StatefulSet", {}).get("nats")
+    if not check(nats, "k8s-cluster: no StatefulSet nats"):
+        return
+    spec = nats["spec"]
+    replicas = spec["replicas"]
+    check(replicas == 3, f"StatefulSet nats: {replicas} replicas, not 3")
+    labels, _ = check_pod("StatefulSet", "nats", spec["template"], {}, uid, gid, 0)
+    check(spread_over_nodes(spec["template"]["spec"], labels),
+          "StatefulSet nats: its pods may share a node (no required anti-affinity)")
+    service = by_kind.get("Service", {}).get(spec["serviceName"])
+    if check(service, f"StatefulSet nats: serviceName {spec['serviceName']} is no Service"):
+        check(service["spec"].get("clusterIP") == "None", "Service nats: not headless")
+        check(service["spec"]["selector"].items() <= labels.items(),
+              "Service nats: selector misses its pods")
+    check(any(matches(p["spec"]["selector"], labels)
+              for p in by_kind.get("PodDisruptionBudget", {}).values()),
+          "StatefulSet nats: no PodDisruptionBudget selects its pods")
+    args = spec["template"]["spec"]["containers"][0]["args"]
+    names = [f"nats-{i}.{spec['serviceName']}" for i in range(replicas)]
+    check(flag(args, "--routes") == ",".join(f"nats://{n}:6222" for n in names),
+          "StatefulSet nats: routes do not name every server")
+
+    broker_base = base["StatefulSet"]["omnibroker"]
+    service_name = broker_base["spec"]["serviceName"]
+    patch = load_all(overlay / "broker-patch.yaml")[0]
+    broker_replicas = patch["spec"]["replicas"]
+    check(broker_replicas >= 3, f"k8s-cluster: {broker_replicas} brokers")
+    check(spread_over_nodes(patch["spec"]["template"]["spec"],
+                            broker_base["spec"]["template"]["metadata"]["labels"]),
+          "k8s-cluster brokers: their pods may share a node (no required anti-affinity)")
+    env = env_of(patch["spec"]["template"]["spec"]["containers"][0])
+    check(env.get("POD_NAME", {}).get("valueFrom", {}).get("fieldRef", {}).get("fieldPath")
+          == "metadata.name", "k8s-cluster brokers: POD_NAME is not the pod's name")
+    values = {k: e.get("value", "") for k, e in env.items() if k.startswith("OMNIBROKER_")}
+    check(values.get("OMNIBROKER_CLUSTER__SERVERS")
+          == ",".join(f"nats://{n}:4222" for n in names),
+          "k8s-cluster brokers: cluster servers are not every NATS server")
+    broker_yaml_text = base["ConfigMap"]["omnibroker-config"]["data"]["omnibroker.yaml"]
+    ingest_port = yaml.safe_load(broker_yaml_text)["ingest_listen"].rsplit(":", 1)[1]
+    check(values.get("OMNIBROKER_CLUSTER__INGEST_ADDRESS")
+          == f"tcp://$(POD_NAME).{service_name}:{ingest_port}",
+          "k8s-cluster brokers: ingest_address is not the pod's name in the headless Service")
+    check(str(values.get("OMNIBROKER_CLUSTER__GRPC_ADDRESS", "")).startswith(
+        f"$(POD_NAME).{service_name}:"),
+          "k8s-cluster brokers: grpc_address is not the pod's name in the headless Service")
+    check_config(binary, broker_yaml_text, "k8s-cluster omnibroker.yaml",
+                 {k: v.replace("$(POD_NAME)", "omnibroker-0") for k, v in values.items()})
+    gateway = load_all(overlay / "gateway-patch.yaml")[0]
+    gateway_env = env_of(gateway["spec"]["template"]["spec"]["containers"][0])
+    want = ",".join(f"tcp://omnibroker-{i}.{service_name}:{ingest_port}"
+                    for i in range(broker_replicas))
+    got = gateway_env.get("OMNI_GATEWAY_BROKER", {}).get("value")
+    check(got == want, f"k8s-cluster gateway: brokers {got}, not every broker {want}")
+
+
 def main():
     deploy, binary = pathlib.Path(sys.argv[1]), sys.argv[2]
     uid, gid = image_user(deploy)
     check_k8s(deploy, binary, uid, gid)
     check_compose(deploy, binary)
+    check_compose_cluster(deploy, binary)
+    check_k8s_cluster(deploy, binary, uid, gid)
     for p in problems:
         print("FAIL:", p)
     if problems:
         return 1
-    print("OK: compose.yaml and k8s/ hang together")
+    print("OK: compose.yaml, compose-cluster.yaml, k8s/ and k8s-cluster/ hang together")
     return 0
 
 
