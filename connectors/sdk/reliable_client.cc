@@ -255,9 +255,10 @@ void ReliableClient::PassOver(const std::string& tenant, const Link* link) {
   if (auto leader = leaders_.find(tenant); leader != leaders_.end() && leader->second == link) {
     leaders_.erase(leader);
   }
-  for (size_t i = 0; i < configured_.size(); ++i) {
-    if (&links_[i] == link) first_configured_[tenant] = (i + 1) % configured_.size();
-  }
+  // Once per broker passed over: the other events it did not take (sent before the move) must
+  // not move the tenant on again, past the broker that does take them.
+  size_t& first = first_configured_[tenant];
+  if (first < configured_.size() && &links_[first] == link) first = (first + 1) % configured_.size();
 }
 
 bool ReliableClient::TrySend(zmq::socket_t& socket, const std::string& frame) {

@@ -336,5 +336,69 @@ TEST(ReliableClientTest, InAClusterEachTenantGoesToTheBrokerNamedAsItsLeader) {
   client.Stop();
 }
 
+// Two brokers configured; the first cannot take the tenant's events now ("retry later" naming
+// no leader: a leader cut off from its engine, its store refusing writes), then does not answer
+// at all: each time the next is sent to the other, which takes it, and the tenant's events
+// stay there.
+TEST(ReliableClientTest, ABrokerThatCannotTakeEventsIsPassedOverForTheNextConfigured) {
+  zmq::context_t zmq;
+  ClusterMember stuck(zmq, FreeEndpoint(zmq));
+  ClusterMember other(zmq, FreeEndpoint(zmq));
+  ReliableClient client(zmq,
+                        {.broker_endpoint = stuck.endpoint + "," + other.endpoint,
+                         .connector_name = "t",
+                         .ack_timeout = 300ms},
+                        [](omnibroker::v1::Delivery) {});
+  ASSERT_OK(client.Start());
+  std::mutex mu;
+  std::set<std::string> accepted;
+  auto publish = [&](int i) {
+    return client.Publish(MakeEvent(i), [&, i](const omnibroker::v1::IngestAck& ack) {
+      EXPECT_EQ(ack.status(), omnibroker::v1::INGEST_STATUS_ACCEPTED) << ack.reason();
+      std::lock_guard lock(mu);
+      accepted.insert("test:" + std::to_string(i));
+    });
+  };
+  auto was_accepted = [&](int i) {
+    std::lock_guard lock(mu);
+    return accepted.contains("test:" + std::to_string(i));
+  };
+  auto retry_later = [](const std::string&) {
+    omnibroker::v1::IngestAck ack;
+    ack.set_status(omnibroker::v1::INGEST_STATUS_RETRY_LATER);
+    return std::optional(ack);
+  };
+  auto accept = [](const std::string&) { return std::optional(Accepted()); };
+
+  ASSERT_OK(publish(1));
+  ASSERT_TRUE(WaitFor([&] {
+    stuck.Pump(retry_later);
+    other.Pump(accept);
+    return was_accepted(1);
+  }, 5s));
+  EXPECT_EQ(stuck.events, std::vector<std::string>{"test:1"});
+  EXPECT_EQ(other.events, std::vector<std::string>{"test:1"});
+  // The next events of the tenant go to the one that took it, from the first.
+  for (int i = 2; i <= 5; ++i) ASSERT_OK(publish(i));
+  ASSERT_TRUE(WaitFor([&] {
+    stuck.Pump(retry_later);
+    other.Pump(accept);
+    return was_accepted(5);
+  }, 5s));
+  EXPECT_EQ(stuck.events, std::vector<std::string>{"test:1"});
+
+  // Now the other does not answer at all: after the ack timeout, the first is asked (and takes it).
+  ASSERT_OK(publish(6));
+  ASSERT_TRUE(WaitFor([&] {
+    stuck.Pump(accept);
+    other.Pump([](const std::string&) { return std::nullopt; });
+    return was_accepted(6);
+  }, 5s));
+  EXPECT_EQ(other.events.back(), "test:6");
+  EXPECT_EQ(stuck.events.back(), "test:6");
+  EXPECT_EQ(client.pending(), 0u);
+  client.Stop();
+}
+
 }  // namespace
 }  // namespace omni::connectors
