@@ -15,8 +15,15 @@
 // CPU time per event by thread (bench/thread_cpu.h): the ingest front, each partition's core and
 // sync threads, the client (the publishing thread and the connector SDK's), ZeroMQ's I/O threads,
 // RocksDB's background threads, and the rest of the process.
+// With --cluster S (1 or 3): S NATS servers with JetStream started here (real nats-server
+// processes on 127.0.0.1), and after each broker run alone: (3) raw JetStream publishes of the
+// same events into a stream with S replicas, pipelined from one publisher as the connector SDK
+// pipelines, each acknowledged once the quorum holds it; and the broker in a cluster on those
+// servers (its partitions' writes appended to their logs, acked only once the quorum holds them),
+// with its ratios to the raw publishes and to the broker alone.
 //
 //   omni-ingest-bench [--events N] [--writers W] [--transport inproc|tcp] [--partitions 1,2,4]
+//                     [--cluster 1|3]
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -42,6 +49,7 @@
 #include "broker/store/keys.h"
 #include "broker/store/store.h"
 #include "connectors/sdk/reliable_client.h"
+#include "tests/support/nats_server.h"
 
 namespace {
 
@@ -242,7 +250,77 @@ std::vector<std::pair<std::string, double>> ByThread(const std::map<std::string,
   return report;
 }
 
-Result Broker(int events, const std::string& transport, int partition_count) {
+// `events` events published to JetStream as one publisher pipelines them (at most 4 000 unacked),
+// into a stream of `replicas` copies; each done once JetStream acknowledged it (the quorum holds
+// it). The same bytes as the broker's events.
+Result RawJetStream(int events, const omni::testing::NatsServers& servers, int replicas) {
+  auto js = omni::cluster::JetStream::Connect({.servers = servers.Urls()});
+  if (!js.ok()) {
+    std::fprintf(stderr, "%s\n", js.status().ToString().c_str());
+    std::exit(1);
+  }
+  static int run = 0;
+  const std::string stream = absl::StrCat("RAW", ++run);
+  const std::string subject = stream + ".events";
+  const char* subjects[] = {subject.c_str()};
+  jsStreamConfig config;
+  jsStreamConfig_Init(&config);
+  config.Name = stream.c_str();
+  config.Subjects = subjects;
+  config.SubjectsLen = 1;
+  config.Storage = js_FileStorage;
+  config.Replicas = replicas;
+  jsErrCode code = jsErrCode(0);
+  if (js_AddStream(nullptr, (*js)->context(), &config, nullptr, &code) != NATS_OK) std::abort();
+
+  struct Acks {
+    std::vector<Clock::time_point> sent;
+    std::vector<double> latencies;
+    std::atomic<int> acked{0};
+  } acks{std::vector<Clock::time_point>(events), std::vector<double>(events)};
+  jsOptions options;
+  jsOptions_Init(&options);
+  options.PublishAsync.MaxPending = 4000;
+  options.PublishAsync.AckHandler = [](jsCtx*, natsMsg* msg, jsPubAck* pa, jsPubAckErr* pae,
+                                       void* closure) {
+    auto& acks = *static_cast<Acks*>(closure);
+    if (pa == nullptr || pae != nullptr) std::abort();  // the baseline loses nothing either
+    const char* index = nullptr;
+    natsMsgHeader_Get(msg, "Bench-Index", &index);
+    const int i = std::atoi(index);
+    acks.latencies[i] =
+        std::chrono::duration<double, std::micro>(Clock::now() - acks.sent[i]).count();
+    ++acks.acked;
+    natsMsg_Destroy(msg);
+  };
+  options.PublishAsync.AckHandlerClosure = &acks;
+  jsCtx* publisher = nullptr;
+  if (natsConnection_JetStream(&publisher, (*js)->connection(), &options) != NATS_OK) std::abort();
+
+  const double cpu_before = ProcessCpuSeconds();
+  const auto start = Clock::now();
+  for (int i = 0; i < events; ++i) {
+    const std::string data = MakeEvent(i, 1000).SerializeAsString();
+    natsMsg* msg = nullptr;
+    natsMsg_Create(&msg, subject.c_str(), nullptr, data.data(), static_cast<int>(data.size()));
+    natsMsgHeader_Set(msg, "Bench-Index", std::to_string(i).c_str());
+    acks.sent[i] = Clock::now();
+    if (js_PublishMsgAsync(publisher, &msg, nullptr) != NATS_OK) std::abort();
+  }
+  jsPubOptions wait;
+  jsPubOptions_Init(&wait);
+  wait.MaxWait = 60000;
+  if (js_PublishAsyncComplete(publisher, &wait) != NATS_OK || acks.acked != events) std::abort();
+  Result result =
+      Summarize(acks.latencies, std::chrono::duration<double>(Clock::now() - start).count());
+  result.cpu_us_per_event = (ProcessCpuSeconds() - cpu_before) * 1e6 / events;
+  jsCtx_Destroy(publisher);
+  return result;
+}
+
+// The broker's partitions alone on their WAL, or (with `cluster` servers) in a cluster on them.
+Result Broker(int events, const std::string& transport, int partition_count,
+              const omni::testing::NatsServers* cluster = nullptr) {
   const auto dir = MakeTempDir();
   Result result;
   {
@@ -255,6 +333,13 @@ Result Broker(int events, const std::string& transport, int partition_count) {
         .data_dir = dir,
         .store = {.write_latency = &metrics.store_write, .sync_latency = &metrics.store_sync}};
     options.map.count = partition_count;
+    if (cluster != nullptr) {
+      static int run = 0;
+      options.cluster.servers = cluster->Urls();
+      options.cluster.broker_id = "bench";
+      options.cluster.replicas = cluster->size();
+      options.cluster.prefix = absl::StrCat("BENCH", ++run);  // a run's own logs
+    }
     std::vector<std::string> tenants;
     std::vector<int> indices;
     for (int p = 0; p < partition_count; ++p) {
@@ -324,10 +409,12 @@ int main(int argc, char** argv) {
   int writers = 64;
   std::string transport = "inproc";
   std::vector<int> partition_counts = {1, 2, 4};
+  int cluster_servers = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--events")) events = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--writers")) writers = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--transport")) transport = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--cluster")) cluster_servers = std::atoi(argv[i + 1]);
     else if (!std::strcmp(argv[i], "--partitions")) {
       partition_counts.clear();
       for (const auto& n : absl::StrSplit(argv[i + 1], ',')) {
@@ -337,8 +424,21 @@ int main(int argc, char** argv) {
       }
     }
   }
+  if (cluster_servers != 0 && cluster_servers != 1 && cluster_servers != 3) return 2;
   std::printf("durable ingest, %d events, 1000 conversations, %u cores\n", events,
               std::thread::hardware_concurrency());
+  const auto nats_dir = MakeTempDir();
+  std::unique_ptr<omni::testing::NatsServers> nats;
+  if (cluster_servers > 0) {
+    std::fflush(stdout);  // not printed again by the servers' forks
+    nats = std::make_unique<omni::testing::NatsServers>(nats_dir, cluster_servers);
+    if (!nats->WaitReady()) {
+      std::fprintf(stderr, "the NATS servers did not become ready\n");
+      return 1;
+    }
+    std::printf("  with %d NATS server(s) with JetStream on this machine's cores too\n",
+                cluster_servers);
+  }
   auto print_baseline = [&](const std::string& what, const Result& r) {
     std::printf("  %-58s %9.0f events/s  p50 %7.0f us  p99 %7.0f us  cpu %5.1f us/event\n",
                 what.c_str(), r.events_per_s, r.p50_us, r.p99_us, r.cpu_us_per_event);
@@ -380,6 +480,22 @@ int main(int argc, char** argv) {
                       absl::StrFormat("%.1f", us));
     }
     std::printf("      cpu us/event by thread: %s\n", threads.c_str());
+    if (nats) {
+      const Result raw_js = RawJetStream(events, *nats, cluster_servers);
+      print_baseline(absl::StrCat("raw JetStream publish, ", cluster_servers,
+                                  " replica(s), 1 pipelined publisher:"),
+                     raw_js);
+      const Result clustered = Broker(events, transport, count, nats.get());
+      std::printf(
+          "  broker in a cluster, %2d partition(s) (ack after quorum):  %9.0f events/s  p50 %7.0f "
+          "us  p99 %7.0f us  cpu %5.1f us/event\n"
+          "      ratio to raw JetStream %.2f, to the broker alone %.2f\n",
+          count, clustered.events_per_s, clustered.p50_us, clustered.p99_us,
+          clustered.cpu_us_per_event, clustered.events_per_s / raw_js.events_per_s,
+          clustered.events_per_s / broker.events_per_s);
+    }
   }
+  nats.reset();
+  std::filesystem::remove_all(nats_dir);
   return 0;
 }

@@ -56,12 +56,13 @@ absl::StatusOr<std::unique_ptr<JetStream>> JetStream::Connect(const JetStreamOpt
   if (s == NATS_OK) s = natsOptions_SetMaxReconnect(opts, -1);
   if (s == NATS_OK) s = natsOptions_SetReconnectWait(opts, 100);
   if (s == NATS_OK) s = natsOptions_SetRetryOnFailedConnect(opts, false, nullptr, nullptr);
-  // Said in the broker's log: an operator sees when and where it lost and found the engine.
+  // Said in the broker's log: an operator sees when and where it lost and found the engine (a
+  // disconnect is also said when the broker stops).
   if (s == NATS_OK) {
     s = natsOptions_SetDisconnectedCB(
         opts,
         [](natsConnection*, void*) {
-          LogWarning("cluster", "lost the connection to NATS; reconnecting");
+          LogWarning("cluster", "disconnected from NATS");
         },
         nullptr);
   }
@@ -71,7 +72,7 @@ absl::StatusOr<std::unique_ptr<JetStream>> JetStream::Connect(const JetStreamOpt
         [](natsConnection* connection, void*) {
           char url[256] = "";
           natsConnection_GetConnectedUrl(connection, url, sizeof url);
-          LogInfo("cluster", absl::StrCat("connected to NATS again, at ", url));
+          LogInfo("cluster", absl::StrCat("reconnected to NATS at ", url));
         },
         nullptr);
   }
