@@ -124,6 +124,7 @@ absl::Status BrokerCore::ResumeRoutingPolicy(Tenant& t) {
   base.queues.clear();
   base.calendars.clear();
   base.queue_hours.clear();
+  base.quality.scorecards.clear();
   absl::Status dropped;
   if (!SamePolicy(stored.config_file(), routing::PolicyToProto(t.configured_policy))) {
     dropped = absl::FailedPreconditionError("the config file's routing policy was edited since");
