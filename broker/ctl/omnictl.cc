@@ -23,7 +23,7 @@
 //   omnictl [--broker HOST:PORT] tenant add <name> <reason…>
 //   omnictl [--broker HOST:PORT] tenant remove <name> <reason…>
 //   omnictl [--broker HOST:PORT] cluster
-//   omnictl token --agent ID --tenant NAME --ttl 8h [--role agent|supervisor|admin]
+//   omnictl token --agent ID --tenant NAME --ttl 8h [--role agent|quality|supervisor|admin]
 //                 --secret-file FILE
 //   omnictl token --agent ID --role operator --ttl 8h --secret-file FILE
 // A broker with TLS or agent tokens: --ca FILE [--cert FILE --key FILE] --token-file FILE (or
@@ -102,7 +102,7 @@ constexpr char kUsage[] = R"(usage: omnictl [--broker HOST:PORT] [--ca FILE] [--
                                  epoch, how far its store and the log stand (operator)
   backup <dir>                   a consistent online copy of the store into <dir> (absolute, on the
                                  broker's host, new); restore: see docs/operations.md
-  token --agent ID --tenant NAME --ttl 8h [--role agent|supervisor|admin] --secret-file FILE
+  token --agent ID --tenant NAME --ttl 8h [--role agent|quality|supervisor|admin] --secret-file FILE
                                  mint an agent token of tenant NAME with the broker's token secret
                                  (offline); the token on stdout, its id and expiry on stderr
   token --agent ID --role operator --ttl 8h --secret-file FILE
