@@ -109,6 +109,8 @@ absl::StatusOr<omnibroker::v1::RoutingPolicy> BrokerCore::SetRoutingPolicy(
   // Stored first: a change the caller is told of is one a restart keeps.
   OMNI_RETURN_IF_ERROR(store_.Write(batch));
   OMNI_RETURN_IF_ERROR(t->routing.SetPolicy(std::move(policy), clock_.Now()));
+  // Agents' standing under the thresholds in force now.
+  OMNI_RETURN_IF_ERROR(RederiveQuality(*t));
   return RoutingPolicy(tenant);
 }
 

@@ -2,7 +2,7 @@
 // the thresholds that turn an agent's recent scores into a standing. Part of the routing policy
 // (RoutingPolicy::quality), so the config file's `routing.quality`, Admin and omnictl set it as
 // they set the rest. Plain data with documented defaults, checked by Validate() with errors that
-// name the field; merged from and spelled out as omnibroker.v1.QualityPolicy.
+// name the field; merged from and spelled out as omnibroker.v1.QualityPolicy (routing.proto).
 #pragma once
 
 #include <map>
@@ -13,6 +13,7 @@
 #include "absl/status/statusor.h"
 #include "base/clock.h"
 #include "omnibroker/v1/quality.pb.h"
+#include "omnibroker/v1/routing.pb.h"
 
 namespace omni::quality {
 

@@ -41,7 +41,7 @@ bool AddScore(omnibroker::v1::AgentQuality& record, const std::string& conversat
 void Derive(omnibroker::v1::AgentQuality& record, const Thresholds& thresholds, TimePoint now) {
   const int count = std::min(record.recent_size(), thresholds.last_reviews);
   if (count == 0) {
-    record.clear_average();
+    record.set_average(0);
     record.set_averaged(0);
     return;  // no score yet: the standing (none, or a re-certification's) stands
   }
@@ -56,11 +56,10 @@ void Derive(omnibroker::v1::AgentQuality& record, const Thresholds& thresholds, 
   std::string why = of;
   if (average < thresholds.off_routing_below) {
     standing = omnibroker::v1::QUALITY_OFF_ROUTING;
-    why = absl::StrCat(of, " is below ", thresholds.off_routing_below,
-                       "; off routing until a supervisor re-certifies them");
+    why = absl::StrCat(of, " is below ", thresholds.off_routing_below);
   } else if (average < thresholds.training_below) {
     standing = omnibroker::v1::QUALITY_TRAINING;
-    why = absl::StrCat(of, " is below ", thresholds.training_below, "; flagged for training");
+    why = absl::StrCat(of, " is below ", thresholds.training_below);
   }
   if (standing != record.standing()) *record.mutable_since() = ToProto(now);
   record.set_standing(standing);
@@ -69,7 +68,7 @@ void Derive(omnibroker::v1::AgentQuality& record, const Thresholds& thresholds, 
 
 void Recertify(omnibroker::v1::AgentQuality& record, const std::string& by, const std::string& note, TimePoint now) {
   record.clear_recent();
-  record.clear_average();
+  record.set_average(0);
   record.set_averaged(0);
   record.set_standing(omnibroker::v1::QUALITY_GOOD);
   record.set_why(absl::StrCat("re-certified by ", by, note.empty() ? "" : ": ", note));

@@ -186,7 +186,7 @@ class RoutingEngine {
   void Disconnected(const std::string& agent_id, TimePoint now);
   // The offers open for `agent_id`.
   std::vector<Offer> OffersFor(const std::string& agent_id) const;
-  // Takes the agent off routing (`why` says why, as explanations show it: "quality standing: …"),
+  // Takes the agent off routing (`why` says why, as explanations show it: "off routing for …"),
   // or back on it ("" = back):
   // while off, they are offered nothing new, whatever their presence, and nobody waits for them by
   // name; the offers open for them are withdrawn (reason "agent_off_routing") and go to others,

@@ -418,7 +418,7 @@ TEST(RoutingEngineTest, AnAgentOffRoutingIsOfferedNothingNewUntilBackOn) {
   ASSERT_EQ(s.OfferedTo("offered"), "a");
   s.Login({.id = "b", .skills = "support:2", .chat = 2}, PRESENCE_BUSY);
 
-  const std::string why = "quality standing: average 30.0 of the last 1 review is below 45";
+  const std::string why = "off routing for quality: average 30.0 of the last 1 review is below 45";
   s.engine.SetOffRouting("a", why, s.now);
   s.Settle();
   ASSERT_EQ(s.Decisions(Decision::Kind::kOfferWithdrawn).size(), 1u);
