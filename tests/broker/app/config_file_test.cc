@@ -20,6 +20,8 @@ TEST(ConfigFileTest, TheShippedExampleLoads) {
   EXPECT_TRUE(config.agents[2].handles_difficult());
   EXPECT_EQ(config.routing.ForTier(omnibroker::v1::TIER_VIP).first_response, 120s);
   EXPECT_EQ(config.routing.PoolOf(omnibroker::v1::CHANNEL_MESSENGER), omnibroker::v1::CHANNEL_CHAT);
+  ASSERT_NE(config.routing.quality.ScorecardFor("billing"), nullptr);
+  EXPECT_EQ(config.routing.quality.ScorecardFor("billing")->criteria_size(), 3);
   ASSERT_EQ(config.connectors.size(), 1u);
   EXPECT_EQ(config.connectors[0].Get("token_secret_path"), "${data_dir}/webchat.secret");
 }

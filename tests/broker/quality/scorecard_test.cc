@@ -81,6 +81,25 @@ TEST(ScorecardTest, TotalsOfTheSeedsExamples) {
   }
 }
 
+// docs/quality.md's table, on its three-criteria card.
+TEST(ScorecardTest, TheDocsExamples) {
+  const auto card = Card(R"({"name": "support", "criteria": [{"name": "greeting", "weight": 10},
+      {"name": "solution", "weight": 40, "kind": "CRITERION_THREE_LEVEL"},
+      {"name": "tone", "weight": 20, "kind": "CRITERION_THREE_LEVEL"}]})");
+  const struct {
+    Answer greeting, solution, tone;
+    double total;
+  } rows[] = {{ANSWER_YES, ANSWER_YES, ANSWER_YES, 100},
+              {ANSWER_YES, ANSWER_PARTIAL, ANSWER_YES, 71.4},
+              {ANSWER_NOT_APPLICABLE, ANSWER_YES, ANSWER_NO, 66.7},
+              {ANSWER_NO, ANSWER_PARTIAL, ANSWER_NO, 28.6}};
+  for (const auto& row : rows) {
+    auto total = ScoreTotal(card, Answers({{"greeting", row.greeting}, {"solution", row.solution}, {"tone", row.tone}}));
+    ASSERT_TRUE(total.ok()) << total.status();
+    EXPECT_DOUBLE_EQ(*total, row.total);
+  }
+}
+
 TEST(ScorecardTest, TheOrderOfTheAnswersDoesNotMatter) {
   auto total = ScoreTotal(Support(), Answers({{"closing", ANSWER_NO},
                                               {"tone", ANSWER_PARTIAL},
