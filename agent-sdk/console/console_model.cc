@@ -28,6 +28,33 @@ ConsoleModel::ConsoleModel(const omnibroker::v1::LoginResult& login) : login_(lo
   const auto p = login.agent().presence();
   if (p == omnibroker::v1::PRESENCE_AVAILABLE || p == omnibroker::v1::PRESENCE_AWAY) presence_ = p;
   for (const auto& given : login.assigned()) Upsert(given);
+  if (login.has_quality()) TakeQuality(login.quality());
+}
+
+void ConsoleModel::TakeQuality(const omnibroker::v1::AgentQuality& record) {
+  if (record.agent_id() != login_.agent().id()) {
+    if (record.standing() == omnibroker::v1::QUALITY_OFF_ROUTING) {
+      notice_ = "quality: " + record.agent_id() + " is off routing until re-certified: " + record.why();
+    } else if (record.standing() == omnibroker::v1::QUALITY_TRAINING) {
+      notice_ = "quality: " + record.agent_id() + " is flagged for training: " + record.why();
+    } else {
+      notice_ = "quality: " + record.agent_id() + " is in good standing: " + record.why();
+    }
+    return;
+  }
+  switch (record.standing()) {
+    case omnibroker::v1::QUALITY_OFF_ROUTING:
+      standing_ = "OFF ROUTING";
+      notice_ = "you are offered no new work until a supervisor re-certifies you: " + record.why();
+      break;
+    case omnibroker::v1::QUALITY_TRAINING:
+      standing_ = "training";
+      notice_ = "quality: you are flagged for training: " + record.why();
+      break;
+    default:
+      standing_.clear();
+      if (!record.why().empty()) notice_ = "quality: " + record.why();
+  }
 }
 
 ConversationEntry& ConsoleModel::Upsert(const omnibroker::v1::ConversationAssigned& given) {
@@ -78,6 +105,8 @@ void ConsoleModel::Apply(const omnibroker::v1::AgentUpdate& update, TimePoint no
       Remove(closed.conversation_id());
       notice_ = closed.conversation_id() + " is no longer yours: " + closed.reason();
     }
+  } else if (update.has_quality()) {
+    TakeQuality(update.quality());
   } else if (update.has_escalation()) {
     notice_ = "escalation: " + update.escalation().conversation_id() + " missed its " +
               update.escalation().breach().kind() + " deadline";
@@ -88,6 +117,7 @@ void ConsoleModel::Apply(const omnibroker::v1::AgentUpdate& update, TimePoint no
     if (connected_) {
       for (const auto& given : change.login().assigned()) Upsert(given);
       notice_ = "reconnected";
+      if (change.login().has_quality()) TakeQuality(change.login().quality());
     } else if (change.state() == omnibroker::v1::ConnectionChange::RECONNECTING) {
       notice_ = "connection lost, reconnecting: " + change.reason();
     } else {

@@ -65,6 +65,8 @@ class ConsoleModel {
   const omnibroker::v1::LoginResult& login() const { return login_; }
   omnibroker::v1::Presence presence() const { return presence_; }
   const std::string& notice() const { return notice_; }
+  // My quality standing as the header shows it: "OFF ROUTING", "training"; "" in good standing.
+  const std::string& standing() const { return standing_; }
   void SetNotice(std::string notice) { notice_ = std::move(notice); }
   bool connected() const { return connected_; }
 
@@ -73,6 +75,9 @@ class ConsoleModel {
   ListRow RowFor(const ConversationEntry& entry, TimePoint now) const;
   ConversationEntry* Find(const std::string& id);
   ConversationEntry& Upsert(const omnibroker::v1::ConversationAssigned& given);
+  // A quality record from the broker: mine (the header and why), or, for a supervisor, another
+  // agent's (a notice).
+  void TakeQuality(const omnibroker::v1::AgentQuality& record);
 
   omnibroker::v1::LoginResult login_;
   omnibroker::v1::Presence presence_ = omnibroker::v1::PRESENCE_BUSY;
@@ -80,6 +85,7 @@ class ConsoleModel {
   std::vector<ConversationEntry> conversations_;
   std::string selected_;
   std::string notice_;
+  std::string standing_;
   bool connected_ = true;
 };
 

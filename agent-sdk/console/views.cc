@@ -38,7 +38,8 @@ void DrawHeader(const Screen& s, int columns) {
   const std::string name = agent.display_name().empty() ? agent.id() : agent.display_name();
   Put(0, 0,
       absl::StrCat(" omni-console | ", name, " (", agent.id(), ") | ",
-                   PresenceName(s.model.presence()), s.model.connected() ? "" : " | DISCONNECTED",
+                   PresenceName(s.model.presence()), s.model.standing().empty() ? "" : " | ",
+                   s.model.standing(), s.model.connected() ? "" : " | DISCONNECTED",
                    " | offers ", offers, " | conversations ", rows.size() - offers),
       columns, A_REVERSE);
   // The clock at the right edge, over whatever the left part could not fit.

@@ -23,7 +23,7 @@ import sys
 import tempfile
 import uuid
 
-PROTOS = ["common", "agent", "conversation", "customer", "event", "agent_console"]
+PROTOS = ["common", "agent", "conversation", "customer", "event", "quality", "agent_console"]
 
 
 def for_terminal(text):

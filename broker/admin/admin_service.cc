@@ -44,8 +44,19 @@ absl::StatusOr<auth::Caller> AdminService::Authorized(grpc::CallbackServerContex
 grpc::ServerUnaryReactor* AdminService::OnCoreAs(
     grpc::CallbackServerContext* context, Role required, std::string_view what, Answer answer,
     std::function<absl::Status(core::BrokerCore&, const auth::Caller&)> work) {
+  return OnCoreIf(
+      context, [this, required, what](const auth::Caller& caller) { return auth_.Require(caller, required, what); },
+      answer, std::move(work));
+}
+
+grpc::ServerUnaryReactor* AdminService::OnCoreIf(
+    grpc::CallbackServerContext* context, std::function<absl::Status(const auth::Caller&)> allowed, Answer answer,
+    std::function<absl::Status(core::BrokerCore&, const auth::Caller&)> work) {
   auto* reactor = context->DefaultReactor();
-  const auto caller = Authorized(*context, required, what);
+  auto caller = auth_.Authenticate(*context);
+  if (caller.ok()) {
+    if (absl::Status may = allowed(*caller); !may.ok()) caller = may;
+  }
   if (!caller.ok()) {
     reactor->Finish(ToGrpcStatus(caller.status()));
     return reactor;
@@ -349,6 +360,48 @@ grpc::ServerUnaryReactor* AdminService::UpdateCustomer(grpc::CallbackServerConte
                 [this, request, response](core::BrokerCore& core, const std::string& tenant) {
                   return Fill(core.UpdateCustomer(tenant, *request), *response);
                 });
+}
+
+grpc::ServerUnaryReactor* AdminService::ListReviews(grpc::CallbackServerContext* context,
+                                                    const omnibroker::v1::ListReviewsRequest* request,
+                                                    omnibroker::v1::ListReviewsResponse* response) {
+  return OnCore(context, Role::kQuality, "Admin.ListReviews", Answer::kAtOnce,
+                [this, request, response](core::BrokerCore& core, const std::string& tenant) {
+                  return Fill(core.ListReviews(tenant, *request), *response);
+                });
+}
+
+grpc::ServerUnaryReactor* AdminService::GetReview(grpc::CallbackServerContext* context,
+                                                  const omnibroker::v1::GetReviewRequest* request,
+                                                  omnibroker::v1::ReviewDetail* response) {
+  return OnCoreAs(context, Role::kQuality, "Admin.GetReview", Answer::kAtOnce,
+                  [this, request, response](core::BrokerCore& core, const auth::Caller& caller) {
+                    // A reviewer reads the review's history as one; dev mode's callers are trusted.
+                    const core::HistoryReader reader = !caller.verified || caller.role >= Role::kSupervisor
+                                                           ? core::HistoryReader::kSupervisor
+                                                           : core::HistoryReader::kReviewer;
+                    return Fill(core.GetReview(caller.tenant, caller.agent_id, reader, *request), *response);
+                  });
+}
+
+grpc::ServerUnaryReactor* AdminService::ScoreReview(grpc::CallbackServerContext* context,
+                                                    const omnibroker::v1::ScoreReviewRequest* request,
+                                                    omnibroker::v1::ScoreReviewResponse* response) {
+  return OnCoreIf(
+      context,
+      [this](const auth::Caller& caller) { return auth_.RequireExactly(caller, Role::kQuality, "Admin.ScoreReview"); },
+      Answer::kWhenDurable, [this, request, response](core::BrokerCore& core, const auth::Caller& caller) {
+        return Fill(core.ScoreReview(caller.tenant, Accountable(*request, caller)), *response);
+      });
+}
+
+grpc::ServerUnaryReactor* AdminService::RecertifyAgent(grpc::CallbackServerContext* context,
+                                                       const omnibroker::v1::RecertifyAgentRequest* request,
+                                                       omnibroker::v1::AgentQuality* response) {
+  return OnCoreAs(context, Role::kSupervisor, "Admin.RecertifyAgent", Answer::kWhenDurable,
+                  [this, request, response](core::BrokerCore& core, const auth::Caller& caller) {
+                    return Fill(core.RecertifyAgent(caller.tenant, Accountable(*request, caller)), *response);
+                  });
 }
 
 // Tenant changes block this callback thread until they are durable (a partition may be opened

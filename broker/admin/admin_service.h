@@ -1,9 +1,11 @@
 // The Admin gRPC service (callback API): every call runs on the core thread of the caller's
 // tenant's partition (operator calls: on every partition's), once its
 // caller is authenticated and has the role the call needs: supervisor for the read-only calls
-// (agents, queue, conversations, explanations, the policy, customers and their history), admin
-// for the tenant's changes (roster, policy, customers, erasure, the audit trail, token
-// revocations), operator for what spans every tenant (backup, the retention sweep). A method
+// (agents, queue, conversations, explanations, the policy, customers and their history) and for
+// re-certifying an agent, quality (or above) for reading the review queue and role quality alone
+// for scoring a review, admin for the tenant's changes (roster, policy, customers, erasure, the
+// audit trail, token revocations), operator for what spans every tenant (backup, the retention
+// sweep). A method
 // names its role where it calls OnCore, which has no default: nothing is open by omission. A
 // call acts for the caller's tenant only (auth::Caller::tenant) and sees nothing of another's.
 // A change is answered only once it is durable (synced by the group commit).
@@ -97,6 +99,17 @@ class AdminService final : public omnibroker::v1::Admin::CallbackService {
   grpc::ServerUnaryReactor* RemoveTenant(grpc::CallbackServerContext* context,
                                          const omnibroker::v1::RemoveTenantRequest* request,
                                          omnibroker::v1::AuditRecord* response) override;
+  grpc::ServerUnaryReactor* ListReviews(grpc::CallbackServerContext* context,
+                                        const omnibroker::v1::ListReviewsRequest* request,
+                                        omnibroker::v1::ListReviewsResponse* response) override;
+  grpc::ServerUnaryReactor* GetReview(grpc::CallbackServerContext* context, const omnibroker::v1::GetReviewRequest* request,
+                                      omnibroker::v1::ReviewDetail* response) override;
+  grpc::ServerUnaryReactor* ScoreReview(grpc::CallbackServerContext* context,
+                                        const omnibroker::v1::ScoreReviewRequest* request,
+                                        omnibroker::v1::ScoreReviewResponse* response) override;
+  grpc::ServerUnaryReactor* RecertifyAgent(grpc::CallbackServerContext* context,
+                                           const omnibroker::v1::RecertifyAgentRequest* request,
+                                           omnibroker::v1::AgentQuality* response) override;
   grpc::ServerUnaryReactor* GetClusterStatus(grpc::CallbackServerContext* context,
                                              const omnibroker::v1::GetClusterStatusRequest* request,
                                              omnibroker::v1::ClusterStatus* response) override;
@@ -120,6 +133,11 @@ class AdminService final : public omnibroker::v1::Admin::CallbackService {
   // The same, for work that needs to know who the caller is (an accountable act).
   grpc::ServerUnaryReactor* OnCoreAs(
       grpc::CallbackServerContext* context, auth::Role required, std::string_view what,
+      Answer answer, std::function<absl::Status(core::BrokerCore&, const auth::Caller&)> work);
+  // The same, for a call whose rule is not "this role or above": `allowed` says whether the
+  // authenticated caller may make it (scoring: role quality alone).
+  grpc::ServerUnaryReactor* OnCoreIf(
+      grpc::CallbackServerContext* context, std::function<absl::Status(const auth::Caller&)> allowed,
       Answer answer, std::function<absl::Status(core::BrokerCore&, const auth::Caller&)> work);
   // Runs `work` on every partition's core thread (operator work across tenants), then `finish`
   // with the first error; the call is answered with `finish`'s status, when `answer` says.

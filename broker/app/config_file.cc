@@ -181,16 +181,27 @@ absl::Status ApplyGrpcSecurity(const YAML::Node& value, auth::GrpcSecurityConfig
   return absl::OkStatus();
 }
 
-// The line of the entry of `routing`'s list `list` whose `key` is the name an error begins with
-// ("routing.calendars.office.weekly…" → the calendar named office), as " (line 12)"; "" when the
-// error names no entry of it.
+// The node at the dotted `path` under `node` ("quality.scorecards"), by const lookups that add
+// nothing; a null node when there is none.
+YAML::Node Child(const YAML::Node& node, absl::string_view path) {
+  const size_t dot = path.find('.');
+  const std::string head(path.substr(0, dot));
+  if (!node.IsMap() || !node[head]) return YAML::Node();
+  const YAML::Node child = node[head];
+  return dot == absl::string_view::npos ? child : Child(child, path.substr(dot + 1));
+}
+
+// The line of the entry of `routing`'s list `list` ("calendars", "quality.scorecards") whose `key`
+// is the name an error begins with ("routing.calendars.office.weekly…" → the calendar named
+// office), as " (line 12)"; "" when the error names no entry of it.
 std::string EntryLine(const YAML::Node& routing, const char* list, const char* key, absl::string_view error) {
   const std::string prefix = absl::StrCat("routing.", list, ".");
-  if (!absl::StartsWith(error, prefix) || !routing.IsMap() || !routing[list] || !routing[list].IsSequence()) return "";
+  const YAML::Node entries = Child(routing, list);
+  if (!absl::StartsWith(error, prefix) || !entries.IsSequence()) return "";
   const absl::string_view rest = error.substr(prefix.size());
   std::string found;
   size_t longest = 0;
-  for (const auto& entry : routing[list]) {
+  for (const auto& entry : entries) {
     if (!entry.IsMap() || !entry[key] || !entry[key].IsScalar()) continue;
     const std::string& name = entry[key].Scalar();
     // The longest name that the error names ("office-x" over "office").
@@ -203,8 +214,8 @@ std::string EntryLine(const YAML::Node& routing, const char* list, const char* k
   return found;
 }
 
-// routing: {...}, the fields given over `base`'s, checked whole; an error about a calendar or a
-// queue's hours names the entry's line.
+// routing: {...}, the fields given over `base`'s, checked whole; an error about a calendar, a
+// queue's hours or a scorecard names the entry's line.
 absl::StatusOr<routing::RoutingPolicy> ParseRouting(const YAML::Node& value,
                                                     const routing::RoutingPolicy& base) {
   omnibroker::v1::RoutingPolicy proto;
@@ -212,7 +223,8 @@ absl::StatusOr<routing::RoutingPolicy> ParseRouting(const YAML::Node& value,
   auto policy = routing::MergePolicy(base, proto);
   if (policy.ok()) return policy;
   const absl::string_view error = policy.status().message();
-  const std::string line = EntryLine(value, "calendars", "name", error) + EntryLine(value, "queue_hours", "queue", error);
+  const std::string line = EntryLine(value, "calendars", "name", error) + EntryLine(value, "queue_hours", "queue", error) +
+                           EntryLine(value, "quality.scorecards", "name", error);
   return absl::Status(policy.status().code(), absl::StrCat(error, line));
 }
 

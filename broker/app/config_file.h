@@ -18,6 +18,11 @@
 //                  weekly: [{days: [mon, tue, wed, thu, fri], hours: ["09:00-18:00"]}]}]
 //     queue_hours: [{queue: billing, calendar: office, after_hours: [{action: AFTER_HOURS_AUTO_REPLY,
 //                    messages: {en: "We open at 9:00."}}]}]   # errors name the entry's line
+//     quality:          # scorecards, review sampling, agents' standing (docs/quality.md)
+//       scorecards: [{name: support, criteria: [{name: greeting, weight: 10},
+//                     {name: solution, weight: 40, kind: CRITERION_THREE_LEVEL}]}]
+//       sampling: {share: 0.05, long_handle: 3600s, short_handle: 30s}
+//       thresholds: {last_reviews: 5, off_routing_below: 45, training_below: 76}
 //   agents:             # replaces the demo roster
 //     - {id: alice, languages: [en], skills: [{name: billing, proficiency: 8}],
 //        capacity: [{channel: CHANNEL_CHAT, max_concurrent: 3}], tiers: [TIER_VIP]}

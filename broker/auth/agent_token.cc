@@ -80,6 +80,8 @@ std::string_view RoleName(Role role) {
   switch (role) {
     case Role::kAgent:
       return "agent";
+    case Role::kQuality:
+      return "quality";
     case Role::kSupervisor:
       return "supervisor";
     case Role::kAdmin:
@@ -91,11 +93,11 @@ std::string_view RoleName(Role role) {
 }
 
 absl::StatusOr<Role> ParseRole(std::string_view name) {
-  for (Role role : {Role::kAgent, Role::kSupervisor, Role::kAdmin, Role::kOperator}) {
+  for (Role role : {Role::kAgent, Role::kQuality, Role::kSupervisor, Role::kAdmin, Role::kOperator}) {
     if (name == RoleName(role)) return role;
   }
   return absl::InvalidArgumentError(
-      absl::StrCat("role '", ToAbsl(name), "': agent, supervisor, admin or operator"));
+      absl::StrCat("role '", ToAbsl(name), "': agent, quality, supervisor, admin or operator"));
 }
 
 std::string_view TokenFailureName(TokenFailure failure) {
@@ -206,7 +208,7 @@ absl::StatusOr<AgentClaims> VerifyAgentToken(std::string_view token, std::string
                                     : absl::InvalidArgumentError("not a string");
     if (!parsed.ok()) {
       return Refuse(TokenFailure::kMalformed, failure,
-                    "payload.role: agent, supervisor, admin or operator");
+                    "payload.role: agent, quality, supervisor, admin or operator");
     }
     claims.role = *parsed;
   }

@@ -2,8 +2,8 @@
 // without padding). The payload names the agent (`sub`), the tenant it works for (`tenant`, a
 // tenant name; "*" for a platform operator, who works for every tenant), the token itself (`jti`,
 // random and unique, so that it can be revoked alone), when it was issued (`iat`) and when it ends
-// (`exp`), both in seconds since the epoch, and, optionally, a `role` (agent, supervisor, admin or
-// operator; agent when absent). A token is valid because the broker's secret signed it, it has not
+// (`exp`), both in seconds since the epoch, and, optionally, a `role` (agent, quality, supervisor,
+// admin or operator; agent when absent). A token is valid because the broker's secret signed it, it has not
 // expired and it lives (exp - iat) no longer than the broker allows; nothing is stored about it
 // unless it is revoked (call_auth.h). Only alg HS256 is accepted ("none" and every other algorithm
 // are refused before anything else).
@@ -18,11 +18,14 @@
 
 namespace omni::auth {
 
-// Ordered: each role may do what the ones before it may. An admin administers its own tenant; an
-// operator runs the platform and may do what an admin may, for any tenant.
-enum class Role { kAgent, kSupervisor, kAdmin, kOperator };
+// Ordered: each role may do what the ones before it may, but what one role does alone (scoring a
+// review is quality's: CallAuthenticator::RequireExactly). A quality reviewer reads the review
+// queue and the conversations in it (docs/quality.md); a supervisor reads everything of their
+// tenant; an admin administers its own tenant; an operator runs the platform and may do what an
+// admin may, for any tenant.
+enum class Role { kAgent, kQuality, kSupervisor, kAdmin, kOperator };
 std::string_view RoleName(Role role);
-// "agent", "supervisor", "admin" or "operator"; INVALID_ARGUMENT otherwise.
+// "agent", "quality", "supervisor", "admin" or "operator"; INVALID_ARGUMENT otherwise.
 absl::StatusOr<Role> ParseRole(std::string_view name);
 
 struct AgentClaims {

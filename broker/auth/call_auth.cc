@@ -194,6 +194,14 @@ absl::Status CallAuthenticator::Require(const Caller& caller, Role required,
                                                   ToAbsl(RoleName(caller.role))));
 }
 
+absl::Status CallAuthenticator::RequireExactly(const Caller& caller, Role role,
+                                               std::string_view what) const {
+  if (!enforcing() || caller.role == role) return absl::OkStatus();
+  return absl::PermissionDeniedError(absl::StrCat(ToAbsl(what), " is for role ", ToAbsl(RoleName(role)),
+                                                  " alone; ", caller.agent_id, " has role ",
+                                                  ToAbsl(RoleName(caller.role))));
+}
+
 absl::Status RequireTenant(const Caller& caller) {
   if (!caller.tenant.empty()) return absl::OkStatus();
   return absl::InvalidArgumentError(

@@ -106,6 +106,9 @@ class CallAuthenticator {
   void Revoke(const omnibroker::v1::TokenRevocation& revocation);
   // PERMISSION_DENIED unless the caller's role is at least `required` (dev mode: allowed).
   absl::Status Require(const Caller& caller, Role required, std::string_view what) const;
+  // PERMISSION_DENIED unless the caller's role is `role` itself, not one above it: what that role
+  // alone does (a quality reviewer's score; dev mode: allowed).
+  absl::Status RequireExactly(const Caller& caller, Role role, std::string_view what) const;
   // One request of the caller's rate budget, or RESOURCE_EXHAUSTED (counted under `call`).
   absl::Status TakeRate(const Caller& caller, ops::RateLimitedCall call);
 

@@ -280,9 +280,12 @@ grpc::ServerUnaryReactor* AgentConsoleService::GetHistory(grpc::CallbackServerCo
     reactor->Finish(ToGrpcStatus(allowed));
     return reactor;
   }
-  core->Post([core, reactor, request, response, tenant = caller->tenant, agent_id = caller->agent_id,
-              supervisor = caller->verified && caller->role >= auth::Role::kSupervisor] {
-    auto page = core->History(tenant, agent_id, supervisor, *request);
+  const core::HistoryReader reader = !caller->verified                        ? core::HistoryReader::kAgent
+                                     : caller->role >= auth::Role::kSupervisor ? core::HistoryReader::kSupervisor
+                                     : caller->role == auth::Role::kQuality    ? core::HistoryReader::kReviewer
+                                                                               : core::HistoryReader::kAgent;
+  core->Post([core, reactor, request, response, tenant = caller->tenant, agent_id = caller->agent_id, reader] {
+    auto page = core->History(tenant, agent_id, reader, *request);
     if (page.ok()) *response = std::move(page).value();
     reactor->Finish(ToGrpcStatus(page.status()));
   });

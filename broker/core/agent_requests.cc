@@ -158,6 +158,8 @@ absl::Status BrokerCore::OnLogin(const std::shared_ptr<AgentSession>& session, c
   AgentUpdate update;
   auto* result = update.mutable_login_result();
   *result->mutable_agent() = agent->second;
+  // Why they may be offered nothing: the console shows it from the start.
+  if (auto quality = t->quality.find(agent_id); quality != t->quality.end()) *result->mutable_quality() = quality->second;
   // Only an agent routing counts as holding conversations (a reconnect) has any to be handed: the
   // look through every open conversation of the partition costs ~0.35 s at a million waiting
   // (omni-capacity-bench), and blocks the partition meanwhile.
@@ -352,6 +354,7 @@ absl::Status BrokerCore::OnClose(Tenant& t, const std::string& agent_id, const A
   }
   rocksdb::WriteBatch batch;
   store_.Put(batch, Family::kConversations, closed.id(), closed);
+  PutReviewIfPicked(t, closed, batch);  // with the close: picked once, whatever happens next
   OMNI_RETURN_IF_ERROR(CommitThen(batch, [this, &t, agent_id, request_id = request.request_id(), id = closed.id()] {
     t.routing.Close(id, clock_.Now());  // capacity is freed after the wrap-up time
     // Without wrap-up time the handle ends now; otherwise with the wrap-up (ApplyRoutingDecisions).

@@ -48,8 +48,14 @@
 #include "omnibroker/v1/agent_console.pb.h"
 #include "omnibroker/v1/conversation.pb.h"
 #include "omnibroker/v1/customer.pb.h"
+#include "omnibroker/v1/quality.pb.h"
 
 namespace omni::core {
+
+// Who reads history (BrokerCore::History): an agent (what is offered, assigned or queued for their
+// team), a quality reviewer (that too, and the conversations in their tenant's review queue), a
+// supervisor (anything of their tenant).
+enum class HistoryReader { kAgent, kReviewer, kSupervisor };
 
 struct BrokerCoreOptions {
   // Which partition this is: its deliveries' acks come back to it through the front.
@@ -197,10 +203,25 @@ class BrokerCore {
   // A page of the history of a conversation, or of a customer across every channel
   // (request.customer_id), if `agent_id` may read it: the conversation is offered or assigned to
   // them or queued for their team (MayRead); one of the customer's conversations is assigned to
-  // them. `supervisor` (the caller's token says so) or the roster role "supervisor" reads any.
+  // them. A reviewer also reads the conversations of the review queue; a supervisor (the caller's
+  // token says so, or the roster role "supervisor") reads any.
   absl::StatusOr<omnibroker::v1::GetHistoryResponse> History(
-      const std::string& tenant, const std::string& agent_id, bool supervisor,
+      const std::string& tenant, const std::string& agent_id, HistoryReader reader,
       const omnibroker::v1::GetHistoryRequest& request) const;
+  // quality.cc: the review queue and agents' quality standing (docs/quality.md).
+  absl::StatusOr<omnibroker::v1::ListReviewsResponse> ListReviews(
+      const std::string& tenant, const omnibroker::v1::ListReviewsRequest& request) const;
+  // A review, its scorecard, a page of its history as `reader_id` may read it, the agent's record.
+  absl::StatusOr<omnibroker::v1::ReviewDetail> GetReview(const std::string& tenant, const std::string& reader_id,
+                                                         HistoryReader reader,
+                                                         const omnibroker::v1::GetReviewRequest& request) const;
+  // Scores a waiting review (request.requested_by: the reviewer), stores it with the agent's record
+  // (unsynced) and applies the standing to routing.
+  absl::StatusOr<omnibroker::v1::ScoreReviewResponse> ScoreReview(
+      const std::string& tenant, const omnibroker::v1::ScoreReviewRequest& request);
+  // An agent off routing back in good standing; stored with its audit record (unsynced).
+  absl::StatusOr<omnibroker::v1::AgentQuality> RecertifyAgent(const std::string& tenant,
+                                                              const omnibroker::v1::RecertifyAgentRequest& request);
   // A page of a customer's history across every channel and conversation (Admin: no check).
   absl::StatusOr<omnibroker::v1::GetHistoryResponse> CustomerHistory(
       const std::string& tenant, const std::string& customer_id, int page_size, const std::string& page_token, bool newest_first) const;
@@ -217,6 +238,26 @@ class BrokerCore {
   // The roster, Admin's policy change and open conversations (with their routing) of the served
   // tenants `which` names, from the store.
   absl::Status RestoreTenants(const std::set<std::string, std::less<>>& which);
+  // quality.cc. Puts the review of `closed` into `batch` when the tenant's quality policy picks it
+  // for the agent who held it at the close.
+  void PutReviewIfPicked(const Tenant& t, const omnibroker::v1::Conversation& closed, rocksdb::WriteBatch& batch);
+  // The review of `conversation_id`, waiting or scored; NOT_FOUND when there is none.
+  absl::StatusOr<omnibroker::v1::Review> StoredReview(const std::string& tenant,
+                                                     const std::string& conversation_id) const;
+  bool UnderReview(const std::string& tenant, const std::string& conversation_id) const;
+  // The scorecard `review` is scored with: the one it was scored with, else its own, else its
+  // queue's now.
+  absl::StatusOr<omnibroker::v1::Scorecard> ScorecardToScore(const Tenant& t, const omnibroker::v1::Review& review) const;
+  // The agent's record, or a new one.
+  omnibroker::v1::AgentQuality QualityOf(const Tenant& t, const std::string& agent_id) const;
+  // Routing obeys the agent's standing in `t.quality`; when it is not `before`, the agent and the
+  // supervisors are told.
+  void ApplyQualityStanding(Tenant& t, const std::string& agent_id, omnibroker::v1::QualityStanding before);
+  // The tenant's agents' records from the store, their standing derived under its policy.
+  absl::Status RestoreQuality(Tenant& t);
+  // Every record's standing derived again under the policy in force (after a policy change), the
+  // changed ones stored and applied.
+  absl::Status RederiveQuality(Tenant& t);
   // recover.cc: stored records older than tenants (agents, removals, Admin's policy change) moved
   // under the default tenant's keys, once.
   absl::Status MigrateToTenants();

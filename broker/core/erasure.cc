@@ -74,6 +74,10 @@ absl::StatusOr<AuditRecord> BrokerCore::EraseCustomer(const std::string& tenant,
     }
     store_.Delete(batch, Family::kConversations, key);
     counts["conversations"]++;
+    // Its review too (a reviewer's comment may quote the customer); a score stays counted in the
+    // agent's record, which holds only its conversation's id.
+    store_.Delete(batch, Family::kQuality, store::PendingReviewKey(tenant, conversation.id()));
+    store_.Delete(batch, Family::kQuality, store::ScoredReviewKey(tenant, conversation.id()));
     EndInRouting(conversation.id(), "erased");
     return true;
   }));

@@ -19,11 +19,15 @@ absl::StatusOr<omnibroker::v1::FloorStats> BrokerCore::FloorStats(const std::str
       // As routing counts it: a channel that shares another's units adds none of its own.
       if (t->routing.policy().PoolOf(c.channel()) == c.channel()) capacity += c.max_concurrent();
     }
+    const auto quality = t->quality.find(id);
     agents.push_back({.agent_id = id,
                       .presence = agent.presence(),
                       .connected = t->sessions.contains(id),
                       .load = t->routing.AssignedCount(id) + t->routing.OfferedCount(id),
-                      .capacity = capacity});
+                      .capacity = capacity,
+                      .quality = quality == t->quality.end() ? omnibroker::v1::QUALITY_STANDING_UNSPECIFIED
+                                                             : quality->second.standing(),
+                      .quality_why = quality == t->quality.end() ? "" : quality->second.why()});
   }
   return t->floor_stats.Snapshot(clock_.Now(), waiting, agents);
 }

@@ -19,10 +19,10 @@ int PageSize(int asked) { return asked <= 0 ? 50 : std::min(asked, 500); }
 }  // namespace
 
 absl::StatusOr<GetHistoryResponse> BrokerCore::History(const std::string& tenant, const std::string& agent_id,
-                                                       bool supervisor,
+                                                       HistoryReader reader,
                                                        const omnibroker::v1::GetHistoryRequest& request) const {
   OMNI_ASSIGN_OR_RETURN(const Tenant* t, FindTenant(tenant));
-  supervisor = supervisor || IsSupervisor(*t, agent_id);
+  const bool supervisor = reader == HistoryReader::kSupervisor || IsSupervisor(*t, agent_id);
   if (!request.customer_id().empty()) {
     const bool serves = supervisor || std::any_of(open_.begin(), open_.end(), [&](const auto& entry) {
                           return entry.second.tenant() == tenant &&
@@ -40,6 +40,8 @@ absl::StatusOr<GetHistoryResponse> BrokerCore::History(const std::string& tenant
   if (supervisor) {
     // Any conversation of their tenant, open or closed; another tenant's is none.
     OMNI_RETURN_IF_ERROR(ConversationOf(tenant, request.conversation_id()).status());
+  } else if (reader == HistoryReader::kReviewer && UnderReview(tenant, request.conversation_id())) {
+    // A reviewer reads what they review (the review is their tenant's: its key is).
   } else if (auto it = open_.find(request.conversation_id()); it == open_.end() || !MayRead(*t, agent_id, it->second)) {
     return absl::PermissionDeniedError(absl::StrCat("conversation ", request.conversation_id(),
                                                     " is not offered or assigned to ", agent_id, " nor queued for their team"));

@@ -197,7 +197,10 @@ void BrokerCore::HandleEvent(const std::string& routing_id, Event event) {
   }
   // The caller hung up or gave up waiting: nobody waits on this conversation any more.
   const bool ends_call = !closed_conversation && EndsCall(event);
-  if (ends_call) CloseEndedCall(conversation, CallOutcome(event));
+  if (ends_call) {
+    CloseEndedCall(conversation, CallOutcome(event));
+    PutReviewIfPicked(t, conversation, batch);
+  }
   // The caller is put through to the agent's phone: that is the call's answer, as a reply is a
   // chat's (first response given; the agent is not reclaimed for never typing one).
   const bool put_through = !closed_conversation && PutThrough(event) && !conversation.assigned_agent_id().empty();

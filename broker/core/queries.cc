@@ -20,6 +20,7 @@ absl::StatusOr<omnibroker::v1::ListAgentsResponse> BrokerCore::ListAgents(const 
     status->set_connected(t->sessions.contains(id));
     status->set_assigned_conversations(t->routing.AssignedCount(id));
     status->set_offered_conversations(t->routing.OfferedCount(id));
+    if (auto quality = t->quality.find(id); quality != t->quality.end()) *status->mutable_quality() = quality->second;
   }
   return out;
 }

@@ -1,5 +1,6 @@
 // BrokerCore: recovery from the store after a (re)start. Admin's policy change comes back (unless
-// the config file's policy was edited since), the roster comes back offline, every open
+// the config file's policy was edited since), the roster comes back offline with each agent's
+// quality standing (one taken off routing stays off until re-certified), every open
 // conversation comes back with its routing as the router left it (its routing memo: open offer,
 // step timers, cooldowns, wrap-up), and the replies not yet delivered are sent again.
 #include <map>
@@ -180,6 +181,11 @@ absl::Status BrokerCore::RestoreTenants(const std::set<std::string, std::less<>>
                                      return true;
                                    }));
   OMNI_RETURN_IF_ERROR(parse_error);
+  // Agents' quality standing, before any conversation is routed again: one off routing stays so.
+  for (const auto& name : which) {
+    OMNI_ASSIGN_OR_RETURN(Tenant * tenant, FindTenant(name));
+    OMNI_RETURN_IF_ERROR(RestoreQuality(*tenant));
+  }
 
   // The memos are the router's own notes: one that does not parse is dropped (its conversation
   // waits from now), never a reason not to start.

@@ -7,6 +7,7 @@
 #include "base/status_macros.h"
 #include "broker/core/broker_core.h"
 #include "broker/core/meta_keys.h"
+#include "broker/core/quality_standing.h"
 #include "broker/routing/validation.h"
 #include "broker/store/keys.h"
 #include "google/protobuf/util/time_util.h"
@@ -37,6 +38,7 @@ absl::Status BrokerCore::UpsertAgent(const std::string& tenant, const omnibroker
                            ? omnibroker::v1::PRESENCE_OFFLINE
                            : presence);
   t->routing.UpsertAgent(current, clock_.Now());
+  RouteByStanding(*t, agent.id(), clock_.Now());  // one off routing for quality stays so, also back from a removal
   return absl::OkStatus();
 }
 

@@ -109,6 +109,8 @@ absl::StatusOr<omnibroker::v1::RoutingPolicy> BrokerCore::SetRoutingPolicy(
   // Stored first: a change the caller is told of is one a restart keeps.
   OMNI_RETURN_IF_ERROR(store_.Write(batch));
   OMNI_RETURN_IF_ERROR(t->routing.SetPolicy(std::move(policy), clock_.Now()));
+  // Agents' standing under the thresholds in force now.
+  OMNI_RETURN_IF_ERROR(RederiveQuality(*t));
   return RoutingPolicy(tenant);
 }
 
@@ -124,6 +126,7 @@ absl::Status BrokerCore::ResumeRoutingPolicy(Tenant& t) {
   base.queues.clear();
   base.calendars.clear();
   base.queue_hours.clear();
+  base.quality.scorecards.clear();
   absl::Status dropped;
   if (!SamePolicy(stored.config_file(), routing::PolicyToProto(t.configured_policy))) {
     dropped = absl::FailedPreconditionError("the config file's routing policy was edited since");

@@ -1,5 +1,6 @@
 // One tenant's live state inside a broker core: its roster, its routing engine (with its own
-// policy), its agents' sessions and replay outboxes, and its floor statistics. Nothing here is
+// policy), its agents' sessions and replay outboxes, its floor statistics and its agents' quality
+// records. Nothing here is
 // shared with another tenant, so routing can only offer a tenant's conversations to the same
 // tenant's agents, and two tenants may use the same agent ids. Conversations and customers carry
 // their tenant on their records (their ids are unique across tenants).
@@ -17,6 +18,7 @@
 #include "broker/ops/floor_stats.h"
 #include "broker/routing/routing_engine.h"
 #include "omnibroker/v1/agent.pb.h"
+#include "omnibroker/v1/quality.pb.h"
 
 namespace omni::core {
 
@@ -39,6 +41,8 @@ struct Tenant {
   // stream; created at their first login.
   std::unordered_map<std::string, AgentOutbox> outboxes;
   ops::FloorStats floor_stats;
+  // agent id -> their quality record (scores and standing, quality.cc), as stored.
+  std::map<std::string, omnibroker::v1::AgentQuality> quality;
 };
 
 }  // namespace omni::core

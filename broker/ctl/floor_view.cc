@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/time.h"
+#include "broker/quality/standing.h"
 
 namespace omni::ctl {
 namespace {
@@ -30,15 +31,21 @@ std::string RenderFloor(const omnibroker::v1::FloorStats& stats) {
                         "OFFERED", "ANSWERED", "ABANDONED", "SL", "ASA", "AHT", "ABAND", "BREACH", "ESC");
   for (const auto& q : stats.queues()) absl::StrAppend(&out, QueueRow(q.queue(), q));
   absl::StrAppend(&out, QueueRow("(all)", stats.total()));
-  absl::StrAppendFormat(&out, "\n%-16s %-18s %-9s %8s %6s %7s\n", "AGENT", "PRESENCE", "CONNECTED", "LOAD/CAP",
-                        "OCC", "HANDLED");
+  absl::StrAppendFormat(&out, "\n%-16s %-18s %-9s %8s %6s %7s  %s\n", "AGENT", "PRESENCE", "CONNECTED", "LOAD/CAP",
+                        "OCC", "HANDLED", "QUALITY");
+  std::string why;  // of those whose standing asks for a supervisor
   for (const auto& a : stats.agents()) {
     std::string presence = omnibroker::v1::Presence_Name(a.presence());
     if (presence.starts_with("PRESENCE_")) presence = presence.substr(9);
-    absl::StrAppendFormat(&out, "%-16s %-18s %-9s %4d/%-3d %6s %7d\n", a.agent_id().substr(0, 16), presence,
+    absl::StrAppendFormat(&out, "%-16s %-18s %-9s %4d/%-3d %6s %7d  %s\n", a.agent_id().substr(0, 16), presence,
                           a.connected() ? "yes" : "no", a.load(), a.capacity(),
-                          Percent(a.has_occupancy_percent(), a.occupancy_percent()), a.handled());
+                          Percent(a.has_occupancy_percent(), a.occupancy_percent()), a.handled(),
+                          quality::StandingName(a.quality()));
+    if (a.quality() == omnibroker::v1::QUALITY_OFF_ROUTING || a.quality() == omnibroker::v1::QUALITY_TRAINING) {
+      absl::StrAppend(&why, "  ", a.agent_id(), ": ", quality::StandingName(a.quality()), ", ", a.quality_why(), "\n");
+    }
   }
+  if (!why.empty()) absl::StrAppend(&out, "\nquality:\n", why);
   return out;
 }
 

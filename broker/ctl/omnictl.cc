@@ -23,7 +23,12 @@
 //   omnictl [--broker HOST:PORT] tenant add <name> <reason…>
 //   omnictl [--broker HOST:PORT] tenant remove <name> <reason…>
 //   omnictl [--broker HOST:PORT] cluster
-//   omnictl token --agent ID --tenant NAME --ttl 8h [--role agent|supervisor|admin]
+//   omnictl [--broker HOST:PORT] review list [--scored] [--agent ID] [--limit N]
+//   omnictl [--broker HOST:PORT] review show <conversation id> [--limit N]
+//   omnictl [--broker HOST:PORT] review score <conversation id> <criterion>=<yes|partly|no|n/a>…
+//                                              [--comment TEXT]
+//   omnictl [--broker HOST:PORT] review recertify <agent id> <note…>
+//   omnictl token --agent ID --tenant NAME --ttl 8h [--role agent|quality|supervisor|admin]
 //                 --secret-file FILE
 //   omnictl token --agent ID --role operator --ttl 8h --secret-file FILE
 // A broker with TLS or agent tokens: --ca FILE [--cert FILE --key FILE] --token-file FILE (or
@@ -57,6 +62,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "broker/ctl/floor_view.h"
+#include "broker/ctl/review_view.h"
 #include "omnibroker/v1/admin.grpc.pb.h"
 
 namespace {
@@ -100,9 +106,19 @@ constexpr char kUsage[] = R"(usage: omnictl [--broker HOST:PORT] [--ca FILE] [--
                                  its data kept (audited; operator)
   cluster                        the partitions this broker leads or stands by for: who leads,
                                  epoch, how far its store and the log stand (operator)
+  review list [--scored] [--agent ID] [--limit N]
+                                 the review queue (docs/quality.md): closed conversations picked for
+                                 review, oldest first, with why; --scored: the scored, newest first
+  review show <conversation id> [--limit N]
+                                 a review: why picked, its scorecard (answers once scored), the
+                                 conversation and the agent's quality standing
+  review score <conversation id> <criterion>=<yes|partly|no|n/a>… [--comment TEXT]
+                                 score it, one answer per criterion (role quality; final)
+  review recertify <agent id> <note…>
+                                 put an agent taken off routing back on it (supervisor; audited)
   backup <dir>                   a consistent online copy of the store into <dir> (absolute, on the
                                  broker's host, new); restore: see docs/operations.md
-  token --agent ID --tenant NAME --ttl 8h [--role agent|supervisor|admin] --secret-file FILE
+  token --agent ID --tenant NAME --ttl 8h [--role agent|quality|supervisor|admin] --secret-file FILE
                                  mint an agent token of tenant NAME with the broker's token secret
                                  (offline); the token on stdout, its id and expiry on stderr
   token --agent ID --role operator --ttl 8h --secret-file FILE
@@ -152,11 +168,13 @@ int Agents(Admin::Stub& admin) {
   grpc::ClientContext context;
   omnibroker::v1::ListAgentsResponse response;
   if (auto s = admin.ListAgents(&context, {}, &response); !s.ok()) return Fail(s);
-  Show(absl::StrFormat("%-16s %-20s %-10s %8s %8s\n", "AGENT", "PRESENCE", "CONNECTED", "ASSIGNED", "OFFERED"));
+  Show(absl::StrFormat("%-16s %-20s %-10s %8s %8s  %s\n", "AGENT", "PRESENCE", "CONNECTED", "ASSIGNED", "OFFERED",
+                       "QUALITY"));
   for (const auto& a : response.agents()) {
-    Show(absl::StrFormat("%-16s %-20s %-10s %8d %8d\n", Short(a.agent().id(), 16),
+    Show(absl::StrFormat("%-16s %-20s %-10s %8d %8d  %s\n", Short(a.agent().id(), 16),
                                  omnibroker::v1::Presence_Name(a.agent().presence()), a.connected() ? "yes" : "no",
-                                 a.assigned_conversations(), a.offered_conversations()));
+                                 a.assigned_conversations(), a.offered_conversations(),
+                                 omni::ctl::StandingLine(a.quality())));
   }
   return 0;
 }
@@ -440,6 +458,85 @@ int RemoveAgent(Admin::Stub& admin, const std::vector<std::string>& args) {
   return 0;
 }
 
+int Review(Admin::Stub& admin, const std::vector<std::string>& args) {
+  const std::string verb = args.empty() ? "" : args[0];
+  if (verb == "list") {
+    omnibroker::v1::ListReviewsRequest request;
+    for (size_t i = 1; i < args.size(); ++i) {
+      if (args[i] == "--scored") {
+        request.set_state(omnibroker::v1::REVIEW_SCORED);
+      } else if (args[i] == "--agent" && i + 1 < args.size()) {
+        request.set_agent_id(args[++i]);
+      } else if (args[i] == "--limit" && i + 1 < args.size()) {
+        int limit = 0;
+        if (!absl::SimpleAtoi(args[++i], &limit) || limit < 1) return Usage("--limit takes a whole number of at least 1");
+        request.set_limit(limit);
+      } else {
+        return Usage("unknown review list option " + args[i]);
+      }
+    }
+    grpc::ClientContext context;
+    omnibroker::v1::ListReviewsResponse reviews;
+    if (auto s = admin.ListReviews(&context, request, &reviews); !s.ok()) return Fail(s);
+    Show(omni::ctl::RenderReviews(reviews, request.state() == omnibroker::v1::REVIEW_SCORED));
+    return 0;
+  }
+  if (verb == "show" && args.size() >= 2) {
+    omnibroker::v1::GetReviewRequest request;
+    request.set_conversation_id(args[1]);
+    request.set_page_size(200);
+    for (size_t i = 2; i < args.size(); ++i) {
+      int limit = 0;
+      if (args[i] != "--limit" || i + 1 >= args.size() || !absl::SimpleAtoi(args[++i], &limit) || limit < 1) {
+        return Usage("review show takes <conversation id> [--limit N]");
+      }
+      request.set_page_size(limit);
+    }
+    grpc::ClientContext context;
+    omnibroker::v1::ReviewDetail detail;
+    if (auto s = admin.GetReview(&context, request, &detail); !s.ok()) return Fail(s);
+    Show(omni::ctl::RenderReview(detail));
+    return 0;
+  }
+  if (verb == "score" && args.size() >= 3) {
+    omnibroker::v1::ScoreReviewRequest request;
+    request.set_conversation_id(args[1]);
+    request.set_requested_by(RequestedBy());
+    std::vector<std::string> words;
+    for (size_t i = 2; i < args.size(); ++i) {
+      if (args[i] == "--comment" && i + 1 < args.size()) {
+        request.set_comment(args[++i]);
+      } else {
+        words.push_back(args[i]);
+      }
+    }
+    auto answers = omni::ctl::ParseAnswers(words);
+    if (!answers.ok()) return Usage(std::string(answers.status().message()));
+    request.mutable_answers()->Add(answers->begin(), answers->end());
+    grpc::ClientContext context;
+    omnibroker::v1::ScoreReviewResponse scored;
+    if (auto s = admin.ScoreReview(&context, request, &scored); !s.ok()) return Fail(s);
+    Show(absl::StrFormat("%s scored %.1f%s\n%s: %s\n", scored.review().conversation_id(), scored.review().total(),
+                         scored.review().counted() ? "" : " (not counted: work from before their re-certification)",
+                         scored.review().agent_id(), omni::ctl::StandingSentence(scored.agent())));
+    return 0;
+  }
+  if (verb == "recertify" && args.size() >= 3) {
+    omnibroker::v1::RecertifyAgentRequest request;
+    request.set_agent_id(args[1]);
+    request.set_note(Words(args, 2));
+    request.set_requested_by(RequestedBy());
+    grpc::ClientContext context;
+    omnibroker::v1::AgentQuality record;
+    if (auto s = admin.RecertifyAgent(&context, request, &record); !s.ok()) return Fail(s);
+    Show(absl::StrCat(record.agent_id(), ": ", omni::ctl::StandingSentence(record), "\n"));
+    return 0;
+  }
+  return Usage(
+      "review takes: list [--scored] [--agent ID] [--limit N], show <conversation id>, "
+      "score <conversation id> <criterion>=<answer>… [--comment TEXT], recertify <agent id> <note…>");
+}
+
 int Tenants(Admin::Stub& admin) {
   grpc::ClientContext context;
   omnibroker::v1::ListTenantsResponse tenants;
@@ -634,6 +731,7 @@ int main(int argc, char** argv) {
   if (command == "revoke") return Revoke(*admin, rest);
   if (command == "revocations" && rest.empty()) return Revocations(*admin);
   if (command == "remove-agent") return RemoveAgent(*admin, rest);
+  if (command == "review") return Review(*admin, rest);
   if (command == "tenants" && rest.empty()) return Tenants(*admin);
   if (command == "tenant") return Tenant(*admin, rest);
   if (command == "cluster" && rest.empty()) return Cluster(*admin);

@@ -227,6 +227,8 @@ omnibroker::v1::FloorStats FloorStats::Snapshot(TimePoint now, const std::vector
     a->set_connected(live.connected);
     a->set_load(live.load);
     a->set_capacity(live.capacity);
+    a->set_quality(live.quality);
+    a->set_quality_why(live.quality_why);
     auto it = agents_.find(live.agent_id);
     if (it == agents_.end()) continue;
     Accrue(it->second, now);

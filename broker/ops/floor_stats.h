@@ -47,6 +47,8 @@ struct LiveAgent {
   bool connected = false;
   int load = 0;
   int capacity = 0;
+  omnibroker::v1::QualityStanding quality = omnibroker::v1::QUALITY_STANDING_UNSPECIFIED;
+  std::string quality_why;
 };
 
 class FloorStats {

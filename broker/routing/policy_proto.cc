@@ -199,6 +199,11 @@ absl::StatusOr<RoutingPolicy> MergePolicy(const RoutingPolicy& base, const omnib
     if (!hours.ok()) return hours.status();
     policy.queue_hours[q.queue()] = *std::move(hours);
   }
+  if (proto.has_quality()) {
+    auto quality = quality::MergeQualityPolicy(policy.quality, proto.quality());
+    if (!quality.ok()) return quality.status();
+    policy.quality = *std::move(quality);
+  }
   if (auto s = Validate(policy); !s.ok()) return s;
   return policy;
 }
@@ -250,6 +255,7 @@ omnibroker::v1::RoutingPolicy PolicyToProto(const RoutingPolicy& policy) {
       r->mutable_messages()->insert(rule.messages.begin(), rule.messages.end());
     }
   }
+  *out.mutable_quality() = quality::QualityPolicyToProto(policy.quality);
   return out;
 }
 

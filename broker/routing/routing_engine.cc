@@ -216,6 +216,36 @@ std::vector<Offer> RoutingEngine::OffersFor(const std::string& agent_id) const {
   return out;
 }
 
+void RoutingEngine::SetOffRouting(const std::string& agent_id, std::string why, TimePoint now) {
+  ReindexAtEnd reindex{*this, now};
+  const Slot slot = SlotOf(agent_id, now);
+  AgentState& agent = agents_[slot];
+  if (agent.off_routing == why) return;
+  const bool was_off = !agent.off_routing.empty();
+  agent.off_routing = std::move(why);
+  Reindex(slot, now);  // out of the index (or back in) before any work is routed again
+  if (agent.off_routing.empty()) {
+    FillAgent(slot, now);
+    return;
+  }
+  if (was_off) return;  // only the reason changed
+  std::vector<Conv*> offered;
+  for (Conv* conv : agent.holding) {
+    if (conv->state == State::kOffered) offered.push_back(conv);
+  }
+  for (Conv* conv : offered) {
+    Emit(Decision{.kind = Decision::Kind::kOfferWithdrawn, .conversation_id = std::string(conv->id()),
+                  .agent_id = agent_id, .offer_id = OfferIdOf(*conv), .at = now, .reason = "agent_off_routing"});
+    TakeBack(*conv, /*cooldown=*/false, /*new_phases=*/false, now);
+  }
+  // Those waiting for them by name (their personal manager, a transfer) wait no longer.
+  std::vector<Conv*> waiting;
+  for (const auto* cls : waiting_.ForTarget(agent_id)) {
+    for (const WaitRank& rank : cls->items) waiting.push_back(static_cast<Conv*>(rank.record));
+  }
+  for (Conv* conv : waiting) Route(*conv, now);
+}
+
 void RoutingEngine::ChangePresence(const std::string& agent_id, Presence presence, bool keep_offers,
                                    TimePoint now) {
   ReindexAtEnd reindex{*this, now};
@@ -258,7 +288,7 @@ void RoutingEngine::ChangePresence(const std::string& agent_id, Presence presenc
 void RoutingEngine::Reindex(Slot slot, TimePoint now) {
   AgentState& agent = agents_[slot];
   for (const auto& pool : agent.pools) {
-    if (agent.presence == PRESENCE_AVAILABLE && Room(agent, pool.pool, now) > 0) {
+    if (agent.presence == PRESENCE_AVAILABLE && agent.off_routing.empty() && Room(agent, pool.pool, now) > 0) {
       agent_index_.Insert(slot, pool.pool, pool.filings,
                           agent.has_effort ? agent.effort_key : -std::numeric_limits<double>::infinity());
     } else {

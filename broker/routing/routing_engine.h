@@ -186,6 +186,13 @@ class RoutingEngine {
   void Disconnected(const std::string& agent_id, TimePoint now);
   // The offers open for `agent_id`.
   std::vector<Offer> OffersFor(const std::string& agent_id) const;
+  // Takes the agent off routing (`why` says why, as explanations show it: "off routing for …"),
+  // or back on it ("" = back):
+  // while off, they are offered nothing new, whatever their presence, and nobody waits for them by
+  // name; the offers open for them are withdrawn (reason "agent_off_routing") and go to others,
+  // and what they already hold they keep. Kept across roster changes. Back on, they take work at
+  // once.
+  void SetOffRouting(const std::string& agent_id, std::string why, TimePoint now);
 
   void Enqueue(WorkItem item, TimePoint now);
   // The customer's facts changed (tier, flags, personal manager, language, a merge): a waiting or
@@ -343,6 +350,7 @@ class RoutingEngine {
     uint64_t generation = 0;
     bool needs_reindex = false;
     bool removed = false;  // RemoveAgent; until UpsertAgent
+    std::string off_routing;  // why they are offered nothing new (SetOffRouting); "" = they may be
   };
   struct Timer {
     TimePoint at;

@@ -40,6 +40,8 @@ void RoutingEngine::RenamePhases(Conv& conv, const std::vector<std::string>* wai
     }
     // A difficult customer goes only to the agents marked for them, named or not.
     if (conv.difficult && !agents_[slot->second].agent.handles_difficult()) return;
+    // Nor does anyone wait for an agent who is offered nothing new.
+    if (!agents_[slot->second].off_routing.empty()) return;
     for (const auto& p : named_phases) {
       if (p.target == slot->second) return;
     }
@@ -130,8 +132,12 @@ int RoutingEngine::PhaseAt(const Conv& conv, TimePoint now, std::optional<TimePo
   TimePoint end = conv.phases_since;
   for (int i = 0; i < last; ++i) {
     const Phase& phase = conv.phases[i];
-    // A named agent who refused the conversation is not waited for: nor is their wait counted.
-    if (phase.named() && Refused(conv, agents_[phase.target].agent.id(), now)) continue;
+    // A named agent who refused the conversation, or who is off routing, is not waited for: nor is
+    // their wait counted.
+    if (phase.named() &&
+        (Refused(conv, agents_[phase.target].agent.id(), now) || !agents_[phase.target].off_routing.empty())) {
+      continue;
+    }
     if (phase.length == Duration::zero()) return i;
     end += phase.length;
     if (now < end) {
@@ -265,8 +271,8 @@ std::optional<Slot> RoutingEngine::FindAgent(const Conv& conv, const WaitClassSp
                                              const char*& rule) {
   auto usable = [&](Slot slot) {
     const AgentState& agent = agents_[slot];
-    return agent.presence == omnibroker::v1::PRESENCE_AVAILABLE && Room(agent, spec.pool, now) > 0 &&
-           Eligible(agent, spec) && !Refused(conv, agent.agent.id(), now);
+    return agent.presence == omnibroker::v1::PRESENCE_AVAILABLE && agent.off_routing.empty() &&
+           Room(agent, spec.pool, now) > 0 && Eligible(agent, spec) && !Refused(conv, agent.agent.id(), now);
   };
   if (!spec.target_agent.empty()) {
     auto it = slots_.find(spec.target_agent);
@@ -295,7 +301,7 @@ std::optional<Slot> RoutingEngine::FindAgent(const Conv& conv, const WaitClassSp
 
 void RoutingEngine::FillAgent(Slot slot, TimePoint now) {
   AgentState& agent = agents_[slot];
-  if (agent.presence != omnibroker::v1::PRESENCE_AVAILABLE) return;
+  if (agent.presence != omnibroker::v1::PRESENCE_AVAILABLE || !agent.off_routing.empty()) return;
   while (true) {
     const WaitRank* best = nullptr;
     auto consider = [&](const WaitingIndex::Class* cls) {

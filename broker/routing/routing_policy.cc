@@ -192,7 +192,7 @@ absl::Status Validate(const RoutingPolicy& policy) {
     if (queue.empty()) return absl::InvalidArgumentError("routing.queue_hours[].queue: name the queue");
     if (auto s = ValidateAfterHours(policy, queue, hours); !s.ok()) return s;
   }
-  return absl::OkStatus();
+  return quality::Validate(policy.quality);
 }
 
 std::vector<omnibroker::v1::RoutingStep> StepsFor(const omnibroker::v1::Requirements& requirements,

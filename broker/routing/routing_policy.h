@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "base/clock.h"
+#include "broker/quality/quality_policy.h"
 #include "broker/routing/calendar.h"
 #include "omnibroker/v1/common.pb.h"
 #include "omnibroker/v1/conversation.pb.h"
@@ -117,6 +118,9 @@ struct RoutingPolicy {
   // its conversations waiting).
   std::map<std::string, Calendar> calendars;
   std::map<std::string, QueueHours> queue_hours;
+  // Scorecards, review sampling and the thresholds of agents' quality standing: the core acts on
+  // them (broker/core/quality.cc); the engine only takes an agent off routing when told.
+  quality::QualityPolicy quality;
 
   const TierPolicy& ForTier(Tier tier) const;
   // The queue's hours; null when it has none. The conversations that name no queue are in the

@@ -70,6 +70,8 @@ Explanation RoutingEngine::Explain(const std::string& conversation_id, TimePoint
     c.capacity = EffectiveCapacity(agent, pool, now);
     if (conv.agent_slot == slot) {
       c.verdict = absl::StrCat("holds it (", out.state, ")");
+    } else if (!agent.off_routing.empty()) {
+      c.verdict = agent.off_routing;
     } else if (agent.presence != omnibroker::v1::PRESENCE_AVAILABLE) {
       c.verdict = omnibroker::v1::Presence_Name(agent.presence);
     } else if (std::string why; !Eligible(agent, spec, &why)) {

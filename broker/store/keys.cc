@@ -74,6 +74,22 @@ std::string DedupeKey(std::string_view tenant, std::string_view event_id) {
   return absl::StrCat(ToAbsl(tenant), kSepView, ToAbsl(event_id));
 }
 
+std::string PendingReviewPrefix(std::string_view tenant) { return absl::StrCat(ToAbsl(tenant), kSepView, "pending", kSepView); }
+std::string ScoredReviewPrefix(std::string_view tenant) { return absl::StrCat(ToAbsl(tenant), kSepView, "scored", kSepView); }
+std::string AgentQualityPrefix(std::string_view tenant) { return absl::StrCat(ToAbsl(tenant), kSepView, "agent", kSepView); }
+
+std::string PendingReviewKey(std::string_view tenant, std::string_view conversation_id) {
+  return absl::StrCat(PendingReviewPrefix(tenant), ToAbsl(conversation_id));
+}
+
+std::string ScoredReviewKey(std::string_view tenant, std::string_view conversation_id) {
+  return absl::StrCat(ScoredReviewPrefix(tenant), ToAbsl(conversation_id));
+}
+
+std::string AgentQualityKey(std::string_view tenant, std::string_view agent_id) {
+  return absl::StrCat(AgentQualityPrefix(tenant), ToAbsl(agent_id));
+}
+
 std::string TenantKey(std::string_view tenant, std::string_view id) {
   return absl::StrCat(ToAbsl(tenant), kSepView, ToAbsl(id));
 }

@@ -37,6 +37,16 @@ std::string IdentityKey(std::string_view tenant, std::string_view provider, std:
 std::string ThreadKey(std::string_view tenant, std::string_view provider, std::string_view thread_key);
 // dedupe: <tenant> \0 <event id>  -> IngestAck
 std::string DedupeKey(std::string_view tenant, std::string_view event_id);
+// quality: <tenant> \0 pending \0 <conversation id>  -> Review waiting for its score,
+//          <tenant> \0 scored \0 <conversation id>   -> Review scored,
+//          <tenant> \0 agent \0 <agent id>           -> AgentQuality (their scores and standing).
+std::string PendingReviewKey(std::string_view tenant, std::string_view conversation_id);
+std::string ScoredReviewKey(std::string_view tenant, std::string_view conversation_id);
+std::string AgentQualityKey(std::string_view tenant, std::string_view agent_id);
+// The common prefix of each kind's keys of a tenant.
+std::string PendingReviewPrefix(std::string_view tenant);
+std::string ScoredReviewPrefix(std::string_view tenant);
+std::string AgentQualityPrefix(std::string_view tenant);
 // agents: <tenant> \0 <agent id>  -> Agent. Also the key of what meta keeps per agent or per
 // tenant (a removal, Admin's routing policy), after that record's own prefix.
 std::string TenantKey(std::string_view tenant, std::string_view id);

@@ -31,7 +31,7 @@ constexpr size_t kProbeBytes = 1 << 20;
 constexpr const char* kFamilyNames[] = {
     "events", "conversations", "customers", "identities", "threads",
     "dedupe", "agents",        "outbox",    "meta",     "customer_events", "audit", "expiry",
-    "routing"};
+    "routing",  "quality"};
 static_assert(std::size(kFamilyNames) == kFamilyCount, "a name for every Family");
 
 const std::vector<std::string>& FamilyNames() {

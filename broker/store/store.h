@@ -44,10 +44,11 @@ enum class Family {
   kAudit,           // u64 big-endian micros + id -> AuditRecord (erasures and other acts on data)
   kExpiry,          // u64 big-endian stored-at micros + event key -> tenant (retention, oldest first)
   kRouting,         // conversation id -> RoutingMemo (the router's timers, for a restart)
+  kQuality,         // tenant + reviews and agents' quality records (keys.h)
 };
 // How many families there are: a Family's number is below it. The numbers are part of the
 // cluster's log records (cluster/log_batch.h): families are only ever added at the end.
-inline constexpr int kFamilyCount = static_cast<int>(Family::kRouting) + 1;
+inline constexpr int kFamilyCount = static_cast<int>(Family::kQuality) + 1;
 
 struct StoreOptions {
   std::filesystem::path dir;

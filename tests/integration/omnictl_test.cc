@@ -7,6 +7,7 @@
 
 #include "tests/support/broker_harness.h"
 #include "tests/support/broker_process.h"
+#include "tests/support/scorecards.h"
 #include "tests/support/secured_broker.h"
 #include "tests/support/test_support.h"
 
@@ -366,6 +367,80 @@ TEST(OmnictlTest, RemovesAnAgent) {
   auto unknown = Omnictl(address, flags + " remove-agent zoe why");
   EXPECT_EQ(unknown.status, 1);
   EXPECT_NE(unknown.output.find("no agent 'zoe' in the roster"), std::string::npos) << unknown.output;
+}
+
+// The review queue through omnictl: a reviewer lists, reads and scores; the supervisor sees the
+// agent off routing in agents, stats and explain, and re-certifies them; the wrong role is told.
+TEST(OmnictlTest, ReviewsScoresAndReCertifies) {
+  testing::SecuredBroker secured(testing::ReviewEveryConversation);
+  const auto& certs = secured.certs();
+  auto as = [&](const std::string& who, auth::Role role) {
+    const auto file = secured.dir() / (who + ".token");
+    std::ofstream(file) << testing::SecuredBroker::Token(who, role) << "\n";
+    return "--ca " + certs.ca_cert.string() + " --cert " + certs.client_cert.string() + " --key " +
+           certs.client_key.string() + " --token-file " + file.string();
+  };
+  const std::string quinn = as("quinn", auth::Role::kQuality);
+  const std::string sofia = as("sofia", auth::Role::kSupervisor);
+  const std::string address = secured.broker().grpc_address();
+
+  auto alice = secured.Agent("alice", testing::SecuredBroker::Token("alice"));
+  ASSERT_TRUE(alice.ok()) << alice.status();
+  ASSERT_TRUE((*alice)->SetPresence(omnibroker::v1::PRESENCE_AVAILABLE).ok());
+  testing::Visitor ann(testing::WebChatPort(secured.broker()));
+  ann.Register("Ann");
+  const std::string conversation = ann.Say("Hello, my order is late").second.value("conversation_id", "");
+  auto offer = testing::NextOffer(**alice);
+  ASSERT_TRUE(offer.has_value());
+  ASSERT_TRUE((*alice)->Accept(offer->offer_id()).ok());
+  ASSERT_TRUE((*alice)->SendText(conversation, "Checking it now.").ok());
+  ASSERT_TRUE((*alice)->CloseConversation(conversation, "resolved").ok());
+
+  auto listed = Omnictl(address, quinn + " review list");
+  EXPECT_EQ(listed.status, 0) << listed.output;
+  EXPECT_NE(listed.output.find(conversation), std::string::npos) << listed.output;
+  EXPECT_NE(listed.output.find("share, short handle"), std::string::npos) << listed.output;
+  auto shown = Omnictl(address, quinn + " review show " + conversation);
+  EXPECT_EQ(shown.status, 0) << shown.output;
+  EXPECT_NE(shown.output.find("scorecard support:"), std::string::npos) << shown.output;
+  EXPECT_NE(shown.output.find("solution                 3-level       40"), std::string::npos) << shown.output;
+  EXPECT_NE(shown.output.find("customer             Hello, my order is late"), std::string::npos) << shown.output;
+  EXPECT_NE(shown.output.find("agent's standing: no review scored yet"), std::string::npos) << shown.output;
+
+  EXPECT_EQ(Omnictl(address, quinn + " review score " + conversation + " greeting=maybe").status, 2);
+  auto by_supervisor = Omnictl(address, sofia + " review score " + conversation + " greeting=no solution=partly tone=no");
+  EXPECT_EQ(by_supervisor.status, 1) << by_supervisor.output;
+  EXPECT_NE(by_supervisor.output.find("Admin.ScoreReview is for role quality alone; sofia has role supervisor"),
+            std::string::npos)
+      << by_supervisor.output;
+  auto scored = Omnictl(address, quinn + " review score " + conversation +
+                                     " greeting=no solution=partly tone=n --comment 'no greeting'");
+  EXPECT_EQ(scored.status, 0) << scored.output;
+  EXPECT_NE(scored.output.find(conversation + " scored 28.6\nalice: off routing: average 28.6 of the last 1 review is below 45"),
+            std::string::npos)
+      << scored.output;
+
+  auto agents = Omnictl(address, sofia + " agents");
+  EXPECT_NE(agents.output.find("off routing (28.6)"), std::string::npos) << agents.output;
+  auto stats = Omnictl(address, sofia + " stats");
+  EXPECT_NE(stats.output.find("quality:\n  alice: off routing, average 28.6 of the last 1 review is below 45"),
+            std::string::npos)
+      << stats.output;
+  testing::Visitor bob(testing::WebChatPort(secured.broker()));
+  bob.Register("Bob");
+  const std::string waiting = bob.Say("Where is my refund?").second.value("conversation_id", "");
+  ASSERT_TRUE(testing::WaitFor([&] { return Omnictl(address, sofia + " explain " + waiting).output.find("off routing for quality") != std::string::npos; }))
+      << Omnictl(address, sofia + " explain " + waiting).output;
+
+  auto by_reviewer = Omnictl(address, quinn + " review recertify alice coached");
+  EXPECT_EQ(by_reviewer.status, 1) << by_reviewer.output;
+  EXPECT_NE(by_reviewer.output.find("Admin.RecertifyAgent needs role supervisor"), std::string::npos) << by_reviewer.output;
+  auto recertified = Omnictl(address, sofia + " review recertify alice coached on refunds");
+  EXPECT_EQ(recertified.status, 0) << recertified.output;
+  EXPECT_NE(recertified.output.find("alice: good: re-certified by sofia: coached on refunds"), std::string::npos)
+      << recertified.output;
+  auto done = Omnictl(address, quinn + " review list --scored");
+  EXPECT_NE(done.output.find("28.6  quinn"), std::string::npos) << done.output;
 }
 
 }  // namespace

@@ -124,6 +124,34 @@ TEST_F(TenantIsolationTest, NoAdminCallOfOneTenantReachesTheOther) {
   v1::RetentionResult retention;
   v1::ListTenantsResponse tenants;
   v1::ClusterStatus cluster;
+  v1::ListReviewsResponse reviews;
+  v1::ReviewDetail review;
+  v1::ScoreReviewResponse scored;
+  v1::AgentQuality quality;
+
+  // Globex reviews every closed conversation: its alice closes a second one, which waits for a
+  // globex reviewer.
+  std::string their_review;
+  {
+    grpc::ClientContext context;
+    v1::SetRoutingPolicyRequest request;
+    auto* card = request.mutable_policy()->mutable_quality()->add_scorecards();
+    card->set_name("support");
+    card->add_criteria()->set_name("greeting");
+    card->mutable_criteria(0)->set_weight(1);
+    request.mutable_policy()->mutable_quality()->mutable_sampling()->set_share(1);
+    ASSERT_TRUE(Admin(kGlobex)->SetRoutingPolicy(&context, request, &policy).ok());
+    omnibroker::v1::Event event = testing::MessageFrom("wamid-2", "whatsapp", "+15550199", "Second question");
+    event.set_tenant(kGlobex);
+    const auto ack = publisher_->Publish(event);
+    ASSERT_EQ(ack.status(), omnibroker::v1::INGEST_STATUS_ACCEPTED) << ack.reason();
+    their_review = ack.conversation_id();
+    auto offer = testing::NextOffer(*alices_[kGlobex]);
+    ASSERT_TRUE(offer.has_value());
+    ASSERT_EQ(offer->conversation().id(), their_review);
+    ASSERT_TRUE(alices_[kGlobex]->Accept(offer->offer_id()).ok());
+    ASSERT_TRUE(alices_[kGlobex]->CloseConversation(their_review, "resolved").ok());
+  }
 
   const std::vector<AdminProbe> probes = {
       {"ListAgents", StatusCode::OK,
@@ -299,6 +327,31 @@ TEST_F(TenantIsolationTest, NoAdminCallOfOneTenantReachesTheOther) {
          request.set_reason("a rival");
          return admin.RemoveTenant(context, request, &record);
        }},
+      {"ListReviews", StatusCode::OK,
+       [&](auto& admin, auto* context, const World&) { return admin.ListReviews(context, {}, &reviews); },
+       [&](const World&) { EXPECT_EQ(reviews.reviews_size(), 0) << "globex's review is globex's"; }},
+      {"GetReview", StatusCode::NOT_FOUND,
+       [&](auto& admin, auto* context, const World&) {
+         v1::GetReviewRequest request;
+         request.set_conversation_id(their_review);
+         return admin.GetReview(context, request, &review);
+       }},
+      {"ScoreReview", StatusCode::PERMISSION_DENIED,  // role quality's alone (acme's reviewer: below)
+       [&](auto& admin, auto* context, const World&) {
+         v1::ScoreReviewRequest request;
+         request.set_conversation_id(their_review);
+         auto* answer = request.add_answers();
+         answer->set_criterion("greeting");
+         answer->set_answer(v1::ANSWER_NO);
+         return admin.ScoreReview(context, request, &scored);
+       }},
+      {"RecertifyAgent", StatusCode::FAILED_PRECONDITION,  // acme's alice, who is in good standing
+       [&](auto& admin, auto* context, const World&) {
+         v1::RecertifyAgentRequest request;
+         request.set_agent_id("alice");
+         request.set_note("vouched for");
+         return admin.RecertifyAgent(context, request, &quality);
+       }},
       {"ListAudit", StatusCode::OK,
        [&](auto& admin, auto* context, const World&) { return admin.ListAudit(context, {}, &audit); },
        [&](const World&) {
@@ -333,6 +386,27 @@ TEST_F(TenantIsolationTest, NoAdminCallOfOneTenantReachesTheOther) {
   for (int i = 0; i < service->method_count(); ++i) {
     EXPECT_TRUE(covered.contains(service->method(i)->name()))
         << "Admin." << service->method(i)->name() << " has no row in this table";
+  }
+
+  // Acme's reviewer neither reads nor scores globex's review, which still waits for globex's.
+  {
+    auto reviewer = Admin(kAcme, Role::kQuality);
+    grpc::ClientContext read_context;
+    v1::GetReviewRequest read;
+    read.set_conversation_id(their_review);
+    EXPECT_EQ(reviewer->GetReview(&read_context, read, &review).error_code(), StatusCode::NOT_FOUND);
+    grpc::ClientContext score_context;
+    v1::ScoreReviewRequest score;
+    score.set_conversation_id(their_review);
+    auto* answer = score.add_answers();
+    answer->set_criterion("greeting");
+    answer->set_answer(v1::ANSWER_NO);
+    EXPECT_EQ(reviewer->ScoreReview(&score_context, score, &scored).error_code(), StatusCode::NOT_FOUND);
+    grpc::ClientContext list_context;
+    ASSERT_TRUE(Admin(kGlobex, Role::kQuality)->ListReviews(&list_context, {}, &reviews).ok());
+    ASSERT_EQ(reviews.reviews_size(), 1);
+    EXPECT_EQ(reviews.reviews(0).conversation_id(), their_review);
+    EXPECT_EQ(reviews.reviews(0).state(), v1::REVIEW_PENDING);
   }
 
   // Globex's conversation and customer are whole after all of it.

@@ -239,5 +239,36 @@ TEST(ConsoleModelTest, TheConnectionComingAndGoingShowsAndAReconnectBringsTheLog
   EXPECT_EQ(model.notice(), "disconnected: login refused");
 }
 
+// Quality: an agent off routing sees it from their login, and why; a change reaches them as it
+// happens; a supervisor hears of another agent's.
+TEST(ConsoleModelTest, TheAgentSeesTheirQualityStandingAndWhy) {
+  omnibroker::v1::LoginResult login;
+  login.mutable_agent()->set_id("alice");
+  login.mutable_quality()->set_agent_id("alice");
+  login.mutable_quality()->set_standing(omnibroker::v1::QUALITY_OFF_ROUTING);
+  login.mutable_quality()->set_why("average 30.0 of the last 1 review is below 45");
+  ConsoleModel model(login);
+  EXPECT_EQ(model.standing(), "OFF ROUTING");
+  EXPECT_EQ(model.notice(),
+            "you are offered no new work until a supervisor re-certifies you: average 30.0 of the last 1 review "
+            "is below 45");
+
+  AgentUpdate back;
+  back.mutable_quality()->set_agent_id("alice");
+  back.mutable_quality()->set_standing(omnibroker::v1::QUALITY_GOOD);
+  back.mutable_quality()->set_why("re-certified by sofia: coached");
+  model.Apply(back, kStart);
+  EXPECT_EQ(model.standing(), "");
+  EXPECT_EQ(model.notice(), "quality: re-certified by sofia: coached");
+
+  AgentUpdate other;
+  other.mutable_quality()->set_agent_id("boris");
+  other.mutable_quality()->set_standing(omnibroker::v1::QUALITY_TRAINING);
+  other.mutable_quality()->set_why("average 60.0 of the last 5 reviews is below 76");
+  model.Apply(other, kStart);
+  EXPECT_EQ(model.standing(), "") << "another agent's standing is not mine";
+  EXPECT_EQ(model.notice(), "quality: boris is flagged for training: average 60.0 of the last 5 reviews is below 76");
+}
+
 }  // namespace
 }  // namespace omni::console

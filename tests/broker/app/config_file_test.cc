@@ -20,6 +20,8 @@ TEST(ConfigFileTest, TheShippedExampleLoads) {
   EXPECT_TRUE(config.agents[2].handles_difficult());
   EXPECT_EQ(config.routing.ForTier(omnibroker::v1::TIER_VIP).first_response, 120s);
   EXPECT_EQ(config.routing.PoolOf(omnibroker::v1::CHANNEL_MESSENGER), omnibroker::v1::CHANNEL_CHAT);
+  ASSERT_NE(config.routing.quality.ScorecardFor("billing"), nullptr);
+  EXPECT_EQ(config.routing.quality.ScorecardFor("billing")->criteria_size(), 3);
   ASSERT_EQ(config.connectors.size(), 1u);
   EXPECT_EQ(config.connectors[0].Get("token_secret_path"), "${data_dir}/webchat.secret");
 }
@@ -50,6 +52,36 @@ routing:
   EXPECT_EQ(office.spec().weekly[4].size(), 2u) << "Friday";
   EXPECT_EQ(config.routing.queue_hours.at("billing").RuleFor(omnibroker::v1::CHANNEL_CHAT).MessageFor("de", "en"),
             "Wir öffnen um 9:00.");
+}
+
+TEST(ConfigFileTest, ScorecardsSamplingAndThresholdsAreReadFromTheRoutingSection) {
+  BrokerConfig config = DefaultConfig();
+  auto s = ApplyConfigText(R"(
+routing:
+  quality:
+    scorecards:
+      - name: support
+        criteria:
+          - {name: greeting, weight: 10}
+          - {name: solution, weight: 40, kind: CRITERION_THREE_LEVEL, description: "solved, or said when"}
+      - {name: billing, queues: [billing], criteria: [{name: amount, weight: 1}]}
+    sampling: {share: 0.1, long_handle: 2700s, dispositions: [complaint]}
+    thresholds: {last_reviews: 10, off_routing_below: 50}
+)",
+                           config);
+  ASSERT_TRUE(s.ok()) << s;
+  const quality::QualityPolicy& q = config.routing.quality;
+  ASSERT_EQ(q.scorecards.size(), 2u);
+  EXPECT_EQ(q.ScorecardFor("sales")->name(), "support");
+  EXPECT_EQ(q.ScorecardFor("billing")->name(), "billing");
+  EXPECT_EQ(q.scorecards.at("support").criteria(1).kind(), omnibroker::v1::CRITERION_THREE_LEVEL);
+  EXPECT_EQ(q.sampling.share, 0.1);
+  EXPECT_EQ(q.sampling.long_handle, 45min);
+  EXPECT_EQ(q.sampling.short_handle, 30s) << "the default, where not given";
+  EXPECT_EQ(q.sampling.dispositions, std::vector<std::string>{"complaint"});
+  EXPECT_EQ(q.thresholds.last_reviews, 10);
+  EXPECT_EQ(q.thresholds.off_routing_below, 50);
+  EXPECT_EQ(q.thresholds.training_below, 76) << "the default, where not given";
 }
 
 TEST(ConfigFileTest, SectionsApplyOverTheDefaults) {
@@ -249,6 +281,18 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"queue_hours_unknown_calendar",
                               "routing:\n  queue_hours:\n    - {queue: sales, after_hours: [{action: AFTER_HOURS_KEEP_WAITING}]}\n    - {queue: billing, calendar: ofice}",
                               "routing.queue_hours.billing.calendar: no calendar \"ofice\" (known: none) (line 4)"},
+                      BadCase{"scorecard_partial_weight",
+                              "routing:\n  quality:\n    scorecards:\n      - {name: support, criteria: [{name: greeting, weight: 1}]}\n"
+                              "      - name: billing\n        queues: [billing]\n        criteria: [{name: amount, weight: 0}]",
+                              "routing.quality.scorecards.billing.criteria[0].weight: above 0 and at most 1000, got 0 (amount) (line 5)"},
+                      BadCase{"scorecard_unknown_kind",
+                              "routing: {quality: {scorecards: [{name: s, criteria: [{name: a, weight: 1, kind: THREE}]}]}}",
+                              "routing: (quality.scorecards[0].criteria[0].kind): invalid value \"THREE\""},
+                      BadCase{"quality_share",
+                              "routing: {quality: {sampling: {share: 5}}}", "routing.quality.sampling.share: 0 to 1, got 5"},
+                      BadCase{"quality_thresholds",
+                              "routing: {quality: {thresholds: {off_routing_below: 80, training_below: 76}}}",
+                              "routing.quality.thresholds.training_below (at least off_routing_below): 80 to 100, got 76"},
                       BadCase{"queue_rule_bad_skill",
                               "routing: {queues: [{queue: billing, steps: [{skills: [{skill: billing, min_proficiency: 0}]}]}]}",
                               "routing.queues.billing.steps[0].skills[0] billing: min_proficiency must be 1–10, got 0"},

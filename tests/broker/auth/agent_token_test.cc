@@ -249,9 +249,10 @@ TEST(AgentTokenTest, TheLifetimeAndTheFutureAllowTheLeewayAndTheMaximumExactly) 
 }
 
 TEST(AgentTokenTest, RolesParseByName) {
-  for (Role role : {Role::kAgent, Role::kSupervisor, Role::kAdmin, Role::kOperator}) {
+  for (Role role : {Role::kAgent, Role::kQuality, Role::kSupervisor, Role::kAdmin, Role::kOperator}) {
     EXPECT_EQ(ParseRole(RoleName(role)).value(), role);
   }
+  EXPECT_EQ(RoleName(Role::kQuality), "quality");
   EXPECT_EQ(RoleName(Role::kOperator), "operator");
   EXPECT_GT(Role::kOperator, Role::kAdmin) << "an operator may do what an admin may";
   EXPECT_EQ(ParseRole("Admin").status().code(), absl::StatusCode::kInvalidArgument);

@@ -73,6 +73,28 @@ TEST_F(CallAuthTest, AnOperatorActsForTheTenantTheCallNames) {
   EXPECT_EQ(globex->tenant, "globex");
 }
 
+// A quality reviewer reads what an agent may (and the review queue), not what a supervisor may;
+// scoring is theirs alone: no role above theirs scores.
+TEST_F(CallAuthTest, ScoringIsTheQualityRolesAlone) {
+  auto quinn = Authenticate(enforcing_, Token("quinn", "acme", Role::kQuality));
+  ASSERT_TRUE(quinn.ok()) << quinn.status();
+  EXPECT_EQ(quinn->role, Role::kQuality);
+  EXPECT_TRUE(enforcing_.RequireExactly(*quinn, Role::kQuality, "Admin.ScoreReview").ok());
+  EXPECT_EQ(enforcing_.Require(*quinn, Role::kSupervisor, "Admin.ListAgents").code(),
+            absl::StatusCode::kPermissionDenied);
+  for (Role role : {Role::kAgent, Role::kSupervisor, Role::kAdmin}) {
+    auto caller = Authenticate(enforcing_, Token("sofia", "acme", role));
+    ASSERT_TRUE(caller.ok()) << caller.status();
+    const absl::Status refused = enforcing_.RequireExactly(*caller, Role::kQuality, "Admin.ScoreReview");
+    EXPECT_EQ(refused.code(), absl::StatusCode::kPermissionDenied) << RoleName(role);
+    EXPECT_EQ(refused.message(),
+              "Admin.ScoreReview is for role quality alone; sofia has role " + std::string(RoleName(role)));
+  }
+  auto dev = Authenticate(dev_mode_, "");
+  ASSERT_TRUE(dev.ok());
+  EXPECT_TRUE(dev_mode_.RequireExactly(*dev, Role::kQuality, "Admin.ScoreReview").ok()) << "dev mode trusts callers";
+}
+
 TEST_F(CallAuthTest, AnOperatorNamingNoTenantActsForNone) {
   auto caller = Authenticate(enforcing_, Token("olga", std::string(kAnyTenant), Role::kOperator));
   ASSERT_TRUE(caller.ok()) << caller.status();

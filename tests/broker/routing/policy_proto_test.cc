@@ -49,6 +49,28 @@ TEST(PolicyProtoTest, AChannelsReplyTimeoutIsItsOwnOrThePolicys) {
   EXPECT_EQ(negative.status().message(), "channels.CHANNEL_CHAT.reply_timeout must not be negative");
 }
 
+TEST(PolicyProtoTest, TheQualityPolicyIsPartOfTheRoutingPolicy) {
+  auto merged = MergePolicy(DefaultRoutingPolicy(), Parse(R"({"offer_timeout": "30s", "quality": {
+      "scorecards": [{"name": "support", "criteria": [{"name": "greeting", "weight": 1}]}],
+      "thresholds": {"last_reviews": 3}}})"));
+  ASSERT_TRUE(merged.ok()) << merged.status();
+  EXPECT_EQ(merged->quality.ScorecardFor("billing")->name(), "support");
+  EXPECT_EQ(merged->quality.thresholds.last_reviews, 3);
+  EXPECT_EQ(merged->quality.sampling.share, 0.05) << "kept";
+  const auto proto = PolicyToProto(*merged);
+  ASSERT_EQ(proto.quality().scorecards_size(), 1);
+  EXPECT_EQ(proto.quality().thresholds().last_reviews(), 3);
+  EXPECT_EQ(proto.quality().sampling().share(), 0.05) << "spelled out";
+
+  auto kept = MergePolicy(*merged, Parse(R"({"offer_timeout": "40s"})"));
+  ASSERT_TRUE(kept.ok());
+  EXPECT_EQ(kept->quality.scorecards.size(), 1u) << "a change that names no quality keeps it";
+
+  auto wrong = MergePolicy(*merged, Parse(R"({"quality": {"thresholds": {"last_reviews": 0}}})"));
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_EQ(wrong.status().message(), "routing.quality.thresholds.last_reviews: 1 to 50, got 0");
+}
+
 TEST(PolicyProtoTest, QueueRulesMergeQueueByQueue) {
   auto merged = MergePolicy(DefaultRoutingPolicy(), Parse(R"({"queues": [
       {"queue": "billing", "steps": [{"skills": [{"skill": "billing", "min_proficiency": 7}], "wait_seconds": 120},

@@ -406,6 +406,58 @@ TEST(RoutingEngineTest, ARemovedAgentsWorkGoesBackAtOnceAndTheyAreOfferedNothing
   EXPECT_TRUE(s.engine.CheckInvariants().ok()) << s.engine.CheckInvariants();
 }
 
+// An agent taken off routing (a quality standing) is offered nothing new, whatever their
+// presence: their open offer goes to another, nobody waits for them by name, what they hold they
+// finish; explanations say why; back on routing, they take work at once.
+TEST(RoutingEngineTest, AnAgentOffRoutingIsOfferedNothingNewUntilBackOn) {
+  Scenario s;
+  s.Login({.id = "a", .skills = "support:9", .chat = 3});
+  s.Arrive({.id = "assigned", .skills = "support:1"});
+  s.Take("assigned");
+  s.Arrive({.id = "offered", .skills = "support:1"});
+  ASSERT_EQ(s.OfferedTo("offered"), "a");
+  s.Login({.id = "b", .skills = "support:2", .chat = 2}, PRESENCE_BUSY);
+
+  const std::string why = "off routing for quality: average 30.0 of the last 1 review is below 45";
+  s.engine.SetOffRouting("a", why, s.now);
+  s.Settle();
+  ASSERT_EQ(s.Decisions(Decision::Kind::kOfferWithdrawn).size(), 1u);
+  EXPECT_EQ(s.Decisions(Decision::Kind::kOfferWithdrawn)[0].conversation_id, "offered");
+  EXPECT_EQ(s.Decisions(Decision::Kind::kOfferWithdrawn)[0].reason, "agent_off_routing");
+  EXPECT_EQ(s.HeldBy("assigned"), "a") << "what they hold they finish";
+  EXPECT_EQ(s.OfferedTo("offered"), "") << "b is busy: it waits";
+  bool explained = false;
+  for (const auto& c : s.engine.Explain("offered", s.now).candidates) {
+    if (c.agent_id != "a") continue;
+    EXPECT_FALSE(c.eligible);
+    EXPECT_EQ(c.verdict, why);
+    explained = true;
+  }
+  EXPECT_TRUE(explained);
+
+  s.SetPresence("b", PRESENCE_AVAILABLE);
+  EXPECT_EQ(s.OfferedTo("offered"), "b") << "the better fit is off routing";
+  s.Take("offered");
+  s.Arrive({.id = "new", .skills = "support:1", .personal_manager = "a"});
+  EXPECT_EQ(s.OfferedTo("new"), "b") << "nobody waits for an agent off routing by name";
+  s.Take("new");
+  s.Close("assigned");
+  s.SetPresence("a", PRESENCE_AWAY);
+  s.SetPresence("a", PRESENCE_AVAILABLE);
+  s.Arrive({.id = "later", .skills = "support:1"});
+  s.Wait(30s);
+  EXPECT_EQ(s.engine.OfferedCount("a") + s.engine.AssignedCount("a"), 0) << "a login or presence change does not end it";
+  EXPECT_TRUE(s.engine.CheckInvariants().ok()) << s.engine.CheckInvariants();
+
+  // A roster change keeps it; back on routing, the agent takes work at once.
+  s.Login({.id = "a", .skills = "support:9", .chat = 3});
+  EXPECT_EQ(s.engine.OfferedCount("a"), 0);
+  s.engine.SetOffRouting("a", "", s.now);
+  s.Settle();
+  EXPECT_EQ(s.OfferedTo("later"), "a");
+  EXPECT_TRUE(s.engine.CheckInvariants().ok()) << s.engine.CheckInvariants();
+}
+
 TEST(RoutingEngineTest, ALostConnectionKeepsOffersUntilTheyExpireGoingOfflineWithdrawsThem) {
   Scenario s;
   s.Login({.id = "a"});

@@ -31,5 +31,16 @@ TEST(KeysTest, PartsCannotRunTogether) {
   EXPECT_NE(DedupeKey("ta", "b"), DedupeKey("t", "ab"));
 }
 
+TEST(KeysTest, QualityRecordsAreEachTenantsAndEachKindsApart) {
+  const std::string pending = PendingReviewKey("acme", "c1");
+  EXPECT_EQ(pending.substr(0, PendingReviewPrefix("acme").size()), PendingReviewPrefix("acme"));
+  EXPECT_NE(pending.substr(0, PendingReviewPrefix("acm").size()), PendingReviewPrefix("acm"));
+  EXPECT_NE(PendingReviewKey("acme2", "c1").substr(0, PendingReviewPrefix("acme").size()), PendingReviewPrefix("acme"));
+  EXPECT_NE(ScoredReviewKey("acme", "c1").substr(0, PendingReviewPrefix("acme").size()), PendingReviewPrefix("acme"));
+  EXPECT_EQ(ScoredReviewKey("acme", "c1").substr(0, ScoredReviewPrefix("acme").size()), ScoredReviewPrefix("acme"));
+  EXPECT_EQ(AgentQualityKey("acme", "alice").substr(0, AgentQualityPrefix("acme").size()), AgentQualityPrefix("acme"));
+  EXPECT_NE(AgentQualityKey("acme", "alice"), PendingReviewKey("acme", "alice"));
+}
+
 }  // namespace
 }  // namespace omni::store
