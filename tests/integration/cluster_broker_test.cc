@@ -35,11 +35,6 @@ using omni::testing::NatsServers;
 using omni::testing::TempDir;
 using omni::testing::WaitFor;
 
-bool Ready(httplib::Client& http) {
-  auto res = http.Post("/v1/visitors", "{}", "application/json");
-  return res && res->status == 201;
-}
-
 TEST(ClusterBrokerTest, ABrokerOnAnEmptyDiskFindsEveryAcknowledgedMessageInTheLog) {
   TempDir dir;
   NatsServers servers(dir.path() / "nats", 1);
@@ -53,7 +48,7 @@ TEST(ClusterBrokerTest, ABrokerOnAnEmptyDiskFindsEveryAcknowledgedMessageInTheLo
   {
     ClusteredBroker broker(dir.path() / "b1", servers,
                            {.id = "b1", .grpc_port = grpc_port, .web_port = web_port});
-    ASSERT_TRUE(WaitFor([&] { return Ready(http); }, 20s))
+    ASSERT_TRUE(WaitFor([&] { return omni::testing::WebChatReady(web_port); }, 20s))
         << omni::testing::ReadFile(dir.path() / "b1" / "broker.log");
     for (int v = 0; v < 5; ++v) {
       auto reg = http.Post("/v1/visitors", json{{"name", "visitor " + std::to_string(v)}}.dump(),
@@ -78,7 +73,7 @@ TEST(ClusterBrokerTest, ABrokerOnAnEmptyDiskFindsEveryAcknowledgedMessageInTheLo
   // The same broker id on a new machine: its lease (not given up: it was killed) is its own.
   ClusteredBroker broker(dir.path() / "b1", servers,
                          {.id = "b1", .grpc_port = grpc_port, .web_port = web_port});
-  ASSERT_TRUE(WaitFor([&] { return Ready(http); }, 20s))
+  ASSERT_TRUE(WaitFor([&] { return omni::testing::WebChatReady(web_port); }, 20s))
       << omni::testing::ReadFile(dir.path() / "b1" / "broker.log");
   auto admin = AdminOf(grpc_port);
   grpc::ClientContext ctx;
@@ -113,13 +108,11 @@ TEST(ClusterBrokerTest, AStandbyTakesOverWhenTheLeaderDies) {
   NatsServers servers(dir.path() / "nats", 1);
   ASSERT_TRUE(servers.WaitReady());
   const int web_port = FreePort();
-  httplib::Client http("127.0.0.1", web_port);
-  http.set_connection_timeout(1, 0);
   const int leader_grpc = FreePort();
   auto first = std::make_unique<ClusteredBroker>(
       dir.path() / "b1", servers,
       ClusteredBrokerOptions{.id = "b1", .grpc_port = leader_grpc, .web_port = web_port});
-  ASSERT_TRUE(WaitFor([&] { return Ready(http); }, 20s))
+  ASSERT_TRUE(WaitFor([&] { return omni::testing::WebChatReady(web_port); }, 20s))
       << omni::testing::ReadFile(dir.path() / "b1" / "broker.log");
   const int standby_grpc = FreePort();
   const int standby_web = FreePort();
@@ -138,21 +131,13 @@ TEST(ClusterBrokerTest, AStandbyTakesOverWhenTheLeaderDies) {
       << omni::testing::ReadFile(dir.path() / "b2" / "broker.log");
 
   std::set<std::string> acked_conversations;
-  for (int v = 0; v < 3; ++v) {
-    auto reg = http.Post("/v1/visitors", json{{"name", "visitor"}}.dump(), "application/json");
-    ASSERT_TRUE(reg && reg->status == 201);
-    const std::string token = json::parse(reg->body)["token"];
-    auto res = http.Post("/v1/messages", {{"Authorization", "Bearer " + token}},
-                         json{{"text", "hello"}}.dump(), "application/json");
-    ASSERT_TRUE(res);
-    ASSERT_EQ(res->status, 202) << res->body;
-    acked_conversations.insert(json::parse(res->body)["conversation_id"].get<std::string>());
-  }
+  omni::testing::VisitorsSay(web_port, 3, "hello", acked_conversations);
+  if (HasFatalFailure()) return;
   // A visitor who reached the standby's web chat: its message is not refused but kept by the
   // connector, which resends it until a broker leading the partition takes it.
   httplib::Client standby_http("127.0.0.1", standby_web);
   standby_http.set_read_timeout(15, 0);
-  ASSERT_TRUE(WaitFor([&] { return Ready(standby_http); }, 20s));
+  ASSERT_TRUE(WaitFor([&] { return omni::testing::WebChatReady(standby_web); }, 20s));
   auto reg = standby_http.Post("/v1/visitors", json{{"name", "late"}}.dump(), "application/json");
   ASSERT_TRUE(reg && reg->status == 201);
   const std::string late_token = json::parse(reg->body)["token"];
@@ -246,13 +231,11 @@ TEST(ClusterBrokerTest, ALeaderStoppedWithSigtermHandsItsPartitionOverAtOnce) {
   NatsServers servers(dir.path() / "nats", 1);
   ASSERT_TRUE(servers.WaitReady());
   const int web_port = FreePort();
-  httplib::Client http("127.0.0.1", web_port);
-  http.set_connection_timeout(1, 0);
   auto first = std::make_unique<ClusteredBroker>(
       dir.path() / "b1", servers,
       ClusteredBrokerOptions{
           .id = "b1", .grpc_port = FreePort(), .web_port = web_port, .lease_ttl_ms = 60000});
-  ASSERT_TRUE(WaitFor([&] { return Ready(http); }, 20s))
+  ASSERT_TRUE(WaitFor([&] { return omni::testing::WebChatReady(web_port); }, 20s))
       << omni::testing::ReadFile(dir.path() / "b1" / "broker.log");
   const int standby_grpc = FreePort();
   const int standby_web = FreePort();
@@ -262,18 +245,11 @@ TEST(ClusterBrokerTest, ALeaderStoppedWithSigtermHandsItsPartitionOverAtOnce) {
   ASSERT_TRUE(WaitFor([&] { return LogHas(dir.path() / "b2", "standing by"); }, 20s))
       << omni::testing::ReadFile(dir.path() / "b2" / "broker.log");
   std::set<std::string> acked_conversations;
-  for (int v = 0; v < 3; ++v) {
-    auto reg = http.Post("/v1/visitors", json{{"name", "visitor"}}.dump(), "application/json");
-    ASSERT_TRUE(reg && reg->status == 201);
-    const std::string token = json::parse(reg->body)["token"];
-    auto res = http.Post("/v1/messages", {{"Authorization", "Bearer " + token}},
-                         json{{"text", "hello"}}.dump(), "application/json");
-    ASSERT_TRUE(res && res->status == 202);
-    acked_conversations.insert(json::parse(res->body)["conversation_id"].get<std::string>());
-  }
+  omni::testing::VisitorsSay(web_port, 3, "hello", acked_conversations);
+  if (HasFatalFailure()) return;
   httplib::Client standby_http("127.0.0.1", standby_web);
   standby_http.set_read_timeout(15, 0);
-  ASSERT_TRUE(WaitFor([&] { return Ready(standby_http); }, 20s));
+  ASSERT_TRUE(WaitFor([&] { return omni::testing::WebChatReady(standby_web); }, 20s));
   auto reg = standby_http.Post("/v1/visitors", json{{"name", "late"}}.dump(), "application/json");
   ASSERT_TRUE(reg && reg->status == 201);
   const std::string late_token = json::parse(reg->body)["token"];

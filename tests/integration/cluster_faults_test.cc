@@ -7,23 +7,17 @@
 // standby). Afterwards every event is acknowledged and stored exactly once, and no conversation
 // was held by two agents.
 #include <gtest/gtest.h>
-#include <httplib.h>
 
-#include <atomic>
 #include <chrono>
 #include <iostream>
-#include <memory>
+#include <optional>
+#include <string>
 #include <thread>
-#include <vector>
 
 #include "broker/app/broker_app.h"
-#include "broker/partitions/partitions.h"
-#include "connectors/sdk/reliable_client.h"
-#include "tests/support/agent_loop.h"
+#include "tests/support/admin_page.h"
 #include "tests/support/clustered_broker.h"
-#include "tests/support/events.h"
-#include "tests/support/load_generator.h"
-#include "tests/support/stored_partition.h"
+#include "tests/support/loaded_cluster.h"
 #include "tests/support/tcp_proxy.h"
 #include "tests/support/test_support.h"
 
@@ -32,126 +26,22 @@ namespace {
 
 using namespace std::chrono_literals;
 using omni::testing::ClusterMember;
-using omni::testing::FreePort;
 using omni::testing::Leads;
+using omni::testing::LoadedCluster;
 using omni::testing::NatsServers;
 using omni::testing::StandsBy;
 using omni::testing::TempDir;
 using omni::testing::WaitFor;
 using Clock = std::chrono::steady_clock;
 
-omnibroker::v1::Event LoadEvent(int n) {
-  auto e = omni::testing::MessageFrom("load-" + std::to_string(n), "loadgen",
-                                      "customer-" + std::to_string(n % 40),
-                                      "message " + std::to_string(n));
-  e.set_channel(omnibroker::v1::CHANNEL_CHAT);
-  return e;
-}
-
 double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-int ReadyzStatus(int admin_port) {
-  httplib::Client http("127.0.0.1", admin_port);
-  http.set_connection_timeout(1, 0);
-  http.set_read_timeout(3, 0);
-  auto res = http.Get("/readyz");
-  return res ? res->status : 0;
+int ReadyzStatus(const ClusterMember& member) {
+  return omni::testing::AdminGet("127.0.0.1:" + std::to_string(member.options.admin_port), "/readyz")
+      .first;
 }
-
-// Two brokers (b1 leading, b2 standing by) on `servers`, the load and the agents; `options_of`
-// sets each member's options beyond its id, ports and data directory.
-class LoadedCluster {
- public:
-  LoadedCluster(const TempDir& dir, const NatsServers& servers,
-                const std::function<void(omni::testing::ClusteredBrokerOptions&)>& options_of)
-      : dir_(dir), servers_(servers) {
-    for (const char* id : {"b1", "b2"}) {
-      ClusterMember member{.id = id,
-                           .dir = dir.path() / id,
-                           .options = {.id = id,
-                                       .grpc_port = FreePort(),
-                                       .ingest_port = FreePort(),
-                                       .admin_port = FreePort()}};
-      options_of(member.options);
-      members.push_back(std::move(member));
-    }
-  }
-
-  ~LoadedCluster() { StopAgents(); }
-
-  // Starts the brokers, the load and the agents (a failure when one does not come).
-  void Start() {
-    members[0].Start(servers_);
-    ASSERT_TRUE(WaitFor([&] { return Leads(members[0].options.grpc_port); }, 30s))
-        << members[0].Log();
-    members[1].Start(servers_);
-    ASSERT_TRUE(WaitFor([&] { return StandsBy(members[1].options.grpc_port); }, 30s))
-        << members[1].Log();
-    client_ = std::make_unique<connectors::ReliableClient>(
-        zmq_,
-        connectors::ReliableClientOptions{.broker_endpoint = omni::testing::IngestEndpoints(members),
-                                          .connector_name = "loadgen",
-                                          .providers = {"loadgen"},
-                                          .ack_timeout = 300ms,
-                                          .spool_dir = dir_.path() / "loadgen-spool"},
-        [](omnibroker::v1::Delivery) {});
-    ASSERT_OK(client_->Start());
-    load = std::make_unique<omni::testing::LoadGenerator>(*client_, LoadEvent);
-    for (size_t i = 0; i < members.size(); ++i) {
-      agents_.emplace_back([this, i] {
-        omni::testing::AgentLoop("127.0.0.1:" + std::to_string(members[i].options.grpc_port),
-                                 i == 0 ? "alice" : "boris", stop_agents_);
-      });
-    }
-  }
-
-  // Whether `more` events are acknowledged within `within`.
-  bool AcknowledgesMore(size_t more, std::chrono::seconds within) {
-    const size_t before = load->acked();
-    return WaitFor([&] { return load->acked() >= before + more; }, within);
-  }
-
-  // Stops the load once all of it is acknowledged, the agents and the brokers (the standby
-  // first), and checks the leader's store: each event stored once, nothing held twice.
-  void StopAndCheck(const std::string& leader_id) {
-    load->Stop();
-    ASSERT_TRUE(WaitFor([&] { return client_->pending() == 0; }, 60s))
-        << client_->pending() << " never acknowledged";
-    StopAgents();
-    client_->Stop();
-    const size_t leader = members[0].id == leader_id ? 0 : 1;
-    ASSERT_TRUE(Leads(members[leader].options.grpc_port)) << members[leader].Log();
-    for (size_t i : {1 - leader, leader}) {
-      const int status = members[i].process->Stop(SIGTERM);
-      ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << members[i].Log();
-    }
-    omni::testing::StoredPartition stored;
-    omni::testing::ReadStoredPartition(
-        partitions::Partitions::Dir(members[leader].dir, partitions::PartitionMap{}.Of("default")),
-        "default", stored);
-    load->ExpectEachStoredOnce(stored.inbound);
-  }
-
-  std::vector<ClusterMember> members;
-  std::unique_ptr<omni::testing::LoadGenerator> load;
-
- private:
-  void StopAgents() {
-    stop_agents_ = true;
-    for (auto& a : agents_) {
-      if (a.joinable()) a.join();
-    }
-  }
-
-  const TempDir& dir_;
-  const NatsServers& servers_;
-  zmq::context_t zmq_;
-  std::unique_ptr<connectors::ReliableClient> client_;
-  std::atomic<bool> stop_agents_{false};
-  std::vector<std::thread> agents_;
-};
 
 // Three NATS servers, every log and lease on all three. One killed: the brokers go on once their
 // connection and the streams moved to the others. Two killed: no quorum, so nothing is
@@ -167,21 +57,21 @@ TEST(ClusterFaultsTest, OneEngineServerLostChangesNothingTwoStopAcknowledgements
   });
   cluster.Start();
   if (HasFatalFailure()) return;
-  const int leader_admin = cluster.members[0].options.admin_port;
+  const ClusterMember& leader = cluster.members[0];
   ASSERT_TRUE(cluster.AcknowledgesMore(200, 30s));
 
   const auto one_lost = Clock::now();
   servers.Kill(0);
-  ASSERT_TRUE(cluster.AcknowledgesMore(50, 30s)) << cluster.members[0].Log();
+  ASSERT_TRUE(cluster.AcknowledgesMore(50, 30s)) << leader.Log();
   const double one_lost_pause = SecondsSince(one_lost);
   ASSERT_TRUE(cluster.AcknowledgesMore(200, 30s));
-  EXPECT_EQ(ReadyzStatus(leader_admin), 200);
+  EXPECT_EQ(ReadyzStatus(leader), 200);
 
   servers.Kill(1);
   // Appends on their way when the quorum went fail within the engine's timeout (5 s); from then
   // on nothing is acknowledged, and the leader says it is not ready.
-  ASSERT_TRUE(WaitFor([&] { return ReadyzStatus(leader_admin) == 503; }, 20s))
-      << cluster.members[0].Log();
+  ASSERT_TRUE(WaitFor([&] { return ReadyzStatus(leader) == 503; }, 20s))
+      << leader.Log();
   std::this_thread::sleep_for(1s);
   const size_t stalled = cluster.load->acked();
   std::this_thread::sleep_for(3s);
@@ -189,9 +79,9 @@ TEST(ClusterFaultsTest, OneEngineServerLostChangesNothingTwoStopAcknowledgements
 
   const auto quorum_back = Clock::now();
   servers.Start(1);
-  ASSERT_TRUE(cluster.AcknowledgesMore(50, 90s)) << cluster.members[0].Log();
+  ASSERT_TRUE(cluster.AcknowledgesMore(50, 90s)) << leader.Log();
   const double resumed_after = SecondsSince(quorum_back);
-  ASSERT_TRUE(WaitFor([&] { return ReadyzStatus(leader_admin) == 200; }, 30s));
+  ASSERT_TRUE(WaitFor([&] { return ReadyzStatus(leader) == 200; }, 30s));
   servers.Start(0);
   ASSERT_TRUE(cluster.AcknowledgesMore(200, 30s));
   std::cout << "engine faults: one NATS server of three killed: acknowledgements went on within "

@@ -13,6 +13,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -47,7 +48,7 @@ class Visitor {
   void Register(const std::string& name) {
     auto res = http_.Post("/v1/visitors", json{{"name", name}}.dump(), "application/json");
     ASSERT_TRUE(res);
-    ASSERT_EQ(res->status, 201);
+    ASSERT_EQ(res->status, 201) << res->body;
     token_ = json::parse(res->body)["token"];
   }
   // Keeps the token across a broker restart (same secret).
@@ -74,6 +75,28 @@ class Visitor {
   httplib::Client http_;
   std::string token_;
 };
+
+// Whether the web chat on `web_port` registers visitors (it is up, and its broker too).
+inline bool WebChatReady(int web_port) {
+  httplib::Client http("127.0.0.1", web_port);
+  http.set_connection_timeout(1, 0);
+  auto res = http.Post("/v1/visitors", "{}", "application/json");
+  return res && res->status == 201;
+}
+
+// `count` visitors each say `text` through the web chat on `web_port`, each acknowledged (202):
+// their conversations are added to `acked`.
+inline void VisitorsSay(int web_port, int count, const std::string& text,
+                        std::set<std::string>& acked) {
+  for (int v = 0; v < count; ++v) {
+    Visitor visitor(web_port);
+    visitor.Register("visitor " + std::to_string(v));
+    if (::testing::Test::HasFatalFailure()) return;
+    auto [status, body] = visitor.Say(text);
+    ASSERT_EQ(status, 202) << body.dump();
+    acked.insert(body["conversation_id"].get<std::string>());
+  }
+}
 
 inline int WebChatPort(app::BrokerApp& broker) {
   return dynamic_cast<connectors::webchat::WebChatConnector*>(broker.connector("webchat"))->port();
