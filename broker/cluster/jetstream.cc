@@ -92,6 +92,54 @@ absl::StatusOr<std::unique_ptr<JetStream>> JetStream::Connect(const JetStreamOpt
   return std::unique_ptr<JetStream>(new JetStream(connection, js, options.timeout));
 }
 
+jsOptions JetStream::CallOptions() const {
+  jsOptions options;
+  jsOptions_Init(&options);
+  options.Wait = timeout_.count();
+  return options;
+}
+
+absl::Status EnsureStream(JetStream& js, const StreamSettings& settings) {
+  jsOptions call = js.CallOptions();
+  NatsStreamInfo found;
+  jsErrCode code = jsErrCode(0);
+  natsStatus s = js_GetStreamInfo(&found.info, js.context(), settings.name.c_str(), &call, &code);
+  if (s == NATS_OK) {
+    const jsStreamConfig& config = *found.info->Config;
+    if (config.SubjectsLen != 1 || settings.subject != config.Subjects[0] ||
+        config.Storage != js_FileStorage || config.Replicas != settings.replicas) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "cluster: stream ", settings.name, " exists with other settings (", config.Replicas,
+          " replicas) than this broker's (subject ", settings.subject, ", file storage, ",
+          settings.replicas, " replicas)"));
+    }
+    return absl::OkStatus();
+  }
+  if (absl::Status status = NatsStatus(s, code, "cluster: stream " + settings.name);
+      !absl::IsNotFound(status)) {
+    return status;
+  }
+  jsStreamConfig config;
+  jsStreamConfig_Init(&config);
+  config.Name = settings.name.c_str();
+  const char* subjects[] = {settings.subject.c_str()};
+  config.Subjects = subjects;
+  config.SubjectsLen = 1;
+  config.Storage = js_FileStorage;
+  config.Replicas = settings.replicas;
+  config.Retention = js_LimitsPolicy;  // kept until trimmed
+  config.Duplicates = settings.duplicate_window.count();
+  config.DenyDelete = settings.deny_delete;
+  NatsStreamInfo created;
+  code = jsErrCode(0);
+  s = js_AddStream(&created.info, js.context(), &config, &call, &code);
+  // Another broker may have created it between the look and the add: the same stream.
+  if (s != NATS_OK && code != JSStreamNameExistErr) {
+    return NatsStatus(s, code, "cluster: creating stream " + settings.name);
+  }
+  return absl::OkStatus();
+}
+
 JetStream::~JetStream() {
   jsCtx_Destroy(js_);
   natsConnection_Close(connection_);

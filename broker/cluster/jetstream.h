@@ -38,6 +38,8 @@ class JetStream {
   jsCtx* context() const { return js_; }
   natsConnection* connection() const { return connection_; }
   std::chrono::milliseconds timeout() const { return timeout_; }
+  // Options of a JetStream API call that waits at most timeout().
+  jsOptions CallOptions() const;
 
  private:
   JetStream(natsConnection* connection, jsCtx* js, std::chrono::milliseconds timeout)
@@ -46,6 +48,38 @@ class JetStream {
   natsConnection* connection_;
   jsCtx* js_;
   const std::chrono::milliseconds timeout_;
+};
+
+// A stream the cluster keeps: on file storage, `replicas` copies, kept until trimmed.
+struct StreamSettings {
+  std::string name;
+  std::string subject;  // its one subject (a wildcard for several)
+  int replicas = 1;
+  // How long an append's id is remembered, so that repeating it stores nothing twice (0: none).
+  std::chrono::nanoseconds duplicate_window{0};
+  bool deny_delete = false;  // no message taken out of the middle
+};
+
+// Creates the stream `settings` names, or checks the one that exists: FAILED_PRECONDITION when its
+// subject, storage or replicas differ.
+absl::Status EnsureStream(JetStream& js, const StreamSettings& settings);
+
+// Owns a message libnats handed out.
+struct NatsMessage {
+  NatsMessage() = default;
+  NatsMessage(const NatsMessage&) = delete;
+  NatsMessage& operator=(const NatsMessage&) = delete;
+  ~NatsMessage() { natsMsg_Destroy(msg); }
+  natsMsg* msg = nullptr;
+};
+
+// Owns the stream information libnats handed out.
+struct NatsStreamInfo {
+  NatsStreamInfo() = default;
+  NatsStreamInfo(const NatsStreamInfo&) = delete;
+  NatsStreamInfo& operator=(const NatsStreamInfo&) = delete;
+  ~NatsStreamInfo() { jsStreamInfo_Destroy(info); }
+  jsStreamInfo* info = nullptr;
 };
 
 // What libnats answered, as a Status naming `what`: NOT_FOUND for a missing stream or message,

@@ -13,10 +13,6 @@ namespace {
 // How JetStream's key-value convention marks an entry that was deleted or purged.
 constexpr char kOperationHeader[] = "KV-Operation";
 
-struct Message {
-  natsMsg* msg = nullptr;
-  ~Message() { natsMsg_Destroy(msg); }
-};
 
 }  // namespace
 
@@ -47,7 +43,7 @@ absl::StatusOr<PartitionLeases::Last> PartitionLeases::LastOf(int partition) con
   jsOptions call;
   jsOptions_Init(&call);
   call.Wait = call_timeout_.count();
-  Message message;
+  NatsMessage message;
   jsErrCode code = jsErrCode(0);
   const std::string stream = "KV_" + bucket_;
   const natsStatus s = js_GetLastMsg(&message.msg, js_.context(), stream.c_str(),
@@ -78,7 +74,7 @@ absl::StatusOr<uint64_t> PartitionLeases::Write(int partition,
                                                 uint64_t expected) {
   const std::string subject = Subject(partition);
   const std::string data = value != nullptr ? value->SerializeAsString() : "";
-  Message message;
+  NatsMessage message;
   natsStatus s = natsMsg_Create(&message.msg, subject.c_str(), nullptr, data.data(),
                                 static_cast<int>(data.size()));
   if (s == NATS_OK && value == nullptr) s = natsMsgHeader_Set(message.msg, kOperationHeader, "DEL");

@@ -12,74 +12,25 @@ constexpr char kMsgIdHeader[] = "Nats-Msg-Id";
 // How long JetStream remembers a record's id, so a repeated append is answered, not stored twice.
 constexpr std::chrono::nanoseconds kDuplicateWindow = std::chrono::minutes(2);
 
-// Owns what libnats hands out.
-struct StreamInfo {
-  jsStreamInfo* info = nullptr;
-  ~StreamInfo() { jsStreamInfo_Destroy(info); }
-};
-struct Message {
-  natsMsg* msg = nullptr;
-  ~Message() { natsMsg_Destroy(msg); }
-};
-
-jsOptions CallOptions(const JetStream& js) {
-  jsOptions options;
-  jsOptions_Init(&options);
-  options.Wait = js.timeout().count();
-  return options;
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<PartitionLog>> PartitionLog::Open(
     JetStream& js, int partition, const PartitionLogOptions& options) {
   const std::string stream = absl::StrCat(options.prefix, "_P", partition);
   const std::string subject = absl::StrCat(options.prefix, ".p.", partition);
-  jsOptions call = CallOptions(js);
-  StreamInfo found;
-  jsErrCode code = jsErrCode(0);
-  natsStatus s = js_GetStreamInfo(&found.info, js.context(), stream.c_str(), &call, &code);
-  if (s == NATS_OK) {
-    const jsStreamConfig& config = *found.info->Config;
-    if (config.SubjectsLen != 1 || subject != config.Subjects[0] ||
-        config.Storage != js_FileStorage || config.Replicas != options.replicas) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "cluster: stream ", stream, " exists with other settings (", config.Replicas,
-          " replicas) than this broker's (subject ", subject, ", file storage, ", options.replicas,
-          " replicas)"));
-    }
-    return std::unique_ptr<PartitionLog>(new PartitionLog(js, stream, subject));
-  }
-  if (absl::Status status = NatsStatus(s, code, "cluster: stream " + stream);
-      !absl::IsNotFound(status)) {
-    return status;
-  }
-  jsStreamConfig config;
-  jsStreamConfig_Init(&config);
-  config.Name = stream.c_str();
-  const char* subjects[] = {subject.c_str()};
-  config.Subjects = subjects;
-  config.SubjectsLen = 1;
-  config.Storage = js_FileStorage;
-  config.Replicas = options.replicas;
-  config.Retention = js_LimitsPolicy;  // kept until trimmed behind a snapshot
-  config.Duplicates = kDuplicateWindow.count();
-  config.DenyDelete = true;  // a record is never taken out of the middle
-  StreamInfo created;
-  code = jsErrCode(0);
-  s = js_AddStream(&created.info, js.context(), &config, &call, &code);
-  // Another broker may have created it between the look and the add: the same stream.
-  if (s != NATS_OK && code != JSStreamNameExistErr) {
-    return NatsStatus(s, code, "cluster: creating stream " + stream);
-  }
+  OMNI_RETURN_IF_ERROR(EnsureStream(js, {.name = stream,
+                                         .subject = subject,
+                                         .replicas = options.replicas,
+                                         .duplicate_window = kDuplicateWindow,
+                                         .deny_delete = true}));
   return std::unique_ptr<PartitionLog>(new PartitionLog(js, stream, subject));
 }
 
 absl::StatusOr<bool> PartitionLog::Exists(JetStream& js, int partition,
                                           const PartitionLogOptions& options) {
   const std::string stream = absl::StrCat(options.prefix, "_P", partition);
-  jsOptions call = CallOptions(js);
-  StreamInfo found;
+  jsOptions call = js.CallOptions();
+  NatsStreamInfo found;
   jsErrCode code = jsErrCode(0);
   const absl::Status status =
       NatsStatus(js_GetStreamInfo(&found.info, js.context(), stream.c_str(), &call, &code), code,
@@ -117,8 +68,8 @@ absl::StatusOr<uint64_t> PartitionLog::Append(std::string_view id, std::string_v
 }
 
 absl::StatusOr<LogBounds> PartitionLog::Bounds() const {
-  jsOptions call = CallOptions(js_);
-  StreamInfo info;
+  jsOptions call = js_.CallOptions();
+  NatsStreamInfo info;
   jsErrCode code = jsErrCode(0);
   const natsStatus s = js_GetStreamInfo(&info.info, js_.context(), stream_.c_str(), &call, &code);
   if (s != NATS_OK) return NatsStatus(s, code, "cluster: bounds of " + stream_);
@@ -127,8 +78,8 @@ absl::StatusOr<LogBounds> PartitionLog::Bounds() const {
 }
 
 absl::StatusOr<LogRecord> PartitionLog::Read(uint64_t sequence) const {
-  jsOptions call = CallOptions(js_);
-  Message message;
+  jsOptions call = js_.CallOptions();
+  NatsMessage message;
   jsErrCode code = jsErrCode(0);
   const natsStatus s =
       js_GetMsg(&message.msg, js_.context(), stream_.c_str(), sequence, &call, &code);
@@ -143,13 +94,15 @@ absl::StatusOr<LogRecord> PartitionLog::Read(uint64_t sequence) const {
 }
 
 absl::Status PartitionLog::TrimBefore(uint64_t sequence) {
+  // Nothing is before the first record (and a purge without a sequence would drop them all).
+  if (sequence <= 1) return absl::OkStatus();
   OMNI_ASSIGN_OR_RETURN(const LogBounds bounds, Bounds());
   if (sequence > bounds.last) {
     return absl::InvalidArgumentError(absl::StrCat("cluster: trimming ", stream_, " before ",
                                                    sequence, " would drop its last record ",
                                                    bounds.last));
   }
-  jsOptions call = CallOptions(js_);
+  jsOptions call = js_.CallOptions();
   call.Stream.Purge.Sequence = sequence;
   jsErrCode code = jsErrCode(0);
   return NatsStatus(js_PurgeStream(js_.context(), stream_.c_str(), &call, &code), code,
