@@ -370,12 +370,12 @@ absl::Status ApplyPartitions(const YAML::Node& value, partitions::PartitionMap& 
 }
 
 // cluster: {servers: [...], broker_id: b0, replicas: 3, lease_ttl_ms: 5000, ingest_address: ...,
-//           grpc_address: ...}
+//           grpc_address: ..., snapshot_records: 100000, snapshot_interval_s: 3600}
 absl::Status ApplyCluster(const YAML::Node& value, cluster::ClusterOptions& cluster) {
   if (!value.IsMap()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "cluster (", Where(value), "): a mapping of servers, broker_id, replicas, lease_ttl_ms, "
-        "ingest_address, grpc_address"));
+        "ingest_address, grpc_address, snapshot_records, snapshot_interval_s"));
   }
   for (const auto& kv : value) {
     const std::string key = kv.first.as<std::string>();
@@ -419,10 +419,18 @@ absl::Status ApplyCluster(const YAML::Node& value, cluster::ClusterOptions& clus
       }
     } else if (key == "grpc_address") {
       OMNI_RETURN_IF_ERROR(ScalarString(kv.second, field, cluster.grpc_address));
+    } else if (key == "snapshot_records") {
+      int64_t records;
+      OMNI_RETURN_IF_ERROR(WholeNumber(kv.second, field, 1, 1'000'000'000, records));
+      cluster.snapshot_records = static_cast<uint64_t>(records);
+    } else if (key == "snapshot_interval_s") {
+      int64_t seconds;
+      OMNI_RETURN_IF_ERROR(WholeNumber(kv.second, field, 1, 7 * 24 * 3600, seconds));
+      cluster.snapshot_interval = std::chrono::seconds(seconds);
     } else {
       return absl::InvalidArgumentError(absl::StrCat(
           field, " (", Where(kv.first), "): unknown key; known: servers, broker_id, replicas, "
-          "lease_ttl_ms, ingest_address, grpc_address"));
+          "lease_ttl_ms, ingest_address, grpc_address, snapshot_records, snapshot_interval_s"));
     }
   }
   return absl::OkStatus();

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,11 @@ struct ClusterOptions {
   // (0.0.0.0, *, [::]) replaced by the host name.
   std::string grpc_address;
   std::string ingest_address;  // tcp://host:port
+  // A leader snapshots a partition it leads (docs/cluster.md, Snapshots) once this many records
+  // were appended since the newest snapshot, or once `snapshot_interval` passed with any
+  // appended; the log is then trimmed behind the snapshot before it.
+  uint64_t snapshot_records = 100'000;
+  std::chrono::seconds snapshot_interval{3600};
 
   bool enabled() const { return !servers.empty(); }
 };

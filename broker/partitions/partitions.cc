@@ -90,6 +90,22 @@ absl::StatusOr<std::map<std::string, std::string>> ReadHomes(store::Store& store
   return homes;
 }
 
+// Whether `store` holds a record beyond its meta family: it served a tenant (a store opened
+// empty holds only its schema version).
+bool HoldsRecords(const store::Store& store) {
+  bool any = false;
+  for (int f = 0; f < store::kFamilyCount && !any; ++f) {
+    if (static_cast<Family>(f) == Family::kMeta) continue;
+    const absl::Status scanned = store.Scan(static_cast<Family>(f), "", false, std::nullopt,
+                                            [&](std::string_view, std::string_view) {
+                                              any = true;
+                                              return false;
+                                            });
+    if (!scanned.ok()) return true;  // unknown: kept, to be safe
+  }
+  return any;
+}
+
 // Answers per partition gathered into one: `done` with the first error, after the last answer.
 struct Gather {
   Gather(int left, std::function<void(absl::Status)> done) : left(left), done(std::move(done)) {}
@@ -229,16 +245,20 @@ absl::Status Partitions::Lead(Partition& partition, std::unique_ptr<store::Store
   OMNI_ASSIGN_OR_RETURN(partition.lease, leases_->Acquire(partition.index, self));
   // What the log holds that the store does not: this broker's writes before its disk was lost,
   // or another broker's while it led the partition.
-  OMNI_ASSIGN_OR_RETURN(auto follower,
-                        FollowerRebuildingIfAhead(partition.index, *partition.log, store));
+  OMNI_ASSIGN_OR_RETURN(auto follower, FollowerFor(partition.index, *partition.log, store));
   int caught_up = 0;
   for (int applied = -1; applied != 0; caught_up += applied) {
     OMNI_ASSIGN_OR_RETURN(applied, follower.CatchUp());
   }
-  OMNI_ASSIGN_OR_RETURN(partition.leader,
-                        cluster::LogLeader::Take(*partition.log, *store,
-                                                 absl::StrCat(cluster.broker_id, "@",
-                                                              partition.lease->epoch)));
+  const std::string writer = absl::StrCat(cluster.broker_id, "@", partition.lease->epoch);
+  // A log never written: what the store holds (a broker that ran alone joining a cluster) is in
+  // no record of it, so a snapshot carries it to the brokers that will follow. It is published
+  // before the log's first record, which a new follower waits for before it looks for one.
+  OMNI_ASSIGN_OR_RETURN(const cluster::LogBounds bounds, partition.log->Bounds());
+  if (bounds.last == 0) {
+    OMNI_RETURN_IF_ERROR(TakeSnapshot(partition.index, *store, nullptr, writer).status());
+  }
+  OMNI_ASSIGN_OR_RETURN(partition.leader, cluster::LogLeader::Take(*partition.log, *store, writer));
   store->SetReplication(partition.leader.get());
   LogInfo("partitions",
           absl::StrCat("leads partition ", partition.index, " (epoch ", partition.lease->epoch,
@@ -247,10 +267,26 @@ absl::Status Partitions::Lead(Partition& partition, std::unique_ptr<store::Store
   return absl::OkStatus();
 }
 
-absl::StatusOr<cluster::LogFollower> Partitions::FollowerRebuildingIfAhead(
+absl::StatusOr<cluster::LogFollower> Partitions::FollowerFor(
     int index, cluster::PartitionLog& log, std::unique_ptr<store::Store>& store) const {
   auto follower = cluster::LogFollower::Open(log, *store);
-  if (!absl::IsDataLoss(follower.status())) return follower;
+  const bool diverged = absl::IsDataLoss(follower.status());
+  if (diverged) {
+    OMNI_RETURN_IF_ERROR(RebuildDiverged(index, follower.status(), store));
+    follower = cluster::LogFollower::Open(log, *store);
+  }
+  OMNI_RETURN_IF_ERROR(follower.status());
+  OMNI_ASSIGN_OR_RETURN(const auto snapshot, SnapshotToRestore(index, log, follower->position()));
+  if (!snapshot) return follower;
+  // A store that never applied a record may hold what this broker did alone: kept beside.
+  OMNI_RETURN_IF_ERROR(RestoreSnapshot(
+      index, *snapshot, store,
+      !diverged && follower->position().sequence() == 0 && HoldsRecords(*store)));
+  return cluster::LogFollower::Open(log, *store);
+}
+
+absl::Status Partitions::RebuildDiverged(int index, const absl::Status& why,
+                                         std::unique_ptr<store::Store>& store) const {
   // Nothing acknowledged is lost with it (the log holds all of that): the writes it has beyond
   // the log were never acknowledged. Kept beside, the last one only, for a post-mortem.
   const fs::path dir = Dir(options_.data_dir, index);
@@ -261,16 +297,15 @@ absl::StatusOr<cluster::LogFollower> Partitions::FollowerRebuildingIfAhead(
   fs::rename(dir, aside, error);
   if (error) {
     return absl::UnavailableError(absl::StrCat("setting aside ", dir.string(), " (",
-                                               follower.status().message(),
-                                               "): ", error.message()));
+                                               why.message(), "): ", error.message()));
   }
-  LogWarning("partitions", absl::StrCat("partition ", index, ": ", follower.status().message(),
+  LogWarning("partitions", absl::StrCat("partition ", index, ": ", why.message(),
                                         "; set aside as ", aside.string(),
                                         " and rebuilt from the log"));
   store::StoreOptions store_options = options_.store;
   store_options.dir = dir;
   OMNI_ASSIGN_OR_RETURN(store, store::Store::Open(store_options));
-  return cluster::LogFollower::Open(log, *store);
+  return absl::OkStatus();
 }
 
 void Partitions::RenewLeases() {
@@ -417,6 +452,10 @@ absl::Status Partitions::Start() {
       NameThisThread("standby-follow");
       FollowStandbys();
     });
+    snapshotter_ = std::thread([this] {
+      NameThisThread("snapshots");
+      SnapshotLedPartitions();
+    });
   }
   return absl::OkStatus();
 }
@@ -432,6 +471,7 @@ void Partitions::Stop() {
     renewer_wake_.notify_all();
     renewer_.join();
     follower_.join();
+    snapshotter_.join();
   }
   {
     std::lock_guard lock(warm_mu_);

@@ -26,6 +26,10 @@
 // stands by, and takes the partition over (opens it as above) once its lease is free, because
 // its leader stopped or died. While it stands by, its store of the partition follows the log (a
 // hot standby, standby.cc), so a takeover has only the last records to apply.
+//
+// Snapshots (snapshots.cc): a leader copies each partition it leads into the engine every so many
+// records (cluster::SnapshotStore) and trims the log behind the snapshot before; a store that is
+// new, or fell behind the trim, is restored from the newest snapshot before it follows the log.
 #pragma once
 
 #include <condition_variable>
@@ -50,6 +54,7 @@
 #include "broker/cluster/log_leader.h"
 #include "broker/cluster/partition_leases.h"
 #include "broker/cluster/partition_log.h"
+#include "broker/cluster/snapshot_store.h"
 #include "broker/core/broker_core.h"
 #include "broker/ingest/ingest_front.h"
 #include "broker/partitions/partition_map.h"
@@ -163,10 +168,44 @@ class Partitions : public ingest::FrameSink {
   // A store that holds writes the log does not (its leader died or was deposed before the log
   // took them) is rebuilt from the log first (RebuiltStore), so `store` may be replaced.
   absl::Status Lead(Partition& partition, std::unique_ptr<store::Store>& store) const;
-  // Opens `store`'s log follower; a store ahead of its log is set aside and a new one opened in
-  // its place (empty: the follower applies the whole log).
-  absl::StatusOr<cluster::LogFollower> FollowerRebuildingIfAhead(
-      int index, cluster::PartitionLog& log, std::unique_ptr<store::Store>& store) const;
+  // Opens `store`'s log follower. A store ahead of its log is set aside and a new one opened in
+  // its place; a new store (one that never applied a record), or one the log was trimmed past,
+  // is replaced by the newest snapshot first (RestoreSnapshot). So `store` may be replaced.
+  absl::StatusOr<cluster::LogFollower> FollowerFor(int index, cluster::PartitionLog& log,
+                                                   std::unique_ptr<store::Store>& store) const;
+  // Sets partition `index`'s store aside (`why` it holds writes its log does not) and opens an
+  // empty one in its place.
+  absl::Status RebuildDiverged(int index, const absl::Status& why,
+                               std::unique_ptr<store::Store>& store) const;
+
+  // snapshots.cc.
+  // The snapshot a store standing at `position` must be restored from before it follows `log`:
+  // the newest, when the store is new (it never applied a record, nor came from a snapshot) or
+  // the log no longer holds its next record; none else.
+  absl::StatusOr<std::optional<omnibroker::v1::SnapshotManifest>> SnapshotToRestore(
+      int index, const cluster::PartitionLog& log, const omnibroker::v1::LogPosition& position) const;
+  // Replaces partition `index`'s store (closed and dropped, or set aside when `set_aside`) by
+  // `manifest`'s snapshot, and reopens it.
+  absl::Status RestoreSnapshot(int index, const omnibroker::v1::SnapshotManifest& manifest,
+                               std::unique_ptr<store::Store>& store, bool set_aside) const;
+  // Copies partition `index`'s `store` (a checkpoint) into its snapshots. `leader`: the writer of
+  // the store, whose record the copy stands at must be in the log before the copy is published
+  // (null while nothing writes). `taken_by`: the leadership, broker id @ epoch.
+  absl::StatusOr<omnibroker::v1::SnapshotManifest> TakeSnapshot(
+      int index, store::Store& store, const cluster::LogLeader* leader,
+      const std::string& taken_by) const;
+  // The snapshot thread: looks at the partitions this broker leads every second, and snapshots
+  // each one due (ClusterOptions::snapshot_records, snapshot_interval), until Stop.
+  void SnapshotLedPartitions();
+  struct SnapshotState {
+    std::unique_ptr<cluster::SnapshotStore> snapshots;
+    uint64_t position = 0;  // of the newest snapshot
+    std::chrono::steady_clock::time_point at;  // when it was taken or first seen
+  };
+  void SnapshotIfDue(int index, store::Store& store, const cluster::LogLeader& leader,
+                     cluster::PartitionLog& log, const std::string& taken_by, SnapshotState& state);
+  // Whether the threads of a cluster were told to stop (renewer_mu_).
+  bool Stopping();
   // Renews every lease a third of their ttl apart, and takes over standby partitions whose lease
   // is free (looked at as often, and at once when one is given up or changes holder), until Stop.
   void RenewLeases();
@@ -205,7 +244,8 @@ class Partitions : public ingest::FrameSink {
   std::unique_ptr<cluster::LeaseWatch> lease_watch_;  // from Start to Stop
   std::thread renewer_;
   std::thread follower_;
-  std::mutex renewer_mu_;  // guards renewer_stopping_ (which stops both threads), lease_changed_
+  std::thread snapshotter_;
+  std::mutex renewer_mu_;  // guards renewer_stopping_ (which stops the three), lease_changed_
   mutable std::mutex lease_mu_;  // guards each Partition::lease (written by the renewer)
   std::condition_variable renewer_wake_;
   bool renewer_stopping_ = false;

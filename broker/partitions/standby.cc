@@ -65,7 +65,35 @@ int Partitions::FollowOnce() {
                                          "record ", it->second.follower->position().sequence(),
                                          " while standing by"));
     }
+    // A new store waits for the log's first record before it applies anything: if the leader
+    // published a snapshot before it (the log's first leader, which ran alone: Lead), the store
+    // starts from the snapshot.
+    if (it->second.follower->position().sequence() == 0) {
+      auto bounds = it->second.log->Bounds();
+      if (!bounds.ok()) {
+        failed(bounds.status());
+        continue;
+      }
+      if (bounds->last == 0) continue;
+      auto snapshot = SnapshotToRestore(index, *it->second.log, it->second.follower->position());
+      if (!snapshot.ok()) {
+        failed(snapshot.status());
+        continue;
+      }
+      if (snapshot->has_value()) {
+        warm_.erase(it);  // opened again, and restored, next round
+        continue;
+      }
+    }
     auto caught_up = it->second.follower->CatchUp(kRecordsPerRound);
+    if (absl::IsFailedPrecondition(caught_up.status())) {
+      // The log was trimmed past this store (it stood by slower than the leader snapshots):
+      // opened again, from the newest snapshot, next round.
+      LogInfo("partitions", absl::StrCat("partition ", index, " (standing by): ",
+                                         caught_up.status().message()));
+      warm_.erase(it);
+      continue;
+    }
     if (!caught_up.ok()) {
       failed(caught_up.status());
       continue;
@@ -86,7 +114,7 @@ absl::StatusOr<Partitions::WarmStore> Partitions::OpenWarm(int index) const {
   store_options.dir = Dir(options_.data_dir, index);
   OMNI_ASSIGN_OR_RETURN(warm.store, store::Store::Open(store_options));
   OMNI_ASSIGN_OR_RETURN(cluster::LogFollower follower,
-                        FollowerRebuildingIfAhead(index, *warm.log, warm.store));
+                        FollowerFor(index, *warm.log, warm.store));
   warm.follower.emplace(std::move(follower));
   return warm;
 }

@@ -72,6 +72,10 @@ class ChildProcess {
     ended_ = status;
     return status;
   }
+  // Sends `signal` and goes on (SIGSTOP and SIGCONT freeze and thaw it: a slow machine).
+  void Signal(int signal) {
+    if (pid_ > 0) kill(pid_, signal);
+  }
   ~ChildProcess() {
     if (pid_ > 0) Stop(SIGKILL);
   }

@@ -29,6 +29,7 @@ struct ClusteredBrokerOptions {
   int admin_port = 0;   // 0: one the broker picks
   int lease_ttl_ms = 2000;
   int replicas = 1;  // of each partition's log and of the leases: 3 on three servers
+  uint64_t snapshot_records = 0;  // a leader snapshots every so many records; 0: the default
   // The NATS servers it is given; empty: every server of the cluster (a test may put a proxy
   // between them to cut it off from the engine).
   std::vector<std::string> nats_urls;
@@ -62,6 +63,10 @@ class ClusteredBroker : public BrokerProcess {
     std::ofstream(path) << "cluster:\n  servers: [" << absl::StrJoin(urls, ", ")
                         << "]\n  broker_id: " << options.id << "\n  replicas: " << options.replicas
                         << "\n  lease_ttl_ms: " << options.lease_ttl_ms << "\n";
+    if (options.snapshot_records > 0) {
+      std::ofstream(path, std::ios::app)
+          << "  snapshot_records: " << options.snapshot_records << "\n";
+    }
     return path;
   }
 };

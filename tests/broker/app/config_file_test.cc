@@ -164,9 +164,12 @@ TEST(ConfigFileTest, AClusterNamesItsServersAndTheBrokersPlaceInIt) {
   BrokerConfig config = DefaultConfig();
   EXPECT_FALSE(config.cluster.enabled());
   ASSERT_TRUE(ApplyConfigText("cluster: {servers: [nats://n0:4222, 'nats://n1:4222'], broker_id: "
-                              "broker-0, replicas: 3, lease_ttl_ms: 3000}",
+                              "broker-0, replicas: 3, lease_ttl_ms: 3000, snapshot_records: 5000, "
+                              "snapshot_interval_s: 600}",
                               config)
                   .ok());
+  EXPECT_EQ(config.cluster.snapshot_records, 5000u);
+  EXPECT_EQ(config.cluster.snapshot_interval, std::chrono::seconds(600));
   EXPECT_EQ(config.cluster.servers,
             (std::vector<std::string>{"nats://n0:4222", "nats://n1:4222"}));
   EXPECT_EQ(config.cluster.broker_id, "broker-0");
@@ -311,6 +314,10 @@ INSTANTIATE_TEST_SUITE_P(
                       BadCase{"cluster_replicas", "cluster: {replicas: 7}", "cluster.replicas (line 1): a whole number, 1 to 5"},
                       BadCase{"cluster_ttl", "cluster: {lease_ttl_ms: 10}", "cluster.lease_ttl_ms (line 1): a whole number, 500"},
                       BadCase{"cluster_broker_id", "cluster: {broker_id: 'B 1'}", "cluster.broker_id"},
+                      BadCase{"cluster_snapshot_records", "cluster: {snapshot_records: 0}",
+                              "cluster.snapshot_records (line 1): a whole number, 1"},
+                      BadCase{"cluster_snapshot_interval", "cluster: {snapshot_interval_s: -1}",
+                              "cluster.snapshot_interval_s (line 1): a whole number, 1"},
                       BadCase{"cluster_unknown", "cluster: {leader: x}", "cluster.leader (line 1): unknown key"},
                       BadCase{"escalation_roles_not_map", "escalation_roles: [a]", "escalation_roles (line 1): a mapping"},
                       BadCase{"escalation_role_not_name", "escalation_roles: {acme: [a]}", "escalation_roles.acme (line 1): the name of a role"},
