@@ -237,16 +237,25 @@ absl::Status Partitions::Lead(Partition& partition, std::unique_ptr<store::Store
                         cluster::PartitionLog::Open(*js_, partition.index,
                                                     {.prefix = cluster.prefix,
                                                      .replicas = cluster.replicas}));
+  // What the log holds that the store does not (this broker's writes before its disk was lost,
+  // or another broker's while it led the partition), applied before the lease is taken: a
+  // restore or a long catch-up must not spend the lease's ttl.
+  OMNI_ASSIGN_OR_RETURN(auto follower, FollowerFor(partition.index, *partition.log, store));
+  int caught_up = 0;
+  for (int applied = -1; applied != 0; caught_up += applied) {
+    OMNI_ASSIGN_OR_RETURN(applied, follower.CatchUp());
+  }
   omnibroker::v1::PartitionLease self;
   self.set_broker(cluster.broker_id);
   self.set_grpc_address(cluster.grpc_address);
   self.set_ingest_address(cluster.ingest_address);
   partition.lease_asked_at = std::chrono::steady_clock::now();
   OMNI_ASSIGN_OR_RETURN(partition.lease, leases_->Acquire(partition.index, self));
-  // What the log holds that the store does not: this broker's writes before its disk was lost,
-  // or another broker's while it led the partition.
-  OMNI_ASSIGN_OR_RETURN(auto follower, FollowerFor(partition.index, *partition.log, store));
-  int caught_up = 0;
+  // What the last leader appended meanwhile; and a store still new looks again for a snapshot
+  // (a leader that died after its first snapshot and before its first record).
+  if (follower.position().sequence() == 0) {
+    OMNI_ASSIGN_OR_RETURN(follower, FollowerFor(partition.index, *partition.log, store));
+  }
   for (int applied = -1; applied != 0; caught_up += applied) {
     OMNI_ASSIGN_OR_RETURN(applied, follower.CatchUp());
   }
@@ -257,6 +266,9 @@ absl::Status Partitions::Lead(Partition& partition, std::unique_ptr<store::Store
   OMNI_ASSIGN_OR_RETURN(const cluster::LogBounds bounds, partition.log->Bounds());
   if (bounds.last == 0) {
     OMNI_RETURN_IF_ERROR(TakeSnapshot(partition.index, *store, nullptr, writer).status());
+    // The upload spent part of the lease's ttl: renewed before the lease is used.
+    partition.lease_asked_at = std::chrono::steady_clock::now();
+    OMNI_ASSIGN_OR_RETURN(partition.lease, leases_->Renew(*partition.lease));
   }
   OMNI_ASSIGN_OR_RETURN(partition.leader, cluster::LogLeader::Take(*partition.log, *store, writer));
   store->SetReplication(partition.leader.get());
