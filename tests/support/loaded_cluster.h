@@ -51,7 +51,11 @@ class LoadedCluster {
     }
   }
 
-  ~LoadedCluster() { StopAgents(); }
+  // The load first: it publishes through the client, which goes before it.
+  ~LoadedCluster() {
+    load.reset();
+    StopAgents();
+  }
 
   // Starts the brokers, the load and the agents (a failure when one does not come).
   void Start() {
