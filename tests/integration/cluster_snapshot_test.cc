@@ -97,6 +97,17 @@ std::set<std::string> Served(int grpc_port) {
   return ids;
 }
 
+// Kills `leader`; the standby on `standby_grpc` (its data in `standby_dir`) must lead and serve
+// the `acked` conversations, and no others.
+void TakesOverWithAll(std::unique_ptr<ClusteredBroker>& leader, int standby_grpc,
+                      const std::filesystem::path& standby_dir, const std::set<std::string>& acked) {
+  ASSERT_TRUE(WIFSIGNALED(leader->Stop(SIGKILL)));
+  leader.reset();
+  ASSERT_TRUE(WaitFor([&] { return Leads(standby_grpc); }, 20s))
+      << ReadFile(standby_dir / "broker.log");
+  EXPECT_EQ(Served(standby_grpc), acked);
+}
+
 // Whether the standby on `grpc_port` applied the log to its end.
 bool CaughtUp(int grpc_port) {
   const auto status = omni::testing::StatusOfDefault(grpc_port);
@@ -150,13 +161,7 @@ TEST(ClusterSnapshotTest, BrokersTheTrimLeftBehindStartFromTheNewestSnapshot) {
       << ReadFile(dir.path() / "b2" / "broker.log");
 
   // The leader dies: the standby leads with every acknowledged conversation.
-  ASSERT_TRUE(WIFSIGNALED(leader->Stop(SIGKILL)));
-  leader.reset();
-  ASSERT_TRUE(WaitFor([&] { return Leads(standby_options.grpc_port); }, 20s))
-      << ReadFile(dir.path() / "b2" / "broker.log");
-  const std::set<std::string> served = Served(standby_options.grpc_port);
-  for (const auto& id : acked) EXPECT_TRUE(served.contains(id)) << id;
-  EXPECT_EQ(served.size(), acked.size());
+  TakesOverWithAll(leader, standby_options.grpc_port, dir.path() / "b2", acked);
 }
 
 // A broker that ran alone (its own WAL, no cluster) and is then started in a cluster: what it
@@ -190,13 +195,8 @@ TEST(ClusterSnapshotTest, ABrokerThatRanAloneJoinsAClusterWithAllItHeld) {
   ClusteredBroker standby(dir.path() / "b2", servers, standby_options);
   ASSERT_TRUE(WaitFor([&] { return CaughtUp(standby_options.grpc_port); }, 20s))
       << ReadFile(dir.path() / "b2" / "broker.log");
-  ASSERT_TRUE(WIFSIGNALED(first->Stop(SIGKILL)));
-  first.reset();
-  ASSERT_TRUE(WaitFor([&] { return Leads(standby_options.grpc_port); }, 20s))
-      << ReadFile(dir.path() / "b2" / "broker.log");
-  const std::set<std::string> served = Served(standby_options.grpc_port);
-  for (const auto& id : acked) EXPECT_TRUE(served.contains(id)) << id;
-  EXPECT_EQ(served.size(), 7u);
+  ASSERT_EQ(acked.size(), 7u);
+  TakesOverWithAll(first, standby_options.grpc_port, dir.path() / "b2", acked);
 }
 
 }  // namespace
